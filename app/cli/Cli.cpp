@@ -1,0 +1,269 @@
+#include "Cli.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "CliArgs.h"
+#include "Errors.h"
+#include "Jobs.h"
+#include "Model.h"
+#include "SeedBench.h"
+#include "Spec.h"
+
+namespace ts::cli {
+
+namespace {
+
+const char* kUsage = R"(tangentscope-cli: the empirical NTK of a model, matrix-free.
+
+Commands
+  trace    --model SPEC --data SPEC --estimator NAME [--matvecs M] [--tol T] [--repeats R] [--exact] [--json]
+  metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
+           [--estimator NAME] [--matvecs M] [--exact] [--json]
+  info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
+  export   --model SPEC --out FILE.pt          save a model as TorchScript
+  bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
+  help
+
+Estimators: exact, hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
+Model SPEC: mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
+            gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
+            PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
+Data SPEC:  random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no][,n=100]
+Common options
+  --input-shape S  --params all|PREFIX[;PREFIX]  --dtype float32|float64  --device cpu|cuda  --threads N
+  --seed S  --memory-budget 4G  --jvp forward|double-backward  --probes rademacher|gaussian
+  --split thirds|seed (Hutch++)  --max-matvecs M (adaptive cap)  --block B  --history
+docs/FORMATS.md describes every spec key and output field.
+)";
+
+const std::set<std::string> kFlags{"json", "exact", "history", "help"};
+const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-shape", "params",      "dtype",
+                                     "device",  "threads", "seed",    "memory-budget", "jvp",       "estimator",
+                                     "matvecs", "tol",     "repeats", "max-matvecs", "probes",      "split",
+                                     "block",   "metrics", "out",     "budgets",     "methods",     "baseline-limit",
+                                     "workload-model", "workload-data"};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+ComputeConfig compute_from(const Args& a) {
+  ComputeConfig c;
+  c.device = a.get("device", "cpu");
+  c.dtype = a.get("dtype", "float64");
+  c.threads = static_cast<int>(a.get_int("threads", 0));
+  c.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+  if (a.has("memory-budget")) c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
+  return c;
+}
+
+ProblemSpec problem_from(const Args& a) {
+  ProblemSpec p;
+  if (!a.has("model")) throw InputError("--model SPEC is required");
+  p.model = a.get("model");
+  p.model_b = a.get("model-b");
+  p.data = a.get("data", "");
+  if (p.data.empty()) throw InputError("--data SPEC is required (e.g. random:n=50,shape=100,seed=0)");
+  p.input_shape = a.get("input-shape");
+  p.params = a.get("params", "all");
+  p.jvp = a.get("jvp", "forward");
+  p.compute = compute_from(a);
+  return p;
+}
+
+EstimatorOptions estimator_from(const Args& a) {
+  EstimatorOptions o;
+  o.method = a.get("estimator", "hutchpp");
+  o.matvecs = a.get_int("matvecs", 96);
+  o.tol = a.get_double("tol", 0);
+  o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(4096, o.matvecs));
+  o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+  o.block = a.get_int("block", 64);
+  o.record_history = a.flag("history");
+  const std::string probes = a.get("probes", "rademacher");
+  if (probes == "gaussian") o.probes = ProbeDistribution::Gaussian;
+  else if (probes != "rademacher") throw InputError("--probes must be rademacher or gaussian, got '" + probes + "'");
+  const std::string split = a.get("split", "thirds");
+  if (split == "seed") o.split = HutchppSplit::Seed;
+  else if (split != "thirds") throw InputError("--split must be thirds or seed, got '" + split + "'");
+  if (o.block < 1) throw InputError("--block must be at least 1");
+  if (o.tol < 0) throw InputError("--tol must be non-negative");
+  return o;
+}
+
+std::string fmt(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+int cmd_trace(const Args& a, std::ostream& out) {
+  TraceJob job;
+  job.problem = problem_from(a);
+  job.estimator = estimator_from(a);
+  job.compare_exact = a.flag("exact");
+  job.repeats = static_cast<int>(a.get_int("repeats", 1));
+  const TraceJobResult r = run_trace_job(job);
+  if (a.flag("json")) {
+    out << to_json(r).dump() << "\n";
+    return 0;
+  }
+  const auto& e = r.estimate;
+  out << "tr K ≈ " << fmt(e.estimate);
+  if (e.std_error) out << " ± " << fmt(*e.std_error) << " (std error)";
+  out << "\n  estimator " << e.method << ", " << e.matvecs << " matvecs (" << e.vjps << " VJPs, " << e.jvps
+      << " JVPs), " << fmt(e.seconds) << " s; d = " << r.d << ", P = " << r.params << "\n";
+  if (!e.note.empty()) out << "  note: " << e.note << "\n";
+  if (!e.converged) out << "  not converged to the tolerance\n";
+  if (r.exact)
+    out << "  exact " << fmt(*r.exact) << " (" << r.exact_method << ", " << fmt(*r.exact_seconds)
+        << " s), relative error " << fmt(std::fabs(e.estimate - *r.exact) / std::fabs(*r.exact)) << "\n";
+  if (r.repeats.size() > 1) {
+    out << "  repeats:";
+    for (const auto& x : r.repeats) out << " " << fmt(x.estimate);
+    out << "\n";
+  }
+  return 0;
+}
+
+int cmd_metrics(const Args& a, std::ostream& out) {
+  MetricsJob job;
+  job.problem = problem_from(a);
+  job.estimator = estimator_from(a);
+  if (!a.has("estimator") && a.flag("exact")) job.estimator.method = "exact";
+  job.compare_exact = a.flag("exact");
+  job.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank"));
+  const Json r = run_metrics_job(job);
+  if (a.flag("json")) {
+    out << r.dump() << "\n";
+    return 0;
+  }
+  out << "d = " << r.at("d").number() << ", P = " << r.at("params").number() << "\n";
+  for (const auto& m : r.at("metrics").items()) {
+    out << "  " << m.at("metric").string() << " = " << fmt(m.at("value").number());
+    if (!m.at("std_error").is_null()) out << " ± " << fmt(m.at("std_error").number());
+    out << "  [" << m.at("method").string() << ", " << fmt(m.at("seconds").number()) << " s]";
+    if (m.contains("exact"))
+      out << "  exact " << fmt(m.at("exact").number()) << ", rel error " << fmt(m.at("rel_error").number());
+    out << "\n";
+  }
+  return 0;
+}
+
+int cmd_info(const Args& a, std::ostream& out) {
+  ProblemSpec p;
+  if (!a.has("model")) throw InputError("--model SPEC is required");
+  p.model = a.get("model");
+  p.input_shape = a.get("input-shape");
+  p.params = a.get("params", "all");
+  p.compute = compute_from(a);
+  if (a.has("data")) {
+    p.data = a.get("data");
+  } else {
+    // One random input of the model's own shape is enough to report d per input.
+    p.data = "random:n=1";
+  }
+  const Json j = describe_problem(p);
+  if (a.flag("json")) {
+    out << j.dump() << "\n";
+    return 0;
+  }
+  out << j.at("model").string() << " (" << j.at("kind").string() << ")\n  input [" << j.at("input_shape").string()
+      << "] → output [" << j.at("output_shape").string() << "]\n  P = " << fmt(j.at("params").number()) << " of "
+      << fmt(j.at("params_total").number()) << " parameters, d = " << fmt(j.at("d").number()) << " on "
+      << j.at("data").string() << "\n";
+  for (const auto& l : j.at("layers").items()) out << "  " << l.string() << "\n";
+  return 0;
+}
+
+int cmd_export(const Args& a, std::ostream& out) {
+  if (!a.has("out")) throw InputError("--out FILE.pt is required");
+  std::vector<int64_t> shape;
+  if (a.has("input-shape")) shape = parse_shape(a.get("input-shape"), "--input-shape");
+  auto model = make_model(a.get("model"), shape, compute_from(a));
+  const std::string path = a.get("out");
+  const std::string tmp = path + ".partial";
+  model->save_torchscript(tmp);  // written aside, then renamed: no half-written file under the real name
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw InputError("cannot write '" + path + "'");
+  }
+  out << "wrote " << path << " (" << model->num_parameters() << " parameters, input [" << shape_to_string(model->input_shape())
+      << "])\n";
+  return 0;
+}
+
+int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
+  bench::SeedBenchOptions o;
+  if (which == "seed-mlp") o.workload = "mlp";
+  else if (which == "seed-gru") {
+    o.workload = "gru";
+    o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
+    o.repeats = 5;
+  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp or seed-gru)");
+  o.compute = compute_from(a);
+  o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
+  o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
+  o.model = a.get("workload-model");
+  o.data = a.get("workload-data");
+  if (a.has("budgets")) {
+    o.budgets.clear();
+    for (const auto& s : split_list(a.get("budgets"))) o.budgets.push_back(std::stoll(s));
+  }
+  if (a.has("methods")) o.methods = split_list(a.get("methods"));
+  std::ostream& log = a.flag("json") ? err : out;
+  const Json r = bench::run_seed_bench(o, log);
+  if (a.flag("json")) out << r.dump() << "\n";
+  else out << bench::format_seed_bench(r);
+  return 0;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+      out << kUsage;
+      return args.empty() ? 2 : 0;
+    }
+    const std::string cmd = args[0];
+    size_t skip = 1;
+    std::string sub;
+    if (cmd == "bench") {
+      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp or seed-gru");
+      sub = args[1];
+      skip = 2;
+    }
+    const Args a(std::vector<std::string>(args.begin() + static_cast<long>(skip), args.end()), kFlags, kOptions);
+    if (a.flag("help")) {
+      out << kUsage;
+      return 0;
+    }
+    if (cmd == "trace") return cmd_trace(a, out);
+    if (cmd == "metrics") return cmd_metrics(a, out);
+    if (cmd == "info") return cmd_info(a, out);
+    if (cmd == "export") return cmd_export(a, out);
+    if (cmd == "bench") return cmd_bench(sub, a, out, err);
+    throw InputError("unknown command '" + cmd + "' (trace, metrics, info, export, bench, help)");
+  } catch (const Cancelled&) {
+    err << "tangentscope-cli: cancelled\n";
+    return 130;
+  } catch (const std::exception& e) {
+    std::string msg = e.what();
+    const auto nl = msg.find('\n');
+    if (nl != std::string::npos) msg = msg.substr(0, nl);
+    err << "tangentscope-cli: error: " << msg << "\n";
+    return 1;
+  }
+}
+
+}  // namespace ts::cli

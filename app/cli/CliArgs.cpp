@@ -1,0 +1,71 @@
+#include "CliArgs.h"
+
+#include <cstdlib>
+
+#include "Errors.h"
+
+namespace ts::cli {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
+           const std::set<std::string>& options) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.rfind("--", 0) != 0) throw InputError("unexpected argument '" + a + "' (options start with --)");
+    std::string name = a.substr(2), value;
+    const auto eq = name.find('=');
+    const bool inline_value = eq != std::string::npos;
+    if (inline_value) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (flags.count(name)) {
+      if (inline_value) throw InputError("option --" + name + " takes no value");
+      flags_.insert(name);
+      continue;
+    }
+    if (!options.count(name)) throw InputError("unknown option --" + name + " (see tangentscope-cli help)");
+    if (!inline_value) {
+      if (i + 1 >= argv.size()) throw InputError("option --" + name + " needs a value");
+      value = argv[++i];
+    }
+    values_[name] = value;
+  }
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+long long Args::get_int(const std::string& name, long long fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = get(name);
+  char* end = nullptr;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0') throw InputError("option --" + name + " needs an integer, got '" + v + "'");
+  return x;
+}
+
+double Args::get_double(const std::string& name, double fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = get(name);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0') throw InputError("option --" + name + " needs a number, got '" + v + "'");
+  return x;
+}
+
+long long parse_bytes(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  double mult = 1;
+  const std::string unit(end);
+  if (unit == "K" || unit == "KiB" || unit == "k") mult = 1024.0;
+  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
+  else if (!unit.empty()) throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
+  if (end == text.c_str() || v <= 0) throw InputError(what + ": '" + text + "' is not a positive size");
+  return static_cast<long long>(v * mult);
+}
+
+}  // namespace ts::cli

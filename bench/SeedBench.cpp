@@ -1,0 +1,194 @@
+#include "SeedBench.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <ostream>
+#include <sstream>
+
+#include "Data.h"
+#include "Errors.h"
+#include "Estimators.h"
+#include "Exact.h"
+#include "Jobs.h"
+#include "Model.h"
+#include "NtkOperators.h"
+#include "Spec.h"
+#include "TorchUtil.h"
+
+namespace ts::bench {
+
+namespace {
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos)), hi = static_cast<size_t>(std::ceil(pos));
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+std::string today() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
+  return buf;
+}
+
+Json to_json_config(const SeedBenchOptions& o) {
+  Json j = Json::object();
+  j["workload"] = o.workload;
+  j["budgets"] = o.budgets;
+  j["methods"] = o.methods;
+  j["repeats"] = o.repeats;
+  j["baseline_limit"] = o.baseline_limit;
+  j["compute"] = to_json(o.compute);
+  return j;
+}
+
+}  // namespace
+
+Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
+  std::string model_spec = o.model, data_spec = o.data;
+  if (o.workload == "mlp") {
+    if (model_spec.empty()) model_spec = "mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu";
+    if (data_spec.empty()) data_spec = "random:n=50,shape=100";
+  } else if (o.workload == "gru") {
+    if (model_spec.empty()) model_spec = "gru:in=10,hidden=64,steps=15";
+    if (data_spec.empty()) data_spec = "random:n=50,shape=15x10";
+  } else {
+    throw InputError("unknown seed workload '" + o.workload + "' (mlp or gru)");
+  }
+  apply_threads(o.compute);
+  auto model = make_model(model_spec, {}, o.compute);
+  const Dataset data = load_data(data_spec, model->input_shape(), o.compute.seed);
+  TangentMap J(model, data.inputs.to(tensor_options(o.compute)));
+  NtkOperator K(J);
+  JacobianOperator Jop(J);
+  const int64_t d = J.state_size(), P = J.param_size();
+  log << "seed-" << o.workload << ": d = " << d << ", P = " << P << ", " << o.compute.dtype << " on " << o.compute.device
+      << ", BLAS " << blas_description() << "\n";
+
+  const ExactTrace best = exact_trace(J);
+  log << "  best exact (" << best.method << ", " << best.products << " products): tr K = " << best.value << " in "
+      << best.seconds << " s\n";
+  const MatvecBaseline base = matvec_baseline(K, o.baseline_limit);
+  log << "  seed's exact baseline (d NTK matvecs): " << base.seconds << " s"
+      << (base.complete ? "" : " (extrapolated from " + std::to_string(base.timed) + " matvecs)") << "\n";
+  if (base.complete && std::fabs(base.value - best.value) > 1e-6 * std::fabs(best.value) + 1e-9)
+    log << "  warning: the d-matvec trace " << base.value << " differs from the exact trace\n";
+
+  Json report = Json::object();
+  report["workload"] = o.workload;
+  report["model"] = model_spec;
+  report["data"] = data_spec;
+  report["d"] = d;
+  report["params"] = P;
+  report["config"] = to_json_config(o);
+  report["date"] = today();
+  report["blas"] = blas_description();
+  report["exact_trace"] = best.value;
+  report["best_exact_method"] = best.method;
+  report["best_exact_seconds"] = best.seconds;
+  report["baseline_seconds"] = base.seconds;
+  report["baseline_extrapolated"] = !base.complete;
+  report["baseline_timed_matvecs"] = base.timed;
+
+  Json rows = Json::array();
+  // Per method: for each accuracy level, the fastest budget whose median error reaches it.
+  const std::vector<double> levels{1e-2, 1e-3, 1e-4};
+  Json summary = Json::array();
+  for (const auto& method : o.methods) {
+    std::vector<std::pair<double, double>> curve;  // (median seconds, median rel error) per budget
+    std::vector<int64_t> curve_budget;
+    for (int64_t m : o.budgets) {
+      EstimatorOptions eo;
+      eo.method = method == "hutchpp-seed" ? "hutchpp" : method;
+      eo.split = method == "hutchpp-seed" ? HutchppSplit::Seed : HutchppSplit::Thirds;
+      eo.matvecs = m;
+      std::vector<double> errs, secs;
+      int64_t vjps = 0, jvps = 0;
+      for (int r = 0; r < o.repeats; ++r) {
+        eo.seed = o.compute.seed * 1000003ULL + static_cast<uint64_t>(r);
+        const TraceEstimate e = estimate_trace(K, &Jop, eo);
+        errs.push_back(std::fabs(e.estimate - best.value) / std::fabs(best.value));
+        secs.push_back(e.seconds);
+        vjps = e.vjps;
+        jvps = e.jvps;
+      }
+      Json row = Json::object();
+      row["method"] = method;
+      row["budget"] = m;
+      row["vjps"] = vjps;
+      row["jvps"] = jvps;
+      row["median_rel_error"] = quantile(errs, 0.5);
+      row["q25_rel_error"] = quantile(errs, 0.25);
+      row["q75_rel_error"] = quantile(errs, 0.75);
+      row["median_seconds"] = quantile(secs, 0.5);
+      row["speedup_vs_baseline"] = base.seconds / quantile(secs, 0.5);
+      row["speedup_vs_best_exact"] = best.seconds / quantile(secs, 0.5);
+      rows.push_back(row);
+      curve.emplace_back(quantile(secs, 0.5), quantile(errs, 0.5));
+      curve_budget.push_back(m);
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "  %-12s m=%4lld  median rel err %.2e  [%.2e, %.2e]  %.4f s  (x%.0f vs baseline)\n",
+                    method.c_str(), static_cast<long long>(m), quantile(errs, 0.5), quantile(errs, 0.25),
+                    quantile(errs, 0.75), quantile(secs, 0.5), base.seconds / quantile(secs, 0.5));
+      log << buf << std::flush;
+    }
+    Json s = Json::object();
+    s["method"] = method;
+    for (double level : levels) {
+      double t = INFINITY;
+      int64_t mv = -1;
+      for (size_t i = 0; i < curve.size(); ++i)
+        if (curve[i].second <= level && curve[i].first < t) {
+          t = curve[i].first;
+          mv = curve_budget[i];
+        }
+      char key[32];
+      std::snprintf(key, sizeof key, "%g", level);
+      Json l = Json::object();
+      l["seconds"] = std::isfinite(t) ? Json(t) : Json();
+      l["budget"] = mv >= 0 ? Json(mv) : Json();
+      l["speedup_vs_baseline"] = std::isfinite(t) ? Json(base.seconds / t) : Json();
+      l["speedup_vs_best_exact"] = std::isfinite(t) ? Json(best.seconds / t) : Json();
+      s[std::string("to_") + key] = l;
+    }
+    summary.push_back(s);
+  }
+  report["rows"] = rows;
+  report["summary"] = summary;
+  return report;
+}
+
+std::string format_seed_bench(const Json& r) {
+  std::ostringstream out;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "seed-%s: d = %.0f, P = %.0f; exact tr K = %.10g\n", r.at("workload").string().c_str(),
+                r.at("d").number(), r.at("params").number(), r.at("exact_trace").number());
+  out << buf;
+  std::snprintf(buf, sizeof buf, "best exact (%s): %.3f s; seed's d-matvec baseline: %.3f s%s\n",
+                r.at("best_exact_method").string().c_str(), r.at("best_exact_seconds").number(),
+                r.at("baseline_seconds").number(), r.at("baseline_extrapolated").boolean() ? " (extrapolated)" : "");
+  out << buf << "time to reach a median relative error (seconds, budget, speed-up vs baseline / vs best exact):\n";
+  for (const auto& s : r.at("summary").items()) {
+    out << "  " << s.at("method").string();
+    for (const char* key : {"to_0.01", "to_0.001", "to_0.0001"}) {
+      const Json& l = s.at(key);
+      if (l.at("seconds").is_null()) {
+        std::snprintf(buf, sizeof buf, "  | %s: not reached", key + 3);
+      } else {
+        std::snprintf(buf, sizeof buf, "  | %s: %.4f s m=%.0f x%.0f / x%.1f", key + 3, l.at("seconds").number(),
+                      l.at("budget").number(), l.at("speedup_vs_baseline").number(),
+                      l.at("speedup_vs_best_exact").number());
+      }
+      out << buf;
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace ts::bench

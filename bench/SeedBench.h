@@ -1,0 +1,32 @@
+#pragma once
+// Reproductions of seed 003's trace benchmarks (MATH.md §8): the deep MLP (d = 3,200, P = 64,704) and the
+// GRU (d = 48,000, P = 14,592). Engine only, no Qt.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "Config.h"
+#include "Json.h"
+
+namespace ts::bench {
+
+struct SeedBenchOptions {
+  std::string workload = "mlp";  ///< "mlp" or "gru"
+  std::vector<int64_t> budgets{12, 24, 48, 96, 192, 384, 768};
+  std::vector<std::string> methods{"hutchinson", "hutchpp", "hutchpp-seed", "rhutch", "fhutch", "xtrace", "xnystrace"};
+  int repeats = 10;
+  int64_t baseline_limit = 0;  ///< d-matvec baseline: time only this many matvecs and extrapolate (0 = all d)
+  ComputeConfig compute;
+  std::string model;  ///< overrides the workload's model spec
+  std::string data;   ///< overrides the workload's data spec
+};
+
+/// Runs every method at every budget `repeats` times against the exact trace; writes progress lines to `log`
+/// and returns the full report (medians, quartiles, time to 1e-2/1e-3/1e-4, speed-ups against the seed's
+/// d-matvec baseline and against this engine's best exact method).
+Json run_seed_bench(const SeedBenchOptions& options, std::ostream& log);
+
+/// A plain-text table of a report from run_seed_bench.
+std::string format_seed_bench(const Json& report);
+
+}  // namespace ts::bench

@@ -1,0 +1,63 @@
+#pragma once
+// Plain configuration and result structs that cross the engine boundary (UI, CLI, benchmarks). No LibTorch
+// here, so ui/ headers can include this file cheaply.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+/// Where and in what arithmetic the engine computes.
+struct ComputeConfig {
+  std::string device = "cpu";     ///< "cpu", "cuda" or "cuda:N"
+  std::string dtype = "float64";  ///< "float32" or "float64"
+  int threads = 0;                ///< intra-op threads; 0 keeps LibTorch's default
+  uint64_t seed = 0;              ///< seeds every random draw (model init, data, probes)
+  int64_t memory_budget = int64_t(4) << 30;  ///< bytes an exact computation may hold
+};
+
+enum class ProbeDistribution { Rademacher, Gaussian };
+
+/// How Hutch++ divides its budget m (MATH.md §4).
+enum class HutchppSplit {
+  Thirds,  ///< Meyer et al.: m/3 sketch columns, m/3 for tr(QᵀAQ), m − 2·m/3 residual probes
+  Seed,    ///< seed 003's code: q = m/6 sketch columns, s = (m − q)/2 residual probes
+};
+
+/// Options of every trace estimator (MATH.md §4).
+struct EstimatorOptions {
+  std::string method = "hutchpp";  ///< hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
+  int64_t matvecs = 96;            ///< budget m, in test vectors of the method's operator
+  ProbeDistribution probes = ProbeDistribution::Rademacher;
+  HutchppSplit split = HutchppSplit::Thirds;
+  double tol = 0;             ///< > 0: adaptive run to std_error/|estimate| ≤ tol
+  int64_t max_matvecs = 4096;  ///< budget cap of an adaptive run
+  uint64_t seed = 0;
+  bool record_history = false;  ///< keep the running estimate after each probe
+  int64_t block = 64;           ///< test vectors per operator call (bounds memory)
+  double shift_factor = 1.0;    ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
+};
+
+struct HistoryPoint {
+  int64_t matvecs = 0;
+  double estimate = 0;
+  double std_error = 0;  ///< NaN where none
+  double seconds = 0;
+};
+
+/// Result of one trace estimate.
+struct TraceEstimate {
+  std::string method;
+  double estimate = 0;
+  std::optional<double> std_error;  ///< the method's own error estimate, where it has one
+  int64_t matvecs = 0;              ///< test vectors spent (the budget actually used)
+  int64_t vjps = 0;
+  int64_t jvps = 0;
+  double seconds = 0;
+  bool converged = true;   ///< false when an adaptive run hit its cap before its tolerance
+  std::string note;        ///< e.g. "stability shift enlarged to 1e-10"
+  std::vector<HistoryPoint> history;
+};
+
+}  // namespace ts

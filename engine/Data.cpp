@@ -1,0 +1,181 @@
+#include "Data.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "Errors.h"
+#include "Spec.h"
+#include "TorchUtil.h"
+
+namespace ts {
+
+std::vector<int64_t> Dataset::input_shape() const {
+  auto s = inputs.sizes().vec();
+  return std::vector<int64_t>(s.begin() + 1, s.end());
+}
+
+Dataset random_normal(int64_t n, const std::vector<int64_t>& shape, uint64_t seed, int64_t classes) {
+  if (n <= 0) throw InputError("random data: n must be positive, got " + std::to_string(n));
+  std::vector<int64_t> full{n};
+  full.insert(full.end(), shape.begin(), shape.end());
+  auto gen = make_generator(seed);
+  Dataset d;
+  d.inputs = draw_normal(gen, full, at::TensorOptions().dtype(at::kDouble));
+  if (classes > 0) {
+    d.labels = at::randint(0, classes, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    d.num_classes = classes;
+  }
+  d.description = "random normal: " + std::to_string(n) + " inputs of shape [" + shape_to_string(shape) +
+                  "], seed " + std::to_string(seed);
+  return d;
+}
+
+namespace {
+
+bool parse_number(const std::string& cell, double* out) {
+  size_t b = cell.find_first_not_of(" \t\r"), e = cell.find_last_not_of(" \t\r");
+  if (b == std::string::npos) return false;
+  const std::string t = cell.substr(b, e - b + 1);
+  char* end = nullptr;
+  *out = std::strtod(t.c_str(), &end);
+  return *end == '\0';
+}
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::stringstream ss(line);
+  while (std::getline(ss, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.push_back("");
+  return cells;
+}
+
+}  // namespace
+
+Dataset load_csv(const std::string& path, const std::string& label, const std::string& header) {
+  std::ifstream f(path);
+  if (!f) throw InputError("CSV file '" + path + "': not found or not readable");
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  size_t line_no = 0, width = 0;
+  bool first = true;
+  while (std::getline(f, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const auto cells = split_csv_line(line);
+    std::vector<double> row(cells.size());
+    size_t bad = cells.size();
+    size_t numeric = 0;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (parse_number(cells[c], &row[c])) ++numeric;
+      else if (bad == cells.size()) bad = c;
+    }
+    if (first) {
+      first = false;
+      const bool is_header = header == "yes" || (header == "auto" && numeric == 0);
+      if (is_header) continue;
+    }
+    if (bad != cells.size())
+      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " + std::to_string(bad + 1) +
+                       ": '" + cells[bad] + "' is not a number");
+    if (width == 0) width = row.size();
+    if (row.size() != width)
+      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " has " + std::to_string(row.size()) +
+                       " columns, earlier rows have " + std::to_string(width) + " (ragged rows)");
+    for (size_t c = 0; c < row.size(); ++c)
+      if (!std::isfinite(row[c]))
+        throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " + std::to_string(c + 1) +
+                         ": value is NaN or infinite");
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw InputError("CSV file '" + path + "' has no data rows");
+  int64_t label_col = -1;
+  if (!label.empty() && label != "none") {
+    if (label == "last") label_col = static_cast<int64_t>(width) - 1;
+    else if (label == "first") label_col = 0;
+    else {
+      char* end = nullptr;
+      label_col = std::strtol(label.c_str(), &end, 10);
+      if (*end != '\0' || label_col < 0 || label_col >= static_cast<int64_t>(width))
+        throw InputError("CSV file '" + path + "': label column '" + label + "' is not last, first or a column index below " +
+                         std::to_string(width));
+    }
+  }
+  const int64_t n = static_cast<int64_t>(rows.size());
+  const int64_t features = static_cast<int64_t>(width) - (label_col >= 0 ? 1 : 0);
+  if (features <= 0) throw InputError("CSV file '" + path + "' has no feature columns");
+  Dataset d;
+  d.inputs = at::empty({n, features}, at::kDouble);
+  auto acc = d.inputs.accessor<double, 2>();
+  if (label_col >= 0) d.labels = at::empty({n}, at::kLong);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t c = 0;
+    for (int64_t j = 0; j < static_cast<int64_t>(width); ++j) {
+      const double v = rows[static_cast<size_t>(i)][static_cast<size_t>(j)];
+      if (j == label_col) {
+        if (v < 0 || v != std::floor(v))
+          throw InputError("CSV file '" + path + "' data row " + std::to_string(i + 1) + ": label " + std::to_string(v) +
+                           " is not a non-negative integer");
+        d.labels[i] = static_cast<int64_t>(v);
+        d.num_classes = std::max<int64_t>(d.num_classes, static_cast<int64_t>(v) + 1);
+      } else {
+        acc[i][c++] = v;
+      }
+    }
+  }
+  d.description = "CSV " + path + ": " + std::to_string(n) + " rows, " + std::to_string(features) + " features" +
+                  (label_col >= 0 ? ", " + std::to_string(d.num_classes) + " classes" : "");
+  return d;
+}
+
+Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed) {
+  const Spec spec = Spec::parse(text);
+  Dataset d;
+  if (spec.kind() == "random") {
+    const int64_t n = spec.get_int("n", 50);
+    const auto shape = spec.get_shape("shape", model_shape);
+    if (shape.empty()) throw InputError("data spec '" + text + "': give shape=... (the shape of one input)");
+    const uint64_t seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(default_seed)));
+    const int64_t classes = spec.get_int("classes", 0);
+    spec.finish();
+    d = random_normal(n, shape, seed, classes);
+  } else if (spec.kind() == "csv") {
+    const std::string path = spec.require("path");
+    const std::string label = spec.get("label", "");
+    const std::string header = spec.get("header", "auto");
+    const int64_t limit = spec.get_int("n", 0);
+    spec.finish();
+    d = load_csv(path, label, header);
+    if (limit > 0 && limit < d.size()) {
+      d.inputs = d.inputs.narrow(0, 0, limit);
+      if (d.labels.defined()) d.labels = d.labels.narrow(0, 0, limit);
+    }
+  } else {
+    throw InputError("data spec '" + text + "': kind '" + spec.kind() + "' is not random or csv");
+  }
+  if (!model_shape.empty() && d.input_shape() != model_shape) {
+    int64_t want = 1;
+    for (auto s : model_shape) want *= s;
+    const int64_t have = d.inputs[0].numel();
+    if (want != have)
+      throw InputError("data '" + text + "': each input has " + std::to_string(have) + " values but the model takes [" +
+                       shape_to_string(model_shape) + "] = " + std::to_string(want));
+    std::vector<int64_t> full{d.size()};
+    full.insert(full.end(), model_shape.begin(), model_shape.end());
+    d.inputs = d.inputs.reshape(full);
+  }
+  return d;
+}
+
+at::Tensor one_hot_targets(const Dataset& data, int64_t outputs) {
+  if (!data.labels.defined()) throw InputError("kernel-target alignment needs labels: " + data.description + " has none");
+  if (data.num_classes > outputs)
+    throw InputError("the data has " + std::to_string(data.num_classes) + " classes but the model has " +
+                     std::to_string(outputs) + " outputs per input");
+  return at::one_hot(data.labels, outputs).to(at::kDouble).reshape({-1});
+}
+
+}  // namespace ts

@@ -1,0 +1,40 @@
+#pragma once
+// Randomized trace estimators (MATH.md §4), written once against LinearOperator / RectOperator.
+// Every estimator draws its test vectors from options.seed only, so one seed gives the same numbers.
+#include "Config.h"
+#include "LinearOperator.h"
+#include "RunControl.h"
+
+namespace ts {
+
+/// Hutchinson: tr A ≈ (1/m) Σ gᵢᵀAgᵢ with Rademacher or Gaussian gᵢ; std_error = sample std/√m.
+TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// Hutch++ (Meyer, Musco, Musco, Woodruff 2021): tr(QᵀAQ) + mean of gᵢᵀ(I−QQᵀ)A(I−QQᵀ)gᵢ with Q = orth(AS);
+/// options.split chooses the budget split; std_error is that of the residual Hutchinson term.
+TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// One-sided estimator of ‖B‖_F² (seed 003, Algorithm 2). `transpose_side` true: test vectors in R^rows and
+/// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs only).
+/// q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
+TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,
+                        const RunControl& rc = {});
+
+/// XTrace (Epperly, Tropp, Webber 2024): m/2 test vectors, two passes, exchangeable leave-one-out estimates;
+/// std_error = std/√(m/2).
+TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// XNysTrace: single-pass exchangeable Nyström estimator for PSD A with m test vectors; the stability shift
+/// ν = eps(dtype of A)·‖Y‖_F/√n is enlarged ×10 until the Cholesky factorisation succeeds (noted in `note`).
+TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// Dispatches on options.method (hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace). rhutch/fhutch need
+/// `factor` with A = factorᵀ·factor. With options.tol > 0 runs adaptively: doubles m from options.matvecs until
+/// std_error/|estimate| ≤ tol or options.max_matvecs; cost and time are those of all stages.
+TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
+                             const RunControl& rc = {});
+
+/// The method names estimate_trace accepts.
+const std::vector<std::string>& estimator_names();
+
+}  // namespace ts

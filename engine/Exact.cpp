@@ -1,0 +1,123 @@
+#include "Exact.h"
+
+#include <cstdio>
+
+#include "Errors.h"
+#include "EstimatorSupport.h"
+
+namespace ts {
+
+ExactTrace exact_trace(const TangentMap& J, const RunControl& rc, int64_t block, const std::string& side) {
+  detail::Stopwatch sw;
+  const int64_t d = J.state_size(), P = J.param_size();
+  const bool use_vjp = side == "vjp" || (side == "auto" && d <= P);
+  if (side != "auto" && side != "vjp" && side != "jvp")
+    throw InputError("exact trace side '" + side + "' is not auto, vjp or jvp");
+  const int64_t n = use_vjp ? d : P;
+  double total = 0;
+  for (int64_t s = 0; s < n; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, n - s);
+    at::Tensor E = at::zeros({n, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    const at::Tensor sq = use_vjp ? J.vjp_sqnorms(E) : J.jvp(E).pow(2).sum(0);
+    total += sq.sum().item<double>();
+    rc.report(s + k, n, use_vjp ? "exact trace (VJPs)" : "exact trace (JVPs)");
+  }
+  return {total, use_vjp ? "vjp" : "jvp", n, sw.seconds()};
+}
+
+MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const RunControl& rc, int64_t block) {
+  detail::Stopwatch sw;
+  const int64_t n = K.size();
+  const int64_t run = (limit > 0 && limit < n) ? limit : n;
+  MatvecBaseline b;
+  for (int64_t s = 0; s < run; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, run - s);
+    at::Tensor E = at::zeros({n, k}, K.options());
+    E.narrow(0, s, k).copy_(at::eye(k, K.options()));
+    const at::Tensor KE = K.apply(E);
+    b.value += KE.narrow(0, s, k).diagonal().sum().item<double>();
+    rc.report(s + k, run, "exact trace (d NTK matvecs)");
+  }
+  b.timed = run;
+  b.timed_seconds = sw.seconds();
+  b.complete = run == n;
+  b.seconds = b.timed_seconds * static_cast<double>(n) / static_cast<double>(run);
+  return b;
+}
+
+std::string format_bytes(int64_t bytes) {
+  char buf[32];
+  const double b = static_cast<double>(bytes);
+  if (b >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
+  else if (b >= 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1024.0 * 1024));
+  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
+  return buf;
+}
+
+int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype) {
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(dtype));
+  const int64_t side = std::min(d, P);
+  // J, the kernel, and eigvalsh's float64 copy and workspace.
+  return d * P * elem + side * side * elem + 2 * side * side * 8;
+}
+
+void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget) {
+  if (bytes > budget)
+    throw MemoryBudgetError(what + " needs about " + format_bytes(bytes) + ", over the memory budget of " +
+                            format_bytes(budget) + ": use an estimator, a smaller batch or parameter subset, or raise "
+                            "the budget (--memory-budget)");
+}
+
+at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  const auto dtype = J.options().dtype().toScalarType();
+  check_memory_budget("the Jacobian (" + std::to_string(d) + " × " + std::to_string(P) + ")",
+                      d * P * static_cast<int64_t>(c10::elementSize(dtype)), memory_budget);
+  at::Tensor out = at::empty({d, P}, J.options());
+  const bool by_vjp = d <= P;
+  const int64_t n = by_vjp ? d : P;
+  for (int64_t s = 0; s < n; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, n - s);
+    at::Tensor E = at::zeros({n, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    if (by_vjp)
+      out.narrow(0, s, k).copy_(J.vjp(E).t());
+    else
+      out.narrow(1, s, k).copy_(J.jvp(E));
+    rc.report(s + k, n, "Jacobian");
+  }
+  return out;
+}
+
+ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  check_memory_budget("the exact eNTK (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
+                      exact_kernel_bytes(d, P, J.options().dtype().toScalarType()), memory_budget);
+  ExactKernel k;
+  k.jac = jacobian(J, memory_budget, rc, block);
+  k.gram = P < d;
+  k.matrix = k.gram ? at::matmul(k.jac.t(), k.jac) : at::matmul(k.jac, k.jac.t());
+  return k;
+}
+
+double ExactKernel::trace() const { return at::trace(matrix.to(at::kDouble)).item<double>(); }
+double ExactKernel::frobenius() const { return matrix.to(at::kDouble).norm().item<double>(); }
+
+at::Tensor ExactKernel::eigenvalues() const {
+  at::Tensor m = matrix.to(at::kDouble);
+  m = (m + m.t()) / 2;
+  return at::flip(at::linalg_eigvalsh(m), {0}).to(at::kCPU);
+}
+
+double exact_trace_product(const ExactKernel& a, const ExactKernel& b) {
+  const at::Tensor ja = a.jac.to(at::kDouble), jb = b.jac.to(at::kDouble);
+  if (ja.sizes() != jb.sizes()) throw InputError("alignment needs two kernels of one model on one batch");
+  if (ja.size(1) < ja.size(0)) return at::matmul(ja.t(), jb).pow(2).sum().item<double>();
+  return (a.matrix.to(at::kDouble) * b.matrix.to(at::kDouble)).sum().item<double>();
+}
+
+}  // namespace ts

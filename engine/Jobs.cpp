@@ -1,0 +1,254 @@
+#include "Jobs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "Data.h"
+#include "Errors.h"
+#include "Estimators.h"
+#include "Exact.h"
+#include "Metrics.h"
+#include "Model.h"
+#include "NtkOperators.h"
+#include "Spec.h"
+#include "TorchUtil.h"
+
+namespace ts {
+
+namespace {
+
+struct Problem {
+  std::shared_ptr<Model> model, model_b;
+  Dataset data;
+  std::unique_ptr<TangentMap> J, Jb;
+};
+
+JvpMode parse_jvp(const std::string& s) {
+  if (s == "forward") return JvpMode::Forward;
+  if (s == "double-backward" || s == "double_backward") return JvpMode::DoubleBackward;
+  throw InputError("JVP mode '" + s + "' is not forward or double-backward");
+}
+
+Problem build(const ProblemSpec& p, bool need_b) {
+  apply_threads(p.compute);
+  Problem pr;
+  std::vector<int64_t> shape;
+  if (!p.input_shape.empty()) shape = parse_shape(p.input_shape, "--input-shape");
+  if (shape.empty()) {
+    // Random data that names its shape also tells a built-in model its input shape.
+    const Spec ds = Spec::parse(p.data);
+    if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
+  }
+  pr.model = make_model(p.model, shape, p.compute, p.params);
+  pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed);
+  const auto opts = tensor_options(p.compute);
+  const JvpMode mode = parse_jvp(p.jvp);
+  pr.J = std::make_unique<TangentMap>(pr.model, pr.data.inputs.to(opts), mode);
+  if (need_b) {
+    if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
+    pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params);
+    if (pr.model_b->parameter_names() != pr.model->parameter_names())
+      throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model + "'");
+    pr.Jb = std::make_unique<TangentMap>(pr.model_b, pr.data.inputs.to(opts), mode);
+  }
+  return pr;
+}
+
+}  // namespace
+
+Json to_json(const ComputeConfig& c) {
+  Json j = Json::object();
+  j["device"] = c.device;
+  j["dtype"] = c.dtype;
+  j["threads"] = c.threads;
+  j["seed"] = c.seed;
+  j["memory_budget"] = c.memory_budget;
+  return j;
+}
+
+Json to_json(const EstimatorOptions& o) {
+  Json j = Json::object();
+  j["method"] = o.method;
+  j["matvecs"] = o.matvecs;
+  j["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
+  j["hutchpp_split"] = o.split == HutchppSplit::Seed ? "seed" : "thirds";
+  j["tol"] = o.tol;
+  j["max_matvecs"] = o.max_matvecs;
+  j["seed"] = o.seed;
+  j["block"] = o.block;
+  return j;
+}
+
+Json to_json(const ProblemSpec& p) {
+  Json j = Json::object();
+  j["model"] = p.model;
+  if (!p.model_b.empty()) j["model_b"] = p.model_b;
+  j["data"] = p.data;
+  j["input_shape"] = p.input_shape;
+  j["params"] = p.params;
+  j["jvp"] = p.jvp;
+  j["compute"] = to_json(p.compute);
+  return j;
+}
+
+Json to_json(const TraceEstimate& e) {
+  Json j = Json::object();
+  j["estimator"] = e.method;
+  j["estimate"] = e.estimate;
+  j["std_error"] = e.std_error;
+  j["matvecs"] = e.matvecs;
+  j["vjps"] = e.vjps;
+  j["jvps"] = e.jvps;
+  j["seconds"] = e.seconds;
+  j["converged"] = e.converged;
+  if (!e.note.empty()) j["note"] = e.note;
+  if (!e.history.empty()) {
+    Json h = Json::array();
+    for (const auto& p : e.history) {
+      Json q = Json::object();
+      q["matvecs"] = p.matvecs;
+      q["estimate"] = p.estimate;
+      q["std_error"] = p.std_error;
+      q["seconds"] = p.seconds;
+      h.push_back(q);
+    }
+    j["history"] = h;
+  }
+  return j;
+}
+
+TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
+  if (job.repeats < 1) throw InputError("--repeats must be at least 1");
+  Problem pr = build(job.problem, false);
+  pr.J->set_control(&rc);
+  TraceJobResult res;
+  res.d = pr.J->state_size();
+  res.params = pr.J->param_size();
+  res.config = Json::object();
+  res.config["problem"] = to_json(job.problem);
+  res.config["estimator"] = to_json(job.estimator);
+  res.config["repeats"] = job.repeats;
+  res.config["blas"] = blas_description();
+  const bool exact_method = job.estimator.method == "exact";
+  if (exact_method || job.compare_exact) {
+    const ExactTrace e = exact_trace(*pr.J, rc);
+    res.exact = e.value;
+    res.exact_seconds = e.seconds;
+    res.exact_method = e.method;
+  }
+  if (exact_method) {
+    TraceEstimate t;
+    t.method = "exact";
+    t.estimate = *res.exact;
+    t.seconds = *res.exact_seconds;
+    t.matvecs = 0;
+    (res.exact_method == "vjp" ? t.vjps : t.jvps) = res.exact_method == "vjp" ? res.d : res.params;
+    res.estimate = t;
+    res.repeats = {t};
+    return res;
+  }
+  NtkOperator K(*pr.J);
+  JacobianOperator Jop(*pr.J);
+  for (int r = 0; r < job.repeats; ++r) {
+    EstimatorOptions o = job.estimator;
+    o.seed = job.estimator.seed + static_cast<uint64_t>(r);
+    res.repeats.push_back(estimate_trace(K, &Jop, o, rc));
+  }
+  res.estimate = res.repeats.front();
+  return res;
+}
+
+Json to_json(const TraceJobResult& r) {
+  Json j = to_json(r.estimate);
+  j["d"] = r.d;
+  j["params"] = r.params;
+  if (r.exact) {
+    j["exact"] = *r.exact;
+    j["exact_seconds"] = r.exact_seconds;
+    j["exact_method"] = r.exact_method;
+    j["rel_error"] = std::fabs(r.estimate.estimate - *r.exact) / std::max(std::fabs(*r.exact), 1e-300);
+  }
+  {
+    Json est = Json::array(), secs = Json::array(), errs = Json::array();
+    std::vector<double> rels;
+    for (const auto& e : r.repeats) {
+      est.push_back(e.estimate);
+      secs.push_back(e.seconds);
+      if (r.exact) rels.push_back(std::fabs(e.estimate - *r.exact) / std::max(std::fabs(*r.exact), 1e-300));
+    }
+    j["estimates"] = est;
+    j["seconds_each"] = secs;
+    if (r.exact) {
+      std::sort(rels.begin(), rels.end());
+      const size_t n = rels.size();
+      j["median_rel_error"] = n % 2 ? rels[n / 2] : 0.5 * (rels[n / 2 - 1] + rels[n / 2]);
+    }
+  }
+  j["config"] = r.config;
+  return j;
+}
+
+Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
+  const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
+  Problem pr = build(job.problem, need_b);
+  pr.J->set_control(&rc);
+  if (pr.Jb) pr.Jb->set_control(&rc);
+  at::Tensor targets;
+  if (std::find(job.metrics.begin(), job.metrics.end(), "target_alignment") != job.metrics.end()) {
+    const int64_t outputs = pr.J->state_size() / pr.data.size();
+    targets = one_hot_targets(pr.data, outputs);
+  }
+  MetricsOptions mo;
+  mo.metrics = job.metrics;
+  mo.estimator = job.estimator;
+  mo.compare_exact = job.compare_exact;
+  mo.memory_budget = job.problem.compute.memory_budget;
+  const auto values = compute_metrics(*pr.J, pr.Jb.get(), targets, mo, rc);
+  Json out = Json::object();
+  out["d"] = pr.J->state_size();
+  out["params"] = pr.J->param_size();
+  Json arr = Json::array();
+  for (const auto& m : values) {
+    Json j = Json::object();
+    j["metric"] = m.name;
+    j["method"] = m.method;
+    j["value"] = m.value;
+    j["std_error"] = m.std_error;
+    if (m.exact) {
+      j["exact"] = *m.exact;
+      j["rel_error"] = m.rel_error;
+    }
+    j["matvecs"] = m.matvecs;
+    j["vjps"] = m.vjps;
+    j["jvps"] = m.jvps;
+    j["seconds"] = m.seconds;
+    arr.push_back(j);
+  }
+  out["metrics"] = arr;
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(job.problem);
+  cfg["estimator"] = to_json(job.estimator);
+  cfg["blas"] = blas_description();
+  out["config"] = cfg;
+  return out;
+}
+
+Json describe_problem(const ProblemSpec& p) {
+  Problem pr = build(p, false);
+  Json j = Json::object();
+  j["model"] = p.model;
+  j["kind"] = pr.model->kind();
+  j["input_shape"] = shape_to_string(pr.model->input_shape());
+  j["output_shape"] = shape_to_string(pr.J->output_shape());
+  j["params_total"] = pr.model->num_parameters();
+  j["params"] = pr.J->param_size();
+  j["d"] = pr.J->state_size();
+  j["data"] = pr.data.description;
+  j["layers"] = pr.model->layer_summary();
+  j["parameter_names"] = pr.model->parameter_names();
+  j["exact_kernel_bytes"] = exact_kernel_bytes(pr.J->state_size(), pr.J->param_size(),
+                                               pr.model->options().dtype().toScalarType());
+  return j;
+}
+
+}  // namespace ts

@@ -1,0 +1,64 @@
+#pragma once
+// Whole runs described by plain structs, for the command-line tool and the UI's engine thread. No LibTorch in
+// this header: ui/ includes it.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "Config.h"
+#include "Json.h"
+#include "RunControl.h"
+
+namespace ts {
+
+/// Where the kernel comes from: a model on a batch.
+struct ProblemSpec {
+  std::string model = "mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0";
+  std::string model_b;      ///< second snapshot for alignment (same architecture), optional
+  std::string data = "random:n=50,shape=100,seed=0";
+  std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
+  std::string params = "all";
+  std::string jvp = "forward";  ///< forward or double-backward
+  ComputeConfig compute;
+};
+
+struct TraceJob {
+  ProblemSpec problem;
+  EstimatorOptions estimator;  ///< method "exact" computes the exact trace
+  bool compare_exact = false;
+  int repeats = 1;             ///< independent repeats with seeds seed, seed+1, …
+};
+
+struct TraceJobResult {
+  TraceEstimate estimate;                ///< the first repeat (or the exact trace)
+  std::vector<TraceEstimate> repeats;    ///< all repeats
+  std::optional<double> exact;
+  std::optional<double> exact_seconds;
+  std::string exact_method;
+  int64_t d = 0, params = 0;
+  Json config;                           ///< the full configuration that produced this result
+};
+
+/// Loads model and data, builds the NTK operator and runs the estimator. Throws ts::Error subclasses.
+TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc = {});
+Json to_json(const TraceJobResult& r);
+
+struct MetricsJob {
+  ProblemSpec problem;
+  std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
+  EstimatorOptions estimator;
+  bool compare_exact = false;
+};
+
+/// Metrics results as JSON (one object per metric plus the configuration).
+Json run_metrics_job(const MetricsJob& job, const RunControl& rc = {});
+
+/// A summary of the model a problem describes: P, d, layers (for the UI's model panel and `info`).
+Json describe_problem(const ProblemSpec& problem);
+
+Json to_json(const ComputeConfig& c);
+Json to_json(const EstimatorOptions& o);
+Json to_json(const ProblemSpec& p);
+Json to_json(const TraceEstimate& e);
+
+}  // namespace ts

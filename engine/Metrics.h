@@ -1,0 +1,42 @@
+#pragma once
+// Metrics built on traces (MATH.md §5, seed 003's definitions), by any estimator or exactly.
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "Config.h"
+#include "RunControl.h"
+#include "TangentMap.h"
+
+namespace ts {
+
+struct MetricValue {
+  std::string name;                 ///< trace, frobenius, effective_rank, alignment, target_alignment
+  std::string method;               ///< the estimator, or "exact"
+  double value = 0;
+  std::optional<double> std_error;  ///< propagated from the estimators' error estimates (first order)
+  std::optional<double> exact;      ///< when compared with the exact value
+  std::optional<double> rel_error;
+  int64_t matvecs = 0, vjps = 0, jvps = 0;
+  double seconds = 0;
+};
+
+struct MetricsOptions {
+  std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
+  EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
+  bool compare_exact = false;  ///< also compute exact values and relative errors
+  int64_t memory_budget = int64_t(4) << 30;
+};
+
+/// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target alignment).
+///   trace = tr K;  frobenius = √tr(K²);  effective_rank = tr(K)²/tr(K²);
+///   alignment = tr(K_aK_b)/√(tr K_a² tr K_b²);  target_alignment = yᵀKy/(‖K‖_F ‖y‖²).
+/// Each trace is estimated once (with its own seed offset) and shared by the metrics that need it.
+std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
+                                         const MetricsOptions& options, const RunControl& rc = {});
+
+const std::vector<std::string>& metric_names();
+
+}  // namespace ts

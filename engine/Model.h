@@ -1,0 +1,65 @@
+#pragma once
+// A model is a function f(θ, X) (MATH.md §1): parameters θ ∈ R^P as a list of tensors, a batch X of N inputs,
+// an output of any shape [N, ...] whose flattening is the state s(θ) ∈ R^d.
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Config.h"
+
+namespace ts {
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  /// f(θ, X): `params` holds every parameter in parameter_names() order (tensors that may be dual or
+  /// require grad); `x` is [N, input_shape()...]. Returns the output [N, ...].
+  virtual at::Tensor forward(const std::vector<at::Tensor>& params, const at::Tensor& x) const = 0;
+  /// f(θ, X) at the model's own parameters.
+  at::Tensor forward(const at::Tensor& x) const { return forward(params_, x); }
+
+  virtual std::string kind() const = 0;  ///< "mlp", "gru", "cnn", "torchscript"
+  virtual std::vector<std::string> layer_summary() const = 0;
+  /// Writes a TorchScript module whose forward(x) equals forward(x) (reloadable with load_torchscript).
+  virtual void save_torchscript(const std::string& path) const = 0;
+  virtual std::shared_ptr<Model> clone() const = 0;
+  /// Moves parameters (and buffers) to a device and floating dtype.
+  virtual void to(const at::TensorOptions& options);
+
+  const std::vector<std::string>& parameter_names() const { return names_; }
+  const std::vector<at::Tensor>& parameters() const { return params_; }
+  void set_parameters(std::vector<at::Tensor> params);
+  const std::vector<int64_t>& input_shape() const { return input_shape_; }
+  const std::string& spec() const { return spec_; }
+  at::TensorOptions options() const;
+
+  /// Chooses the parameters the NTK is taken over: "all", or prefixes separated by ';' or '|'
+  /// (e.g. "fc2" or "layers.3;head"). Throws InputError if nothing matches.
+  void select_parameters(const std::string& selection);
+  const std::vector<int64_t>& selected() const { return selected_; }
+  const std::string& selection() const { return selection_; }
+  int64_t num_parameters() const;           ///< all parameters
+  int64_t num_selected_parameters() const;  ///< P
+
+ protected:
+  std::string spec_;
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> params_;
+  std::vector<int64_t> input_shape_;
+  std::vector<int64_t> selected_;
+  std::string selection_ = "all";
+};
+
+/// Builds a model from a spec (docs/FORMATS.md): "mlp:...", "gru:...", "cnn:...", or a path to a TorchScript
+/// .pt file (optionally "torchscript:PATH"). `input_shape` is the shape of one input; it is required for
+/// TorchScript files and checks the built-in models' own. `params` selects the parameter subset.
+std::shared_ptr<Model> make_model(const std::string& spec, const std::vector<int64_t>& input_shape,
+                                  const ComputeConfig& config, const std::string& params = "all");
+
+/// Loads a TorchScript module (throws InputError naming the file when missing or corrupt).
+std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape);
+
+}  // namespace ts

@@ -1,0 +1,140 @@
+#include "Spec.h"
+
+#include <cstdlib>
+#include <sstream>
+
+#include "Errors.h"
+
+namespace ts {
+
+namespace {
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t");
+  return s.substr(b, e - b + 1);
+}
+}  // namespace
+
+Spec Spec::parse(const std::string& text) {
+  Spec spec;
+  spec.text_ = text;
+  const auto colon = text.find(':');
+  spec.kind_ = trim(text.substr(0, colon));
+  if (spec.kind_.empty()) throw InputError("spec '" + text + "': missing kind before ':'");
+  if (colon == std::string::npos) return spec;
+  std::stringstream rest(text.substr(colon + 1));
+  std::string item, last_key;
+  while (std::getline(rest, item, ',')) {
+    item = trim(item);
+    if (item.empty()) continue;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos && !last_key.empty() &&
+        item.find_first_not_of("0123456789") == std::string::npos) {
+      // "shape=15,10": a bare number continues the previous value.
+      spec.values_[last_key] += "," + item;
+      continue;
+    }
+    if (eq == std::string::npos) {
+      // A bare item is the positional value (a path); only one is allowed.
+      if (spec.values_.count("path"))
+        throw InputError("spec '" + text + "': '" + item + "' is not key=value");
+      spec.values_["path"] = item;
+      continue;
+    }
+    last_key = trim(item.substr(0, eq));
+    spec.values_[last_key] = trim(item.substr(eq + 1));
+  }
+  return spec;
+}
+
+std::string Spec::get(const std::string& key, const std::string& fallback) const {
+  used_.insert(key);
+  auto it = values_.find(key);
+  return it == values_.end() ? fallback : it->second;
+}
+
+std::string Spec::require(const std::string& key) const {
+  used_.insert(key);
+  auto it = values_.find(key);
+  if (it == values_.end()) throw InputError("spec '" + text_ + "': missing required key '" + key + "'");
+  return it->second;
+}
+
+int64_t Spec::get_int(const std::string& key, int64_t fallback) const {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  const std::string v = get(key, "");
+  char* end = nullptr;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0')
+    throw InputError("spec '" + text_ + "': key '" + key + "' needs an integer, got '" + v + "'");
+  return x;
+}
+
+double Spec::get_double(const std::string& key, double fallback) const {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  const std::string v = get(key, "");
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0')
+    throw InputError("spec '" + text_ + "': key '" + key + "' needs a number, got '" + v + "'");
+  return x;
+}
+
+bool Spec::get_bool(const std::string& key, bool fallback) const {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  const std::string v = get(key, "");
+  if (v == "1" || v == "true" || v == "on" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "off" || v == "no") return false;
+  throw InputError("spec '" + text_ + "': key '" + key + "' needs true/false, got '" + v + "'");
+}
+
+std::vector<int64_t> Spec::get_shape(const std::string& key, const std::vector<int64_t>& fallback) const {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  return parse_shape(get(key, ""), "spec '" + text_ + "' key '" + key + "'");
+}
+
+void Spec::finish() const {
+  for (const auto& kv : values_)
+    if (!used_.count(kv.first))
+      throw InputError("spec '" + text_ + "': unknown key '" + kv.first + "' for kind '" + kind_ + "'");
+}
+
+std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {
+  std::vector<int64_t> shape;
+  std::string item;
+  std::string norm = text;
+  for (char& c : norm)
+    if (c == 'x' || c == 'X' || c == ';') c = ',';
+  std::stringstream ss(norm);
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    char* end = nullptr;
+    const long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v <= 0)
+      throw InputError(what + ": shape '" + text + "' must be positive integers separated by commas");
+    shape.push_back(v);
+  }
+  if (shape.empty()) throw InputError(what + ": empty shape");
+  return shape;
+}
+
+std::string shape_to_string(const std::vector<int64_t>& shape) {
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s;
+}
+
+}  // namespace ts

@@ -1,0 +1,181 @@
+#include "TangentMap.h"
+
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/forward_grad.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "Errors.h"
+#include "Spec.h"
+#include "TorchUtil.h"
+
+namespace ts {
+
+namespace {
+// Enters a forward-AD dual level and always leaves it.
+struct DualLevel {
+  uint64_t level = torch::autograd::forward_ad::enter_dual_level();
+  ~DualLevel() { torch::autograd::forward_ad::exit_dual_level(level); }
+};
+
+at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
+  if (t.dim() == 1 && t.size(0) == rows) return t.unsqueeze(1);
+  if (t.dim() == 2 && t.size(0) == rows) return t;
+  throw InputError(std::string(what) + " of model '" + model + "' expects " + std::to_string(rows) +
+                   " rows, got shape [" + shape_to_string(t.sizes().vec()) + "]");
+}
+}  // namespace
+
+TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode)
+    : model_(std::move(model)), x_(std::move(x)), mode_(mode) {
+  const auto& shape = model_->input_shape();
+  std::vector<int64_t> expect{x_.size(0)};
+  expect.insert(expect.end(), shape.begin(), shape.end());
+  if (x_.sizes().vec() != expect)
+    throw InputError("model '" + model_->spec() + "' takes inputs of shape [" + shape_to_string(shape) +
+                     "] but the batch is [" + shape_to_string(x_.sizes().vec()) + "]");
+  x_ = x_.to(model_->options());
+  at::Tensor out;
+  {
+    at::NoGradGuard no_grad;
+    out = model_->forward(x_);
+  }
+  if (out.dim() == 0 || out.size(0) != x_.size(0))
+    throw InputError("model '" + model_->spec() + "' must return one output row per input (got shape [" +
+                     shape_to_string(out.sizes().vec()) + "] for " + std::to_string(x_.size(0)) + " inputs)");
+  check_finite(out, "the output of model '" + model_->spec() + "' on this batch");
+  out_shape_ = out.sizes().vec();
+  state_ = out.reshape({-1}).detach();
+  d_ = state_.numel();
+  p_ = model_->num_selected_parameters();
+}
+
+std::vector<at::Tensor> TangentMap::leaf_parameters(std::vector<at::Tensor>* all) const {
+  *all = model_->parameters();
+  for (auto& t : *all) t = t.detach();
+  std::vector<at::Tensor> leaves;
+  for (auto i : model_->selected()) {
+    auto& t = (*all)[static_cast<size_t>(i)];
+    t = t.clone().requires_grad_(true);
+    leaves.push_back(t);
+  }
+  return leaves;
+}
+
+std::vector<at::Tensor> TangentMap::unflatten(const at::Tensor& flat) const {
+  std::vector<at::Tensor> out;
+  int64_t off = 0;
+  for (auto i : model_->selected()) {
+    const auto& p = model_->parameters()[static_cast<size_t>(i)];
+    out.push_back(flat.narrow(0, off, p.numel()).view(p.sizes()));
+    off += p.numel();
+  }
+  return out;
+}
+
+at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options());
+  const int64_t k = U.size(1);
+  at::Tensor result = at::empty({p_, k}, options());
+  if (k == 0) return U_in.dim() == 1 ? result.squeeze(1) : result;
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    auto g = torch::autograd::grad({out}, leaves, {U.select(1, j)}, /*retain_graph=*/j + 1 < k,
+                                   /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t i = 0; i < g.size(); ++i)
+      if (!g[i].defined()) g[i] = at::zeros_like(leaves[i]);
+    result.select(1, j).copy_(flatten_all(g));
+    ++vjps_;
+  }
+  return U_in.dim() == 1 ? result.squeeze(1) : result;
+}
+
+at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options());
+  const int64_t k = U.size(1);
+  at::Tensor result = at::zeros({k}, options());
+  if (k == 0) return result;
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    auto g = torch::autograd::grad({out}, leaves, {U.select(1, j)}, j + 1 < k, false, true);
+    at::Tensor acc = at::zeros({}, options());
+    for (const auto& gi : g)
+      if (gi.defined()) acc = acc + gi.pow(2).sum();
+    result[j] = acc;
+    ++vjps_;
+  }
+  return result;
+}
+
+at::Tensor TangentMap::jvp(const at::Tensor& W) const {
+  return mode_ == JvpMode::Forward ? jvp_forward(W) : jvp_double_backward(W);
+}
+
+at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  at::Tensor result = at::empty({d_, k}, options());
+  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    DualLevel level;
+    std::vector<at::Tensor> all = model_->parameters();
+    const auto tangents = unflatten(W.select(1, j).contiguous());
+    size_t t = 0;
+    for (auto i : model_->selected()) {
+      auto& p = all[static_cast<size_t>(i)];
+      p = at::_make_dual(p.detach(), tangents[t++], static_cast<int64_t>(level.level));
+    }
+    at::Tensor out = model_->forward(all, x_);
+    at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+    if (tangent.defined())
+      result.select(1, j).copy_(tangent.reshape({-1}));
+    else
+      result.select(1, j).zero_();  // the output does not depend on the selected parameters
+    ++jvps_;
+  }
+  return W_in.dim() == 1 ? result.squeeze(1) : result;
+}
+
+at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  at::Tensor result = at::empty({d_, k}, options());
+  if (k == 0) return W_in.dim() == 1 ? result.squeeze(1) : result;
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  at::Tensor u = at::zeros({d_}, options()).requires_grad_(true);
+  auto g = torch::autograd::grad({out}, leaves, {u}, /*retain_graph=*/true, /*create_graph=*/true, true);
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    const auto w = unflatten(W.select(1, j).contiguous());
+    at::Tensor inner = at::zeros({}, options());
+    for (size_t i = 0; i < g.size(); ++i)
+      if (g[i].defined()) inner = inner + (g[i] * w[i]).sum();
+    at::Tensor col;
+    if (inner.requires_grad()) {
+      auto jw = torch::autograd::grad({inner}, {u}, {}, /*retain_graph=*/j + 1 < k, false, true);
+      col = jw[0];
+    }
+    if (col.defined())
+      result.select(1, j).copy_(col);
+    else
+      result.select(1, j).zero_();
+    ++jvps_;
+  }
+  return W_in.dim() == 1 ? result.squeeze(1) : result;
+}
+
+}  // namespace ts

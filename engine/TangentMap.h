@@ -1,0 +1,66 @@
+#pragma once
+// The Jacobian J = ∂s/∂θ ∈ R^{d×P} of a model on a fixed batch, used only through products (MATH.md §2):
+// VJP u ↦ Jᵀu (one backward pass), JVP w ↦ Jw (forward-mode AD, or the double-backward trick).
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <memory>
+
+#include "Model.h"
+#include "RunControl.h"
+
+namespace ts {
+
+enum class JvpMode {
+  Forward,         ///< forward-mode AD with dual parameters
+  DoubleBackward,  ///< J w = ∂/∂u ⟨Jᵀu, w⟩
+};
+
+class TangentMap {
+ public:
+  /// `x` is the batch [N, input_shape...] on the model's device and dtype.
+  TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode = JvpMode::Forward);
+
+  int64_t state_size() const { return d_; }  ///< d
+  int64_t param_size() const { return p_; }  ///< P (the selected parameters)
+  const at::Tensor& state() const { return state_; }  ///< s(θ) ∈ R^d
+  at::TensorOptions options() const { return state_.options(); }
+  const Model& model() const { return *model_; }
+  const at::Tensor& inputs() const { return x_; }
+  std::vector<int64_t> output_shape() const { return out_shape_; }
+
+  /// Jᵀ U for U ∈ R^{d×k} (or a vector in R^d): k backward passes over one forward pass.
+  at::Tensor vjp(const at::Tensor& U) const;
+  /// ‖Jᵀu_j‖² for each column of U, without keeping Jᵀ U.
+  at::Tensor vjp_sqnorms(const at::Tensor& U) const;
+  /// J W for W ∈ R^{P×k} (or a vector in R^P), by the configured mode.
+  at::Tensor jvp(const at::Tensor& W) const;
+  at::Tensor jvp_forward(const at::Tensor& W) const;
+  at::Tensor jvp_double_backward(const at::Tensor& W) const;
+
+  JvpMode jvp_mode() const { return mode_; }
+  void set_jvp_mode(JvpMode m) { mode_ = m; }
+  /// Checked before every VJP and JVP; may be null.
+  void set_control(const RunControl* control) { control_ = control; }
+
+  int64_t vjps() const { return vjps_.load(); }
+  int64_t jvps() const { return jvps_.load(); }
+
+ private:
+  std::vector<at::Tensor> leaf_parameters(std::vector<at::Tensor>* all) const;
+  std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
+  void check() const {
+    if (control_) control_->check();
+  }
+
+  std::shared_ptr<const Model> model_;
+  at::Tensor x_;
+  at::Tensor state_;
+  std::vector<int64_t> out_shape_;
+  int64_t d_ = 0, p_ = 0;
+  JvpMode mode_;
+  const RunControl* control_ = nullptr;
+  mutable std::atomic<int64_t> vjps_{0}, jvps_{0};
+};
+
+}  // namespace ts

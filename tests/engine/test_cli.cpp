@@ -1,0 +1,117 @@
+// tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
+#include <sstream>
+
+#include "cli/Cli.h"
+#include "Json.h"
+#include "TestHarness.h"
+
+using namespace ts;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run run_cli(std::vector<std::string> args) {
+  if (test::device() != "cpu" && args[0] != "help") {
+    args.push_back("--device");
+    args.push_back(test::device());
+  }
+  std::ostringstream out, err;
+  const int code = cli::run(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kModel = "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=2";
+const std::string kData = "random:n=8,shape=6,seed=1,classes=3";
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void traceJsonContract() {
+    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "12",
+                       "--exact", "--json", "--repeats", "3"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    for (const char* key : {"estimator", "estimate", "std_error", "matvecs", "vjps", "jvps", "seconds", "d", "params",
+                            "exact", "rel_error", "estimates", "seconds_each", "median_rel_error", "config"})
+      QVERIFY2(j.contains(key), key);
+    QCOMPARE(j.at("d").number(), 24.0);
+    QCOMPARE(j.at("estimates").items().size(), size_t(3));
+    QCOMPARE(j.at("seconds_each").items().size(), size_t(3));
+    QCOMPARE(j.at("config").at("problem").at("model").string(), kModel);
+  }
+
+  void exactEstimatorAndNullStdError() {
+    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QVERIFY(j.at("std_error").is_null());
+    QCOMPARE(j.at("estimator").string(), std::string("exact"));
+    const Run h = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "72",
+                       "--exact", "--json"});
+    TS_CHECK_CLOSE(Json::parse(h.out).at("exact").number(), j.at("estimate").number(), 1e-12, 0.0);
+  }
+
+  void metricsJson() {
+    const Run r = run_cli({"metrics", "--model", kModel, "--model-b", "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=3",
+                       "--data", kData, "--metrics", "trace,frobenius,effective_rank,alignment,target_alignment",
+                       "--estimator", "xtrace", "--matvecs", "20", "--exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("metrics").items().size(), size_t(5));
+    for (const auto& m : j.at("metrics").items()) QVERIFY(m.contains("exact") && m.contains("rel_error"));
+  }
+
+  void errorsAreOneLineAndNonZero() {
+    const std::vector<std::vector<std::string>> bad{
+        {"trace", "--model", kModel, "--data", kData, "--estimator", "magic"},
+        {"trace", "--model", "/no/such/model.pt", "--input-shape", "6", "--data", kData},
+        {"trace", "--model", kModel},
+        {"trace", "--model", kModel, "--data", kData, "--frobnicate", "1"},
+        {"trace", "--model", kModel, "--data", kData, "--matvecs", "many"},
+        {"metrics", "--model", kModel, "--data", kData, "--metrics", "frobenius", "--estimator", "exact",
+         "--memory-budget", "1K"},
+        {"launch"}};
+    for (const auto& args : bad) {
+      const Run r = run_cli(args);
+      QVERIFY2(r.code == 1, ("exit code " + std::to_string(r.code) + " for " + args[0]).c_str());
+      QVERIFY2(r.err.rfind("tangentscope-cli: error: ", 0) == 0, r.err.c_str());
+      QVERIFY2(r.err.find('\n') == r.err.size() - 1, ("not one line: " + r.err).c_str());
+      QVERIFY(r.out.empty());
+    }
+  }
+
+  void infoAndExport() {
+    Run r = run_cli({"info", "--model", "gru:in=10,hidden=64,steps=15", "--data", "random:n=50", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QCOMPARE(Json::parse(r.out).at("d").number(), 48000.0);
+    const std::string path = std::string(TS_TEST_TMP) + "/cli_export.pt";
+    r = run_cli({"export", "--model", kModel, "--out", path});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    r = run_cli({"trace", "--model", path, "--input-shape", "6", "--data", kData, "--estimator", "exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
+    TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
+  }
+
+  void benchRunsSmall() {
+    const Run r = run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
+                       "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
+                       "--methods", "hutchpp,xnystrace", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("rows").items().size(), size_t(4));
+    QVERIFY(j.at("summary").items()[0].contains("to_0.01"));
+  }
+};
+
+TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
+             infoAndExport, benchRunsSmall)
+#ifdef TS_HAVE_QT
+#include "test_cli.moc"
+#endif

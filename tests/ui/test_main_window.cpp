@@ -1,0 +1,107 @@
+// The real main window under the offscreen platform: the default job runs on the engine thread and its
+// number matches a direct engine call; stale runs are cancelled; the event loop stays responsive.
+#include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTimer>
+#include <QtTest>
+
+#include "EngineClient.h"
+#include "Jobs.h"
+#include "MainWindow.h"
+
+using namespace ts;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void defaultRunMatchesEngine() {
+    ui::MainWindow w;
+    w.show();
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(120000));
+    const QJsonObject shown = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
+    const TraceJobResult direct = run_trace_job(w.currentJob());
+    QCOMPARE(shown.value("estimate").toDouble(), direct.estimate.estimate);
+    QCOMPARE(shown.value("d").toInt(), 3200);
+    QVERIFY(w.resultText().startsWith("tr K ≈"));
+    QVERIFY(shown.value("config").toObject().contains("problem"));
+  }
+
+  // A new request supersedes the one in flight: only the newest result arrives.
+  void staleRunIsCancelled() {
+    ui::EngineClient client;
+    QSignalSpy finished(&client, &ui::EngineClient::traceFinished);
+    TraceJob slow;
+    slow.estimator.method = "hutchinson";
+    slow.estimator.matvecs = 200000;
+    client.submit(slow);
+    QTest::qWait(200);
+    TraceJob fast;
+    fast.estimator.matvecs = 12;
+    QElapsedTimer t;
+    t.start();
+    client.submit(fast);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.count(), 1);
+    const QJsonObject r = QJsonDocument::fromJson(finished.at(0).at(0).toString().toUtf8()).object();
+    QCOMPARE(r.value("estimator").toString(), QString("hutchpp"));
+    QVERIFY2(t.elapsed() < 20000, "the stale run was not cancelled promptly");
+  }
+
+  void cancelStopsWithinAMatvec() {
+    ui::EngineClient client;
+    QSignalSpy cancelled(&client, &ui::EngineClient::cancelled);
+    TraceJob slow;
+    slow.estimator.method = "hutchinson";
+    slow.estimator.matvecs = 200000;
+    client.submit(slow);
+    QTest::qWait(300);
+    QElapsedTimer t;
+    t.start();
+    client.cancel();
+    QVERIFY(cancelled.wait(10000));
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString("cancel took %1 ms").arg(t.elapsed())));
+  }
+
+  // While a heavy run is in flight, a 10 ms timer on the UI thread is never late by more than 50 ms.
+  void eventLoopStaysResponsive() {
+    ui::MainWindow w;
+    w.show();
+    TraceJob heavy = w.currentJob();
+    heavy.estimator.method = "hutchinson";
+    heavy.estimator.matvecs = 4000;
+    w.engine()->submit(heavy);
+    QElapsedTimer clock;
+    clock.start();
+    qint64 last = 0, worst = 0;
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, [&] {
+      const qint64 now = clock.elapsed();
+      worst = std::max(worst, now - last - 10);
+      last = now;
+    });
+    last = clock.elapsed();
+    tick.start(10);
+    QTest::qWait(1500);
+    tick.stop();
+    w.engine()->cancel();
+    QVERIFY2(worst < 50, qPrintable(QString("event loop stalled for %1 ms").arg(worst)));
+  }
+
+  void badModelShowsMessage() {
+    ui::MainWindow w;
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    TraceJob job = w.currentJob();
+    job.problem.model = "/no/such/file.pt";
+    job.problem.input_shape = "100";
+    w.engine()->submit(job);
+    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.at(0).at(0).toString().contains("file not found"));
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,174 @@
+#include "MainWindow.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+#include "EngineClient.h"
+#include "Jobs.h"
+
+namespace ts::ui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new EngineClient(this)) {
+  setWindowTitle("TangentScope — NTK trace");
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+
+  auto* form_box = new QGroupBox("Kernel and estimator", central);
+  auto* form = new QFormLayout(form_box);
+  const ProblemSpec defaults;
+  model_ = new QLineEdit(QString::fromStdString(defaults.model), form_box);
+  model_->setToolTip("Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path");
+  data_ = new QLineEdit(QString::fromStdString(defaults.data), form_box);
+  data_->setToolTip("random:n=...,shape=...,seed=... or csv:PATH[,label=last]");
+  input_shape_ = new QLineEdit(form_box);
+  input_shape_->setPlaceholderText("shape of one input, needed for .pt files (e.g. 15,10)");
+  estimator_ = new QComboBox(form_box);
+  estimator_->addItems({"hutchpp", "xnystrace", "xtrace", "hutchinson", "rhutch", "fhutch", "exact"});
+  estimator_->setToolTip("Randomized trace estimator (MATH.md §4); exact computes tr K = Σ‖Jᵀeᵢ‖²");
+  matvecs_ = new QSpinBox(form_box);
+  matvecs_->setRange(3, 100000);
+  matvecs_->setValue(96);
+  matvecs_->setToolTip("Budget m: number of test vectors (matrix-vector products) the estimator may use");
+  seed_ = new QSpinBox(form_box);
+  seed_->setRange(0, 1000000);
+  dtype_ = new QComboBox(form_box);
+  dtype_->addItems({"float64", "float32"});
+  device_ = new QComboBox(form_box);
+  device_->addItems({"cpu", "cuda"});
+  exact_ = new QCheckBox("also compute the exact trace and the relative error", form_box);
+  form->addRow("Model", model_);
+  form->addRow("Data", data_);
+  form->addRow("Input shape", input_shape_);
+  form->addRow("Estimator", estimator_);
+  form->addRow("Matvec budget", matvecs_);
+  form->addRow("Seed", seed_);
+  form->addRow("Precision", dtype_);
+  form->addRow("Device", device_);
+  form->addRow("", exact_);
+  layout->addWidget(form_box);
+
+  auto* buttons = new QHBoxLayout;
+  run_ = new QPushButton("Run", central);
+  cancel_ = new QPushButton("Cancel", central);
+  cancel_->setEnabled(false);
+  buttons->addWidget(run_);
+  buttons->addWidget(cancel_);
+  buttons->addStretch();
+  layout->addLayout(buttons);
+
+  result_ = new QLabel("tr K = …", central);
+  QFont big = result_->font();
+  big.setPointSize(big.pointSize() + 8);
+  result_->setFont(big);
+  result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  result_->setToolTip("tr K: the trace of the empirical NTK K = J Jᵀ, the sum of its eigenvalues");
+  details_ = new QLabel(central);
+  details_->setWordWrap(true);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(result_);
+  layout->addWidget(details_);
+  layout->addStretch();
+  setCentralWidget(central);
+
+  progress_ = new QProgressBar(this);
+  progress_->setMaximumWidth(240);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->showMessage("Ready");
+
+  connect(run_, &QPushButton::clicked, this, &MainWindow::run);
+  connect(cancel_, &QPushButton::clicked, engine_, &EngineClient::cancel);
+  connect(engine_, &EngineClient::progress, this, &MainWindow::onProgress);
+  connect(engine_, &EngineClient::traceFinished, this, &MainWindow::onFinished);
+  connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
+  connect(engine_, &EngineClient::cancelled, this, [this] {
+    cancel_->setEnabled(false);
+    statusBar()->showMessage("Cancelled");
+  });
+  resize(760, 520);
+}
+
+ts::TraceJob MainWindow::currentJob() const {
+  TraceJob job;
+  job.problem.model = model_->text().trimmed().toStdString();
+  job.problem.data = data_->text().trimmed().toStdString();
+  job.problem.input_shape = input_shape_->text().trimmed().toStdString();
+  job.problem.compute.dtype = dtype_->currentText().toStdString();
+  job.problem.compute.device = device_->currentText().toStdString();
+  job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
+  job.estimator.method = estimator_->currentText().toStdString();
+  job.estimator.matvecs = matvecs_->value();
+  job.estimator.seed = static_cast<uint64_t>(seed_->value());
+  job.compare_exact = exact_->isChecked();
+  return job;
+}
+
+void MainWindow::run() {
+  engine_->submit(currentJob());
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  statusBar()->showMessage("Running " + estimator_->currentText() + "…");
+}
+
+QString MainWindow::resultText() const { return result_->text(); }
+
+void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate) {
+  if (total > 0) {
+    progress_->setRange(0, static_cast<int>(total));
+    progress_->setValue(static_cast<int>(done));
+  }
+  statusBar()->showMessage(stage);
+  if (hasEstimate) result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
+}
+
+void MainWindow::onFinished(const QString& json) {
+  last_json_ = json;
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  const double est = r.value("estimate").toDouble();
+  QString text = QString("tr K ≈ %1").arg(est, 0, 'g', 10);
+  if (!r.value("std_error").isNull() && r.value("estimator").toString() != "exact")
+    text += QString(" ± %1").arg(r.value("std_error").toDouble(), 0, 'g', 3);
+  result_->setText(text);
+  QString d = QString("%1: %2 matvecs (%3 VJPs, %4 JVPs) in %5 s; d = %6, P = %7")
+                  .arg(r.value("estimator").toString())
+                  .arg(r.value("matvecs").toInt())
+                  .arg(r.value("vjps").toInt())
+                  .arg(r.value("jvps").toInt())
+                  .arg(r.value("seconds").toDouble(), 0, 'g', 3)
+                  .arg(r.value("d").toInt())
+                  .arg(r.value("params").toInt());
+  if (r.contains("exact"))
+    d += QString("\nexact %1 in %2 s; relative error %3")
+             .arg(r.value("exact").toDouble(), 0, 'g', 10)
+             .arg(r.value("exact_seconds").toDouble(), 0, 'g', 3)
+             .arg(r.value("rel_error").toDouble(), 0, 'g', 3);
+  details_->setText(d);
+  cancel_->setEnabled(false);
+  progress_->setRange(0, 1);
+  progress_->setValue(1);
+  statusBar()->showMessage("Done");
+  Q_EMIT resultShown();
+}
+
+void MainWindow::onFailed(const QString& message) {
+  result_->setText("tr K = —");
+  details_->setText("Error: " + message);
+  cancel_->setEnabled(false);
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
+  statusBar()->showMessage("Failed");
+  Q_EMIT failureShown(message);
+}
+
+}  // namespace ts::ui

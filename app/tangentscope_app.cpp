@@ -7,8 +7,10 @@
 #include <cstdio>
 
 #include "MainWindow.h"
+#include "TorchUtil.h"
 
 int main(int argc, char** argv) {
+  ts::tune_allocator();
   QApplication app(argc, argv);
   QApplication::setApplicationName("TangentScope");
   QApplication::setOrganizationName("TangentScope");

@@ -12,7 +12,7 @@ namespace ts::bench {
 
 struct SeedBenchOptions {
   std::string workload = "mlp";  ///< "mlp" or "gru"
-  std::vector<int64_t> budgets{12, 24, 48, 96, 192, 384, 768};
+  std::vector<int64_t> budgets{12, 16, 24, 32, 48, 64, 96, 128, 192, 384, 768};
   std::vector<std::string> methods{"hutchinson", "hutchpp", "hutchpp-seed", "rhutch", "fhutch", "xtrace", "xnystrace"};
   int repeats = 10;
   int64_t baseline_limit = 0;  ///< d-matvec baseline: time only this many matvecs and extrapolate (0 = all d)

@@ -143,6 +143,28 @@ class Mlp : public Model {
     return h;
   }
 
+  bool has_replicated_forward() const override { return true; }
+
+  // Weights [R, out, in], biases [R, out]; x is shared: h [R, N, features].
+  at::Tensor forward_replicated(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
+    const int64_t r = p[0].size(0);
+    at::Tensor h = x.reshape({1, x.size(0), -1}).expand({r, x.size(0), -1});
+    size_t k = 0;
+    for (int64_t l = 0; l < depth_; ++l) {
+      const at::Tensor& w = p[k++];
+      if (ntk_) {
+        h = at::bmm(h, w.transpose(1, 2)) * (w_std_ / std::sqrt(static_cast<double>(fan_in_[l])));
+        if (bias_) h = h + p[k++].unsqueeze(1) * b_std_;
+      } else if (bias_) {
+        h = at::baddbmm(p[k++].unsqueeze(1), h, w.transpose(1, 2));
+      } else {
+        h = at::bmm(h, w.transpose(1, 2));
+      }
+      h = activate(l == depth_ - 1 ? final_act_ : act_, h);
+    }
+    return h;
+  }
+
   std::string kind() const override { return "mlp"; }
 
   std::vector<std::string> layer_summary() const override {
@@ -228,6 +250,29 @@ class Gru : public Model {
     return at::stack(outs, 1);
   }
 
+  bool has_replicated_forward() const override { return true; }
+
+  at::Tensor forward_replicated(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
+    const int64_t r = p[0].size(0), n = x.size(0), steps = x.size(1);
+    const at::Tensor xs = x.reshape({1, n * steps, in_}).expand({r, n * steps, in_});
+    const at::Tensor gi = at::baddbmm(p[2].unsqueeze(1), xs, p[0].transpose(1, 2)).view({r, n, steps, 3 * hidden_});
+    const at::Tensor whh = p[1].transpose(1, 2), bhh = p[3].unsqueeze(1);
+    at::Tensor h = at::zeros({r, n, hidden_}, x.options());
+    std::vector<at::Tensor> outs;
+    outs.reserve(static_cast<size_t>(steps));
+    for (int64_t t = 0; t < steps; ++t) {
+      at::Tensor gh = at::baddbmm(bhh, h, whh);
+      auto gi_t = gi.select(2, t).chunk(3, 2);
+      auto gh_t = gh.chunk(3, 2);
+      at::Tensor rg = at::sigmoid(gi_t[0] + gh_t[0]);
+      at::Tensor z = at::sigmoid(gi_t[1] + gh_t[1]);
+      at::Tensor c = at::tanh(gi_t[2] + rg * gh_t[2]);
+      h = (1 - z) * c + z * h;
+      outs.push_back(h);
+    }
+    return at::stack(outs, 2);
+  }
+
   std::string kind() const override { return "gru"; }
   std::vector<std::string> layer_summary() const override {
     return {"GRU(" + std::to_string(in_) + "→" + std::to_string(hidden_) + ", " + std::to_string(input_shape_[0]) +
@@ -299,6 +344,25 @@ class Cnn : public Model {
     at::Tensor h = activate(act_, at::conv2d(x, p[0], p[1], {1, 1}, {1, 1}));
     h = activate(act_, at::conv2d(h, p[2], p[3], {2, 2}, {1, 1}));
     return at::linear(h.reshape({h.size(0), -1}), p[4], p[5]);
+  }
+
+  bool has_replicated_forward() const override { return true; }
+
+  // Replicas as groups of a grouped convolution: channels [R·C], weights [R·out, C, 3, 3], groups = R.
+  at::Tensor forward_replicated(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
+    const int64_t r = p[0].size(0), n = x.size(0);
+    const at::Tensor xr = x.repeat({1, r, 1, 1});
+    auto merge = [](const at::Tensor& w) {
+      auto s = w.sizes().vec();
+      std::vector<int64_t> m{s[0] * s[1]};
+      m.insert(m.end(), s.begin() + 2, s.end());
+      return w.reshape(m);
+    };
+    at::Tensor h = activate(act_, at::conv2d(xr, merge(p[0]), merge(p[1]), {1, 1}, {1, 1}, {1, 1}, r));
+    h = activate(act_, at::conv2d(h, merge(p[2]), merge(p[3]), {2, 2}, {1, 1}, {1, 1}, r));
+    // [N, R·W, h, w] → [R, N, W·h·w] in the single-replica flatten order
+    h = h.reshape({n, r, -1}).transpose(0, 1);
+    return at::baddbmm(p[5].unsqueeze(1), h, p[4].transpose(1, 2));
   }
 
   std::string kind() const override { return "cnn"; }

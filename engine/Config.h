@@ -35,7 +35,7 @@ struct EstimatorOptions {
   int64_t max_matvecs = 4096;  ///< budget cap of an adaptive run
   uint64_t seed = 0;
   bool record_history = false;  ///< keep the running estimate after each probe
-  int64_t block = 64;           ///< test vectors per operator call (bounds memory)
+  int64_t block = 32;           ///< test vectors per operator call (bounds memory)
   double shift_factor = 1.0;    ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
 };
 

@@ -7,6 +7,10 @@
 
 namespace ts {
 
+at::Tensor Model::forward_replicated(const std::vector<at::Tensor>&, const at::Tensor&) const {
+  throw Error("model '" + spec_ + "' has no replicated forward");
+}
+
 void Model::to(const at::TensorOptions& options) {
   for (auto& p : params_) p = p.detach().to(options);
 }

@@ -21,6 +21,12 @@ class Model {
   /// f(θ, X) at the model's own parameters.
   at::Tensor forward(const at::Tensor& x) const { return forward(params_, x); }
 
+  /// Optional batched evaluation over R parameter replicas: params[i] has shape [R, *shape_i] and the result is
+  /// [R, N, ...] with slice r = forward(params[·][r], x). With it, R forward-mode JVPs share one forward pass (a
+  /// hand-written vmap); models without it are differentiated one vector at a time.
+  virtual bool has_replicated_forward() const { return false; }
+  virtual at::Tensor forward_replicated(const std::vector<at::Tensor>& params, const at::Tensor& x) const;
+
   virtual std::string kind() const = 0;  ///< "mlp", "gru", "cnn", "torchscript"
   virtual std::vector<std::string> layer_summary() const = 0;
   /// Writes a TorchScript module whose forward(x) equals forward(x) (reloadable with load_torchscript).

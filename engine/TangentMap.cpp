@@ -72,11 +72,49 @@ std::vector<at::Tensor> TangentMap::unflatten(const at::Tensor& flat) const {
   return out;
 }
 
+std::vector<at::Tensor> TangentMap::replicate(int64_t k, const std::vector<at::Tensor>& selected) const {
+  std::vector<at::Tensor> all;
+  const auto& params = model_->parameters();
+  size_t s = 0, next = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (next < model_->selected().size() && model_->selected()[next] == static_cast<int64_t>(i)) {
+      all.push_back(selected[s++]);
+      ++next;
+    } else {
+      std::vector<int64_t> shape{k};
+      shape.insert(shape.end(), params[i].sizes().begin(), params[i].sizes().end());
+      all.push_back(params[i].detach().unsqueeze(0).expand(shape));
+    }
+  }
+  return all;
+}
+
+at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
+  const int64_t k = Wt.size(0);
+  at::NoGradGuard no_grad;
+  DualLevel level;
+  std::vector<at::Tensor> duals;
+  int64_t off = 0;
+  for (auto i : model_->selected()) {
+    const auto& p = model_->parameters()[static_cast<size_t>(i)];
+    std::vector<int64_t> shape{k};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    const at::Tensor primal = p.detach().unsqueeze(0).expand(shape).contiguous();
+    const at::Tensor tangent = Wt.narrow(1, off, p.numel()).reshape(shape).contiguous();
+    duals.push_back(at::_make_dual(primal, tangent, static_cast<int64_t>(level.level)));
+    off += p.numel();
+  }
+  const at::Tensor out = model_->forward_replicated(replicate(k, duals), x_);
+  const at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+  jvps_ += k;
+  return tangent.defined() ? tangent.reshape({k, -1}).clone() : at::zeros({k, d_}, options());
+}
+
 at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
-  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options());
-  const int64_t k = U.size(1);
-  at::Tensor result = at::empty({p_, k}, options());
-  if (k == 0) return U_in.dim() == 1 ? result.squeeze(1) : result;
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = U.size(0);
+  at::Tensor result = at::empty({k, p_}, options());
+  if (k == 0) return U_in.dim() == 1 ? result.t().squeeze(1) : result.t();
   check();
   std::vector<at::Tensor> all;
   auto leaves = leaf_parameters(&all);
@@ -84,19 +122,25 @@ at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
   at::Tensor out = model_->forward(all, x_).reshape({-1});
   for (int64_t j = 0; j < k; ++j) {
     check();
-    auto g = torch::autograd::grad({out}, leaves, {U.select(1, j)}, /*retain_graph=*/j + 1 < k,
+    auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
                                    /*create_graph=*/false, /*allow_unused=*/true);
-    for (size_t i = 0; i < g.size(); ++i)
-      if (!g[i].defined()) g[i] = at::zeros_like(leaves[i]);
-    result.select(1, j).copy_(flatten_all(g));
+    int64_t off = 0;
+    for (size_t i = 0; i < g.size(); ++i) {
+      const int64_t n = leaves[i].numel();
+      if (g[i].defined())
+        result[j].narrow(0, off, n).copy_(g[i].reshape({-1}));
+      else
+        result[j].narrow(0, off, n).zero_();
+      off += n;
+    }
     ++vjps_;
   }
-  return U_in.dim() == 1 ? result.squeeze(1) : result;
+  return U_in.dim() == 1 ? result[0] : result.t();
 }
 
 at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
-  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options());
-  const int64_t k = U.size(1);
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = U.size(0);
   at::Tensor result = at::zeros({k}, options());
   if (k == 0) return result;
   check();
@@ -106,7 +150,7 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
   at::Tensor out = model_->forward(all, x_).reshape({-1});
   for (int64_t j = 0; j < k; ++j) {
     check();
-    auto g = torch::autograd::grad({out}, leaves, {U.select(1, j)}, j + 1 < k, false, true);
+    auto g = torch::autograd::grad({out}, leaves, {U[j]}, j + 1 < k, false, true);
     at::Tensor acc = at::zeros({}, options());
     for (const auto& gi : g)
       if (gi.defined()) acc = acc + gi.pow(2).sum();
@@ -123,13 +167,23 @@ at::Tensor TangentMap::jvp(const at::Tensor& W) const {
 at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
   const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
   const int64_t k = W.size(1);
-  at::Tensor result = at::empty({d_, k}, options());
+  // Rows of Wᵀ are contiguous: no per-column copy of a P-vector. Results are gathered as rows too.
+  const at::Tensor Wt = W.t().contiguous();
+  at::Tensor result = at::empty({k, d_}, options());
+  if (batched() && k > 1) {
+    for (int64_t s = 0; s < k; s += replicas_) {
+      check();
+      const int64_t b = std::min(replicas_, k - s);
+      result.narrow(0, s, b).copy_(jvp_replicated(Wt.narrow(0, s, b)));
+    }
+    return result.t();
+  }
   at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
   for (int64_t j = 0; j < k; ++j) {
     check();
     DualLevel level;
     std::vector<at::Tensor> all = model_->parameters();
-    const auto tangents = unflatten(W.select(1, j).contiguous());
+    const auto tangents = unflatten(Wt[j]);
     size_t t = 0;
     for (auto i : model_->selected()) {
       auto& p = all[static_cast<size_t>(i)];
@@ -138,19 +192,20 @@ at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
     at::Tensor out = model_->forward(all, x_);
     at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
     if (tangent.defined())
-      result.select(1, j).copy_(tangent.reshape({-1}));
+      result[j].copy_(tangent.reshape({-1}));
     else
-      result.select(1, j).zero_();  // the output does not depend on the selected parameters
+      result[j].zero_();  // the output does not depend on the selected parameters
     ++jvps_;
   }
-  return W_in.dim() == 1 ? result.squeeze(1) : result;
+  return W_in.dim() == 1 ? result[0] : result.t();
 }
 
 at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
   const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
   const int64_t k = W.size(1);
-  at::Tensor result = at::empty({d_, k}, options());
-  if (k == 0) return W_in.dim() == 1 ? result.squeeze(1) : result;
+  const at::Tensor Wt = W.t().contiguous();
+  at::Tensor result = at::empty({k, d_}, options());
+  if (k == 0) return W_in.dim() == 1 ? result.t().squeeze(1) : result.t();
   check();
   std::vector<at::Tensor> all;
   auto leaves = leaf_parameters(&all);
@@ -160,7 +215,7 @@ at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
   auto g = torch::autograd::grad({out}, leaves, {u}, /*retain_graph=*/true, /*create_graph=*/true, true);
   for (int64_t j = 0; j < k; ++j) {
     check();
-    const auto w = unflatten(W.select(1, j).contiguous());
+    const auto w = unflatten(Wt[j]);
     at::Tensor inner = at::zeros({}, options());
     for (size_t i = 0; i < g.size(); ++i)
       if (g[i].defined()) inner = inner + (g[i] * w[i]).sum();
@@ -170,12 +225,12 @@ at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
       col = jw[0];
     }
     if (col.defined())
-      result.select(1, j).copy_(col);
+      result[j].copy_(col);
     else
-      result.select(1, j).zero_();
+      result[j].zero_();
     ++jvps_;
   }
-  return W_in.dim() == 1 ? result.squeeze(1) : result;
+  return W_in.dim() == 1 ? result[0] : result.t();
 }
 
 }  // namespace ts

@@ -38,6 +38,13 @@ class TangentMap {
   at::Tensor jvp_forward(const at::Tensor& W) const;
   at::Tensor jvp_double_backward(const at::Tensor& W) const;
 
+  /// Forward-mode JVPs through built-in models evaluate up to `max` parameter replicas in one pass, so k ≤ max
+  /// JVPs cost one (wider) forward pass. 0 or 1 turns this off. VJPs always go one vector at a time over a
+  /// shared forward pass: measured faster here than a replicated backward (docs/PERFORMANCE.md).
+  void set_replicas(int64_t max) { replicas_ = max; }
+  int64_t replicas() const { return replicas_; }
+  bool batched() const { return replicas_ > 1 && model_->has_replicated_forward(); }
+
   JvpMode jvp_mode() const { return mode_; }
   void set_jvp_mode(JvpMode m) { mode_ = m; }
   /// Checked before every VJP and JVP; may be null.
@@ -49,6 +56,10 @@ class TangentMap {
  private:
   std::vector<at::Tensor> leaf_parameters(std::vector<at::Tensor>* all) const;
   std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
+  /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
+  at::Tensor jvp_replicated(const at::Tensor& Wt) const;
+  /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest expanded.
+  std::vector<at::Tensor> replicate(int64_t k, const std::vector<at::Tensor>& selected) const;
   void check() const {
     if (control_) control_->check();
   }
@@ -59,6 +70,7 @@ class TangentMap {
   std::vector<int64_t> out_shape_;
   int64_t d_ = 0, p_ = 0;
   JvpMode mode_;
+  int64_t replicas_ = 8;
   const RunControl* control_ = nullptr;
   mutable std::atomic<int64_t> vjps_{0}, jvps_{0};
 };

@@ -5,6 +5,7 @@
 #include <ATen/Context.h>
 
 #include <fstream>
+#include <malloc.h>
 
 #include "Errors.h"
 
@@ -93,6 +94,14 @@ std::string blas_description() {
     if (line.find("/libblas.so") != std::string::npos && found == "unknown") found = "libblas.so.3";
   }
   return found + ", " + std::to_string(at::get_num_threads()) + " threads";
+}
+
+void tune_allocator() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
+#endif
 }
 
 }  // namespace ts

@@ -87,7 +87,7 @@ EstimatorOptions estimator_from(const Args& a) {
   o.tol = a.get_double("tol", 0);
   o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(4096, o.matvecs));
   o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
-  o.block = a.get_int("block", 64);
+  o.block = a.get_int("block", 32);
   o.record_history = a.flag("history");
   const std::string probes = a.get("probes", "rademacher");
   if (probes == "gaussian") o.probes = ProbeDistribution::Gaussian;

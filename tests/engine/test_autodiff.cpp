@@ -94,6 +94,14 @@ class TestAutodiff : public QObject {
       TS_CHECK_CLOSE(u.dot(jf).item<double>(), J.vjp(u).dot(w).item<double>(), 1e-12, 1e-14);
       QCOMPARE(J.jvps(), int64_t(2));
       QCOMPARE(J.vjps(), int64_t(1));
+      // A block of JVPs through the replicated model equals one-at-a-time JVPs.
+      const at::Tensor Wb = draw_normal(gen, {J.param_size(), 11}, J.options());
+      J.set_replicas(4);
+      QVERIFY(J.batched());
+      const at::Tensor batched = J.jvp_forward(Wb);
+      J.set_replicas(1);
+      const at::Tensor single = J.jvp_forward(Wb);
+      TS_CHECK_CLOSE((batched - single).abs().max().item<double>(), 0.0, 0.0, 1e-12 * single.abs().max().item<double>());
     }
   }
 

@@ -108,11 +108,14 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
       eo.split = method == "hutchpp-seed" ? HutchppSplit::Seed : HutchppSplit::Thirds;
       eo.matvecs = m;
       std::vector<double> errs, secs;
-      int64_t vjps = 0, jvps = 0;
+      int64_t vjps = 0, jvps = 0, covered = 0;
       for (int r = 0; r < o.repeats; ++r) {
         eo.seed = o.compute.seed * 1000003ULL + static_cast<uint64_t>(r);
         const TraceEstimate e = estimate_trace(K, &Jop, eo);
         errs.push_back(std::fabs(e.estimate - best.value) / std::fabs(best.value));
+        // Calibration of the method's own error estimate: is the exact value within ±2 std errors?
+        if (e.std_error && std::fabs(e.estimate - best.value) <= 2 * *e.std_error + 1e-12 * std::fabs(best.value))
+          ++covered;
         secs.push_back(e.seconds);
         vjps = e.vjps;
         jvps = e.jvps;
@@ -126,15 +129,18 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
       row["q25_rel_error"] = quantile(errs, 0.25);
       row["q75_rel_error"] = quantile(errs, 0.75);
       row["median_seconds"] = quantile(secs, 0.5);
+      row["coverage_2se"] = static_cast<double>(covered) / o.repeats;
       row["speedup_vs_baseline"] = base.seconds / quantile(secs, 0.5);
       row["speedup_vs_best_exact"] = best.seconds / quantile(secs, 0.5);
       rows.push_back(row);
       curve.emplace_back(quantile(secs, 0.5), quantile(errs, 0.5));
       curve_budget.push_back(m);
       char buf[200];
-      std::snprintf(buf, sizeof buf, "  %-12s m=%4lld  median rel err %.2e  [%.2e, %.2e]  %.4f s  (x%.0f vs baseline)\n",
+      std::snprintf(buf, sizeof buf,
+                    "  %-12s m=%4lld  median rel err %.2e  [%.2e, %.2e]  %.4f s  (x%.0f vs baseline)  ±2σ covers %d/%d\n",
                     method.c_str(), static_cast<long long>(m), quantile(errs, 0.5), quantile(errs, 0.25),
-                    quantile(errs, 0.75), quantile(secs, 0.5), base.seconds / quantile(secs, 0.5));
+                    quantile(errs, 0.75), quantile(secs, 0.5), base.seconds / quantile(secs, 0.5),
+                    static_cast<int>(covered), o.repeats);
       log << buf << std::flush;
     }
     Json s = Json::object();

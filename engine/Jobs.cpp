@@ -1,6 +1,7 @@
 #include "Jobs.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "Data.h"
@@ -229,6 +230,28 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   cfg["problem"] = to_json(job.problem);
   cfg["estimator"] = to_json(job.estimator);
   cfg["blas"] = blas_description();
+  out["config"] = cfg;
+  return out;
+}
+
+Json run_spectrum_job(const ProblemSpec& p, int64_t top, const RunControl& rc) {
+  Problem pr = build(p, false);
+  pr.J->set_control(&rc);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ExactKernel K = exact_kernel(*pr.J, p.compute.memory_budget, rc);
+  const at::Tensor ev = K.eigenvalues().contiguous();
+  const int64_t n = top > 0 ? std::min(top, ev.numel()) : ev.numel();
+  std::vector<double> values(ev.data_ptr<double>(), ev.data_ptr<double>() + n);
+  Json out = Json::object();
+  out["d"] = pr.J->state_size();
+  out["params"] = pr.J->param_size();
+  out["kernel"] = K.gram ? "Gram matrix JᵀJ (P < d)" : "eNTK JJᵀ";
+  out["trace"] = K.trace();
+  out["frobenius"] = K.frobenius();
+  out["eigenvalues"] = values;
+  out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(p);
   out["config"] = cfg;
   return out;
 }

@@ -53,6 +53,10 @@ struct MetricsJob {
 /// Metrics results as JSON (one object per metric plus the configuration).
 Json run_metrics_job(const MetricsJob& job, const RunControl& rc = {});
 
+/// The exact eigenvalues of K (descending; at most `top`, 0 = all min(d, P)), with tr K and ‖K‖_F, after checking
+/// the memory budget.
+Json run_spectrum_job(const ProblemSpec& problem, int64_t top, const RunControl& rc = {});
+
 /// A summary of the model a problem describes: P, d, layers (for the UI's model panel and `info`).
 Json describe_problem(const ProblemSpec& problem);
 

@@ -23,6 +23,7 @@ Commands
   trace    --model SPEC --data SPEC --estimator NAME [--matvecs M] [--tol T] [--repeats R] [--exact] [--json]
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
            [--estimator NAME] [--matvecs M] [--exact] [--json]
+  spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
   info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
   export   --model SPEC --out FILE.pt          save a model as TorchScript
   bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
@@ -45,7 +46,7 @@ const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-sha
                                      "device",  "threads", "seed",    "memory-budget", "jvp",       "estimator",
                                      "matvecs", "tol",     "repeats", "max-matvecs", "probes",      "split",
                                      "block",   "metrics", "out",     "budgets",     "methods",     "baseline-limit",
-                                     "workload-model", "workload-data"};
+                                     "workload-model", "workload-data", "top"};
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -159,6 +160,20 @@ int cmd_metrics(const Args& a, std::ostream& out) {
   return 0;
 }
 
+int cmd_spectrum(const Args& a, std::ostream& out) {
+  const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20));
+  if (a.flag("json")) {
+    out << r.dump() << "\n";
+    return 0;
+  }
+  out << "exact " << r.at("kernel").string() << ": d = " << r.at("d").number() << ", P = " << r.at("params").number()
+      << ", tr K = " << fmt(r.at("trace").number()) << ", ‖K‖_F = " << fmt(r.at("frobenius").number()) << " ("
+      << fmt(r.at("seconds").number()) << " s)\n  eigenvalues:";
+  for (const auto& v : r.at("eigenvalues").items()) out << " " << fmt(v.number());
+  out << "\n";
+  return 0;
+}
+
 int cmd_info(const Args& a, std::ostream& out) {
   ProblemSpec p;
   if (!a.has("model")) throw InputError("--model SPEC is required");
@@ -251,9 +266,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "trace") return cmd_trace(a, out);
     if (cmd == "metrics") return cmd_metrics(a, out);
     if (cmd == "info") return cmd_info(a, out);
+    if (cmd == "spectrum") return cmd_spectrum(a, out);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, metrics, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, metrics, spectrum, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

@@ -99,6 +99,19 @@ class TestCli : public QObject {
     TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
   }
 
+  void spectrumSumsToTrace() {
+    const Run r = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "0", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    double sum = 0;
+    for (const auto& v : j.at("eigenvalues").items()) sum += v.number();
+    QCOMPARE(j.at("eigenvalues").items().size(), size_t(24));
+    TS_CHECK_CLOSE(sum, j.at("trace").number(), 1e-10, 0.0);
+    const Run big = run_cli({"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "2K"});
+    QCOMPARE(big.code, 1);
+    QVERIFY(big.err.find("memory budget") != std::string::npos);
+  }
+
   void benchRunsSmall() {
     const Run r = run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
                        "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
@@ -111,7 +124,7 @@ class TestCli : public QObject {
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, benchRunsSmall)
+             infoAndExport, spectrumSumsToTrace, benchRunsSmall)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

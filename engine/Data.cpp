@@ -131,31 +131,84 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
   return d;
 }
 
+std::string data_dir() {
+  const char* env = std::getenv("TS_DATA_DIR");
+  if (env && *env) return env;
+#ifdef TS_DEFAULT_DATA_DIR
+  return TS_DEFAULT_DATA_DIR;
+#else
+  return "data";
+#endif
+}
+
+namespace {
+const std::vector<std::string> kFashionClasses{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                               "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+std::vector<std::string> digit_names() {
+  std::vector<std::string> v;
+  for (int c = 0; c < 10; ++c) v.push_back(std::to_string(c));
+  return v;
+}
+}  // namespace
+
 Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed) {
   const Spec spec = Spec::parse(text);
+  const std::string kind = spec.kind();
+  const uint64_t seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(default_seed)));
+  const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0);
+  const bool standard = spec.get_bool("standardize", false);
   Dataset d;
-  if (spec.kind() == "random") {
-    const int64_t n = spec.get_int("n", 50);
+  if (kind == "random") {
     const auto shape = spec.get_shape("shape", model_shape);
     if (shape.empty()) throw InputError("data spec '" + text + "': give shape=... (the shape of one input)");
-    const uint64_t seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(default_seed)));
     const int64_t classes = spec.get_int("classes", 0);
     spec.finish();
-    d = random_normal(n, shape, seed, classes);
-  } else if (spec.kind() == "csv") {
+    return random_normal(n, shape, seed, classes);  // n is its size, not a subset
+  } else if (kind == "csv") {
     const std::string path = spec.require("path");
     const std::string label = spec.get("label", "");
     const std::string header = spec.get("header", "auto");
-    const int64_t limit = spec.get_int("n", 0);
     spec.finish();
     d = load_csv(path, label, header);
-    if (limit > 0 && limit < d.size()) {
-      d.inputs = d.inputs.narrow(0, 0, limit);
-      if (d.labels.defined()) d.labels = d.labels.narrow(0, 0, limit);
-    }
+  } else if (kind == "digits") {
+    const std::string path = spec.get("path", data_dir() + "/sklearn/digits.csv.gz");
+    spec.finish();
+    d = load_digits(path);
+  } else if (kind == "mnist" || kind == "fashion-mnist") {
+    const bool fashion = kind == "fashion-mnist";
+    const std::string dir = spec.get("path", data_dir() + (fashion ? "/fashion-mnist" : "/mnist"));
+    const std::string split = spec.get("split", "train");
+    spec.finish();
+    d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(), fashion ? "Fashion-MNIST" : "MNIST");
+  } else if (kind == "moons") {
+    const double noise = spec.get_double("noise", 0.1);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 200);
+    spec.finish();
+    d = make_moons(size, noise, seed);
+  } else if (kind == "spirals") {
+    const double noise = spec.get_double("noise", 0.1);
+    const int64_t classes = spec.get_int("classes", 3);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 300);
+    spec.finish();
+    d = make_spirals(size, classes, noise, seed);
+  } else if (kind == "blobs") {
+    const int64_t classes = spec.get_int("classes", 3), dim = spec.get_int("dim", 2);
+    const double std = spec.get_double("std", 1.0), spread = spec.get_double("spread", 5.0);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 300);
+    spec.finish();
+    d = make_blobs(size, classes, dim, std, spread, seed);
+  } else if (kind == "sine") {
+    const double noise = spec.get_double("noise", 0.1);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 200);
+    spec.finish();
+    d = make_sine(size, noise, seed);
   } else {
-    throw InputError("data spec '" + text + "': kind '" + spec.kind() + "' is not random or csv");
+    throw InputError("data spec '" + text + "': kind '" + kind +
+                     "' is not one of random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine");
   }
+  const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
+  if (!synthetic && n > 0) d = subset(d, n, seed);
+  if (standard) d = standardize(d, d);
   if (!model_shape.empty() && d.input_shape() != model_shape) {
     int64_t want = 1;
     for (auto s : model_shape) want *= s;

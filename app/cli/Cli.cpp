@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "CliArgs.h"
+#include "CliCommon.h"
 #include "Errors.h"
 #include "Jobs.h"
 #include "Model.h"
@@ -24,6 +25,11 @@ Commands
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
            [--estimator NAME] [--matvecs M] [--exact] [--json]
   spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
+  train    --model SPEC --data SPEC [--test-data SPEC | --test-size N] [--epochs 5] [--batch-size 64] [--lr 1e-3]
+           [--optimizer adam|sgd] [--loss cross_entropy|mse] [--momentum M] [--weight-decay W] [--snapshots 0,1,5]
+           [--train-subset N] [--test-subset N] [--standardize] --out DIR
+  dynamics the same as train, then the NTK metrics at each snapshot on a probe batch of the test data:
+           [--probe-n 100] [--metrics ...] [--estimator NAME] [--matvecs M] [--exact] --out DIR
   info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
   export   --model SPEC --out FILE.pt          save a model as TorchScript
   bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
@@ -33,7 +39,10 @@ Estimators: exact, hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
 Model SPEC: mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
             gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
             PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
-Data SPEC:  random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no][,n=100]
+Data SPEC:  random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no]
+            digits   mnist[:DIR][,split=train|test]   fashion-mnist[:DIR][,split=...]
+            moons:size=200,noise=0.1   spirals:size=300,classes=3   blobs:size=300,classes=3,dim=2   sine:size=200
+            every kind also takes n=N (seeded stratified subset), seed=S, standardize=1
 Common options
   --input-shape S  --params all|PREFIX[;PREFIX]  --dtype float32|float64  --device cpu|cuda  --threads N
   --seed S  --memory-budget 4G  --jvp forward|double-backward  --probes rademacher|gaussian
@@ -41,12 +50,16 @@ Common options
 docs/FORMATS.md describes every spec key and output field.
 )";
 
-const std::set<std::string> kFlags{"json", "exact", "history", "help"};
+const std::set<std::string> kFlags{"json", "exact", "history", "help", "standardize"};
 const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-shape", "params",      "dtype",
                                      "device",  "threads", "seed",    "memory-budget", "jvp",       "estimator",
                                      "matvecs", "tol",     "repeats", "max-matvecs", "probes",      "split",
                                      "block",   "metrics", "out",     "budgets",     "methods",     "baseline-limit",
-                                     "workload-model", "workload-data", "top"};
+                                     "workload-model", "workload-data", "top",
+                                     "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
+                                     "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n"};
+
+}  // namespace
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -106,6 +119,8 @@ std::string fmt(double v) {
   std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
 }
+
+namespace {
 
 int cmd_trace(const Args& a, std::ostream& out) {
   TraceJob job;
@@ -267,9 +282,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "metrics") return cmd_metrics(a, out);
     if (cmd == "info") return cmd_info(a, out);
     if (cmd == "spectrum") return cmd_spectrum(a, out);
+    if (cmd == "train") return cmd_train(a, out, false);
+    if (cmd == "dynamics") return cmd_train(a, out, true);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, metrics, spectrum, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, metrics, spectrum, train, dynamics, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

@@ -13,9 +13,10 @@ namespace ts {
 
 /// Where the kernel comes from: a model on a batch.
 struct ProblemSpec {
-  std::string model = "mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0";
+  // The default a user gets when choosing nothing: scikit-learn's digits with a built-in MLP.
+  std::string model = "mlp:in=64,width=256,depth=3,out=10,seed=0";
   std::string model_b;      ///< second snapshot for alignment (same architecture), optional
-  std::string data = "random:n=50,shape=100,seed=0";
+  std::string data = "digits:n=100";
   std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
   std::string params = "all";
   std::string jvp = "forward";  ///< forward or double-backward

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "Errors.h"
+#include "Spec.h"
 #include "TorchUtil.h"
 
 namespace ts {
@@ -39,6 +40,13 @@ double accuracy_of(const at::Tensor& out, const Dataset& data, const at::Tensor&
   return (pred == data.labels.index_select(0, idx)).to(at::kDouble).sum().item<double>();
 }
 
+void check_shape(const Model& model, const Dataset& data, const char* what) {
+  if (data.input_shape() != model.input_shape())
+    throw InputError(std::string(what) + " (" + data.description + ") has inputs of shape [" +
+                     shape_to_string(data.input_shape()) + "] but model '" + model.spec() + "' takes [" +
+                     shape_to_string(model.input_shape()) + "]");
+}
+
 }  // namespace
 
 std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss, int64_t batch) {
@@ -62,6 +70,8 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
   if (o.lr <= 0 || !std::isfinite(o.lr)) throw InputError("the learning rate must be positive");
   if (o.optimizer != "adam" && o.optimizer != "sgd") throw InputError("optimizer '" + o.optimizer + "' is not adam or sgd");
   if (train.size() == 0) throw InputError("the training data is empty");
+  check_shape(model, train, "the training data");
+  if (test) check_shape(model, *test, "the test data");
   std::vector<int> keep = o.snapshot_epochs;
   if (keep.empty()) keep = {0, o.epochs};
   for (int e : keep)

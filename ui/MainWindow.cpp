@@ -31,7 +31,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new Engin
   model_ = new QLineEdit(QString::fromStdString(defaults.model), form_box);
   model_->setToolTip("Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path");
   data_ = new QLineEdit(QString::fromStdString(defaults.data), form_box);
-  data_->setToolTip("random:n=...,shape=...,seed=... or csv:PATH[,label=last]");
+  data_->setToolTip("digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
+                    "csv:PATH[,label=last]; n=N takes a seeded stratified subset (docs/FORMATS.md)");
   input_shape_ = new QLineEdit(form_box);
   input_shape_->setPlaceholderText("shape of one input, needed for .pt files (e.g. 15,10)");
   estimator_ = new QComboBox(form_box);

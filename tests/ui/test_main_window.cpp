@@ -25,7 +25,7 @@ class TestMainWindow : public QObject {
     const QJsonObject shown = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
     const TraceJobResult direct = run_trace_job(w.currentJob());
     QCOMPARE(shown.value("estimate").toDouble(), direct.estimate.estimate);
-    QCOMPARE(shown.value("d").toInt(), 3200);
+    QCOMPARE(shown.value("d").toInt(), 1000);  // 100 digits × 10 logits
     QVERIFY(w.resultText().startsWith("tr K ≈"));
     QVERIFY(shown.value("config").toObject().contains("problem"));
   }

@@ -54,6 +54,8 @@ class TraceSource {
       SymmetricAsRect F(*Kb_);
       r = estimate_trace(K2, &F, eo, rc_);
     } else {
+      // K₁K₂ is not symmetric: XNysTrace does not apply, its exchangeable sibling XTrace does.
+      if (eo.method == "xnystrace") eo.method = "xtrace";
       ProductOperator P(Ka_, *Kb_);
       r = estimate_trace(P, nullptr, eo, rc_);
     }

@@ -11,6 +11,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "Model.h"
+#include "DynamicsBench.h"
 #include "SeedBench.h"
 #include "Spec.h"
 
@@ -33,6 +34,7 @@ Commands
   info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
   export   --model SPEC --out FILE.pt          save a model as TorchScript
   bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
+  bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
   help
 
 Estimators: exact, hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
@@ -233,13 +235,35 @@ int cmd_export(const Args& a, std::ostream& out) {
 }
 
 int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
+  if (which == "seed-dynamics") {
+    bench::DynamicsBenchOptions d;
+    d.compute = compute_from(a);
+    if (!a.has("memory-budget")) d.compute.memory_budget = int64_t(8) << 30;
+    d.repeats = static_cast<int>(a.get_int("repeats", d.repeats));
+    d.epochs = static_cast<int>(a.get_int("epochs", d.epochs));
+    d.probe_n = a.get_int("probe-n", d.probe_n);
+    d.train_subset = a.get_int("train-subset", 0);
+    if (a.has("workload-model")) d.model = a.get("workload-model");
+    if (a.has("workload-data")) d.data = a.get("workload-data");
+    if (a.has("test-data")) d.test_data = a.get("test-data");
+    if (a.has("budgets")) {
+      d.budgets.clear();
+      for (const auto& s : split_list(a.get("budgets"))) d.budgets.push_back(std::stoll(s));
+    }
+    if (a.has("methods")) d.methods = split_list(a.get("methods"));
+    std::ostream& log = a.flag("json") ? err : out;
+    const Json r = bench::run_dynamics_bench(d, log);
+    if (a.flag("json")) out << r.dump() << "\n";
+    else out << bench::format_dynamics_bench(r);
+    return 0;
+  }
   bench::SeedBenchOptions o;
   if (which == "seed-mlp") o.workload = "mlp";
   else if (which == "seed-gru") {
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
-  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp or seed-gru)");
+  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru or seed-dynamics)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
@@ -269,7 +293,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     size_t skip = 1;
     std::string sub;
     if (cmd == "bench") {
-      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp or seed-gru");
+      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru or seed-dynamics");
       sub = args[1];
       skip = 2;
     }

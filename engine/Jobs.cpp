@@ -209,22 +209,7 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   out["d"] = pr.J->state_size();
   out["params"] = pr.J->param_size();
   Json arr = Json::array();
-  for (const auto& m : values) {
-    Json j = Json::object();
-    j["metric"] = m.name;
-    j["method"] = m.method;
-    j["value"] = m.value;
-    j["std_error"] = m.std_error;
-    if (m.exact) {
-      j["exact"] = *m.exact;
-      j["rel_error"] = m.rel_error;
-    }
-    j["matvecs"] = m.matvecs;
-    j["vjps"] = m.vjps;
-    j["jvps"] = m.jvps;
-    j["seconds"] = m.seconds;
-    arr.push_back(j);
-  }
+  for (const auto& m : values) arr.push_back(to_json(m));
   out["metrics"] = arr;
   Json cfg = Json::object();
   cfg["problem"] = to_json(job.problem);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "Config.h"
+#include "Json.h"
 #include "RunControl.h"
 #include "TangentMap.h"
 
@@ -39,5 +40,8 @@ std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* 
                                          const MetricsOptions& options, const RunControl& rc = {});
 
 const std::vector<std::string>& metric_names();
+
+/// {metric, method, value, std_error, exact?, rel_error?, matvecs, vjps, jvps, seconds} (docs/FORMATS.md).
+Json to_json(const MetricValue& m);
 
 }  // namespace ts

@@ -148,18 +148,7 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
              << (m.std_error ? fmt(*m.std_error) : "") << "," << (m.exact ? fmt(*m.exact) : "") << ","
              << (m.rel_error ? fmt(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << "," << m.jvps << ","
              << fmt(m.seconds) << "\n";
-        Json j = Json::object();
-        j["metric"] = m.name;
-        j["method"] = m.method;
-        j["value"] = m.value;
-        j["std_error"] = m.std_error;
-        j["exact"] = m.exact;
-        j["rel_error"] = m.rel_error;
-        j["matvecs"] = m.matvecs;
-        j["vjps"] = m.vjps;
-        j["jvps"] = m.jvps;
-        j["seconds"] = m.seconds;
-        vals.push_back(j);
+        vals.push_back(to_json(m));
       }
       jr["metrics"] = vals;
       arr.push_back(jr);

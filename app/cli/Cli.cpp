@@ -38,6 +38,7 @@ Commands
   help
 
 Estimators: exact, hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
+Without --model and --data the default problem is used: digits:n=100 with mlp:in=64,width=256,depth=3,out=10.
 Model SPEC: mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
             gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
             PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
@@ -83,12 +84,10 @@ ComputeConfig compute_from(const Args& a) {
 }
 
 ProblemSpec problem_from(const Args& a) {
-  ProblemSpec p;
-  if (!a.has("model")) throw InputError("--model SPEC is required");
-  p.model = a.get("model");
+  ProblemSpec p;  // without --model/--data: the default problem (digits with a built-in MLP)
+  p.model = a.get("model", p.model);
   p.model_b = a.get("model-b");
-  p.data = a.get("data", "");
-  if (p.data.empty()) throw InputError("--data SPEC is required (e.g. random:n=50,shape=100,seed=0)");
+  p.data = a.get("data", p.data);
   p.input_shape = a.get("input-shape");
   p.params = a.get("params", "all");
   p.jvp = a.get("jvp", "forward");

@@ -71,7 +71,7 @@ class TestCli : public QObject {
     const std::vector<std::vector<std::string>> bad{
         {"trace", "--model", kModel, "--data", kData, "--estimator", "magic"},
         {"trace", "--model", "/no/such/model.pt", "--input-shape", "6", "--data", kData},
-        {"trace", "--model", kModel},
+        {"trace", "--model", kModel, "--data", "random:n=4,shape=5"},
         {"trace", "--model", kModel, "--data", kData, "--frobnicate", "1"},
         {"trace", "--model", kModel, "--data", kData, "--matvecs", "many"},
         {"metrics", "--model", kModel, "--data", kData, "--metrics", "frobenius", "--estimator", "exact",

@@ -15,8 +15,16 @@
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include <QFileDialog>
+#include <QJsonArray>
+#include <QMenuBar>
+#include <QMessageBox>
+
+#include "ChartView.h"
 #include "EngineClient.h"
+#include "Errors.h"
 #include "Jobs.h"
+#include "OutputFiles.h"
 
 namespace ts::ui {
 
@@ -80,8 +88,36 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new Engin
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(result_);
   layout->addWidget(details_);
-  layout->addStretch();
+  chart_ = new ChartView("Convergence of the trace estimate", "matvecs", "tr K estimate", central);
+  chart_->setToolTip("Running estimate of tr K after each test vector, with ±2 standard errors where the method "
+                     "has an error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
+  auto* toggles = new QHBoxLayout;
+  auto* log_x = new QCheckBox("log matvecs axis", central);
+  auto* log_y = new QCheckBox("log estimate axis", central);
+  connect(log_x, &QCheckBox::toggled, chart_, &ChartView::setLogX);
+  connect(log_y, &QCheckBox::toggled, chart_, &ChartView::setLogY);
+  toggles->addWidget(log_x);
+  toggles->addWidget(log_y);
+  toggles->addStretch();
+  layout->addWidget(chart_, 1);
+  layout->addLayout(toggles);
   setCentralWidget(central);
+
+  QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("Export chart (PNG or SVG)…", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "convergence.png", "Images (*.png *.svg)");
+    if (path.isEmpty()) return;
+    const QString err = chart_->exportTo(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+  });
+  file->addAction("Export result (JSON or CSV)…", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
+    if (path.isEmpty()) return;
+    const QString err = exportResult(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+  });
+  file->addSeparator();
+  file->addAction("Quit", this, &QWidget::close);
 
   progress_ = new QProgressBar(this);
   progress_->setMaximumWidth(240);
@@ -97,7 +133,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new Engin
     cancel_->setEnabled(false);
     statusBar()->showMessage("Cancelled");
   });
-  resize(760, 520);
+  resize(820, 860);
 }
 
 ts::TraceJob MainWindow::currentJob() const {
@@ -112,10 +148,13 @@ ts::TraceJob MainWindow::currentJob() const {
   job.estimator.matvecs = matvecs_->value();
   job.estimator.seed = static_cast<uint64_t>(seed_->value());
   job.compare_exact = exact_->isChecked();
+  job.estimator.record_history = true;  // the convergence chart
   return job;
 }
 
 void MainWindow::run() {
+  chart_->clearAll();
+  running_series_ = estimator_->currentText() + " (running)";
   engine_->submit(currentJob());
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
@@ -124,13 +163,42 @@ void MainWindow::run() {
 
 QString MainWindow::resultText() const { return result_->text(); }
 
+QString MainWindow::exportResult(const QString& path) const {
+  if (last_json_.isEmpty()) return "there is no result to export yet";
+  std::string text;
+  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+    const QJsonObject r = QJsonDocument::fromJson(last_json_.toUtf8()).object();
+    // The configuration travels as one JSON comment line, the running estimate as rows.
+    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() + "\n";
+    text += "estimator,matvecs,estimate,std_error,seconds\n";
+    for (const auto& v : r.value("history").toArray()) {
+      const QJsonObject h = v.toObject();
+      text += r.value("estimator").toString().toStdString() + "," + QString::number(h.value("matvecs").toDouble()).toStdString() +
+              "," + QString::number(h.value("estimate").toDouble(), 'g', 17).toStdString() + "," +
+              (h.value("std_error").isDouble() ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString() : "") +
+              "," + QString::number(h.value("seconds").toDouble(), 'g', 6).toStdString() + "\n";
+    }
+  } else {
+    text = last_json_.toStdString() + "\n";
+  }
+  try {
+    write_text_file(path.toStdString(), text);
+  } catch (const ts::Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
 void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate) {
   if (total > 0) {
     progress_->setRange(0, static_cast<int>(total));
     progress_->setValue(static_cast<int>(done));
   }
   statusBar()->showMessage(stage);
-  if (hasEstimate) result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
+  if (hasEstimate) {
+    result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
+    chart_->append(running_series_, static_cast<double>(done), estimate);
+  }
 }
 
 void MainWindow::onFinished(const QString& json) {
@@ -155,6 +223,17 @@ void MainWindow::onFinished(const QString& json) {
              .arg(r.value("exact_seconds").toDouble(), 0, 'g', 3)
              .arg(r.value("rel_error").toDouble(), 0, 'g', 3);
   details_->setText(d);
+  // The recorded history replaces the live points: running estimate per matvec with its ±2σ band.
+  chart_->clearAll();
+  const QString name = r.value("estimator").toString();
+  chart_->series(name, /*band=*/r.value("std_error").isDouble() && name != "exact");
+  for (const auto& v : r.value("history").toArray()) {
+    const QJsonObject h = v.toObject();
+    chart_->append(name, h.value("matvecs").toDouble(), h.value("estimate").toDouble(),
+                   h.value("std_error").isDouble() ? h.value("std_error").toDouble() : 0.0);
+  }
+  if (r.value("history").toArray().isEmpty()) chart_->append(name, r.value("matvecs").toDouble(), est);
+  if (r.contains("exact")) chart_->setReference("exact", r.value("exact").toDouble());
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);

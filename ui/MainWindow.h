@@ -11,6 +11,7 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QCheckBox;
+class QMenu;
 
 namespace ts {
 struct TraceJob;
@@ -19,6 +20,7 @@ struct TraceJob;
 namespace ts::ui {
 
 class EngineClient;
+class ChartView;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -33,6 +35,10 @@ class MainWindow : public QMainWindow {
   /// The last finished result as JSON text ("" before the first).
   QString lastResultJson() const { return last_json_; }
   QString resultText() const;
+  ChartView* convergenceChart() const { return chart_; }
+  /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
+  /// extension. Returns "" or an error message naming the file.
+  QString exportResult(const QString& path) const;
 
  Q_SIGNALS:
   void resultShown();
@@ -58,7 +64,9 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QLabel* result_;
   QLabel* details_;
+  ChartView* chart_;
   QString last_json_;
+  QString running_series_;
 };
 
 }  // namespace ts::ui

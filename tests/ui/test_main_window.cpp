@@ -7,6 +7,13 @@
 #include <QTimer>
 #include <QtTest>
 
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QTemporaryDir>
+
+#include "ChartView.h"
 #include "EngineClient.h"
 #include "Jobs.h"
 #include "MainWindow.h"
@@ -28,6 +35,43 @@ class TestMainWindow : public QObject {
     QCOMPARE(shown.value("d").toInt(), 1000);  // 100 digits × 10 logits
     QVERIFY(w.resultText().startsWith("tr K ≈"));
     QVERIFY(shown.value("config").toObject().contains("problem"));
+  }
+
+  // The convergence chart holds the run's recorded history; the exports parse and carry the configuration.
+  void chartAndExports() {
+    ui::MainWindow w;
+    w.show();
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(120000));
+    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
+    const int history = r.value("history").toArray().size();
+    QCOMPARE(history, 33);  // Hutch++ with m = 96: the low-rank part, then 32 residual probes
+    QCOMPARE(w.convergenceChart()->pointCount("hutchpp"), history);
+    QTemporaryDir dir;
+    QVERIFY(w.convergenceChart()->exportTo(dir.filePath("c.png")).isEmpty());
+    QVERIFY(!QImage(dir.filePath("c.png")).isNull());
+    QVERIFY(w.convergenceChart()->exportTo(dir.filePath("c.svg")).isEmpty());
+    QFile svg(dir.filePath("c.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains("<svg"));
+    QVERIFY(w.exportResult(dir.filePath("r.json")).isEmpty());
+    QFile js(dir.filePath("r.json"));
+    QVERIFY(js.open(QIODevice::ReadOnly));
+    const QJsonObject back = QJsonDocument::fromJson(js.readAll()).object();
+    QCOMPARE(back.value("estimate").toDouble(), r.value("estimate").toDouble());
+    QCOMPARE(back.value("config").toObject().value("problem").toObject().value("data").toString(), QString("digits:n=100"));
+    QVERIFY(w.exportResult(dir.filePath("r.csv")).isEmpty());
+    QFile csv(dir.filePath("r.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QVERIFY(lines[0].startsWith("# {") && lines[0].contains("\"seed\""));
+    QCOMPARE(lines.size(), 2 + history);
+    // A path that cannot be written: a clear message and no partial file.
+    const QString bad = dir.filePath("missing-folder/r.json");
+    QVERIFY(w.exportResult(bad).contains("cannot write"));
+    QVERIFY(w.convergenceChart()->exportTo(dir.filePath("missing-folder/c.png")).contains("cannot write"));
+    QVERIFY(QDir(dir.path()).entryList({"*.partial"}).isEmpty());
   }
 
   // A new request supersedes the one in flight: only the newest result arrives.

@@ -1,0 +1,216 @@
+#include "ChartView.h"
+
+#include <QAreaSeries>
+#include <QChart>
+#include <QFile>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QSvgGenerator>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <cmath>
+#include <limits>
+
+namespace ts::ui {
+
+ChartView::ChartView(const QString& title, const QString& x_title, const QString& y_title, QWidget* parent)
+    : QChartView(new QChart, parent), x_title_(x_title), y_title_(y_title) {
+  chart()->setTitle(title);
+  chart()->legend()->setAlignment(Qt::AlignBottom);
+  setRenderHint(QPainter::Antialiasing);
+  setRubberBand(QChartView::RectangleRubberBand);
+  setMinimumSize(420, 280);
+  rebuildAxes();
+}
+
+QLineSeries* ChartView::series(const QString& name, bool band) {
+  for (auto& e : entries_)
+    if (e.first == name) return e.second.line;
+  Entry e;
+  e.line = new QLineSeries;
+  e.line->setName(name);
+  if (band) {
+    e.upper = new QLineSeries;
+    e.lower = new QLineSeries;
+    e.area = new QAreaSeries(e.upper, e.lower);
+    e.area->setName(name + " ±2σ");
+    QColor c = QColor::fromHsv((entries_.size() * 67) % 360, 160, 220);
+    c.setAlpha(60);
+    e.area->setBrush(c);
+    e.area->setPen(Qt::NoPen);
+    chart()->addSeries(e.area);
+  }
+  chart()->addSeries(e.line);
+  // Hover read-out of a point's values.
+  connect(e.line, &QLineSeries::hovered, this, [this, name](const QPointF& p, bool state) {
+    if (state) QToolTip::showText(QCursor::pos(), QString("%1\n%2 = %3\n%4 = %5").arg(name, x_title_).arg(p.x(), 0, 'g', 6).arg(y_title_).arg(p.y(), 0, 'g', 8), this);
+  });
+  entries_.append({name, e});
+  rebuildAxes();
+  return e.line;
+}
+
+void ChartView::append(const QString& name, double x, double y, double sigma) {
+  if (!std::isfinite(x) || !std::isfinite(y) || (log_x_ && x <= 0) || (log_y_ && y <= 0)) return;
+  bool band = sigma > 0;
+  for (auto& e : entries_)
+    if (e.first == name) band = band || e.second.area;
+  series(name, band)->append(x, y);
+  for (auto& e : entries_)
+    if (e.first == name && e.second.area) {
+      const double s = std::isfinite(sigma) && sigma > 0 ? 2 * sigma : 0;
+      e.second.upper->append(x, y + s);
+      e.second.lower->append(x, log_y_ ? std::max(y - s, y * 1e-3) : y - s);
+    }
+  fitRanges();
+}
+
+void ChartView::setReference(const QString& name, double y) {
+  if (!reference_) {
+    reference_ = new QLineSeries;
+    QPen pen(Qt::black);
+    pen.setStyle(Qt::DashLine);
+    reference_->setPen(pen);
+    chart()->addSeries(reference_);
+    rebuildAxes();
+  }
+  reference_->setName(name);
+  reference_y_ = y;
+  has_reference_ = true;
+  fitRanges();
+}
+
+void ChartView::clearAll() {
+  chart()->removeAllSeries();
+  entries_.clear();
+  reference_ = nullptr;
+  has_reference_ = false;
+  rebuildAxes();
+}
+
+int ChartView::pointCount(const QString& name) const {
+  for (const auto& e : entries_)
+    if (e.first == name) return e.second.line->count();
+  return 0;
+}
+
+void ChartView::setLogX(bool on) {
+  log_x_ = on;
+  rebuildAxes();
+}
+void ChartView::setLogY(bool on) {
+  log_y_ = on;
+  rebuildAxes();
+}
+
+void ChartView::rebuildAxes() {
+  for (auto* a : chart()->axes()) {
+    chart()->removeAxis(a);
+    delete a;
+  }
+  auto make = [](bool log, const QString& title) -> QAbstractAxis* {
+    if (log) {
+      auto* a = new QLogValueAxis;
+      a->setTitleText(title + " (log)");
+      a->setLabelFormat("%.3g");
+      a->setMinorTickCount(-1);
+      return a;
+    }
+    auto* a = new QValueAxis;
+    a->setTitleText(title);
+    a->setLabelFormat("%.4g");
+    return a;
+  };
+  QAbstractAxis* ax = make(log_x_, x_title_);
+  QAbstractAxis* ay = make(log_y_, y_title_);
+  chart()->addAxis(ax, Qt::AlignBottom);
+  chart()->addAxis(ay, Qt::AlignLeft);
+  for (auto* s : chart()->series()) {
+    s->attachAxis(ax);
+    s->attachAxis(ay);
+  }
+  // Legend markers toggle their series.
+  for (auto* m : chart()->legend()->markers()) {
+    m->disconnect(this);
+    connect(m, &QLegendMarker::clicked, this, [m] {
+      m->series()->setVisible(!m->series()->isVisible());
+      m->setVisible(true);
+      QFont f = m->font();
+      f.setStrikeOut(!m->series()->isVisible());
+      m->setFont(f);
+    });
+  }
+  fitRanges();
+}
+
+void ChartView::fitRanges() {
+  double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+  for (const auto& e : entries_) {
+    const QList<QLineSeries*> parts{e.second.line, e.second.upper, e.second.lower};
+    for (auto* s : parts) {
+      if (!s) continue;
+      for (const QPointF& p : s->points()) {
+        x0 = std::min(x0, p.x());
+        x1 = std::max(x1, p.x());
+        y0 = std::min(y0, p.y());
+        y1 = std::max(y1, p.y());
+      }
+    }
+  }
+  if (!std::isfinite(x0)) return;
+  if (has_reference_) {
+    y0 = std::min(y0, reference_y_);
+    y1 = std::max(y1, reference_y_);
+    reference_->replace(QList<QPointF>{{x0, reference_y_}, {x1, reference_y_}});
+  }
+  if (x1 <= x0) x1 = x0 + (log_x_ ? x0 : 1);
+  const double pad = (y1 - y0) * 0.05 + (y1 == y0 ? std::fabs(y0) * 0.01 + 1e-12 : 0);
+  auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
+  if (!axes_x.isEmpty()) axes_x.first()->setRange(x0, x1);
+  if (!axes_y.isEmpty()) axes_y.first()->setRange(log_y_ ? y0 / 1.5 : y0 - pad, log_y_ ? y1 * 1.5 : y1 + pad);
+}
+
+void ChartView::mouseReleaseEvent(QMouseEvent* e) {
+  if (e->button() == Qt::RightButton) {  // reset the zoom
+    chart()->zoomReset();
+    fitRanges();
+    return;
+  }
+  QChartView::mouseReleaseEvent(e);
+}
+
+QString ChartView::exportTo(const QString& path) {
+  const QString tmp = path + ".partial";
+  bool ok = false;
+  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
+    QSvgGenerator gen;
+    gen.setFileName(tmp);
+    gen.setSize(size());
+    gen.setViewBox(rect());
+    gen.setTitle(chart()->title());
+    QPainter painter;
+    ok = painter.begin(&gen);
+    if (ok) {
+      render(&painter);
+      ok = painter.end();
+    }
+  } else {
+    ok = grab().save(tmp, "PNG");
+  }
+  if (!ok || !QFile::exists(tmp)) {
+    QFile::remove(tmp);
+    return QString("cannot write '%1'").arg(path);
+  }
+  QFile::remove(path);
+  if (!QFile::rename(tmp, path)) {
+    QFile::remove(tmp);
+    return QString("cannot write '%1'").arg(path);
+  }
+  return {};
+}
+
+}  // namespace ts::ui

@@ -1,0 +1,56 @@
+#pragma once
+// The one chart widget every view uses (STYLE.md): line series with optional ±2σ bands, log/linear axes,
+// rubber-band zoom (right click resets), hover read-out, legend markers that hide a series, PNG/SVG export.
+#include <QChartView>
+#include <QString>
+
+class QLineSeries;
+class QAreaSeries;
+class QAbstractAxis;
+
+namespace ts::ui {
+
+class ChartView : public QChartView {
+  Q_OBJECT
+ public:
+  explicit ChartView(const QString& title, const QString& x_title, const QString& y_title, QWidget* parent = nullptr);
+
+  /// Adds (or returns) the line series `name`; with `band` also a ±2σ area around it.
+  QLineSeries* series(const QString& name, bool band = false);
+  /// Appends a point to series `name`; `sigma` > 0 widens its band.
+  void append(const QString& name, double x, double y, double sigma = 0);
+  /// A horizontal reference line (e.g. the exact value), drawn dashed across the current x range.
+  void setReference(const QString& name, double y);
+  void clearAll();
+  int pointCount(const QString& name) const;
+
+  void setLogX(bool on);
+  void setLogY(bool on);
+  bool logX() const { return log_x_; }
+  bool logY() const { return log_y_; }
+
+  /// Writes the chart as PNG or SVG (by extension) through a temporary file; returns "" or an error message.
+  QString exportTo(const QString& path);
+
+ protected:
+  void mouseReleaseEvent(QMouseEvent* e) override;
+
+ private:
+  void rebuildAxes();
+  void fitRanges();
+
+  bool log_x_ = false, log_y_ = false;
+  QString x_title_, y_title_;
+  struct Entry {
+    QLineSeries* line = nullptr;
+    QLineSeries* upper = nullptr;
+    QLineSeries* lower = nullptr;
+    QAreaSeries* area = nullptr;
+  };
+  QList<QPair<QString, Entry>> entries_;
+  QLineSeries* reference_ = nullptr;
+  double reference_y_ = 0;
+  bool has_reference_ = false;
+};
+
+}  // namespace ts::ui

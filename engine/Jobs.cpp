@@ -189,6 +189,67 @@ Json to_json(const TraceJobResult& r) {
   return j;
 }
 
+Json run_compare_job(const CompareJob& job, const RunControl& rc) {
+  if (job.methods.empty()) throw InputError("choose at least one estimator to compare");
+  Problem pr = build(job.problem, false);
+  pr.J->set_control(&rc);
+  NtkOperator K(*pr.J);
+  JacobianOperator Jop(*pr.J);
+  Json out = Json::object();
+  out["d"] = pr.J->state_size();
+  out["params"] = pr.J->param_size();
+  std::optional<double> exact;
+  if (job.exact) {
+    const ExactTrace e = exact_trace(*pr.J, rc);
+    exact = e.value;
+    out["exact"] = e.value;
+    out["exact_seconds"] = e.seconds;
+    out["exact_method"] = e.method;
+  }
+  Json runs = Json::array();
+  for (const auto& method : job.methods) {
+    EstimatorOptions o = job.estimator;
+    o.method = method;
+    o.record_history = true;
+    Json r = to_json(estimate_trace(K, &Jop, o, rc));
+    if (exact) r["rel_error"] = std::fabs(r.at("estimate").number() - *exact) / std::max(std::fabs(*exact), 1e-300);
+    runs.push_back(r);
+  }
+  out["runs"] = runs;
+  Json sweep = Json::array();
+  if (exact) {
+    std::vector<int64_t> budgets = job.sweep_budgets;
+    if (budgets.empty())
+      for (int64_t div : {8, 4, 2, 1}) budgets.push_back(std::max<int64_t>(4, job.estimator.matvecs / div));
+    for (const auto& method : job.methods)
+      for (int64_t m : budgets)
+        for (int r = 0; r < job.sweep_repeats; ++r) {
+          EstimatorOptions o = job.estimator;
+          o.method = method;
+          o.matvecs = m;
+          o.seed = job.estimator.seed + 1 + static_cast<uint64_t>(r);
+          const TraceEstimate e = estimate_trace(K, &Jop, o, rc);
+          Json p = Json::object();
+          p["method"] = e.method;
+          p["budget"] = m;
+          p["repeat"] = r;
+          p["estimate"] = e.estimate;
+          p["rel_error"] = std::fabs(e.estimate - *exact) / std::max(std::fabs(*exact), 1e-300);
+          p["seconds"] = e.seconds;
+          sweep.push_back(p);
+        }
+  }
+  out["sweep"] = sweep;
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(job.problem);
+  cfg["estimator"] = to_json(job.estimator);
+  cfg["methods"] = job.methods;
+  cfg["sweep_repeats"] = job.sweep_repeats;
+  cfg["blas"] = blas_description();
+  out["config"] = cfg;
+  return out;
+}
+
 Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
   Problem pr = build(job.problem, need_b);

@@ -51,6 +51,21 @@ struct MetricsJob {
   bool compare_exact = false;
 };
 
+/// Several estimators on one kernel, for comparison (the app's convergence and speed–accuracy charts).
+struct CompareJob {
+  ProblemSpec problem;
+  std::vector<std::string> methods{"hutchpp", "xnystrace", "hutchinson"};
+  EstimatorOptions estimator;  ///< budget, seed and options shared by every method (method is ignored)
+  bool exact = true;           ///< compute the exact trace (needed for relative errors)
+  /// Speed–accuracy sweep: each method at these budgets (empty: m/8, m/4, m/2, m), `sweep_repeats` seeds each.
+  std::vector<int64_t> sweep_budgets;
+  int sweep_repeats = 1;
+};
+
+/// {d, params, exact?, exact_seconds?, exact_method?, runs: [estimate JSON with history per method],
+///  sweep: [{method, budget, repeat, estimate, rel_error, seconds}], config}. The problem is built once.
+Json run_compare_job(const CompareJob& job, const RunControl& rc = {});
+
 /// Metrics results as JSON (one object per metric plus the configuration).
 Json run_metrics_job(const MetricsJob& job, const RunControl& rc = {});
 

@@ -59,7 +59,9 @@ void ChartView::append(const QString& name, double x, double y, double sigma) {
   bool band = sigma > 0;
   for (auto& e : entries_)
     if (e.first == name) band = band || e.second.area;
-  series(name, band)->append(x, y);
+  QLineSeries* line = series(name, band);
+  line->append(x, y);
+  line->setPointsVisible(line->count() <= 4);  // a one-pass method has a single point: show it
   for (auto& e : entries_)
     if (e.first == name && e.second.area) {
       const double s = std::isfinite(sigma) && sigma > 0 ? 2 * sigma : 0;
@@ -84,11 +86,28 @@ void ChartView::setReference(const QString& name, double y) {
   fitRanges();
 }
 
+void ChartView::setVerticalReference(const QString& name, double x) {
+  if (!std::isfinite(x) || (log_x_ && x <= 0)) return;
+  if (!vreference_) {
+    vreference_ = new QLineSeries;
+    QPen pen(Qt::darkGray);
+    pen.setStyle(Qt::DashLine);
+    pen.setWidth(2);
+    vreference_->setPen(pen);
+    chart()->addSeries(vreference_);
+    rebuildAxes();
+  }
+  vreference_->setName(name);
+  vreference_x_ = x;
+  fitRanges();
+}
+
 void ChartView::clearAll() {
   chart()->removeAllSeries();
   entries_.clear();
   reference_ = nullptr;
   has_reference_ = false;
+  vreference_ = nullptr;
   rebuildAxes();
 }
 
@@ -162,12 +181,17 @@ void ChartView::fitRanges() {
     }
   }
   if (!std::isfinite(x0)) return;
+  if (vreference_) {
+    x0 = std::min(x0, vreference_x_);
+    x1 = std::max(x1, vreference_x_);
+  }
   if (has_reference_) {
     y0 = std::min(y0, reference_y_);
     y1 = std::max(y1, reference_y_);
     reference_->replace(QList<QPointF>{{x0, reference_y_}, {x1, reference_y_}});
   }
   if (x1 <= x0) x1 = x0 + (log_x_ ? x0 : 1);
+  if (vreference_) vreference_->replace(QList<QPointF>{{vreference_x_, y0}, {vreference_x_, y1}});
   const double pad = (y1 - y0) * 0.05 + (y1 == y0 ? std::fabs(y0) * 0.01 + 1e-12 : 0);
   auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
   if (!axes_x.isEmpty()) axes_x.first()->setRange(x0, x1);

@@ -21,6 +21,8 @@ class ChartView : public QChartView {
   void append(const QString& name, double x, double y, double sigma = 0);
   /// A horizontal reference line (e.g. the exact value), drawn dashed across the current x range.
   void setReference(const QString& name, double y);
+  /// A vertical reference line at x (e.g. the exact method's time), drawn dashed across the y range.
+  void setVerticalReference(const QString& name, double x);
   void clearAll();
   int pointCount(const QString& name) const;
 
@@ -51,6 +53,8 @@ class ChartView : public QChartView {
   QLineSeries* reference_ = nullptr;
   double reference_y_ = 0;
   bool has_reference_ = false;
+  QLineSeries* vreference_ = nullptr;
+  double vreference_x_ = 0;
 };
 
 }  // namespace ts::ui

@@ -15,6 +15,11 @@ EngineClient::EngineClient(QObject* parent) : QObject(parent), worker_(new Engin
     busy_ = false;
     Q_EMIT traceFinished(json);
   });
+  connect(worker_, &EngineWorker::jobFinished, this, [this](quint64 id, const QString& kind, const QString& json) {
+    if (id != current_id_) return;
+    busy_ = false;
+    Q_EMIT jobFinished(kind, json);
+  });
   connect(worker_, &EngineWorker::failed, this, [this](quint64 id, const QString& msg) {
     if (id != current_id_) return;
     busy_ = false;
@@ -43,6 +48,17 @@ quint64 EngineClient::submit(const ts::TraceJob& job) {
   busy_ = true;
   EngineWorker* w = worker_;
   QMetaObject::invokeMethod(w, [w, id, job] { w->runTrace(id, job); }, Qt::QueuedConnection);
+  return id;
+}
+
+quint64 EngineClient::submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job) {
+  const quint64 id = ++next_id_;
+  worker_->setLatest(id);
+  worker_->cancel();
+  current_id_ = id;
+  busy_ = true;
+  EngineWorker* w = worker_;
+  QMetaObject::invokeMethod(w, [w, id, kind, job] { w->runJob(id, kind, job); }, Qt::QueuedConnection);
   return id;
 }
 

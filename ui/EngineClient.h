@@ -15,6 +15,8 @@ class EngineClient : public QObject {
 
   /// Cancels any run in flight and queues `job`; returns its request id.
   quint64 submit(const ts::TraceJob& job);
+  /// Cancels any run in flight and queues an engine job returning JSON; its result arrives as jobFinished(kind, …).
+  quint64 submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job);
   void cancel();
   bool busy() const { return busy_; }
   EngineWorker* worker() const { return worker_; }
@@ -22,6 +24,7 @@ class EngineClient : public QObject {
  Q_SIGNALS:
   void progress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void traceFinished(const QString& resultJson);
+  void jobFinished(const QString& kind, const QString& resultJson);
   void failed(const QString& message);
   void cancelled();
 

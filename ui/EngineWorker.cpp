@@ -12,6 +12,10 @@ void EngineWorker::cancel() {
 }
 
 void EngineWorker::runTrace(quint64 id, const ts::TraceJob& job) {
+  runJob(id, "trace", [job](const RunControl& rc) { return to_json(run_trace_job(job, rc)).dump(); });
+}
+
+void EngineWorker::runJob(quint64 id, const QString& kind, const std::function<std::string(const RunControl&)>& job) {
   if (id != latest_.load()) return;  // superseded before it started
   auto token = std::make_shared<CancelToken>();
   std::atomic_store(&current_, token);
@@ -25,8 +29,9 @@ void EngineWorker::runTrace(quint64 id, const ts::TraceJob& job) {
     Q_EMIT progress(id, p.done, p.total, QString::fromStdString(p.stage), p.partial_estimate, p.has_estimate);
   };
   try {
-    const TraceJobResult r = run_trace_job(job, rc);
-    Q_EMIT traceFinished(id, QString::fromStdString(to_json(r).dump()));
+    const QString json = QString::fromStdString(job(rc));
+    if (kind == "trace") Q_EMIT traceFinished(id, json);
+    Q_EMIT jobFinished(id, kind, json);
   } catch (const Cancelled&) {
     Q_EMIT cancelled(id);
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "Jobs.h"
@@ -22,12 +23,15 @@ class EngineWorker : public QObject {
   void cancel();
   /// Runs `job` on this object's thread; call through queued invocation (EngineClient does).
   void runTrace(quint64 id, const ts::TraceJob& job);
+  /// Runs any engine job that returns JSON text (compare, metrics, spectrum, ...); reports through jobFinished.
+  void runJob(quint64 id, const QString& kind, const std::function<std::string(const ts::RunControl&)>& job);
   /// Marks `id` as the newest request: queued older requests are skipped without running. Thread-safe.
   void setLatest(quint64 id) { latest_.store(id); }
 
  Q_SIGNALS:
   void progress(quint64 id, qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void traceFinished(quint64 id, const QString& resultJson);
+  void jobFinished(quint64 id, const QString& kind, const QString& resultJson);
   void failed(quint64 id, const QString& message);
   void cancelled(quint64 id);
 

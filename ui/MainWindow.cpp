@@ -2,23 +2,32 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
-#include <QProgressBar>
-#include <QPushButton>
-#include <QSpinBox>
-#include <QStatusBar>
-#include <QVBoxLayout>
-
-#include <QFileDialog>
-#include <QJsonArray>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
 
 #include "ChartView.h"
 #include "EngineClient.h"
@@ -28,86 +37,150 @@
 
 namespace ts::ui {
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new EngineClient(this)) {
-  setWindowTitle("TangentScope — NTK trace");
-  auto* central = new QWidget(this);
-  auto* layout = new QVBoxLayout(central);
+namespace {
+const QStringList kMethods{"hutchpp", "xnystrace", "xtrace", "hutchinson", "rhutch", "fhutch"};
+const QMap<QString, QString> kMethodTips{
+    {"hutchpp", "Hutch++: exact trace of a sketched low-rank part plus Hutchinson on the rest (Meyer et al. 2021)"},
+    {"xnystrace", "XNysTrace: single-pass exchangeable Nyström estimator for PSD kernels (Epperly, Tropp, Webber 2024)"},
+    {"xtrace", "XTrace: two-pass exchangeable estimator; every test vector is a probe and builds the sketch"},
+    {"hutchinson", "Hutchinson: mean of ‖Jᵀg‖² over random sign vectors g (VJPs only)"},
+    {"rhutch", "RHutch: one-sided estimator of ‖J‖_F² from VJPs only (seed 003, Algorithm 2)"},
+    {"fhutch", "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (seed 003, Algorithm 2)"}};
+}  // namespace
 
-  auto* form_box = new QGroupBox("Kernel and estimator", central);
-  auto* form = new QFormLayout(form_box);
+MainWindow::MainWindow(QWidget* parent, bool persist)
+    : QMainWindow(parent), engine_(new EngineClient(this)), persist_(persist), rerun_(new QTimer(this)) {
+  setWindowTitle("TangentScope — the empirical NTK, matrix-free");
+
+  // Control panel.
+  auto* panel = new QWidget(this);
+  auto* panel_layout = new QVBoxLayout(panel);
+  auto* kernel_box = new QGroupBox("Kernel: model and data", panel);
+  auto* kf = new QFormLayout(kernel_box);
   const ProblemSpec defaults;
-  model_ = new QLineEdit(QString::fromStdString(defaults.model), form_box);
-  model_->setToolTip("Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path");
-  data_ = new QLineEdit(QString::fromStdString(defaults.data), form_box);
+  model_ = new QLineEdit(QString::fromStdString(defaults.model), kernel_box);
+  model_->setToolTip("Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path (docs/FORMATS.md)");
+  data_ = new QLineEdit(QString::fromStdString(defaults.data), kernel_box);
   data_->setToolTip("digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
-                    "csv:PATH[,label=last]; n=N takes a seeded stratified subset (docs/FORMATS.md)");
-  input_shape_ = new QLineEdit(form_box);
-  input_shape_->setPlaceholderText("shape of one input, needed for .pt files (e.g. 15,10)");
-  estimator_ = new QComboBox(form_box);
-  estimator_->addItems({"hutchpp", "xnystrace", "xtrace", "hutchinson", "rhutch", "fhutch", "exact"});
-  estimator_->setToolTip("Randomized trace estimator (MATH.md §4); exact computes tr K = Σ‖Jᵀeᵢ‖²");
-  matvecs_ = new QSpinBox(form_box);
-  matvecs_->setRange(3, 100000);
+                    "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
+  input_shape_ = new QLineEdit(kernel_box);
+  input_shape_->setPlaceholderText("shape of one input, for .pt files (e.g. 15,10)");
+  kf->addRow("Model", model_);
+  kf->addRow("Data", data_);
+  kf->addRow("Input shape", input_shape_);
+  panel_layout->addWidget(kernel_box);
+
+  auto* est_box = new QGroupBox("Estimators", panel);
+  auto* ef = new QFormLayout(est_box);
+  methods_ = new QListWidget(est_box);
+  for (const auto& m : kMethods) {
+    auto* item = new QListWidgetItem(m, methods_);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(m == "hutchpp" || m == "xnystrace" || m == "hutchinson" ? Qt::Checked : Qt::Unchecked);
+    item->setToolTip(kMethodTips.value(m));
+  }
+  methods_->setMaximumHeight(128);
+  methods_->setToolTip("Tick the estimators to compare; each gets its own series in every chart");
+  slider_ = new QSlider(Qt::Horizontal, est_box);
+  slider_->setRange(4, 768);
+  slider_->setValue(96);
+  slider_->setToolTip("Matvec budget m: moving it re-runs the comparison and cancels the stale run");
+  matvecs_ = new QSpinBox(est_box);
+  matvecs_->setRange(4, 100000);
   matvecs_->setValue(96);
-  matvecs_->setToolTip("Budget m: number of test vectors (matrix-vector products) the estimator may use");
-  seed_ = new QSpinBox(form_box);
+  matvecs_->setToolTip("Budget m: the number of test vectors (matrix-vector products) each estimator may use");
+  auto* budget_row = new QHBoxLayout;
+  budget_row->addWidget(slider_, 1);
+  budget_row->addWidget(matvecs_);
+  seed_ = new QSpinBox(est_box);
   seed_->setRange(0, 1000000);
-  dtype_ = new QComboBox(form_box);
+  seed_->setToolTip("Seeds every random draw: the same seed gives the same numbers on the CPU");
+  dtype_ = new QComboBox(est_box);
   dtype_->addItems({"float64", "float32"});
-  device_ = new QComboBox(form_box);
+  device_ = new QComboBox(est_box);
   device_->addItems({"cpu", "cuda"});
-  exact_ = new QCheckBox("also compute the exact trace and the relative error", form_box);
-  form->addRow("Model", model_);
-  form->addRow("Data", data_);
-  form->addRow("Input shape", input_shape_);
-  form->addRow("Estimator", estimator_);
-  form->addRow("Matvec budget", matvecs_);
-  form->addRow("Seed", seed_);
-  form->addRow("Precision", dtype_);
-  form->addRow("Device", device_);
-  form->addRow("", exact_);
-  layout->addWidget(form_box);
+  exact_ = new QCheckBox("exact trace (for errors and the speed–accuracy chart)", est_box);
+  exact_->setChecked(true);
+  exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
+  ef->addRow("Methods", methods_);
+  ef->addRow("Budget m", budget_row);
+  ef->addRow("Seed", seed_);
+  ef->addRow("Precision", dtype_);
+  ef->addRow("Device", device_);
+  ef->addRow("", exact_);
+  panel_layout->addWidget(est_box);
 
   auto* buttons = new QHBoxLayout;
-  run_ = new QPushButton("Run", central);
-  cancel_ = new QPushButton("Cancel", central);
+  run_ = new QPushButton("Run", panel);
+  cancel_ = new QPushButton("Cancel", panel);
   cancel_->setEnabled(false);
   buttons->addWidget(run_);
   buttons->addWidget(cancel_);
-  buttons->addStretch();
-  layout->addLayout(buttons);
-
-  result_ = new QLabel("tr K = …", central);
+  panel_layout->addLayout(buttons);
+  result_ = new QLabel("tr K = …", panel);
   QFont big = result_->font();
-  big.setPointSize(big.pointSize() + 8);
+  big.setPointSize(big.pointSize() + 6);
   result_->setFont(big);
   result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   result_->setToolTip("tr K: the trace of the empirical NTK K = J Jᵀ, the sum of its eigenvalues");
-  details_ = new QLabel(central);
+  details_ = new QLabel(panel);
   details_->setWordWrap(true);
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  layout->addWidget(result_);
-  layout->addWidget(details_);
-  chart_ = new ChartView("Convergence of the trace estimate", "matvecs", "tr K estimate", central);
-  chart_->setToolTip("Running estimate of tr K after each test vector, with ±2 standard errors where the method "
-                     "has an error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
-  auto* toggles = new QHBoxLayout;
-  auto* log_x = new QCheckBox("log matvecs axis", central);
-  auto* log_y = new QCheckBox("log estimate axis", central);
-  connect(log_x, &QCheckBox::toggled, chart_, &ChartView::setLogX);
-  connect(log_y, &QCheckBox::toggled, chart_, &ChartView::setLogY);
-  toggles->addWidget(log_x);
-  toggles->addWidget(log_y);
-  toggles->addStretch();
-  layout->addWidget(chart_, 1);
-  layout->addLayout(toggles);
-  setCentralWidget(central);
+  panel_layout->addWidget(result_);
+  panel_layout->addWidget(details_);
+  panel_layout->addStretch();
+
+  // Charts.
+  tabs_ = new QTabWidget(this);
+  convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
+  convergence_->setToolTip("Running estimate after each test vector, ±2 standard errors where the method has an "
+                           "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
+  speed_ = new ChartView("Speed against accuracy", "wall time (s)", "relative error", tabs_);
+  speed_->setLogX(true);
+  speed_->setLogY(true);
+  speed_->setToolTip("|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
+                     "exact method's time (seed 003, Figures 1–2)");
+  spectrum_ = new ChartView("Spectrum of the exact kernel", "eigenvalue index", "eigenvalue", tabs_);
+  spectrum_->setLogY(true);
+  spectrum_->setToolTip("Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
+  auto* spectrum_page = new QWidget(tabs_);
+  auto* sp = new QVBoxLayout(spectrum_page);
+  auto* spectrum_button = new QPushButton("Compute the exact spectrum", spectrum_page);
+  sp->addWidget(spectrum_, 1);
+  sp->addWidget(spectrum_button, 0, Qt::AlignLeft);
+  auto* metrics_page = new QWidget(tabs_);
+  auto* mp = new QVBoxLayout(metrics_page);
+  metrics_ = new QTableWidget(0, 6, metrics_page);
+  metrics_->setHorizontalHeaderLabels({"metric", "value", "± std error", "exact", "relative error", "seconds"});
+  metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  metrics_->setToolTip("trace = tr K; Frobenius = ‖K‖_F = √tr(K²); effective rank = tr(K)²/tr(K²); "
+                       "target alignment = yᵀKy/(‖K‖_F‖y‖²) for one-hot labels y");
+  auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
+  mp->addWidget(metrics_, 1);
+  mp->addWidget(metrics_button, 0, Qt::AlignLeft);
+  tabs_->addTab(convergence_, "Convergence");
+  tabs_->addTab(speed_, "Speed vs accuracy");
+  tabs_->addTab(spectrum_page, "Spectrum");
+  tabs_->addTab(metrics_page, "Metrics");
+
+  auto* split = new QSplitter(this);
+  split->addWidget(panel);
+  split->addWidget(tabs_);
+  split->setStretchFactor(1, 1);
+  setCentralWidget(split);
+
+  progress_ = new QProgressBar(this);
+  progress_->setMaximumWidth(240);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->showMessage("Ready");
 
   QMenu* file = menuBar()->addMenu("&File");
-  file->addAction("Export chart (PNG or SVG)…", this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "convergence.png", "Images (*.png *.svg)");
+  file->addAction("Export current chart (PNG or SVG)…", this, [this] {
+    auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
+    if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
+    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
     if (path.isEmpty()) return;
-    const QString err = chart_->exportTo(path);
+    const QString err = chart->exportTo(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
   });
   file->addAction("Export result (JSON or CSV)…", this, [this] {
@@ -119,75 +192,116 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), engine_(new Engin
   file->addSeparator();
   file->addAction("Quit", this, &QWidget::close);
 
-  progress_ = new QProgressBar(this);
-  progress_->setMaximumWidth(240);
-  statusBar()->addPermanentWidget(progress_);
-  statusBar()->showMessage("Ready");
-
   connect(run_, &QPushButton::clicked, this, &MainWindow::run);
   connect(cancel_, &QPushButton::clicked, engine_, &EngineClient::cancel);
+  connect(spectrum_button, &QPushButton::clicked, this, &MainWindow::computeSpectrum);
+  connect(metrics_button, &QPushButton::clicked, this, &MainWindow::computeMetrics);
   connect(engine_, &EngineClient::progress, this, &MainWindow::onProgress);
-  connect(engine_, &EngineClient::traceFinished, this, &MainWindow::onFinished);
+  connect(engine_, &EngineClient::jobFinished, this, &MainWindow::onJobFinished);
   connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
   connect(engine_, &EngineClient::cancelled, this, [this] {
     cancel_->setEnabled(false);
     statusBar()->showMessage("Cancelled");
   });
-  resize(820, 860);
+  // Interactive tuning: the slider drives the budget and re-runs after a short pause (the stale run is cancelled).
+  rerun_->setSingleShot(true);
+  rerun_->setInterval(250);
+  connect(rerun_, &QTimer::timeout, this, &MainWindow::run);
+  connect(slider_, &QSlider::valueChanged, this, [this](int v) {
+    matvecs_->setValue(v);
+    rerun_->start();
+  });
+  if (persist_) restoreSettings();
+  resize(1280, 760);
 }
 
-ts::TraceJob MainWindow::currentJob() const {
-  TraceJob job;
+MainWindow::~MainWindow() {
+  if (persist_) saveSettings();
+}
+
+QStringList MainWindow::checkedMethods() const {
+  QStringList out;
+  for (int i = 0; i < methods_->count(); ++i)
+    if (methods_->item(i)->checkState() == Qt::Checked) out << methods_->item(i)->text();
+  return out;
+}
+
+void MainWindow::setMethods(const QStringList& methods) {
+  for (int i = 0; i < methods_->count(); ++i)
+    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+}
+
+void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
+  model_->setText(model);
+  data_->setText(data);
+  input_shape_->setText(input_shape);
+}
+
+ts::CompareJob MainWindow::currentCompareJob() const {
+  CompareJob job;
   job.problem.model = model_->text().trimmed().toStdString();
   job.problem.data = data_->text().trimmed().toStdString();
   job.problem.input_shape = input_shape_->text().trimmed().toStdString();
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
   job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
-  job.estimator.method = estimator_->currentText().toStdString();
   job.estimator.matvecs = matvecs_->value();
   job.estimator.seed = static_cast<uint64_t>(seed_->value());
-  job.compare_exact = exact_->isChecked();
-  job.estimator.record_history = true;  // the convergence chart
+  job.methods.clear();
+  for (const auto& m : checkedMethods()) job.methods.push_back(m.toStdString());
+  job.exact = exact_->isChecked();
+  return job;
+}
+
+ts::TraceJob MainWindow::currentJob() const {
+  const CompareJob c = currentCompareJob();
+  TraceJob job;
+  job.problem = c.problem;
+  job.estimator = c.estimator;
+  job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
+  job.estimator.record_history = true;
+  job.compare_exact = c.exact;
   return job;
 }
 
 void MainWindow::run() {
-  chart_->clearAll();
-  running_series_ = estimator_->currentText() + " (running)";
-  engine_->submit(currentJob());
+  const CompareJob job = currentCompareJob();
+  if (job.methods.empty()) {
+    onFailed("tick at least one estimator to run");
+    return;
+  }
+  convergence_->clearAll();
+  running_series_ = QString::fromStdString(job.methods.front()) + " (running)";
+  engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc).dump(); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
-  statusBar()->showMessage("Running " + estimator_->currentText() + "…");
+  statusBar()->showMessage("Running " + checkedMethods().join(", ") + "…");
+  if (persist_) saveSettings();
+}
+
+void MainWindow::computeSpectrum() {
+  const ProblemSpec p = currentCompareJob().problem;
+  engine_->submitJob("spectrum", [p](const RunControl& rc) { return run_spectrum_job(p, 400, rc).dump(); });
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  statusBar()->showMessage("Computing the exact kernel and its eigenvalues…");
+}
+
+void MainWindow::computeMetrics() {
+  const CompareJob c = currentCompareJob();
+  MetricsJob job;
+  job.problem = c.problem;
+  job.estimator = c.estimator;
+  job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
+  job.compare_exact = c.exact;
+  job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
+  engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc).dump(); });
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  statusBar()->showMessage("Computing metrics…");
 }
 
 QString MainWindow::resultText() const { return result_->text(); }
-
-QString MainWindow::exportResult(const QString& path) const {
-  if (last_json_.isEmpty()) return "there is no result to export yet";
-  std::string text;
-  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
-    const QJsonObject r = QJsonDocument::fromJson(last_json_.toUtf8()).object();
-    // The configuration travels as one JSON comment line, the running estimate as rows.
-    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() + "\n";
-    text += "estimator,matvecs,estimate,std_error,seconds\n";
-    for (const auto& v : r.value("history").toArray()) {
-      const QJsonObject h = v.toObject();
-      text += r.value("estimator").toString().toStdString() + "," + QString::number(h.value("matvecs").toDouble()).toStdString() +
-              "," + QString::number(h.value("estimate").toDouble(), 'g', 17).toStdString() + "," +
-              (h.value("std_error").isDouble() ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString() : "") +
-              "," + QString::number(h.value("seconds").toDouble(), 'g', 6).toStdString() + "\n";
-    }
-  } else {
-    text = last_json_.toStdString() + "\n";
-  }
-  try {
-    write_text_file(path.toStdString(), text);
-  } catch (const ts::Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
 
 void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate) {
   if (total > 0) {
@@ -197,48 +311,100 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
   statusBar()->showMessage(stage);
   if (hasEstimate) {
     result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
-    chart_->append(running_series_, static_cast<double>(done), estimate);
+    convergence_->append(running_series_, static_cast<double>(done), estimate);
   }
 }
 
-void MainWindow::onFinished(const QString& json) {
-  last_json_ = json;
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
-  const double est = r.value("estimate").toDouble();
-  QString text = QString("tr K ≈ %1").arg(est, 0, 'g', 10);
-  if (!r.value("std_error").isNull() && r.value("estimator").toString() != "exact")
-    text += QString(" ± %1").arg(r.value("std_error").toDouble(), 0, 'g', 3);
-  result_->setText(text);
-  QString d = QString("%1: %2 matvecs (%3 VJPs, %4 JVPs) in %5 s; d = %6, P = %7")
-                  .arg(r.value("estimator").toString())
-                  .arg(r.value("matvecs").toInt())
-                  .arg(r.value("vjps").toInt())
-                  .arg(r.value("jvps").toInt())
-                  .arg(r.value("seconds").toDouble(), 0, 'g', 3)
-                  .arg(r.value("d").toInt())
-                  .arg(r.value("params").toInt());
-  if (r.contains("exact"))
-    d += QString("\nexact %1 in %2 s; relative error %3")
-             .arg(r.value("exact").toDouble(), 0, 'g', 10)
-             .arg(r.value("exact_seconds").toDouble(), 0, 'g', 3)
-             .arg(r.value("rel_error").toDouble(), 0, 'g', 3);
-  details_->setText(d);
-  // The recorded history replaces the live points: running estimate per matvec with its ±2σ band.
-  chart_->clearAll();
-  const QString name = r.value("estimator").toString();
-  chart_->series(name, /*band=*/r.value("std_error").isDouble() && name != "exact");
-  for (const auto& v : r.value("history").toArray()) {
-    const QJsonObject h = v.toObject();
-    chart_->append(name, h.value("matvecs").toDouble(), h.value("estimate").toDouble(),
-                   h.value("std_error").isDouble() ? h.value("std_error").toDouble() : 0.0);
-  }
-  if (r.value("history").toArray().isEmpty()) chart_->append(name, r.value("matvecs").toDouble(), est);
-  if (r.contains("exact")) chart_->setReference("exact", r.value("exact").toDouble());
+void MainWindow::onJobFinished(const QString& kind, const QString& json) {
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);
   statusBar()->showMessage("Done");
+  if (kind == "compare") showCompare(json);
+  if (kind == "spectrum") showSpectrum(json);
+  if (kind == "metrics") showMetrics(json);
+}
+
+void MainWindow::showCompare(const QString& json) {
+  last_compare_ = json;
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  const QJsonArray runs = r.value("runs").toArray();
+  convergence_->clearAll();
+  speed_->clearAll();
+  for (const auto& v : runs) {
+    const QJsonObject run = v.toObject();
+    const QString name = run.value("estimator").toString();
+    convergence_->series(name, run.value("std_error").isDouble());
+    for (const auto& h : run.value("history").toArray()) {
+      const QJsonObject p = h.toObject();
+      convergence_->append(name, p.value("matvecs").toDouble(), p.value("estimate").toDouble(),
+                           p.value("std_error").isDouble() ? p.value("std_error").toDouble() : 0.0);
+    }
+  }
+  const bool has_exact = r.contains("exact");
+  if (has_exact) {
+    convergence_->setReference("exact", r.value("exact").toDouble());
+    for (const auto& v : r.value("sweep").toArray()) {
+      const QJsonObject p = v.toObject();
+      speed_->append(p.value("method").toString(), p.value("seconds").toDouble(), std::max(p.value("rel_error").toDouble(), 1e-16));
+    }
+    speed_->setVerticalReference("exact method", r.value("exact_seconds").toDouble());
+  }
+  // The first method's result stands as "the" result (what `trace` prints), with the run's context.
+  QJsonObject first = runs.isEmpty() ? QJsonObject() : runs.first().toObject();
+  first["d"] = r.value("d");
+  first["params"] = r.value("params");
+  if (has_exact) {
+    first["exact"] = r.value("exact");
+    first["exact_seconds"] = r.value("exact_seconds");
+  }
+  first["config"] = r.value("config");
+  last_json_ = QString::fromUtf8(QJsonDocument(first).toJson(QJsonDocument::Compact));
+  QString text = QString("tr K ≈ %1").arg(first.value("estimate").toDouble(), 0, 'g', 10);
+  if (first.value("std_error").isDouble()) text += QString(" ± %1").arg(first.value("std_error").toDouble(), 0, 'g', 3);
+  result_->setText(text);
+  QString d = QString("d = %1, P = %2").arg(r.value("d").toInt()).arg(r.value("params").toInt());
+  if (has_exact)
+    d += QString("; exact %1 in %2 s").arg(r.value("exact").toDouble(), 0, 'g', 10).arg(r.value("exact_seconds").toDouble(), 0, 'g', 3);
+  for (const auto& v : runs) {
+    const QJsonObject run = v.toObject();
+    d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
+             .arg(run.value("estimator").toString())
+             .arg(run.value("estimate").toDouble(), 0, 'g', 8)
+             .arg(run.value("seconds").toDouble(), 0, 'g', 3)
+             .arg(run.value("vjps").toInt())
+             .arg(run.value("jvps").toInt());
+    if (run.contains("rel_error")) d += QString(", rel. error %1").arg(run.value("rel_error").toDouble(), 0, 'g', 2);
+  }
+  details_->setText(d);
   Q_EMIT resultShown();
+}
+
+void MainWindow::showSpectrum(const QString& json) {
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  spectrum_->clearAll();
+  const QJsonArray ev = r.value("eigenvalues").toArray();
+  const double floor = ev.isEmpty() ? 1.0 : ev.first().toDouble() * 1e-14;
+  for (int i = 0; i < ev.size(); ++i) spectrum_->append("eigenvalues", i + 1, std::max(ev[i].toDouble(), floor));
+  Q_EMIT spectrumShown();
+}
+
+void MainWindow::showMetrics(const QString& json) {
+  const QJsonArray rows = QJsonDocument::fromJson(json.toUtf8()).object().value("metrics").toArray();
+  metrics_->setRowCount(rows.size());
+  auto cell = [](const QJsonValue& v) {
+    return new QTableWidgetItem(v.isDouble() ? QString::number(v.toDouble(), 'g', 8) : v.isString() ? v.toString() : "—");
+  };
+  for (int i = 0; i < rows.size(); ++i) {
+    const QJsonObject m = rows[i].toObject();
+    metrics_->setItem(i, 0, cell(m.value("metric")));
+    metrics_->setItem(i, 1, cell(m.value("value")));
+    metrics_->setItem(i, 2, cell(m.value("std_error")));
+    metrics_->setItem(i, 3, cell(m.value("exact")));
+    metrics_->setItem(i, 4, cell(m.value("rel_error")));
+    metrics_->setItem(i, 5, cell(m.value("seconds")));
+  }
+  Q_EMIT metricsShown();
 }
 
 void MainWindow::onFailed(const QString& message) {
@@ -249,6 +415,67 @@ void MainWindow::onFailed(const QString& message) {
   progress_->setValue(0);
   statusBar()->showMessage("Failed");
   Q_EMIT failureShown(message);
+}
+
+QString MainWindow::exportResult(const QString& path) const {
+  if (last_json_.isEmpty()) return "there is no result to export yet";
+  std::string text;
+  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+    const QJsonObject r = QJsonDocument::fromJson(last_compare_.toUtf8()).object();
+    // The configuration travels as one JSON comment line, every method's running estimate as rows.
+    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() + "\n";
+    text += "estimator,matvecs,estimate,std_error,seconds\n";
+    for (const auto& v : r.value("runs").toArray()) {
+      const QJsonObject run = v.toObject();
+      for (const auto& hv : run.value("history").toArray()) {
+        const QJsonObject h = hv.toObject();
+        text += run.value("estimator").toString().toStdString() + "," +
+                QString::number(h.value("matvecs").toDouble()).toStdString() + "," +
+                QString::number(h.value("estimate").toDouble(), 'g', 17).toStdString() + "," +
+                (h.value("std_error").isDouble() ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString() : "") +
+                "," + QString::number(h.value("seconds").toDouble(), 'g', 6).toStdString() + "\n";
+      }
+    }
+  } else {
+    text = last_compare_.toStdString() + "\n";
+  }
+  try {
+    write_text_file(path.toStdString(), text);
+  } catch (const ts::Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
+void MainWindow::saveSettings() const {
+  QSettings s;
+  s.setValue("model", model_->text());
+  s.setValue("data", data_->text());
+  s.setValue("input_shape", input_shape_->text());
+  s.setValue("methods", checkedMethods());
+  s.setValue("matvecs", matvecs_->value());
+  s.setValue("seed", seed_->value());
+  s.setValue("dtype", dtype_->currentText());
+  s.setValue("device", device_->currentText());
+  s.setValue("exact", exact_->isChecked());
+  s.setValue("geometry", saveGeometry());
+}
+
+void MainWindow::restoreSettings() {
+  QSettings s;
+  if (!s.contains("model")) return;
+  model_->setText(s.value("model").toString());
+  data_->setText(s.value("data").toString());
+  input_shape_->setText(s.value("input_shape").toString());
+  setMethods(s.value("methods").toStringList());
+  const QSignalBlocker block(slider_);  // restoring is not a request to re-run
+  slider_->setValue(s.value("matvecs", 96).toInt());
+  matvecs_->setValue(s.value("matvecs", 96).toInt());
+  seed_->setValue(s.value("seed", 0).toInt());
+  dtype_->setCurrentText(s.value("dtype", "float64").toString());
+  device_->setCurrentText(s.value("device", "cpu").toString());
+  exact_->setChecked(s.value("exact", true).toBool());
+  restoreGeometry(s.value("geometry").toByteArray());
 }
 
 }  // namespace ts::ui

@@ -1,21 +1,26 @@
 #pragma once
-// The main window of this first version: a trace-estimate form, a live running estimate, the result with its
-// error and cost. It only wires widgets to the EngineClient; the engine runs on its own thread.
+// The main window: a control panel (kernel, estimators, budget) and tabs of live charts. It only wires widgets
+// to the EngineClient; every computation runs on the engine thread.
 #include <QMainWindow>
+#include <QStringList>
 
+class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QProgressBar;
 class QPushButton;
+class QSlider;
 class QSpinBox;
-class QCheckBox;
-class QMenu;
+class QTableWidget;
+class QTabWidget;
+class QTimer;
 
 namespace ts {
 struct TraceJob;
-}
+struct CompareJob;
+}  // namespace ts
 
 namespace ts::ui {
 
@@ -25,35 +30,60 @@ class ChartView;
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
-  explicit MainWindow(QWidget* parent = nullptr);
+  /// With `persist`, the form is restored from and saved to QSettings.
+  explicit MainWindow(QWidget* parent = nullptr, bool persist = true);
+  ~MainWindow() override;
 
-  /// The job the form describes.
+  /// The trace job of the first chosen method (what `tangentscope-cli trace` would run).
   ts::TraceJob currentJob() const;
-  /// Starts a run of the form's job (cancelling any stale one).
+  /// The comparison the form describes: every chosen method, the exact trace if asked, a speed–accuracy sweep.
+  ts::CompareJob currentCompareJob() const;
+  /// Starts a comparison run of the form's job (cancelling any stale one).
   void run();
+  void computeSpectrum();
+  void computeMetrics();
   EngineClient* engine() const { return engine_; }
-  /// The last finished result as JSON text ("" before the first).
+  /// The first method's result of the last run, with d, params, exact and the configuration ("" before any).
   QString lastResultJson() const { return last_json_; }
+  /// The whole last comparison as JSON.
+  QString lastCompareJson() const { return last_compare_; }
   QString resultText() const;
-  ChartView* convergenceChart() const { return chart_; }
+  ChartView* convergenceChart() const { return convergence_; }
+  ChartView* speedChart() const { return speed_; }
+  ChartView* spectrumChart() const { return spectrum_; }
+  QTableWidget* metricsTable() const { return metrics_; }
+  QTabWidget* tabs() const { return tabs_; }
+  QSlider* budgetSlider() const { return slider_; }
+  void setMethods(const QStringList& methods);
+  void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
   /// extension. Returns "" or an error message naming the file.
   QString exportResult(const QString& path) const;
 
  Q_SIGNALS:
   void resultShown();
+  void spectrumShown();
+  void metricsShown();
   void failureShown(const QString& message);
 
  private:
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
-  void onFinished(const QString& json);
+  void onJobFinished(const QString& kind, const QString& json);
   void onFailed(const QString& message);
+  void showCompare(const QString& json);
+  void showSpectrum(const QString& json);
+  void showMetrics(const QString& json);
+  void saveSettings() const;
+  void restoreSettings();
+  QStringList checkedMethods() const;
 
   EngineClient* engine_;
+  bool persist_;
   QLineEdit* model_;
   QLineEdit* data_;
   QLineEdit* input_shape_;
-  QComboBox* estimator_;
+  QListWidget* methods_;
+  QSlider* slider_;
   QSpinBox* matvecs_;
   QSpinBox* seed_;
   QComboBox* dtype_;
@@ -64,8 +94,13 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QLabel* result_;
   QLabel* details_;
-  ChartView* chart_;
-  QString last_json_;
+  QTabWidget* tabs_;
+  ChartView* convergence_;
+  ChartView* speed_;
+  ChartView* spectrum_;
+  QTableWidget* metrics_;
+  QTimer* rerun_;
+  QString last_json_, last_compare_;
   QString running_series_;
 };
 

@@ -23,6 +23,8 @@ const char* kUsage = R"(tangentscope-cli: the empirical NTK of a model, matrix-f
 
 Commands
   trace    --model SPEC --data SPEC --estimator NAME [--matvecs M] [--tol T] [--repeats R] [--exact] [--json]
+  compare  --model SPEC --data SPEC --methods a,b,c [--matvecs M] [--exact] [--budgets 12,24] [--repeats R] [--json]
+           several estimators on one kernel, each with its running estimate, and a speed–accuracy sweep (with --exact)
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
            [--estimator NAME] [--matvecs M] [--exact] [--json]
   spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
@@ -176,6 +178,33 @@ int cmd_metrics(const Args& a, std::ostream& out) {
   return 0;
 }
 
+int cmd_compare(const Args& a, std::ostream& out) {
+  CompareJob job;
+  job.problem = problem_from(a);
+  job.estimator = estimator_from(a);
+  if (a.has("methods")) job.methods = split_list(a.get("methods"));
+  job.exact = a.flag("exact");
+  job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1));
+  if (a.has("budgets"))
+    for (const auto& b : split_list(a.get("budgets"))) job.sweep_budgets.push_back(std::stoll(b));
+  const Json r = run_compare_job(job);
+  if (a.flag("json")) {
+    out << r.dump() << "\n";
+    return 0;
+  }
+  out << "d = " << r.at("d").number() << ", P = " << r.at("params").number();
+  if (r.contains("exact")) out << ", exact tr K = " << fmt(r.at("exact").number()) << " (" << fmt(r.at("exact_seconds").number()) << " s)";
+  out << "\n";
+  for (const auto& run : r.at("runs").items()) {
+    out << "  " << run.at("estimator").string() << ": " << fmt(run.at("estimate").number());
+    if (!run.at("std_error").is_null()) out << " ± " << fmt(run.at("std_error").number());
+    out << " in " << fmt(run.at("seconds").number()) << " s";
+    if (run.contains("rel_error")) out << ", relative error " << fmt(run.at("rel_error").number());
+    out << "\n";
+  }
+  return 0;
+}
+
 int cmd_spectrum(const Args& a, std::ostream& out) {
   const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20));
   if (a.flag("json")) {
@@ -305,11 +334,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "metrics") return cmd_metrics(a, out);
     if (cmd == "info") return cmd_info(a, out);
     if (cmd == "spectrum") return cmd_spectrum(a, out);
+    if (cmd == "compare") return cmd_compare(a, out);
     if (cmd == "train") return cmd_train(a, out, false);
     if (cmd == "dynamics") return cmd_train(a, out, true);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, metrics, spectrum, train, dynamics, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, train, dynamics, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

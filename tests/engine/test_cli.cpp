@@ -99,6 +99,19 @@ class TestCli : public QObject {
     TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
   }
 
+  void compareRunsEveryMethod() {
+    const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp,xnystrace,rhutch",
+                           "--matvecs", "16", "--exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("runs").items().size(), size_t(3));
+    QCOMPARE(j.at("sweep").items().size(), size_t(12));  // 3 methods × budgets 4, 4, 8, 16
+    for (const auto& run : j.at("runs").items()) QVERIFY(!run.at("history").items().empty());
+    // The same seed gives the same numbers as a single trace run.
+    const Run t = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "xnystrace", "--matvecs", "16", "--json"});
+    QCOMPARE(j.at("runs").items()[1].at("estimate").number(), Json::parse(t.out).at("estimate").number());
+  }
+
   void spectrumSumsToTrace() {
     const Run r = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "0", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
@@ -124,7 +137,7 @@ class TestCli : public QObject {
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, spectrumSumsToTrace, benchRunsSmall)
+             infoAndExport, compareRunsEveryMethod, spectrumSumsToTrace, benchRunsSmall)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -13,9 +13,14 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 
+#include <QSettings>
+#include <QSlider>
+#include <QTableWidget>
+
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "Jobs.h"
+#include "Json.h"
 #include "MainWindow.h"
 
 using namespace ts;
@@ -23,8 +28,10 @@ using namespace ts;
 class TestMainWindow : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  void initTestCase() { QSettings().clear(); }  // XDG_CONFIG_HOME points into the build tree (tests/CMakeLists.txt)
+
   void defaultRunMatchesEngine() {
-    ui::MainWindow w;
+    ui::MainWindow w(nullptr, false);
     w.show();
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
@@ -39,7 +46,7 @@ class TestMainWindow : public QObject {
 
   // The convergence chart holds the run's recorded history; the exports parse and carry the configuration.
   void chartAndExports() {
-    ui::MainWindow w;
+    ui::MainWindow w(nullptr, false);
     w.show();
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
@@ -48,6 +55,13 @@ class TestMainWindow : public QObject {
     const int history = r.value("history").toArray().size();
     QCOMPARE(history, 33);  // Hutch++ with m = 96: the low-rank part, then 32 residual probes
     QCOMPARE(w.convergenceChart()->pointCount("hutchpp"), history);
+    // Every default method has its series; the speed–accuracy chart has one point per sweep budget (m/8 … m).
+    const QJsonObject all = QJsonDocument::fromJson(w.lastCompareJson().toUtf8()).object();
+    for (const auto& v : all.value("runs").toArray()) {
+      const QJsonObject run = v.toObject();
+      QCOMPARE(w.convergenceChart()->pointCount(run.value("estimator").toString()), run.value("history").toArray().size());
+      QCOMPARE(w.speedChart()->pointCount(run.value("estimator").toString()), 4);
+    }
     QTemporaryDir dir;
     QVERIFY(w.convergenceChart()->exportTo(dir.filePath("c.png")).isEmpty());
     QVERIFY(!QImage(dir.filePath("c.png")).isNull());
@@ -59,14 +73,16 @@ class TestMainWindow : public QObject {
     QFile js(dir.filePath("r.json"));
     QVERIFY(js.open(QIODevice::ReadOnly));
     const QJsonObject back = QJsonDocument::fromJson(js.readAll()).object();
-    QCOMPARE(back.value("estimate").toDouble(), r.value("estimate").toDouble());
+    QCOMPARE(back.value("runs").toArray().first().toObject().value("estimate").toDouble(), r.value("estimate").toDouble());
     QCOMPARE(back.value("config").toObject().value("problem").toObject().value("data").toString(), QString("digits:n=100"));
     QVERIFY(w.exportResult(dir.filePath("r.csv")).isEmpty());
     QFile csv(dir.filePath("r.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString(csv.readAll()).split('\n', Qt::SkipEmptyParts);
     QVERIFY(lines[0].startsWith("# {") && lines[0].contains("\"seed\""));
-    QCOMPARE(lines.size(), 2 + history);
+    int rows = 0;
+    for (const auto& v : all.value("runs").toArray()) rows += v.toObject().value("history").toArray().size();
+    QCOMPARE(lines.size(), 2 + rows);
     // A path that cannot be written: a clear message and no partial file.
     const QString bad = dir.filePath("missing-folder/r.json");
     QVERIFY(w.exportResult(bad).contains("cannot write"));
@@ -111,8 +127,59 @@ class TestMainWindow : public QObject {
   }
 
   // While a heavy run is in flight, a 10 ms timer on the UI thread is never late by more than 50 ms.
+  // Moving the budget slider re-runs with the new budget; the stale run never reports.
+  void sliderRerunsAndCancelsStale() {
+    ui::MainWindow w(nullptr, false);
+    w.setMethods({"hutchinson"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.budgetSlider()->setValue(700);
+    QTest::qWait(400);  // the debounced run has started
+    w.budgetSlider()->setValue(20);
+    QVERIFY(done.wait(60000));
+    QTest::qWait(300);
+    QCOMPARE(done.count(), 1);
+    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
+    QCOMPARE(r.value("matvecs").toInt(), 20);
+  }
+
+  void spectrumAndMetricsTabs() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=30");
+    QSignalSpy spec(&w, &ui::MainWindow::spectrumShown);
+    w.computeSpectrum();
+    QVERIFY(spec.wait(60000));
+    QCOMPARE(w.spectrumChart()->pointCount("eigenvalues"), 300);  // d = 30 × 10 < P
+    QSignalSpy met(&w, &ui::MainWindow::metricsShown);
+    w.computeMetrics();
+    QVERIFY(met.wait(60000));
+    QCOMPARE(w.metricsTable()->rowCount(), 4);
+    const Json direct = run_metrics_job([&] {
+      MetricsJob j;
+      j.problem = w.currentCompareJob().problem;
+      j.estimator = w.currentCompareJob().estimator;
+      j.estimator.method = "hutchpp";
+      j.compare_exact = true;
+      j.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
+      return j;
+    }());
+    QCOMPARE(w.metricsTable()->item(0, 1)->text(),
+             QString::number(direct.at("metrics").items()[0].at("value").number(), 'g', 8));
+  }
+
+  void settingsPersist() {
+    {
+      ui::MainWindow w(nullptr, true);
+      w.setProblem("mlp:in=64,width=16,depth=2,out=10", "digits:n=20");
+      w.setMethods({"xtrace"});
+    }  // saved on close
+    ui::MainWindow again(nullptr, true);
+    QCOMPARE(QString::fromStdString(again.currentCompareJob().problem.data), QString("digits:n=20"));
+    QCOMPARE(again.currentCompareJob().methods, std::vector<std::string>{"xtrace"});
+    QSettings().clear();
+  }
+
   void eventLoopStaysResponsive() {
-    ui::MainWindow w;
+    ui::MainWindow w(nullptr, false);
     w.show();
     TraceJob heavy = w.currentJob();
     heavy.estimator.method = "hutchinson";
@@ -136,7 +203,7 @@ class TestMainWindow : public QObject {
   }
 
   void badModelShowsMessage() {
-    ui::MainWindow w;
+    ui::MainWindow w(nullptr, false);
     QSignalSpy failed(&w, &ui::MainWindow::failureShown);
     TraceJob job = w.currentJob();
     job.problem.model = "/no/such/file.pt";

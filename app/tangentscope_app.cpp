@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "Jobs.h"
 #include "MainWindow.h"
 #include "TorchUtil.h"
 
@@ -19,10 +20,49 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   QCommandLineOption shot("screenshot", "Save the window to FILE after the default run, then quit.", "FILE");
   parser.addOption(shot);
+  QCommandLineOption shots("screenshots", "Drive every tab through a run, save one PNG per tab into DIR, then quit.", "DIR");
+  parser.addOption(shots);
+  QCommandLineOption shape("input-shape", "Shape of one input of the model file (e.g. 15,10).", "SHAPE");
+  parser.addOption(shape);
+  parser.addPositionalArgument("model", "A TorchScript .pt file to open (optional).");
   parser.process(app);
 
   ts::ui::MainWindow window;
   window.show();
+  if (!parser.positionalArguments().isEmpty())
+    window.setProblem(parser.positionalArguments().first(), window.currentCompareJob().problem.data.c_str(),
+                      parser.value(shape));
+  if (parser.isSet(shots)) {
+    // Convergence and speed after the default run, then the spectrum, then the metrics; one PNG each.
+    const QString dir = parser.value(shots);
+    auto grab = [&window, dir](int tab, const QString& name) {
+      window.tabs()->setCurrentIndex(tab);
+      QApplication::processEvents();
+      const bool ok = window.grab().save(dir + "/" + name + ".png");
+      std::fprintf(ok ? stdout : stderr, ok ? "saved %s/%s.png\n" : "cannot write %s/%s.png\n", dir.toLocal8Bit().constData(),
+                   name.toLocal8Bit().constData());
+      return ok;
+    };
+    QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        if (!grab(0, "convergence") || !grab(1, "speed_accuracy")) QApplication::exit(1);
+        window.computeSpectrum();
+      });
+    });
+    QObject::connect(&window, &ts::ui::MainWindow::spectrumShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        if (!grab(2, "spectrum")) QApplication::exit(1);
+        window.computeMetrics();
+      });
+    });
+    QObject::connect(&window, &ts::ui::MainWindow::metricsShown, &window, [grab] {
+      QTimer::singleShot(150, [grab] { QApplication::exit(grab(3, "metrics") ? 0 : 1); });
+    });
+    QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {
+      std::fprintf(stderr, "run failed: %s\n", m.toLocal8Bit().constData());
+      QApplication::exit(1);
+    });
+  }
   if (parser.isSet(shot)) {
     const QString file = parser.value(shot);
     auto save = [&window, file] {

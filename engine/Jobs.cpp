@@ -198,6 +198,14 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
   Json out = Json::object();
   out["d"] = pr.J->state_size();
   out["params"] = pr.J->param_size();
+  Json model = Json::object();
+  model["kind"] = pr.model->kind();
+  model["input_shape"] = shape_to_string(pr.model->input_shape());
+  model["output_shape"] = shape_to_string(pr.J->output_shape());
+  model["params_total"] = pr.model->num_parameters();
+  model["layers"] = pr.model->layer_summary();
+  model["data"] = pr.data.description;
+  out["model"] = model;
   std::optional<double> exact;
   if (job.exact) {
     const ExactTrace e = exact_trace(*pr.J, rc);

@@ -194,7 +194,10 @@ void ChartView::fitRanges() {
   if (vreference_) vreference_->replace(QList<QPointF>{{vreference_x_, y0}, {vreference_x_, y1}});
   const double pad = (y1 - y0) * 0.05 + (y1 == y0 ? std::fabs(y0) * 0.01 + 1e-12 : 0);
   auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
-  if (!axes_x.isEmpty()) axes_x.first()->setRange(x0, x1);
+  if (!axes_x.isEmpty()) {
+    axes_x.first()->setRange(x0, x1);
+    if (auto* v = qobject_cast<QValueAxis*>(axes_x.first())) v->applyNiceNumbers();  // round tick labels
+  }
   if (!axes_y.isEmpty()) axes_y.first()->setRange(log_y_ ? y0 / 1.5 : y0 - pad, log_y_ ? y1 * 1.5 : y1 + pad);
 }
 

@@ -1,6 +1,11 @@
 #include "MainWindow.h"
 
 #include <QCheckBox>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QComboBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -34,6 +39,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "OutputFiles.h"
+#include "RunLog.h"
 
 namespace ts::ui {
 
@@ -65,9 +71,16 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
                     "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
   input_shape_ = new QLineEdit(kernel_box);
   input_shape_->setPlaceholderText("shape of one input, for .pt files (e.g. 15,10)");
+  params_ = new QLineEdit("all", kernel_box);
+  params_->setToolTip("The parameters the NTK is taken over: all, or name prefixes separated by ';' (e.g. w2;b2)");
+  model_info_ = new QLabel("P and d appear after the first run", kernel_box);
+  model_info_->setWordWrap(true);
+  model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   kf->addRow("Model", model_);
   kf->addRow("Data", data_);
   kf->addRow("Input shape", input_shape_);
+  kf->addRow("Parameters", params_);
+  kf->addRow("", model_info_);
   panel_layout->addWidget(kernel_box);
 
   auto* est_box = new QGroupBox("Estimators", panel);
@@ -79,7 +92,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     item->setCheckState(m == "hutchpp" || m == "xnystrace" || m == "hutchinson" ? Qt::Checked : Qt::Unchecked);
     item->setToolTip(kMethodTips.value(m));
   }
-  methods_->setMaximumHeight(128);
+  methods_->setMinimumHeight(6 * methods_->sizeHintForRow(0) + 2 * methods_->frameWidth());
+  methods_->setMaximumHeight(methods_->minimumHeight());
   methods_->setToolTip("Tick the estimators to compare; each gets its own series in every chart");
   slider_ = new QSlider(Qt::Horizontal, est_box);
   slider_->setRange(4, 768);
@@ -174,7 +188,29 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   statusBar()->addPermanentWidget(progress_);
   statusBar()->showMessage("Ready");
 
+  run_log_ = new RunLog(this);
+  auto* dock = new QDockWidget("Run log", this);
+  dock->setObjectName("runlog");
+  dock->setWidget(run_log_);
+  addDockWidget(Qt::BottomDockWidgetArea, dock);
+  resizeDocks({dock}, {130}, Qt::Vertical);
+  connect(run_log_, &RunLog::restoreRequested, this, &MainWindow::applyConfig);
+  setAcceptDrops(true);
+
   QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("Open Model (TorchScript .pt)…", this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
+    if (!path.isEmpty()) openModel(path);
+  });
+  recent_menu_ = file->addMenu("Recent models");
+  file->addSeparator();
+  file->addAction("Export all (charts and results) to a folder…", this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Export all to");
+    if (dir.isEmpty()) return;
+    const QString err = exportAll(dir);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+    else statusBar()->showMessage("Exported to " + dir);
+  });
   file->addAction("Export current chart (PNG or SVG)…", this, [this] {
     auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
     if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
@@ -211,8 +247,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     matvecs_->setValue(v);
     rerun_->start();
   });
+  rebuildRecentMenu();
+  resize(1280, 860);
   if (persist_) restoreSettings();
-  resize(1280, 760);
 }
 
 MainWindow::~MainWindow() {
@@ -242,6 +279,7 @@ ts::CompareJob MainWindow::currentCompareJob() const {
   job.problem.model = model_->text().trimmed().toStdString();
   job.problem.data = data_->text().trimmed().toStdString();
   job.problem.input_shape = input_shape_->text().trimmed().toStdString();
+  job.problem.params = params_->text().trimmed().isEmpty() ? "all" : params_->text().trimmed().toStdString();
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
   job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
@@ -271,7 +309,9 @@ void MainWindow::run() {
     return;
   }
   convergence_->clearAll();
+  run_started_ms_ = QDateTime::currentMSecsSinceEpoch();
   running_series_ = QString::fromStdString(job.methods.front()) + " (running)";
+  current_kind_ = "compare";
   engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc).dump(); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
@@ -281,6 +321,7 @@ void MainWindow::run() {
 
 void MainWindow::computeSpectrum() {
   const ProblemSpec p = currentCompareJob().problem;
+  current_kind_ = "spectrum";
   engine_->submitJob("spectrum", [p](const RunControl& rc) { return run_spectrum_job(p, 400, rc).dump(); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
@@ -295,6 +336,7 @@ void MainWindow::computeMetrics() {
   job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
   job.compare_exact = c.exact;
   job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
+  current_kind_ = "metrics";
   engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc).dump(); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
@@ -309,7 +351,7 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
     progress_->setValue(static_cast<int>(done));
   }
   statusBar()->showMessage(stage);
-  if (hasEstimate) {
+  if (hasEstimate && current_kind_ == "compare") {  // other jobs estimate other traces (tr K², …)
     result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
     convergence_->append(running_series_, static_cast<double>(done), estimate);
   }
@@ -377,6 +419,19 @@ void MainWindow::showCompare(const QString& json) {
     if (run.contains("rel_error")) d += QString(", rel. error %1").arg(run.value("rel_error").toDouble(), 0, 'g', 2);
   }
   details_->setText(d);
+  const QJsonObject model = r.value("model").toObject();
+  QStringList layers;
+  for (const auto& l : model.value("layers").toArray()) layers << l.toString();
+  model_info_->setText(QString("%1: input [%2] → output [%3]; P = %4 of %5 parameters, d = %6\n%7")
+                           .arg(model.value("kind").toString(), model.value("input_shape").toString(),
+                                model.value("output_shape").toString())
+                           .arg(r.value("params").toInt())
+                           .arg(model.value("params_total").toInt())
+                           .arg(r.value("d").toInt())
+                           .arg(layers.join("\n")));
+  run_log_->add(r.value("config").toObject(), (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0,
+                result_->text());
+  if (model.value("kind").toString() == "torchscript") rememberModel(model_->text());
   Q_EMIT resultShown();
 }
 
@@ -447,11 +502,89 @@ QString MainWindow::exportResult(const QString& path) const {
   return {};
 }
 
+void MainWindow::openModel(const QString& path, const QString& input_shape) {
+  model_->setText(path);
+  if (!input_shape.isEmpty()) input_shape_->setText(input_shape);
+  params_->setText("all");
+  if (input_shape_->text().trimmed().isEmpty()) {
+    input_shape_->setFocus();
+    statusBar()->showMessage("Give the shape of one input of " + path + " (e.g. 15,10), then Run");
+  } else {
+    run();
+  }
+}
+
+void MainWindow::rememberModel(const QString& path) {
+  recent_.removeAll(path);
+  recent_.prepend(path);
+  while (recent_.size() > 8) recent_.removeLast();
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recent_menu_->clear();
+  for (const auto& path : recent_) recent_menu_->addAction(path, this, [this, path] { openModel(path); });
+  recent_menu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  for (const auto& url : e->mimeData()->urls())
+    if (url.isLocalFile() && (url.toLocalFile().endsWith(".pt") || url.toLocalFile().endsWith(".pth"))) {
+      e->acceptProposedAction();
+      return;
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  for (const auto& url : e->mimeData()->urls())
+    if (url.isLocalFile()) {
+      openModel(url.toLocalFile());
+      return;
+    }
+}
+
+void MainWindow::applyConfig(const QJsonObject& config) {
+  const QJsonObject problem = config.value("problem").toObject();
+  const QJsonObject est = config.value("estimator").toObject();
+  const QJsonObject compute = problem.value("compute").toObject();
+  setProblem(problem.value("model").toString(), problem.value("data").toString(), problem.value("input_shape").toString());
+  params_->setText(problem.value("params").toString("all"));
+  QStringList methods;
+  for (const auto& m : config.value("methods").toArray()) methods << m.toString();
+  setMethods(methods);
+  const QSignalBlocker block(slider_);
+  slider_->setValue(est.value("matvecs").toInt(96));
+  matvecs_->setValue(est.value("matvecs").toInt(96));
+  seed_->setValue(est.value("seed").toInt());
+  dtype_->setCurrentText(compute.value("dtype").toString("float64"));
+  device_->setCurrentText(compute.value("device").toString("cpu"));
+  statusBar()->showMessage("Configuration restored from the run log");
+}
+
+QString MainWindow::exportAll(const QString& dir) const {
+  QStringList errors;
+  const QList<QPair<QString, ChartView*>> charts{{"convergence", convergence_}, {"speed_accuracy", speed_}, {"spectrum", spectrum_}};
+  for (const auto& c : charts)
+    for (const char* ext : {".png", ".svg"}) {
+      const QString err = c.second->exportTo(dir + "/" + c.first + ext);
+      if (!err.isEmpty()) errors << err;
+    }
+  if (!last_json_.isEmpty())
+    for (const char* name : {"/result.json", "/result.csv"}) {
+      const QString err = exportResult(dir + name);
+      if (!err.isEmpty()) errors << err;
+    }
+  return errors.join("\n");
+}
+
 void MainWindow::saveSettings() const {
   QSettings s;
   s.setValue("model", model_->text());
   s.setValue("data", data_->text());
   s.setValue("input_shape", input_shape_->text());
+  s.setValue("params", params_->text());
+  s.setValue("recent_models", recent_);
+  s.setValue("state", saveState());
   s.setValue("methods", checkedMethods());
   s.setValue("matvecs", matvecs_->value());
   s.setValue("seed", seed_->value());
@@ -467,6 +600,10 @@ void MainWindow::restoreSettings() {
   model_->setText(s.value("model").toString());
   data_->setText(s.value("data").toString());
   input_shape_->setText(s.value("input_shape").toString());
+  params_->setText(s.value("params", "all").toString());
+  recent_ = s.value("recent_models").toStringList();
+  rebuildRecentMenu();
+  restoreState(s.value("state").toByteArray());
   setMethods(s.value("methods").toStringList());
   const QSignalBlocker block(slider_);  // restoring is not a request to re-run
   slider_->setValue(s.value("matvecs", 96).toInt());

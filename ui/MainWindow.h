@@ -16,6 +16,9 @@ class QSpinBox;
 class QTableWidget;
 class QTabWidget;
 class QTimer;
+class QMenu;
+class QDragEnterEvent;
+class QDropEvent;
 
 namespace ts {
 struct TraceJob;
@@ -26,6 +29,7 @@ namespace ts::ui {
 
 class EngineClient;
 class ChartView;
+class RunLog;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -56,6 +60,13 @@ class MainWindow : public QMainWindow {
   QSlider* budgetSlider() const { return slider_; }
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
+  /// Uses a TorchScript file as the model (File ▸ Open Model…, drag and drop, the command line).
+  void openModel(const QString& path, const QString& input_shape = {});
+  RunLog* runLog() const { return run_log_; }
+  /// Restores the form from a run's configuration JSON (the run log's double-click).
+  void applyConfig(const QJsonObject& config);
+  /// Writes every chart (PNG and SVG) and the result (JSON and CSV) into `dir`; returns "" or the errors.
+  QString exportAll(const QString& dir) const;
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
   /// extension. Returns "" or an error message naming the file.
   QString exportResult(const QString& path) const;
@@ -66,7 +77,13 @@ class MainWindow : public QMainWindow {
   void metricsShown();
   void failureShown(const QString& message);
 
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+
  private:
+  void rememberModel(const QString& path);
+  void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void onJobFinished(const QString& kind, const QString& json);
   void onFailed(const QString& message);
@@ -82,6 +99,12 @@ class MainWindow : public QMainWindow {
   QLineEdit* model_;
   QLineEdit* data_;
   QLineEdit* input_shape_;
+  QLineEdit* params_;
+  QLabel* model_info_;
+  RunLog* run_log_;
+  QMenu* recent_menu_;
+  QStringList recent_;
+  qint64 run_started_ms_ = 0;
   QListWidget* methods_;
   QSlider* slider_;
   QSpinBox* matvecs_;
@@ -102,6 +125,7 @@ class MainWindow : public QMainWindow {
   QTimer* rerun_;
   QString last_json_, last_compare_;
   QString running_series_;
+  QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
 };
 
 }  // namespace ts::ui

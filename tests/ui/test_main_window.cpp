@@ -18,6 +18,7 @@
 #include <QTableWidget>
 
 #include "ChartView.h"
+#include "RunLog.h"
 #include "EngineClient.h"
 #include "Jobs.h"
 #include "Json.h"
@@ -164,6 +165,39 @@ class TestMainWindow : public QObject {
     }());
     QCOMPARE(w.metricsTable()->item(0, 1)->text(),
              QString::number(direct.at("metrics").items()[0].at("value").number(), 'g', 8));
+  }
+
+  // The run log records each run; double-click (applyConfig) restores its configuration; Export all writes
+  // every chart and the result.
+  void runLogAndExportAll() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=3", "digits:n=20");
+    w.setMethods({"xtrace", "hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(w.runLog()->rowCount(), 1);
+    const ts::CompareJob before = w.currentCompareJob();
+    w.setProblem("mlp:in=64,width=8,depth=2,out=10", "digits:n=5");
+    w.setMethods({"rhutch"});
+    w.applyConfig(w.runLog()->config(0));
+    const ts::CompareJob after = w.currentCompareJob();
+    QCOMPARE(after.problem.model, before.problem.model);
+    QCOMPARE(after.problem.data, before.problem.data);
+    QCOMPARE(after.methods, before.methods);
+    QCOMPARE(after.estimator.matvecs, before.estimator.matvecs);
+    QTemporaryDir dir;
+    QVERIFY(w.exportAll(dir.path()).isEmpty());
+    for (const char* f : {"convergence.png", "convergence.svg", "speed_accuracy.png", "speed_accuracy.svg", "result.json", "result.csv"})
+      QVERIFY2(QFile::exists(dir.filePath(f)), f);
+  }
+
+  void corruptModelFileMessage() {
+    ui::MainWindow w(nullptr, false);
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    w.openModel(QString(TS_FIXTURE_DIR) + "/corrupt.pt", "5");
+    QVERIFY(failed.wait(30000));
+    QVERIFY2(failed.at(0).at(0).toString().contains("cannot be loaded"), qPrintable(failed.at(0).at(0).toString()));
   }
 
   void settingsPersist() {

@@ -60,4 +60,25 @@ struct TraceEstimate {
   std::vector<HistoryPoint> history;
 };
 
+/// Training (engine/Training.h).
+struct TrainOptions {
+  std::string optimizer = "adam";      ///< adam or sgd
+  std::string loss = "cross_entropy";  ///< cross_entropy, or mse (on one-hot targets, or regression targets)
+  int epochs = 5;
+  int64_t batch_size = 64;
+  double lr = 1e-3;
+  double momentum = 0.0;      ///< SGD only
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient (both optimisers)
+  uint64_t seed = 0;          ///< mini-batch order
+  std::vector<int> snapshot_epochs;  ///< keep θ after these epochs (0 = before training); empty: {0, epochs}
+};
+
+/// Metrics (engine/Metrics.h).
+struct MetricsOptions {
+  std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
+  EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
+  bool compare_exact = false;  ///< also compute exact values and relative errors
+  int64_t memory_budget = int64_t(4) << 30;
+};
+
 }  // namespace ts

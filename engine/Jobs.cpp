@@ -2,9 +2,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <sstream>
 #include <cmath>
 
 #include "Data.h"
+#include "Dynamics.h"
+#include "OutputFiles.h"
+#include "Training.h"
 #include "Errors.h"
 #include "Estimators.h"
 #include "Exact.h"
@@ -308,6 +313,137 @@ Json run_spectrum_job(const ProblemSpec& p, int64_t top, const RunControl& rc) {
   cfg["problem"] = to_json(p);
   out["config"] = cfg;
   return out;
+}
+
+namespace {
+
+std::string csv_num(double v) {
+  if (!std::isfinite(v)) return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+Json history_json(const std::vector<EpochStats>& h) {
+  Json arr = Json::array();
+  for (const auto& s : h) {
+    Json j = Json::object();
+    j["epoch"] = s.epoch;
+    j["train_loss"] = s.train_loss;
+    j["train_accuracy"] = s.train_accuracy;
+    j["test_loss"] = s.test_loss;
+    j["test_accuracy"] = s.test_accuracy;
+    j["seconds"] = s.seconds;
+    arr.push_back(j);
+  }
+  return arr;
+}
+
+}  // namespace
+
+Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
+  const std::string& dir = job.out_dir;
+  if (!dir.empty()) ensure_output_dir(dir);  // fail before any work, not after it
+  const ProblemSpec& p = job.problem;
+  apply_threads(p.compute);
+  std::vector<int64_t> shape;
+  if (!p.input_shape.empty()) shape = parse_shape(p.input_shape, "--input-shape");
+  auto model = make_model(p.model, shape, p.compute, p.params);
+
+  Dataset train = load_data(p.data, model->input_shape(), p.compute.seed), test;
+  if (!job.test_data.empty()) {
+    test = load_data(job.test_data, model->input_shape(), p.compute.seed);
+  } else {
+    const int64_t test_n = job.test_size > 0 ? job.test_size : std::max<int64_t>(1, train.size() / 5);
+    std::tie(train, test) = train_test_split(train, test_n, p.compute.seed);
+  }
+  train = subset(train, job.train_subset, p.compute.seed);
+  test = subset(test, job.test_subset, p.compute.seed + 1);
+  if (job.standardize) {
+    const Dataset fit = train;
+    train = standardize(train, fit);
+    test = standardize(test, fit);
+  }
+  TrainOptions to = job.training;
+  to.seed = p.compute.seed;
+  const TrainResult r = train_model(*model, train, &test, to, rc);
+
+  Json config = Json::object();
+  config["problem"] = to_json(p);
+  config["train_data"] = train.description;
+  config["test_data"] = test.description;
+  Json tj = Json::object();
+  tj["optimizer"] = to.optimizer;
+  tj["loss"] = to.loss;
+  tj["epochs"] = to.epochs;
+  tj["batch_size"] = to.batch_size;
+  tj["lr"] = to.lr;
+  tj["momentum"] = to.momentum;
+  tj["weight_decay"] = to.weight_decay;
+  tj["seed"] = to.seed;
+  config["training"] = tj;
+
+  Json result = Json::object();
+  result["history"] = history_json(r.history);
+  Json files = Json::array();
+  if (!dir.empty()) {
+    std::ostringstream csv;
+    csv << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
+    for (const auto& s : r.history)
+      csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << "," << csv_num(s.test_loss)
+          << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
+    write_text_file(dir + "/history.csv", csv.str());
+    for (const auto& snap : r.snapshots) {
+      auto m = model->clone();
+      m->set_parameters(snap.params);
+      const std::string path = dir + "/snapshot-epoch" + std::to_string(snap.epoch) + ".pt";
+      m->save_torchscript(path + ".partial");
+      if (std::rename((path + ".partial").c_str(), path.c_str()) != 0) throw InputError("cannot write '" + path + "'");
+      files.push_back(path);
+    }
+  }
+  result["snapshots"] = files;
+
+  if (job.track_ntk) {
+    // The probe batch: a fixed, stratified subset of the test data (the same for every snapshot).
+    const Dataset probe = subset(test, job.probe_n, p.compute.seed + 2);
+    const at::Tensor x = probe.inputs.to(tensor_options(p.compute));
+    at::Tensor y;
+    if (probe.labels.defined()) {
+      at::NoGradGuard no_grad;
+      const int64_t outputs = model->forward(x.narrow(0, 0, 1)).numel();
+      if (outputs >= probe.num_classes) y = one_hot_targets(probe, outputs);
+    }
+    MetricsOptions mo = job.metrics;
+    mo.memory_budget = p.compute.memory_budget;
+    const auto rows = ntk_dynamics(*model, r.snapshots, x, y, mo, rc);
+    std::ostringstream dcsv;
+    dcsv << "epoch,metric,method,value,std_error,exact,rel_error,matvecs,vjps,jvps,seconds\n";
+    Json arr = Json::array();
+    for (const auto& row : rows) {
+      Json jr = Json::object();
+      jr["epoch"] = row.epoch;
+      jr["exact_compared"] = row.exact_compared;
+      Json vals = Json::array();
+      for (const auto& m : row.values) {
+        dcsv << row.epoch << "," << m.name << "," << m.method << "," << csv_num(m.value) << ","
+             << (m.std_error ? csv_num(*m.std_error) : "") << "," << (m.exact ? csv_num(*m.exact) : "") << ","
+             << (m.rel_error ? csv_num(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << "," << m.jvps << ","
+             << csv_num(m.seconds) << "\n";
+        vals.push_back(to_json(m));
+      }
+      jr["metrics"] = vals;
+      arr.push_back(jr);
+    }
+    if (!dir.empty()) write_text_file(dir + "/dynamics.csv", dcsv.str());
+    result["dynamics"] = arr;
+    result["probe"] = probe.description;
+    config["estimator"] = to_json(mo.estimator);
+    config["metrics"] = mo.metrics;
+  }
+  result["config"] = config;
+  if (!dir.empty()) write_text_file(dir + (job.track_ntk ? "/dynamics.json" : "/train.json"), result.dump(2));
+  return result;
 }
 
 Json describe_problem(const ProblemSpec& p) {

@@ -73,6 +73,24 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc = {});
 /// the memory budget.
 Json run_spectrum_job(const ProblemSpec& problem, int64_t top, const RunControl& rc = {});
 
+/// Training with snapshots, then (with `track_ntk`) the NTK metrics at each snapshot on a probe batch.
+struct DynamicsJob {
+  ProblemSpec problem;            ///< data = the training data
+  std::string test_data;          ///< empty: a stratified split of the training data of `test_size` rows
+  int64_t test_size = 0;          ///< 0: a fifth of the training data
+  int64_t train_subset = 0, test_subset = 0;
+  bool standardize = false;       ///< fitted on the training part, applied to both
+  TrainOptions training;
+  bool track_ntk = true;
+  MetricsOptions metrics;         ///< the metrics per snapshot (alignment is cos(K_t, K₀))
+  int64_t probe_n = 100;          ///< the probe batch: a stratified subset of the test data
+  std::string out_dir;            ///< if set: history.csv, snapshot-epochE.pt, (dynamics.csv), train.json/dynamics.json
+};
+
+/// {history: [...], snapshots: [files], dynamics?: [{epoch, exact_compared, metrics: [...]}], probe?, config}.
+/// Progress comes per mini-batch, then per snapshot; the output folder is checked before any work.
+Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc = {});
+
 /// A summary of the model a problem describes: P, d, layers (for the UI's model panel and `info`).
 Json describe_problem(const ProblemSpec& problem);
 

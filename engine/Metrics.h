@@ -24,13 +24,6 @@ struct MetricValue {
   double seconds = 0;
 };
 
-struct MetricsOptions {
-  std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
-  EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
-  bool compare_exact = false;  ///< also compute exact values and relative errors
-  int64_t memory_budget = int64_t(4) << 30;
-};
-
 /// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target alignment).
 ///   trace = tr K;  frobenius = √tr(K²);  effective_rank = tr(K)²/tr(K²);
 ///   alignment = tr(K_aK_b)/√(tr K_a² tr K_b²);  target_alignment = yᵀKy/(‖K‖_F ‖y‖²).

@@ -11,18 +11,6 @@
 
 namespace ts {
 
-struct TrainOptions {
-  std::string optimizer = "adam";      ///< adam or sgd
-  std::string loss = "cross_entropy";  ///< cross_entropy, or mse (on one-hot targets, or regression targets)
-  int epochs = 5;
-  int64_t batch_size = 64;
-  double lr = 1e-3;
-  double momentum = 0.0;      ///< SGD only
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient (both optimisers)
-  uint64_t seed = 0;          ///< mini-batch order
-  std::vector<int> snapshot_epochs;  ///< keep θ after these epochs (0 = before training); empty: {0, epochs}
-};
-
 struct EpochStats {
   int epoch = 0;  ///< 0 = before training
   double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0;  ///< NaN where not applicable

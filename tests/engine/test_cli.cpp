@@ -1,4 +1,5 @@
 // tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
+#include <fstream>
 #include <sstream>
 
 #include "cli/Cli.h"
@@ -99,6 +100,28 @@ class TestCli : public QObject {
     TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
   }
 
+  void dynamicsWritesItsFiles() {
+    const std::string dir = std::string(TS_TEST_TMP) + "/cli_dynamics";
+    const Run r = run_cli({"dynamics", "--model", "mlp:in=2,width=16,depth=2,out=2,act=tanh", "--data", "moons:size=120",
+                           "--epochs", "2", "--snapshots", "0,1,2", "--probe-n", "10", "--estimator", "hutchpp",
+                           "--matvecs", "12", "--exact", "--out", dir, "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("history").items().size(), size_t(3));
+    QCOMPARE(j.at("dynamics").items().size(), size_t(3));
+    QCOMPARE(j.at("snapshots").items().size(), size_t(3));
+    for (const char* f : {"/history.csv", "/dynamics.csv", "/dynamics.json", "/snapshot-epoch2.pt"})
+      QVERIFY2(std::ifstream(dir + f).good(), f);
+    // The snapshot loads back as a model.
+    const Run t = run_cli({"trace", "--model", dir + "/snapshot-epoch2.pt", "--input-shape", "2", "--data",
+                           "moons:size=10", "--estimator", "exact", "--json"});
+    QVERIFY2(t.code == 0, t.err.c_str());
+    const Run bad = run_cli({"train", "--model", "mlp:in=2,width=4,depth=2,out=2", "--data", "moons", "--out",
+                             "/proc/no-such-dir/x"});
+    QCOMPARE(bad.code, 1);
+    QVERIFY(bad.err.find("output folder") != std::string::npos);
+  }
+
   void compareRunsEveryMethod() {
     const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp,xnystrace,rhutch",
                            "--matvecs", "16", "--exact", "--json"});
@@ -137,7 +160,7 @@ class TestCli : public QObject {
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, compareRunsEveryMethod, spectrumSumsToTrace, benchRunsSmall)
+             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, spectrumSumsToTrace, benchRunsSmall)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

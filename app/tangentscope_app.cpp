@@ -55,8 +55,14 @@ int main(int argc, char** argv) {
         window.computeMetrics();
       });
     });
-    QObject::connect(&window, &ts::ui::MainWindow::metricsShown, &window, [grab] {
-      QTimer::singleShot(150, [grab] { QApplication::exit(grab(3, "metrics") ? 0 : 1); });
+    QObject::connect(&window, &ts::ui::MainWindow::metricsShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        if (!grab(3, "metrics")) QApplication::exit(1);
+        window.trainAndTrack();
+      });
+    });
+    QObject::connect(&window, &ts::ui::MainWindow::dynamicsShown, &window, [grab] {
+      QTimer::singleShot(150, [grab] { QApplication::exit(grab(4, "training") ? 0 : 1); });
     });
     QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {
       std::fprintf(stderr, "run failed: %s\n", m.toLocal8Bit().constData());

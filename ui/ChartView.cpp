@@ -152,14 +152,24 @@ void ChartView::rebuildAxes() {
     s->attachAxis(ax);
     s->attachAxis(ay);
   }
-  // Legend markers toggle their series.
+  // Legend markers toggle their series (and its band); bands have no marker of their own.
+  for (auto& e : entries_) {
+    if (!e.second.area) continue;
+    for (auto* m : chart()->legend()->markers(e.second.area)) m->setVisible(false);
+  }
   for (auto* m : chart()->legend()->markers()) {
+    if (!m->isVisible()) continue;
     m->disconnect(this);
-    connect(m, &QLegendMarker::clicked, this, [m] {
-      m->series()->setVisible(!m->series()->isVisible());
+    QAreaSeries* band = nullptr;
+    for (auto& e : entries_)
+      if (e.second.line == m->series()) band = e.second.area;
+    connect(m, &QLegendMarker::clicked, this, [m, band] {
+      const bool show = !m->series()->isVisible();
+      m->series()->setVisible(show);
+      if (band) band->setVisible(show);
       m->setVisible(true);
       QFont f = m->font();
-      f.setStrikeOut(!m->series()->isVisible());
+      f.setStrikeOut(!show);
       m->setFont(f);
     });
   }

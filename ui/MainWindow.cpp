@@ -172,10 +172,41 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
   mp->addWidget(metrics_, 1);
   mp->addWidget(metrics_button, 0, Qt::AlignLeft);
+  auto* training_page = new QWidget(tabs_);
+  auto* tp = new QVBoxLayout(training_page);
+  dynamics_chart_ = new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", training_page);
+  dynamics_chart_->setToolTip("tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
+                              "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
+  loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss / accuracy", training_page);
+  auto* charts_row = new QHBoxLayout;
+  charts_row->addWidget(dynamics_chart_, 1);
+  charts_row->addWidget(loss_chart_, 1);
+  auto* train_row = new QHBoxLayout;
+  epochs_ = new QSpinBox(training_page);
+  epochs_->setRange(1, 200);
+  epochs_->setValue(5);
+  epochs_->setPrefix("epochs: ");
+  lr_ = new QComboBox(training_page);
+  lr_->addItems({"1e-3", "3e-3", "1e-2", "3e-4"});
+  lr_->setToolTip("Adam's learning rate");
+  dynamics_exact_ = new QCheckBox("exact values per snapshot (slow for large d)", training_page);
+  auto* train_button = new QPushButton("Train and track the NTK", training_page);
+  train_button->setToolTip("Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
+                           "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
+  train_row->addWidget(epochs_);
+  train_row->addWidget(lr_);
+  train_row->addWidget(dynamics_exact_);
+  train_row->addWidget(train_button);
+  train_row->addStretch();
+  tp->addLayout(charts_row, 1);
+  tp->addLayout(train_row);
+  connect(train_button, &QPushButton::clicked, this, &MainWindow::trainAndTrack);
+
   tabs_->addTab(convergence_, "Convergence");
   tabs_->addTab(speed_, "Speed vs accuracy");
   tabs_->addTab(spectrum_page, "Spectrum");
   tabs_->addTab(metrics_page, "Metrics");
+  tabs_->addTab(training_page, "Training");
 
   auto* split = new QSplitter(this);
   split->addWidget(panel);
@@ -343,6 +374,62 @@ void MainWindow::computeMetrics() {
   statusBar()->showMessage("Computing metrics…");
 }
 
+void MainWindow::trainAndTrack() {
+  const CompareJob c = currentCompareJob();
+  DynamicsJob job;
+  job.problem = c.problem;
+  job.training.epochs = epochs_->value();
+  job.training.lr = lr_->currentText().toDouble();
+  job.training.batch_size = 32;
+  for (int e = 0; e <= job.training.epochs; ++e) job.training.snapshot_epochs.push_back(e);
+  job.probe_n = 50;
+  job.metrics.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
+  job.metrics.estimator = c.estimator;
+  job.metrics.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
+  if (job.metrics.estimator.method == "rhutch" || job.metrics.estimator.method == "fhutch")
+    job.metrics.estimator.method = "hutchpp";  // one-sided estimators do not apply to K₁K₂
+  job.metrics.compare_exact = dynamics_exact_->isChecked();
+  current_kind_ = "dynamics";
+  engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc).dump(); });
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  statusBar()->showMessage("Training…");
+}
+
+void MainWindow::showDynamics(const QString& json) {
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  dynamics_chart_->clearAll();
+  loss_chart_->clearAll();
+  QMap<QString, double> base;
+  for (const auto& rv : r.value("dynamics").toArray()) {
+    const QJsonObject row = rv.toObject();
+    const double epoch = row.value("epoch").toDouble();
+    for (const auto& mv : row.value("metrics").toArray()) {
+      const QJsonObject m = mv.toObject();
+      static const QMap<QString, QString> kShort{{"trace", "tr K"},
+                                                 {"frobenius", "‖K‖_F"},
+                                                 {"effective_rank", "r_eff"},
+                                                 {"alignment", "cos(K, K₀)"},
+                                                 {"target_alignment", "target al."}};
+      const QString name = kShort.value(m.value("metric").toString(), m.value("metric").toString());
+      const double v = m.value("value").toDouble();
+      if (!base.contains(name)) base[name] = v;
+      const double scale = base[name] != 0 ? 1.0 / base[name] : 1.0;
+      dynamics_chart_->append(name, epoch, v * scale,
+                              m.value("std_error").isDouble() ? std::fabs(m.value("std_error").toDouble() * scale) : 0.0);
+    }
+  }
+  for (const auto& hv : r.value("history").toArray()) {
+    const QJsonObject h = hv.toObject();
+    const double epoch = h.value("epoch").toDouble();
+    const QList<QPair<const char*, QString>> series{
+        {"train_loss", "train loss"}, {"test_loss", "test loss"}, {"train_accuracy", "train acc"}, {"test_accuracy", "test acc"}};
+    for (const auto& [key, label] : series)
+      if (h.value(key).isDouble()) loss_chart_->append(label, epoch, h.value(key).toDouble());
+  }
+  Q_EMIT dynamicsShown();
+}
+
 QString MainWindow::resultText() const { return result_->text(); }
 
 void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate) {
@@ -365,6 +452,7 @@ void MainWindow::onJobFinished(const QString& kind, const QString& json) {
   if (kind == "compare") showCompare(json);
   if (kind == "spectrum") showSpectrum(json);
   if (kind == "metrics") showMetrics(json);
+  if (kind == "dynamics") showDynamics(json);
 }
 
 void MainWindow::showCompare(const QString& json) {
@@ -563,7 +651,11 @@ void MainWindow::applyConfig(const QJsonObject& config) {
 
 QString MainWindow::exportAll(const QString& dir) const {
   QStringList errors;
-  const QList<QPair<QString, ChartView*>> charts{{"convergence", convergence_}, {"speed_accuracy", speed_}, {"spectrum", spectrum_}};
+  const QList<QPair<QString, ChartView*>> charts{{"convergence", convergence_},
+                                                 {"speed_accuracy", speed_},
+                                                 {"spectrum", spectrum_},
+                                                 {"ntk_over_training", dynamics_chart_},
+                                                 {"loss_accuracy", loss_chart_}};
   for (const auto& c : charts)
     for (const char* ext : {".png", ".svg"}) {
       const QString err = c.second->exportTo(dir + "/" + c.first + ext);

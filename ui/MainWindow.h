@@ -46,6 +46,10 @@ class MainWindow : public QMainWindow {
   void run();
   void computeSpectrum();
   void computeMetrics();
+  /// Trains the model on the data (epochs from the Training tab) and tracks the NTK metrics per epoch.
+  void trainAndTrack();
+  ChartView* dynamicsChart() const { return dynamics_chart_; }
+  ChartView* lossChart() const { return loss_chart_; }
   EngineClient* engine() const { return engine_; }
   /// The first method's result of the last run, with d, params, exact and the configuration ("" before any).
   QString lastResultJson() const { return last_json_; }
@@ -75,6 +79,7 @@ class MainWindow : public QMainWindow {
   void resultShown();
   void spectrumShown();
   void metricsShown();
+  void dynamicsShown();
   void failureShown(const QString& message);
 
  protected:
@@ -90,6 +95,7 @@ class MainWindow : public QMainWindow {
   void showCompare(const QString& json);
   void showSpectrum(const QString& json);
   void showMetrics(const QString& json);
+  void showDynamics(const QString& json);
   void saveSettings() const;
   void restoreSettings();
   QStringList checkedMethods() const;
@@ -122,6 +128,11 @@ class MainWindow : public QMainWindow {
   ChartView* speed_;
   ChartView* spectrum_;
   QTableWidget* metrics_;
+  ChartView* dynamics_chart_;
+  ChartView* loss_chart_;
+  QSpinBox* epochs_;
+  QComboBox* lr_;
+  QCheckBox* dynamics_exact_;
   QTimer* rerun_;
   QString last_json_, last_compare_;
   QString running_series_;

@@ -200,6 +200,19 @@ class TestMainWindow : public QObject {
     QVERIFY2(failed.at(0).at(0).toString().contains("cannot be loaded"), qPrintable(failed.at(0).at(0).toString()));
   }
 
+  void trainingTab() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=2,width=16,depth=2,out=2,act=tanh,seed=1", "moons:size=150");
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::dynamicsShown);
+    w.trainAndTrack();  // 5 epochs by default: snapshots 0…5
+    QVERIFY(done.wait(120000));
+    for (const QString m : {"tr K", "‖K‖_F", "r_eff", "cos(K, K₀)", "target al."})
+      QCOMPARE(w.dynamicsChart()->pointCount(m), 6);
+    QCOMPARE(w.lossChart()->pointCount("train loss"), 6);
+    QCOMPARE(w.lossChart()->pointCount("test acc"), 6);
+  }
+
   void settingsPersist() {
     {
       ui::MainWindow w(nullptr, true);

@@ -31,6 +31,31 @@ TraceEstimate run_once(const LinearOperator& A, const RectOperator* factor, cons
 
 }  // namespace
 
+AdCost planned_cost(const EstimatorOptions& o) {
+  const std::string& m = o.method;
+  if (m == "hutchinson") return {std::max<int64_t>(1, o.matvecs), 0};
+  if (m == "hutchpp") {
+    const int64_t b = std::max<int64_t>(3, o.matvecs);
+    int64_t sketch = 0, probes = 0;
+    if (o.split == HutchppSplit::Seed) {
+      sketch = std::max<int64_t>(1, b / 6);
+      probes = std::max<int64_t>(1, (b - sketch) / 2);
+    } else {
+      sketch = std::max<int64_t>(1, b / 3);
+      probes = std::max<int64_t>(1, b - 2 * sketch);
+    }
+    return {2 * sketch + probes, sketch};  // JᵀS, ‖JᵀQ‖², residual probes; J(JᵀS)
+  }
+  if (m == "rhutch") return {std::max<int64_t>(2, o.matvecs), 0};
+  if (m == "fhutch") return {0, std::max<int64_t>(2, o.matvecs)};
+  if (m == "xtrace") {
+    const int64_t k = std::max<int64_t>(2, o.matvecs / 2);
+    return {2 * k, 2 * k};
+  }
+  if (m == "xnystrace") return {std::max<int64_t>(2, o.matvecs), std::max<int64_t>(2, o.matvecs)};
+  throw InputError("unknown estimator '" + m + "'");
+}
+
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc) {
   if (o.matvecs < 1) throw InputError("the matvec budget must be at least 1, got " + std::to_string(o.matvecs));

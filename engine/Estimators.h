@@ -34,6 +34,10 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc = {});
 
+/// The VJPs and JVPs `options.method` will spend on the NTK at budget options.matvecs (for a budget below the
+/// operator's size; an adaptive run spends up to about twice its final stage).
+AdCost planned_cost(const EstimatorOptions& options);
+
 /// The method names estimate_trace accepts.
 const std::vector<std::string>& estimator_names();
 

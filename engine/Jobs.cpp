@@ -446,6 +446,13 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
   return result;
 }
 
+bool cuda_available() { return at::hasCUDA(); }
+
+std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options) {
+  const AdCost c = planned_cost(options);
+  return {c.vjps, c.jvps};
+}
+
 Json describe_problem(const ProblemSpec& p) {
   Problem pr = build(p, false);
   Json j = Json::object();

@@ -2,6 +2,7 @@
 // Whole runs described by plain structs, for the command-line tool and the UI's engine thread. No LibTorch in
 // this header: ui/ includes it.
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,12 @@ struct DynamicsJob {
 /// {history: [...], snapshots: [files], dynamics?: [{epoch, exact_compared, metrics: [...]}], probe?, config}.
 /// Progress comes per mini-batch, then per snapshot; the output folder is checked before any work.
 Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc = {});
+
+/// Whether this LibTorch has CUDA and sees a GPU.
+bool cuda_available();
+
+/// Predicted VJPs and JVPs of one estimate (see planned_cost in Estimators.h), for showing a run's cost first.
+std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options);
 
 /// A summary of the model a problem describes: P, d, layers (for the UI's model panel and `info`).
 Json describe_problem(const ProblemSpec& problem);

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QDateTime>
+#include <QDoubleSpinBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -25,7 +26,9 @@
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
+#include <QScrollArea>
 #include <QSplitter>
+#include <QStandardItemModel>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTabWidget>
@@ -113,6 +116,27 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   dtype_->addItems({"float64", "float32"});
   device_ = new QComboBox(est_box);
   device_->addItems({"cpu", "cuda"});
+  if (!cuda_available()) {  // offered only where this LibTorch sees a GPU
+    auto* model = qobject_cast<QStandardItemModel*>(device_->model());
+    if (model) model->item(1)->setEnabled(false);
+    device_->setItemData(1, "no CUDA device is visible to this LibTorch", Qt::ToolTipRole);
+  }
+  tol_ = new QDoubleSpinBox(est_box);
+  tol_->setDecimals(5);
+  tol_->setRange(0, 0.5);
+  tol_->setSingleStep(0.001);
+  tol_->setSpecialValueText("off (fixed budget)");
+  tol_->setToolTip("Adaptive run: double m until std error / estimate ≤ tolerance (cap 16 m); 0 runs the fixed budget");
+  repeats_ = new QSpinBox(est_box);
+  repeats_->setRange(1, 50);
+  repeats_->setToolTip("Seeds per budget in the speed–accuracy sweep");
+  threads_ = new QSpinBox(est_box);
+  threads_->setRange(0, 64);
+  threads_->setSpecialValueText("default");
+  threads_->setToolTip("LibTorch intra-op threads (small models run fastest on one; docs/PERFORMANCE.md)");
+  cost_ = new QLabel(est_box);
+  cost_->setWordWrap(true);
+  cost_->setToolTip("VJPs and JVPs each method will spend, and the time they took per product on the last run");
   exact_ = new QCheckBox("exact trace (for errors and the speed–accuracy chart)", est_box);
   exact_->setChecked(true);
   exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
@@ -122,6 +146,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   ef->addRow("Precision", dtype_);
   ef->addRow("Device", device_);
   ef->addRow("", exact_);
+  ef->addRow("Tolerance", tol_);
+  ef->addRow("Sweep repeats", repeats_);
+  ef->addRow("Threads", threads_);
+  ef->addRow("Cost", cost_);
   panel_layout->addWidget(est_box);
 
   auto* buttons = new QHBoxLayout;
@@ -140,8 +168,6 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   details_ = new QLabel(panel);
   details_->setWordWrap(true);
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  panel_layout->addWidget(result_);
-  panel_layout->addWidget(details_);
   panel_layout->addStretch();
 
   // Charts.
@@ -208,9 +234,23 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tabs_->addTab(metrics_page, "Metrics");
   tabs_->addTab(training_page, "Training");
 
+  // The panel scrolls rather than squeezing its widgets on a short screen.
+  auto* scroll = new QScrollArea(this);
+  scroll->setWidget(panel);
+  scroll->setWidgetResizable(true);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  scroll->setMinimumWidth(panel->sizeHint().width() + 24);
+  auto* right = new QWidget(this);
+  auto* right_layout = new QVBoxLayout(right);
+  right_layout->setContentsMargins(0, 0, 0, 0);
+  auto* result_row = new QHBoxLayout;
+  result_row->addWidget(result_, 0, Qt::AlignTop);
+  result_row->addWidget(details_, 1);
+  right_layout->addLayout(result_row);
+  right_layout->addWidget(tabs_, 1);
   auto* split = new QSplitter(this);
-  split->addWidget(panel);
-  split->addWidget(tabs_);
+  split->addWidget(scroll);
+  split->addWidget(right);
   split->setStretchFactor(1, 1);
   setCentralWidget(split);
 
@@ -281,10 +321,32 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   rebuildRecentMenu();
   resize(1280, 860);
   if (persist_) restoreSettings();
+  connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
+  connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
+  updateCost();
 }
 
 MainWindow::~MainWindow() {
   if (persist_) saveSettings();
+}
+
+void MainWindow::updateCost() {
+  QStringList parts;
+  int64_t total = 0;
+  for (const auto& m : checkedMethods()) {
+    EstimatorOptions o;
+    o.method = m.toStdString();
+    o.matvecs = matvecs_->value();
+    const auto [v, j] = planned_ad_cost(o);
+    total += v + j;
+    parts << QString("%1 %2+%3").arg(m).arg(v).arg(j);
+  }
+  QString text = parts.isEmpty() ? QString() : "VJPs+JVPs: " + parts.join(", ");
+  if (seconds_per_product_ > 0 && total > 0)
+    text += QString("\n≈ %1 s (%2 ms per product on the last run)")
+                .arg(total * seconds_per_product_, 0, 'g', 2)
+                .arg(seconds_per_product_ * 1e3, 0, 'g', 2);
+  cost_->setText(text.isEmpty() ? "tick at least one estimator" : text);
 }
 
 QStringList MainWindow::checkedMethods() const {
@@ -316,6 +378,10 @@ ts::CompareJob MainWindow::currentCompareJob() const {
   job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
   job.estimator.matvecs = matvecs_->value();
   job.estimator.seed = static_cast<uint64_t>(seed_->value());
+  job.estimator.tol = tol_->value();
+  job.estimator.max_matvecs = 16 * static_cast<int64_t>(matvecs_->value());
+  job.sweep_repeats = repeats_->value();
+  job.problem.compute.threads = threads_->value();
   job.methods.clear();
   for (const auto& m : checkedMethods()) job.methods.push_back(m.toStdString());
   job.exact = exact_->isChecked();
@@ -471,6 +537,13 @@ void MainWindow::showCompare(const QString& json) {
                            p.value("std_error").isDouble() ? p.value("std_error").toDouble() : 0.0);
     }
   }
+  double products = 0, seconds = 0;
+  for (const auto& v : runs) {
+    products += v.toObject().value("vjps").toDouble() + v.toObject().value("jvps").toDouble();
+    seconds += v.toObject().value("seconds").toDouble();
+  }
+  if (products > 0) seconds_per_product_ = seconds / products;
+  updateCost();
   const bool has_exact = r.contains("exact");
   if (has_exact) {
     convergence_->setReference("exact", r.value("exact").toDouble());
@@ -510,6 +583,7 @@ void MainWindow::showCompare(const QString& json) {
   const QJsonObject model = r.value("model").toObject();
   QStringList layers;
   for (const auto& l : model.value("layers").toArray()) layers << l.toString();
+  if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
   model_info_->setText(QString("%1: input [%2] → output [%3]; P = %4 of %5 parameters, d = %6\n%7")
                            .arg(model.value("kind").toString(), model.value("input_shape").toString(),
                                 model.value("output_shape").toString())
@@ -683,6 +757,9 @@ void MainWindow::saveSettings() const {
   s.setValue("dtype", dtype_->currentText());
   s.setValue("device", device_->currentText());
   s.setValue("exact", exact_->isChecked());
+  s.setValue("tol", tol_->value());
+  s.setValue("repeats", repeats_->value());
+  s.setValue("threads", threads_->value());
   s.setValue("geometry", saveGeometry());
 }
 
@@ -704,6 +781,9 @@ void MainWindow::restoreSettings() {
   dtype_->setCurrentText(s.value("dtype", "float64").toString());
   device_->setCurrentText(s.value("device", "cpu").toString());
   exact_->setChecked(s.value("exact", true).toBool());
+  tol_->setValue(s.value("tol", 0.0).toDouble());
+  repeats_->setValue(s.value("repeats", 1).toInt());
+  threads_->setValue(s.value("threads", 0).toInt());
   restoreGeometry(s.value("geometry").toByteArray());
 }
 

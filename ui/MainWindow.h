@@ -6,6 +6,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
@@ -99,6 +100,7 @@ class MainWindow : public QMainWindow {
   void saveSettings() const;
   void restoreSettings();
   QStringList checkedMethods() const;
+  void updateCost();
 
   EngineClient* engine_;
   bool persist_;
@@ -118,6 +120,11 @@ class MainWindow : public QMainWindow {
   QComboBox* dtype_;
   QComboBox* device_;
   QCheckBox* exact_;
+  QDoubleSpinBox* tol_;
+  QSpinBox* repeats_;
+  QSpinBox* threads_;
+  QLabel* cost_;
+  double seconds_per_product_ = 0;  ///< measured on the last run, for the cost shown before the next
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;

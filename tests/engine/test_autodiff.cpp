@@ -204,6 +204,8 @@ class TestAutodiff : public QObject {
       const TraceEstimate e = estimate_trace(K, &B, o);
       QVERIFY2(std::fabs(e.estimate - exact) <= 5 * e.std_error.value_or(0) + 1e-9 * exact, method.c_str());
       QVERIFY2(e.vjps + e.jvps > 0, "no AD cost counted");
+      const AdCost planned = planned_cost(o);  // the app shows this before a run
+      QVERIFY2(planned.vjps == e.vjps && planned.jvps == e.jvps, (method + ": planned cost differs from the spent").c_str());
       if (method == "rhutch") QCOMPARE(e.jvps, int64_t(0));
       if (method == "fhutch") QCOMPARE(e.vjps, int64_t(0));
       if (method == "hutchinson") QCOMPARE(e.jvps, int64_t(0));

@@ -446,6 +446,30 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
   return result;
 }
 
+Json preview_data(const std::string& data_spec, int count, uint64_t seed) {
+  const Dataset all = load_data(data_spec, {}, seed);
+  const Dataset d = subset(all, count, seed);
+  Json out = Json::object();
+  out["description"] = all.description;
+  out["size"] = all.size();
+  out["image_shape"] = all.image_shape;
+  out["classes"] = all.num_classes;
+  Json samples = Json::array();
+  for (int64_t i = 0; i < std::min<int64_t>(count, d.size()); ++i) {
+    Json s = Json::object();
+    if (d.labels.defined()) {
+      const int64_t label = d.labels[i].item<int64_t>();
+      s["label"] = label;
+      if (label < static_cast<int64_t>(d.class_names.size())) s["class_name"] = d.class_names[static_cast<size_t>(label)];
+    }
+    const at::Tensor x = d.inputs[i].reshape({-1}).contiguous();
+    s["pixels"] = std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel());
+    samples.push_back(s);
+  }
+  out["samples"] = samples;
+  return out;
+}
+
 bool cuda_available() { return at::hasCUDA(); }
 
 std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options) {

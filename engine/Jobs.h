@@ -92,6 +92,10 @@ struct DynamicsJob {
 /// Progress comes per mini-batch, then per snapshot; the output folder is checked before any work.
 Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc = {});
 
+/// A few samples of a data set for the UI's preview: {description, size, image_shape, classes, samples: [{label,
+/// class_name, pixels (row-major, 0…1 for images)}]}; at most `count` samples, the first of a seeded subset.
+Json preview_data(const std::string& data_spec, int count, uint64_t seed = 0);
+
 /// Whether this LibTorch has CUDA and sees a GPU.
 bool cuda_available();
 

@@ -9,6 +9,10 @@
 #include <QMimeData>
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFutureWatcher>
+#include <QImage>
+#include <QPixmap>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -79,8 +83,31 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   model_info_ = new QLabel("P and d appear after the first run", kernel_box);
   model_info_->setWordWrap(true);
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
+  data_kind_ = new QComboBox(kernel_box);
+  data_kind_->addItems({"digits", "mnist", "fashion-mnist", "moons", "spirals", "blobs", "sine", "csv…"});
+  data_kind_->setToolTip("The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
+  data_n_ = new QSpinBox(kernel_box);
+  data_n_->setRange(1, 100000);
+  data_n_->setValue(100);
+  data_n_->setPrefix("N = ");
+  data_n_->setToolTip("Batch size N of the kernel: a seeded, stratified subset of the data set; d = N × outputs");
+  auto* data_row = new QHBoxLayout;
+  data_row->addWidget(data_kind_, 1);
+  data_row->addWidget(data_n_);
+  thumbs_ = new QWidget(kernel_box);
+  auto* thumbs_layout = new QHBoxLayout(thumbs_);
+  thumbs_layout->setContentsMargins(0, 0, 0, 0);
+  thumbs_layout->setSpacing(3);
+  data_info_ = new QLabel(kernel_box);
+  data_info_->setWordWrap(true);
+  preview_timer_ = new QTimer(this);
+  preview_timer_->setSingleShot(true);
+  preview_timer_->setInterval(300);
   kf->addRow("Model", model_);
-  kf->addRow("Data", data_);
+  kf->addRow("Data set", data_row);
+  kf->addRow("Data spec", data_);
+  kf->addRow("", thumbs_);
+  kf->addRow("", data_info_);
   kf->addRow("Input shape", input_shape_);
   kf->addRow("Parameters", params_);
   kf->addRow("", model_info_);
@@ -158,7 +185,6 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   cancel_->setEnabled(false);
   buttons->addWidget(run_);
   buttons->addWidget(cancel_);
-  panel_layout->addLayout(buttons);
   result_ = new QLabel("tr K = …", panel);
   QFont big = result_->font();
   big.setPointSize(big.pointSize() + 6);
@@ -248,8 +274,13 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   result_row->addWidget(details_, 1);
   right_layout->addLayout(result_row);
   right_layout->addWidget(tabs_, 1);
+  auto* left = new QWidget(this);  // Run and Cancel stay visible below the scrolling panel
+  auto* left_layout = new QVBoxLayout(left);
+  left_layout->setContentsMargins(0, 0, 0, 0);
+  left_layout->addWidget(scroll, 1);
+  left_layout->addLayout(buttons);
   auto* split = new QSplitter(this);
-  split->addWidget(scroll);
+  split->addWidget(left);
   split->addWidget(right);
   split->setStretchFactor(1, 1);
   setCentralWidget(split);
@@ -322,12 +353,80 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   resize(1280, 860);
   if (persist_) restoreSettings();
   connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
+  connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);
+  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateDataSpec);
+  connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
+  connect(preview_timer_, &QTimer::timeout, this, &MainWindow::refreshPreview);
+  refreshPreview();
   connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
   updateCost();
 }
 
 MainWindow::~MainWindow() {
   if (persist_) saveSettings();
+}
+
+void MainWindow::updateDataSpec() {
+  QString kind = data_kind_->currentText();
+  if (kind == "csv…") {
+    const QString path = QFileDialog::getOpenFileName(this, "Open CSV data", {}, "CSV (*.csv *.txt)");
+    if (path.isEmpty()) return;
+    data_->setText(QString("csv:%1,label=last,n=%2").arg(path).arg(data_n_->value()));
+    return;
+  }
+  const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
+  data_->setText(QString("%1:%2=%3").arg(kind, synthetic ? "size" : "n").arg(data_n_->value()));
+}
+
+void MainWindow::refreshPreview() {
+  const std::string spec = data_->text().trimmed().toStdString();
+  auto* watcher = new QFutureWatcher<QString>(this);
+  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+    showPreview(watcher->result());
+    watcher->deleteLater();
+  });
+  // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
+  watcher->setFuture(QtConcurrent::run([spec]() -> QString {
+    try {
+      return QString::fromStdString(preview_data(spec, 8).dump());
+    } catch (const std::exception& e) {
+      return QString("ERROR ") + QString::fromUtf8(e.what()).section('\n', 0, 0);
+    }
+  }));
+}
+
+void MainWindow::showPreview(const QString& json) {
+  auto* layout = thumbs_->layout();
+  while (QLayoutItem* item = layout->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  if (json.startsWith("ERROR ")) {
+    data_info_->setText(json.mid(6));
+    Q_EMIT previewShown();
+    return;
+  }
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  data_info_->setText(r.value("description").toString());
+  const QJsonArray shape = r.value("image_shape").toArray();
+  if (shape.size() == 3) {
+    const int h = shape[1].toInt(), w = shape[2].toInt();
+    for (const auto& sv : r.value("samples").toArray()) {
+      const QJsonObject sample = sv.toObject();
+      const QJsonArray px = sample.value("pixels").toArray();
+      QImage img(w, h, QImage::Format_Grayscale8);
+      for (int y = 0; y < h; ++y) {
+        uchar* line = img.scanLine(y);
+        for (int x = 0; x < w && y * w + x < px.size(); ++x)
+          line[x] = static_cast<uchar>(255.0 * std::clamp(px[y * w + x].toDouble(), 0.0, 1.0));
+      }
+      auto* label = new QLabel(thumbs_);
+      label->setPixmap(QPixmap::fromImage(img.scaled(40, 40, Qt::KeepAspectRatio, Qt::FastTransformation)));
+      label->setToolTip("label " + QString::number(sample.value("label").toInt()) + ": " + sample.value("class_name").toString());
+      layout->addWidget(label);
+    }
+  }
+  Q_EMIT previewShown();
 }
 
 void MainWindow::updateCost() {

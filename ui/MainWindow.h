@@ -101,6 +101,15 @@ class MainWindow : public QMainWindow {
   void restoreSettings();
   QStringList checkedMethods() const;
   void updateCost();
+  void updateDataSpec();
+  void showPreview(const QString& json);
+ public:
+  /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
+  void refreshPreview();
+  QWidget* thumbnails() const { return thumbs_; }
+ Q_SIGNALS:
+  void previewShown();
+ private:
 
   EngineClient* engine_;
   bool persist_;
@@ -108,6 +117,11 @@ class MainWindow : public QMainWindow {
   QLineEdit* data_;
   QLineEdit* input_shape_;
   QLineEdit* params_;
+  QComboBox* data_kind_;
+  QSpinBox* data_n_;
+  QWidget* thumbs_;
+  QLabel* data_info_;
+  QTimer* preview_timer_;
   QLabel* model_info_;
   RunLog* run_log_;
   QMenu* recent_menu_;

@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 
+#include <QLabel>
 #include <QSettings>
 #include <QSlider>
 #include <QTableWidget>
@@ -211,6 +212,18 @@ class TestMainWindow : public QObject {
       QCOMPARE(w.dynamicsChart()->pointCount(m), 6);
     QCOMPARE(w.lossChart()->pointCount("train loss"), 6);
     QCOMPARE(w.lossChart()->pointCount("test acc"), 6);
+  }
+
+  void dataPreview() {
+    ui::MainWindow w(nullptr, false);
+    QSignalSpy shown(&w, &ui::MainWindow::previewShown);
+    w.refreshPreview();  // the default: digits
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(w.thumbnails()->findChildren<QLabel*>().size(), 8);
+    w.setProblem("mlp:in=64,width=8,depth=2,out=10", "csv:/no/such/file.csv");
+    w.refreshPreview();
+    QVERIFY(shown.wait(30000));
+    QVERIFY(w.thumbnails()->findChildren<QLabel*>().isEmpty());
   }
 
   void settingsPersist() {

@@ -7,6 +7,12 @@
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMouseEvent>
+#include <QContextMenuEvent>
+#include <QFileDialog>
+#include <QKeyEvent>
+#include <QMenu>
+#include <QMessageBox>
+#include <QWheelEvent>
 #include <QPainter>
 #include <QSvgGenerator>
 #include <QToolTip>
@@ -212,12 +218,47 @@ void ChartView::fitRanges() {
 }
 
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {
-  if (e->button() == Qt::RightButton) {  // reset the zoom
+  if (e->button() == Qt::RightButton) return;  // the context menu handles it
+  QChartView::mouseReleaseEvent(e);
+}
+
+void ChartView::contextMenuEvent(QContextMenuEvent* e) {
+  QMenu menu(this);
+  menu.addAction("Reset zoom", this, [this] {
     chart()->zoomReset();
     fitRanges();
-    return;
+  });
+  QAction* lx = menu.addAction("Log x axis", this, [this](bool on) { setLogX(on); });
+  lx->setCheckable(true);
+  lx->setChecked(log_x_);
+  QAction* ly = menu.addAction("Log y axis", this, [this](bool on) { setLogY(on); });
+  ly->setCheckable(true);
+  ly->setChecked(log_y_);
+  menu.addSeparator();
+  menu.addAction("Export as PNG or SVG…", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png", "Images (*.png *.svg)");
+    if (path.isEmpty()) return;
+    const QString err = exportTo(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+  });
+  menu.exec(e->globalPos());
+}
+
+void ChartView::keyPressEvent(QKeyEvent* e) {  // pan with the arrow keys, zoom with + and −
+  switch (e->key()) {
+    case Qt::Key_Left: chart()->scroll(-20, 0); break;
+    case Qt::Key_Right: chart()->scroll(20, 0); break;
+    case Qt::Key_Up: chart()->scroll(0, 20); break;
+    case Qt::Key_Down: chart()->scroll(0, -20); break;
+    case Qt::Key_Plus: chart()->zoomIn(); break;
+    case Qt::Key_Minus: chart()->zoomOut(); break;
+    default: QChartView::keyPressEvent(e);
   }
-  QChartView::mouseReleaseEvent(e);
+}
+
+void ChartView::wheelEvent(QWheelEvent* e) {
+  chart()->zoom(e->angleDelta().y() > 0 ? 1.25 : 0.8);
+  e->accept();
 }
 
 QString ChartView::exportTo(const QString& path) {

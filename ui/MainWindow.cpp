@@ -699,6 +699,9 @@ void MainWindow::showCompare(const QString& json) {
 void MainWindow::showSpectrum(const QString& json) {
   const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
   spectrum_->clearAll();
+  spectrum_->chart()->setTitle(r.value("approximate").toBool()
+                                   ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
+                                   : "Spectrum of the exact kernel (" + r.value("kernel").toString() + ")");
   const QJsonArray ev = r.value("eigenvalues").toArray();
   const double floor = ev.isEmpty() ? 1.0 : ev.first().toDouble() * 1e-14;
   for (int i = 0; i < ev.size(); ++i) spectrum_->append("eigenvalues", i + 1, std::max(ev[i].toDouble(), floor));

@@ -211,9 +211,10 @@ int cmd_spectrum(const Args& a, std::ostream& out) {
     out << r.dump() << "\n";
     return 0;
   }
-  out << "exact " << r.at("kernel").string() << ": d = " << r.at("d").number() << ", P = " << r.at("params").number()
-      << ", tr K = " << fmt(r.at("trace").number()) << ", ‖K‖_F = " << fmt(r.at("frobenius").number()) << " ("
-      << fmt(r.at("seconds").number()) << " s)\n  eigenvalues:";
+  out << r.at("kernel").string() << ": d = " << r.at("d").number() << ", P = " << r.at("params").number();
+  if (r.contains("trace"))
+    out << ", tr K = " << fmt(r.at("trace").number()) << ", ‖K‖_F = " << fmt(r.at("frobenius").number());
+  out << " (" << fmt(r.at("seconds").number()) << " s)\n  eigenvalues:";
   for (const auto& v : r.at("eigenvalues").items()) out << " " << fmt(v.number());
   out << "\n";
   return 0;

@@ -226,6 +226,21 @@ class TestMainWindow : public QObject {
     QVERIFY(w.thumbnails()->findChildren<QLabel*>().isEmpty());
   }
 
+  // Closing the window while a run is in flight cancels it and joins the engine thread promptly.
+  void closeWhileRunning() {
+    auto* w = new ui::MainWindow(nullptr, false);
+    w->show();
+    TraceJob heavy = w->currentJob();
+    heavy.estimator.method = "hutchinson";
+    heavy.estimator.matvecs = 100000;
+    w->engine()->submit(heavy);
+    QTest::qWait(300);
+    QElapsedTimer t;
+    t.start();
+    delete w;
+    QVERIFY2(t.elapsed() < 3000, qPrintable(QString("closing took %1 ms").arg(t.elapsed())));
+  }
+
   void settingsPersist() {
     {
       ui::MainWindow w(nullptr, true);

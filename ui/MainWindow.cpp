@@ -81,7 +81,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   params_ = new QLineEdit("all", kernel_box);
   params_->setToolTip("The parameters the NTK is taken over: all, or name prefixes separated by ';' (e.g. w2;b2)");
   model_info_ = new QLabel("P and d appear after the first run", kernel_box);
-  model_info_->setWordWrap(true);
+  model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   data_kind_ = new QComboBox(kernel_box);
   data_kind_->addItems({"digits", "mnist", "fashion-mnist", "moons", "spirals", "blobs", "sine", "csv…"});
@@ -103,6 +103,33 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   preview_timer_ = new QTimer(this);
   preview_timer_->setSingleShot(true);
   preview_timer_->setInterval(300);
+  // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every key.
+  model_kind_ = new QComboBox(kernel_box);
+  model_kind_->addItems({"mlp", "cnn", "gru"});
+  model_kind_->setToolTip("Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
+  model_width_ = new QSpinBox(kernel_box);
+  model_width_->setRange(1, 8192);
+  model_width_->setValue(256);
+  model_width_->setPrefix("width ");
+  model_width_->setToolTip("Hidden width (MLP), channels (CNN) or hidden units (GRU)");
+  model_depth_ = new QSpinBox(kernel_box);
+  model_depth_->setRange(1, 64);
+  model_depth_->setValue(3);
+  model_depth_->setPrefix("depth ");
+  model_depth_->setToolTip("Number of linear layers (MLP only)");
+  model_act_ = new QComboBox(kernel_box);
+  model_act_->addItems({"relu", "tanh", "gelu", "erf", "sigmoid"});
+  model_act_->setToolTip("Activation between layers");
+  auto* model_row = new QHBoxLayout;
+  model_row->addWidget(model_kind_);
+  model_row->addWidget(model_width_);
+  model_row->addWidget(model_depth_);
+  model_row->addWidget(model_act_);
+  for (auto* w : std::initializer_list<QWidget*>{model_kind_, model_act_})
+    connect(qobject_cast<QComboBox*>(w), &QComboBox::activated, this, &MainWindow::updateModelSpec);
+  connect(model_width_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
+  connect(model_depth_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
+  kf->addRow("Build", model_row);
   kf->addRow("Model", model_);
   kf->addRow("Data set", data_row);
   kf->addRow("Data spec", data_);
@@ -184,7 +211,6 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   cancel_ = new QPushButton("Cancel", panel);
   cancel_->setEnabled(false);
   buttons->addWidget(run_);
-  buttons->addWidget(cancel_);
   result_ = new QLabel("tr K = …", panel);
   QFont big = result_->font();
   big.setPointSize(big.pointSize() + 6);
@@ -288,6 +314,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   progress_ = new QProgressBar(this);
   progress_->setMaximumWidth(240);
   statusBar()->addPermanentWidget(progress_);
+  cancel_->setToolTip("Stop the run in flight (within one VJP/JVP)");
+  statusBar()->addPermanentWidget(cancel_);
   statusBar()->showMessage("Ready");
 
   run_log_ = new RunLog(this);
@@ -364,6 +392,41 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
 
 MainWindow::~MainWindow() {
   if (persist_) saveSettings();
+}
+
+void MainWindow::buildModel(const QString& kind, int width, int depth, const QString& activation) {
+  model_kind_->setCurrentText(kind);
+  model_act_->setCurrentText(activation);
+  const QSignalBlocker b1(model_width_), b2(model_depth_);
+  model_width_->setValue(width);
+  model_depth_->setValue(depth);
+  updateModelSpec();
+}
+
+void MainWindow::updateModelSpec() {
+  // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), 2-D synthetic sets 2.
+  const QString kind = data_kind_->currentText();
+  const bool mnist = kind == "mnist" || kind == "fashion-mnist";
+  const int in = kind == "digits" ? 64 : mnist ? 784 : kind == "sine" ? 1 : 2;
+  const int out = kind == "digits" || mnist ? 10 : kind == "sine" ? 1 : kind == "moons" ? 2 : 3;
+  const QString m = model_kind_->currentText();
+  QString spec;
+  if (m == "mlp")
+    spec = QString("mlp:in=%1,width=%2,depth=%3,out=%4,act=%5,seed=%6")
+               .arg(in).arg(model_width_->value()).arg(model_depth_->value()).arg(out)
+               .arg(model_act_->currentText()).arg(seed_->value());
+  else if (m == "cnn")
+    spec = QString("cnn:width=%1,out=%2,act=%3,seed=%4").arg(model_width_->value()).arg(out).arg(model_act_->currentText()).arg(seed_->value());
+  else
+    spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
+  model_->setText(spec);
+  if (m == "cnn") input_shape_->setText(mnist ? "1,28,28" : "1,8,8");
+  else if (m == "gru") {
+    input_shape_->setText("15,10");
+    data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
+  } else {
+    input_shape_->clear();
+  }
 }
 
 void MainWindow::updateDataSpec() {
@@ -683,7 +746,7 @@ void MainWindow::showCompare(const QString& json) {
   QStringList layers;
   for (const auto& l : model.value("layers").toArray()) layers << l.toString();
   if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
-  model_info_->setText(QString("%1: input [%2] → output [%3]; P = %4 of %5 parameters, d = %6\n%7")
+  model_info_->setText(QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters, d = %6\n%7")
                            .arg(model.value("kind").toString(), model.value("input_shape").toString(),
                                 model.value("output_shape").toString())
                            .arg(r.value("params").toInt())

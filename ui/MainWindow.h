@@ -65,6 +65,8 @@ class MainWindow : public QMainWindow {
   QSlider* budgetSlider() const { return slider_; }
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
+  /// Builds a built-in model from the panel's parameters (as the user would): kind mlp, cnn or gru.
+  void buildModel(const QString& kind, int width, int depth, const QString& activation);
   /// Uses a TorchScript file as the model (File ▸ Open Model…, drag and drop, the command line).
   void openModel(const QString& path, const QString& input_shape = {});
   RunLog* runLog() const { return run_log_; }
@@ -102,6 +104,7 @@ class MainWindow : public QMainWindow {
   QStringList checkedMethods() const;
   void updateCost();
   void updateDataSpec();
+  void updateModelSpec();
   void showPreview(const QString& json);
  public:
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
@@ -118,6 +121,10 @@ class MainWindow : public QMainWindow {
   QLineEdit* input_shape_;
   QLineEdit* params_;
   QComboBox* data_kind_;
+  QComboBox* model_kind_;
+  QSpinBox* model_width_;
+  QSpinBox* model_depth_;
+  QComboBox* model_act_;
   QSpinBox* data_n_;
   QWidget* thumbs_;
   QLabel* data_info_;

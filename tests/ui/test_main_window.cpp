@@ -241,6 +241,18 @@ class TestMainWindow : public QObject {
     QVERIFY2(t.elapsed() < 3000, qPrintable(QString("closing took %1 ms").arg(t.elapsed())));
   }
 
+  void buildCnnFromPanel() {
+    ui::MainWindow w(nullptr, false);
+    w.buildModel("cnn", 4, 1, "tanh");
+    QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.model), QString("cnn:width=4,out=10,act=tanh,seed=0"));
+    QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.input_shape), QString("1,8,8"));
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object().value("d").toInt(), 1000);
+  }
+
   void settingsPersist() {
     {
       ui::MainWindow w(nullptr, true);

@@ -1,0 +1,325 @@
+// MainWindow, part 2: the form (jobs it describes, model and data specs, preview, cost, settings, opening models).
+#include "MainWindow.h"
+
+#include <QCheckBox>
+#include <QDateTime>
+#include <QDoubleSpinBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFutureWatcher>
+#include <QImage>
+#include <QPixmap>
+#include <QtConcurrent/QtConcurrentRun>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QTabWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "Errors.h"
+#include "Jobs.h"
+#include "OutputFiles.h"
+#include "RunLog.h"
+
+
+namespace ts::ui {
+
+void MainWindow::buildModel(const QString& kind, int width, int depth, const QString& activation) {
+  model_kind_->setCurrentText(kind);
+  model_act_->setCurrentText(activation);
+  const QSignalBlocker b1(model_width_), b2(model_depth_);
+  model_width_->setValue(width);
+  model_depth_->setValue(depth);
+  updateModelSpec();
+}
+
+void MainWindow::updateModelSpec() {
+  // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), 2-D synthetic sets 2.
+  const QString kind = data_kind_->currentText();
+  const bool mnist = kind == "mnist" || kind == "fashion-mnist";
+  const int in = kind == "digits" ? 64 : mnist ? 784 : kind == "sine" ? 1 : 2;
+  const int out = kind == "digits" || mnist ? 10 : kind == "sine" ? 1 : kind == "moons" ? 2 : 3;
+  const QString m = model_kind_->currentText();
+  QString spec;
+  if (m == "mlp")
+    spec = QString("mlp:in=%1,width=%2,depth=%3,out=%4,act=%5,seed=%6")
+               .arg(in).arg(model_width_->value()).arg(model_depth_->value()).arg(out)
+               .arg(model_act_->currentText()).arg(seed_->value());
+  else if (m == "cnn")
+    spec = QString("cnn:width=%1,out=%2,act=%3,seed=%4").arg(model_width_->value()).arg(out).arg(model_act_->currentText()).arg(seed_->value());
+  else
+    spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
+  model_->setText(spec);
+  if (m == "cnn") input_shape_->setText(mnist ? "1,28,28" : "1,8,8");
+  else if (m == "gru") {
+    input_shape_->setText("15,10");
+    data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
+  } else {
+    input_shape_->clear();
+  }
+}
+
+void MainWindow::updateDataSpec() {
+  QString kind = data_kind_->currentText();
+  if (kind == "csv…") {
+    const QString path = QFileDialog::getOpenFileName(this, "Open CSV data", {}, "CSV (*.csv *.txt)");
+    if (path.isEmpty()) return;
+    data_->setText(QString("csv:%1,label=last,n=%2").arg(path).arg(data_n_->value()));
+    return;
+  }
+  const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
+  data_->setText(QString("%1:%2=%3").arg(kind, synthetic ? "size" : "n").arg(data_n_->value()));
+}
+
+void MainWindow::refreshPreview() {
+  const std::string spec = data_->text().trimmed().toStdString();
+  auto* watcher = new QFutureWatcher<QString>(this);
+  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
+    showPreview(watcher->result());
+    watcher->deleteLater();
+  });
+  // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
+  watcher->setFuture(QtConcurrent::run([spec]() -> QString {
+    try {
+      return QString::fromStdString(preview_data(spec, 8).dump());
+    } catch (const std::exception& e) {
+      return QString("ERROR ") + QString::fromUtf8(e.what()).section('\n', 0, 0);
+    }
+  }));
+}
+
+void MainWindow::showPreview(const QString& json) {
+  auto* layout = thumbs_->layout();
+  while (QLayoutItem* item = layout->takeAt(0)) {
+    delete item->widget();
+    delete item;
+  }
+  if (json.startsWith("ERROR ")) {
+    data_info_->setText(json.mid(6));
+    Q_EMIT previewShown();
+    return;
+  }
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  data_info_->setText(r.value("description").toString());
+  const QJsonArray shape = r.value("image_shape").toArray();
+  if (shape.size() == 3) {
+    const int h = shape[1].toInt(), w = shape[2].toInt();
+    for (const auto& sv : r.value("samples").toArray()) {
+      const QJsonObject sample = sv.toObject();
+      const QJsonArray px = sample.value("pixels").toArray();
+      QImage img(w, h, QImage::Format_Grayscale8);
+      for (int y = 0; y < h; ++y) {
+        uchar* line = img.scanLine(y);
+        for (int x = 0; x < w && y * w + x < px.size(); ++x)
+          line[x] = static_cast<uchar>(255.0 * std::clamp(px[y * w + x].toDouble(), 0.0, 1.0));
+      }
+      auto* label = new QLabel(thumbs_);
+      label->setPixmap(QPixmap::fromImage(img.scaled(40, 40, Qt::KeepAspectRatio, Qt::FastTransformation)));
+      label->setToolTip("label " + QString::number(sample.value("label").toInt()) + ": " + sample.value("class_name").toString());
+      layout->addWidget(label);
+    }
+  }
+  Q_EMIT previewShown();
+}
+
+void MainWindow::updateCost() {
+  QStringList parts;
+  int64_t total = 0;
+  for (const auto& m : checkedMethods()) {
+    EstimatorOptions o;
+    o.method = m.toStdString();
+    o.matvecs = matvecs_->value();
+    const auto [v, j] = planned_ad_cost(o);
+    total += v + j;
+    parts << QString("%1 %2+%3").arg(m).arg(v).arg(j);
+  }
+  QString text = parts.isEmpty() ? QString() : "VJPs+JVPs: " + parts.join(", ");
+  if (seconds_per_product_ > 0 && total > 0)
+    text += QString("\n≈ %1 s (%2 ms per product on the last run)")
+                .arg(total * seconds_per_product_, 0, 'g', 2)
+                .arg(seconds_per_product_ * 1e3, 0, 'g', 2);
+  cost_->setText(text.isEmpty() ? "tick at least one estimator" : text);
+}
+
+QStringList MainWindow::checkedMethods() const {
+  QStringList out;
+  for (int i = 0; i < methods_->count(); ++i)
+    if (methods_->item(i)->checkState() == Qt::Checked) out << methods_->item(i)->text();
+  return out;
+}
+
+void MainWindow::setMethods(const QStringList& methods) {
+  for (int i = 0; i < methods_->count(); ++i)
+    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+}
+
+void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
+  model_->setText(model);
+  data_->setText(data);
+  input_shape_->setText(input_shape);
+}
+
+ts::CompareJob MainWindow::currentCompareJob() const {
+  CompareJob job;
+  job.problem.model = model_->text().trimmed().toStdString();
+  job.problem.data = data_->text().trimmed().toStdString();
+  job.problem.input_shape = input_shape_->text().trimmed().toStdString();
+  job.problem.params = params_->text().trimmed().isEmpty() ? "all" : params_->text().trimmed().toStdString();
+  job.problem.compute.dtype = dtype_->currentText().toStdString();
+  job.problem.compute.device = device_->currentText().toStdString();
+  job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
+  job.estimator.matvecs = matvecs_->value();
+  job.estimator.seed = static_cast<uint64_t>(seed_->value());
+  job.estimator.tol = tol_->value();
+  job.estimator.max_matvecs = 16 * static_cast<int64_t>(matvecs_->value());
+  job.sweep_repeats = repeats_->value();
+  job.problem.compute.threads = threads_->value();
+  job.methods.clear();
+  for (const auto& m : checkedMethods()) job.methods.push_back(m.toStdString());
+  job.exact = exact_->isChecked();
+  return job;
+}
+
+ts::TraceJob MainWindow::currentJob() const {
+  const CompareJob c = currentCompareJob();
+  TraceJob job;
+  job.problem = c.problem;
+  job.estimator = c.estimator;
+  job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
+  job.estimator.record_history = true;
+  job.compare_exact = c.exact;
+  return job;
+}
+
+void MainWindow::openModel(const QString& path, const QString& input_shape) {
+  model_->setText(path);
+  if (!input_shape.isEmpty()) input_shape_->setText(input_shape);
+  params_->setText("all");
+  if (input_shape_->text().trimmed().isEmpty()) {
+    input_shape_->setFocus();
+    statusBar()->showMessage("Give the shape of one input of " + path + " (e.g. 15,10), then Run");
+  } else {
+    run();
+  }
+}
+
+void MainWindow::rememberModel(const QString& path) {
+  recent_.removeAll(path);
+  recent_.prepend(path);
+  while (recent_.size() > 8) recent_.removeLast();
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recent_menu_->clear();
+  for (const auto& path : recent_) recent_menu_->addAction(path, this, [this, path] { openModel(path); });
+  recent_menu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  for (const auto& url : e->mimeData()->urls())
+    if (url.isLocalFile() && (url.toLocalFile().endsWith(".pt") || url.toLocalFile().endsWith(".pth"))) {
+      e->acceptProposedAction();
+      return;
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  for (const auto& url : e->mimeData()->urls())
+    if (url.isLocalFile()) {
+      openModel(url.toLocalFile());
+      return;
+    }
+}
+
+void MainWindow::applyConfig(const QJsonObject& config) {
+  const QJsonObject problem = config.value("problem").toObject();
+  const QJsonObject est = config.value("estimator").toObject();
+  const QJsonObject compute = problem.value("compute").toObject();
+  setProblem(problem.value("model").toString(), problem.value("data").toString(), problem.value("input_shape").toString());
+  params_->setText(problem.value("params").toString("all"));
+  QStringList methods;
+  for (const auto& m : config.value("methods").toArray()) methods << m.toString();
+  setMethods(methods);
+  const QSignalBlocker block(slider_);
+  slider_->setValue(est.value("matvecs").toInt(96));
+  matvecs_->setValue(est.value("matvecs").toInt(96));
+  seed_->setValue(est.value("seed").toInt());
+  dtype_->setCurrentText(compute.value("dtype").toString("float64"));
+  device_->setCurrentText(compute.value("device").toString("cpu"));
+  statusBar()->showMessage("Configuration restored from the run log");
+}
+
+void MainWindow::saveSettings() const {
+  QSettings s;
+  s.setValue("model", model_->text());
+  s.setValue("data", data_->text());
+  s.setValue("input_shape", input_shape_->text());
+  s.setValue("params", params_->text());
+  s.setValue("recent_models", recent_);
+  s.setValue("state", saveState());
+  s.setValue("methods", checkedMethods());
+  s.setValue("matvecs", matvecs_->value());
+  s.setValue("seed", seed_->value());
+  s.setValue("dtype", dtype_->currentText());
+  s.setValue("device", device_->currentText());
+  s.setValue("exact", exact_->isChecked());
+  s.setValue("tol", tol_->value());
+  s.setValue("repeats", repeats_->value());
+  s.setValue("threads", threads_->value());
+  s.setValue("geometry", saveGeometry());
+}
+
+void MainWindow::restoreSettings() {
+  QSettings s;
+  if (!s.contains("model")) return;
+  model_->setText(s.value("model").toString());
+  data_->setText(s.value("data").toString());
+  input_shape_->setText(s.value("input_shape").toString());
+  params_->setText(s.value("params", "all").toString());
+  recent_ = s.value("recent_models").toStringList();
+  rebuildRecentMenu();
+  restoreState(s.value("state").toByteArray());
+  setMethods(s.value("methods").toStringList());
+  const QSignalBlocker block(slider_);  // restoring is not a request to re-run
+  slider_->setValue(s.value("matvecs", 96).toInt());
+  matvecs_->setValue(s.value("matvecs", 96).toInt());
+  seed_->setValue(s.value("seed", 0).toInt());
+  dtype_->setCurrentText(s.value("dtype", "float64").toString());
+  device_->setCurrentText(s.value("device", "cpu").toString());
+  exact_->setChecked(s.value("exact", true).toBool());
+  tol_->setValue(s.value("tol", 0.0).toDouble());
+  repeats_->setValue(s.value("repeats", 1).toInt());
+  threads_->setValue(s.value("threads", 0).toInt());
+  restoreGeometry(s.value("geometry").toByteArray());
+}
+
+}  // namespace ts::ui

@@ -41,14 +41,7 @@ EngineClient::~EngineClient() {
 }
 
 quint64 EngineClient::submit(const ts::TraceJob& job) {
-  const quint64 id = ++next_id_;
-  worker_->setLatest(id);
-  worker_->cancel();
-  current_id_ = id;
-  busy_ = true;
-  EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(w, [w, id, job] { w->runTrace(id, job); }, Qt::QueuedConnection);
-  return id;
+  return submitJob("trace", [job](const RunControl& rc) { return to_json(run_trace_job(job, rc)).dump(); });
 }
 
 quint64 EngineClient::submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job) {

@@ -11,10 +11,6 @@ void EngineWorker::cancel() {
   if (token) token->cancel();
 }
 
-void EngineWorker::runTrace(quint64 id, const ts::TraceJob& job) {
-  runJob(id, "trace", [job](const RunControl& rc) { return to_json(run_trace_job(job, rc)).dump(); });
-}
-
 void EngineWorker::runJob(quint64 id, const QString& kind, const std::function<std::string(const RunControl&)>& job) {
   if (id != latest_.load()) return;  // superseded before it started
   auto token = std::make_shared<CancelToken>();

@@ -21,8 +21,6 @@ class EngineWorker : public QObject {
 
   /// Cancels the run in flight (takes effect before the next VJP/JVP). Thread-safe.
   void cancel();
-  /// Runs `job` on this object's thread; call through queued invocation (EngineClient does).
-  void runTrace(quint64 id, const ts::TraceJob& job);
   /// Runs any engine job that returns JSON text (compare, metrics, spectrum, ...); reports through jobFinished.
   void runJob(quint64 id, const QString& kind, const std::function<std::string(const ts::RunControl&)>& job);
   /// Marks `id` as the newest request: queued older requests are skipped without running. Thread-safe.

@@ -183,12 +183,14 @@ void MainWindow::showCompare(const QString& json) {
   for (const auto& v : runs) {
     const QJsonObject run = v.toObject();
     const QString name = run.value("estimator").toString();
-    convergence_->series(name, run.value("std_error").isDouble());
+    QList<QPointF> points;
+    QList<double> sigmas;
     for (const auto& h : run.value("history").toArray()) {
       const QJsonObject p = h.toObject();
-      convergence_->append(name, p.value("matvecs").toDouble(), p.value("estimate").toDouble(),
-                           p.value("std_error").isDouble() ? p.value("std_error").toDouble() : 0.0);
+      points << QPointF(p.value("matvecs").toDouble(), p.value("estimate").toDouble());
+      sigmas << (p.value("std_error").isDouble() ? p.value("std_error").toDouble() : 0.0);
     }
+    convergence_->setSeries(name, points, run.value("std_error").isDouble() ? sigmas : QList<double>{});
   }
   double products = 0, seconds = 0;
   for (const auto& v : runs) {
@@ -258,7 +260,9 @@ void MainWindow::showSpectrum(const QString& json) {
                                    : "Spectrum of the exact kernel (" + r.value("kernel").toString() + ")");
   const QJsonArray ev = r.value("eigenvalues").toArray();
   const double floor = ev.isEmpty() ? 1.0 : ev.first().toDouble() * 1e-14;
-  for (int i = 0; i < ev.size(); ++i) spectrum_->append("eigenvalues", i + 1, std::max(ev[i].toDouble(), floor));
+  QList<QPointF> points;
+  for (int i = 0; i < ev.size(); ++i) points << QPointF(i + 1, std::max(ev[i].toDouble(), floor));
+  spectrum_->setSeries("eigenvalues", points);
   Q_EMIT spectrumShown();
 }
 

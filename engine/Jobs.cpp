@@ -17,6 +17,7 @@
 #include "Model.h"
 #include "NtkOperators.h"
 #include "Nystrom.h"
+#include "Pntk.h"
 #include "Spec.h"
 #include "TorchUtil.h"
 
@@ -478,6 +479,57 @@ Json preview_data(const std::string& data_spec, int count, uint64_t seed) {
     samples.push_back(s);
   }
   out["samples"] = samples;
+  return out;
+}
+
+Json run_pntk_job(const ProblemSpec& p, const std::string& variant_text, bool compare, const RunControl& rc) {
+  Problem pr = build(p, false);
+  pr.J->set_control(&rc);
+  const PntkVariant variant = parse_pntk_variant(variant_text);
+  const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n, params = pr.J->param_size();
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(pr.J->options().dtype().toScalarType()));
+  auto t0 = std::chrono::steady_clock::now();
+  const at::Tensor P = exact_pntk(*pr.J, variant, p.compute.memory_budget, rc).to(at::kDouble);
+  const double pntk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const at::Tensor ev = at::linalg_eigvalsh((P + P.t()) / 2);
+  Json out = Json::object();
+  out["N"] = n;
+  out["outputs"] = o;
+  out["params"] = params;
+  out["variant"] = variant.name();
+  out["trace"] = at::trace(P).item<double>();
+  out["frobenius"] = P.norm().item<double>();
+  out["lambda_max"] = ev.max().item<double>();
+  out["seconds"] = pntk_seconds;
+  out["bytes"] = (n * params + n * n) * elem;
+  if (compare) {
+    out["entk_bytes"] = exact_kernel_bytes(n * o, params, pr.J->options().dtype().toScalarType());
+    try {
+      t0 = std::chrono::steady_clock::now();
+      const ExactKernel K = exact_kernel(*pr.J, p.compute.memory_budget, rc);
+      const at::Tensor Km = K.gram ? at::matmul(K.jac, K.jac.t()).to(at::kDouble) : K.matrix.to(at::kDouble);
+      const double entk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const at::Tensor kron = at::einsum("nm,kl->nkml", {P, at::eye(o, P.options())}).reshape({n * o, n * o});
+      const double lmax = at::linalg_eigvalsh((Km + Km.t()) / 2).max().item<double>();
+      out["entk_seconds"] = entk_seconds;
+      out["entk_trace"] = at::trace(Km).item<double>();
+      out["entk_lambda_max"] = lmax;
+      out["rel_frobenius_error"] = (Km - kron).norm().item<double>() / Km.norm().item<double>();
+      out["rel_lambda_max_error"] = std::fabs(lmax - out.at("lambda_max").number()) / lmax;
+      out["speedup"] = entk_seconds / pntk_seconds;
+    } catch (const MemoryBudgetError& e) {
+      const ExactTrace t = exact_trace(*pr.J, rc);
+      out["entk_note"] = std::string("the eNTK is not built: ") + e.what();
+      out["entk_trace"] = t.value;
+      out["entk_seconds"] = t.seconds;
+    }
+    out["rel_trace_error"] = std::fabs(out.at("entk_trace").number() - o * out.at("trace").number()) /
+                             std::fabs(out.at("entk_trace").number());
+  }
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(p);
+  cfg["variant"] = variant.name();
+  out["config"] = cfg;
   return out;
 }
 

@@ -96,6 +96,12 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc = {});
 /// class_name, pixels (row-major, 0…1 for images)}]}; at most `count` samples, the first of a seeded subset.
 Json preview_data(const std::string& data_spec, int count, uint64_t seed = 0);
 
+/// The exact pNTK (variant "sum" or "single:K") on the problem's batch: {N, outputs, params, variant, trace,
+/// frobenius, lambda_max, seconds, bytes}; with `compare` also the eNTK and the errors of Θ̂ ⊗ I_O against it:
+/// rel_frobenius_error = ‖Θ − Θ̂⊗I‖_F/‖Θ‖_F and rel_lambda_max_error. When the eNTK is over the memory budget only the
+/// traces are compared (tr Θ = Σ‖Jᵀeᵢ‖², no matrix) and `entk_note` says why.
+Json run_pntk_job(const ProblemSpec& problem, const std::string& variant, bool compare, const RunControl& rc = {});
+
 /// Whether this LibTorch has CUDA and sees a GPU.
 bool cuda_available();
 

@@ -27,6 +27,8 @@ Commands
            several estimators on one kernel, each with its running estimate, and a speed–accuracy sweep (with --exact)
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
            [--estimator NAME] [--matvecs M] [--exact] [--json]
+  pntk     --model SPEC --data SPEC [--variant sum|single:K] [--compare] [--json]   the pseudo-NTK, and its errors
+           against the eNTK (relative Frobenius and λ_max errors, time and memory of each)
   spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
   train    --model SPEC --data SPEC [--test-data SPEC | --test-size N] [--epochs 5] [--batch-size 64] [--lr 1e-3]
            [--optimizer adam|sgd] [--loss cross_entropy|mse] [--momentum M] [--weight-decay W] [--snapshots 0,1,5]
@@ -55,14 +57,15 @@ Common options
 docs/FORMATS.md describes every spec key and output field.
 )";
 
-const std::set<std::string> kFlags{"json", "exact", "history", "help", "standardize"};
+const std::set<std::string> kFlags{"json", "exact", "history", "help", "standardize", "compare"};
 const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-shape", "params",      "dtype",
                                      "device",  "threads", "seed",    "memory-budget", "jvp",       "estimator",
                                      "matvecs", "tol",     "repeats", "max-matvecs", "probes",      "split",
                                      "block",   "metrics", "out",     "budgets",     "methods",     "baseline-limit",
                                      "workload-model", "workload-data", "top",
                                      "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
-                                     "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n"};
+                                     "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n",
+                                     "variant"};
 
 }  // namespace
 
@@ -205,6 +208,24 @@ int cmd_compare(const Args& a, std::ostream& out) {
   return 0;
 }
 
+int cmd_pntk(const Args& a, std::ostream& out) {
+  const Json r = run_pntk_job(problem_from(a), a.get("variant", "sum"), a.flag("compare"));
+  if (a.flag("json")) {
+    out << r.dump() << "\n";
+    return 0;
+  }
+  out << "pNTK (" << r.at("variant").string() << "): N = " << r.at("N").number() << ", O = " << r.at("outputs").number()
+      << ", tr = " << fmt(r.at("trace").number()) << ", ‖·‖_F = " << fmt(r.at("frobenius").number()) << ", λ_max = "
+      << fmt(r.at("lambda_max").number()) << " (" << fmt(r.at("seconds").number()) << " s)\n";
+  if (r.contains("rel_frobenius_error"))
+    out << "  against the eNTK: relative Frobenius error " << fmt(r.at("rel_frobenius_error").number())
+        << ", relative λ_max error " << fmt(r.at("rel_lambda_max_error").number()) << "; eNTK "
+        << fmt(r.at("entk_seconds").number()) << " s (" << fmt(r.at("speedup").number()) << "× the pNTK's time)\n";
+  if (r.contains("entk_note")) out << "  " << r.at("entk_note").string() << "\n";
+  if (r.contains("rel_trace_error")) out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
+  return 0;
+}
+
 int cmd_spectrum(const Args& a, std::ostream& out) {
   const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20));
   if (a.flag("json")) {
@@ -336,11 +357,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "info") return cmd_info(a, out);
     if (cmd == "spectrum") return cmd_spectrum(a, out);
     if (cmd == "compare") return cmd_compare(a, out);
+    if (cmd == "pntk") return cmd_pntk(a, out);
     if (cmd == "train") return cmd_train(a, out, false);
     if (cmd == "dynamics") return cmd_train(a, out, true);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, train, dynamics, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, train, dynamics, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

@@ -135,6 +135,20 @@ class TestCli : public QObject {
     QCOMPARE(j.at("runs").items()[1].at("estimate").number(), Json::parse(t.out).at("estimate").number());
   }
 
+  void pntkCompare() {
+    const Run r = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("N").number(), 8.0);
+    QVERIFY(j.at("rel_frobenius_error").number() > 0 && j.at("rel_frobenius_error").number() < 1);
+    // The reported trace error is that of tr(Θ̂ ⊗ I_O) = O·tr Θ̂ against tr Θ.
+    TS_CHECK_CLOSE(j.at("rel_trace_error").number(),
+                   std::fabs(j.at("entk_trace").number() - 3 * j.at("trace").number()) / j.at("entk_trace").number(), 1e-12, 0.0);
+    const Run over = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--memory-budget", "20K", "--json"});
+    QVERIFY2(over.code == 0, over.err.c_str());
+    QVERIFY(Json::parse(over.out).contains("entk_note"));  // the pNTK fits the budget, the eNTK does not
+  }
+
   void spectrumSumsToTrace() {
     const Run r = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "0", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
@@ -165,7 +179,7 @@ class TestCli : public QObject {
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, spectrumSumsToTrace, benchRunsSmall)
+             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

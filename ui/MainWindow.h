@@ -129,6 +129,7 @@ class MainWindow : public QMainWindow {
   QWidget* thumbs_;
   QLabel* data_info_;
   QTimer* preview_timer_;
+  quint64 preview_generation_ = 0;  ///< only the newest preview request is shown
   QLabel* model_info_;
   RunLog* run_log_;
   QMenu* recent_menu_;

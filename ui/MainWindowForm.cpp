@@ -102,8 +102,9 @@ void MainWindow::updateDataSpec() {
 void MainWindow::refreshPreview() {
   const std::string spec = data_->text().trimmed().toStdString();
   auto* watcher = new QFutureWatcher<QString>(this);
-  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher] {
-    showPreview(watcher->result());
+  const quint64 generation = ++preview_generation_;
+  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, generation] {
+    if (generation == preview_generation_) showPreview(watcher->result());  // a newer request supersedes this one
     watcher->deleteLater();
   });
   // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "Data.h"
+#include "Quantile.h"
 #include "Errors.h"
 #include "Estimators.h"
 #include "Exact.h"
@@ -20,14 +21,6 @@
 namespace ts::bench {
 
 namespace {
-
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(pos)), hi = static_cast<size_t>(std::ceil(pos));
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
-}
 
 std::string today() {
   std::time_t t = std::time(nullptr);

@@ -13,19 +13,13 @@
 #include "Model.h"
 #include "NtkOperators.h"
 #include "TangentMap.h"
+#include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 
 using namespace ts;
 
 namespace {
-
-ComputeConfig cfg() {
-  ComputeConfig c;
-  c.device = test::device();
-  c.dtype = "float64";
-  return c;
-}
 
 at::Tensor batch(const Model& m, int64_t n, uint64_t seed) {
   auto gen = make_generator(seed);
@@ -69,7 +63,7 @@ class TestAutodiff : public QObject {
     for (const char* spec : kBuiltins) {
       std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
                                                                             : std::vector<int64_t>{};
-      auto model = make_model(spec, shape, cfg());
+      auto model = make_model(spec, shape, test::config());
       const at::Tensor x = batch(*model, 3, 11);
       TangentMap J(model, x);
       auto gen = make_generator(12);
@@ -107,7 +101,7 @@ class TestAutodiff : public QObject {
 
   // tr K = Σ‖Jᵀeᵢ‖² = Σ‖Jeⱼ‖² = ‖J‖_F² = trace of the exact eNTK = Σ eᵢᵀKeᵢ.
   void exactTraceIdentities() {
-    auto model = make_model("mlp:in=5,width=7,depth=3,out=3,act=tanh,seed=3", {}, cfg());
+    auto model = make_model("mlp:in=5,width=7,depth=3,out=3,act=tanh,seed=3", {}, test::config());
     TangentMap J(model, batch(*model, 4, 1));
     const double by_vjp = exact_trace(J, {}, 5, "vjp").value;
     const double by_jvp = exact_trace(J, {}, 16, "jvp").value;
@@ -164,7 +158,7 @@ class TestAutodiff : public QObject {
     for (const char* spec : kBuiltins) {
       std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
                                                                             : std::vector<int64_t>{};
-      auto model = make_model(spec, shape, cfg());
+      auto model = make_model(spec, shape, test::config());
       const std::string path = std::string(TS_TEST_TMP) + "/roundtrip.pt";
       model->save_torchscript(path);
       auto back = load_torchscript(path, model->input_shape());
@@ -181,9 +175,9 @@ class TestAutodiff : public QObject {
 
   // The seed workloads have the published sizes.
   void seedWorkloadSizes() {
-    auto mlp = make_model("mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", {}, cfg());
+    auto mlp = make_model("mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", {}, test::config());
     QCOMPARE(mlp->num_selected_parameters(), int64_t(64704));
-    auto gru = make_model("gru:in=10,hidden=64,steps=15,seed=0", {}, cfg());
+    auto gru = make_model("gru:in=10,hidden=64,steps=15,seed=0", {}, test::config());
     QCOMPARE(gru->num_selected_parameters(), int64_t(14592));
     TangentMap J(gru, batch(*gru, 50, 0));
     QCOMPARE(J.state_size(), int64_t(48000));
@@ -191,7 +185,7 @@ class TestAutodiff : public QObject {
 
   // On a real NTK every estimator is within its own error of the exact trace, and exact at budget ≥ d.
   void estimatorsOnNtk() {
-    auto model = make_model("mlp:in=8,width=16,depth=3,out=4,act=tanh,seed=7", {}, cfg());
+    auto model = make_model("mlp:in=8,width=16,depth=3,out=4,act=tanh,seed=7", {}, test::config());
     TangentMap J(model, batch(*model, 10, 3));  // d = 40
     NtkOperator K(J);
     JacobianOperator B(J);
@@ -219,7 +213,7 @@ class TestAutodiff : public QObject {
   }
 
   void parameterSubset() {
-    auto model = make_model("mlp:in=4,width=5,depth=2,out=3,seed=1", {}, cfg(), "w1;b1");
+    auto model = make_model("mlp:in=4,width=5,depth=2,out=3,seed=1", {}, test::config(), "w1;b1");
     QCOMPARE(model->num_selected_parameters(), int64_t(5 * 3 + 3));
     TS_EXPECT_THROW(InputError, model->select_parameters("conv"), "matches no parameter");
   }

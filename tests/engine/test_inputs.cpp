@@ -9,6 +9,7 @@
 #include "Model.h"
 #include "Spec.h"
 #include "TangentMap.h"
+#include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 
@@ -20,12 +21,6 @@ std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = std::string(TS_TEST_TMP) + "/" + name;
   std::ofstream(path) << text;
   return path;
-}
-
-ComputeConfig cfg() {
-  ComputeConfig c;
-  c.device = test::device();
-  return c;
 }
 
 }  // namespace
@@ -80,13 +75,13 @@ class TestInputs : public QObject {
     auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {4});  // the module takes 5 features
     model->to(at::TensorOptions().dtype(at::kDouble));
     TS_EXPECT_THROW(InputError, TangentMap(model, at::zeros({3, 4}, at::kDouble)), "rejects an input batch of shape [3,4]");
-    auto mlp = make_model("mlp:in=6,width=4,depth=2,out=2", {}, cfg());
+    auto mlp = make_model("mlp:in=6,width=4,depth=2,out=2", {}, test::config());
     TS_EXPECT_THROW(InputError, TangentMap(mlp, at::zeros({3, 5}, mlp->options())), "takes inputs of shape [6]");
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=6,width=4", {5}, cfg()), "has 5 values but the MLP takes in=6");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=6,width=4", {5}, test::config()), "has 5 values but the MLP takes in=6");
   }
 
   void nanOutputsAreNamed() {
-    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, cfg());
+    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
     auto params = mlp->parameters();
     params[0] = at::full_like(params[0], NAN);
     mlp->set_parameters(params);
@@ -94,22 +89,22 @@ class TestInputs : public QObject {
   }
 
   void badSpecs() {
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,wdth=3", {}, cfg()), "unknown key 'wdth'");
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,act=swish", {}, cfg()), "activation 'swish'");
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,width=abc", {}, cfg()), "needs an integer");
-    TS_EXPECT_THROW(InputError, make_model("resnet:depth=3", {}, cfg()), "is not mlp");
-    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=4", {5, 2}, cfg()), "a GRU input is [steps, in]");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,wdth=3", {}, test::config()), "unknown key 'wdth'");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,act=swish", {}, test::config()), "activation 'swish'");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,width=abc", {}, test::config()), "needs an integer");
+    TS_EXPECT_THROW(InputError, make_model("resnet:depth=3", {}, test::config()), "is not mlp");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=4", {5, 2}, test::config()), "a GRU input is [steps, in]");
     TS_EXPECT_THROW(InputError, parse_shape("3,-1", "--input-shape"), "positive integers");
-    ComputeConfig c = cfg();
+    ComputeConfig c = test::config();
     c.dtype = "float16";
     TS_EXPECT_THROW(InputError, make_model("mlp:in=4", {}, c), "dtype 'float16'");
-    c = cfg();
+    c = test::config();
     c.device = "tpu";
     TS_EXPECT_THROW(InputError, make_model("mlp:in=4", {}, c), "device 'tpu'");
   }
 
   void unwritableExport() {
-    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, cfg());
+    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
     TS_EXPECT_THROW(InputError, mlp->save_torchscript("/nonexistent-dir/x.pt"), "cannot write TorchScript file");
   }
 };

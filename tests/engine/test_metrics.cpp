@@ -5,19 +5,13 @@
 #include "Exact.h"
 #include "Metrics.h"
 #include "Model.h"
+#include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 
 using namespace ts;
 
 namespace {
-
-ComputeConfig cfg(uint64_t seed = 0) {
-  ComputeConfig c;
-  c.device = test::device();
-  c.seed = seed;
-  return c;
-}
 
 at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
   auto gen = make_generator(seed);
@@ -36,7 +30,7 @@ class TestMetrics : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void alignmentWithItselfIsOne() {
-    auto model = make_model("mlp:in=6,width=12,depth=3,out=3,act=tanh,seed=1", {}, cfg());
+    auto model = make_model("mlp:in=6,width=12,depth=3,out=3,act=tanh,seed=1", {}, test::config());
     const at::Tensor x = inputs(8, 6, 2);
     TangentMap a(model, x), b(model->clone(), x);
     MetricsOptions o;
@@ -50,7 +44,7 @@ class TestMetrics : public QObject {
 
   // Only the last bias of a one-output MLP: J = 𝟙, K = 𝟙𝟙ᵀ has rank one.
   void effectiveRankOfRankOneKernelIsOne() {
-    auto model = make_model("mlp:in=4,width=6,depth=2,out=1,seed=3", {}, cfg(), "b1");
+    auto model = make_model("mlp:in=4,width=6,depth=2,out=1,seed=3", {}, test::config(), "b1");
     TangentMap J(model, inputs(9, 4, 4));
     MetricsOptions o;
     o.metrics = {"effective_rank", "trace"};
@@ -62,8 +56,8 @@ class TestMetrics : public QObject {
 
   // Exact metrics equal their definitions evaluated on the dense kernels.
   void exactMetricsMatchDefinitions() {
-    auto m1 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=5", {}, cfg());
-    auto m2 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=6", {}, cfg());
+    auto m1 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=5", {}, test::config());
+    auto m2 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=6", {}, test::config());
     const at::Tensor x = inputs(7, 5, 7);
     TangentMap a(m1, x), b(m2, x);
     const at::Tensor Ja = jacobian(a, 1 << 30), Jb = jacobian(b, 1 << 30);
@@ -86,8 +80,8 @@ class TestMetrics : public QObject {
 
   // Every estimated metric agrees with its exact value within 5 of its propagated error.
   void estimatedMetricsWithinError() {
-    auto m1 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=9", {}, cfg());
-    auto m2 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=10", {}, cfg());
+    auto m1 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=9", {}, test::config());
+    auto m2 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=10", {}, test::config());
     const at::Tensor x = inputs(20, 5, 11);  // d = 80
     TangentMap a(m1, x), b(m2, x);
     auto gen = make_generator(12);
@@ -110,7 +104,7 @@ class TestMetrics : public QObject {
   }
 
   void exactOverBudgetIsAClearError() {
-    auto model = make_model("mlp:in=5,width=30,depth=2,out=4,seed=1", {}, cfg());
+    auto model = make_model("mlp:in=5,width=30,depth=2,out=4,seed=1", {}, test::config());
     TangentMap J(model, inputs(10, 5, 1));
     MetricsOptions o;
     o.metrics = {"frobenius"};
@@ -121,7 +115,7 @@ class TestMetrics : public QObject {
   }
 
   void alignmentNeedsSecondSnapshot() {
-    auto model = make_model("mlp:in=5,width=8,depth=2,out=2,seed=1", {}, cfg());
+    auto model = make_model("mlp:in=5,width=8,depth=2,out=2,seed=1", {}, test::config());
     TangentMap J(model, inputs(3, 5, 1));
     MetricsOptions o;
     o.metrics = {"alignment"};

@@ -8,18 +8,13 @@
 #include "Exact.h"
 #include "Model.h"
 #include "Pntk.h"
+#include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 
 using namespace ts;
 
 namespace {
-
-ComputeConfig cfg() {
-  ComputeConfig c;
-  c.device = test::device();
-  return c;
-}
 
 at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
   auto gen = make_generator(seed);
@@ -40,7 +35,7 @@ class TestPntk : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void equalsEntkForOneOutput() {
-    auto model = make_model("mlp:in=4,width=12,depth=3,out=1,act=tanh,seed=1", {}, cfg());
+    auto model = make_model("mlp:in=4,width=12,depth=3,out=1,act=tanh,seed=1", {}, test::config());
     TangentMap J(model, inputs(7, 4, 2));
     const at::Tensor K = exact_kernel(J, int64_t(1) << 30).matrix;
     for (const char* v : {"sum", "single:0"}) {
@@ -52,7 +47,7 @@ class TestPntk : public QObject {
   // With only the last linear layer selected the cross terms of the eNTK vanish exactly: its diagonal blocks are
   // all equal to hₙ·hₘ + 1, so the sum-of-logits pNTK is their average and Θ̂ ⊗ I_O reproduces Θ.
   void lastLayerOnlyAveragesDiagonalBlocks() {
-    auto model = make_model("mlp:in=4,width=10,depth=2,out=3,act=tanh,seed=3", {}, cfg(), "w1;b1");
+    auto model = make_model("mlp:in=4,width=10,depth=2,out=3,act=tanh,seed=3", {}, test::config(), "w1;b1");
     const int64_t n = 6;
     TangentMap J(model, inputs(n, 4, 4));
     const at::Tensor blocks = entk_blocks(J, n);  // [n, O, n, O]
@@ -69,7 +64,7 @@ class TestPntk : public QObject {
   // With all parameters the cross terms do not vanish: the pNTK then differs from the average of the diagonal
   // blocks by exactly the off-diagonal (k ≠ l) sum / O.
   void sumOfLogitsIdentityWithCrossTerms() {
-    auto model = make_model("mlp:in=4,width=10,depth=3,out=3,act=tanh,seed=5", {}, cfg());
+    auto model = make_model("mlp:in=4,width=10,depth=3,out=3,act=tanh,seed=5", {}, test::config());
     const int64_t n = 5;
     TangentMap J(model, inputs(n, 4, 6));
     const at::Tensor blocks = entk_blocks(J, n);
@@ -80,7 +75,7 @@ class TestPntk : public QObject {
   }
 
   void matvecEqualsExactMatrix() {
-    auto model = make_model("mlp:in=4,width=12,depth=3,out=4,act=gelu,seed=7", {}, cfg());
+    auto model = make_model("mlp:in=4,width=12,depth=3,out=4,act=gelu,seed=7", {}, test::config());
     TangentMap J(model, inputs(9, 4, 8));
     for (const char* v : {"sum", "single:1"}) {
       const PntkVariant variant = parse_pntk_variant(v);
@@ -102,7 +97,7 @@ class TestPntk : public QObject {
   void badVariants() {
     TS_EXPECT_THROW(InputError, parse_pntk_variant("mean"), "not sum or single:K");
     TS_EXPECT_THROW(InputError, parse_pntk_variant("single:x"), "not sum or single:K");
-    auto model = make_model("mlp:in=4,width=6,depth=2,out=3", {}, cfg());
+    auto model = make_model("mlp:in=4,width=6,depth=2,out=3", {}, test::config());
     TangentMap J(model, inputs(3, 4, 1));
     TS_EXPECT_THROW(InputError, PntkOperator(J, parse_pntk_variant("single:3")), "only 3 outputs");
     TS_EXPECT_THROW(MemoryBudgetError, exact_pntk(J, PntkVariant{}, 64), "memory budget");

@@ -8,6 +8,7 @@
 #include "Dynamics.h"
 #include "Errors.h"
 #include "Model.h"
+#include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 #include "Training.h"
@@ -15,11 +16,6 @@
 using namespace ts;
 
 namespace {
-ComputeConfig cfg() {
-  ComputeConfig c;
-  c.device = test::device();
-  return c;
-}
 }  // namespace
 
 class TestTraining : public QObject {
@@ -29,7 +25,7 @@ class TestTraining : public QObject {
   void trainingReducesLossOnDigits() {
     if (!std::ifstream(data_dir() + "/sklearn/digits.csv.gz") && std::getenv("TS_ALLOW_MISSING_DATA"))
       QSKIP("digits not fetched on this machine");
-    auto model = make_model("mlp:in=64,width=64,depth=2,out=10,seed=1", {}, cfg());
+    auto model = make_model("mlp:in=64,width=64,depth=2,out=10,seed=1", {}, test::config());
     const auto [train, test] = train_test_split(load_data("digits", model->input_shape(), 0), 300, 0);
     TrainOptions o;
     o.epochs = 3;
@@ -43,13 +39,13 @@ class TestTraining : public QObject {
     QCOMPARE(r.snapshots.size(), size_t(2));
     QCOMPARE(r.snapshots.back().epoch, 3);
     // Same seed, same numbers.
-    auto again = make_model("mlp:in=64,width=64,depth=2,out=10,seed=1", {}, cfg());
+    auto again = make_model("mlp:in=64,width=64,depth=2,out=10,seed=1", {}, test::config());
     const TrainResult r2 = train_model(*again, train, &test, o);
     QCOMPARE(r2.history.back().train_loss, r.history.back().train_loss);
   }
 
   void sgdWithMseOnSine() {
-    auto model = make_model("mlp:in=1,width=32,depth=2,out=1,act=tanh,seed=2", {}, cfg());
+    auto model = make_model("mlp:in=1,width=32,depth=2,out=1,act=tanh,seed=2", {}, test::config());
     const Dataset d = make_sine(200, 0.0, 3);
     TrainOptions o;
     o.optimizer = "sgd";
@@ -86,7 +82,7 @@ class TestTraining : public QObject {
   }
 
   void badTrainingOptions() {
-    auto model = make_model("mlp:in=2,width=4,depth=2,out=2", {}, cfg());
+    auto model = make_model("mlp:in=2,width=4,depth=2,out=2", {}, test::config());
     const Dataset d = make_moons(20, 0.1, 0);
     TrainOptions o;
     o.optimizer = "rmsprop";
@@ -101,10 +97,10 @@ class TestTraining : public QObject {
     o.optimizer = "sgd";
     o.epochs = 10;
     o.batch_size = 2;
-    auto tanh_model = make_model("mlp:in=2,width=4,depth=2,out=2,act=tanh", {}, cfg());
+    auto tanh_model = make_model("mlp:in=2,width=4,depth=2,out=2,act=tanh", {}, test::config());
     TS_EXPECT_THROW(NumericalError, train_model(*tanh_model, d, nullptr, o), "lower the learning rate");
     TS_EXPECT_THROW(InputError, train_model(*model, make_sine(10, 0, 0), nullptr, TrainOptions()), "takes [2]");
-    auto one_input = make_model("mlp:in=1,width=4,depth=2,out=2", {}, cfg());
+    auto one_input = make_model("mlp:in=1,width=4,depth=2,out=2", {}, test::config());
     TS_EXPECT_THROW(InputError, train_model(*one_input, make_sine(10, 0, 0), nullptr, TrainOptions()),
                     "cross-entropy needs labelled data");
   }
@@ -112,7 +108,7 @@ class TestTraining : public QObject {
   // cos(K₀, K₀) = 1 at the first snapshot; on a small float64 model every estimated metric agrees with its
   // exact value within 5 of its error estimate.
   void dynamicsAgreesWithExact() {
-    auto model = make_model("mlp:in=2,width=32,depth=3,out=2,act=tanh,seed=4", {}, cfg());
+    auto model = make_model("mlp:in=2,width=32,depth=3,out=2,act=tanh,seed=4", {}, test::config());
     const Dataset d = make_moons(200, 0.1, 2);
     TrainOptions o;
     o.epochs = 4;

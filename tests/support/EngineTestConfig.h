@@ -1,0 +1,13 @@
+#pragma once
+// The compute configuration every engine test uses: float64 on TS_TEST_DEVICE (default cpu).
+#include "Config.h"
+#include "TestHarness.h"
+
+namespace ts::test {
+inline ComputeConfig config() {
+  ComputeConfig c;
+  c.device = device();
+  c.dtype = "float64";
+  return c;
+}
+}  // namespace ts::test

@@ -8,6 +8,7 @@
 
 #include "Jobs.h"
 #include "MainWindow.h"
+#include "PntkPanel.h"
 #include "TorchUtil.h"
 
 int main(int argc, char** argv) {
@@ -61,8 +62,22 @@ int main(int argc, char** argv) {
         window.trainAndTrack();
       });
     });
-    QObject::connect(&window, &ts::ui::MainWindow::dynamicsShown, &window, [grab] {
-      QTimer::singleShot(150, [grab] { QApplication::exit(grab(4, "training") ? 0 : 1); });
+    QObject::connect(&window, &ts::ui::MainWindow::dynamicsShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        if (!grab(4, "training")) QApplication::exit(1);
+        window.tabs()->setCurrentWidget(window.pntkPanel());
+        window.pntkPanel()->computeKernels();
+      });
+    });
+    // The pNTK tab: both kernels, then a width sweep to 512 that fills the chart in live.
+    QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::kernelsShown, &window, [&window] {
+      window.pntkPanel()->setWidthSettings(512, 3, 24, 0);
+      window.pntkPanel()->runWidthExperiment();
+    });
+    QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::widthFinished, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        QApplication::exit(grab(window.tabs()->indexOf(window.pntkPanel()), "pntk") ? 0 : 1);
+      });
     });
     QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {
       std::fprintf(stderr, "run failed: %s\n", m.toLocal8Bit().constData());

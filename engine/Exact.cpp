@@ -121,3 +121,24 @@ double exact_trace_product(const ExactKernel& a, const ExactKernel& b) {
 }
 
 }  // namespace ts
+
+namespace ts {
+
+at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(J.options().dtype().toScalarType()));
+  check_memory_budget("the eNTK by products (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
+                      (d * d + 2 * block * P) * elem, memory_budget);
+  at::Tensor K = at::empty({d, d}, J.options());
+  for (int64_t s = 0; s < d; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, d - s);
+    at::Tensor E = at::zeros({d, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    K.narrow(1, s, k).copy_(J.jvp(J.vjp(E)));
+    rc.report(s + k, d, "eNTK (VJP and JVP per column)");
+  }
+  return (K + K.t()) / 2;  // symmetric up to rounding; make it exactly so for eigvalsh and Cholesky
+}
+
+}  // namespace ts

@@ -58,3 +58,11 @@ ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunCo
 double exact_trace_product(const ExactKernel& a, const ExactKernel& b);
 
 }  // namespace ts
+
+namespace ts {
+
+/// The eNTK K = J Jᵀ (d×d) column block by column block, K[:, B] = J (Jᵀ E_B): d VJPs and d JVPs, holding only K
+/// and one block of Jᵀ (P×block), so wide models whose Jacobian would not fit still give their kernel.
+at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 32);
+
+}  // namespace ts

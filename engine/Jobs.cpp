@@ -18,6 +18,7 @@
 #include "NtkOperators.h"
 #include "Nystrom.h"
 #include "Pntk.h"
+#include "ProblemBuild.h"
 #include "Spec.h"
 #include "TorchUtil.h"
 
@@ -25,19 +26,15 @@ namespace ts {
 
 namespace {
 
-struct Problem {
-  std::shared_ptr<Model> model, model_b;
-  Dataset data;
-  std::unique_ptr<TangentMap> J, Jb;
-};
-
 JvpMode parse_jvp(const std::string& s) {
   if (s == "forward") return JvpMode::Forward;
   if (s == "double-backward" || s == "double_backward") return JvpMode::DoubleBackward;
   throw InputError("JVP mode '" + s + "' is not forward or double-backward");
 }
 
-Problem build(const ProblemSpec& p, bool need_b) {
+}  // namespace
+
+Problem build_problem(const ProblemSpec& p, bool need_b) {
   apply_threads(p.compute);
   Problem pr;
   std::vector<int64_t> shape;
@@ -62,7 +59,19 @@ Problem build(const ProblemSpec& p, bool need_b) {
   return pr;
 }
 
-}  // namespace
+
+Json to_json(const TrainOptions& to) {
+  Json tj = Json::object();
+  tj["optimizer"] = to.optimizer;
+  tj["loss"] = to.loss;
+  tj["epochs"] = to.epochs;
+  tj["batch_size"] = to.batch_size;
+  tj["lr"] = to.lr;
+  tj["momentum"] = to.momentum;
+  tj["weight_decay"] = to.weight_decay;
+  tj["seed"] = to.seed;
+  return tj;
+}
 
 Json to_json(const ComputeConfig& c) {
   Json j = Json::object();
@@ -127,7 +136,7 @@ Json to_json(const TraceEstimate& e) {
 
 TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
   if (job.repeats < 1) throw InputError("--repeats must be at least 1");
-  Problem pr = build(job.problem, false);
+  Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
   TraceJobResult res;
   res.d = pr.J->state_size();
@@ -198,7 +207,7 @@ Json to_json(const TraceJobResult& r) {
 
 Json run_compare_job(const CompareJob& job, const RunControl& rc) {
   if (job.methods.empty()) throw InputError("choose at least one estimator to compare");
-  Problem pr = build(job.problem, false);
+  Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
   NtkOperator K(*pr.J);
   JacobianOperator Jop(*pr.J);
@@ -267,7 +276,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
 
 Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
-  Problem pr = build(job.problem, need_b);
+  Problem pr = build_problem(job.problem, need_b);
   pr.J->set_control(&rc);
   if (pr.Jb) pr.Jb->set_control(&rc);
   at::Tensor targets;
@@ -296,7 +305,7 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
 }
 
 Json run_spectrum_job(const ProblemSpec& p, int64_t top, const RunControl& rc) {
-  Problem pr = build(p, false);
+  Problem pr = build_problem(p, false);
   pr.J->set_control(&rc);
   const auto t0 = std::chrono::steady_clock::now();
   Json out = Json::object();
@@ -384,16 +393,7 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
   config["problem"] = to_json(p);
   config["train_data"] = train.description;
   config["test_data"] = test.description;
-  Json tj = Json::object();
-  tj["optimizer"] = to.optimizer;
-  tj["loss"] = to.loss;
-  tj["epochs"] = to.epochs;
-  tj["batch_size"] = to.batch_size;
-  tj["lr"] = to.lr;
-  tj["momentum"] = to.momentum;
-  tj["weight_decay"] = to.weight_decay;
-  tj["seed"] = to.seed;
-  config["training"] = tj;
+  config["training"] = to_json(to);
 
   Json result = Json::object();
   result["history"] = history_json(r.history);
@@ -482,57 +482,6 @@ Json preview_data(const std::string& data_spec, int count, uint64_t seed) {
   return out;
 }
 
-Json run_pntk_job(const ProblemSpec& p, const std::string& variant_text, bool compare, const RunControl& rc) {
-  Problem pr = build(p, false);
-  pr.J->set_control(&rc);
-  const PntkVariant variant = parse_pntk_variant(variant_text);
-  const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n, params = pr.J->param_size();
-  const int64_t elem = static_cast<int64_t>(c10::elementSize(pr.J->options().dtype().toScalarType()));
-  auto t0 = std::chrono::steady_clock::now();
-  const at::Tensor P = exact_pntk(*pr.J, variant, p.compute.memory_budget, rc).to(at::kDouble);
-  const double pntk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const at::Tensor ev = at::linalg_eigvalsh((P + P.t()) / 2);
-  Json out = Json::object();
-  out["N"] = n;
-  out["outputs"] = o;
-  out["params"] = params;
-  out["variant"] = variant.name();
-  out["trace"] = at::trace(P).item<double>();
-  out["frobenius"] = P.norm().item<double>();
-  out["lambda_max"] = ev.max().item<double>();
-  out["seconds"] = pntk_seconds;
-  out["bytes"] = (n * params + n * n) * elem;
-  if (compare) {
-    out["entk_bytes"] = exact_kernel_bytes(n * o, params, pr.J->options().dtype().toScalarType());
-    try {
-      t0 = std::chrono::steady_clock::now();
-      const ExactKernel K = exact_kernel(*pr.J, p.compute.memory_budget, rc);
-      const at::Tensor Km = K.gram ? at::matmul(K.jac, K.jac.t()).to(at::kDouble) : K.matrix.to(at::kDouble);
-      const double entk_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      const at::Tensor kron = at::einsum("nm,kl->nkml", {P, at::eye(o, P.options())}).reshape({n * o, n * o});
-      const double lmax = at::linalg_eigvalsh((Km + Km.t()) / 2).max().item<double>();
-      out["entk_seconds"] = entk_seconds;
-      out["entk_trace"] = at::trace(Km).item<double>();
-      out["entk_lambda_max"] = lmax;
-      out["rel_frobenius_error"] = (Km - kron).norm().item<double>() / Km.norm().item<double>();
-      out["rel_lambda_max_error"] = std::fabs(lmax - out.at("lambda_max").number()) / lmax;
-      out["speedup"] = entk_seconds / pntk_seconds;
-    } catch (const MemoryBudgetError& e) {
-      const ExactTrace t = exact_trace(*pr.J, rc);
-      out["entk_note"] = std::string("the eNTK is not built: ") + e.what();
-      out["entk_trace"] = t.value;
-      out["entk_seconds"] = t.seconds;
-    }
-    out["rel_trace_error"] = std::fabs(out.at("entk_trace").number() - o * out.at("trace").number()) /
-                             std::fabs(out.at("entk_trace").number());
-  }
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(p);
-  cfg["variant"] = variant.name();
-  out["config"] = cfg;
-  return out;
-}
-
 bool cuda_available() { return at::hasCUDA(); }
 
 std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options) {
@@ -541,7 +490,7 @@ std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options) {
 }
 
 Json describe_problem(const ProblemSpec& p) {
-  Problem pr = build(p, false);
+  Problem pr = build_problem(p, false);
   Json j = Json::object();
   j["model"] = p.model;
   j["kind"] = pr.model->kind();

@@ -96,11 +96,7 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc = {});
 /// class_name, pixels (row-major, 0…1 for images)}]}; at most `count` samples, the first of a seeded subset.
 Json preview_data(const std::string& data_spec, int count, uint64_t seed = 0);
 
-/// The exact pNTK (variant "sum" or "single:K") on the problem's batch: {N, outputs, params, variant, trace,
-/// frobenius, lambda_max, seconds, bytes}; with `compare` also the eNTK and the errors of Θ̂ ⊗ I_O against it:
-/// rel_frobenius_error = ‖Θ − Θ̂⊗I‖_F/‖Θ‖_F and rel_lambda_max_error. When the eNTK is over the memory budget only the
-/// traces are compared (tr Θ = Σ‖Jᵀeᵢ‖², no matrix) and `entk_note` says why.
-Json run_pntk_job(const ProblemSpec& problem, const std::string& variant, bool compare, const RunControl& rc = {});
+// The pNTK jobs are in PntkJobs.h.
 
 /// Whether this LibTorch has CUDA and sees a GPU.
 bool cuda_available();
@@ -112,6 +108,7 @@ std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options);
 Json describe_problem(const ProblemSpec& problem);
 
 Json to_json(const ComputeConfig& c);
+Json to_json(const TrainOptions& o);
 Json to_json(const EstimatorOptions& o);
 Json to_json(const ProblemSpec& p);
 Json to_json(const TraceEstimate& e);

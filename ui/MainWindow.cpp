@@ -47,6 +47,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "OutputFiles.h"
+#include "PntkPanel.h"
 #include "RunLog.h"
 
 namespace ts::ui {
@@ -286,6 +287,14 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tabs_->addTab(spectrum_page, "Spectrum");
   tabs_->addTab(metrics_page, "Metrics");
   tabs_->addTab(training_page, "Training");
+  pntk_ = new PntkPanel(engine_, [this] { return currentCompareJob().problem; }, tabs_);
+  tabs_->addTab(pntk_, "pNTK");
+  connect(pntk_, &PntkPanel::jobStarted, this, [this](const QString& what) {
+    current_kind_ = "pntk";
+    cancel_->setEnabled(true);
+    progress_->setRange(0, 0);
+    statusBar()->showMessage(what);
+  });
 
   // The panel scrolls rather than squeezing its widgets on a short screen.
   auto* scroll = new QScrollArea(this);

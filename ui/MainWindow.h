@@ -31,6 +31,7 @@ namespace ts::ui {
 class EngineClient;
 class ChartView;
 class RunLog;
+class PntkPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -62,6 +63,7 @@ class MainWindow : public QMainWindow {
   ChartView* spectrumChart() const { return spectrum_; }
   QTableWidget* metricsTable() const { return metrics_; }
   QTabWidget* tabs() const { return tabs_; }
+  PntkPanel* pntkPanel() const { return pntk_; }
   QSlider* budgetSlider() const { return slider_; }
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
@@ -162,6 +164,7 @@ class MainWindow : public QMainWindow {
   QSpinBox* epochs_;
   QComboBox* lr_;
   QCheckBox* dynamics_exact_;
+  PntkPanel* pntk_;
   QTimer* rerun_;
   QString last_json_, last_compare_;
   QString running_series_;

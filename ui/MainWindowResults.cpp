@@ -47,6 +47,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "OutputFiles.h"
+#include "PntkPanel.h"
 #include "RunLog.h"
 
 
@@ -341,6 +342,8 @@ QString MainWindow::exportAll(const QString& dir) const {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;
     }
+  const QString pntk = pntk_->exportAll(dir);
+  if (!pntk.isEmpty()) errors << pntk;
   return errors.join("\n");
 }
 

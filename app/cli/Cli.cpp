@@ -27,7 +27,10 @@ Commands
            several estimators on one kernel, each with its running estimate, and a speed–accuracy sweep (with --exact)
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
            [--estimator NAME] [--matvecs M] [--exact] [--json]
-  pntk     --model SPEC --data SPEC [--variant sum|single:K] [--compare] [--json]   the pseudo-NTK, and its errors
+  pntk     --model SPEC --data SPEC [--variant sum|single:K] [--compare] [--heldout H] [--ridge R] [--json]
+           the pseudo-NTK; with --compare the eNTK, matrix errors, kernel regression on the last H points, time, memory
+  hessian  --model SPEC --data SPEC [--matvecs M] [--exact] [--epochs E] [--json]
+           MSE loss-Hessian trace: Hutchinson by HVPs against the Gauss–Newton (1/N)·tr Θ and pNTK (O/N)·tr Θ̂
            against the eNTK (relative Frobenius and λ_max errors, time and memory of each)
   spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
   train    --model SPEC --data SPEC [--test-data SPEC | --test-size N] [--epochs 5] [--batch-size 64] [--lr 1e-3]
@@ -38,6 +41,9 @@ Commands
   info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
   export   --model SPEC --out FILE.pt          save a model as TorchScript
   bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
+  bench    pntk-width --out DIR [--widths 16,32,...] [--seeds S] [--depth D] [--batch N] [--heldout H]
+           [--param standard,ntk] [--epochs E] [--train-n N] [--json]   pNTK errors against width, log-log slopes
+  bench    pntk-speed [--outputs 10,100] [--n N] [--width W] [--repeats R] [--json]   pNTK vs eNTK time and memory
   bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
   help
 
@@ -65,7 +71,8 @@ const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-sha
                                      "workload-model", "workload-data", "top",
                                      "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
                                      "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n",
-                                     "variant"};
+                                     "variant", "heldout", "ridge", "widths", "depth", "seeds", "batch", "train-n",
+                                     "param", "n", "width", "outputs"};
 
 }  // namespace
 
@@ -208,24 +215,6 @@ int cmd_compare(const Args& a, std::ostream& out) {
   return 0;
 }
 
-int cmd_pntk(const Args& a, std::ostream& out) {
-  const Json r = run_pntk_job(problem_from(a), a.get("variant", "sum"), a.flag("compare"));
-  if (a.flag("json")) {
-    out << r.dump() << "\n";
-    return 0;
-  }
-  out << "pNTK (" << r.at("variant").string() << "): N = " << r.at("N").number() << ", O = " << r.at("outputs").number()
-      << ", tr = " << fmt(r.at("trace").number()) << ", ‖·‖_F = " << fmt(r.at("frobenius").number()) << ", λ_max = "
-      << fmt(r.at("lambda_max").number()) << " (" << fmt(r.at("seconds").number()) << " s)\n";
-  if (r.contains("rel_frobenius_error"))
-    out << "  against the eNTK: relative Frobenius error " << fmt(r.at("rel_frobenius_error").number())
-        << ", relative λ_max error " << fmt(r.at("rel_lambda_max_error").number()) << "; eNTK "
-        << fmt(r.at("entk_seconds").number()) << " s (" << fmt(r.at("speedup").number()) << "× the pNTK's time)\n";
-  if (r.contains("entk_note")) out << "  " << r.at("entk_note").string() << "\n";
-  if (r.contains("rel_trace_error")) out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
-  return 0;
-}
-
 int cmd_spectrum(const Args& a, std::ostream& out) {
   const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20));
   if (a.flag("json")) {
@@ -285,6 +274,8 @@ int cmd_export(const Args& a, std::ostream& out) {
 }
 
 int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
+  if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
+  if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
   if (which == "seed-dynamics") {
     bench::DynamicsBenchOptions d;
     d.compute = compute_from(a);
@@ -313,7 +304,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
-  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru or seed-dynamics)");
+  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, pntk-width or pntk-speed)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
@@ -343,7 +334,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     size_t skip = 1;
     std::string sub;
     if (cmd == "bench") {
-      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru or seed-dynamics");
+      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, pntk-width or pntk-speed");
       sub = args[1];
       skip = 2;
     }
@@ -358,11 +349,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "spectrum") return cmd_spectrum(a, out);
     if (cmd == "compare") return cmd_compare(a, out);
     if (cmd == "pntk") return cmd_pntk(a, out);
+    if (cmd == "hessian") return cmd_hessian(a, out);
     if (cmd == "train") return cmd_train(a, out, false);
     if (cmd == "dynamics") return cmd_train(a, out, true);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, train, dynamics, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, train, dynamics, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

@@ -18,4 +18,10 @@ std::string fmt(double v);
 /// train (metrics = false) and dynamics (metrics = true).
 int cmd_train(const Args& a, std::ostream& out, bool metrics);
 
+/// pntk, hessian, bench pntk-width, bench pntk-speed (PntkCommands.cpp). Bench logs go to `log`.
+int cmd_pntk(const Args& a, std::ostream& out);
+int cmd_hessian(const Args& a, std::ostream& out);
+int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log);
+int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
+
 }  // namespace ts::cli

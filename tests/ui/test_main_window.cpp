@@ -24,6 +24,9 @@
 #include "Jobs.h"
 #include "Json.h"
 #include "MainWindow.h"
+#include "HeatMap.h"
+#include "PntkJobs.h"
+#include "PntkPanel.h"
 
 using namespace ts;
 
@@ -166,6 +169,47 @@ class TestMainWindow : public QObject {
     }());
     QCOMPARE(w.metricsTable()->item(0, 1)->text(),
              QString::number(direct.at("metrics").items()[0].at("value").number(), 'g', 8));
+  }
+
+  // The pNTK tab: both kernels with their errors (the numbers of a direct engine call), heat maps sorted by class,
+  // the width experiment filling in point by point with its fits, and the export of it all.
+  void pntkTab() {
+    ui::MainWindow w(nullptr, false);
+    w.resize(1400, 900);
+    w.show();
+    w.setProblem("mlp:in=64,width=32,depth=3,out=10,seed=2", "digits:n=30");
+    ui::PntkPanel* panel = w.pntkPanel();
+    w.tabs()->setCurrentWidget(panel);
+    QSignalSpy kernels(panel, &ui::PntkPanel::kernelsShown);
+    panel->computeKernels();
+    QVERIFY(kernels.wait(60000));
+    PntkJob direct;
+    direct.problem = w.currentCompareJob().problem;
+    direct.compare = true;
+    const Json r = run_pntk_job(direct);
+    const QJsonObject shown = QJsonDocument::fromJson(panel->lastKernelsJson().toUtf8()).object();
+    QCOMPARE(shown["rel_frobenius_error"].toDouble(), r.at("rel_frobenius_error").number());
+    QVERIFY(panel->summaryText().contains(QString::number(r.at("rel_frobenius_error").number(), 'g', 3)));
+    QCOMPARE(panel->pntkMap()->matrixSize(), 30);
+    QCOMPARE(panel->entkMap()->matrixSize(), 240);  // 300 × 300 averaged down
+    QVERIFY(panel->pntkMap()->maxAbs() > 0);
+
+    panel->setWidthSettings(64, 2, 12, 0);
+    QSignalSpy point(panel, &ui::PntkPanel::widthPointShown);
+    QSignalSpy finished(panel, &ui::PntkPanel::widthFinished);
+    panel->runWidthExperiment();
+    QVERIFY(finished.wait(120000));
+    QCoreApplication::processEvents();
+    QCOMPARE(panel->widthPointsShown(), 6);  // widths 16, 32, 64 × 2 seeds, each shown as it finished
+    QCOMPARE(panel->widthChart()->pointCount("init: Frobenius"), 3);
+    QVERIFY(panel->summaryText().contains("slope"));
+    QTemporaryDir dir;
+    QVERIFY(w.exportAll(dir.path()).isEmpty());
+    for (const char* f : {"pntk_width.png", "pntk_width.svg", "pntk_heatmap.png", "entk_heatmap.png", "pntk.json",
+                          "pntk_width.json"})
+      QVERIFY2(QFile::exists(dir.filePath(f)), f);
+    QVERIFY(!QImage(dir.filePath("pntk_heatmap.png")).isNull());
+    QVERIFY(!panel->exportAll("/no/such/folder").isEmpty());
   }
 
   // The run log records each run; double-click (applyConfig) restores its configuration; Export all writes

@@ -1,0 +1,368 @@
+#include "PntkPanel.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QMap>
+#include <QPointer>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QCoreApplication>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "HeatMap.h"
+#include "PntkJobs.h"
+
+namespace ts::ui {
+
+namespace {
+
+const QMap<QString, QString>& error_names() {
+  static const QMap<QString, QString> names{{"rel_frobenius", "Frobenius"},
+                                            {"rel_lambda_max", "λ_max"},
+                                            {"rel_prediction", "prediction"}};
+  return names;
+}
+
+QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
+
+QString mib(double bytes) { return bytes < 0 ? "n/a" : QString::number(bytes / (1 << 20), 'f', 1) + " MiB"; }
+
+QList<double> to_list(const QJsonArray& a) {
+  QList<double> out;
+  out.reserve(a.size());
+  for (const auto& v : a) out << v.toDouble();
+  return out;
+}
+
+// Row indices (in pooled pixels) where the sorted class changes.
+QList<double> class_boundaries(const QJsonArray& labels, int source_size, int size) {
+  QList<double> out;
+  if (labels.isEmpty()) return out;
+  const double per_label = double(source_size) / labels.size() * size / source_size;
+  for (int i = 1; i < labels.size(); ++i)
+    if (labels[i].toInt() != labels[i - 1].toInt()) out << i * per_label;
+  return out;
+}
+
+bool write_text(const QString& path, const QString& text, QStringList& errors) {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly) || f.write(text.toUtf8()) < 0 || !f.commit()) {
+    errors << "cannot write '" + path + "': " + f.errorString();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> problem, QWidget* parent)
+    : QWidget(parent), engine_(engine), problem_(std::move(problem)) {
+  auto* layout = new QVBoxLayout(this);
+
+  auto* kernels = new QGroupBox("pNTK and eNTK of the current model and batch", this);
+  auto* kl = new QVBoxLayout(kernels);
+  auto* row = new QHBoxLayout;
+  row->addWidget(new QLabel("variant", kernels));
+  variant_ = new QComboBox(kernels);
+  variant_->addItems({"sum", "single:0", "single:1", "single:2"});
+  variant_->setEditable(true);
+  variant_->setToolTip("sum: Σ_k f_k/√O (the published pNTK); single:K: the logit K alone");
+  row->addWidget(variant_);
+  row->addWidget(new QLabel("held out", kernels));
+  heldout_ = new QSpinBox(kernels);
+  heldout_->setRange(-1, 100000);
+  heldout_->setValue(-1);
+  heldout_->setSpecialValueText("a fifth");
+  heldout_->setToolTip("kernel regression predicts the last points of the batch from the others");
+  row->addWidget(heldout_);
+  row->addWidget(new QLabel("ridge", kernels));
+  ridge_ = new QDoubleSpinBox(kernels);
+  ridge_->setDecimals(6);
+  ridge_->setRange(0, 10);
+  ridge_->setSingleStep(1e-3);
+  ridge_->setValue(1e-3);
+  ridge_->setToolTip("relative to the eNTK's mean diagonal; the second regression uses (Θ + λI)⁻¹");
+  row->addWidget(ridge_);
+  compute_ = new QPushButton("Compute pNTK and eNTK", kernels);
+  row->addWidget(compute_);
+  auto* exp = new QPushButton("Export…", kernels);
+  row->addWidget(exp);
+  row->addStretch();
+  kl->addLayout(row);
+  summary_ = new QLabel("Computes both kernels exactly on the batch of the main form, then compares them.", kernels);
+  summary_->setWordWrap(true);
+  summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  kl->addWidget(summary_);
+  auto* maps = new QHBoxLayout;
+  pntk_map_ = new HeatMap("pNTK Θ̂ (N × N, sorted by class)", kernels);
+  entk_map_ = new HeatMap("eNTK Θ (NO × NO, sorted by class)", kernels);
+  maps->addWidget(pntk_map_);
+  maps->addWidget(entk_map_);
+  kl->addLayout(maps, 1);
+  layout->addWidget(kernels, 1);
+
+  auto* sweep = new QGroupBox("Width experiment: ReLU MLPs at initialisation (and after training)", this);
+  auto* sl = new QVBoxLayout(sweep);
+  auto* srow = new QHBoxLayout;
+  srow->addWidget(new QLabel("widths 16 …", sweep));
+  max_width_ = new QComboBox(sweep);
+  max_width_->addItems({"128", "256", "512", "1024", "2048"});
+  max_width_->setCurrentText("512");
+  srow->addWidget(max_width_);
+  srow->addWidget(new QLabel("seeds", sweep));
+  seeds_ = new QSpinBox(sweep);
+  seeds_->setRange(2, 20);
+  seeds_->setValue(3);
+  srow->addWidget(seeds_);
+  srow->addWidget(new QLabel("batch", sweep));
+  batch_ = new QSpinBox(sweep);
+  batch_->setRange(4, 500);
+  batch_->setValue(40);
+  srow->addWidget(batch_);
+  srow->addWidget(new QLabel("parameterisation", sweep));
+  param_ = new QComboBox(sweep);
+  param_->addItems({"standard", "ntk"});
+  srow->addWidget(param_);
+  srow->addWidget(new QLabel("train epochs", sweep));
+  epochs_ = new QSpinBox(sweep);
+  epochs_->setRange(0, 100);
+  epochs_->setValue(0);
+  epochs_->setToolTip("> 0: also the errors after training each network (Adam, cross-entropy) on the rest of the data");
+  srow->addWidget(epochs_);
+  sweep_ = new QPushButton("Run width experiment", sweep);
+  srow->addWidget(sweep_);
+  srow->addStretch();
+  sl->addLayout(srow);
+  fits_ = new QLabel("Theory (the talk's Theorems 1–3): every error falls like width^(−1/2) at initialisation.", sweep);
+  fits_->setWordWrap(true);
+  sl->addWidget(fits_);
+  width_chart_ = new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);
+  width_chart_->setLogX(true);
+  width_chart_->setLogY(true);
+  sl->addWidget(width_chart_, 1);
+  layout->addWidget(sweep, 1);
+
+  connect(compute_, &QPushButton::clicked, this, &PntkPanel::computeKernels);
+  connect(sweep_, &QPushButton::clicked, this, &PntkPanel::runWidthExperiment);
+  connect(exp, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Export the pNTK results into");
+    if (dir.isEmpty()) return;
+    const QString err = exportAll(dir);
+    summary_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
+  });
+  connect(engine_, &EngineClient::jobFinished, this, &PntkPanel::onJobFinished);
+  connect(engine_, &EngineClient::failed, this, &PntkPanel::onFailed);
+  connect(engine_, &EngineClient::cancelled, this, [this] { pending_.clear(); });
+}
+
+void PntkPanel::setWidthSettings(int max_width, int seeds, int batch, int epochs, const QString& param) {
+  max_width_->setCurrentText(QString::number(max_width));
+  if (max_width_->currentText() != QString::number(max_width)) {
+    max_width_->addItem(QString::number(max_width));
+    max_width_->setCurrentText(QString::number(max_width));
+  }
+  seeds_->setValue(seeds);
+  batch_->setValue(batch);
+  epochs_->setValue(epochs);
+  param_->setCurrentText(param);
+}
+
+void PntkPanel::computeKernels() {
+  PntkJob job;
+  job.problem = problem_();
+  job.variant = variant_->currentText().trimmed().toStdString();
+  job.compare = true;
+  job.heldout = heldout_->value();
+  job.ridge = ridge_->value();
+  job.heatmap = 240;
+  pending_ = "pntk";
+  summary_->setText("Computing the pNTK and the eNTK…");
+  engine_->submitJob("pntk", [job](const RunControl& rc) { return run_pntk_job(job, rc).dump(); });
+  Q_EMIT jobStarted("Computing the pNTK and the eNTK…");
+}
+
+void PntkPanel::runWidthExperiment() {
+  PntkWidthJob job;
+  const ProblemSpec p = problem_();
+  job.compute = p.compute;
+  job.widths.clear();
+  for (int w = 16; w <= max_width_->currentText().toInt(); w *= 2) job.widths.push_back(w);
+  job.seeds = seeds_->value();
+  job.batch = batch_->value();
+  job.heldout = std::max<int64_t>(1, job.batch / 4);
+  job.param = param_->currentText().toStdString();
+  job.epochs = epochs_->value();
+  job.compute.memory_budget = std::max<int64_t>(job.compute.memory_budget, int64_t(8) << 30);
+  width_chart_->clearAll();
+  by_error_.clear();
+  width_points_ = 0;
+  width_json_.clear();
+  const quint64 generation = ++generation_;
+  fits_->setText(QString("Running %1 widths × %2 seeds…").arg(job.widths.size()).arg(job.seeds));
+  pending_ = "pntk-width";
+  QPointer<PntkPanel> guard(this);
+  engine_->submitJob("pntk-width", [job, guard, generation](const RunControl& rc) {
+    auto live = [guard, generation](const Json& j) {
+      const QString text = QString::fromStdString(j.dump());
+      // Posted to the application object, which outlives the panel; the guard is read on the UI thread.
+      QMetaObject::invokeMethod(
+          QCoreApplication::instance(), [guard, generation, text] { if (guard) guard->showWidthPoint(generation, text); },
+          Qt::QueuedConnection);
+    };
+    return run_pntk_width_job(job, rc, live).dump();
+  });
+  Q_EMIT jobStarted("Width experiment…");
+}
+
+void PntkPanel::onJobFinished(const QString& kind, const QString& json) {
+  if (kind != pending_) return;
+  pending_.clear();
+  if (kind == "pntk") showKernels(json);
+  if (kind == "pntk-width") {
+    width_json_ = json;
+    showFits(QJsonDocument::fromJson(json.toUtf8()).object().value("fits").toArray());
+    Q_EMIT widthFinished();
+  }
+}
+
+void PntkPanel::onFailed(const QString& message) {
+  if (pending_.isEmpty()) return;
+  (pending_ == "pntk" ? summary_ : fits_)->setText("Error: " + message);
+  pending_.clear();
+}
+
+void PntkPanel::showKernels(const QString& json) {
+  kernels_json_ = json;
+  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+  QString text = QString("N = %1, O = %2, P = %3. <b>pNTK</b> (%4): %5 s, peak %6, kernel %7. ")
+                     .arg(r["N"].toInt())
+                     .arg(r["outputs"].toInt())
+                     .arg(r["params"].toInt())
+                     .arg(r["variant"].toString(), number(r["seconds"].toDouble()), mib(r["peak_bytes"].toDouble()),
+                          mib(r["kernel_bytes"].toDouble()));
+  if (r.contains("entk_note")) {
+    text += "<br>" + r["entk_note"].toString() + QString("; relative error of O·tr Θ̂: %1").arg(number(r["rel_trace_error"].toDouble()));
+  } else {
+    text += QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
+                .arg(number(r["entk_seconds"].toDouble()), number(r["speedup"].toDouble()),
+                     mib(r["entk_peak_bytes"].toDouble()), mib(r["entk_kernel_bytes"].toDouble()));
+    text += QString("‖Θ − Θ̂⊗I‖_F/‖Θ‖_F = <b>%1</b>, relative λ_max error <b>%2</b>, relative trace error %3.")
+                .arg(number(r["rel_frobenius_error"].toDouble()), number(r["rel_lambda_max_error"].toDouble()),
+                     number(r["rel_trace_error"].toDouble()));
+    if (r.contains("regression")) {
+      const QJsonObject g = r["regression"].toObject();
+      text += QString("<br>Kernel regression (%1 → %2 held-out points): predictions differ by <b>%3</b> (no ridge), %4 "
+                      "(ridge %5); held-out accuracy eNTK %6, pNTK %7.")
+                  .arg(g["n_train"].toInt())
+                  .arg(g["n_heldout"].toInt())
+                  .arg(number(g["rel_prediction_error"].toDouble()), number(g["rel_prediction_error_ridge"].toDouble()),
+                       number(g["ridge"].toDouble()), number(g["heldout_accuracy"].toDouble()),
+                       number(g["heldout_accuracy_pntk"].toDouble()));
+    }
+  }
+  summary_->setText(text);
+  const QJsonObject h = r["heatmaps"].toObject();
+  const QJsonArray labels = h["labels"].toArray();
+  for (auto [map, key] : {std::pair{pntk_map_, "pntk"}, std::pair{entk_map_, "entk"}}) {
+    const QJsonObject m = h[key].toObject();
+    if (m.isEmpty()) {
+      map->clear();
+      continue;
+    }
+    const int size = m["size"].toInt(), source = m["source_size"].toInt();
+    map->setMatrix(size, to_list(m["values"].toArray()), class_boundaries(labels, source, size),
+                   size < source ? QString("%1 × %1 averaged to %2 × %2").arg(source).arg(size) : QString());
+  }
+  Q_EMIT kernelsShown();
+}
+
+void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
+  if (generation != generation_) return;
+  const QJsonObject live = QJsonDocument::fromJson(json.toUtf8()).object();
+  const QJsonObject p = live["point"].toObject();
+  const QString stage = p["stage"].toString();
+  for (auto it = error_names().begin(); it != error_names().end(); ++it) {
+    const QString key = stage + ": " + it.value();
+    auto entry = std::find_if(by_error_.begin(), by_error_.end(), [&](const auto& e) { return e.first == key; });
+    if (entry == by_error_.end()) {
+      by_error_.append({key, {}});
+      entry = by_error_.end() - 1;
+    }
+    entry->second.append({p["width"].toDouble(), p[it.key()].toDouble()});
+    // Mean and standard error over the seeds finished so far, per width.
+    QMap<double, QList<double>> per_width;
+    for (const auto& [w, v] : entry->second) per_width[w] << v;
+    QList<QPointF> points;
+    QList<double> sigmas;
+    for (auto w = per_width.begin(); w != per_width.end(); ++w) {
+      double mean = 0, var = 0;
+      for (double v : w.value()) mean += v / w.value().size();
+      for (double v : w.value()) var += (v - mean) * (v - mean) / std::max<qsizetype>(1, w.value().size() - 1);
+      points << QPointF(w.key(), mean);
+      sigmas << (w.value().size() > 1 ? std::sqrt(var / w.value().size()) : 0.0);
+    }
+    width_chart_->setSeries(key, points, sigmas);
+  }
+  ++width_points_;
+  showFits(live["fits"].toArray());
+  Q_EMIT widthPointShown();
+}
+
+void PntkPanel::showFits(const QJsonArray& fits) {
+  QStringList lines;
+  for (const auto& v : fits) {
+    const QJsonObject f = v.toObject();
+    const QString error = f["error"].toString();
+    if (!error_names().contains(error)) continue;
+    const QString key = f["stage"].toString() + ": " + error_names()[error];
+    lines << QString("%1: slope %2 [95% CI %3, %4]")
+                 .arg(key, number(f["slope"].toDouble()), number(f["ci_low"].toDouble()), number(f["ci_high"].toDouble()));
+    // The fitted line across the widths measured so far.
+    double lo = 1e300, hi = 0;
+    for (const auto& e : by_error_)
+      if (e.first == key)
+        for (const auto& [w, value] : e.second) lo = std::min(lo, w), hi = std::max(hi, w);
+    if (hi > lo) {
+      const double a = f["intercept"].toDouble(), b = f["slope"].toDouble();
+      width_chart_->setSeries("fit " + key,
+                              {QPointF(lo, std::pow(10, a + b * std::log10(lo))), QPointF(hi, std::pow(10, a + b * std::log10(hi)))});
+    }
+  }
+  if (!lines.isEmpty()) fits_->setText("Fitted log-log slopes (theory −1/2): " + lines.join("; "));
+}
+
+QString PntkPanel::summaryText() const { return summary_->text() + "\n" + fits_->text(); }
+
+QString PntkPanel::exportAll(const QString& dir) const {
+  QStringList errors;
+  if (!QDir(dir).exists()) return "the folder '" + dir + "' does not exist";
+  for (const char* ext : {".png", ".svg"}) {
+    const QString err = width_chart_->exportTo(dir + "/pntk_width" + ext);
+    if (!err.isEmpty()) errors << err;
+  }
+  if (!kernels_json_.isEmpty()) {
+    for (auto [map, name] : {std::pair{pntk_map_, "/pntk_heatmap.png"}, std::pair{entk_map_, "/entk_heatmap.png"}}) {
+      const QString err = map->exportTo(dir + name);
+      if (!err.isEmpty()) errors << err;
+    }
+    write_text(dir + "/pntk.json", kernels_json_ + "\n", errors);
+  }
+  if (!width_json_.isEmpty()) write_text(dir + "/pntk_width.json", width_json_ + "\n", errors);
+  return errors.join("\n");
+}
+
+}  // namespace ts::ui

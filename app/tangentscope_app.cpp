@@ -9,6 +9,8 @@
 #include "Jobs.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
+#include "AlPanel.h"
+#include "SampleGallery.h"
 #include "TorchUtil.h"
 
 int main(int argc, char** argv) {
@@ -76,7 +78,18 @@ int main(int argc, char** argv) {
     });
     QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::widthFinished, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
-        QApplication::exit(grab(window.tabs()->indexOf(window.pntkPanel()), "pntk") ? 0 : 1);
+        if (!grab(window.tabs()->indexOf(window.pntkPanel()), "pntk")) QApplication::exit(1);
+        window.tabs()->setCurrentWidget(window.alPanel());
+        window.alPanel()->setConfig("mlp:in=64,width=128,depth=2,out=10", "digits", {"random", "entropy", "margin", "mlmoc"},
+                                    20, 10, 8, 3, 0);
+        window.alPanel()->run();
+      });
+    });
+    // The Active learning tab: four strategies, three seeds, with one queried sample selected.
+    QObject::connect(window.alPanel(), &ts::ui::AlPanel::runFinished, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        window.alPanel()->gallery()->select(0);
+        QApplication::exit(grab(window.tabs()->indexOf(window.alPanel()), "active_learning") ? 0 : 1);
       });
     });
     QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {

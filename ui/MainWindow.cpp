@@ -47,6 +47,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "OutputFiles.h"
+#include "AlPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 
@@ -289,12 +290,17 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tabs_->addTab(training_page, "Training");
   pntk_ = new PntkPanel(engine_, [this] { return currentCompareJob().problem; }, tabs_);
   tabs_->addTab(pntk_, "pNTK");
-  connect(pntk_, &PntkPanel::jobStarted, this, [this](const QString& what) {
-    current_kind_ = "pntk";
+  al_ = new AlPanel(engine_, tabs_);
+  tabs_->addTab(al_, "Active learning");
+  // The tabs' own jobs share the status bar's progress and Cancel.
+  auto started = [this](const QString& what) {
+    current_kind_ = "panel";
     cancel_->setEnabled(true);
     progress_->setRange(0, 0);
     statusBar()->showMessage(what);
-  });
+  };
+  connect(pntk_, &PntkPanel::jobStarted, this, started);
+  connect(al_, &AlPanel::jobStarted, this, started);
 
   // The panel scrolls rather than squeezing its widgets on a short screen.
   auto* scroll = new QScrollArea(this);

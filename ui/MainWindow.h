@@ -32,6 +32,7 @@ class EngineClient;
 class ChartView;
 class RunLog;
 class PntkPanel;
+class AlPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -64,6 +65,7 @@ class MainWindow : public QMainWindow {
   QTableWidget* metricsTable() const { return metrics_; }
   QTabWidget* tabs() const { return tabs_; }
   PntkPanel* pntkPanel() const { return pntk_; }
+  AlPanel* alPanel() const { return al_; }
   QSlider* budgetSlider() const { return slider_; }
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
@@ -165,6 +167,7 @@ class MainWindow : public QMainWindow {
   QComboBox* lr_;
   QCheckBox* dynamics_exact_;
   PntkPanel* pntk_;
+  AlPanel* al_;
   QTimer* rerun_;
   QString last_json_, last_compare_;
   QString running_series_;

@@ -47,6 +47,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "OutputFiles.h"
+#include "AlPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 
@@ -342,8 +343,8 @@ QString MainWindow::exportAll(const QString& dir) const {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;
     }
-  const QString pntk = pntk_->exportAll(dir);
-  if (!pntk.isEmpty()) errors << pntk;
+  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir)})
+    if (!e.isEmpty()) errors << e;
   return errors.join("\n");
 }
 

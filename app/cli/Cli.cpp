@@ -29,6 +29,10 @@ Commands
            [--estimator NAME] [--matvecs M] [--exact] [--json]
   pntk     --model SPEC --data SPEC [--variant sum|single:K] [--compare] [--heldout H] [--ridge R] [--json]
            the pseudo-NTK; with --compare the eNTK, matrix errors, kernel regression on the last H points, time, memory
+  al       --model SPEC --data SPEC --strategy NAME[,NAME...] --initial N --query K --cycles C --seeds S
+           [--pool-subset M] [--kernel pntk|entk] [--sequential] [--retrain scratch|warm] [--epochs E] --out DIR
+           pool-based active learning; strategies random, entropy, margin, least-confidence, coreset, badge,
+           mlmoc, mlmoc-flip (NTK look-ahead); writes al.json, curves.csv, queries.csv
   hessian  --model SPEC --data SPEC [--matvecs M] [--exact] [--epochs E] [--json]
            MSE loss-Hessian trace: Hutchinson by HVPs against the Gauss–Newton (1/N)·tr Θ and pNTK (O/N)·tr Θ̂
            against the eNTK (relative Frobenius and λ_max errors, time and memory of each)
@@ -44,6 +48,9 @@ Commands
   bench    pntk-width --out DIR [--widths 16,32,...] [--seeds S] [--depth D] [--batch N] [--heldout H]
            [--param standard,ntk] [--epochs E] [--train-n N] [--json]   pNTK errors against width, log-log slopes
   bench    pntk-speed [--outputs 10,100] [--n N] [--width W] [--repeats R] [--json]   pNTK vs eNTK time and memory
+  bench    al-retrain [--model SPEC] [--data SPEC] [--initial N] [--pool-subset M] [--candidates C]
+           [--retrain-epochs E] [--kernel pntk|entk] [--out DIR] [--json]
+           the look-ahead's predicted output change against real SGD retraining, per candidate, and both times
   bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
   help
 
@@ -274,6 +281,7 @@ int cmd_export(const Args& a, std::ostream& out) {
 }
 
 int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
+  if (which == "al-retrain") return cmd_bench_al_retrain(a, out);
   if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
   if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
   if (which == "seed-dynamics") {
@@ -304,7 +312,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
-  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, pntk-width or pntk-speed)");
+  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, pntk-width, pntk-speed or al-retrain)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
@@ -334,11 +342,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     size_t skip = 1;
     std::string sub;
     if (cmd == "bench") {
-      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, pntk-width or pntk-speed");
+      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, pntk-width, pntk-speed or al-retrain");
       sub = args[1];
       skip = 2;
     }
-    const Args a(std::vector<std::string>(args.begin() + static_cast<long>(skip), args.end()), kFlags, kOptions);
+    std::set<std::string> flags = kFlags, options = kOptions;
+    flags.insert(al_flags().begin(), al_flags().end());
+    options.insert(al_options().begin(), al_options().end());
+    const Args a(std::vector<std::string>(args.begin() + static_cast<long>(skip), args.end()), flags, options);
     if (a.flag("help")) {
       out << kUsage;
       return 0;
@@ -350,11 +361,12 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (cmd == "compare") return cmd_compare(a, out);
     if (cmd == "pntk") return cmd_pntk(a, out);
     if (cmd == "hessian") return cmd_hessian(a, out);
+    if (cmd == "al") return cmd_al(a, out);
     if (cmd == "train") return cmd_train(a, out, false);
     if (cmd == "dynamics") return cmd_train(a, out, true);
     if (cmd == "export") return cmd_export(a, out);
     if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, train, dynamics, info, export, bench, help)");
+    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
   } catch (const Cancelled&) {
     err << "tangentscope-cli: cancelled\n";
     return 130;

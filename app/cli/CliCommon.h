@@ -24,4 +24,11 @@ int cmd_hessian(const Args& a, std::ostream& out);
 int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log);
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
 
+/// al and bench al-retrain (AlCommands.cpp): look-ahead active learning and its check against SGD retraining.
+int cmd_al(const Args& a, std::ostream& out);
+int cmd_bench_al_retrain(const Args& a, std::ostream& out);
+/// The flags and options these two read, beyond the common ones (for the Args sets in Cli.cpp).
+const std::set<std::string>& al_flags();
+const std::set<std::string>& al_options();
+
 }  // namespace ts::cli

@@ -27,6 +27,8 @@
 #include "HeatMap.h"
 #include "PntkJobs.h"
 #include "PntkPanel.h"
+#include "AlPanel.h"
+#include "SampleGallery.h"
 
 using namespace ts;
 
@@ -210,6 +212,75 @@ class TestMainWindow : public QObject {
       QVERIFY2(QFile::exists(dir.filePath(f)), f);
     QVERIFY(!QImage(dir.filePath("pntk_heatmap.png")).isNull());
     QVERIFY(!panel->exportAll("/no/such/folder").isEmpty());
+  }
+
+  // The Active learning tab: the chart fills in cycle by cycle, the gallery shows the latest queries with their
+  // predicted change, pause holds the engine between cycles, resume finishes, cancel ends a paused run.
+  void activeLearningTab() {
+    ui::MainWindow w(nullptr, false);
+    w.resize(1400, 900);
+    w.show();
+    ui::AlPanel* al = w.alPanel();
+    w.tabs()->setCurrentWidget(al);
+    al->setConfig("mlp:in=64,width=64,depth=2,out=10", "digits", {"random", "mlmoc"}, 20, 5, 2, 2, 300);
+    QSignalSpy finished(al, &ui::AlPanel::runFinished);
+    al->run();
+    QVERIFY(finished.wait(120000));
+    QCoreApplication::processEvents();
+    QCOMPARE(al->cyclesShown(), 12);  // 2 strategies × 2 seeds × (initial + 2 cycles)
+    QCOMPARE(al->accuracyChart()->pointCount("mlmoc"), 3);
+    QCOMPARE(al->gallery()->sampleCount(), 5);
+    al->gallery()->select(0);
+    QVERIFY(al->detailText().contains("predicted mean change"));
+    QVERIFY(al->summaryText().contains("AUC"));
+    const QJsonObject r = QJsonDocument::fromJson(al->lastResultJson().toUtf8()).object();
+    QCOMPARE(r["runs"].toArray().size(), 4);
+
+    // Pause after the first cycle: nothing more arrives until resumed.
+    al->setConfig("mlp:in=64,width=64,depth=2,out=10", "digits", {"random"}, 20, 5, 4, 1, 0);
+    QSignalSpy cycle(al, &ui::AlPanel::cycleShown);
+    QSignalSpy done(al, &ui::AlPanel::runFinished);
+    al->run();
+    QVERIFY(cycle.wait(60000));
+    al->setPaused(true);
+    QTest::qWait(1500);
+    const int held = al->cyclesShown();
+    QTest::qWait(1000);
+    QCOMPARE(al->cyclesShown(), held);
+    QVERIFY(held < 5);
+    al->setPaused(false);
+    QVERIFY(done.wait(60000));
+    QCOMPARE(al->cyclesShown(), 5);
+
+    // Cancel while paused ends the run.
+    QSignalSpy cancelled(w.engine(), &ui::EngineClient::cancelled);
+    al->run();
+    QVERIFY(cycle.wait(60000));
+    al->setPaused(true);
+    QTest::qWait(300);
+    w.engine()->cancel();
+    QVERIFY(cancelled.wait(5000));
+
+    QTemporaryDir dir;
+    QVERIFY(al->exportAll(dir.path()).isEmpty());
+    for (const char* f : {"al_accuracy.png", "al_accuracy.svg", "al_gallery.png", "al_curves.csv"})
+      QVERIFY2(QFile::exists(dir.filePath(f)), f);
+  }
+
+  // 2-D data: the gallery draws labelled, pool and queried points.
+  void activeLearningScatter() {
+    ui::MainWindow w(nullptr, false);
+    ui::AlPanel* al = w.alPanel();
+    al->setConfig("mlp:in=2,width=32,depth=3,out=2", "moons:size=300,noise=0.15", {"margin"}, 10, 5, 1, 1, 0);
+    QSignalSpy finished(al, &ui::AlPanel::runFinished);
+    al->run();
+    QVERIFY(finished.wait(60000));
+    QCoreApplication::processEvents();
+    QCOMPARE(al->gallery()->sampleCount(), 5);
+    const QJsonObject r = QJsonDocument::fromJson(al->lastResultJson().toUtf8()).object();
+    const QJsonObject row = r["runs"].toArray()[0].toObject()["cycles"].toArray()[1].toObject();
+    QVERIFY(row["points2d"].toObject()["pool"].toArray().size() > 200);
+    QCOMPARE(row["queried"].toArray()[0].toObject()["x"].toArray().size(), 2);
   }
 
   // The run log records each run; double-click (applyConfig) restores its configuration; Export all writes

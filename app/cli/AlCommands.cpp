@@ -1,0 +1,130 @@
+// tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (MATH.md §7), and the check of
+// the look-ahead's linearised retraining against real SGD retraining.
+#include <ostream>
+
+#include "AlJob.h"
+#include "CliCommon.h"
+#include "Errors.h"
+#include "LookaheadValidation.h"
+#include "OutputFiles.h"
+#include "TorchUtil.h"
+
+namespace ts::cli {
+
+namespace {
+
+AlJob al_job_from(const Args& a) {
+  AlJob job;
+  job.model = a.get("model", job.model);
+  job.data = a.get("data", job.data);
+  job.test_data = a.get("test-data");
+  job.test_size = a.get_int("test-size", 0);
+  job.standardize = a.flag("standardize");
+  job.input_shape = a.get("input-shape");
+  job.params = a.get("params", "all");
+  job.compute = compute_from(a);
+  if (a.has("strategy")) job.strategies = split_list(a.get("strategy"));
+  job.initial = a.get_int("initial", job.initial);
+  job.stratified = !a.flag("random-initial");
+  job.query = a.get_int("query", job.query);
+  job.cycles = static_cast<int>(a.get_int("cycles", job.cycles));
+  job.seeds = static_cast<int>(a.get_int("seeds", job.seeds));
+  job.pool_subset = a.get_int("pool-subset", 0);
+  job.kernel = a.get("kernel", job.kernel);
+  job.sequential = a.flag("sequential");
+  job.retrain = a.get("retrain", job.retrain);
+  TrainOptions& o = job.training;
+  o.epochs = static_cast<int>(a.get_int("epochs", o.epochs));
+  o.batch_size = a.get_int("batch-size", o.batch_size);
+  o.lr = a.get_double("lr", o.lr);
+  o.optimizer = a.get("optimizer", o.optimizer);
+  o.loss = a.get("loss", o.loss);
+  o.momentum = a.get_double("momentum", o.momentum);
+  o.weight_decay = a.get_double("weight-decay", o.weight_decay);
+  return job;
+}
+
+}  // namespace
+
+const std::set<std::string>& al_flags() {
+  static const std::set<std::string> f{"json", "standardize", "sequential", "random-initial"};
+  return f;
+}
+
+const std::set<std::string>& al_options() {
+  static const std::set<std::string> o{
+      "model",      "data",      "test-data",  "test-size",   "input-shape", "params",     "device",
+      "dtype",      "threads",   "seed",       "memory-budget", "strategy",  "initial",    "query",
+      "cycles",     "seeds",     "pool-subset", "kernel",     "retrain",     "epochs",     "batch-size",
+      "lr",         "optimizer", "loss",       "momentum",    "weight-decay", "out",       "candidates",
+      "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"};
+  return o;
+}
+
+int cmd_al(const Args& a, std::ostream& out) {
+  if (!a.has("out")) throw InputError("--out DIR is required (al.json, curves.csv and queries.csv are written there)");
+  AlJob job = al_job_from(a);
+  job.out_dir = a.get("out");
+  const bool json = a.flag("json");
+  auto on_cycle = [&](const Json& row) {
+    if (json) return;
+    out << row.at("strategy").string() << ", seed " << fmt(row.at("seed").number()) << ", cycle "
+        << fmt(row.at("cycle").number()) << ": " << fmt(row.at("labels").number()) << " labels, test accuracy "
+        << fmt(row.at("test_accuracy").number()) << ", loss " << fmt(row.at("test_loss").number()) << " (train "
+        << fmt(row.at("train_seconds").number()) << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
+        << std::flush;
+  };
+  const Json result = run_al_job(job, {}, on_cycle);
+  if (json) out << result.dump() << "\n";
+  else out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
+  return 0;
+}
+
+int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
+  AlJob job = al_job_from(a);
+  if (!a.has("initial")) job.initial = 100;
+  if (!a.has("pool-subset")) job.pool_subset = 500;
+  if (!a.has("strategy")) job.strategies = {"mlmoc"};
+  // Wide enough for the linearisation to hold (at width 128 the scores' rank correlation drops; docs/RESULTS.md).
+  if (!a.has("model")) job.model = "mlp:in=64,width=512,depth=2,out=10";
+  const std::string dir = a.get("out");
+  if (!dir.empty()) ensure_output_dir(dir);  // fail before any work
+  RetrainValidationOptions o;
+  o.candidates = a.get_int("candidates", 20);
+  // The retraining the linearisation describes: full-batch gradient descent on the MSE loss, run long (f_lin is its
+  // limit). Mini-batch Adam for a few epochs is far from that limit and correlates poorly (docs/RESULTS.md).
+  o.retraining = job.training;
+  o.retraining.epochs = static_cast<int>(a.get_int("retrain-epochs", 2000));
+  o.retraining.lr = a.get_double("retrain-lr", 0.1);
+  o.retraining.optimizer = a.get("retrain-optimizer", "sgd");
+  o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20);
+  o.seed = job.compute.seed;
+  const Json r = run_retrain_validation(job, o);
+  if (!dir.empty()) write_text_file(dir + "/al-retrain.json", r.dump(1));
+  if (a.flag("json")) {
+    out << r.dump() << "\n";
+    return 0;
+  }
+  out << "look-ahead (" << r.at("kernel").string() << ") against SGD retraining: |L| = " << fmt(r.at("labelled").number())
+      << ", |U| = " << fmt(r.at("pool").number()) << ", " << fmt(r.at("candidates").number()) << " candidates retrained ("
+      << fmt(r.at("retraining").at("epochs").number()) << " epochs " << r.at("retraining").at("optimizer").string()
+      << ", batch " << fmt(r.at("retraining").at("batch_size").number()) << ", lr "
+      << fmt(r.at("retraining").at("lr").number()) << ", warm start)\n"
+      << "  output change: mean correlation " << fmt(r.at("mean_change_correlation").number())
+      << ", mean relative error " << fmt(r.at("mean_relative_error").number()) << "\n"
+      << "  MLMOC score across candidates: Pearson " << fmt(r.at("score_correlation").number()) << ", Spearman "
+      << fmt(r.at("score_rank_correlation").number()) << "\n"
+      << "  the effect of x′ alone (minus retraining on L alone, both ways): change correlation "
+      << fmt(r.at("mean_effect_correlation").number()) << ", relative error " << fmt(r.at("mean_effect_relative_error").number())
+      << "; score Pearson " << fmt(r.at("effect_score_correlation").number()) << ", Spearman "
+      << fmt(r.at("effect_score_rank_correlation").number()) << "\n"
+      << "  time per candidate: NTK " << fmt(r.at("ntk_seconds_per_candidate").number()) << " s (kernel "
+      << fmt(r.at("kernel_seconds").number()) << " s of " << fmt(r.at("ntk_seconds_total").number())
+      << " s for the whole pool), SGD " << fmt(r.at("sgd_seconds_per_candidate").number()) << " s: speed-up "
+      << fmt(r.at("speedup").number()) << "×\n"
+      << "  BLAS: " << r.at("blas").string() << "\n";
+  if (!dir.empty()) out << "wrote " << dir << "/al-retrain.json\n";
+  return 0;
+}
+
+}  // namespace ts::cli

@@ -1,0 +1,392 @@
+#include "AlPanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileDialog>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMap>
+#include <QPointer>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+
+#include "AlJob.h"
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "SampleGallery.h"
+
+namespace ts::ui {
+
+/// Pause between cycles: the engine thread waits here after reporting a cycle, until resumed or cancelled.
+struct PauseGate {
+  std::mutex m;
+  std::condition_variable cv;
+  bool paused = false;
+};
+
+namespace {
+
+QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
+
+// A model spec that fits the data set (inputs and classes), for when the data choice changes.
+QString model_for(const QString& data) {
+  if (data.startsWith("mnist") || data.startsWith("fashion-mnist")) return "mlp:in=784,width=128,depth=2,out=10";
+  if (data.startsWith("moons")) return "mlp:in=2,width=128,depth=3,out=2";
+  if (data.startsWith("blobs")) return "mlp:in=2,width=128,depth=3,out=4";
+  if (data.startsWith("spirals")) return "mlp:in=2,width=128,depth=3,out=3";
+  return "mlp:in=64,width=128,depth=2,out=10";
+}
+
+bool write_text(const QString& path, const QString& text, QStringList& errors) {
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly) || f.write(text.toUtf8()) < 0 || !f.commit()) {
+    errors << "cannot write '" + path + "': " + f.errorString();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
+    : QWidget(parent), engine_(engine), gate_(std::make_shared<PauseGate>()) {
+  auto* layout = new QVBoxLayout(this);
+  auto* form = new QGroupBox("Pool-based active learning: the learner is retrained after every cycle of queries", this);
+  auto* grid = new QGridLayout(form);
+  data_ = new QComboBox(form);
+  data_->setEditable(true);
+  data_->addItems({"digits", "mnist:n=6000", "fashion-mnist:n=6000", "moons:size=600,noise=0.15",
+                   "blobs:size=600,classes=4,spread=4", "spirals:size=600,classes=3"});
+  model_ = new QLineEdit(model_for("digits"), form);
+  strategies_ = new QListWidget(form);
+  for (const char* s : {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc", "mlmoc-flip"}) {
+    auto* item = new QListWidgetItem(s, strategies_);
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    const QString n(s);
+    item->setCheckState(n == "random" || n == "margin" || n == "mlmoc" ? Qt::Checked : Qt::Unchecked);
+  }
+  strategies_->setToolTip("mlmoc: the NTK look-ahead (MATH.md §7), the pool's summed predicted output change if x′ were "
+                          "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
+  strategies_->setMaximumHeight(150);
+  strategies_->setMinimumWidth(200);
+  auto spin = [form](int lo, int hi, int value, const QString& tip) {
+    auto* s = new QSpinBox(form);
+    s->setRange(lo, hi);
+    s->setValue(value);
+    s->setToolTip(tip);
+    return s;
+  };
+  initial_ = spin(1, 100000, 20, "initial labelled set, stratified by class");
+  query_ = spin(1, 10000, 10, "points queried per cycle");
+  cycles_ = spin(1, 200, 10, "query-and-retrain cycles");
+  seeds_ = spin(1, 50, 3, "independent runs (seeds seed, seed+1, …); the band is the 95% interval of the mean");
+  pool_ = spin(0, 1000000, 0, "each cycle scores a random subset of this many unlabelled points (0: all)");
+  pool_->setSpecialValueText("all");
+  epochs_ = spin(1, 1000, 30, "training epochs per cycle (Adam, MSE on one-hot labels, batch 32)");
+  kernel_ = new QComboBox(form);
+  kernel_->addItems({"pntk", "entk"});
+  kernel_->setToolTip("the look-ahead's kernel: the sum-of-logits pNTK (the published choice) or the full eNTK");
+  sequential_ = new QCheckBox("sequential look-ahead", form);
+  sequential_->setToolTip("MLMOC queries one point at a time; the linearised model learns each answer before the next "
+                          "query (no SGD between them)");
+  grid->addWidget(new QLabel("data", form), 0, 0);
+  grid->addWidget(data_, 0, 1);
+  grid->addWidget(new QLabel("model", form), 1, 0);
+  grid->addWidget(model_, 1, 1);
+  grid->addWidget(strategies_, 0, 2, 4, 1);
+  auto* numbers = new QHBoxLayout;
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"initial", initial_}, {"query", query_}, {"cycles", cycles_},
+                          {"seeds", seeds_}, {"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
+    numbers->addWidget(new QLabel(label, form));
+    numbers->addWidget(w);
+  }
+  numbers->addWidget(sequential_);
+  numbers->addStretch();
+  grid->addLayout(numbers, 2, 0, 1, 2);
+  auto* buttons = new QHBoxLayout;
+  run_ = new QPushButton("Run", form);
+  pause_ = new QPushButton("Pause", form);
+  pause_->setCheckable(true);
+  pause_->setEnabled(false);
+  pause_->setToolTip("stops after the current cycle until resumed");
+  cancel_ = new QPushButton("Cancel", form);
+  cancel_->setEnabled(false);
+  auto* exp = new QPushButton("Export…", form);
+  for (auto* b : {run_, pause_, cancel_, exp}) buttons->addWidget(b);
+  buttons->addStretch();
+  grid->addLayout(buttons, 3, 0, 1, 3);
+  grid->setColumnStretch(1, 1);
+  layout->addWidget(form);
+
+  summary_ = new QLabel("Test accuracy against the number of labels appears here cycle by cycle.", this);
+  summary_->setWordWrap(true);
+  summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(summary_);
+  auto* split = new QSplitter(Qt::Horizontal, this);
+  chart_ = new ChartView("Test accuracy against labels (mean over seeds, 95% band)", "labels", "test accuracy", split);
+  auto* right = new QWidget(split);
+  auto* rl = new QVBoxLayout(right);
+  rl->setContentsMargins(0, 0, 0, 0);
+  auto* gl = new QHBoxLayout;
+  gl->addWidget(new QLabel("queried samples of", right));
+  gallery_strategy_ = new QComboBox(right);
+  gl->addWidget(gallery_strategy_, 1);
+  rl->addLayout(gl);
+  gallery_ = new SampleGallery(right);
+  rl->addWidget(gallery_, 1);
+  detail_ = new QLabel("Click a queried sample for its outputs and predicted output change.", right);
+  detail_->setWordWrap(true);
+  detail_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  rl->addWidget(detail_);
+  split->addWidget(chart_);
+  split->addWidget(right);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  layout->addWidget(split, 1);
+
+  connect(data_, &QComboBox::currentTextChanged, this, [this](const QString& d) { model_->setText(model_for(d)); });
+  connect(run_, &QPushButton::clicked, this, &AlPanel::run);
+  connect(pause_, &QPushButton::toggled, this, &AlPanel::setPaused);
+  connect(cancel_, &QPushButton::clicked, this, [this] {
+    setPaused(false);
+    engine_->cancel();
+  });
+  connect(exp, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Export the active-learning results into");
+    if (dir.isEmpty()) return;
+    const QString err = exportAll(dir);
+    detail_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
+  });
+  connect(gallery_strategy_, &QComboBox::currentTextChanged, this, [this] { redraw(); });
+  connect(gallery_, &SampleGallery::sampleSelected, this, &AlPanel::showSample);
+  connect(engine_, &EngineClient::jobFinished, this, &AlPanel::onJobFinished);
+  connect(engine_, &EngineClient::failed, this, &AlPanel::onFailed);
+  connect(engine_, &EngineClient::cancelled, this, [this] {
+    if (!pending_) return;
+    pending_ = false;
+    run_->setEnabled(true);
+    pause_->setEnabled(false);
+    cancel_->setEnabled(false);
+    summary_->setText(summary_->text() + " — cancelled");
+  });
+}
+
+AlPanel::~AlPanel() { setPaused(false); }
+
+void AlPanel::setConfig(const QString& model, const QString& data, const QStringList& strategies, int initial,
+                        int query, int cycles, int seeds, int pool_subset) {
+  data_->setCurrentText(data);
+  model_->setText(model);
+  for (int i = 0; i < strategies_->count(); ++i)
+    strategies_->item(i)->setCheckState(strategies.contains(strategies_->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+  initial_->setValue(initial);
+  query_->setValue(query);
+  cycles_->setValue(cycles);
+  seeds_->setValue(seeds);
+  pool_->setValue(pool_subset);
+}
+
+void AlPanel::setPaused(bool paused) {
+  {
+    std::lock_guard<std::mutex> lock(gate_->m);
+    gate_->paused = paused;
+  }
+  gate_->cv.notify_all();
+  if (pause_->isChecked() != paused) pause_->setChecked(paused);
+  pause_->setText(paused ? "Resume" : "Pause");
+}
+
+bool AlPanel::paused() const {
+  std::lock_guard<std::mutex> lock(gate_->m);
+  return gate_->paused;
+}
+
+void AlPanel::run() {
+  AlJob job;
+  job.model = model_->text().trimmed().toStdString();
+  job.data = data_->currentText().trimmed().toStdString();
+  job.strategies.clear();
+  for (int i = 0; i < strategies_->count(); ++i)
+    if (strategies_->item(i)->checkState() == Qt::Checked) job.strategies.push_back(strategies_->item(i)->text().toStdString());
+  job.initial = initial_->value();
+  job.query = query_->value();
+  job.cycles = cycles_->value();
+  job.seeds = seeds_->value();
+  job.pool_subset = pool_->value();
+  job.training.epochs = epochs_->value();
+  job.kernel = kernel_->currentText().toStdString();
+  job.sequential = sequential_->isChecked();
+  job.compute.threads = 1;  // measured fastest here for these small models (docs/PERFORMANCE.md)
+  try {
+    validate_al_job(job);
+  } catch (const std::exception& e) {
+    summary_->setText(QString("Error: ") + e.what());
+    return;
+  }
+  setPaused(false);
+  rows_.clear();
+  cycles_shown_ = 0;
+  result_json_.clear();
+  chart_->clearAll();
+  gallery_->clear();
+  gallery_strategy_->clear();
+  for (const auto& s : job.strategies) gallery_strategy_->addItem(QString::fromStdString(s));
+  // The look-ahead's queries carry their predicted change: show those first when it runs.
+  for (const char* s : {"mlmoc-flip", "mlmoc"})
+    if (gallery_strategy_->findText(s) >= 0) gallery_strategy_->setCurrentText(s);
+  const quint64 generation = ++generation_;
+  pending_ = true;
+  run_->setEnabled(false);
+  pause_->setEnabled(true);
+  cancel_->setEnabled(true);
+  summary_->setText(QString("Running %1 strategies × %2 seeds × %3 cycles…").arg(job.strategies.size()).arg(job.seeds).arg(job.cycles));
+  QPointer<AlPanel> guard(this);
+  std::shared_ptr<PauseGate> gate = gate_;
+  engine_->submitJob("al", [job, guard, generation, gate](const RunControl& rc) {
+    auto on_cycle = [&rc, guard, generation, gate](const Json& row) {
+      const QString text = QString::fromStdString(row.dump());
+      QMetaObject::invokeMethod(
+          QCoreApplication::instance(), [guard, generation, text] { if (guard) guard->onCycle(generation, text); },
+          Qt::QueuedConnection);
+      // Pause: hold the engine thread between cycles; cancel still ends the wait.
+      std::unique_lock<std::mutex> lock(gate->m);
+      while (gate->paused && !(rc.cancel && rc.cancel->cancelled())) gate->cv.wait_for(lock, std::chrono::milliseconds(50));
+    };
+    return run_al_job(job, rc, on_cycle).dump();
+  });
+  Q_EMIT jobStarted("Active learning…");
+}
+
+void AlPanel::onCycle(quint64 generation, const QString& json) {
+  if (generation != generation_) return;
+  rows_ << QJsonDocument::fromJson(json.toUtf8()).object();
+  ++cycles_shown_;
+  redraw();
+  Q_EMIT cycleShown();
+}
+
+void AlPanel::redraw() {
+  // Per strategy and cycle: mean test accuracy over the seeds so far and its standard error.
+  QMap<QString, QMap<int, QList<QPair<double, double>>>> acc;  // strategy → cycle → (labels, accuracy)
+  QMap<QString, QList<double>> seconds;
+  for (const auto& r : rows_) {
+    acc[r["strategy"].toString()][r["cycle"].toInt()] << qMakePair(r["labels"].toDouble(), r["test_accuracy"].toDouble());
+    if (r["cycle"].toInt() > 0) seconds[r["strategy"].toString()] << r["seconds"].toDouble();
+  }
+  QStringList summary;
+  for (auto s = acc.begin(); s != acc.end(); ++s) {
+    QList<QPointF> points;
+    QList<double> sigmas;
+    for (auto c = s.value().begin(); c != s.value().end(); ++c) {
+      double mean = 0, labels = 0, var = 0;
+      const int n = c.value().size();
+      for (const auto& [l, a] : c.value()) mean += a / n, labels += l / n;
+      for (const auto& [l, a] : c.value()) var += (a - mean) * (a - mean) / std::max(1, n - 1);
+      points << QPointF(labels, mean);
+      sigmas << (n > 1 ? std::sqrt(var / n) : 0.0);
+    }
+    chart_->setSeries(s.key(), points, sigmas);
+    // Area under the mean curve, normalised by the label range: the mean accuracy over the run.
+    double area = 0;
+    for (int i = 1; i < points.size(); ++i) area += (points[i].x() - points[i - 1].x()) * (points[i].y() + points[i - 1].y()) / 2;
+    const double range = points.size() > 1 ? points.back().x() - points.front().x() : 0;
+    double t = 0;
+    for (double v : seconds[s.key()]) t += v / seconds[s.key()].size();
+    summary << QString("<b>%1</b>: accuracy %2 at %3 labels, AUC %4, %5 s per cycle")
+                   .arg(s.key(), number(points.back().y()), number(points.back().x(), 5),
+                        range > 0 ? number(area / range) : QString("—"), number(t, 2));
+  }
+  summary_->setText(summary.join("; "));
+  // The gallery: the newest cycle of the chosen strategy that queried anything.
+  const QString chosen = gallery_strategy_->currentText();
+  for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
+    if (r->value("strategy").toString() == chosen && !r->value("queried").toArray().isEmpty()) {
+      gallery_->setCycle(*r);
+      break;
+    }
+}
+
+void AlPanel::showSample(const QJsonObject& q) {
+  auto vec = [](const QJsonArray& a) {
+    QStringList s;
+    for (const auto& v : a) s << QString::number(v.toDouble(), 'f', 2);
+    return "[" + s.join(", ") + "]";
+  };
+  QString text = QString("Sample #%1: true label %2, pseudo-label %3, score %4.")
+                     .arg(q["index"].toInt())
+                     .arg(q["true_label"].toInt())
+                     .arg(q["pseudo_label"].toInt())
+                     .arg(number(q["score"].toDouble(), 4));
+  if (q.contains("output")) text += "<br>f_L(x′) = " + vec(q["output"].toArray());
+  if (q.contains("predicted_change"))
+    text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " + vec(q["predicted_change"].toArray());
+  else
+    text += "<br>(the predicted output change is computed by the mlmoc strategies)";
+  detail_->setText(text);
+}
+
+void AlPanel::onJobFinished(const QString& kind, const QString& json) {
+  if (kind != "al" || !pending_) return;
+  pending_ = false;
+  result_json_ = json;
+  run_->setEnabled(true);
+  pause_->setEnabled(false);
+  cancel_->setEnabled(false);
+  Q_EMIT runFinished();
+}
+
+void AlPanel::onFailed(const QString& message) {
+  if (!pending_) return;
+  pending_ = false;
+  run_->setEnabled(true);
+  pause_->setEnabled(false);
+  cancel_->setEnabled(false);
+  summary_->setText("Error: " + message);
+}
+
+QString AlPanel::summaryText() const { return summary_->text(); }
+QString AlPanel::detailText() const { return detail_->text(); }
+
+QString AlPanel::exportAll(const QString& dir) const {
+  if (!QDir(dir).exists()) return "the folder '" + dir + "' does not exist";
+  QStringList errors;
+  for (const char* ext : {".png", ".svg"}) {
+    const QString err = chart_->exportTo(dir + "/al_accuracy" + ext);
+    if (!err.isEmpty()) errors << err;
+  }
+  const QString g = gallery_->exportTo(dir + "/al_gallery.png");
+  if (!g.isEmpty()) errors << g;
+  if (!rows_.isEmpty()) {
+    QString csv = "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds\n";
+    for (const auto& r : rows_)
+      csv += QString("%1,%2,%3,%4,%5,%6,%7\n")
+                 .arg(r["strategy"].toString())
+                 .arg(r["seed"].toInt())
+                 .arg(r["cycle"].toInt())
+                 .arg(r["labels"].toInt())
+                 .arg(r["test_accuracy"].toDouble(), 0, 'g', 10)
+                 .arg(r["test_loss"].toDouble(), 0, 'g', 10)
+                 .arg(r["seconds"].toDouble(), 0, 'g', 6);
+    write_text(dir + "/al_curves.csv", csv, errors);
+  }
+  if (!result_json_.isEmpty()) write_text(dir + "/al.json", result_json_ + "\n", errors);
+  return errors.join("\n");
+}
+
+}  // namespace ts::ui

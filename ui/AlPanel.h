@@ -1,0 +1,81 @@
+#pragma once
+// The Active learning tab (MATH.md §7): configure a pool-based run, watch test accuracy against labels fill in
+// cycle by cycle (one series per strategy, mean over seeds with its 95% band), see the latest cycle's queried
+// samples, click one for its predicted output change, pause, resume, cancel and export.
+#include <QJsonObject>
+#include <QString>
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QSpinBox;
+
+namespace ts::ui {
+
+class ChartView;
+class EngineClient;
+class SampleGallery;
+struct PauseGate;
+
+class AlPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit AlPanel(EngineClient* engine, QWidget* parent = nullptr);
+  ~AlPanel() override;
+
+  /// Starts a run of the form's configuration (cancelling any run in flight).
+  void run();
+  void setPaused(bool paused);
+  bool paused() const;
+  /// Form setters for tests and the screenshot driver.
+  void setConfig(const QString& model, const QString& data, const QStringList& strategies, int initial, int query,
+                 int cycles, int seeds, int pool_subset = 0);
+  ChartView* accuracyChart() const { return chart_; }
+  SampleGallery* gallery() const { return gallery_; }
+  int cyclesShown() const { return cycles_shown_; }
+  QString lastResultJson() const { return result_json_; }
+  QString summaryText() const;
+  QString detailText() const;
+  /// Writes the chart (PNG, SVG), the gallery (PNG) and the results (JSON, and the curves as CSV) into `dir`.
+  QString exportAll(const QString& dir) const;
+
+ Q_SIGNALS:
+  void jobStarted(const QString& description);
+  void cycleShown();
+  void runFinished();
+
+ private:
+  void onCycle(quint64 generation, const QString& json);
+  void onJobFinished(const QString& kind, const QString& json);
+  void onFailed(const QString& message);
+  void redraw();
+  void showSample(const QJsonObject& sample);
+
+  EngineClient* engine_;
+  QLineEdit* model_;
+  QComboBox* data_;
+  QListWidget* strategies_;
+  QSpinBox *initial_, *query_, *cycles_, *seeds_, *pool_, *epochs_;
+  QComboBox* kernel_;
+  QCheckBox* sequential_;
+  QPushButton *run_, *pause_, *cancel_;
+  QLabel* summary_;
+  QLabel* detail_;
+  QComboBox* gallery_strategy_;
+  ChartView* chart_;
+  SampleGallery* gallery_;
+  std::shared_ptr<PauseGate> gate_;
+  bool pending_ = false;
+  quint64 generation_ = 0;
+  int cycles_shown_ = 0;
+  QList<QJsonObject> rows_;  ///< every cycle row received in this run
+  QString result_json_;
+};
+
+}  // namespace ts::ui

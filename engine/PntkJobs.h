@@ -41,6 +41,7 @@ struct PntkWidthJob {
   int64_t train_n = 500;              ///< training rows (disjoint from the batch; 0 = all the rest)
   TrainOptions training;              ///< epochs is taken from `epochs`
   double ridge = 1e-3;
+  int64_t fit_min_width = 256;        ///< also fit over widths ≥ this (fits carry min_width; 0 = every width)
   ComputeConfig compute;
   std::string out_dir;                ///< if set: width.csv and width.json there
 };

@@ -52,8 +52,7 @@ Json point_json(const Point& p) {
 
 // Per stage and error: the pooled fit over every (width, seed) model (each an independent draw) and the spread
 // of the per-seed slopes.
-Json fits_json(const std::vector<Point>& points) {
-  Json fits = Json::array();
+Json fits_json(const std::vector<Point>& points, int64_t min_width, Json fits = Json::array()) {
   std::vector<std::string> stages;
   for (const auto& p : points)
     if (std::find(stages.begin(), stages.end(), p.stage) == stages.end()) stages.push_back(p.stage);
@@ -62,7 +61,7 @@ Json fits_json(const std::vector<Point>& points) {
       std::vector<double> x, y;
       std::map<uint64_t, std::pair<std::vector<double>, std::vector<double>>> by_seed;
       for (const auto& p : points) {
-        if (p.stage != stage) continue;
+        if (p.stage != stage || p.width < min_width) continue;
         x.push_back(double(p.width));
         y.push_back(p.value(m));
         by_seed[p.seed].first.push_back(double(p.width));
@@ -73,6 +72,7 @@ Json fits_json(const std::vector<Point>& points) {
       Json j = Json::object();
       j["stage"] = stage;
       j["error"] = m;
+      j["min_width"] = min_width;
       j["slope"] = f.slope;
       j["intercept"] = f.intercept;
       j["std_error"] = f.std_error;
@@ -158,7 +158,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
     if (on_point) {
       Json live = Json::object();
       live["point"] = point_json(p);
-      live["fits"] = fits_json(points);
+      live["fits"] = fits_json(points, 0);
       on_point(live);
     }
   };
@@ -185,7 +185,10 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   Json pts = Json::array();
   for (const auto& p : points) pts.push_back(point_json(p));
   result["points"] = pts;
-  result["fits"] = fits_json(points);
+  // Over every width, and over the wide end only (the asymptotic regime the theorems describe).
+  Json fits = fits_json(points, 0);
+  if (job.fit_min_width > job.widths.front()) fits = fits_json(points, job.fit_min_width, fits);
+  result["fits"] = fits;
   Json cfg = Json::object();
   cfg["data"] = job.data;
   cfg["batch_description"] = batch.description;
@@ -200,6 +203,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   cfg["train_n"] = train.size();
   if (job.epochs > 0) cfg["training"] = to_json(job.training);
   cfg["ridge"] = job.ridge;
+  cfg["fit_min_width"] = job.fit_min_width;
   cfg["compute"] = to_json(job.compute);
   result["config"] = cfg;
   if (!job.out_dir.empty()) {

@@ -327,7 +327,7 @@ void PntkPanel::showFits(const QJsonArray& fits) {
   for (const auto& v : fits) {
     const QJsonObject f = v.toObject();
     const QString error = f["error"].toString();
-    if (!error_names().contains(error)) continue;
+    if (!error_names().contains(error) || f["min_width"].toInt() != 0) continue;  // the fits over every width
     const QString key = f["stage"].toString() + ": " + error_names()[error];
     lines << QString("%1: slope %2 [95% CI %3, %4]")
                  .arg(key, number(f["slope"].toDouble()), number(f["ci_low"].toDouble()), number(f["ci_high"].toDouble()));

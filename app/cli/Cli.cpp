@@ -46,7 +46,8 @@ Commands
   export   --model SPEC --out FILE.pt          save a model as TorchScript
   bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
   bench    pntk-width --out DIR [--widths 16,32,...] [--seeds S] [--depth D] [--batch N] [--heldout H]
-           [--param standard,ntk] [--epochs E] [--train-n N] [--json]   pNTK errors against width, log-log slopes
+           [--param standard,ntk] [--epochs E] [--train-n N] [--fit-min-width W] [--json]
+           pNTK errors against width: log-log slopes over every width and over widths ≥ W (256)
   bench    pntk-speed [--outputs 10,100] [--n N] [--width W] [--repeats R] [--json]   pNTK vs eNTK time and memory
   bench    al-retrain [--model SPEC] [--data SPEC] [--initial N] [--pool-subset M] [--candidates C]
            [--retrain-epochs E] [--kernel pntk|entk] [--out DIR] [--json]
@@ -79,7 +80,7 @@ const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-sha
                                      "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
                                      "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n",
                                      "variant", "heldout", "ridge", "widths", "depth", "seeds", "batch", "train-n",
-                                     "param", "n", "width", "outputs"};
+                                     "param", "n", "width", "outputs", "fit-min-width"};
 
 }  // namespace
 

@@ -35,7 +35,9 @@ TrainOptions training_from(const Args& a, const std::string& default_loss) {
 
 void print_width_fits(const Json& r, std::ostream& out) {
   for (const auto& f : r.at("fits").items()) {
-    out << "  " << f.at("stage").string() << ", " << f.at("error").string() << ": slope " << fmt(f.at("slope").number())
+    out << "  " << f.at("stage").string() << ", " << f.at("error").string();
+    if (f.at("min_width").number() > 0) out << " (widths ≥ " << f.at("min_width").number() << ")";
+    out << ": slope " << fmt(f.at("slope").number())
         << " (95% CI " << fmt(f.at("ci_low").number()) << " … " << fmt(f.at("ci_high").number()) << ", "
         << f.at("points").number() << " models)";
     if (f.contains("seed_slope_mean"))
@@ -123,6 +125,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   job.seeds = static_cast<int>(a.get_int("seeds", job.seeds));
   job.ridge = a.get_double("ridge", job.ridge);
   job.train_n = a.get_int("train-n", job.train_n);
+  job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width);
   job.training = training_from(a, "cross_entropy");
   const std::string base = a.get("out");
   if (base.empty()) throw InputError("--out DIR is required (width.csv and width.json per parameterisation)");

@@ -83,7 +83,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   }
   strategies_->setToolTip("mlmoc: the NTK look-ahead (MATH.md §7), the pool's summed predicted output change if x′ were "
                           "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
-  strategies_->setMaximumHeight(150);
+  strategies_->setMaximumHeight(170);
   strategies_->setMinimumWidth(200);
   auto spin = [form](int lo, int hi, int value, const QString& tip) {
     auto* s = new QSpinBox(form);
@@ -109,16 +109,24 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   grid->addWidget(data_, 0, 1);
   grid->addWidget(new QLabel("model", form), 1, 0);
   grid->addWidget(model_, 1, 1);
-  grid->addWidget(strategies_, 0, 2, 4, 1);
+  grid->addWidget(strategies_, 0, 2, 5, 1);
+  // Two short rows, so the tab does not widen the window.
   auto* numbers = new QHBoxLayout;
+  auto* more = new QHBoxLayout;
   for (auto [label, w] : {std::pair<const char*, QWidget*>{"initial", initial_}, {"query", query_}, {"cycles", cycles_},
-                          {"seeds", seeds_}, {"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
+                          {"seeds", seeds_}}) {
     numbers->addWidget(new QLabel(label, form));
     numbers->addWidget(w);
   }
-  numbers->addWidget(sequential_);
   numbers->addStretch();
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
+    more->addWidget(new QLabel(label, form));
+    more->addWidget(w);
+  }
+  more->addWidget(sequential_);
+  more->addStretch();
   grid->addLayout(numbers, 2, 0, 1, 2);
+  grid->addLayout(more, 3, 0, 1, 2);
   auto* buttons = new QHBoxLayout;
   run_ = new QPushButton("Run", form);
   pause_ = new QPushButton("Pause", form);
@@ -130,7 +138,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   auto* exp = new QPushButton("Export…", form);
   for (auto* b : {run_, pause_, cancel_, exp}) buttons->addWidget(b);
   buttons->addStretch();
-  grid->addLayout(buttons, 3, 0, 1, 3);
+  grid->addLayout(buttons, 4, 0, 1, 2);
   grid->setColumnStretch(1, 1);
   layout->addWidget(form);
 

@@ -104,6 +104,7 @@ Json to_json(const ProblemSpec& p) {
   j["input_shape"] = p.input_shape;
   j["params"] = p.params;
   j["jvp"] = p.jvp;
+  j["kernel"] = p.kernel;
   j["compute"] = to_json(p.compute);
   return j;
 }
@@ -134,12 +135,60 @@ Json to_json(const TraceEstimate& e) {
   return j;
 }
 
+namespace {
+
+// The operator a trace or compare job estimates: the eNTK with J as its factor, or the pNTK with C J.
+struct KernelChoice {
+  std::unique_ptr<PntkOperator> pntk;
+  std::unique_ptr<LinearOperator> K;
+  std::unique_ptr<RectOperator> factor;
+  int64_t size = 0;
+};
+
+KernelChoice choose_kernel(const TangentMap& J, const std::string& kernel) {
+  KernelChoice c;
+  if (kernel == "entk") {
+    c.K = std::make_unique<NtkOperator>(J);
+    c.factor = std::make_unique<JacobianOperator>(J);
+  } else if (kernel == "pntk" || kernel.rfind("pntk:", 0) == 0) {
+    c.pntk = std::make_unique<PntkOperator>(J, parse_pntk_variant(kernel == "pntk" ? "sum" : kernel.substr(5)));
+    c.factor = std::make_unique<PntkFactor>(*c.pntk, J);
+  } else {
+    throw InputError("kernel '" + kernel + "' is not entk, pntk or pntk:single:K");
+  }
+  c.size = c.pntk ? c.pntk->size() : c.K->size();
+  return c;
+}
+
+const LinearOperator& op(const KernelChoice& c) { return c.pntk ? *c.pntk : *c.K; }
+
+void require_entk(const ProblemSpec& p, const std::string& what) {
+  if (p.kernel != "entk")
+    throw InputError(what + " works on the eNTK; --kernel " + p.kernel + " is offered by trace and compare (the pntk "
+                     "command compares the two)");
+}
+
+// The exact trace of the chosen kernel (eNTK: the cheaper side; pNTK: N VJPs).
+ExactTrace kernel_exact_trace(const TangentMap& J, const KernelChoice& c, const RunControl& rc) {
+  if (!c.pntk) return exact_trace(J, rc);
+  const auto t0 = std::chrono::steady_clock::now();
+  ExactTrace e;
+  e.value = exact_pntk_trace(*c.pntk, rc);
+  e.method = "vjp";
+  e.products = c.size;
+  e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return e;
+}
+
+}  // namespace
+
 TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
   if (job.repeats < 1) throw InputError("--repeats must be at least 1");
   Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
   TraceJobResult res;
-  res.d = pr.J->state_size();
+  const KernelChoice kc = choose_kernel(*pr.J, job.problem.kernel);
+  res.d = kc.size;
   res.params = pr.J->param_size();
   res.config = Json::object();
   res.config["problem"] = to_json(job.problem);
@@ -148,7 +197,7 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
   res.config["blas"] = blas_description();
   const bool exact_method = job.estimator.method == "exact";
   if (exact_method || job.compare_exact) {
-    const ExactTrace e = exact_trace(*pr.J, rc);
+    const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
     res.exact = e.value;
     res.exact_seconds = e.seconds;
     res.exact_method = e.method;
@@ -164,12 +213,10 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
     res.repeats = {t};
     return res;
   }
-  NtkOperator K(*pr.J);
-  JacobianOperator Jop(*pr.J);
   for (int r = 0; r < job.repeats; ++r) {
     EstimatorOptions o = job.estimator;
     o.seed = job.estimator.seed + static_cast<uint64_t>(r);
-    res.repeats.push_back(estimate_trace(K, &Jop, o, rc));
+    res.repeats.push_back(estimate_trace(op(kc), kc.factor.get(), o, rc));
   }
   res.estimate = res.repeats.front();
   return res;
@@ -209,10 +256,9 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
   if (job.methods.empty()) throw InputError("choose at least one estimator to compare");
   Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
-  NtkOperator K(*pr.J);
-  JacobianOperator Jop(*pr.J);
+  const KernelChoice kc = choose_kernel(*pr.J, job.problem.kernel);
   Json out = Json::object();
-  out["d"] = pr.J->state_size();
+  out["d"] = kc.size;
   out["params"] = pr.J->param_size();
   Json model = Json::object();
   model["kind"] = pr.model->kind();
@@ -224,7 +270,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
   out["model"] = model;
   std::optional<double> exact;
   if (job.exact) {
-    const ExactTrace e = exact_trace(*pr.J, rc);
+    const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
     exact = e.value;
     out["exact"] = e.value;
     out["exact_seconds"] = e.seconds;
@@ -235,7 +281,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
     EstimatorOptions o = job.estimator;
     o.method = method;
     o.record_history = true;
-    Json r = to_json(estimate_trace(K, &Jop, o, rc));
+    Json r = to_json(estimate_trace(op(kc), kc.factor.get(), o, rc));
     if (exact) r["rel_error"] = std::fabs(r.at("estimate").number() - *exact) / std::max(std::fabs(*exact), 1e-300);
     runs.push_back(r);
   }
@@ -252,7 +298,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
           o.method = method;
           o.matvecs = m;
           o.seed = job.estimator.seed + 1 + static_cast<uint64_t>(r);
-          const TraceEstimate e = estimate_trace(K, &Jop, o, rc);
+          const TraceEstimate e = estimate_trace(op(kc), kc.factor.get(), o, rc);
           Json p = Json::object();
           p["method"] = e.method;
           p["budget"] = m;
@@ -275,6 +321,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
 }
 
 Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
+  require_entk(job.problem, "metrics");
   const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
   Problem pr = build_problem(job.problem, need_b);
   pr.J->set_control(&rc);
@@ -305,6 +352,7 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
 }
 
 Json run_spectrum_job(const ProblemSpec& p, int64_t top, const RunControl& rc) {
+  require_entk(p, "spectrum");
   Problem pr = build_problem(p, false);
   pr.J->set_control(&rc);
   const auto t0 = std::chrono::steady_clock::now();
@@ -363,6 +411,7 @@ Json history_json(const std::vector<EpochStats>& h) {
 }  // namespace
 
 Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
+  require_entk(job.problem, "dynamics");
   const std::string& dir = job.out_dir;
   if (!dir.empty()) ensure_output_dir(dir);  // fail before any work, not after it
   const ProblemSpec& p = job.problem;

@@ -21,6 +21,9 @@ struct ProblemSpec {
   std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
   std::string params = "all";
   std::string jvp = "forward";  ///< forward or double-backward
+  /// The kernel the trace and compare jobs estimate: "entk" (K = JJᵀ, d×d), or the pseudo-NTK "pntk" (sum of
+  /// logits, N×N) / "pntk:single:K" (MATH.md §6).
+  std::string kernel = "entk";
   ComputeConfig compute;
 };
 

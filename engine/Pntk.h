@@ -46,3 +46,29 @@ class PntkOperator : public LinearOperator {
 at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_budget, const RunControl& rc = {});
 
 }  // namespace ts
+
+namespace ts {
+
+/// The factor B = C J ∈ R^{N×P} of the pNTK (Θ̂ = B Bᵀ), for the one-sided estimators: B W = C(J W) (JVPs),
+/// Bᵀ U = Jᵀ(Cᵀ U) (VJPs).
+class PntkFactor : public RectOperator {
+ public:
+  explicit PntkFactor(const PntkOperator& op, const TangentMap& J) : op_(op), J_(J) {}
+  int64_t rows() const override { return op_.size(); }
+  int64_t cols() const override { return J_.param_size(); }
+  at::Tensor apply(const at::Tensor& W) const override { return op_.reduce(J_.jvp(W)); }
+  at::Tensor apply_transpose(const at::Tensor& U) const override { return J_.vjp(op_.lift(U)); }
+  at::Tensor transpose_sqnorms(const at::Tensor& U) const override { return J_.vjp_sqnorms(op_.lift(U)); }
+  at::TensorOptions options() const override { return J_.options(); }
+  AdCost cost() const override { return {J_.vjps(), J_.jvps()}; }
+  std::string name() const override { return "C J"; }
+
+ private:
+  const PntkOperator& op_;
+  const TangentMap& J_;
+};
+
+/// tr Θ̂ = Σₙ ‖J_gᵀ eₙ‖², N VJPs in blocks, no matrix held.
+double exact_pntk_trace(const PntkOperator& op, const RunControl& rc = {}, int64_t block = 64);
+
+}  // namespace ts

@@ -23,6 +23,7 @@ const char* kUsage = R"(tangentscope-cli: the empirical NTK of a model, matrix-f
 
 Commands
   trace    --model SPEC --data SPEC --estimator NAME [--matvecs M] [--tol T] [--repeats R] [--exact] [--json]
+           [--kernel entk|pntk|pntk:single:K]   (trace and compare estimate the eNTK, or the pseudo-NTK)
   compare  --model SPEC --data SPEC --methods a,b,c [--matvecs M] [--exact] [--budgets 12,24] [--repeats R] [--json]
            several estimators on one kernel, each with its running estimate, and a speed–accuracy sweep (with --exact)
   metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
@@ -111,6 +112,7 @@ ProblemSpec problem_from(const Args& a) {
   p.input_shape = a.get("input-shape");
   p.params = a.get("params", "all");
   p.jvp = a.get("jvp", "forward");
+  p.kernel = a.get("kernel", "entk");
   p.compute = compute_from(a);
   return p;
 }

@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "Errors.h"
+#include "Data.h"
 #include "Exact.h"
+#include "Jobs.h"
 #include "LossHessian.h"
 #include "Model.h"
 #include "Pntk.h"
@@ -159,6 +161,49 @@ class TestPntkExperiments : public QObject {
             1e-10 * last.at("exact").number());
   }
 
+  // The pNTK through the same estimators as the eNTK (trace job with kernel "pntk"): with a budget of at least
+  // N every sketch-based method is exact, and the exact trace is Σₙ‖J_gᵀeₙ‖² = tr of the exact matrix.
+  void estimatorsOnThePntk() {
+    TraceJob job;
+    job.problem.model = "mlp:in=64,width=24,depth=3,out=10,act=tanh,seed=2";
+    job.problem.data = "digits:n=12";
+    job.problem.kernel = "pntk";
+    job.problem.compute = test::config();
+    job.compare_exact = true;
+    auto model = make_model(job.problem.model, {}, test::config());
+    const double direct = at::trace(exact_pntk(TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
+                                               PntkVariant{}, int64_t(1) << 30)).item<double>();
+    for (const char* m : {"hutchpp", "xtrace", "xnystrace"}) {
+      job.estimator.method = m;
+      job.estimator.matvecs = 48;
+      const TraceJobResult r = run_trace_job(job);
+      QCOMPARE(r.d, int64_t(12));
+      QVERIFY(std::fabs(*r.exact - direct) < 1e-10 * direct);
+      QVERIFY2(std::fabs(r.estimate.estimate - direct) < 1e-8 * direct, m);
+    }
+    // One-sided, through the factor C J: RHutch probes the N-side (exact once its budget covers N); FHutch probes
+    // the P-side, unbiased, within 4 of its own standard errors.
+    job.estimator.method = "rhutch";
+    job.estimator.matvecs = 400;
+    QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - direct) < 1e-10 * direct);
+    job.estimator.method = "fhutch";
+    const TraceJobResult r = run_trace_job(job);
+    QVERIFY(r.estimate.std_error.value() > 0);
+    QVERIFY(std::fabs(r.estimate.estimate - direct) < 4 * r.estimate.std_error.value());
+    job.problem.kernel = "pntk:single:3";
+    job.estimator.method = "hutchpp";
+    job.estimator.matvecs = 48;
+    const double single = at::trace(exact_pntk(TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
+                                               parse_pntk_variant("single:3"), int64_t(1) << 30)).item<double>();
+    QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - single) < 1e-8 * single);
+    job.problem.kernel = "ntk2";
+    TS_EXPECT_THROW(InputError, run_trace_job(job), "not entk, pntk");
+    MetricsJob metrics;
+    metrics.problem = job.problem;
+    metrics.problem.kernel = "pntk";
+    TS_EXPECT_THROW(InputError, run_metrics_job(metrics), "works on the eNTK");
+  }
+
   void badWidthJobs() {
     PntkWidthJob job;
     job.compute = test::config();
@@ -182,7 +227,7 @@ class TestPntkExperiments : public QObject {
 
 TS_TEST_MAIN(TestPntkExperiments, kernelRegressionReproducesTargets, pntkFromEntkEqualsExactPntk,
              widthSlopeAtInitialisation, slopeFitIsLeastSquares, hessianVectorProductsAtZeroResidual,
-             hessianTraceAgainstGaussNewton, badWidthJobs)
+             hessianTraceAgainstGaussNewton, estimatorsOnThePntk, badWidthJobs)
 #ifdef TS_HAVE_QT
 #include "test_pntk_experiments.moc"
 #endif

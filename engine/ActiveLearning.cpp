@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "Errors.h"
+#include "EstimatorSupport.h"
 #include "Jobs.h"
 #include "Model.h"
 #include "OutputFiles.h"
@@ -19,10 +20,6 @@
 namespace ts {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 std::string csv_num(double v) {
   if (!std::isfinite(v)) return "nan";
@@ -129,10 +126,10 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
   for (int64_t i : labelled) is_labelled[static_cast<size_t>(i)] = 1;
 
   auto retrain = [&]() {
-    const auto t0 = std::chrono::steady_clock::now();
+    detail::Stopwatch t0;
     if (job.retrain == "scratch") model->set_parameters(init);
     if (!labelled.empty()) train_model(*model, train.select(as_index(labelled)), nullptr, to, quiet);
-    return seconds_since(t0);
+    return t0.seconds();
   };
   Json run = Json::object();
   run["strategy"] = strategy;
@@ -224,9 +221,9 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     ctx.oracle = [&](int64_t pos) { return train.labels[pool[static_cast<size_t>(pos)]].item<int64_t>(); };
     ctx.memory_budget = job.compute.memory_budget;
     ctx.seed = seed * 7919ULL + uint64_t(c);
-    const auto t0 = std::chrono::steady_clock::now();
+    detail::Stopwatch t0;
     const QueryResult q = select_queries(strategy, ctx, job.query, rc);
-    const double query_s = seconds_since(t0);
+    const double query_s = t0.seconds();
     outputs_before = at::Tensor();
     if (!labelled.empty() && !q.positions.empty()) {
       at::NoGradGuard no_grad;
@@ -267,15 +264,7 @@ Json to_json(const AlJob& job) {
   j["kernel"] = job.kernel;
   j["sequential"] = job.sequential;
   j["retrain"] = job.retrain;
-  Json t = Json::object();
-  t["optimizer"] = job.training.optimizer;
-  t["loss"] = job.training.loss;
-  t["epochs"] = job.training.epochs;
-  t["batch_size"] = job.training.batch_size;
-  t["lr"] = job.training.lr;
-  t["momentum"] = job.training.momentum;
-  t["weight_decay"] = job.training.weight_decay;
-  j["training"] = t;
+  j["training"] = to_json(job.training);
   return j;
 }
 

@@ -231,4 +231,12 @@ at::Tensor one_hot_targets(const Dataset& data, int64_t outputs) {
   return at::one_hot(data.labels, outputs).to(at::kDouble).reshape({-1});
 }
 
+at::Tensor target_matrix(const Dataset& data, int64_t outputs) {
+  if (data.labels.defined()) return one_hot_targets(data, outputs).reshape({data.size(), outputs});
+  if (data.targets.defined() && data.targets.numel() == data.size() * outputs)
+    return data.targets.reshape({data.size(), outputs}).to(at::kDouble);
+  throw InputError(data.description + " has neither labels nor " + std::to_string(outputs) +
+                   " regression targets per input");
+}
+
 }  // namespace ts

@@ -68,4 +68,8 @@ Dataset standardize(const Dataset& data, const Dataset& fit);
 /// One-hot targets flattened like the state of a classifier with `outputs` logits: y ∈ R^{N·outputs}.
 at::Tensor one_hot_targets(const Dataset& data, int64_t outputs);
 
+/// Targets [N, outputs] for kernel regression and the MSE loss: one-hot labels, or the data's regression targets
+/// when there are `outputs` of them per input. Throws InputError naming the data otherwise.
+at::Tensor target_matrix(const Dataset& data, int64_t outputs);
+
 }  // namespace ts

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "Errors.h"
+#include "EstimatorSupport.h"
 #include "Estimators.h"
 #include "Exact.h"
 #include "LossHessian.h"
@@ -16,10 +17,6 @@ namespace ts {
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
 double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 
 }  // namespace
@@ -30,13 +27,10 @@ Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
   Problem pr = build_problem(job.problem, false);
   const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n;
   at::Tensor Y;
-  if (pr.data.labels.defined()) {
-    Y = one_hot_targets(pr.data, o).reshape({n, o});
-  } else if (pr.data.targets.defined() && pr.data.targets.numel() == n * o) {
-    Y = pr.data.targets.reshape({n, o});
-  } else {
-    throw InputError("Hessian trace: " + pr.data.description + " has neither labels nor " + std::to_string(o) +
-                     " targets per input for the MSE loss");
+  try {
+    Y = target_matrix(pr.data, o);
+  } catch (const InputError& e) {
+    throw InputError(std::string("Hessian trace (MSE loss): ") + e.what());
   }
   if (job.exact && pr.J->param_size() > 20000)
     throw InputError("Hessian trace: the exact trace needs P = " + std::to_string(pr.J->param_size()) +
@@ -50,21 +44,14 @@ Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
     Json s = Json::object();
     s["stage"] = stage;
     s["epoch"] = epoch;
-    auto t0 = std::chrono::steady_clock::now();
+    detail::Stopwatch t0;
     const ExactTrace gn = exact_trace(J, rc);
     s["gauss_newton"] = gn.value / double(n);
-    s["gauss_newton_seconds"] = seconds_since(t0);
-    t0 = std::chrono::steady_clock::now();
-    PntkOperator op(J, PntkVariant{});
-    double tr = 0;
-    for (int64_t b = 0; b < n; b += 64) {
-      const int64_t k = std::min<int64_t>(64, n - b);
-      at::Tensor E = at::zeros({n, k}, J.options());
-      E.narrow(0, b, k).copy_(at::eye(k, J.options()));
-      tr += op.quadratic_forms(E).sum().item<double>();
-    }
+    s["gauss_newton_seconds"] = t0.seconds();
+    t0 = detail::Stopwatch();
+    const double tr = exact_pntk_trace(PntkOperator(J, PntkVariant{}), rc);
     s["pntk_approximation"] = double(o) * tr / double(n);
-    s["pntk_seconds"] = seconds_since(t0);
+    s["pntk_seconds"] = t0.seconds();
 
     LossHessian H(pr.model, x, Y);
     H.set_control(&rc);
@@ -80,9 +67,9 @@ Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
     s["hutchinson_probes"] = h.matvecs;
     s["hutchinson_seconds"] = h.seconds;
     if (job.exact) {
-      t0 = std::chrono::steady_clock::now();
+      t0 = detail::Stopwatch();
       s["exact"] = matvec_baseline(H, 0, rc, 16).value;
-      s["exact_seconds"] = seconds_since(t0);
+      s["exact_seconds"] = t0.seconds();
     }
     const double truth = job.exact ? s.at("exact").number() : h.estimate;
     s["reference"] = job.exact ? "exact" : "hutchinson";

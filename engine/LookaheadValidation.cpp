@@ -5,6 +5,8 @@
 
 #include "ActiveLearning.h"
 #include "Errors.h"
+#include "EstimatorSupport.h"
+#include "Jobs.h"
 #include "Lookahead.h"
 #include "LookaheadKernel.h"
 #include "Spec.h"
@@ -14,10 +16,6 @@
 namespace ts {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 double pearson(const at::Tensor& a_in, const at::Tensor& b_in) {
   const at::Tensor a = a_in.reshape({-1}).to(at::kDouble), b = b_in.reshape({-1}).to(at::kDouble);
@@ -47,7 +45,7 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
   const at::Tensor xl = labelled.inputs.to(opts), xu = pool.inputs.to(opts);
 
   // The look-ahead for every pool candidate, as the MLMOC strategy runs it: kernel, one factor, all scores.
-  const auto t0 = std::chrono::steady_clock::now();
+  detail::Stopwatch t0;
   const LookaheadKernel kern = lookahead_kernel(trained, at::cat({xl, xu}), o.kernel, o.memory_budget, rc);
   LinearisedProblem p;
   p.gram = kern.gram;
@@ -60,7 +58,7 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
   for (int64_t i = 0; i < nu; ++i) ui.push_back(nl + i);
   const Lookahead lk(p, li, ui);
   const LookaheadScores all = lk.score({}, false, rc);
-  const double ntk_total = seconds_since(t0);
+  const double ntk_total = t0.seconds();
 
   auto gen = make_generator(o.seed);
   const at::Tensor pos = std::get<0>(at::randperm(nu, gen, at::TensorOptions().dtype(at::kLong))
@@ -91,11 +89,11 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
     plus.inputs = at::cat({labelled.inputs, pool.inputs.narrow(0, j, 1)});
     plus.labels = at::cat({labelled.labels, at::full({1}, y, at::kLong)});
     plus.targets = at::Tensor();
-    const auto t1 = std::chrono::steady_clock::now();
+    detail::Stopwatch t1;
     std::shared_ptr<Model> m = trained->clone();  // warm start from θ_L
     train_model(*m, plus, nullptr, o.retraining, quiet);
     const at::Tensor real = outputs_of(*m, xu) - f_u;
-    const double secs = seconds_since(t1);
+    const double secs = t1.seconds();
     sgd_total += secs;
     const at::Tensor d = pred[c];
     Json r = Json::object();
@@ -149,13 +147,7 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
   out["effect_score_correlation"] = o.candidates > 1 ? pearson(ep, es) : NAN;
   out["effect_score_rank_correlation"] = o.candidates > 1 ? pearson(ranks(ep), ranks(es)) : NAN;
   out["common_part_relative_size"] = (pred_l.norm() / pred.norm(2, {1, 2}).mean().clamp_min(1e-300)).item<double>();
-  Json t = Json::object();
-  t["optimizer"] = o.retraining.optimizer;
-  t["loss"] = o.retraining.loss;
-  t["epochs"] = o.retraining.epochs;
-  t["batch_size"] = o.retraining.batch_size;
-  t["lr"] = o.retraining.lr;
-  out["retraining"] = t;
+  out["retraining"] = to_json(o.retraining);
   out["per_candidate"] = rows;
   return out;
 }
@@ -184,9 +176,9 @@ Json run_retrain_validation(const AlJob& job, const RetrainValidationOptions& op
   to.seed = job.compute.seed;
   RunControl quiet;
   quiet.cancel = rc.cancel;
-  const auto t0 = std::chrono::steady_clock::now();
+  detail::Stopwatch t0;
   train_model(*model, labelled, nullptr, to, quiet);
-  const double train_s = seconds_since(t0);
+  const double train_s = t0.seconds();
   RetrainValidationOptions o = options;
   o.kernel = job.kernel;
   o.memory_budget = job.compute.memory_budget;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "Errors.h"
+#include "EstimatorSupport.h"
 #include "Estimators.h"
 #include "Exact.h"
 #include "LossHessian.h"
@@ -21,19 +22,6 @@
 namespace ts {
 
 namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// Targets [N, O] for kernel regression and the MSE loss: one-hot labels, or the data's regression targets.
-at::Tensor targets_matrix(const Dataset& data, int64_t outputs) {
-  if (data.labels.defined()) return one_hot_targets(data, outputs).reshape({data.size(), outputs});
-  if (data.targets.defined() && data.targets.numel() == data.size() * outputs)
-    return data.targets.reshape({data.size(), outputs}).to(at::kDouble);
-  throw InputError(data.description + " has neither labels nor " + std::to_string(outputs) +
-                   " regression targets per input");
-}
 
 // Both kernels sorted by class and average-pooled to at most `side` pixels, for the app's heat maps.
 Json heatmaps(const at::Tensor& K, const at::Tensor& Kp, const at::Tensor& labels, int64_t outputs, int64_t side) {
@@ -90,9 +78,9 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
   at::Tensor P;
   {
     PeakMemory peak;
-    const auto t0 = std::chrono::steady_clock::now();
+    detail::Stopwatch t0;
     P = exact_pntk(*pr.J, variant, p.compute.memory_budget, rc).to(at::kDouble);
-    out["seconds"] = seconds_since(t0);
+    out["seconds"] = t0.seconds();
     out["peak_bytes"] = peak.bytes();
   }
   out["N"] = n;
@@ -112,10 +100,10 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
       check_memory_budget("the eNTK (d = " + std::to_string(n * o) + ")", 3 * n * o * n * o * int64_t(8),
                           p.compute.memory_budget);
       PeakMemory peak;
-      const auto t0 = std::chrono::steady_clock::now();
+      detail::Stopwatch t0;
       const at::Tensor Jm = jacobian(*pr.J, p.compute.memory_budget, rc);
       K = at::matmul(Jm, Jm.t()).to(at::kDouble);
-      out["entk_seconds"] = seconds_since(t0);
+      out["entk_seconds"] = t0.seconds();
       out["entk_peak_bytes"] = peak.bytes();
     } catch (const MemoryBudgetError& e) {
       const ExactTrace t = exact_trace(*pr.J, rc);
@@ -130,7 +118,7 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
       if (heldout >= n) throw InputError("--heldout " + std::to_string(heldout) + " leaves no training point in a batch of " + std::to_string(n));
       at::Tensor Y;
       try {
-        Y = targets_matrix(pr.data, o);
+        Y = target_matrix(pr.data, o);
       } catch (const InputError& e) {
         out["regression_note"] = std::string("no kernel regression: ") + e.what();
       }

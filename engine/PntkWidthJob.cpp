@@ -7,6 +7,7 @@
 
 #include "Data.h"
 #include "Errors.h"
+#include "EstimatorSupport.h"
 #include "Exact.h"
 #include "Model.h"
 #include "OutputFiles.h"
@@ -137,7 +138,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   RunControl quiet;  // inner steps only check for cancel; progress is per model
   quiet.cancel = rc.cancel;
   auto measure = [&](const std::shared_ptr<Model>& model, const std::string& stage, int64_t width, uint64_t seed) {
-    const auto t0 = std::chrono::steady_clock::now();
+    detail::Stopwatch sw;
     TangentMap J(model, x);
     J.set_control(&quiet);
     const int64_t d = J.state_size(), P = J.param_size();
@@ -152,7 +153,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
     K = K.to(at::kDouble);
     const at::Tensor Kp = pntk_from_entk(K, outputs, PntkVariant{});
     Point p{stage, width, P, seed, compare_pntk(K, Kp, Y, n - job.heldout, job.ridge, batch.labels), 0};
-    p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    p.seconds = sw.seconds();
     points.push_back(p);
     rc.report(int64_t(points.size()), total, stage + ", width " + std::to_string(width) + ", seed " + std::to_string(seed));
     if (on_point) {

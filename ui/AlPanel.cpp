@@ -16,7 +16,6 @@
 #include <QMap>
 #include <QPointer>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -28,6 +27,7 @@
 
 #include "AlJob.h"
 #include "ChartView.h"
+#include "ExportFiles.h"
 #include "EngineClient.h"
 #include "SampleGallery.h"
 
@@ -51,15 +51,6 @@ QString model_for(const QString& data) {
   if (data.startsWith("blobs")) return "mlp:in=2,width=128,depth=3,out=4";
   if (data.startsWith("spirals")) return "mlp:in=2,width=128,depth=3,out=3";
   return "mlp:in=64,width=128,depth=2,out=10";
-}
-
-bool write_text(const QString& path, const QString& text, QStringList& errors) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly) || f.write(text.toUtf8()) < 0 || !f.commit()) {
-    errors << "cannot write '" + path + "': " + f.errorString();
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -391,9 +382,9 @@ QString AlPanel::exportAll(const QString& dir) const {
                  .arg(r["test_accuracy"].toDouble(), 0, 'g', 10)
                  .arg(r["test_loss"].toDouble(), 0, 'g', 10)
                  .arg(r["seconds"].toDouble(), 0, 'g', 6);
-    write_text(dir + "/al_curves.csv", csv, errors);
+    write_text_noting(dir + "/al_curves.csv", csv, errors);
   }
-  if (!result_json_.isEmpty()) write_text(dir + "/al.json", result_json_ + "\n", errors);
+  if (!result_json_.isEmpty()) write_text_noting(dir + "/al.json", result_json_ + "\n", errors);
   return errors.join("\n");
 }
 

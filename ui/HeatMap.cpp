@@ -2,10 +2,11 @@
 
 #include <QMouseEvent>
 #include <QPainter>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <cmath>
+
+#include "ExportFiles.h"
 
 namespace ts::ui {
 
@@ -114,12 +115,6 @@ void HeatMap::mouseMoveEvent(QMouseEvent* e) {
   update();
 }
 
-QString HeatMap::exportTo(const QString& path) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) return "cannot write '" + path + "': " + file.errorString();
-  const QImage img = grab().toImage();
-  if (!img.save(&file, "PNG") || !file.commit()) return "cannot write '" + path + "': " + file.errorString();
-  return {};
-}
+QString HeatMap::exportTo(const QString& path) { return save_widget_png(this, path); }
 
 }  // namespace ts::ui

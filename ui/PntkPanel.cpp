@@ -14,7 +14,6 @@
 #include <QMap>
 #include <QPointer>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QCoreApplication>
 #include <QVBoxLayout>
@@ -22,6 +21,7 @@
 #include <cmath>
 
 #include "ChartView.h"
+#include "ExportFiles.h"
 #include "EngineClient.h"
 #include "HeatMap.h"
 #include "PntkJobs.h"
@@ -56,15 +56,6 @@ QList<double> class_boundaries(const QJsonArray& labels, int source_size, int si
   for (int i = 1; i < labels.size(); ++i)
     if (labels[i].toInt() != labels[i - 1].toInt()) out << i * per_label;
   return out;
-}
-
-bool write_text(const QString& path, const QString& text, QStringList& errors) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly) || f.write(text.toUtf8()) < 0 || !f.commit()) {
-    errors << "cannot write '" + path + "': " + f.errorString();
-    return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -359,9 +350,9 @@ QString PntkPanel::exportAll(const QString& dir) const {
       const QString err = map->exportTo(dir + name);
       if (!err.isEmpty()) errors << err;
     }
-    write_text(dir + "/pntk.json", kernels_json_ + "\n", errors);
+    write_text_noting(dir + "/pntk.json", kernels_json_ + "\n", errors);
   }
-  if (!width_json_.isEmpty()) write_text(dir + "/pntk_width.json", width_json_ + "\n", errors);
+  if (!width_json_.isEmpty()) write_text_noting(dir + "/pntk_width.json", width_json_ + "\n", errors);
   return errors.join("\n");
 }
 

@@ -2,10 +2,11 @@
 
 #include <QMouseEvent>
 #include <QPainter>
-#include <QSaveFile>
 
 #include <algorithm>
 #include <cmath>
+
+#include "ExportFiles.h"
 
 namespace ts::ui {
 
@@ -163,11 +164,6 @@ void SampleGallery::mousePressEvent(QMouseEvent* e) {
     if (tileRect(i).contains(pos.toPoint())) return select(i);
 }
 
-QString SampleGallery::exportTo(const QString& path) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) return "cannot write '" + path + "': " + file.errorString();
-  if (!grab().toImage().save(&file, "PNG") || !file.commit()) return "cannot write '" + path + "': " + file.errorString();
-  return {};
-}
+QString SampleGallery::exportTo(const QString& path) { return save_widget_png(this, path); }
 
 }  // namespace ts::ui

@@ -33,14 +33,7 @@ AlJob al_job_from(const Args& a) {
   job.kernel = a.get("kernel", job.kernel);
   job.sequential = a.flag("sequential");
   job.retrain = a.get("retrain", job.retrain);
-  TrainOptions& o = job.training;
-  o.epochs = static_cast<int>(a.get_int("epochs", o.epochs));
-  o.batch_size = a.get_int("batch-size", o.batch_size);
-  o.lr = a.get_double("lr", o.lr);
-  o.optimizer = a.get("optimizer", o.optimizer);
-  o.loss = a.get("loss", o.loss);
-  o.momentum = a.get_double("momentum", o.momentum);
-  o.weight_decay = a.get_double("weight-decay", o.weight_decay);
+  job.training = training_from(a, job.training);
   return job;
 }
 

@@ -117,6 +117,17 @@ ProblemSpec problem_from(const Args& a) {
   return p;
 }
 
+TrainOptions training_from(const Args& a, TrainOptions o) {
+  o.epochs = static_cast<int>(a.get_int("epochs", o.epochs));
+  o.batch_size = a.get_int("batch-size", o.batch_size);
+  o.lr = a.get_double("lr", o.lr);
+  o.optimizer = a.get("optimizer", o.optimizer);
+  o.loss = a.get("loss", o.loss);
+  o.momentum = a.get_double("momentum", o.momentum);
+  o.weight_decay = a.get_double("weight-decay", o.weight_decay);
+  return o;
+}
+
 EstimatorOptions estimator_from(const Args& a) {
   EstimatorOptions o;
   o.method = a.get("estimator", "hutchpp");

@@ -13,6 +13,8 @@ std::vector<std::string> split_list(const std::string& s);
 ComputeConfig compute_from(const Args& a);
 ProblemSpec problem_from(const Args& a);
 EstimatorOptions estimator_from(const Args& a);
+/// --epochs, --batch-size, --lr, --optimizer, --loss, --momentum, --weight-decay over `defaults`.
+TrainOptions training_from(const Args& a, TrainOptions defaults = {});
 std::string fmt(double v);
 
 /// train (metrics = false) and dynamics (metrics = true).

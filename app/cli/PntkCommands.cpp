@@ -21,15 +21,11 @@ std::string mib(double bytes) {
   return s.str();
 }
 
-TrainOptions training_from(const Args& a, const std::string& default_loss) {
+// Training defaults here: no epochs unless asked, and the given loss.
+TrainOptions training_defaults(const std::string& loss) {
   TrainOptions o;
-  o.epochs = static_cast<int>(a.get_int("epochs", 0));
-  o.batch_size = a.get_int("batch-size", 64);
-  o.lr = a.get_double("lr", 1e-3);
-  o.optimizer = a.get("optimizer", "adam");
-  o.loss = a.get("loss", default_loss);
-  o.momentum = a.get_double("momentum", 0.0);
-  o.weight_decay = a.get_double("weight-decay", 0.0);
+  o.epochs = 0;
+  o.loss = loss;
   return o;
 }
 
@@ -88,7 +84,7 @@ int cmd_hessian(const Args& a, std::ostream& out) {
   job.problem = problem_from(a);
   job.probes = a.get_int("matvecs", 64);
   job.exact = a.flag("exact");
-  job.training = training_from(a, "mse");
+  job.training = training_from(a, training_defaults("mse"));
   job.epochs = job.training.epochs;
   const Json r = run_hessian_job(job);
   if (a.flag("json")) {
@@ -126,7 +122,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   job.ridge = a.get_double("ridge", job.ridge);
   job.train_n = a.get_int("train-n", job.train_n);
   job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width);
-  job.training = training_from(a, "cross_entropy");
+  job.training = training_from(a, training_defaults("cross_entropy"));
   const std::string base = a.get("out");
   if (base.empty()) throw InputError("--out DIR is required (width.csv and width.json per parameterisation)");
   Json all = Json::object();

@@ -16,15 +16,8 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   job.train_subset = a.get_int("train-subset", 0);
   job.test_subset = a.get_int("test-subset", 0);
   job.standardize = a.flag("standardize");
-  TrainOptions& o = job.training;
-  o.epochs = static_cast<int>(a.get_int("epochs", 5));
-  o.batch_size = a.get_int("batch-size", 64);
-  o.lr = a.get_double("lr", 1e-3);
-  o.optimizer = a.get("optimizer", "adam");
-  o.loss = a.get("loss", "cross_entropy");
-  o.momentum = a.get_double("momentum", 0.0);
-  o.weight_decay = a.get_double("weight-decay", 0.0);
-  for (const auto& e : split_list(a.get("snapshots", ""))) o.snapshot_epochs.push_back(std::stoi(e));
+  job.training = training_from(a);  // TrainOptions' defaults: Adam, cross-entropy, 5 epochs, batch 64, lr 1e-3
+  for (const auto& e : split_list(a.get("snapshots", ""))) job.training.snapshot_epochs.push_back(std::stoi(e));
   job.track_ntk = metrics;
   job.probe_n = a.get_int("probe-n", 100);
   job.metrics.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank,alignment,target_alignment"));

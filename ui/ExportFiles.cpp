@@ -1,0 +1,29 @@
+#include "ExportFiles.h"
+
+#include <QImage>
+#include <QSaveFile>
+#include <QWidget>
+
+#include <exception>
+
+#include "OutputFiles.h"
+
+namespace ts::ui {
+
+void write_text_noting(const QString& path, const QString& text, QStringList& errors) {
+  try {
+    ts::write_text_file(path.toStdString(), text.toStdString());
+  } catch (const std::exception& e) {
+    errors << QString::fromStdString(e.what());
+  }
+}
+
+QString save_widget_png(QWidget* widget, const QString& path) {
+  QSaveFile file(path);
+  if (!file.open(QIODevice::WriteOnly)) return "cannot write '" + path + "': " + file.errorString();
+  if (!widget->grab().toImage().save(&file, "PNG") || !file.commit())
+    return "cannot write '" + path + "': " + file.errorString();
+  return {};
+}
+
+}  // namespace ts::ui

@@ -60,7 +60,9 @@ std::string num(double v) {
 void save_script(const std::string& class_name, const std::vector<std::string>& names,
                  const std::vector<at::Tensor>& params, const std::string& source, const std::string& path) {
   torch::jit::Module m(c10::QualifiedName("__torch__.tangentscope." + class_name));
-  for (size_t i = 0; i < names.size(); ++i) m.register_parameter(names[i], params[i].detach().clone(), false);
+  // Saved as trainable (requires_grad): a reloaded model's NTK is over the same parameters.
+  for (size_t i = 0; i < names.size(); ++i)
+    m.register_parameter(names[i], params[i].detach().clone().requires_grad_(true), false);
   try {
     m.define(source);
   } catch (const std::exception& e) {

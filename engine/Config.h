@@ -50,11 +50,16 @@ struct HistoryPoint {
 struct TraceEstimate {
   std::string method;
   double estimate = 0;
-  std::optional<double> std_error;  ///< the method's own error estimate, where it has one
+  std::optional<double> std_error;  ///< the method's own (calibrated) error estimate, where it has one
+  std::optional<double> sample_std_error;  ///< XTrace/XNysTrace: the textbook std/√k, kept for comparison
   int64_t matvecs = 0;              ///< test vectors spent (the budget actually used)
   int64_t vjps = 0;
   int64_t jvps = 0;
   double seconds = 0;
+  double product_seconds = 0;  ///< of `seconds`, the time inside VJPs and JVPs; the rest is dense algebra
+  double dense_flops = 0;      ///< planned floating-point operations of the dense algebra (QR, projections, …)
+  double random_draws = 0;     ///< planned random numbers drawn for test vectors
+  std::string error_method;    ///< how std_error was computed (e.g. "sample std/√m", "jackknife over 20 groups")
   bool converged = true;   ///< false when an adaptive run hit its cap before its tolerance
   std::string note;        ///< e.g. "stability shift enlarged to 1e-10"
   std::vector<HistoryPoint> history;

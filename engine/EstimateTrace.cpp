@@ -1,6 +1,7 @@
 #include "Errors.h"
 #include "EstimatorSupport.h"
 #include "Estimators.h"
+#include "ExchangeableSketch.h"
 
 namespace ts {
 
@@ -56,10 +57,68 @@ AdCost planned_cost(const EstimatorOptions& o) {
   throw InputError("unknown estimator '" + m + "'");
 }
 
+DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t params) {
+  const std::string& m = o.method;
+  const double n = static_cast<double>(n_in), P = static_cast<double>(params);
+  const double b = static_cast<double>(std::max<int64_t>(2, o.matvecs));
+  // Householder QR of an n×k block and forming its Q: about 4·n·k² flops; one n×k by k×j product: 2·n·k·j.
+  auto qr = [](double rows, double k) { return 4 * rows * k * k; };
+  DenseCost c;
+  if (m == "hutchinson") {
+    c.draws = n * b;
+    c.flops = 2 * P * b;  // ‖Jᵀg‖² of each probe
+  } else if (m == "hutchpp" || m == "hutchpp-seed") {
+    const AdCost ad = planned_cost(o);
+    const double s = static_cast<double>(ad.jvps), p = static_cast<double>(ad.vjps) - 2 * s;
+    c.draws = n * (s + p);
+    c.flops = qr(n, s) + 4 * n * s * p + 2 * P * (s + p);
+  } else if (m == "rhutch" || m == "fhutch") {
+    const double q = std::max(1.0, std::floor(b / 6)), t = b - q;
+    const double space = m == "rhutch" ? n : P, other = m == "rhutch" ? P : n;
+    c.draws = space * b;
+    c.flops = qr(space, q) + 4 * space * q * t + 2 * other * b;
+  } else if (m == "xtrace") {
+    const double k = std::max(2.0, std::floor(b / 2)), g = static_cast<double>(detail::jackknife_groups(int64_t(k)));
+    c.draws = n * k;
+    c.flops = qr(n, k) + 3 * 2 * n * k * k + 2 * n * k + g * 16 * k * k * k + 10 * k * k * k;
+  } else if (m == "xnystrace") {
+    const double g = static_cast<double>(detail::jackknife_groups(int64_t(b)));
+    c.draws = n * b;
+    c.flops = 2 * qr(n, b) + 3 * 2 * n * b * b + g * 16 * b * b * b + 10 * b * b * b;
+  } else {
+    throw InputError("unknown estimator '" + m + "'");
+  }
+  return c;
+}
+
+double predicted_dense_seconds(const DenseCost& cost) {
+  // Measured once: a float64 product of estimator shape and a block of standard normal draws.
+  static const std::pair<double, double> rates = [] {
+    const at::Tensor a = at::ones({4096, 64}, at::kDouble), b = at::ones({64, 64}, at::kDouble);
+    (void)at::matmul(a, b);
+    detail::Stopwatch sw;
+    for (int i = 0; i < 8; ++i) (void)at::matmul(a, b);
+    const double flop_rate = 8 * 2.0 * 4096 * 64 * 64 / std::max(sw.seconds(), 1e-9);
+    auto gen = make_generator(0);
+    detail::Stopwatch sw2;
+    (void)draw_normal(gen, {1 << 17}, at::TensorOptions().dtype(at::kDouble));
+    const double draw_rate = double(1 << 17) / std::max(sw2.seconds(), 1e-9);
+    return std::make_pair(flop_rate, draw_rate);
+  }();
+  return cost.flops / rates.first + cost.draws / rates.second;
+}
+
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc) {
   if (o.matvecs < 1) throw InputError("the matvec budget must be at least 1, got " + std::to_string(o.matvecs));
-  if (o.tol <= 0) return run_once(A, factor, o, rc);
+  const int64_t params = factor ? factor->cols() : 0;
+  if (o.tol <= 0) {
+    TraceEstimate r = run_once(A, factor, o, rc);
+    const DenseCost dc = planned_dense_cost(o, A.size(), params);
+    r.dense_flops = dc.flops;
+    r.random_draws = dc.draws;
+    return r;
+  }
   if (o.max_matvecs < o.matvecs)
     throw InputError("adaptive run: the cap " + std::to_string(o.max_matvecs) + " is below the start budget " +
                      std::to_string(o.matvecs));
@@ -71,6 +130,11 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
   for (int s = 0;; ++s) {
     stage.seed = o.seed + static_cast<uint64_t>(s);
     TraceEstimate r = run_once(A, factor, stage, rc);
+    const DenseCost dc = planned_dense_cost(stage, A.size(), params);
+    total.dense_flops += dc.flops;
+    total.random_draws += dc.draws;
+    total.product_seconds += r.product_seconds;
+    total.error_method = r.error_method;
     total.vjps += r.vjps;
     total.jvps += r.jvps;
     total.matvecs += r.matvecs;

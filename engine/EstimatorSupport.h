@@ -9,6 +9,7 @@
 #include "Config.h"
 #include "LinearOperator.h"
 #include "RunControl.h"
+#include "SlopeFit.h"
 #include "TorchUtil.h"
 
 namespace ts::detail {
@@ -84,10 +85,18 @@ inline Moments moments(const std::vector<double>& v, size_t begin = 0) {
   return m;
 }
 
+/// A standard error from `count` independent terms, scaled so that ±2σ is the 95% Student-t interval with
+/// count − 1 degrees of freedom (few probes: the plain std/√count under-covers; docs/MATH.md §4.6).
+inline double t_scaled(double std_error, int64_t count) {
+  if (count < 2 || !std::isfinite(std_error)) return std_error;
+  return std_error * t_quantile_975(static_cast<int>(std::min<int64_t>(count - 1, 1 << 20))) / 1.959963984540054;
+}
+
 /// Fills cost and time of a finished estimate.
 inline void finish(TraceEstimate& r, const AdCost& before, const AdCost& after, const Stopwatch& sw) {
   r.vjps = after.vjps - before.vjps;
   r.jvps = after.jvps - before.jvps;
+  r.product_seconds = after.seconds - before.seconds;
   r.seconds = sw.seconds();
   if (!std::isfinite(r.estimate)) throw NumericalError("the " + r.method + " estimate is not finite");
 }
@@ -102,7 +111,8 @@ inline void running_history(TraceEstimate& r, const std::vector<double>& values,
     const double n = static_cast<double>(i + 1);
     const double mean = s / n;
     const double var = i > 0 ? std::max(0.0, (ss - n * mean * mean) / (n - 1)) : NAN;
-    r.history.push_back({used + static_cast<int64_t>(i) + 1, offset + mean, std::sqrt(var / n), sw.seconds()});
+    r.history.push_back({used + static_cast<int64_t>(i) + 1, offset + mean, t_scaled(std::sqrt(var / n), int64_t(i) + 1),
+                         sw.seconds()});
   }
 }
 

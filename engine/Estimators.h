@@ -38,6 +38,21 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
 /// operator's size; an adaptive run spends up to about twice its final stage).
 AdCost planned_cost(const EstimatorOptions& options);
 
+/// The dense algebra of one estimate besides its products, for an operator of size n (d, or N for the pNTK)
+/// whose factor has `params` columns (P; 0 when there is none): floating-point operations of the QR
+/// factorisations, projections and small factorisations, and the random numbers drawn for test vectors.
+/// FHutch works in parameter space, so its cost grows with P (about 4·P·m²/6 flops and P·m draws).
+struct DenseCost {
+  double flops = 0;
+  double draws = 0;
+};
+DenseCost planned_dense_cost(const EstimatorOptions& options, int64_t n, int64_t params);
+
+/// Seconds the dense algebra of `cost` should take on this machine: flops at the measured rate of a float64
+/// matrix product of estimator shape, draws at the measured rate of the probe generator (both measured once
+/// per process, in about 20 ms).
+double predicted_dense_seconds(const DenseCost& cost);
+
 /// The method names estimate_trace accepts.
 const std::vector<std::string>& estimator_names();
 

@@ -41,7 +41,8 @@ TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o
   }
   const auto mo = detail::moments(values);
   r.estimate = low_rank + mo.mean;
-  r.std_error = probes > 1 ? mo.std_error : 0.0;
+  r.std_error = probes > 1 ? detail::t_scaled(mo.std_error, probes) : 0.0;
+  r.error_method = "sample std/√s of the residual probes (independent given Q), × t(0.975, s−1)/1.96";
   r.matvecs = sketch + Q.size(1) + probes;
   if (o.record_history) {
     r.history.push_back({sketch + Q.size(1), low_rank, NAN, sw.seconds()});

@@ -32,6 +32,18 @@ JvpMode parse_jvp(const std::string& s) {
   throw InputError("JVP mode '" + s + "' is not forward or double-backward");
 }
 
+// Which JVP path ran (forward mode falls back to double backward by itself on operators without a formula).
+void note_jvp(Json& j, const TangentMap& J) {
+  j["jvp_path"] = J.jvp_path();
+  if (!J.jvp_fallback().empty()) j["jvp_fallback"] = J.jvp_fallback();
+}
+
+// P counts trainable parameters only unless the selection asks for frozen ones; say both.
+void note_params(Json& j, const Model& m) {
+  j["params_total"] = m.num_parameters();
+  j["params_frozen"] = m.num_frozen_parameters();
+}
+
 }  // namespace
 
 Problem build_problem(const ProblemSpec& p, bool need_b) {
@@ -114,10 +126,17 @@ Json to_json(const TraceEstimate& e) {
   j["estimator"] = e.method;
   j["estimate"] = e.estimate;
   j["std_error"] = e.std_error;
+  if (e.sample_std_error) j["sample_std_error"] = *e.sample_std_error;
   j["matvecs"] = e.matvecs;
   j["vjps"] = e.vjps;
   j["jvps"] = e.jvps;
   j["seconds"] = e.seconds;
+  // The cost model: products and dense algebra apart (planned flops and draws, measured seconds).
+  j["product_seconds"] = e.product_seconds;
+  j["dense_seconds"] = std::max(0.0, e.seconds - e.product_seconds);
+  j["dense_flops"] = e.dense_flops;
+  j["random_draws"] = e.random_draws;
+  if (!e.error_method.empty()) j["error_method"] = e.error_method;
   j["converged"] = e.converged;
   if (!e.note.empty()) j["note"] = e.note;
   if (!e.history.empty()) {
@@ -211,6 +230,8 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
     (res.exact_method == "vjp" ? t.vjps : t.jvps) = res.exact_method == "vjp" ? res.d : res.params;
     res.estimate = t;
     res.repeats = {t};
+    res.jvp_path = pr.J->jvp_path();
+    res.jvp_fallback = pr.J->jvp_fallback();
     return res;
   }
   for (int r = 0; r < job.repeats; ++r) {
@@ -219,6 +240,8 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
     res.repeats.push_back(estimate_trace(op(kc), kc.factor.get(), o, rc));
   }
   res.estimate = res.repeats.front();
+  res.jvp_path = pr.J->jvp_path();
+  res.jvp_fallback = pr.J->jvp_fallback();
   return res;
 }
 
@@ -226,6 +249,8 @@ Json to_json(const TraceJobResult& r) {
   Json j = to_json(r.estimate);
   j["d"] = r.d;
   j["params"] = r.params;
+  j["jvp_path"] = r.jvp_path;
+  if (!r.jvp_fallback.empty()) j["jvp_fallback"] = r.jvp_fallback;
   if (r.exact) {
     j["exact"] = *r.exact;
     j["exact_seconds"] = r.exact_seconds;
@@ -264,7 +289,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
   model["kind"] = pr.model->kind();
   model["input_shape"] = shape_to_string(pr.model->input_shape());
   model["output_shape"] = shape_to_string(pr.J->output_shape());
-  model["params_total"] = pr.model->num_parameters();
+  note_params(model, *pr.model);
   model["layers"] = pr.model->layer_summary();
   model["data"] = pr.data.description;
   out["model"] = model;
@@ -310,6 +335,7 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
         }
   }
   out["sweep"] = sweep;
+  note_jvp(out, *pr.J);
   Json cfg = Json::object();
   cfg["problem"] = to_json(job.problem);
   cfg["estimator"] = to_json(job.estimator);
@@ -343,6 +369,7 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   Json arr = Json::array();
   for (const auto& m : values) arr.push_back(to_json(m));
   out["metrics"] = arr;
+  note_jvp(out, *pr.J);
   Json cfg = Json::object();
   cfg["problem"] = to_json(job.problem);
   cfg["estimator"] = to_json(job.estimator);
@@ -538,6 +565,10 @@ std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options) {
   return {c.vjps, c.jvps};
 }
 
+double planned_dense_seconds(const EstimatorOptions& options, int64_t d, int64_t params) {
+  return predicted_dense_seconds(planned_dense_cost(options, d, params));
+}
+
 Json describe_problem(const ProblemSpec& p) {
   Problem pr = build_problem(p, false);
   Json j = Json::object();
@@ -545,12 +576,13 @@ Json describe_problem(const ProblemSpec& p) {
   j["kind"] = pr.model->kind();
   j["input_shape"] = shape_to_string(pr.model->input_shape());
   j["output_shape"] = shape_to_string(pr.J->output_shape());
-  j["params_total"] = pr.model->num_parameters();
+  note_params(j, *pr.model);
   j["params"] = pr.J->param_size();
   j["d"] = pr.J->state_size();
   j["data"] = pr.data.description;
   j["layers"] = pr.model->layer_summary();
   j["parameter_names"] = pr.model->parameter_names();
+  j["parameters"] = pr.model->parameter_summary();
   j["exact_kernel_bytes"] = exact_kernel_bytes(pr.J->state_size(), pr.J->param_size(),
                                                pr.model->options().dtype().toScalarType());
   return j;

@@ -41,6 +41,8 @@ struct TraceJobResult {
   std::optional<double> exact_seconds;
   std::string exact_method;
   int64_t d = 0, params = 0;
+  std::string jvp_path;                  ///< "forward" or "double-backward", as the JVPs ran
+  std::string jvp_fallback;              ///< why forward mode was abandoned (names the operator), if it was
   Json config;                           ///< the full configuration that produced this result
 };
 
@@ -106,6 +108,10 @@ bool cuda_available();
 
 /// Predicted VJPs and JVPs of one estimate (see planned_cost in Estimators.h), for showing a run's cost first.
 std::pair<int64_t, int64_t> planned_ad_cost(const EstimatorOptions& options);
+
+/// Predicted seconds of the dense algebra of one estimate (QR, projections, draws) on a kernel of size d with
+/// P parameters, besides its products (see planned_dense_cost in Estimators.h).
+double planned_dense_seconds(const EstimatorOptions& options, int64_t d, int64_t params);
 
 /// A summary of the model a problem describes: P, d, layers (for the UI's model panel and `info`).
 Json describe_problem(const ProblemSpec& problem);

@@ -12,6 +12,7 @@ namespace ts {
 struct AdCost {
   int64_t vjps = 0;
   int64_t jvps = 0;
+  double seconds = 0;  ///< wall time spent inside those products (the rest of a run is dense algebra)
 };
 
 /// A square operator A ∈ R^{n×n}.

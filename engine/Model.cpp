@@ -33,13 +33,18 @@ at::TensorOptions Model::options() const {
 void Model::select_parameters(const std::string& selection) {
   selected_.clear();
   selection_ = selection.empty() ? "all" : selection;
-  if (selection_ == "all") {
-    for (size_t i = 0; i < names_.size(); ++i) selected_.push_back(static_cast<int64_t>(i));
-    return;
+  // "+frozen" at the end takes the frozen parameters too: the NTK is over the parameters that train.
+  std::string body = selection_;
+  bool with_frozen = false;
+  const std::string suffix = "+frozen";
+  if (body.size() >= suffix.size() && body.compare(body.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    with_frozen = true;
+    body.erase(body.size() - suffix.size());
+    if (body.empty()) body = "all";
   }
   std::vector<std::string> prefixes;
   std::string cur;
-  for (char c : selection_ + ";") {
+  for (char c : body + ";") {
     if (c == ';' || c == '|') {
       if (!cur.empty()) prefixes.push_back(cur);
       cur.clear();
@@ -47,17 +52,34 @@ void Model::select_parameters(const std::string& selection) {
       cur += c;
     }
   }
-  for (size_t i = 0; i < names_.size(); ++i)
-    for (const auto& p : prefixes)
-      if (names_[i].compare(0, p.size(), p) == 0) {
-        selected_.push_back(static_cast<int64_t>(i));
-        break;
-      }
+  const bool all = prefixes.size() == 1 && prefixes[0] == "all";
+  auto matches = [&](size_t i) {
+    if (all) return true;
+    std::vector<std::string> names{names_[i]};
+    if (i < aliases_.size()) names.insert(names.end(), aliases_[i].begin(), aliases_[i].end());
+    for (const auto& n : names)
+      for (const auto& p : prefixes)
+        if (n.compare(0, p.size(), p) == 0) return true;
+    return false;
+  };
+  std::string frozen_matched;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (!matches(i)) continue;
+    if (!trainable(i) && !with_frozen) {
+      frozen_matched += (frozen_matched.empty() ? "" : ", ") + names_[i];
+      continue;
+    }
+    selected_.push_back(static_cast<int64_t>(i));
+  }
   if (selected_.empty()) {
-    std::string all;
-    for (const auto& n : names_) all += (all.empty() ? "" : ", ") + n;
+    if (!frozen_matched.empty())
+      throw InputError("parameter selection '" + selection_ + "' of model '" + spec_ +
+                       "' matches only frozen parameters (requires_grad=False: " + frozen_matched +
+                       "); add +frozen to include them, e.g. '" + body + "+frozen'");
+    std::string names;
+    for (const auto& n : names_) names += (names.empty() ? "" : ", ") + n;
     throw InputError("parameter selection '" + selection_ + "' matches no parameter of model '" + spec_ +
-                     "' (its parameters: " + all + ")");
+                     "' (its parameters: " + names + ")");
   }
 }
 
@@ -67,6 +89,44 @@ int64_t Model::num_selected_parameters() const {
   int64_t n = 0;
   for (auto i : selected_) n += params_[static_cast<size_t>(i)].numel();
   return n;
+}
+
+int64_t Model::num_frozen_parameters() const {
+  int64_t n = 0;
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (!trainable(i)) n += params_[i].numel();
+  return n;
+}
+
+const std::vector<std::string>& Model::aliases(size_t i) const {
+  static const std::vector<std::string> none;
+  return i < aliases_.size() ? aliases_[i] : none;
+}
+
+std::vector<std::string> Model::parameter_summary() const {
+  std::vector<bool> in_ntk(params_.size(), false);
+  for (auto i : selected_) in_ntk[static_cast<size_t>(i)] = true;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < params_.size(); ++i) {
+    std::string line = names_[i] + " [" + shape_to_string(params_[i].sizes().vec()) + "] " +
+                       std::to_string(params_[i].numel());
+    std::vector<std::string> notes;
+    if (!trainable(i)) notes.push_back("frozen");
+    if (!aliases(i).empty()) {
+      std::string a;
+      for (const auto& n : aliases(i)) a += (a.empty() ? "" : ", ") + n;
+      notes.push_back("shared with " + a);
+    }
+    if (!in_ntk[i]) notes.push_back("not in the NTK");
+    if (!notes.empty()) {
+      line += " (";
+      for (size_t k = 0; k < notes.size(); ++k) line += (k ? "; " : "") + notes[k];
+      line += ")";
+    }
+    out.push_back(line);
+  }
+  if (!parameter_note_.empty()) out.push_back("(" + parameter_note_ + ")");
+  return out;
 }
 
 std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int64_t>& input_shape,

@@ -43,12 +43,24 @@ class Model {
   at::TensorOptions options() const;
 
   /// Chooses the parameters the NTK is taken over: "all", or prefixes separated by ';' or '|'
-  /// (e.g. "fc2" or "layers.3;head"). Throws InputError if nothing matches.
+  /// (e.g. "fc2" or "layers.3;head"). Only trainable parameters (requires_grad) are taken unless the selection
+  /// ends in "+frozen" ("all+frozen", "conv1+frozen"). Throws InputError if nothing matches.
   void select_parameters(const std::string& selection);
   const std::vector<int64_t>& selected() const { return selected_; }
   const std::string& selection() const { return selection_; }
-  int64_t num_parameters() const;           ///< all parameters
+  int64_t num_parameters() const;           ///< all parameters (each shared tensor once)
   int64_t num_selected_parameters() const;  ///< P
+  int64_t num_frozen_parameters() const;    ///< parameters with requires_grad=False in the model file
+  /// Whether parameter i trains (requires_grad in the model file; built-in models train every parameter).
+  bool trainable(size_t i) const { return i >= trainable_.size() || trainable_[i]; }
+  /// Other names of parameter i when the model shares (ties) that tensor between modules; empty otherwise.
+  const std::vector<std::string>& aliases(size_t i) const;
+  /// One line per parameter: name, shape, count, and "frozen" / "shared with …" / "not in the NTK".
+  std::vector<std::string> parameter_summary() const;
+
+  /// The operator that made forward-mode AD fail on this model (then JVPs use double backward); empty if none.
+  const std::string& forward_ad_unsupported() const { return forward_ad_unsupported_; }
+  void set_forward_ad_unsupported(const std::string& op) const { forward_ad_unsupported_ = op; }
 
  protected:
   std::string spec_;
@@ -57,6 +69,10 @@ class Model {
   std::vector<int64_t> input_shape_;
   std::vector<int64_t> selected_;
   std::string selection_ = "all";
+  std::vector<bool> trainable_;                 ///< empty: all trainable
+  std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
+  mutable std::string forward_ad_unsupported_;
+  std::string parameter_note_;  ///< a remark on how trainable parameters were told apart, shown by parameter_summary
 };
 
 /// Builds a model from a spec (docs/FORMATS.md): "mlp:...", "gru:...", "cnn:...", or a path to a TorchScript

@@ -16,7 +16,7 @@ class JacobianOperator : public RectOperator {
   at::Tensor apply_transpose(const at::Tensor& U) const override { return J_.vjp(U); }
   at::Tensor transpose_sqnorms(const at::Tensor& U) const override { return J_.vjp_sqnorms(U); }
   at::TensorOptions options() const override { return J_.options(); }
-  AdCost cost() const override { return {J_.vjps(), J_.jvps()}; }
+  AdCost cost() const override { return J_.cost(); }
   std::string name() const override { return "J"; }
 
  private:
@@ -32,7 +32,7 @@ class NtkOperator : public LinearOperator {
   at::Tensor quadratic_forms(const at::Tensor& V) const override { return J_.vjp_sqnorms(V); }
   bool is_psd() const override { return true; }
   at::TensorOptions options() const override { return J_.options(); }
-  AdCost cost() const override { return {J_.vjps(), J_.jvps()}; }
+  AdCost cost() const override { return J_.cost(); }
   std::string name() const override { return "K"; }
   const TangentMap& jacobian() const { return J_; }
 
@@ -67,7 +67,7 @@ class ProductOperator : public LinearOperator {
   at::TensorOptions options() const override { return A1_.options(); }
   AdCost cost() const override {
     const AdCost a = A1_.cost(), b = A2_.cost();
-    return {a.vjps + b.vjps, a.jvps + b.jvps};
+    return {a.vjps + b.vjps, a.jvps + b.jvps, a.seconds + b.seconds};
   }
   std::string name() const override { return A1_.name() + "₁" + A2_.name() + "₂"; }
 

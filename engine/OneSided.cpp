@@ -43,7 +43,8 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
   }
   const auto mo = detail::moments(values);
   r.estimate = tau_q + mo.mean;
-  r.std_error = values.size() > 1 ? mo.std_error : 0.0;
+  r.std_error = values.size() > 1 ? detail::t_scaled(mo.std_error, static_cast<int64_t>(values.size())) : 0.0;
+  r.error_method = "sample std/√(m−q) of the projected probes (independent given Q), × t(0.975, m−q−1)/1.96";
   r.matvecs = q + static_cast<int64_t>(values.size());
   if (o.record_history) {
     r.history.push_back({q, tau_q, NAN, sw.seconds()});

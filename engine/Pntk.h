@@ -28,7 +28,7 @@ class PntkOperator : public LinearOperator {
   at::Tensor quadratic_forms(const at::Tensor& V) const override;
   bool is_psd() const override { return true; }
   at::TensorOptions options() const override { return J_.options(); }
-  AdCost cost() const override { return {J_.vjps(), J_.jvps()}; }
+  AdCost cost() const override { return J_.cost(); }
   std::string name() const override { return "pNTK(" + variant_.name() + ")"; }
 
   /// Cᵀ V: [N, k] → [N·O, k] (state-space vectors).
@@ -60,7 +60,7 @@ class PntkFactor : public RectOperator {
   at::Tensor apply_transpose(const at::Tensor& U) const override { return J_.vjp(op_.lift(U)); }
   at::Tensor transpose_sqnorms(const at::Tensor& U) const override { return J_.vjp_sqnorms(op_.lift(U)); }
   at::TensorOptions options() const override { return J_.options(); }
-  AdCost cost() const override { return {J_.vjps(), J_.jvps()}; }
+  AdCost cost() const override { return J_.cost(); }
   std::string name() const override { return "C J"; }
 
  private:

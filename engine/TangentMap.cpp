@@ -4,6 +4,8 @@
 #include <torch/csrc/autograd/forward_grad.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <chrono>
+
 #include "Errors.h"
 #include "Spec.h"
 #include "TorchUtil.h"
@@ -15,6 +17,16 @@ namespace {
 struct DualLevel {
   uint64_t level = torch::autograd::forward_ad::enter_dual_level();
   ~DualLevel() { torch::autograd::forward_ad::exit_dual_level(level); }
+};
+
+// Adds the wall time of a product to the map's counter (so a run's dense algebra can be told apart).
+struct ProductTimer {
+  std::atomic<int64_t>& total;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  explicit ProductTimer(std::atomic<int64_t>& t) : total(t) {}
+  ~ProductTimer() {
+    total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  }
 };
 
 at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
@@ -111,6 +123,7 @@ at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
 }
 
 at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
+  ProductTimer timer(nanoseconds_);
   const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
   const int64_t k = U.size(0);
   at::Tensor result = at::empty({k, p_}, options());
@@ -139,6 +152,7 @@ at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
 }
 
 at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
+  ProductTimer timer(nanoseconds_);
   const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
   const int64_t k = U.size(0);
   at::Tensor result = at::zeros({k}, options());
@@ -160,8 +174,40 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
   return result;
 }
 
+namespace {
+// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that does
+// not support it". Returns OP, or "" when `what` is another error.
+std::string forward_ad_operator(const std::string& what) {
+  const std::string key = "forward AD with ";
+  const auto at = what.find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size();
+  const auto end = what.find(' ', start);
+  const std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return op.empty() ? "an operator" : op;
+}
+}  // namespace
+
 at::Tensor TangentMap::jvp(const at::Tensor& W) const {
-  return mode_ == JvpMode::Forward ? jvp_forward(W) : jvp_double_backward(W);
+  ProductTimer timer(nanoseconds_);
+  if (mode_ == JvpMode::Forward && model_->forward_ad_unsupported().empty()) {
+    try {
+      return jvp_forward(W);
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string op = forward_ad_operator(e.what());
+      if (op.empty()) throw;
+      model_->set_forward_ad_unsupported(op);
+    }
+  }
+  if (mode_ == JvpMode::Forward) {
+    // Remembered per model: the fused or custom operator has no forward-mode formula in this LibTorch.
+    fallback_ = "forward-mode AD is not available for operator " + model_->forward_ad_unsupported() + " in model '" +
+                model_->spec() + "'; JVPs use the double-backward trick (exact, about two backward passes each)";
+    mode_ = JvpMode::DoubleBackward;
+  }
+  return jvp_double_backward(W);
 }
 
 at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "LinearOperator.h"
 #include "Model.h"
 #include "RunControl.h"
 
@@ -45,13 +46,21 @@ class TangentMap {
   int64_t replicas() const { return replicas_; }
   bool batched() const { return replicas_ > 1 && model_->has_replicated_forward(); }
 
+  /// The JVP path in use: the requested one, or double backward after forward mode failed on an operator
+  /// without a forward-mode formula (the switch happens by itself, once per model; see jvp_fallback()).
   JvpMode jvp_mode() const { return mode_; }
   void set_jvp_mode(JvpMode m) { mode_ = m; }
+  /// "forward" or "double-backward", as the JVPs of this map ran (or will run).
+  std::string jvp_path() const { return mode_ == JvpMode::Forward ? "forward" : "double-backward"; }
+  /// Why forward mode was abandoned for this model (names the operator); empty when it was not.
+  const std::string& jvp_fallback() const { return fallback_; }
   /// Checked before every VJP and JVP; may be null.
   void set_control(const RunControl* control) { control_ = control; }
 
   int64_t vjps() const { return vjps_.load(); }
   int64_t jvps() const { return jvps_.load(); }
+  /// VJPs and JVPs so far and the wall time spent in them.
+  AdCost cost() const { return {vjps(), jvps(), static_cast<double>(nanoseconds_.load()) * 1e-9}; }
 
  private:
   std::vector<at::Tensor> leaf_parameters(std::vector<at::Tensor>* all) const;
@@ -69,10 +78,11 @@ class TangentMap {
   at::Tensor state_;
   std::vector<int64_t> out_shape_;
   int64_t d_ = 0, p_ = 0;
-  JvpMode mode_;
+  mutable JvpMode mode_;
+  mutable std::string fallback_;
   int64_t replicas_ = 8;
   const RunControl* control_ = nullptr;
-  mutable std::atomic<int64_t> vjps_{0}, jvps_{0};
+  mutable std::atomic<int64_t> vjps_{0}, jvps_{0}, nanoseconds_{0};
 };
 
 }  // namespace ts

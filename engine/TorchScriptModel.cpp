@@ -4,6 +4,7 @@
 #include <torch/csrc/jit/python/update_graph_executor_opt.h>
 #include <torch/csrc/jit/serialization/import.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "Errors.h"
@@ -45,11 +46,17 @@ struct NoGraphOptimization {
 
 class TorchScriptModel : public Model {
  public:
-  TorchScriptModel(torch::jit::Module module, const std::string& path, const std::vector<int64_t>& input_shape)
-      : module_(std::move(module)), path_(path) {
+  TorchScriptModel(torch::jit::Module module, const std::string& path, const std::vector<int64_t>& input_shape,
+                   std::vector<std::vector<std::string>> groups = {})
+      : module_(std::move(module)), path_(path), groups_(std::move(groups)) {
     spec_ = path;
     input_shape_ = input_shape;
     module_.eval();  // the NTK of a module is taken in evaluation mode (no dropout, fixed batch-norm statistics)
+    if (groups_.empty()) find_shared_parameters();
+    for (const auto& np : module_.named_parameters(true)) {
+      export_dtype_ = np.value.scalar_type();
+      break;
+    }
     read_parameters();
     if (names_.empty()) throw InputError("TorchScript model '" + path + "' has no parameters");
     select_parameters("all");
@@ -57,19 +64,18 @@ class TorchScriptModel : public Model {
 
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
     NoGraphOptimization no_opt;
-    for (size_t i = 0; i < p.size(); ++i) owners_[i].setattr(attrs_[i], p[i]);
+    for (size_t i = 0; i < p.size(); ++i)
+      for (auto& o : owners_[i]) o.first.setattr(o.second, p[i]);
     refresh_flat_weights();
     c10::IValue out;
     try {
       out = module_.forward({x});
     } catch (const c10::Error& e) {
       restore();
-      throw InputError("TorchScript model '" + path_ + "' rejects an input batch of shape [" +
-                       shape_to_string(x.sizes().vec()) + "]: " + last_error_line(e.what_without_backtrace()));
+      throw forward_error(x, last_error_line(e.what_without_backtrace()));
     } catch (const std::exception& e) {
       restore();
-      throw InputError("TorchScript model '" + path_ + "' rejects an input batch of shape [" +
-                       shape_to_string(x.sizes().vec()) + "]: " + last_error_line(e.what()));
+      throw forward_error(x, last_error_line(e.what()));
     }
     restore();
     if (out.isTuple() && !out.toTuple()->elements().empty()) out = out.toTuple()->elements()[0];
@@ -80,29 +86,48 @@ class TorchScriptModel : public Model {
 
   std::string kind() const override { return "torchscript"; }
 
+  // Each shared tensor counts once, in the module of its first name; frozen ones are counted apart.
   std::vector<std::string> layer_summary() const override {
     std::vector<std::string> out;
     for (const auto& child : module_.named_children()) {
       std::string type = child.value.type()->name() ? child.value.type()->name()->name() : "module";
-      int64_t n = 0;
-      for (const auto& p : child.value.parameters()) n += p.numel();
-      out.push_back(child.name + ": " + type + " (" + std::to_string(n) + " parameters)");
+      int64_t trained = 0, frozen = 0;
+      std::string shared;
+      for (size_t i = 0; i < names_.size(); ++i) {
+        if (names_[i].compare(0, child.name.size() + 1, child.name + ".") == 0)
+          (trainable(i) ? trained : frozen) += params_[i].numel();
+        for (const auto& a : aliases(i))
+          if (a.compare(0, child.name.size() + 1, child.name + ".") == 0)
+            shared += (shared.empty() ? "" : ", ") + a + " is " + names_[i];
+      }
+      std::string line = child.name + ": " + type + " (" + std::to_string(trained) + " parameters";
+      if (frozen > 0) line += ", " + std::to_string(frozen) + " frozen";
+      if (!shared.empty()) line += "; shared: " + shared;
+      out.push_back(line + ")");
     }
     if (out.empty()) out.push_back(path_ + " (no submodules)");
     return out;
   }
 
   void save_torchscript(const std::string& path) const override {
-    restore();
+    // Saved with the trainable/frozen marks of the original file, and each shared tensor still shared.
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const at::Tensor saved = params_[i].detach().requires_grad_(trainable(i));
+      for (auto& o : owners_[i]) o.first.setattr(o.second, saved);
+    }
+    refresh_flat_weights();
     try {
       module_.save(path);
     } catch (const c10::Error& e) {
+      restore();
       throw InputError("cannot write TorchScript file '" + path + "': " + first_line(e.what_without_backtrace()));
     }
+    restore();
   }
 
   std::shared_ptr<Model> clone() const override {
-    auto copy = std::make_shared<TorchScriptModel>(module_.deepcopy(), path_, input_shape_);
+    auto copy = std::make_shared<TorchScriptModel>(module_.deepcopy(), path_, input_shape_, groups_);
+    copy->export_dtype_ = export_dtype_;
     copy->set_parameters(params_);
     copy->select_parameters(selection_);
     return copy;
@@ -112,39 +137,101 @@ class TorchScriptModel : public Model {
     module_.to(options.device(), options.dtype().toScalarType());
     read_parameters();
     Model::to(options);
+    restore();  // every owner of a shared tensor holds the same (converted) tensor again
   }
 
  private:
+  // A shared (tied) tensor appears once per owning module in named_parameters(); it is one parameter block
+  // of the NTK, identified by the tensor's identity (its TensorImpl), and named by its first name.
+  void find_shared_parameters() {
+    std::vector<const c10::TensorImpl*> seen;
+    for (const auto& np : module_.named_parameters(true)) {
+      const auto* impl = np.value.unsafeGetTensorImpl();
+      const auto it = std::find(seen.begin(), seen.end(), impl);
+      if (it == seen.end()) {
+        seen.push_back(impl);
+        groups_.push_back({np.name});
+      } else {
+        groups_[static_cast<size_t>(it - seen.begin())].push_back(np.name);
+      }
+    }
+  }
+
+  torch::jit::Module owner_of(const std::string& name, std::string* attr) const {
+    const auto dot = name.rfind('.');
+    torch::jit::Module owner = module_;
+    if (dot != std::string::npos) {
+      const std::string path = name.substr(0, dot);
+      size_t start = 0;
+      while (start <= path.size()) {
+        const auto next = path.find('.', start);
+        owner = owner.attr(path.substr(start, next == std::string::npos ? std::string::npos : next - start)).toModule();
+        if (next == std::string::npos) break;
+        start = next + 1;
+      }
+    }
+    *attr = dot == std::string::npos ? name : name.substr(dot + 1);
+    return owner;
+  }
+
   void read_parameters() {
     names_.clear();
     params_.clear();
     owners_.clear();
-    attrs_.clear();
-    for (const auto& np : module_.named_parameters(true)) {
-      names_.push_back(np.name);
-      params_.push_back(np.value.detach());
-      const auto dot = np.name.rfind('.');
-      torch::jit::Module owner = module_;
-      if (dot != std::string::npos) {
-        std::string path = np.name.substr(0, dot), part;
-        size_t start = 0;
-        while (start <= path.size()) {
-          const auto next = path.find('.', start);
-          part = path.substr(start, next == std::string::npos ? std::string::npos : next - start);
-          owner = owner.attr(part).toModule();
-          if (next == std::string::npos) break;
-          start = next + 1;
-        }
+    trainable_.clear();
+    aliases_.clear();
+    bool any_shared = false;
+    for (const auto& group : groups_) {
+      std::vector<std::pair<torch::jit::Module, std::string>> owners;
+      for (const auto& name : group) {
+        std::string attr;
+        torch::jit::Module owner = owner_of(name, &attr);
+        owners.emplace_back(owner, attr);
       }
-      owners_.push_back(owner);
-      attrs_.push_back(dot == std::string::npos ? np.name : np.name.substr(dot + 1));
+      const at::Tensor value = owners.front().first.attr(owners.front().second).toTensor();
+      names_.push_back(group.front());
+      trainable_.push_back(value.requires_grad());
+      params_.push_back(value.detach());
+      aliases_.emplace_back(group.begin() + 1, group.end());
+      any_shared = any_shared || group.size() > 1;
+      owners_.push_back(std::move(owners));
+    }
+    if (!any_shared) aliases_.clear();
+    // A file whose every parameter has requires_grad=False (an inference export) says nothing about which ones
+    // train: take them all, and say so.
+    if (!trainable_.empty() && std::none_of(trainable_.begin(), trainable_.end(), [](bool t) { return t; })) {
+      trainable_.assign(trainable_.size(), true);
+      parameter_note_ = "every parameter is saved with requires_grad=False (an inference export): all are taken";
     }
     find_flat_weight_owners();
   }
 
   void restore() const {
-    for (size_t i = 0; i < params_.size(); ++i) owners_[i].setattr(attrs_[i], params_[i]);
+    for (size_t i = 0; i < params_.size(); ++i)
+      for (auto& o : owners_[i]) o.first.setattr(o.second, params_[i]);
     refresh_flat_weights();
+  }
+
+  // Names the model, the operator and the fix; the batch was accepted by a plain forward pass before any
+  // derivative is taken (TangentMap checks it), so later failures are the model's.
+  InputError forward_error(const at::Tensor& x, const std::string& what) const {
+    const bool dtype = what.find("same dtype") != std::string::npos ||
+                       what.find("scalar type") != std::string::npos || what.find("dtype") != std::string::npos;
+    if (dtype && x.scalar_type() != export_dtype_)
+      return InputError("TorchScript model '" + path_ + "' was exported in " + dtype_name(export_dtype_) +
+                        " and does not run in " + dtype_name(x.scalar_type()) + " (" + what +
+                        "): tracing fixed the precision of tensors it creates. Run it with --dtype " +
+                        dtype_name(export_dtype_) + ", or export it again in " + dtype_name(x.scalar_type()) +
+                        " (model." + (x.scalar_type() == at::kFloat ? "float" : "double") +
+                        "() before torch.jit.trace), or script it with torch.jit.script");
+    if (what.find("forward AD") != std::string::npos)
+      return InputError("TorchScript model '" + path_ + "' cannot be differentiated in forward mode: " + what);
+    return InputError("TorchScript model '" + path_ + "' rejects an input batch of shape [" +
+                      shape_to_string(x.sizes().vec()) + "]: " + what);
+  }
+
+  static std::string dtype_name(at::ScalarType t) {
+    return t == at::kFloat ? "float32" : t == at::kDouble ? "float64" : std::string(c10::toString(t));
   }
 
   // Scripted RNN modules (nn.GRU, nn.LSTM, nn.RNN) read their weights from the list `_flat_weights`, not from
@@ -172,10 +259,12 @@ class TorchScriptModel : public Model {
   }
 
   mutable torch::jit::Module module_;
-  mutable std::vector<torch::jit::Module> owners_;
+  /// For each parameter block, every (owning module, attribute) that holds it.
+  mutable std::vector<std::vector<std::pair<torch::jit::Module, std::string>>> owners_;
   mutable std::vector<std::pair<torch::jit::Module, std::vector<std::string>>> flat_owners_;
-  std::vector<std::string> attrs_;
   std::string path_;
+  std::vector<std::vector<std::string>> groups_;  ///< the names of each parameter block, first name first
+  at::ScalarType export_dtype_ = at::kDouble;
 };
 
 }  // namespace

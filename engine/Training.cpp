@@ -113,22 +113,32 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
     for (int64_t s = 0; s < n; s += o.batch_size) {
       rc.check();
       const at::Tensor idx = perm.narrow(0, s, std::min(o.batch_size, n - s));
-      std::vector<at::Tensor> params;
-      for (const auto& p : model.parameters()) params.push_back(p.detach().requires_grad_(true));
+      // Frozen parameters (requires_grad=False in the model file) keep their values.
+      std::vector<at::Tensor> params, trained;
+      for (size_t i = 0; i < model.parameters().size(); ++i) {
+        params.push_back(model.parameters()[i].detach());
+        if (model.trainable(i)) trained.push_back(params.back().requires_grad_(true));
+      }
       at::Tensor loss;
-      std::vector<at::Tensor> grads;
+      std::vector<at::Tensor> trained_grads;
       {
         at::AutoGradMode grad_on(true);
         const at::Tensor out = model.forward(params, train.inputs.index_select(0, idx).to(model.options()));
         loss = loss_of(out, train, idx, o.loss);
-        grads = torch::autograd::grad({loss}, params, {}, false, false, /*allow_unused=*/true);
+        trained_grads = torch::autograd::grad({loss}, trained, {}, false, false, /*allow_unused=*/true);
       }
       ++step;
       std::vector<at::Tensor> next;
       at::NoGradGuard no_grad;
+      size_t t = 0;
       for (size_t i = 0; i < params.size(); ++i) {
         const at::Tensor p = params[i].detach();
-        at::Tensor g = grads[i].defined() ? grads[i] : at::zeros_like(p);
+        if (!model.trainable(i)) {
+          next.push_back(p);
+          continue;
+        }
+        const at::Tensor& gi = trained_grads[t++];
+        at::Tensor g = gi.defined() ? gi : at::zeros_like(p);
         if (o.weight_decay > 0) g = g + o.weight_decay * p;
         if (o.optimizer == "adam") {
           m1[i].mul_(b1).add_(g, 1 - b1);

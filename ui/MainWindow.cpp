@@ -82,7 +82,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   input_shape_ = new QLineEdit(kernel_box);
   input_shape_->setPlaceholderText("shape of one input, for .pt files (e.g. 15,10)");
   params_ = new QLineEdit("all", kernel_box);
-  params_->setToolTip("The parameters the NTK is taken over: all, or name prefixes separated by ';' (e.g. w2;b2)");
+  params_->setToolTip(
+      "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' (e.g. w2;b2).\n"
+      "Frozen parameters (requires_grad=False) count only with +frozen at the end (all+frozen).");
   model_info_ = new QLabel("P and d appear after the first run", kernel_box);
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");

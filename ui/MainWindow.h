@@ -151,6 +151,7 @@ class MainWindow : public QMainWindow {
   QSpinBox* threads_;
   QLabel* cost_;
   double seconds_per_product_ = 0;  ///< measured on the last run, for the cost shown before the next
+  qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;

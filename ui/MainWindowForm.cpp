@@ -154,6 +154,8 @@ void MainWindow::showPreview(const QString& json) {
 void MainWindow::updateCost() {
   QStringList parts;
   int64_t total = 0;
+  double dense = 0, worst_dense = 0;
+  QString worst;
   for (const auto& m : checkedMethods()) {
     EstimatorOptions o;
     o.method = m.toStdString();
@@ -161,12 +163,22 @@ void MainWindow::updateCost() {
     const auto [v, j] = planned_ad_cost(o);
     total += v + j;
     parts << QString("%1 %2+%3").arg(m).arg(v).arg(j);
+    if (last_d_ > 0) {
+      // The dense algebra besides the products (QR, projections, draws): FHutch's grows with P.
+      const double s = planned_dense_seconds(o, last_d_, last_params_);
+      dense += s;
+      if (s > worst_dense) worst_dense = s, worst = m;
+    }
   }
   QString text = parts.isEmpty() ? QString() : "VJPs+JVPs: " + parts.join(", ");
-  if (seconds_per_product_ > 0 && total > 0)
-    text += QString("\n≈ %1 s (%2 ms per product on the last run)")
-                .arg(total * seconds_per_product_, 0, 'g', 2)
-                .arg(seconds_per_product_ * 1e3, 0, 'g', 2);
+  if (seconds_per_product_ > 0 && total > 0) {
+    text += QString("\n≈ %1 s (%2 ms per product on the last run, %3 s dense algebra)")
+                .arg(total * seconds_per_product_ + dense, 0, 'g', 2)
+                .arg(seconds_per_product_ * 1e3, 0, 'g', 2)
+                .arg(dense, 0, 'g', 2);
+    if (worst_dense > total * seconds_per_product_)
+      text += QString("\n%1 spends most of its time in dense algebra at this P").arg(worst);
+  }
   cost_->setText(text.isEmpty() ? "tick at least one estimator" : text);
 }
 

@@ -197,9 +197,11 @@ void MainWindow::showCompare(const QString& json) {
   double products = 0, seconds = 0;
   for (const auto& v : runs) {
     products += v.toObject().value("vjps").toDouble() + v.toObject().value("jvps").toDouble();
-    seconds += v.toObject().value("seconds").toDouble();
+    seconds += v.toObject().value("product_seconds").toDouble();  // the dense algebra is predicted apart
   }
   if (products > 0) seconds_per_product_ = seconds / products;
+  last_d_ = r.value("d").toInteger();
+  last_params_ = r.value("params").toInteger();
   updateCost();
   const bool has_exact = r.contains("exact");
   if (has_exact) {
@@ -241,13 +243,19 @@ void MainWindow::showCompare(const QString& json) {
   QStringList layers;
   for (const auto& l : model.value("layers").toArray()) layers << l.toString();
   if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
-  model_info_->setText(QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters, d = %6\n%7")
+  QString jvp = "JVPs: " + r.value("jvp_path").toString();
+  if (r.contains("jvp_fallback")) {
+    jvp += " (forward mode unsupported by this model)";
+    model_info_->setToolTip(r.value("jvp_fallback").toString());
+  }
+  model_info_->setText(QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
                            .arg(model.value("kind").toString(), model.value("input_shape").toString(),
                                 model.value("output_shape").toString())
                            .arg(r.value("params").toInt())
                            .arg(model.value("params_total").toInt())
+                           .arg(model.value("params_frozen").toInt())
                            .arg(r.value("d").toInt())
-                           .arg(layers.join("\n")));
+                           .arg(jvp, layers.join("\n")));
   run_log_->add(r.value("config").toObject(), (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0,
                 result_->text());
   if (model.value("kind").toString() == "torchscript") rememberModel(model_->text());

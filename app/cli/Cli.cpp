@@ -11,6 +11,7 @@
 #include "Errors.h"
 #include "Jobs.h"
 #include "Model.h"
+#include "CoverageBench.h"
 #include "DynamicsBench.h"
 #include "SeedBench.h"
 #include "Spec.h"
@@ -53,6 +54,8 @@ Commands
   bench    al-retrain [--model SPEC] [--data SPEC] [--initial N] [--pool-subset M] [--candidates C]
            [--retrain-epochs E] [--kernel pntk|entk] [--out DIR] [--json]
            the look-ahead's predicted output change against real SGD retraining, per candidate, and both times
+  bench    coverage [--kernels mlp-digits,seed-mlp,...] [--methods a,b] [--budgets 16,64,256] [--seeds 100]
+           [--fixtures DIR] [--json]   coverage of each estimator's ±2σ against exact traces over many seeds
   bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
   help
 
@@ -66,7 +69,7 @@ Data SPEC:  random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][
             moons:size=200,noise=0.1   spirals:size=300,classes=3   blobs:size=300,classes=3,dim=2   sine:size=200
             every kind also takes n=N (seeded stratified subset), seed=S, standardize=1
 Common options
-  --input-shape S  --params all|PREFIX[;PREFIX]  --dtype float32|float64  --device cpu|cuda  --threads N
+  --input-shape S  --params all|PREFIX[;PREFIX][+frozen]  --dtype float32|float64  --device cpu|cuda  --threads N
   --seed S  --memory-budget 4G  --jvp forward|double-backward  --probes rademacher|gaussian
   --split thirds|seed (Hutch++)  --max-matvecs M (adaptive cap)  --block B  --history
 docs/FORMATS.md describes every spec key and output field.
@@ -81,7 +84,7 @@ const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-sha
                                      "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
                                      "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n",
                                      "variant", "heldout", "ridge", "widths", "depth", "seeds", "batch", "train-n",
-                                     "param", "n", "width", "outputs", "fit-min-width"};
+                                     "param", "n", "width", "outputs", "fit-min-width", "kernels", "fixtures"};
 
 }  // namespace
 
@@ -271,9 +274,11 @@ int cmd_info(const Args& a, std::ostream& out) {
   }
   out << j.at("model").string() << " (" << j.at("kind").string() << ")\n  input [" << j.at("input_shape").string()
       << "] → output [" << j.at("output_shape").string() << "]\n  P = " << fmt(j.at("params").number()) << " of "
-      << fmt(j.at("params_total").number()) << " parameters, d = " << fmt(j.at("d").number()) << " on "
-      << j.at("data").string() << "\n";
+      << fmt(j.at("params_total").number()) << " parameters (" << fmt(j.at("params_frozen").number())
+      << " frozen), d = " << fmt(j.at("d").number()) << " on " << j.at("data").string() << "\n";
   for (const auto& l : j.at("layers").items()) out << "  " << l.string() << "\n";
+  out << "  parameters:\n";
+  for (const auto& l : j.at("parameters").items()) out << "    " << l.string() << "\n";
   return 0;
 }
 
@@ -298,6 +303,23 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   if (which == "al-retrain") return cmd_bench_al_retrain(a, out);
   if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
   if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
+  if (which == "coverage") {
+    bench::CoverageBenchOptions c;
+    c.compute = compute_from(a);
+    c.seeds = static_cast<int>(a.get_int("seeds", c.seeds));
+    if (a.has("kernels")) c.kernels = split_list(a.get("kernels"));
+    if (a.has("methods")) c.methods = split_list(a.get("methods"));
+    if (a.has("fixtures")) c.fixtures = a.get("fixtures");
+    if (a.has("budgets")) {
+      c.budgets.clear();
+      for (const auto& s : split_list(a.get("budgets"))) c.budgets.push_back(std::stoll(s));
+    }
+    std::ostream& log = a.flag("json") ? err : out;
+    const Json r = bench::run_coverage_bench(c, log);
+    if (a.flag("json")) out << r.dump() << "\n";
+    else out << bench::format_coverage_bench(r);
+    return 0;
+  }
   if (which == "seed-dynamics") {
     bench::DynamicsBenchOptions d;
     d.compute = compute_from(a);
@@ -326,7 +348,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
-  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, pntk-width, pntk-speed or al-retrain)");
+  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
@@ -356,7 +378,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     size_t skip = 1;
     std::string sub;
     if (cmd == "bench") {
-      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, pntk-width, pntk-speed or al-retrain");
+      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain");
       sub = args[1];
       skip = 2;
     }

@@ -92,17 +92,22 @@ DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t pa
 }
 
 double predicted_dense_seconds(const DenseCost& cost) {
-  // Measured once: a float64 product of estimator shape and a block of standard normal draws.
+  // Measured once, on the shapes the estimators use: a tall QR and a projection of probes (n×q basis, k probes
+  // in row layout), and a block of sign draws from the probe generator; big enough to leave the caches, as the
+  // P-dimensional work of FHutch does. About 0.3 s (apps warm it up off the UI thread).
   static const std::pair<double, double> rates = [] {
-    const at::Tensor a = at::ones({4096, 64}, at::kDouble), b = at::ones({64, 64}, at::kDouble);
-    (void)at::matmul(a, b);
-    detail::Stopwatch sw;
-    for (int i = 0; i < 8; ++i) (void)at::matmul(a, b);
-    const double flop_rate = 8 * 2.0 * 4096 * 64 * 64 / std::max(sw.seconds(), 1e-9);
+    const int64_t n = int64_t(1) << 18, q = 16, k = 32;
     auto gen = make_generator(0);
+    const auto dbl = at::TensorOptions().dtype(at::kDouble);
+    const at::Tensor S = at::cos(at::arange(n * q, dbl).reshape({n, q}) * 0.37);
+    const at::Tensor T = at::sin(at::arange(k * n, dbl).reshape({k, n}) * 0.11);
+    detail::Stopwatch sw;
+    const at::Tensor Q = detail::orth(S);
+    (void)at::addmm(T, at::matmul(T, Q), Q.t(), 1, -1);
+    const double flop_rate = (4.0 * n * q * q + 4.0 * n * q * k) / std::max(sw.seconds(), 1e-9);
     detail::Stopwatch sw2;
-    (void)draw_normal(gen, {1 << 17}, at::TensorOptions().dtype(at::kDouble));
-    const double draw_rate = double(1 << 17) / std::max(sw2.seconds(), 1e-9);
+    (void)draw_rademacher(gen, {int64_t(1) << 22}, dbl);
+    const double draw_rate = double(int64_t(1) << 22) / std::max(sw2.seconds(), 1e-9);
     return std::make_pair(flop_rate, draw_rate);
   }();
   return cost.flops / rates.first + cost.draws / rates.second;

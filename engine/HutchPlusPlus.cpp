@@ -33,8 +33,8 @@ TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o
   for (int64_t s = 0; s < probes; s += block) {
     rc.check();
     const int64_t k = std::min(block, probes - s);
-    at::Tensor G = detail::draw_probes(gen, n, k, o.probes, A.options()).to(at::kDouble);
-    G = G - at::matmul(Q, at::matmul(Q.t(), G));
+    const at::Tensor Gr = detail::draw_probes(gen, n, k, o.probes, A.options()).to(at::kDouble).t();
+    const at::Tensor G = at::addmm(Gr, at::matmul(Gr, Q), Q.t(), 1, -1).t();  // row layout, as in OneSided.cpp
     const auto q = detail::quadratic_forms_d(A, G, block);
     values.insert(values.end(), q.begin(), q.end());
     rc.report_estimate(sketch + Q.size(1) + s + k, m, "Hutch++ residual probes", low_rank + detail::moments(values).mean);

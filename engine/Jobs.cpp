@@ -136,6 +136,7 @@ Json to_json(const TraceEstimate& e) {
   j["dense_seconds"] = std::max(0.0, e.seconds - e.product_seconds);
   j["dense_flops"] = e.dense_flops;
   j["random_draws"] = e.random_draws;
+  j["predicted_dense_seconds"] = predicted_dense_seconds({e.dense_flops, e.random_draws});
   if (!e.error_method.empty()) j["error_method"] = e.error_method;
   j["converged"] = e.converged;
   if (!e.note.empty()) j["note"] = e.note;

@@ -67,6 +67,8 @@ const QMap<QString, QString> kMethodTips{
 MainWindow::MainWindow(QWidget* parent, bool persist)
     : QMainWindow(parent), engine_(new EngineClient(this)), persist_(persist), rerun_(new QTimer(this)) {
   setWindowTitle("TangentScope — the empirical NTK, matrix-free");
+  // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this thread.
+  (void)QtConcurrent::run([] { (void)planned_dense_seconds(EstimatorOptions{}, 0, 0); });
 
   // Control panel.
   auto* panel = new QWidget(this);

@@ -1,6 +1,7 @@
 #pragma once
 // The main window: a control panel (kernel, estimators, budget) and tabs of live charts. It only wires widgets
 // to the EngineClient; every computation runs on the engine thread.
+#include <QHash>
 #include <QMainWindow>
 #include <QStringList>
 
@@ -152,6 +153,7 @@ class MainWindow : public QMainWindow {
   QLabel* cost_;
   double seconds_per_product_ = 0;  ///< measured on the last run, for the cost shown before the next
   qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost
+  QHash<QString, double> dense_factor_;  ///< measured/predicted dense time per method on the last run
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;

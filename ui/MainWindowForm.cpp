@@ -165,7 +165,7 @@ void MainWindow::updateCost() {
     parts << QString("%1 %2+%3").arg(m).arg(v).arg(j);
     if (last_d_ > 0) {
       // The dense algebra besides the products (QR, projections, draws): FHutch's grows with P.
-      const double s = planned_dense_seconds(o, last_d_, last_params_);
+      const double s = planned_dense_seconds(o, last_d_, last_params_) * dense_factor_.value(m, 1.0);
       dense += s;
       if (s > worst_dense) worst_dense = s, worst = m;
     }

@@ -200,6 +200,11 @@ void MainWindow::showCompare(const QString& json) {
     seconds += v.toObject().value("product_seconds").toDouble();  // the dense algebra is predicted apart
   }
   if (products > 0) seconds_per_product_ = seconds / products;
+  for (const auto& v : runs) {
+    const QJsonObject run = v.toObject();
+    const double predicted = run.value("predicted_dense_seconds").toDouble();
+    if (predicted > 1e-3) dense_factor_[run.value("estimator").toString()] = run.value("dense_seconds").toDouble() / predicted;
+  }
   last_d_ = r.value("d").toInteger();
   last_params_ = r.value("params").toInteger();
   updateCost();

@@ -4,6 +4,7 @@
 #include <QCommandLineParser>
 #include <QTimer>
 
+#include <clocale>
 #include <cstdio>
 
 #include "Jobs.h"
@@ -16,6 +17,10 @@
 int main(int argc, char** argv) {
   ts::tune_allocator();
   QApplication app(argc, argv);
+  // QApplication sets the C library's locale from the environment; numbers the engine and LibTorch write or read
+  // must keep '.' as the decimal point (a decimal-comma locale once turned every result into 0). Qt's own
+  // formatting and the user's language are unaffected.
+  std::setlocale(LC_NUMERIC, "C");
   QApplication::setApplicationName("TangentScope");
   QApplication::setOrganizationName("TangentScope");
   QCommandLineParser parser;
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
     auto save = [&window, file] {
       const bool ok = window.grab().save(file);
       std::fprintf(ok ? stdout : stderr, ok ? "saved %s\n" : "cannot write %s\n", file.toLocal8Bit().constData());
+      std::fprintf(stdout, "result: %s\n", window.resultText().toUtf8().constData());
       QApplication::exit(ok ? 0 : 1);
     };
     QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [save] { QTimer::singleShot(100, save); });

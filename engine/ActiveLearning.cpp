@@ -1,4 +1,5 @@
 #include "ActiveLearning.h"
+#include "Numbers.h"
 
 #include <algorithm>
 #include <chrono>
@@ -23,9 +24,7 @@ namespace {
 
 std::string csv_num(double v) {
   if (!std::isfinite(v)) return "nan";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return format_number(v, 10);
 }
 
 at::Tensor as_index(const std::vector<int64_t>& v) {

@@ -1,4 +1,5 @@
 #include "BuiltinModels.h"
+#include "Numbers.h"
 
 #include <torch/csrc/jit/api/module.h>
 
@@ -49,10 +50,8 @@ std::string script_activation(Activation a, const std::string& v) {
 }
 
 std::string num(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  std::string s(buf);
-  if (s.find_first_of(".eE") == std::string::npos) s += ".0";
+  std::string s = format_number(v, 17);  // TorchScript source: '.' whatever the locale
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
   return s;
 }
 

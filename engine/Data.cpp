@@ -1,4 +1,5 @@
 #include "Data.h"
+#include "Numbers.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -34,13 +35,11 @@ Dataset random_normal(int64_t n, const std::vector<int64_t>& shape, uint64_t see
 
 namespace {
 
-bool parse_number(const std::string& cell, double* out) {
+bool parse_cell(const std::string& cell, double* out) {
   size_t b = cell.find_first_not_of(" \t\r"), e = cell.find_last_not_of(" \t\r");
   if (b == std::string::npos) return false;
   const std::string t = cell.substr(b, e - b + 1);
-  char* end = nullptr;
-  *out = std::strtod(t.c_str(), &end);
-  return *end == '\0';
+  return parse_number(std::string_view(t), out);
 }
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -70,7 +69,7 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
     size_t bad = cells.size();
     size_t numeric = 0;
     for (size_t c = 0; c < cells.size(); ++c) {
-      if (parse_number(cells[c], &row[c])) ++numeric;
+      if (parse_cell(cells[c], &row[c])) ++numeric;
       else if (bad == cells.size()) bad = c;
     }
     if (first) {

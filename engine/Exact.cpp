@@ -1,4 +1,5 @@
 #include "Exact.h"
+#include "Numbers.h"
 
 #include <cstdio>
 
@@ -49,12 +50,10 @@ MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const Run
 }
 
 std::string format_bytes(int64_t bytes) {
-  char buf[32];
   const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024 * 1024) std::snprintf(buf, sizeof buf, "%.2f GiB", b / (1024.0 * 1024 * 1024));
-  else if (b >= 1024.0 * 1024) std::snprintf(buf, sizeof buf, "%.1f MiB", b / (1024.0 * 1024));
-  else std::snprintf(buf, sizeof buf, "%.1f KiB", b / 1024.0);
-  return buf;
+  if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
+  if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";
+  return format_fixed(b / 1024.0, 1) + " KiB";
 }
 
 int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype) {

@@ -1,4 +1,5 @@
 #include "Jobs.h"
+#include "Numbers.h"
 
 #include <algorithm>
 #include <chrono>
@@ -416,9 +417,7 @@ namespace {
 
 std::string csv_num(double v) {
   if (!std::isfinite(v)) return "";
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return format_number(v, 10);
 }
 
 Json history_json(const std::vector<EpochStats>& h) {

@@ -1,7 +1,9 @@
 #include "Json.h"
+#include "Numbers.h"
 
 #include <cmath>
 #include <cstdio>
+#include <string_view>
 #include <cstdlib>
 
 #include "Errors.h"
@@ -85,9 +87,7 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
       } else if (num_ == std::floor(num_) && std::fabs(num_) < 1e15) {
         out += std::to_string(static_cast<long long>(num_));
       } else {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.17g", num_);
-        out += buf;
+        out += format_number(num_, 17);  // '.' whatever the locale
       }
       break;
     }
@@ -227,11 +227,12 @@ struct Parser {
     if (lit("true")) return Json(true);
     if (lit("false")) return Json(false);
     if (lit("null")) return Json();
-    const char* b = s.c_str() + i;
-    char* e = nullptr;
-    double v = std::strtod(b, &e);
-    if (e == b) fail("unexpected character");
-    i += static_cast<size_t>(e - b);
+    // A number runs to the next delimiter; read in the C locale whatever the process's locale.
+    size_t e = i;
+    while (e < s.size() && std::string_view("+-.0123456789eE").find(s[e]) != std::string_view::npos) ++e;
+    double v = 0;
+    if (e == i || !parse_number(std::string_view(s).substr(i, e - i), &v)) fail("unexpected character");
+    i = e;
     return Json(v);
   }
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "Data.h"
+#include "Numbers.h"
 #include "Errors.h"
 
 namespace ts {
@@ -122,9 +123,8 @@ Dataset load_digits(const std::string& path) {
     std::string cell;
     std::vector<double> values;
     while (std::getline(row, cell, ',')) {
-      char* end = nullptr;
-      const double v = std::strtod(cell.c_str(), &end);
-      if (cell.empty() || *end != '\0')
+      double v = 0;
+      if (!parse_number(cell, &v))
         throw InputError("digits file '" + path + "' line " + std::to_string(line_no) + ": '" + cell + "' is not a number");
       values.push_back(v);
     }

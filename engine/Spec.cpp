@@ -1,4 +1,5 @@
 #include "Spec.h"
+#include "Numbers.h"
 
 #include <cstdlib>
 #include <sstream>
@@ -80,9 +81,8 @@ double Spec::get_double(const std::string& key, double fallback) const {
     return fallback;
   }
   const std::string v = get(key, "");
-  char* end = nullptr;
-  const double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0')
+  double x = 0;
+  if (!parse_number(v, &x))
     throw InputError("spec '" + text_ + "': key '" + key + "' needs a number, got '" + v + "'");
   return x;
 }

@@ -7,6 +7,7 @@
 // gives the delete-a-group jackknife error estimate (docs/MATH.md, "Error estimates of the exchangeable
 // estimators").
 #include "Errors.h"
+#include "Numbers.h"
 #include "EstimatorSupport.h"
 #include "Estimators.h"
 #include "ExchangeableSketch.h"
@@ -279,10 +280,8 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
     const std::optional<std::vector<double>> ests = s.estimates();
     if (!ests) continue;
     if (attempt > 0) {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "stability shift enlarged to %.3g after %d failed Cholesky factorisations", nu,
-                    attempt);
-      r.note = buf;
+      r.note = "stability shift enlarged to " + format_number(nu, 3) + " after " + std::to_string(attempt) +
+               " failed Cholesky factorisations";
     }
     set_estimate(r, *ests, detail::jackknife_error(s));
     r.matvecs = m;

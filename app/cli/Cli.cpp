@@ -1,4 +1,5 @@
 #include "Cli.h"
+#include "Numbers.h"
 
 #include <cmath>
 #include <cstdio>
@@ -54,7 +55,7 @@ Commands
   bench    al-retrain [--model SPEC] [--data SPEC] [--initial N] [--pool-subset M] [--candidates C]
            [--retrain-epochs E] [--kernel pntk|entk] [--out DIR] [--json]
            the look-ahead's predicted output change against real SGD retraining, per candidate, and both times
-  bench    coverage [--kernels mlp-digits,seed-mlp,...] [--methods a,b] [--budgets 16,64,256] [--seeds 100]
+  bench    coverage [--kernels "mlp-digits;seed-mlp;NAME=MODEL@DATA[@SHAPE];..."] [--methods a,b] [--budgets 16,64,256] [--seeds 100]
            [--fixtures DIR] [--json]   coverage of each estimator's ±2σ against exact traces over many seeds
   bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
   help
@@ -152,9 +153,7 @@ EstimatorOptions estimator_from(const Args& a) {
 }
 
 std::string fmt(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.10g", v);
-  return buf;
+  return format_number(v, 10);
 }
 
 namespace {
@@ -307,7 +306,12 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     bench::CoverageBenchOptions c;
     c.compute = compute_from(a);
     c.seeds = static_cast<int>(a.get_int("seeds", c.seeds));
-    if (a.has("kernels")) c.kernels = split_list(a.get("kernels"));
+    if (a.has("kernels")) {  // separated by ';' (a spec NAME=MODEL@DATA has commas of its own)
+      c.kernels.clear();
+      std::stringstream ss(a.get("kernels"));
+      for (std::string k; std::getline(ss, k, ';');)
+        if (!k.empty()) c.kernels.push_back(k);
+    }
     if (a.has("methods")) c.methods = split_list(a.get("methods"));
     if (a.has("fixtures")) c.fixtures = a.get("fixtures");
     if (a.has("budgets")) {

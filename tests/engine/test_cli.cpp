@@ -1,4 +1,5 @@
 // tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
+#include <clocale>
 #include <fstream>
 #include <sstream>
 
@@ -176,10 +177,49 @@ class TestCli : public QObject {
     QCOMPARE(j.at("rows").items().size(), size_t(4));
     QVERIFY(j.at("summary").items()[0].contains("to_0.01"));
   }
+
+  // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
+  void benchCoverageSmall() {
+    const Run r = run_cli({"bench", "coverage", "--kernels", "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4",
+                           "--seeds", "12", "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("rows").items().size(), size_t(3));
+    for (const auto& row : j.at("rows").items()) {
+      QVERIFY(row.at("coverage").number() >= 0 && row.at("coverage").number() <= 1);
+      QCOMPARE(row.at("seeds").number(), 12.0);
+    }
+  }
+
+  // Under a decimal-comma locale (as the desktop app runs) the engine reads and writes the same numbers.
+  void numbersIgnoreTheLocale() {
+    const std::string csv = std::string(TS_TEST_TMP) + "/locale.csv";
+    {
+      std::ofstream f(csv);
+      for (int i = 0; i < 12; ++i) f << 0.25 * i << "," << 1.5 - 0.125 * i << "," << (i % 3) << "\n";
+    }
+    const std::vector<std::string> args{"trace", "--model", "mlp:in=2,width=5,depth=2,out=3,seed=1", "--data",
+                                        "csv:" + csv + ",label=last", "--estimator", "hutchpp", "--matvecs", "9",
+                                        "--exact", "--json"};
+    const Run c = run_cli(args);
+    QVERIFY2(c.code == 0, c.err.c_str());
+    const char* de = std::setlocale(LC_ALL, "de_DE.UTF-8");
+    QVERIFY2(de != nullptr, "the de_DE.UTF-8 locale is not installed (scripts/deps generates it)");
+    QVERIFY(std::string(std::localeconv()->decimal_point) == ",");
+    const Run g = run_cli(args);
+    std::setlocale(LC_ALL, "C");
+    QVERIFY2(g.code == 0, g.err.c_str());
+    const Json a = Json::parse(c.out), b = Json::parse(g.out);
+    QCOMPARE(b.at("estimate").number(), a.at("estimate").number());
+    QCOMPARE(b.at("exact").number(), a.at("exact").number());
+    QVERIFY(a.at("exact").number() > 0);
+    QVERIFY(g.out.find("\"estimate\":") != std::string::npos);
+  }
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall)
+             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall,
+             benchCoverageSmall, numbersIgnoreTheLocale)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -1,0 +1,17 @@
+#pragma once
+// Numbers as text in the C locale whatever the process's locale: the desktop app runs under the user's locale
+// (QApplication sets it from the environment), where printf and strtod would write and read decimal commas.
+#include <string>
+#include <string_view>
+
+namespace ts {
+
+/// v with `significant` digits (0: the shortest text that reads back to the same double), '.' as the decimal
+/// point; "nan", "inf", "-inf" for non-finite values.
+std::string format_number(double v, int significant = 0);
+/// v with `decimals` digits after the point.
+std::string format_fixed(double v, int decimals);
+/// Reads the whole of `text` (an optional leading '+' allowed) as a number; false if it is not one.
+bool parse_number(std::string_view text, double* out);
+
+}  // namespace ts

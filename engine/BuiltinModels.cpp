@@ -1,5 +1,4 @@
 #include "BuiltinModels.h"
-#include "Numbers.h"
 
 #include <torch/csrc/jit/api/module.h>
 
@@ -8,6 +7,8 @@
 #include <sstream>
 
 #include "Errors.h"
+#include "Numbers.h"
+#include "OutputFiles.h"
 #include "TorchUtil.h"
 
 namespace ts {
@@ -71,11 +72,11 @@ void save_script(const std::string& class_name, const std::vector<std::string>& 
       if (c == '\n') c = ' ';
     throw Error("internal error: cannot compile the TorchScript of " + class_name + ":" + msg);
   }
-  try {
-    m.save(path);
-  } catch (const c10::Error& e) {
-    throw InputError("cannot write TorchScript file '" + path + "': " + e.what_without_backtrace());
-  }
+  // Serialised in memory, then written atomically: a full disk is an error here, not an exception escaping
+  // LibTorch's stream writer.
+  std::ostringstream bytes;
+  m.save(bytes);
+  write_file_atomic(path, bytes.str());
 }
 
 class Mlp : public Model {

@@ -1,12 +1,13 @@
 #include "Data.h"
-#include "Numbers.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "Errors.h"
+#include "Numbers.h"
 #include "Spec.h"
 #include "TorchUtil.h"
 
@@ -115,18 +116,39 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
     for (int64_t j = 0; j < static_cast<int64_t>(width); ++j) {
       const double v = rows[static_cast<size_t>(i)][static_cast<size_t>(j)];
       if (j == label_col) {
-        if (v < 0 || v != std::floor(v))
-          throw InputError("CSV file '" + path + "' data row " + std::to_string(i + 1) + ": label " + std::to_string(v) +
-                           " is not a non-negative integer");
+        if (v < 0 || v != std::floor(v) || v > 9007199254740992.0)
+          throw InputError("CSV file '" + path + "' data row " + std::to_string(i + 1) + ": label " + format_number(v) +
+                           " is not an integer between 0 and 2^53");
         d.labels[i] = static_cast<int64_t>(v);
-        d.num_classes = std::max<int64_t>(d.num_classes, static_cast<int64_t>(v) + 1);
       } else {
         acc[i][c++] = v;
       }
     }
   }
+  std::string remapped;
+  if (label_col >= 0) {
+    // Classes are 0…C−1. Sparse labels (3, 17, 1000004) are remapped in sorted order, the originals kept as the
+    // class names; a column with more distinct values than any classifier has is refused before any split.
+    std::vector<int64_t> values(d.labels.data_ptr<int64_t>(), d.labels.data_ptr<int64_t>() + n);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    const int64_t kMaxClasses = 10000;
+    if (static_cast<int64_t>(values.size()) > kMaxClasses)
+      throw InputError("CSV file '" + path + "': the label column (" + label + ") has " + std::to_string(values.size()) +
+                       " distinct values, more than " + std::to_string(kMaxClasses) +
+                       " classes (is it an ID column? choose another with label=INDEX, or label=none)");
+    d.num_classes = static_cast<int64_t>(values.size());
+    for (const int64_t v : values) d.class_names.push_back(std::to_string(v));
+    if (values.back() != d.num_classes - 1) {
+      auto* lab = d.labels.data_ptr<int64_t>();
+      for (int64_t i = 0; i < n; ++i)
+        lab[i] = std::lower_bound(values.begin(), values.end(), lab[i]) - values.begin();
+      remapped = " (labels " + std::to_string(values.front()) + "…" + std::to_string(values.back()) + " remapped to 0…" +
+                 std::to_string(d.num_classes - 1) + " in sorted order)";
+    }
+  }
   d.description = "CSV " + path + ": " + std::to_string(n) + " rows, " + std::to_string(features) + " features" +
-                  (label_col >= 0 ? ", " + std::to_string(d.num_classes) + " classes" : "");
+                  (label_col >= 0 ? ", " + std::to_string(d.num_classes) + " classes" + remapped : "");
   return d;
 }
 

@@ -116,6 +116,9 @@ double predicted_dense_seconds(const DenseCost& cost) {
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc) {
   if (o.matvecs < 1) throw InputError("the matvec budget must be at least 1, got " + std::to_string(o.matvecs));
+  if (!(o.tol >= 0) || !std::isfinite(o.tol))
+    throw InputError("the adaptive tolerance (--tol) must be a number ≥ 0 (0 = a fixed budget), got " +
+                     std::to_string(o.tol));
   const int64_t params = factor ? factor->cols() : 0;
   if (o.tol <= 0) {
     TraceEstimate r = run_once(A, factor, o, rc);
@@ -128,7 +131,8 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
     throw InputError("adaptive run: the cap " + std::to_string(o.max_matvecs) + " is below the start budget " +
                      std::to_string(o.matvecs));
   // Adaptive: double the budget until the method's own error estimate meets the tolerance. Each stage draws
-  // fresh test vectors (seed + stage) so stages are independent; the reported cost is that of all stages.
+  // fresh test vectors (seed + stage) so stages are independent; the reported cost is that of all stages, and
+  // all stages together never spend more than the cap.
   detail::Stopwatch sw;
   TraceEstimate total;
   EstimatorOptions stage = o;
@@ -153,12 +157,15 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
       total.converged = true;
       break;
     }
-    if (stage.matvecs >= o.max_matvecs) {
+    const int64_t left = o.max_matvecs - total.matvecs;
+    const int64_t next = std::min(left, stage.matvecs * 2);
+    if (next < std::max<int64_t>(4, stage.matvecs / 2)) {  // a stage too small to improve on this one
       total.converged = false;
-      total.note = "cap of " + std::to_string(o.max_matvecs) + " matvecs reached before the tolerance";
+      total.note = "cap of " + std::to_string(o.max_matvecs) + " matvecs reached before the tolerance (" +
+                   std::to_string(total.matvecs) + " spent)";
       break;
     }
-    stage.matvecs = std::min(o.max_matvecs, stage.matvecs * 2);
+    stage.matvecs = next;
   }
   total.seconds = sw.seconds();
   return total;

@@ -485,8 +485,7 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
       auto m = model->clone();
       m->set_parameters(snap.params);
       const std::string path = dir + "/snapshot-epoch" + std::to_string(snap.epoch) + ".pt";
-      m->save_torchscript(path + ".partial");
-      if (std::rename((path + ".partial").c_str(), path.c_str()) != 0) throw InputError("cannot write '" + path + "'");
+      m->save_torchscript(path);  // atomic
       files.push_back(path);
     }
   }

@@ -6,9 +6,11 @@
 
 #include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "Errors.h"
 #include "Model.h"
+#include "OutputFiles.h"
 #include "Spec.h"
 
 namespace ts {
@@ -116,13 +118,16 @@ class TorchScriptModel : public Model {
       for (auto& o : owners_[i]) o.first.setattr(o.second, saved);
     }
     refresh_flat_weights();
+    // Serialised in memory, then written atomically (a full disk is an error, not an escaping exception).
+    std::ostringstream bytes;
     try {
-      module_.save(path);
+      module_.save(bytes);
     } catch (const c10::Error& e) {
       restore();
-      throw InputError("cannot write TorchScript file '" + path + "': " + first_line(e.what_without_backtrace()));
+      throw InputError("cannot save TorchScript model '" + path + "': " + first_line(e.what_without_backtrace()));
     }
     restore();
+    write_file_atomic(path, bytes.str());
   }
 
   std::shared_ptr<Model> clone() const override {

@@ -1,7 +1,9 @@
 #include "Cli.h"
 #include "Numbers.h"
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -102,7 +104,13 @@ ComputeConfig compute_from(const Args& a) {
   ComputeConfig c;
   c.device = a.get("device", "cpu");
   c.dtype = a.get("dtype", "float64");
-  c.threads = static_cast<int>(a.get_int("threads", 0));
+  const long long threads = a.get_int("threads", 0);
+  const long long max_threads = 4 * std::max(1u, std::thread::hardware_concurrency());
+  if (threads < 0 || threads > max_threads)
+    throw InputError("--threads must be between 0 (LibTorch's default) and " + std::to_string(max_threads) +
+                     " (4 × the " + std::to_string(max_threads / 4) + " cores of this machine), got " +
+                     std::to_string(threads));
+  c.threads = static_cast<int>(threads);
   c.seed = static_cast<uint64_t>(a.get_int("seed", 0));
   if (a.has("memory-budget")) c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
   return c;
@@ -163,7 +171,9 @@ int cmd_trace(const Args& a, std::ostream& out) {
   job.problem = problem_from(a);
   job.estimator = estimator_from(a);
   job.compare_exact = a.flag("exact");
-  job.repeats = static_cast<int>(a.get_int("repeats", 1));
+  const long long repeats = a.get_int("repeats", 1);
+  if (repeats < 1 || repeats > 100000) throw InputError("--repeats must be between 1 and 100000, got " + std::to_string(repeats));
+  job.repeats = static_cast<int>(repeats);
   const TraceJobResult r = run_trace_job(job);
   if (a.flag("json")) {
     out << to_json(r).dump() << "\n";
@@ -287,12 +297,7 @@ int cmd_export(const Args& a, std::ostream& out) {
   if (a.has("input-shape")) shape = parse_shape(a.get("input-shape"), "--input-shape");
   auto model = make_model(a.get("model"), shape, compute_from(a));
   const std::string path = a.get("out");
-  const std::string tmp = path + ".partial";
-  model->save_torchscript(tmp);  // written aside, then renamed: no half-written file under the real name
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw InputError("cannot write '" + path + "'");
-  }
+  model->save_torchscript(path);  // atomic: no half-written file under the real name, an earlier file kept on failure
   out << "wrote " << path << " (" << model->num_parameters() << " parameters, input [" << shape_to_string(model->input_shape())
       << "])\n";
   return 0;

@@ -1,5 +1,7 @@
 #include "CliArgs.h"
 
+#include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "Errors.h"
@@ -41,8 +43,11 @@ long long Args::get_int(const std::string& name, long long fallback) const {
   if (!has(name)) return fallback;
   const std::string v = get(name);
   char* end = nullptr;
+  errno = 0;
   const long long x = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0') throw InputError("option --" + name + " needs an integer, got '" + v + "'");
+  if (errno == ERANGE)
+    throw InputError("option --" + name + ": " + v + " is out of range (at most 9223372036854775807)");
   return x;
 }
 
@@ -64,7 +69,11 @@ long long parse_bytes(const std::string& text, const std::string& what) {
   else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
   else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
   else if (!unit.empty()) throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
-  if (end == text.c_str() || v <= 0) throw InputError(what + ": '" + text + "' is not a positive size");
+  if (end == text.c_str() || !(v > 0) || !std::isfinite(v))
+    throw InputError(what + ": '" + text + "' is not a positive size");
+  // Sizes are held in 64-bit signed integers: refuse what would wrap to a negative budget.
+  if (v * mult >= 9.2e18) throw InputError(what + ": '" + text + "' is too large (at most 8E, 2^63 bytes)");
+  if (v * mult < 1) throw InputError(what + ": '" + text + "' is less than one byte");
   return static_cast<long long>(v * mult);
 }
 

@@ -191,6 +191,35 @@ class TestCli : public QObject {
     }
   }
 
+  // Options are range-checked before any work, with the option and the accepted range in the message.
+  void boundsBeforeWork() {
+    const std::vector<std::string> base{"trace", "--model", kModel, "--data", kData, "--estimator", "hutchinson"};
+    auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> args = base;
+      args.insert(args.end(), extra.begin(), extra.end());
+      return run_cli(args);
+    };
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--memory-budget", "9223372036854775808"}, "too large"},
+        {{"--memory-budget", "16E"}, "is not a size"},
+        {{"--memory-budget", "nan"}, "not a positive size"},
+        {{"--threads", "1000"}, "--threads must be between 0"},
+        {{"--threads", "-4"}, "--threads must be between 0"},
+        {{"--repeats", "1000000000"}, "--repeats must be between 1 and 100000"},
+        {{"--repeats", "99999999999999999999"}, "out of range"},
+        {{"--tol", "nan"}, "--tol"},
+    };
+    for (const auto& [extra, needle] : cases) {
+      const Run r = with(extra);
+      QVERIFY2(r.code == 1, (extra[0] + " " + extra[1] + " was accepted").c_str());
+      QVERIFY2(r.err.find(needle) != std::string::npos, r.err.c_str());
+    }
+    // The adaptive cap holds for all stages together.
+    const Run capped = with({"--tol", "1e-300", "--matvecs", "96", "--max-matvecs", "200", "--json"});
+    QVERIFY2(capped.code == 0, capped.err.c_str());
+    QVERIFY(Json::parse(capped.out).at("matvecs").number() <= 200);
+  }
+
   // Under a decimal-comma locale (as the desktop app runs) the engine reads and writes the same numbers.
   void numbersIgnoreTheLocale() {
     const std::string csv = std::string(TS_TEST_TMP) + "/locale.csv";
@@ -219,7 +248,7 @@ class TestCli : public QObject {
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
              infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall,
-             benchCoverageSmall, numbersIgnoreTheLocale)
+             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

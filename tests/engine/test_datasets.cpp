@@ -168,10 +168,33 @@ class TestDatasets : public QObject {
     TS_CHECK_CLOSE(st.inputs.std(0, false).mean().item<double>(), 1.0, 1e-12, 0.0);
     TS_EXPECT_THROW(InputError, train_test_split(d, 300, 0), "test size");
   }
+
+  // A label column is checked before any split: sparse labels (even an ID-like 2,000,000,000) are remapped to
+  // 0…C−1 with the originals as class names; too many distinct values or a non-integer are refused by name.
+  void csvLabelsValidatedAndRemapped() {
+    {
+      std::ofstream f(tmp("sparse_labels.csv"));
+      const long long labels[] = {1000004, 3, 17, 2000000000, 3, 17};
+      for (int i = 0; i < 6; ++i) f << 0.5 * i << "," << 1.0 - 0.1 * i << "," << labels[i] << "\n";
+    }
+    const Dataset d = load_data("csv:" + tmp("sparse_labels.csv") + ",label=last", {2}, 0);
+    QCOMPARE(d.num_classes, int64_t(4));
+    const std::vector<int64_t> want{2, 0, 1, 3, 0, 1};
+    for (int i = 0; i < 6; ++i) QCOMPARE(d.labels[i].item<int64_t>(), want[static_cast<size_t>(i)]);
+    QCOMPARE(d.class_names.at(3), std::string("2000000000"));
+    QVERIFY2(d.description.find("remapped") != std::string::npos, d.description.c_str());
+    {
+      std::ofstream f(tmp("id_labels.csv"));
+      for (int i = 0; i < 10005; ++i) f << i * 0.001 << "," << i << "\n";
+    }
+    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("id_labels.csv") + ",label=last", {1}, 0), "ID column");
+    std::ofstream(tmp("half_label.csv")) << "0.1,1.5\n0.2,1\n";
+    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("half_label.csv") + ",label=last", {1}, 0), "label 1.5");
+  }
 };
 
 TS_TEST_MAIN(TestDatasets, realDigits, idxPlainAndGzip, idxErrors, digitsFileErrors, syntheticSetsAreSeeded,
-             splitSubsetStandardize)
+             splitSubsetStandardize, csvLabelsValidatedAndRemapped)
 #ifdef TS_HAVE_QT
 #include "test_datasets.moc"
 #endif

@@ -204,6 +204,19 @@ class TestEstimators : public QObject {
     e = estimate_trace(op, nullptr, o);
     QVERIFY(!e.converged);
     QVERIFY(e.note.find("cap") != std::string::npos);
+    // An unreachable tolerance spends at most the cap, all stages together; a NaN tolerance is refused.
+    DenseRectOperator B(at::linalg_cholesky(A + 1e-12 * at::eye(200, f64())));
+    for (const std::string method : {"hutchinson", "hutchpp", "rhutch", "xtrace", "xnystrace"}) {
+      o.method = method;
+      o.matvecs = 96;
+      o.tol = 1e-300;
+      o.max_matvecs = 200;
+      e = estimate_trace(op, &B, o);
+      QVERIFY2(e.matvecs <= 200 && e.matvecs >= 150, (method + ": spent " + std::to_string(e.matvecs)).c_str());
+      QVERIFY(!e.converged);
+    }
+    o.tol = std::nan("");
+    TS_EXPECT_THROW(InputError, estimate_trace(op, &B, o), "--tol");
   }
 
   void sameSeedSameNumbers() {

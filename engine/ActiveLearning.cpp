@@ -269,7 +269,7 @@ Json to_json(const AlJob& job) {
 
 Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void(const Json&)>& on_cycle) {
   validate_al_job(job);
-  if (!job.out_dir.empty()) ensure_output_dir(job.out_dir);  // fail before any work, not after it
+  OutputFolder out(job.out_dir);  // checked before any work; published together at the end, or not at all
   apply_threads(job.compute);
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
@@ -302,7 +302,7 @@ Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void
   result["seeds"] = seeds;
   result["runs"] = runs;
 
-  if (!job.out_dir.empty()) {
+  if (out.enabled()) {
     std::ostringstream curves, queries;
     curves << "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds,train_seconds,query_seconds\n";
     queries << "strategy,seed,cycle,order,index,score,true_label,pseudo_label\n";
@@ -319,9 +319,10 @@ Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void
                   << (q.at("score").is_null() ? std::string("nan") : csv_num(q.at("score").number())) << ","
                   << csv_num(q.at("true_label").number()) << "," << csv_num(q.at("pseudo_label").number()) << "\n";
       }
-    write_text_file(job.out_dir + "/curves.csv", curves.str());
-    write_text_file(job.out_dir + "/queries.csv", queries.str());
-    write_text_file(job.out_dir + "/al.json", result.dump(1));
+    out.write_text("curves.csv", curves.str());
+    out.write_text("queries.csv", queries.str());
+    out.write_text("al.json", result.dump(1));
+    out.commit();
   }
   return result;
 }

@@ -439,8 +439,7 @@ Json history_json(const std::vector<EpochStats>& h) {
 
 Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
   require_entk(job.problem, "dynamics");
-  const std::string& dir = job.out_dir;
-  if (!dir.empty()) ensure_output_dir(dir);  // fail before any work, not after it
+  OutputFolder out(job.out_dir);  // checked before any work; published together at the end, or not at all
   const ProblemSpec& p = job.problem;
   apply_threads(p.compute);
   std::vector<int64_t> shape;
@@ -474,19 +473,19 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
   Json result = Json::object();
   result["history"] = history_json(r.history);
   Json files = Json::array();
-  if (!dir.empty()) {
+  if (out.enabled()) {
     std::ostringstream csv;
     csv << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
     for (const auto& s : r.history)
       csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << "," << csv_num(s.test_loss)
           << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
-    write_text_file(dir + "/history.csv", csv.str());
+    out.write_text("history.csv", csv.str());
     for (const auto& snap : r.snapshots) {
       auto m = model->clone();
       m->set_parameters(snap.params);
-      const std::string path = dir + "/snapshot-epoch" + std::to_string(snap.epoch) + ".pt";
-      m->save_torchscript(path);  // atomic
-      files.push_back(path);
+      const std::string name = "snapshot-epoch" + std::to_string(snap.epoch) + ".pt";
+      m->save_torchscript(out.path(name));
+      files.push_back(out.final_path(name));
     }
   }
   result["snapshots"] = files;
@@ -522,14 +521,17 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
       jr["metrics"] = vals;
       arr.push_back(jr);
     }
-    if (!dir.empty()) write_text_file(dir + "/dynamics.csv", dcsv.str());
+    if (out.enabled()) out.write_text("dynamics.csv", dcsv.str());
     result["dynamics"] = arr;
     result["probe"] = probe.description;
     config["estimator"] = to_json(mo.estimator);
     config["metrics"] = mo.metrics;
   }
   result["config"] = config;
-  if (!dir.empty()) write_text_file(dir + (job.track_ntk ? "/dynamics.json" : "/train.json"), result.dump(2));
+  if (out.enabled()) {
+    out.write_text(job.track_ntk ? "dynamics.json" : "train.json", result.dump(2));
+    out.commit();
+  }
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -82,5 +83,57 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) { write_file_atomic(path, text); }
+
+namespace {
+const char* kManifest = ".tangentscope-run";
+
+std::vector<std::string> read_manifest(const std::string& dir) {
+  std::vector<std::string> names;
+  std::ifstream f(dir + "/" + kManifest);
+  for (std::string line; std::getline(f, line);)
+    if (!line.empty() && line.find('/') == std::string::npos && line != kManifest) names.push_back(line);
+  return names;
+}
+}  // namespace
+
+OutputFolder::OutputFolder(std::string dir) : dir_(std::move(dir)) {
+  if (dir_.empty()) return;
+  ensure_output_dir(dir_);
+  staging_ = dir_ + "/.tangentscope-staging-" + std::to_string(::getpid());
+  std::error_code ec;
+  std::filesystem::remove_all(staging_, ec);
+  std::filesystem::create_directory(staging_, ec);
+  if (ec) throw InputError("output folder '" + dir_ + "': cannot create a staging folder: " + ec.message());
+}
+
+OutputFolder::~OutputFolder() {
+  if (staging_.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(staging_, ec);  // nothing of a failed or cancelled run stays behind
+}
+
+std::string OutputFolder::path(const std::string& name) {
+  if (std::find(names_.begin(), names_.end(), name) == names_.end()) names_.push_back(name);
+  return staging_ + "/" + name;
+}
+
+void OutputFolder::write_text(const std::string& name, const std::string& text) { write_file_atomic(path(name), text); }
+
+void OutputFolder::commit() {
+  if (!enabled() || committed_) return;
+  // Files of the earlier run that this one does not write would make a mismatched set: remove them first.
+  for (const auto& old : read_manifest(dir_))
+    if (std::find(names_.begin(), names_.end(), old) == names_.end()) std::remove(final_path(old).c_str());
+  std::remove((dir_ + "/" + kManifest).c_str());
+  for (const auto& name : names_) {
+    const std::string from = staging_ + "/" + name;
+    if (std::rename(from.c_str(), final_path(name).c_str()) != 0)
+      throw InputError("cannot publish '" + final_path(name) + "': " + std::strerror(errno));
+  }
+  std::string manifest;
+  for (const auto& name : names_) manifest += name + "\n";
+  write_file_atomic(dir_ + "/" + kManifest, manifest);
+  committed_ = true;
+}
 
 }  // namespace ts

@@ -1,6 +1,7 @@
 #pragma once
 // Writing results: never a half-written file under the real name, and a clear error when a path cannot be written.
 #include <string>
+#include <vector>
 
 namespace ts {
 
@@ -13,5 +14,33 @@ void ensure_output_dir(const std::string& dir);
 void write_file_atomic(const std::string& path, const std::string& bytes);
 /// write_file_atomic for text.
 void write_text_file(const std::string& path, const std::string& text);
+
+/// The files of one run, published together. They are written into a hidden staging folder inside `dir`
+/// (`.tangentscope-staging-PID`) and moved into `dir` by commit(); a run that fails or is cancelled before then
+/// leaves `dir` as it was (its staging folder is removed), so earlier results are never mixed with a half run.
+/// A manifest (`.tangentscope-run`, written last) lists the run's files: at commit, the files an earlier run
+/// listed and this one does not write are removed, and files TangentScope did not write are never touched.
+class OutputFolder {
+ public:
+  /// Creates `dir` if needed and checks it is writable (before any work). An empty `dir` writes nothing.
+  explicit OutputFolder(std::string dir);
+  ~OutputFolder();  ///< removes the staging folder unless committed; never throws
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+
+  bool enabled() const { return !dir_.empty(); }
+  /// Where to write the file `name` now (in the staging folder); its published path is final_path(name).
+  std::string path(const std::string& name);
+  std::string final_path(const std::string& name) const { return dir_ + "/" + name; }
+  /// Writes text to `name` in the staging folder (atomically).
+  void write_text(const std::string& name, const std::string& text);
+  /// Publishes every staged file into `dir`, then the manifest.
+  void commit();
+
+ private:
+  std::string dir_, staging_;
+  std::vector<std::string> names_;
+  bool committed_ = false;
+};
 
 }  // namespace ts

@@ -114,7 +114,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
                      std::to_string(job.heldout) + ")");
   if (job.param != "standard" && job.param != "ntk")
     throw InputError("width experiment: param must be standard or ntk, got '" + job.param + "'");
-  if (!job.out_dir.empty()) ensure_output_dir(job.out_dir);
+  OutputFolder out(job.out_dir);  // published together at the end, or not at all
   apply_threads(job.compute);
   const at::TensorOptions opts = tensor_options(job.compute);
   const uint64_t seed0 = job.compute.seed;
@@ -207,7 +207,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   cfg["fit_min_width"] = job.fit_min_width;
   cfg["compute"] = to_json(job.compute);
   result["config"] = cfg;
-  if (!job.out_dir.empty()) {
+  if (out.enabled()) {
     std::ostringstream csv;
     csv.precision(10);
     csv << "stage,width,seed,params,rel_frobenius,rel_lambda_max,rel_prediction,rel_prediction_ridge,"
@@ -216,9 +216,10 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
       csv << p.stage << "," << p.width << "," << p.seed << "," << p.params << "," << p.e.rel_frobenius << ","
           << p.e.rel_lambda_max << "," << p.e.rel_prediction << "," << p.e.rel_prediction_ridge << ","
           << p.e.heldout_accuracy << "," << p.e.heldout_accuracy_pntk << "," << p.seconds << "\n";
-    write_text_file(job.out_dir + "/width.csv", csv.str());
-    write_text_file(job.out_dir + "/width.json", result.dump(1) + "\n");
-    result["files"] = std::vector<std::string>{job.out_dir + "/width.csv", job.out_dir + "/width.json"};
+    result["files"] = std::vector<std::string>{out.final_path("width.csv"), out.final_path("width.json")};
+    out.write_text("width.csv", csv.str());
+    out.write_text("width.json", result.dump(1) + "\n");
+    out.commit();
   }
   return result;
 }

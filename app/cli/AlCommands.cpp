@@ -67,7 +67,7 @@ int cmd_al(const Args& a, std::ostream& out) {
         << fmt(row.at("train_seconds").number()) << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
         << std::flush;
   };
-  const Json result = run_al_job(job, {}, on_cycle);
+  const Json result = run_al_job(job, cli_control(), on_cycle);
   if (json) out << result.dump() << "\n";
   else out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
   return 0;

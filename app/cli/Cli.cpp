@@ -2,6 +2,7 @@
 #include "Numbers.h"
 
 #include <algorithm>
+#include <csignal>
 #include <cmath>
 #include <thread>
 #include <cstdio>
@@ -100,6 +101,33 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+namespace {
+CancelToken g_cancel;
+volatile std::sig_atomic_t g_signal = 0;
+
+extern "C" void on_signal(int sig) {
+  if (g_signal != 0) {  // a second signal: the user insists
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  g_signal = sig;
+  g_cancel.cancel();  // a lock-free atomic store: safe in a signal handler
+}
+}  // namespace
+
+void install_signal_handlers() {
+  static_assert(std::atomic<bool>::is_always_lock_free);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+}
+
+RunControl cli_control() {
+  RunControl rc;
+  rc.cancel = &g_cancel;
+  return rc;
+}
+
 ComputeConfig compute_from(const Args& a) {
   ComputeConfig c;
   c.device = a.get("device", "cpu");
@@ -174,7 +202,7 @@ int cmd_trace(const Args& a, std::ostream& out) {
   const long long repeats = a.get_int("repeats", 1);
   if (repeats < 1 || repeats > 100000) throw InputError("--repeats must be between 1 and 100000, got " + std::to_string(repeats));
   job.repeats = static_cast<int>(repeats);
-  const TraceJobResult r = run_trace_job(job);
+  const TraceJobResult r = run_trace_job(job, cli_control());
   if (a.flag("json")) {
     out << to_json(r).dump() << "\n";
     return 0;
@@ -204,7 +232,7 @@ int cmd_metrics(const Args& a, std::ostream& out) {
   if (!a.has("estimator") && a.flag("exact")) job.estimator.method = "exact";
   job.compare_exact = a.flag("exact");
   job.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank"));
-  const Json r = run_metrics_job(job);
+  const Json r = run_metrics_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -230,7 +258,7 @@ int cmd_compare(const Args& a, std::ostream& out) {
   job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1));
   if (a.has("budgets"))
     for (const auto& b : split_list(a.get("budgets"))) job.sweep_budgets.push_back(std::stoll(b));
-  const Json r = run_compare_job(job);
+  const Json r = run_compare_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -249,7 +277,7 @@ int cmd_compare(const Args& a, std::ostream& out) {
 }
 
 int cmd_spectrum(const Args& a, std::ostream& out) {
-  const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20));
+  const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20), cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -375,6 +403,22 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   return 0;
 }
 
+int run_command(const std::string& cmd, const std::string& sub, const Args& a, std::ostream& out, std::ostream& err) {
+  if (cmd == "trace") return cmd_trace(a, out);
+  if (cmd == "metrics") return cmd_metrics(a, out);
+  if (cmd == "info") return cmd_info(a, out);
+  if (cmd == "spectrum") return cmd_spectrum(a, out);
+  if (cmd == "compare") return cmd_compare(a, out);
+  if (cmd == "pntk") return cmd_pntk(a, out);
+  if (cmd == "hessian") return cmd_hessian(a, out);
+  if (cmd == "al") return cmd_al(a, out);
+  if (cmd == "train") return cmd_train(a, out, false);
+  if (cmd == "dynamics") return cmd_train(a, out, true);
+  if (cmd == "export") return cmd_export(a, out);
+  if (cmd == "bench") return cmd_bench(sub, a, out, err);
+  throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -399,22 +443,24 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       out << kUsage;
       return 0;
     }
-    if (cmd == "trace") return cmd_trace(a, out);
-    if (cmd == "metrics") return cmd_metrics(a, out);
-    if (cmd == "info") return cmd_info(a, out);
-    if (cmd == "spectrum") return cmd_spectrum(a, out);
-    if (cmd == "compare") return cmd_compare(a, out);
-    if (cmd == "pntk") return cmd_pntk(a, out);
-    if (cmd == "hessian") return cmd_hessian(a, out);
-    if (cmd == "al") return cmd_al(a, out);
-    if (cmd == "train") return cmd_train(a, out, false);
-    if (cmd == "dynamics") return cmd_train(a, out, true);
-    if (cmd == "export") return cmd_export(a, out);
-    if (cmd == "bench") return cmd_bench(sub, a, out, err);
-    throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
+    // Benchmarks that do not poll the cancel token end at once on a signal (they write no files).
+    if (cmd == "bench" && sub != "pntk-width") {
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+    }
+    const int code = run_command(cmd, sub, a, out, err);
+    if (code == 0 && g_signal != 0) {  // the signal came after the last check: the output is complete
+      err << "tangentscope-cli: interrupted by " << (g_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+          << " after the run had finished (its output is complete)\n";
+      return 128 + static_cast<int>(g_signal);
+    }
+    return code;
   } catch (const Cancelled&) {
-    err << "tangentscope-cli: cancelled\n";
-    return 130;
+    // 128 + the signal's number, as shells report it: 130 for SIGINT (Ctrl+C), 143 for SIGTERM.
+    const int sig = g_signal != 0 ? static_cast<int>(g_signal) : SIGINT;
+    err << "tangentscope-cli: cancelled by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
+        << "; no partial output was left\n";
+    return 128 + sig;
   } catch (const std::exception& e) {
     std::string msg = e.what();
     const auto nl = msg.find('\n');

@@ -16,6 +16,8 @@ EstimatorOptions estimator_from(const Args& a);
 /// --epochs, --batch-size, --lr, --optimizer, --loss, --momentum, --weight-decay over `defaults`.
 TrainOptions training_from(const Args& a, TrainOptions defaults = {});
 std::string fmt(double v);
+/// The run control every command passes to its job: cancelled by SIGINT/SIGTERM (install_signal_handlers).
+RunControl cli_control();
 
 /// train (metrics = false) and dynamics (metrics = true).
 int cmd_train(const Args& a, std::ostream& out, bool metrics);

@@ -51,7 +51,7 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   job.compare = a.flag("compare");
   job.heldout = a.get_int("heldout", -1);
   job.ridge = a.get_double("ridge", 1e-3);
-  const Json r = run_pntk_job(job);
+  const Json r = run_pntk_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -86,7 +86,7 @@ int cmd_hessian(const Args& a, std::ostream& out) {
   job.exact = a.flag("exact");
   job.training = training_from(a, training_defaults("mse"));
   job.epochs = job.training.epochs;
-  const Json r = run_hessian_job(job);
+  const Json r = run_hessian_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -131,7 +131,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
     // The trained stage is for the standard parameterisation, as in the talk; NTK is the contrast at init.
     job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3)) : 0;
     job.out_dir = base + "/" + param;
-    RunControl rc;
+    RunControl rc = cli_control();
     rc.progress = [&](const Progress& p) { log << "  [" << p.done << "/" << p.total << "] " << p.stage << "\n" << std::flush; };
     log << "width experiment, " << param << " parameterisation\n";
     const Json r = run_pntk_width_job(job, rc);
@@ -162,7 +162,7 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
     Json last;
     for (int64_t r = 0; r < repeats; ++r) {
       log << "  O = " << o << ", repeat " << r + 1 << "/" << repeats << "\n" << std::flush;
-      last = run_pntk_job(job);
+      last = run_pntk_job(job, cli_control());
       tp.push_back(last.at("seconds").number());
       te.push_back(last.at("entk_seconds").number());
     }

@@ -25,7 +25,7 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   if (!a.has("estimator") && a.flag("exact")) job.metrics.estimator.method = "exact";
   job.metrics.compare_exact = a.flag("exact");
 
-  RunControl rc;
+  RunControl rc = cli_control();
   int last_epoch = -1;
   rc.progress = [&](const Progress& pr) {
     if (a.flag("json") || pr.stage.rfind("training, epoch ", 0) != 0) return;

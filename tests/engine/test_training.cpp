@@ -12,6 +12,10 @@
 #include "TestHarness.h"
 #include "TorchUtil.h"
 #include "Training.h"
+#include "Jobs.h"
+#include "OutputFiles.h"
+
+#include <filesystem>
 
 using namespace ts;
 
@@ -138,10 +142,71 @@ class TestTraining : public QObject {
       if (m.name == "alignment") last_alignment = *m.exact;
     QVERIFY(last_alignment < 0.9999);
   }
+
+  // A run's files appear together or not at all: a failed or cancelled run leaves the earlier results (and the
+  // user's own files) as they were and no staging folder; a new run replaces the earlier run's whole set.
+  void outputsPublishedTogether() {
+    namespace fs = std::filesystem;
+    const std::string dir = std::string(TS_TEST_TMP) + "/published";
+    fs::remove_all(dir);
+    auto read = [](const std::string& path) {
+      std::ifstream f(path);
+      return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    {
+      OutputFolder a(dir);
+      a.write_text("a.txt", "first a");
+      a.write_text("b.txt", "first b");
+      a.commit();
+    }
+    std::ofstream(dir + "/mine.txt") << "the user's";
+    {
+      OutputFolder failed(dir);
+      failed.write_text("a.txt", "half a");
+    }  // no commit: as if the run had thrown
+    QCOMPARE(read(dir + "/a.txt"), std::string("first a"));
+    {
+      OutputFolder c(dir);
+      c.write_text("a.txt", "second a");
+      c.write_text("c.txt", "second c");
+      c.commit();
+    }
+    QCOMPARE(read(dir + "/a.txt"), std::string("second a"));
+    QVERIFY(!fs::exists(dir + "/b.txt"));  // the earlier run's file this run does not write
+    QCOMPARE(read(dir + "/mine.txt"), std::string("the user's"));
+    for (const auto& e : fs::directory_iterator(dir))
+      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0, "a staging folder was left");
+
+    // A dynamics run cancelled after its training: the earlier run's files stay, nothing new appears.
+    DynamicsJob job;
+    job.problem.model = "mlp:in=64,width=16,depth=2,out=10,seed=1";
+    job.problem.data = "digits:n=120";
+    job.problem.compute = test::config();
+    job.training.epochs = 2;
+    job.track_ntk = false;
+    job.out_dir = dir + "/run";
+    (void)run_dynamics_job(job);
+    const std::string before = read(job.out_dir + "/train.json");
+    QVERIFY(!before.empty());
+    job.training.epochs = 3;
+    job.track_ntk = true;
+    CancelToken token;
+    RunControl rc;
+    rc.cancel = &token;
+    rc.progress = [&](const Progress& p) {
+      if (p.stage.rfind("training, epoch 3", 0) == 0) token.cancel();
+    };
+    TS_EXPECT_THROW(Cancelled, run_dynamics_job(job, rc), "");
+    QCOMPARE(read(job.out_dir + "/train.json"), before);
+    QVERIFY(!fs::exists(job.out_dir + "/dynamics.json"));
+    QVERIFY(!fs::exists(job.out_dir + "/snapshot-epoch3.pt"));
+    for (const auto& e : fs::directory_iterator(job.out_dir))
+      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0, "a staging folder was left");
+  }
 };
 
 TS_TEST_MAIN(TestTraining, trainingReducesLossOnDigits, sgdWithMseOnSine, torchscriptTrainsAndSaves, badTrainingOptions,
-             dynamicsAgreesWithExact)
+             dynamicsAgreesWithExact, outputsPublishedTogether)
 #ifdef TS_HAVE_QT
 #include "test_training.moc"
 #endif

@@ -83,15 +83,15 @@ class Mlp : public Model {
  public:
   Mlp(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed) {
     spec_ = spec.text();
-    int64_t in = spec.get_int("in", 0);
+    int64_t in = spec.get_int("in", 0, 0, int64_t(1) << 30);
     if (in == 0) {
       if (input_shape.empty()) throw InputError("model '" + spec_ + "': give in=... or an input shape");
       in = 1;
       for (auto s : input_shape) in *= s;
     }
-    width_ = spec.get_int("width", 64);
-    depth_ = spec.get_int("depth", 2);
-    out_ = spec.get_int("out", 10);
+    width_ = spec.get_int("width", 64, 1, int64_t(1) << 24);
+    depth_ = spec.get_int("depth", 2, 1, 10000);
+    out_ = spec.get_int("out", 10, 1, int64_t(1) << 24);
     act_ = parse_activation(spec.get("act", "relu"), "model '" + spec_ + "'");
     final_act_ = parse_activation(spec.get("final_act", "none"), "model '" + spec_ + "'");
     bias_ = spec.get_bool("bias", true);
@@ -101,7 +101,7 @@ class Mlp : public Model {
     ntk_ = param == "ntk";
     w_std_ = spec.get_double("w_std", 1.0);
     b_std_ = spec.get_double("b_std", 0.1);
-    seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(seed)));
+    seed = spec.get_seed("seed", seed);
     spec.finish();
     if (in <= 0 || width_ <= 0 || depth_ <= 0 || out_ <= 0)
       throw InputError("model '" + spec_ + "': in, width, depth and out must be positive");
@@ -211,9 +211,9 @@ class Gru : public Model {
   Gru(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed) {
     spec_ = spec.text();
     in_ = spec.get_int("in", input_shape.size() == 2 ? input_shape[1] : 10);
-    hidden_ = spec.get_int("hidden", 64);
+    hidden_ = spec.get_int("hidden", 64, 1, int64_t(1) << 20);
     const int64_t steps = spec.get_int("steps", input_shape.size() == 2 ? input_shape[0] : 15);
-    seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(seed)));
+    seed = spec.get_seed("seed", seed);
     spec.finish();
     if (in_ <= 0 || hidden_ <= 0 || steps <= 0)
       throw InputError("model '" + spec_ + "': in, hidden and steps must be positive");
@@ -317,10 +317,10 @@ class Cnn : public Model {
       throw InputError("model '" + spec_ + "': a CNN input is [channels, height, width], not [" +
                        shape_to_string(input_shape) + "]");
     const int64_t c_in = spec.get_int("channels", shape[0]);
-    width_ = spec.get_int("width", 8);
-    out_ = spec.get_int("out", 10);
+    width_ = spec.get_int("width", 8, 1, int64_t(1) << 20);
+    out_ = spec.get_int("out", 10, 1, int64_t(1) << 24);
     act_ = parse_activation(spec.get("act", "relu"), "model '" + spec_ + "'");
-    seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(seed)));
+    seed = spec.get_seed("seed", seed);
     spec.finish();
     if (c_in != shape[0])
       throw InputError("model '" + spec_ + "': channels=" + std::to_string(c_in) + " but the input has " +

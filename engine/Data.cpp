@@ -63,6 +63,7 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
   bool first = true;
   while (std::getline(f, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const auto cells = split_csv_line(line);
@@ -172,23 +173,35 @@ std::vector<std::string> digit_names() {
 }
 }  // namespace
 
-Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed) {
+Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed,
+                  int64_t memory_budget) {
   const Spec spec = Spec::parse(text);
   const std::string kind = spec.kind();
-  const uint64_t seed = static_cast<uint64_t>(spec.get_int("seed", static_cast<int64_t>(default_seed)));
-  const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0);
+  if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") && spec.has("size"))
+    throw InputError("data spec '" + text + "': give n or size, not both (for " + kind + " both are the number of points)");
+  auto gib = [](double b) { return format_number(b / (1024.0 * 1024 * 1024), 3) + " GiB"; };
+  const uint64_t seed = spec.get_seed("seed", default_seed);
+  const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0, 0, int64_t(1) << 40);
   const bool standard = spec.get_bool("standardize", false);
   Dataset d;
   if (kind == "random") {
     const auto shape = spec.get_shape("shape", model_shape);
     if (shape.empty()) throw InputError("data spec '" + text + "': give shape=... (the shape of one input)");
-    const int64_t classes = spec.get_int("classes", 0);
+    const int64_t classes = spec.get_int("classes", 0, 0, 100000);
     spec.finish();
+    if (n < 1) throw InputError("data spec '" + text + "': n must be at least 1");
+    double bytes = 8.0 * static_cast<double>(n);
+    for (auto s : shape) bytes *= static_cast<double>(s);
+    if (bytes > static_cast<double>(memory_budget))
+      throw MemoryBudgetError("data spec '" + text + "' needs " + gib(bytes) + " for its inputs, over the memory budget of " +
+                              gib(static_cast<double>(memory_budget)) + " (--memory-budget)");
     return random_normal(n, shape, seed, classes);  // n is its size, not a subset
   } else if (kind == "csv") {
     const std::string path = spec.require("path");
     const std::string label = spec.get("label", "");
     const std::string header = spec.get("header", "auto");
+    if (header != "auto" && header != "yes" && header != "no")
+      throw InputError("data spec '" + text + "': header must be auto, yes or no, got '" + header + "'");
     spec.finish();
     d = load_csv(path, label, header);
   } else if (kind == "digits") {
@@ -202,25 +215,25 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     spec.finish();
     d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(), fashion ? "Fashion-MNIST" : "MNIST");
   } else if (kind == "moons") {
-    const double noise = spec.get_double("noise", 0.1);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 200);
+    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 200, 2, int64_t(1) << 30);
     spec.finish();
     d = make_moons(size, noise, seed);
   } else if (kind == "spirals") {
-    const double noise = spec.get_double("noise", 0.1);
-    const int64_t classes = spec.get_int("classes", 3);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 300);
+    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
+    const int64_t classes = spec.get_int("classes", 3, 2, 1000);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 300, 2, int64_t(1) << 30);
     spec.finish();
     d = make_spirals(size, classes, noise, seed);
   } else if (kind == "blobs") {
-    const int64_t classes = spec.get_int("classes", 3), dim = spec.get_int("dim", 2);
-    const double std = spec.get_double("std", 1.0), spread = spec.get_double("spread", 5.0);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 300);
+    const int64_t classes = spec.get_int("classes", 3, 1, 1000), dim = spec.get_int("dim", 2, 1, 100000);
+    const double std = spec.get_double("std", 1.0, 0.0, 1e6), spread = spec.get_double("spread", 5.0, 0.0, 1e6);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 300, 1, int64_t(1) << 30);
     spec.finish();
     d = make_blobs(size, classes, dim, std, spread, seed);
   } else if (kind == "sine") {
-    const double noise = spec.get_double("noise", 0.1);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 200);
+    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
+    const int64_t size = spec.get_int("size", n > 0 ? n : 200, 1, int64_t(1) << 30);
     spec.finish();
     d = make_sine(size, noise, seed);
   } else {

@@ -25,7 +25,9 @@ struct Dataset {
 /// A data spec (docs/FORMATS.md): random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine; every
 /// kind takes n= (a seeded, stratified subset) and standardize=1. `model_shape` is the model's input shape:
 /// random data defaults to it, other data is reshaped to it when the number of values agrees.
-Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed);
+/// Generated data (random) is refused above `memory_budget` bytes, naming the spec and --memory-budget.
+Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed,
+                  int64_t memory_budget = int64_t(4) << 30);
 
 /// N inputs of `shape` drawn from N(0, 1) with a seeded generator; with classes > 0 also uniform labels.
 Dataset random_normal(int64_t n, const std::vector<int64_t>& shape, uint64_t seed, int64_t classes = 0);

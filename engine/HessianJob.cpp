@@ -22,7 +22,7 @@ double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 }  // namespace
 
 Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
-  if (job.probes < 2) throw InputError("Hessian trace: --probes must be at least 2 (the error estimate needs two)");
+  if (job.probes < 2) throw InputError("Hessian trace: --matvecs (the Hutchinson probes) must be at least 2 (the error estimate needs two), got " + std::to_string(job.probes));
   if (job.epochs < 0) throw InputError("Hessian trace: --epochs must not be negative");
   Problem pr = build_problem(job.problem, false);
   const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n;

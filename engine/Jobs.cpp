@@ -58,7 +58,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
   }
   pr.model = make_model(p.model, shape, p.compute, p.params);
-  pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed);
+  pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget);
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
   pr.J = std::make_unique<TangentMap>(pr.model, pr.data.inputs.to(opts), mode);

@@ -1,7 +1,10 @@
 #include "Model.h"
 
+#include <cmath>
+
 #include "BuiltinModels.h"
 #include "Errors.h"
+#include "Numbers.h"
 #include "Spec.h"
 #include "TorchUtil.h"
 
@@ -129,6 +132,41 @@ std::vector<std::string> Model::parameter_summary() const {
   return out;
 }
 
+namespace {
+
+// The parameters a built-in model will have, read off its spec before anything is allocated (0: the spec is
+// invalid, and the model's constructor says why).
+double builtin_parameter_count(const std::string& head, Spec spec, const std::vector<int64_t>& input_shape) {
+  auto num = [&](const std::string& key, double fallback) {
+    try {
+      return static_cast<double>(spec.get_int(key, static_cast<int64_t>(fallback)));
+    } catch (const InputError&) {
+      return 0.0;
+    }
+  };
+  double prod = 1;
+  for (auto s : input_shape) prod *= static_cast<double>(s);
+  if (head == "mlp") {
+    const double in = num("in", input_shape.empty() ? 0 : prod), w = num("width", 64), depth = num("depth", 2),
+                 out = num("out", 10);
+    if (in <= 0 || w <= 0 || depth <= 0 || out <= 0) return 0;
+    return depth < 2 ? (in + 1) * out : (in + 1) * w + (depth - 2) * (w + 1) * w + (w + 1) * out;
+  }
+  if (head == "gru") {
+    const double in = num("in", input_shape.size() == 2 ? static_cast<double>(input_shape[1]) : 10), h = num("hidden", 64);
+    return in <= 0 || h <= 0 ? 0 : 3 * h * (in + h) + 6 * h;
+  }
+  if (head == "cnn") {
+    const std::vector<int64_t> s = input_shape.size() == 3 ? input_shape : std::vector<int64_t>{1, 8, 8};
+    const double c = num("channels", static_cast<double>(s[0])), w = num("width", 8), out = num("out", 10);
+    const double hw = std::ceil(static_cast<double>(s[1]) / 2) * std::ceil(static_cast<double>(s[2]) / 2);
+    return c <= 0 || w <= 0 || out <= 0 ? 0 : 9 * c * w + w + 9 * w * w + w + w * hw * out + out;
+  }
+  return 0;
+}
+
+}  // namespace
+
 std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int64_t>& input_shape,
                                   const ComputeConfig& config, const std::string& params) {
   std::shared_ptr<Model> model;
@@ -136,6 +174,16 @@ std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int
   const std::string head = colon == std::string::npos ? text : text.substr(0, colon);
   if (head == "mlp" || head == "gru" || head == "cnn") {
     const Spec spec = Spec::parse(text);
+    // Refused before allocating: the parameters and one working copy of them must fit the memory budget.
+    const double count = builtin_parameter_count(head, spec, input_shape);
+    const double bytes = 2 * count * (config.dtype == "float32" ? 4 : 8);
+    if (bytes > static_cast<double>(config.memory_budget)) {
+      throw MemoryBudgetError("model '" + text + "' has " + format_number(count, 3) + " parameters (" +
+                              format_number(bytes / (1024.0 * 1024 * 1024), 3) + " GiB for them and a working copy in " +
+                              config.dtype + "), over the memory budget of " +
+                              format_number(static_cast<double>(config.memory_budget) / (1024.0 * 1024 * 1024), 3) +
+                              " GiB (--memory-budget)");
+    }
     if (head == "mlp") model = make_mlp(spec, input_shape, config.seed);
     if (head == "gru") model = make_gru(spec, input_shape, config.seed);
     if (head == "cnn") model = make_cnn(spec, input_shape, config.seed);

@@ -27,7 +27,7 @@ std::string format_fixed(double v, int decimals) {
 
 bool parse_number(std::string_view text, double* out) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+' || text.front() == '-' && text.size() > 1 && text[1] == '+') return false;
+  if (text.empty() || text.front() == '+' || (text.front() == '-' && text.size() > 1 && text[1] == '+')) return false;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
   return r.ec == std::errc() && r.ptr == text.data() + text.size();
 }

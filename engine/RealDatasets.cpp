@@ -26,7 +26,14 @@ std::string read_all(const std::string& path, const std::string& what) {
   std::string out;
   char buf[1 << 16];
   int got = 0;
-  while ((got = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
+  const size_t kMax = size_t(256) << 20;  // the files read whole are small text files (digits: 0.5 MB)
+  while ((got = gzread(f, buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<size_t>(got));
+    if (out.size() > kMax) {
+      gzclose(f);
+      throw InputError(what + " '" + path + "' unpacks to more than 256 MiB: not a file of this kind");
+    }
+  }
   int err = 0;
   const char* msg = gzerror(f, &err);
   const bool failed = got < 0 || (err != Z_OK && err != Z_STREAM_END);
@@ -52,9 +59,36 @@ std::string existing(const std::string& base) {
 }  // namespace
 
 at::Tensor read_idx(const std::string& path) {
-  const std::string data = read_all(path, "IDX file");
-  if (data.size() < 8) throw InputError("IDX file '" + path + "': too short for an IDX header (" + std::to_string(data.size()) + " bytes)");
-  const uint32_t magic = big_endian(data, 0);
+  {
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) throw InputError("IDX file '" + path + "': file not found or not readable");
+  }
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) throw InputError("IDX file '" + path + "': cannot be opened");
+  struct Closer {
+    gzFile f;
+    ~Closer() { gzclose(f); }
+  } closer{f};
+  // Read exactly n bytes (plain or gzip); false at the end of the data. A corrupt stream is an error.
+  auto read = [&](void* into, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - done, size_t(1) << 30));
+      const int got = gzread(f, static_cast<char*>(into) + done, chunk);
+      if (got < 0) {
+        int err = 0;
+        const char* msg = gzerror(f, &err);
+        throw InputError("IDX file '" + path + "': corrupt or truncated compressed data (" + (msg ? msg : "") + ")");
+      }
+      if (got == 0) return done;
+      done += static_cast<size_t>(got);
+    }
+    return done;
+  };
+  std::string head(4, '\0');
+  const size_t got_magic = read(head.data(), 4);
+  if (got_magic < 4) throw InputError("IDX file '" + path + "': too short for an IDX header (" + std::to_string(got_magic) + " bytes)");
+  const uint32_t magic = big_endian(head, 0);
   const uint32_t type = (magic >> 8) & 0xff, dims = magic & 0xff;
   if ((magic >> 16) != 0 || type != 0x08 || dims < 1 || dims > 4)
     throw InputError("IDX file '" + path + "': wrong magic number 0x" + [&] {
@@ -62,19 +96,30 @@ at::Tensor read_idx(const std::string& path) {
       std::snprintf(b, sizeof b, "%08x", magic);
       return std::string(b);
     }() + " (expected 0x00000801 … 0x00000804, unsigned bytes)");
-  const size_t header = 4 + 4 * size_t(dims);
-  if (data.size() < header) throw InputError("IDX file '" + path + "': header truncated");
+  std::string sizes(4 * size_t(dims), '\0');
+  if (read(sizes.data(), sizes.size()) < sizes.size()) throw InputError("IDX file '" + path + "': header truncated");
+  // The sizes are checked before anything is allocated: their product must not wrap, and must be a size a data
+  // set of this tool can have (a small gzip file may announce, or unpack to, gigabytes).
+  const uint64_t kMaxValues = uint64_t(1) << 31;  // 2 GiB of pixels: far above MNIST (47 MB)
   std::vector<int64_t> shape;
-  size_t count = 1;
+  uint64_t count = 1;
   for (uint32_t i = 0; i < dims; ++i) {
-    shape.push_back(big_endian(data, 4 + 4 * i));
-    count *= static_cast<size_t>(shape.back());
+    const uint32_t s = big_endian(sizes, 4 * i);
+    shape.push_back(s);
+    if (__builtin_mul_overflow(count, uint64_t(s), &count) || count > kMaxValues)
+      throw InputError("IDX file '" + path + "': the header announces more than 2^31 values (" + [&] {
+        std::string t;
+        for (uint32_t j = 0; j < dims; ++j) t += (j ? " × " : "") + std::to_string(big_endian(sizes, 4 * j));
+        return t;
+      }() + "); not a data set this tool reads");
   }
-  if (data.size() - header != count)
-    throw InputError("IDX file '" + path + "': the header announces " + std::to_string(count) + " values but the file holds " +
-                     std::to_string(data.size() - header) + (data.size() - header < count ? " (truncated)" : " (trailing bytes)"));
+  if (shape[0] == 0) throw InputError("IDX file '" + path + "' holds no samples (its first size is 0)");
   at::Tensor t = at::empty(shape, at::kByte);
-  std::memcpy(t.data_ptr<uint8_t>(), data.data() + header, count);
+  const size_t got = read(t.data_ptr<uint8_t>(), count);
+  char extra = 0;
+  if (got != count || read(&extra, 1) != 0)
+    throw InputError("IDX file '" + path + "': the header announces " + std::to_string(count) + " values but the file holds " +
+                     (got < count ? std::to_string(got) + " (truncated)" : "more (trailing bytes)"));
   return t;
 }
 

@@ -1,6 +1,7 @@
 #include "Spec.h"
 #include "Numbers.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <sstream>
 
@@ -44,6 +45,8 @@ Spec Spec::parse(const std::string& text) {
       continue;
     }
     last_key = trim(item.substr(0, eq));
+    if (spec.values_.count(last_key))
+      throw InputError("spec '" + text + "': key '" + last_key + "' is given twice");
     spec.values_[last_key] = trim(item.substr(eq + 1));
   }
   return spec;
@@ -69,9 +72,42 @@ int64_t Spec::get_int(const std::string& key, int64_t fallback) const {
   }
   const std::string v = get(key, "");
   char* end = nullptr;
+  errno = 0;
   const long long x = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0')
     throw InputError("spec '" + text_ + "': key '" + key + "' needs an integer, got '" + v + "'");
+  if (errno == ERANGE) throw InputError("spec '" + text_ + "': key '" + key + "' = " + v + " is out of range");
+  return x;
+}
+
+int64_t Spec::get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const {
+  const int64_t x = get_int(key, fallback);
+  if (x < lo || x > hi)
+    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + std::to_string(lo) + " and " +
+                     std::to_string(hi) + ", got " + std::to_string(x));
+  return x;
+}
+
+uint64_t Spec::get_seed(const std::string& key, uint64_t fallback) const {
+  if (!has(key)) {
+    used_.insert(key);
+    return fallback;
+  }
+  const std::string v = get(key, "");
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || v.find('-') != std::string::npos || errno == ERANGE)
+    throw InputError("spec '" + text_ + "': key '" + key + "' must be an integer from 0 to 18446744073709551615, got '" +
+                     v + "'");
+  return x;
+}
+
+double Spec::get_double(const std::string& key, double fallback, double lo, double hi) const {
+  const double x = get_double(key, fallback);
+  if (!(x >= lo && x <= hi))
+    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + format_number(lo) + " and " +
+                     format_number(hi) + ", got " + format_number(x));
   return x;
 }
 
@@ -108,8 +144,12 @@ std::vector<int64_t> Spec::get_shape(const std::string& key, const std::vector<i
 
 void Spec::finish() const {
   for (const auto& kv : values_)
-    if (!used_.count(kv.first))
+    if (!used_.count(kv.first)) {
+      if (kv.first == "path")  // a bare item where this kind takes none
+        throw InputError("spec '" + text_ + "': '" + kv.second + "' is not key=value (kind '" + kind_ +
+                         "' takes no file path)");
       throw InputError("spec '" + text_ + "': unknown key '" + kv.first + "' for kind '" + kind_ + "'");
+    }
 }
 
 std::vector<int64_t> parse_shape(const std::string& text, const std::string& what) {

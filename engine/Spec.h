@@ -21,7 +21,13 @@ class Spec {
   std::string get(const std::string& key, const std::string& fallback) const;
   std::string require(const std::string& key) const;
   int64_t get_int(const std::string& key, int64_t fallback) const;
+  /// An integer in [lo, hi]; the message names the key and the range.
+  int64_t get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const;
+  /// A seed: any integer from 0 to 2^64 − 1, exactly.
+  uint64_t get_seed(const std::string& key, uint64_t fallback) const;
   double get_double(const std::string& key, double fallback) const;
+  /// A finite number in [lo, hi].
+  double get_double(const std::string& key, double fallback, double lo, double hi) const;
   bool get_bool(const std::string& key, bool fallback) const;
   std::vector<int64_t> get_shape(const std::string& key, const std::vector<int64_t>& fallback) const;
   /// Throws InputError if a key was never read.

@@ -46,10 +46,19 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
     throw InputError("model '" + model_->spec() + "' takes inputs of shape [" + shape_to_string(shape) +
                      "] but the batch is [" + shape_to_string(x_.sizes().vec()) + "]");
   x_ = x_.to(model_->options());
+  if (!at::isfinite(x_).all().item<bool>())
+    throw InputError("the input batch for model '" + model_->spec() +
+                     "' contains NaN or Inf: the data is at fault, not the model (check the data file)");
   at::Tensor out;
   {
     at::NoGradGuard no_grad;
     out = model_->forward(x_);
+    // A file's model may draw random numbers in evaluation mode (F.dropout(x, training=True)): then "its NTK"
+    // changes from call to call, and no exact value exists.
+    if (model_->kind() == "torchscript" && !at::equal(out, model_->forward(x_)))
+      throw InputError("model '" + model_->spec() +
+                       "' gives different outputs for the same batch in two passes: it is random in evaluation mode "
+                       "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
   }
   if (out.dim() == 0 || out.size(0) != x_.size(0))
     throw InputError("model '" + model_->spec() + "' must return one output row per input (got shape [" +
@@ -59,6 +68,13 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
   state_ = out.reshape({-1}).detach();
   d_ = state_.numel();
   p_ = model_->num_selected_parameters();
+}
+
+void TangentMap::require_graph(const at::Tensor& out) const {
+  if (!out.requires_grad())
+    throw InputError("the output of model '" + model_->spec() + "' does not depend on its " + std::to_string(p_) +
+                     " selected parameters (it is integer-valued, detached, or ignores them), so its NTK is zero; "
+                     "return a floating-point output computed from the parameters");
 }
 
 std::vector<at::Tensor> TangentMap::leaf_parameters(std::vector<at::Tensor>* all) const {
@@ -133,6 +149,7 @@ at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
   auto leaves = leaf_parameters(&all);
   at::AutoGradMode grad_on(true);
   at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
   for (int64_t j = 0; j < k; ++j) {
     check();
     auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
@@ -162,6 +179,7 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
   auto leaves = leaf_parameters(&all);
   at::AutoGradMode grad_on(true);
   at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
   for (int64_t j = 0; j < k; ++j) {
     check();
     auto g = torch::autograd::grad({out}, leaves, {U[j]}, j + 1 < k, false, true);
@@ -257,6 +275,7 @@ at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
   auto leaves = leaf_parameters(&all);
   at::AutoGradMode grad_on(true);
   at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
   at::Tensor u = at::zeros({d_}, options()).requires_grad_(true);
   auto g = torch::autograd::grad({out}, leaves, {u}, /*retain_graph=*/true, /*create_graph=*/true, true);
   for (int64_t j = 0; j < k; ++j) {

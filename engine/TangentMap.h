@@ -64,6 +64,8 @@ class TangentMap {
 
  private:
   std::vector<at::Tensor> leaf_parameters(std::vector<at::Tensor>* all) const;
+  /// Throws InputError naming the model when `out` has no autograd graph to the selected parameters.
+  void require_graph(const at::Tensor& out) const;
   std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;

@@ -18,6 +18,10 @@ at::Tensor loss_of(const at::Tensor& out_in, const Dataset& data, const at::Tens
   const at::Tensor out = out_in.reshape({out_in.size(0), -1});
   if (loss == "cross_entropy") {
     if (!data.labels.defined()) throw InputError("cross-entropy needs labelled data; " + data.description + " has none (use --loss mse)");
+    if (data.num_classes > out.size(1))
+      throw InputError("the model has " + std::to_string(out.size(1)) + " outputs but " + data.description + " has " +
+                       std::to_string(data.num_classes) + " classes: cross-entropy needs one output per class (out=" +
+                       std::to_string(data.num_classes) + " for a built-in model)");
     return at::nll_loss(at::log_softmax(out, 1), data.labels.index_select(0, idx).to(out.device()));
   }
   if (loss == "mse") {

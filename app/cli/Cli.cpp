@@ -2,6 +2,7 @@
 #include "Numbers.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
 #include <cmath>
 #include <thread>
@@ -128,6 +129,19 @@ RunControl cli_control() {
   return rc;
 }
 
+std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback) {
+  std::vector<int64_t> out;
+  for (const auto& item : split_list(a.get(name, fallback))) {
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || errno == ERANGE || v < 1)
+      throw InputError("--" + name + ": '" + item + "' is not a positive integer (give a list like 12,24,48)");
+    out.push_back(v);
+  }
+  return out;
+}
+
 ComputeConfig compute_from(const Args& a) {
   ComputeConfig c;
   c.device = a.get("device", "cpu");
@@ -139,7 +153,7 @@ ComputeConfig compute_from(const Args& a) {
                      " (4 × the " + std::to_string(max_threads / 4) + " cores of this machine), got " +
                      std::to_string(threads));
   c.threads = static_cast<int>(threads);
-  c.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+  c.seed = a.get_seed("seed", 0);
   if (a.has("memory-budget")) c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
   return c;
 }
@@ -171,10 +185,15 @@ TrainOptions training_from(const Args& a, TrainOptions o) {
 EstimatorOptions estimator_from(const Args& a) {
   EstimatorOptions o;
   o.method = a.get("estimator", "hutchpp");
+  const long long kMax = 10000000;  // test vectors are held in memory in blocks; more is never useful
   o.matvecs = a.get_int("matvecs", 96);
+  if (o.matvecs < 1 || o.matvecs > kMax)
+    throw InputError("--matvecs must be between 1 and " + std::to_string(kMax) + ", got " + std::to_string(o.matvecs));
   o.tol = a.get_double("tol", 0);
   o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(4096, o.matvecs));
-  o.seed = static_cast<uint64_t>(a.get_int("seed", 0));
+  if (o.max_matvecs < 1 || o.max_matvecs > kMax)
+    throw InputError("--max-matvecs must be between 1 and " + std::to_string(kMax) + ", got " + std::to_string(o.max_matvecs));
+  o.seed = a.get_seed("seed", 0);
   o.block = a.get_int("block", 32);
   o.record_history = a.flag("history");
   const std::string probes = a.get("probes", "rademacher");
@@ -257,7 +276,7 @@ int cmd_compare(const Args& a, std::ostream& out) {
   job.exact = a.flag("exact");
   job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1));
   if (a.has("budgets"))
-    for (const auto& b : split_list(a.get("budgets"))) job.sweep_budgets.push_back(std::stoll(b));
+    job.sweep_budgets = int_list(a, "budgets");
   const Json r = run_compare_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
@@ -277,7 +296,9 @@ int cmd_compare(const Args& a, std::ostream& out) {
 }
 
 int cmd_spectrum(const Args& a, std::ostream& out) {
-  const Json r = run_spectrum_job(problem_from(a), a.get_int("top", 20), cli_control());
+  const long long top = a.get_int("top", 20);
+  if (top < 0) throw InputError("--top must be 0 (every eigenvalue) or a positive count, got " + std::to_string(top));
+  const Json r = run_spectrum_job(problem_from(a), top, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
@@ -348,8 +369,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     if (a.has("methods")) c.methods = split_list(a.get("methods"));
     if (a.has("fixtures")) c.fixtures = a.get("fixtures");
     if (a.has("budgets")) {
-      c.budgets.clear();
-      for (const auto& s : split_list(a.get("budgets"))) c.budgets.push_back(std::stoll(s));
+      c.budgets = int_list(a, "budgets");
     }
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_coverage_bench(c, log);
@@ -369,8 +389,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     if (a.has("workload-data")) d.data = a.get("workload-data");
     if (a.has("test-data")) d.test_data = a.get("test-data");
     if (a.has("budgets")) {
-      d.budgets.clear();
-      for (const auto& s : split_list(a.get("budgets"))) d.budgets.push_back(std::stoll(s));
+      d.budgets = int_list(a, "budgets");
     }
     if (a.has("methods")) d.methods = split_list(a.get("methods"));
     std::ostream& log = a.flag("json") ? err : out;
@@ -392,8 +411,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   o.model = a.get("workload-model");
   o.data = a.get("workload-data");
   if (a.has("budgets")) {
-    o.budgets.clear();
-    for (const auto& s : split_list(a.get("budgets"))) o.budgets.push_back(std::stoll(s));
+    o.budgets = int_list(a, "budgets");
   }
   if (a.has("methods")) o.methods = split_list(a.get("methods"));
   std::ostream& log = a.flag("json") ? err : out;

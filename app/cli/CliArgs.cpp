@@ -60,6 +60,17 @@ double Args::get_double(const std::string& name, double fallback) const {
   return x;
 }
 
+unsigned long long Args::get_seed(const std::string& name, unsigned long long fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = get(name);
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || v.find('-') != std::string::npos || errno == ERANGE)
+    throw InputError("option --" + name + " must be an integer from 0 to 18446744073709551615, got '" + v + "'");
+  return x;
+}
+
 long long parse_bytes(const std::string& text, const std::string& what) {
   char* end = nullptr;
   const double v = std::strtod(text.c_str(), &end);

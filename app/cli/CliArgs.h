@@ -18,6 +18,8 @@ class Args {
   std::string get(const std::string& name, const std::string& fallback = "") const;
   long long get_int(const std::string& name, long long fallback) const;
   double get_double(const std::string& name, double fallback) const;
+  /// A seed: an integer from 0 to 2^64 − 1, exactly.
+  unsigned long long get_seed(const std::string& name, unsigned long long fallback) const;
 
  private:
   std::set<std::string> flags_;

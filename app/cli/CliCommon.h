@@ -10,6 +10,8 @@
 namespace ts::cli {
 
 std::vector<std::string> split_list(const std::string& s);
+/// --NAME's comma-separated list of positive integers; the message names the option and the bad item.
+std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback = "");
 ComputeConfig compute_from(const Args& a);
 ProblemSpec problem_from(const Args& a);
 EstimatorOptions estimator_from(const Args& a);

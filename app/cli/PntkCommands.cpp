@@ -51,6 +51,8 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   job.compare = a.flag("compare");
   job.heldout = a.get_int("heldout", -1);
   job.ridge = a.get_double("ridge", 1e-3);
+  if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
+    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
   const Json r = run_pntk_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
@@ -115,11 +117,13 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   job.heldout = a.get_int("heldout", job.heldout);
   if (a.has("widths")) {
     job.widths.clear();
-    for (const auto& w : split_list(a.get("widths"))) job.widths.push_back(std::stoll(w));
+    job.widths = int_list(a, "widths");
   }
   job.depth = a.get_int("depth", job.depth);
   job.seeds = static_cast<int>(a.get_int("seeds", job.seeds));
   job.ridge = a.get_double("ridge", job.ridge);
+  if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
+    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
   job.train_n = a.get_int("train-n", job.train_n);
   job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width);
   job.training = training_from(a, training_defaults("cross_entropy"));
@@ -148,7 +152,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
   const int64_t n = a.get_int("n", 50), width = a.get_int("width", 128), repeats = a.get_int("repeats", 3);
   std::vector<int64_t> outputs;
-  for (const auto& o : split_list(a.get("outputs", "10,100"))) outputs.push_back(std::stoll(o));
+  outputs = int_list(a, "outputs", "10,100");
   Json rows = Json::array();
   for (int64_t o : outputs) {
     PntkJob job;

@@ -160,7 +160,7 @@ class TestCli : public QObject {
     TS_CHECK_CLOSE(sum, j.at("trace").number(), 1e-10, 0.0);
     // Over the memory budget: the top of the spectrum from a Nyström sketch, marked as approximate. For a kernel of
     // rank ≤ 24 with a full-rank sketch the Nyström eigenvalues are the exact ones up to the stability shift.
-    const Run big = run_cli({"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "2K", "--top", "24", "--json"});
+    const Run big = run_cli({"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "4K", "--top", "24", "--json"});
     QVERIFY2(big.code == 0, big.err.c_str());
     const Json a = Json::parse(big.out);
     QVERIFY(a.at("approximate").boolean());
@@ -208,12 +208,28 @@ class TestCli : public QObject {
         {{"--repeats", "1000000000"}, "--repeats must be between 1 and 100000"},
         {{"--repeats", "99999999999999999999"}, "out of range"},
         {{"--tol", "nan"}, "--tol"},
+        {{"--seed", "18446744073709551616"}, "from 0 to 18446744073709551615"},
+        {{"--seed", "-3"}, "from 0 to 18446744073709551615"},
+        {{"--matvecs", "1000000000000000000"}, "--matvecs must be between 1 and 10000000"},
+        {{"--matvecs", "0"}, "--matvecs must be between 1"},
     };
     for (const auto& [extra, needle] : cases) {
       const Run r = with(extra);
       QVERIFY2(r.code == 1, (extra[0] + " " + extra[1] + " was accepted").c_str());
       QVERIFY2(r.err.find(needle) != std::string::npos, r.err.c_str());
     }
+    const Run top = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "-1"});
+    QVERIFY2(top.code == 1 && top.err.find("--top must be 0") != std::string::npos, top.err.c_str());
+    const Run ridge = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--ridge", "-1"});
+    QVERIFY2(ridge.code == 1 && ridge.err.find("--ridge must be a number") != std::string::npos, ridge.err.c_str());
+    // Messages in the user's terms, naming the option or the mismatch.
+    const Run budgets = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp", "--budgets", "12,abc"});
+    QVERIFY2(budgets.code == 1 && budgets.err.find("--budgets: 'abc' is not a positive integer") != std::string::npos,
+             budgets.err.c_str());
+    const Run outputs = run_cli({"train", "--model", "mlp:in=6,width=5,depth=2,out=1", "--data", kData, "--epochs", "1",
+                                 "--out", std::string(TS_TEST_TMP) + "/out_classes"});
+    QVERIFY2(outputs.code == 1 && outputs.err.find("needs one output per class (out=3") != std::string::npos,
+             outputs.err.c_str());
     // The adaptive cap holds for all stages together.
     const Run capped = with({"--tol", "1e-300", "--matvecs", "96", "--max-matvecs", "200", "--json"});
     QVERIFY2(capped.code == 0, capped.err.c_str());

@@ -108,6 +108,14 @@ class TestDatasets : public QObject {
     std::ofstream(dir + "/tiny") << "ab";
     TS_EXPECT_THROW(InputError, read_idx(dir + "/tiny"), "too short");
     TS_EXPECT_THROW(InputError, read_idx(dir + "/absent"), "not found");
+    // No samples; sizes whose product wraps 64 bits or is absurd: refused before any allocation.
+    write_idx(dir + "/empty", {0, 28, 28}, "", false);
+    TS_EXPECT_THROW(InputError, read_idx(dir + "/empty"), "holds no samples");
+    write_idx(dir + "/huge", {2147483648u, 2147483648u, 4}, "abcd", false);
+    TS_EXPECT_THROW(InputError, read_idx(dir + "/huge"), "more than 2^31 values");
+    // A small gzip file that would unpack to gigabytes (a decompression bomb) is refused by its header.
+    write_idx(dir + "/bomb.gz", {3000000000u}, std::string(1 << 20, '\0'), true);  // 1 KB compressed
+    TS_EXPECT_THROW(InputError, read_idx(dir + "/bomb.gz"), "more than 2^31 values");
     // A gzip stream cut in the middle.
     write_idx(dir + "/cut.gz", {200, 4, 3}, std::string(2400, 'x'), true);
     {
@@ -148,7 +156,7 @@ class TestDatasets : public QObject {
     QCOMPARE(m.labels.sum().item<int64_t>(), int64_t(51));
     const Dataset s = make_sine(30, 0.0, 0);
     TS_CHECK_CLOSE((s.targets - at::sin(s.inputs)).abs().max().item<double>(), 0.0, 0.0, 1e-15);
-    TS_EXPECT_THROW(InputError, load_data("moons:size=0", {}, 0), "n must be positive");
+    TS_EXPECT_THROW(InputError, load_data("moons:size=0", {}, 0), "key 'size' must be between 2");
   }
 
   void splitSubsetStandardize() {
@@ -188,6 +196,9 @@ class TestDatasets : public QObject {
       for (int i = 0; i < 10005; ++i) f << i * 0.001 << "," << i << "\n";
     }
     TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("id_labels.csv") + ",label=last", {1}, 0), "ID column");
+    // A UTF-8 byte-order mark (as spreadsheet programs write) is skipped.
+    std::ofstream(tmp("bom.csv")) << "\xEF\xBB\xBF-0.627,1\n0.5,0\n";
+    TS_CHECK_CLOSE(load_data("csv:" + tmp("bom.csv") + ",label=last", {1}, 0).inputs.min().item<double>(), -0.627, 0.0, 1e-15);
     std::ofstream(tmp("half_label.csv")) << "0.1,1.5\n0.2,1\n";
     TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("half_label.csv") + ",label=last", {1}, 0), "label 1.5");
   }

@@ -107,10 +107,35 @@ class TestInputs : public QObject {
     auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
     TS_EXPECT_THROW(InputError, mlp->save_torchscript("/nonexistent-dir/x.pt"), "cannot write '/nonexistent-dir/x.pt'");
   }
+
+  // Every spec value is checked before any work, and sizes before any allocation, naming the key and the range.
+  void specValuesRangeChecked() {
+    const std::vector<std::pair<std::string, std::string>> data_cases{
+        {"moons:size=10,size=20", "key 'size' is given twice"},
+        {"moons:size=10,n=500", "give n or size, not both"},
+        {"random:n=5,shape=3,classes=-2", "key 'classes' must be between 0 and 100000, got -2"},
+        {"moons:noise=-1", "key 'noise' must be between 0 and"},
+        {"random:n=5,shape=3,seed=18446744073709551616", "from 0 to 18446744073709551615"},
+        {"random:n=5,shape=3,seed=-1", "from 0 to 18446744073709551615"},
+        {"csv:/tmp/x.csv,header=maybe", "header must be auto, yes or no, got 'maybe'"},
+        {"moons:data.csv", "'data.csv' is not key=value"},
+    };
+    for (const auto& [spec, needle] : data_cases) TS_EXPECT_THROW(InputError, load_data(spec, {}, 0), needle);
+    TS_EXPECT_THROW(MemoryBudgetError, load_data("random:n=1000000000000,shape=3", {}, 0), "--memory-budget");
+    // The largest seed is taken exactly, and it is not the seed 2^64 − 2.
+    const Dataset a = load_data("random:n=3,shape=2,seed=18446744073709551615", {}, 0);
+    const Dataset b = load_data("random:n=3,shape=2,seed=18446744073709551614", {}, 0);
+    QVERIFY(!at::equal(a.inputs, b.inputs));
+    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=64,width=1000000,depth=3,out=10", {}, test::config()),
+                    "over the memory budget");
+    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=4,depth=1000000000000", {}, test::config()), "--memory-budget");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,depth=0", {}, test::config()), "key 'depth' must be between 1 and");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=-5", {}, test::config()), "key 'hidden' must be between 1");
+  }
 };
 
 TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles, inputShapeThatDoesNotFit,
-             nanOutputsAreNamed, badSpecs, unwritableExport)
+             nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

@@ -181,6 +181,13 @@ class TestModelParameters : public QObject {
     const Fixture g = load("traced_lstm", "float32");
     TS_EXPECT_THROW(InputError, TangentMap(g.model, g.x), "was exported in float64 and does not run in float32");
     TS_EXPECT_THROW(InputError, TangentMap(g.model, g.x), "--dtype float64");
+    // A model that is random in evaluation mode has no NTK; NaN in the data is blamed on the data.
+    auto random_model = load_torchscript(test::fixtures() + "/random_eval.pt", {5});
+    random_model->to(f.model->options());
+    TS_EXPECT_THROW(InputError, TangentMap(random_model, at::ones({4, 5}, f.model->options())), "random in evaluation mode");
+    at::Tensor bad = f.x.clone();
+    bad.view({-1})[3] = NAN;
+    TS_EXPECT_THROW(InputError, TangentMap(f.model, bad), "the data is at fault");
     const Fixture s = load("tiny_rnn", "float32");
     TangentMap Js(s.model, s.x);
     TS_CHECK_CLOSE(exact_trace(Js).value, s.ref.at("trace").number(), 1e-5, 0.0);

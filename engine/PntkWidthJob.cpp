@@ -124,7 +124,9 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   if (job.batch >= all.size())
     throw InputError("width experiment: a batch of " + std::to_string(job.batch) + " needs more than the " +
                      std::to_string(all.size()) + " rows of " + all.description);
-  auto [rest, batch] = train_test_split(all, job.batch, seed0);
+  // Named variables, not a structured binding: the lambda below captures `batch` (C++17 does not allow that).
+  auto split = train_test_split(all, job.batch, seed0);
+  const Dataset rest = std::move(split.first), batch = std::move(split.second);
   const Dataset train = job.train_n > 0 && job.train_n < rest.size() ? subset(rest, job.train_n, seed0) : rest;
   const int64_t in = batch.inputs[0].numel(), outputs = all.num_classes, n = batch.size();
   const at::Tensor x = batch.inputs.reshape({n, in}).to(opts);

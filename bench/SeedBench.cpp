@@ -67,7 +67,7 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   log << "  best exact (" << best.method << ", " << best.products << " products): tr K = " << best.value << " in "
       << best.seconds << " s\n";
   const MatvecBaseline base = matvec_baseline(K, o.baseline_limit);
-  log << "  seed's exact baseline (d NTK matvecs): " << base.seconds << " s"
+  log << "  published exact baseline (d NTK matvecs): " << base.seconds << " s"
       << (base.complete ? "" : " (extrapolated from " + std::to_string(base.timed) + " matvecs)") << "\n";
   if (base.complete && std::fabs(base.value - best.value) > 1e-6 * std::fabs(best.value) + 1e-9)
     log << "  warning: the d-matvec trace " << base.value << " differs from the exact trace\n";
@@ -168,7 +168,7 @@ std::string format_seed_bench(const Json& r) {
   std::snprintf(buf, sizeof buf, "seed-%s: d = %.0f, P = %.0f; exact tr K = %.10g\n", r.at("workload").string().c_str(),
                 r.at("d").number(), r.at("params").number(), r.at("exact_trace").number());
   out << buf;
-  std::snprintf(buf, sizeof buf, "best exact (%s): %.3f s; seed's d-matvec baseline: %.3f s%s\n",
+  std::snprintf(buf, sizeof buf, "best exact (%s): %.3f s; published d-matvec baseline: %.3f s%s\n",
                 r.at("best_exact_method").string().c_str(), r.at("best_exact_seconds").number(),
                 r.at("baseline_seconds").number(), r.at("baseline_extrapolated").boolean() ? " (extrapolated)" : "");
   out << buf << "time to reach a median relative error (seconds, budget, speed-up vs baseline / vs best exact):\n";

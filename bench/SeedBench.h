@@ -1,5 +1,5 @@
 #pragma once
-// Reproductions of seed 003's trace benchmarks (MATH.md §8): the deep MLP (d = 3,200, P = 64,704) and the
+// Reproductions of the trace benchmarks of Hazelden's paper (docs/MATH.md §8): the deep MLP (d = 3,200, P = 64,704) and the
 // GRU (d = 48,000, P = 14,592). Engine only, no Qt.
 #include <iosfwd>
 #include <string>
@@ -22,7 +22,7 @@ struct SeedBenchOptions {
 };
 
 /// Runs every method at every budget `repeats` times against the exact trace; writes progress lines to `log`
-/// and returns the full report (medians, quartiles, time to 1e-2/1e-3/1e-4, speed-ups against the seed's
+/// and returns the full report (medians, quartiles, time to 1e-2/1e-3/1e-4, speed-ups against the published
 /// d-matvec baseline and against this engine's best exact method).
 Json run_seed_bench(const SeedBenchOptions& options, std::ostream& log);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The pool-based active-learning loop (MATH.md §7): an initial labelled set, a query per cycle from the unlabelled
+// The pool-based active-learning loop (docs/MATH.md §7): an initial labelled set, a query per cycle from the unlabelled
 // pool, an oracle revealing true labels, retraining, and the test accuracy per cycle. AlJob.h is its torch-free face.
 #include <ATen/ATen.h>
 

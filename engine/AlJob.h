@@ -1,5 +1,5 @@
 #pragma once
-// A pool-based active-learning run described by a plain struct (MATH.md §7), for the command-line tool and the UI's
+// A pool-based active-learning run described by a plain struct (docs/MATH.md §7), for the command-line tool and the UI's
 // engine thread. No LibTorch here: ui/ includes it.
 #include <functional>
 #include <string>

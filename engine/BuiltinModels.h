@@ -15,7 +15,7 @@ at::Tensor activate(Activation a, const at::Tensor& x);
 /// W, b ~ N(0, 1), y = (w_std/√fan_in)·hWᵀ + b_std·b.
 std::shared_ptr<Model> make_mlp(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);
 /// One GRU layer (PyTorch's gate equations and initialisation); the output is every hidden unit at every step,
-/// [N, T, hidden], so d = N·T·hidden (the seed's GRU workload). Input shape [T, in].
+/// [N, T, hidden], so d = N·T·hidden (Hazelden's GRU workload). Input shape [T, in].
 std::shared_ptr<Model> make_gru(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);
 /// Small CNN for images [C, H, W]: conv3×3 → act → conv3×3 stride 2 → act → linear to `out`.
 std::shared_ptr<Model> make_cnn(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);

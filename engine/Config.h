@@ -19,13 +19,13 @@ struct ComputeConfig {
 
 enum class ProbeDistribution { Rademacher, Gaussian };
 
-/// How Hutch++ divides its budget m (MATH.md §4).
+/// How Hutch++ divides its budget m (docs/MATH.md §4).
 enum class HutchppSplit {
   Thirds,  ///< Meyer et al.: m/3 sketch columns, m/3 for tr(QᵀAQ), m − 2·m/3 residual probes
-  Seed,    ///< seed 003's code: q = m/6 sketch columns, s = (m − q)/2 residual probes
+  Seed,    ///< Hazelden's code: q = m/6 sketch columns, s = (m − q)/2 residual probes
 };
 
-/// Options of every trace estimator (MATH.md §4).
+/// Options of every trace estimator (docs/MATH.md §4).
 struct EstimatorOptions {
   std::string method = "hutchpp";  ///< hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
   int64_t matvecs = 96;            ///< budget m, in test vectors of the method's operator

@@ -1,5 +1,5 @@
 #pragma once
-// The NTK over training (seed 003's experiment): metrics of K_t at each snapshot θ_t on a fixed probe batch.
+// The NTK over training (Hazelden's experiment, docs/MATH.md §5): metrics of K_t at each snapshot θ_t on a fixed probe batch.
 #include <ATen/ATen.h>
 
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Randomized trace estimators (MATH.md §4), written once against LinearOperator / RectOperator.
+// Randomized trace estimators (docs/MATH.md §4), written once against LinearOperator / RectOperator.
 // Every estimator draws its test vectors from options.seed only, so one seed gives the same numbers.
 #include "Config.h"
 #include "LinearOperator.h"
@@ -14,7 +14,7 @@ TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, con
 /// options.split chooses the budget split; std_error is that of the residual Hutchinson term.
 TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
 
-/// One-sided estimator of ‖B‖_F² (seed 003, Algorithm 2). `transpose_side` true: test vectors in R^rows and
+/// One-sided estimator of ‖B‖_F² (Hazelden, Algorithm 2). `transpose_side` true: test vectors in R^rows and
 /// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs only).
 /// q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
 TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,

@@ -1,5 +1,5 @@
 #pragma once
-// Exact values (MATH.md §3): the ground truth every estimator is tested against.
+// Exact values (docs/MATH.md §3): the ground truth every estimator is tested against.
 #include <ATen/ATen.h>
 
 #include <string>

@@ -1,4 +1,4 @@
-// The loss-Hessian trace for MSE (MATH.md §6): the pNTK approximation against the true trace by HVPs.
+// The loss-Hessian trace for MSE (docs/MATH.md §6): the pNTK approximation against the true trace by HVPs.
 #include <chrono>
 #include <cmath>
 

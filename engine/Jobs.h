@@ -22,7 +22,7 @@ struct ProblemSpec {
   std::string params = "all";
   std::string jvp = "forward";  ///< forward or double-backward
   /// The kernel the trace and compare jobs estimate: "entk" (K = JJᵀ, d×d), or the pseudo-NTK "pntk" (sum of
-  /// logits, N×N) / "pntk:single:K" (MATH.md §6).
+  /// logits, N×N) / "pntk:single:K" (docs/MATH.md §6).
   std::string kernel = "entk";
   ComputeConfig compute;
 };

@@ -1,5 +1,5 @@
 #pragma once
-// Matrix-free operators over torch tensors (STYLE.md: the Spectra pattern). Estimators are written once
+// Matrix-free operators over torch tensors (the operator concept of the Spectra library, docs/ARCHITECTURE.md). Estimators are written once
 // against these two interfaces.
 #include <ATen/ATen.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// NTK-linearised retraining for look-ahead active learning (MATH.md §7): the model retrained on L⁺ = L ∪ {(x′, y′)}
+// NTK-linearised retraining for look-ahead active learning (docs/MATH.md §7): the model retrained on L⁺ = L ∪ {(x′, y′)}
 // is approximated by f_lin(x) = f₀(x) + Θ(x, X⁺) Θ(X⁺, X⁺)⁻¹ (Y⁺ − f₀(X⁺)), with one Cholesky factor of Θ(X_L, X_L)
 // shared by every candidate x′ (a bordered, Schur-complement update per candidate). Pure tensor algebra in float64.
 #include <ATen/ATen.h>

@@ -1,5 +1,5 @@
 #pragma once
-// The kernel the look-ahead needs (MATH.md §6–7): Θ over the labelled set and the pool of the current trained model,
+// The kernel the look-ahead needs (docs/MATH.md §6–7): Θ over the labelled set and the pool of the current trained model,
 // as one dense Gram matrix. The pNTK is J_g J_gᵀ from N per-item VJPs; the eNTK is J Jᵀ from the full Jacobian.
 #include <ATen/ATen.h>
 

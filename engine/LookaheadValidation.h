@@ -1,5 +1,5 @@
 #pragma once
-// How good is the NTK look-ahead (MATH.md §7)? For a sample of pool candidates, the predicted output change
+// How good is the NTK look-ahead (docs/MATH.md §7)? For a sample of pool candidates, the predicted output change
 // f_lin(U) − f_L(U) against the change after really retraining by SGD on L ∪ {(x′, y′)}, warm-started from θ_L,
 // and the time of each: the published code reports the approximation over 100× faster than SGD retraining.
 #include <ATen/ATen.h>

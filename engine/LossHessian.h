@@ -1,6 +1,6 @@
 #pragma once
 // The Hessian of the MSE training loss with respect to the selected parameters, as a matrix-free operator
-// (MATH.md §6): L(θ) = (1/N) Σₙ ½‖f(xₙ; θ) − yₙ‖², the loss the training code uses for "mse". Its Gauss–Newton part
+// (docs/MATH.md §6): L(θ) = (1/N) Σₙ ½‖f(xₙ; θ) − yₙ‖², the loss the training code uses for "mse". Its Gauss–Newton part
 // is (1/N) JᵀJ, so tr ∇²L ≈ (1/N) tr Θ ≈ (O/N) tr Θ̂ with the sum-of-logits pNTK.
 #include <ATen/ATen.h>
 

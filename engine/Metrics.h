@@ -1,5 +1,5 @@
 #pragma once
-// Metrics built on traces (MATH.md §5, seed 003's definitions), by any estimator or exactly.
+// Metrics built on traces (docs/MATH.md §5; Hazelden's definitions), by any estimator or exactly.
 #include <ATen/ATen.h>
 
 #include <optional>

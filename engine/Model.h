@@ -1,5 +1,5 @@
 #pragma once
-// A model is a function f(θ, X) (MATH.md §1): parameters θ ∈ R^P as a list of tensors, a batch X of N inputs,
+// A model is a function f(θ, X) (docs/MATH.md §1): parameters θ ∈ R^P as a list of tensors, a batch X of N inputs,
 // an output of any shape [N, ...] whose flattening is the state s(θ) ∈ R^d.
 #include <ATen/ATen.h>
 

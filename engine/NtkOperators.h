@@ -1,5 +1,5 @@
 #pragma once
-// The NTK and the operators built from it (MATH.md §2 and §5): K = J Jᵀ, the factor J, K², and K₁K₂.
+// The NTK and the operators built from it (docs/MATH.md §2 and §5): K = J Jᵀ, the factor J, K², and K₁K₂.
 #include "LinearOperator.h"
 #include "TangentMap.h"
 

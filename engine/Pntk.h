@@ -1,5 +1,5 @@
 #pragma once
-// The pseudo-NTK (MATH.md §6, seed 000): a scalar per input, g_n = c·f(x_n) with c = 𝟙/√O (sum of logits) or
+// The pseudo-NTK (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023): a scalar per input, g_n = c·f(x_n) with c = 𝟙/√O (sum of logits) or
 // c = e_k (single logit k), so Θ̂ = J_g J_gᵀ ∈ R^{N×N} with J_g = (I_N ⊗ cᵀ) J: N VJPs instead of N·O.
 #include <ATen/ATen.h>
 

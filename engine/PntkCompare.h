@@ -1,5 +1,5 @@
 #pragma once
-// The pNTK against the eNTK on one batch (MATH.md §6): matrix errors and kernel-regression predictions. Pure tensor
+// The pNTK against the eNTK on one batch (docs/MATH.md §6): matrix errors and kernel-regression predictions. Pure tensor
 // functions, float64 inside; the state order is sample-major (index n·O + k), as the model's flattened output.
 #include <ATen/ATen.h>
 

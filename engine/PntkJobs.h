@@ -1,5 +1,5 @@
 #pragma once
-// The pseudo-NTK's jobs (MATH.md §6, seed 000): the pNTK against the eNTK on one batch, the width experiment and
+// The pseudo-NTK's jobs (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023): the pNTK against the eNTK on one batch, the width experiment and
 // the loss-Hessian trace. Plain structs in, JSON out (with the full configuration); no LibTorch in this header.
 #include <cstdint>
 #include <functional>

@@ -1,4 +1,4 @@
-// The width experiment of seed 000 (the talk's Theorems 1–3): pNTK errors against width, with log-log slope fits.
+// The width experiment of Mohamadi, Bae and Sutherland (ICML 2023, Theorems 1–3): pNTK errors against width, with log-log slope fits.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -49,7 +49,7 @@ bool strategy_needs_model(const std::string& name);
 ///  entropy −Σ p log p; margin 1 − (p₍₁₎ − p₍₂₎); least-confidence 1 − max p (p = softmax f);
 ///  coreset: k-centre greedy on penultimate features, the distance to the nearest centre when chosen;
 ///  badge: k-means++ seeding on g = (v − e_ŷ) ⊗ [h, 1] (v = softmax f for cross-entropy, f for MSE; h penultimate),
-///         D² when chosen; mlmoc: A(x′) = Σ_U ‖f_ref − f_lin‖₂ (MATH.md §7); mlmoc-flip: the number of pool argmax
+///         D² when chosen; mlmoc: A(x′) = Σ_U ‖f_ref − f_lin‖₂ (docs/MATH.md §7); mlmoc-flip: the number of pool argmax
 ///         changes (ties broken by A).
 QueryResult select_queries(const std::string& strategy, const QueryContext& ctx, int64_t k, const RunControl& rc = {});
 

@@ -1,5 +1,5 @@
 #pragma once
-// The Jacobian J = ∂s/∂θ ∈ R^{d×P} of a model on a fixed batch, used only through products (MATH.md §2):
+// The Jacobian J = ∂s/∂θ ∈ R^{d×P} of a model on a fixed batch, used only through products (docs/MATH.md §2):
 // VJP u ↦ Jᵀu (one backward pass), JVP w ↦ Jw (forward-mode AD, or the double-backward trick).
 #include <ATen/ATen.h>
 

@@ -39,7 +39,7 @@ std::string last_error_line(const std::string& s) {
 }
 
 // With the optimizing graph executor the output tangent of forward-mode AD is silently undefined from the
-// second call on (TOOLCHAIN.md); every call runs with the optimizer off.
+// second call on (a LibTorch 1.13 trap, tested in test_autodiff); every call runs with the optimizer off.
 struct NoGraphOptimization {
   bool previous = torch::jit::getGraphExecutorOptimize();
   NoGraphOptimization() { torch::jit::setGraphExecutorOptimize(false); }

@@ -72,7 +72,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
     const QString n(s);
     item->setCheckState(n == "random" || n == "margin" || n == "mlmoc" ? Qt::Checked : Qt::Unchecked);
   }
-  strategies_->setToolTip("mlmoc: the NTK look-ahead (MATH.md §7), the pool's summed predicted output change if x′ were "
+  strategies_->setToolTip("mlmoc: the NTK look-ahead (docs/MATH.md §7), the pool's summed predicted output change if x′ were "
                           "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
   strategies_->setMaximumHeight(170);
   strategies_->setMinimumWidth(200);

@@ -1,5 +1,5 @@
 #pragma once
-// The Active learning tab (MATH.md §7): configure a pool-based run, watch test accuracy against labels fill in
+// The Active learning tab (docs/MATH.md §7): configure a pool-based run, watch test accuracy against labels fill in
 // cycle by cycle (one series per strategy, mean over seeds with its 95% band), see the latest cycle's queried
 // samples, click one for its predicted output change, pause, resume, cancel and export.
 #include <QJsonObject>

@@ -1,5 +1,5 @@
 #pragma once
-// The one chart widget every view uses (STYLE.md): line series with optional ±2σ bands, log/linear axes,
+// The one chart widget every view uses: line series with optional ±2σ bands, log/linear axes,
 // rubber-band zoom (right click resets), hover read-out, legend markers that hide a series, PNG/SVG export.
 #include <QChartView>
 #include <QString>

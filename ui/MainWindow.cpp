@@ -60,8 +60,8 @@ const QMap<QString, QString> kMethodTips{
     {"xnystrace", "XNysTrace: single-pass exchangeable Nyström estimator for PSD kernels (Epperly, Tropp, Webber 2024)"},
     {"xtrace", "XTrace: two-pass exchangeable estimator; every test vector is a probe and builds the sketch"},
     {"hutchinson", "Hutchinson: mean of ‖Jᵀg‖² over random sign vectors g (VJPs only)"},
-    {"rhutch", "RHutch: one-sided estimator of ‖J‖_F² from VJPs only (seed 003, Algorithm 2)"},
-    {"fhutch", "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (seed 003, Algorithm 2)"}};
+    {"rhutch", "RHutch: one-sided estimator of ‖J‖_F² from VJPs only (Hazelden, Algorithm 2)"},
+    {"fhutch", "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (Hazelden, Algorithm 2)"}};
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent, bool persist)
@@ -238,7 +238,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   speed_->setLogX(true);
   speed_->setLogY(true);
   speed_->setToolTip("|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
-                     "exact method's time (seed 003, Figures 1–2)");
+                     "exact method's time (as in Hazelden's Figures 1–2)");
   spectrum_ = new ChartView("Spectrum of the exact kernel", "eigenvalue index", "eigenvalue", tabs_);
   spectrum_->setLogY(true);
   spectrum_->setToolTip("Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");

@@ -138,7 +138,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   srow->addWidget(sweep_);
   srow->addStretch();
   sl->addLayout(srow);
-  fits_ = new QLabel("Theory (the talk's Theorems 1–3): every error falls like width^(−1/2) at initialisation.", sweep);
+  fits_ = new QLabel("Theory (Mohamadi, Bae, Sutherland, ICML 2023, Theorems 1–3): every error falls like width^(−1/2) at initialisation.", sweep);
   fits_->setWordWrap(true);
   sl->addWidget(fits_);
   width_chart_ = new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);

@@ -1,5 +1,5 @@
 #pragma once
-// The pNTK tab (MATH.md §6): the pNTK and eNTK of the current model and batch with their errors, timings and
+// The pNTK tab (docs/MATH.md §6): the pNTK and eNTK of the current model and batch with their errors, timings and
 // memory, both kernels as heat maps sorted by class, and the width experiment as a live log-log chart with fits.
 #include <QString>
 #include <QWidget>

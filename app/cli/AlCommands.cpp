@@ -1,4 +1,4 @@
-// tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (MATH.md §7), and the check of
+// tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (docs/MATH.md §7), and the check of
 // the look-ahead's linearised retraining against real SGD retraining.
 #include <ostream>
 

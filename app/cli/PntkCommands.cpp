@@ -1,4 +1,4 @@
-// tangentscope-cli pntk / hessian and the benchmarks pntk-width and pntk-speed (MATH.md §6, seed 000).
+// tangentscope-cli pntk / hessian and the benchmarks pntk-width and pntk-speed (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023).
 #include <algorithm>
 #include <cmath>
 #include <ostream>
@@ -132,7 +132,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   Json all = Json::object();
   for (const auto& param : split_list(a.get("param", "standard,ntk"))) {
     job.param = param;
-    // The trained stage is for the standard parameterisation, as in the talk; NTK is the contrast at init.
+    // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK is the contrast at init.
     job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3)) : 0;
     job.out_dir = base + "/" + param;
     RunControl rc = cli_control();

@@ -1,4 +1,4 @@
-// Look-ahead active learning (MATH.md §7): the bordered update against a direct solve, linearised retraining against
+// Look-ahead active learning (docs/MATH.md §7): the bordered update against a direct solve, linearised retraining against
 // real gradient descent on a model that is linear in θ, a fixed-seed digits run of every strategy, bad configurations,
 // and the command-line entry points.
 #include <ATen/ATen.h>

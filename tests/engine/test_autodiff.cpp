@@ -141,7 +141,7 @@ class TestAutodiff : public QObject {
     }
   }
 
-  // TOOLCHAIN.md's trap: with the optimizing executor the tangent goes missing from the second call on.
+  // A LibTorch 1.13 trap: with the optimizing executor the tangent goes missing from the second call on.
   void torchscriptForwardModeThreeCalls() {
     auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {5});
     model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));

@@ -1,4 +1,4 @@
-// Metrics (MATH.md §5) against exact values on small float64 models.
+// Metrics (docs/MATH.md §5) against exact values on small float64 models.
 #include <ATen/ATen.h>
 
 #include "Errors.h"

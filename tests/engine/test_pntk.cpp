@@ -1,4 +1,4 @@
-// The pseudo-NTK against the eNTK on tiny float64 models (MATH.md §6).
+// The pseudo-NTK against the eNTK on tiny float64 models (docs/MATH.md §6).
 #include <ATen/ATen.h>
 
 #include <stdexcept>

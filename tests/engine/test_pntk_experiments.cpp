@@ -1,4 +1,4 @@
-// The pNTK's experiments (MATH.md §6): kernel regression, the width experiment's slope, and the loss-Hessian trace.
+// The pNTK's experiments (docs/MATH.md §6): kernel regression, the width experiment's slope, and the loss-Hessian trace.
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -87,7 +87,7 @@ class TestPntkExperiments : public QObject {
     QVERIFY(max_abs(entk_by_products(J, int64_t(1) << 30, {}, 5) - K) < 1e-10 * max_abs(K));
   }
 
-  // Theorems 1–3 of the talk: at initialisation the errors fall like width^(−1/2). Band: −1/2 ± (0.15 + 3·SE), where
+  // Theorems 1–3 of Mohamadi, Bae and Sutherland (ICML 2023): at initialisation the errors fall like width^(−1/2). Band: −1/2 ± (0.15 + 3·SE), where
   // SE is the standard error of the mean per-seed slope (the seeds' spread) and 0.15 allows for the finite-width
   // bias measured in docs/RESULTS.md (slopes −0.38 to −0.46 between widths 16 and 512). A slope of 0 (no
   // convergence) or −1 fails.

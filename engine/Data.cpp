@@ -179,7 +179,6 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
   const std::string kind = spec.kind();
   if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") && spec.has("size"))
     throw InputError("data spec '" + text + "': give n or size, not both (for " + kind + " both are the number of points)");
-  auto gib = [](double b) { return format_number(b / (1024.0 * 1024 * 1024), 3) + " GiB"; };
   const uint64_t seed = spec.get_seed("seed", default_seed);
   const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0, 0, int64_t(1) << 40);
   const bool standard = spec.get_bool("standardize", false);
@@ -193,8 +192,9 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     double bytes = 8.0 * static_cast<double>(n);
     for (auto s : shape) bytes *= static_cast<double>(s);
     if (bytes > static_cast<double>(memory_budget))
-      throw MemoryBudgetError("data spec '" + text + "' needs " + gib(bytes) + " for its inputs, over the memory budget of " +
-                              gib(static_cast<double>(memory_budget)) + " (--memory-budget)");
+      throw MemoryBudgetError("data spec '" + text + "' needs " + format_bytes(bytes) +
+                              " for its inputs, over the memory budget of " + format_bytes(double(memory_budget)) +
+                              " (--memory-budget)");
     return random_normal(n, shape, seed, classes);  // n is its size, not a subset
   } else if (kind == "csv") {
     const std::string path = spec.require("path");

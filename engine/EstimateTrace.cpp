@@ -93,10 +93,11 @@ DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t pa
 
 double predicted_dense_seconds(const DenseCost& cost) {
   // Measured once, on the shapes the estimators use: a tall QR and a projection of probes (n×q basis, k probes
-  // in row layout), and a block of sign draws from the probe generator; big enough to leave the caches, as the
-  // P-dimensional work of FHutch does. About 0.3 s (apps warm it up off the UI thread).
+  // in row layout), and a block of sign draws from the probe generator. Small (about 40 ms, as every CLI run with
+  // --json pays it): on P-dimensional work that leaves the caches the rates are lower, which the app corrects with
+  // the ratio measured on its previous run.
   static const std::pair<double, double> rates = [] {
-    const int64_t n = int64_t(1) << 18, q = 16, k = 32;
+    const int64_t n = int64_t(1) << 16, q = 16, k = 32;
     auto gen = make_generator(0);
     const auto dbl = at::TensorOptions().dtype(at::kDouble);
     const at::Tensor S = at::cos(at::arange(n * q, dbl).reshape({n, q}) * 0.37);
@@ -106,8 +107,8 @@ double predicted_dense_seconds(const DenseCost& cost) {
     (void)at::addmm(T, at::matmul(T, Q), Q.t(), 1, -1);
     const double flop_rate = (4.0 * n * q * q + 4.0 * n * q * k) / std::max(sw.seconds(), 1e-9);
     detail::Stopwatch sw2;
-    (void)draw_rademacher(gen, {int64_t(1) << 22}, dbl);
-    const double draw_rate = double(int64_t(1) << 22) / std::max(sw2.seconds(), 1e-9);
+    (void)draw_rademacher(gen, {int64_t(1) << 20}, dbl);
+    const double draw_rate = double(int64_t(1) << 20) / std::max(sw2.seconds(), 1e-9);
     return std::make_pair(flop_rate, draw_rate);
   }();
   return cost.flops / rates.first + cost.draws / rates.second;

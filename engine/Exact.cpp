@@ -49,13 +49,6 @@ MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const Run
   return b;
 }
 
-std::string format_bytes(int64_t bytes) {
-  const double b = static_cast<double>(bytes);
-  if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
-  if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";
-  return format_fixed(b / 1024.0, 1) + " KiB";
-}
-
 int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype) {
   const int64_t elem = static_cast<int64_t>(c10::elementSize(dtype));
   const int64_t side = std::min(d, P);

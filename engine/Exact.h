@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "Numbers.h"  // format_bytes
 #include "LinearOperator.h"
 #include "RunControl.h"
 #include "TangentMap.h"
@@ -36,7 +37,6 @@ MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit = 0, const
 int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype);
 /// Throws MemoryBudgetError naming `what` and both sizes when bytes > budget.
 void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget);
-std::string format_bytes(int64_t bytes);
 
 /// J ∈ R^{d×P}, chunked, by the cheaper of d VJPs and P JVPs; checks the budget first.
 at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 64);

@@ -179,10 +179,9 @@ std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int
     const double bytes = 2 * count * (config.dtype == "float32" ? 4 : 8);
     if (bytes > static_cast<double>(config.memory_budget)) {
       throw MemoryBudgetError("model '" + text + "' has " + format_number(count, 3) + " parameters (" +
-                              format_number(bytes / (1024.0 * 1024 * 1024), 3) + " GiB for them and a working copy in " +
-                              config.dtype + "), over the memory budget of " +
-                              format_number(static_cast<double>(config.memory_budget) / (1024.0 * 1024 * 1024), 3) +
-                              " GiB (--memory-budget)");
+                              format_bytes(bytes) + " for them and a working copy in " + config.dtype +
+                              "), over the memory budget of " + format_bytes(double(config.memory_budget)) +
+                              " (--memory-budget)");
     }
     if (head == "mlp") model = make_mlp(spec, input_shape, config.seed);
     if (head == "gru") model = make_gru(spec, input_shape, config.seed);

@@ -61,6 +61,9 @@ class Model {
   /// The operator that made forward-mode AD fail on this model (then JVPs use double backward); empty if none.
   const std::string& forward_ad_unsupported() const { return forward_ad_unsupported_; }
   void set_forward_ad_unsupported(const std::string& op) const { forward_ad_unsupported_ = op; }
+  /// Whether two forward passes were found to agree once (a model random in evaluation mode is refused).
+  bool deterministic_checked() const { return deterministic_checked_; }
+  void set_deterministic_checked() const { deterministic_checked_ = true; }
 
  protected:
   std::string spec_;
@@ -72,6 +75,7 @@ class Model {
   std::vector<bool> trainable_;                 ///< empty: all trainable
   std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
   mutable std::string forward_ad_unsupported_;
+  mutable bool deterministic_checked_ = false;
   std::string parameter_note_;  ///< a remark on how trainable parameters were told apart, shown by parameter_summary
 };
 

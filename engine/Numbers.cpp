@@ -25,6 +25,18 @@ std::string format_fixed(double v, int decimals) {
   return std::string(buf, r.ptr);
 }
 
+std::string format_bytes(double b) {
+  if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
+  if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";
+  return format_fixed(b / 1024.0, 1) + " KiB";
+}
+
+bool parse_seed(const std::string& text, uint64_t* out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
 bool parse_number(std::string_view text, double* out) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   if (text.empty() || text.front() == '+' || (text.front() == '-' && text.size() > 1 && text[1] == '+')) return false;

@@ -1,6 +1,7 @@
 #pragma once
 // Numbers as text in the C locale whatever the process's locale: the desktop app runs under the user's locale
 // (QApplication sets it from the environment), where printf and strtod would write and read decimal commas.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,10 @@ namespace ts {
 std::string format_number(double v, int significant = 0);
 /// v with `decimals` digits after the point.
 std::string format_fixed(double v, int decimals);
+/// A size in bytes for messages: "1.50 GiB", "12.0 MiB", "3.0 KiB".
+std::string format_bytes(double bytes);
+/// Reads a seed: an integer from 0 to 2^64 − 1, exactly (no sign, no spaces); false otherwise.
+bool parse_seed(const std::string& text, uint64_t* out);
 /// Reads the whole of `text` (an optional leading '+' allowed) as a number; false if it is not one.
 bool parse_number(std::string_view text, double* out);
 

@@ -52,6 +52,12 @@ Spec Spec::parse(const std::string& text) {
   return spec;
 }
 
+const std::string* Spec::value(const std::string& key) const {
+  used_.insert(key);
+  auto it = values_.find(key);
+  return it == values_.end() ? nullptr : &it->second;
+}
+
 std::string Spec::get(const std::string& key, const std::string& fallback) const {
   used_.insert(key);
   auto it = values_.find(key);
@@ -66,11 +72,9 @@ std::string Spec::require(const std::string& key) const {
 }
 
 int64_t Spec::get_int(const std::string& key, int64_t fallback) const {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
-  }
-  const std::string v = get(key, "");
+  const std::string* found = value(key);
+  if (!found) return fallback;
+  const std::string& v = *found;
   char* end = nullptr;
   errno = 0;
   const long long x = std::strtoll(v.c_str(), &end, 10);
@@ -89,15 +93,11 @@ int64_t Spec::get_int(const std::string& key, int64_t fallback, int64_t lo, int6
 }
 
 uint64_t Spec::get_seed(const std::string& key, uint64_t fallback) const {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
-  }
-  const std::string v = get(key, "");
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || v.find('-') != std::string::npos || errno == ERANGE)
+  const std::string* found = value(key);
+  if (!found) return fallback;
+  const std::string& v = *found;
+  uint64_t x = 0;
+  if (!parse_seed(v, &x))
     throw InputError("spec '" + text_ + "': key '" + key + "' must be an integer from 0 to 18446744073709551615, got '" +
                      v + "'");
   return x;
@@ -112,11 +112,9 @@ double Spec::get_double(const std::string& key, double fallback, double lo, doub
 }
 
 double Spec::get_double(const std::string& key, double fallback) const {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
-  }
-  const std::string v = get(key, "");
+  const std::string* found = value(key);
+  if (!found) return fallback;
+  const std::string& v = *found;
   double x = 0;
   if (!parse_number(v, &x))
     throw InputError("spec '" + text_ + "': key '" + key + "' needs a number, got '" + v + "'");
@@ -124,22 +122,18 @@ double Spec::get_double(const std::string& key, double fallback) const {
 }
 
 bool Spec::get_bool(const std::string& key, bool fallback) const {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
-  }
-  const std::string v = get(key, "");
+  const std::string* found = value(key);
+  if (!found) return fallback;
+  const std::string& v = *found;
   if (v == "1" || v == "true" || v == "on" || v == "yes") return true;
   if (v == "0" || v == "false" || v == "off" || v == "no") return false;
   throw InputError("spec '" + text_ + "': key '" + key + "' needs true/false, got '" + v + "'");
 }
 
 std::vector<int64_t> Spec::get_shape(const std::string& key, const std::vector<int64_t>& fallback) const {
-  if (!has(key)) {
-    used_.insert(key);
-    return fallback;
-  }
-  return parse_shape(get(key, ""), "spec '" + text_ + "' key '" + key + "'");
+  const std::string* found = value(key);
+  if (!found) return fallback;
+  return parse_shape(*found, "spec '" + text_ + "' key '" + key + "'");
 }
 
 void Spec::finish() const {

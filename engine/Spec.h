@@ -34,6 +34,9 @@ class Spec {
   void finish() const;
 
  private:
+  /// The value of `key` (marked as read), or null when absent.
+  const std::string* value(const std::string& key) const;
+
   std::string text_;
   std::string kind_;
   std::map<std::string, std::string> values_;

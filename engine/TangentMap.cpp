@@ -61,10 +61,14 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
       const double scale = out.abs().max().item<double>();
       return (out - b).abs().max().item<double>() <= 1e-5 * scale + 1e-30;
     };
-    if (model_->kind() == "torchscript" && out.numel() > 0 && out.is_floating_point() && !again())
+    // Once per model: a second pass on every new map would slow the loops that build many of them.
+    const bool check = model_->kind() == "torchscript" && !model_->deterministic_checked() && out.numel() > 0 &&
+                       out.is_floating_point();
+    if (check && !again())
       throw InputError("model '" + model_->spec() +
                        "' gives different outputs for the same batch in two passes: it is random in evaluation mode "
                        "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
+    if (check) model_->set_deterministic_checked();
   }
   if (out.dim() == 0 || out.size(0) != x_.size(0))
     throw InputError("model '" + model_->spec() + "' must return one output row per input (got shape [" +

@@ -29,12 +29,6 @@ std::pair<Mat, Mat> small_qr(const Mat& M) {
   return {std::move(Q), std::move(R)};
 }
 
-Mat keep_cols(const Mat& M, const std::vector<int64_t>& keep) {
-  Mat out(M.rows(), static_cast<Eigen::Index>(keep.size()));
-  for (size_t c = 0; c < keep.size(); ++c) out.col(static_cast<Eigen::Index>(c)) = M.col(keep[c]);
-  return out;
-}
-
 }  // namespace
 
 std::vector<double> XTraceSketch::estimates() const {
@@ -74,15 +68,14 @@ std::vector<double> XTraceSketch::estimates() const {
 
 XTraceSketch XTraceSketch::subset(const std::vector<int64_t>& keep) const {
   // Y_keep = Q R[:, keep] = (Q Q'') R': the new basis is Q Q'', and Z = A Q becomes Z Q''.
-  const auto [Qs, Rn] = small_qr(keep_cols(R, keep));
+  const auto [Qs, Rn] = small_qr(R(Eigen::all, keep));
   XTraceSketch s;
   s.n = n;
   s.R = Rn;
-  s.W = Qs.transpose() * keep_cols(W, keep);
+  s.W = Qs.transpose() * W(Eigen::all, keep);
   s.H = Qs.transpose() * H * Qs;
-  s.T = Qs.transpose() * keep_cols(T, keep);
-  s.omega_y.resize(static_cast<Eigen::Index>(keep.size()));
-  for (size_t c = 0; c < keep.size(); ++c) s.omega_y(static_cast<Eigen::Index>(c)) = omega_y(keep[c]);
+  s.T = Qs.transpose() * T(Eigen::all, keep);
+  s.omega_y = omega_y(keep);
   return s;
 }
 
@@ -118,17 +111,14 @@ std::optional<std::vector<double>> XNysTraceSketch::estimates() const {
 }
 
 XNysTraceSketch XNysTraceSketch::subset(const std::vector<int64_t>& keep) const {
-  const auto [Qs, Rn] = small_qr(keep_cols(R, keep));
+  const auto [Qs, Rn] = small_qr(R(Eigen::all, keep));
   XNysTraceSketch s;
   s.n = n;
   s.nu = nu;
   s.R = Rn;
-  s.W = Qs.transpose() * keep_cols(W, keep);
-  s.omega_r = small_qr(keep_cols(omega_r, keep)).second;
-  s.H.resize(static_cast<Eigen::Index>(keep.size()), static_cast<Eigen::Index>(keep.size()));
-  for (size_t a = 0; a < keep.size(); ++a)
-    for (size_t b = 0; b < keep.size(); ++b)
-      s.H(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)) = H(keep[a], keep[b]);
+  s.W = Qs.transpose() * W(Eigen::all, keep);
+  s.omega_r = small_qr(omega_r(Eigen::all, keep)).second;
+  s.H = H(keep, keep);
   return s;
 }
 
@@ -148,6 +138,10 @@ XTraceSketch make_xtrace_sketch(const LinearOperator& A, const at::Tensor& Om, i
 }
 
 XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu) {
+  return make_xnystrace_sketch(Om, Y0, nu, to_eigen(std::get<1>(at::linalg_qr(Om, "reduced"))));
+}
+
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu, const Mat& omega_r) {
   const at::Tensor Y = Y0 + nu * Om;
   auto qr = at::linalg_qr(Y, "reduced");
   XNysTraceSketch s;
@@ -156,7 +150,7 @@ XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0
   s.R = to_eigen(std::get<1>(qr));
   s.W = to_eigen(at::matmul(std::get<0>(qr).t(), Om));
   s.H = to_eigen(at::matmul(Om.t(), Y));
-  s.omega_r = to_eigen(std::get<1>(at::linalg_qr(Om, "reduced")));
+  s.omega_r = omega_r;
   return s;
 }
 
@@ -273,10 +267,12 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
   const at::Tensor Y0 = detail::apply_d(A, Om, block);
   rc.report(m, m, "XNysTrace sketch");
 
+  // The normalisation depends on Ω only: its QR once, not per shift.
+  const detail::Mat omega_r = detail::to_eigen(std::get<1>(at::linalg_qr(Om, "reduced")));
   // The shift scales with the precision the matvecs were done in (docs/MATH.md §4).
   double nu = o.shift_factor * machine_eps(A.options()) * Y0.norm().item<double>() / std::sqrt(double(n));
   for (int attempt = 0; attempt < 12; ++attempt, nu *= 10) {
-    const detail::XNysTraceSketch s = detail::make_xnystrace_sketch(Om, Y0, nu);
+    const detail::XNysTraceSketch s = detail::make_xnystrace_sketch(Om, Y0, nu, omega_r);
     const std::optional<std::vector<double>> ests = s.estimates();
     if (!ests) continue;
     if (attempt > 0) {

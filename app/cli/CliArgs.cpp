@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "Errors.h"
+#include "Numbers.h"
 
 namespace ts::cli {
 
@@ -63,10 +64,8 @@ double Args::get_double(const std::string& name, double fallback) const {
 unsigned long long Args::get_seed(const std::string& name, unsigned long long fallback) const {
   if (!has(name)) return fallback;
   const std::string v = get(name);
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long x = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || v.find('-') != std::string::npos || errno == ERANGE)
+  uint64_t x = 0;
+  if (!parse_seed(v, &x))
     throw InputError("option --" + name + " must be an integer from 0 to 18446744073709551615, got '" + v + "'");
   return x;
 }

@@ -14,6 +14,7 @@
 #include "NtkOperators.h"
 #include "TangentMap.h"
 #include "EngineTestConfig.h"
+#include "Reference.h"
 #include "TestHarness.h"
 #include "TorchUtil.h"
 
@@ -26,25 +27,6 @@ at::Tensor batch(const Model& m, int64_t n, uint64_t seed) {
   std::vector<int64_t> s{n};
   s.insert(s.end(), m.input_shape().begin(), m.input_shape().end());
   return draw_normal(gen, s, m.options());
-}
-
-Json reference() {
-  std::ifstream f(test::fixtures() + "/reference.json");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return Json::parse(ss.str(), "reference.json");
-}
-
-at::Tensor tensor_of(const Json& list, const std::vector<int64_t>& shape, const at::TensorOptions& o) {
-  std::vector<double> v;
-  for (const auto& x : list.items()) v.push_back(x.number());
-  return at::tensor(v, at::kDouble).reshape(shape).to(o);
-}
-
-std::vector<int64_t> shape_of(const Json& list) {
-  std::vector<int64_t> s;
-  for (const auto& x : list.items()) s.push_back(static_cast<int64_t>(x.number()));
-  return s;
 }
 
 const char* kBuiltins[] = {"mlp:in=6,width=9,depth=3,out=4,act=tanh,seed=1",
@@ -119,17 +101,17 @@ class TestAutodiff : public QObject {
 
   // The TorchScript fixtures reproduce Python's outputs, exact NTK traces and Frobenius norms.
   void torchscriptFixturesMatchPython() {
-    const Json ref = reference();
+    const Json ref = test::reference();
     for (const char* key : {"tiny_mlp", "tiny_mlp_fc2", "tiny_conv", "tiny_rnn"}) {
       const Json& r = ref.at(key);
-      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(), shape_of(r.at("input_shape")));
+      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(), test::shape_of(r.at("input_shape")));
       model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
       if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").string());
       QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").number()));
-      const at::Tensor x = tensor_of(r.at("x"), shape_of(r.at("x_shape")), model->options());
+      const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
       TangentMap J(model, x);
       QCOMPARE(J.state_size(), static_cast<int64_t>(r.at("d").number()));
-      const at::Tensor out = tensor_of(r.at("output"), {J.state_size()}, model->options());
+      const at::Tensor out = test::tensor_of(r.at("output"), {J.state_size()}, model->options());
       TS_CHECK_CLOSE((J.state() - out).abs().max().item<double>(), 0.0, 0.0, 1e-12);
       const double trace = r.at("trace").number();
       TS_CHECK_CLOSE(exact_trace(J, {}, 64, "vjp").value, trace, 1e-10, 0.0);

@@ -255,6 +255,8 @@ Json to_json(const AlJob& job) {
   j["compute"] = to_json(job.compute);
   j["strategies"] = job.strategies;
   j["initial"] = job.initial;
+  if (job.initial == 0)  // allowed for strategies that need no model, and said so rather than silently
+    j["cold_start"] = "--initial 0: cycle 0 reports the untrained model, and the first labels are chosen without one";
   j["stratified"] = job.stratified;
   j["query"] = job.query;
   j["cycles"] = job.cycles;

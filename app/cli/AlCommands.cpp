@@ -39,21 +39,6 @@ AlJob al_job_from(const Args& a) {
 
 }  // namespace
 
-const std::set<std::string>& al_flags() {
-  static const std::set<std::string> f{"json", "standardize", "sequential", "random-initial"};
-  return f;
-}
-
-const std::set<std::string>& al_options() {
-  static const std::set<std::string> o{
-      "model",      "data",      "test-data",  "test-size",   "input-shape", "params",     "device",
-      "dtype",      "threads",   "seed",       "memory-budget", "strategy",  "initial",    "query",
-      "cycles",     "seeds",     "pool-subset", "kernel",     "retrain",     "epochs",     "batch-size",
-      "lr",         "optimizer", "loss",       "momentum",    "weight-decay", "out",       "candidates",
-      "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"};
-  return o;
-}
-
 int cmd_al(const Args& a, std::ostream& out) {
   if (!a.has("out")) throw InputError("--out DIR is required (al.json, curves.csv and queries.csv are written there)");
   AlJob job = al_job_from(a);
@@ -67,6 +52,9 @@ int cmd_al(const Args& a, std::ostream& out) {
         << fmt(row.at("train_seconds").number()) << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
         << std::flush;
   };
+  if (job.initial == 0 && !json)
+    out << "note: --initial 0 is a cold start: cycle 0 reports the untrained model, and the first labels are chosen "
+           "without one\n";
   const Json result = run_al_job(job, cli_control(), on_cycle);
   if (json) out << result.dump() << "\n";
   else out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";

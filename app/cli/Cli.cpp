@@ -13,6 +13,7 @@
 
 #include "CliArgs.h"
 #include "CliCommon.h"
+#include "CommandLine.h"
 #include "Errors.h"
 #include "Jobs.h"
 #include "Model.h"
@@ -24,72 +25,6 @@
 namespace ts::cli {
 
 namespace {
-
-const char* kUsage = R"(tangentscope-cli: the empirical NTK of a model, matrix-free.
-
-Commands
-  trace    --model SPEC --data SPEC --estimator NAME [--matvecs M] [--tol T] [--repeats R] [--exact] [--json]
-           [--kernel entk|pntk|pntk:single:K]   (trace and compare estimate the eNTK, or the pseudo-NTK)
-  compare  --model SPEC --data SPEC --methods a,b,c [--matvecs M] [--exact] [--budgets 12,24] [--repeats R] [--json]
-           several estimators on one kernel, each with its running estimate, and a speed–accuracy sweep (with --exact)
-  metrics  --model SPEC [--model-b SPEC] --data SPEC --metrics trace,frobenius,effective_rank,alignment,target_alignment
-           [--estimator NAME] [--matvecs M] [--exact] [--json]
-  pntk     --model SPEC --data SPEC [--variant sum|single:K] [--compare] [--heldout H] [--ridge R] [--json]
-           the pseudo-NTK; with --compare the eNTK, matrix errors, kernel regression on the last H points, time, memory
-  al       --model SPEC --data SPEC --strategy NAME[,NAME...] --initial N --query K --cycles C --seeds S
-           [--pool-subset M] [--kernel pntk|entk] [--sequential] [--retrain scratch|warm] [--epochs E] --out DIR
-           pool-based active learning; strategies random, entropy, margin, least-confidence, coreset, badge,
-           mlmoc, mlmoc-flip (NTK look-ahead); writes al.json, curves.csv, queries.csv
-  hessian  --model SPEC --data SPEC [--matvecs M] [--exact] [--epochs E] [--json]
-           MSE loss-Hessian trace: Hutchinson by HVPs against the Gauss–Newton (1/N)·tr Θ and pNTK (O/N)·tr Θ̂
-           against the eNTK (relative Frobenius and λ_max errors, time and memory of each)
-  spectrum --model SPEC --data SPEC [--top K] [--json]   exact eigenvalues of K (checks --memory-budget first)
-  train    --model SPEC --data SPEC [--test-data SPEC | --test-size N] [--epochs 5] [--batch-size 64] [--lr 1e-3]
-           [--optimizer adam|sgd] [--loss cross_entropy|mse] [--momentum M] [--weight-decay W] [--snapshots 0,1,5]
-           [--train-subset N] [--test-subset N] [--standardize] --out DIR
-  dynamics the same as train, then the NTK metrics at each snapshot on a probe batch of the test data:
-           [--probe-n 100] [--metrics ...] [--estimator NAME] [--matvecs M] [--exact] --out DIR
-  info     --model SPEC [--data SPEC]          P, d, layers and the memory an exact kernel needs
-  export   --model SPEC --out FILE.pt          save a model as TorchScript
-  bench    seed-mlp | seed-gru [--repeats R] [--budgets 12,24,...] [--methods a,b] [--baseline-limit N] [--json]
-  bench    pntk-width --out DIR [--widths 16,32,...] [--seeds S] [--depth D] [--batch N] [--heldout H]
-           [--param standard,ntk] [--epochs E] [--train-n N] [--fit-min-width W] [--json]
-           pNTK errors against width: log-log slopes over every width and over widths ≥ W (256)
-  bench    pntk-speed [--outputs 10,100] [--n N] [--width W] [--repeats R] [--json]   pNTK vs eNTK time and memory
-  bench    al-retrain [--model SPEC] [--data SPEC] [--initial N] [--pool-subset M] [--candidates C]
-           [--retrain-epochs E] [--kernel pntk|entk] [--out DIR] [--json]
-           the look-ahead's predicted output change against real SGD retraining, per candidate, and both times
-  bench    coverage [--kernels "mlp-digits;seed-mlp;NAME=MODEL@DATA[@SHAPE];..."] [--methods a,b] [--budgets 16,64,256] [--seeds 100]
-           [--fixtures DIR] [--json]   coverage of each estimator's ±2σ against exact traces over many seeds
-  bench    seed-dynamics [--repeats R] [--epochs 5] [--probe-n 50] [--train-subset N] [--budgets ...] [--json]
-  help
-
-Estimators: exact, hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
-Without --model and --data the default problem is used: digits:n=100 with mlp:in=64,width=256,depth=3,out=10.
-Model SPEC: mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
-            gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
-            PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
-Data SPEC:  random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no]
-            digits   mnist[:DIR][,split=train|test]   fashion-mnist[:DIR][,split=...]
-            moons:size=200,noise=0.1   spirals:size=300,classes=3   blobs:size=300,classes=3,dim=2   sine:size=200
-            every kind also takes n=N (seeded stratified subset), seed=S, standardize=1
-Common options
-  --input-shape S  --params all|PREFIX[;PREFIX][+frozen]  --dtype float32|float64  --device cpu|cuda  --threads N
-  --seed S  --memory-budget 4G  --jvp forward|double-backward  --probes rademacher|gaussian
-  --split thirds|seed (Hutch++)  --max-matvecs M (adaptive cap)  --block B  --history
-docs/FORMATS.md describes every spec key and output field.
-)";
-
-const std::set<std::string> kFlags{"json", "exact", "history", "help", "standardize", "compare"};
-const std::set<std::string> kOptions{"model",   "model-b", "data",    "input-shape", "params",      "dtype",
-                                     "device",  "threads", "seed",    "memory-budget", "jvp",       "estimator",
-                                     "matvecs", "tol",     "repeats", "max-matvecs", "probes",      "split",
-                                     "block",   "metrics", "out",     "budgets",     "methods",     "baseline-limit",
-                                     "workload-model", "workload-data", "top",
-                                     "test-data", "test-size", "train-subset", "test-subset", "epochs", "batch-size",
-                                     "lr", "optimizer", "loss", "momentum", "weight-decay", "snapshots", "probe-n",
-                                     "variant", "heldout", "ridge", "widths", "depth", "seeds", "batch", "train-n",
-                                     "param", "n", "width", "outputs", "fit-min-width", "kernels", "fixtures"};
 
 }  // namespace
 
@@ -129,14 +64,15 @@ RunControl cli_control() {
   return rc;
 }
 
-std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback) {
+std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback, long long min) {
   std::vector<int64_t> out;
   for (const auto& item : split_list(a.get(name, fallback))) {
     char* end = nullptr;
     errno = 0;
     const long long v = std::strtoll(item.c_str(), &end, 10);
-    if (item.empty() || *end != '\0' || errno == ERANGE || v < 1)
-      throw InputError("--" + name + ": '" + item + "' is not a positive integer (give a list like 12,24,48)");
+    if (item.empty() || *end != '\0' || errno == ERANGE || v < min)
+      throw InputError("--" + name + ": '" + item + "' is not a " + (min >= 1 ? "positive" : "non-negative") +
+                       " integer (give a list like " + (min >= 1 ? "12,24,48" : "0,1,5") + ")");
     out.push_back(v);
   }
   return out;
@@ -161,24 +97,33 @@ ComputeConfig compute_from(const Args& a) {
 ProblemSpec problem_from(const Args& a) {
   ProblemSpec p;  // without --model/--data: the default problem (digits with a built-in MLP)
   p.model = a.get("model", p.model);
-  p.model_b = a.get("model-b");
+  if (a.takes("model-b")) p.model_b = a.get("model-b");
   p.data = a.get("data", p.data);
   p.input_shape = a.get("input-shape");
   p.params = a.get("params", "all");
   p.jvp = a.get("jvp", "forward");
-  p.kernel = a.get("kernel", "entk");
+  if (a.takes("kernel")) p.kernel = a.get("kernel", "entk");
   p.compute = compute_from(a);
   return p;
 }
 
 TrainOptions training_from(const Args& a, TrainOptions o) {
-  o.epochs = static_cast<int>(a.get_int("epochs", o.epochs));
+  const long long epochs = a.get_int("epochs", o.epochs);
+  if (epochs < 0 || epochs > 1000000)
+    throw InputError("--epochs must be between 0 and 1000000, got " + std::to_string(epochs));
+  o.epochs = static_cast<int>(epochs);
   o.batch_size = a.get_int("batch-size", o.batch_size);
+  if (o.batch_size < 1) throw InputError("--batch-size must be at least 1, got " + std::to_string(o.batch_size));
   o.lr = a.get_double("lr", o.lr);
+  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw InputError("--lr must be a positive number, got " + a.get("lr"));
   o.optimizer = a.get("optimizer", o.optimizer);
   o.loss = a.get("loss", o.loss);
   o.momentum = a.get_double("momentum", o.momentum);
+  if (!(o.momentum >= 0 && o.momentum < 1))
+    throw InputError("--momentum must be at least 0 and below 1, got " + a.get("momentum"));
   o.weight_decay = a.get_double("weight-decay", o.weight_decay);
+  if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
+    throw InputError("--weight-decay must be a number ≥ 0, got " + a.get("weight-decay"));
   return o;
 }
 
@@ -441,26 +386,14 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   try {
-    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
-      out << kUsage;
-      return args.empty() ? 2 : 0;
+    const ParsedCommand parsed = parse_command_line(args);
+    if (parsed.help) {
+      (parsed.help_exit_code == 0 ? out : err) << *parsed.help;
+      return parsed.help_exit_code;
     }
-    const std::string cmd = args[0];
-    size_t skip = 1;
-    std::string sub;
-    if (cmd == "bench") {
-      if (args.size() < 2) throw InputError("bench needs a name: seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain");
-      sub = args[1];
-      skip = 2;
-    }
-    std::set<std::string> flags = kFlags, options = kOptions;
-    flags.insert(al_flags().begin(), al_flags().end());
-    options.insert(al_options().begin(), al_options().end());
-    const Args a(std::vector<std::string>(args.begin() + static_cast<long>(skip), args.end()), flags, options);
-    if (a.flag("help")) {
-      out << kUsage;
-      return 0;
-    }
+    const std::string& cmd = parsed.command;
+    const std::string& sub = parsed.benchmark;
+    const Args& a = *parsed.args;
     // Benchmarks that do not poll the cancel token end at once on a signal (they write no files).
     if (cmd == "bench" && sub != "pntk-width") {
       std::signal(SIGINT, SIG_DFL);

@@ -3,39 +3,36 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
+#include <utility>
 
 #include "Errors.h"
 #include "Numbers.h"
 
 namespace ts::cli {
 
-Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& flags,
-           const std::set<std::string>& options) {
-  for (size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a.rfind("--", 0) != 0) throw InputError("unexpected argument '" + a + "' (options start with --)");
-    std::string name = a.substr(2), value;
-    const auto eq = name.find('=');
-    const bool inline_value = eq != std::string::npos;
-    if (inline_value) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (flags.count(name)) {
-      if (inline_value) throw InputError("option --" + name + " takes no value");
-      flags_.insert(name);
-      continue;
-    }
-    if (!options.count(name)) throw InputError("unknown option --" + name + " (see tangentscope-cli help)");
-    if (!inline_value) {
-      if (i + 1 >= argv.size()) throw InputError("option --" + name + " needs a value");
-      value = argv[++i];
-    }
-    values_[name] = value;
-  }
+Args::Args(std::string command, std::map<std::string, std::string> values, std::set<std::string> flags,
+           std::set<std::string> declared)
+    : command_(std::move(command)), values_(std::move(values)), flags_(std::move(flags)), declared_(std::move(declared)) {}
+
+void Args::check_declared(const std::string& name) const {
+  if (!declared_.count(name))
+    throw std::logic_error("internal error: the command '" + command_ + "' reads --" + name +
+                           ", which its option list (app/cli/CommandLine.cpp) does not declare");
+}
+
+bool Args::flag(const std::string& name) const {
+  check_declared(name);
+  return flags_.count(name) != 0;
+}
+
+bool Args::has(const std::string& name) const {
+  check_declared(name);
+  return values_.count(name) != 0;
 }
 
 std::string Args::get(const std::string& name, const std::string& fallback) const {
+  check_declared(name);
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;
 }

@@ -1,20 +1,24 @@
 #pragma once
-// Command-line parsing for tangentscope-cli: "--key value" options and bare flags, with unknown options
-// rejected by name.
+// The options one command was given, after the command line was parsed (CommandLine.h). Typed readers give
+// messages that name the option.
 #include <map>
 #include <set>
 #include <string>
-#include <vector>
 
 namespace ts::cli {
 
 class Args {
  public:
-  /// argv after the command words. `flags` take no value; every other "--x" takes one.
-  Args(const std::vector<std::string>& argv, const std::set<std::string>& flags, const std::set<std::string>& options);
+  /// `declared`: every option and flag the command takes. Reading any other name is a programming error
+  /// (std::logic_error), so a command cannot silently read an option its parser would refuse.
+  Args(std::string command, std::map<std::string, std::string> values, std::set<std::string> flags,
+       std::set<std::string> declared);
 
-  bool flag(const std::string& name) const { return flags_.count(name) != 0; }
-  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  const std::string& command() const { return command_; }
+  /// Whether the command takes --name at all (shared readers skip what a command does not take).
+  bool takes(const std::string& name) const { return declared_.count(name) != 0; }
+  bool flag(const std::string& name) const;
+  bool has(const std::string& name) const;
   std::string get(const std::string& name, const std::string& fallback = "") const;
   long long get_int(const std::string& name, long long fallback) const;
   double get_double(const std::string& name, double fallback) const;
@@ -22,8 +26,11 @@ class Args {
   unsigned long long get_seed(const std::string& name, unsigned long long fallback) const;
 
  private:
-  std::set<std::string> flags_;
+  void check_declared(const std::string& name) const;
+  std::string command_;
   std::map<std::string, std::string> values_;
+  std::set<std::string> flags_;
+  std::set<std::string> declared_;
 };
 
 /// "4G", "512M", "1048576" → bytes.

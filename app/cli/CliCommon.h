@@ -10,8 +10,9 @@
 namespace ts::cli {
 
 std::vector<std::string> split_list(const std::string& s);
-/// --NAME's comma-separated list of positive integers; the message names the option and the bad item.
-std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback = "");
+/// --NAME's comma-separated list of integers ≥ min; the message names the option and the bad item.
+std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback = "",
+                              long long min = 1);
 ComputeConfig compute_from(const Args& a);
 ProblemSpec problem_from(const Args& a);
 EstimatorOptions estimator_from(const Args& a);
@@ -33,8 +34,5 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
 /// al and bench al-retrain (AlCommands.cpp): look-ahead active learning and its check against SGD retraining.
 int cmd_al(const Args& a, std::ostream& out);
 int cmd_bench_al_retrain(const Args& a, std::ostream& out);
-/// The flags and options these two read, beyond the common ones (for the Args sets in Cli.cpp).
-const std::set<std::string>& al_flags();
-const std::set<std::string>& al_options();
 
 }  // namespace ts::cli

@@ -1,4 +1,6 @@
 // tangentscope-cli train / dynamics: train a model, keep snapshots, and (dynamics) the NTK metrics per snapshot.
+#include <algorithm>
+#include <cstdint>
 #include <ostream>
 
 #include "CliCommon.h"
@@ -17,13 +19,16 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   job.test_subset = a.get_int("test-subset", 0);
   job.standardize = a.flag("standardize");
   job.training = training_from(a);  // TrainOptions' defaults: Adam, cross-entropy, 5 epochs, batch 64, lr 1e-3
-  for (const auto& e : split_list(a.get("snapshots", ""))) job.training.snapshot_epochs.push_back(std::stoi(e));
+  for (const int64_t e : int_list(a, "snapshots", "", 0))
+    job.training.snapshot_epochs.push_back(static_cast<int>(std::min<int64_t>(e, INT32_MAX)));
   job.track_ntk = metrics;
-  job.probe_n = a.get_int("probe-n", 100);
-  job.metrics.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank,alignment,target_alignment"));
-  job.metrics.estimator = estimator_from(a);
-  if (!a.has("estimator") && a.flag("exact")) job.metrics.estimator.method = "exact";
-  job.metrics.compare_exact = a.flag("exact");
+  if (metrics) {  // train takes none of these (its parser refuses them)
+    job.probe_n = a.get_int("probe-n", 100);
+    job.metrics.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank,alignment,target_alignment"));
+    job.metrics.estimator = estimator_from(a);
+    if (!a.has("estimator") && a.flag("exact")) job.metrics.estimator.method = "exact";
+    job.metrics.compare_exact = a.flag("exact");
+  }
 
   RunControl rc = cli_control();
   int last_epoch = -1;

@@ -20,7 +20,7 @@
 #include "QueryStrategies.h"
 #include "TorchUtil.h"
 #include "Training.h"
-#include "cli/CliCommon.h"
+#include "cli/Cli.h"
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
 
@@ -316,16 +316,12 @@ class TestActiveLearning : public QObject {
 
   void commandLine() {
     const std::string dir = std::string(TS_TEST_TMP) + "/al-cli";
-    auto args = [](std::vector<std::string> v) {
-      std::set<std::string> opts = cli::al_options();
-      return cli::Args(v, cli::al_flags(), opts);
-    };
-    std::ostringstream out;
-    const int rc = cli::cmd_al(args({"--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
+    std::ostringstream out, err;
+    const int rc = cli::run({"al", "--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
                                      "--strategy", "random,mlmoc", "--initial", "10", "--query", "4", "--cycles", "2",
-                                     "--seeds", "2", "--pool-subset", "40", "--epochs", "5", "--out", dir}),
-                               out);
-    QCOMPARE(rc, 0);
+                                     "--seeds", "2", "--pool-subset", "40", "--epochs", "5", "--out", dir},
+                            out, err);
+    QVERIFY2(rc == 0, err.str().c_str());
     std::ifstream curves(dir + "/curves.csv"), queries(dir + "/queries.csv"), js(dir + "/al.json");
     QVERIFY(curves && queries && js);
     std::string line;
@@ -338,12 +334,14 @@ class TestActiveLearning : public QObject {
     std::stringstream text;
     text << js.rdbuf();
     QCOMPARE(Json::parse(text.str()).at("runs").items().size(), size_t(4));
-    TS_EXPECT_THROW(InputError, cli::cmd_al(args({"--out", "/proc/no-such-dir/al"}), out), "/proc/no-such-dir/al");
+    err.str("");
+    QCOMPARE(cli::run({"al", "--out", "/proc/no-such-dir/al"}, out, err), 1);
+    QVERIFY2(err.str().find("/proc/no-such-dir/al") != std::string::npos, err.str().c_str());
     std::ostringstream bench;
-    QCOMPARE(cli::cmd_bench_al_retrain(args({"--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
+    QCOMPARE(cli::run({"bench", "al-retrain", "--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
                                              "--initial", "20", "--pool-subset", "30", "--candidates", "3",
-                                             "--retrain-epochs", "3", "--epochs", "5"}),
-                                       bench),
+                                             "--retrain-epochs", "3", "--epochs", "5"},
+                      bench, err),
              0);
     QVERIFY2(bench.str().find("speed-up") != std::string::npos, bench.str().c_str());
   }

@@ -260,11 +260,61 @@ class TestCli : public QObject {
     QVERIFY(a.at("exact").number() > 0);
     QVERIFY(g.out.find("\"estimate\":") != std::string::npos);
   }
+
+  // The command line (CLI11): each command takes its own options; anything else is refused by name, before any work.
+  void eachCommandTakesItsOwnOptions() {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refused{
+        {{"info", "--model", kModel, "--estimator", "garbage", "--tol", "-1"}, "info does not take --estimator"},
+        {{"trace", "--epochs", "-3", "--lr", "nan", "--out", "/proc/nope"}, "trace does not take --epochs"},
+        {{"export", "--matvecs", "-5"}, "export does not take --matvecs"},
+        {{"spectrum", "--estimator", "garbage"}, "spectrum does not take --estimator"},
+        {{"bench", "seed-mlp", "--model", kModel}, "bench seed-mlp does not take --model"},
+        {{"trace", "--matvecs", "5", "--matvecs", "6"}, "--matvecs was given 2 times ('5', '6')"},
+        {{"trace", "--json=3"}, "--json is a flag and takes no value"},
+        {{"trace", "--frobnicate", "1"}, "unknown option --frobnicate"},
+        {{"trace", "-matvecs", "3"}, "should probably be '--matvecs'"},
+        {{"trace", "compare"}, "unexpected argument 'compare'"},
+        {{"trace", "--model"}, "--model"},
+        {{"bench"}, "bench needs a name"},
+        {{"bench", "nope"}, "unknown benchmark 'nope'"},
+        {{"launch"}, "unknown command 'launch'"},
+        {{"train", "--out", "x", "--snapshots", "1,b"}, "--snapshots: 'b' is not a non-negative integer"},
+        {{"train", "--out", "x", "--lr", "0"}, "--lr must be a positive number"},
+        {{"train", "--out", "x", "--momentum", "1"}, "--momentum must be at least 0 and below 1"},
+        {{"hessian", "--epochs", "-2"}, "--epochs must be between 0 and 1000000"},
+    };
+    for (const auto& [args, needle] : refused) {
+      std::ostringstream out, err;
+      const int code = cli::run(args, out, err);  // no --device appended: these never reach the engine
+      QVERIFY2(code == 1, (args[0] + " " + needle + ": exit " + std::to_string(code)).c_str());
+      QVERIFY2(err.str().find(needle) != std::string::npos, err.str().c_str());
+      QVERIFY(out.str().empty());
+    }
+    // No arguments: the usage on standard error, exit 2. Help on standard output, exit 0, per command.
+    std::ostringstream out, err;
+    QCOMPARE(cli::run({}, out, err), 2);
+    QVERIFY(err.str().find("Subcommands:") != std::string::npos && out.str().empty());
+    for (const auto& args : {std::vector<std::string>{"trace", "--help"}, {"help", "trace"}}) {
+      std::ostringstream o, e;
+      QCOMPARE(cli::run(args, o, e), 0);
+      QVERIFY2(o.str().find("--estimator NAME") != std::string::npos, o.str().c_str());
+      QVERIFY(o.str().find("--epochs") == std::string::npos);  // trace does not train
+    }
+    std::ostringstream o, e;
+    QCOMPARE(cli::run({"bench", "coverage", "--help"}, o, e), 0);
+    QVERIFY2(o.str().find("--kernels LIST") != std::string::npos, o.str().c_str());
+    // An option given once with "=" is the same as with a space.
+    const Run a = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs=12", "--json"});
+    const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "12", "--json"});
+    QVERIFY2(a.code == 0, a.err.c_str());
+    QCOMPARE(Json::parse(a.out).at("estimate").number(), Json::parse(b.out).at("estimate").number());
+  }
 };
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
              infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall,
-             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork)
+             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork,
+             eachCommandTakesItsOwnOptions)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

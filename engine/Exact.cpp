@@ -1,4 +1,6 @@
 #include "Exact.h"
+
+#include <algorithm>
 #include "Numbers.h"
 
 #include <cstdio>
@@ -85,6 +87,27 @@ at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl
   return out;
 }
 
+at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc, const std::string& stage, double block_flops) {
+  const int64_t n = A.size(0), m = A.size(1);
+  const double flops_per_row = 2.0 * double(n) * double(std::max<int64_t>(m, 1));
+  const int64_t rows = std::clamp<int64_t>(static_cast<int64_t>(block_flops / flops_per_row), 64, std::max<int64_t>(n, 1));
+  at::Tensor K;
+  if (rows >= n) {
+    K = at::matmul(A, A.t());  // one block: nothing to interrupt
+  } else {
+    K = at::empty({n, n}, A.options());
+    const at::Tensor At = A.t();
+    for (int64_t s = 0; s < n; s += rows) {
+      rc.check();
+      const int64_t k = std::min(rows, n - s);
+      at::Tensor block = K.narrow(0, s, k);
+      at::mm_out(block, A.narrow(0, s, k), At);
+      rc.report(s + k, n, stage);
+    }
+  }
+  return (K + K.t()) / 2;
+}
+
 ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
   const int64_t d = J.state_size(), P = J.param_size();
   check_memory_budget("the exact eNTK (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
@@ -92,7 +115,7 @@ ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunCo
   ExactKernel k;
   k.jac = jacobian(J, memory_budget, rc, block);
   k.gram = P < d;
-  k.matrix = k.gram ? at::matmul(k.jac.t(), k.jac) : at::matmul(k.jac, k.jac.t());
+  k.matrix = gram_by_blocks(k.gram ? k.jac.t() : k.jac, rc, k.gram ? "Gram matrix JᵀJ" : "kernel J Jᵀ");
   return k;
 }
 

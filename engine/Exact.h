@@ -41,6 +41,12 @@ void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget)
 /// J ∈ R^{d×P}, chunked, by the cheaper of d VJPs and P JVPs; checks the budget first.
 at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 64);
 
+/// A Aᵀ (n×n) for A ∈ R^{n×m}, by blocks of at least 64 rows and about `block_flops` each: the cancel token is
+/// checked and progress reported between blocks, so a kernel that takes minutes to multiply out can be cancelled
+/// within a second or so. The result is made exactly symmetric.
+at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc = {}, const std::string& stage = "kernel J Jᵀ",
+                          double block_flops = 5e9);
+
 /// The exact eNTK K = J Jᵀ (d×d) or, when P < d, the Gram matrix G = JᵀJ (P×P): same trace, Frobenius norm and
 /// non-zero eigenvalues.
 struct ExactKernel {

@@ -39,7 +39,7 @@ LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, cons
     check_memory_budget("the look-ahead pNTK (N = " + std::to_string(n) + ", P = " + std::to_string(p) + ")",
                         (n * p + n * n) * 8, memory_budget);
     const at::Tensor jg = pntk_jacobian(model, x, PntkVariant{}, memory_budget, rc).to(at::kDouble);
-    out.gram = at::matmul(jg, jg.t());
+    out.gram = gram_by_blocks(jg, rc, "look-ahead pNTK");
     out.q = 1;
   } else if (kernel == "entk") {
     int64_t o = 0;
@@ -59,7 +59,7 @@ LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, cons
       jac.narrow(0, s * o, k * o).copy_(jacobian(J, memory_budget, rc));
       rc.report(s + k, n, "eNTK Jacobian");
     }
-    out.gram = at::matmul(jac, jac.t());
+    out.gram = gram_by_blocks(jac, rc, "look-ahead eNTK");
     out.q = o;
   } else {
     throw InputError("look-ahead kernel '" + kernel + "' is not entk or pntk");

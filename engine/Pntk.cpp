@@ -66,7 +66,7 @@ at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_b
     Jg.narrow(0, s, k).copy_(J.vjp(op.lift(E)).t());
     rc.report(s + k, n, "exact pNTK (VJPs)");
   }
-  return at::matmul(Jg, Jg.t());
+  return gram_by_blocks(Jg, rc, "exact pNTK J_g J_gᵀ");
 }
 
 }  // namespace ts

@@ -102,7 +102,7 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
       PeakMemory peak;
       detail::Stopwatch t0;
       const at::Tensor Jm = jacobian(*pr.J, p.compute.memory_budget, rc);
-      K = at::matmul(Jm, Jm.t()).to(at::kDouble);
+      K = gram_by_blocks(Jm, rc, "eNTK J Jᵀ").to(at::kDouble);
       out["entk_seconds"] = t0.seconds();
       out["entk_peak_bytes"] = peak.bytes();
     } catch (const MemoryBudgetError& e) {

@@ -148,7 +148,7 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
     at::Tensor K;
     if ((d * P + d * d) * elem * 2 <= job.compute.memory_budget) {
       const at::Tensor Jm = jacobian(J, job.compute.memory_budget, quiet);
-      K = at::matmul(Jm, Jm.t());
+      K = gram_by_blocks(Jm, quiet);
     } else {
       K = entk_by_products(J, job.compute.memory_budget, quiet);  // wide models: only K is held
     }

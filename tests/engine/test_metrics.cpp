@@ -114,6 +114,28 @@ class TestMetrics : public QObject {
     TS_EXPECT_THROW(MemoryBudgetError, exact_kernel(J, 1024), "memory budget of 1.0 KiB");
   }
 
+  // A Aᵀ by row blocks equals the one-call product, reports per block, and stops at a cancel between blocks.
+  void gramByBlocksIsCancellable() {
+    auto gen = make_generator(3);
+    const auto opts = at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device()));
+    const at::Tensor A = draw_normal(gen, {300, 40}, opts);
+    const at::Tensor ref = at::matmul(A, A.t());
+    int reports = 0;
+    RunControl rc;
+    rc.progress = [&](const Progress&) { ++reports; };
+    const at::Tensor K = gram_by_blocks(A, rc, "test", 1e6);  // 64-row blocks
+    QCOMPARE(reports, 5);
+    QVERIFY(at::allclose(K, ref, 1e-13, 1e-10));
+    QVERIFY(at::equal(K, K.t()));
+    CancelToken token;
+    RunControl cancelling;
+    cancelling.cancel = &token;
+    cancelling.progress = [&](const Progress&) { token.cancel(); };
+    TS_EXPECT_THROW(Cancelled, gram_by_blocks(A, cancelling, "test", 1e6), "");
+    const at::Tensor small = draw_normal(gen, {5, 7}, opts);
+    QVERIFY(at::allclose(gram_by_blocks(small), at::matmul(small, small.t()), 1e-15, 1e-14));
+  }
+
   void alignmentNeedsSecondSnapshot() {
     auto model = make_model("mlp:in=5,width=8,depth=2,out=2,seed=1", {}, test::config());
     TangentMap J(model, inputs(3, 5, 1));
@@ -128,7 +150,8 @@ class TestMetrics : public QObject {
 };
 
 TS_TEST_MAIN(TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne, exactMetricsMatchDefinitions,
-             estimatedMetricsWithinError, exactOverBudgetIsAClearError, alignmentNeedsSecondSnapshot)
+             estimatedMetricsWithinError, exactOverBudgetIsAClearError, alignmentNeedsSecondSnapshot,
+             gramByBlocksIsCancellable)
 #ifdef TS_HAVE_QT
 #include "test_metrics.moc"
 #endif

@@ -1,5 +1,6 @@
 // tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (docs/MATH.md §7), and the check of
 // the look-ahead's linearised retraining against real SGD retraining.
+#include <cmath>
 #include <ostream>
 
 #include "AlJob.h"
@@ -18,18 +19,18 @@ AlJob al_job_from(const Args& a) {
   job.model = a.get("model", job.model);
   job.data = a.get("data", job.data);
   job.test_data = a.get("test-data");
-  job.test_size = a.get_int("test-size", 0);
+  job.test_size = a.get_int("test-size", 0, 0, kMaxCount);
   job.standardize = a.flag("standardize");
   job.input_shape = a.get("input-shape");
   job.params = a.get("params", "all");
   job.compute = compute_from(a);
   if (a.has("strategy")) job.strategies = split_list(a.get("strategy"));
-  job.initial = a.get_int("initial", job.initial);
+  job.initial = a.get_int("initial", job.initial, 0, kMaxCount);
   job.stratified = !a.flag("random-initial");
-  job.query = a.get_int("query", job.query);
-  job.cycles = static_cast<int>(a.get_int("cycles", job.cycles));
-  job.seeds = static_cast<int>(a.get_int("seeds", job.seeds));
-  job.pool_subset = a.get_int("pool-subset", 0);
+  job.query = a.get_int("query", job.query, 1, kMaxCount);
+  job.cycles = static_cast<int>(a.get_int("cycles", job.cycles, 1, 1000000));
+  job.seeds = static_cast<int>(a.get_int("seeds", job.seeds, 1, 1000000));
+  job.pool_subset = a.get_int("pool-subset", 0, 0, kMaxCount);
   job.kernel = a.get("kernel", job.kernel);
   job.sequential = a.flag("sequential");
   job.retrain = a.get("retrain", job.retrain);
@@ -71,14 +72,16 @@ int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
   const std::string dir = a.get("out");
   if (!dir.empty()) ensure_output_dir(dir);  // fail before any work
   RetrainValidationOptions o;
-  o.candidates = a.get_int("candidates", 20);
+  o.candidates = a.get_int("candidates", 20, 1, 1000000);
   // The retraining the linearisation describes: full-batch gradient descent on the MSE loss, run long (f_lin is its
   // limit). Mini-batch Adam for a few epochs is far from that limit and correlates poorly (docs/RESULTS.md).
   o.retraining = job.training;
-  o.retraining.epochs = static_cast<int>(a.get_int("retrain-epochs", 2000));
+  o.retraining.epochs = static_cast<int>(a.get_int("retrain-epochs", 2000, 0, 10000000));
   o.retraining.lr = a.get_double("retrain-lr", 0.1);
+  if (!(o.retraining.lr > 0) || !std::isfinite(o.retraining.lr))
+    throw InputError("--retrain-lr must be a positive number, got " + a.get("retrain-lr"));
   o.retraining.optimizer = a.get("retrain-optimizer", "sgd");
-  o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20);
+  o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20, 1, kMaxCount);
   o.seed = job.compute.seed;
   const Json r = run_retrain_validation(job, o);
   if (!dir.empty()) write_text_file(dir + "/al-retrain.json", r.dump(1));

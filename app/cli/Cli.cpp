@@ -112,7 +112,7 @@ TrainOptions training_from(const Args& a, TrainOptions o) {
   if (epochs < 0 || epochs > 1000000)
     throw InputError("--epochs must be between 0 and 1000000, got " + std::to_string(epochs));
   o.epochs = static_cast<int>(epochs);
-  o.batch_size = a.get_int("batch-size", o.batch_size);
+  o.batch_size = a.get_int("batch-size", o.batch_size, 1, kMaxCount);
   if (o.batch_size < 1) throw InputError("--batch-size must be at least 1, got " + std::to_string(o.batch_size));
   o.lr = a.get_double("lr", o.lr);
   if (!(o.lr > 0) || !std::isfinite(o.lr)) throw InputError("--lr must be a positive number, got " + a.get("lr"));
@@ -139,7 +139,7 @@ EstimatorOptions estimator_from(const Args& a) {
   if (o.max_matvecs < 1 || o.max_matvecs > kMax)
     throw InputError("--max-matvecs must be between 1 and " + std::to_string(kMax) + ", got " + std::to_string(o.max_matvecs));
   o.seed = a.get_seed("seed", 0);
-  o.block = a.get_int("block", 32);
+  o.block = a.get_int("block", 32, 1, 1000000);
   o.record_history = a.flag("history");
   const std::string probes = a.get("probes", "rademacher");
   if (probes == "gaussian") o.probes = ProbeDistribution::Gaussian;
@@ -148,7 +148,8 @@ EstimatorOptions estimator_from(const Args& a) {
   if (split == "seed") o.split = HutchppSplit::Seed;
   else if (split != "thirds") throw InputError("--split must be thirds or seed, got '" + split + "'");
   if (o.block < 1) throw InputError("--block must be at least 1");
-  if (o.tol < 0) throw InputError("--tol must be non-negative");
+  if (!(o.tol >= 0) || !std::isfinite(o.tol))
+    throw InputError("--tol must be a relative error ≥ 0 (0: a fixed budget), got " + a.get("tol"));
   return o;
 }
 
@@ -219,7 +220,7 @@ int cmd_compare(const Args& a, std::ostream& out) {
   job.estimator = estimator_from(a);
   if (a.has("methods")) job.methods = split_list(a.get("methods"));
   job.exact = a.flag("exact");
-  job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1));
+  job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1, 1, 100000));
   if (a.has("budgets"))
     job.sweep_budgets = int_list(a, "budgets");
   const Json r = run_compare_job(job, cli_control());
@@ -241,8 +242,7 @@ int cmd_compare(const Args& a, std::ostream& out) {
 }
 
 int cmd_spectrum(const Args& a, std::ostream& out) {
-  const long long top = a.get_int("top", 20);
-  if (top < 0) throw InputError("--top must be 0 (every eigenvalue) or a positive count, got " + std::to_string(top));
+  const long long top = a.get_int("top", 20, 0, kMaxCount);
   const Json r = run_spectrum_job(problem_from(a), top, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
@@ -304,7 +304,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   if (which == "coverage") {
     bench::CoverageBenchOptions c;
     c.compute = compute_from(a);
-    c.seeds = static_cast<int>(a.get_int("seeds", c.seeds));
+    c.seeds = static_cast<int>(a.get_int("seeds", c.seeds, 2, 1000000));
     if (a.has("kernels")) {  // separated by ';' (a spec NAME=MODEL@DATA has commas of its own)
       c.kernels.clear();
       std::stringstream ss(a.get("kernels"));
@@ -326,10 +326,10 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     bench::DynamicsBenchOptions d;
     d.compute = compute_from(a);
     if (!a.has("memory-budget")) d.compute.memory_budget = int64_t(8) << 30;
-    d.repeats = static_cast<int>(a.get_int("repeats", d.repeats));
-    d.epochs = static_cast<int>(a.get_int("epochs", d.epochs));
-    d.probe_n = a.get_int("probe-n", d.probe_n);
-    d.train_subset = a.get_int("train-subset", 0);
+    d.repeats = static_cast<int>(a.get_int("repeats", d.repeats, 1, 100000));
+    d.epochs = static_cast<int>(a.get_int("epochs", d.epochs, 0, 1000000));
+    d.probe_n = a.get_int("probe-n", d.probe_n, 1, kMaxCount);
+    d.train_subset = a.get_int("train-subset", 0, 0, kMaxCount);
     if (a.has("workload-model")) d.model = a.get("workload-model");
     if (a.has("workload-data")) d.data = a.get("workload-data");
     if (a.has("test-data")) d.test_data = a.get("test-data");
@@ -351,8 +351,8 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.repeats = 5;
   } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain)");
   o.compute = compute_from(a);
-  o.repeats = static_cast<int>(a.get_int("repeats", o.repeats));
-  o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit);
+  o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));
+  o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit, 0, kMaxCount);
   o.model = a.get("workload-model");
   o.data = a.get("workload-data");
   if (a.has("budgets")) {

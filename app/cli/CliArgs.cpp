@@ -49,6 +49,15 @@ long long Args::get_int(const std::string& name, long long fallback) const {
   return x;
 }
 
+long long Args::get_int(const std::string& name, long long fallback, long long lo, long long hi) const {
+  if (!has(name)) return fallback;
+  const long long x = get_int(name, fallback);
+  if (x < lo || x > hi)
+    throw InputError("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                     std::to_string(x));
+  return x;
+}
+
 double Args::get_double(const std::string& name, double fallback) const {
   if (!has(name)) return fallback;
   const std::string v = get(name);

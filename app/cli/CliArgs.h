@@ -21,6 +21,8 @@ class Args {
   bool has(const std::string& name) const;
   std::string get(const std::string& name, const std::string& fallback = "") const;
   long long get_int(const std::string& name, long long fallback) const;
+  /// The same, refusing a given value outside [lo, hi] with a message that names the option and the range.
+  long long get_int(const std::string& name, long long fallback, long long lo, long long hi) const;
   double get_double(const std::string& name, double fallback) const;
   /// A seed: an integer from 0 to 2^64 − 1, exactly.
   unsigned long long get_seed(const std::string& name, unsigned long long fallback) const;

@@ -9,6 +9,9 @@
 
 namespace ts::cli {
 
+/// The largest count an option takes (points, labels, batch sizes): far beyond any use, far below overflow.
+constexpr long long kMaxCount = 1000000000;
+
 std::vector<std::string> split_list(const std::string& s);
 /// --NAME's comma-separated list of integers ≥ min; the message names the option and the bad item.
 std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback = "",

@@ -49,7 +49,7 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   job.problem = problem_from(a);
   job.variant = a.get("variant", "sum");
   job.compare = a.flag("compare");
-  job.heldout = a.get_int("heldout", -1);
+  job.heldout = a.get_int("heldout", -1, 0, kMaxCount);
   job.ridge = a.get_double("ridge", 1e-3);
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
     throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
@@ -77,6 +77,7 @@ int cmd_pntk(const Args& a, std::ostream& out) {
         << ", pNTK " << fmt(g.at("heldout_accuracy_pntk").number()) << "\n";
   }
   if (r.contains("entk_note")) out << "  " << r.at("entk_note").string() << "\n";
+  if (r.contains("regression_note")) out << "  " << r.at("regression_note").string() << "\n";
   if (r.contains("rel_trace_error")) out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
   return 0;
 }
@@ -113,19 +114,19 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   job.compute = compute_from(a);
   if (!a.has("memory-budget")) job.compute.memory_budget = int64_t(8) << 30;
   job.data = a.get("data", "digits");
-  job.batch = a.get_int("batch", job.batch);
-  job.heldout = a.get_int("heldout", job.heldout);
+  job.batch = a.get_int("batch", job.batch, 2, kMaxCount);
+  job.heldout = a.get_int("heldout", job.heldout, 0, kMaxCount);
   if (a.has("widths")) {
     job.widths.clear();
     job.widths = int_list(a, "widths");
   }
-  job.depth = a.get_int("depth", job.depth);
-  job.seeds = static_cast<int>(a.get_int("seeds", job.seeds));
+  job.depth = a.get_int("depth", job.depth, 2, 1000);
+  job.seeds = static_cast<int>(a.get_int("seeds", job.seeds, 1, 1000000));
   job.ridge = a.get_double("ridge", job.ridge);
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
     throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
-  job.train_n = a.get_int("train-n", job.train_n);
-  job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width);
+  job.train_n = a.get_int("train-n", job.train_n, 1, kMaxCount);
+  job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width, 1, kMaxCount);
   job.training = training_from(a, training_defaults("cross_entropy"));
   const std::string base = a.get("out");
   if (base.empty()) throw InputError("--out DIR is required (width.csv and width.json per parameterisation)");
@@ -133,7 +134,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   for (const auto& param : split_list(a.get("param", "standard,ntk"))) {
     job.param = param;
     // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK is the contrast at init.
-    job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3)) : 0;
+    job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3, 0, 1000000)) : 0;
     job.out_dir = base + "/" + param;
     RunControl rc = cli_control();
     rc.progress = [&](const Progress& p) { log << "  [" << p.done << "/" << p.total << "] " << p.stage << "\n" << std::flush; };
@@ -150,7 +151,8 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
 }
 
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
-  const int64_t n = a.get_int("n", 50), width = a.get_int("width", 128), repeats = a.get_int("repeats", 3);
+  const int64_t n = a.get_int("n", 50, 1, kMaxCount), width = a.get_int("width", 128, 1, kMaxCount),
+                repeats = a.get_int("repeats", 3, 1, 100000);
   std::vector<int64_t> outputs;
   outputs = int_list(a, "outputs", "10,100");
   Json rows = Json::array();

@@ -14,16 +14,16 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   job.out_dir = a.get("out");
   job.problem = problem_from(a);
   job.test_data = a.get("test-data");
-  job.test_size = a.get_int("test-size", 0);
-  job.train_subset = a.get_int("train-subset", 0);
-  job.test_subset = a.get_int("test-subset", 0);
+  job.test_size = a.get_int("test-size", 0, 0, kMaxCount);
+  job.train_subset = a.get_int("train-subset", 0, 0, kMaxCount);
+  job.test_subset = a.get_int("test-subset", 0, 0, kMaxCount);
   job.standardize = a.flag("standardize");
   job.training = training_from(a);  // TrainOptions' defaults: Adam, cross-entropy, 5 epochs, batch 64, lr 1e-3
   for (const int64_t e : int_list(a, "snapshots", "", 0))
     job.training.snapshot_epochs.push_back(static_cast<int>(std::min<int64_t>(e, INT32_MAX)));
   job.track_ntk = metrics;
   if (metrics) {  // train takes none of these (its parser refuses them)
-    job.probe_n = a.get_int("probe-n", 100);
+    job.probe_n = a.get_int("probe-n", 100, 1, kMaxCount);
     job.metrics.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank,alignment,target_alignment"));
     job.metrics.estimator = estimator_from(a);
     if (!a.has("estimator") && a.flag("exact")) job.metrics.estimator.method = "exact";

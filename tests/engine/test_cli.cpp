@@ -219,7 +219,7 @@ class TestCli : public QObject {
       QVERIFY2(r.err.find(needle) != std::string::npos, r.err.c_str());
     }
     const Run top = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "-1"});
-    QVERIFY2(top.code == 1 && top.err.find("--top must be 0") != std::string::npos, top.err.c_str());
+    QVERIFY2(top.code == 1 && top.err.find("--top must be between 0") != std::string::npos, top.err.c_str());
     const Run ridge = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--ridge", "-1"});
     QVERIFY2(ridge.code == 1 && ridge.err.find("--ridge must be a number") != std::string::npos, ridge.err.c_str());
     // Messages in the user's terms, naming the option or the mismatch.
@@ -282,6 +282,11 @@ class TestCli : public QObject {
         {{"train", "--out", "x", "--lr", "0"}, "--lr must be a positive number"},
         {{"train", "--out", "x", "--momentum", "1"}, "--momentum must be at least 0 and below 1"},
         {{"hessian", "--epochs", "-2"}, "--epochs must be between 0 and 1000000"},
+        {{"pntk", "--heldout", "-2"}, "--heldout must be between 0 and 1000000000, got -2"},
+        {{"bench", "seed-mlp", "--repeats", "0"}, "--repeats must be between 1 and 100000"},
+        {{"dynamics", "--out", "x", "--probe-n", "0"}, "--probe-n must be between 1"},
+        {{"train", "--out", "x", "--test-size", "-1"}, "--test-size must be between 0"},
+        {{"al", "--out", "x", "--cycles", "0"}, "--cycles must be between 1"},
     };
     for (const auto& [args, needle] : refused) {
       std::ostringstream out, err;
@@ -303,6 +308,10 @@ class TestCli : public QObject {
     std::ostringstream o, e;
     QCOMPARE(cli::run({"bench", "coverage", "--help"}, o, e), 0);
     QVERIFY2(o.str().find("--kernels LIST") != std::string::npos, o.str().c_str());
+    // --heldout 0 keeps no point for the regression: said, not printed as NaN.
+    const Run h = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
+    QVERIFY2(h.code == 0, h.err.c_str());
+    QVERIFY(!Json::parse(h.out).contains("regression") && Json::parse(h.out).contains("regression_note"));
     // An option given once with "=" is the same as with a space.
     const Run a = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs=12", "--json"});
     const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "12", "--json"});

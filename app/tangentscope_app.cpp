@@ -7,12 +7,12 @@
 #include <clocale>
 #include <cstdio>
 
-#include "Jobs.h"
+#include "jobs/Jobs.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "AlPanel.h"
 #include "SampleGallery.h"
-#include "TorchUtil.h"
+#include "core/TorchUtil.h"
 
 int main(int argc, char** argv) {
   ts::tune_allocator();

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "TorchUtil.h"
+#include "core/TorchUtil.h"
 #include "cli/Cli.h"
 
 int main(int argc, char** argv) {

@@ -6,16 +6,16 @@
 #include <ostream>
 #include <sstream>
 
-#include "Data.h"
-#include "Errors.h"
-#include "Estimators.h"
-#include "Exact.h"
-#include "Jobs.h"
-#include "Model.h"
+#include "data/Data.h"
+#include "core/Errors.h"
+#include "estimators/Estimators.h"
+#include "exact/Exact.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
 #include "Quantile.h"
-#include "Spec.h"
-#include "TangentMap.h"
-#include "TorchUtil.h"
+#include "io/Spec.h"
+#include "autodiff/TangentMap.h"
+#include "core/TorchUtil.h"
 
 namespace ts::bench {
 

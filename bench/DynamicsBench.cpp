@@ -7,14 +7,14 @@
 #include <ostream>
 #include <sstream>
 
-#include "Data.h"
+#include "data/Data.h"
 #include "Quantile.h"
-#include "Exact.h"
-#include "Jobs.h"
-#include "Metrics.h"
-#include "Model.h"
-#include "TorchUtil.h"
-#include "Training.h"
+#include "exact/Exact.h"
+#include "jobs/Jobs.h"
+#include "analysis/Metrics.h"
+#include "models/Model.h"
+#include "core/TorchUtil.h"
+#include "training/Training.h"
 
 namespace ts::bench {
 

@@ -7,16 +7,16 @@
 #include <ostream>
 #include <sstream>
 
-#include "Data.h"
+#include "data/Data.h"
 #include "Quantile.h"
-#include "Errors.h"
-#include "Estimators.h"
-#include "Exact.h"
-#include "Jobs.h"
-#include "Model.h"
-#include "NtkOperators.h"
-#include "Spec.h"
-#include "TorchUtil.h"
+#include "core/Errors.h"
+#include "estimators/Estimators.h"
+#include "exact/Exact.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
+#include "autodiff/NtkOperators.h"
+#include "io/Spec.h"
+#include "core/TorchUtil.h"
 
 namespace ts::bench {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "Config.h"
-#include "Json.h"
+#include "core/Config.h"
+#include "io/Json.h"
 
 namespace ts::bench {
 

@@ -25,7 +25,7 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "AlJob.h"
+#include "jobs/AlJob.h"
 #include "ChartView.h"
 #include "ExportFiles.h"
 #include "EngineClient.h"

@@ -1,6 +1,6 @@
 #include "EngineWorker.h"
 
-#include "Errors.h"
+#include "core/Errors.h"
 
 namespace ts::ui {
 

@@ -9,8 +9,8 @@
 #include <functional>
 #include <memory>
 
-#include "Jobs.h"
-#include "RunControl.h"
+#include "jobs/Jobs.h"
+#include "core/RunControl.h"
 
 namespace ts::ui {
 

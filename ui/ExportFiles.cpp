@@ -6,7 +6,7 @@
 
 #include <exception>
 
-#include "OutputFiles.h"
+#include "io/OutputFiles.h"
 
 namespace ts::ui {
 

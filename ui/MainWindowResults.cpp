@@ -44,9 +44,9 @@
 
 #include "ChartView.h"
 #include "EngineClient.h"
-#include "Errors.h"
-#include "Jobs.h"
-#include "OutputFiles.h"
+#include "core/Errors.h"
+#include "jobs/Jobs.h"
+#include "io/OutputFiles.h"
 #include "AlPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"

@@ -24,7 +24,7 @@
 #include "ExportFiles.h"
 #include "EngineClient.h"
 #include "HeatMap.h"
-#include "PntkJobs.h"
+#include "jobs/PntkJobs.h"
 
 namespace ts::ui {
 

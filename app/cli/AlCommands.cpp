@@ -3,12 +3,12 @@
 #include <cmath>
 #include <ostream>
 
-#include "AlJob.h"
+#include "jobs/AlJob.h"
 #include "CliCommon.h"
-#include "Errors.h"
-#include "LookaheadValidation.h"
-#include "OutputFiles.h"
-#include "TorchUtil.h"
+#include "core/Errors.h"
+#include "active_learning/LookaheadValidation.h"
+#include "io/OutputFiles.h"
+#include "core/TorchUtil.h"
 
 namespace ts::cli {
 

@@ -1,5 +1,5 @@
 #include "Cli.h"
-#include "Numbers.h"
+#include "core/Numbers.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -14,13 +14,13 @@
 #include "CliArgs.h"
 #include "CliCommon.h"
 #include "CommandLine.h"
-#include "Errors.h"
-#include "Jobs.h"
-#include "Model.h"
+#include "core/Errors.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
 #include "CoverageBench.h"
 #include "DynamicsBench.h"
 #include "SeedBench.h"
-#include "Spec.h"
+#include "io/Spec.h"
 
 namespace ts::cli {
 

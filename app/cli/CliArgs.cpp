@@ -6,8 +6,8 @@
 #include <stdexcept>
 #include <utility>
 
-#include "Errors.h"
-#include "Numbers.h"
+#include "core/Errors.h"
+#include "core/Numbers.h"
 
 namespace ts::cli {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "CliArgs.h"
-#include "Jobs.h"
+#include "jobs/Jobs.h"
 
 namespace ts::cli {
 

@@ -7,7 +7,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "Errors.h"
+#include "core/Errors.h"
 
 namespace ts::cli {
 

@@ -5,9 +5,9 @@
 #include <sstream>
 
 #include "CliCommon.h"
-#include "Errors.h"
-#include "PntkJobs.h"
-#include "SlopeFit.h"
+#include "core/Errors.h"
+#include "jobs/PntkJobs.h"
+#include "analysis/SlopeFit.h"
 
 namespace ts::cli {
 

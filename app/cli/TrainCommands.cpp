@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "CliCommon.h"
-#include "Errors.h"
+#include "core/Errors.h"
 
 namespace ts::cli {
 

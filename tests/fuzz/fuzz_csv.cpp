@@ -1,6 +1,6 @@
 // libFuzzer target: the CSV reader (with and without labels and headers) and the digits reader.
-#include "Data.h"
-#include "Errors.h"
+#include "data/Data.h"
+#include "core/Errors.h"
 #include "FuzzSupport.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

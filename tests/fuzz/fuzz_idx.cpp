@@ -1,6 +1,6 @@
 // libFuzzer target: the IDX reader (MNIST and Fashion-MNIST files, plain or gzip).
-#include "Data.h"
-#include "Errors.h"
+#include "data/Data.h"
+#include "core/Errors.h"
 #include "FuzzSupport.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,7 +1,7 @@
 // libFuzzer target: the JSON reader (result, reference and configuration files).
-#include "Errors.h"
+#include "core/Errors.h"
 #include "FuzzSupport.h"
-#include "Json.h"
+#include "io/Json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

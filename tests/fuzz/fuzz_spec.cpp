@@ -1,11 +1,11 @@
 // libFuzzer target: model and data specs ("kind:key=value,..."), as typed in the CLI and the app. Built-in models
 // and generated data are built under a 4 MB memory budget, so a valid spec is cheap to run.
-#include "Config.h"
-#include "Data.h"
-#include "Errors.h"
+#include "core/Config.h"
+#include "data/Data.h"
+#include "core/Errors.h"
 #include "FuzzSupport.h"
-#include "Model.h"
-#include "Spec.h"
+#include "models/Model.h"
+#include "io/Spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -1,6 +1,6 @@
 #pragma once
 // The compute configuration every engine test uses: float64 on TS_TEST_DEVICE (default cpu).
-#include "Config.h"
+#include "core/Config.h"
 #include "TestHarness.h"
 
 namespace ts::test {

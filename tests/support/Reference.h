@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "Json.h"
+#include "io/Json.h"
 #include "TestHarness.h"
 
 namespace ts::test {

@@ -24,11 +24,11 @@
 #include "ChartView.h"
 #include "RunLog.h"
 #include "EngineClient.h"
-#include "Jobs.h"
-#include "Json.h"
+#include "jobs/Jobs.h"
+#include "io/Json.h"
 #include "MainWindow.h"
 #include "HeatMap.h"
-#include "PntkJobs.h"
+#include "jobs/PntkJobs.h"
 #include "PntkPanel.h"
 #include "AlPanel.h"
 #include "SampleGallery.h"
@@ -132,13 +132,19 @@ class TestMainWindow : public QObject {
     TraceJob slow;
     slow.estimator.method = "hutchinson";
     slow.estimator.matvecs = 200000;
+    QSignalSpy progress(&client, &ui::EngineClient::progress);
+    QSignalSpy finished(&client, &ui::EngineClient::traceFinished);
     client.submit(slow);
-    QTest::qWait(300);
+    // Cancel in the middle of the run: only once products are being reported, and well before the last.
+    QVERIFY(progress.wait(30000));
+    QVERIFY2(progress.last().at(0).toLongLong() > 0 && progress.last().at(0).toLongLong() < 200000,
+             "the run was not in flight when it was cancelled");
     QElapsedTimer t;
     t.start();
     client.cancel();
     QVERIFY(cancelled.wait(10000));
     QVERIFY2(t.elapsed() < 2000, qPrintable(QString("cancel took %1 ms").arg(t.elapsed())));
+    QCOMPARE(finished.count(), 0);
   }
 
   // While a heavy run is in flight, a 10 ms timer on the UI thread is never late by more than 50 ms.
@@ -356,8 +362,11 @@ class TestMainWindow : public QObject {
     TraceJob heavy = w->currentJob();
     heavy.estimator.method = "hutchinson";
     heavy.estimator.matvecs = 100000;
+    QSignalSpy progress(w->engine(), &ui::EngineClient::progress);
+    QSignalSpy finished(w->engine(), &ui::EngineClient::traceFinished);
     w->engine()->submit(heavy);
-    QTest::qWait(300);
+    QVERIFY(progress.wait(30000));  // the heavy run is really in flight when the window closes
+    QCOMPARE(finished.count(), 0);
     QElapsedTimer t;
     t.start();
     delete w;
@@ -394,7 +403,10 @@ class TestMainWindow : public QObject {
     TraceJob heavy = w.currentJob();
     heavy.estimator.method = "hutchinson";
     heavy.estimator.matvecs = 4000;
+    QSignalSpy progress(w.engine(), &ui::EngineClient::progress);
+    QSignalSpy finished(w.engine(), &ui::EngineClient::traceFinished);
     w.engine()->submit(heavy);
+    QVERIFY(progress.wait(30000));  // measure while the engine works, not before it starts
     QElapsedTimer clock;
     clock.start();
     qint64 last = 0, worst = 0;
@@ -408,6 +420,7 @@ class TestMainWindow : public QObject {
     tick.start(10);
     QTest::qWait(1500);
     tick.stop();
+    QVERIFY2(finished.count() == 0, "the heavy run ended before the measurement did: make it heavier");
     w.engine()->cancel();
     QVERIFY2(worst < 50, qPrintable(QString("event loop stalled for %1 ms").arg(worst)));
   }

@@ -1,0 +1,332 @@
+#include "active_learning/ActiveLearning.h"
+#include "core/Numbers.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "core/Errors.h"
+#include "estimators/EstimatorSupport.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
+#include "io/OutputFiles.h"
+#include "active_learning/QueryStrategies.h"
+#include "io/Spec.h"
+#include "core/TorchUtil.h"
+#include "training/Training.h"
+
+namespace ts {
+
+namespace {
+
+std::string csv_num(double v) {
+  if (!std::isfinite(v)) return "nan";
+  return format_number(v, 10);
+}
+
+at::Tensor as_index(const std::vector<int64_t>& v) {
+  return at::tensor(at::IntArrayRef(v), at::TensorOptions().dtype(at::kLong));
+}
+
+// The unlabelled points a cycle scores: all of them, or a seeded random subset of `m` (sorted, so positions are
+// reproducible).
+std::vector<int64_t> draw_pool(const std::vector<int64_t>& unlabelled, int64_t m, uint64_t seed) {
+  if (m <= 0 || m >= static_cast<int64_t>(unlabelled.size())) return unlabelled;
+  auto gen = make_generator(seed);
+  const at::Tensor perm = at::randperm(static_cast<int64_t>(unlabelled.size()), gen, at::TensorOptions().dtype(at::kLong));
+  std::vector<int64_t> pool;
+  for (int64_t i = 0; i < m; ++i) pool.push_back(unlabelled[static_cast<size_t>(perm[i].item<int64_t>())]);
+  std::sort(pool.begin(), pool.end());
+  return pool;
+}
+
+}  // namespace
+
+void validate_al_job(const AlJob& job) {
+  if (job.strategies.empty()) throw InputError("give at least one active-learning strategy (--strategy)");
+  for (const auto& s : job.strategies) {
+    const std::string c = canonical_strategy(s);  // throws for an unknown name
+    if (job.initial == 0 && strategy_needs_model(c))
+      throw InputError("strategy '" + c + "' needs a model trained on labelled data: give --initial of at least 1");
+  }
+  if (job.initial < 0) throw InputError("--initial must be non-negative, got " + std::to_string(job.initial));
+  if (job.query < 1) throw InputError("--query must be at least 1, got " + std::to_string(job.query));
+  if (job.cycles < 1) throw InputError("--cycles must be at least 1, got " + std::to_string(job.cycles));
+  if (job.seeds < 1) throw InputError("--seeds must be at least 1, got " + std::to_string(job.seeds));
+  if (job.pool_subset < 0) throw InputError("--pool-subset must be non-negative");
+  if (job.pool_subset > 0 && job.query > job.pool_subset)
+    throw InputError("--query " + std::to_string(job.query) + " is more than the pool holds (--pool-subset " +
+                     std::to_string(job.pool_subset) + ")");
+  if (job.kernel != "pntk" && job.kernel != "entk") throw InputError("--kernel must be entk or pntk, got '" + job.kernel + "'");
+  if (job.retrain != "scratch" && job.retrain != "warm")
+    throw InputError("--retrain must be scratch or warm, got '" + job.retrain + "'");
+}
+
+std::vector<int64_t> initial_labelled(const Dataset& train, int64_t n, bool stratified, uint64_t seed) {
+  if (n <= 0) return {};
+  if (n >= train.size())
+    throw InputError("--initial " + std::to_string(n) + " leaves no pool: the training part has only " +
+                     std::to_string(train.size()) + " points");
+  at::Tensor idx;
+  if (stratified && train.labels.defined()) {
+    // Data.h's stratified subset, applied to a data set whose "inputs" are the row numbers.
+    Dataset rows = train;
+    rows.inputs = at::arange(train.size(), at::TensorOptions().dtype(at::kDouble)).unsqueeze(1);
+    idx = subset(rows, n, seed).inputs.reshape({-1}).to(at::kLong);
+  } else {
+    auto gen = make_generator(seed);
+    idx = at::randperm(train.size(), gen, at::TensorOptions().dtype(at::kLong)).narrow(0, 0, n);
+  }
+  std::vector<int64_t> out(idx.data_ptr<int64_t>(), idx.data_ptr<int64_t>() + idx.numel());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::pair<Dataset, Dataset> load_al_data(const AlJob& job, const std::vector<int64_t>& model_shape) {
+  Dataset train = load_data(job.data, model_shape, job.compute.seed), test;
+  if (!job.test_data.empty()) {
+    test = load_data(job.test_data, model_shape, job.compute.seed);
+  } else {
+    const int64_t test_n = job.test_size > 0 ? job.test_size : std::max<int64_t>(1, train.size() / 5);
+    std::tie(train, test) = train_test_split(train, test_n, job.compute.seed);
+  }
+  if (!train.labels.defined() || !test.labels.defined())
+    throw InputError("active learning needs class labels; " + train.description + " has none");
+  if (job.standardize) {
+    const Dataset fit = train;
+    train = standardize(train, fit);
+    test = standardize(test, fit);
+  }
+  return {train, test};
+}
+
+Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t seed, const Dataset& train,
+                     const Dataset& test, const RunControl& rc, const std::function<void(const Json&)>& on_cycle,
+                     int64_t* done, int64_t total) {
+  const std::string strategy = canonical_strategy(strategy_in);
+  ComputeConfig cc = job.compute;
+  cc.seed = seed;
+  std::vector<int64_t> shape;
+  if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
+  std::shared_ptr<Model> model = make_model(job.model, shape, cc, job.params);
+  std::vector<at::Tensor> init;
+  for (const auto& p : model->parameters()) init.push_back(p.detach().clone());
+  const auto opts = model->options();
+  TrainOptions to = job.training;
+  to.seed = seed;
+  RunControl quiet;  // training reports per mini-batch; the loop reports per cycle instead
+  quiet.cancel = rc.cancel;
+
+  std::vector<int64_t> labelled = initial_labelled(train, job.initial, job.stratified, seed);
+  std::vector<char> is_labelled(static_cast<size_t>(train.size()), 0);
+  for (int64_t i : labelled) is_labelled[static_cast<size_t>(i)] = 1;
+
+  auto retrain = [&]() {
+    detail::Stopwatch t0;
+    if (job.retrain == "scratch") model->set_parameters(init);
+    if (!labelled.empty()) train_model(*model, train.select(as_index(labelled)), nullptr, to, quiet);
+    return t0.seconds();
+  };
+  Json run = Json::object();
+  run["strategy"] = strategy;
+  run["seed"] = seed;
+  Json cycles = Json::array();
+  // For the app's gallery: pixels of image data, coordinates of 2-D data.
+  const bool planar = train.inputs.dim() == 2 && train.inputs.size(1) == 2;
+  const bool images = train.image_shape.size() == 3 && train.inputs[0].numel() <= 4096;
+  auto values = [](const at::Tensor& t) {
+    const at::Tensor c = t.reshape({-1}).to(at::kDouble).cpu().contiguous();
+    return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
+  };
+  at::Tensor outputs_before;  // f_L at the queried points, before the cycle's retraining
+  auto emit = [&](int cycle, double train_s, double query_s, const QueryResult* q, const std::vector<int64_t>& pool) {
+    const auto [loss, acc] = evaluate(*model, test, to.loss);
+    Json row = Json::object();
+    row["strategy"] = strategy;
+    row["seed"] = seed;
+    row["cycle"] = cycle;
+    row["labels"] = static_cast<int64_t>(labelled.size());
+    row["test_accuracy"] = acc;
+    row["test_loss"] = loss;
+    row["train_seconds"] = train_s;
+    row["query_seconds"] = query_s;
+    row["seconds"] = train_s + query_s;
+    Json queried = Json::array();
+    if (q) {
+      row["kernel_seconds"] = q->kernel_seconds;
+      row["kernel_shift"] = q->kernel_shift;
+      row["note"] = q->note;
+      for (size_t i = 0; i < q->positions.size(); ++i) {
+        const int64_t index = pool[static_cast<size_t>(q->positions[i])];
+        Json e = Json::object();
+        e["index"] = index;
+        e["score"] = q->scores[i];
+        e["true_label"] = train.labels[index].item<int64_t>();
+        e["pseudo_label"] = q->pseudo_labels[i];
+        if (outputs_before.defined()) e["output"] = values(outputs_before[static_cast<int64_t>(i)]);
+        if (i < q->predicted_change.size()) e["predicted_change"] = q->predicted_change[i];
+        if (images) e["pixels"] = values(train.inputs[index]);
+        if (planar) e["x"] = values(train.inputs[index]);
+        queried.push_back(e);
+      }
+    }
+    row["queried"] = queried;
+    if (images) row["image_shape"] = train.image_shape;
+    if (planar && q) {
+      // Labelled before this cycle's queries, and the pool it chose from (at most 1,500 points drawn).
+      std::vector<char> chosen(static_cast<size_t>(train.size()), 0);
+      for (int64_t pos : q->positions) chosen[static_cast<size_t>(pool[static_cast<size_t>(pos)])] = 1;
+      auto point = [&](int64_t i) {
+        std::vector<double> v = values(train.inputs[i]);
+        v.push_back(double(train.labels[i].item<int64_t>()));
+        return Json(v);
+      };
+      Json l = Json::array(), u = Json::array();
+      for (int64_t i : labelled)
+        if (!chosen[static_cast<size_t>(i)]) l.push_back(point(i));
+      const size_t step = std::max<size_t>(1, pool.size() / 1500);
+      for (size_t i = 0; i < pool.size(); i += step) u.push_back(point(pool[i]));
+      Json pts = Json::object();
+      pts["labelled"] = l;
+      pts["pool"] = u;
+      row["points2d"] = pts;
+    }
+    cycles.push_back(row);
+    if (on_cycle) on_cycle(row);
+    if (done) rc.report(++*done, total, strategy + ", seed " + std::to_string(seed) + ", cycle " + std::to_string(cycle));
+  };
+
+  emit(0, retrain(), 0.0, nullptr, {});
+  for (int c = 1; c <= job.cycles; ++c) {
+    rc.check();
+    std::vector<int64_t> unlabelled;
+    for (int64_t i = 0; i < train.size(); ++i)
+      if (!is_labelled[static_cast<size_t>(i)]) unlabelled.push_back(i);
+    const std::vector<int64_t> pool = draw_pool(unlabelled, job.pool_subset, seed * 1000003ULL + uint64_t(c));
+    if (job.query > static_cast<int64_t>(pool.size()))
+      throw InputError("cycle " + std::to_string(c) + ": --query " + std::to_string(job.query) +
+                       " is more than the pool holds (" + std::to_string(pool.size()) + " unlabelled points)");
+    QueryContext ctx;
+    if (!labelled.empty()) ctx.model = model;
+    ctx.x_labelled = train.inputs.index_select(0, as_index(labelled)).to(opts);
+    ctx.y_labelled = train.labels.index_select(0, as_index(labelled));
+    ctx.x_pool = train.inputs.index_select(0, as_index(pool)).to(opts);
+    ctx.loss = to.loss;
+    ctx.kernel = job.kernel;
+    ctx.sequential = job.sequential;
+    ctx.oracle = [&](int64_t pos) { return train.labels[pool[static_cast<size_t>(pos)]].item<int64_t>(); };
+    ctx.memory_budget = job.compute.memory_budget;
+    ctx.seed = seed * 7919ULL + uint64_t(c);
+    detail::Stopwatch t0;
+    const QueryResult q = select_queries(strategy, ctx, job.query, rc);
+    const double query_s = t0.seconds();
+    outputs_before = at::Tensor();
+    if (!labelled.empty() && !q.positions.empty()) {
+      at::NoGradGuard no_grad;
+      const at::Tensor pos = at::tensor(at::IntArrayRef(q.positions), at::TensorOptions().dtype(at::kLong));
+      outputs_before = model->forward(ctx.x_pool.index_select(0, pos.to(ctx.x_pool.device()))).reshape({pos.size(0), -1});
+    }
+    // The oracle: each queried point joins L with its true label. A repeat would be a strategy bug, not user error.
+    for (int64_t pos : q.positions) {
+      const int64_t index = pool.at(static_cast<size_t>(pos));
+      if (is_labelled[static_cast<size_t>(index)])
+        throw Error("internal error: strategy '" + strategy + "' queried point " + std::to_string(index) + " twice");
+      is_labelled[static_cast<size_t>(index)] = 1;
+      labelled.push_back(index);
+    }
+    emit(c, retrain(), query_s, &q, pool);
+  }
+  run["cycles"] = cycles;
+  return run;
+}
+
+Json to_json(const AlJob& job) {
+  Json j = Json::object();
+  j["model"] = job.model;
+  j["data"] = job.data;
+  j["test_data"] = job.test_data;
+  j["test_size"] = job.test_size;
+  j["standardize"] = job.standardize;
+  j["input_shape"] = job.input_shape;
+  j["params"] = job.params;
+  j["compute"] = to_json(job.compute);
+  j["strategies"] = job.strategies;
+  j["initial"] = job.initial;
+  if (job.initial == 0)  // allowed for strategies that need no model, and said so rather than silently
+    j["cold_start"] = "--initial 0: cycle 0 reports the untrained model, and the first labels are chosen without one";
+  j["stratified"] = job.stratified;
+  j["query"] = job.query;
+  j["cycles"] = job.cycles;
+  j["seeds"] = job.seeds;
+  j["pool_subset"] = job.pool_subset;
+  j["kernel"] = job.kernel;
+  j["sequential"] = job.sequential;
+  j["retrain"] = job.retrain;
+  j["training"] = to_json(job.training);
+  return j;
+}
+
+Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void(const Json&)>& on_cycle) {
+  validate_al_job(job);
+  OutputFolder out(job.out_dir);  // checked before any work; published together at the end, or not at all
+  apply_threads(job.compute);
+  std::vector<int64_t> shape;
+  if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
+  const auto probe = make_model(job.model, shape, job.compute, job.params);
+  const auto [train, test] = load_al_data(job, probe->input_shape());
+  // The smallest pool is the last cycle's: everything but the initial set and the earlier queries.
+  const int64_t last_pool = train.size() - job.initial - int64_t(job.cycles - 1) * job.query;
+  const int64_t pool = job.pool_subset > 0 ? std::min(job.pool_subset, last_pool) : last_pool;
+  if (job.initial >= train.size() || job.query > pool)
+    throw InputError("--query " + std::to_string(job.query) + " is more than the pool holds: " +
+                     std::to_string(train.size()) + " training points, --initial " + std::to_string(job.initial) +
+                     " and " + std::to_string(job.cycles) + " cycles leave " + std::to_string(std::max<int64_t>(pool, 0)) +
+                     " in the last cycle");
+
+  Json result = Json::object();
+  result["config"] = to_json(job);
+  result["train_data"] = train.description;
+  result["test_data"] = test.description;
+  result["train_size"] = train.size();
+  result["test_size"] = test.size();
+  Json seeds = Json::array(), runs = Json::array();
+  const int64_t total = int64_t(job.seeds) * int64_t(job.strategies.size()) * (job.cycles + 1);
+  int64_t done = 0;
+  for (int s = 0; s < job.seeds; ++s) {
+    const uint64_t seed = job.compute.seed + uint64_t(s);
+    seeds.push_back(seed);
+    for (const auto& strategy : job.strategies)
+      runs.push_back(run_al_strategy(job, strategy, seed, train, test, rc, on_cycle, &done, total));
+  }
+  result["seeds"] = seeds;
+  result["runs"] = runs;
+
+  if (out.enabled()) {
+    std::ostringstream curves, queries;
+    curves << "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds,train_seconds,query_seconds\n";
+    queries << "strategy,seed,cycle,order,index,score,true_label,pseudo_label\n";
+    for (const auto& run : runs.items())
+      for (const auto& row : run.at("cycles").items()) {
+        const std::string head = row.at("strategy").string() + "," + csv_num(row.at("seed").number()) + "," +
+                                 csv_num(row.at("cycle").number());
+        curves << head << "," << csv_num(row.at("labels").number()) << "," << csv_num(row.at("test_accuracy").number())
+               << "," << csv_num(row.at("test_loss").number()) << "," << csv_num(row.at("seconds").number()) << ","
+               << csv_num(row.at("train_seconds").number()) << "," << csv_num(row.at("query_seconds").number()) << "\n";
+        int order = 0;
+        for (const auto& q : row.at("queried").items())
+          queries << head << "," << order++ << "," << csv_num(q.at("index").number()) << ","
+                  << (q.at("score").is_null() ? std::string("nan") : csv_num(q.at("score").number())) << ","
+                  << csv_num(q.at("true_label").number()) << "," << csv_num(q.at("pseudo_label").number()) << "\n";
+      }
+    out.write_text("curves.csv", curves.str());
+    out.write_text("queries.csv", queries.str());
+    out.write_text("al.json", result.dump(1));
+    out.commit();
+  }
+  return result;
+}
+
+}  // namespace ts

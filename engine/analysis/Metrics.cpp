@@ -1,0 +1,213 @@
+#include "analysis/Metrics.h"
+
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "core/Errors.h"
+#include "estimators/EstimatorSupport.h"
+#include "estimators/Estimators.h"
+#include "exact/Exact.h"
+#include "autodiff/NtkOperators.h"
+
+namespace ts {
+
+const std::vector<std::string>& metric_names() {
+  static const std::vector<std::string> names{"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
+  return names;
+}
+
+Json to_json(const MetricValue& m) {
+  Json j = Json::object();
+  j["metric"] = m.name;
+  j["method"] = m.method;
+  j["value"] = m.value;
+  j["std_error"] = m.std_error;
+  if (m.exact) {
+    j["exact"] = *m.exact;
+    j["rel_error"] = m.rel_error;
+  }
+  j["matvecs"] = m.matvecs;
+  j["vjps"] = m.vjps;
+  j["jvps"] = m.jvps;
+  j["seconds"] = m.seconds;
+  return j;
+}
+
+namespace {
+
+// A trace with its error and cost, from an estimator or exact.
+struct TraceValue {
+  double value = 0;
+  double std_error = 0;  // 0 when exact or unknown
+  int64_t matvecs = 0, vjps = 0, jvps = 0;
+  double seconds = 0;
+};
+
+class TraceSource {
+ public:
+  TraceSource(const TangentMap& a, const TangentMap* b, const MetricsOptions& o, const RunControl& rc)
+      : a_(a), b_(b), o_(o), rc_(rc), Ka_(a), Ja_(a) {
+    if (b_) {
+      Kb_ = std::make_unique<NtkOperator>(*b_);
+    }
+  }
+
+  // Estimated traces: "K", "K2", "Kb2", "KaKb".
+  const TraceValue& estimated(const std::string& which) {
+    auto it = est_.find(which);
+    if (it != est_.end()) return it->second;
+    EstimatorOptions eo = o_.estimator;
+    eo.seed = o_.estimator.seed + static_cast<uint64_t>(est_.size());  // independent draws per trace
+    TraceEstimate r;
+    if (which == "K") {
+      r = estimate_trace(Ka_, &Ja_, eo, rc_);
+    } else if (which == "K2") {
+      SquaredOperator K2(Ka_);
+      SymmetricAsRect F(Ka_);
+      r = estimate_trace(K2, &F, eo, rc_);
+    } else if (which == "Kb2") {
+      SquaredOperator K2(*Kb_);
+      SymmetricAsRect F(*Kb_);
+      r = estimate_trace(K2, &F, eo, rc_);
+    } else {
+      // K₁K₂ is not symmetric: XNysTrace does not apply, its exchangeable sibling XTrace does.
+      if (eo.method == "xnystrace") eo.method = "xtrace";
+      ProductOperator P(Ka_, *Kb_);
+      r = estimate_trace(P, nullptr, eo, rc_);
+    }
+    TraceValue v{r.estimate, r.std_error.value_or(0.0), r.matvecs, r.vjps, r.jvps, r.seconds};
+    return est_.emplace(which, v).first->second;
+  }
+
+  const TraceValue& exact(const std::string& which) {
+    auto it = exact_.find(which);
+    if (it != exact_.end()) return it->second;
+    detail::Stopwatch sw;
+    const AdCost c0{a_.vjps() + (b_ ? b_->vjps() : 0), a_.jvps() + (b_ ? b_->jvps() : 0)};
+    TraceValue v;
+    if (which == "K") {
+      v.value = exact_trace(a_, rc_).value;
+    } else if (which == "K2") {
+      v.value = std::pow(kernel_a().frobenius(), 2);
+    } else if (which == "Kb2") {
+      v.value = std::pow(kernel_b().frobenius(), 2);
+    } else {
+      v.value = exact_trace_product(kernel_a(), kernel_b());
+    }
+    v.vjps = a_.vjps() + (b_ ? b_->vjps() : 0) - c0.vjps;
+    v.jvps = a_.jvps() + (b_ ? b_->jvps() : 0) - c0.jvps;
+    v.seconds = sw.seconds();
+    return exact_.emplace(which, v).first->second;
+  }
+
+  const TraceValue& get(const std::string& which, bool exact_value) {
+    return exact_value ? exact(which) : estimated(which);
+  }
+
+ private:
+  const ExactKernel& kernel_a() {
+    if (!ka_.matrix.defined()) ka_ = exact_kernel(a_, budget(), rc_);
+    return ka_;
+  }
+  const ExactKernel& kernel_b() {
+    if (!kb_.matrix.defined()) kb_ = exact_kernel(*b_, budget(), rc_);
+    return kb_;
+  }
+  int64_t budget() const { return b_ ? o_.memory_budget / 2 : o_.memory_budget; }
+
+  const TangentMap& a_;
+  const TangentMap* b_;
+  const MetricsOptions& o_;
+  const RunControl& rc_;
+  NtkOperator Ka_;
+  JacobianOperator Ja_;
+  std::unique_ptr<NtkOperator> Kb_;
+  std::map<std::string, TraceValue> est_, exact_;
+  ExactKernel ka_, kb_;
+};
+
+double rel(double se, double v) { return v != 0 ? se / std::fabs(v) : 0.0; }
+
+// Computes one metric from traces (estimated or exact); the error is first-order propagation of the traces'.
+MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_value, const TangentMap& a,
+                        const at::Tensor& targets) {
+  MetricValue m;
+  m.name = name;
+  std::vector<const TraceValue*> used;
+  auto take = [&](const std::string& w) {
+    const TraceValue& t = src.get(w, exact_value);
+    used.push_back(&t);
+    return t;
+  };
+  double r = 0;  // relative error
+  if (name == "trace") {
+    const auto t = take("K");
+    m.value = t.value;
+    r = rel(t.std_error, t.value);
+  } else if (name == "frobenius") {
+    const auto t = take("K2");
+    m.value = std::sqrt(std::max(0.0, t.value));
+    r = 0.5 * rel(t.std_error, t.value);
+  } else if (name == "effective_rank") {
+    const auto t1 = take("K"), t2 = take("K2");
+    m.value = t1.value * t1.value / t2.value;
+    r = std::hypot(2 * rel(t1.std_error, t1.value), rel(t2.std_error, t2.value));
+  } else if (name == "alignment") {
+    const auto t12 = take("KaKb"), ta = take("K2"), tb = take("Kb2");
+    m.value = t12.value / std::sqrt(ta.value * tb.value);
+    r = std::sqrt(std::pow(rel(t12.std_error, t12.value), 2) + std::pow(0.5 * rel(ta.std_error, ta.value), 2) +
+                  std::pow(0.5 * rel(tb.std_error, tb.value), 2));
+  } else if (name == "target_alignment") {
+    if (!targets.defined()) throw InputError("target_alignment needs labelled data (e.g. random:...,classes=10 or csv:...,label=last)");
+    if (targets.numel() != a.state_size())
+      throw InputError("target_alignment: the targets have " + std::to_string(targets.numel()) +
+                       " entries but the model state has d = " + std::to_string(a.state_size()));
+    const auto t2 = take("K2");
+    const at::Tensor y = targets.to(a.options());
+    const int64_t v0 = a.vjps();
+    const double yKy = a.vjp_sqnorms(y.unsqueeze(1)).item<double>();  // yᵀKy = ‖Jᵀy‖², one VJP
+    m.vjps += a.vjps() - v0;
+    const double yy = y.pow(2).sum().item<double>();
+    m.value = yKy / (std::sqrt(t2.value) * yy);
+    r = 0.5 * rel(t2.std_error, t2.value);
+  } else {
+    std::string all;
+    for (const auto& n : metric_names()) all += (all.empty() ? "" : ", ") + n;
+    throw InputError("unknown metric '" + name + "' (choose from: " + all + ")");
+  }
+  for (const auto* t : used) {
+    m.matvecs += t->matvecs;
+    m.vjps += t->vjps;
+    m.jvps += t->jvps;
+    m.seconds += t->seconds;
+  }
+  if (!exact_value) m.std_error = r * std::fabs(m.value);
+  return m;
+}
+
+}  // namespace
+
+std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
+                                         const MetricsOptions& o, const RunControl& rc) {
+  for (const auto& name : o.metrics)
+    if (name == "alignment" && !b) throw InputError("alignment needs a second snapshot of the model (--model-b)");
+  if (b && (b->state_size() != a.state_size() || b->param_size() != a.param_size()))
+    throw InputError("alignment needs two snapshots of one model on one batch: d or P differ");
+  const bool exact_method = o.estimator.method == "exact";
+  TraceSource src(a, b, o, rc);
+  std::vector<MetricValue> out;
+  for (const auto& name : o.metrics) {
+    MetricValue m = metric_from(name, src, exact_method, a, targets);
+    m.method = exact_method ? "exact" : o.estimator.method;
+    if (o.compare_exact || exact_method) {
+      const MetricValue e = exact_method ? m : metric_from(name, src, true, a, targets);
+      m.exact = e.value;
+      m.rel_error = std::fabs(m.value - e.value) / std::max(std::fabs(e.value), 1e-300);
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+}  // namespace ts

@@ -1,0 +1,311 @@
+#include "autodiff/TangentMap.h"
+
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/forward_grad.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include <chrono>
+
+#include "core/Errors.h"
+#include "io/Spec.h"
+#include "core/TorchUtil.h"
+
+namespace ts {
+
+namespace {
+// Enters a forward-AD dual level and always leaves it.
+struct DualLevel {
+  uint64_t level = torch::autograd::forward_ad::enter_dual_level();
+  ~DualLevel() { torch::autograd::forward_ad::exit_dual_level(level); }
+};
+
+// Adds the wall time of a product to the map's counter (so a run's dense algebra can be told apart).
+struct ProductTimer {
+  std::atomic<int64_t>& total;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  explicit ProductTimer(std::atomic<int64_t>& t) : total(t) {}
+  ~ProductTimer() {
+    total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+  }
+};
+
+at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
+  if (t.dim() == 1 && t.size(0) == rows) return t.unsqueeze(1);
+  if (t.dim() == 2 && t.size(0) == rows) return t;
+  throw InputError(std::string(what) + " of model '" + model + "' expects " + std::to_string(rows) +
+                   " rows, got shape [" + shape_to_string(t.sizes().vec()) + "]");
+}
+}  // namespace
+
+TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode)
+    : model_(std::move(model)), x_(std::move(x)), mode_(mode) {
+  const auto& shape = model_->input_shape();
+  std::vector<int64_t> expect{x_.size(0)};
+  expect.insert(expect.end(), shape.begin(), shape.end());
+  if (x_.sizes().vec() != expect)
+    throw InputError("model '" + model_->spec() + "' takes inputs of shape [" + shape_to_string(shape) +
+                     "] but the batch is [" + shape_to_string(x_.sizes().vec()) + "]");
+  x_ = x_.to(model_->options());
+  if (!at::isfinite(x_).all().item<bool>())
+    throw InputError("the input batch for model '" + model_->spec() +
+                     "' contains NaN or Inf: the data is at fault, not the model (check the data file)");
+  at::Tensor out;
+  {
+    at::NoGradGuard no_grad;
+    out = model_->forward(x_);
+    // A file's model may draw random numbers in evaluation mode (F.dropout(x, training=True)): then "its NTK"
+    // changes from call to call, and no exact value exists. Compared with a tolerance far above rounding (GPU
+    // kernels with atomics may differ in the last bits between passes) and far below what sampling changes.
+    const auto again = [&] {
+      const at::Tensor b = model_->forward(x_);
+      const double scale = out.abs().max().item<double>();
+      return (out - b).abs().max().item<double>() <= 1e-5 * scale + 1e-30;
+    };
+    // Once per model: a second pass on every new map would slow the loops that build many of them.
+    const bool check = model_->kind() == "torchscript" && !model_->deterministic_checked() && out.numel() > 0 &&
+                       out.is_floating_point();
+    if (check && !again())
+      throw InputError("model '" + model_->spec() +
+                       "' gives different outputs for the same batch in two passes: it is random in evaluation mode "
+                       "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
+    if (check) model_->set_deterministic_checked();
+  }
+  if (out.dim() == 0 || out.size(0) != x_.size(0))
+    throw InputError("model '" + model_->spec() + "' must return one output row per input (got shape [" +
+                     shape_to_string(out.sizes().vec()) + "] for " + std::to_string(x_.size(0)) + " inputs)");
+  check_finite(out, "the output of model '" + model_->spec() + "' on this batch");
+  out_shape_ = out.sizes().vec();
+  state_ = out.reshape({-1}).detach();
+  d_ = state_.numel();
+  p_ = model_->num_selected_parameters();
+}
+
+void TangentMap::require_graph(const at::Tensor& out) const {
+  if (!out.requires_grad())
+    throw InputError("the output of model '" + model_->spec() + "' does not depend on its " + std::to_string(p_) +
+                     " selected parameters (it is integer-valued, detached, or ignores them), so its NTK is zero; "
+                     "return a floating-point output computed from the parameters");
+}
+
+std::vector<at::Tensor> TangentMap::leaf_parameters(std::vector<at::Tensor>* all) const {
+  *all = model_->parameters();
+  for (auto& t : *all) t = t.detach();
+  std::vector<at::Tensor> leaves;
+  for (auto i : model_->selected()) {
+    auto& t = (*all)[static_cast<size_t>(i)];
+    t = t.clone().requires_grad_(true);
+    leaves.push_back(t);
+  }
+  return leaves;
+}
+
+std::vector<at::Tensor> TangentMap::unflatten(const at::Tensor& flat) const {
+  std::vector<at::Tensor> out;
+  int64_t off = 0;
+  for (auto i : model_->selected()) {
+    const auto& p = model_->parameters()[static_cast<size_t>(i)];
+    out.push_back(flat.narrow(0, off, p.numel()).view(p.sizes()));
+    off += p.numel();
+  }
+  return out;
+}
+
+std::vector<at::Tensor> TangentMap::replicate(int64_t k, const std::vector<at::Tensor>& selected) const {
+  std::vector<at::Tensor> all;
+  const auto& params = model_->parameters();
+  size_t s = 0, next = 0;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (next < model_->selected().size() && model_->selected()[next] == static_cast<int64_t>(i)) {
+      all.push_back(selected[s++]);
+      ++next;
+    } else {
+      std::vector<int64_t> shape{k};
+      shape.insert(shape.end(), params[i].sizes().begin(), params[i].sizes().end());
+      all.push_back(params[i].detach().unsqueeze(0).expand(shape));
+    }
+  }
+  return all;
+}
+
+at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
+  const int64_t k = Wt.size(0);
+  at::NoGradGuard no_grad;
+  DualLevel level;
+  std::vector<at::Tensor> duals;
+  int64_t off = 0;
+  for (auto i : model_->selected()) {
+    const auto& p = model_->parameters()[static_cast<size_t>(i)];
+    std::vector<int64_t> shape{k};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    const at::Tensor primal = p.detach().unsqueeze(0).expand(shape).contiguous();
+    const at::Tensor tangent = Wt.narrow(1, off, p.numel()).reshape(shape).contiguous();
+    duals.push_back(at::_make_dual(primal, tangent, static_cast<int64_t>(level.level)));
+    off += p.numel();
+  }
+  const at::Tensor out = model_->forward_replicated(replicate(k, duals), x_);
+  const at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+  jvps_ += k;
+  return tangent.defined() ? tangent.reshape({k, -1}).clone() : at::zeros({k, d_}, options());
+}
+
+at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
+  ProductTimer timer(nanoseconds_);
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = U.size(0);
+  at::Tensor result = at::empty({k, p_}, options());
+  if (k == 0) return U_in.dim() == 1 ? result.t().squeeze(1) : result.t();
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
+                                   /*create_graph=*/false, /*allow_unused=*/true);
+    int64_t off = 0;
+    for (size_t i = 0; i < g.size(); ++i) {
+      const int64_t n = leaves[i].numel();
+      if (g[i].defined())
+        result[j].narrow(0, off, n).copy_(g[i].reshape({-1}));
+      else
+        result[j].narrow(0, off, n).zero_();
+      off += n;
+    }
+    ++vjps_;
+  }
+  return U_in.dim() == 1 ? result[0] : result.t();
+}
+
+at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
+  ProductTimer timer(nanoseconds_);
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = U.size(0);
+  at::Tensor result = at::zeros({k}, options());
+  if (k == 0) return result;
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    auto g = torch::autograd::grad({out}, leaves, {U[j]}, j + 1 < k, false, true);
+    at::Tensor acc = at::zeros({}, options());
+    for (const auto& gi : g)
+      if (gi.defined()) acc = acc + gi.pow(2).sum();
+    result[j] = acc;
+    ++vjps_;
+  }
+  return result;
+}
+
+namespace {
+// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that does
+// not support it". Returns OP, or "" when `what` is another error.
+std::string forward_ad_operator(const std::string& what) {
+  const std::string key = "forward AD with ";
+  const auto at = what.find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size();
+  const auto end = what.find(' ', start);
+  const std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return op.empty() ? "an operator" : op;
+}
+}  // namespace
+
+at::Tensor TangentMap::jvp(const at::Tensor& W) const {
+  ProductTimer timer(nanoseconds_);
+  if (mode_ == JvpMode::Forward && model_->forward_ad_unsupported().empty()) {
+    try {
+      return jvp_forward(W);
+    } catch (const Cancelled&) {
+      throw;
+    } catch (const std::exception& e) {
+      const std::string op = forward_ad_operator(e.what());
+      if (op.empty()) throw;
+      model_->set_forward_ad_unsupported(op);
+    }
+  }
+  if (mode_ == JvpMode::Forward) {
+    // Remembered per model: the fused or custom operator has no forward-mode formula in this LibTorch.
+    fallback_ = "forward-mode AD is not available for operator " + model_->forward_ad_unsupported() + " in model '" +
+                model_->spec() + "'; JVPs use the double-backward trick (exact, about two backward passes each)";
+    mode_ = JvpMode::DoubleBackward;
+  }
+  return jvp_double_backward(W);
+}
+
+at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  // Rows of Wᵀ are contiguous: no per-column copy of a P-vector. Results are gathered as rows too.
+  const at::Tensor Wt = W.t().contiguous();
+  at::Tensor result = at::empty({k, d_}, options());
+  if (batched() && k > 1) {
+    for (int64_t s = 0; s < k; s += replicas_) {
+      check();
+      const int64_t b = std::min(replicas_, k - s);
+      result.narrow(0, s, b).copy_(jvp_replicated(Wt.narrow(0, s, b)));
+    }
+    return result.t();
+  }
+  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    DualLevel level;
+    std::vector<at::Tensor> all = model_->parameters();
+    const auto tangents = unflatten(Wt[j]);
+    size_t t = 0;
+    for (auto i : model_->selected()) {
+      auto& p = all[static_cast<size_t>(i)];
+      p = at::_make_dual(p.detach(), tangents[t++], static_cast<int64_t>(level.level));
+    }
+    at::Tensor out = model_->forward(all, x_);
+    at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+    if (tangent.defined())
+      result[j].copy_(tangent.reshape({-1}));
+    else
+      result[j].zero_();  // the output does not depend on the selected parameters
+    ++jvps_;
+  }
+  return W_in.dim() == 1 ? result[0] : result.t();
+}
+
+at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  const at::Tensor Wt = W.t().contiguous();
+  at::Tensor result = at::empty({k, d_}, options());
+  if (k == 0) return W_in.dim() == 1 ? result.t().squeeze(1) : result.t();
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
+  at::Tensor u = at::zeros({d_}, options()).requires_grad_(true);
+  auto g = torch::autograd::grad({out}, leaves, {u}, /*retain_graph=*/true, /*create_graph=*/true, true);
+  for (int64_t j = 0; j < k; ++j) {
+    check();
+    const auto w = unflatten(Wt[j]);
+    at::Tensor inner = at::zeros({}, options());
+    for (size_t i = 0; i < g.size(); ++i)
+      if (g[i].defined()) inner = inner + (g[i] * w[i]).sum();
+    at::Tensor col;
+    if (inner.requires_grad()) {
+      auto jw = torch::autograd::grad({inner}, {u}, {}, /*retain_graph=*/j + 1 < k, false, true);
+      col = jw[0];
+    }
+    if (col.defined())
+      result[j].copy_(col);
+    else
+      result[j].zero_();
+    ++jvps_;
+  }
+  return W_in.dim() == 1 ? result[0] : result.t();
+}
+
+}  // namespace ts

@@ -1,0 +1,90 @@
+#pragma once
+// The Jacobian J = ∂s/∂θ ∈ R^{d×P} of a model on a fixed batch, used only through products (docs/MATH.md §2):
+// VJP u ↦ Jᵀu (one backward pass), JVP w ↦ Jw (forward-mode AD, or the double-backward trick).
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <memory>
+
+#include "autodiff/LinearOperator.h"
+#include "models/Model.h"
+#include "core/RunControl.h"
+
+namespace ts {
+
+enum class JvpMode {
+  Forward,         ///< forward-mode AD with dual parameters
+  DoubleBackward,  ///< J w = ∂/∂u ⟨Jᵀu, w⟩
+};
+
+class TangentMap {
+ public:
+  /// `x` is the batch [N, input_shape...] on the model's device and dtype.
+  TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode = JvpMode::Forward);
+
+  int64_t state_size() const { return d_; }  ///< d
+  int64_t param_size() const { return p_; }  ///< P (the selected parameters)
+  const at::Tensor& state() const { return state_; }  ///< s(θ) ∈ R^d
+  at::TensorOptions options() const { return state_.options(); }
+  const Model& model() const { return *model_; }
+  const at::Tensor& inputs() const { return x_; }
+  std::vector<int64_t> output_shape() const { return out_shape_; }
+
+  /// Jᵀ U for U ∈ R^{d×k} (or a vector in R^d): k backward passes over one forward pass.
+  at::Tensor vjp(const at::Tensor& U) const;
+  /// ‖Jᵀu_j‖² for each column of U, without keeping Jᵀ U.
+  at::Tensor vjp_sqnorms(const at::Tensor& U) const;
+  /// J W for W ∈ R^{P×k} (or a vector in R^P), by the configured mode.
+  at::Tensor jvp(const at::Tensor& W) const;
+  at::Tensor jvp_forward(const at::Tensor& W) const;
+  at::Tensor jvp_double_backward(const at::Tensor& W) const;
+
+  /// Forward-mode JVPs through built-in models evaluate up to `max` parameter replicas in one pass, so k ≤ max
+  /// JVPs cost one (wider) forward pass. 0 or 1 turns this off. VJPs always go one vector at a time over a
+  /// shared forward pass: measured faster here than a replicated backward (docs/PERFORMANCE.md).
+  void set_replicas(int64_t max) { replicas_ = max; }
+  int64_t replicas() const { return replicas_; }
+  bool batched() const { return replicas_ > 1 && model_->has_replicated_forward(); }
+
+  /// The JVP path in use: the requested one, or double backward after forward mode failed on an operator
+  /// without a forward-mode formula (the switch happens by itself, once per model; see jvp_fallback()).
+  JvpMode jvp_mode() const { return mode_; }
+  void set_jvp_mode(JvpMode m) { mode_ = m; }
+  /// "forward" or "double-backward", as the JVPs of this map ran (or will run).
+  std::string jvp_path() const { return mode_ == JvpMode::Forward ? "forward" : "double-backward"; }
+  /// Why forward mode was abandoned for this model (names the operator); empty when it was not.
+  const std::string& jvp_fallback() const { return fallback_; }
+  /// Checked before every VJP and JVP; may be null.
+  void set_control(const RunControl* control) { control_ = control; }
+
+  int64_t vjps() const { return vjps_.load(); }
+  int64_t jvps() const { return jvps_.load(); }
+  /// VJPs and JVPs so far and the wall time spent in them.
+  AdCost cost() const { return {vjps(), jvps(), static_cast<double>(nanoseconds_.load()) * 1e-9}; }
+
+ private:
+  std::vector<at::Tensor> leaf_parameters(std::vector<at::Tensor>* all) const;
+  /// Throws InputError naming the model when `out` has no autograd graph to the selected parameters.
+  void require_graph(const at::Tensor& out) const;
+  std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
+  /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
+  at::Tensor jvp_replicated(const at::Tensor& Wt) const;
+  /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest expanded.
+  std::vector<at::Tensor> replicate(int64_t k, const std::vector<at::Tensor>& selected) const;
+  void check() const {
+    if (control_) control_->check();
+  }
+
+  std::shared_ptr<const Model> model_;
+  at::Tensor x_;
+  at::Tensor state_;
+  std::vector<int64_t> out_shape_;
+  int64_t d_ = 0, p_ = 0;
+  mutable JvpMode mode_;
+  mutable std::string fallback_;
+  int64_t replicas_ = 8;
+  const RunControl* control_ = nullptr;
+  mutable std::atomic<int64_t> vjps_{0}, jvps_{0}, nanoseconds_{0};
+};
+
+}  // namespace ts

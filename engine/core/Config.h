@@ -1,0 +1,89 @@
+#pragma once
+// Plain configuration and result structs that cross the engine boundary (UI, CLI, benchmarks). No LibTorch
+// here, so ui/ headers can include this file cheaply.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+/// Where and in what arithmetic the engine computes.
+struct ComputeConfig {
+  std::string device = "cpu";     ///< "cpu", "cuda" or "cuda:N"
+  std::string dtype = "float64";  ///< "float32" or "float64"
+  int threads = 0;                ///< intra-op threads; 0 keeps LibTorch's default
+  uint64_t seed = 0;              ///< seeds every random draw (model init, data, probes)
+  int64_t memory_budget = int64_t(4) << 30;  ///< bytes an exact computation may hold
+};
+
+enum class ProbeDistribution { Rademacher, Gaussian };
+
+/// How Hutch++ divides its budget m (docs/MATH.md §4).
+enum class HutchppSplit {
+  Thirds,  ///< Meyer et al.: m/3 sketch columns, m/3 for tr(QᵀAQ), m − 2·m/3 residual probes
+  Seed,    ///< Hazelden's code: q = m/6 sketch columns, s = (m − q)/2 residual probes
+};
+
+/// Options of every trace estimator (docs/MATH.md §4).
+struct EstimatorOptions {
+  std::string method = "hutchpp";  ///< hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
+  int64_t matvecs = 96;            ///< budget m, in test vectors of the method's operator
+  ProbeDistribution probes = ProbeDistribution::Rademacher;
+  HutchppSplit split = HutchppSplit::Thirds;
+  double tol = 0;             ///< > 0: adaptive run to std_error/|estimate| ≤ tol
+  int64_t max_matvecs = 4096;  ///< budget cap of an adaptive run
+  uint64_t seed = 0;
+  bool record_history = false;  ///< keep the running estimate after each probe
+  int64_t block = 32;           ///< test vectors per operator call (bounds memory)
+  double shift_factor = 1.0;    ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
+};
+
+struct HistoryPoint {
+  int64_t matvecs = 0;
+  double estimate = 0;
+  double std_error = 0;  ///< NaN where none
+  double seconds = 0;
+};
+
+/// Result of one trace estimate.
+struct TraceEstimate {
+  std::string method;
+  double estimate = 0;
+  std::optional<double> std_error;  ///< the method's own (calibrated) error estimate, where it has one
+  std::optional<double> sample_std_error;  ///< XTrace/XNysTrace: the textbook std/√k, kept for comparison
+  int64_t matvecs = 0;              ///< test vectors spent (the budget actually used)
+  int64_t vjps = 0;
+  int64_t jvps = 0;
+  double seconds = 0;
+  double product_seconds = 0;  ///< of `seconds`, the time inside VJPs and JVPs; the rest is dense algebra
+  double dense_flops = 0;      ///< planned floating-point operations of the dense algebra (QR, projections, …)
+  double random_draws = 0;     ///< planned random numbers drawn for test vectors
+  std::string error_method;    ///< how std_error was computed (e.g. "sample std/√m", "jackknife over 20 groups")
+  bool converged = true;   ///< false when an adaptive run hit its cap before its tolerance
+  std::string note;        ///< e.g. "stability shift enlarged to 1e-10"
+  std::vector<HistoryPoint> history;
+};
+
+/// Training (training/Training.h).
+struct TrainOptions {
+  std::string optimizer = "adam";      ///< adam or sgd
+  std::string loss = "cross_entropy";  ///< cross_entropy, or mse (on one-hot targets, or regression targets)
+  int epochs = 5;
+  int64_t batch_size = 64;
+  double lr = 1e-3;
+  double momentum = 0.0;      ///< SGD only
+  double weight_decay = 0.0;  ///< L2 penalty added to the gradient (both optimisers)
+  uint64_t seed = 0;          ///< mini-batch order
+  std::vector<int> snapshot_epochs;  ///< keep θ after these epochs (0 = before training); empty: {0, epochs}
+};
+
+/// Metrics (analysis/Metrics.h).
+struct MetricsOptions {
+  std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
+  EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
+  bool compare_exact = false;  ///< also compute exact values and relative errors
+  int64_t memory_budget = int64_t(4) << 30;
+};
+
+}  // namespace ts

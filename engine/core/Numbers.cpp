@@ -1,0 +1,47 @@
+#include "core/Numbers.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace ts {
+
+namespace {
+std::string non_finite(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+}  // namespace
+
+std::string format_number(double v, int significant) {
+  if (!std::isfinite(v)) return non_finite(v);
+  char buf[64];
+  const auto r = significant > 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, significant)
+                                 : std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+std::string format_fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return non_finite(v);
+  char buf[400];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+  if (r.ec != std::errc()) return format_number(v, decimals + 1);
+  return std::string(buf, r.ptr);
+}
+
+std::string format_bytes(double b) {
+  if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
+  if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";
+  return format_fixed(b / 1024.0, 1) + " KiB";
+}
+
+bool parse_seed(const std::string& text, uint64_t* out) {
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
+bool parse_number(std::string_view text, double* out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty() || text.front() == '+' || (text.front() == '-' && text.size() > 1 && text[1] == '+')) return false;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
+}
+
+}  // namespace ts

@@ -1,0 +1,107 @@
+#include "core/TorchUtil.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/Context.h>
+
+#include <fstream>
+#include <malloc.h>
+
+#include "core/Errors.h"
+
+namespace ts {
+
+at::ScalarType parse_dtype(const std::string& name) {
+  if (name == "float64" || name == "double") return at::kDouble;
+  if (name == "float32" || name == "float") return at::kFloat;
+  throw InputError("dtype '" + name + "' is not supported: use float32 or float64");
+}
+
+at::Device parse_device(const std::string& name) {
+  at::Device dev(at::kCPU);
+  try {
+    dev = at::Device(name);
+  } catch (const std::exception&) {
+    throw InputError("device '" + name + "' is not understood: use cpu or cuda (or cuda:N)");
+  }
+  if (dev.is_cuda() && !at::hasCUDA())
+    throw InputError("device '" + name + "': this LibTorch has no CUDA support or no GPU is visible");
+  if (!dev.is_cpu() && !dev.is_cuda()) throw InputError("device '" + name + "': only cpu and cuda are supported");
+  return dev;
+}
+
+at::TensorOptions tensor_options(const ComputeConfig& config) {
+  return at::TensorOptions().dtype(parse_dtype(config.dtype)).device(parse_device(config.device));
+}
+
+void apply_threads(const ComputeConfig& config) {
+  if (config.threads > 0) at::set_num_threads(config.threads);
+}
+
+std::string dtype_name(at::ScalarType t) {
+  if (t == at::kDouble) return "float64";
+  if (t == at::kFloat) return "float32";
+  return std::string(c10::toString(t));
+}
+
+at::Generator make_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
+
+namespace {
+at::TensorOptions cpu_double() { return at::TensorOptions().dtype(at::kDouble).device(at::kCPU); }
+}  // namespace
+
+at::Tensor draw_normal(at::Generator& gen, at::IntArrayRef shape, const at::TensorOptions& target) {
+  return at::normal(0.0, 1.0, shape, gen, cpu_double()).to(target);
+}
+
+at::Tensor draw_rademacher(at::Generator& gen, at::IntArrayRef shape, const at::TensorOptions& target) {
+  return (at::randint(0, 2, shape, gen, cpu_double()) * 2 - 1).to(target);
+}
+
+at::Tensor draw_uniform(at::Generator& gen, at::IntArrayRef shape, double lo, double hi,
+                        const at::TensorOptions& target) {
+  return (at::rand(shape, gen, cpu_double()) * (hi - lo) + lo).to(target);
+}
+
+at::Tensor flatten_all(const std::vector<at::Tensor>& ts) {
+  std::vector<at::Tensor> flat;
+  flat.reserve(ts.size());
+  for (const auto& t : ts) flat.push_back(t.reshape({-1}));
+  return at::cat(flat);
+}
+
+int64_t total_numel(const std::vector<at::Tensor>& ts) {
+  int64_t n = 0;
+  for (const auto& t : ts) n += t.numel();
+  return n;
+}
+
+void check_finite(const at::Tensor& t, const std::string& what) {
+  if (!at::isfinite(t).all().item<bool>()) throw NumericalError(what + " contains NaN or Inf");
+}
+
+std::string blas_description() {
+  // Debian's LibTorch links libblas.so.3, an alternative that may be the slow reference BLAS.
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  std::string found = "unknown";
+  while (std::getline(maps, line)) {
+    if (line.find("openblas") != std::string::npos) {
+      found = line.find("openmp") != std::string::npos ? "OpenBLAS (OpenMP)" : "OpenBLAS";
+      break;
+    }
+    if (line.find("libmkl") != std::string::npos) found = "MKL";
+    if (line.find("/libblas.so") != std::string::npos && found == "unknown") found = "libblas.so.3";
+  }
+  return found + ", " + std::to_string(at::get_num_threads()) + " threads";
+}
+
+void tune_allocator() {
+#ifdef M_MMAP_THRESHOLD
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  mallopt(M_TOP_PAD, 256 << 20);
+#endif
+}
+
+}  // namespace ts

@@ -1,0 +1,59 @@
+#pragma once
+// Randomized trace estimators (docs/MATH.md §4), written once against LinearOperator / RectOperator.
+// Every estimator draws its test vectors from options.seed only, so one seed gives the same numbers.
+#include "core/Config.h"
+#include "autodiff/LinearOperator.h"
+#include "core/RunControl.h"
+
+namespace ts {
+
+/// Hutchinson: tr A ≈ (1/m) Σ gᵢᵀAgᵢ with Rademacher or Gaussian gᵢ; std_error = sample std/√m.
+TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// Hutch++ (Meyer, Musco, Musco, Woodruff 2021): tr(QᵀAQ) + mean of gᵢᵀ(I−QQᵀ)A(I−QQᵀ)gᵢ with Q = orth(AS);
+/// options.split chooses the budget split; std_error is that of the residual Hutchinson term.
+TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// One-sided estimator of ‖B‖_F² (Hazelden, Algorithm 2). `transpose_side` true: test vectors in R^rows and
+/// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs only).
+/// q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
+TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,
+                        const RunControl& rc = {});
+
+/// XTrace (Epperly, Tropp, Webber 2024): m/2 test vectors, two passes, exchangeable leave-one-out estimates;
+/// std_error = std/√(m/2).
+TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// XNysTrace: single-pass exchangeable Nyström estimator for PSD A with m test vectors; the stability shift
+/// ν = eps(dtype of A)·‖Y‖_F/√n is enlarged ×10 until the Cholesky factorisation succeeds (noted in `note`).
+TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+
+/// Dispatches on options.method (hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace). rhutch/fhutch need
+/// `factor` with A = factorᵀ·factor. With options.tol > 0 runs adaptively: doubles m from options.matvecs until
+/// std_error/|estimate| ≤ tol or options.max_matvecs; cost and time are those of all stages.
+TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
+                             const RunControl& rc = {});
+
+/// The VJPs and JVPs `options.method` will spend on the NTK at budget options.matvecs (for a budget below the
+/// operator's size; an adaptive run spends up to about twice its final stage).
+AdCost planned_cost(const EstimatorOptions& options);
+
+/// The dense algebra of one estimate besides its products, for an operator of size n (d, or N for the pNTK)
+/// whose factor has `params` columns (P; 0 when there is none): floating-point operations of the QR
+/// factorisations, projections and small factorisations, and the random numbers drawn for test vectors.
+/// FHutch works in parameter space, so its cost grows with P (about 4·P·m²/6 flops and P·m draws).
+struct DenseCost {
+  double flops = 0;
+  double draws = 0;
+};
+DenseCost planned_dense_cost(const EstimatorOptions& options, int64_t n, int64_t params);
+
+/// Seconds the dense algebra of `cost` should take on this machine: flops at the measured rate of a float64
+/// matrix product of estimator shape, draws at the measured rate of the probe generator (both measured once
+/// per process, in about 20 ms).
+double predicted_dense_seconds(const DenseCost& cost);
+
+/// The method names estimate_trace accepts.
+const std::vector<std::string>& estimator_names();
+
+}  // namespace ts

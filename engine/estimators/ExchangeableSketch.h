@@ -1,0 +1,48 @@
+#pragma once
+// Internal to XTrace and XNysTrace (docs/MATH.md §4): what is left of the products with A once the n-dimensional
+// algebra is done, as small k×k matrices in float64. The leave-one-out estimates are computed from a sketch, and
+// the sketch of a subset of the test vectors follows from the full one without new products (one k×k QR), which
+// is what the jackknife error estimate needs.
+#include <ATen/ATen.h>
+
+#include <optional>
+#include <vector>
+
+#include "autodiff/LinearOperator.h"
+#include "core/SmallDense.h"
+
+namespace ts::detail {
+
+/// XTrace with test vectors Ω (n×k): Y = AΩ = QR, Z = AQ; W = QᵀΩ, H = QᵀZ, T = ZᵀΩ, omega_y = diag(ΩᵀY).
+struct XTraceSketch {
+  int64_t n = 0;
+  Mat R, W, H, T;
+  Vec omega_y;
+  /// The k leave-one-out estimates of the improved (normalised) XTrace; their mean is the estimate.
+  std::vector<double> estimates() const;
+  /// The sketch of the test vectors `keep` (column indices).
+  XTraceSketch subset(const std::vector<int64_t>& keep) const;
+};
+XTraceSketch make_xtrace_sketch(const LinearOperator& A, const at::Tensor& Om, int64_t block);
+
+/// XNysTrace with test vectors Ω (n×m) and shift ν: Y = AΩ + νΩ = QR; W = QᵀΩ, H = ΩᵀY, omega_r = R of Ω's QR.
+struct XNysTraceSketch {
+  int64_t n = 0;
+  double nu = 0;
+  Mat R, W, H, omega_r;
+  /// The m leave-one-out estimates, or nothing when ΩᵀY is not numerically positive definite.
+  std::optional<std::vector<double>> estimates() const;
+  XNysTraceSketch subset(const std::vector<int64_t>& keep) const;
+};
+/// `Y0` = AΩ (without the shift); `omega_r` the R factor of Ω's QR when already known.
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu);
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu, const Mat& omega_r);
+
+/// Groups of the delete-a-group jackknife for k test vectors (0: too few, the sample error is kept).
+int64_t jackknife_groups(int64_t k);
+/// The delete-a-group jackknife standard error of the estimate (the mean of estimates()): test vector j is in
+/// group j mod g; var = (g−1)/g · Σ_G (T₍₋G₎ − mean_G T₍₋G₎)², T₍₋G₎ the estimate without group G.
+std::optional<double> jackknife_error(const XTraceSketch& s);
+std::optional<double> jackknife_error(const XNysTraceSketch& s);
+
+}  // namespace ts::detail

@@ -1,0 +1,293 @@
+// XTrace and XNysTrace, following the reference MATLAB code (eepperly/XTrace: code/xtrace.m and
+// code/xnystrace_helper.m) with its "improved" normalised test vectors, for real matrices.
+//
+// Each estimator is split in two: the products with A and the n-dimensional algebra run once and leave small
+// k×k matrices (a "sketch"); the exchangeable leave-one-out estimates are computed from the sketch alone. The
+// sketch of a subset of the test vectors follows from the full one without new products (a k×k QR), which
+// gives the delete-a-group jackknife error estimate (docs/MATH.md, "Error estimates of the exchangeable
+// estimators").
+#include "core/Errors.h"
+#include "core/Numbers.h"
+#include "estimators/EstimatorSupport.h"
+#include "estimators/Estimators.h"
+#include "estimators/ExchangeableSketch.h"
+
+#include <limits>
+
+namespace ts {
+
+namespace detail {
+
+namespace {
+
+// Q'' and R' of the thin QR of a k×k' matrix, in double.
+std::pair<Mat, Mat> small_qr(const Mat& M) {
+  Eigen::HouseholderQR<Mat> qr(M);
+  const Eigen::Index rows = M.rows(), cols = M.cols();
+  Mat Q = qr.householderQ() * Mat::Identity(rows, cols);
+  Mat R = qr.matrixQR().topRows(cols).triangularView<Eigen::Upper>();
+  return {std::move(Q), std::move(R)};
+}
+
+}  // namespace
+
+std::vector<double> XTraceSketch::estimates() const {
+  const int64_t k = R.cols();
+  const Mat S = leave_one_out_directions(R);
+  // Normalisation of the improved estimator: column j of Ω (and so of Y, R, W, T) scaled by scale(j).
+  Vec scale(k);
+  const Vec dSW0 = coldot(S, W);
+  for (int64_t j = 0; j < k; ++j) {
+    const double wn = W.col(j).squaredNorm();
+    const double sn = S.col(j).norm();
+    scale(j) = std::sqrt(double(n - k + 1)) / std::sqrt(double(n) - wn + std::pow(std::fabs(dSW0(j)) * sn, 2));
+  }
+  Mat Rs = R, Ws = W, Ts = T;
+  Vec dOmY = omega_y;
+  for (int64_t j = 0; j < k; ++j) {
+    Rs.col(j) *= scale(j);
+    Ws.col(j) *= scale(j);
+    Ts.col(j) *= scale(j);
+    dOmY(j) *= scale(j) * scale(j);
+  }
+  const Mat HW = H * Ws;
+  const Vec dSW = coldot(Ws, S);
+  const Vec dSHS = coldot(S, H * S);
+  const Vec dWR = coldot(Ws, Rs);
+  const Vec dTW = coldot(Ts, Ws);
+  const Vec dWHW = coldot(Ws, HW);
+  const Vec dSRmHW = coldot(S, Rs - HW);
+  const Vec dTmHRS = coldot(Ts - H.transpose() * Ws, S);
+  const double trH = H.trace();
+  std::vector<double> ests(static_cast<size_t>(k));
+  for (int64_t j = 0; j < k; ++j)
+    ests[j] = trH - dSHS(j) + dOmY(j) - dWR(j) - dTW(j) + dWHW(j) + dSW(j) * dSRmHW(j) + dSW(j) * dSW(j) * dSHS(j) +
+              dTmHRS(j) * dSW(j);
+  return ests;
+}
+
+XTraceSketch XTraceSketch::subset(const std::vector<int64_t>& keep) const {
+  // Y_keep = Q R[:, keep] = (Q Q'') R': the new basis is Q Q'', and Z = A Q becomes Z Q''.
+  const auto [Qs, Rn] = small_qr(R(Eigen::all, keep));
+  XTraceSketch s;
+  s.n = n;
+  s.R = Rn;
+  s.W = Qs.transpose() * W(Eigen::all, keep);
+  s.H = Qs.transpose() * H * Qs;
+  s.T = Qs.transpose() * T(Eigen::all, keep);
+  s.omega_y = omega_y(keep);
+  return s;
+}
+
+std::optional<std::vector<double>> XNysTraceSketch::estimates() const {
+  const int64_t m = R.cols();
+  // Normalisation of the improved estimator depends on Ω only (Ω = Q_Ω R_Ω, so Q_Ωᵀ Ω = R_Ω).
+  Vec scale(m);
+  {
+    const Mat SS = leave_one_out_directions(omega_r);
+    const Vec d = coldot(SS, omega_r);
+    for (int64_t j = 0; j < m; ++j)
+      scale(j) = double(n - m + 1) /
+                 (double(n) - omega_r.col(j).squaredNorm() + std::pow(std::fabs(d(j)) * SS.col(j).norm(), 2));
+  }
+  Mat Hs = (H + H.transpose()) / 2;
+  Eigen::LLT<Mat> llt(Hs);
+  if (llt.info() != Eigen::Success) return std::nullopt;
+  const Mat C = llt.matrixU();  // H = CᵀC
+  // B = R C⁻¹ (the Nyström approximation is Q B Bᵀ Qᵀ).
+  const Mat B = C.transpose().triangularView<Eigen::Lower>().solve(R.transpose()).transpose();
+  // S = (B C⁻ᵀ) · diag(H⁻¹)^(−1/2); diag(H⁻¹)_j = ‖row j of C⁻¹‖².
+  const Mat Cinv = C.triangularView<Eigen::Upper>().solve(Mat::Identity(m, m));
+  Mat S = C.triangularView<Eigen::Upper>().solve(B.transpose()).transpose();
+  for (int64_t j = 0; j < m; ++j) S.col(j) /= Cinv.row(j).norm();
+  const Vec dSW = coldot(S, W);
+  const double bf = B.squaredNorm();
+  std::vector<double> ests(static_cast<size_t>(m));
+  for (int64_t j = 0; j < m; ++j) {
+    ests[j] = bf - S.col(j).squaredNorm() + dSW(j) * dSW(j) * scale(j) - nu * double(n);
+    if (!std::isfinite(ests[j])) return std::nullopt;
+  }
+  return ests;
+}
+
+XNysTraceSketch XNysTraceSketch::subset(const std::vector<int64_t>& keep) const {
+  const auto [Qs, Rn] = small_qr(R(Eigen::all, keep));
+  XNysTraceSketch s;
+  s.n = n;
+  s.nu = nu;
+  s.R = Rn;
+  s.W = Qs.transpose() * W(Eigen::all, keep);
+  s.omega_r = small_qr(omega_r(Eigen::all, keep)).second;
+  s.H = H(keep, keep);
+  return s;
+}
+
+XTraceSketch make_xtrace_sketch(const LinearOperator& A, const at::Tensor& Om, int64_t block) {
+  const at::Tensor Y = apply_d(A, Om, block);
+  auto qr = at::linalg_qr(Y, "reduced");
+  const at::Tensor Q = std::get<0>(qr);
+  const at::Tensor Z = apply_d(A, Q, block);
+  XTraceSketch s;
+  s.n = A.size();
+  s.R = to_eigen(std::get<1>(qr));
+  s.W = to_eigen(at::matmul(Q.t(), Om));
+  s.H = to_eigen(at::matmul(Q.t(), Z));
+  s.T = to_eigen(at::matmul(Z.t(), Om));
+  s.omega_y = to_eigen_vec(coldot(Om, Y));
+  return s;
+}
+
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu) {
+  return make_xnystrace_sketch(Om, Y0, nu, to_eigen(std::get<1>(at::linalg_qr(Om, "reduced"))));
+}
+
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu, const Mat& omega_r) {
+  const at::Tensor Y = Y0 + nu * Om;
+  auto qr = at::linalg_qr(Y, "reduced");
+  XNysTraceSketch s;
+  s.n = Om.size(0);
+  s.nu = nu;
+  s.R = to_eigen(std::get<1>(qr));
+  s.W = to_eigen(at::matmul(std::get<0>(qr).t(), Om));
+  s.H = to_eigen(at::matmul(Om.t(), Y));
+  s.omega_r = omega_r;
+  return s;
+}
+
+int64_t jackknife_groups(int64_t k) {
+  if (k < 4) return 0;  // too few test vectors: keep the sample standard error
+  return std::min<int64_t>(k, k <= 256 ? 20 : 10);
+}
+
+template <class Sketch, class Estimates>
+std::optional<double> jackknife_error(const Sketch& full, int64_t k, Estimates&& estimates_of) {
+  const int64_t g = jackknife_groups(k);
+  if (g == 0) return std::nullopt;
+  std::vector<double> means;
+  for (int64_t group = 0; group < g; ++group) {
+    std::vector<int64_t> keep;
+    for (int64_t j = 0; j < k; ++j)
+      if (j % g != group) keep.push_back(j);
+    const std::optional<std::vector<double>> e = estimates_of(full.subset(keep));
+    if (!e) return std::nullopt;
+    means.push_back(moments(*e).mean);
+  }
+  // Delete-a-group jackknife: var = (g−1)/g Σ (T₍₋G₎ − mean)².
+  const double mean = moments(means).mean;
+  double ss = 0;
+  for (double t : means) ss += (t - mean) * (t - mean);
+  return std::sqrt(double(g - 1) / double(g) * ss);
+}
+
+std::optional<double> jackknife_error(const XTraceSketch& s) {
+  return jackknife_error(s, s.R.cols(), [](const XTraceSketch& sub) { return std::optional(sub.estimates()); });
+}
+
+std::optional<double> jackknife_error(const XNysTraceSketch& s) {
+  return jackknife_error(s, s.R.cols(), [](const XNysTraceSketch& sub) { return sub.estimates(); });
+}
+
+}  // namespace detail
+
+namespace {
+
+// When the budget reaches n, the trace is read off A applied to a basis: exact up to rounding.
+TraceEstimate exact_by_basis(const LinearOperator& A, TraceEstimate r, const EstimatorOptions& o,
+                             const detail::Stopwatch& sw, const AdCost& c0) {
+  const int64_t n = A.size();
+  const at::Tensor I = at::eye(n, A.options().dtype(at::kDouble));
+  r.estimate = at::trace(detail::apply_d(A, I, o.block)).item<double>();
+  r.std_error = 0.0;
+  r.error_method = "exact";
+  r.matvecs = n;
+  r.note = "budget ≥ n: trace from A applied to the identity";
+  if (o.record_history) r.history.push_back({n, r.estimate, 0.0, sw.seconds()});
+  detail::finish(r, c0, A.cost(), sw);
+  return r;
+}
+
+double machine_eps(const at::TensorOptions& opts) {
+  return opts.dtype() == at::kFloat ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
+}
+
+// The estimate is the mean of the leave-one-out estimates; its error is the jackknife's where there are
+// enough test vectors (the sample standard error of correlated leave-one-out estimates is optimistic).
+void set_estimate(TraceEstimate& r, const std::vector<double>& ests, const std::optional<double>& jackknife) {
+  const auto mo = detail::moments(ests);
+  r.estimate = mo.mean;
+  r.sample_std_error = mo.std_error;
+  if (jackknife) {
+    const int64_t g = detail::jackknife_groups(static_cast<int64_t>(ests.size()));
+    r.std_error = detail::t_scaled(*jackknife, g);
+    r.error_method = "jackknife over " + std::to_string(g) + " groups of test vectors, × t(0.975, g−1)/1.96";
+  } else {
+    r.std_error = detail::t_scaled(mo.std_error, static_cast<int64_t>(ests.size()));
+    r.error_method = "sample std/√k of the leave-one-out estimates, × t(0.975, k−1)/1.96 (too few for the jackknife)";
+  }
+}
+
+}  // namespace
+
+TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc) {
+  detail::Stopwatch sw;
+  const AdCost c0 = A.cost();
+  TraceEstimate r;
+  r.method = "xtrace";
+  const int64_t n = A.size(), block = std::max<int64_t>(1, o.block);
+  const int64_t k = std::max<int64_t>(2, o.matvecs / 2);
+  if (k >= n) return exact_by_basis(A, r, o, sw, c0);
+  auto gen = make_generator(o.seed);
+  rc.check();
+  const at::Tensor Om = detail::draw_sphere(gen, n, k, A.options());
+  // Y = AΩ, then Z = AQ: 2k products.
+  const detail::XTraceSketch s = detail::make_xtrace_sketch(A, Om, block);
+  rc.check();
+  set_estimate(r, s.estimates(), detail::jackknife_error(s));
+  r.matvecs = 2 * k;
+  if (o.record_history) r.history.push_back({2 * k, r.estimate, *r.std_error, sw.seconds()});
+  rc.report_estimate(2 * k, 2 * k, "XTrace", r.estimate);
+  detail::finish(r, c0, A.cost(), sw);
+  return r;
+}
+
+TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc) {
+  detail::Stopwatch sw;
+  const AdCost c0 = A.cost();
+  TraceEstimate r;
+  r.method = "xnystrace";
+  if (!A.is_psd())
+    throw InputError("XNysTrace needs a symmetric positive semi-definite operator; " + A.name() +
+                     " is not (use xtrace or hutchpp)");
+  const int64_t n = A.size(), block = std::max<int64_t>(1, o.block);
+  const int64_t m = std::max<int64_t>(2, o.matvecs);
+  if (m >= n) return exact_by_basis(A, r, o, sw, c0);
+  auto gen = make_generator(o.seed);
+  rc.check();
+  const at::Tensor Om = detail::draw_sphere(gen, n, m, A.options());
+  const at::Tensor Y0 = detail::apply_d(A, Om, block);
+  rc.report(m, m, "XNysTrace sketch");
+
+  // The normalisation depends on Ω only: its QR once, not per shift.
+  const detail::Mat omega_r = detail::to_eigen(std::get<1>(at::linalg_qr(Om, "reduced")));
+  // The shift scales with the precision the matvecs were done in (docs/MATH.md §4).
+  double nu = o.shift_factor * machine_eps(A.options()) * Y0.norm().item<double>() / std::sqrt(double(n));
+  for (int attempt = 0; attempt < 12; ++attempt, nu *= 10) {
+    const detail::XNysTraceSketch s = detail::make_xnystrace_sketch(Om, Y0, nu, omega_r);
+    const std::optional<std::vector<double>> ests = s.estimates();
+    if (!ests) continue;
+    if (attempt > 0) {
+      r.note = "stability shift enlarged to " + format_number(nu, 3) + " after " + std::to_string(attempt) +
+               " failed Cholesky factorisations";
+    }
+    set_estimate(r, *ests, detail::jackknife_error(s));
+    r.matvecs = m;
+    if (o.record_history) r.history.push_back({m, r.estimate, *r.std_error, sw.seconds()});
+    rc.report_estimate(m, m, "XNysTrace", r.estimate);
+    detail::finish(r, c0, A.cost(), sw);
+    return r;
+  }
+  throw NumericalError("XNysTrace: the Nyström core ΩᵀAΩ is not positive definite even with a shift of " +
+                       std::to_string(nu) + "; is the operator PSD?");
+}
+
+}  // namespace ts

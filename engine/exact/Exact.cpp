@@ -1,0 +1,159 @@
+#include "exact/Exact.h"
+
+#include <algorithm>
+#include "core/Numbers.h"
+
+#include <cstdio>
+
+#include "core/Errors.h"
+#include "estimators/EstimatorSupport.h"
+
+namespace ts {
+
+ExactTrace exact_trace(const TangentMap& J, const RunControl& rc, int64_t block, const std::string& side) {
+  detail::Stopwatch sw;
+  const int64_t d = J.state_size(), P = J.param_size();
+  const bool use_vjp = side == "vjp" || (side == "auto" && d <= P);
+  if (side != "auto" && side != "vjp" && side != "jvp")
+    throw InputError("exact trace side '" + side + "' is not auto, vjp or jvp");
+  const int64_t n = use_vjp ? d : P;
+  double total = 0;
+  for (int64_t s = 0; s < n; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, n - s);
+    at::Tensor E = at::zeros({n, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    const at::Tensor sq = use_vjp ? J.vjp_sqnorms(E) : J.jvp(E).pow(2).sum(0);
+    total += sq.sum().item<double>();
+    rc.report(s + k, n, use_vjp ? "exact trace (VJPs)" : "exact trace (JVPs)");
+  }
+  return {total, use_vjp ? "vjp" : "jvp", n, sw.seconds()};
+}
+
+MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const RunControl& rc, int64_t block) {
+  detail::Stopwatch sw;
+  const int64_t n = K.size();
+  const int64_t run = (limit > 0 && limit < n) ? limit : n;
+  MatvecBaseline b;
+  for (int64_t s = 0; s < run; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, run - s);
+    at::Tensor E = at::zeros({n, k}, K.options());
+    E.narrow(0, s, k).copy_(at::eye(k, K.options()));
+    const at::Tensor KE = K.apply(E);
+    b.value += KE.narrow(0, s, k).diagonal().sum().item<double>();
+    rc.report(s + k, run, "exact trace (d NTK matvecs)");
+  }
+  b.timed = run;
+  b.timed_seconds = sw.seconds();
+  b.complete = run == n;
+  b.seconds = b.timed_seconds * static_cast<double>(n) / static_cast<double>(run);
+  return b;
+}
+
+int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype) {
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(dtype));
+  const int64_t side = std::min(d, P);
+  // J, the kernel, and eigvalsh's float64 copy and workspace.
+  return d * P * elem + side * side * elem + 2 * side * side * 8;
+}
+
+void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget) {
+  if (bytes > budget)
+    throw MemoryBudgetError(what + " needs about " + format_bytes(bytes) + ", over the memory budget of " +
+                            format_bytes(budget) + ": use an estimator, a smaller batch or parameter subset, or raise "
+                            "the budget (--memory-budget)");
+}
+
+at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  const auto dtype = J.options().dtype().toScalarType();
+  check_memory_budget("the Jacobian (" + std::to_string(d) + " × " + std::to_string(P) + ")",
+                      d * P * static_cast<int64_t>(c10::elementSize(dtype)), memory_budget);
+  at::Tensor out = at::empty({d, P}, J.options());
+  const bool by_vjp = d <= P;
+  const int64_t n = by_vjp ? d : P;
+  for (int64_t s = 0; s < n; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, n - s);
+    at::Tensor E = at::zeros({n, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    if (by_vjp)
+      out.narrow(0, s, k).copy_(J.vjp(E).t());
+    else
+      out.narrow(1, s, k).copy_(J.jvp(E));
+    rc.report(s + k, n, "Jacobian");
+  }
+  return out;
+}
+
+at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc, const std::string& stage, double block_flops) {
+  const int64_t n = A.size(0), m = A.size(1);
+  const double flops_per_row = 2.0 * double(n) * double(std::max<int64_t>(m, 1));
+  const int64_t rows = std::clamp<int64_t>(static_cast<int64_t>(block_flops / flops_per_row), 64, std::max<int64_t>(n, 1));
+  at::Tensor K;
+  if (rows >= n) {
+    K = at::matmul(A, A.t());  // one block: nothing to interrupt
+  } else {
+    K = at::empty({n, n}, A.options());
+    const at::Tensor At = A.t();
+    for (int64_t s = 0; s < n; s += rows) {
+      rc.check();
+      const int64_t k = std::min(rows, n - s);
+      at::Tensor block = K.narrow(0, s, k);
+      at::mm_out(block, A.narrow(0, s, k), At);
+      rc.report(s + k, n, stage);
+    }
+  }
+  return (K + K.t()) / 2;
+}
+
+ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  check_memory_budget("the exact eNTK (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
+                      exact_kernel_bytes(d, P, J.options().dtype().toScalarType()), memory_budget);
+  ExactKernel k;
+  k.jac = jacobian(J, memory_budget, rc, block);
+  k.gram = P < d;
+  k.matrix = gram_by_blocks(k.gram ? k.jac.t() : k.jac, rc, k.gram ? "Gram matrix JᵀJ" : "kernel J Jᵀ");
+  return k;
+}
+
+double ExactKernel::trace() const { return at::trace(matrix.to(at::kDouble)).item<double>(); }
+double ExactKernel::frobenius() const { return matrix.to(at::kDouble).norm().item<double>(); }
+
+at::Tensor ExactKernel::eigenvalues() const {
+  at::Tensor m = matrix.to(at::kDouble);
+  m = (m + m.t()) / 2;
+  return at::flip(at::linalg_eigvalsh(m), {0}).to(at::kCPU);
+}
+
+double exact_trace_product(const ExactKernel& a, const ExactKernel& b) {
+  const at::Tensor ja = a.jac.to(at::kDouble), jb = b.jac.to(at::kDouble);
+  if (ja.sizes() != jb.sizes()) throw InputError("alignment needs two kernels of one model on one batch");
+  if (ja.size(1) < ja.size(0)) return at::matmul(ja.t(), jb).pow(2).sum().item<double>();
+  return (a.matrix.to(at::kDouble) * b.matrix.to(at::kDouble)).sum().item<double>();
+}
+
+}  // namespace ts
+
+namespace ts {
+
+at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const RunControl& rc, int64_t block) {
+  const int64_t d = J.state_size(), P = J.param_size();
+  const int64_t elem = static_cast<int64_t>(c10::elementSize(J.options().dtype().toScalarType()));
+  check_memory_budget("the eNTK by products (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
+                      (d * d + 2 * block * P) * elem, memory_budget);
+  at::Tensor K = at::empty({d, d}, J.options());
+  for (int64_t s = 0; s < d; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, d - s);
+    at::Tensor E = at::zeros({d, k}, J.options());
+    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
+    K.narrow(1, s, k).copy_(J.jvp(J.vjp(E)));
+    rc.report(s + k, d, "eNTK (VJP and JVP per column)");
+  }
+  return (K + K.t()) / 2;  // symmetric up to rounding; make it exactly so for eigvalsh and Cholesky
+}
+
+}  // namespace ts

@@ -1,0 +1,39 @@
+#pragma once
+// Training any model (built-in or TorchScript) on a data set, keeping parameter snapshots θ₀ … θ_T.
+#include <ATen/ATen.h>
+
+#include <string>
+#include <vector>
+
+#include "data/Data.h"
+#include "models/Model.h"
+#include "core/RunControl.h"
+
+namespace ts {
+
+struct EpochStats {
+  int epoch = 0;  ///< 0 = before training
+  double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0;  ///< NaN where not applicable
+  double seconds = 0;  ///< wall time of this epoch's training
+};
+
+struct Snapshot {
+  int epoch = 0;
+  std::vector<at::Tensor> params;  ///< every parameter of the model, in parameter_names() order
+};
+
+struct TrainResult {
+  std::vector<EpochStats> history;  ///< epoch 0 (initial evaluation) to `epochs`
+  std::vector<Snapshot> snapshots;
+};
+
+/// Trains all parameters of `model` in place. MSE is ½‖f(x) − y‖² averaged over the batch; cross-entropy takes
+/// the output as logits [N, C]. Progress is reported per mini-batch; cancel is checked between them.
+TrainResult train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options,
+                        const RunControl& rc = {});
+
+/// Mean loss and accuracy (NaN for regression) of the model on `data`.
+std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss,
+                                   int64_t batch_size = 256);
+
+}  // namespace ts

@@ -1,0 +1,329 @@
+// tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
+#include <clocale>
+#include <fstream>
+#include <sstream>
+
+#include "cli/Cli.h"
+#include "io/Json.h"
+#include "TestHarness.h"
+
+using namespace ts;
+
+namespace {
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run run_cli(std::vector<std::string> args) {
+  if (test::device() != "cpu" && args[0] != "help") {
+    args.push_back("--device");
+    args.push_back(test::device());
+  }
+  std::ostringstream out, err;
+  const int code = cli::run(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+const std::string kModel = "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=2";
+const std::string kData = "random:n=8,shape=6,seed=1,classes=3";
+
+}  // namespace
+
+class TestCli : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void traceJsonContract() {
+    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "12",
+                       "--exact", "--json", "--repeats", "3"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    for (const char* key : {"estimator", "estimate", "std_error", "matvecs", "vjps", "jvps", "seconds", "d", "params",
+                            "exact", "rel_error", "estimates", "seconds_each", "median_rel_error", "config"})
+      QVERIFY2(j.contains(key), key);
+    QCOMPARE(j.at("d").number(), 24.0);
+    QCOMPARE(j.at("estimates").items().size(), size_t(3));
+    QCOMPARE(j.at("seconds_each").items().size(), size_t(3));
+    QCOMPARE(j.at("config").at("problem").at("model").string(), kModel);
+  }
+
+  void exactEstimatorAndNullStdError() {
+    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QVERIFY(j.at("std_error").is_null());
+    QCOMPARE(j.at("estimator").string(), std::string("exact"));
+    const Run h = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "72",
+                       "--exact", "--json"});
+    TS_CHECK_CLOSE(Json::parse(h.out).at("exact").number(), j.at("estimate").number(), 1e-12, 0.0);
+  }
+
+  void metricsJson() {
+    const Run r = run_cli({"metrics", "--model", kModel, "--model-b", "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=3",
+                       "--data", kData, "--metrics", "trace,frobenius,effective_rank,alignment,target_alignment",
+                       "--estimator", "xtrace", "--matvecs", "20", "--exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("metrics").items().size(), size_t(5));
+    for (const auto& m : j.at("metrics").items()) QVERIFY(m.contains("exact") && m.contains("rel_error"));
+  }
+
+  void errorsAreOneLineAndNonZero() {
+    const std::vector<std::vector<std::string>> bad{
+        {"trace", "--model", kModel, "--data", kData, "--estimator", "magic"},
+        {"trace", "--model", "/no/such/model.pt", "--input-shape", "6", "--data", kData},
+        {"trace", "--model", kModel, "--data", "random:n=4,shape=5"},
+        {"trace", "--model", kModel, "--data", kData, "--frobnicate", "1"},
+        {"trace", "--model", kModel, "--data", kData, "--matvecs", "many"},
+        {"metrics", "--model", kModel, "--data", kData, "--metrics", "frobenius", "--estimator", "exact",
+         "--memory-budget", "1K"},
+        {"launch"}};
+    for (const auto& args : bad) {
+      const Run r = run_cli(args);
+      QVERIFY2(r.code == 1, ("exit code " + std::to_string(r.code) + " for " + args[0]).c_str());
+      QVERIFY2(r.err.rfind("tangentscope-cli: error: ", 0) == 0, r.err.c_str());
+      QVERIFY2(r.err.find('\n') == r.err.size() - 1, ("not one line: " + r.err).c_str());
+      QVERIFY(r.out.empty());
+    }
+  }
+
+  void infoAndExport() {
+    Run r = run_cli({"info", "--model", "gru:in=10,hidden=64,steps=15", "--data", "random:n=50", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    QCOMPARE(Json::parse(r.out).at("d").number(), 48000.0);
+    const std::string path = std::string(TS_TEST_TMP) + "/cli_export.pt";
+    r = run_cli({"export", "--model", kModel, "--out", path});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    r = run_cli({"trace", "--model", path, "--input-shape", "6", "--data", kData, "--estimator", "exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
+    TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
+  }
+
+  void dynamicsWritesItsFiles() {
+    const std::string dir = std::string(TS_TEST_TMP) + "/cli_dynamics";
+    const Run r = run_cli({"dynamics", "--model", "mlp:in=2,width=16,depth=2,out=2,act=tanh", "--data", "moons:size=120",
+                           "--epochs", "2", "--snapshots", "0,1,2", "--probe-n", "10", "--estimator", "hutchpp",
+                           "--matvecs", "12", "--exact", "--out", dir, "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("history").items().size(), size_t(3));
+    QCOMPARE(j.at("dynamics").items().size(), size_t(3));
+    QCOMPARE(j.at("snapshots").items().size(), size_t(3));
+    for (const char* f : {"/history.csv", "/dynamics.csv", "/dynamics.json", "/snapshot-epoch2.pt"})
+      QVERIFY2(std::ifstream(dir + f).good(), f);
+    // The snapshot loads back as a model.
+    const Run t = run_cli({"trace", "--model", dir + "/snapshot-epoch2.pt", "--input-shape", "2", "--data",
+                           "moons:size=10", "--estimator", "exact", "--json"});
+    QVERIFY2(t.code == 0, t.err.c_str());
+    const Run bad = run_cli({"train", "--model", "mlp:in=2,width=4,depth=2,out=2", "--data", "moons", "--out",
+                             "/proc/no-such-dir/x"});
+    QCOMPARE(bad.code, 1);
+    QVERIFY(bad.err.find("output folder") != std::string::npos);
+  }
+
+  void compareRunsEveryMethod() {
+    const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp,xnystrace,rhutch",
+                           "--matvecs", "16", "--exact", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("runs").items().size(), size_t(3));
+    QCOMPARE(j.at("sweep").items().size(), size_t(12));  // 3 methods × budgets 4, 4, 8, 16
+    for (const auto& run : j.at("runs").items()) QVERIFY(!run.at("history").items().empty());
+    // The same seed gives the same numbers as a single trace run.
+    const Run t = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "xnystrace", "--matvecs", "16", "--json"});
+    QCOMPARE(j.at("runs").items()[1].at("estimate").number(), Json::parse(t.out).at("estimate").number());
+  }
+
+  void pntkCompare() {
+    const Run r = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("N").number(), 8.0);
+    QVERIFY(j.at("rel_frobenius_error").number() > 0 && j.at("rel_frobenius_error").number() < 1);
+    // The reported trace error is that of tr(Θ̂ ⊗ I_O) = O·tr Θ̂ against tr Θ.
+    TS_CHECK_CLOSE(j.at("rel_trace_error").number(),
+                   std::fabs(j.at("entk_trace").number() - 3 * j.at("trace").number()) / j.at("entk_trace").number(), 1e-12, 0.0);
+    const Run over = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--memory-budget", "20K", "--json"});
+    QVERIFY2(over.code == 0, over.err.c_str());
+    QVERIFY(Json::parse(over.out).contains("entk_note"));  // the pNTK fits the budget, the eNTK does not
+  }
+
+  void spectrumSumsToTrace() {
+    const Run r = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "0", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    double sum = 0;
+    for (const auto& v : j.at("eigenvalues").items()) sum += v.number();
+    QCOMPARE(j.at("eigenvalues").items().size(), size_t(24));
+    TS_CHECK_CLOSE(sum, j.at("trace").number(), 1e-10, 0.0);
+    // Over the memory budget: the top of the spectrum from a Nyström sketch, marked as approximate. For a kernel of
+    // rank ≤ 24 with a full-rank sketch the Nyström eigenvalues are the exact ones up to the stability shift.
+    const Run big = run_cli({"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "4K", "--top", "24", "--json"});
+    QVERIFY2(big.code == 0, big.err.c_str());
+    const Json a = Json::parse(big.out);
+    QVERIFY(a.at("approximate").boolean());
+    for (size_t i = 0; i < 5; ++i)
+      TS_CHECK_CLOSE(a.at("eigenvalues").items()[i].number(), j.at("eigenvalues").items()[i].number(), 1e-6, 1e-9);
+  }
+
+  void benchRunsSmall() {
+    const Run r = run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
+                       "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
+                       "--methods", "hutchpp,xnystrace", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("rows").items().size(), size_t(4));
+    QVERIFY(j.at("summary").items()[0].contains("to_0.01"));
+  }
+
+  // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
+  void benchCoverageSmall() {
+    const Run r = run_cli({"bench", "coverage", "--kernels", "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4",
+                           "--seeds", "12", "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = Json::parse(r.out);
+    QCOMPARE(j.at("rows").items().size(), size_t(3));
+    for (const auto& row : j.at("rows").items()) {
+      QVERIFY(row.at("coverage").number() >= 0 && row.at("coverage").number() <= 1);
+      QCOMPARE(row.at("seeds").number(), 12.0);
+    }
+  }
+
+  // Options are range-checked before any work, with the option and the accepted range in the message.
+  void boundsBeforeWork() {
+    const std::vector<std::string> base{"trace", "--model", kModel, "--data", kData, "--estimator", "hutchinson"};
+    auto with = [&](std::vector<std::string> extra) {
+      std::vector<std::string> args = base;
+      args.insert(args.end(), extra.begin(), extra.end());
+      return run_cli(args);
+    };
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--memory-budget", "9223372036854775808"}, "too large"},
+        {{"--memory-budget", "16E"}, "is not a size"},
+        {{"--memory-budget", "nan"}, "not a positive size"},
+        {{"--threads", "1000"}, "--threads must be between 0"},
+        {{"--threads", "-4"}, "--threads must be between 0"},
+        {{"--repeats", "1000000000"}, "--repeats must be between 1 and 100000"},
+        {{"--repeats", "99999999999999999999"}, "out of range"},
+        {{"--tol", "nan"}, "--tol"},
+        {{"--seed", "18446744073709551616"}, "from 0 to 18446744073709551615"},
+        {{"--seed", "-3"}, "from 0 to 18446744073709551615"},
+        {{"--matvecs", "1000000000000000000"}, "--matvecs must be between 1 and 10000000"},
+        {{"--matvecs", "0"}, "--matvecs must be between 1"},
+    };
+    for (const auto& [extra, needle] : cases) {
+      const Run r = with(extra);
+      QVERIFY2(r.code == 1, (extra[0] + " " + extra[1] + " was accepted").c_str());
+      QVERIFY2(r.err.find(needle) != std::string::npos, r.err.c_str());
+    }
+    const Run top = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "-1"});
+    QVERIFY2(top.code == 1 && top.err.find("--top must be between 0") != std::string::npos, top.err.c_str());
+    const Run ridge = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--ridge", "-1"});
+    QVERIFY2(ridge.code == 1 && ridge.err.find("--ridge must be a number") != std::string::npos, ridge.err.c_str());
+    // Messages in the user's terms, naming the option or the mismatch.
+    const Run budgets = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp", "--budgets", "12,abc"});
+    QVERIFY2(budgets.code == 1 && budgets.err.find("--budgets: 'abc' is not a positive integer") != std::string::npos,
+             budgets.err.c_str());
+    const Run outputs = run_cli({"train", "--model", "mlp:in=6,width=5,depth=2,out=1", "--data", kData, "--epochs", "1",
+                                 "--out", std::string(TS_TEST_TMP) + "/out_classes"});
+    QVERIFY2(outputs.code == 1 && outputs.err.find("needs one output per class (out=3") != std::string::npos,
+             outputs.err.c_str());
+    // The adaptive cap holds for all stages together.
+    const Run capped = with({"--tol", "1e-300", "--matvecs", "96", "--max-matvecs", "200", "--json"});
+    QVERIFY2(capped.code == 0, capped.err.c_str());
+    QVERIFY(Json::parse(capped.out).at("matvecs").number() <= 200);
+  }
+
+  // Under a decimal-comma locale (as the desktop app runs) the engine reads and writes the same numbers.
+  void numbersIgnoreTheLocale() {
+    const std::string csv = std::string(TS_TEST_TMP) + "/locale.csv";
+    {
+      std::ofstream f(csv);
+      for (int i = 0; i < 12; ++i) f << 0.25 * i << "," << 1.5 - 0.125 * i << "," << (i % 3) << "\n";
+    }
+    const std::vector<std::string> args{"trace", "--model", "mlp:in=2,width=5,depth=2,out=3,seed=1", "--data",
+                                        "csv:" + csv + ",label=last", "--estimator", "hutchpp", "--matvecs", "9",
+                                        "--exact", "--json"};
+    const Run c = run_cli(args);
+    QVERIFY2(c.code == 0, c.err.c_str());
+    const char* de = std::setlocale(LC_ALL, "de_DE.UTF-8");
+    QVERIFY2(de != nullptr, "the de_DE.UTF-8 locale is not installed (scripts/deps generates it)");
+    QVERIFY(std::string(std::localeconv()->decimal_point) == ",");
+    const Run g = run_cli(args);
+    std::setlocale(LC_ALL, "C");
+    QVERIFY2(g.code == 0, g.err.c_str());
+    const Json a = Json::parse(c.out), b = Json::parse(g.out);
+    QCOMPARE(b.at("estimate").number(), a.at("estimate").number());
+    QCOMPARE(b.at("exact").number(), a.at("exact").number());
+    QVERIFY(a.at("exact").number() > 0);
+    QVERIFY(g.out.find("\"estimate\":") != std::string::npos);
+  }
+
+  // The command line (CLI11): each command takes its own options; anything else is refused by name, before any work.
+  void eachCommandTakesItsOwnOptions() {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> refused{
+        {{"info", "--model", kModel, "--estimator", "garbage", "--tol", "-1"}, "info does not take --estimator"},
+        {{"trace", "--epochs", "-3", "--lr", "nan", "--out", "/proc/nope"}, "trace does not take --epochs"},
+        {{"export", "--matvecs", "-5"}, "export does not take --matvecs"},
+        {{"spectrum", "--estimator", "garbage"}, "spectrum does not take --estimator"},
+        {{"bench", "seed-mlp", "--model", kModel}, "bench seed-mlp does not take --model"},
+        {{"trace", "--matvecs", "5", "--matvecs", "6"}, "--matvecs was given 2 times ('5', '6')"},
+        {{"trace", "--json=3"}, "--json is a flag and takes no value"},
+        {{"trace", "--frobnicate", "1"}, "unknown option --frobnicate"},
+        {{"trace", "-matvecs", "3"}, "should probably be '--matvecs'"},
+        {{"trace", "compare"}, "unexpected argument 'compare'"},
+        {{"trace", "--model"}, "--model"},
+        {{"bench"}, "bench needs a name"},
+        {{"bench", "nope"}, "unknown benchmark 'nope'"},
+        {{"launch"}, "unknown command 'launch'"},
+        {{"train", "--out", "x", "--snapshots", "1,b"}, "--snapshots: 'b' is not a non-negative integer"},
+        {{"train", "--out", "x", "--lr", "0"}, "--lr must be a positive number"},
+        {{"train", "--out", "x", "--momentum", "1"}, "--momentum must be at least 0 and below 1"},
+        {{"hessian", "--epochs", "-2"}, "--epochs must be between 0 and 1000000"},
+        {{"pntk", "--heldout", "-2"}, "--heldout must be between 0 and 1000000000, got -2"},
+        {{"bench", "seed-mlp", "--repeats", "0"}, "--repeats must be between 1 and 100000"},
+        {{"dynamics", "--out", "x", "--probe-n", "0"}, "--probe-n must be between 1"},
+        {{"train", "--out", "x", "--test-size", "-1"}, "--test-size must be between 0"},
+        {{"al", "--out", "x", "--cycles", "0"}, "--cycles must be between 1"},
+    };
+    for (const auto& [args, needle] : refused) {
+      std::ostringstream out, err;
+      const int code = cli::run(args, out, err);  // no --device appended: these never reach the engine
+      QVERIFY2(code == 1, (args[0] + " " + needle + ": exit " + std::to_string(code)).c_str());
+      QVERIFY2(err.str().find(needle) != std::string::npos, err.str().c_str());
+      QVERIFY(out.str().empty());
+    }
+    // No arguments: the usage on standard error, exit 2. Help on standard output, exit 0, per command.
+    std::ostringstream out, err;
+    QCOMPARE(cli::run({}, out, err), 2);
+    QVERIFY(err.str().find("Subcommands:") != std::string::npos && out.str().empty());
+    for (const auto& args : {std::vector<std::string>{"trace", "--help"}, {"help", "trace"}}) {
+      std::ostringstream o, e;
+      QCOMPARE(cli::run(args, o, e), 0);
+      QVERIFY2(o.str().find("--estimator NAME") != std::string::npos, o.str().c_str());
+      QVERIFY(o.str().find("--epochs") == std::string::npos);  // trace does not train
+    }
+    std::ostringstream o, e;
+    QCOMPARE(cli::run({"bench", "coverage", "--help"}, o, e), 0);
+    QVERIFY2(o.str().find("--kernels LIST") != std::string::npos, o.str().c_str());
+    // --heldout 0 keeps no point for the regression: said, not printed as NaN.
+    const Run h = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
+    QVERIFY2(h.code == 0, h.err.c_str());
+    QVERIFY(!Json::parse(h.out).contains("regression") && Json::parse(h.out).contains("regression_note"));
+    // An option given once with "=" is the same as with a space.
+    const Run a = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs=12", "--json"});
+    const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "12", "--json"});
+    QVERIFY2(a.code == 0, a.err.c_str());
+    QCOMPARE(Json::parse(a.out).at("estimate").number(), Json::parse(b.out).at("estimate").number());
+  }
+};
+
+TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
+             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall,
+             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork,
+             eachCommandTakesItsOwnOptions)
+#ifdef TS_HAVE_QT
+#include "test_cli.moc"
+#endif

@@ -1,0 +1,157 @@
+// Metrics (docs/MATH.md §5) against exact values on small float64 models.
+#include <ATen/ATen.h>
+
+#include "core/Errors.h"
+#include "exact/Exact.h"
+#include "analysis/Metrics.h"
+#include "models/Model.h"
+#include "EngineTestConfig.h"
+#include "TestHarness.h"
+#include "core/TorchUtil.h"
+
+using namespace ts;
+
+namespace {
+
+at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
+  auto gen = make_generator(seed);
+  return draw_normal(gen, {n, dim}, at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+}
+
+const MetricValue& find(const std::vector<MetricValue>& v, const std::string& name) {
+  for (const auto& m : v)
+    if (m.name == name) return m;
+  throw std::runtime_error("metric missing: " + name);
+}
+
+}  // namespace
+
+class TestMetrics : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void alignmentWithItselfIsOne() {
+    auto model = make_model("mlp:in=6,width=12,depth=3,out=3,act=tanh,seed=1", {}, test::config());
+    const at::Tensor x = inputs(8, 6, 2);
+    TangentMap a(model, x), b(model->clone(), x);
+    MetricsOptions o;
+    o.metrics = {"alignment"};
+    o.estimator.method = "exact";
+    TS_CHECK_CLOSE(compute_metrics(a, &b, {}, o)[0].value, 1.0, 1e-12, 0.0);
+    o.estimator.method = "hutchpp";
+    o.estimator.matvecs = 3 * a.state_size();  // budget ≥ d: exact up to rounding
+    TS_CHECK_CLOSE(compute_metrics(a, &b, {}, o)[0].value, 1.0, 1e-9, 0.0);
+  }
+
+  // Only the last bias of a one-output MLP: J = 𝟙, K = 𝟙𝟙ᵀ has rank one.
+  void effectiveRankOfRankOneKernelIsOne() {
+    auto model = make_model("mlp:in=4,width=6,depth=2,out=1,seed=3", {}, test::config(), "b1");
+    TangentMap J(model, inputs(9, 4, 4));
+    MetricsOptions o;
+    o.metrics = {"effective_rank", "trace"};
+    o.estimator.method = "exact";
+    const auto v = compute_metrics(J, nullptr, {}, o);
+    TS_CHECK_CLOSE(find(v, "effective_rank").value, 1.0, 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "trace").value, 9.0, 1e-12, 0.0);
+  }
+
+  // Exact metrics equal their definitions evaluated on the dense kernels.
+  void exactMetricsMatchDefinitions() {
+    auto m1 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=5", {}, test::config());
+    auto m2 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=6", {}, test::config());
+    const at::Tensor x = inputs(7, 5, 7);
+    TangentMap a(m1, x), b(m2, x);
+    const at::Tensor Ja = jacobian(a, 1 << 30), Jb = jacobian(b, 1 << 30);
+    const at::Tensor Ka = at::matmul(Ja, Ja.t()), Kb = at::matmul(Jb, Jb.t());
+    auto gen = make_generator(8);
+    const at::Tensor y = at::one_hot(at::randint(0, 3, {7}, gen, at::TensorOptions().dtype(at::kLong)), 3)
+                             .to(Ka.options()).reshape({-1});
+    MetricsOptions o;
+    o.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
+    o.estimator.method = "exact";
+    const auto v = compute_metrics(a, &b, y, o);
+    const double tr = at::trace(Ka).item<double>(), fro = Ka.norm().item<double>();
+    TS_CHECK_CLOSE(find(v, "trace").value, tr, 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "frobenius").value, fro, 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "effective_rank").value, tr * tr / (fro * fro), 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "alignment").value, (Ka * Kb).sum().item<double>() / (fro * Kb.norm().item<double>()), 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "target_alignment").value,
+                   y.dot(at::matmul(Ka, y)).item<double>() / (fro * y.dot(y).item<double>()), 1e-12, 0.0);
+  }
+
+  // Every estimated metric agrees with its exact value within 5 of its propagated error.
+  void estimatedMetricsWithinError() {
+    auto m1 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=9", {}, test::config());
+    auto m2 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=10", {}, test::config());
+    const at::Tensor x = inputs(20, 5, 11);  // d = 80
+    TangentMap a(m1, x), b(m2, x);
+    auto gen = make_generator(12);
+    const at::Tensor y = at::one_hot(at::randint(0, 4, {20}, gen, at::TensorOptions().dtype(at::kLong)), 4)
+                             .to(a.options()).reshape({-1});
+    for (const std::string method : {"hutchpp", "xtrace", "hutchinson"}) {
+      MetricsOptions o;
+      o.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
+      o.estimator.method = method;
+      o.estimator.matvecs = 30;
+      o.estimator.seed = 3;
+      o.compare_exact = true;
+      for (const auto& m : compute_metrics(a, &b, y, o)) {
+        QVERIFY(m.exact.has_value() && m.std_error.has_value());
+        QVERIFY2(std::fabs(m.value - *m.exact) <= 5 * *m.std_error + 1e-9 * std::fabs(*m.exact),
+                 (method + " " + m.name + ": " + std::to_string(m.value) + " vs exact " + std::to_string(*m.exact) +
+                  " ± " + std::to_string(*m.std_error)).c_str());
+      }
+    }
+  }
+
+  void exactOverBudgetIsAClearError() {
+    auto model = make_model("mlp:in=5,width=30,depth=2,out=4,seed=1", {}, test::config());
+    TangentMap J(model, inputs(10, 5, 1));
+    MetricsOptions o;
+    o.metrics = {"frobenius"};
+    o.estimator.method = "exact";
+    o.memory_budget = 1024;
+    TS_EXPECT_THROW(MemoryBudgetError, compute_metrics(J, nullptr, {}, o), "over the memory budget");
+    TS_EXPECT_THROW(MemoryBudgetError, exact_kernel(J, 1024), "memory budget of 1.0 KiB");
+  }
+
+  // A Aᵀ by row blocks equals the one-call product, reports per block, and stops at a cancel between blocks.
+  void gramByBlocksIsCancellable() {
+    auto gen = make_generator(3);
+    const auto opts = at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device()));
+    const at::Tensor A = draw_normal(gen, {300, 40}, opts);
+    const at::Tensor ref = at::matmul(A, A.t());
+    int reports = 0;
+    RunControl rc;
+    rc.progress = [&](const Progress&) { ++reports; };
+    const at::Tensor K = gram_by_blocks(A, rc, "test", 1e6);  // 64-row blocks
+    QCOMPARE(reports, 5);
+    QVERIFY(at::allclose(K, ref, 1e-13, 1e-10));
+    QVERIFY(at::equal(K, K.t()));
+    CancelToken token;
+    RunControl cancelling;
+    cancelling.cancel = &token;
+    cancelling.progress = [&](const Progress&) { token.cancel(); };
+    TS_EXPECT_THROW(Cancelled, gram_by_blocks(A, cancelling, "test", 1e6), "");
+    const at::Tensor small = draw_normal(gen, {5, 7}, opts);
+    QVERIFY(at::allclose(gram_by_blocks(small), at::matmul(small, small.t()), 1e-15, 1e-14));
+  }
+
+  void alignmentNeedsSecondSnapshot() {
+    auto model = make_model("mlp:in=5,width=8,depth=2,out=2,seed=1", {}, test::config());
+    TangentMap J(model, inputs(3, 5, 1));
+    MetricsOptions o;
+    o.metrics = {"alignment"};
+    TS_EXPECT_THROW(InputError, compute_metrics(J, nullptr, {}, o), "second snapshot");
+    o.metrics = {"target_alignment"};
+    TS_EXPECT_THROW(InputError, compute_metrics(J, nullptr, {}, o), "labelled data");
+    o.metrics = {"spectral_gap"};
+    TS_EXPECT_THROW(InputError, compute_metrics(J, nullptr, {}, o), "unknown metric");
+  }
+};
+
+TS_TEST_MAIN(TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne, exactMetricsMatchDefinitions,
+             estimatedMetricsWithinError, exactOverBudgetIsAClearError, alignmentNeedsSecondSnapshot,
+             gramByBlocksIsCancellable)
+#ifdef TS_HAVE_QT
+#include "test_metrics.moc"
+#endif

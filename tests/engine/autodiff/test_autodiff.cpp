@@ -1,0 +1,208 @@
+// VJP/JVP against each other and finite differences; exact-trace identities; TorchScript models against
+// independent reference values computed in Python (tests/fixtures/make_fixtures.py).
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/Errors.h"
+#include "estimators/Estimators.h"
+#include "exact/Exact.h"
+#include "io/Json.h"
+#include "models/Model.h"
+#include "autodiff/NtkOperators.h"
+#include "autodiff/TangentMap.h"
+#include "EngineTestConfig.h"
+#include "Reference.h"
+#include "TestHarness.h"
+#include "core/TorchUtil.h"
+
+using namespace ts;
+
+namespace {
+
+at::Tensor batch(const Model& m, int64_t n, uint64_t seed) {
+  auto gen = make_generator(seed);
+  std::vector<int64_t> s{n};
+  s.insert(s.end(), m.input_shape().begin(), m.input_shape().end());
+  return draw_normal(gen, s, m.options());
+}
+
+const char* kBuiltins[] = {"mlp:in=6,width=9,depth=3,out=4,act=tanh,seed=1",
+                           "mlp:in=6,width=9,depth=3,out=4,act=gelu,param=ntk,final_act=erf,seed=2",
+                           "mlp:in=6,width=9,depth=2,out=3,act=relu,bias=0,seed=3",
+                           "gru:in=3,hidden=5,steps=4,seed=4",
+                           "cnn:channels=1,width=3,out=4,act=tanh,seed=5"};
+
+}  // namespace
+
+class TestAutodiff : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  // JVP by forward mode = double backward = central finite differences; VJP is its adjoint.
+  void jvpModesAgreeWithFiniteDifferences() {
+    for (const char* spec : kBuiltins) {
+      std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
+                                                                            : std::vector<int64_t>{};
+      auto model = make_model(spec, shape, test::config());
+      const at::Tensor x = batch(*model, 3, 11);
+      TangentMap J(model, x);
+      auto gen = make_generator(12);
+      const at::Tensor w = draw_normal(gen, {J.param_size()}, J.options());
+      const at::Tensor u = draw_normal(gen, {J.state_size()}, J.options());
+      const at::Tensor jf = J.jvp_forward(w), jd = J.jvp_double_backward(w);
+      TS_CHECK_CLOSE((jf - jd).norm().item<double>(), 0.0, 0.0, 1e-12 * jf.norm().item<double>());
+      // f(θ + hw) − f(θ − hw) over 2h
+      const double h = 1e-6;
+      std::vector<at::Tensor> plus = model->parameters(), minus = model->parameters();
+      int64_t off = 0;
+      for (auto i : model->selected()) {
+        auto& p = plus[static_cast<size_t>(i)];
+        const at::Tensor wi = w.narrow(0, off, p.numel()).view(p.sizes());
+        minus[static_cast<size_t>(i)] = p - h * wi;
+        p = p + h * wi;
+        off += p.numel();
+      }
+      const at::Tensor fd = (model->forward(plus, x) - model->forward(minus, x)).reshape({-1}) / (2 * h);
+      TS_CHECK_CLOSE((jf - fd).norm().item<double>(), 0.0, 0.0, 1e-6 * jf.norm().item<double>());
+      // ⟨u, Jw⟩ = ⟨Jᵀu, w⟩
+      TS_CHECK_CLOSE(u.dot(jf).item<double>(), J.vjp(u).dot(w).item<double>(), 1e-12, 1e-14);
+      QCOMPARE(J.jvps(), int64_t(2));
+      QCOMPARE(J.vjps(), int64_t(1));
+      // A block of JVPs through the replicated model equals one-at-a-time JVPs.
+      const at::Tensor Wb = draw_normal(gen, {J.param_size(), 11}, J.options());
+      J.set_replicas(4);
+      QVERIFY(J.batched());
+      const at::Tensor batched = J.jvp_forward(Wb);
+      J.set_replicas(1);
+      const at::Tensor single = J.jvp_forward(Wb);
+      TS_CHECK_CLOSE((batched - single).abs().max().item<double>(), 0.0, 0.0, 1e-12 * single.abs().max().item<double>());
+    }
+  }
+
+  // tr K = Σ‖Jᵀeᵢ‖² = Σ‖Jeⱼ‖² = ‖J‖_F² = trace of the exact eNTK = Σ eᵢᵀKeᵢ.
+  void exactTraceIdentities() {
+    auto model = make_model("mlp:in=5,width=7,depth=3,out=3,act=tanh,seed=3", {}, test::config());
+    TangentMap J(model, batch(*model, 4, 1));
+    const double by_vjp = exact_trace(J, {}, 5, "vjp").value;
+    const double by_jvp = exact_trace(J, {}, 16, "jvp").value;
+    const at::Tensor jac = jacobian(J, int64_t(1) << 30);
+    const ExactKernel K = exact_kernel(J, int64_t(1) << 30);
+    NtkOperator Kop(J);
+    TS_CHECK_CLOSE(by_jvp, by_vjp, 1e-12, 0.0);
+    TS_CHECK_CLOSE(jac.pow(2).sum().item<double>(), by_vjp, 1e-12, 0.0);
+    TS_CHECK_CLOSE(K.trace(), by_vjp, 1e-12, 0.0);
+    TS_CHECK_CLOSE(matvec_baseline(Kop).value, by_vjp, 1e-12, 0.0);
+    QVERIFY(!K.gram);  // d = 12 < P
+    TS_CHECK_CLOSE(K.eigenvalues().sum().item<double>(), by_vjp, 1e-10, 0.0);
+    TS_CHECK_CLOSE(K.frobenius(), K.eigenvalues().pow(2).sum().sqrt().item<double>(), 1e-10, 0.0);
+  }
+
+  // The TorchScript fixtures reproduce Python's outputs, exact NTK traces and Frobenius norms.
+  void torchscriptFixturesMatchPython() {
+    const Json ref = test::reference();
+    for (const char* key : {"tiny_mlp", "tiny_mlp_fc2", "tiny_conv", "tiny_rnn"}) {
+      const Json& r = ref.at(key);
+      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(), test::shape_of(r.at("input_shape")));
+      model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+      if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").string());
+      QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").number()));
+      const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
+      TangentMap J(model, x);
+      QCOMPARE(J.state_size(), static_cast<int64_t>(r.at("d").number()));
+      const at::Tensor out = test::tensor_of(r.at("output"), {J.state_size()}, model->options());
+      TS_CHECK_CLOSE((J.state() - out).abs().max().item<double>(), 0.0, 0.0, 1e-12);
+      const double trace = r.at("trace").number();
+      TS_CHECK_CLOSE(exact_trace(J, {}, 64, "vjp").value, trace, 1e-10, 0.0);
+      // Forward-mode JVPs through the module (for the GRU this exercises the _flat_weights swap).
+      TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, trace, 1e-10, 0.0);
+      J.set_jvp_mode(JvpMode::DoubleBackward);
+      TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, trace, 1e-10, 0.0);
+      TS_CHECK_CLOSE(exact_kernel(J, int64_t(1) << 30).frobenius(), r.at("fro").number(), 1e-10, 0.0);
+    }
+  }
+
+  // A LibTorch 1.13 trap: with the optimizing executor the tangent goes missing from the second call on.
+  void torchscriptForwardModeThreeCalls() {
+    auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {5});
+    model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+    TangentMap J(model, batch(*model, 4, 2));
+    auto gen = make_generator(3);
+    const at::Tensor w = draw_normal(gen, {J.param_size()}, J.options());
+    const at::Tensor ref = J.jvp_double_backward(w);
+    QVERIFY(ref.norm().item<double>() > 0);
+    for (int call = 0; call < 3; ++call) TS_CHECK_CLOSE((J.jvp_forward(w) - ref).norm().item<double>(), 0.0, 0.0, 1e-12);
+  }
+
+  // Every built-in model exports to TorchScript and loads back with identical outputs and kernel.
+  void builtinExportRoundTrip() {
+    for (const char* spec : kBuiltins) {
+      std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
+                                                                            : std::vector<int64_t>{};
+      auto model = make_model(spec, shape, test::config());
+      const std::string path = std::string(TS_TEST_TMP) + "/roundtrip.pt";
+      model->save_torchscript(path);
+      auto back = load_torchscript(path, model->input_shape());
+      back->to(model->options());
+      QVERIFY(back->parameter_names() == model->parameter_names());
+      const at::Tensor x = batch(*model, 3, 5);
+      const double diff = (model->forward(x) - back->forward(x)).abs().max().item<double>();
+      QVERIFY2(diff <= 1e-14, (std::string(spec) + ": outputs differ by " + std::to_string(diff)).c_str());
+      TangentMap Ja(model, x), Jb(back, x);
+      TS_CHECK_CLOSE(exact_trace(Jb).value, exact_trace(Ja).value, 1e-12, 0.0);
+      std::remove(path.c_str());
+    }
+  }
+
+  // The seed workloads have the published sizes.
+  void seedWorkloadSizes() {
+    auto mlp = make_model("mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", {}, test::config());
+    QCOMPARE(mlp->num_selected_parameters(), int64_t(64704));
+    auto gru = make_model("gru:in=10,hidden=64,steps=15,seed=0", {}, test::config());
+    QCOMPARE(gru->num_selected_parameters(), int64_t(14592));
+    TangentMap J(gru, batch(*gru, 50, 0));
+    QCOMPARE(J.state_size(), int64_t(48000));
+  }
+
+  // On a real NTK every estimator is within its own error of the exact trace, and exact at budget ≥ d.
+  void estimatorsOnNtk() {
+    auto model = make_model("mlp:in=8,width=16,depth=3,out=4,act=tanh,seed=7", {}, test::config());
+    TangentMap J(model, batch(*model, 10, 3));  // d = 40
+    NtkOperator K(J);
+    JacobianOperator B(J);
+    const double exact = exact_trace(J).value;
+    for (const std::string method : {"hutchinson", "hutchpp", "rhutch", "fhutch", "xtrace", "xnystrace"}) {
+      EstimatorOptions o;
+      o.method = method;
+      o.matvecs = 24;
+      o.seed = 5;
+      const TraceEstimate e = estimate_trace(K, &B, o);
+      QVERIFY2(std::fabs(e.estimate - exact) <= 5 * e.std_error.value_or(0) + 1e-9 * exact, method.c_str());
+      QVERIFY2(e.vjps + e.jvps > 0, "no AD cost counted");
+      const AdCost planned = planned_cost(o);  // the app shows this before a run
+      QVERIFY2(planned.vjps == e.vjps && planned.jvps == e.jvps, (method + ": planned cost differs from the spent").c_str());
+      if (method == "rhutch") QCOMPARE(e.jvps, int64_t(0));
+      if (method == "fhutch") QCOMPARE(e.vjps, int64_t(0));
+      if (method == "hutchinson") QCOMPARE(e.jvps, int64_t(0));
+    }
+    for (const auto& [method, m] : std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 120}, {"xtrace", 80}, {"xnystrace", 40}}) {
+      EstimatorOptions o;
+      o.method = method;
+      o.matvecs = m;
+      TS_CHECK_CLOSE(estimate_trace(K, &B, o).estimate, exact, 1e-10, 0.0);
+    }
+  }
+
+  void parameterSubset() {
+    auto model = make_model("mlp:in=4,width=5,depth=2,out=3,seed=1", {}, test::config(), "w1;b1");
+    QCOMPARE(model->num_selected_parameters(), int64_t(5 * 3 + 3));
+    TS_EXPECT_THROW(InputError, model->select_parameters("conv"), "matches no parameter");
+  }
+};
+
+TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, exactTraceIdentities, torchscriptFixturesMatchPython,
+             torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk, parameterSubset)
+#ifdef TS_HAVE_QT
+#include "test_autodiff.moc"
+#endif

@@ -1,0 +1,336 @@
+// Every trace estimator against exact traces of dense matrices with known spectra (float64, fixed seeds).
+// Statistical checks use tolerances derived from each estimator's own variance.
+#include <ATen/ATen.h>
+
+#include "core/Errors.h"
+#include "estimators/EstimatorSupport.h"
+#include "estimators/Estimators.h"
+#include "estimators/ExchangeableSketch.h"
+#include "TestHarness.h"
+#include "core/TorchUtil.h"
+
+using namespace ts;
+
+namespace {
+
+at::TensorOptions f64() { return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())); }
+
+// U diag(λ) Uᵀ with a seeded random orthogonal U.
+at::Tensor psd_with_spectrum(const at::Tensor& lambda, uint64_t seed) {
+  auto gen = make_generator(seed);
+  const int64_t n = lambda.numel();
+  at::Tensor U = std::get<0>(at::linalg_qr(draw_normal(gen, {n, n}, f64())));
+  return at::matmul(U * lambda.to(f64()).unsqueeze(0), U.t());
+}
+
+at::Tensor decaying(int64_t n, double power) {
+  return at::pow(at::arange(1, n + 1, at::kDouble), -power);
+}
+
+double trace_of(const at::Tensor& A) { return at::trace(A).item<double>(); }
+
+}  // namespace
+
+class TestEstimators : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  // Mean of many Hutchinson estimates within 4σ of tr A, σ² = 2(‖A‖_F² − Σ A_ii²)/(m·repeats) for signs.
+  void hutchinsonUnbiasedRademacher() {
+    const at::Tensor A = psd_with_spectrum(decaying(40, 1.0), 1);
+    DenseOperator op(A, true);
+    const int64_t m = 10, repeats = 300;
+    double sum = 0;
+    for (int64_t s = 0; s < repeats; ++s) {
+      EstimatorOptions o;
+      o.method = "hutchinson";
+      o.matvecs = m;
+      o.seed = static_cast<uint64_t>(s);
+      sum += hutchinson(op, o).estimate;
+    }
+    const double var1 = 2 * (A.pow(2).sum().item<double>() - A.diagonal().pow(2).sum().item<double>());
+    const double sigma = std::sqrt(var1 / double(m * repeats));
+    TS_CHECK_CLOSE(sum / repeats, trace_of(A), 0.0, 4 * sigma);
+  }
+
+  // Gaussian probes: σ² = 2‖A‖_F²/m per estimate; the reported std error must be of that size.
+  void hutchinsonGaussianErrorEstimate() {
+    const at::Tensor A = psd_with_spectrum(decaying(50, 0.5), 2);
+    DenseOperator op(A, true);
+    EstimatorOptions o;
+    o.method = "hutchinson";
+    o.probes = ProbeDistribution::Gaussian;
+    o.matvecs = 400;
+    const TraceEstimate e = hutchinson(op, o);
+    const double sigma = std::sqrt(2 * A.pow(2).sum().item<double>() / 400.0);
+    QVERIFY(e.std_error.has_value());
+    QVERIFY2(*e.std_error > 0.7 * sigma && *e.std_error < 1.3 * sigma, "std error far from the theoretical value");
+    TS_CHECK_CLOSE(e.estimate, trace_of(A), 0.0, 4 * sigma);
+    QCOMPARE(e.matvecs, int64_t(400));
+    QCOMPARE(e.method, std::string("hutchinson-gaussian"));
+  }
+
+  // Hutch++ (both splits), one-sided, XTrace, XNysTrace: the error lies within 5 of their own std errors.
+  void errorWithinOwnErrorEstimate() {
+    const at::Tensor A = psd_with_spectrum(decaying(120, 1.0), 3);
+    DenseOperator op(A, true);
+    DenseRectOperator B(at::linalg_cholesky(A + 1e-12 * at::eye(120, f64())).t().contiguous());  // A = BᵀB
+    for (const std::string method : {"hutchpp", "hutchpp-seed", "rhutch", "fhutch", "xtrace", "xnystrace"}) {
+      for (uint64_t seed = 0; seed < 5; ++seed) {
+        EstimatorOptions o;
+        o.method = method == "hutchpp-seed" ? "hutchpp" : method;
+        o.split = method == "hutchpp-seed" ? HutchppSplit::Seed : HutchppSplit::Thirds;
+        o.matvecs = 36;
+        o.seed = seed;
+        const TraceEstimate e = estimate_trace(op, &B, o);
+        QVERIFY2(e.std_error.has_value(), method.c_str());
+        const double err = std::fabs(e.estimate - trace_of(A));
+        QVERIFY2(err <= 5 * *e.std_error + 1e-10 * trace_of(A),
+                 (method + " error " + std::to_string(err) + " > 5 × " + std::to_string(*e.std_error)).c_str());
+      }
+    }
+  }
+
+  // Budget at or above n: every sketching method reproduces the trace to rounding.
+  void budgetAtOrAboveSizeIsExact() {
+    const int64_t n = 30;
+    const at::Tensor A = psd_with_spectrum(decaying(n, 0.3), 4);
+    DenseOperator op(A, true);
+    DenseRectOperator B(at::linalg_cholesky(A).t().contiguous());
+    const std::vector<std::pair<std::string, int64_t>> runs{
+        {"hutchpp", 3 * n}, {"xtrace", 2 * n}, {"xnystrace", n}, {"rhutch", 6 * n + 6}, {"fhutch", 6 * n + 6}};
+    for (const auto& [method, m] : runs) {
+      EstimatorOptions o;
+      o.method = method;
+      o.matvecs = m;
+      const TraceEstimate e = estimate_trace(op, &B, o);
+      TS_CHECK_CLOSE(e.estimate, trace_of(A), 1e-10, 0.0);
+    }
+  }
+
+  // A numerically low-rank operator (the seed MLP's case): once the sketch is wider than the rank, exact.
+  void lowRankSketchIsExact() {
+    at::Tensor lambda = at::zeros({80}, at::kDouble);
+    lambda.narrow(0, 0, 5).copy_(at::tensor({5.0, 3.0, 2.0, 1.0, 0.5}, at::kDouble));
+    const at::Tensor A = psd_with_spectrum(lambda, 5);
+    DenseOperator op(A, true);
+    for (const auto& [method, m] : std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 24}, {"xtrace", 20}, {"xnystrace", 10}}) {
+      EstimatorOptions o;
+      o.method = method;
+      o.matvecs = m;
+      o.seed = 7;
+      const TraceEstimate e = estimate_trace(op, nullptr, o);
+      TS_CHECK_CLOSE(e.estimate, 11.5, 1e-8, 0.0);
+    }
+  }
+
+  // With a decaying spectrum the exchangeable estimators beat Hutchinson's error at equal budget by far.
+  void exchangeableBeatsHutchinsonOnDecay() {
+    const at::Tensor A = psd_with_spectrum(decaying(300, 2.0), 6);
+    DenseOperator op(A, true);
+    const double sigma_hutch = std::sqrt(2 * (A.pow(2).sum().item<double>() - A.diagonal().pow(2).sum().item<double>()) / 60.0);
+    for (const std::string method : {"xtrace", "xnystrace", "hutchpp"}) {
+      double worst = 0;
+      for (uint64_t seed = 0; seed < 5; ++seed) {
+        EstimatorOptions o;
+        o.method = method;
+        o.matvecs = 60;
+        o.seed = seed;
+        worst = std::max(worst, std::fabs(estimate_trace(op, nullptr, o).estimate - trace_of(A)));
+      }
+      QVERIFY2(worst < 0.2 * sigma_hutch, (method + " is not better than Hutchinson on a decaying spectrum").c_str());
+    }
+  }
+
+  // float32 matvecs of a low-rank PSD matrix leave ΩᵀAΩ indefinite without a large enough shift: XNysTrace
+  // must enlarge ν, say so, and still be accurate.
+  void xnystraceFloat32ShiftRetry() {
+    at::Tensor lambda = at::zeros({100}, at::kDouble);
+    lambda.narrow(0, 0, 4).copy_(at::tensor({4.0, 2.0, 1.0, 0.5}, at::kDouble));
+    const at::Tensor A = psd_with_spectrum(lambda, 8).to(at::kFloat);
+    DenseOperator op(A, true);
+    EstimatorOptions o;
+    o.method = "xnystrace";
+    o.matvecs = 40;
+    o.shift_factor = 1e-8;  // far too small for float32 noise
+    const TraceEstimate e = xnystrace(op, o);
+    QVERIFY2(e.note.find("enlarged") != std::string::npos, "no shift retry was reported");
+    TS_CHECK_CLOSE(e.estimate, 7.5, 1e-4, 0.0);
+    o.shift_factor = 1.0;  // the default shift suffices and is accurate too
+    TS_CHECK_CLOSE(xnystrace(op, o).estimate, 7.5, 1e-4, 0.0);
+  }
+
+  void xnystraceRejectsNonPsd() {
+    DenseOperator op(at::eye(10, f64()), false);
+    EstimatorOptions o;
+    o.method = "xnystrace";
+    o.matvecs = 4;
+    TS_EXPECT_THROW(InputError, xnystrace(op, o), "positive semi-definite");
+  }
+
+  // One-sided estimators are unbiased for ‖B‖_F²: the mean over seeds is within 4 standard errors.
+  void oneSidedUnbiased() {
+    auto gen = make_generator(9);
+    const at::Tensor Bm = draw_normal(gen, {30, 50}, f64()) * at::pow(at::arange(1, 51, f64()), -0.7);
+    DenseRectOperator B(Bm);
+    const double truth = Bm.pow(2).sum().item<double>();
+    for (bool transpose : {true, false}) {
+      std::vector<double> est;
+      for (uint64_t s = 0; s < 200; ++s) {
+        EstimatorOptions o;
+        o.matvecs = 12;
+        o.seed = s;
+        est.push_back(one_sided(B, transpose, o).estimate);
+      }
+      double mean = 0, var = 0;
+      for (double v : est) mean += v / est.size();
+      for (double v : est) var += (v - mean) * (v - mean) / (est.size() - 1);
+      TS_CHECK_CLOSE(mean, truth, 0.0, 4 * std::sqrt(var / est.size()));
+    }
+  }
+
+  void adaptiveReachesTolerance() {
+    const at::Tensor A = psd_with_spectrum(decaying(200, 0.5), 10);
+    DenseOperator op(A, true);
+    EstimatorOptions o;
+    o.method = "hutchinson";
+    o.matvecs = 8;
+    o.tol = 0.01;
+    o.max_matvecs = 1 << 16;
+    TraceEstimate e = estimate_trace(op, nullptr, o);
+    QVERIFY(e.converged);
+    QVERIFY(*e.std_error <= 0.01 * std::fabs(e.estimate));
+    QVERIFY(e.history.size() >= 2);
+    o.max_matvecs = 16;  // cap too low: reported, not hidden
+    e = estimate_trace(op, nullptr, o);
+    QVERIFY(!e.converged);
+    QVERIFY(e.note.find("cap") != std::string::npos);
+    // An unreachable tolerance spends at most the cap, all stages together; a NaN tolerance is refused.
+    DenseRectOperator B(at::linalg_cholesky(A + 1e-12 * at::eye(200, f64())));
+    for (const std::string method : {"hutchinson", "hutchpp", "rhutch", "xtrace", "xnystrace"}) {
+      o.method = method;
+      o.matvecs = 96;
+      o.tol = 1e-300;
+      o.max_matvecs = 200;
+      e = estimate_trace(op, &B, o);
+      QVERIFY2(e.matvecs <= 200 && e.matvecs >= 150, (method + ": spent " + std::to_string(e.matvecs)).c_str());
+      QVERIFY(!e.converged);
+    }
+    o.tol = std::nan("");
+    TS_EXPECT_THROW(InputError, estimate_trace(op, &B, o), "--tol");
+  }
+
+  void sameSeedSameNumbers() {
+    const at::Tensor A = psd_with_spectrum(decaying(64, 1.0), 11);
+    DenseOperator op(A, true);
+    for (const std::string method : {"hutchinson", "hutchpp", "xtrace", "xnystrace"}) {
+      EstimatorOptions o;
+      o.method = method;
+      o.matvecs = 24;
+      o.seed = 42;
+      const double a = estimate_trace(op, nullptr, o).estimate;
+      o.block = 5;  // blocking does not change the draws
+      const double b = estimate_trace(op, nullptr, o).estimate;
+      o.seed = 43;
+      const double c = estimate_trace(op, nullptr, o).estimate;
+      TS_CHECK_CLOSE(b, a, 1e-13, 0.0);
+      QVERIFY2(a != c, (method + ": a different seed gave the same estimate").c_str());
+    }
+  }
+
+  void historyTracksRunningEstimate() {
+    const at::Tensor A = psd_with_spectrum(decaying(64, 1.0), 12);
+    DenseOperator op(A, true);
+    EstimatorOptions o;
+    o.method = "hutchpp";
+    o.matvecs = 30;
+    o.record_history = true;
+    const TraceEstimate e = hutch_plus_plus(op, o);
+    QVERIFY(e.history.size() == 11);  // the low-rank part, then 10 residual probes
+    TS_CHECK_CLOSE(e.history.back().estimate, e.estimate, 1e-14, 0.0);
+    QCOMPARE(e.history.back().matvecs, e.matvecs);
+  }
+
+  void cancelStopsRun() {
+    DenseOperator op(at::eye(50, f64()), true);
+    CancelToken token;
+    token.cancel();
+    RunControl rc;
+    rc.cancel = &token;
+    EstimatorOptions o;
+    o.method = "hutchinson";
+    TS_EXPECT_THROW(Cancelled, hutchinson(op, o, rc), "cancelled");
+  }
+
+  void unknownEstimatorNamed() {
+    DenseOperator op(at::eye(5, f64()), true);
+    EstimatorOptions o;
+    o.method = "hutchplusplus";
+    TS_EXPECT_THROW(InputError, estimate_trace(op, nullptr, o), "unknown estimator 'hutchplusplus'");
+    o.method = "rhutch";
+    TS_EXPECT_THROW(InputError, estimate_trace(op, nullptr, o), "factor");
+  }
+
+  // The jackknife needs the estimator on subsets of the test vectors; the sketch of a subset, derived from the
+  // full one without new products, gives the same leave-one-out estimates as running on that subset.
+  void sketchOfSubsetNeedsNoProducts() {
+    const at::Tensor A = psd_with_spectrum(decaying(60, 1.5), 3);
+    DenseOperator op(A, true);
+    auto gen = make_generator(8);
+    const at::Tensor Om = ts::detail::draw_sphere(gen, 60, 14, f64());
+    const std::vector<int64_t> keep{0, 2, 3, 5, 6, 7, 9, 11, 12, 13};
+    const at::Tensor idx = at::tensor(keep, at::kLong).to(Om.device());
+    const at::Tensor Om_keep = Om.index_select(1, idx);
+    const auto direct = ts::detail::make_xtrace_sketch(op, Om_keep, 32).estimates();
+    const auto derived = ts::detail::make_xtrace_sketch(op, Om, 32).subset(keep).estimates();
+    QCOMPARE(derived.size(), keep.size());
+    for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE(derived[j], direct[j], 1e-9, 1e-12);
+    const at::Tensor Y0 = at::matmul(A, Om);
+    const auto ny_direct = ts::detail::make_xnystrace_sketch(Om_keep, Y0.index_select(1, idx), 1e-9).estimates();
+    const auto ny_derived = ts::detail::make_xnystrace_sketch(Om, Y0, 1e-9).subset(keep).estimates();
+    QVERIFY(ny_direct && ny_derived);
+    for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE((*ny_derived)[j], (*ny_direct)[j], 1e-9, 1e-12);
+    // The mean of the estimates is the estimator's value.
+    EstimatorOptions o;
+    o.method = "xnystrace";
+    o.matvecs = 14;
+    o.seed = 8;
+    const TraceEstimate e = xnystrace(op, o);
+    QVERIFY(e.sample_std_error && e.std_error);
+    QVERIFY2(e.error_method.find("jackknife") != std::string::npos, e.error_method.c_str());
+  }
+
+  // ±2σ covers tr A in at least 90% of 200 seeded runs for every estimator, on a slowly decaying spectrum where
+  // the leave-one-out estimates of XTrace/XNysTrace are strongly correlated (their textbook std/√k is optimistic).
+  void errorBarsCoverTheTruth() {
+    const at::Tensor A = psd_with_spectrum(decaying(300, 1.0), 4);
+    DenseOperator op(A, true);
+    DenseRectOperator factor(at::linalg_cholesky(A + 1e-12 * at::eye(300, f64())));  // ‖Lᵀu‖² = uᵀAu
+    const double truth = trace_of(A);
+    for (const std::string method : {"hutchinson", "hutchpp", "rhutch", "xtrace", "xnystrace"}) {
+      int covered = 0, covered_textbook = 0;
+      const int runs = 200;
+      for (int s = 0; s < runs; ++s) {
+        EstimatorOptions o;
+        o.method = method;
+        o.matvecs = 40;
+        o.seed = 1000 + static_cast<uint64_t>(s);
+        const TraceEstimate e = estimate_trace(op, &factor, o);
+        covered += std::fabs(e.estimate - truth) <= 2 * e.std_error.value_or(0);
+        if (e.sample_std_error) covered_textbook += std::fabs(e.estimate - truth) <= 2 * *e.sample_std_error;
+      }
+      std::printf("  %s: ±2σ covers %d of %d runs (textbook σ: %d)\n", method.c_str(), covered, runs, covered_textbook);
+      QVERIFY2(covered >= 0.9 * runs, (method + ": coverage " + std::to_string(covered) + "/200").c_str());
+      // The textbook std/√k falls short here, so this test tells the calibrated error from it.
+      if (method == "xtrace" || method == "xnystrace") QVERIFY(covered_textbook < 0.9 * runs);
+    }
+  }
+};
+
+TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate, errorWithinOwnErrorEstimate,
+             budgetAtOrAboveSizeIsExact, lowRankSketchIsExact, exchangeableBeatsHutchinsonOnDecay,
+             xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd, oneSidedUnbiased, adaptiveReachesTolerance,
+             sameSeedSameNumbers, historyTracksRunningEstimate, cancelStopsRun, unknownEstimatorNamed,
+             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth)
+#ifdef TS_HAVE_QT
+#include "test_estimators.moc"
+#endif

@@ -1,0 +1,141 @@
+// Data loading and every bad-input path: each a clear error naming the input and the problem.
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "data/Data.h"
+#include "core/Errors.h"
+#include "models/Model.h"
+#include "io/Spec.h"
+#include "autodiff/TangentMap.h"
+#include "EngineTestConfig.h"
+#include "TestHarness.h"
+#include "core/TorchUtil.h"
+
+using namespace ts;
+
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+  const std::string path = std::string(TS_TEST_TMP) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace
+
+class TestInputs : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void csvWithHeaderAndLabels() {
+    const std::string p = write_file("good.csv", "a,b,c,label\n1,2,3,0\n4,5,6.5,2\n\n7,8,9,1\n");
+    const Dataset d = load_csv(p, "last");
+    QCOMPARE(d.size(), int64_t(3));
+    QCOMPARE(d.input_shape(), std::vector<int64_t>{3});
+    QCOMPARE(d.num_classes, int64_t(3));
+    TS_CHECK_CLOSE(d.inputs[1][2].item<double>(), 6.5, 0.0, 0.0);
+    QCOMPARE(d.labels[1].item<int64_t>(), int64_t(2));
+    const Dataset e = load_data("csv:" + p + ",label=last", {}, 0);
+    QCOMPARE(e.size(), int64_t(3));
+    const Dataset f = load_data("csv:" + write_file("noheader.csv", "1,2\n3,4\n"), {}, 0);
+    QCOMPARE(f.size(), int64_t(2));
+    QVERIFY(!f.labels.defined());
+  }
+
+  void csvErrors() {
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad1.csv", "1,2,3\n4,x,6\n"), ""), "line 2 column 2: 'x' is not a number");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad2.csv", "1,2,3\n4,5\n"), ""), "ragged");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad3.csv", "1,2\nnan,3\n"), ""), "NaN");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad4.csv", "1,2\n3,0.5\n"), "last"), "is not an integer between 0 and 2^53");
+    TS_EXPECT_THROW(InputError, load_csv(std::string(TS_TEST_TMP) + "/missing.csv", ""), "not found");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("empty.csv", "\n\n"), ""), "no data rows");
+    TS_EXPECT_THROW(InputError, load_data("csv:" + write_file("w.csv", "1,2,3\n"), {4}, 0), "model takes [4]");
+  }
+
+  void randomDataIsSeeded() {
+    const Dataset a = load_data("random:n=5,shape=3x2,seed=4", {}, 0);
+    const Dataset b = load_data("random:n=5,shape=3,2,seed=4", {}, 0);
+    const Dataset c = load_data("random:n=5,shape=3x2,seed=5", {}, 0);
+    QCOMPARE(a.input_shape(), (std::vector<int64_t>{3, 2}));
+    QVERIFY(at::equal(a.inputs, b.inputs));
+    QVERIFY(!at::equal(a.inputs, c.inputs));
+    TS_EXPECT_THROW(InputError, load_data("random:n=5,shape=3,colour=red", {}, 0), "unknown key 'colour'");
+    TS_EXPECT_THROW(InputError, load_data("images:n=5", {}, 0), "is not one of random, csv, digits");
+  }
+
+  void badModelFiles() {
+    TS_EXPECT_THROW(InputError, load_torchscript(std::string(TS_TEST_TMP) + "/nope.pt", {5}), "file not found");
+    TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/corrupt.pt", {5}), "cannot be loaded");
+    TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/not_a_model.pt", {5}), "cannot be loaded");
+    TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/tiny_mlp.pt", {}), "input-shape");
+  }
+
+  void inputShapeThatDoesNotFit() {
+    auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {4});  // the module takes 5 features
+    model->to(at::TensorOptions().dtype(at::kDouble));
+    TS_EXPECT_THROW(InputError, TangentMap(model, at::zeros({3, 4}, at::kDouble)), "rejects an input batch of shape [3,4]");
+    auto mlp = make_model("mlp:in=6,width=4,depth=2,out=2", {}, test::config());
+    TS_EXPECT_THROW(InputError, TangentMap(mlp, at::zeros({3, 5}, mlp->options())), "takes inputs of shape [6]");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=6,width=4", {5}, test::config()), "has 5 values but the MLP takes in=6");
+  }
+
+  void nanOutputsAreNamed() {
+    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
+    auto params = mlp->parameters();
+    params[0] = at::full_like(params[0], NAN);
+    mlp->set_parameters(params);
+    TS_EXPECT_THROW(NumericalError, TangentMap(mlp, at::ones({2, 3}, mlp->options())), "NaN or Inf");
+  }
+
+  void badSpecs() {
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,wdth=3", {}, test::config()), "unknown key 'wdth'");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,act=swish", {}, test::config()), "activation 'swish'");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,width=abc", {}, test::config()), "needs an integer");
+    TS_EXPECT_THROW(InputError, make_model("resnet:depth=3", {}, test::config()), "is not mlp");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=4", {5, 2}, test::config()), "a GRU input is [steps, in]");
+    TS_EXPECT_THROW(InputError, parse_shape("3,-1", "--input-shape"), "positive integers");
+    ComputeConfig c = test::config();
+    c.dtype = "float16";
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4", {}, c), "dtype 'float16'");
+    c = test::config();
+    c.device = "tpu";
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4", {}, c), "device 'tpu'");
+  }
+
+  void unwritableExport() {
+    auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
+    TS_EXPECT_THROW(InputError, mlp->save_torchscript("/nonexistent-dir/x.pt"), "cannot write '/nonexistent-dir/x.pt'");
+  }
+
+  // Every spec value is checked before any work, and sizes before any allocation, naming the key and the range.
+  void specValuesRangeChecked() {
+    const std::vector<std::pair<std::string, std::string>> data_cases{
+        {"moons:size=10,size=20", "key 'size' is given twice"},
+        {"moons:size=10,n=500", "give n or size, not both"},
+        {"random:n=5,shape=3,classes=-2", "key 'classes' must be between 0 and 100000, got -2"},
+        {"moons:noise=-1", "key 'noise' must be between 0 and"},
+        {"random:n=5,shape=3,seed=18446744073709551616", "from 0 to 18446744073709551615"},
+        {"random:n=5,shape=3,seed=-1", "from 0 to 18446744073709551615"},
+        {"csv:/tmp/x.csv,header=maybe", "header must be auto, yes or no, got 'maybe'"},
+        {"moons:data.csv", "'data.csv' is not key=value"},
+    };
+    for (const auto& [spec, needle] : data_cases) TS_EXPECT_THROW(InputError, load_data(spec, {}, 0), needle);
+    TS_EXPECT_THROW(MemoryBudgetError, load_data("random:n=1000000000000,shape=3", {}, 0), "--memory-budget");
+    // The largest seed is taken exactly, and it is not the seed 2^64 − 2.
+    const Dataset a = load_data("random:n=3,shape=2,seed=18446744073709551615", {}, 0);
+    const Dataset b = load_data("random:n=3,shape=2,seed=18446744073709551614", {}, 0);
+    QVERIFY(!at::equal(a.inputs, b.inputs));
+    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=64,width=1000000,depth=3,out=10", {}, test::config()),
+                    "over the memory budget");
+    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=4,depth=1000000000000", {}, test::config()), "--memory-budget");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,depth=0", {}, test::config()), "key 'depth' must be between 1 and");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=-5", {}, test::config()), "key 'hidden' must be between 1");
+  }
+};
+
+TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles, inputShapeThatDoesNotFit,
+             nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked)
+#ifdef TS_HAVE_QT
+#include "test_inputs.moc"
+#endif

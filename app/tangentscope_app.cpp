@@ -7,19 +7,19 @@
 #include <clocale>
 #include <cstdio>
 
-#include "jobs/Jobs.h"
+#include "AlPanel.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
-#include "AlPanel.h"
 #include "SampleGallery.h"
 #include "core/TorchUtil.h"
+#include "jobs/Jobs.h"
 
 int main(int argc, char** argv) {
   ts::tune_allocator();
   QApplication app(argc, argv);
-  // QApplication sets the C library's locale from the environment; numbers the engine and LibTorch write or read
-  // must keep '.' as the decimal point (a decimal-comma locale once turned every result into 0). Qt's own
-  // formatting and the user's language are unaffected.
+  // QApplication sets the C library's locale from the environment; numbers the engine and LibTorch write or
+  // read must keep '.' as the decimal point (a decimal-comma locale once turned every result into 0). Qt's
+  // own formatting and the user's language are unaffected.
   std::setlocale(LC_NUMERIC, "C");
   QApplication::setApplicationName("TangentScope");
   QApplication::setOrganizationName("TangentScope");
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
   parser.addHelpOption();
   QCommandLineOption shot("screenshot", "Save the window to FILE after the default run, then quit.", "FILE");
   parser.addOption(shot);
-  QCommandLineOption shots("screenshots", "Drive every tab through a run, save one PNG per tab into DIR, then quit.", "DIR");
+  QCommandLineOption shots("screenshots",
+                           "Drive every tab through a run, save one PNG per tab into DIR, then quit.", "DIR");
   parser.addOption(shots);
   QCommandLineOption shape("input-shape", "Shape of one input of the model file (e.g. 15,10).", "SHAPE");
   parser.addOption(shape);
@@ -47,8 +48,8 @@ int main(int argc, char** argv) {
       window.tabs()->setCurrentIndex(tab);
       QApplication::processEvents();
       const bool ok = window.grab().save(dir + "/" + name + ".png");
-      std::fprintf(ok ? stdout : stderr, ok ? "saved %s/%s.png\n" : "cannot write %s/%s.png\n", dir.toLocal8Bit().constData(),
-                   name.toLocal8Bit().constData());
+      std::fprintf(ok ? stdout : stderr, ok ? "saved %s/%s.png\n" : "cannot write %s/%s.png\n",
+                   dir.toLocal8Bit().constData(), name.toLocal8Bit().constData());
       return ok;
     };
     QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [&window, grab] {
@@ -85,8 +86,8 @@ int main(int argc, char** argv) {
       QTimer::singleShot(150, &window, [&window, grab] {
         if (!grab(window.tabs()->indexOf(window.pntkPanel()), "pntk")) QApplication::exit(1);
         window.tabs()->setCurrentWidget(window.alPanel());
-        window.alPanel()->setConfig("mlp:in=64,width=128,depth=2,out=10", "digits", {"random", "entropy", "margin", "mlmoc"},
-                                    20, 10, 8, 3, 0);
+        window.alPanel()->setConfig("mlp:in=64,width=128,depth=2,out=10", "digits",
+                                    {"random", "entropy", "margin", "mlmoc"}, 20, 10, 8, 3, 0);
         window.alPanel()->run();
       });
     });
@@ -106,12 +107,15 @@ int main(int argc, char** argv) {
     const QString file = parser.value(shot);
     auto save = [&window, file] {
       const bool ok = window.grab().save(file);
-      std::fprintf(ok ? stdout : stderr, ok ? "saved %s\n" : "cannot write %s\n", file.toLocal8Bit().constData());
+      std::fprintf(ok ? stdout : stderr, ok ? "saved %s\n" : "cannot write %s\n",
+                   file.toLocal8Bit().constData());
       std::fprintf(stdout, "result: %s\n", window.resultText().toUtf8().constData());
       QApplication::exit(ok ? 0 : 1);
     };
-    QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [save] { QTimer::singleShot(100, save); });
-    QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [save] { QTimer::singleShot(100, save); });
+    QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window,
+                     [save] { QTimer::singleShot(100, save); });
+    QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window,
+                     [save] { QTimer::singleShot(100, save); });
   }
   QTimer::singleShot(0, &window, &ts::ui::MainWindow::run);
   return app.exec();

@@ -6,15 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "core/TorchUtil.h"
 #include "cli/Cli.h"
+#include "core/TorchUtil.h"
 
 int main(int argc, char** argv) {
   ts::tune_allocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   ts::cli::install_signal_handlers();
   int code = ts::cli::run(args, std::cout, std::cerr);
-  // Output that did not reach its destination (a full disk, /dev/full, a closed pipe) is a failure, not exit 0.
+  // Output that did not reach its destination (a full disk, /dev/full, a closed pipe) is a failure, not exit
+  // 0.
   std::cout.flush();
   errno = 0;
   bool failed = std::fflush(stdout) != 0;

@@ -6,16 +6,16 @@
 #include <ostream>
 #include <sstream>
 
-#include "data/Data.h"
+#include "Quantile.h"
+#include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
-#include "Quantile.h"
-#include "io/Spec.h"
-#include "autodiff/TangentMap.h"
-#include "core/TorchUtil.h"
 
 namespace ts::bench {
 
@@ -35,7 +35,8 @@ struct ProblemKernel {
 ProblemKernel builtin_problem(const std::string& name, const std::string& fixtures) {
   if (name == "mlp-digits") return {"mlp:in=64,width=256,depth=3,out=10,seed=0", "digits:n=100", ""};
   if (name == "seed-mlp")
-    return {"mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", "random:n=50,shape=100", ""};
+    return {"mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", "random:n=50,shape=100",
+            ""};
   if (name == "cnn-digits") return {"cnn:width=8,out=10,seed=0", "digits:n=100", "1,8,8"};
   if (name == "gru-small") return {"gru:in=10,hidden=32,steps=15,seed=0", "random:n=8,shape=15x10", ""};
   if (name == "transformer") return {fixtures + "/transformer.pt", "random:n=40,shape=3x6", "3,6"};
@@ -46,7 +47,8 @@ ProblemKernel builtin_problem(const std::string& name, const std::string& fixtur
 at::Tensor with_spectrum(const at::Tensor& lambda, uint64_t seed) {
   auto gen = make_generator(seed);
   const int64_t n = lambda.numel();
-  const at::Tensor U = std::get<0>(at::linalg_qr(draw_normal(gen, {n, n}, at::TensorOptions().dtype(at::kDouble))));
+  const at::Tensor U =
+      std::get<0>(at::linalg_qr(draw_normal(gen, {n, n}, at::TensorOptions().dtype(at::kDouble))));
   return at::matmul(U * lambda.unsqueeze(0), U.t());
 }
 
@@ -78,13 +80,15 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   if (eq == std::string::npos) {
     p = builtin_problem(text, o.fixtures);
     if (p.model.empty())
-      throw InputError("unknown coverage kernel '" + text +
-                       "' (mlp-digits, seed-mlp, cnn-digits, gru-small, transformer, exp-decay, poly-decay, flat, or "
-                       "NAME=MODEL@DATA[@INPUT_SHAPE])");
+      throw InputError(
+          "unknown coverage kernel '" + text +
+          "' (mlp-digits, seed-mlp, cnn-digits, gru-small, transformer, exp-decay, poly-decay, flat, or "
+          "NAME=MODEL@DATA[@INPUT_SHAPE])");
   } else {
     const std::string rest = text.substr(eq + 1);
     const auto a = rest.find('@');
-    if (a == std::string::npos) throw InputError("coverage kernel '" + text + "': write NAME=MODEL@DATA[@INPUT_SHAPE]");
+    if (a == std::string::npos)
+      throw InputError("coverage kernel '" + text + "': write NAME=MODEL@DATA[@INPUT_SHAPE]");
     p.model = rest.substr(0, a);
     p.data = rest.substr(a + 1);
     const auto b = p.data.find('@');
@@ -96,7 +100,8 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   ComputeConfig c = o.compute;
   c.dtype = "float64";
   std::vector<int64_t> shape;
-  if (!p.shape.empty()) shape = parse_shape(p.shape, "input shape of kernel " + k.name);
+  if (!p.shape.empty())
+    shape = parse_shape(p.shape, "input shape of kernel " + k.name);
   else {
     const Spec ds = Spec::parse(p.data);
     if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
@@ -109,8 +114,8 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   k.K = at::matmul(jac, jac.t());
   k.trace = jac.pow(2).sum().item<double>();
   if (d * P <= o.max_factor_entries) k.J = jac;
-  k.description = p.model + " on " + data.description + " (d = " + std::to_string(d) + ", P = " + std::to_string(P) +
-                  ", the eNTK, float64)";
+  k.description = p.model + " on " + data.description + " (d = " + std::to_string(d) +
+                  ", P = " + std::to_string(P) + ", the eNTK, float64)";
   log << "coverage: kernel " << k.name << ": " << k.description << ", tr K = " << k.trace << "\n";
   return k;
 }
@@ -135,9 +140,11 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     std::unique_ptr<DenseRectOperator> ffactor;
     if (k.J.defined()) ffactor = std::make_unique<DenseRectOperator>(k.J.to(A.options()));
     for (const auto& method : o.methods) {
-      const RectOperator* factor = method == "fhutch" ? static_cast<const RectOperator*>(ffactor.get()) : &rfactor;
+      const RectOperator* factor =
+          method == "fhutch" ? static_cast<const RectOperator*>(ffactor.get()) : &rfactor;
       if (method == "fhutch" && !ffactor) {
-        log << "  " << k.name << " fhutch: skipped (the Jacobian is over " << o.max_factor_entries << " entries)\n";
+        log << "  " << k.name << " fhutch: skipped (the Jacobian is over " << o.max_factor_entries
+            << " entries)\n";
         continue;
       }
       for (int64_t m : o.budgets) {
@@ -177,10 +184,15 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         row["median_rel_error"] = quantile(rel, 0.5);
         rows.push_back(row);
         char buf[200];
-        std::snprintf(buf, sizeof buf, "  %-12s %-10s m = %4lld: coverage %.2f%s, mean z² %.2f, median rel. error %.2e\n",
-                      k.name.c_str(), method.c_str(), static_cast<long long>(m), double(covered) / o.seeds,
-                      with_sample > 0 ? (" (textbook " + std::to_string(double(covered_sample) / with_sample).substr(0, 4) + ")").c_str() : "",
-                      o.seeds > exact ? z2 / double(o.seeds - exact) : 0.0, quantile(rel, 0.5));
+        std::snprintf(
+            buf, sizeof buf,
+            "  %-12s %-10s m = %4lld: coverage %.2f%s, mean z² %.2f, median rel. error %.2e\n",
+            k.name.c_str(), method.c_str(), static_cast<long long>(m), double(covered) / o.seeds,
+            with_sample > 0
+                ? (" (textbook " + std::to_string(double(covered_sample) / with_sample).substr(0, 4) + ")")
+                      .c_str()
+                : "",
+            o.seeds > exact ? z2 / double(o.seeds - exact) : 0.0, quantile(rel, 0.5));
         log << buf << std::flush;
       }
     }
@@ -207,10 +219,13 @@ std::string format_coverage_bench(const Json& report) {
   out << "kernel        method      budget  coverage(±2σ)  textbook  mean z²  median rel. error\n";
   for (const auto& r : report.at("rows").items()) {
     char buf[200];
-    const std::string tb = r.contains("coverage_textbook") ? std::to_string(r.at("coverage_textbook").number()).substr(0, 4) : "—";
-    std::snprintf(buf, sizeof buf, "%-13s %-11s %6d  %13.2f  %8s  %7.2f  %.2e%s\n", r.at("kernel").string().c_str(),
-                  r.at("method").string().c_str(), static_cast<int>(r.at("budget").number()), r.at("coverage").number(),
-                  tb.c_str(), r.at("mean_z2").number(), r.at("median_rel_error").number(),
+    const std::string tb = r.contains("coverage_textbook")
+                               ? std::to_string(r.at("coverage_textbook").number()).substr(0, 4)
+                               : "—";
+    std::snprintf(buf, sizeof buf, "%-13s %-11s %6d  %13.2f  %8s  %7.2f  %.2e%s\n",
+                  r.at("kernel").string().c_str(), r.at("method").string().c_str(),
+                  static_cast<int>(r.at("budget").number()), r.at("coverage").number(), tb.c_str(),
+                  r.at("mean_z2").number(), r.at("median_rel_error").number(),
                   r.at("coverage").number() < 0.9 ? "  LOW" : "");
     out << buf;
   }

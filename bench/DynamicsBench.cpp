@@ -7,13 +7,13 @@
 #include <ostream>
 #include <sstream>
 
-#include "data/Data.h"
 #include "Quantile.h"
+#include "analysis/Metrics.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
 #include "exact/Exact.h"
 #include "jobs/Jobs.h"
-#include "analysis/Metrics.h"
 #include "models/Model.h"
-#include "core/TorchUtil.h"
 #include "training/Training.h"
 
 namespace ts::bench {
@@ -32,7 +32,8 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
   Dataset train = load_data(o.data, model->input_shape(), o.compute.seed);
   train = subset(train, o.train_subset, o.compute.seed);
   const Dataset test = load_data(o.test_data, model->input_shape(), o.compute.seed);
-  log << "seed-dynamics: " << o.model << " (P = " << model->num_parameters() << ") on " << train.description << "\n";
+  log << "seed-dynamics: " << o.model << " (P = " << model->num_parameters() << ") on " << train.description
+      << "\n";
 
   TrainOptions to;
   to.epochs = o.epochs;
@@ -68,14 +69,15 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
   const double align = exact_trace_product(K0, Kf) / (K0.frobenius() * fro_f);
   const double t_align = t_fro + seconds_since(t0);
   log << "  exact: ‖K_f‖_F = " << fro_f << " (" << t_fro << " s), cos(K₀, K_f) = " << align << " (" << t_align
-      << " s), r_eff(K_f) = " << reff << " (" << t_reff << " s); d = " << Jf.state_size() << ", P = " << Jf.param_size()
-      << "\n";
+      << " s), r_eff(K_f) = " << reff << " (" << t_reff << " s); d = " << Jf.state_size()
+      << ", P = " << Jf.param_size() << "\n";
 
   struct Target {
     std::string metric;
     double exact, exact_seconds;
   };
-  const std::vector<Target> targets{{"frobenius", fro_f, t_fro}, {"alignment", align, t_align}, {"effective_rank", reff, t_reff}};
+  const std::vector<Target> targets{
+      {"frobenius", fro_f, t_fro}, {"alignment", align, t_align}, {"effective_rank", reff, t_reff}};
   Json rows = Json::array();
   for (const auto& target : targets) {
     for (const auto& method : o.methods) {
@@ -103,7 +105,8 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
         row["percent_of_exact"] = 100.0 * quantile(secs, 0.5) / target.exact_seconds;
         rows.push_back(row);
         char buf[220];
-        std::snprintf(buf, sizeof buf, "  %-15s %-10s m=%4lld  median rel err %.2e [%.2e, %.2e]  %.3f s = %.2f%% of exact\n",
+        std::snprintf(buf, sizeof buf,
+                      "  %-15s %-10s m=%4lld  median rel err %.2e [%.2e, %.2e]  %.3f s = %.2f%% of exact\n",
                       target.metric.c_str(), method.c_str(), static_cast<long long>(m), quantile(errs, 0.5),
                       quantile(errs, 0.25), quantile(errs, 0.75), quantile(secs, 0.5),
                       100.0 * quantile(secs, 0.5) / target.exact_seconds);
@@ -145,13 +148,15 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
 
 std::string format_dynamics_bench(const Json& r) {
   std::ostringstream out;
-  out << "seed-dynamics: d = " << r.at("d").number() << ", P = " << r.at("params").number() << "; test accuracy "
-      << r.at("test_accuracy_before").number() << " → " << r.at("test_accuracy_after").number() << "\n";
+  out << "seed-dynamics: d = " << r.at("d").number() << ", P = " << r.at("params").number()
+      << "; test accuracy " << r.at("test_accuracy_before").number() << " → "
+      << r.at("test_accuracy_after").number() << "\n";
   for (const auto& row : r.at("rows").items()) {
     char buf[200];
     std::snprintf(buf, sizeof buf, "  %-15s %-10s m=%4.0f  median rel err %.2e  %.2f%% of exact runtime\n",
-                  row.at("metric").string().c_str(), row.at("method").string().c_str(), row.at("budget").number(),
-                  row.at("median_rel_error").number(), row.at("percent_of_exact").number());
+                  row.at("metric").string().c_str(), row.at("method").string().c_str(),
+                  row.at("budget").number(), row.at("median_rel_error").number(),
+                  row.at("percent_of_exact").number());
     out << buf;
   }
   return out.str();

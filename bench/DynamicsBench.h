@@ -12,16 +12,16 @@ namespace ts::bench {
 
 struct DynamicsBenchOptions {
   std::string model = "mlp:in=784,width=256,depth=2,out=10";
-  std::string data = "mnist";             ///< training data (the test split gives the probe batch)
+  std::string data = "mnist";  ///< training data (the test split gives the probe batch)
   std::string test_data = "mnist:split=test";
   int epochs = 5;
   int64_t batch_size = 128;
   double lr = 1e-3;
-  int64_t probe_n = 50;                   ///< the NTK batch: d = probe_n × 10
+  int64_t probe_n = 50;  ///< the NTK batch: d = probe_n × 10
   std::vector<int64_t> budgets{8, 16, 32, 64, 128, 256};
   std::vector<std::string> methods{"hutchpp", "xtrace", "xnystrace"};
   int repeats = 5;
-  int64_t train_subset = 0;               ///< 0: all 60,000 training images
+  int64_t train_subset = 0;  ///< 0: all 60,000 training images
   ComputeConfig compute;
 };
 

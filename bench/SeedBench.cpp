@@ -7,16 +7,16 @@
 #include <ostream>
 #include <sstream>
 
-#include "data/Data.h"
 #include "Quantile.h"
+#include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
-#include "autodiff/NtkOperators.h"
-#include "io/Spec.h"
-#include "core/TorchUtil.h"
 
 namespace ts::bench {
 
@@ -60,12 +60,12 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   NtkOperator K(J);
   JacobianOperator Jop(J);
   const int64_t d = J.state_size(), P = J.param_size();
-  log << "seed-" << o.workload << ": d = " << d << ", P = " << P << ", " << o.compute.dtype << " on " << o.compute.device
-      << ", BLAS " << blas_description() << "\n";
+  log << "seed-" << o.workload << ": d = " << d << ", P = " << P << ", " << o.compute.dtype << " on "
+      << o.compute.device << ", BLAS " << blas_description() << "\n";
 
   const ExactTrace best = exact_trace(J);
-  log << "  best exact (" << best.method << ", " << best.products << " products): tr K = " << best.value << " in "
-      << best.seconds << " s\n";
+  log << "  best exact (" << best.method << ", " << best.products << " products): tr K = " << best.value
+      << " in " << best.seconds << " s\n";
   const MatvecBaseline base = matvec_baseline(K, o.baseline_limit);
   log << "  published exact baseline (d NTK matvecs): " << base.seconds << " s"
       << (base.complete ? "" : " (extrapolated from " + std::to_string(base.timed) + " matvecs)") << "\n";
@@ -107,7 +107,8 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
         const TraceEstimate e = estimate_trace(K, &Jop, eo);
         errs.push_back(std::fabs(e.estimate - best.value) / std::fabs(best.value));
         // Calibration of the method's own error estimate: is the exact value within ±2 std errors?
-        if (e.std_error && std::fabs(e.estimate - best.value) <= 2 * *e.std_error + 1e-12 * std::fabs(best.value))
+        if (e.std_error &&
+            std::fabs(e.estimate - best.value) <= 2 * *e.std_error + 1e-12 * std::fabs(best.value))
           ++covered;
         secs.push_back(e.seconds);
         vjps = e.vjps;
@@ -130,7 +131,8 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
       curve_budget.push_back(m);
       char buf[200];
       std::snprintf(buf, sizeof buf,
-                    "  %-12s m=%4lld  median rel err %.2e  [%.2e, %.2e]  %.4f s  (x%.0f vs baseline)  ±2σ covers %d/%d\n",
+                    "  %-12s m=%4lld  median rel err %.2e  [%.2e, %.2e]  %.4f s  (x%.0f vs baseline)  ±2σ "
+                    "covers %d/%d\n",
                     method.c_str(), static_cast<long long>(m), quantile(errs, 0.5), quantile(errs, 0.25),
                     quantile(errs, 0.75), quantile(secs, 0.5), base.seconds / quantile(secs, 0.5),
                     static_cast<int>(covered), o.repeats);
@@ -165,13 +167,16 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
 std::string format_seed_bench(const Json& r) {
   std::ostringstream out;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "seed-%s: d = %.0f, P = %.0f; exact tr K = %.10g\n", r.at("workload").string().c_str(),
-                r.at("d").number(), r.at("params").number(), r.at("exact_trace").number());
+  std::snprintf(buf, sizeof buf, "seed-%s: d = %.0f, P = %.0f; exact tr K = %.10g\n",
+                r.at("workload").string().c_str(), r.at("d").number(), r.at("params").number(),
+                r.at("exact_trace").number());
   out << buf;
   std::snprintf(buf, sizeof buf, "best exact (%s): %.3f s; published d-matvec baseline: %.3f s%s\n",
                 r.at("best_exact_method").string().c_str(), r.at("best_exact_seconds").number(),
-                r.at("baseline_seconds").number(), r.at("baseline_extrapolated").boolean() ? " (extrapolated)" : "");
-  out << buf << "time to reach a median relative error (seconds, budget, speed-up vs baseline / vs best exact):\n";
+                r.at("baseline_seconds").number(),
+                r.at("baseline_extrapolated").boolean() ? " (extrapolated)" : "");
+  out << buf
+      << "time to reach a median relative error (seconds, budget, speed-up vs baseline / vs best exact):\n";
   for (const auto& s : r.at("summary").items()) {
     out << "  " << s.at("method").string();
     for (const char* key : {"to_0.01", "to_0.001", "to_0.0001"}) {
@@ -179,8 +184,8 @@ std::string format_seed_bench(const Json& r) {
       if (l.at("seconds").is_null()) {
         std::snprintf(buf, sizeof buf, "  | %s: not reached", key + 3);
       } else {
-        std::snprintf(buf, sizeof buf, "  | %s: %.4f s m=%.0f x%.0f / x%.1f", key + 3, l.at("seconds").number(),
-                      l.at("budget").number(), l.at("speedup_vs_baseline").number(),
+        std::snprintf(buf, sizeof buf, "  | %s: %.4f s m=%.0f x%.0f / x%.1f", key + 3,
+                      l.at("seconds").number(), l.at("budget").number(), l.at("speedup_vs_baseline").number(),
                       l.at("speedup_vs_best_exact").number());
       }
       out << buf;

@@ -1,6 +1,6 @@
 #pragma once
-// Reproductions of the trace benchmarks of Hazelden's paper (docs/MATH.md §8): the deep MLP (d = 3,200, P = 64,704) and the
-// GRU (d = 48,000, P = 14,592). Engine only, no Qt.
+// Reproductions of the trace benchmarks of Hazelden's paper (docs/MATH.md §8): the deep MLP (d = 3,200, P =
+// 64,704) and the GRU (d = 48,000, P = 14,592). Engine only, no Qt.
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -13,7 +13,8 @@ namespace ts::bench {
 struct SeedBenchOptions {
   std::string workload = "mlp";  ///< "mlp" or "gru"
   std::vector<int64_t> budgets{12, 16, 24, 32, 48, 64, 96, 128, 192, 384, 768};
-  std::vector<std::string> methods{"hutchinson", "hutchpp", "hutchpp-seed", "rhutch", "fhutch", "xtrace", "xnystrace"};
+  std::vector<std::string> methods{"hutchinson", "hutchpp", "hutchpp-seed", "rhutch",
+                                   "fhutch",     "xtrace",  "xnystrace"};
   int repeats = 10;
   int64_t baseline_limit = 0;  ///< d-matvec baseline: time only this many matvecs and extrapolate (0 = all d)
   ComputeConfig compute;

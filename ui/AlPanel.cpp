@@ -25,11 +25,11 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "jobs/AlJob.h"
 #include "ChartView.h"
-#include "ExportFiles.h"
 #include "EngineClient.h"
+#include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "jobs/AlJob.h"
 
 namespace ts::ui {
 
@@ -46,7 +46,8 @@ QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::nu
 
 // A model spec that fits the data set (inputs and classes), for when the data choice changes.
 QString model_for(const QString& data) {
-  if (data.startsWith("mnist") || data.startsWith("fashion-mnist")) return "mlp:in=784,width=128,depth=2,out=10";
+  if (data.startsWith("mnist") || data.startsWith("fashion-mnist"))
+    return "mlp:in=784,width=128,depth=2,out=10";
   if (data.startsWith("moons")) return "mlp:in=2,width=128,depth=3,out=2";
   if (data.startsWith("blobs")) return "mlp:in=2,width=128,depth=3,out=4";
   if (data.startsWith("spirals")) return "mlp:in=2,width=128,depth=3,out=3";
@@ -58,7 +59,8 @@ QString model_for(const QString& data) {
 AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
     : QWidget(parent), engine_(engine), gate_(std::make_shared<PauseGate>()) {
   auto* layout = new QVBoxLayout(this);
-  auto* form = new QGroupBox("Pool-based active learning: the learner is retrained after every cycle of queries", this);
+  auto* form = new QGroupBox(
+      "Pool-based active learning: the learner is retrained after every cycle of queries", this);
   auto* grid = new QGridLayout(form);
   data_ = new QComboBox(form);
   data_->setEditable(true);
@@ -66,14 +68,16 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
                    "blobs:size=600,classes=4,spread=4", "spirals:size=600,classes=3"});
   model_ = new QLineEdit(model_for("digits"), form);
   strategies_ = new QListWidget(form);
-  for (const char* s : {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc", "mlmoc-flip"}) {
+  for (const char* s :
+       {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc", "mlmoc-flip"}) {
     auto* item = new QListWidgetItem(s, strategies_);
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
     const QString n(s);
     item->setCheckState(n == "random" || n == "margin" || n == "mlmoc" ? Qt::Checked : Qt::Unchecked);
   }
-  strategies_->setToolTip("mlmoc: the NTK look-ahead (docs/MATH.md §7), the pool's summed predicted output change if x′ were "
-                          "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
+  strategies_->setToolTip(
+      "mlmoc: the NTK look-ahead (docs/MATH.md §7), the pool's summed predicted output change if x′ were "
+      "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
   strategies_->setMaximumHeight(170);
   strategies_->setMinimumWidth(200);
   auto spin = [form](int lo, int hi, int value, const QString& tip) {
@@ -86,16 +90,19 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   initial_ = spin(1, 100000, 20, "initial labelled set, stratified by class");
   query_ = spin(1, 10000, 10, "points queried per cycle");
   cycles_ = spin(1, 200, 10, "query-and-retrain cycles");
-  seeds_ = spin(1, 50, 3, "independent runs (seeds seed, seed+1, …); the band is the 95% interval of the mean");
+  seeds_ =
+      spin(1, 50, 3, "independent runs (seeds seed, seed+1, …); the band is the 95% interval of the mean");
   pool_ = spin(0, 1000000, 0, "each cycle scores a random subset of this many unlabelled points (0: all)");
   pool_->setSpecialValueText("all");
   epochs_ = spin(1, 1000, 30, "training epochs per cycle (Adam, MSE on one-hot labels, batch 32)");
   kernel_ = new QComboBox(form);
   kernel_->addItems({"pntk", "entk"});
-  kernel_->setToolTip("the look-ahead's kernel: the sum-of-logits pNTK (the published choice) or the full eNTK");
+  kernel_->setToolTip(
+      "the look-ahead's kernel: the sum-of-logits pNTK (the published choice) or the full eNTK");
   sequential_ = new QCheckBox("sequential look-ahead", form);
-  sequential_->setToolTip("MLMOC queries one point at a time; the linearised model learns each answer before the next "
-                          "query (no SGD between them)");
+  sequential_->setToolTip(
+      "MLMOC queries one point at a time; the linearised model learns each answer before the next "
+      "query (no SGD between them)");
   grid->addWidget(new QLabel("data", form), 0, 0);
   grid->addWidget(data_, 0, 1);
   grid->addWidget(new QLabel("model", form), 1, 0);
@@ -104,13 +111,16 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   // Two short rows, so the tab does not widen the window.
   auto* numbers = new QHBoxLayout;
   auto* more = new QHBoxLayout;
-  for (auto [label, w] : {std::pair<const char*, QWidget*>{"initial", initial_}, {"query", query_}, {"cycles", cycles_},
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"initial", initial_},
+                          {"query", query_},
+                          {"cycles", cycles_},
                           {"seeds", seeds_}}) {
     numbers->addWidget(new QLabel(label, form));
     numbers->addWidget(w);
   }
   numbers->addStretch();
-  for (auto [label, w] : {std::pair<const char*, QWidget*>{"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
+  for (auto [label, w] :
+       {std::pair<const char*, QWidget*>{"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
     more->addWidget(new QLabel(label, form));
     more->addWidget(w);
   }
@@ -138,7 +148,8 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(summary_);
   auto* split = new QSplitter(Qt::Horizontal, this);
-  chart_ = new ChartView("Test accuracy against labels (mean over seeds, 95% band)", "labels", "test accuracy", split);
+  chart_ = new ChartView("Test accuracy against labels (mean over seeds, 95% band)", "labels",
+                         "test accuracy", split);
   auto* right = new QWidget(split);
   auto* rl = new QVBoxLayout(right);
   rl->setContentsMargins(0, 0, 0, 0);
@@ -159,7 +170,8 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   split->setStretchFactor(1, 2);
   layout->addWidget(split, 1);
 
-  connect(data_, &QComboBox::currentTextChanged, this, [this](const QString& d) { model_->setText(model_for(d)); });
+  connect(data_, &QComboBox::currentTextChanged, this,
+          [this](const QString& d) { model_->setText(model_for(d)); });
   connect(run_, &QPushButton::clicked, this, &AlPanel::run);
   connect(pause_, &QPushButton::toggled, this, &AlPanel::setPaused);
   connect(cancel_, &QPushButton::clicked, this, [this] {
@@ -193,7 +205,8 @@ void AlPanel::setConfig(const QString& model, const QString& data, const QString
   data_->setCurrentText(data);
   model_->setText(model);
   for (int i = 0; i < strategies_->count(); ++i)
-    strategies_->item(i)->setCheckState(strategies.contains(strategies_->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+    strategies_->item(i)->setCheckState(strategies.contains(strategies_->item(i)->text()) ? Qt::Checked
+                                                                                          : Qt::Unchecked);
   initial_->setValue(initial);
   query_->setValue(query);
   cycles_->setValue(cycles);
@@ -222,7 +235,8 @@ void AlPanel::run() {
   job.data = data_->currentText().trimmed().toStdString();
   job.strategies.clear();
   for (int i = 0; i < strategies_->count(); ++i)
-    if (strategies_->item(i)->checkState() == Qt::Checked) job.strategies.push_back(strategies_->item(i)->text().toStdString());
+    if (strategies_->item(i)->checkState() == Qt::Checked)
+      job.strategies.push_back(strategies_->item(i)->text().toStdString());
   job.initial = initial_->value();
   job.query = query_->value();
   job.cycles = cycles_->value();
@@ -254,18 +268,25 @@ void AlPanel::run() {
   run_->setEnabled(false);
   pause_->setEnabled(true);
   cancel_->setEnabled(true);
-  summary_->setText(QString("Running %1 strategies × %2 seeds × %3 cycles…").arg(job.strategies.size()).arg(job.seeds).arg(job.cycles));
+  summary_->setText(QString("Running %1 strategies × %2 seeds × %3 cycles…")
+                        .arg(job.strategies.size())
+                        .arg(job.seeds)
+                        .arg(job.cycles));
   QPointer<AlPanel> guard(this);
   std::shared_ptr<PauseGate> gate = gate_;
   engine_->submitJob("al", [job, guard, generation, gate](const RunControl& rc) {
     auto on_cycle = [&rc, guard, generation, gate](const Json& row) {
       const QString text = QString::fromStdString(row.dump());
       QMetaObject::invokeMethod(
-          QCoreApplication::instance(), [guard, generation, text] { if (guard) guard->onCycle(generation, text); },
+          QCoreApplication::instance(),
+          [guard, generation, text] {
+            if (guard) guard->onCycle(generation, text);
+          },
           Qt::QueuedConnection);
       // Pause: hold the engine thread between cycles; cancel still ends the wait.
       std::unique_lock<std::mutex> lock(gate->m);
-      while (gate->paused && !(rc.cancel && rc.cancel->cancelled())) gate->cv.wait_for(lock, std::chrono::milliseconds(50));
+      while (gate->paused && !(rc.cancel && rc.cancel->cancelled()))
+        gate->cv.wait_for(lock, std::chrono::milliseconds(50));
     };
     return run_al_job(job, rc, on_cycle).dump();
   });
@@ -285,7 +306,8 @@ void AlPanel::redraw() {
   QMap<QString, QMap<int, QList<QPair<double, double>>>> acc;  // strategy → cycle → (labels, accuracy)
   QMap<QString, QList<double>> seconds;
   for (const auto& r : rows_) {
-    acc[r["strategy"].toString()][r["cycle"].toInt()] << qMakePair(r["labels"].toDouble(), r["test_accuracy"].toDouble());
+    acc[r["strategy"].toString()][r["cycle"].toInt()]
+        << qMakePair(r["labels"].toDouble(), r["test_accuracy"].toDouble());
     if (r["cycle"].toInt() > 0) seconds[r["strategy"].toString()] << r["seconds"].toDouble();
   }
   QStringList summary;
@@ -303,7 +325,8 @@ void AlPanel::redraw() {
     chart_->setSeries(s.key(), points, sigmas);
     // Area under the mean curve, normalised by the label range: the mean accuracy over the run.
     double area = 0;
-    for (int i = 1; i < points.size(); ++i) area += (points[i].x() - points[i - 1].x()) * (points[i].y() + points[i - 1].y()) / 2;
+    for (int i = 1; i < points.size(); ++i)
+      area += (points[i].x() - points[i - 1].x()) * (points[i].y() + points[i - 1].y()) / 2;
     const double range = points.size() > 1 ? points.back().x() - points.front().x() : 0;
     double t = 0;
     for (double v : seconds[s.key()]) t += v / seconds[s.key()].size();
@@ -334,7 +357,8 @@ void AlPanel::showSample(const QJsonObject& q) {
                      .arg(number(q["score"].toDouble(), 4));
   if (q.contains("output")) text += "<br>f_L(x′) = " + vec(q["output"].toArray());
   if (q.contains("predicted_change"))
-    text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " + vec(q["predicted_change"].toArray());
+    text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " +
+            vec(q["predicted_change"].toArray());
   else
     text += "<br>(the predicted output change is computed by the mlmoc strategies)";
   detail_->setText(text);

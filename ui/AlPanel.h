@@ -1,7 +1,7 @@
 #pragma once
-// The Active learning tab (docs/MATH.md §7): configure a pool-based run, watch test accuracy against labels fill in
-// cycle by cycle (one series per strategy, mean over seeds with its 95% band), see the latest cycle's queried
-// samples, click one for its predicted output change, pause, resume, cancel and export.
+// The Active learning tab (docs/MATH.md §7): configure a pool-based run, watch test accuracy against labels
+// fill in cycle by cycle (one series per strategy, mean over seeds with its 95% band), see the latest cycle's
+// queried samples, click one for its predicted output change, pause, resume, cancel and export.
 #include <QJsonObject>
 #include <QString>
 #include <QWidget>
@@ -34,8 +34,8 @@ class AlPanel : public QWidget {
   void setPaused(bool paused);
   bool paused() const;
   /// Form setters for tests and the screenshot driver.
-  void setConfig(const QString& model, const QString& data, const QStringList& strategies, int initial, int query,
-                 int cycles, int seeds, int pool_subset = 0);
+  void setConfig(const QString& model, const QString& data, const QStringList& strategies, int initial,
+                 int query, int cycles, int seeds, int pool_subset = 0);
   ChartView* accuracyChart() const { return chart_; }
   SampleGallery* gallery() const { return gallery_; }
   int cyclesShown() const { return cycles_shown_; }

@@ -2,21 +2,21 @@
 
 #include <QAreaSeries>
 #include <QChart>
+#include <QContextMenuEvent>
 #include <QFile>
+#include <QFileDialog>
+#include <QKeyEvent>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
-#include <QMouseEvent>
-#include <QContextMenuEvent>
-#include <QFileDialog>
-#include <QKeyEvent>
 #include <QMenu>
 #include <QMessageBox>
-#include <QWheelEvent>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QSvgGenerator>
 #include <QToolTip>
 #include <QValueAxis>
+#include <QWheelEvent>
 
 #include <cmath>
 #include <limits>
@@ -53,7 +53,14 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
   chart()->addSeries(e.line);
   // Hover read-out of a point's values.
   connect(e.line, &QLineSeries::hovered, this, [this, name](const QPointF& p, bool state) {
-    if (state) QToolTip::showText(QCursor::pos(), QString("%1\n%2 = %3\n%4 = %5").arg(name, x_title_).arg(p.x(), 0, 'g', 6).arg(y_title_).arg(p.y(), 0, 'g', 8), this);
+    if (state)
+      QToolTip::showText(QCursor::pos(),
+                         QString("%1\n%2 = %3\n%4 = %5")
+                             .arg(name, x_title_)
+                             .arg(p.x(), 0, 'g', 6)
+                             .arg(y_title_)
+                             .arg(p.y(), 0, 'g', 8),
+                         this);
   });
   entries_.append({name, e});
   rebuildAxes();
@@ -81,7 +88,8 @@ void ChartView::setSeries(const QString& name, const QList<QPointF>& points, con
   QList<QPointF> kept, upper, lower;
   for (int i = 0; i < points.size(); ++i) {
     const QPointF& p = points[i];
-    if (!std::isfinite(p.x()) || !std::isfinite(p.y()) || (log_x_ && p.x() <= 0) || (log_y_ && p.y() <= 0)) continue;
+    if (!std::isfinite(p.x()) || !std::isfinite(p.y()) || (log_x_ && p.x() <= 0) || (log_y_ && p.y() <= 0))
+      continue;
     kept << p;
     const double s = i < sigmas.size() && std::isfinite(sigmas[i]) && sigmas[i] > 0 ? 2 * sigmas[i] : 0;
     upper << QPointF(p.x(), p.y() + s);
@@ -257,7 +265,8 @@ void ChartView::contextMenuEvent(QContextMenuEvent* e) {
   ly->setChecked(log_y_);
   menu.addSeparator();
   menu.addAction("Export as PNG or SVG…", this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png", "Images (*.png *.svg)");
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png", "Images (*.png *.svg)");
     if (path.isEmpty()) return;
     const QString err = exportTo(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
@@ -267,13 +276,26 @@ void ChartView::contextMenuEvent(QContextMenuEvent* e) {
 
 void ChartView::keyPressEvent(QKeyEvent* e) {  // pan with the arrow keys, zoom with + and −
   switch (e->key()) {
-    case Qt::Key_Left: chart()->scroll(-20, 0); break;
-    case Qt::Key_Right: chart()->scroll(20, 0); break;
-    case Qt::Key_Up: chart()->scroll(0, 20); break;
-    case Qt::Key_Down: chart()->scroll(0, -20); break;
-    case Qt::Key_Plus: chart()->zoomIn(); break;
-    case Qt::Key_Minus: chart()->zoomOut(); break;
-    default: QChartView::keyPressEvent(e);
+    case Qt::Key_Left:
+      chart()->scroll(-20, 0);
+      break;
+    case Qt::Key_Right:
+      chart()->scroll(20, 0);
+      break;
+    case Qt::Key_Up:
+      chart()->scroll(0, 20);
+      break;
+    case Qt::Key_Down:
+      chart()->scroll(0, -20);
+      break;
+    case Qt::Key_Plus:
+      chart()->zoomIn();
+      break;
+    case Qt::Key_Minus:
+      chart()->zoomOut();
+      break;
+    default:
+      QChartView::keyPressEvent(e);
   }
 }
 

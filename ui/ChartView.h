@@ -13,14 +13,15 @@ namespace ts::ui {
 class ChartView : public QChartView {
   Q_OBJECT
  public:
-  explicit ChartView(const QString& title, const QString& x_title, const QString& y_title, QWidget* parent = nullptr);
+  explicit ChartView(const QString& title, const QString& x_title, const QString& y_title,
+                     QWidget* parent = nullptr);
 
   /// Adds (or returns) the line series `name`; with `band` also a ±2σ area around it.
   QLineSeries* series(const QString& name, bool band = false);
   /// Appends a point to series `name`; `sigma` > 0 widens its band.
   void append(const QString& name, double x, double y, double sigma = 0);
-  /// Replaces series `name` with `points` at once (one axis fit, not one per point); `sigmas`, if given, are the
-  /// standard errors of the points and draw the ±2σ band.
+  /// Replaces series `name` with `points` at once (one axis fit, not one per point); `sigmas`, if given, are
+  /// the standard errors of the points and draw the ±2σ band.
   void setSeries(const QString& name, const QList<QPointF>& points, const QList<double>& sigmas = {});
   /// A horizontal reference line (e.g. the exact value), drawn dashed across the current x range.
   void setReference(const QString& name, double y);

@@ -17,24 +17,27 @@ EngineClient::EngineClient(QObject* parent) : QObject(parent), worker_(new Engin
     if (id != current_id_) return;
     busy_ = false;
     if (QJsonParseError error; !QJsonDocument::fromJson(json.toUtf8(), &error).isObject()) {
-      Q_EMIT failed("the engine's reply to the trace run cannot be read (" + error.errorString() + "): please report this");
+      Q_EMIT failed("the engine's reply to the trace run cannot be read (" + error.errorString() +
+                    "): please report this");
       return;
     }
     Q_EMIT traceFinished(json);
   });
-  connect(worker_, &EngineWorker::jobFinished, this, [this](quint64 id, const QString& kind, const QString& json) {
-    if (id != current_id_) return;
-    busy_ = false;
-    // A reply that is not a JSON object is an error to show, never a result to read as zeros.
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-      Q_EMIT failed("the engine's reply to the " + kind + " run cannot be read (" + error.errorString() + " at offset " +
-                    QString::number(error.offset) + "): please report this");
-      return;
-    }
-    Q_EMIT jobFinished(kind, json);
-  });
+  connect(worker_, &EngineWorker::jobFinished, this,
+          [this](quint64 id, const QString& kind, const QString& json) {
+            if (id != current_id_) return;
+            busy_ = false;
+            // A reply that is not a JSON object is an error to show, never a result to read as zeros.
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
+            if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+              Q_EMIT failed("the engine's reply to the " + kind + " run cannot be read (" +
+                            error.errorString() + " at offset " + QString::number(error.offset) +
+                            "): please report this");
+              return;
+            }
+            Q_EMIT jobFinished(kind, json);
+          });
   connect(worker_, &EngineWorker::failed, this, [this](quint64 id, const QString& msg) {
     if (id != current_id_) return;
     busy_ = false;
@@ -66,7 +69,8 @@ quint64 EngineClient::submitJob(const QString& kind, std::function<std::string(c
   current_id_ = id;
   busy_ = true;
   EngineWorker* w = worker_;
-  QMetaObject::invokeMethod(w, [w, id, kind, job] { w->runJob(id, kind, job); }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      w, [w, id, kind, job] { w->runJob(id, kind, job); }, Qt::QueuedConnection);
   return id;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// The UI side of the engine thread: starts the worker on its own QThread, sends requests, drops stale replies.
+// The UI side of the engine thread: starts the worker on its own QThread, sends requests, drops stale
+// replies.
 #include <QObject>
 #include <QThread>
 
@@ -15,7 +16,8 @@ class EngineClient : public QObject {
 
   /// Cancels any run in flight and queues `job`; returns its request id.
   quint64 submit(const ts::TraceJob& job);
-  /// Cancels any run in flight and queues an engine job returning JSON; its result arrives as jobFinished(kind, …).
+  /// Cancels any run in flight and queues an engine job returning JSON; its result arrives as
+  /// jobFinished(kind, …).
   quint64 submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job);
   void cancel();
   bool busy() const { return busy_; }

@@ -11,7 +11,8 @@ void EngineWorker::cancel() {
   if (token) token->cancel();
 }
 
-void EngineWorker::runJob(quint64 id, const QString& kind, const std::function<std::string(const RunControl&)>& job) {
+void EngineWorker::runJob(quint64 id, const QString& kind,
+                          const std::function<std::string(const RunControl&)>& job) {
   if (id != latest_.load()) return;  // superseded before it started
   auto token = std::make_shared<CancelToken>();
   std::atomic_store(&current_, token);

@@ -9,8 +9,8 @@
 #include <functional>
 #include <memory>
 
-#include "jobs/Jobs.h"
 #include "core/RunControl.h"
+#include "jobs/Jobs.h"
 
 namespace ts::ui {
 
@@ -21,13 +21,15 @@ class EngineWorker : public QObject {
 
   /// Cancels the run in flight (takes effect before the next VJP/JVP). Thread-safe.
   void cancel();
-  /// Runs any engine job that returns JSON text (compare, metrics, spectrum, ...); reports through jobFinished.
+  /// Runs any engine job that returns JSON text (compare, metrics, spectrum, ...); reports through
+  /// jobFinished.
   void runJob(quint64 id, const QString& kind, const std::function<std::string(const ts::RunControl&)>& job);
   /// Marks `id` as the newest request: queued older requests are skipped without running. Thread-safe.
   void setLatest(quint64 id) { latest_.store(id); }
 
  Q_SIGNALS:
-  void progress(quint64 id, qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
+  void progress(quint64 id, qint64 done, qint64 total, const QString& stage, double estimate,
+                bool hasEstimate);
   void traceFinished(quint64 id, const QString& resultJson);
   void jobFinished(quint64 id, const QString& kind, const QString& resultJson);
   void failed(quint64 id, const QString& message);

@@ -26,7 +26,9 @@ QRgb sequential(double t) {
   t = std::clamp(t, 0.0, 1.0) * 4;
   const int i = std::min(3, static_cast<int>(t));
   const double f = t - i;
-  auto mix = [&](int c) { return static_cast<int>(std::lround(stops[i][c] + f * (stops[i + 1][c] - stops[i][c]))); };
+  auto mix = [&](int c) {
+    return static_cast<int>(std::lround(stops[i][c] + f * (stops[i + 1][c] - stops[i][c])));
+  };
   return qRgb(mix(0), mix(1), mix(2));
 }
 
@@ -37,7 +39,8 @@ HeatMap::HeatMap(const QString& title, QWidget* parent) : QWidget(parent), title
   setMinimumSize(220, 240);
 }
 
-void HeatMap::setMatrix(int size, const QList<double>& values, const QList<double>& boundaries, const QString& note) {
+void HeatMap::setMatrix(int size, const QList<double>& values, const QList<double>& boundaries,
+                        const QString& note) {
   size_ = size;
   values_ = values;
   boundaries_ = boundaries;
@@ -56,8 +59,9 @@ void HeatMap::setMatrix(int size, const QList<double>& values, const QList<doubl
   for (int r = 0; r < size; ++r)
     for (int c = 0; c < size; ++c) {
       const double v = values.value(r * size + c);
-      image_.setPixel(c, r, signed_ ? diverging(max_abs_ > 0 ? v / max_abs_ : 0)
-                                    : sequential(max_ > min_ ? (v - min_) / (max_ - min_) : 0));
+      image_.setPixel(c, r,
+                      signed_ ? diverging(max_abs_ > 0 ? v / max_abs_ : 0)
+                              : sequential(max_ > min_ ? (v - min_) / (max_ - min_) : 0));
     }
   update();
 }
@@ -96,8 +100,9 @@ void HeatMap::paintEvent(QPaintEvent*) {
     p.drawLine(r.left(), y, r.right(), y);
   }
   p.setPen(palette().windowText().color());
-  const QString legend = signed_ ? QString("colour: ±%1 (blue < 0 < red)").arg(max_abs_, 0, 'g', 3)
-                                 : QString("colour: %1 (purple) … %2 (yellow)").arg(min_, 0, 'g', 3).arg(max_, 0, 'g', 3);
+  const QString legend =
+      signed_ ? QString("colour: ±%1 (blue < 0 < red)").arg(max_abs_, 0, 'g', 3)
+              : QString("colour: %1 (purple) … %2 (yellow)").arg(min_, 0, 'g', 3).arg(max_, 0, 'g', 3);
   p.drawText(QRect(0, r.bottom() + 2, width(), 16), Qt::AlignCenter, hover_.isEmpty() ? legend : hover_);
   if (!note_.isEmpty()) p.drawText(QRect(0, r.bottom() + 17, width(), 16), Qt::AlignCenter, note_);
 }

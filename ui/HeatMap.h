@@ -1,7 +1,7 @@
 #pragma once
-// A kernel matrix as an image: a sequential colour map for non-negative kernels, a diverging one symmetric around
-// zero (blue < 0 < red) for signed ones, class boundaries drawn where the sorted labels change, and a hover
-// read-out of the cell's value.
+// A kernel matrix as an image: a sequential colour map for non-negative kernels, a diverging one symmetric
+// around zero (blue < 0 < red) for signed ones, class boundaries drawn where the sorted labels change, and a
+// hover read-out of the cell's value.
 #include <QImage>
 #include <QList>
 #include <QString>
@@ -14,7 +14,8 @@ class HeatMap : public QWidget {
  public:
   explicit HeatMap(const QString& title, QWidget* parent = nullptr);
   /// `values` is size×size, row-major. `boundaries` are the row indices (in 0…size) where a new class begins.
-  void setMatrix(int size, const QList<double>& values, const QList<double>& boundaries = {}, const QString& note = {});
+  void setMatrix(int size, const QList<double>& values, const QList<double>& boundaries = {},
+                 const QString& note = {});
   void clear();
   int matrixSize() const { return size_; }
   double maxAbs() const { return max_abs_; }

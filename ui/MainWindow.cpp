@@ -1,23 +1,21 @@
-// MainWindow, part 1: building the window and wiring it (form in MainWindowForm.cpp, results in MainWindowResults.cpp).
+// MainWindow, part 1: building the window and wiring it (form in MainWindowForm.cpp, results in
+// MainWindowResults.cpp).
 #include "MainWindow.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
-#include <QDoubleSpinBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QMimeData>
-#include <QComboBox>
 #include <QFileDialog>
-#include <QFutureWatcher>
-#include <QImage>
-#include <QPixmap>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,48 +24,55 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPixmap>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QStatusBar>
-#include <QTableWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
+#include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
-#include "core/Errors.h"
-#include "jobs/Jobs.h"
-#include "io/OutputFiles.h"
-#include "AlPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "core/Errors.h"
+#include "io/OutputFiles.h"
+#include "jobs/Jobs.h"
 
 namespace ts::ui {
 
 namespace {
 const QStringList kMethods{"hutchpp", "xnystrace", "xtrace", "hutchinson", "rhutch", "fhutch"};
 const QMap<QString, QString> kMethodTips{
-    {"hutchpp", "Hutch++: exact trace of a sketched low-rank part plus Hutchinson on the rest (Meyer et al. 2021)"},
-    {"xnystrace", "XNysTrace: single-pass exchangeable Nyström estimator for PSD kernels (Epperly, Tropp, Webber 2024)"},
+    {"hutchpp",
+     "Hutch++: exact trace of a sketched low-rank part plus Hutchinson on the rest (Meyer et al. 2021)"},
+    {"xnystrace",
+     "XNysTrace: single-pass exchangeable Nyström estimator for PSD kernels (Epperly, Tropp, Webber 2024)"},
     {"xtrace", "XTrace: two-pass exchangeable estimator; every test vector is a probe and builds the sketch"},
     {"hutchinson", "Hutchinson: mean of ‖Jᵀg‖² over random sign vectors g (VJPs only)"},
     {"rhutch", "RHutch: one-sided estimator of ‖J‖_F² from VJPs only (Hazelden, Algorithm 2)"},
-    {"fhutch", "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (Hazelden, Algorithm 2)"}};
+    {"fhutch",
+     "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (Hazelden, Algorithm 2)"}};
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent, bool persist)
     : QMainWindow(parent), engine_(new EngineClient(this)), persist_(persist), rerun_(new QTimer(this)) {
   setWindowTitle("TangentScope — the empirical NTK, matrix-free");
-  // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this thread.
+  // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this
+  // thread.
   (void)QtConcurrent::run([] { (void)planned_dense_seconds(EstimatorOptions{}, 0, 0); });
 
   // Control panel.
@@ -77,27 +82,32 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   auto* kf = new QFormLayout(kernel_box);
   const ProblemSpec defaults;
   model_ = new QLineEdit(QString::fromStdString(defaults.model), kernel_box);
-  model_->setToolTip("Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path (docs/FORMATS.md)");
+  model_->setToolTip(
+      "Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path (docs/FORMATS.md)");
   data_ = new QLineEdit(QString::fromStdString(defaults.data), kernel_box);
-  data_->setToolTip("digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
-                    "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
+  data_->setToolTip(
+      "digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
+      "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
   input_shape_ = new QLineEdit(kernel_box);
   input_shape_->setPlaceholderText("shape of one input, for .pt files (e.g. 15,10)");
   params_ = new QLineEdit("all", kernel_box);
   params_->setToolTip(
-      "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' (e.g. w2;b2).\n"
+      "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' "
+      "(e.g. w2;b2).\n"
       "Frozen parameters (requires_grad=False) count only with +frozen at the end (all+frozen).");
   model_info_ = new QLabel("P and d appear after the first run", kernel_box);
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   data_kind_ = new QComboBox(kernel_box);
   data_kind_->addItems({"digits", "mnist", "fashion-mnist", "moons", "spirals", "blobs", "sine", "csv…"});
-  data_kind_->setToolTip("The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
+  data_kind_->setToolTip(
+      "The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
   data_n_ = new QSpinBox(kernel_box);
   data_n_->setRange(1, 100000);
   data_n_->setValue(100);
   data_n_->setPrefix("N = ");
-  data_n_->setToolTip("Batch size N of the kernel: a seeded, stratified subset of the data set; d = N × outputs");
+  data_n_->setToolTip(
+      "Batch size N of the kernel: a seeded, stratified subset of the data set; d = N × outputs");
   auto* data_row = new QHBoxLayout;
   data_row->addWidget(data_kind_, 1);
   data_row->addWidget(data_n_);
@@ -110,10 +120,12 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   preview_timer_ = new QTimer(this);
   preview_timer_->setSingleShot(true);
   preview_timer_->setInterval(300);
-  // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every key.
+  // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every
+  // key.
   model_kind_ = new QComboBox(kernel_box);
   model_kind_->addItems({"mlp", "cnn", "gru"});
-  model_kind_->setToolTip("Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
+  model_kind_->setToolTip(
+      "Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
   model_width_ = new QSpinBox(kernel_box);
   model_width_->setRange(1, 8192);
   model_width_->setValue(256);
@@ -153,7 +165,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   for (const auto& m : kMethods) {
     auto* item = new QListWidgetItem(m, methods_);
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-    item->setCheckState(m == "hutchpp" || m == "xnystrace" || m == "hutchinson" ? Qt::Checked : Qt::Unchecked);
+    item->setCheckState(m == "hutchpp" || m == "xnystrace" || m == "hutchinson" ? Qt::Checked
+                                                                                : Qt::Unchecked);
     item->setToolTip(kMethodTips.value(m));
   }
   methods_->setMinimumHeight(6 * methods_->sizeHintForRow(0) + 2 * methods_->frameWidth());
@@ -166,7 +179,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   matvecs_ = new QSpinBox(est_box);
   matvecs_->setRange(4, 100000);
   matvecs_->setValue(96);
-  matvecs_->setToolTip("Budget m: the number of test vectors (matrix-vector products) each estimator may use");
+  matvecs_->setToolTip(
+      "Budget m: the number of test vectors (matrix-vector products) each estimator may use");
   auto* budget_row = new QHBoxLayout;
   budget_row->addWidget(slider_, 1);
   budget_row->addWidget(matvecs_);
@@ -187,7 +201,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tol_->setRange(0, 0.5);
   tol_->setSingleStep(0.001);
   tol_->setSpecialValueText("off (fixed budget)");
-  tol_->setToolTip("Adaptive run: double m until std error / estimate ≤ tolerance (cap 16 m); 0 runs the fixed budget");
+  tol_->setToolTip(
+      "Adaptive run: double m until std error / estimate ≤ tolerance (cap 16 m); 0 runs the fixed budget");
   repeats_ = new QSpinBox(est_box);
   repeats_->setRange(1, 50);
   repeats_->setToolTip("Seeds per budget in the speed–accuracy sweep");
@@ -197,7 +212,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   threads_->setToolTip("LibTorch intra-op threads (small models run fastest on one; docs/PERFORMANCE.md)");
   cost_ = new QLabel(est_box);
   cost_->setWordWrap(true);
-  cost_->setToolTip("VJPs and JVPs each method will spend, and the time they took per product on the last run");
+  cost_->setToolTip(
+      "VJPs and JVPs each method will spend, and the time they took per product on the last run");
   exact_ = new QCheckBox("exact trace (for errors and the speed–accuracy chart)", est_box);
   exact_->setChecked(true);
   exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
@@ -232,16 +248,19 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // Charts.
   tabs_ = new QTabWidget(this);
   convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
-  convergence_->setToolTip("Running estimate after each test vector, ±2 standard errors where the method has an "
-                           "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
+  convergence_->setToolTip(
+      "Running estimate after each test vector, ±2 standard errors where the method has an "
+      "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
   speed_ = new ChartView("Speed against accuracy", "wall time (s)", "relative error", tabs_);
   speed_->setLogX(true);
   speed_->setLogY(true);
-  speed_->setToolTip("|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
-                     "exact method's time (as in Hazelden's Figures 1–2)");
+  speed_->setToolTip(
+      "|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
+      "exact method's time (as in Hazelden's Figures 1–2)");
   spectrum_ = new ChartView("Spectrum of the exact kernel", "eigenvalue index", "eigenvalue", tabs_);
   spectrum_->setLogY(true);
-  spectrum_->setToolTip("Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
+  spectrum_->setToolTip(
+      "Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
   auto* spectrum_page = new QWidget(tabs_);
   auto* sp = new QVBoxLayout(spectrum_page);
   auto* spectrum_button = new QPushButton("Compute the exact spectrum", spectrum_page);
@@ -250,18 +269,22 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   auto* metrics_page = new QWidget(tabs_);
   auto* mp = new QVBoxLayout(metrics_page);
   metrics_ = new QTableWidget(0, 6, metrics_page);
-  metrics_->setHorizontalHeaderLabels({"metric", "value", "± std error", "exact", "relative error", "seconds"});
+  metrics_->setHorizontalHeaderLabels(
+      {"metric", "value", "± std error", "exact", "relative error", "seconds"});
   metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  metrics_->setToolTip("trace = tr K; Frobenius = ‖K‖_F = √tr(K²); effective rank = tr(K)²/tr(K²); "
-                       "target alignment = yᵀKy/(‖K‖_F‖y‖²) for one-hot labels y");
+  metrics_->setToolTip(
+      "trace = tr K; Frobenius = ‖K‖_F = √tr(K²); effective rank = tr(K)²/tr(K²); "
+      "target alignment = yᵀKy/(‖K‖_F‖y‖²) for one-hot labels y");
   auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
   mp->addWidget(metrics_, 1);
   mp->addWidget(metrics_button, 0, Qt::AlignLeft);
   auto* training_page = new QWidget(tabs_);
   auto* tp = new QVBoxLayout(training_page);
-  dynamics_chart_ = new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", training_page);
-  dynamics_chart_->setToolTip("tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
-                              "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
+  dynamics_chart_ = new ChartView("NTK over training (relative to epoch 0)", "epoch",
+                                  "value / value at epoch 0", training_page);
+  dynamics_chart_->setToolTip(
+      "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
+      "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
   loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss / accuracy", training_page);
   auto* charts_row = new QHBoxLayout;
   charts_row->addWidget(dynamics_chart_, 1);
@@ -276,8 +299,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   lr_->setToolTip("Adam's learning rate");
   dynamics_exact_ = new QCheckBox("exact values per snapshot (slow for large d)", training_page);
   auto* train_button = new QPushButton("Train and track the NTK", training_page);
-  train_button->setToolTip("Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
-                           "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
+  train_button->setToolTip(
+      "Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
+      "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
   train_row->addWidget(epochs_);
   train_row->addWidget(lr_);
   train_row->addWidget(dynamics_exact_);
@@ -292,7 +316,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tabs_->addTab(spectrum_page, "Spectrum");
   tabs_->addTab(metrics_page, "Metrics");
   tabs_->addTab(training_page, "Training");
-  pntk_ = new PntkPanel(engine_, [this] { return currentCompareJob().problem; }, tabs_);
+  pntk_ = new PntkPanel(
+      engine_, [this] { return currentCompareJob().problem; }, tabs_);
   tabs_->addTab(pntk_, "pNTK");
   al_ = new AlPanel(engine_, tabs_);
   tabs_->addTab(al_, "Active learning");
@@ -349,7 +374,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
 
   QMenu* file = menuBar()->addMenu("&File");
   file->addAction("Open Model (TorchScript .pt)…", this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
     if (!path.isEmpty()) openModel(path);
   });
   recent_menu_ = file->addMenu("Recent models");
@@ -358,19 +384,23 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     const QString dir = QFileDialog::getExistingDirectory(this, "Export all to");
     if (dir.isEmpty()) return;
     const QString err = exportAll(dir);
-    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
-    else statusBar()->showMessage("Exported to " + dir);
+    if (!err.isEmpty())
+      QMessageBox::warning(this, "Export failed", err);
+    else
+      statusBar()->showMessage("Exported to " + dir);
   });
   file->addAction("Export current chart (PNG or SVG)…", this, [this] {
     auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
     if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
-    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
     if (path.isEmpty()) return;
     const QString err = chart->exportTo(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
   });
   file->addAction("Export result (JSON or CSV)…", this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
     if (path.isEmpty()) return;
     const QString err = exportResult(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
@@ -389,7 +419,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     cancel_->setEnabled(false);
     statusBar()->showMessage("Cancelled");
   });
-  // Interactive tuning: the slider drives the budget and re-runs after a short pause (the stale run is cancelled).
+  // Interactive tuning: the slider drives the budget and re-runs after a short pause (the stale run is
+  // cancelled).
   rerun_->setSingleShot(true);
   rerun_->setInterval(250);
   connect(rerun_, &QTimer::timeout, this, &MainWindow::run);

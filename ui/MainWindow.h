@@ -1,6 +1,6 @@
 #pragma once
-// The main window: a control panel (kernel, estimators, budget) and tabs of live charts. It only wires widgets
-// to the EngineClient; every computation runs on the engine thread.
+// The main window: a control panel (kernel, estimators, budget) and tabs of live charts. It only wires
+// widgets to the EngineClient; every computation runs on the engine thread.
 #include <QHash>
 #include <QMainWindow>
 #include <QStringList>
@@ -44,7 +44,8 @@ class MainWindow : public QMainWindow {
 
   /// The trace job of the first chosen method (what `tangentscope-cli trace` would run).
   ts::TraceJob currentJob() const;
-  /// The comparison the form describes: every chosen method, the exact trace if asked, a speed–accuracy sweep.
+  /// The comparison the form describes: every chosen method, the exact trace if asked, a speed–accuracy
+  /// sweep.
   ts::CompareJob currentCompareJob() const;
   /// Starts a comparison run of the form's job (cancelling any stale one).
   void run();
@@ -111,14 +112,15 @@ class MainWindow : public QMainWindow {
   void updateDataSpec();
   void updateModelSpec();
   void showPreview(const QString& json);
+
  public:
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
   void refreshPreview();
   QWidget* thumbnails() const { return thumbs_; }
  Q_SIGNALS:
   void previewShown();
- private:
 
+ private:
   EngineClient* engine_;
   bool persist_;
   QLineEdit* model_;
@@ -151,7 +153,7 @@ class MainWindow : public QMainWindow {
   QSpinBox* repeats_;
   QSpinBox* threads_;
   QLabel* cost_;
-  double seconds_per_product_ = 0;  ///< measured on the last run, for the cost shown before the next
+  double seconds_per_product_ = 0;       ///< measured on the last run, for the cost shown before the next
   qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost
   QHash<QString, double> dense_factor_;  ///< measured/predicted dense time per method on the last run
   QPushButton* run_;

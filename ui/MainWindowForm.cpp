@@ -1,23 +1,21 @@
-// MainWindow, part 2: the form (jobs it describes, model and data specs, preview, cost, settings, opening models).
+// MainWindow, part 2: the form (jobs it describes, model and data specs, preview, cost, settings, opening
+// models).
 #include "MainWindow.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
-#include <QDoubleSpinBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QMimeData>
-#include <QComboBox>
 #include <QFileDialog>
-#include <QFutureWatcher>
-#include <QImage>
-#include <QPixmap>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,29 +24,31 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPixmap>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QStatusBar>
-#include <QTableWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
 #include "ChartView.h"
 #include "EngineClient.h"
-#include "core/Errors.h"
-#include "jobs/Jobs.h"
-#include "io/OutputFiles.h"
 #include "RunLog.h"
-
+#include "core/Errors.h"
+#include "io/OutputFiles.h"
+#include "jobs/Jobs.h"
 
 namespace ts::ui {
 
@@ -71,14 +71,23 @@ void MainWindow::updateModelSpec() {
   QString spec;
   if (m == "mlp")
     spec = QString("mlp:in=%1,width=%2,depth=%3,out=%4,act=%5,seed=%6")
-               .arg(in).arg(model_width_->value()).arg(model_depth_->value()).arg(out)
-               .arg(model_act_->currentText()).arg(seed_->value());
+               .arg(in)
+               .arg(model_width_->value())
+               .arg(model_depth_->value())
+               .arg(out)
+               .arg(model_act_->currentText())
+               .arg(seed_->value());
   else if (m == "cnn")
-    spec = QString("cnn:width=%1,out=%2,act=%3,seed=%4").arg(model_width_->value()).arg(out).arg(model_act_->currentText()).arg(seed_->value());
+    spec = QString("cnn:width=%1,out=%2,act=%3,seed=%4")
+               .arg(model_width_->value())
+               .arg(out)
+               .arg(model_act_->currentText())
+               .arg(seed_->value());
   else
     spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
   model_->setText(spec);
-  if (m == "cnn") input_shape_->setText(mnist ? "1,28,28" : "1,8,8");
+  if (m == "cnn")
+    input_shape_->setText(mnist ? "1,28,28" : "1,8,8");
   else if (m == "gru") {
     input_shape_->setText("15,10");
     data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
@@ -104,7 +113,8 @@ void MainWindow::refreshPreview() {
   auto* watcher = new QFutureWatcher<QString>(this);
   const quint64 generation = ++preview_generation_;
   connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, generation] {
-    if (generation == preview_generation_) showPreview(watcher->result());  // a newer request supersedes this one
+    if (generation == preview_generation_)
+      showPreview(watcher->result());  // a newer request supersedes this one
     watcher->deleteLater();
   });
   // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
@@ -144,7 +154,8 @@ void MainWindow::showPreview(const QString& json) {
       }
       auto* label = new QLabel(thumbs_);
       label->setPixmap(QPixmap::fromImage(img.scaled(40, 40, Qt::KeepAspectRatio, Qt::FastTransformation)));
-      label->setToolTip("label " + QString::number(sample.value("label").toInt()) + ": " + sample.value("class_name").toString());
+      label->setToolTip("label " + QString::number(sample.value("label").toInt()) + ": " +
+                        sample.value("class_name").toString());
       layout->addWidget(label);
     }
   }
@@ -191,7 +202,8 @@ QStringList MainWindow::checkedMethods() const {
 
 void MainWindow::setMethods(const QStringList& methods) {
   for (int i = 0; i < methods_->count(); ++i)
-    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked : Qt::Unchecked);
+    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked
+                                                                                 : Qt::Unchecked);
 }
 
 void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
@@ -277,7 +289,8 @@ void MainWindow::applyConfig(const QJsonObject& config) {
   const QJsonObject problem = config.value("problem").toObject();
   const QJsonObject est = config.value("estimator").toObject();
   const QJsonObject compute = problem.value("compute").toObject();
-  setProblem(problem.value("model").toString(), problem.value("data").toString(), problem.value("input_shape").toString());
+  setProblem(problem.value("model").toString(), problem.value("data").toString(),
+             problem.value("input_shape").toString());
   params_->setText(problem.value("params").toString("all"));
   QStringList methods;
   for (const auto& m : config.value("methods").toArray()) methods << m.toString();

@@ -2,22 +2,19 @@
 #include "MainWindow.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTime>
-#include <QDoubleSpinBox>
 #include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QMimeData>
-#include <QComboBox>
 #include <QFileDialog>
-#include <QFutureWatcher>
-#include <QImage>
-#include <QPixmap>
-#include <QtConcurrent/QtConcurrentRun>
 #include <QFormLayout>
+#include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -26,31 +23,33 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QMimeData>
+#include <QPixmap>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
-#include <QScrollArea>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QStatusBar>
-#include <QTableWidget>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
+#include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
-#include "core/Errors.h"
-#include "jobs/Jobs.h"
-#include "io/OutputFiles.h"
-#include "AlPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
-
+#include "core/Errors.h"
+#include "io/OutputFiles.h"
+#include "jobs/Jobs.h"
 
 namespace ts::ui {
 
@@ -136,15 +135,18 @@ void MainWindow::showDynamics(const QString& json) {
       const double v = m.value("value").toDouble();
       if (!base.contains(name)) base[name] = v;
       const double scale = base[name] != 0 ? 1.0 / base[name] : 1.0;
-      dynamics_chart_->append(name, epoch, v * scale,
-                              m.value("std_error").isDouble() ? std::fabs(m.value("std_error").toDouble() * scale) : 0.0);
+      dynamics_chart_->append(
+          name, epoch, v * scale,
+          m.value("std_error").isDouble() ? std::fabs(m.value("std_error").toDouble() * scale) : 0.0);
     }
   }
   for (const auto& hv : r.value("history").toArray()) {
     const QJsonObject h = hv.toObject();
     const double epoch = h.value("epoch").toDouble();
-    const QList<QPair<const char*, QString>> series{
-        {"train_loss", "train loss"}, {"test_loss", "test loss"}, {"train_accuracy", "train acc"}, {"test_accuracy", "test acc"}};
+    const QList<QPair<const char*, QString>> series{{"train_loss", "train loss"},
+                                                    {"test_loss", "test loss"},
+                                                    {"train_accuracy", "train acc"},
+                                                    {"test_accuracy", "test acc"}};
     for (const auto& [key, label] : series)
       if (h.value(key).isDouble()) loss_chart_->append(label, epoch, h.value(key).toDouble());
   }
@@ -153,7 +155,8 @@ void MainWindow::showDynamics(const QString& json) {
 
 QString MainWindow::resultText() const { return result_->text(); }
 
-void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate) {
+void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, double estimate,
+                            bool hasEstimate) {
   if (total > 0) {
     progress_->setRange(0, static_cast<int>(total));
     progress_->setValue(static_cast<int>(done));
@@ -203,7 +206,8 @@ void MainWindow::showCompare(const QString& json) {
   for (const auto& v : runs) {
     const QJsonObject run = v.toObject();
     const double predicted = run.value("predicted_dense_seconds").toDouble();
-    if (predicted > 1e-3) dense_factor_[run.value("estimator").toString()] = run.value("dense_seconds").toDouble() / predicted;
+    if (predicted > 1e-3)
+      dense_factor_[run.value("estimator").toString()] = run.value("dense_seconds").toDouble() / predicted;
   }
   last_d_ = r.value("d").toInteger();
   last_params_ = r.value("params").toInteger();
@@ -213,7 +217,8 @@ void MainWindow::showCompare(const QString& json) {
     convergence_->setReference("exact", r.value("exact").toDouble());
     for (const auto& v : r.value("sweep").toArray()) {
       const QJsonObject p = v.toObject();
-      speed_->append(p.value("method").toString(), p.value("seconds").toDouble(), std::max(p.value("rel_error").toDouble(), 1e-16));
+      speed_->append(p.value("method").toString(), p.value("seconds").toDouble(),
+                     std::max(p.value("rel_error").toDouble(), 1e-16));
     }
     speed_->setVerticalReference("exact method", r.value("exact_seconds").toDouble());
   }
@@ -228,11 +233,14 @@ void MainWindow::showCompare(const QString& json) {
   first["config"] = r.value("config");
   last_json_ = QString::fromUtf8(QJsonDocument(first).toJson(QJsonDocument::Compact));
   QString text = QString("tr K ≈ %1").arg(first.value("estimate").toDouble(), 0, 'g', 10);
-  if (first.value("std_error").isDouble()) text += QString(" ± %1").arg(first.value("std_error").toDouble(), 0, 'g', 3);
+  if (first.value("std_error").isDouble())
+    text += QString(" ± %1").arg(first.value("std_error").toDouble(), 0, 'g', 3);
   result_->setText(text);
   QString d = QString("d = %1, P = %2").arg(r.value("d").toInt()).arg(r.value("params").toInt());
   if (has_exact)
-    d += QString("; exact %1 in %2 s").arg(r.value("exact").toDouble(), 0, 'g', 10).arg(r.value("exact_seconds").toDouble(), 0, 'g', 3);
+    d += QString("; exact %1 in %2 s")
+             .arg(r.value("exact").toDouble(), 0, 'g', 10)
+             .arg(r.value("exact_seconds").toDouble(), 0, 'g', 3);
   for (const auto& v : runs) {
     const QJsonObject run = v.toObject();
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
@@ -241,7 +249,8 @@ void MainWindow::showCompare(const QString& json) {
              .arg(run.value("seconds").toDouble(), 0, 'g', 3)
              .arg(run.value("vjps").toInt())
              .arg(run.value("jvps").toInt());
-    if (run.contains("rel_error")) d += QString(", rel. error %1").arg(run.value("rel_error").toDouble(), 0, 'g', 2);
+    if (run.contains("rel_error"))
+      d += QString(", rel. error %1").arg(run.value("rel_error").toDouble(), 0, 'g', 2);
   }
   details_->setText(d);
   const QJsonObject model = r.value("model").toObject();
@@ -253,16 +262,17 @@ void MainWindow::showCompare(const QString& json) {
     jvp += " (forward mode unsupported by this model)";
     model_info_->setToolTip(r.value("jvp_fallback").toString());
   }
-  model_info_->setText(QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
-                           .arg(model.value("kind").toString(), model.value("input_shape").toString(),
-                                model.value("output_shape").toString())
-                           .arg(r.value("params").toInt())
-                           .arg(model.value("params_total").toInt())
-                           .arg(model.value("params_frozen").toInt())
-                           .arg(r.value("d").toInt())
-                           .arg(jvp, layers.join("\n")));
-  run_log_->add(r.value("config").toObject(), (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0,
-                result_->text());
+  model_info_->setText(
+      QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
+          .arg(model.value("kind").toString(), model.value("input_shape").toString(),
+               model.value("output_shape").toString())
+          .arg(r.value("params").toInt())
+          .arg(model.value("params_total").toInt())
+          .arg(model.value("params_frozen").toInt())
+          .arg(r.value("d").toInt())
+          .arg(jvp, layers.join("\n")));
+  run_log_->add(r.value("config").toObject(),
+                (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text());
   if (model.value("kind").toString() == "torchscript") rememberModel(model_->text());
   Q_EMIT resultShown();
 }
@@ -270,9 +280,10 @@ void MainWindow::showCompare(const QString& json) {
 void MainWindow::showSpectrum(const QString& json) {
   const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
   spectrum_->clearAll();
-  spectrum_->chart()->setTitle(r.value("approximate").toBool()
-                                   ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
-                                   : "Spectrum of the exact kernel (" + r.value("kernel").toString() + ")");
+  spectrum_->chart()->setTitle(
+      r.value("approximate").toBool()
+          ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
+          : "Spectrum of the exact kernel (" + r.value("kernel").toString() + ")");
   const QJsonArray ev = r.value("eigenvalues").toArray();
   const double floor = ev.isEmpty() ? 1.0 : ev.first().toDouble() * 1e-14;
   QList<QPointF> points;
@@ -285,7 +296,9 @@ void MainWindow::showMetrics(const QString& json) {
   const QJsonArray rows = QJsonDocument::fromJson(json.toUtf8()).object().value("metrics").toArray();
   metrics_->setRowCount(rows.size());
   auto cell = [](const QJsonValue& v) {
-    return new QTableWidgetItem(v.isDouble() ? QString::number(v.toDouble(), 'g', 8) : v.isString() ? v.toString() : "—");
+    return new QTableWidgetItem(v.isDouble()   ? QString::number(v.toDouble(), 'g', 8)
+                                : v.isString() ? v.toString()
+                                               : "—");
   };
   for (int i = 0; i < rows.size(); ++i) {
     const QJsonObject m = rows[i].toObject();
@@ -315,7 +328,8 @@ QString MainWindow::exportResult(const QString& path) const {
   if (path.endsWith(".csv", Qt::CaseInsensitive)) {
     const QJsonObject r = QJsonDocument::fromJson(last_compare_.toUtf8()).object();
     // The configuration travels as one JSON comment line, every method's running estimate as rows.
-    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() + "\n";
+    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() +
+           "\n";
     text += "estimator,matvecs,estimate,std_error,seconds\n";
     for (const auto& v : r.value("runs").toArray()) {
       const QJsonObject run = v.toObject();
@@ -324,7 +338,9 @@ QString MainWindow::exportResult(const QString& path) const {
         text += run.value("estimator").toString().toStdString() + "," +
                 QString::number(h.value("matvecs").toDouble()).toStdString() + "," +
                 QString::number(h.value("estimate").toDouble(), 'g', 17).toStdString() + "," +
-                (h.value("std_error").isDouble() ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString() : "") +
+                (h.value("std_error").isDouble()
+                     ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString()
+                     : "") +
                 "," + QString::number(h.value("seconds").toDouble(), 'g', 6).toStdString() + "\n";
       }
     }

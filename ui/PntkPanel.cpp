@@ -1,6 +1,7 @@
 #include "PntkPanel.h"
 
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -15,14 +16,13 @@
 #include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QCoreApplication>
 #include <QVBoxLayout>
 
 #include <cmath>
 
 #include "ChartView.h"
-#include "ExportFiles.h"
 #include "EngineClient.h"
+#include "ExportFiles.h"
 #include "HeatMap.h"
 #include "jobs/PntkJobs.h"
 
@@ -31,9 +31,8 @@ namespace ts::ui {
 namespace {
 
 const QMap<QString, QString>& error_names() {
-  static const QMap<QString, QString> names{{"rel_frobenius", "Frobenius"},
-                                            {"rel_lambda_max", "λ_max"},
-                                            {"rel_prediction", "prediction"}};
+  static const QMap<QString, QString> names{
+      {"rel_frobenius", "Frobenius"}, {"rel_lambda_max", "λ_max"}, {"rel_prediction", "prediction"}};
   return names;
 }
 
@@ -94,7 +93,8 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   row->addWidget(exp);
   row->addStretch();
   kl->addLayout(row);
-  summary_ = new QLabel("Computes both kernels exactly on the batch of the main form, then compares them.", kernels);
+  summary_ =
+      new QLabel("Computes both kernels exactly on the batch of the main form, then compares them.", kernels);
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   kl->addWidget(summary_);
@@ -132,16 +132,21 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   epochs_ = new QSpinBox(sweep);
   epochs_->setRange(0, 100);
   epochs_->setValue(0);
-  epochs_->setToolTip("> 0: also the errors after training each network (Adam, cross-entropy) on the rest of the data");
+  epochs_->setToolTip(
+      "> 0: also the errors after training each network (Adam, cross-entropy) on the rest of the data");
   srow->addWidget(epochs_);
   sweep_ = new QPushButton("Run width experiment", sweep);
   srow->addWidget(sweep_);
   srow->addStretch();
   sl->addLayout(srow);
-  fits_ = new QLabel("Theory (Mohamadi, Bae, Sutherland, ICML 2023, Theorems 1–3): every error falls like width^(−1/2) at initialisation.", sweep);
+  fits_ = new QLabel(
+      "Theory (Mohamadi, Bae, Sutherland, ICML 2023, Theorems 1–3): every error falls like width^(−1/2) at "
+      "initialisation.",
+      sweep);
   fits_->setWordWrap(true);
   sl->addWidget(fits_);
-  width_chart_ = new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);
+  width_chart_ =
+      new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);
   width_chart_->setLogX(true);
   width_chart_->setLogY(true);
   sl->addWidget(width_chart_, 1);
@@ -211,7 +216,10 @@ void PntkPanel::runWidthExperiment() {
       const QString text = QString::fromStdString(j.dump());
       // Posted to the application object, which outlives the panel; the guard is read on the UI thread.
       QMetaObject::invokeMethod(
-          QCoreApplication::instance(), [guard, generation, text] { if (guard) guard->showWidthPoint(generation, text); },
+          QCoreApplication::instance(),
+          [guard, generation, text] {
+            if (guard) guard->showWidthPoint(generation, text);
+          },
           Qt::QueuedConnection);
     };
     return run_pntk_width_job(job, rc, live).dump();
@@ -243,26 +251,30 @@ void PntkPanel::showKernels(const QString& json) {
                      .arg(r["N"].toInt())
                      .arg(r["outputs"].toInt())
                      .arg(r["params"].toInt())
-                     .arg(r["variant"].toString(), number(r["seconds"].toDouble()), mib(r["peak_bytes"].toDouble()),
-                          mib(r["kernel_bytes"].toDouble()));
+                     .arg(r["variant"].toString(), number(r["seconds"].toDouble()),
+                          mib(r["peak_bytes"].toDouble()), mib(r["kernel_bytes"].toDouble()));
   if (r.contains("entk_note")) {
-    text += "<br>" + r["entk_note"].toString() + QString("; relative error of O·tr Θ̂: %1").arg(number(r["rel_trace_error"].toDouble()));
+    text += "<br>" + r["entk_note"].toString() +
+            QString("; relative error of O·tr Θ̂: %1").arg(number(r["rel_trace_error"].toDouble()));
   } else {
     text += QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
                 .arg(number(r["entk_seconds"].toDouble()), number(r["speedup"].toDouble()),
                      mib(r["entk_peak_bytes"].toDouble()), mib(r["entk_kernel_bytes"].toDouble()));
     text += QString("‖Θ − Θ̂⊗I‖_F/‖Θ‖_F = <b>%1</b>, relative λ_max error <b>%2</b>, relative trace error %3.")
-                .arg(number(r["rel_frobenius_error"].toDouble()), number(r["rel_lambda_max_error"].toDouble()),
-                     number(r["rel_trace_error"].toDouble()));
+                .arg(number(r["rel_frobenius_error"].toDouble()),
+                     number(r["rel_lambda_max_error"].toDouble()), number(r["rel_trace_error"].toDouble()));
     if (r.contains("regression")) {
       const QJsonObject g = r["regression"].toObject();
-      text += QString("<br>Kernel regression (%1 → %2 held-out points): predictions differ by <b>%3</b> (no ridge), %4 "
-                      "(ridge %5); held-out accuracy eNTK %6, pNTK %7.")
-                  .arg(g["n_train"].toInt())
-                  .arg(g["n_heldout"].toInt())
-                  .arg(number(g["rel_prediction_error"].toDouble()), number(g["rel_prediction_error_ridge"].toDouble()),
-                       number(g["ridge"].toDouble()), number(g["heldout_accuracy"].toDouble()),
-                       number(g["heldout_accuracy_pntk"].toDouble()));
+      text +=
+          QString(
+              "<br>Kernel regression (%1 → %2 held-out points): predictions differ by <b>%3</b> (no ridge), "
+              "%4 "
+              "(ridge %5); held-out accuracy eNTK %6, pNTK %7.")
+              .arg(g["n_train"].toInt())
+              .arg(g["n_heldout"].toInt())
+              .arg(number(g["rel_prediction_error"].toDouble()),
+                   number(g["rel_prediction_error_ridge"].toDouble()), number(g["ridge"].toDouble()),
+                   number(g["heldout_accuracy"].toDouble()), number(g["heldout_accuracy_pntk"].toDouble()));
     }
   }
   summary_->setText(text);
@@ -288,7 +300,8 @@ void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
   const QString stage = p["stage"].toString();
   for (auto it = error_names().begin(); it != error_names().end(); ++it) {
     const QString key = stage + ": " + it.value();
-    auto entry = std::find_if(by_error_.begin(), by_error_.end(), [&](const auto& e) { return e.first == key; });
+    auto entry =
+        std::find_if(by_error_.begin(), by_error_.end(), [&](const auto& e) { return e.first == key; });
     if (entry == by_error_.end()) {
       by_error_.append({key, {}});
       entry = by_error_.end() - 1;
@@ -302,7 +315,8 @@ void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
     for (auto w = per_width.begin(); w != per_width.end(); ++w) {
       double mean = 0, var = 0;
       for (double v : w.value()) mean += v / w.value().size();
-      for (double v : w.value()) var += (v - mean) * (v - mean) / std::max<qsizetype>(1, w.value().size() - 1);
+      for (double v : w.value())
+        var += (v - mean) * (v - mean) / std::max<qsizetype>(1, w.value().size() - 1);
       points << QPointF(w.key(), mean);
       sigmas << (w.value().size() > 1 ? std::sqrt(var / w.value().size()) : 0.0);
     }
@@ -321,7 +335,8 @@ void PntkPanel::showFits(const QJsonArray& fits) {
     if (!error_names().contains(error) || f["min_width"].toInt() != 0) continue;  // the fits over every width
     const QString key = f["stage"].toString() + ": " + error_names()[error];
     lines << QString("%1: slope %2 [95% CI %3, %4]")
-                 .arg(key, number(f["slope"].toDouble()), number(f["ci_low"].toDouble()), number(f["ci_high"].toDouble()));
+                 .arg(key, number(f["slope"].toDouble()), number(f["ci_low"].toDouble()),
+                      number(f["ci_high"].toDouble()));
     // The fitted line across the widths measured so far.
     double lo = 1e300, hi = 0;
     for (const auto& e : by_error_)
@@ -329,8 +344,8 @@ void PntkPanel::showFits(const QJsonArray& fits) {
         for (const auto& [w, value] : e.second) lo = std::min(lo, w), hi = std::max(hi, w);
     if (hi > lo) {
       const double a = f["intercept"].toDouble(), b = f["slope"].toDouble();
-      width_chart_->setSeries("fit " + key,
-                              {QPointF(lo, std::pow(10, a + b * std::log10(lo))), QPointF(hi, std::pow(10, a + b * std::log10(hi)))});
+      width_chart_->setSeries("fit " + key, {QPointF(lo, std::pow(10, a + b * std::log10(lo))),
+                                             QPointF(hi, std::pow(10, a + b * std::log10(hi)))});
     }
   }
   if (!lines.isEmpty()) fits_->setText("Fitted log-log slopes (theory −1/2): " + lines.join("; "));
@@ -346,7 +361,8 @@ QString PntkPanel::exportAll(const QString& dir) const {
     if (!err.isEmpty()) errors << err;
   }
   if (!kernels_json_.isEmpty()) {
-    for (auto [map, name] : {std::pair{pntk_map_, "/pntk_heatmap.png"}, std::pair{entk_map_, "/entk_heatmap.png"}}) {
+    for (auto [map, name] :
+         {std::pair{pntk_map_, "/pntk_heatmap.png"}, std::pair{entk_map_, "/entk_heatmap.png"}}) {
       const QString err = map->exportTo(dir + name);
       if (!err.isEmpty()) errors << err;
     }

@@ -1,6 +1,7 @@
 #pragma once
-// The pNTK tab (docs/MATH.md §6): the pNTK and eNTK of the current model and batch with their errors, timings and
-// memory, both kernels as heat maps sorted by class, and the width experiment as a live log-log chart with fits.
+// The pNTK tab (docs/MATH.md §6): the pNTK and eNTK of the current model and batch with their errors, timings
+// and memory, both kernels as heat maps sorted by class, and the width experiment as a live log-log chart
+// with fits.
 #include <QString>
 #include <QWidget>
 
@@ -75,8 +76,8 @@ class PntkPanel : public QWidget {
   QLabel* fits_;
   ChartView* width_chart_;
   QString kernels_json_, width_json_;
-  QString pending_;          ///< the kind of this panel's job in flight ("" when none)
-  quint64 generation_ = 0;   ///< live width points from an older sweep are dropped
+  QString pending_;         ///< the kind of this panel's job in flight ("" when none)
+  quint64 generation_ = 0;  ///< live width points from an older sweep are dropped
   int width_points_ = 0;
   QList<QPair<QString, QList<QPair<double, double>>>> by_error_;  ///< "stage/error" → (width, value) points
 };

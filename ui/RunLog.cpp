@@ -30,11 +30,14 @@ void RunLog::add(const QJsonObject& config, double seconds, const QString& summa
   const int row = rowCount();
   insertRow(row);
   setItem(row, 0, new QTableWidgetItem(QDateTime::currentDateTime().toString("HH:mm:ss")));
-  setItem(row, 1, new QTableWidgetItem(problem.value("model").toString() + "  on  " + problem.value("data").toString()));
-  setItem(row, 2, new QTableWidgetItem(QString("%1; m = %2; seed %3")
-                                           .arg(methods.join(", "))
-                                           .arg(est.value("matvecs").toInt())
-                                           .arg(est.value("seed").toInt())));
+  setItem(
+      row, 1,
+      new QTableWidgetItem(problem.value("model").toString() + "  on  " + problem.value("data").toString()));
+  setItem(row, 2,
+          new QTableWidgetItem(QString("%1; m = %2; seed %3")
+                                   .arg(methods.join(", "))
+                                   .arg(est.value("matvecs").toInt())
+                                   .arg(est.value("seed").toInt())));
   setItem(row, 3, new QTableWidgetItem(QString::number(seconds, 'g', 3)));
   setItem(row, 4, new QTableWidgetItem(summary));
   configs_.append(config);

@@ -15,9 +15,10 @@ namespace {
 const int kTile = 86, kImage = 56, kGap = 6;
 
 QColor class_colour(int c) {
-  static const QColor colours[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44), QColor(214, 39, 40),
-                                   QColor(148, 103, 189), QColor(140, 86, 75), QColor(227, 119, 194), QColor(127, 127, 127),
-                                   QColor(188, 189, 34), QColor(23, 190, 207)};
+  static const QColor colours[] = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                                   QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
+                                   QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
+                                   QColor(23, 190, 207)};
   return colours[((c % 10) + 10) % 10];
 }
 
@@ -75,7 +76,8 @@ QRectF SampleGallery::scatterRect() const { return QRectF(8, 24, width() - 16, h
 
 QPointF SampleGallery::toScreen(double x, double y) const {
   const QRectF r = scatterRect();
-  return {r.left() + (x - xmin_) / (xmax_ - xmin_) * r.width(), r.bottom() - (y - ymin_) / (ymax_ - ymin_) * r.height()};
+  return {r.left() + (x - xmin_) / (xmax_ - xmin_) * r.width(),
+          r.bottom() - (y - ymin_) / (ymax_ - ymin_) * r.height()};
 }
 
 void SampleGallery::paintEvent(QPaintEvent*) {
@@ -127,7 +129,8 @@ void SampleGallery::paintEvent(QPaintEvent*) {
       QImage im(w, h, QImage::Format_Grayscale8);
       for (int r = 0; r < h; ++r) {
         uchar* line = im.scanLine(r);
-        for (int c = 0; c < w; ++c) line[c] = static_cast<uchar>(std::clamp(px[r * w + c].toDouble(), 0.0, 1.0) * 255);
+        for (int c = 0; c < w; ++c)
+          line[c] = static_cast<uchar>(std::clamp(px[r * w + c].toDouble(), 0.0, 1.0) * 255);
       }
       p.drawImage(img, im);
     } else {

@@ -1,6 +1,7 @@
 #pragma once
-// The queried samples of one active-learning cycle: image thumbnails with true label, pseudo-label and score, or,
-// for 2-D data, a scatter of labelled, pool and queried points coloured by class. Clicking a sample selects it.
+// The queried samples of one active-learning cycle: image thumbnails with true label, pseudo-label and score,
+// or, for 2-D data, a scatter of labelled, pool and queried points coloured by class. Clicking a sample
+// selects it.
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QWidget>

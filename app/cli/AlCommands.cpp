@@ -1,14 +1,14 @@
-// tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (docs/MATH.md §7), and the check of
-// the look-ahead's linearised retraining against real SGD retraining.
+// tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (docs/MATH.md §7),
+// and the check of the look-ahead's linearised retraining against real SGD retraining.
 #include <cmath>
 #include <ostream>
 
-#include "jobs/AlJob.h"
 #include "CliCommon.h"
-#include "core/Errors.h"
 #include "active_learning/LookaheadValidation.h"
-#include "io/OutputFiles.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "io/OutputFiles.h"
+#include "jobs/AlJob.h"
 
 namespace ts::cli {
 
@@ -41,24 +41,29 @@ AlJob al_job_from(const Args& a) {
 }  // namespace
 
 int cmd_al(const Args& a, std::ostream& out) {
-  if (!a.has("out")) throw InputError("--out DIR is required (al.json, curves.csv and queries.csv are written there)");
+  if (!a.has("out"))
+    throw InputError("--out DIR is required (al.json, curves.csv and queries.csv are written there)");
   AlJob job = al_job_from(a);
   job.out_dir = a.get("out");
   const bool json = a.flag("json");
   auto on_cycle = [&](const Json& row) {
     if (json) return;
     out << row.at("strategy").string() << ", seed " << fmt(row.at("seed").number()) << ", cycle "
-        << fmt(row.at("cycle").number()) << ": " << fmt(row.at("labels").number()) << " labels, test accuracy "
-        << fmt(row.at("test_accuracy").number()) << ", loss " << fmt(row.at("test_loss").number()) << " (train "
-        << fmt(row.at("train_seconds").number()) << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
+        << fmt(row.at("cycle").number()) << ": " << fmt(row.at("labels").number())
+        << " labels, test accuracy " << fmt(row.at("test_accuracy").number()) << ", loss "
+        << fmt(row.at("test_loss").number()) << " (train " << fmt(row.at("train_seconds").number())
+        << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
         << std::flush;
   };
   if (job.initial == 0 && !json)
-    out << "note: --initial 0 is a cold start: cycle 0 reports the untrained model, and the first labels are chosen "
+    out << "note: --initial 0 is a cold start: cycle 0 reports the untrained model, and the first labels are "
+           "chosen "
            "without one\n";
   const Json result = run_al_job(job, cli_control(), on_cycle);
-  if (json) out << result.dump() << "\n";
-  else out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
+  if (json)
+    out << result.dump() << "\n";
+  else
+    out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
   return 0;
 }
 
@@ -67,14 +72,16 @@ int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
   if (!a.has("initial")) job.initial = 100;
   if (!a.has("pool-subset")) job.pool_subset = 500;
   if (!a.has("strategy")) job.strategies = {"mlmoc"};
-  // Wide enough for the linearisation to hold (at width 128 the scores' rank correlation drops; docs/RESULTS.md).
+  // Wide enough for the linearisation to hold (at width 128 the scores' rank correlation drops;
+  // docs/RESULTS.md).
   if (!a.has("model")) job.model = "mlp:in=64,width=512,depth=2,out=10";
   const std::string dir = a.get("out");
   if (!dir.empty()) ensure_output_dir(dir);  // fail before any work
   RetrainValidationOptions o;
   o.candidates = a.get_int("candidates", 20, 1, 1000000);
-  // The retraining the linearisation describes: full-batch gradient descent on the MSE loss, run long (f_lin is its
-  // limit). Mini-batch Adam for a few epochs is far from that limit and correlates poorly (docs/RESULTS.md).
+  // The retraining the linearisation describes: full-batch gradient descent on the MSE loss, run long (f_lin
+  // is its limit). Mini-batch Adam for a few epochs is far from that limit and correlates poorly
+  // (docs/RESULTS.md).
   o.retraining = job.training;
   o.retraining.epochs = static_cast<int>(a.get_int("retrain-epochs", 2000, 0, 10000000));
   o.retraining.lr = a.get_double("retrain-lr", 0.1);
@@ -89,18 +96,21 @@ int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
     out << r.dump() << "\n";
     return 0;
   }
-  out << "look-ahead (" << r.at("kernel").string() << ") against SGD retraining: |L| = " << fmt(r.at("labelled").number())
-      << ", |U| = " << fmt(r.at("pool").number()) << ", " << fmt(r.at("candidates").number()) << " candidates retrained ("
-      << fmt(r.at("retraining").at("epochs").number()) << " epochs " << r.at("retraining").at("optimizer").string()
-      << ", batch " << fmt(r.at("retraining").at("batch_size").number()) << ", lr "
+  out << "look-ahead (" << r.at("kernel").string()
+      << ") against SGD retraining: |L| = " << fmt(r.at("labelled").number())
+      << ", |U| = " << fmt(r.at("pool").number()) << ", " << fmt(r.at("candidates").number())
+      << " candidates retrained (" << fmt(r.at("retraining").at("epochs").number()) << " epochs "
+      << r.at("retraining").at("optimizer").string() << ", batch "
+      << fmt(r.at("retraining").at("batch_size").number()) << ", lr "
       << fmt(r.at("retraining").at("lr").number()) << ", warm start)\n"
       << "  output change: mean correlation " << fmt(r.at("mean_change_correlation").number())
       << ", mean relative error " << fmt(r.at("mean_relative_error").number()) << "\n"
-      << "  MLMOC score across candidates: Pearson " << fmt(r.at("score_correlation").number()) << ", Spearman "
-      << fmt(r.at("score_rank_correlation").number()) << "\n"
+      << "  MLMOC score across candidates: Pearson " << fmt(r.at("score_correlation").number())
+      << ", Spearman " << fmt(r.at("score_rank_correlation").number()) << "\n"
       << "  the effect of x′ alone (minus retraining on L alone, both ways): change correlation "
-      << fmt(r.at("mean_effect_correlation").number()) << ", relative error " << fmt(r.at("mean_effect_relative_error").number())
-      << "; score Pearson " << fmt(r.at("effect_score_correlation").number()) << ", Spearman "
+      << fmt(r.at("mean_effect_correlation").number()) << ", relative error "
+      << fmt(r.at("mean_effect_relative_error").number()) << "; score Pearson "
+      << fmt(r.at("effect_score_correlation").number()) << ", Spearman "
       << fmt(r.at("effect_score_rank_correlation").number()) << "\n"
       << "  time per candidate: NTK " << fmt(r.at("ntk_seconds_per_candidate").number()) << " s (kernel "
       << fmt(r.at("kernel_seconds").number()) << " s of " << fmt(r.at("ntk_seconds_total").number())

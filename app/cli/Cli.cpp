@@ -3,30 +3,28 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <csignal>
 #include <cmath>
-#include <thread>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "CliArgs.h"
 #include "CliCommon.h"
 #include "CommandLine.h"
-#include "core/Errors.h"
-#include "jobs/Jobs.h"
-#include "models/Model.h"
 #include "CoverageBench.h"
 #include "DynamicsBench.h"
 #include "SeedBench.h"
+#include "core/Errors.h"
 #include "io/Spec.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
 
 namespace ts::cli {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::vector<std::string> split_list(const std::string& s) {
   std::vector<std::string> out;
@@ -64,7 +62,8 @@ RunControl cli_control() {
   return rc;
 }
 
-std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback, long long min) {
+std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback,
+                              long long min) {
   std::vector<int64_t> out;
   for (const auto& item : split_list(a.get(name, fallback))) {
     char* end = nullptr;
@@ -113,9 +112,11 @@ TrainOptions training_from(const Args& a, TrainOptions o) {
     throw InputError("--epochs must be between 0 and 1000000, got " + std::to_string(epochs));
   o.epochs = static_cast<int>(epochs);
   o.batch_size = a.get_int("batch-size", o.batch_size, 1, kMaxCount);
-  if (o.batch_size < 1) throw InputError("--batch-size must be at least 1, got " + std::to_string(o.batch_size));
+  if (o.batch_size < 1)
+    throw InputError("--batch-size must be at least 1, got " + std::to_string(o.batch_size));
   o.lr = a.get_double("lr", o.lr);
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw InputError("--lr must be a positive number, got " + a.get("lr"));
+  if (!(o.lr > 0) || !std::isfinite(o.lr))
+    throw InputError("--lr must be a positive number, got " + a.get("lr"));
   o.optimizer = a.get("optimizer", o.optimizer);
   o.loss = a.get("loss", o.loss);
   o.momentum = a.get_double("momentum", o.momentum);
@@ -133,29 +134,33 @@ EstimatorOptions estimator_from(const Args& a) {
   const long long kMax = 10000000;  // test vectors are held in memory in blocks; more is never useful
   o.matvecs = a.get_int("matvecs", 96);
   if (o.matvecs < 1 || o.matvecs > kMax)
-    throw InputError("--matvecs must be between 1 and " + std::to_string(kMax) + ", got " + std::to_string(o.matvecs));
+    throw InputError("--matvecs must be between 1 and " + std::to_string(kMax) + ", got " +
+                     std::to_string(o.matvecs));
   o.tol = a.get_double("tol", 0);
   o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(4096, o.matvecs));
   if (o.max_matvecs < 1 || o.max_matvecs > kMax)
-    throw InputError("--max-matvecs must be between 1 and " + std::to_string(kMax) + ", got " + std::to_string(o.max_matvecs));
+    throw InputError("--max-matvecs must be between 1 and " + std::to_string(kMax) + ", got " +
+                     std::to_string(o.max_matvecs));
   o.seed = a.get_seed("seed", 0);
   o.block = a.get_int("block", 32, 1, 1000000);
   o.record_history = a.flag("history");
   const std::string probes = a.get("probes", "rademacher");
-  if (probes == "gaussian") o.probes = ProbeDistribution::Gaussian;
-  else if (probes != "rademacher") throw InputError("--probes must be rademacher or gaussian, got '" + probes + "'");
+  if (probes == "gaussian")
+    o.probes = ProbeDistribution::Gaussian;
+  else if (probes != "rademacher")
+    throw InputError("--probes must be rademacher or gaussian, got '" + probes + "'");
   const std::string split = a.get("split", "thirds");
-  if (split == "seed") o.split = HutchppSplit::Seed;
-  else if (split != "thirds") throw InputError("--split must be thirds or seed, got '" + split + "'");
+  if (split == "seed")
+    o.split = HutchppSplit::Seed;
+  else if (split != "thirds")
+    throw InputError("--split must be thirds or seed, got '" + split + "'");
   if (o.block < 1) throw InputError("--block must be at least 1");
   if (!(o.tol >= 0) || !std::isfinite(o.tol))
     throw InputError("--tol must be a relative error ≥ 0 (0: a fixed budget), got " + a.get("tol"));
   return o;
 }
 
-std::string fmt(double v) {
-  return format_number(v, 10);
-}
+std::string fmt(double v) { return format_number(v, 10); }
 
 namespace {
 
@@ -165,7 +170,8 @@ int cmd_trace(const Args& a, std::ostream& out) {
   job.estimator = estimator_from(a);
   job.compare_exact = a.flag("exact");
   const long long repeats = a.get_int("repeats", 1);
-  if (repeats < 1 || repeats > 100000) throw InputError("--repeats must be between 1 and 100000, got " + std::to_string(repeats));
+  if (repeats < 1 || repeats > 100000)
+    throw InputError("--repeats must be between 1 and 100000, got " + std::to_string(repeats));
   job.repeats = static_cast<int>(repeats);
   const TraceJobResult r = run_trace_job(job, cli_control());
   if (a.flag("json")) {
@@ -221,15 +227,16 @@ int cmd_compare(const Args& a, std::ostream& out) {
   if (a.has("methods")) job.methods = split_list(a.get("methods"));
   job.exact = a.flag("exact");
   job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1, 1, 100000));
-  if (a.has("budgets"))
-    job.sweep_budgets = int_list(a, "budgets");
+  if (a.has("budgets")) job.sweep_budgets = int_list(a, "budgets");
   const Json r = run_compare_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
   }
   out << "d = " << r.at("d").number() << ", P = " << r.at("params").number();
-  if (r.contains("exact")) out << ", exact tr K = " << fmt(r.at("exact").number()) << " (" << fmt(r.at("exact_seconds").number()) << " s)";
+  if (r.contains("exact"))
+    out << ", exact tr K = " << fmt(r.at("exact").number()) << " (" << fmt(r.at("exact_seconds").number())
+        << " s)";
   out << "\n";
   for (const auto& run : r.at("runs").items()) {
     out << "  " << run.at("estimator").string() << ": " << fmt(run.at("estimate").number());
@@ -275,10 +282,11 @@ int cmd_info(const Args& a, std::ostream& out) {
     out << j.dump() << "\n";
     return 0;
   }
-  out << j.at("model").string() << " (" << j.at("kind").string() << ")\n  input [" << j.at("input_shape").string()
-      << "] → output [" << j.at("output_shape").string() << "]\n  P = " << fmt(j.at("params").number()) << " of "
-      << fmt(j.at("params_total").number()) << " parameters (" << fmt(j.at("params_frozen").number())
-      << " frozen), d = " << fmt(j.at("d").number()) << " on " << j.at("data").string() << "\n";
+  out << j.at("model").string() << " (" << j.at("kind").string() << ")\n  input ["
+      << j.at("input_shape").string() << "] → output [" << j.at("output_shape").string()
+      << "]\n  P = " << fmt(j.at("params").number()) << " of " << fmt(j.at("params_total").number())
+      << " parameters (" << fmt(j.at("params_frozen").number()) << " frozen), d = " << fmt(j.at("d").number())
+      << " on " << j.at("data").string() << "\n";
   for (const auto& l : j.at("layers").items()) out << "  " << l.string() << "\n";
   out << "  parameters:\n";
   for (const auto& l : j.at("parameters").items()) out << "    " << l.string() << "\n";
@@ -291,9 +299,10 @@ int cmd_export(const Args& a, std::ostream& out) {
   if (a.has("input-shape")) shape = parse_shape(a.get("input-shape"), "--input-shape");
   auto model = make_model(a.get("model"), shape, compute_from(a));
   const std::string path = a.get("out");
-  model->save_torchscript(path);  // atomic: no half-written file under the real name, an earlier file kept on failure
-  out << "wrote " << path << " (" << model->num_parameters() << " parameters, input [" << shape_to_string(model->input_shape())
-      << "])\n";
+  model->save_torchscript(
+      path);  // atomic: no half-written file under the real name, an earlier file kept on failure
+  out << "wrote " << path << " (" << model->num_parameters() << " parameters, input ["
+      << shape_to_string(model->input_shape()) << "])\n";
   return 0;
 }
 
@@ -318,8 +327,10 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     }
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_coverage_bench(c, log);
-    if (a.flag("json")) out << r.dump() << "\n";
-    else out << bench::format_coverage_bench(r);
+    if (a.flag("json"))
+      out << r.dump() << "\n";
+    else
+      out << bench::format_coverage_bench(r);
     return 0;
   }
   if (which == "seed-dynamics") {
@@ -339,17 +350,22 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     if (a.has("methods")) d.methods = split_list(a.get("methods"));
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_dynamics_bench(d, log);
-    if (a.flag("json")) out << r.dump() << "\n";
-    else out << bench::format_dynamics_bench(r);
+    if (a.flag("json"))
+      out << r.dump() << "\n";
+    else
+      out << bench::format_dynamics_bench(r);
     return 0;
   }
   bench::SeedBenchOptions o;
-  if (which == "seed-mlp") o.workload = "mlp";
+  if (which == "seed-mlp")
+    o.workload = "mlp";
   else if (which == "seed-gru") {
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
-  } else throw InputError("unknown benchmark '" + which + "' (seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain)");
+  } else
+    throw InputError("unknown benchmark '" + which +
+                     "' (seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit, 0, kMaxCount);
@@ -361,12 +377,15 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   if (a.has("methods")) o.methods = split_list(a.get("methods"));
   std::ostream& log = a.flag("json") ? err : out;
   const Json r = bench::run_seed_bench(o, log);
-  if (a.flag("json")) out << r.dump() << "\n";
-  else out << bench::format_seed_bench(r);
+  if (a.flag("json"))
+    out << r.dump() << "\n";
+  else
+    out << bench::format_seed_bench(r);
   return 0;
 }
 
-int run_command(const std::string& cmd, const std::string& sub, const Args& a, std::ostream& out, std::ostream& err) {
+int run_command(const std::string& cmd, const std::string& sub, const Args& a, std::ostream& out,
+                std::ostream& err) {
   if (cmd == "trace") return cmd_trace(a, out);
   if (cmd == "metrics") return cmd_metrics(a, out);
   if (cmd == "info") return cmd_info(a, out);
@@ -379,7 +398,9 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
   if (cmd == "dynamics") return cmd_train(a, out, true);
   if (cmd == "export") return cmd_export(a, out);
   if (cmd == "bench") return cmd_bench(sub, a, out, err);
-  throw InputError("unknown command '" + cmd + "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
+  throw InputError(
+      "unknown command '" + cmd +
+      "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
 }
 
 }  // namespace

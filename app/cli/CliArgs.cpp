@@ -13,7 +13,10 @@ namespace ts::cli {
 
 Args::Args(std::string command, std::map<std::string, std::string> values, std::set<std::string> flags,
            std::set<std::string> declared)
-    : command_(std::move(command)), values_(std::move(values)), flags_(std::move(flags)), declared_(std::move(declared)) {}
+    : command_(std::move(command)),
+      values_(std::move(values)),
+      flags_(std::move(flags)),
+      declared_(std::move(declared)) {}
 
 void Args::check_declared(const std::string& name) const {
   if (!declared_.count(name))
@@ -53,8 +56,8 @@ long long Args::get_int(const std::string& name, long long fallback, long long l
   if (!has(name)) return fallback;
   const long long x = get_int(name, fallback);
   if (x < lo || x > hi)
-    throw InputError("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
-                     std::to_string(x));
+    throw InputError("--" + name + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                     ", got " + std::to_string(x));
   return x;
 }
 
@@ -72,7 +75,8 @@ unsigned long long Args::get_seed(const std::string& name, unsigned long long fa
   const std::string v = get(name);
   uint64_t x = 0;
   if (!parse_seed(v, &x))
-    throw InputError("option --" + name + " must be an integer from 0 to 18446744073709551615, got '" + v + "'");
+    throw InputError("option --" + name + " must be an integer from 0 to 18446744073709551615, got '" + v +
+                     "'");
   return x;
 }
 
@@ -81,10 +85,14 @@ long long parse_bytes(const std::string& text, const std::string& what) {
   const double v = std::strtod(text.c_str(), &end);
   double mult = 1;
   const std::string unit(end);
-  if (unit == "K" || unit == "KiB" || unit == "k") mult = 1024.0;
-  else if (unit == "M" || unit == "MiB") mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB") mult = 1024.0 * 1024 * 1024;
-  else if (!unit.empty()) throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
+  if (unit == "K" || unit == "KiB" || unit == "k")
+    mult = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
   if (end == text.c_str() || !(v > 0) || !std::isfinite(v))
     throw InputError(what + ": '" + text + "' is not a positive size");
   // Sizes are held in 64-bit signed integers: refuse what would wrap to a negative budget.

@@ -33,11 +33,14 @@ const char* kCommand = "Options";
 const std::vector<OptionDef>& option_table() {
   static const std::vector<OptionDef> t{
       // Model and data
-      {"model", "SPEC", kProblem, "the model: mlp:…, gru:…, cnn:… or a TorchScript file PATH.pt (specs below)"},
+      {"model", "SPEC", kProblem,
+       "the model: mlp:…, gru:…, cnn:… or a TorchScript file PATH.pt (specs below)"},
       {"model-b", "SPEC", kProblem, "a second snapshot of the same architecture (for alignment)"},
-      {"data", "SPEC", kProblem, "the inputs: random:…, csv:PATH, digits, mnist, fashion-mnist, moons, … (below)"},
+      {"data", "SPEC", kProblem,
+       "the inputs: random:…, csv:PATH, digits, mnist, fashion-mnist, moons, … (below)"},
       {"input-shape", "S", kProblem, "shape of one input of a TorchScript model, e.g. 3,32,32"},
-      {"params", "SEL", kProblem, "parameters in the NTK: all or PREFIX[;PREFIX], +frozen to add frozen ones"},
+      {"params", "SEL", kProblem,
+       "parameters in the NTK: all or PREFIX[;PREFIX], +frozen to add frozen ones"},
       {"jvp", "MODE", kProblem, "forward (forward-mode AD) or double-backward"},
       {"kernel", "K", kProblem, "entk (K = J Jᵀ), pntk (sum of the logits) or pntk:single:K"},
       {"test-data", "SPEC", kProblem, "held-out data (default: split off --test-size points)"},
@@ -52,7 +55,8 @@ const std::vector<OptionDef>& option_table() {
       {"seed", "S", kCompute, "random seed, an integer from 0 to 2^64 − 1 (default 0)"},
       {"memory-budget", "SIZE", kCompute, "largest dense kernel or allocation, e.g. 512M or 4G"},
       // Estimator
-      {"estimator", "NAME", kEstimate, "exact, hutchinson, hutchpp (default), rhutch, fhutch, xtrace or xnystrace"},
+      {"estimator", "NAME", kEstimate,
+       "exact, hutchinson, hutchpp (default), rhutch, fhutch, xtrace or xnystrace"},
       {"matvecs", "M", kEstimate, "kernel products per estimate (default 96), 1 to 10^7"},
       {"tol", "T", kEstimate, "adaptive: stop at relative standard error T (0: a fixed budget)"},
       {"max-matvecs", "M", kEstimate, "the adaptive mode's cap on products (default max(4096, --matvecs))"},
@@ -111,7 +115,8 @@ const std::vector<OptionDef>& option_table() {
       {"n", "N", kCommand, "points"},
       {"width", "W", kCommand, "hidden width"},
       {"outputs", "LIST", kCommand, "output counts, e.g. 10,100"},
-      {"kernels", "LIST", kCommand, "kernels separated by ';': mlp-digits, seed-mlp, NAME=MODEL@DATA[@SHAPE]"},
+      {"kernels", "LIST", kCommand,
+       "kernels separated by ';': mlp-digits, seed-mlp, NAME=MODEL@DATA[@SHAPE]"},
       {"fixtures", "DIR", kCommand, "folder of the TorchScript test fixtures"},
   };
   return t;
@@ -131,15 +136,17 @@ Names operator+(Names a, const Names& b) {
 
 const Names kComputeOptions{"device", "dtype", "threads", "seed", "memory-budget"};
 const Names kProblemOptions = Names{"model", "data", "input-shape", "params", "jvp"} + kComputeOptions;
-const Names kEstimatorOptions{"estimator", "matvecs", "tol", "max-matvecs", "probes", "split", "block", "history"};
+const Names kEstimatorOptions{"estimator", "matvecs", "tol",   "max-matvecs",
+                              "probes",    "split",   "block", "history"};
 const Names kTrainingOptions{"epochs", "batch-size", "lr", "optimizer", "loss", "momentum", "weight-decay"};
-const Names kAlOptions = Names{"model", "data", "input-shape", "params", "test-data", "test-size", "standardize",
-                               "strategy", "initial", "random-initial", "query", "cycles", "seeds", "pool-subset",
-                               "kernel", "sequential", "retrain", "out", "json"} +
-                         kComputeOptions + kTrainingOptions;
-const Names kTrainOptions = kProblemOptions + kTrainingOptions +
-                            Names{"out", "test-data", "test-size", "train-subset", "test-subset", "standardize",
-                                  "snapshots", "json"};
+const Names kAlOptions =
+    Names{"model",    "data",       "input-shape",    "params", "test-data", "test-size", "standardize",
+          "strategy", "initial",    "random-initial", "query",  "cycles",    "seeds",     "pool-subset",
+          "kernel",   "sequential", "retrain",        "out",    "json"} +
+    kComputeOptions + kTrainingOptions;
+const Names kTrainOptions =
+    kProblemOptions + kTrainingOptions +
+    Names{"out", "test-data", "test-size", "train-subset", "test-subset", "standardize", "snapshots", "json"};
 
 struct CommandDef {
   std::string name;
@@ -147,7 +154,8 @@ struct CommandDef {
   Names options;
 };
 
-const char* kSpecs = R"(Model SPEC  mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
+const char* kSpecs =
+    R"(Model SPEC  mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
             gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
             PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
 Data SPEC   random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no]
@@ -162,15 +170,18 @@ const std::vector<CommandDef>& commands() {
       {"trace", "estimate tr K, the trace of the eNTK (or of the pNTK with --kernel)",
        kProblemOptions + kEstimatorOptions + Names{"kernel", "exact", "repeats", "json"}},
       {"compare", "several estimators on one kernel, and a speed–accuracy sweep with --exact",
-       kProblemOptions + kEstimatorOptions + Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
+       kProblemOptions + kEstimatorOptions +
+           Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
-      {"spectrum", "exact eigenvalues of K (checks --memory-budget first)", kProblemOptions + Names{"top", "json"}},
+      {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
+       kProblemOptions + Names{"top", "json"}},
       {"pntk", "the pseudo-NTK; with --compare its errors against the eNTK, time and memory",
        kProblemOptions + Names{"variant", "compare", "heldout", "ridge", "json"}},
       {"hessian", "MSE loss-Hessian trace by HVPs against the Gauss–Newton and pNTK approximations",
        kProblemOptions + kTrainingOptions + Names{"matvecs", "exact", "json"}},
-      {"al", "pool-based active learning, with NTK look-ahead (writes al.json, curves.csv, queries.csv)", kAlOptions},
+      {"al", "pool-based active learning, with NTK look-ahead (writes al.json, curves.csv, queries.csv)",
+       kAlOptions},
       {"train", "train a model, keeping snapshots and the history", kTrainOptions},
       {"dynamics", "train, then the NTK metrics at each snapshot on a probe batch of the test data",
        kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"}},
@@ -184,12 +195,14 @@ const std::vector<CommandDef>& commands() {
 const std::vector<CommandDef>& benchmarks() {
   static const std::vector<CommandDef> b{
       {"seed-mlp", "Hazelden's MLP workload: estimators against the dense baseline",
-       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model", "workload-data", "json"}},
+       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
+                               "workload-data", "json"}},
       {"seed-gru", "Hazelden's GRU workload: estimators against the dense baseline",
-       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model", "workload-data", "json"}},
+       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
+                               "workload-data", "json"}},
       {"seed-dynamics", "NTK metrics during training: estimators against exact values per snapshot",
-       kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods", "workload-model",
-                               "workload-data", "test-data", "json"}},
+       kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
+                               "workload-model", "workload-data", "test-data", "json"}},
       {"coverage", "coverage of each estimator's ±2σ against exact traces over many seeds",
        kComputeOptions + Names{"kernels", "methods", "budgets", "seeds", "fixtures", "json"}},
       {"pntk-width", "pNTK errors against width, with log-log slopes",
@@ -197,9 +210,11 @@ const std::vector<CommandDef>& benchmarks() {
            Names{"out", "data", "widths", "seeds", "depth", "batch", "heldout", "ridge", "param", "train-n",
                  "fit-min-width", "json"}},
       {"pntk-speed", "pNTK against eNTK: time and memory",
-       kComputeOptions + Names{"outputs", "n", "width", "repeats", "workload-model", "workload-data", "json"}},
+       kComputeOptions +
+           Names{"outputs", "n", "width", "repeats", "workload-model", "workload-data", "json"}},
       {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
-       kAlOptions + Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},
+       kAlOptions +
+           Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},
   };
   return b;
 }
@@ -254,12 +269,14 @@ void refuse_leftovers(const CLI::App& app, const std::string& where, const Names
     const std::string flag = flag_name(arg);
     const std::string bare = flag.substr(flag.find_first_not_of('-'));
     if (arg.rfind("--", 0) != 0)
-      throw InputError(where + ": options start with two dashes: '" + arg + "' should probably be '-" + arg + "'" + help);
+      throw InputError(where + ": options start with two dashes: '" + arg + "' should probably be '-" + arg +
+                       "'" + help);
     bool known = false;
     for (const auto& o : option_table()) known = known || bare == o.name;
     if (!known) throw InputError(where + ": unknown option " + flag + help);
     (void)options;
-    throw InputError(where + " does not take " + flag + "; it is an option of " + commands_taking(bare) + help);
+    throw InputError(where + " does not take " + flag + "; it is an option of " + commands_taking(bare) +
+                     help);
   }
   throw InputError(where + ": unexpected argument '" + arg + "' (options start with --)" + help);
 }
@@ -276,8 +293,8 @@ Args args_from(const CLI::App& app, const std::string& where, const Names& optio
     }
     const auto& r = o->results();
     if (r.size() > 1)
-      throw InputError(where + ": --" + name + " was given " + std::to_string(r.size()) +
-                       " times ('" + r[0] + "', '" + r[1] + "'); give it once");
+      throw InputError(where + ": --" + name + " was given " + std::to_string(r.size()) + " times ('" + r[0] +
+                       "', '" + r[1] + "'); give it once");
     values[name] = r.at(0);
   }
   return Args(where, std::move(values), std::move(flags), std::move(declared));
@@ -291,7 +308,8 @@ struct Parser {
 
   Parser() {
     app.allow_extras();
-    app.require_subcommand(0, 1);  // one command: a later command word is an unexpected argument, not a second run
+    app.require_subcommand(
+        0, 1);  // one command: a later command word is an unexpected argument, not a second run
     app.footer(std::string("Run '") + kProgram + " COMMAND --help' for a command's options.\n\n" + kSpecs);
     app.get_formatter()->column_width(26);
     for (const auto& c : commands()) {
@@ -324,7 +342,8 @@ struct Parser {
       target = app.get_subcommand(topic[0]);
       if (topic.size() > 1) target = target->get_subcommand(topic[1]);
     } catch (const CLI::OptionNotFound&) {
-      throw InputError("help: no command '" + list(topic) + "' (commands: " + list(command_names()) + ", bench)");
+      throw InputError("help: no command '" + list(topic) + "' (commands: " + list(command_names()) +
+                       ", bench)");
     }
     return target->help(topic.size() > 1 ? std::string(kProgram) + " bench" : kProgram);
   }
@@ -368,8 +387,10 @@ ParsedCommand parse_command_line(const std::vector<std::string>& argv) {
     }
     std::string what = e.what();
     const auto override_at = what.find(" was given a disallowed flag override");
-    if (override_at != std::string::npos) what = "--" + what.substr(0, override_at) + " is a flag and takes no value";
-    throw InputError(where + ": " + what + " (see " + kProgram + " " + (subs.empty() ? "help" : where + " --help") + ")");
+    if (override_at != std::string::npos)
+      what = "--" + what.substr(0, override_at) + " is a flag and takes no value";
+    throw InputError(where + ": " + what + " (see " + kProgram + " " +
+                     (subs.empty() ? "help" : where + " --help") + ")");
   }
   const auto subs = p.app.get_subcommands();
   if (subs.empty()) {

@@ -1,6 +1,7 @@
 #pragma once
-// The command line of tangentscope-cli, on CLI11: one subcommand per command (bench has one per benchmark), each
-// with its own options and generated help. Parsing refuses an option the command does not take, naming it.
+// The command line of tangentscope-cli, on CLI11: one subcommand per command (bench has one per benchmark),
+// each with its own options and generated help. Parsing refuses an option the command does not take, naming
+// it.
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,8 +11,8 @@
 namespace ts::cli {
 
 struct ParsedCommand {
-  std::string command;     ///< "trace", …, or "bench"
-  std::string benchmark;   ///< for bench: "seed-mlp", …
+  std::string command;    ///< "trace", …, or "bench"
+  std::string benchmark;  ///< for bench: "seed-mlp", …
   std::optional<Args> args;
   /// Set instead of args when the user asked for help (or gave no command): the text to print.
   std::optional<std::string> help;

@@ -1,13 +1,14 @@
-// tangentscope-cli pntk / hessian and the benchmarks pntk-width and pntk-speed (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023).
+// tangentscope-cli pntk / hessian and the benchmarks pntk-width and pntk-speed (docs/MATH.md §6; Mohamadi,
+// Bae, Sutherland, ICML 2023).
 #include <algorithm>
 #include <cmath>
 #include <ostream>
 #include <sstream>
 
 #include "CliCommon.h"
+#include "analysis/SlopeFit.h"
 #include "core/Errors.h"
 #include "jobs/PntkJobs.h"
-#include "analysis/SlopeFit.h"
 
 namespace ts::cli {
 
@@ -33,11 +34,11 @@ void print_width_fits(const Json& r, std::ostream& out) {
   for (const auto& f : r.at("fits").items()) {
     out << "  " << f.at("stage").string() << ", " << f.at("error").string();
     if (f.at("min_width").number() > 0) out << " (widths ≥ " << f.at("min_width").number() << ")";
-    out << ": slope " << fmt(f.at("slope").number())
-        << " (95% CI " << fmt(f.at("ci_low").number()) << " … " << fmt(f.at("ci_high").number()) << ", "
-        << f.at("points").number() << " models)";
+    out << ": slope " << fmt(f.at("slope").number()) << " (95% CI " << fmt(f.at("ci_low").number()) << " … "
+        << fmt(f.at("ci_high").number()) << ", " << f.at("points").number() << " models)";
     if (f.contains("seed_slope_mean"))
-      out << "; per-seed slopes " << fmt(f.at("seed_slope_mean").number()) << " ± " << fmt(f.at("seed_slope_sd").number());
+      out << "; per-seed slopes " << fmt(f.at("seed_slope_mean").number()) << " ± "
+          << fmt(f.at("seed_slope_sd").number());
     out << "\n";
   }
 }
@@ -52,16 +53,17 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   job.heldout = a.get_int("heldout", -1, 0, kMaxCount);
   job.ridge = a.get_double("ridge", 1e-3);
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
-    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
+    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " +
+                     a.get("ridge"));
   const Json r = run_pntk_job(job, cli_control());
   if (a.flag("json")) {
     out << r.dump() << "\n";
     return 0;
   }
-  out << "pNTK (" << r.at("variant").string() << "): N = " << r.at("N").number() << ", O = " << r.at("outputs").number()
-      << ", tr = " << fmt(r.at("trace").number()) << ", ‖·‖_F = " << fmt(r.at("frobenius").number()) << ", λ_max = "
-      << fmt(r.at("lambda_max").number()) << " (" << fmt(r.at("seconds").number()) << " s, peak "
-      << mib(r.at("peak_bytes").number()) << ")\n";
+  out << "pNTK (" << r.at("variant").string() << "): N = " << r.at("N").number()
+      << ", O = " << r.at("outputs").number() << ", tr = " << fmt(r.at("trace").number())
+      << ", ‖·‖_F = " << fmt(r.at("frobenius").number()) << ", λ_max = " << fmt(r.at("lambda_max").number())
+      << " (" << fmt(r.at("seconds").number()) << " s, peak " << mib(r.at("peak_bytes").number()) << ")\n";
   if (r.contains("rel_frobenius_error")) {
     out << "  against the eNTK: relative Frobenius error " << fmt(r.at("rel_frobenius_error").number())
         << ", relative λ_max error " << fmt(r.at("rel_lambda_max_error").number()) << "; eNTK "
@@ -73,12 +75,14 @@ int cmd_pntk(const Args& a, std::ostream& out) {
     out << "  kernel regression (" << g.at("n_train").number() << " training, " << g.at("n_heldout").number()
         << " held-out points): relative prediction difference " << fmt(g.at("rel_prediction_error").number())
         << " without ridge, " << fmt(g.at("rel_prediction_error_ridge").number()) << " with ridge "
-        << fmt(g.at("ridge").number()) << "; held-out accuracy eNTK " << fmt(g.at("heldout_accuracy").number())
-        << ", pNTK " << fmt(g.at("heldout_accuracy_pntk").number()) << "\n";
+        << fmt(g.at("ridge").number()) << "; held-out accuracy eNTK "
+        << fmt(g.at("heldout_accuracy").number()) << ", pNTK " << fmt(g.at("heldout_accuracy_pntk").number())
+        << "\n";
   }
   if (r.contains("entk_note")) out << "  " << r.at("entk_note").string() << "\n";
   if (r.contains("regression_note")) out << "  " << r.at("regression_note").string() << "\n";
-  if (r.contains("rel_trace_error")) out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
+  if (r.contains("rel_trace_error"))
+    out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
   return 0;
 }
 
@@ -99,7 +103,8 @@ int cmd_hessian(const Args& a, std::ostream& out) {
   for (const auto& s : r.at("stages").items()) {
     out << "  " << s.at("stage").string() << " (loss " << fmt(s.at("loss").number()) << "): Hutchinson "
         << fmt(s.at("hutchinson").number()) << " ± " << fmt(s.at("hutchinson_std_error").number()) << " ("
-        << s.at("hutchinson_probes").number() << " HVPs, " << fmt(s.at("hutchinson_seconds").number()) << " s)";
+        << s.at("hutchinson_probes").number() << " HVPs, " << fmt(s.at("hutchinson_seconds").number())
+        << " s)";
     if (s.contains("exact")) out << ", exact " << fmt(s.at("exact").number());
     out << "; Gauss–Newton (1/N)·tr Θ " << fmt(s.at("gauss_newton").number()) << "; pNTK (O/N)·tr Θ̂ "
         << fmt(s.at("pntk_approximation").number()) << " (" << fmt(s.at("pntk_seconds").number())
@@ -124,7 +129,8 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   job.seeds = static_cast<int>(a.get_int("seeds", job.seeds, 1, 1000000));
   job.ridge = a.get_double("ridge", job.ridge);
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
-    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " + a.get("ridge"));
+    throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " +
+                     a.get("ridge"));
   job.train_n = a.get_int("train-n", job.train_n, 1, kMaxCount);
   job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width, 1, kMaxCount);
   job.training = training_from(a, training_defaults("cross_entropy"));
@@ -133,16 +139,20 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   Json all = Json::object();
   for (const auto& param : split_list(a.get("param", "standard,ntk"))) {
     job.param = param;
-    // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK is the contrast at init.
+    // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK
+    // is the contrast at init.
     job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3, 0, 1000000)) : 0;
     job.out_dir = base + "/" + param;
     RunControl rc = cli_control();
-    rc.progress = [&](const Progress& p) { log << "  [" << p.done << "/" << p.total << "] " << p.stage << "\n" << std::flush; };
+    rc.progress = [&](const Progress& p) {
+      log << "  [" << p.done << "/" << p.total << "] " << p.stage << "\n" << std::flush;
+    };
     log << "width experiment, " << param << " parameterisation\n";
     const Json r = run_pntk_width_job(job, rc);
     all[param] = r;
     if (!a.flag("json")) {
-      out << param << " parameterisation (" << r.at("points").items().size() << " models; " << job.out_dir << ")\n";
+      out << param << " parameterisation (" << r.at("points").items().size() << " models; " << job.out_dir
+          << ")\n";
       print_width_fits(r, out);
     }
   }
@@ -160,8 +170,8 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
     PntkJob job;
     job.problem.compute = compute_from(a);
     if (!a.has("memory-budget")) job.problem.compute.memory_budget = int64_t(12) << 30;
-    job.problem.model = a.get("workload-model", "mlp:in=64,width=" + std::to_string(width) + ",depth=3,out=" +
-                                                    std::to_string(o) + ",seed=0");
+    job.problem.model = a.get("workload-model", "mlp:in=64,width=" + std::to_string(width) +
+                                                    ",depth=3,out=" + std::to_string(o) + ",seed=0");
     job.problem.data = a.get("workload-data", "digits:n=" + std::to_string(n));
     job.compare = true;
     std::vector<double> tp, te;
@@ -186,7 +196,8 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
     row["kernel_memory_ratio"] = last.at("entk_kernel_bytes").number() / last.at("kernel_bytes").number();
     row["pntk_peak_bytes"] = last.at("peak_bytes");
     row["entk_peak_bytes"] = last.at("entk_peak_bytes");
-    row["peak_memory_ratio"] = last.at("entk_peak_bytes").number() / std::max(1.0, last.at("peak_bytes").number());
+    row["peak_memory_ratio"] =
+        last.at("entk_peak_bytes").number() / std::max(1.0, last.at("peak_bytes").number());
     row["rel_frobenius_error"] = last.at("rel_frobenius_error");
     row["rel_lambda_max_error"] = last.at("rel_lambda_max_error");
     row["config"] = last.at("config");
@@ -201,13 +212,15 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
     return 0;
   }
   for (const auto& row : rows.items())
-    out << "O = " << row.at("outputs").number() << " (N = " << row.at("N").number() << ", P = " << row.at("params").number()
-        << "): pNTK " << fmt(row.at("pntk_seconds_median").number()) << " s, eNTK "
-        << fmt(row.at("entk_seconds_median").number()) << " s (" << fmt(row.at("time_ratio").number())
-        << "×); kernel " << mib(row.at("pntk_kernel_bytes").number()) << " vs " << mib(row.at("entk_kernel_bytes").number())
-        << " (" << fmt(row.at("kernel_memory_ratio").number()) << "×); peak " << mib(row.at("pntk_peak_bytes").number())
-        << " vs " << mib(row.at("entk_peak_bytes").number()) << " (" << fmt(row.at("peak_memory_ratio").number())
-        << "×); rel. Frobenius error " << fmt(row.at("rel_frobenius_error").number()) << "\n";
+    out << "O = " << row.at("outputs").number() << " (N = " << row.at("N").number()
+        << ", P = " << row.at("params").number() << "): pNTK " << fmt(row.at("pntk_seconds_median").number())
+        << " s, eNTK " << fmt(row.at("entk_seconds_median").number()) << " s ("
+        << fmt(row.at("time_ratio").number()) << "×); kernel " << mib(row.at("pntk_kernel_bytes").number())
+        << " vs " << mib(row.at("entk_kernel_bytes").number()) << " ("
+        << fmt(row.at("kernel_memory_ratio").number()) << "×); peak "
+        << mib(row.at("pntk_peak_bytes").number()) << " vs " << mib(row.at("entk_peak_bytes").number())
+        << " (" << fmt(row.at("peak_memory_ratio").number()) << "×); rel. Frobenius error "
+        << fmt(row.at("rel_frobenius_error").number()) << "\n";
   return 0;
 }
 

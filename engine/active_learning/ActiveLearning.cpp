@@ -8,14 +8,14 @@
 #include <set>
 #include <sstream>
 
+#include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
+#include "io/OutputFiles.h"
+#include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
-#include "io/OutputFiles.h"
-#include "active_learning/QueryStrategies.h"
-#include "io/Spec.h"
-#include "core/TorchUtil.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -31,12 +31,13 @@ at::Tensor as_index(const std::vector<int64_t>& v) {
   return at::tensor(at::IntArrayRef(v), at::TensorOptions().dtype(at::kLong));
 }
 
-// The unlabelled points a cycle scores: all of them, or a seeded random subset of `m` (sorted, so positions are
-// reproducible).
+// The unlabelled points a cycle scores: all of them, or a seeded random subset of `m` (sorted, so positions
+// are reproducible).
 std::vector<int64_t> draw_pool(const std::vector<int64_t>& unlabelled, int64_t m, uint64_t seed) {
   if (m <= 0 || m >= static_cast<int64_t>(unlabelled.size())) return unlabelled;
   auto gen = make_generator(seed);
-  const at::Tensor perm = at::randperm(static_cast<int64_t>(unlabelled.size()), gen, at::TensorOptions().dtype(at::kLong));
+  const at::Tensor perm =
+      at::randperm(static_cast<int64_t>(unlabelled.size()), gen, at::TensorOptions().dtype(at::kLong));
   std::vector<int64_t> pool;
   for (int64_t i = 0; i < m; ++i) pool.push_back(unlabelled[static_cast<size_t>(perm[i].item<int64_t>())]);
   std::sort(pool.begin(), pool.end());
@@ -50,7 +51,8 @@ void validate_al_job(const AlJob& job) {
   for (const auto& s : job.strategies) {
     const std::string c = canonical_strategy(s);  // throws for an unknown name
     if (job.initial == 0 && strategy_needs_model(c))
-      throw InputError("strategy '" + c + "' needs a model trained on labelled data: give --initial of at least 1");
+      throw InputError("strategy '" + c +
+                       "' needs a model trained on labelled data: give --initial of at least 1");
   }
   if (job.initial < 0) throw InputError("--initial must be non-negative, got " + std::to_string(job.initial));
   if (job.query < 1) throw InputError("--query must be at least 1, got " + std::to_string(job.query));
@@ -60,7 +62,8 @@ void validate_al_job(const AlJob& job) {
   if (job.pool_subset > 0 && job.query > job.pool_subset)
     throw InputError("--query " + std::to_string(job.query) + " is more than the pool holds (--pool-subset " +
                      std::to_string(job.pool_subset) + ")");
-  if (job.kernel != "pntk" && job.kernel != "entk") throw InputError("--kernel must be entk or pntk, got '" + job.kernel + "'");
+  if (job.kernel != "pntk" && job.kernel != "entk")
+    throw InputError("--kernel must be entk or pntk, got '" + job.kernel + "'");
   if (job.retrain != "scratch" && job.retrain != "warm")
     throw InputError("--retrain must be scratch or warm, got '" + job.retrain + "'");
 }
@@ -104,8 +107,8 @@ std::pair<Dataset, Dataset> load_al_data(const AlJob& job, const std::vector<int
 }
 
 Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t seed, const Dataset& train,
-                     const Dataset& test, const RunControl& rc, const std::function<void(const Json&)>& on_cycle,
-                     int64_t* done, int64_t total) {
+                     const Dataset& test, const RunControl& rc,
+                     const std::function<void(const Json&)>& on_cycle, int64_t* done, int64_t total) {
   const std::string strategy = canonical_strategy(strategy_in);
   ComputeConfig cc = job.compute;
   cc.seed = seed;
@@ -142,7 +145,8 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     return std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel());
   };
   at::Tensor outputs_before;  // f_L at the queried points, before the cycle's retraining
-  auto emit = [&](int cycle, double train_s, double query_s, const QueryResult* q, const std::vector<int64_t>& pool) {
+  auto emit = [&](int cycle, double train_s, double query_s, const QueryResult* q,
+                  const std::vector<int64_t>& pool) {
     const auto [loss, acc] = evaluate(*model, test, to.loss);
     Json row = Json::object();
     row["strategy"] = strategy;
@@ -196,7 +200,9 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     }
     cycles.push_back(row);
     if (on_cycle) on_cycle(row);
-    if (done) rc.report(++*done, total, strategy + ", seed " + std::to_string(seed) + ", cycle " + std::to_string(cycle));
+    if (done)
+      rc.report(++*done, total,
+                strategy + ", seed " + std::to_string(seed) + ", cycle " + std::to_string(cycle));
   };
 
   emit(0, retrain(), 0.0, nullptr, {});
@@ -208,7 +214,8 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     const std::vector<int64_t> pool = draw_pool(unlabelled, job.pool_subset, seed * 1000003ULL + uint64_t(c));
     if (job.query > static_cast<int64_t>(pool.size()))
       throw InputError("cycle " + std::to_string(c) + ": --query " + std::to_string(job.query) +
-                       " is more than the pool holds (" + std::to_string(pool.size()) + " unlabelled points)");
+                       " is more than the pool holds (" + std::to_string(pool.size()) +
+                       " unlabelled points)");
     QueryContext ctx;
     if (!labelled.empty()) ctx.model = model;
     ctx.x_labelled = train.inputs.index_select(0, as_index(labelled)).to(opts);
@@ -227,13 +234,16 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     if (!labelled.empty() && !q.positions.empty()) {
       at::NoGradGuard no_grad;
       const at::Tensor pos = at::tensor(at::IntArrayRef(q.positions), at::TensorOptions().dtype(at::kLong));
-      outputs_before = model->forward(ctx.x_pool.index_select(0, pos.to(ctx.x_pool.device()))).reshape({pos.size(0), -1});
+      outputs_before =
+          model->forward(ctx.x_pool.index_select(0, pos.to(ctx.x_pool.device()))).reshape({pos.size(0), -1});
     }
-    // The oracle: each queried point joins L with its true label. A repeat would be a strategy bug, not user error.
+    // The oracle: each queried point joins L with its true label. A repeat would be a strategy bug, not user
+    // error.
     for (int64_t pos : q.positions) {
       const int64_t index = pool.at(static_cast<size_t>(pos));
       if (is_labelled[static_cast<size_t>(index)])
-        throw Error("internal error: strategy '" + strategy + "' queried point " + std::to_string(index) + " twice");
+        throw Error("internal error: strategy '" + strategy + "' queried point " + std::to_string(index) +
+                    " twice");
       is_labelled[static_cast<size_t>(index)] = 1;
       labelled.push_back(index);
     }
@@ -256,7 +266,8 @@ Json to_json(const AlJob& job) {
   j["strategies"] = job.strategies;
   j["initial"] = job.initial;
   if (job.initial == 0)  // allowed for strategies that need no model, and said so rather than silently
-    j["cold_start"] = "--initial 0: cycle 0 reports the untrained model, and the first labels are chosen without one";
+    j["cold_start"] =
+        "--initial 0: cycle 0 reports the untrained model, and the first labels are chosen without one";
   j["stratified"] = job.stratified;
   j["query"] = job.query;
   j["cycles"] = job.cycles;
@@ -282,9 +293,9 @@ Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void
   const int64_t pool = job.pool_subset > 0 ? std::min(job.pool_subset, last_pool) : last_pool;
   if (job.initial >= train.size() || job.query > pool)
     throw InputError("--query " + std::to_string(job.query) + " is more than the pool holds: " +
-                     std::to_string(train.size()) + " training points, --initial " + std::to_string(job.initial) +
-                     " and " + std::to_string(job.cycles) + " cycles leave " + std::to_string(std::max<int64_t>(pool, 0)) +
-                     " in the last cycle");
+                     std::to_string(train.size()) + " training points, --initial " +
+                     std::to_string(job.initial) + " and " + std::to_string(job.cycles) + " cycles leave " +
+                     std::to_string(std::max<int64_t>(pool, 0)) + " in the last cycle");
 
   Json result = Json::object();
   result["config"] = to_json(job);
@@ -312,14 +323,17 @@ Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void
       for (const auto& row : run.at("cycles").items()) {
         const std::string head = row.at("strategy").string() + "," + csv_num(row.at("seed").number()) + "," +
                                  csv_num(row.at("cycle").number());
-        curves << head << "," << csv_num(row.at("labels").number()) << "," << csv_num(row.at("test_accuracy").number())
-               << "," << csv_num(row.at("test_loss").number()) << "," << csv_num(row.at("seconds").number()) << ","
-               << csv_num(row.at("train_seconds").number()) << "," << csv_num(row.at("query_seconds").number()) << "\n";
+        curves << head << "," << csv_num(row.at("labels").number()) << ","
+               << csv_num(row.at("test_accuracy").number()) << "," << csv_num(row.at("test_loss").number())
+               << "," << csv_num(row.at("seconds").number()) << ","
+               << csv_num(row.at("train_seconds").number()) << ","
+               << csv_num(row.at("query_seconds").number()) << "\n";
         int order = 0;
         for (const auto& q : row.at("queried").items())
           queries << head << "," << order++ << "," << csv_num(q.at("index").number()) << ","
                   << (q.at("score").is_null() ? std::string("nan") : csv_num(q.at("score").number())) << ","
-                  << csv_num(q.at("true_label").number()) << "," << csv_num(q.at("pseudo_label").number()) << "\n";
+                  << csv_num(q.at("true_label").number()) << "," << csv_num(q.at("pseudo_label").number())
+                  << "\n";
       }
     out.write_text("curves.csv", curves.str());
     out.write_text("queries.csv", queries.str());

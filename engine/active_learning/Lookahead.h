@@ -1,7 +1,8 @@
 #pragma once
-// NTK-linearised retraining for look-ahead active learning (docs/MATH.md §7): the model retrained on L⁺ = L ∪ {(x′, y′)}
-// is approximated by f_lin(x) = f₀(x) + Θ(x, X⁺) Θ(X⁺, X⁺)⁻¹ (Y⁺ − f₀(X⁺)), with one Cholesky factor of Θ(X_L, X_L)
-// shared by every candidate x′ (a bordered, Schur-complement update per candidate). Pure tensor algebra in float64.
+// NTK-linearised retraining for look-ahead active learning (docs/MATH.md §7): the model retrained on L⁺ = L ∪
+// {(x′, y′)} is approximated by f_lin(x) = f₀(x) + Θ(x, X⁺) Θ(X⁺, X⁺)⁻¹ (Y⁺ − f₀(X⁺)), with one Cholesky
+// factor of Θ(X_L, X_L) shared by every candidate x′ (a bordered, Schur-complement update per candidate).
+// Pure tensor algebra in float64.
 #include <ATen/ATen.h>
 
 #include <vector>
@@ -10,9 +11,10 @@
 
 namespace ts {
 
-/// The kernel and outputs over a fixed list of items (inputs), of which some are labelled and the rest are the pool.
-/// `q` is the kernel's block size per item: q = O for the eNTK (gram is N·O × N·O, item-major), q = 1 for the pNTK,
-/// which stands in for Θ̂ ⊗ I_O: the same N×N solve then applies to every output, so residuals are [N, O] there.
+/// The kernel and outputs over a fixed list of items (inputs), of which some are labelled and the rest are
+/// the pool. `q` is the kernel's block size per item: q = O for the eNTK (gram is N·O × N·O, item-major), q =
+/// 1 for the pNTK, which stands in for Θ̂ ⊗ I_O: the same N×N solve then applies to every output, so residuals
+/// are [N, O] there.
 struct LinearisedProblem {
   at::Tensor gram;     ///< Θ over the items, [N·q, N·q]
   int64_t q = 1;       ///< 1 (pNTK) or O (eNTK)
@@ -26,12 +28,13 @@ struct LookaheadScores {
   at::Tensor pseudo;  ///< [C] the pseudo-label y′ = argmax f_ref(x′)
 };
 
-/// The linearised learner on L and the look-ahead for pool candidates. Items are indices into the problem's lists;
-/// pool positions are indices into pool().
+/// The linearised learner on L and the look-ahead for pool candidates. Items are indices into the problem's
+/// lists; pool positions are indices into pool().
 class Lookahead {
  public:
-  /// Factors Θ(X_L, X_L) + s·I by Cholesky with s = 0, or, when that is not numerically positive definite, the
-  /// smallest s = 10^k·1e-12·mean diag that is (k = 0…10; NumericalError beyond). Throws InputError if L is empty.
+  /// Factors Θ(X_L, X_L) + s·I by Cholesky with s = 0, or, when that is not numerically positive definite,
+  /// the smallest s = 10^k·1e-12·mean diag that is (k = 0…10; NumericalError beyond). Throws InputError if L
+  /// is empty.
   Lookahead(LinearisedProblem problem, std::vector<int64_t> labelled, std::vector<int64_t> pool);
 
   double shift() const { return shift_; }  ///< the diagonal shift s that was needed (0 if none)
@@ -46,12 +49,12 @@ class Lookahead {
   /// f_lin on U after adding each candidate (pool positions) with the given labels ([C] int64), [C, |U|, O].
   at::Tensor retrained_pool(const at::Tensor& positions, const at::Tensor& labels) const;
 
-  /// Scores of the candidates at `positions` (all of the pool when undefined). The reference f_ref is the trained
-  /// model f₀ (batch mode) or, with `sequential`, the linearised learner on L; y′ = argmax f_ref(x′).
+  /// Scores of the candidates at `positions` (all of the pool when undefined). The reference f_ref is the
+  /// trained model f₀ (batch mode) or, with `sequential`, the linearised learner on L; y′ = argmax f_ref(x′).
   LookaheadScores score(const at::Tensor& positions, bool sequential, const RunControl& rc = {}) const;
 
-  /// Moves the pool item at `position` into L with true label `label`: the Cholesky factor grows by one bordered
-  /// block (O(|L|²) for the pNTK) instead of being recomputed.
+  /// Moves the pool item at `position` into L with true label `label`: the Cholesky factor grows by one
+  /// bordered block (O(|L|²) for the pNTK) instead of being recomputed.
   void add_labelled(int64_t position, int64_t label);
 
  private:
@@ -70,9 +73,10 @@ class Lookahead {
   at::Tensor delta0_;  // Θ(U, L) α₀, [|U|q, m]
 };
 
-/// Reference for tests: f_lin on `eval` items after adding `candidate` with `label` to `labelled`, by one direct
-/// solve with Θ(X⁺, X⁺) + s·I (no factor reuse), [|eval|, O].
-at::Tensor direct_retrained(const LinearisedProblem& problem, const std::vector<int64_t>& labelled, int64_t candidate,
-                            int64_t label, const std::vector<int64_t>& eval, double shift = 0);
+/// Reference for tests: f_lin on `eval` items after adding `candidate` with `label` to `labelled`, by one
+/// direct solve with Θ(X⁺, X⁺) + s·I (no factor reuse), [|eval|, O].
+at::Tensor direct_retrained(const LinearisedProblem& problem, const std::vector<int64_t>& labelled,
+                            int64_t candidate, int64_t label, const std::vector<int64_t>& eval,
+                            double shift = 0);
 
 }  // namespace ts

@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include "core/Errors.h"
-#include "exact/Exact.h"
-#include "core/TorchUtil.h"
 #include "autodiff/TangentMap.h"
+#include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "exact/Exact.h"
 
 namespace ts {
 
@@ -16,8 +16,8 @@ at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Te
   check_memory_budget("the pNTK gradients J_g (N = " + std::to_string(n) + ", P = " + std::to_string(p) + ")",
                       n * p * elem, memory_budget);
   at::Tensor jg = at::empty({n, p}, model->options());
-  // Item n's scalar c·f(x_n) depends on x_n only, so a TangentMap per chunk gives the same rows as one over all N
-  // while each VJP's backward pass touches `chunk` items instead of N.
+  // Item n's scalar c·f(x_n) depends on x_n only, so a TangentMap per chunk gives the same rows as one over
+  // all N while each VJP's backward pass touches `chunk` items instead of N.
   for (int64_t s = 0; s < n; s += chunk) {
     rc.check();
     const int64_t k = std::min(chunk, n - s);

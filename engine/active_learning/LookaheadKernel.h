@@ -1,32 +1,33 @@
 #pragma once
-// The kernel the look-ahead needs (docs/MATH.md §6–7): Θ over the labelled set and the pool of the current trained model,
-// as one dense Gram matrix. The pNTK is J_g J_gᵀ from N per-item VJPs; the eNTK is J Jᵀ from the full Jacobian.
+// The kernel the look-ahead needs (docs/MATH.md §6–7): Θ over the labelled set and the pool of the current
+// trained model, as one dense Gram matrix. The pNTK is J_g J_gᵀ from N per-item VJPs; the eNTK is J Jᵀ from
+// the full Jacobian.
 #include <ATen/ATen.h>
 
 #include <memory>
 #include <string>
 
+#include "core/RunControl.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
-#include "core/RunControl.h"
 
 namespace ts {
 
 struct LookaheadKernel {
-  at::Tensor gram;      ///< float64 on the model's device: [N, N] (pNTK) or [N·O, N·O] item-major (eNTK)
-  int64_t q = 1;        ///< block size per item: 1 (pNTK) or O (eNTK)
-  std::string kernel;   ///< "pntk" or "entk"
-  double seconds = 0;   ///< wall time of the VJPs and the product
+  at::Tensor gram;     ///< float64 on the model's device: [N, N] (pNTK) or [N·O, N·O] item-major (eNTK)
+  int64_t q = 1;       ///< block size per item: 1 (pNTK) or O (eNTK)
+  std::string kernel;  ///< "pntk" or "entk"
+  double seconds = 0;  ///< wall time of the VJPs and the product
 };
 
-/// J_g = (I_N ⊗ cᵀ) J ∈ R^{N×P}, the pNTK's per-item gradients (c = 𝟙/√O for the sum of logits), over chunks of
-/// `chunk` items, one VJP per item over its chunk's forward pass (measured here 10× faster than one backward pass
-/// through per-item parameter replicas). Checks N·P values against the budget.
+/// J_g = (I_N ⊗ cᵀ) J ∈ R^{N×P}, the pNTK's per-item gradients (c = 𝟙/√O for the sum of logits), over chunks
+/// of `chunk` items, one VJP per item over its chunk's forward pass (measured here 10× faster than one
+/// backward pass through per-item parameter replicas). Checks N·P values against the budget.
 at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Tensor& x, PntkVariant variant,
                          int64_t memory_budget, const RunControl& rc = {}, int64_t chunk = 64);
 
-/// Θ over the inputs `x` for `kernel` "pntk" (sum of logits, Θ̂ = J_g J_gᵀ) or "entk" (Θ = J Jᵀ, O× more rows).
-/// Throws MemoryBudgetError naming the sizes when the Jacobian and Gram matrix exceed the budget.
+/// Θ over the inputs `x` for `kernel` "pntk" (sum of logits, Θ̂ = J_g J_gᵀ) or "entk" (Θ = J Jᵀ, O× more
+/// rows). Throws MemoryBudgetError naming the sizes when the Jacobian and Gram matrix exceed the budget.
 LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, const at::Tensor& x,
                                  const std::string& kernel, int64_t memory_budget, const RunControl& rc = {});
 

@@ -4,13 +4,13 @@
 #include <cmath>
 
 #include "active_learning/ActiveLearning.h"
-#include "core/Errors.h"
-#include "estimators/EstimatorSupport.h"
-#include "jobs/Jobs.h"
 #include "active_learning/Lookahead.h"
 #include "active_learning/LookaheadKernel.h"
-#include "io/Spec.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "estimators/EstimatorSupport.h"
+#include "io/Spec.h"
+#include "jobs/Jobs.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -34,8 +34,8 @@ at::Tensor outputs_of(const Model& model, const at::Tensor& x) {
 
 }  // namespace
 
-Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Dataset& labelled, const Dataset& pool,
-                        const RetrainValidationOptions& o, const RunControl& rc) {
+Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Dataset& labelled,
+                        const Dataset& pool, const RetrainValidationOptions& o, const RunControl& rc) {
   const int64_t nl = labelled.size(), nu = pool.size();
   if (nl == 0) throw InputError("look-ahead validation needs a non-empty labelled set");
   if (o.candidates < 1 || o.candidates > nu)
@@ -61,17 +61,18 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
   const double ntk_total = t0.seconds();
 
   auto gen = make_generator(o.seed);
-  const at::Tensor pos = std::get<0>(at::randperm(nu, gen, at::TensorOptions().dtype(at::kLong))
-                                         .narrow(0, 0, o.candidates).sort());
+  const at::Tensor pos = std::get<0>(
+      at::randperm(nu, gen, at::TensorOptions().dtype(at::kLong)).narrow(0, 0, o.candidates).sort());
   const at::Tensor pseudo = all.pseudo.index_select(0, pos).cpu();
   const at::Tensor f_u = lk.model_pool();
   const at::Tensor pred = lk.retrained_pool(pos, pseudo) - f_u.unsqueeze(0);  // [C, |U|, O]
 
   RunControl quiet;
   quiet.cancel = rc.cancel;
-  // What adding x′ itself does: both predictions also contain the common part "keep fitting L" (f_L is not at the
-  // minimum of the loss on L), which dominates the raw change and is the same for every candidate. Subtracting the
-  // linearised learner on L alone, and an SGD retraining on L alone with the same settings, isolates x′'s effect.
+  // What adding x′ itself does: both predictions also contain the common part "keep fitting L" (f_L is not at
+  // the minimum of the loss on L), which dominates the raw change and is the same for every candidate.
+  // Subtracting the linearised learner on L alone, and an SGD retraining on L alone with the same settings,
+  // isolates x′'s effect.
   const at::Tensor pred_l = lk.learner_pool() - f_u;
   at::Tensor real_l;
   {
@@ -146,7 +147,8 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
   out["mean_effect_relative_error"] = mean(e_rel);
   out["effect_score_correlation"] = o.candidates > 1 ? pearson(ep, es) : NAN;
   out["effect_score_rank_correlation"] = o.candidates > 1 ? pearson(ranks(ep), ranks(es)) : NAN;
-  out["common_part_relative_size"] = (pred_l.norm() / pred.norm(2, {1, 2}).mean().clamp_min(1e-300)).item<double>();
+  out["common_part_relative_size"] =
+      (pred_l.norm() / pred.norm(2, {1, 2}).mean().clamp_min(1e-300)).item<double>();
   out["retraining"] = to_json(o.retraining);
   out["per_candidate"] = rows;
   return out;
@@ -164,13 +166,16 @@ Json run_retrain_validation(const AlJob& job, const RetrainValidationOptions& op
   std::vector<int64_t> rest;
   size_t k = 0;
   for (int64_t i = 0; i < train.size(); ++i) {
-    if (k < l.size() && l[k] == i) ++k;
-    else rest.push_back(i);
+    if (k < l.size() && l[k] == i)
+      ++k;
+    else
+      rest.push_back(i);
   }
   auto gen = make_generator(job.compute.seed + 1);
   at::Tensor u = at::tensor(at::IntArrayRef(rest), at::TensorOptions().dtype(at::kLong));
   if (job.pool_subset > 0 && job.pool_subset < u.numel())
-    u = std::get<0>(u.index_select(0, at::randperm(u.numel(), gen, u.options()).narrow(0, 0, job.pool_subset)).sort());
+    u = std::get<0>(
+        u.index_select(0, at::randperm(u.numel(), gen, u.options()).narrow(0, 0, job.pool_subset)).sort());
   const Dataset labelled = train.select(at::tensor(at::IntArrayRef(l), u.options())), pool = train.select(u);
   TrainOptions to = job.training;
   to.seed = job.compute.seed;

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/Errors.h"
 #include "active_learning/Lookahead.h"
 #include "active_learning/LookaheadKernel.h"
-#include "io/Spec.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "io/Spec.h"
 
 namespace ts {
 
@@ -21,13 +21,15 @@ at::Tensor outputs_of(const Model& model, const at::Tensor& x) {
 
 // Positions of the k largest keys, ties to the lower position, so a ranking is reproducible.
 std::vector<int64_t> top_k(const at::Tensor& key, int64_t k) {
-  const at::Tensor order = std::get<1>(at::sort(key.to(at::kDouble).cpu(), /*stable=*/true, 0, /*descending=*/true));
+  const at::Tensor order =
+      std::get<1>(at::sort(key.to(at::kDouble).cpu(), /*stable=*/true, 0, /*descending=*/true));
   std::vector<int64_t> out(static_cast<size_t>(k));
   for (int64_t i = 0; i < k; ++i) out[static_cast<size_t>(i)] = order[i].item<int64_t>();
   return out;
 }
 
-void take(QueryResult& r, const std::vector<int64_t>& pos, const at::Tensor& score, const at::Tensor& pseudo) {
+void take(QueryResult& r, const std::vector<int64_t>& pos, const at::Tensor& score,
+          const at::Tensor& pseudo) {
   const at::Tensor s = score.to(at::kDouble).cpu();
   for (int64_t p : pos) {
     r.positions.push_back(p);
@@ -36,9 +38,10 @@ void take(QueryResult& r, const std::vector<int64_t>& pos, const at::Tensor& sco
   }
 }
 
-// k-centre greedy (Sener & Savarese): repeatedly the pool point farthest from every centre (L and earlier picks).
-std::pair<std::vector<int64_t>, std::vector<double>> k_centre(const at::Tensor& fl, const at::Tensor& fu, int64_t k,
-                                                              const RunControl& rc) {
+// k-centre greedy (Sener & Savarese): repeatedly the pool point farthest from every centre (L and earlier
+// picks).
+std::pair<std::vector<int64_t>, std::vector<double>> k_centre(const at::Tensor& fl, const at::Tensor& fu,
+                                                              int64_t k, const RunControl& rc) {
   at::Tensor mind = at::cdist(fu, fl).amin(1);
   std::vector<int64_t> pos;
   std::vector<double> score;
@@ -53,10 +56,10 @@ std::pair<std::vector<int64_t>, std::vector<double>> k_centre(const at::Tensor& 
   return {pos, score};
 }
 
-// k-means++ seeding (BADGE): the largest embedding first, then each next point with probability ∝ D², its squared
-// distance to the nearest chosen point.
+// k-means++ seeding (BADGE): the largest embedding first, then each next point with probability ∝ D², its
+// squared distance to the nearest chosen point.
 std::pair<std::vector<int64_t>, std::vector<double>> kmeanspp(const at::Tensor& g, int64_t k, uint64_t seed,
-                                                             const RunControl& rc) {
+                                                              const RunControl& rc) {
   auto gen = make_generator(seed);
   const at::Tensor sq = g.pow(2).sum(1);
   int64_t j = sq.argmax().item<int64_t>();
@@ -111,11 +114,15 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunContr
     take(r, top_k(key_of(s), k), score_of(s), s.pseudo);
     // For the app's gallery: what each chosen point's pseudo-label is predicted to do to the pool's outputs.
     const at::Tensor pos = at::tensor(at::IntArrayRef(r.positions), at::TensorOptions().dtype(at::kLong));
-    const at::Tensor change =
-        (lk.retrained_pool(pos, s.pseudo.index_select(0, pos.to(s.pseudo.device()))) - lk.model_pool().unsqueeze(0))
-            .mean(1).to(at::kDouble).cpu().contiguous();
+    const at::Tensor change = (lk.retrained_pool(pos, s.pseudo.index_select(0, pos.to(s.pseudo.device()))) -
+                               lk.model_pool().unsqueeze(0))
+                                  .mean(1)
+                                  .to(at::kDouble)
+                                  .cpu()
+                                  .contiguous();
     for (int64_t i = 0; i < change.size(0); ++i)
-      r.predicted_change.emplace_back(change[i].data_ptr<double>(), change[i].data_ptr<double>() + change.size(1));
+      r.predicted_change.emplace_back(change[i].data_ptr<double>(),
+                                      change[i].data_ptr<double>() + change.size(1));
     return r;
   }
   if (!ctx.oracle) throw InputError("sequential MLMOC needs an oracle for the labels of queried points");
@@ -135,8 +142,8 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunContr
 }  // namespace
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names{"random", "entropy", "margin",     "least-confidence",
-                                              "coreset", "badge",  "mlmoc",      "mlmoc-flip"};
+  static const std::vector<std::string> names{"random",  "entropy", "margin", "least-confidence",
+                                              "coreset", "badge",   "mlmoc",  "mlmoc-flip"};
   return names;
 }
 
@@ -166,7 +173,8 @@ at::Tensor penultimate_features(const Model& model, const at::Tensor& x, std::st
     w = std::find(names.begin(), names.end(), "fc_w") - names.begin();
   }
   if (!identity_head || w < 0 || model.parameters()[static_cast<size_t>(w)].dim() != 2) {
-    if (note) *note = "penultimate features are not available for a '" + model.kind() + "' model; using its outputs";
+    if (note)
+      *note = "penultimate features are not available for a '" + model.kind() + "' model; using its outputs";
     return outputs_of(model, x);
   }
   // The last layer is h ↦ hWᵀ + b: with W = I and b = 0 the same forward returns h itself.
@@ -180,15 +188,18 @@ at::Tensor penultimate_features(const Model& model, const at::Tensor& x, std::st
   return f.reshape({f.size(0), -1}).to(at::kDouble);
 }
 
-QueryResult select_queries(const std::string& strategy_in, const QueryContext& ctx, int64_t k, const RunControl& rc) {
+QueryResult select_queries(const std::string& strategy_in, const QueryContext& ctx, int64_t k,
+                           const RunControl& rc) {
   const std::string strategy = canonical_strategy(strategy_in);
   const int64_t nu = ctx.x_pool.defined() ? ctx.x_pool.size(0) : 0;
   if (k < 1) throw InputError("the query batch size must be at least 1, got " + std::to_string(k));
   if (k > nu)
-    throw InputError("cannot query " + std::to_string(k) + " points: the pool holds only " + std::to_string(nu));
+    throw InputError("cannot query " + std::to_string(k) + " points: the pool holds only " +
+                     std::to_string(nu));
   const int64_t nl = ctx.x_labelled.defined() ? ctx.x_labelled.size(0) : 0;
   if (strategy_needs_model(strategy) && (!ctx.model || nl == 0))
-    throw InputError("strategy '" + strategy + "' needs a model trained on labelled data, but the labelled set is empty"
+    throw InputError("strategy '" + strategy +
+                     "' needs a model trained on labelled data, but the labelled set is empty"
                      " (give at least one initial label)");
   QueryResult r;
   at::Tensor f, pseudo;
@@ -230,7 +241,8 @@ QueryResult select_queries(const std::string& strategy_in, const QueryContext& c
   if (strategy == "badge") {
     const at::Tensor h = penultimate_features(*ctx.model, ctx.x_pool, &r.note);
     const at::Tensor v = ctx.loss == "cross_entropy" ? at::softmax(f, 1) : f;
-    const at::Tensor err = v - at::one_hot(f.argmax(1), f.size(1)).to(f.options());  // ∂loss/∂f at the pseudo-label
+    const at::Tensor err =
+        v - at::one_hot(f.argmax(1), f.size(1)).to(f.options());  // ∂loss/∂f at the pseudo-label
     const at::Tensor h1 = at::cat({h, at::ones({h.size(0), 1}, h.options())}, 1);
     const at::Tensor g = at::einsum("no,nh->noh", {err, h1}).reshape({nu, -1});
     const auto [pos, score] = kmeanspp(g, k, ctx.seed, rc);

@@ -4,8 +4,9 @@
 
 namespace ts {
 
-std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snapshot>& snapshots, const at::Tensor& probe,
-                                      const at::Tensor& targets, const MetricsOptions& options, const RunControl& rc) {
+std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snapshot>& snapshots,
+                                      const at::Tensor& probe, const at::Tensor& targets,
+                                      const MetricsOptions& options, const RunControl& rc) {
   if (snapshots.empty()) throw InputError("NTK dynamics needs at least one parameter snapshot");
   auto m0 = model.clone();
   m0->set_parameters(snapshots.front().params);
@@ -35,7 +36,8 @@ std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snap
       row.values = compute_metrics(Jt, &J0, targets, o, rc);
     }
     rows.push_back(std::move(row));
-    rc.report(static_cast<int64_t>(t + 1), static_cast<int64_t>(snapshots.size()), "NTK metrics per snapshot");
+    rc.report(static_cast<int64_t>(t + 1), static_cast<int64_t>(snapshots.size()),
+              "NTK metrics per snapshot");
   }
   return rows;
 }

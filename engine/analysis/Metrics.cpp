@@ -4,16 +4,17 @@
 #include <map>
 #include <memory>
 
+#include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "autodiff/NtkOperators.h"
 
 namespace ts {
 
 const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> names{"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
+  static const std::vector<std::string> names{"trace", "frobenius", "effective_rank", "alignment",
+                                              "target_alignment"};
   return names;
 }
 
@@ -156,10 +157,13 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
   } else if (name == "alignment") {
     const auto t12 = take("KaKb"), ta = take("K2"), tb = take("Kb2");
     m.value = t12.value / std::sqrt(ta.value * tb.value);
-    r = std::sqrt(std::pow(rel(t12.std_error, t12.value), 2) + std::pow(0.5 * rel(ta.std_error, ta.value), 2) +
+    r = std::sqrt(std::pow(rel(t12.std_error, t12.value), 2) +
+                  std::pow(0.5 * rel(ta.std_error, ta.value), 2) +
                   std::pow(0.5 * rel(tb.std_error, tb.value), 2));
   } else if (name == "target_alignment") {
-    if (!targets.defined()) throw InputError("target_alignment needs labelled data (e.g. random:...,classes=10 or csv:...,label=last)");
+    if (!targets.defined())
+      throw InputError(
+          "target_alignment needs labelled data (e.g. random:...,classes=10 or csv:...,label=last)");
     if (targets.numel() != a.state_size())
       throw InputError("target_alignment: the targets have " + std::to_string(targets.numel()) +
                        " entries but the model state has d = " + std::to_string(a.state_size()));
@@ -191,7 +195,8 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
 std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
                                          const MetricsOptions& o, const RunControl& rc) {
   for (const auto& name : o.metrics)
-    if (name == "alignment" && !b) throw InputError("alignment needs a second snapshot of the model (--model-b)");
+    if (name == "alignment" && !b)
+      throw InputError("alignment needs a second snapshot of the model (--model-b)");
   if (b && (b->state_size() != a.state_size() || b->param_size() != a.param_size()))
     throw InputError("alignment needs two snapshots of one model on one batch: d or P differ");
   const bool exact_method = o.estimator.method == "exact";

@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "core/Config.h"
-#include "io/Json.h"
-#include "core/RunControl.h"
 #include "autodiff/TangentMap.h"
+#include "core/Config.h"
+#include "core/RunControl.h"
+#include "io/Json.h"
 
 namespace ts {
 
 struct MetricValue {
-  std::string name;                 ///< trace, frobenius, effective_rank, alignment, target_alignment
-  std::string method;               ///< the estimator, or "exact"
+  std::string name;    ///< trace, frobenius, effective_rank, alignment, target_alignment
+  std::string method;  ///< the estimator, or "exact"
   double value = 0;
   std::optional<double> std_error;  ///< propagated from the estimators' error estimates (first order)
   std::optional<double> exact;      ///< when compared with the exact value
@@ -24,11 +24,12 @@ struct MetricValue {
   double seconds = 0;
 };
 
-/// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target alignment).
+/// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target
+/// alignment).
 ///   trace = tr K;  frobenius = √tr(K²);  effective_rank = tr(K)²/tr(K²);
 ///   alignment = tr(K_aK_b)/√(tr K_a² tr K_b²);  target_alignment = yᵀKy/(‖K‖_F ‖y‖²).
-/// Each trace is estimated once (with its own seed offset) and shared by the metrics that need it. With XNysTrace,
-/// the non-symmetric tr(K_aK_b) is estimated by XTrace.
+/// Each trace is estimated once (with its own seed offset) and shared by the metrics that need it. With
+/// XNysTrace, the non-symmetric tr(K_aK_b) is estimated by XTrace.
 std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
                                          const MetricsOptions& options, const RunControl& rc = {});
 

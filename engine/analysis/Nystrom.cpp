@@ -7,7 +7,8 @@
 
 namespace ts {
 
-at::Tensor nystrom_eigenvalues(const LinearOperator& K, int64_t rank, uint64_t seed, const RunControl& rc, int64_t block) {
+at::Tensor nystrom_eigenvalues(const LinearOperator& K, int64_t rank, uint64_t seed, const RunControl& rc,
+                               int64_t block) {
   if (!K.is_psd()) throw InputError("a Nyström approximation needs a PSD operator; " + K.name() + " is not");
   const int64_t n = K.size();
   rank = std::max<int64_t>(1, std::min(rank, n));
@@ -16,7 +17,7 @@ at::Tensor nystrom_eigenvalues(const LinearOperator& K, int64_t rank, uint64_t s
   const at::Tensor Om = draw_normal(gen, {rank, n}, K.options().dtype(at::kDouble)).t();
   const at::Tensor Y = detail::apply_d(K, Om, block);
   const double eps = K.options().dtype() == at::kFloat ? std::numeric_limits<float>::epsilon()
-                                                        : std::numeric_limits<double>::epsilon();
+                                                       : std::numeric_limits<double>::epsilon();
   double nu = eps * Y.norm().item<double>() / std::sqrt(double(n));
   for (int attempt = 0; attempt < 12; ++attempt, nu *= 10) {
     const at::Tensor Ys = Y + nu * Om;

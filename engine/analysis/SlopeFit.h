@@ -1,5 +1,6 @@
 #pragma once
-// Straight-line fits on log-log axes, for error-against-width experiments: slope with a 95% confidence interval.
+// Straight-line fits on log-log axes, for error-against-width experiments: slope with a 95% confidence
+// interval.
 #include <vector>
 
 namespace ts {
@@ -11,7 +12,8 @@ struct SlopeFit {
   int points = 0;
 };
 
-/// Least squares of log10 y on log10 x over the positive, finite pairs; NaN fields with fewer than 3 such points.
+/// Least squares of log10 y on log10 x over the positive, finite pairs; NaN fields with fewer than 3 such
+/// points.
 SlopeFit fit_loglog(const std::vector<double>& x, const std::vector<double>& y);
 
 /// Student's t quantile t_{0.975, df} (exact table to 30 degrees of freedom, then the normal-tail series).

@@ -1,6 +1,6 @@
 #pragma once
-// Matrix-free operators over torch tensors (the operator concept of the Spectra library, docs/ARCHITECTURE.md). Estimators are written once
-// against these two interfaces.
+// Matrix-free operators over torch tensors (the operator concept of the Spectra library,
+// docs/ARCHITECTURE.md). Estimators are written once against these two interfaces.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -72,7 +72,9 @@ class DenseRectOperator : public RectOperator {
   int64_t rows() const override { return B_.size(0); }
   int64_t cols() const override { return B_.size(1); }
   at::Tensor apply(const at::Tensor& W) const override { return at::matmul(B_, W.to(B_.options())); }
-  at::Tensor apply_transpose(const at::Tensor& U) const override { return at::matmul(B_.t(), U.to(B_.options())); }
+  at::Tensor apply_transpose(const at::Tensor& U) const override {
+    return at::matmul(B_.t(), U.to(B_.options()));
+  }
   at::TensorOptions options() const override { return B_.options(); }
   std::string name() const override { return "dense"; }
 

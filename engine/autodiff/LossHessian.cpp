@@ -21,8 +21,9 @@ LossHessian::LossHessian(std::shared_ptr<const Model> model, at::Tensor x, at::T
 
 at::Tensor LossHessian::apply(const at::Tensor& V_in) const {
   const at::Tensor V = V_in.dim() == 1 ? V_in.unsqueeze(1) : V_in;
-  if (V.size(0) != p_) throw InputError("loss Hessian: a vector of length " + std::to_string(V.size(0)) +
-                                        " for " + std::to_string(p_) + " parameters");
+  if (V.size(0) != p_)
+    throw InputError("loss Hessian: a vector of length " + std::to_string(V.size(0)) + " for " +
+                     std::to_string(p_) + " parameters");
   std::vector<at::Tensor> all = model_->parameters(), leaves;
   for (auto& t : all) t = t.detach();
   for (auto i : model_->selected()) {
@@ -45,8 +46,10 @@ at::Tensor LossHessian::apply(const at::Tensor& V_in) const {
     int64_t off = 0;
     for (size_t i = 0; i < hv.size(); ++i) {
       const int64_t n = leaves[i].numel();
-      if (hv[i].defined()) out.select(1, j).narrow(0, off, n).copy_(hv[i].reshape({-1}));
-      else out.select(1, j).narrow(0, off, n).zero_();  // a parameter the gradient is linear in
+      if (hv[i].defined())
+        out.select(1, j).narrow(0, off, n).copy_(hv[i].reshape({-1}));
+      else
+        out.select(1, j).narrow(0, off, n).zero_();  // a parameter the gradient is linear in
       off += n;
     }
     ++hvps_;

@@ -1,14 +1,14 @@
 #pragma once
 // The Hessian of the MSE training loss with respect to the selected parameters, as a matrix-free operator
-// (docs/MATH.md §6): L(θ) = (1/N) Σₙ ½‖f(xₙ; θ) − yₙ‖², the loss the training code uses for "mse". Its Gauss–Newton part
-// is (1/N) JᵀJ, so tr ∇²L ≈ (1/N) tr Θ ≈ (O/N) tr Θ̂ with the sum-of-logits pNTK.
+// (docs/MATH.md §6): L(θ) = (1/N) Σₙ ½‖f(xₙ; θ) − yₙ‖², the loss the training code uses for "mse". Its
+// Gauss–Newton part is (1/N) JᵀJ, so tr ∇²L ≈ (1/N) tr Θ ≈ (O/N) tr Θ̂ with the sum-of-logits pNTK.
 #include <ATen/ATen.h>
 
 #include <memory>
 
 #include "autodiff/LinearOperator.h"
-#include "models/Model.h"
 #include "core/RunControl.h"
+#include "models/Model.h"
 
 namespace ts {
 

@@ -63,7 +63,9 @@ class ProductOperator : public LinearOperator {
   ProductOperator(const LinearOperator& A1, const LinearOperator& A2) : A1_(A1), A2_(A2) {}
   int64_t size() const override { return A1_.size(); }
   at::Tensor apply(const at::Tensor& V) const override { return A1_.apply(A2_.apply(V)); }
-  at::Tensor quadratic_forms(const at::Tensor& V) const override { return (A1_.apply(V) * A2_.apply(V)).sum(0); }
+  at::Tensor quadratic_forms(const at::Tensor& V) const override {
+    return (A1_.apply(V) * A2_.apply(V)).sum(0);
+  }
   at::TensorOptions options() const override { return A1_.options(); }
   AdCost cost() const override {
     const AdCost a = A1_.cost(), b = A2_.cost();

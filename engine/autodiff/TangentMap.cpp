@@ -7,8 +7,8 @@
 #include <chrono>
 
 #include "core/Errors.h"
-#include "io/Spec.h"
 #include "core/TorchUtil.h"
+#include "io/Spec.h"
 
 namespace ts {
 
@@ -25,7 +25,8 @@ struct ProductTimer {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   explicit ProductTimer(std::atomic<int64_t>& t) : total(t) {}
   ~ProductTimer() {
-    total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count();
+    total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
+                 .count();
   }
 };
 
@@ -62,12 +63,13 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
       return (out - b).abs().max().item<double>() <= 1e-5 * scale + 1e-30;
     };
     // Once per model: a second pass on every new map would slow the loops that build many of them.
-    const bool check = model_->kind() == "torchscript" && !model_->deterministic_checked() && out.numel() > 0 &&
-                       out.is_floating_point();
+    const bool check = model_->kind() == "torchscript" && !model_->deterministic_checked() &&
+                       out.numel() > 0 && out.is_floating_point();
     if (check && !again())
-      throw InputError("model '" + model_->spec() +
-                       "' gives different outputs for the same batch in two passes: it is random in evaluation mode "
-                       "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
+      throw InputError(
+          "model '" + model_->spec() +
+          "' gives different outputs for the same batch in two passes: it is random in evaluation mode "
+          "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
     if (check) model_->set_deterministic_checked();
   }
   if (out.dim() == 0 || out.size(0) != x_.size(0))
@@ -82,9 +84,10 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
 
 void TangentMap::require_graph(const at::Tensor& out) const {
   if (!out.requires_grad())
-    throw InputError("the output of model '" + model_->spec() + "' does not depend on its " + std::to_string(p_) +
-                     " selected parameters (it is integer-valued, detached, or ignores them), so its NTK is zero; "
-                     "return a floating-point output computed from the parameters");
+    throw InputError(
+        "the output of model '" + model_->spec() + "' does not depend on its " + std::to_string(p_) +
+        " selected parameters (it is integer-valued, detached, or ignores them), so its NTK is zero; "
+        "return a floating-point output computed from the parameters");
 }
 
 std::vector<at::Tensor> TangentMap::leaf_parameters(std::vector<at::Tensor>* all) const {
@@ -203,8 +206,8 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
 }
 
 namespace {
-// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that does
-// not support it". Returns OP, or "" when `what` is another error.
+// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that
+// does not support it". Returns OP, or "" when `what` is another error.
 std::string forward_ad_operator(const std::string& what) {
   const std::string key = "forward AD with ";
   const auto at = what.find(key);
@@ -231,8 +234,9 @@ at::Tensor TangentMap::jvp(const at::Tensor& W) const {
   }
   if (mode_ == JvpMode::Forward) {
     // Remembered per model: the fused or custom operator has no forward-mode formula in this LibTorch.
-    fallback_ = "forward-mode AD is not available for operator " + model_->forward_ad_unsupported() + " in model '" +
-                model_->spec() + "'; JVPs use the double-backward trick (exact, about two backward passes each)";
+    fallback_ = "forward-mode AD is not available for operator " + model_->forward_ad_unsupported() +
+                " in model '" + model_->spec() +
+                "'; JVPs use the double-backward trick (exact, about two backward passes each)";
     mode_ = JvpMode::DoubleBackward;
   }
   return jvp_double_backward(W);

@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "autodiff/LinearOperator.h"
-#include "models/Model.h"
 #include "core/RunControl.h"
+#include "models/Model.h"
 
 namespace ts {
 
@@ -22,8 +22,8 @@ class TangentMap {
   /// `x` is the batch [N, input_shape...] on the model's device and dtype.
   TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode = JvpMode::Forward);
 
-  int64_t state_size() const { return d_; }  ///< d
-  int64_t param_size() const { return p_; }  ///< P (the selected parameters)
+  int64_t state_size() const { return d_; }           ///< d
+  int64_t param_size() const { return p_; }           ///< P (the selected parameters)
   const at::Tensor& state() const { return state_; }  ///< s(θ) ∈ R^d
   at::TensorOptions options() const { return state_.options(); }
   const Model& model() const { return *model_; }
@@ -39,9 +39,9 @@ class TangentMap {
   at::Tensor jvp_forward(const at::Tensor& W) const;
   at::Tensor jvp_double_backward(const at::Tensor& W) const;
 
-  /// Forward-mode JVPs through built-in models evaluate up to `max` parameter replicas in one pass, so k ≤ max
-  /// JVPs cost one (wider) forward pass. 0 or 1 turns this off. VJPs always go one vector at a time over a
-  /// shared forward pass: measured faster here than a replicated backward (docs/PERFORMANCE.md).
+  /// Forward-mode JVPs through built-in models evaluate up to `max` parameter replicas in one pass, so k ≤
+  /// max JVPs cost one (wider) forward pass. 0 or 1 turns this off. VJPs always go one vector at a time over
+  /// a shared forward pass: measured faster here than a replicated backward (docs/PERFORMANCE.md).
   void set_replicas(int64_t max) { replicas_ = max; }
   int64_t replicas() const { return replicas_; }
   bool batched() const { return replicas_ > 1 && model_->has_replicated_forward(); }
@@ -69,7 +69,8 @@ class TangentMap {
   std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;
-  /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest expanded.
+  /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest
+  /// expanded.
   std::vector<at::Tensor> replicate(int64_t k, const std::vector<at::Tensor>& selected) const;
   void check() const {
     if (control_) control_->check();

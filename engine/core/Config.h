@@ -10,10 +10,10 @@ namespace ts {
 
 /// Where and in what arithmetic the engine computes.
 struct ComputeConfig {
-  std::string device = "cpu";     ///< "cpu", "cuda" or "cuda:N"
-  std::string dtype = "float64";  ///< "float32" or "float64"
-  int threads = 0;                ///< intra-op threads; 0 keeps LibTorch's default
-  uint64_t seed = 0;              ///< seeds every random draw (model init, data, probes)
+  std::string device = "cpu";                ///< "cpu", "cuda" or "cuda:N"
+  std::string dtype = "float64";             ///< "float32" or "float64"
+  int threads = 0;                           ///< intra-op threads; 0 keeps LibTorch's default
+  uint64_t seed = 0;                         ///< seeds every random draw (model init, data, probes)
   int64_t memory_budget = int64_t(4) << 30;  ///< bytes an exact computation may hold
 };
 
@@ -31,12 +31,12 @@ struct EstimatorOptions {
   int64_t matvecs = 96;            ///< budget m, in test vectors of the method's operator
   ProbeDistribution probes = ProbeDistribution::Rademacher;
   HutchppSplit split = HutchppSplit::Thirds;
-  double tol = 0;             ///< > 0: adaptive run to std_error/|estimate| ≤ tol
+  double tol = 0;              ///< > 0: adaptive run to std_error/|estimate| ≤ tol
   int64_t max_matvecs = 4096;  ///< budget cap of an adaptive run
   uint64_t seed = 0;
   bool record_history = false;  ///< keep the running estimate after each probe
   int64_t block = 32;           ///< test vectors per operator call (bounds memory)
-  double shift_factor = 1.0;    ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
+  double shift_factor = 1.0;  ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
 };
 
 struct HistoryPoint {
@@ -50,18 +50,19 @@ struct HistoryPoint {
 struct TraceEstimate {
   std::string method;
   double estimate = 0;
-  std::optional<double> std_error;  ///< the method's own (calibrated) error estimate, where it has one
+  std::optional<double> std_error;         ///< the method's own (calibrated) error estimate, where it has one
   std::optional<double> sample_std_error;  ///< XTrace/XNysTrace: the textbook std/√k, kept for comparison
-  int64_t matvecs = 0;              ///< test vectors spent (the budget actually used)
+  int64_t matvecs = 0;                     ///< test vectors spent (the budget actually used)
   int64_t vjps = 0;
   int64_t jvps = 0;
   double seconds = 0;
   double product_seconds = 0;  ///< of `seconds`, the time inside VJPs and JVPs; the rest is dense algebra
-  double dense_flops = 0;      ///< planned floating-point operations of the dense algebra (QR, projections, …)
-  double random_draws = 0;     ///< planned random numbers drawn for test vectors
-  std::string error_method;    ///< how std_error was computed (e.g. "sample std/√m", "jackknife over 20 groups")
-  bool converged = true;   ///< false when an adaptive run hit its cap before its tolerance
-  std::string note;        ///< e.g. "stability shift enlarged to 1e-10"
+  double dense_flops = 0;   ///< planned floating-point operations of the dense algebra (QR, projections, …)
+  double random_draws = 0;  ///< planned random numbers drawn for test vectors
+  std::string
+      error_method;       ///< how std_error was computed (e.g. "sample std/√m", "jackknife over 20 groups")
+  bool converged = true;  ///< false when an adaptive run hit its cap before its tolerance
+  std::string note;       ///< e.g. "stability shift enlarged to 1e-10"
   std::vector<HistoryPoint> history;
 };
 
@@ -72,9 +73,9 @@ struct TrainOptions {
   int epochs = 5;
   int64_t batch_size = 64;
   double lr = 1e-3;
-  double momentum = 0.0;      ///< SGD only
-  double weight_decay = 0.0;  ///< L2 penalty added to the gradient (both optimisers)
-  uint64_t seed = 0;          ///< mini-batch order
+  double momentum = 0.0;             ///< SGD only
+  double weight_decay = 0.0;         ///< L2 penalty added to the gradient (both optimisers)
+  uint64_t seed = 0;                 ///< mini-batch order
   std::vector<int> snapshot_epochs;  ///< keep θ after these epochs (0 = before training); empty: {0, epochs}
 };
 

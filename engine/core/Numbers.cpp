@@ -12,8 +12,9 @@ std::string non_finite(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" 
 std::string format_number(double v, int significant) {
   if (!std::isfinite(v)) return non_finite(v);
   char buf[64];
-  const auto r = significant > 0 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, significant)
-                                 : std::to_chars(buf, buf + sizeof buf, v);
+  const auto r = significant > 0
+                     ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, significant)
+                     : std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
 }
 
@@ -39,7 +40,8 @@ bool parse_seed(const std::string& text, uint64_t* out) {
 
 bool parse_number(std::string_view text, double* out) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+' || (text.front() == '-' && text.size() > 1 && text[1] == '+')) return false;
+  if (text.empty() || text.front() == '+' || (text.front() == '-' && text.size() > 1 && text[1] == '+'))
+    return false;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), *out);
   return r.ec == std::errc() && r.ptr == text.data() + text.size();
 }

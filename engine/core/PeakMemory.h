@@ -1,6 +1,7 @@
 #pragma once
-// Peak resident memory of a block of work on the CPU, measured rather than computed: Linux keeps the process's
-// high-water mark (VmHWM in /proc/self/status) and resets it when "5" is written to /proc/self/clear_refs.
+// Peak resident memory of a block of work on the CPU, measured rather than computed: Linux keeps the
+// process's high-water mark (VmHWM in /proc/self/status) and resets it when "5" is written to
+// /proc/self/clear_refs.
 #include <cstdint>
 
 namespace ts {
@@ -9,8 +10,8 @@ class PeakMemory {
  public:
   /// Returns freed heap pages to the system (malloc_trim), resets the high-water mark and records the RSS.
   PeakMemory();
-  /// VmHWM − RSS at construction: the extra resident bytes the work needed at its peak; −1 when the kernel does
-  /// not offer the counters (not Linux, or /proc not writable).
+  /// VmHWM − RSS at construction: the extra resident bytes the work needed at its peak; −1 when the kernel
+  /// does not offer the counters (not Linux, or /proc not writable).
   int64_t bytes() const;
   bool available() const { return ok_; }
 

@@ -22,9 +22,9 @@ class CancelToken {
 };
 
 struct Progress {
-  int64_t done = 0;   ///< units of work finished (matvecs, VJPs, ...)
-  int64_t total = 0;  ///< units expected, 0 when unknown
-  std::string stage;  ///< what is being done, in words
+  int64_t done = 0;             ///< units of work finished (matvecs, VJPs, ...)
+  int64_t total = 0;            ///< units expected, 0 when unknown
+  std::string stage;            ///< what is being done, in words
   double partial_estimate = 0;  ///< running estimate where the stage has one, else NaN
   bool has_estimate = false;
 };

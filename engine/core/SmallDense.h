@@ -32,8 +32,8 @@ inline Mat normalize_rows(const Mat& M) {
   return out;
 }
 
-/// S = normalize_rows(I − triu(R,1)·R⁻¹)ᵀ: column i spans the direction removed from range(Y) when column i of
-/// Y is left out (the down-dating of XTrace, reference code's cnormr(eye − triu(R,1)/R)').
+/// S = normalize_rows(I − triu(R,1)·R⁻¹)ᵀ: column i spans the direction removed from range(Y) when column i
+/// of Y is left out (the down-dating of XTrace, reference code's cnormr(eye − triu(R,1)/R)').
 inline Mat leave_one_out_directions(const Mat& R) {
   const Eigen::Index k = R.rows();
   Mat upper = R.triangularView<Eigen::StrictlyUpper>();

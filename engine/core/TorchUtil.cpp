@@ -1,11 +1,11 @@
 #include "core/TorchUtil.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 
-#include <fstream>
 #include <malloc.h>
+#include <fstream>
 
 #include "core/Errors.h"
 
@@ -26,7 +26,8 @@ at::Device parse_device(const std::string& name) {
   }
   if (dev.is_cuda() && !at::hasCUDA())
     throw InputError("device '" + name + "': this LibTorch has no CUDA support or no GPU is visible");
-  if (!dev.is_cpu() && !dev.is_cuda()) throw InputError("device '" + name + "': only cpu and cuda are supported");
+  if (!dev.is_cpu() && !dev.is_cuda())
+    throw InputError("device '" + name + "': only cpu and cuda are supported");
   return dev;
 }
 

@@ -30,8 +30,8 @@ int64_t total_numel(const std::vector<at::Tensor>& ts);
 /// Throws NumericalError naming `what` when t holds NaN or Inf.
 void check_finite(const at::Tensor& t, const std::string& what);
 std::string blas_description();
-/// Keeps large LibTorch buffers in the heap instead of fresh mmap'd pages (glibc), which otherwise costs a page
-/// fault per touched page on every matvec block. Called once by the entry points (CLI, app, benchmarks).
+/// Keeps large LibTorch buffers in the heap instead of fresh mmap'd pages (glibc), which otherwise costs a
+/// page fault per touched page on every matvec block. Called once by the entry points (CLI, app, benchmarks).
 void tune_allocator();
 
 }  // namespace ts

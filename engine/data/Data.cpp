@@ -8,8 +8,8 @@
 
 #include "core/Errors.h"
 #include "core/Numbers.h"
-#include "io/Spec.h"
 #include "core/TorchUtil.h"
+#include "io/Spec.h"
 
 namespace ts {
 
@@ -71,8 +71,10 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
     size_t bad = cells.size();
     size_t numeric = 0;
     for (size_t c = 0; c < cells.size(); ++c) {
-      if (parse_cell(cells[c], &row[c])) ++numeric;
-      else if (bad == cells.size()) bad = c;
+      if (parse_cell(cells[c], &row[c]))
+        ++numeric;
+      else if (bad == cells.size())
+        bad = c;
     }
     if (first) {
       first = false;
@@ -80,29 +82,32 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
       if (is_header) continue;
     }
     if (bad != cells.size())
-      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " + std::to_string(bad + 1) +
-                       ": '" + cells[bad] + "' is not a number");
+      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " +
+                       std::to_string(bad + 1) + ": '" + cells[bad] + "' is not a number");
     if (width == 0) width = row.size();
     if (row.size() != width)
-      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " has " + std::to_string(row.size()) +
-                       " columns, earlier rows have " + std::to_string(width) + " (ragged rows)");
+      throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " has " +
+                       std::to_string(row.size()) + " columns, earlier rows have " + std::to_string(width) +
+                       " (ragged rows)");
     for (size_t c = 0; c < row.size(); ++c)
       if (!std::isfinite(row[c]))
-        throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " + std::to_string(c + 1) +
-                         ": value is NaN or infinite");
+        throw InputError("CSV file '" + path + "' line " + std::to_string(line_no) + " column " +
+                         std::to_string(c + 1) + ": value is NaN or infinite");
     rows.push_back(std::move(row));
   }
   if (rows.empty()) throw InputError("CSV file '" + path + "' has no data rows");
   int64_t label_col = -1;
   if (!label.empty() && label != "none") {
-    if (label == "last") label_col = static_cast<int64_t>(width) - 1;
-    else if (label == "first") label_col = 0;
+    if (label == "last")
+      label_col = static_cast<int64_t>(width) - 1;
+    else if (label == "first")
+      label_col = 0;
     else {
       char* end = nullptr;
       label_col = std::strtol(label.c_str(), &end, 10);
       if (*end != '\0' || label_col < 0 || label_col >= static_cast<int64_t>(width))
-        throw InputError("CSV file '" + path + "': label column '" + label + "' is not last, first or a column index below " +
-                         std::to_string(width));
+        throw InputError("CSV file '" + path + "': label column '" + label +
+                         "' is not last, first or a column index below " + std::to_string(width));
     }
   }
   const int64_t n = static_cast<int64_t>(rows.size());
@@ -118,8 +123,8 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
       const double v = rows[static_cast<size_t>(i)][static_cast<size_t>(j)];
       if (j == label_col) {
         if (v < 0 || v != std::floor(v) || v > 9007199254740992.0)
-          throw InputError("CSV file '" + path + "' data row " + std::to_string(i + 1) + ": label " + format_number(v) +
-                           " is not an integer between 0 and 2^53");
+          throw InputError("CSV file '" + path + "' data row " + std::to_string(i + 1) + ": label " +
+                           format_number(v) + " is not an integer between 0 and 2^53");
         d.labels[i] = static_cast<int64_t>(v);
       } else {
         acc[i][c++] = v;
@@ -128,15 +133,17 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
   }
   std::string remapped;
   if (label_col >= 0) {
-    // Classes are 0…C−1. Sparse labels (3, 17, 1000004) are remapped in sorted order, the originals kept as the
-    // class names; a column with more distinct values than any classifier has is refused before any split.
+    // Classes are 0…C−1. Sparse labels (3, 17, 1000004) are remapped in sorted order, the originals kept as
+    // the class names; a column with more distinct values than any classifier has is refused before any
+    // split.
     std::vector<int64_t> values(d.labels.data_ptr<int64_t>(), d.labels.data_ptr<int64_t>() + n);
     std::sort(values.begin(), values.end());
     values.erase(std::unique(values.begin(), values.end()), values.end());
     const int64_t kMaxClasses = 10000;
     if (static_cast<int64_t>(values.size()) > kMaxClasses)
-      throw InputError("CSV file '" + path + "': the label column (" + label + ") has " + std::to_string(values.size()) +
-                       " distinct values, more than " + std::to_string(kMaxClasses) +
+      throw InputError("CSV file '" + path + "': the label column (" + label + ") has " +
+                       std::to_string(values.size()) + " distinct values, more than " +
+                       std::to_string(kMaxClasses) +
                        " classes (is it an ID column? choose another with label=INDEX, or label=none)");
     d.num_classes = static_cast<int64_t>(values.size());
     for (const int64_t v : values) d.class_names.push_back(std::to_string(v));
@@ -144,11 +151,12 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
       auto* lab = d.labels.data_ptr<int64_t>();
       for (int64_t i = 0; i < n; ++i)
         lab[i] = std::lower_bound(values.begin(), values.end(), lab[i]) - values.begin();
-      remapped = " (labels " + std::to_string(values.front()) + "…" + std::to_string(values.back()) + " remapped to 0…" +
-                 std::to_string(d.num_classes - 1) + " in sorted order)";
+      remapped = " (labels " + std::to_string(values.front()) + "…" + std::to_string(values.back()) +
+                 " remapped to 0…" + std::to_string(d.num_classes - 1) + " in sorted order)";
     }
   }
-  d.description = "CSV " + path + ": " + std::to_string(n) + " rows, " + std::to_string(features) + " features" +
+  d.description = "CSV " + path + ": " + std::to_string(n) + " rows, " + std::to_string(features) +
+                  " features" +
                   (label_col >= 0 ? ", " + std::to_string(d.num_classes) + " classes" + remapped : "");
   return d;
 }
@@ -177,8 +185,10 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
                   int64_t memory_budget) {
   const Spec spec = Spec::parse(text);
   const std::string kind = spec.kind();
-  if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") && spec.has("size"))
-    throw InputError("data spec '" + text + "': give n or size, not both (for " + kind + " both are the number of points)");
+  if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") &&
+      spec.has("size"))
+    throw InputError("data spec '" + text + "': give n or size, not both (for " + kind +
+                     " both are the number of points)");
   const uint64_t seed = spec.get_seed("seed", default_seed);
   const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0, 0, int64_t(1) << 40);
   const bool standard = spec.get_bool("standardize", false);
@@ -193,8 +203,8 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     for (auto s : shape) bytes *= static_cast<double>(s);
     if (bytes > static_cast<double>(memory_budget))
       throw MemoryBudgetError("data spec '" + text + "' needs " + format_bytes(bytes) +
-                              " for its inputs, over the memory budget of " + format_bytes(double(memory_budget)) +
-                              " (--memory-budget)");
+                              " for its inputs, over the memory budget of " +
+                              format_bytes(double(memory_budget)) + " (--memory-budget)");
     return random_normal(n, shape, seed, classes);  // n is its size, not a subset
   } else if (kind == "csv") {
     const std::string path = spec.require("path");
@@ -213,7 +223,8 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     const std::string dir = spec.get("path", data_dir() + (fashion ? "/fashion-mnist" : "/mnist"));
     const std::string split = spec.get("split", "train");
     spec.finish();
-    d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(), fashion ? "Fashion-MNIST" : "MNIST");
+    d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(),
+                      fashion ? "Fashion-MNIST" : "MNIST");
   } else if (kind == "moons") {
     const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
     const int64_t size = spec.get_int("size", n > 0 ? n : 200, 2, int64_t(1) << 30);
@@ -227,7 +238,8 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     d = make_spirals(size, classes, noise, seed);
   } else if (kind == "blobs") {
     const int64_t classes = spec.get_int("classes", 3, 1, 1000), dim = spec.get_int("dim", 2, 1, 100000);
-    const double std = spec.get_double("std", 1.0, 0.0, 1e6), spread = spec.get_double("spread", 5.0, 0.0, 1e6);
+    const double std = spec.get_double("std", 1.0, 0.0, 1e6),
+                 spread = spec.get_double("spread", 5.0, 0.0, 1e6);
     const int64_t size = spec.get_int("size", n > 0 ? n : 300, 1, int64_t(1) << 30);
     spec.finish();
     d = make_blobs(size, classes, dim, std, spread, seed);
@@ -237,8 +249,9 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     spec.finish();
     d = make_sine(size, noise, seed);
   } else {
-    throw InputError("data spec '" + text + "': kind '" + kind +
-                     "' is not one of random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine");
+    throw InputError(
+        "data spec '" + text + "': kind '" + kind +
+        "' is not one of random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine");
   }
   const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
   if (!synthetic && n > 0) d = subset(d, n, seed);
@@ -248,8 +261,9 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     for (auto s : model_shape) want *= s;
     const int64_t have = d.inputs[0].numel();
     if (want != have)
-      throw InputError("data '" + text + "': each input has " + std::to_string(have) + " values but the model takes [" +
-                       shape_to_string(model_shape) + "] = " + std::to_string(want));
+      throw InputError("data '" + text + "': each input has " + std::to_string(have) +
+                       " values but the model takes [" + shape_to_string(model_shape) +
+                       "] = " + std::to_string(want));
     std::vector<int64_t> full{d.size()};
     full.insert(full.end(), model_shape.begin(), model_shape.end());
     d.inputs = d.inputs.reshape(full);
@@ -258,7 +272,8 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
 }
 
 at::Tensor one_hot_targets(const Dataset& data, int64_t outputs) {
-  if (!data.labels.defined()) throw InputError("kernel-target alignment needs labels: " + data.description + " has none");
+  if (!data.labels.defined())
+    throw InputError("kernel-target alignment needs labels: " + data.description + " has none");
   if (data.num_classes > outputs)
     throw InputError("the data has " + std::to_string(data.num_classes) + " classes but the model has " +
                      std::to_string(outputs) + " outputs per input");

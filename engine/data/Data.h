@@ -9,9 +9,9 @@
 namespace ts {
 
 struct Dataset {
-  at::Tensor inputs;       ///< [N, input_shape...], float64 on the CPU
-  at::Tensor labels;       ///< [N] int64, or undefined when the data has none
-  at::Tensor targets;      ///< [N, T] float64 regression targets (e.g. the sine set), or undefined
+  at::Tensor inputs;   ///< [N, input_shape...], float64 on the CPU
+  at::Tensor labels;   ///< [N] int64, or undefined when the data has none
+  at::Tensor targets;  ///< [N, T] float64 regression targets (e.g. the sine set), or undefined
   int64_t num_classes = 0;
   std::vector<std::string> class_names;  ///< one per class where known ("0".."9", "T-shirt/top", ...)
   std::vector<int64_t> image_shape;      ///< [C, H, W] for image data (so samples can be drawn), else empty
@@ -22,9 +22,9 @@ struct Dataset {
   Dataset select(const at::Tensor& index) const;
 };
 
-/// A data spec (docs/FORMATS.md): random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine; every
-/// kind takes n= (a seeded, stratified subset) and standardize=1. `model_shape` is the model's input shape:
-/// random data defaults to it, other data is reshaped to it when the number of values agrees.
+/// A data spec (docs/FORMATS.md): random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine;
+/// every kind takes n= (a seeded, stratified subset) and standardize=1. `model_shape` is the model's input
+/// shape: random data defaults to it, other data is reshaped to it when the number of values agrees.
 /// Generated data (random) is refused above `memory_budget` bytes, naming the spec and --memory-budget.
 Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed,
                   int64_t memory_budget = int64_t(4) << 30);
@@ -40,14 +40,14 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
 /// filled by scripts/fetch-data).
 std::string data_dir();
 
-/// Reads an IDX file (plain or gzip-compressed), as the MNIST files are: unsigned bytes, magic 0x0803 (images,
-/// [N, rows, cols]) or 0x0801 (labels, [N]). Throws InputError naming the file on a wrong magic, a truncated file
-/// or sizes that disagree with the file's length.
+/// Reads an IDX file (plain or gzip-compressed), as the MNIST files are: unsigned bytes, magic 0x0803
+/// (images, [N, rows, cols]) or 0x0801 (labels, [N]). Throws InputError naming the file on a wrong magic, a
+/// truncated file or sizes that disagree with the file's length.
 at::Tensor read_idx(const std::string& path);
 /// MNIST-format image/label pair from `dir` (`split` train or test; files with or without .gz): images scaled
 /// to [0, 1] as [N, 1, 28, 28], labels checked against `classes`.
-Dataset load_idx_pair(const std::string& dir, const std::string& split, const std::vector<std::string>& class_names,
-                      const std::string& name);
+Dataset load_idx_pair(const std::string& dir, const std::string& split,
+                      const std::vector<std::string>& class_names, const std::string& name);
 /// scikit-learn's digits.csv.gz: 1,797 8×8 images (pixels 0–16, scaled to [0, 1]) and labels 0–9.
 Dataset load_digits(const std::string& path);
 
@@ -70,8 +70,8 @@ Dataset standardize(const Dataset& data, const Dataset& fit);
 /// One-hot targets flattened like the state of a classifier with `outputs` logits: y ∈ R^{N·outputs}.
 at::Tensor one_hot_targets(const Dataset& data, int64_t outputs);
 
-/// Targets [N, outputs] for kernel regression and the MSE loss: one-hot labels, or the data's regression targets
-/// when there are `outputs` of them per input. Throws InputError naming the data otherwise.
+/// Targets [N, outputs] for kernel regression and the MSE loss: one-hot labels, or the data's regression
+/// targets when there are `outputs` of them per input. Throws InputError naming the data otherwise.
 at::Tensor target_matrix(const Dataset& data, int64_t outputs);
 
 }  // namespace ts

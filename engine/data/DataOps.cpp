@@ -1,7 +1,7 @@
 // Seeded subsets, stratified splits and standardisation of data sets.
-#include "data/Data.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "data/Data.h"
 
 namespace ts {
 
@@ -25,13 +25,16 @@ std::vector<at::Tensor> shuffled_groups(const Dataset& data, at::Generator& gen)
   for (int64_t c = 0; c < std::max<int64_t>(data.num_classes, 1); ++c) {
     const at::Tensor idx = at::nonzero(data.labels == c).reshape({-1});
     if (idx.numel() == 0) continue;
-    groups.push_back(idx.index_select(0, at::randperm(idx.numel(), gen, at::TensorOptions().dtype(at::kLong))));
+    groups.push_back(
+        idx.index_select(0, at::randperm(idx.numel(), gen, at::TensorOptions().dtype(at::kLong))));
   }
   return groups;
 }
 
-// Takes `n` rows spread over the groups in proportion to their sizes (largest remainders), returns (taken, rest).
-std::pair<at::Tensor, at::Tensor> stratified_take(const std::vector<at::Tensor>& groups, int64_t total, int64_t n) {
+// Takes `n` rows spread over the groups in proportion to their sizes (largest remainders), returns (taken,
+// rest).
+std::pair<at::Tensor, at::Tensor> stratified_take(const std::vector<at::Tensor>& groups, int64_t total,
+                                                  int64_t n) {
   std::vector<int64_t> take(groups.size());
   std::vector<std::pair<double, size_t>> rem;
   int64_t assigned = 0;
@@ -41,7 +44,8 @@ std::pair<at::Tensor, at::Tensor> stratified_take(const std::vector<at::Tensor>&
     assigned += take[g];
     rem.emplace_back(exact - double(take[g]), g);
   }
-  std::sort(rem.begin(), rem.end(), [](auto a, auto b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+  std::sort(rem.begin(), rem.end(),
+            [](auto a, auto b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
   for (size_t i = 0; assigned < n && i < rem.size(); ++i)
     if (take[rem[i].second] < groups[rem[i].second].numel()) {
       ++take[rem[i].second];
@@ -61,7 +65,8 @@ Dataset subset(const Dataset& data, int64_t n, uint64_t seed) {
   if (n <= 0 || n >= data.size()) return data;
   auto gen = make_generator(seed);
   Dataset d = data.select(stratified_take(shuffled_groups(data, gen), data.size(), n).first);
-  d.description = data.description + ", subset of " + std::to_string(n) + " (seed " + std::to_string(seed) + ")";
+  d.description =
+      data.description + ", subset of " + std::to_string(n) + " (seed " + std::to_string(seed) + ")";
   return d;
 }
 

@@ -1,9 +1,9 @@
 // Seeded synthetic data sets (the shapes researchers sketch kernels on): moons, spirals, blobs, a sine.
 #include <cmath>
 
-#include "data/Data.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "data/Data.h"
 
 namespace ts {
 
@@ -43,7 +43,8 @@ Dataset make_spirals(int64_t n, int64_t classes, double noise, uint64_t seed) {
   for (int64_t c = 0; c < classes; ++c) {
     const int64_t m = n / classes + (c < n % classes ? 1 : 0);
     const at::Tensor r = at::linspace(0.05, 1.0, m, kF64);
-    const at::Tensor th = r * 4.0 + 2.0 * M_PI * double(c) / double(classes) + noise * draw_normal(gen, {m}, kF64);
+    const at::Tensor th =
+        r * 4.0 + 2.0 * M_PI * double(c) / double(classes) + noise * draw_normal(gen, {m}, kF64);
     xs.push_back(at::stack({r * at::cos(th), r * at::sin(th)}, 1));
     ys.push_back(at::full({m}, c, at::kLong));
   }
@@ -67,7 +68,8 @@ Dataset make_blobs(int64_t n, int64_t classes, int64_t dim, double std, double s
   d.labels = labels;
   d.num_classes = classes;
   d.class_names = numbered(classes);
-  d.description = std::to_string(classes) + " Gaussian blobs in " + std::to_string(dim) + "-D: " + std::to_string(n) + " points";
+  d.description = std::to_string(classes) + " Gaussian blobs in " + std::to_string(dim) +
+                  "-D: " + std::to_string(n) + " points";
   return d;
 }
 

@@ -6,7 +6,8 @@
 namespace ts {
 
 const std::vector<std::string>& estimator_names() {
-  static const std::vector<std::string> names{"hutchinson", "hutchpp", "rhutch", "fhutch", "xtrace", "xnystrace"};
+  static const std::vector<std::string> names{"hutchinson", "hutchpp", "rhutch",
+                                              "fhutch",     "xtrace",  "xnystrace"};
   return names;
 }
 
@@ -21,7 +22,8 @@ TraceEstimate run_once(const LinearOperator& A, const RectOperator* factor, cons
   if (m == "xnystrace") return xnystrace(A, o, rc);
   if (m == "rhutch" || m == "fhutch") {
     if (!factor)
-      throw InputError("estimator '" + m + "' estimates ‖B‖_F² from a factor B and applies to tr K and ‖K‖_F only, not to " +
+      throw InputError("estimator '" + m +
+                       "' estimates ‖B‖_F² from a factor B and applies to tr K and ‖K‖_F only, not to " +
                        A.name());
     return one_sided(*factor, m == "rhutch", o, rc);
   }
@@ -78,7 +80,8 @@ DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t pa
     c.draws = space * b;
     c.flops = qr(space, q) + 4 * space * q * t + 2 * other * b;
   } else if (m == "xtrace") {
-    const double k = std::max(2.0, std::floor(b / 2)), g = static_cast<double>(detail::jackknife_groups(int64_t(k)));
+    const double k = std::max(2.0, std::floor(b / 2)),
+                 g = static_cast<double>(detail::jackknife_groups(int64_t(k)));
     c.draws = n * k;
     c.flops = qr(n, k) + 3 * 2 * n * k * k + 2 * n * k + g * 16 * k * k * k + 10 * k * k * k;
   } else if (m == "xnystrace") {
@@ -92,10 +95,11 @@ DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t pa
 }
 
 double predicted_dense_seconds(const DenseCost& cost) {
-  // Measured once, on the shapes the estimators use: a tall QR and a projection of probes (n×q basis, k probes
-  // in row layout), and a block of sign draws from the probe generator. Small (about 40 ms, as every CLI run with
-  // --json pays it): on P-dimensional work that leaves the caches the rates are lower, which the app corrects with
-  // the ratio measured on its previous run.
+  // Measured once, on the shapes the estimators use: a tall QR and a projection of probes (n×q basis, k
+  // probes in row layout), and a block of sign draws from the probe generator. Small (about 40 ms, as every
+  // CLI run with
+  // --json pays it): on P-dimensional work that leaves the caches the rates are lower, which the app corrects
+  // with the ratio measured on its previous run.
   static const std::pair<double, double> rates = [] {
     const int64_t n = int64_t(1) << 16, q = 16, k = 32;
     auto gen = make_generator(0);
@@ -116,7 +120,8 @@ double predicted_dense_seconds(const DenseCost& cost) {
 
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc) {
-  if (o.matvecs < 1) throw InputError("the matvec budget must be at least 1, got " + std::to_string(o.matvecs));
+  if (o.matvecs < 1)
+    throw InputError("the matvec budget must be at least 1, got " + std::to_string(o.matvecs));
   if (!(o.tol >= 0) || !std::isfinite(o.tol))
     throw InputError("the adaptive tolerance (--tol) must be a number ≥ 0 (0 = a fixed budget), got " +
                      std::to_string(o.tol));
@@ -129,8 +134,8 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
     return r;
   }
   if (o.max_matvecs < o.matvecs)
-    throw InputError("adaptive run: the cap " + std::to_string(o.max_matvecs) + " is below the start budget " +
-                     std::to_string(o.matvecs));
+    throw InputError("adaptive run: the cap " + std::to_string(o.max_matvecs) +
+                     " is below the start budget " + std::to_string(o.matvecs));
   // Adaptive: double the budget until the method's own error estimate meets the tolerance. Each stage draws
   // fresh test vectors (seed + stage) so stages are independent; the reported cost is that of all stages, and
   // all stages together never spend more than the cap.

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <vector>
 
-#include "core/Config.h"
-#include "autodiff/LinearOperator.h"
-#include "core/RunControl.h"
 #include "analysis/SlopeFit.h"
+#include "autodiff/LinearOperator.h"
+#include "core/Config.h"
+#include "core/RunControl.h"
 #include "core/TorchUtil.h"
 
 namespace ts::detail {
@@ -28,7 +28,8 @@ class Stopwatch {
 /// generator's stream, so the draws do not depend on how many probes are drawn at once.
 inline at::Tensor draw_probes(at::Generator& gen, int64_t n, int64_t k, ProbeDistribution dist,
                               const at::TensorOptions& opts) {
-  at::Tensor t = dist == ProbeDistribution::Gaussian ? draw_normal(gen, {k, n}, opts) : draw_rademacher(gen, {k, n}, opts);
+  at::Tensor t = dist == ProbeDistribution::Gaussian ? draw_normal(gen, {k, n}, opts)
+                                                     : draw_rademacher(gen, {k, n}, opts);
   return t.t();
 }
 
@@ -50,18 +51,22 @@ at::Tensor blocked(const at::Tensor& V, int64_t block, int64_t dim, F&& f) {
 
 /// A V, in blocks, with V cast to A's dtype; the result is float64.
 inline at::Tensor apply_d(const LinearOperator& A, const at::Tensor& V, int64_t block) {
-  return blocked(V.to(A.options()), block, 1, [&](const at::Tensor& b) { return A.apply(b); }).to(at::kDouble);
+  return blocked(V.to(A.options()), block, 1, [&](const at::Tensor& b) { return A.apply(b); })
+      .to(at::kDouble);
 }
 
 /// vᵀAv for each column, float64 on the CPU.
 inline std::vector<double> quadratic_forms_d(const LinearOperator& A, const at::Tensor& V, int64_t block) {
-  at::Tensor q = blocked(V.to(A.options()), block, 0, [&](const at::Tensor& b) { return A.quadratic_forms(b); });
+  at::Tensor q =
+      blocked(V.to(A.options()), block, 0, [&](const at::Tensor& b) { return A.quadratic_forms(b); });
   q = q.to(at::kCPU, at::kDouble).contiguous();
   return std::vector<double>(q.data_ptr<double>(), q.data_ptr<double>() + q.numel());
 }
 
 /// An orthonormal basis of the columns of Y (reduced QR in float64).
-inline at::Tensor orth(const at::Tensor& Y) { return std::get<0>(at::linalg_qr(Y.to(at::kDouble), "reduced")); }
+inline at::Tensor orth(const at::Tensor& Y) {
+  return std::get<0>(at::linalg_qr(Y.to(at::kDouble), "reduced"));
+}
 
 /// Column-wise inner products diag(AᵀB), float64.
 inline at::Tensor coldot(const at::Tensor& A, const at::Tensor& B) { return (A * B).sum(0); }
@@ -89,7 +94,8 @@ inline Moments moments(const std::vector<double>& v, size_t begin = 0) {
 /// count − 1 degrees of freedom (few probes: the plain std/√count under-covers; docs/MATH.md §4.6).
 inline double t_scaled(double std_error, int64_t count) {
   if (count < 2 || !std::isfinite(std_error)) return std_error;
-  return std_error * t_quantile_975(static_cast<int>(std::min<int64_t>(count - 1, 1 << 20))) / 1.959963984540054;
+  return std_error * t_quantile_975(static_cast<int>(std::min<int64_t>(count - 1, 1 << 20))) /
+         1.959963984540054;
 }
 
 /// Fills cost and time of a finished estimate.
@@ -101,7 +107,8 @@ inline void finish(TraceEstimate& r, const AdCost& before, const AdCost& after, 
   if (!std::isfinite(r.estimate)) throw NumericalError("the " + r.method + " estimate is not finite");
 }
 
-/// Appends running estimates: `values` are per-probe terms, `offset` a constant part, starting at `used` matvecs.
+/// Appends running estimates: `values` are per-probe terms, `offset` a constant part, starting at `used`
+/// matvecs.
 inline void running_history(TraceEstimate& r, const std::vector<double>& values, double offset, int64_t used,
                             const Stopwatch& sw) {
   double s = 0, ss = 0;
@@ -111,8 +118,8 @@ inline void running_history(TraceEstimate& r, const std::vector<double>& values,
     const double n = static_cast<double>(i + 1);
     const double mean = s / n;
     const double var = i > 0 ? std::max(0.0, (ss - n * mean * mean) / (n - 1)) : NAN;
-    r.history.push_back({used + static_cast<int64_t>(i) + 1, offset + mean, t_scaled(std::sqrt(var / n), int64_t(i) + 1),
-                         sw.seconds()});
+    r.history.push_back({used + static_cast<int64_t>(i) + 1, offset + mean,
+                         t_scaled(std::sqrt(var / n), int64_t(i) + 1), sw.seconds()});
   }
 }
 

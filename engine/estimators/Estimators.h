@@ -1,8 +1,8 @@
 #pragma once
 // Randomized trace estimators (docs/MATH.md §4), written once against LinearOperator / RectOperator.
 // Every estimator draws its test vectors from options.seed only, so one seed gives the same numbers.
-#include "core/Config.h"
 #include "autodiff/LinearOperator.h"
+#include "core/Config.h"
 #include "core/RunControl.h"
 
 namespace ts {
@@ -15,8 +15,8 @@ TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, con
 TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
 
 /// One-sided estimator of ‖B‖_F² (Hazelden, Algorithm 2). `transpose_side` true: test vectors in R^rows and
-/// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs only).
-/// q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
+/// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs
+/// only). q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
 TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,
                         const RunControl& rc = {});
 
@@ -29,8 +29,8 @@ TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const R
 TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
 
 /// Dispatches on options.method (hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace). rhutch/fhutch need
-/// `factor` with A = factorᵀ·factor. With options.tol > 0 runs adaptively: doubles m from options.matvecs until
-/// std_error/|estimate| ≤ tol or options.max_matvecs; cost and time are those of all stages.
+/// `factor` with A = factorᵀ·factor. With options.tol > 0 runs adaptively: doubles m from options.matvecs
+/// until std_error/|estimate| ≤ tol or options.max_matvecs; cost and time are those of all stages.
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc = {});
 

@@ -1,8 +1,8 @@
 #pragma once
-// Internal to XTrace and XNysTrace (docs/MATH.md §4): what is left of the products with A once the n-dimensional
-// algebra is done, as small k×k matrices in float64. The leave-one-out estimates are computed from a sketch, and
-// the sketch of a subset of the test vectors follows from the full one without new products (one k×k QR), which
-// is what the jackknife error estimate needs.
+// Internal to XTrace and XNysTrace (docs/MATH.md §4): what is left of the products with A once the
+// n-dimensional algebra is done, as small k×k matrices in float64. The leave-one-out estimates are computed
+// from a sketch, and the sketch of a subset of the test vectors follows from the full one without new
+// products (one k×k QR), which is what the jackknife error estimate needs.
 #include <ATen/ATen.h>
 
 #include <optional>
@@ -25,7 +25,8 @@ struct XTraceSketch {
 };
 XTraceSketch make_xtrace_sketch(const LinearOperator& A, const at::Tensor& Om, int64_t block);
 
-/// XNysTrace with test vectors Ω (n×m) and shift ν: Y = AΩ + νΩ = QR; W = QᵀΩ, H = ΩᵀY, omega_r = R of Ω's QR.
+/// XNysTrace with test vectors Ω (n×m) and shift ν: Y = AΩ + νΩ = QR; W = QᵀΩ, H = ΩᵀY, omega_r = R of Ω's
+/// QR.
 struct XNysTraceSketch {
   int64_t n = 0;
   double nu = 0;
@@ -36,7 +37,8 @@ struct XNysTraceSketch {
 };
 /// `Y0` = AΩ (without the shift); `omega_r` the R factor of Ω's QR when already known.
 XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu);
-XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu, const Mat& omega_r);
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
+                                      const Mat& omega_r);
 
 /// Groups of the delete-a-group jackknife for k test vectors (0: too few, the sample error is kept).
 int64_t jackknife_groups(int64_t k);

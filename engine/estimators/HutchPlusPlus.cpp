@@ -34,10 +34,12 @@ TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o
     rc.check();
     const int64_t k = std::min(block, probes - s);
     const at::Tensor Gr = detail::draw_probes(gen, n, k, o.probes, A.options()).to(at::kDouble).t();
-    const at::Tensor G = at::addmm(Gr, at::matmul(Gr, Q), Q.t(), 1, -1).t();  // row layout, as in OneSided.cpp
+    const at::Tensor G =
+        at::addmm(Gr, at::matmul(Gr, Q), Q.t(), 1, -1).t();  // row layout, as in OneSided.cpp
     const auto q = detail::quadratic_forms_d(A, G, block);
     values.insert(values.end(), q.begin(), q.end());
-    rc.report_estimate(sketch + Q.size(1) + s + k, m, "Hutch++ residual probes", low_rank + detail::moments(values).mean);
+    rc.report_estimate(sketch + Q.size(1) + s + k, m, "Hutch++ residual probes",
+                       low_rank + detail::moments(values).mean);
   }
   const auto mo = detail::moments(values);
   r.estimate = low_rank + mo.mean;

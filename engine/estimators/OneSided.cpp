@@ -4,7 +4,8 @@
 
 namespace ts {
 
-TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o, const RunControl& rc) {
+TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,
+                        const RunControl& rc) {
   detail::Stopwatch sw;
   const AdCost c0 = B.cost();
   TraceEstimate r;
@@ -25,7 +26,8 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
   auto gen = make_generator(o.seed);
   rc.check();
   // Data-independent basis: orthonormalised random signs (no operator application needed to build it).
-  const at::Tensor Q = detail::orth(detail::draw_probes(gen, n, q, ProbeDistribution::Rademacher, B.options()));
+  const at::Tensor Q =
+      detail::orth(detail::draw_probes(gen, n, q, ProbeDistribution::Rademacher, B.options()));
   double tau_q = 0;
   for (double v : sqnorms(Q)) tau_q += v;
   rc.report_estimate(q, m, r.method + " basis", tau_q);
@@ -34,9 +36,10 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
     for (int64_t s = 0; s < t; s += block) {
       rc.check();
       const int64_t k = std::min(block, t - s);
-      // Projected in row layout (k×n, as drawn): Tᵀ − (TᵀQ)Qᵀ in one GEMM. With n = P in the millions (FHutch)
-      // this is ten times faster than T − Q(QᵀT) on the transposed view.
-      const at::Tensor Tr = detail::draw_probes(gen, n, k, ProbeDistribution::Rademacher, B.options()).to(at::kDouble).t();
+      // Projected in row layout (k×n, as drawn): Tᵀ − (TᵀQ)Qᵀ in one GEMM. With n = P in the millions
+      // (FHutch) this is ten times faster than T − Q(QᵀT) on the transposed view.
+      const at::Tensor Tr =
+          detail::draw_probes(gen, n, k, ProbeDistribution::Rademacher, B.options()).to(at::kDouble).t();
       const at::Tensor T = at::addmm(Tr, at::matmul(Tr, Q), Q.t(), 1, -1).t();
       const auto v = sqnorms(T);
       values.insert(values.end(), v.begin(), v.end());

@@ -40,7 +40,8 @@ std::vector<double> XTraceSketch::estimates() const {
   for (int64_t j = 0; j < k; ++j) {
     const double wn = W.col(j).squaredNorm();
     const double sn = S.col(j).norm();
-    scale(j) = std::sqrt(double(n - k + 1)) / std::sqrt(double(n) - wn + std::pow(std::fabs(dSW0(j)) * sn, 2));
+    scale(j) =
+        std::sqrt(double(n - k + 1)) / std::sqrt(double(n) - wn + std::pow(std::fabs(dSW0(j)) * sn, 2));
   }
   Mat Rs = R, Ws = W, Ts = T;
   Vec dOmY = omega_y;
@@ -61,8 +62,8 @@ std::vector<double> XTraceSketch::estimates() const {
   const double trH = H.trace();
   std::vector<double> ests(static_cast<size_t>(k));
   for (int64_t j = 0; j < k; ++j)
-    ests[j] = trH - dSHS(j) + dOmY(j) - dWR(j) - dTW(j) + dWHW(j) + dSW(j) * dSRmHW(j) + dSW(j) * dSW(j) * dSHS(j) +
-              dTmHRS(j) * dSW(j);
+    ests[j] = trH - dSHS(j) + dOmY(j) - dWR(j) - dTW(j) + dWHW(j) + dSW(j) * dSRmHW(j) +
+              dSW(j) * dSW(j) * dSHS(j) + dTmHRS(j) * dSW(j);
   return ests;
 }
 
@@ -141,7 +142,8 @@ XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0
   return make_xnystrace_sketch(Om, Y0, nu, to_eigen(std::get<1>(at::linalg_qr(Om, "reduced"))));
 }
 
-XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu, const Mat& omega_r) {
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
+                                      const Mat& omega_r) {
   const at::Tensor Y = Y0 + nu * Om;
   auto qr = at::linalg_qr(Y, "reduced");
   XNysTraceSketch s;
@@ -180,7 +182,8 @@ std::optional<double> jackknife_error(const Sketch& full, int64_t k, Estimates&&
 }
 
 std::optional<double> jackknife_error(const XTraceSketch& s) {
-  return jackknife_error(s, s.R.cols(), [](const XTraceSketch& sub) { return std::optional(sub.estimates()); });
+  return jackknife_error(s, s.R.cols(),
+                         [](const XTraceSketch& sub) { return std::optional(sub.estimates()); });
 }
 
 std::optional<double> jackknife_error(const XNysTraceSketch& s) {
@@ -207,7 +210,8 @@ TraceEstimate exact_by_basis(const LinearOperator& A, TraceEstimate r, const Est
 }
 
 double machine_eps(const at::TensorOptions& opts) {
-  return opts.dtype() == at::kFloat ? std::numeric_limits<float>::epsilon() : std::numeric_limits<double>::epsilon();
+  return opts.dtype() == at::kFloat ? std::numeric_limits<float>::epsilon()
+                                    : std::numeric_limits<double>::epsilon();
 }
 
 // The estimate is the mean of the leave-one-out estimates; its error is the jackknife's where there are
@@ -222,7 +226,8 @@ void set_estimate(TraceEstimate& r, const std::vector<double>& ests, const std::
     r.error_method = "jackknife over " + std::to_string(g) + " groups of test vectors, × t(0.975, g−1)/1.96";
   } else {
     r.std_error = detail::t_scaled(mo.std_error, static_cast<int64_t>(ests.size()));
-    r.error_method = "sample std/√k of the leave-one-out estimates, × t(0.975, k−1)/1.96 (too few for the jackknife)";
+    r.error_method =
+        "sample std/√k of the leave-one-out estimates, × t(0.975, k−1)/1.96 (too few for the jackknife)";
   }
 }
 

@@ -61,7 +61,8 @@ int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype) {
 void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget) {
   if (bytes > budget)
     throw MemoryBudgetError(what + " needs about " + format_bytes(bytes) + ", over the memory budget of " +
-                            format_bytes(budget) + ": use an estimator, a smaller batch or parameter subset, or raise "
+                            format_bytes(budget) +
+                            ": use an estimator, a smaller batch or parameter subset, or raise "
                             "the budget (--memory-budget)");
 }
 
@@ -87,10 +88,12 @@ at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl
   return out;
 }
 
-at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc, const std::string& stage, double block_flops) {
+at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc, const std::string& stage,
+                          double block_flops) {
   const int64_t n = A.size(0), m = A.size(1);
   const double flops_per_row = 2.0 * double(n) * double(std::max<int64_t>(m, 1));
-  const int64_t rows = std::clamp<int64_t>(static_cast<int64_t>(block_flops / flops_per_row), 64, std::max<int64_t>(n, 1));
+  const int64_t rows =
+      std::clamp<int64_t>(static_cast<int64_t>(block_flops / flops_per_row), 64, std::max<int64_t>(n, 1));
   at::Tensor K;
   if (rows >= n) {
     K = at::matmul(A, A.t());  // one block: nothing to interrupt

@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "core/Numbers.h"  // format_bytes
 #include "autodiff/LinearOperator.h"
-#include "core/RunControl.h"
 #include "autodiff/TangentMap.h"
+#include "core/Numbers.h"  // format_bytes
+#include "core/RunControl.h"
 
 namespace ts {
 
@@ -31,7 +31,8 @@ struct MatvecBaseline {
   double timed_seconds = 0;  ///< their wall time
   double seconds = 0;        ///< for all d matvecs (measured or extrapolated)
 };
-MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit = 0, const RunControl& rc = {}, int64_t block = 64);
+MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit = 0, const RunControl& rc = {},
+                               int64_t block = 64);
 
 /// Bytes that J (d×P) plus the smaller kernel (K, d×d, or G = JᵀJ, P×P) and its eigen-decomposition need.
 int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype);
@@ -39,16 +40,17 @@ int64_t exact_kernel_bytes(int64_t d, int64_t P, at::ScalarType dtype);
 void check_memory_budget(const std::string& what, int64_t bytes, int64_t budget);
 
 /// J ∈ R^{d×P}, chunked, by the cheaper of d VJPs and P JVPs; checks the budget first.
-at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 64);
+at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {},
+                    int64_t block = 64);
 
-/// A Aᵀ (n×n) for A ∈ R^{n×m}, by blocks of at least 64 rows and about `block_flops` each: the cancel token is
-/// checked and progress reported between blocks, so a kernel that takes minutes to multiply out can be cancelled
-/// within a second or so. The result is made exactly symmetric.
-at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc = {}, const std::string& stage = "kernel J Jᵀ",
-                          double block_flops = 5e9);
+/// A Aᵀ (n×n) for A ∈ R^{n×m}, by blocks of at least 64 rows and about `block_flops` each: the cancel token
+/// is checked and progress reported between blocks, so a kernel that takes minutes to multiply out can be
+/// cancelled within a second or so. The result is made exactly symmetric.
+at::Tensor gram_by_blocks(const at::Tensor& A, const RunControl& rc = {},
+                          const std::string& stage = "kernel J Jᵀ", double block_flops = 5e9);
 
-/// The exact eNTK K = J Jᵀ (d×d) or, when P < d, the Gram matrix G = JᵀJ (P×P): same trace, Frobenius norm and
-/// non-zero eigenvalues.
+/// The exact eNTK K = J Jᵀ (d×d) or, when P < d, the Gram matrix G = JᵀJ (P×P): same trace, Frobenius norm
+/// and non-zero eigenvalues.
 struct ExactKernel {
   at::Tensor matrix;
   at::Tensor jac;     ///< J, kept for products with a second kernel
@@ -58,7 +60,8 @@ struct ExactKernel {
   /// Non-zero-padded eigenvalues of K in descending order (min(d, P) of them), float64.
   at::Tensor eigenvalues() const;
 };
-ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 64);
+ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {},
+                         int64_t block = 64);
 
 /// tr(K₁K₂) = ‖J₁ᵀJ₂‖_F² (P×P) or Σ K₁∘K₂ (d×d), whichever is smaller.
 double exact_trace_product(const ExactKernel& a, const ExactKernel& b);
@@ -67,8 +70,9 @@ double exact_trace_product(const ExactKernel& a, const ExactKernel& b);
 
 namespace ts {
 
-/// The eNTK K = J Jᵀ (d×d) column block by column block, K[:, B] = J (Jᵀ E_B): d VJPs and d JVPs, holding only K
-/// and one block of Jᵀ (P×block), so wide models whose Jacobian would not fit still give their kernel.
-at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {}, int64_t block = 32);
+/// The eNTK K = J Jᵀ (d×d) column block by column block, K[:, B] = J (Jᵀ E_B): d VJPs and d JVPs, holding
+/// only K and one block of Jᵀ (P×block), so wide models whose Jacobian would not fit still give their kernel.
+at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const RunControl& rc = {},
+                            int64_t block = 32);
 
 }  // namespace ts

@@ -3,8 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <string_view>
 #include <cstdlib>
+#include <string_view>
 
 #include "core/Errors.h"
 
@@ -53,11 +53,21 @@ void escape(std::string& out, const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -79,8 +89,12 @@ void newline(std::string& out, int indent, int depth) {
 
 void Json::dump_to(std::string& out, int indent, int depth) const {
   switch (type_) {
-    case Type::Null: out += "null"; break;
-    case Type::Bool: out += bool_ ? "true" : "false"; break;
+    case Type::Null:
+      out += "null";
+      break;
+    case Type::Bool:
+      out += bool_ ? "true" : "false";
+      break;
     case Type::Number: {
       if (!std::isfinite(num_)) {
         out += "null";
@@ -91,7 +105,9 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
       }
       break;
     }
-    case Type::String: escape(out, str_); break;
+    case Type::String:
+      escape(out, str_);
+      break;
     case Type::Array: {
       out += '[';
       for (size_t i = 0; i < arr_.size(); ++i) {
@@ -153,14 +169,18 @@ struct Parser {
         ++i;
         if (i >= s.size()) fail("bad escape");
         char c = s[i];
-        if (c == 'n') out += '\n';
-        else if (c == 't') out += '\t';
-        else if (c == 'r') out += '\r';
+        if (c == 'n')
+          out += '\n';
+        else if (c == 't')
+          out += '\t';
+        else if (c == 'r')
+          out += '\r';
         else if (c == 'u') {
           if (i + 4 >= s.size()) fail("bad \\u escape");
           out += static_cast<char>(std::strtol(s.substr(i + 1, 4).c_str(), nullptr, 16));
           i += 4;
-        } else out += c;
+        } else
+          out += c;
         ++i;
       } else {
         out += s[i++];

@@ -45,8 +45,8 @@ ssize_t checked_write(int fd, const char* data, size_t n) {
 [[noreturn]] void fail(const std::string& path, const std::string& tmp, int fd, int err) {
   if (fd >= 0) ::close(fd);
   std::remove(tmp.c_str());
-  throw InputError("cannot write '" + path + "'" + (err == ENOSPC || err == EDQUOT ? " (disk full?)" : "") + ": " +
-                   std::strerror(err));
+  throw InputError("cannot write '" + path + "'" + (err == ENOSPC || err == EDQUOT ? " (disk full?)" : "") +
+                   ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -117,7 +117,9 @@ std::string OutputFolder::path(const std::string& name) {
   return staging_ + "/" + name;
 }
 
-void OutputFolder::write_text(const std::string& name, const std::string& text) { write_file_atomic(path(name), text); }
+void OutputFolder::write_text(const std::string& name, const std::string& text) {
+  write_file_atomic(path(name), text);
+}
 
 void OutputFolder::commit() {
   if (!enabled() || committed_) return;

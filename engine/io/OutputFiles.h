@@ -1,25 +1,28 @@
 #pragma once
-// Writing results: never a half-written file under the real name, and a clear error when a path cannot be written.
+// Writing results: never a half-written file under the real name, and a clear error when a path cannot be
+// written.
 #include <string>
 #include <vector>
 
 namespace ts {
 
-/// Creates `dir` (and parents) and checks that a file can be written in it; throws InputError naming it if not.
+/// Creates `dir` (and parents) and checks that a file can be written in it; throws InputError naming it if
+/// not.
 void ensure_output_dir(const std::string& dir);
-/// Writes `bytes` to `path` atomically: into `path.partial`, every write and the close checked, flushed to disk,
-/// then renamed over `path`. On any failure the partial file is removed, an earlier `path` is left as it was, and
-/// InputError names the path and the reason ("disk full?" for ENOSPC).
-/// For tests, the environment variable TS_FAULT_DISK_FREE=N makes the process behave as if N bytes were free.
+/// Writes `bytes` to `path` atomically: into `path.partial`, every write and the close checked, flushed to
+/// disk, then renamed over `path`. On any failure the partial file is removed, an earlier `path` is left as
+/// it was, and InputError names the path and the reason ("disk full?" for ENOSPC). For tests, the environment
+/// variable TS_FAULT_DISK_FREE=N makes the process behave as if N bytes were free.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 /// write_file_atomic for text.
 void write_text_file(const std::string& path, const std::string& text);
 
 /// The files of one run, published together. They are written into a hidden staging folder inside `dir`
-/// (`.tangentscope-staging-PID`) and moved into `dir` by commit(); a run that fails or is cancelled before then
-/// leaves `dir` as it was (its staging folder is removed), so earlier results are never mixed with a half run.
-/// A manifest (`.tangentscope-run`, written last) lists the run's files: at commit, the files an earlier run
-/// listed and this one does not write are removed, and files TangentScope did not write are never touched.
+/// (`.tangentscope-staging-PID`) and moved into `dir` by commit(); a run that fails or is cancelled before
+/// then leaves `dir` as it was (its staging folder is removed), so earlier results are never mixed with a
+/// half run. A manifest (`.tangentscope-run`, written last) lists the run's files: at commit, the files an
+/// earlier run listed and this one does not write are removed, and files TangentScope did not write are never
+/// touched.
 class OutputFolder {
  public:
   /// Creates `dir` if needed and checks it is writable (before any work). An empty `dir` writes nothing.

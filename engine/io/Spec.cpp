@@ -80,15 +80,16 @@ int64_t Spec::get_int(const std::string& key, int64_t fallback) const {
   const long long x = std::strtoll(v.c_str(), &end, 10);
   if (v.empty() || *end != '\0')
     throw InputError("spec '" + text_ + "': key '" + key + "' needs an integer, got '" + v + "'");
-  if (errno == ERANGE) throw InputError("spec '" + text_ + "': key '" + key + "' = " + v + " is out of range");
+  if (errno == ERANGE)
+    throw InputError("spec '" + text_ + "': key '" + key + "' = " + v + " is out of range");
   return x;
 }
 
 int64_t Spec::get_int(const std::string& key, int64_t fallback, int64_t lo, int64_t hi) const {
   const int64_t x = get_int(key, fallback);
   if (x < lo || x > hi)
-    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + std::to_string(lo) + " and " +
-                     std::to_string(hi) + ", got " + std::to_string(x));
+    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + std::to_string(lo) +
+                     " and " + std::to_string(hi) + ", got " + std::to_string(x));
   return x;
 }
 
@@ -98,16 +99,16 @@ uint64_t Spec::get_seed(const std::string& key, uint64_t fallback) const {
   const std::string& v = *found;
   uint64_t x = 0;
   if (!parse_seed(v, &x))
-    throw InputError("spec '" + text_ + "': key '" + key + "' must be an integer from 0 to 18446744073709551615, got '" +
-                     v + "'");
+    throw InputError("spec '" + text_ + "': key '" + key +
+                     "' must be an integer from 0 to 18446744073709551615, got '" + v + "'");
   return x;
 }
 
 double Spec::get_double(const std::string& key, double fallback, double lo, double hi) const {
   const double x = get_double(key, fallback);
   if (!(x >= lo && x <= hi))
-    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + format_number(lo) + " and " +
-                     format_number(hi) + ", got " + format_number(x));
+    throw InputError("spec '" + text_ + "': key '" + key + "' must be between " + format_number(lo) +
+                     " and " + format_number(hi) + ", got " + format_number(x));
   return x;
 }
 

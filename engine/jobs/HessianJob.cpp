@@ -2,15 +2,15 @@
 #include <chrono>
 #include <cmath>
 
+#include "autodiff/LossHessian.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "autodiff/LossHessian.h"
-#include "pntk/Pntk.h"
 #include "jobs/PntkJobs.h"
 #include "jobs/ProblemBuild.h"
-#include "core/TorchUtil.h"
+#include "pntk/Pntk.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -22,7 +22,11 @@ double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 }  // namespace
 
 Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
-  if (job.probes < 2) throw InputError("Hessian trace: --matvecs (the Hutchinson probes) must be at least 2 (the error estimate needs two), got " + std::to_string(job.probes));
+  if (job.probes < 2)
+    throw InputError(
+        "Hessian trace: --matvecs (the Hutchinson probes) must be at least 2 (the error estimate needs two), "
+        "got " +
+        std::to_string(job.probes));
   if (job.epochs < 0) throw InputError("Hessian trace: --epochs must not be negative");
   Problem pr = build_problem(job.problem, false);
   const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n;
@@ -75,7 +79,8 @@ Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
     s["reference"] = job.exact ? "exact" : "hutchinson";
     s["rel_error_pntk"] = rel(s.at("pntk_approximation").number(), truth);
     s["rel_error_gauss_newton"] = rel(s.at("gauss_newton").number(), truth);
-    s["rel_error_pntk_vs_gauss_newton"] = rel(s.at("pntk_approximation").number(), s.at("gauss_newton").number());
+    s["rel_error_pntk_vs_gauss_newton"] =
+        rel(s.at("pntk_approximation").number(), s.at("gauss_newton").number());
     stages.push_back(s);
   };
 

@@ -3,25 +3,25 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <sstream>
-#include <cmath>
 
-#include "data/Data.h"
 #include "analysis/Dynamics.h"
-#include "io/OutputFiles.h"
-#include "training/Training.h"
+#include "analysis/Metrics.h"
+#include "analysis/Nystrom.h"
+#include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "analysis/Metrics.h"
-#include "models/Model.h"
-#include "autodiff/NtkOperators.h"
-#include "analysis/Nystrom.h"
-#include "pntk/Pntk.h"
-#include "jobs/ProblemBuild.h"
+#include "io/OutputFiles.h"
 #include "io/Spec.h"
-#include "core/TorchUtil.h"
+#include "jobs/ProblemBuild.h"
+#include "models/Model.h"
+#include "pntk/Pntk.h"
+#include "training/Training.h"
 
 namespace ts {
 
@@ -66,12 +66,12 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
     pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params);
     if (pr.model_b->parameter_names() != pr.model->parameter_names())
-      throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model + "'");
+      throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model +
+                       "'");
     pr.Jb = std::make_unique<TangentMap>(pr.model_b, pr.data.inputs.to(opts), mode);
   }
   return pr;
 }
-
 
 Json to_json(const TrainOptions& to) {
   Json tj = Json::object();
@@ -172,7 +172,8 @@ KernelChoice choose_kernel(const TangentMap& J, const std::string& kernel) {
     c.K = std::make_unique<NtkOperator>(J);
     c.factor = std::make_unique<JacobianOperator>(J);
   } else if (kernel == "pntk" || kernel.rfind("pntk:", 0) == 0) {
-    c.pntk = std::make_unique<PntkOperator>(J, parse_pntk_variant(kernel == "pntk" ? "sum" : kernel.substr(5)));
+    c.pntk =
+        std::make_unique<PntkOperator>(J, parse_pntk_variant(kernel == "pntk" ? "sum" : kernel.substr(5)));
     c.factor = std::make_unique<PntkFactor>(*c.pntk, J);
   } else {
     throw InputError("kernel '" + kernel + "' is not entk, pntk or pntk:single:K");
@@ -185,7 +186,8 @@ const LinearOperator& op(const KernelChoice& c) { return c.pntk ? *c.pntk : *c.K
 
 void require_entk(const ProblemSpec& p, const std::string& what) {
   if (p.kernel != "entk")
-    throw InputError(what + " works on the eNTK; --kernel " + p.kernel + " is offered by trace and compare (the pntk "
+    throw InputError(what + " works on the eNTK; --kernel " + p.kernel +
+                     " is offered by trace and compare (the pntk "
                      "command compares the two)");
 }
 
@@ -309,7 +311,8 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
     o.method = method;
     o.record_history = true;
     Json r = to_json(estimate_trace(op(kc), kc.factor.get(), o, rc));
-    if (exact) r["rel_error"] = std::fabs(r.at("estimate").number() - *exact) / std::max(std::fabs(*exact), 1e-300);
+    if (exact)
+      r["rel_error"] = std::fabs(r.at("estimate").number() - *exact) / std::max(std::fabs(*exact), 1e-300);
     runs.push_back(r);
   }
   out["runs"] = runs;
@@ -477,8 +480,8 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
     std::ostringstream csv;
     csv << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
     for (const auto& s : r.history)
-      csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << "," << csv_num(s.test_loss)
-          << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
+      csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << ","
+          << csv_num(s.test_loss) << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
     out.write_text("history.csv", csv.str());
     for (const auto& snap : r.snapshots) {
       auto m = model->clone();
@@ -514,8 +517,8 @@ Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
       for (const auto& m : row.values) {
         dcsv << row.epoch << "," << m.name << "," << m.method << "," << csv_num(m.value) << ","
              << (m.std_error ? csv_num(*m.std_error) : "") << "," << (m.exact ? csv_num(*m.exact) : "") << ","
-             << (m.rel_error ? csv_num(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << "," << m.jvps << ","
-             << csv_num(m.seconds) << "\n";
+             << (m.rel_error ? csv_num(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << ","
+             << m.jvps << "," << csv_num(m.seconds) << "\n";
         vals.push_back(to_json(m));
       }
       jr["metrics"] = vals;
@@ -549,7 +552,8 @@ Json preview_data(const std::string& data_spec, int count, uint64_t seed) {
     if (d.labels.defined()) {
       const int64_t label = d.labels[i].item<int64_t>();
       s["label"] = label;
-      if (label < static_cast<int64_t>(d.class_names.size())) s["class_name"] = d.class_names[static_cast<size_t>(label)];
+      if (label < static_cast<int64_t>(d.class_names.size()))
+        s["class_name"] = d.class_names[static_cast<size_t>(label)];
     }
     const at::Tensor x = d.inputs[i].reshape({-1}).contiguous();
     s["pixels"] = std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel());
@@ -584,8 +588,8 @@ Json describe_problem(const ProblemSpec& p) {
   j["layers"] = pr.model->layer_summary();
   j["parameter_names"] = pr.model->parameter_names();
   j["parameters"] = pr.model->parameter_summary();
-  j["exact_kernel_bytes"] = exact_kernel_bytes(pr.J->state_size(), pr.J->param_size(),
-                                               pr.model->options().dtype().toScalarType());
+  j["exact_kernel_bytes"] =
+      exact_kernel_bytes(pr.J->state_size(), pr.J->param_size(), pr.model->options().dtype().toScalarType());
   return j;
 }
 

@@ -5,18 +5,18 @@
 #include <limits>
 #include <sstream>
 
+#include "analysis/SlopeFit.h"
+#include "autodiff/LossHessian.h"
 #include "core/Errors.h"
+#include "core/PeakMemory.h"
+#include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "autodiff/LossHessian.h"
 #include "io/OutputFiles.h"
-#include "core/PeakMemory.h"
+#include "jobs/ProblemBuild.h"
 #include "pntk/Pntk.h"
 #include "pntk/PntkCompare.h"
-#include "jobs/ProblemBuild.h"
-#include "analysis/SlopeFit.h"
-#include "core/TorchUtil.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -24,15 +24,18 @@ namespace ts {
 namespace {
 
 // Both kernels sorted by class and average-pooled to at most `side` pixels, for the app's heat maps.
-Json heatmaps(const at::Tensor& K, const at::Tensor& Kp, const at::Tensor& labels, int64_t outputs, int64_t side) {
+Json heatmaps(const at::Tensor& K, const at::Tensor& Kp, const at::Tensor& labels, int64_t outputs,
+              int64_t side) {
   const int64_t n = Kp.size(0);
-  const at::Tensor order = labels.defined() ? std::get<1>(labels.sort(/*stable=*/true, 0, false))
-                                            : at::arange(n, at::kLong);
-  const at::Tensor state_order = (order.unsqueeze(1) * outputs + at::arange(outputs, at::kLong)).reshape({-1});
+  const at::Tensor order =
+      labels.defined() ? std::get<1>(labels.sort(/*stable=*/true, 0, false)) : at::arange(n, at::kLong);
+  const at::Tensor state_order =
+      (order.unsqueeze(1) * outputs + at::arange(outputs, at::kLong)).reshape({-1});
   auto pooled = [&](const at::Tensor& M, const at::Tensor& idx) {
     const at::Tensor sorted = M.index_select(0, idx).index_select(1, idx);
     const int64_t s = std::min<int64_t>(side, sorted.size(0));
-    const at::Tensor p = at::adaptive_avg_pool2d(sorted.unsqueeze(0).unsqueeze(0), {s, s}).reshape({-1}).contiguous();
+    const at::Tensor p =
+        at::adaptive_avg_pool2d(sorted.unsqueeze(0).unsqueeze(0), {s, s}).reshape({-1}).contiguous();
     Json j = Json::object();
     j["size"] = s;
     j["source_size"] = sorted.size(0);
@@ -115,7 +118,9 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
       out["entk_trace"] = at::trace(K).item<double>();
       out["entk_frobenius"] = K.norm().item<double>();
       const int64_t heldout = job.heldout < 0 ? n / 5 : job.heldout;
-      if (heldout >= n) throw InputError("--heldout " + std::to_string(heldout) + " leaves no training point in a batch of " + std::to_string(n));
+      if (heldout >= n)
+        throw InputError("--heldout " + std::to_string(heldout) + " leaves no training point in a batch of " +
+                         std::to_string(n));
       at::Tensor Y;
       try {
         Y = target_matrix(pr.data, o);
@@ -128,8 +133,10 @@ Json run_pntk_job(const PntkJob& job, const RunControl& rc) {
       out["entk_lambda_max"] = e.lambda_max;
       out["rel_frobenius_error"] = e.rel_frobenius;
       out["rel_lambda_max_error"] = e.rel_lambda_max;
-      if (Y.defined() && heldout == 0) out["regression_note"] = "no kernel regression: --heldout 0 keeps no point out";
-      else if (Y.defined()) out["regression"] = errors_json(e);
+      if (Y.defined() && heldout == 0)
+        out["regression_note"] = "no kernel regression: --heldout 0 keeps no point out";
+      else if (Y.defined())
+        out["regression"] = errors_json(e);
       out["speedup"] = out.at("entk_seconds").number() / out.at("seconds").number();
     }
     out["rel_trace_error"] = std::fabs(out.at("entk_trace").number() - o * out.at("trace").number()) /

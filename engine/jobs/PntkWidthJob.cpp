@@ -1,21 +1,22 @@
-// The width experiment of Mohamadi, Bae and Sutherland (ICML 2023, Theorems 1–3): pNTK errors against width, with log-log slope fits.
+// The width experiment of Mohamadi, Bae and Sutherland (ICML 2023, Theorems 1–3): pNTK errors against width,
+// with log-log slope fits.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
 #include <sstream>
 
-#include "data/Data.h"
-#include "core/Errors.h"
-#include "estimators/EstimatorSupport.h"
-#include "exact/Exact.h"
-#include "models/Model.h"
-#include "io/OutputFiles.h"
-#include "pntk/PntkCompare.h"
-#include "jobs/PntkJobs.h"
 #include "analysis/SlopeFit.h"
 #include "autodiff/TangentMap.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "data/Data.h"
+#include "estimators/EstimatorSupport.h"
+#include "exact/Exact.h"
+#include "io/OutputFiles.h"
+#include "jobs/PntkJobs.h"
+#include "models/Model.h"
+#include "pntk/PntkCompare.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -51,8 +52,8 @@ Json point_json(const Point& p) {
   return j;
 }
 
-// Per stage and error: the pooled fit over every (width, seed) model (each an independent draw) and the spread
-// of the per-seed slopes.
+// Per stage and error: the pooled fit over every (width, seed) model (each an independent draw) and the
+// spread of the per-seed slopes.
 Json fits_json(const std::vector<Point>& points, int64_t min_width, Json fits = Json::array()) {
   std::vector<std::string> stages;
   for (const auto& p : points)
@@ -103,15 +104,16 @@ Json fits_json(const std::vector<Point>& points, int64_t min_width, Json fits = 
 
 }  // namespace
 
-Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std::function<void(const Json&)>& on_point) {
+Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc,
+                        const std::function<void(const Json&)>& on_point) {
   if (job.widths.empty()) throw InputError("width experiment: no widths given");
   for (auto w : job.widths)
     if (w <= 0) throw InputError("width experiment: width " + std::to_string(w) + " is not positive");
   if (job.seeds < 1) throw InputError("width experiment: --seeds must be at least 1");
   if (job.depth < 2) throw InputError("width experiment: depth must be at least 2 (one hidden layer)");
   if (job.batch < 2 || job.heldout < 0 || job.heldout >= job.batch)
-    throw InputError("width experiment: the batch (" + std::to_string(job.batch) + ") must exceed the held-out points (" +
-                     std::to_string(job.heldout) + ")");
+    throw InputError("width experiment: the batch (" + std::to_string(job.batch) +
+                     ") must exceed the held-out points (" + std::to_string(job.heldout) + ")");
   if (job.param != "standard" && job.param != "ntk")
     throw InputError("width experiment: param must be standard or ntk, got '" + job.param + "'");
   OutputFolder out(job.out_dir);  // published together at the end, or not at all
@@ -120,14 +122,16 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   const uint64_t seed0 = job.compute.seed;
 
   const Dataset all = load_data(job.data, {}, seed0);
-  if (!all.labels.defined()) throw InputError("width experiment: " + all.description + " has no class labels");
+  if (!all.labels.defined())
+    throw InputError("width experiment: " + all.description + " has no class labels");
   if (job.batch >= all.size())
     throw InputError("width experiment: a batch of " + std::to_string(job.batch) + " needs more than the " +
                      std::to_string(all.size()) + " rows of " + all.description);
   // Named variables, not a structured binding: the lambda below captures `batch` (C++17 does not allow that).
   auto split = train_test_split(all, job.batch, seed0);
   const Dataset rest = std::move(split.first), batch = std::move(split.second);
-  const Dataset train = job.train_n > 0 && job.train_n < rest.size() ? subset(rest, job.train_n, seed0) : rest;
+  const Dataset train =
+      job.train_n > 0 && job.train_n < rest.size() ? subset(rest, job.train_n, seed0) : rest;
   const int64_t in = batch.inputs[0].numel(), outputs = all.num_classes, n = batch.size();
   const at::Tensor x = batch.inputs.reshape({n, in}).to(opts);
   const at::Tensor Y = one_hot_targets(batch, outputs).reshape({n, outputs});
@@ -139,7 +143,8 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
   const int64_t total = int64_t(job.widths.size()) * job.seeds * stages;
   RunControl quiet;  // inner steps only check for cancel; progress is per model
   quiet.cancel = rc.cancel;
-  auto measure = [&](const std::shared_ptr<Model>& model, const std::string& stage, int64_t width, uint64_t seed) {
+  auto measure = [&](const std::shared_ptr<Model>& model, const std::string& stage, int64_t width,
+                     uint64_t seed) {
     detail::Stopwatch sw;
     TangentMap J(model, x);
     J.set_control(&quiet);
@@ -157,7 +162,8 @@ Json run_pntk_width_job(const PntkWidthJob& job, const RunControl& rc, const std
     Point p{stage, width, P, seed, compare_pntk(K, Kp, Y, n - job.heldout, job.ridge, batch.labels), 0};
     p.seconds = sw.seconds();
     points.push_back(p);
-    rc.report(int64_t(points.size()), total, stage + ", width " + std::to_string(width) + ", seed " + std::to_string(seed));
+    rc.report(int64_t(points.size()), total,
+              stage + ", width " + std::to_string(width) + ", seed " + std::to_string(seed));
     if (on_point) {
       Json live = Json::object();
       live["point"] = point_json(p);

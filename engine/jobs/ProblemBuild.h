@@ -2,10 +2,10 @@
 // Internal to the engine's jobs: a ProblemSpec turned into a loaded model, its data and its tangent map.
 #include <memory>
 
+#include "autodiff/TangentMap.h"
 #include "data/Data.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
-#include "autodiff/TangentMap.h"
 
 namespace ts {
 

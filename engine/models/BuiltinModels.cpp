@@ -8,8 +8,8 @@
 
 #include "core/Errors.h"
 #include "core/Numbers.h"
-#include "io/OutputFiles.h"
 #include "core/TorchUtil.h"
+#include "io/OutputFiles.h"
 
 namespace ts {
 
@@ -25,12 +25,18 @@ Activation parse_activation(const std::string& name, const std::string& what) {
 
 at::Tensor activate(Activation a, const at::Tensor& x) {
   switch (a) {
-    case Activation::Relu: return at::relu(x);
-    case Activation::Tanh: return at::tanh(x);
-    case Activation::Gelu: return at::gelu(x);
-    case Activation::Erf: return at::erf(x);
-    case Activation::Sigmoid: return at::sigmoid(x);
-    case Activation::Identity: return x;
+    case Activation::Relu:
+      return at::relu(x);
+    case Activation::Tanh:
+      return at::tanh(x);
+    case Activation::Gelu:
+      return at::gelu(x);
+    case Activation::Erf:
+      return at::erf(x);
+    case Activation::Sigmoid:
+      return at::sigmoid(x);
+    case Activation::Identity:
+      return x;
   }
   return x;
 }
@@ -40,12 +46,18 @@ namespace {
 // TorchScript source of an activation applied to the variable `v`.
 std::string script_activation(Activation a, const std::string& v) {
   switch (a) {
-    case Activation::Relu: return "torch.relu(" + v + ")";
-    case Activation::Tanh: return "torch.tanh(" + v + ")";
-    case Activation::Gelu: return "torch.gelu(" + v + ")";
-    case Activation::Erf: return "torch.erf(" + v + ")";
-    case Activation::Sigmoid: return "torch.sigmoid(" + v + ")";
-    case Activation::Identity: return v;
+    case Activation::Relu:
+      return "torch.relu(" + v + ")";
+    case Activation::Tanh:
+      return "torch.tanh(" + v + ")";
+    case Activation::Gelu:
+      return "torch.gelu(" + v + ")";
+    case Activation::Erf:
+      return "torch.erf(" + v + ")";
+    case Activation::Sigmoid:
+      return "torch.sigmoid(" + v + ")";
+    case Activation::Identity:
+      return v;
   }
   return v;
 }
@@ -119,7 +131,8 @@ class Mlp : public Model {
       const int64_t fo = l == depth_ - 1 ? out_ : width_;
       const double bound = 1.0 / std::sqrt(static_cast<double>(fi));
       names_.push_back("w" + std::to_string(l));
-      params_.push_back(ntk_ ? draw_normal(gen, {fo, fi}, opts) : draw_uniform(gen, {fo, fi}, -bound, bound, opts));
+      params_.push_back(ntk_ ? draw_normal(gen, {fo, fi}, opts)
+                             : draw_uniform(gen, {fo, fi}, -bound, bound, opts));
       if (bias_) {
         names_.push_back("b" + std::to_string(l));
         params_.push_back(ntk_ ? draw_normal(gen, {fo}, opts) : draw_uniform(gen, {fo}, -bound, bound, opts));
@@ -173,8 +186,8 @@ class Mlp : public Model {
     std::vector<std::string> out;
     for (int64_t l = 0; l < depth_; ++l) {
       const int64_t fo = l == depth_ - 1 ? out_ : width_;
-      out.push_back("Linear(" + std::to_string(fan_in_[l]) + "→" + std::to_string(fo) + (bias_ ? "" : ", no bias") +
-                    (ntk_ ? ", NTK param" : "") + ")");
+      out.push_back("Linear(" + std::to_string(fan_in_[l]) + "→" + std::to_string(fo) +
+                    (bias_ ? "" : ", no bias") + (ntk_ ? ", NTK param" : "") + ")");
     }
     return out;
   }
@@ -185,7 +198,8 @@ class Mlp : public Model {
     for (int64_t l = 0; l < depth_; ++l) {
       const std::string w = "self.w" + std::to_string(l), b = "self.b" + std::to_string(l);
       if (ntk_) {
-        src << "    h = torch.matmul(h, " << w << ".t()) * " << num(w_std_ / std::sqrt(double(fan_in_[l]))) << "\n";
+        src << "    h = torch.matmul(h, " << w << ".t()) * " << num(w_std_ / std::sqrt(double(fan_in_[l])))
+            << "\n";
         if (bias_) src << "    h = h + " << b << " * " << num(b_std_) << "\n";
       } else {
         src << "    h = torch.linear(h, " << w << (bias_ ? ", " + b : std::string()) << ")\n";
@@ -219,8 +233,8 @@ class Gru : public Model {
       throw InputError("model '" + spec_ + "': in, hidden and steps must be positive");
     input_shape_ = {steps, in_};
     if (!input_shape.empty() && input_shape != input_shape_)
-      throw InputError("model '" + spec_ + "': a GRU input is [steps, in] = [" + shape_to_string(input_shape_) +
-                       "], not [" + shape_to_string(input_shape) + "]");
+      throw InputError("model '" + spec_ + "': a GRU input is [steps, in] = [" +
+                       shape_to_string(input_shape_) + "], not [" + shape_to_string(input_shape) + "]");
     auto gen = make_generator(seed);
     const auto opts = at::TensorOptions().dtype(at::kDouble);
     const double bound = 1.0 / std::sqrt(static_cast<double>(hidden_));
@@ -257,7 +271,8 @@ class Gru : public Model {
   at::Tensor forward_replicated(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
     const int64_t r = p[0].size(0), n = x.size(0), steps = x.size(1);
     const at::Tensor xs = x.reshape({1, n * steps, in_}).expand({r, n * steps, in_});
-    const at::Tensor gi = at::baddbmm(p[2].unsqueeze(1), xs, p[0].transpose(1, 2)).view({r, n, steps, 3 * hidden_});
+    const at::Tensor gi =
+        at::baddbmm(p[2].unsqueeze(1), xs, p[0].transpose(1, 2)).view({r, n, steps, 3 * hidden_});
     const at::Tensor whh = p[1].transpose(1, 2), bhh = p[3].unsqueeze(1);
     at::Tensor h = at::zeros({r, n, hidden_}, x.options());
     std::vector<at::Tensor> outs;
@@ -277,8 +292,8 @@ class Gru : public Model {
 
   std::string kind() const override { return "gru"; }
   std::vector<std::string> layer_summary() const override {
-    return {"GRU(" + std::to_string(in_) + "→" + std::to_string(hidden_) + ", " + std::to_string(input_shape_[0]) +
-            " steps, output every hidden unit at every step)"};
+    return {"GRU(" + std::to_string(in_) + "→" + std::to_string(hidden_) + ", " +
+            std::to_string(input_shape_[0]) + " steps, output every hidden unit at every step)"};
   }
 
   void save_torchscript(const std::string& path) const override {
@@ -336,9 +351,12 @@ class Cnn : public Model {
       return draw_uniform(gen, s, -b, b, opts);
     };
     names_ = {"conv1_w", "conv1_b", "conv2_w", "conv2_b", "fc_w", "fc_b"};
-    params_ = {uniform({width_, c_in, 3, 3}, c_in * 9),     uniform({width_}, c_in * 9),
-               uniform({width_, width_, 3, 3}, width_ * 9), uniform({width_}, width_ * 9),
-               uniform({out_, flat_}, flat_),               uniform({out_}, flat_)};
+    params_ = {uniform({width_, c_in, 3, 3}, c_in * 9),
+               uniform({width_}, c_in * 9),
+               uniform({width_, width_, 3, 3}, width_ * 9),
+               uniform({width_}, width_ * 9),
+               uniform({out_, flat_}, flat_),
+               uniform({out_}, flat_)};
     select_parameters("all");
   }
 
@@ -375,8 +393,10 @@ class Cnn : public Model {
   }
 
   void save_torchscript(const std::string& path) const override {
-    const std::string a1 = script_activation(act_, "torch.conv2d(x, self.conv1_w, self.conv1_b, [1, 1], [1, 1])");
-    const std::string a2 = script_activation(act_, "torch.conv2d(h, self.conv2_w, self.conv2_b, [2, 2], [1, 1])");
+    const std::string a1 =
+        script_activation(act_, "torch.conv2d(x, self.conv1_w, self.conv1_b, [1, 1], [1, 1])");
+    const std::string a2 =
+        script_activation(act_, "torch.conv2d(h, self.conv2_w, self.conv2_b, [2, 2], [1, 1])");
     const std::string src = "def forward(self, x):\n    h = " + a1 + "\n    h = " + a2 +
                             "\n    return torch.linear(h.reshape([h.size(0), -1]), self.fc_w, "
                             "self.fc_b)\n";

@@ -1,8 +1,8 @@
 #pragma once
 // The built-in models (docs/FORMATS.md lists every spec key). Each is a plain function of its parameter list,
 // so forward-mode AD only needs dual parameters, and each exports an equivalent TorchScript module.
-#include "models/Model.h"
 #include "io/Spec.h"
+#include "models/Model.h"
 
 namespace ts {
 
@@ -14,8 +14,8 @@ at::Tensor activate(Activation a, const at::Tensor& x);
 /// Standard parameterisation: PyTorch's nn.Linear initialisation, y = hWᵀ + b. NTK parameterisation:
 /// W, b ~ N(0, 1), y = (w_std/√fan_in)·hWᵀ + b_std·b.
 std::shared_ptr<Model> make_mlp(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);
-/// One GRU layer (PyTorch's gate equations and initialisation); the output is every hidden unit at every step,
-/// [N, T, hidden], so d = N·T·hidden (Hazelden's GRU workload). Input shape [T, in].
+/// One GRU layer (PyTorch's gate equations and initialisation); the output is every hidden unit at every
+/// step, [N, T, hidden], so d = N·T·hidden (Hazelden's GRU workload). Input shape [T, in].
 std::shared_ptr<Model> make_gru(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);
 /// Small CNN for images [C, H, W]: conv3×3 → act → conv3×3 stride 2 → act → linear to `out`.
 std::shared_ptr<Model> make_cnn(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed);

@@ -2,11 +2,11 @@
 
 #include <cmath>
 
-#include "models/BuiltinModels.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
-#include "io/Spec.h"
 #include "core/TorchUtil.h"
+#include "io/Spec.h"
+#include "models/BuiltinModels.h"
 
 namespace ts {
 
@@ -20,8 +20,8 @@ void Model::to(const at::TensorOptions& options) {
 
 void Model::set_parameters(std::vector<at::Tensor> params) {
   if (params.size() != params_.size())
-    throw InputError("model '" + spec_ + "': expected " + std::to_string(params_.size()) + " parameter tensors, got " +
-                     std::to_string(params.size()));
+    throw InputError("model '" + spec_ + "': expected " + std::to_string(params_.size()) +
+                     " parameter tensors, got " + std::to_string(params.size()));
   for (size_t i = 0; i < params.size(); ++i)
     if (params[i].sizes() != params_[i].sizes())
       throw InputError("model '" + spec_ + "': parameter '" + names_[i] + "' has the wrong shape");
@@ -147,13 +147,14 @@ double builtin_parameter_count(const std::string& head, Spec spec, const std::ve
   double prod = 1;
   for (auto s : input_shape) prod *= static_cast<double>(s);
   if (head == "mlp") {
-    const double in = num("in", input_shape.empty() ? 0 : prod), w = num("width", 64), depth = num("depth", 2),
-                 out = num("out", 10);
+    const double in = num("in", input_shape.empty() ? 0 : prod), w = num("width", 64),
+                 depth = num("depth", 2), out = num("out", 10);
     if (in <= 0 || w <= 0 || depth <= 0 || out <= 0) return 0;
     return depth < 2 ? (in + 1) * out : (in + 1) * w + (depth - 2) * (w + 1) * w + (w + 1) * out;
   }
   if (head == "gru") {
-    const double in = num("in", input_shape.size() == 2 ? static_cast<double>(input_shape[1]) : 10), h = num("hidden", 64);
+    const double in = num("in", input_shape.size() == 2 ? static_cast<double>(input_shape[1]) : 10),
+                 h = num("hidden", 64);
     return in <= 0 || h <= 0 ? 0 : 3 * h * (in + h) + 6 * h;
   }
   if (head == "cnn") {
@@ -188,7 +189,8 @@ std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int
     if (head == "cnn") model = make_cnn(spec, input_shape, config.seed);
   } else if (head == "torchscript") {
     model = load_torchscript(text.substr(colon + 1), input_shape);
-  } else if (text.size() > 3 && (text.compare(text.size() - 3, 3, ".pt") == 0 || text.find('/') != std::string::npos)) {
+  } else if (text.size() > 3 &&
+             (text.compare(text.size() - 3, 3, ".pt") == 0 || text.find('/') != std::string::npos)) {
     model = load_torchscript(text, input_shape);
   } else {
     throw InputError("model spec '" + text + "' is not mlp:..., gru:..., cnn:... or a TorchScript .pt file");

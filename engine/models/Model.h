@@ -1,6 +1,6 @@
 #pragma once
-// A model is a function f(θ, X) (docs/MATH.md §1): parameters θ ∈ R^P as a list of tensors, a batch X of N inputs,
-// an output of any shape [N, ...] whose flattening is the state s(θ) ∈ R^d.
+// A model is a function f(θ, X) (docs/MATH.md §1): parameters θ ∈ R^P as a list of tensors, a batch X of N
+// inputs, an output of any shape [N, ...] whose flattening is the state s(θ) ∈ R^d.
 #include <ATen/ATen.h>
 
 #include <memory>
@@ -21,9 +21,9 @@ class Model {
   /// f(θ, X) at the model's own parameters.
   at::Tensor forward(const at::Tensor& x) const { return forward(params_, x); }
 
-  /// Optional batched evaluation over R parameter replicas: params[i] has shape [R, *shape_i] and the result is
-  /// [R, N, ...] with slice r = forward(params[·][r], x). With it, R forward-mode JVPs share one forward pass (a
-  /// hand-written vmap); models without it are differentiated one vector at a time.
+  /// Optional batched evaluation over R parameter replicas: params[i] has shape [R, *shape_i] and the result
+  /// is [R, N, ...] with slice r = forward(params[·][r], x). With it, R forward-mode JVPs share one forward
+  /// pass (a hand-written vmap); models without it are differentiated one vector at a time.
   virtual bool has_replicated_forward() const { return false; }
   virtual at::Tensor forward_replicated(const std::vector<at::Tensor>& params, const at::Tensor& x) const;
 
@@ -43,8 +43,8 @@ class Model {
   at::TensorOptions options() const;
 
   /// Chooses the parameters the NTK is taken over: "all", or prefixes separated by ';' or '|'
-  /// (e.g. "fc2" or "layers.3;head"). Only trainable parameters (requires_grad) are taken unless the selection
-  /// ends in "+frozen" ("all+frozen", "conv1+frozen"). Throws InputError if nothing matches.
+  /// (e.g. "fc2" or "layers.3;head"). Only trainable parameters (requires_grad) are taken unless the
+  /// selection ends in "+frozen" ("all+frozen", "conv1+frozen"). Throws InputError if nothing matches.
   void select_parameters(const std::string& selection);
   const std::vector<int64_t>& selected() const { return selected_; }
   const std::string& selection() const { return selection_; }
@@ -58,7 +58,8 @@ class Model {
   /// One line per parameter: name, shape, count, and "frozen" / "shared with …" / "not in the NTK".
   std::vector<std::string> parameter_summary() const;
 
-  /// The operator that made forward-mode AD fail on this model (then JVPs use double backward); empty if none.
+  /// The operator that made forward-mode AD fail on this model (then JVPs use double backward); empty if
+  /// none.
   const std::string& forward_ad_unsupported() const { return forward_ad_unsupported_; }
   void set_forward_ad_unsupported(const std::string& op) const { forward_ad_unsupported_ = op; }
   /// Whether two forward passes were found to agree once (a model random in evaluation mode is refused).
@@ -72,11 +73,12 @@ class Model {
   std::vector<int64_t> input_shape_;
   std::vector<int64_t> selected_;
   std::string selection_ = "all";
-  std::vector<bool> trainable_;                 ///< empty: all trainable
+  std::vector<bool> trainable_;                    ///< empty: all trainable
   std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
   mutable std::string forward_ad_unsupported_;
   mutable bool deterministic_checked_ = false;
-  std::string parameter_note_;  ///< a remark on how trainable parameters were told apart, shown by parameter_summary
+  std::string
+      parameter_note_;  ///< a remark on how trainable parameters were told apart, shown by parameter_summary
 };
 
 /// Builds a model from a spec (docs/FORMATS.md): "mlp:...", "gru:...", "cnn:...", or a path to a TorchScript

@@ -9,9 +9,9 @@
 #include <sstream>
 
 #include "core/Errors.h"
-#include "models/Model.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
+#include "models/Model.h"
 
 namespace ts {
 
@@ -48,12 +48,13 @@ struct NoGraphOptimization {
 
 class TorchScriptModel : public Model {
  public:
-  TorchScriptModel(torch::jit::Module module, const std::string& path, const std::vector<int64_t>& input_shape,
-                   std::vector<std::vector<std::string>> groups = {})
+  TorchScriptModel(torch::jit::Module module, const std::string& path,
+                   const std::vector<int64_t>& input_shape, std::vector<std::vector<std::string>> groups = {})
       : module_(std::move(module)), path_(path), groups_(std::move(groups)) {
     spec_ = path;
     input_shape_ = input_shape;
-    module_.eval();  // the NTK of a module is taken in evaluation mode (no dropout, fixed batch-norm statistics)
+    module_
+        .eval();  // the NTK of a module is taken in evaluation mode (no dropout, fixed batch-norm statistics)
     if (groups_.empty()) find_shared_parameters();
     for (const auto& np : module_.named_parameters(true)) {
       export_dtype_ = np.value.scalar_type();
@@ -82,7 +83,8 @@ class TorchScriptModel : public Model {
     restore();
     if (out.isTuple() && !out.toTuple()->elements().empty()) out = out.toTuple()->elements()[0];
     if (!out.isTensor())
-      throw InputError("TorchScript model '" + path_ + "': forward must return a tensor (or a tuple starting with one)");
+      throw InputError("TorchScript model '" + path_ +
+                       "': forward must return a tensor (or a tuple starting with one)");
     return out.toTensor();
   }
 
@@ -124,7 +126,8 @@ class TorchScriptModel : public Model {
       module_.save(bytes);
     } catch (const c10::Error& e) {
       restore();
-      throw InputError("cannot save TorchScript model '" + path + "': " + first_line(e.what_without_backtrace()));
+      throw InputError("cannot save TorchScript model '" + path +
+                       "': " + first_line(e.what_without_backtrace()));
     }
     restore();
     write_file_atomic(path, bytes.str());
@@ -170,7 +173,8 @@ class TorchScriptModel : public Model {
       size_t start = 0;
       while (start <= path.size()) {
         const auto next = path.find('.', start);
-        owner = owner.attr(path.substr(start, next == std::string::npos ? std::string::npos : next - start)).toModule();
+        owner = owner.attr(path.substr(start, next == std::string::npos ? std::string::npos : next - start))
+                    .toModule();
         if (next == std::string::npos) break;
         start = next + 1;
       }
@@ -202,11 +206,12 @@ class TorchScriptModel : public Model {
       owners_.push_back(std::move(owners));
     }
     if (!any_shared) aliases_.clear();
-    // A file whose every parameter has requires_grad=False (an inference export) says nothing about which ones
-    // train: take them all, and say so.
+    // A file whose every parameter has requires_grad=False (an inference export) says nothing about which
+    // ones train: take them all, and say so.
     if (!trainable_.empty() && std::none_of(trainable_.begin(), trainable_.end(), [](bool t) { return t; })) {
       trainable_.assign(trainable_.size(), true);
-      parameter_note_ = "every parameter is saved with requires_grad=False (an inference export): all are taken";
+      parameter_note_ =
+          "every parameter is saved with requires_grad=False (an inference export): all are taken";
     }
     find_flat_weight_owners();
   }
@@ -221,7 +226,8 @@ class TorchScriptModel : public Model {
   // derivative is taken (TangentMap checks it), so later failures are the model's.
   InputError forward_error(const at::Tensor& x, const std::string& what) const {
     const bool dtype = what.find("same dtype") != std::string::npos ||
-                       what.find("scalar type") != std::string::npos || what.find("dtype") != std::string::npos;
+                       what.find("scalar type") != std::string::npos ||
+                       what.find("dtype") != std::string::npos;
     if (dtype && x.scalar_type() != export_dtype_)
       return InputError("TorchScript model '" + path_ + "' was exported in " + dtype_name(export_dtype_) +
                         " and does not run in " + dtype_name(x.scalar_type()) + " (" + what +
@@ -230,7 +236,8 @@ class TorchScriptModel : public Model {
                         " (model." + (x.scalar_type() == at::kFloat ? "float" : "double") +
                         "() before torch.jit.trace), or script it with torch.jit.script");
     if (what.find("forward AD") != std::string::npos)
-      return InputError("TorchScript model '" + path_ + "' cannot be differentiated in forward mode: " + what);
+      return InputError("TorchScript model '" + path_ +
+                        "' cannot be differentiated in forward mode: " + what);
     return InputError("TorchScript model '" + path_ + "' rejects an input batch of shape [" +
                       shape_to_string(x.sizes().vec()) + "]: " + what);
   }
@@ -280,12 +287,14 @@ std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vect
     if (!f) throw InputError("TorchScript model '" + path + "': file not found or not readable");
   }
   if (input_shape.empty())
-    throw InputError("TorchScript model '" + path + "': give the shape of one input (--input-shape, e.g. 15,10)");
+    throw InputError("TorchScript model '" + path +
+                     "': give the shape of one input (--input-shape, e.g. 15,10)");
   torch::jit::Module module;
   try {
     module = torch::jit::load(path);
   } catch (const c10::Error& e) {
-    throw InputError("TorchScript model '" + path + "' cannot be loaded (corrupt, truncated or not TorchScript): " +
+    throw InputError("TorchScript model '" + path +
+                     "' cannot be loaded (corrupt, truncated or not TorchScript): " +
                      first_line(e.what_without_backtrace()));
   } catch (const std::exception& e) {
     throw InputError("TorchScript model '" + path + "' cannot be loaded: " + first_line(e.what()));

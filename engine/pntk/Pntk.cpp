@@ -23,8 +23,8 @@ PntkOperator::PntkOperator(const TangentMap& J, PntkVariant variant) : J_(J), va
   n_ = shape.front();
   outputs_ = J.state_size() / n_;
   if (!variant_.sum && variant_.logit >= outputs_)
-    throw InputError("pNTK single:" + std::to_string(variant_.logit) + ": the model has only " + std::to_string(outputs_) +
-                     " outputs per input");
+    throw InputError("pNTK single:" + std::to_string(variant_.logit) + ": the model has only " +
+                     std::to_string(outputs_) + " outputs per input");
 }
 
 at::Tensor PntkOperator::lift(const at::Tensor& V) const {

@@ -1,18 +1,19 @@
 #pragma once
-// The pseudo-NTK (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023): a scalar per input, g_n = c·f(x_n) with c = 𝟙/√O (sum of logits) or
-// c = e_k (single logit k), so Θ̂ = J_g J_gᵀ ∈ R^{N×N} with J_g = (I_N ⊗ cᵀ) J: N VJPs instead of N·O.
+// The pseudo-NTK (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023): a scalar per input, g_n = c·f(x_n)
+// with c = 𝟙/√O (sum of logits) or c = e_k (single logit k), so Θ̂ = J_g J_gᵀ ∈ R^{N×N} with J_g = (I_N ⊗ cᵀ)
+// J: N VJPs instead of N·O.
 #include <ATen/ATen.h>
 
 #include <string>
 
 #include "autodiff/LinearOperator.h"
-#include "core/RunControl.h"
 #include "autodiff/TangentMap.h"
+#include "core/RunControl.h"
 
 namespace ts {
 
 struct PntkVariant {
-  bool sum = true;     ///< sum of logits (scaled by 1/√O); false: single logit `logit`
+  bool sum = true;  ///< sum of logits (scaled by 1/√O); false: single logit `logit`
   int64_t logit = 0;
   std::string name() const { return sum ? "sum" : "single:" + std::to_string(logit); }
 };
@@ -43,7 +44,8 @@ class PntkOperator : public LinearOperator {
 };
 
 /// The exact N×N pNTK by N VJPs (chunked), after checking N·P + N² values against the memory budget.
-at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_budget, const RunControl& rc = {});
+at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_budget,
+                      const RunControl& rc = {});
 
 }  // namespace ts
 

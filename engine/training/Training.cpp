@@ -6,33 +6,40 @@
 #include <cmath>
 
 #include "core/Errors.h"
-#include "io/Spec.h"
 #include "core/TorchUtil.h"
+#include "io/Spec.h"
 
 namespace ts {
 
 namespace {
 
 // The loss of outputs `out` ([B, ...]) against the rows `idx` of `data`.
-at::Tensor loss_of(const at::Tensor& out_in, const Dataset& data, const at::Tensor& idx, const std::string& loss) {
+at::Tensor loss_of(const at::Tensor& out_in, const Dataset& data, const at::Tensor& idx,
+                   const std::string& loss) {
   const at::Tensor out = out_in.reshape({out_in.size(0), -1});
   if (loss == "cross_entropy") {
-    if (!data.labels.defined()) throw InputError("cross-entropy needs labelled data; " + data.description + " has none (use --loss mse)");
+    if (!data.labels.defined())
+      throw InputError("cross-entropy needs labelled data; " + data.description +
+                       " has none (use --loss mse)");
     if (data.num_classes > out.size(1))
-      throw InputError("the model has " + std::to_string(out.size(1)) + " outputs but " + data.description + " has " +
-                       std::to_string(data.num_classes) + " classes: cross-entropy needs one output per class (out=" +
+      throw InputError("the model has " + std::to_string(out.size(1)) + " outputs but " + data.description +
+                       " has " + std::to_string(data.num_classes) +
+                       " classes: cross-entropy needs one output per class (out=" +
                        std::to_string(data.num_classes) + " for a built-in model)");
     return at::nll_loss(at::log_softmax(out, 1), data.labels.index_select(0, idx).to(out.device()));
   }
   if (loss == "mse") {
     at::Tensor y;
-    if (data.targets.defined()) y = data.targets.index_select(0, idx);
-    else if (data.labels.defined()) y = at::one_hot(data.labels.index_select(0, idx), out.size(1));
-    else throw InputError("MSE needs labels or regression targets; " + data.description + " has neither");
+    if (data.targets.defined())
+      y = data.targets.index_select(0, idx);
+    else if (data.labels.defined())
+      y = at::one_hot(data.labels.index_select(0, idx), out.size(1));
+    else
+      throw InputError("MSE needs labels or regression targets; " + data.description + " has neither");
     y = y.to(out.options()).reshape({out.size(0), -1});
     if (y.size(1) != out.size(1))
-      throw InputError("MSE: the model has " + std::to_string(out.size(1)) + " outputs but the targets have " +
-                       std::to_string(y.size(1)));
+      throw InputError("MSE: the model has " + std::to_string(out.size(1)) +
+                       " outputs but the targets have " + std::to_string(y.size(1)));
     return 0.5 * (out - y).pow(2).sum(1).mean();
   }
   throw InputError("loss '" + loss + "' is not cross_entropy or mse");
@@ -53,7 +60,8 @@ void check_shape(const Model& model, const Dataset& data, const char* what) {
 
 }  // namespace
 
-std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss, int64_t batch) {
+std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss,
+                                   int64_t batch) {
   at::NoGradGuard no_grad;
   double total_loss = 0, correct = 0;
   const int64_t n = data.size();
@@ -72,7 +80,8 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
   if (o.epochs < 0) throw InputError("epochs must be non-negative");
   if (o.batch_size < 1) throw InputError("the batch size must be at least 1");
   if (o.lr <= 0 || !std::isfinite(o.lr)) throw InputError("the learning rate must be positive");
-  if (o.optimizer != "adam" && o.optimizer != "sgd") throw InputError("optimizer '" + o.optimizer + "' is not adam or sgd");
+  if (o.optimizer != "adam" && o.optimizer != "sgd")
+    throw InputError("optimizer '" + o.optimizer + "' is not adam or sgd");
   if (train.size() == 0) throw InputError("the training data is empty");
   check_shape(model, train, "the training data");
   if (test) check_shape(model, *test, "the test data");
@@ -88,11 +97,14 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
     EpochStats s;
     s.epoch = epoch;
     std::tie(s.train_loss, s.train_accuracy) = evaluate(model, train, o.loss);
-    if (test) std::tie(s.test_loss, s.test_accuracy) = evaluate(model, *test, o.loss);
-    else s.test_loss = s.test_accuracy = NAN;
+    if (test)
+      std::tie(s.test_loss, s.test_accuracy) = evaluate(model, *test, o.loss);
+    else
+      s.test_loss = s.test_accuracy = NAN;
     s.seconds = seconds;
     if (!std::isfinite(s.train_loss))
-      throw NumericalError("training diverged at epoch " + std::to_string(epoch) + " (loss is NaN or Inf): lower the learning rate");
+      throw NumericalError("training diverged at epoch " + std::to_string(epoch) +
+                           " (loss is NaN or Inf): lower the learning rate");
     res.history.push_back(s);
     if (wants(epoch)) {
       Snapshot snap{epoch, {}};

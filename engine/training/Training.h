@@ -5,14 +5,14 @@
 #include <string>
 #include <vector>
 
+#include "core/RunControl.h"
 #include "data/Data.h"
 #include "models/Model.h"
-#include "core/RunControl.h"
 
 namespace ts {
 
 struct EpochStats {
-  int epoch = 0;  ///< 0 = before training
+  int epoch = 0;                                                                ///< 0 = before training
   double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0;  ///< NaN where not applicable
   double seconds = 0;  ///< wall time of this epoch's training
 };
@@ -27,8 +27,8 @@ struct TrainResult {
   std::vector<Snapshot> snapshots;
 };
 
-/// Trains all parameters of `model` in place. MSE is ½‖f(x) − y‖² averaged over the batch; cross-entropy takes
-/// the output as logits [N, C]. Progress is reported per mini-batch; cancel is checked between them.
+/// Trains all parameters of `model` in place. MSE is ½‖f(x) − y‖² averaged over the batch; cross-entropy
+/// takes the output as logits [N, C]. Progress is reported per mini-batch; cancel is checked between them.
 TrainResult train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options,
                         const RunControl& rc = {});
 

@@ -3,9 +3,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "TestHarness.h"
 #include "cli/Cli.h"
 #include "io/Json.h"
-#include "TestHarness.h"
 
 using namespace ts;
 
@@ -35,12 +35,13 @@ class TestCli : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void traceJsonContract() {
-    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "12",
-                       "--exact", "--json", "--repeats", "3"});
+    const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs",
+                           "12", "--exact", "--json", "--repeats", "3"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
-    for (const char* key : {"estimator", "estimate", "std_error", "matvecs", "vjps", "jvps", "seconds", "d", "params",
-                            "exact", "rel_error", "estimates", "seconds_each", "median_rel_error", "config"})
+    for (const char* key :
+         {"estimator", "estimate", "std_error", "matvecs", "vjps", "jvps", "seconds", "d", "params", "exact",
+          "rel_error", "estimates", "seconds_each", "median_rel_error", "config"})
       QVERIFY2(j.contains(key), key);
     QCOMPARE(j.at("d").number(), 24.0);
     QCOMPARE(j.at("estimates").items().size(), size_t(3));
@@ -54,15 +55,16 @@ class TestCli : public QObject {
     const Json j = Json::parse(r.out);
     QVERIFY(j.at("std_error").is_null());
     QCOMPARE(j.at("estimator").string(), std::string("exact"));
-    const Run h = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs", "72",
-                       "--exact", "--json"});
+    const Run h = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs",
+                           "72", "--exact", "--json"});
     TS_CHECK_CLOSE(Json::parse(h.out).at("exact").number(), j.at("estimate").number(), 1e-12, 0.0);
   }
 
   void metricsJson() {
-    const Run r = run_cli({"metrics", "--model", kModel, "--model-b", "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=3",
-                       "--data", kData, "--metrics", "trace,frobenius,effective_rank,alignment,target_alignment",
-                       "--estimator", "xtrace", "--matvecs", "20", "--exact", "--json"});
+    const Run r =
+        run_cli({"metrics", "--model", kModel, "--model-b", "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=3",
+                 "--data", kData, "--metrics", "trace,frobenius,effective_rank,alignment,target_alignment",
+                 "--estimator", "xtrace", "--matvecs", "20", "--exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
     QCOMPARE(j.at("metrics").items().size(), size_t(5));
@@ -95,17 +97,19 @@ class TestCli : public QObject {
     const std::string path = std::string(TS_TEST_TMP) + "/cli_export.pt";
     r = run_cli({"export", "--model", kModel, "--out", path});
     QVERIFY2(r.code == 0, r.err.c_str());
-    r = run_cli({"trace", "--model", path, "--input-shape", "6", "--data", kData, "--estimator", "exact", "--json"});
+    r = run_cli(
+        {"trace", "--model", path, "--input-shape", "6", "--data", kData, "--estimator", "exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
-    TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(), 1e-12, 0.0);
+    TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(),
+                   1e-12, 0.0);
   }
 
   void dynamicsWritesItsFiles() {
     const std::string dir = std::string(TS_TEST_TMP) + "/cli_dynamics";
-    const Run r = run_cli({"dynamics", "--model", "mlp:in=2,width=16,depth=2,out=2,act=tanh", "--data", "moons:size=120",
-                           "--epochs", "2", "--snapshots", "0,1,2", "--probe-n", "10", "--estimator", "hutchpp",
-                           "--matvecs", "12", "--exact", "--out", dir, "--json"});
+    const Run r = run_cli({"dynamics", "--model", "mlp:in=2,width=16,depth=2,out=2,act=tanh", "--data",
+                           "moons:size=120", "--epochs", "2", "--snapshots", "0,1,2", "--probe-n", "10",
+                           "--estimator", "hutchpp", "--matvecs", "12", "--exact", "--out", dir, "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
     QCOMPARE(j.at("history").items().size(), size_t(3));
@@ -124,15 +128,16 @@ class TestCli : public QObject {
   }
 
   void compareRunsEveryMethod() {
-    const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp,xnystrace,rhutch",
-                           "--matvecs", "16", "--exact", "--json"});
+    const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods",
+                           "hutchpp,xnystrace,rhutch", "--matvecs", "16", "--exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
     QCOMPARE(j.at("runs").items().size(), size_t(3));
     QCOMPARE(j.at("sweep").items().size(), size_t(12));  // 3 methods × budgets 4, 4, 8, 16
     for (const auto& run : j.at("runs").items()) QVERIFY(!run.at("history").items().empty());
     // The same seed gives the same numbers as a single trace run.
-    const Run t = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "xnystrace", "--matvecs", "16", "--json"});
+    const Run t = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "xnystrace",
+                           "--matvecs", "16", "--json"});
     QCOMPARE(j.at("runs").items()[1].at("estimate").number(), Json::parse(t.out).at("estimate").number());
   }
 
@@ -143,9 +148,12 @@ class TestCli : public QObject {
     QCOMPARE(j.at("N").number(), 8.0);
     QVERIFY(j.at("rel_frobenius_error").number() > 0 && j.at("rel_frobenius_error").number() < 1);
     // The reported trace error is that of tr(Θ̂ ⊗ I_O) = O·tr Θ̂ against tr Θ.
-    TS_CHECK_CLOSE(j.at("rel_trace_error").number(),
-                   std::fabs(j.at("entk_trace").number() - 3 * j.at("trace").number()) / j.at("entk_trace").number(), 1e-12, 0.0);
-    const Run over = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--memory-budget", "20K", "--json"});
+    TS_CHECK_CLOSE(
+        j.at("rel_trace_error").number(),
+        std::fabs(j.at("entk_trace").number() - 3 * j.at("trace").number()) / j.at("entk_trace").number(),
+        1e-12, 0.0);
+    const Run over = run_cli(
+        {"pntk", "--model", kModel, "--data", kData, "--compare", "--memory-budget", "20K", "--json"});
     QVERIFY2(over.code == 0, over.err.c_str());
     QVERIFY(Json::parse(over.out).contains("entk_note"));  // the pNTK fits the budget, the eNTK does not
   }
@@ -158,20 +166,24 @@ class TestCli : public QObject {
     for (const auto& v : j.at("eigenvalues").items()) sum += v.number();
     QCOMPARE(j.at("eigenvalues").items().size(), size_t(24));
     TS_CHECK_CLOSE(sum, j.at("trace").number(), 1e-10, 0.0);
-    // Over the memory budget: the top of the spectrum from a Nyström sketch, marked as approximate. For a kernel of
-    // rank ≤ 24 with a full-rank sketch the Nyström eigenvalues are the exact ones up to the stability shift.
-    const Run big = run_cli({"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "4K", "--top", "24", "--json"});
+    // Over the memory budget: the top of the spectrum from a Nyström sketch, marked as approximate. For a
+    // kernel of rank ≤ 24 with a full-rank sketch the Nyström eigenvalues are the exact ones up to the
+    // stability shift.
+    const Run big = run_cli(
+        {"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "4K", "--top", "24", "--json"});
     QVERIFY2(big.code == 0, big.err.c_str());
     const Json a = Json::parse(big.out);
     QVERIFY(a.at("approximate").boolean());
     for (size_t i = 0; i < 5; ++i)
-      TS_CHECK_CLOSE(a.at("eigenvalues").items()[i].number(), j.at("eigenvalues").items()[i].number(), 1e-6, 1e-9);
+      TS_CHECK_CLOSE(a.at("eigenvalues").items()[i].number(), j.at("eigenvalues").items()[i].number(), 1e-6,
+                     1e-9);
   }
 
   void benchRunsSmall() {
-    const Run r = run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
-                       "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
-                       "--methods", "hutchpp,xnystrace", "--json"});
+    const Run r =
+        run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
+                 "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
+                 "--methods", "hutchpp,xnystrace", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
     QCOMPARE(j.at("rows").items().size(), size_t(4));
@@ -180,8 +192,9 @@ class TestCli : public QObject {
 
   // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
   void benchCoverageSmall() {
-    const Run r = run_cli({"bench", "coverage", "--kernels", "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4",
-                           "--seeds", "12", "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
+    const Run r = run_cli({"bench", "coverage", "--kernels",
+                           "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4", "--seeds", "12",
+                           "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = Json::parse(r.out);
     QCOMPARE(j.at("rows").items().size(), size_t(3));
@@ -193,7 +206,8 @@ class TestCli : public QObject {
 
   // Options are range-checked before any work, with the option and the accepted range in the message.
   void boundsBeforeWork() {
-    const std::vector<std::string> base{"trace", "--model", kModel, "--data", kData, "--estimator", "hutchinson"};
+    const std::vector<std::string> base{"trace", "--model",     kModel,      "--data",
+                                        kData,   "--estimator", "hutchinson"};
     auto with = [&](std::vector<std::string> extra) {
       std::vector<std::string> args = base;
       args.insert(args.end(), extra.begin(), extra.end());
@@ -221,13 +235,16 @@ class TestCli : public QObject {
     const Run top = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "-1"});
     QVERIFY2(top.code == 1 && top.err.find("--top must be between 0") != std::string::npos, top.err.c_str());
     const Run ridge = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--ridge", "-1"});
-    QVERIFY2(ridge.code == 1 && ridge.err.find("--ridge must be a number") != std::string::npos, ridge.err.c_str());
+    QVERIFY2(ridge.code == 1 && ridge.err.find("--ridge must be a number") != std::string::npos,
+             ridge.err.c_str());
     // Messages in the user's terms, naming the option or the mismatch.
-    const Run budgets = run_cli({"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp", "--budgets", "12,abc"});
-    QVERIFY2(budgets.code == 1 && budgets.err.find("--budgets: 'abc' is not a positive integer") != std::string::npos,
+    const Run budgets = run_cli(
+        {"compare", "--model", kModel, "--data", kData, "--methods", "hutchpp", "--budgets", "12,abc"});
+    QVERIFY2(budgets.code == 1 &&
+                 budgets.err.find("--budgets: 'abc' is not a positive integer") != std::string::npos,
              budgets.err.c_str());
-    const Run outputs = run_cli({"train", "--model", "mlp:in=6,width=5,depth=2,out=1", "--data", kData, "--epochs", "1",
-                                 "--out", std::string(TS_TEST_TMP) + "/out_classes"});
+    const Run outputs = run_cli({"train", "--model", "mlp:in=6,width=5,depth=2,out=1", "--data", kData,
+                                 "--epochs", "1", "--out", std::string(TS_TEST_TMP) + "/out_classes"});
     QVERIFY2(outputs.code == 1 && outputs.err.find("needs one output per class (out=3") != std::string::npos,
              outputs.err.c_str());
     // The adaptive cap holds for all stages together.
@@ -243,9 +260,17 @@ class TestCli : public QObject {
       std::ofstream f(csv);
       for (int i = 0; i < 12; ++i) f << 0.25 * i << "," << 1.5 - 0.125 * i << "," << (i % 3) << "\n";
     }
-    const std::vector<std::string> args{"trace", "--model", "mlp:in=2,width=5,depth=2,out=3,seed=1", "--data",
-                                        "csv:" + csv + ",label=last", "--estimator", "hutchpp", "--matvecs", "9",
-                                        "--exact", "--json"};
+    const std::vector<std::string> args{"trace",
+                                        "--model",
+                                        "mlp:in=2,width=5,depth=2,out=3,seed=1",
+                                        "--data",
+                                        "csv:" + csv + ",label=last",
+                                        "--estimator",
+                                        "hutchpp",
+                                        "--matvecs",
+                                        "9",
+                                        "--exact",
+                                        "--json"};
     const Run c = run_cli(args);
     QVERIFY2(c.code == 0, c.err.c_str());
     const char* de = std::setlocale(LC_ALL, "de_DE.UTF-8");
@@ -261,10 +286,12 @@ class TestCli : public QObject {
     QVERIFY(g.out.find("\"estimate\":") != std::string::npos);
   }
 
-  // The command line (CLI11): each command takes its own options; anything else is refused by name, before any work.
+  // The command line (CLI11): each command takes its own options; anything else is refused by name, before
+  // any work.
   void eachCommandTakesItsOwnOptions() {
     const std::vector<std::pair<std::vector<std::string>, std::string>> refused{
-        {{"info", "--model", kModel, "--estimator", "garbage", "--tol", "-1"}, "info does not take --estimator"},
+        {{"info", "--model", kModel, "--estimator", "garbage", "--tol", "-1"},
+         "info does not take --estimator"},
         {{"trace", "--epochs", "-3", "--lr", "nan", "--out", "/proc/nope"}, "trace does not take --epochs"},
         {{"export", "--matvecs", "-5"}, "export does not take --matvecs"},
         {{"spectrum", "--estimator", "garbage"}, "spectrum does not take --estimator"},
@@ -309,7 +336,8 @@ class TestCli : public QObject {
     QCOMPARE(cli::run({"bench", "coverage", "--help"}, o, e), 0);
     QVERIFY2(o.str().find("--kernels LIST") != std::string::npos, o.str().c_str());
     // --heldout 0 keeps no point for the regression: said, not printed as NaN.
-    const Run h = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
+    const Run h =
+        run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
     QVERIFY2(h.code == 0, h.err.c_str());
     QVERIFY(!Json::parse(h.out).contains("regression") && Json::parse(h.out).contains("regression_note"));
     // An option given once with "=" is the same as with a space.
@@ -320,10 +348,10 @@ class TestCli : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson, errorsAreOneLineAndNonZero,
-             infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod, pntkCompare, spectrumSumsToTrace, benchRunsSmall,
-             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork,
-             eachCommandTakesItsOwnOptions)
+TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
+             errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
+             pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchCoverageSmall, numbersIgnoreTheLocale,
+             boundsBeforeWork, eachCommandTakesItsOwnOptions)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

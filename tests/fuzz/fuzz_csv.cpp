@@ -1,7 +1,7 @@
 // libFuzzer target: the CSV reader (with and without labels and headers) and the digits reader.
-#include "data/Data.h"
-#include "core/Errors.h"
 #include "FuzzSupport.h"
+#include "core/Errors.h"
+#include "data/Data.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = ts::fuzz::as_file(data, size, ".csv");

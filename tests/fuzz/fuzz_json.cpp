@@ -1,6 +1,6 @@
 // libFuzzer target: the JSON reader (result, reference and configuration files).
-#include "core/Errors.h"
 #include "FuzzSupport.h"
+#include "core/Errors.h"
 #include "io/Json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

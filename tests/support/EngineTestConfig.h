@@ -1,7 +1,7 @@
 #pragma once
 // The compute configuration every engine test uses: float64 on TS_TEST_DEVICE (default cpu).
-#include "core/Config.h"
 #include "TestHarness.h"
+#include "core/Config.h"
 
 namespace ts::test {
 inline ComputeConfig config() {

@@ -1,13 +1,13 @@
 #pragma once
-// The independent reference values that tests/fixtures/make_fixtures.py writes (PyTorch, float64), and helpers
-// to turn its lists into tensors. Shared by the engine tests that check TorchScript models.
+// The independent reference values that tests/fixtures/make_fixtures.py writes (PyTorch, float64), and
+// helpers to turn its lists into tensors. Shared by the engine tests that check TorchScript models.
 #include <ATen/ATen.h>
 
 #include <fstream>
 #include <sstream>
 
-#include "io/Json.h"
 #include "TestHarness.h"
+#include "io/Json.h"
 
 namespace ts::test {
 

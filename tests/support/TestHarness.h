@@ -62,12 +62,18 @@ int run_all(T& t, const char* names, std::vector<void (T::*)()> fns) {
 }  // namespace ts::test
 
 #define TS_LOC (std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": ")
-#define QVERIFY(c) \
-  do { if (!(c)) throw ts::test::Failure(TS_LOC + "QVERIFY(" #c ")"); } while (0)
-#define QVERIFY2(c, m) \
-  do { if (!(c)) throw ts::test::Failure(TS_LOC + "QVERIFY2(" #c "): " + std::string(m)); } while (0)
-#define QCOMPARE(a, b) \
-  do { if (!((a) == (b))) throw ts::test::Failure(TS_LOC + "QCOMPARE(" #a ", " #b ")"); } while (0)
+#define QVERIFY(c)                                                 \
+  do {                                                             \
+    if (!(c)) throw ts::test::Failure(TS_LOC + "QVERIFY(" #c ")"); \
+  } while (0)
+#define QVERIFY2(c, m)                                                                 \
+  do {                                                                                 \
+    if (!(c)) throw ts::test::Failure(TS_LOC + "QVERIFY2(" #c "): " + std::string(m)); \
+  } while (0)
+#define QCOMPARE(a, b)                                                               \
+  do {                                                                               \
+    if (!((a) == (b))) throw ts::test::Failure(TS_LOC + "QCOMPARE(" #a ", " #b ")"); \
+  } while (0)
 #define QFAIL(m) throw ts::test::Failure(TS_LOC + std::string(m))
 #define QSKIP(m) throw ts::test::Skip(m)
 
@@ -91,45 +97,50 @@ int run_all(T& t, const char* names, std::vector<void (T::*)()> fns) {
 #define TS_FE_18(C, x, ...) &C::x, TS_FE_17(C, __VA_ARGS__)
 #define TS_FE_19(C, x, ...) &C::x, TS_FE_18(C, __VA_ARGS__)
 #define TS_FE_20(C, x, ...) &C::x, TS_FE_19(C, __VA_ARGS__)
-#define TS_FE_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, N, ...) N
-#define TS_FOR_EACH(C, ...)                                                                                         \
-  TS_FE_N(__VA_ARGS__, TS_FE_20, TS_FE_19, TS_FE_18, TS_FE_17, TS_FE_16, TS_FE_15, TS_FE_14, TS_FE_13, TS_FE_12, \
-          TS_FE_11, TS_FE_10, TS_FE_9, TS_FE_8, TS_FE_7, TS_FE_6, TS_FE_5, TS_FE_4, TS_FE_3, TS_FE_2, TS_FE_1)    \
+#define TS_FE_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, \
+                N, ...)                                                                                    \
+  N
+#define TS_FOR_EACH(C, ...)                                                                            \
+  TS_FE_N(__VA_ARGS__, TS_FE_20, TS_FE_19, TS_FE_18, TS_FE_17, TS_FE_16, TS_FE_15, TS_FE_14, TS_FE_13, \
+          TS_FE_12, TS_FE_11, TS_FE_10, TS_FE_9, TS_FE_8, TS_FE_7, TS_FE_6, TS_FE_5, TS_FE_4, TS_FE_3, \
+          TS_FE_2, TS_FE_1)                                                                            \
   (C, __VA_ARGS__)
-#define TS_TEST_MAIN(Class, ...)                                                         \
-  struct ts_test_runner {                                                                \
-    static int run() {                                                                   \
-      Class t;                                                                           \
+#define TS_TEST_MAIN(Class, ...)                                                           \
+  struct ts_test_runner {                                                                  \
+    static int run() {                                                                     \
+      Class t;                                                                             \
       return ts::test::run_all<Class>(t, #__VA_ARGS__, {TS_FOR_EACH(Class, __VA_ARGS__)}); \
-    }                                                                                    \
-  };                                                                                     \
+    }                                                                                      \
+  };                                                                                       \
   int main() { return ts_test_runner::run(); }
 #endif
 
 // Shared checks (work in both modes).
-#define TS_CHECK_CLOSE(actual, expected, rtol, atol)                                                          \
-  do {                                                                                                        \
-    const double a_ = (actual), e_ = (expected);                                                              \
-    if (!(std::fabs(a_ - e_) <= (atol) + (rtol) * std::fabs(e_))) {                                           \
-      std::ostringstream m_;                                                                                  \
-      m_.precision(17);                                                                                       \
-      m_ << #actual << " = " << a_ << ", expected " << e_ << " (rtol " << (rtol) << ", atol " << (atol) << ")"; \
-      QVERIFY2(false, m_.str().c_str());                                                                      \
-    }                                                                                                         \
+#define TS_CHECK_CLOSE(actual, expected, rtol, atol)                                                    \
+  do {                                                                                                  \
+    const double a_ = (actual), e_ = (expected);                                                        \
+    if (!(std::fabs(a_ - e_) <= (atol) + (rtol)*std::fabs(e_))) {                                       \
+      std::ostringstream m_;                                                                            \
+      m_.precision(17);                                                                                 \
+      m_ << #actual << " = " << a_ << ", expected " << e_ << " (rtol " << (rtol) << ", atol " << (atol) \
+         << ")";                                                                                        \
+      QVERIFY2(false, m_.str().c_str());                                                                \
+    }                                                                                                   \
   } while (0)
 
 // Expects `expr` to throw `Type` with `needle` in its message.
-#define TS_EXPECT_THROW(Type, expr, needle)                                                                \
-  do {                                                                                                     \
-    bool thrown_ = false;                                                                                  \
-    try {                                                                                                  \
-      (void)(expr);                                                                                        \
-    } catch (const Type& e_) {                                                                             \
-      thrown_ = true;                                                                                      \
-      const std::string msg_ = e_.what();                                                                  \
-      QVERIFY2(msg_.find(needle) != std::string::npos, ("message '" + msg_ + "' lacks '" + needle + "'").c_str()); \
-    }                                                                                                      \
-    QVERIFY2(thrown_, "expected " #Type " from " #expr);                                                   \
+#define TS_EXPECT_THROW(Type, expr, needle)                                \
+  do {                                                                     \
+    bool thrown_ = false;                                                  \
+    try {                                                                  \
+      (void)(expr);                                                        \
+    } catch (const Type& e_) {                                             \
+      thrown_ = true;                                                      \
+      const std::string msg_ = e_.what();                                  \
+      QVERIFY2(msg_.find(needle) != std::string::npos,                     \
+               ("message '" + msg_ + "' lacks '" + needle + "'").c_str()); \
+    }                                                                      \
+    QVERIFY2(thrown_, "expected " #Type " from " #expr);                   \
   } while (0)
 
 namespace ts::test {

@@ -21,24 +21,26 @@
 #include <QSlider>
 #include <QTableWidget>
 
-#include "ChartView.h"
-#include "RunLog.h"
-#include "EngineClient.h"
-#include "jobs/Jobs.h"
-#include "io/Json.h"
-#include "MainWindow.h"
-#include "HeatMap.h"
-#include "jobs/PntkJobs.h"
-#include "PntkPanel.h"
 #include "AlPanel.h"
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "HeatMap.h"
+#include "MainWindow.h"
+#include "PntkPanel.h"
+#include "RunLog.h"
 #include "SampleGallery.h"
+#include "io/Json.h"
+#include "jobs/Jobs.h"
+#include "jobs/PntkJobs.h"
 
 using namespace ts;
 
 class TestMainWindow : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void initTestCase() { QSettings().clear(); }  // XDG_CONFIG_HOME points into the build tree (tests/CMakeLists.txt)
+  void initTestCase() {
+    QSettings().clear();
+  }  // XDG_CONFIG_HOME points into the build tree (tests/CMakeLists.txt)
 
   void defaultRunMatchesEngine() {
     ui::MainWindow w(nullptr, false);
@@ -48,10 +50,12 @@ class TestMainWindow : public QObject {
     QVERIFY(done.wait(120000));
     const QJsonObject shown = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
     const TraceJobResult direct = run_trace_job(w.currentJob());
-    // Under a decimal-comma locale (the test_main_window_de_DE run) the numbers must be the same, never zeros.
+    // Under a decimal-comma locale (the test_main_window_de_DE run) the numbers must be the same, never
+    // zeros.
     const char* lc = std::getenv("LC_ALL");
     if (lc && std::string(lc).rfind("de_DE", 0) == 0)
-      QVERIFY2(std::string(std::localeconv()->decimal_point) == ",", "the de_DE.UTF-8 locale is not installed (scripts/deps)");
+      QVERIFY2(std::string(std::localeconv()->decimal_point) == ",",
+               "the de_DE.UTF-8 locale is not installed (scripts/deps)");
     QVERIFY(direct.estimate.estimate > 0);
     QCOMPARE(shown.value("estimate").toDouble(), direct.estimate.estimate);
     QCOMPARE(shown.value("d").toInt(), 1000);  // 100 digits × 10 logits
@@ -74,7 +78,8 @@ class TestMainWindow : public QObject {
     const QJsonObject all = QJsonDocument::fromJson(w.lastCompareJson().toUtf8()).object();
     for (const auto& v : all.value("runs").toArray()) {
       const QJsonObject run = v.toObject();
-      QCOMPARE(w.convergenceChart()->pointCount(run.value("estimator").toString()), run.value("history").toArray().size());
+      QCOMPARE(w.convergenceChart()->pointCount(run.value("estimator").toString()),
+               run.value("history").toArray().size());
       QCOMPARE(w.speedChart()->pointCount(run.value("estimator").toString()), 4);
     }
     QTemporaryDir dir;
@@ -88,8 +93,10 @@ class TestMainWindow : public QObject {
     QFile js(dir.filePath("r.json"));
     QVERIFY(js.open(QIODevice::ReadOnly));
     const QJsonObject back = QJsonDocument::fromJson(js.readAll()).object();
-    QCOMPARE(back.value("runs").toArray().first().toObject().value("estimate").toDouble(), r.value("estimate").toDouble());
-    QCOMPARE(back.value("config").toObject().value("problem").toObject().value("data").toString(), QString("digits:n=100"));
+    QCOMPARE(back.value("runs").toArray().first().toObject().value("estimate").toDouble(),
+             r.value("estimate").toDouble());
+    QCOMPARE(back.value("config").toObject().value("problem").toObject().value("data").toString(),
+             QString("digits:n=100"));
     QVERIFY(w.exportResult(dir.filePath("r.csv")).isEmpty());
     QFile csv(dir.filePath("r.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
@@ -187,8 +194,8 @@ class TestMainWindow : public QObject {
              QString::number(direct.at("metrics").items()[0].at("value").number(), 'g', 8));
   }
 
-  // The pNTK tab: both kernels with their errors (the numbers of a direct engine call), heat maps sorted by class,
-  // the width experiment filling in point by point with its fits, and the export of it all.
+  // The pNTK tab: both kernels with their errors (the numbers of a direct engine call), heat maps sorted by
+  // class, the width experiment filling in point by point with its fits, and the export of it all.
   void pntkTab() {
     ui::MainWindow w(nullptr, false);
     w.resize(1400, 900);
@@ -221,15 +228,15 @@ class TestMainWindow : public QObject {
     QVERIFY(panel->summaryText().contains("slope"));
     QTemporaryDir dir;
     QVERIFY(w.exportAll(dir.path()).isEmpty());
-    for (const char* f : {"pntk_width.png", "pntk_width.svg", "pntk_heatmap.png", "entk_heatmap.png", "pntk.json",
-                          "pntk_width.json"})
+    for (const char* f : {"pntk_width.png", "pntk_width.svg", "pntk_heatmap.png", "entk_heatmap.png",
+                          "pntk.json", "pntk_width.json"})
       QVERIFY2(QFile::exists(dir.filePath(f)), f);
     QVERIFY(!QImage(dir.filePath("pntk_heatmap.png")).isNull());
     QVERIFY(!panel->exportAll("/no/such/folder").isEmpty());
   }
 
-  // The Active learning tab: the chart fills in cycle by cycle, the gallery shows the latest queries with their
-  // predicted change, pause holds the engine between cycles, resume finishes, cancel ends a paused run.
+  // The Active learning tab: the chart fills in cycle by cycle, the gallery shows the latest queries with
+  // their predicted change, pause holds the engine between cycles, resume finishes, cancel ends a paused run.
   void activeLearningTab() {
     ui::MainWindow w(nullptr, false);
     w.resize(1400, 900);
@@ -318,7 +325,8 @@ class TestMainWindow : public QObject {
     QCOMPARE(after.estimator.matvecs, before.estimator.matvecs);
     QTemporaryDir dir;
     QVERIFY(w.exportAll(dir.path()).isEmpty());
-    for (const char* f : {"convergence.png", "convergence.svg", "speed_accuracy.png", "speed_accuracy.svg", "result.json", "result.csv"})
+    for (const char* f : {"convergence.png", "convergence.svg", "speed_accuracy.png", "speed_accuracy.svg",
+                          "result.json", "result.csv"})
       QVERIFY2(QFile::exists(dir.filePath(f)), f);
   }
 
@@ -327,7 +335,8 @@ class TestMainWindow : public QObject {
     QSignalSpy failed(&w, &ui::MainWindow::failureShown);
     w.openModel(QString(TS_FIXTURE_DIR) + "/corrupt.pt", "5");
     QVERIFY(failed.wait(30000));
-    QVERIFY2(failed.at(0).at(0).toString().contains("cannot be loaded"), qPrintable(failed.at(0).at(0).toString()));
+    QVERIFY2(failed.at(0).at(0).toString().contains("cannot be loaded"),
+             qPrintable(failed.at(0).at(0).toString()));
   }
 
   void trainingTab() {
@@ -376,7 +385,8 @@ class TestMainWindow : public QObject {
   void buildCnnFromPanel() {
     ui::MainWindow w(nullptr, false);
     w.buildModel("cnn", 4, 1, "tanh");
-    QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.model), QString("cnn:width=4,out=10,act=tanh,seed=0"));
+    QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.model),
+             QString("cnn:width=4,out=10,act=tanh,seed=0"));
     QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.input_shape), QString("1,8,8"));
     w.setMethods({"hutchpp"});
     QSignalSpy done(&w, &ui::MainWindow::resultShown);

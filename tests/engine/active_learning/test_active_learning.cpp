@@ -1,6 +1,6 @@
-// Look-ahead active learning (docs/MATH.md §7): the bordered update against a direct solve, linearised retraining against
-// real gradient descent on a model that is linear in θ, a fixed-seed digits run of every strategy, bad configurations,
-// and the command-line entry points.
+// Look-ahead active learning (docs/MATH.md §7): the bordered update against a direct solve, linearised
+// retraining against real gradient descent on a model that is linear in θ, a fixed-seed digits run of every
+// strategy, bad configurations, and the command-line entry points.
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -8,21 +8,21 @@
 #include <set>
 #include <sstream>
 
-#include "active_learning/ActiveLearning.h"
-#include "jobs/AlJob.h"
-#include "core/Errors.h"
-#include "exact/Exact.h"
-#include "active_learning/Lookahead.h"
-#include "active_learning/LookaheadKernel.h"
-#include "models/Model.h"
-#include "pntk/Pntk.h"
-#include "autodiff/TangentMap.h"
-#include "active_learning/QueryStrategies.h"
-#include "core/TorchUtil.h"
-#include "training/Training.h"
-#include "cli/Cli.h"
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
+#include "active_learning/ActiveLearning.h"
+#include "active_learning/Lookahead.h"
+#include "active_learning/LookaheadKernel.h"
+#include "active_learning/QueryStrategies.h"
+#include "autodiff/TangentMap.h"
+#include "cli/Cli.h"
+#include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "exact/Exact.h"
+#include "jobs/AlJob.h"
+#include "models/Model.h"
+#include "pntk/Pntk.h"
+#include "training/Training.h"
 
 using namespace ts;
 
@@ -52,7 +52,8 @@ double condition(const at::Tensor& K) {
 }
 
 at::Tensor rows_of(const std::vector<int64_t>& items, int64_t q) {
-  return (at::tensor(at::IntArrayRef(items), at::kLong).unsqueeze(1) * q + at::arange(q, at::kLong)).reshape({-1});
+  return (at::tensor(at::IntArrayRef(items), at::kLong).unsqueeze(1) * q + at::arange(q, at::kLong))
+      .reshape({-1});
 }
 
 }  // namespace
@@ -60,9 +61,10 @@ at::Tensor rows_of(const std::vector<int64_t>& items, int64_t q) {
 class TestActiveLearning : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  // The bordered (Schur complement) update reusing Θ_LL's factor equals a direct solve with x′ appended, for the
-  // pNTK layout (q = 1) and the eNTK's O-wide border (q = O); and the bordered factor growth of add_labelled equals
-  // a fresh solve. Backward-stable solves give errors ≲ c·n·κ(Θ⁺)·ε relative to the size of the change.
+  // The bordered (Schur complement) update reusing Θ_LL's factor equals a direct solve with x′ appended, for
+  // the pNTK layout (q = 1) and the eNTK's O-wide border (q = O); and the bordered factor growth of
+  // add_labelled equals a fresh solve. Backward-stable solves give errors ≲ c·n·κ(Θ⁺)·ε relative to the size
+  // of the change.
   void borderedUpdateEqualsDirectSolve() {
     const int64_t n = 14, o = 3;
     for (int64_t q : {int64_t(1), o}) {
@@ -72,22 +74,26 @@ class TestActiveLearning : public QObject {
       QCOMPARE(lk.shift(), 0.0);
       for (int64_t pos = 0; pos < int64_t(U.size()); ++pos)
         for (int64_t label = 0; label < o; ++label) {
-          const at::Tensor fast = lk.retrained_pool(at::tensor({pos}, at::kLong), at::tensor({label}, at::kLong))[0];
+          const at::Tensor fast =
+              lk.retrained_pool(at::tensor({pos}, at::kLong), at::tensor({label}, at::kLong))[0];
           const at::Tensor direct = direct_retrained(p, L, U[size_t(pos)], label, U);
           std::vector<int64_t> plus = L;
           plus.push_back(U[size_t(pos)]);
           const at::Tensor r = rows_of(plus, q);
           const double kappa = condition(p.gram.index_select(0, r).index_select(1, r));
           const double scale = (direct - lk.model_pool()).abs().max().item<double>();
-          TS_CHECK_CLOSE((fast - direct).abs().max().item<double>(), 0.0, 0.0, 10.0 * double(r.numel()) * kappa * kEps * scale);
+          TS_CHECK_CLOSE((fast - direct).abs().max().item<double>(), 0.0, 0.0,
+                         10.0 * double(r.numel()) * kappa * kEps * scale);
           QVERIFY(scale > 1e-3);  // the update really moves the outputs
         }
       // Scores: the norm and flip counts equal those computed from the retrained outputs themselves.
       const LookaheadScores s = lk.score({}, false);
       for (int64_t pos = 0; pos < int64_t(U.size()); ++pos) {
         const at::Tensor f = lk.retrained_pool(at::tensor({pos}, at::kLong), s.pseudo.narrow(0, pos, 1))[0];
-        TS_CHECK_CLOSE(s.norm[pos].item<double>(), (f - lk.model_pool()).norm(2, {1}).sum().item<double>(), 1e-12, 0.0);
-        QCOMPARE(s.flips[pos].item<int64_t>(), (f.argmax(1) != lk.model_pool().argmax(1)).sum().item<int64_t>());
+        TS_CHECK_CLOSE(s.norm[pos].item<double>(), (f - lk.model_pool()).norm(2, {1}).sum().item<double>(),
+                       1e-12, 0.0);
+        QCOMPARE(s.flips[pos].item<int64_t>(),
+                 (f.argmax(1) != lk.model_pool().argmax(1)).sum().item<int64_t>());
         QCOMPARE(s.pseudo[pos].item<int64_t>(), lk.model_pool()[pos].argmax().item<int64_t>());
       }
       // Sequential: the learner after add_labelled equals kernel regression on L ∪ {x′} solved afresh.
@@ -123,9 +129,10 @@ class TestActiveLearning : public QObject {
                    50.0 * condition(K) * kEps * direct.abs().max().item<double>());
   }
 
-  // f(θ, x) = Wx + b is linear in θ, so its kernel does not move: gradient descent on ½‖f − y‖² over L⁺ from θ_L
-  // converges to θ_L + J⁺ᵀ Θ⁺⁻¹ (Y⁺ − f_L(X⁺)), whose outputs are exactly f_lin. After T steps with η = N/λ_max the
-  // remaining error on the pool is Θ(U, X⁺) Θ⁺⁻¹ e_T (e_T the training residual), bounded by ‖Θ(U,X⁺)Θ⁺⁻¹‖₂‖e_T‖.
+  // f(θ, x) = Wx + b is linear in θ, so its kernel does not move: gradient descent on ½‖f − y‖² over L⁺ from
+  // θ_L converges to θ_L + J⁺ᵀ Θ⁺⁻¹ (Y⁺ − f_L(X⁺)), whose outputs are exactly f_lin. After T steps with η =
+  // N/λ_max the remaining error on the pool is Θ(U, X⁺) Θ⁺⁻¹ e_T (e_T the training residual), bounded by
+  // ‖Θ(U,X⁺)Θ⁺⁻¹‖₂‖e_T‖.
   void linearModelRetrainingIsExact() {
     auto model = make_model("mlp:in=6,depth=1,out=3,seed=4", {}, test::config());
     auto gen = make_generator(5);
@@ -147,7 +154,8 @@ class TestActiveLearning : public QObject {
       QCOMPARE(lk.shift(), 0.0);
       const int64_t pos = 1, cand = U[pos];
       const int64_t pseudo = lk.model_pool()[pos].argmax().item<int64_t>();
-      const at::Tensor flin = lk.retrained_pool(at::tensor({pos}, at::kLong), at::tensor({pseudo}, at::kLong))[0];
+      const at::Tensor flin =
+          lk.retrained_pool(at::tensor({pos}, at::kLong), at::tensor({pseudo}, at::kLong))[0];
 
       // Θ⁺ for one output (eNTK = (x·x′ + 1) ⊗ I_O here) fixes the step size and the number of steps.
       const at::Tensor xp = at::cat({x.narrow(0, 0, 4), x.narrow(0, cand, 1)});
@@ -182,8 +190,8 @@ class TestActiveLearning : public QObject {
     }
   }
 
-  // The look-ahead's pNTK (per-item VJPs on chunks of 3 items) equals exact_pntk (N VJPs over one batch), and its
-  // eNTK (chunked Jacobians) equals exact_kernel, for the built-in MLP and CNN.
+  // The look-ahead's pNTK (per-item VJPs on chunks of 3 items) equals exact_pntk (N VJPs over one batch), and
+  // its eNTK (chunked Jacobians) equals exact_kernel, for the built-in MLP and CNN.
   void lookaheadKernelsMatchExactKernels() {
     auto gen = make_generator(9);
     for (const char* spec : {"mlp:in=5,width=9,depth=3,out=3,act=tanh,seed=1", "cnn:width=3,out=4,seed=2"}) {
@@ -195,10 +203,12 @@ class TestActiveLearning : public QObject {
       const at::Tensor ref = exact_pntk(J, parse_pntk_variant("sum"), int64_t(1) << 30);
       const at::Tensor got = pntk_jacobian(model, x, PntkVariant{}, int64_t(1) << 30, {}, 3);
       const at::Tensor gram = at::matmul(got, got.t());
-      TS_CHECK_CLOSE((gram - ref).abs().max().item<double>(), 0.0, 0.0, 1e-12 * ref.abs().max().item<double>());
+      TS_CHECK_CLOSE((gram - ref).abs().max().item<double>(), 0.0, 0.0,
+                     1e-12 * ref.abs().max().item<double>());
       const at::Tensor entk = exact_kernel(J, int64_t(1) << 30).matrix;
       const LookaheadKernel k = lookahead_kernel(model, x, "entk", int64_t(1) << 30);
-      TS_CHECK_CLOSE((k.gram - entk).abs().max().item<double>(), 0.0, 0.0, 1e-12 * entk.abs().max().item<double>());
+      TS_CHECK_CLOSE((k.gram - entk).abs().max().item<double>(), 0.0, 0.0,
+                     1e-12 * entk.abs().max().item<double>());
     }
   }
 
@@ -215,8 +225,8 @@ class TestActiveLearning : public QObject {
     QVERIFY(note.find("outputs") != std::string::npos);
   }
 
-  // Every strategy on a fixed-seed digits run queries distinct, previously unlabelled points, and every cycle has
-  // an accuracy; MLMOC's ranking (and the sequential mode's) is the same when run twice.
+  // Every strategy on a fixed-seed digits run queries distinct, previously unlabelled points, and every cycle
+  // has an accuracy; MLMOC's ranking (and the sequential mode's) is the same when run twice.
   void digitsRunEveryStrategy() {
     AlJob job;
     job.model = "mlp:in=64,width=32,depth=2,out=10,seed=3";
@@ -251,7 +261,8 @@ class TestActiveLearning : public QObject {
         for (const auto& q : row.at("queried").items()) {
           const int64_t i = int64_t(q.at("index").number());
           QVERIFY2(i >= 0 && i < train.size(), s.c_str());
-          QVERIFY2(seen.insert(i).second, (s + ": point " + std::to_string(i) + " queried twice or labelled").c_str());
+          QVERIFY2(seen.insert(i).second,
+                   (s + ": point " + std::to_string(i) + " queried twice or labelled").c_str());
           QCOMPARE(int64_t(q.at("true_label").number()), train.labels[i].item<int64_t>());
           if (s != "random") QVERIFY2(std::isfinite(q.at("score").number()), s.c_str());
         }
@@ -317,9 +328,27 @@ class TestActiveLearning : public QObject {
   void commandLine() {
     const std::string dir = std::string(TS_TEST_TMP) + "/al-cli";
     std::ostringstream out, err;
-    const int rc = cli::run({"al", "--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
-                                     "--strategy", "random,mlmoc", "--initial", "10", "--query", "4", "--cycles", "2",
-                                     "--seeds", "2", "--pool-subset", "40", "--epochs", "5", "--out", dir},
+    const int rc = cli::run({"al",
+                             "--model",
+                             "mlp:in=64,width=16,depth=2,out=10",
+                             "--data",
+                             "digits:n=150",
+                             "--strategy",
+                             "random,mlmoc",
+                             "--initial",
+                             "10",
+                             "--query",
+                             "4",
+                             "--cycles",
+                             "2",
+                             "--seeds",
+                             "2",
+                             "--pool-subset",
+                             "40",
+                             "--epochs",
+                             "5",
+                             "--out",
+                             dir},
                             out, err);
     QVERIFY2(rc == 0, err.str().c_str());
     std::ifstream curves(dir + "/curves.csv"), queries(dir + "/queries.csv"), js(dir + "/al.json");
@@ -338,9 +367,9 @@ class TestActiveLearning : public QObject {
     QCOMPARE(cli::run({"al", "--out", "/proc/no-such-dir/al"}, out, err), 1);
     QVERIFY2(err.str().find("/proc/no-such-dir/al") != std::string::npos, err.str().c_str());
     std::ostringstream bench;
-    QCOMPARE(cli::run({"bench", "al-retrain", "--model", "mlp:in=64,width=16,depth=2,out=10", "--data", "digits:n=150",
-                                             "--initial", "20", "--pool-subset", "30", "--candidates", "3",
-                                             "--retrain-epochs", "3", "--epochs", "5"},
+    QCOMPARE(cli::run({"bench", "al-retrain", "--model", "mlp:in=64,width=16,depth=2,out=10", "--data",
+                       "digits:n=150", "--initial", "20", "--pool-subset", "30", "--candidates", "3",
+                       "--retrain-epochs", "3", "--epochs", "5"},
                       bench, err),
              0);
     QVERIFY2(bench.str().find("speed-up") != std::string::npos, bench.str().c_str());
@@ -348,8 +377,8 @@ class TestActiveLearning : public QObject {
 };
 
 TS_TEST_MAIN(TestActiveLearning, borderedUpdateEqualsDirectSolve, singularKernelGetsARecordedShift,
-             linearModelRetrainingIsExact, lookaheadKernelsMatchExactKernels, penultimateFeaturesOfAnMlp, digitsRunEveryStrategy, badConfigurations,
-             commandLine)
+             linearModelRetrainingIsExact, lookaheadKernelsMatchExactKernels, penultimateFeaturesOfAnMlp,
+             digitsRunEveryStrategy, badConfigurations, commandLine)
 #ifdef TS_HAVE_QT
 #include "test_active_learning.moc"
 #endif

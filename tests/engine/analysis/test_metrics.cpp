@@ -1,13 +1,13 @@
 // Metrics (docs/MATH.md §5) against exact values on small float64 models.
 #include <ATen/ATen.h>
 
-#include "core/Errors.h"
-#include "exact/Exact.h"
-#include "analysis/Metrics.h"
-#include "models/Model.h"
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
+#include "analysis/Metrics.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "exact/Exact.h"
+#include "models/Model.h"
 
 using namespace ts;
 
@@ -15,7 +15,8 @@ namespace {
 
 at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
   auto gen = make_generator(seed);
-  return draw_normal(gen, {n, dim}, at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+  return draw_normal(gen, {n, dim},
+                     at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
 }
 
 const MetricValue& find(const std::vector<MetricValue>& v, const std::string& name) {
@@ -64,7 +65,8 @@ class TestMetrics : public QObject {
     const at::Tensor Ka = at::matmul(Ja, Ja.t()), Kb = at::matmul(Jb, Jb.t());
     auto gen = make_generator(8);
     const at::Tensor y = at::one_hot(at::randint(0, 3, {7}, gen, at::TensorOptions().dtype(at::kLong)), 3)
-                             .to(Ka.options()).reshape({-1});
+                             .to(Ka.options())
+                             .reshape({-1});
     MetricsOptions o;
     o.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
     o.estimator.method = "exact";
@@ -73,7 +75,8 @@ class TestMetrics : public QObject {
     TS_CHECK_CLOSE(find(v, "trace").value, tr, 1e-12, 0.0);
     TS_CHECK_CLOSE(find(v, "frobenius").value, fro, 1e-12, 0.0);
     TS_CHECK_CLOSE(find(v, "effective_rank").value, tr * tr / (fro * fro), 1e-12, 0.0);
-    TS_CHECK_CLOSE(find(v, "alignment").value, (Ka * Kb).sum().item<double>() / (fro * Kb.norm().item<double>()), 1e-12, 0.0);
+    TS_CHECK_CLOSE(find(v, "alignment").value,
+                   (Ka * Kb).sum().item<double>() / (fro * Kb.norm().item<double>()), 1e-12, 0.0);
     TS_CHECK_CLOSE(find(v, "target_alignment").value,
                    y.dot(at::matmul(Ka, y)).item<double>() / (fro * y.dot(y).item<double>()), 1e-12, 0.0);
   }
@@ -86,7 +89,8 @@ class TestMetrics : public QObject {
     TangentMap a(m1, x), b(m2, x);
     auto gen = make_generator(12);
     const at::Tensor y = at::one_hot(at::randint(0, 4, {20}, gen, at::TensorOptions().dtype(at::kLong)), 4)
-                             .to(a.options()).reshape({-1});
+                             .to(a.options())
+                             .reshape({-1});
     for (const std::string method : {"hutchpp", "xtrace", "hutchinson"}) {
       MetricsOptions o;
       o.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
@@ -97,8 +101,9 @@ class TestMetrics : public QObject {
       for (const auto& m : compute_metrics(a, &b, y, o)) {
         QVERIFY(m.exact.has_value() && m.std_error.has_value());
         QVERIFY2(std::fabs(m.value - *m.exact) <= 5 * *m.std_error + 1e-9 * std::fabs(*m.exact),
-                 (method + " " + m.name + ": " + std::to_string(m.value) + " vs exact " + std::to_string(*m.exact) +
-                  " ± " + std::to_string(*m.std_error)).c_str());
+                 (method + " " + m.name + ": " + std::to_string(m.value) + " vs exact " +
+                  std::to_string(*m.exact) + " ± " + std::to_string(*m.std_error))
+                     .c_str());
       }
     }
   }
@@ -149,9 +154,9 @@ class TestMetrics : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne, exactMetricsMatchDefinitions,
-             estimatedMetricsWithinError, exactOverBudgetIsAClearError, alignmentNeedsSecondSnapshot,
-             gramByBlocksIsCancellable)
+TS_TEST_MAIN(TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
+             exactMetricsMatchDefinitions, estimatedMetricsWithinError, exactOverBudgetIsAClearError,
+             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable)
 #ifdef TS_HAVE_QT
 #include "test_metrics.moc"
 #endif

@@ -6,17 +6,17 @@
 #include <fstream>
 #include <sstream>
 
+#include "EngineTestConfig.h"
+#include "Reference.h"
+#include "TestHarness.h"
+#include "autodiff/NtkOperators.h"
+#include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
 #include "io/Json.h"
 #include "models/Model.h"
-#include "autodiff/NtkOperators.h"
-#include "autodiff/TangentMap.h"
-#include "EngineTestConfig.h"
-#include "Reference.h"
-#include "TestHarness.h"
-#include "core/TorchUtil.h"
 
 using namespace ts;
 
@@ -43,8 +43,8 @@ class TestAutodiff : public QObject {
   // JVP by forward mode = double backward = central finite differences; VJP is its adjoint.
   void jvpModesAgreeWithFiniteDifferences() {
     for (const char* spec : kBuiltins) {
-      std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
-                                                                            : std::vector<int64_t>{};
+      std::vector<int64_t> shape =
+          std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6} : std::vector<int64_t>{};
       auto model = make_model(spec, shape, test::config());
       const at::Tensor x = batch(*model, 3, 11);
       TangentMap J(model, x);
@@ -77,7 +77,8 @@ class TestAutodiff : public QObject {
       const at::Tensor batched = J.jvp_forward(Wb);
       J.set_replicas(1);
       const at::Tensor single = J.jvp_forward(Wb);
-      TS_CHECK_CLOSE((batched - single).abs().max().item<double>(), 0.0, 0.0, 1e-12 * single.abs().max().item<double>());
+      TS_CHECK_CLOSE((batched - single).abs().max().item<double>(), 0.0, 0.0,
+                     1e-12 * single.abs().max().item<double>());
     }
   }
 
@@ -104,7 +105,8 @@ class TestAutodiff : public QObject {
     const Json ref = test::reference();
     for (const char* key : {"tiny_mlp", "tiny_mlp_fc2", "tiny_conv", "tiny_rnn"}) {
       const Json& r = ref.at(key);
-      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(), test::shape_of(r.at("input_shape")));
+      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(),
+                                    test::shape_of(r.at("input_shape")));
       model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
       if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").string());
       QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").number()));
@@ -132,14 +134,15 @@ class TestAutodiff : public QObject {
     const at::Tensor w = draw_normal(gen, {J.param_size()}, J.options());
     const at::Tensor ref = J.jvp_double_backward(w);
     QVERIFY(ref.norm().item<double>() > 0);
-    for (int call = 0; call < 3; ++call) TS_CHECK_CLOSE((J.jvp_forward(w) - ref).norm().item<double>(), 0.0, 0.0, 1e-12);
+    for (int call = 0; call < 3; ++call)
+      TS_CHECK_CLOSE((J.jvp_forward(w) - ref).norm().item<double>(), 0.0, 0.0, 1e-12);
   }
 
   // Every built-in model exports to TorchScript and loads back with identical outputs and kernel.
   void builtinExportRoundTrip() {
     for (const char* spec : kBuiltins) {
-      std::vector<int64_t> shape = std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6}
-                                                                            : std::vector<int64_t>{};
+      std::vector<int64_t> shape =
+          std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6} : std::vector<int64_t>{};
       auto model = make_model(spec, shape, test::config());
       const std::string path = std::string(TS_TEST_TMP) + "/roundtrip.pt";
       model->save_torchscript(path);
@@ -157,7 +160,8 @@ class TestAutodiff : public QObject {
 
   // The seed workloads have the published sizes.
   void seedWorkloadSizes() {
-    auto mlp = make_model("mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", {}, test::config());
+    auto mlp =
+        make_model("mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", {}, test::config());
     QCOMPARE(mlp->num_selected_parameters(), int64_t(64704));
     auto gru = make_model("gru:in=10,hidden=64,steps=15,seed=0", {}, test::config());
     QCOMPARE(gru->num_selected_parameters(), int64_t(14592));
@@ -181,12 +185,14 @@ class TestAutodiff : public QObject {
       QVERIFY2(std::fabs(e.estimate - exact) <= 5 * e.std_error.value_or(0) + 1e-9 * exact, method.c_str());
       QVERIFY2(e.vjps + e.jvps > 0, "no AD cost counted");
       const AdCost planned = planned_cost(o);  // the app shows this before a run
-      QVERIFY2(planned.vjps == e.vjps && planned.jvps == e.jvps, (method + ": planned cost differs from the spent").c_str());
+      QVERIFY2(planned.vjps == e.vjps && planned.jvps == e.jvps,
+               (method + ": planned cost differs from the spent").c_str());
       if (method == "rhutch") QCOMPARE(e.jvps, int64_t(0));
       if (method == "fhutch") QCOMPARE(e.vjps, int64_t(0));
       if (method == "hutchinson") QCOMPARE(e.jvps, int64_t(0));
     }
-    for (const auto& [method, m] : std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 120}, {"xtrace", 80}, {"xnystrace", 40}}) {
+    for (const auto& [method, m] :
+         std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 120}, {"xtrace", 80}, {"xnystrace", 40}}) {
       EstimatorOptions o;
       o.method = method;
       o.matvecs = m;
@@ -201,8 +207,9 @@ class TestAutodiff : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, exactTraceIdentities, torchscriptFixturesMatchPython,
-             torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk, parameterSubset)
+TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, exactTraceIdentities,
+             torchscriptFixturesMatchPython, torchscriptForwardModeThreeCalls, builtinExportRoundTrip,
+             seedWorkloadSizes, estimatorsOnNtk, parameterSubset)
 #ifdef TS_HAVE_QT
 #include "test_autodiff.moc"
 #endif

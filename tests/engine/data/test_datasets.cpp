@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "data/Data.h"
-#include "core/Errors.h"
 #include "TestHarness.h"
+#include "core/Errors.h"
+#include "data/Data.h"
 
 using namespace ts;
 
@@ -62,7 +62,8 @@ class TestDatasets : public QObject {
   // The real file from Debian's python3-sklearn (scripts/fetch-data digits).
   void realDigits() {
     const std::string path = data_dir() + "/sklearn/digits.csv.gz";
-    if (!std::ifstream(path) && std::getenv("TS_ALLOW_MISSING_DATA")) QSKIP("digits not fetched on this machine");
+    if (!std::ifstream(path) && std::getenv("TS_ALLOW_MISSING_DATA"))
+      QSKIP("digits not fetched on this machine");
     const Dataset d = load_digits(path);
     QCOMPARE(d.size(), int64_t(1797));
     QCOMPARE(d.input_shape(), (std::vector<int64_t>{1, 8, 8}));
@@ -75,7 +76,8 @@ class TestDatasets : public QObject {
     QCOMPARE(at::bincount(d.labels).min().item<int64_t>(), int64_t(174));  // every class has 174–183 samples
     const Dataset s = load_data("digits:n=100,seed=3", {64}, 0);
     QCOMPARE(s.input_shape(), std::vector<int64_t>{64});
-    const at::Tensor per_class = at::bincount(s.labels, {}, 10);  // stratified: 100 × (174…183)/1797 ≈ 9.7…10.2
+    const at::Tensor per_class =
+        at::bincount(s.labels, {}, 10);  // stratified: 100 × (174…183)/1797 ≈ 9.7…10.2
     QVERIFY(per_class.min().item<int64_t>() >= 9 && per_class.max().item<int64_t>() <= 11);
   }
 
@@ -130,8 +132,10 @@ class TestDatasets : public QObject {
     TS_EXPECT_THROW(InputError, load_idx_pair(dir, "train", ten(), "MNIST"), "has 3 images but");
     write_idx(dir + "/train-labels-idx1-ubyte", {3}, std::string("\1\2\14"), false);
     TS_EXPECT_THROW(InputError, load_idx_pair(dir, "train", ten(), "MNIST"), "label 12 is out of range");
-    TS_EXPECT_THROW(InputError, load_idx_pair(tmp("nowhere"), "train", ten(), "MNIST"), "scripts/fetch-data mnist");
-    TS_EXPECT_THROW(InputError, load_idx_pair(dir, "validation", ten(), "MNIST"), "split must be train or test");
+    TS_EXPECT_THROW(InputError, load_idx_pair(tmp("nowhere"), "train", ten(), "MNIST"),
+                    "scripts/fetch-data mnist");
+    TS_EXPECT_THROW(InputError, load_idx_pair(dir, "validation", ten(), "MNIST"),
+                    "split must be train or test");
   }
 
   void digitsFileErrors() {
@@ -144,8 +148,8 @@ class TestDatasets : public QObject {
   }
 
   void syntheticSetsAreSeeded() {
-    for (const std::string spec : {"moons:size=100,noise=0.1", "spirals:size=90,classes=3", "blobs:size=60,classes=4,dim=3",
-                                   "sine:size=50"}) {
+    for (const std::string spec : {"moons:size=100,noise=0.1", "spirals:size=90,classes=3",
+                                   "blobs:size=60,classes=4,dim=3", "sine:size=50"}) {
       const Dataset a = load_data(spec + ",seed=1", {}, 0), b = load_data(spec + ",seed=1", {}, 0),
                     c = load_data(spec + ",seed=2", {}, 0);
       QVERIFY2(at::equal(a.inputs, b.inputs), spec.c_str());
@@ -195,12 +199,15 @@ class TestDatasets : public QObject {
       std::ofstream f(tmp("id_labels.csv"));
       for (int i = 0; i < 10005; ++i) f << i * 0.001 << "," << i << "\n";
     }
-    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("id_labels.csv") + ",label=last", {1}, 0), "ID column");
+    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("id_labels.csv") + ",label=last", {1}, 0),
+                    "ID column");
     // A UTF-8 byte-order mark (as spreadsheet programs write) is skipped.
     std::ofstream(tmp("bom.csv")) << "\xEF\xBB\xBF-0.627,1\n0.5,0\n";
-    TS_CHECK_CLOSE(load_data("csv:" + tmp("bom.csv") + ",label=last", {1}, 0).inputs.min().item<double>(), -0.627, 0.0, 1e-15);
+    TS_CHECK_CLOSE(load_data("csv:" + tmp("bom.csv") + ",label=last", {1}, 0).inputs.min().item<double>(),
+                   -0.627, 0.0, 1e-15);
     std::ofstream(tmp("half_label.csv")) << "0.1,1.5\n0.2,1\n";
-    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("half_label.csv") + ",label=last", {1}, 0), "label 1.5");
+    TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("half_label.csv") + ",label=last", {1}, 0),
+                    "label 1.5");
   }
 };
 

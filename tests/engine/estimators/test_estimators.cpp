@@ -2,18 +2,20 @@
 // Statistical checks use tolerances derived from each estimator's own variance.
 #include <ATen/ATen.h>
 
+#include "TestHarness.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "estimators/ExchangeableSketch.h"
-#include "TestHarness.h"
-#include "core/TorchUtil.h"
 
 using namespace ts;
 
 namespace {
 
-at::TensorOptions f64() { return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())); }
+at::TensorOptions f64() {
+  return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device()));
+}
 
 // U diag(λ) Uᵀ with a seeded random orthogonal U.
 at::Tensor psd_with_spectrum(const at::Tensor& lambda, uint64_t seed) {
@@ -23,9 +25,7 @@ at::Tensor psd_with_spectrum(const at::Tensor& lambda, uint64_t seed) {
   return at::matmul(U * lambda.to(f64()).unsqueeze(0), U.t());
 }
 
-at::Tensor decaying(int64_t n, double power) {
-  return at::pow(at::arange(1, n + 1, at::kDouble), -power);
-}
+at::Tensor decaying(int64_t n, double power) { return at::pow(at::arange(1, n + 1, at::kDouble), -power); }
 
 double trace_of(const at::Tensor& A) { return at::trace(A).item<double>(); }
 
@@ -63,7 +63,8 @@ class TestEstimators : public QObject {
     const TraceEstimate e = hutchinson(op, o);
     const double sigma = std::sqrt(2 * A.pow(2).sum().item<double>() / 400.0);
     QVERIFY(e.std_error.has_value());
-    QVERIFY2(*e.std_error > 0.7 * sigma && *e.std_error < 1.3 * sigma, "std error far from the theoretical value");
+    QVERIFY2(*e.std_error > 0.7 * sigma && *e.std_error < 1.3 * sigma,
+             "std error far from the theoretical value");
     TS_CHECK_CLOSE(e.estimate, trace_of(A), 0.0, 4 * sigma);
     QCOMPARE(e.matvecs, int64_t(400));
     QCOMPARE(e.method, std::string("hutchinson-gaussian"));
@@ -84,8 +85,9 @@ class TestEstimators : public QObject {
         const TraceEstimate e = estimate_trace(op, &B, o);
         QVERIFY2(e.std_error.has_value(), method.c_str());
         const double err = std::fabs(e.estimate - trace_of(A));
-        QVERIFY2(err <= 5 * *e.std_error + 1e-10 * trace_of(A),
-                 (method + " error " + std::to_string(err) + " > 5 × " + std::to_string(*e.std_error)).c_str());
+        QVERIFY2(
+            err <= 5 * *e.std_error + 1e-10 * trace_of(A),
+            (method + " error " + std::to_string(err) + " > 5 × " + std::to_string(*e.std_error)).c_str());
       }
     }
   }
@@ -96,8 +98,11 @@ class TestEstimators : public QObject {
     const at::Tensor A = psd_with_spectrum(decaying(n, 0.3), 4);
     DenseOperator op(A, true);
     DenseRectOperator B(at::linalg_cholesky(A).t().contiguous());
-    const std::vector<std::pair<std::string, int64_t>> runs{
-        {"hutchpp", 3 * n}, {"xtrace", 2 * n}, {"xnystrace", n}, {"rhutch", 6 * n + 6}, {"fhutch", 6 * n + 6}};
+    const std::vector<std::pair<std::string, int64_t>> runs{{"hutchpp", 3 * n},
+                                                            {"xtrace", 2 * n},
+                                                            {"xnystrace", n},
+                                                            {"rhutch", 6 * n + 6},
+                                                            {"fhutch", 6 * n + 6}};
     for (const auto& [method, m] : runs) {
       EstimatorOptions o;
       o.method = method;
@@ -113,7 +118,8 @@ class TestEstimators : public QObject {
     lambda.narrow(0, 0, 5).copy_(at::tensor({5.0, 3.0, 2.0, 1.0, 0.5}, at::kDouble));
     const at::Tensor A = psd_with_spectrum(lambda, 5);
     DenseOperator op(A, true);
-    for (const auto& [method, m] : std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 24}, {"xtrace", 20}, {"xnystrace", 10}}) {
+    for (const auto& [method, m] :
+         std::vector<std::pair<std::string, int64_t>>{{"hutchpp", 24}, {"xtrace", 20}, {"xnystrace", 10}}) {
       EstimatorOptions o;
       o.method = method;
       o.matvecs = m;
@@ -127,7 +133,8 @@ class TestEstimators : public QObject {
   void exchangeableBeatsHutchinsonOnDecay() {
     const at::Tensor A = psd_with_spectrum(decaying(300, 2.0), 6);
     DenseOperator op(A, true);
-    const double sigma_hutch = std::sqrt(2 * (A.pow(2).sum().item<double>() - A.diagonal().pow(2).sum().item<double>()) / 60.0);
+    const double sigma_hutch =
+        std::sqrt(2 * (A.pow(2).sum().item<double>() - A.diagonal().pow(2).sum().item<double>()) / 60.0);
     for (const std::string method : {"xtrace", "xnystrace", "hutchpp"}) {
       double worst = 0;
       for (uint64_t seed = 0; seed < 5; ++seed) {
@@ -137,7 +144,8 @@ class TestEstimators : public QObject {
         o.seed = seed;
         worst = std::max(worst, std::fabs(estimate_trace(op, nullptr, o).estimate - trace_of(A)));
       }
-      QVERIFY2(worst < 0.2 * sigma_hutch, (method + " is not better than Hutchinson on a decaying spectrum").c_str());
+      QVERIFY2(worst < 0.2 * sigma_hutch,
+               (method + " is not better than Hutchinson on a decaying spectrum").c_str());
     }
   }
 
@@ -212,7 +220,8 @@ class TestEstimators : public QObject {
       o.tol = 1e-300;
       o.max_matvecs = 200;
       e = estimate_trace(op, &B, o);
-      QVERIFY2(e.matvecs <= 200 && e.matvecs >= 150, (method + ": spent " + std::to_string(e.matvecs)).c_str());
+      QVERIFY2(e.matvecs <= 200 && e.matvecs >= 150,
+               (method + ": spent " + std::to_string(e.matvecs)).c_str());
       QVERIFY(!e.converged);
     }
     o.tol = std::nan("");
@@ -270,8 +279,8 @@ class TestEstimators : public QObject {
     TS_EXPECT_THROW(InputError, estimate_trace(op, nullptr, o), "factor");
   }
 
-  // The jackknife needs the estimator on subsets of the test vectors; the sketch of a subset, derived from the
-  // full one without new products, gives the same leave-one-out estimates as running on that subset.
+  // The jackknife needs the estimator on subsets of the test vectors; the sketch of a subset, derived from
+  // the full one without new products, gives the same leave-one-out estimates as running on that subset.
   void sketchOfSubsetNeedsNoProducts() {
     const at::Tensor A = psd_with_spectrum(decaying(60, 1.5), 3);
     DenseOperator op(A, true);
@@ -285,7 +294,8 @@ class TestEstimators : public QObject {
     QCOMPARE(derived.size(), keep.size());
     for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE(derived[j], direct[j], 1e-9, 1e-12);
     const at::Tensor Y0 = at::matmul(A, Om);
-    const auto ny_direct = ts::detail::make_xnystrace_sketch(Om_keep, Y0.index_select(1, idx), 1e-9).estimates();
+    const auto ny_direct =
+        ts::detail::make_xnystrace_sketch(Om_keep, Y0.index_select(1, idx), 1e-9).estimates();
     const auto ny_derived = ts::detail::make_xnystrace_sketch(Om, Y0, 1e-9).subset(keep).estimates();
     QVERIFY(ny_direct && ny_derived);
     for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE((*ny_derived)[j], (*ny_direct)[j], 1e-9, 1e-12);
@@ -299,8 +309,9 @@ class TestEstimators : public QObject {
     QVERIFY2(e.error_method.find("jackknife") != std::string::npos, e.error_method.c_str());
   }
 
-  // ±2σ covers tr A in at least 90% of 200 seeded runs for every estimator, on a slowly decaying spectrum where
-  // the leave-one-out estimates of XTrace/XNysTrace are strongly correlated (their textbook std/√k is optimistic).
+  // ±2σ covers tr A in at least 90% of 200 seeded runs for every estimator, on a slowly decaying spectrum
+  // where the leave-one-out estimates of XTrace/XNysTrace are strongly correlated (their textbook std/√k is
+  // optimistic).
   void errorBarsCoverTheTruth() {
     const at::Tensor A = psd_with_spectrum(decaying(300, 1.0), 4);
     DenseOperator op(A, true);
@@ -318,7 +329,8 @@ class TestEstimators : public QObject {
         covered += std::fabs(e.estimate - truth) <= 2 * e.std_error.value_or(0);
         if (e.sample_std_error) covered_textbook += std::fabs(e.estimate - truth) <= 2 * *e.sample_std_error;
       }
-      std::printf("  %s: ±2σ covers %d of %d runs (textbook σ: %d)\n", method.c_str(), covered, runs, covered_textbook);
+      std::printf("  %s: ±2σ covers %d of %d runs (textbook σ: %d)\n", method.c_str(), covered, runs,
+                  covered_textbook);
       QVERIFY2(covered >= 0.9 * runs, (method + ": coverage " + std::to_string(covered) + "/200").c_str());
       // The textbook std/√k falls short here, so this test tells the calibrated error from it.
       if (method == "xtrace" || method == "xnystrace") QVERIFY(covered_textbook < 0.9 * runs);
@@ -326,11 +338,11 @@ class TestEstimators : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate, errorWithinOwnErrorEstimate,
-             budgetAtOrAboveSizeIsExact, lowRankSketchIsExact, exchangeableBeatsHutchinsonOnDecay,
-             xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd, oneSidedUnbiased, adaptiveReachesTolerance,
-             sameSeedSameNumbers, historyTracksRunningEstimate, cancelStopsRun, unknownEstimatorNamed,
-             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth)
+TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate,
+             errorWithinOwnErrorEstimate, budgetAtOrAboveSizeIsExact, lowRankSketchIsExact,
+             exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
+             oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
+             cancelStopsRun, unknownEstimatorNamed, sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

@@ -4,14 +4,14 @@
 #include <cstdio>
 #include <fstream>
 
-#include "data/Data.h"
-#include "core/Errors.h"
-#include "models/Model.h"
-#include "io/Spec.h"
-#include "autodiff/TangentMap.h"
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
+#include "autodiff/TangentMap.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "data/Data.h"
+#include "io/Spec.h"
+#include "models/Model.h"
 
 using namespace ts;
 
@@ -44,13 +44,16 @@ class TestInputs : public QObject {
   }
 
   void csvErrors() {
-    TS_EXPECT_THROW(InputError, load_csv(write_file("bad1.csv", "1,2,3\n4,x,6\n"), ""), "line 2 column 2: 'x' is not a number");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad1.csv", "1,2,3\n4,x,6\n"), ""),
+                    "line 2 column 2: 'x' is not a number");
     TS_EXPECT_THROW(InputError, load_csv(write_file("bad2.csv", "1,2,3\n4,5\n"), ""), "ragged");
     TS_EXPECT_THROW(InputError, load_csv(write_file("bad3.csv", "1,2\nnan,3\n"), ""), "NaN");
-    TS_EXPECT_THROW(InputError, load_csv(write_file("bad4.csv", "1,2\n3,0.5\n"), "last"), "is not an integer between 0 and 2^53");
+    TS_EXPECT_THROW(InputError, load_csv(write_file("bad4.csv", "1,2\n3,0.5\n"), "last"),
+                    "is not an integer between 0 and 2^53");
     TS_EXPECT_THROW(InputError, load_csv(std::string(TS_TEST_TMP) + "/missing.csv", ""), "not found");
     TS_EXPECT_THROW(InputError, load_csv(write_file("empty.csv", "\n\n"), ""), "no data rows");
-    TS_EXPECT_THROW(InputError, load_data("csv:" + write_file("w.csv", "1,2,3\n"), {4}, 0), "model takes [4]");
+    TS_EXPECT_THROW(InputError, load_data("csv:" + write_file("w.csv", "1,2,3\n"), {4}, 0),
+                    "model takes [4]");
   }
 
   void randomDataIsSeeded() {
@@ -65,19 +68,24 @@ class TestInputs : public QObject {
   }
 
   void badModelFiles() {
-    TS_EXPECT_THROW(InputError, load_torchscript(std::string(TS_TEST_TMP) + "/nope.pt", {5}), "file not found");
+    TS_EXPECT_THROW(InputError, load_torchscript(std::string(TS_TEST_TMP) + "/nope.pt", {5}),
+                    "file not found");
     TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/corrupt.pt", {5}), "cannot be loaded");
-    TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/not_a_model.pt", {5}), "cannot be loaded");
+    TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/not_a_model.pt", {5}),
+                    "cannot be loaded");
     TS_EXPECT_THROW(InputError, load_torchscript(test::fixtures() + "/tiny_mlp.pt", {}), "input-shape");
   }
 
   void inputShapeThatDoesNotFit() {
     auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {4});  // the module takes 5 features
     model->to(at::TensorOptions().dtype(at::kDouble));
-    TS_EXPECT_THROW(InputError, TangentMap(model, at::zeros({3, 4}, at::kDouble)), "rejects an input batch of shape [3,4]");
+    TS_EXPECT_THROW(InputError, TangentMap(model, at::zeros({3, 4}, at::kDouble)),
+                    "rejects an input batch of shape [3,4]");
     auto mlp = make_model("mlp:in=6,width=4,depth=2,out=2", {}, test::config());
-    TS_EXPECT_THROW(InputError, TangentMap(mlp, at::zeros({3, 5}, mlp->options())), "takes inputs of shape [6]");
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=6,width=4", {5}, test::config()), "has 5 values but the MLP takes in=6");
+    TS_EXPECT_THROW(InputError, TangentMap(mlp, at::zeros({3, 5}, mlp->options())),
+                    "takes inputs of shape [6]");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=6,width=4", {5}, test::config()),
+                    "has 5 values but the MLP takes in=6");
   }
 
   void nanOutputsAreNamed() {
@@ -93,7 +101,8 @@ class TestInputs : public QObject {
     TS_EXPECT_THROW(InputError, make_model("mlp:in=4,act=swish", {}, test::config()), "activation 'swish'");
     TS_EXPECT_THROW(InputError, make_model("mlp:in=4,width=abc", {}, test::config()), "needs an integer");
     TS_EXPECT_THROW(InputError, make_model("resnet:depth=3", {}, test::config()), "is not mlp");
-    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=4", {5, 2}, test::config()), "a GRU input is [steps, in]");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=4", {5, 2}, test::config()),
+                    "a GRU input is [steps, in]");
     TS_EXPECT_THROW(InputError, parse_shape("3,-1", "--input-shape"), "positive integers");
     ComputeConfig c = test::config();
     c.dtype = "float16";
@@ -105,10 +114,12 @@ class TestInputs : public QObject {
 
   void unwritableExport() {
     auto mlp = make_model("mlp:in=3,width=4,depth=2,out=2", {}, test::config());
-    TS_EXPECT_THROW(InputError, mlp->save_torchscript("/nonexistent-dir/x.pt"), "cannot write '/nonexistent-dir/x.pt'");
+    TS_EXPECT_THROW(InputError, mlp->save_torchscript("/nonexistent-dir/x.pt"),
+                    "cannot write '/nonexistent-dir/x.pt'");
   }
 
-  // Every spec value is checked before any work, and sizes before any allocation, naming the key and the range.
+  // Every spec value is checked before any work, and sizes before any allocation, naming the key and the
+  // range.
   void specValuesRangeChecked() {
     const std::vector<std::pair<std::string, std::string>> data_cases{
         {"moons:size=10,size=20", "key 'size' is given twice"},
@@ -126,16 +137,20 @@ class TestInputs : public QObject {
     const Dataset a = load_data("random:n=3,shape=2,seed=18446744073709551615", {}, 0);
     const Dataset b = load_data("random:n=3,shape=2,seed=18446744073709551614", {}, 0);
     QVERIFY(!at::equal(a.inputs, b.inputs));
-    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=64,width=1000000,depth=3,out=10", {}, test::config()),
+    TS_EXPECT_THROW(MemoryBudgetError,
+                    make_model("mlp:in=64,width=1000000,depth=3,out=10", {}, test::config()),
                     "over the memory budget");
-    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=4,depth=1000000000000", {}, test::config()), "--memory-budget");
-    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,depth=0", {}, test::config()), "key 'depth' must be between 1 and");
-    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=-5", {}, test::config()), "key 'hidden' must be between 1");
+    TS_EXPECT_THROW(MemoryBudgetError, make_model("mlp:in=4,depth=1000000000000", {}, test::config()),
+                    "--memory-budget");
+    TS_EXPECT_THROW(InputError, make_model("mlp:in=4,depth=0", {}, test::config()),
+                    "key 'depth' must be between 1 and");
+    TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=-5", {}, test::config()),
+                    "key 'hidden' must be between 1");
   }
 };
 
-TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles, inputShapeThatDoesNotFit,
-             nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked)
+TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
+             inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

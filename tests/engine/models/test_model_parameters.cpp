@@ -1,23 +1,24 @@
-// Which parameters the NTK is over, on real TorchScript models checked against PyTorch (float64 Jacobians over
-// the unique trainable tensors, tests/fixtures/make_fixtures.py): shared (tied) tensors count once, frozen
-// ones are left out unless asked for, a fused operator without a forward-mode formula falls back to double
-// backward by itself, and a model traced in one precision is refused in the other with a message that says why.
+// Which parameters the NTK is over, on real TorchScript models checked against PyTorch (float64 Jacobians
+// over the unique trainable tensors, tests/fixtures/make_fixtures.py): shared (tied) tensors count once,
+// frozen ones are left out unless asked for, a fused operator without a forward-mode formula falls back to
+// double backward by itself, and a model traced in one precision is refused in the other with a message that
+// says why.
 #include <ATen/ATen.h>
 
 #include <cstdio>
 
-#include "data/Data.h"
 #include "EngineTestConfig.h"
+#include "Reference.h"
+#include "TestHarness.h"
+#include "autodiff/NtkOperators.h"
+#include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
-#include "autodiff/NtkOperators.h"
-#include "Reference.h"
-#include "autodiff/TangentMap.h"
-#include "TestHarness.h"
-#include "core/TorchUtil.h"
 #include "training/Training.h"
 
 using namespace ts;
@@ -33,8 +34,11 @@ struct Fixture {
 Fixture load(const std::string& key, const std::string& dtype = "float64") {
   Fixture f;
   f.ref = test::reference().at(key);
-  f.model = load_torchscript(test::fixtures() + "/" + f.ref.at("file").string(), test::shape_of(f.ref.at("input_shape")));
-  f.model->to(at::TensorOptions().dtype(dtype == "float32" ? at::kFloat : at::kDouble).device(parse_device(test::device())));
+  f.model = load_torchscript(test::fixtures() + "/" + f.ref.at("file").string(),
+                             test::shape_of(f.ref.at("input_shape")));
+  f.model->to(at::TensorOptions()
+                  .dtype(dtype == "float32" ? at::kFloat : at::kDouble)
+                  .device(parse_device(test::device())));
   f.model->select_parameters("all");
   f.x = test::tensor_of(f.ref.at("x"), test::shape_of(f.ref.at("x_shape")), f.model->options());
   return f;
@@ -53,7 +57,8 @@ void check_kernel(const Fixture& f, TangentMap& J) {
   auto gen = make_generator(11);
   const at::Tensor u = draw_normal(gen, {d}, J.options());
   const at::Tensor Ku = NtkOperator(J).apply(u.unsqueeze(1)).squeeze(1);
-  TS_CHECK_CLOSE((Ku - K.matmul(u)).norm().item<double>(), 0.0, 0.0, 1e-11 * K.matmul(u).norm().item<double>());
+  TS_CHECK_CLOSE((Ku - K.matmul(u)).norm().item<double>(), 0.0, 0.0,
+                 1e-11 * K.matmul(u).norm().item<double>());
 }
 
 }  // namespace
@@ -69,7 +74,8 @@ class TestModelParameters : public QObject {
       QVERIFY2(f.model->parameter_names() == test::strings_of(f.ref.at("param_names")), key);
       QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").number()));
       bool shared = false;
-      for (size_t i = 0; i < f.model->parameter_names().size(); ++i) shared = shared || !f.model->aliases(i).empty();
+      for (size_t i = 0; i < f.model->parameter_names().size(); ++i)
+        shared = shared || !f.model->aliases(i).empty();
       QVERIFY2(shared, key);
       TangentMap J(f.model, f.x);
       check_kernel(f, J);
@@ -82,7 +88,8 @@ class TestModelParameters : public QObject {
     ae.model->select_parameters("decoder");
     QCOMPARE(ae.model->num_selected_parameters(), int64_t(36 + 6));
     bool listed = false;
-    for (const auto& line : ae.model->layer_summary()) listed = listed || line.find("decoder.weight is encoder.weight") != std::string::npos;
+    for (const auto& line : ae.model->layer_summary())
+      listed = listed || line.find("decoder.weight is encoder.weight") != std::string::npos;
     QVERIFY(listed);
   }
 
@@ -90,7 +97,8 @@ class TestModelParameters : public QObject {
   void frozenParametersLeftOut() {
     const Fixture f = load("frozen_mlp");
     QCOMPARE(f.model->num_selected_parameters(), static_cast<int64_t>(f.ref.at("P").number()));  // 21
-    QCOMPARE(f.model->num_frozen_parameters(), static_cast<int64_t>(f.ref.at("params_frozen").number()));  // 36
+    QCOMPARE(f.model->num_frozen_parameters(),
+             static_cast<int64_t>(f.ref.at("params_frozen").number()));                          // 36
     QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").number()));  // 57
     TangentMap J(f.model, f.x);
     check_kernel(f, J);
@@ -100,7 +108,8 @@ class TestModelParameters : public QObject {
     f.model->select_parameters("all+frozen");
     QCOMPARE(f.model->num_selected_parameters(), int64_t(57));
     bool noted = false;
-    for (const auto& line : f.model->parameter_summary()) noted = noted || line.find("fc1.weight [6,5] 30 (frozen)") == 0;
+    for (const auto& line : f.model->parameter_summary())
+      noted = noted || line.find("fc1.weight [6,5] 30 (frozen)") == 0;
     QVERIFY(noted);
 
     // A file with every parameter frozen (an inference export) says nothing about training: all are taken.
@@ -148,7 +157,8 @@ class TestModelParameters : public QObject {
     QCOMPARE(J.jvp_path(), std::string("forward"));
     check_kernel(f, J);
     QCOMPARE(J.jvp_path(), std::string("double-backward"));
-    QVERIFY2(J.jvp_fallback().find("_transformer_encoder_layer_fwd") != std::string::npos, J.jvp_fallback().c_str());
+    QVERIFY2(J.jvp_fallback().find("_transformer_encoder_layer_fwd") != std::string::npos,
+             J.jvp_fallback().c_str());
     QVERIFY2(J.jvp_fallback().find("transformer.pt") != std::string::npos, J.jvp_fallback().c_str());
     // Remembered per model: a second map on the same model does not try forward mode again.
     TangentMap J2(f.model, f.x);
@@ -172,19 +182,21 @@ class TestModelParameters : public QObject {
     }
   }
 
-  // A model traced in float64 fixed the precision of the tensors it creates (the LSTM's zero states): it runs in
-  // float64 and is refused in float32 with the reason and the fix. A scripted model runs in either.
+  // A model traced in float64 fixed the precision of the tensors it creates (the LSTM's zero states): it runs
+  // in float64 and is refused in float32 with the reason and the fix. A scripted model runs in either.
   void exportedPrecision() {
     const Fixture f = load("traced_lstm");
     TangentMap J(f.model, f.x);
     check_kernel(f, J);
     const Fixture g = load("traced_lstm", "float32");
-    TS_EXPECT_THROW(InputError, TangentMap(g.model, g.x), "was exported in float64 and does not run in float32");
+    TS_EXPECT_THROW(InputError, TangentMap(g.model, g.x),
+                    "was exported in float64 and does not run in float32");
     TS_EXPECT_THROW(InputError, TangentMap(g.model, g.x), "--dtype float64");
     // A model that is random in evaluation mode has no NTK; NaN in the data is blamed on the data.
     auto random_model = load_torchscript(test::fixtures() + "/random_eval.pt", {5});
     random_model->to(f.model->options());
-    TS_EXPECT_THROW(InputError, TangentMap(random_model, at::ones({4, 5}, f.model->options())), "random in evaluation mode");
+    TS_EXPECT_THROW(InputError, TangentMap(random_model, at::ones({4, 5}, f.model->options())),
+                    "random in evaluation mode");
     at::Tensor bad = f.x.clone();
     bad.view({-1})[3] = NAN;
     TS_EXPECT_THROW(InputError, TangentMap(f.model, bad), "the data is at fault");
@@ -193,8 +205,8 @@ class TestModelParameters : public QObject {
     TS_CHECK_CLOSE(exact_trace(Js).value, s.ref.at("trace").number(), 1e-5, 0.0);
   }
 
-  // The cost of an estimate counts its dense algebra, not only its products: FHutch's projections and draws live
-  // in parameter space and grow with P, the others' with d; the time inside products is measured apart.
+  // The cost of an estimate counts its dense algebra, not only its products: FHutch's projections and draws
+  // live in parameter space and grow with P, the others' with d; the time inside products is measured apart.
   void costModelCountsDenseAlgebra() {
     auto model = make_model("mlp:in=16,width=256,depth=2,out=4,seed=1", {}, test::config());  // P = 5,380
     auto gen = make_generator(2);
@@ -221,8 +233,8 @@ class TestModelParameters : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestModelParameters, sharedTensorsCountOnce, frozenParametersLeftOut, fusedOperatorFallsBackToDoubleBackward,
-             exportedPrecision, costModelCountsDenseAlgebra)
+TS_TEST_MAIN(TestModelParameters, sharedTensorsCountOnce, frozenParametersLeftOut,
+             fusedOperatorFallsBackToDoubleBackward, exportedPrecision, costModelCountsDenseAlgebra)
 #ifdef TS_HAVE_QT
 #include "test_model_parameters.moc"
 #endif

@@ -3,14 +3,14 @@
 
 #include <stdexcept>
 
+#include "EngineTestConfig.h"
+#include "TestHarness.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
-#include "EngineTestConfig.h"
-#include "TestHarness.h"
-#include "core/TorchUtil.h"
 
 using namespace ts;
 
@@ -18,7 +18,8 @@ namespace {
 
 at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
   auto gen = make_generator(seed);
-  return draw_normal(gen, {n, dim}, at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+  return draw_normal(gen, {n, dim},
+                     at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
 }
 
 // The eNTK K (N·O × N·O) reshaped to [N, O, N, O].
@@ -44,13 +45,13 @@ class TestPntk : public QObject {
     }
   }
 
-  // With only the last linear layer selected the cross terms of the eNTK vanish exactly: its diagonal blocks are
-  // all equal to hₙ·hₘ + 1, so the sum-of-logits pNTK is their average and Θ̂ ⊗ I_O reproduces Θ.
+  // With only the last linear layer selected the cross terms of the eNTK vanish exactly: its diagonal blocks
+  // are all equal to hₙ·hₘ + 1, so the sum-of-logits pNTK is their average and Θ̂ ⊗ I_O reproduces Θ.
   void lastLayerOnlyAveragesDiagonalBlocks() {
     auto model = make_model("mlp:in=4,width=10,depth=2,out=3,act=tanh,seed=3", {}, test::config(), "w1;b1");
     const int64_t n = 6;
     TangentMap J(model, inputs(n, 4, 4));
-    const at::Tensor blocks = entk_blocks(J, n);  // [n, O, n, O]
+    const at::Tensor blocks = entk_blocks(J, n);       // [n, O, n, O]
     const at::Tensor diag = blocks.diagonal(0, 1, 3);  // [n, n, O]
     const at::Tensor P = exact_pntk(J, parse_pntk_variant("sum"), int64_t(1) << 30);
     TS_CHECK_CLOSE((P - diag.mean(2)).abs().max().item<double>(), 0.0, 0.0, 1e-12);
@@ -70,7 +71,8 @@ class TestPntk : public QObject {
     const at::Tensor blocks = entk_blocks(J, n);
     const at::Tensor P = exact_pntk(J, parse_pntk_variant("sum"), int64_t(1) << 30);
     // Θ̂(n, m) = (1/O) Σ_{k,l} Θ_{(n,k),(m,l)}
-    TS_CHECK_CLOSE((P - blocks.sum({1, 3}) / 3.0).abs().max().item<double>(), 0.0, 0.0, 1e-12 * P.abs().max().item<double>());
+    TS_CHECK_CLOSE((P - blocks.sum({1, 3}) / 3.0).abs().max().item<double>(), 0.0, 0.0,
+                   1e-12 * P.abs().max().item<double>());
     QVERIFY((P - blocks.diagonal(0, 1, 3).mean(2)).abs().max().item<double>() > 1e-6);
   }
 
@@ -83,9 +85,10 @@ class TestPntk : public QObject {
       const at::Tensor P = exact_pntk(J, variant, int64_t(1) << 30);
       auto gen = make_generator(9);
       const at::Tensor V = draw_normal(gen, {9, 3}, op.options());
-      TS_CHECK_CLOSE((op.apply(V) - at::matmul(P, V)).abs().max().item<double>(), 0.0, 0.0, 1e-12 * P.abs().max().item<double>());
-      TS_CHECK_CLOSE((op.quadratic_forms(V) - (V * at::matmul(P, V)).sum(0)).abs().max().item<double>(), 0.0, 0.0,
-                     1e-11 * P.abs().max().item<double>());
+      TS_CHECK_CLOSE((op.apply(V) - at::matmul(P, V)).abs().max().item<double>(), 0.0, 0.0,
+                     1e-12 * P.abs().max().item<double>());
+      TS_CHECK_CLOSE((op.quadratic_forms(V) - (V * at::matmul(P, V)).sum(0)).abs().max().item<double>(), 0.0,
+                     0.0, 1e-11 * P.abs().max().item<double>());
       // The trace estimators work on it unchanged; a budget ≥ N is exact.
       EstimatorOptions o;
       o.method = "hutchpp";
@@ -104,8 +107,8 @@ class TestPntk : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestPntk, equalsEntkForOneOutput, lastLayerOnlyAveragesDiagonalBlocks, sumOfLogitsIdentityWithCrossTerms,
-             matvecEqualsExactMatrix, badVariants)
+TS_TEST_MAIN(TestPntk, equalsEntkForOneOutput, lastLayerOnlyAveragesDiagonalBlocks,
+             sumOfLogitsIdentityWithCrossTerms, matvecEqualsExactMatrix, badVariants)
 #ifdef TS_HAVE_QT
 #include "test_pntk.moc"
 #endif

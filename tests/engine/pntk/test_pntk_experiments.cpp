@@ -1,27 +1,30 @@
-// The pNTK's experiments (docs/MATH.md §6): kernel regression, the width experiment's slope, and the loss-Hessian trace.
+// The pNTK's experiments (docs/MATH.md §6): kernel regression, the width experiment's slope, and the
+// loss-Hessian trace.
 #include <ATen/ATen.h>
 
 #include <cmath>
 
+#include "EngineTestConfig.h"
+#include "TestHarness.h"
+#include "analysis/SlopeFit.h"
+#include "autodiff/LossHessian.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
 #include "jobs/Jobs.h"
-#include "autodiff/LossHessian.h"
+#include "jobs/PntkJobs.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
 #include "pntk/PntkCompare.h"
-#include "jobs/PntkJobs.h"
-#include "analysis/SlopeFit.h"
-#include "EngineTestConfig.h"
-#include "TestHarness.h"
-#include "core/TorchUtil.h"
 
 using namespace ts;
 
 namespace {
 
-at::TensorOptions f64() { return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())); }
+at::TensorOptions f64() {
+  return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device()));
+}
 
 at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
   auto gen = make_generator(seed);
@@ -60,15 +63,18 @@ class TestPntkExperiments : public QObject {
     QVERIFY2(e.train_residual_pntk < 1e-8, std::to_string(e.train_residual_pntk).c_str());
     const at::Tensor fit = kernel_regression(K, K, Y.reshape({n * o, 1}), 0);
     QVERIFY(max_abs(fit.reshape({n, o}) - Y) < 1e-8);
-    const at::Tensor ridged = kernel_regression(K, K, Y.reshape({n * o, 1}), 0.1 * at::trace(K).item<double>() / (n * o));
+    const at::Tensor ridged =
+        kernel_regression(K, K, Y.reshape({n * o, 1}), 0.1 * at::trace(K).item<double>() / (n * o));
     QVERIFY(max_abs(ridged.reshape({n, o}) - Y) > 1e-3);
     // Held-out predictions against an independent solve of the whole system.
     const at::Tensor Kt = K.narrow(0, 0, 18).narrow(1, 0, 18), Kx = K.narrow(0, 18, 9).narrow(1, 0, 18);
-    const at::Tensor f = at::matmul(Kx, at::linalg_solve(Kt, Y.narrow(0, 0, 6).reshape({18, 1}))).reshape({3, o});
+    const at::Tensor f =
+        at::matmul(Kx, at::linalg_solve(Kt, Y.narrow(0, 0, 6).reshape({18, 1}))).reshape({3, o});
     const at::Tensor Kpt = Kp.narrow(0, 0, 6).narrow(1, 0, 6), Kpx = Kp.narrow(0, 6, 3).narrow(1, 0, 6);
     const at::Tensor fp = at::matmul(Kpx, at::linalg_solve(Kpt, Y.narrow(0, 0, 6)));
     const double expect = (fp - f).norm().item<double>() / f.norm().item<double>();
-    QVERIFY2(std::fabs(e.rel_prediction - expect) < 1e-9 * expect, (std::to_string(e.rel_prediction) + " vs " + std::to_string(expect)).c_str());
+    QVERIFY2(std::fabs(e.rel_prediction - expect) < 1e-9 * expect,
+             (std::to_string(e.rel_prediction) + " vs " + std::to_string(expect)).c_str());
     const at::Tensor kron = at::kron(Kp, at::eye(o, f64()));
     QVERIFY(std::fabs(e.rel_frobenius - (K - kron).norm().item<double>() / K.norm().item<double>()) < 1e-12);
   }
@@ -87,10 +93,10 @@ class TestPntkExperiments : public QObject {
     QVERIFY(max_abs(entk_by_products(J, int64_t(1) << 30, {}, 5) - K) < 1e-10 * max_abs(K));
   }
 
-  // Theorems 1–3 of Mohamadi, Bae and Sutherland (ICML 2023): at initialisation the errors fall like width^(−1/2). Band: −1/2 ± (0.15 + 3·SE), where
-  // SE is the standard error of the mean per-seed slope (the seeds' spread) and 0.15 allows for the finite-width
-  // bias measured in docs/RESULTS.md (slopes −0.38 to −0.46 between widths 16 and 512). A slope of 0 (no
-  // convergence) or −1 fails.
+  // Theorems 1–3 of Mohamadi, Bae and Sutherland (ICML 2023): at initialisation the errors fall like
+  // width^(−1/2). Band: −1/2 ± (0.15 + 3·SE), where SE is the standard error of the mean per-seed slope (the
+  // seeds' spread) and 0.15 allows for the finite-width bias measured in docs/RESULTS.md (slopes −0.38 to
+  // −0.46 between widths 16 and 512). A slope of 0 (no convergence) or −1 fails.
   void widthSlopeAtInitialisation() {
     PntkWidthJob job;
     job.data = "digits";
@@ -107,14 +113,17 @@ class TestPntkExperiments : public QObject {
       const Json& f = fit_of(r, "init", error);
       const double mean = f.at("seed_slope_mean").number(), sd = f.at("seed_slope_sd").number();
       const double band = 0.15 + 3 * sd / std::sqrt(4.0);
-      QVERIFY2(std::fabs(mean + 0.5) <= band, (std::string(error) + ": slope " + std::to_string(mean) +
-                                                  ", band ±" + std::to_string(band)).c_str());
-      QVERIFY(f.at("ci_low").number() < f.at("slope").number() && f.at("slope").number() < f.at("ci_high").number());
+      QVERIFY2(std::fabs(mean + 0.5) <= band,
+               (std::string(error) + ": slope " + std::to_string(mean) + ", band ±" + std::to_string(band))
+                   .c_str());
+      QVERIFY(f.at("ci_low").number() < f.at("slope").number() &&
+              f.at("slope").number() < f.at("ci_high").number());
     }
   }
 
   void slopeFitIsLeastSquares() {
-    const SlopeFit f = fit_loglog({10, 100, 1000, 10000}, {2, 0.2 * std::sqrt(10.0), 0.2, 0.02 * std::sqrt(10.0)});
+    const SlopeFit f =
+        fit_loglog({10, 100, 1000, 10000}, {2, 0.2 * std::sqrt(10.0), 0.2, 0.02 * std::sqrt(10.0)});
     QVERIFY(std::fabs(f.slope + 0.5) < 1e-12 && f.std_error < 1e-12);
     const SlopeFit g = fit_loglog({1, 2, 4}, {1, 0.5, 0.3});
     QVERIFY(g.ci_low < g.slope && g.slope < g.ci_high);
@@ -123,7 +132,8 @@ class TestPntkExperiments : public QObject {
   }
 
   // With zero residual (targets = the model's own outputs) the loss Hessian is exactly its Gauss–Newton part
-  // (1/N) JᵀJ, so every HVP must equal (1/N) Jᵀ(J v); a smooth activation keeps second derivatives of f non-zero.
+  // (1/N) JᵀJ, so every HVP must equal (1/N) Jᵀ(J v); a smooth activation keeps second derivatives of f
+  // non-zero.
   void hessianVectorProductsAtZeroResidual() {
     auto model = make_model("mlp:in=3,width=7,depth=3,out=2,act=tanh,seed=4", {}, test::config());
     const at::Tensor x = inputs(5, 3, 6);
@@ -139,8 +149,8 @@ class TestPntkExperiments : public QObject {
     QVERIFY(max_abs(H2.apply(V) - gn) > 1e-3 * max_abs(gn));
   }
 
-  // The job's numbers: the exact Hessian trace equals the Gauss–Newton trace (1/N)·tr Θ for a ReLU network (f is
-  // linear in each single weight, so the residual part has a zero diagonal); with only the last layer's
+  // The job's numbers: the exact Hessian trace equals the Gauss–Newton trace (1/N)·tr Θ for a ReLU network (f
+  // is linear in each single weight, so the residual part has a zero diagonal); with only the last layer's
   // parameters the pNTK approximation (O/N)·tr Θ̂ is exact; Hutchinson lies within 4 of its standard errors.
   void hessianTraceAgainstGaussNewton() {
     HessianJob job;
@@ -152,17 +162,19 @@ class TestPntkExperiments : public QObject {
     const Json r = run_hessian_job(job);
     const Json& s = r.at("stages").items().front();
     const double exact = s.at("exact").number(), gn = s.at("gauss_newton").number();
-    QVERIFY2(std::fabs(exact - gn) < 1e-10 * gn, (std::to_string(exact) + " vs " + std::to_string(gn)).c_str());
+    QVERIFY2(std::fabs(exact - gn) < 1e-10 * gn,
+             (std::to_string(exact) + " vs " + std::to_string(gn)).c_str());
     QVERIFY(std::fabs(s.at("hutchinson").number() - exact) < 4 * s.at("hutchinson_std_error").number());
-    QVERIFY(s.at("rel_error_pntk").number() > 1e-6);  // cross terms: the approximation is not exact in general
+    QVERIFY(s.at("rel_error_pntk").number() >
+            1e-6);  // cross terms: the approximation is not exact in general
     job.problem.params = "w2;b2";
     const Json last = run_hessian_job(job).at("stages").items().front();
     QVERIFY(std::fabs(last.at("pntk_approximation").number() - last.at("exact").number()) <
             1e-10 * last.at("exact").number());
   }
 
-  // The pNTK through the same estimators as the eNTK (trace job with kernel "pntk"): with a budget of at least
-  // N every sketch-based method is exact, and the exact trace is Σₙ‖J_gᵀeₙ‖² = tr of the exact matrix.
+  // The pNTK through the same estimators as the eNTK (trace job with kernel "pntk"): with a budget of at
+  // least N every sketch-based method is exact, and the exact trace is Σₙ‖J_gᵀeₙ‖² = tr of the exact matrix.
   void estimatorsOnThePntk() {
     TraceJob job;
     job.problem.model = "mlp:in=64,width=24,depth=3,out=10,act=tanh,seed=2";
@@ -171,8 +183,12 @@ class TestPntkExperiments : public QObject {
     job.problem.compute = test::config();
     job.compare_exact = true;
     auto model = make_model(job.problem.model, {}, test::config());
-    const double direct = at::trace(exact_pntk(TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
-                                               PntkVariant{}, int64_t(1) << 30)).item<double>();
+    const double direct =
+        at::trace(
+            exact_pntk(
+                TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
+                PntkVariant{}, int64_t(1) << 30))
+            .item<double>();
     for (const char* m : {"hutchpp", "xtrace", "xnystrace"}) {
       job.estimator.method = m;
       job.estimator.matvecs = 48;
@@ -181,8 +197,8 @@ class TestPntkExperiments : public QObject {
       QVERIFY(std::fabs(*r.exact - direct) < 1e-10 * direct);
       QVERIFY2(std::fabs(r.estimate.estimate - direct) < 1e-8 * direct, m);
     }
-    // One-sided, through the factor C J: RHutch probes the N-side (exact once its budget covers N); FHutch probes
-    // the P-side, unbiased, within 4 of its own standard errors.
+    // One-sided, through the factor C J: RHutch probes the N-side (exact once its budget covers N); FHutch
+    // probes the P-side, unbiased, within 4 of its own standard errors.
     job.estimator.method = "rhutch";
     job.estimator.matvecs = 400;
     QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - direct) < 1e-10 * direct);
@@ -193,8 +209,12 @@ class TestPntkExperiments : public QObject {
     job.problem.kernel = "pntk:single:3";
     job.estimator.method = "hutchpp";
     job.estimator.matvecs = 48;
-    const double single = at::trace(exact_pntk(TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
-                                               parse_pntk_variant("single:3"), int64_t(1) << 30)).item<double>();
+    const double single =
+        at::trace(
+            exact_pntk(
+                TangentMap(model, load_data(job.problem.data, {64}, 0).inputs.reshape({12, 64}).to(f64())),
+                parse_pntk_variant("single:3"), int64_t(1) << 30))
+            .item<double>();
     QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - single) < 1e-8 * single);
     job.problem.kernel = "ntk2";
     TS_EXPECT_THROW(InputError, run_trace_job(job), "not entk, pntk");

@@ -4,23 +4,22 @@
 #include <cstdio>
 #include <fstream>
 
-#include "data/Data.h"
-#include "analysis/Dynamics.h"
-#include "core/Errors.h"
-#include "models/Model.h"
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
+#include "analysis/Dynamics.h"
+#include "core/Errors.h"
 #include "core/TorchUtil.h"
-#include "training/Training.h"
-#include "jobs/Jobs.h"
+#include "data/Data.h"
 #include "io/OutputFiles.h"
+#include "jobs/Jobs.h"
+#include "models/Model.h"
+#include "training/Training.h"
 
 #include <filesystem>
 
 using namespace ts;
 
-namespace {
-}  // namespace
+namespace {}  // namespace
 
 class TestTraining : public QObject {
   Q_OBJECT
@@ -80,8 +79,11 @@ class TestTraining : public QObject {
     back->to(model->options());
     const at::Tensor x = d.inputs.narrow(0, 0, 8).to(model->options());
     QCOMPARE((model->forward(x) - back->forward(x)).abs().max().item<double>(), 0.0);
-    QVERIFY((back->forward(x) - load_torchscript(test::fixtures() + "/tiny_mlp.pt", {5})->forward(x.cpu()).to(x.device()))
-                .abs().max().item<double>() > 1e-3);  // really the trained weights
+    QVERIFY((back->forward(x) -
+             load_torchscript(test::fixtures() + "/tiny_mlp.pt", {5})->forward(x.cpu()).to(x.device()))
+                .abs()
+                .max()
+                .item<double>() > 1e-3);  // really the trained weights
     std::remove(path.c_str());
   }
 
@@ -103,7 +105,8 @@ class TestTraining : public QObject {
     o.batch_size = 2;
     auto tanh_model = make_model("mlp:in=2,width=4,depth=2,out=2,act=tanh", {}, test::config());
     TS_EXPECT_THROW(NumericalError, train_model(*tanh_model, d, nullptr, o), "lower the learning rate");
-    TS_EXPECT_THROW(InputError, train_model(*model, make_sine(10, 0, 0), nullptr, TrainOptions()), "takes [2]");
+    TS_EXPECT_THROW(InputError, train_model(*model, make_sine(10, 0, 0), nullptr, TrainOptions()),
+                    "takes [2]");
     auto one_input = make_model("mlp:in=1,width=4,depth=2,out=2", {}, test::config());
     TS_EXPECT_THROW(InputError, train_model(*one_input, make_sine(10, 0, 0), nullptr, TrainOptions()),
                     "cross-entropy needs labelled data");
@@ -120,7 +123,8 @@ class TestTraining : public QObject {
     o.snapshot_epochs = {0, 2, 4};
     const TrainResult r = train_model(*model, d, nullptr, o);
     const Dataset probe = subset(d, 24, 1);
-    const at::Tensor x = probe.inputs.to(model->options()), y = one_hot_targets(probe, 2).to(model->options());
+    const at::Tensor x = probe.inputs.to(model->options()),
+                     y = one_hot_targets(probe, 2).to(model->options());
     MetricsOptions mo;
     mo.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
     mo.estimator.method = "hutchpp";
@@ -143,8 +147,8 @@ class TestTraining : public QObject {
     QVERIFY(last_alignment < 0.9999);
   }
 
-  // A run's files appear together or not at all: a failed or cancelled run leaves the earlier results (and the
-  // user's own files) as they were and no staging folder; a new run replaces the earlier run's whole set.
+  // A run's files appear together or not at all: a failed or cancelled run leaves the earlier results (and
+  // the user's own files) as they were and no staging folder; a new run replaces the earlier run's whole set.
   void outputsPublishedTogether() {
     namespace fs = std::filesystem;
     const std::string dir = std::string(TS_TEST_TMP) + "/published";
@@ -175,7 +179,8 @@ class TestTraining : public QObject {
     QVERIFY(!fs::exists(dir + "/b.txt"));  // the earlier run's file this run does not write
     QCOMPARE(read(dir + "/mine.txt"), std::string("the user's"));
     for (const auto& e : fs::directory_iterator(dir))
-      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0, "a staging folder was left");
+      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0,
+               "a staging folder was left");
 
     // A dynamics run cancelled after its training: the earlier run's files stay, nothing new appears.
     DynamicsJob job;
@@ -201,12 +206,13 @@ class TestTraining : public QObject {
     QVERIFY(!fs::exists(job.out_dir + "/dynamics.json"));
     QVERIFY(!fs::exists(job.out_dir + "/snapshot-epoch3.pt"));
     for (const auto& e : fs::directory_iterator(job.out_dir))
-      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0, "a staging folder was left");
+      QVERIFY2(e.path().filename().string().rfind(".tangentscope-staging", 0) != 0,
+               "a staging folder was left");
   }
 };
 
-TS_TEST_MAIN(TestTraining, trainingReducesLossOnDigits, sgdWithMseOnSine, torchscriptTrainsAndSaves, badTrainingOptions,
-             dynamicsAgreesWithExact, outputsPublishedTogether)
+TS_TEST_MAIN(TestTraining, trainingReducesLossOnDigits, sgdWithMseOnSine, torchscriptTrainsAndSaves,
+             badTrainingOptions, dynamicsAgreesWithExact, outputsPublishedTogether)
 #ifdef TS_HAVE_QT
 #include "test_training.moc"
 #endif

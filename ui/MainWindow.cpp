@@ -49,24 +49,11 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
+#include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "jobs/Jobs.h"
 
 namespace ts::ui {
-
-namespace {
-const QStringList kMethods{"hutchpp", "xnystrace", "xtrace", "hutchinson", "rhutch", "fhutch"};
-const QMap<QString, QString> kMethodTips{
-    {"hutchpp",
-     "Hutch++: exact trace of a sketched low-rank part plus Hutchinson on the rest (Meyer et al. 2021)"},
-    {"xnystrace",
-     "XNysTrace: single-pass exchangeable Nyström estimator for PSD kernels (Epperly, Tropp, Webber 2024)"},
-    {"xtrace", "XTrace: two-pass exchangeable estimator; every test vector is a probe and builds the sketch"},
-    {"hutchinson", "Hutchinson: mean of ‖Jᵀg‖² over random sign vectors g (VJPs only)"},
-    {"rhutch", "RHutch: one-sided estimator of ‖J‖_F² from VJPs only (Hazelden, Algorithm 2)"},
-    {"fhutch",
-     "FHutch: one-sided estimator of ‖J‖_F² from JVPs only; good when P ≪ d (Hazelden, Algorithm 2)"}};
-}  // namespace
 
 MainWindow::MainWindow(QWidget* parent, bool persist)
     : QMainWindow(parent), engine_(new EngineClient(this)), persist_(persist), rerun_(new QTimer(this)) {
@@ -162,12 +149,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   auto* est_box = new QGroupBox("Estimators", panel);
   auto* ef = new QFormLayout(est_box);
   methods_ = new QListWidget(est_box);
-  for (const auto& m : kMethods) {
-    auto* item = new QListWidgetItem(m, methods_);
+  for (const auto& e : estimator_registry()) {  // names, defaults and tooltips from the one estimator table
+    auto* item = new QListWidgetItem(QString::fromStdString(e.name), methods_);
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-    item->setCheckState(m == "hutchpp" || m == "xnystrace" || m == "hutchinson" ? Qt::Checked
-                                                                                : Qt::Unchecked);
-    item->setToolTip(kMethodTips.value(m));
+    item->setCheckState(e.app_default ? Qt::Checked : Qt::Unchecked);
+    item->setToolTip(QString::fromStdString(e.label + ": " + e.summary + "\n" + e.paper));
   }
   methods_->setMinimumHeight(6 * methods_->sizeHintForRow(0) + 2 * methods_->frameWidth());
   methods_->setMaximumHeight(methods_->minimumHeight());

@@ -106,8 +106,6 @@ void MainWindow::trainAndTrack() {
   job.metrics.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
   job.metrics.estimator = c.estimator;
   job.metrics.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
-  if (job.metrics.estimator.method == "rhutch" || job.metrics.estimator.method == "fhutch")
-    job.metrics.estimator.method = "hutchpp";  // one-sided estimators do not apply to K₁K₂
   job.metrics.compare_exact = dynamics_exact_->isChecked();
   current_kind_ = "dynamics";
   engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc).dump(); });

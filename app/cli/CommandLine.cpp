@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "core/Errors.h"
+#include "estimators/EstimatorRegistry.h"
 
 namespace ts::cli {
 
@@ -228,12 +229,17 @@ void add_options(CLI::App* app, const CommandDef& def) {
   for (const auto& name : def.options) {
     if (!seen.insert(name).second) continue;  // groups overlap (json, seed, …)
     const OptionDef& o = option(name);
+    std::string help = o.help;
+    // The estimator names come from the one estimator table (estimators/EstimatorRegistry.h).
+    if (name == "estimator") help = "exact or " + estimator_list() + " (default hutchpp)";
+    if (name == "methods") help = "estimators to run, comma-separated: " + estimator_list();
+    // A const description: given a non-const string, CLI11 would take it as the variable to assign to.
+    const std::string& description = help;
     CLI::Option* opt = nullptr;
     if (*o.value == '\0') {
-      opt = app->add_flag("--" + name, o.help)->disable_flag_override();  // --json=3 is an error, not "true"
+      opt = app->add_flag("--" + name, description)->disable_flag_override();  // --json=3 is an error
     } else {
-      const std::string help = o.help;  // CLI11 takes a const reference for a description-only option
-      opt = app->add_option("--" + name, help);
+      opt = app->add_option("--" + name, description);
       opt->type_name(o.value)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     }
     opt->group(o.group);

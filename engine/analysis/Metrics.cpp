@@ -72,9 +72,10 @@ class TraceSource {
       SymmetricAsRect F(*Kb_);
       r = estimate_trace(K2, &F, eo, rc_);
     } else {
-      // K₁K₂ is not symmetric: XNysTrace does not apply, its exchangeable sibling XTrace does.
-      if (eo.method == "xnystrace") eo.method = "xtrace";
+      // K₁K₂ is neither symmetric nor given by a factor: the registry's substitutes run instead (XNysTrace →
+      // XTrace, RHutch/FHutch → Hutch++).
       ProductOperator P(Ka_, *Kb_);
+      eo.method = applicable_estimator(eo.method, P.is_psd(), false);
       r = estimate_trace(P, nullptr, eo, rc_);
     }
     TraceValue v{r.estimate, r.std_error.value_or(0.0), r.matvecs, r.vjps, r.jvps, r.seconds};

@@ -40,6 +40,22 @@ class NtkOperator : public LinearOperator {
   const TangentMap& J_;
 };
 
+/// The Gram matrix G = JᵀJ ∈ R^{P×P}: same trace and non-zero eigenvalues as K; wᵀGw = ‖Jw‖² is one JVP.
+class GramOperator : public LinearOperator {
+ public:
+  explicit GramOperator(const TangentMap& J) : J_(J) {}
+  int64_t size() const override { return J_.param_size(); }
+  at::Tensor apply(const at::Tensor& W) const override { return J_.vjp(J_.jvp(W)); }
+  at::Tensor quadratic_forms(const at::Tensor& W) const override { return J_.jvp(W).pow(2).sum(0); }
+  bool is_psd() const override { return true; }
+  at::TensorOptions options() const override { return J_.options(); }
+  AdCost cost() const override { return J_.cost(); }
+  std::string name() const override { return "G = JᵀJ"; }
+
+ private:
+  const TangentMap& J_;
+};
+
 /// A² for a symmetric A (K² for the Frobenius norm: tr K² = ‖K‖_F²); vᵀA²v = ‖Av‖².
 class SquaredOperator : public LinearOperator {
  public:

@@ -1,98 +1,27 @@
 #include "core/Errors.h"
+#include "estimators/EstimatorRegistry.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "estimators/ExchangeableSketch.h"
 
 namespace ts {
 
-const std::vector<std::string>& estimator_names() {
-  static const std::vector<std::string> names{"hutchinson", "hutchpp", "rhutch",
-                                              "fhutch",     "xtrace",  "xnystrace"};
-  return names;
-}
-
 namespace {
 
 TraceEstimate run_once(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                        const RunControl& rc) {
-  const std::string& m = o.method;
-  if (m == "hutchinson") return hutchinson(A, o, rc);
-  if (m == "hutchpp") return hutch_plus_plus(A, o, rc);
-  if (m == "xtrace") return xtrace(A, o, rc);
-  if (m == "xnystrace") return xnystrace(A, o, rc);
-  if (m == "rhutch" || m == "fhutch") {
-    if (!factor)
-      throw InputError("estimator '" + m +
-                       "' estimates ‖B‖_F² from a factor B and applies to tr K and ‖K‖_F only, not to " +
-                       A.name());
-    return one_sided(*factor, m == "rhutch", o, rc);
-  }
-  std::string all;
-  for (const auto& n : estimator_names()) all += (all.empty() ? "" : ", ") + n;
-  throw InputError("unknown estimator '" + m + "' (choose one of: " + all + ", or exact)");
+  const EstimatorInfo& e = find_estimator(o.method);
+  if (e.needs_factor && !factor)
+    throw InputError("estimator '" + e.name +
+                     "' estimates ‖B‖_F² from a factor B and applies to tr K and ‖K‖_F only, not to " +
+                     A.name() + " (use " + e.substitute + ")");
+  if (e.needs_psd && !A.is_psd())
+    throw InputError("estimator '" + e.name + "' needs a positive semi-definite operator, and " + A.name() +
+                     " is not (use " + e.substitute + ")");
+  return e.run(A, factor, o, rc);
 }
 
 }  // namespace
-
-AdCost planned_cost(const EstimatorOptions& o) {
-  const std::string& m = o.method;
-  if (m == "hutchinson") return {std::max<int64_t>(1, o.matvecs), 0};
-  if (m == "hutchpp") {
-    const int64_t b = std::max<int64_t>(3, o.matvecs);
-    int64_t sketch = 0, probes = 0;
-    if (o.split == HutchppSplit::Seed) {
-      sketch = std::max<int64_t>(1, b / 6);
-      probes = std::max<int64_t>(1, (b - sketch) / 2);
-    } else {
-      sketch = std::max<int64_t>(1, b / 3);
-      probes = std::max<int64_t>(1, b - 2 * sketch);
-    }
-    return {2 * sketch + probes, sketch};  // JᵀS, ‖JᵀQ‖², residual probes; J(JᵀS)
-  }
-  if (m == "rhutch") return {std::max<int64_t>(2, o.matvecs), 0};
-  if (m == "fhutch") return {0, std::max<int64_t>(2, o.matvecs)};
-  if (m == "xtrace") {
-    const int64_t k = std::max<int64_t>(2, o.matvecs / 2);
-    return {2 * k, 2 * k};
-  }
-  if (m == "xnystrace") return {std::max<int64_t>(2, o.matvecs), std::max<int64_t>(2, o.matvecs)};
-  throw InputError("unknown estimator '" + m + "'");
-}
-
-DenseCost planned_dense_cost(const EstimatorOptions& o, int64_t n_in, int64_t params) {
-  const std::string& m = o.method;
-  const double n = static_cast<double>(n_in), P = static_cast<double>(params);
-  const double b = static_cast<double>(std::max<int64_t>(2, o.matvecs));
-  // Householder QR of an n×k block and forming its Q: about 4·n·k² flops; one n×k by k×j product: 2·n·k·j.
-  auto qr = [](double rows, double k) { return 4 * rows * k * k; };
-  DenseCost c;
-  if (m == "hutchinson") {
-    c.draws = n * b;
-    c.flops = 2 * P * b;  // ‖Jᵀg‖² of each probe
-  } else if (m == "hutchpp" || m == "hutchpp-seed") {
-    const AdCost ad = planned_cost(o);
-    const double s = static_cast<double>(ad.jvps), p = static_cast<double>(ad.vjps) - 2 * s;
-    c.draws = n * (s + p);
-    c.flops = qr(n, s) + 4 * n * s * p + 2 * P * (s + p);
-  } else if (m == "rhutch" || m == "fhutch") {
-    const double q = std::max(1.0, std::floor(b / 6)), t = b - q;
-    const double space = m == "rhutch" ? n : P, other = m == "rhutch" ? P : n;
-    c.draws = space * b;
-    c.flops = qr(space, q) + 4 * space * q * t + 2 * other * b;
-  } else if (m == "xtrace") {
-    const double k = std::max(2.0, std::floor(b / 2)),
-                 g = static_cast<double>(detail::jackknife_groups(int64_t(k)));
-    c.draws = n * k;
-    c.flops = qr(n, k) + 3 * 2 * n * k * k + 2 * n * k + g * 16 * k * k * k + 10 * k * k * k;
-  } else if (m == "xnystrace") {
-    const double g = static_cast<double>(detail::jackknife_groups(int64_t(b)));
-    c.draws = n * b;
-    c.flops = 2 * qr(n, b) + 3 * 2 * n * b * b + g * 16 * b * b * b + 10 * b * b * b;
-  } else {
-    throw InputError("unknown estimator '" + m + "'");
-  }
-  return c;
-}
 
 double predicted_dense_seconds(const DenseCost& cost) {
   // Measured once, on the shapes the estimators use: a tall QR and a projection of probes (n×q basis, k

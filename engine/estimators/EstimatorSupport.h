@@ -1,6 +1,7 @@
 #pragma once
 // Internal helpers shared by the estimator implementations (not part of the public engine interface).
 #include <ATen/ATen.h>
+#include "core/Stopwatch.h"
 
 #include <chrono>
 #include <cmath>
@@ -13,16 +14,6 @@
 #include "core/TorchUtil.h"
 
 namespace ts::detail {
-
-class Stopwatch {
- public:
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  }
-
- private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
 
 /// k probe vectors in R^n as the columns of an [n, k] tensor. Each probe is a contiguous chunk of the
 /// generator's stream, so the draws do not depend on how many probes are drawn at once.

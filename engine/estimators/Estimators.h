@@ -4,6 +4,7 @@
 #include "autodiff/LinearOperator.h"
 #include "core/Config.h"
 #include "core/RunControl.h"
+#include "estimators/EstimatorRegistry.h"
 
 namespace ts {
 
@@ -13,12 +14,23 @@ TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, con
 /// Hutch++ (Meyer, Musco, Musco, Woodruff 2021): tr(QᵀAQ) + mean of gᵢᵀ(I−QQᵀ)A(I−QQᵀ)gᵢ with Q = orth(AS);
 /// options.split chooses the budget split; std_error is that of the residual Hutchinson term.
 TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
+/// Hutch++'s split of the budget m (at least 3): `thirds`, s = m/3 sketch vectors and p = m − 2s residual
+/// probes (Meyer et al.), or `seed`, s = m/6 and p = (m − s)/2.
+struct HutchppBudget {
+  int64_t sketch = 0;
+  int64_t probes = 0;
+};
+HutchppBudget hutchpp_budget(const EstimatorOptions& o);
 
 /// One-sided estimator of ‖B‖_F² (Hazelden, Algorithm 2). `transpose_side` true: test vectors in R^rows and
 /// products Bᵀt (RHutch when B = J: VJPs only); false: test vectors in R^cols and products Bt (FHutch: JVPs
 /// only). q = m/6 sign vectors give a data-independent basis Q; estimate Σ‖BQ‖² + mean ‖B(I−QQᵀ)t‖².
 TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const EstimatorOptions& o,
                         const RunControl& rc = {});
+/// RHutch: the one-sided estimator with test vectors in R^rows and products Bᵀt (for B = J: VJPs only).
+TraceEstimate rhutch(const RectOperator& B, const EstimatorOptions& o, const RunControl& rc = {});
+/// FHutch: the one-sided estimator with test vectors in R^cols and products Bt (for B = J: JVPs only).
+TraceEstimate fhutch(const RectOperator& B, const EstimatorOptions& o, const RunControl& rc = {});
 
 /// XTrace (Epperly, Tropp, Webber 2024): m/2 test vectors, two passes, exchangeable leave-one-out estimates;
 /// std_error = std/√(m/2).
@@ -28,24 +40,20 @@ TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const R
 /// ν = eps(dtype of A)·‖Y‖_F/√n is enlarged ×10 until the Cholesky factorisation succeeds (noted in `note`).
 TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc = {});
 
-/// Dispatches on options.method (hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace). rhutch/fhutch need
+/// Dispatches on options.method through the estimator registry (EstimatorRegistry.h). rhutch/fhutch need
 /// `factor` with A = factorᵀ·factor. With options.tol > 0 runs adaptively: doubles m from options.matvecs
 /// until std_error/|estimate| ≤ tol or options.max_matvecs; cost and time are those of all stages.
 TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                              const RunControl& rc = {});
 
 /// The VJPs and JVPs `options.method` will spend on the NTK at budget options.matvecs (for a budget below the
-/// operator's size; an adaptive run spends up to about twice its final stage).
+/// operator's size; an adaptive run spends up to about twice its final stage): the registry's planned_cost.
 AdCost planned_cost(const EstimatorOptions& options);
 
 /// The dense algebra of one estimate besides its products, for an operator of size n (d, or N for the pNTK)
 /// whose factor has `params` columns (P; 0 when there is none): floating-point operations of the QR
 /// factorisations, projections and small factorisations, and the random numbers drawn for test vectors.
 /// FHutch works in parameter space, so its cost grows with P (about 4·P·m²/6 flops and P·m draws).
-struct DenseCost {
-  double flops = 0;
-  double draws = 0;
-};
 DenseCost planned_dense_cost(const EstimatorOptions& options, int64_t n, int64_t params);
 
 /// Seconds the dense algebra of `cost` should take on this machine: flops at the measured rate of a float64
@@ -53,7 +61,7 @@ DenseCost planned_dense_cost(const EstimatorOptions& options, int64_t n, int64_t
 /// per process, in about 20 ms).
 double predicted_dense_seconds(const DenseCost& cost);
 
-/// The method names estimate_trace accepts.
-const std::vector<std::string>& estimator_names();
+/// The method names estimate_trace accepts (the registry's, in its order).
+std::vector<std::string> estimator_names();
 
 }  // namespace ts

@@ -4,20 +4,26 @@
 
 namespace ts {
 
+HutchppBudget hutchpp_budget(const EstimatorOptions& o) {
+  const int64_t m = std::max<int64_t>(3, o.matvecs);
+  HutchppBudget b;
+  if (o.split == HutchppSplit::Seed) {
+    b.sketch = std::max<int64_t>(1, m / 6);
+    b.probes = std::max<int64_t>(1, (m - b.sketch) / 2);
+  } else {
+    b.sketch = std::max<int64_t>(1, m / 3);
+    b.probes = std::max<int64_t>(1, m - 2 * b.sketch);
+  }
+  return b;
+}
+
 TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o, const RunControl& rc) {
   detail::Stopwatch sw;
   const AdCost c0 = A.cost();
   TraceEstimate r;
   r.method = o.split == HutchppSplit::Seed ? "hutchpp-seed" : "hutchpp";
   const int64_t n = A.size(), m = std::max<int64_t>(3, o.matvecs), block = std::max<int64_t>(1, o.block);
-  int64_t sketch = 0, probes = 0;
-  if (o.split == HutchppSplit::Seed) {
-    sketch = std::max<int64_t>(1, m / 6);
-    probes = std::max<int64_t>(1, (m - sketch) / 2);
-  } else {
-    sketch = std::max<int64_t>(1, m / 3);
-    probes = std::max<int64_t>(1, m - 2 * sketch);
-  }
+  const auto [sketch, probes] = hutchpp_budget(o);
   auto gen = make_generator(o.seed);
   rc.check();
   // Low-rank part: Q = orth(A S), exact trace of QᵀAQ by quadratic forms.

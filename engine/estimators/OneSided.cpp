@@ -60,3 +60,15 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
 }
 
 }  // namespace ts
+
+namespace ts {
+
+TraceEstimate rhutch(const RectOperator& B, const EstimatorOptions& o, const RunControl& rc) {
+  return one_sided(B, true, o, rc);
+}
+
+TraceEstimate fhutch(const RectOperator& B, const EstimatorOptions& o, const RunControl& rc) {
+  return one_sided(B, false, o, rc);
+}
+
+}  // namespace ts

@@ -5,10 +5,26 @@
 
 #include <cstdio>
 
+#include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
-#include "estimators/EstimatorSupport.h"
+#include "core/Stopwatch.h"
 
 namespace ts {
+
+double exact_operator_trace(const LinearOperator& A, const RunControl& rc, int64_t block,
+                            const std::string& stage) {
+  const int64_t n = A.size();
+  double total = 0;
+  for (int64_t s = 0; s < n; s += block) {
+    rc.check();
+    const int64_t k = std::min(block, n - s);
+    at::Tensor E = at::zeros({n, k}, A.options());
+    E.narrow(0, s, k).copy_(at::eye(k, A.options()));
+    total += A.quadratic_forms(E).to(at::kDouble).sum().item<double>();
+    rc.report(s + k, n, stage);
+  }
+  return total;
+}
 
 ExactTrace exact_trace(const TangentMap& J, const RunControl& rc, int64_t block, const std::string& side) {
   detail::Stopwatch sw;
@@ -16,18 +32,10 @@ ExactTrace exact_trace(const TangentMap& J, const RunControl& rc, int64_t block,
   const bool use_vjp = side == "vjp" || (side == "auto" && d <= P);
   if (side != "auto" && side != "vjp" && side != "jvp")
     throw InputError("exact trace side '" + side + "' is not auto, vjp or jvp");
-  const int64_t n = use_vjp ? d : P;
-  double total = 0;
-  for (int64_t s = 0; s < n; s += block) {
-    rc.check();
-    const int64_t k = std::min(block, n - s);
-    at::Tensor E = at::zeros({n, k}, J.options());
-    E.narrow(0, s, k).copy_(at::eye(k, J.options()));
-    const at::Tensor sq = use_vjp ? J.vjp_sqnorms(E) : J.jvp(E).pow(2).sum(0);
-    total += sq.sum().item<double>();
-    rc.report(s + k, n, use_vjp ? "exact trace (VJPs)" : "exact trace (JVPs)");
-  }
-  return {total, use_vjp ? "vjp" : "jvp", n, sw.seconds()};
+  // tr K = Σ ‖Jᵀeᵢ‖² over d unit vectors (VJPs), or tr G = Σ ‖Jeⱼ‖² over P (JVPs): whichever side is smaller.
+  const double total = use_vjp ? exact_operator_trace(NtkOperator(J), rc, block, "exact trace (VJPs)")
+                               : exact_operator_trace(GramOperator(J), rc, block, "exact trace (JVPs)");
+  return {total, use_vjp ? "vjp" : "jvp", use_vjp ? d : P, sw.seconds()};
 }
 
 MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const RunControl& rc, int64_t block) {

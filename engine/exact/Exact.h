@@ -18,6 +18,11 @@ struct ExactTrace {
   double seconds = 0;
 };
 
+/// tr A = Σᵢ eᵢᵀAeᵢ by the quadratic forms of the n unit vectors, in blocks (for K = JJᵀ: d VJPs, ‖Jᵀeᵢ‖²;
+/// for the pNTK: N VJPs). The one exact trace of an operator that every caller uses.
+double exact_operator_trace(const LinearOperator& A, const RunControl& rc = {}, int64_t block = 64,
+                            const std::string& stage = "exact trace");
+
 /// tr K by the cheaper side: d VJPs or P JVPs (`side` "auto", "vjp" or "jvp"); no matrix is held.
 ExactTrace exact_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64,
                        const std::string& side = "auto");

@@ -74,17 +74,7 @@ at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_b
 namespace ts {
 
 double exact_pntk_trace(const PntkOperator& op, const RunControl& rc, int64_t block) {
-  const int64_t n = op.size();
-  double total = 0;
-  for (int64_t s = 0; s < n; s += block) {
-    rc.check();
-    const int64_t k = std::min(block, n - s);
-    at::Tensor E = at::zeros({n, k}, op.options());
-    E.narrow(0, s, k).copy_(at::eye(k, op.options()));
-    total += op.quadratic_forms(E).sum().item<double>();
-    rc.report(s + k, n, "exact pNTK trace (VJPs)");
-  }
-  return total;
+  return exact_operator_trace(op, rc, block, "exact pNTK trace (VJPs)");
 }
 
 }  // namespace ts

@@ -336,13 +336,42 @@ class TestEstimators : public QObject {
       if (method == "xtrace" || method == "xnystrace") QVERIFY(covered_textbook < 0.9 * runs);
     }
   }
+
+  // The one estimator table: complete entries, lookups, substitution rules, and rhutch()/fhutch() as named.
+  void registryIsTheOneTable() {
+    for (const auto& e : estimator_registry()) {
+      QCOMPARE(find_estimator(e.name).name, e.name);
+      QVERIFY2(!e.label.empty() && !e.summary.empty() && !e.paper.empty(), e.name.c_str());
+      QVERIFY2(e.run && e.planned_cost && e.dense_cost, e.name.c_str());
+      if (e.needs_psd || e.needs_factor) QVERIFY2(!find_estimator(e.substitute).needs_factor, e.name.c_str());
+    }
+    QCOMPARE(estimator_names().size(), estimator_registry().size());
+    QCOMPARE(applicable_estimator("xnystrace", false, true), std::string("xtrace"));
+    QCOMPARE(applicable_estimator("xnystrace", true, false), std::string("xnystrace"));
+    QCOMPARE(applicable_estimator("rhutch", true, false), std::string("hutchpp"));
+    QCOMPARE(applicable_estimator("fhutch", true, true), std::string("fhutch"));
+    QCOMPARE(applicable_estimator("hutchinson", false, false), std::string("hutchinson"));
+    TS_EXPECT_THROW(InputError, find_estimator("bald"), "choose one of: hutchpp, xnystrace, xtrace");
+    const at::Tensor B = at::randn({30, 12}, at::TensorOptions().dtype(at::kDouble));
+    DenseRectOperator F(B);
+    EstimatorOptions o;
+    o.matvecs = 12;
+    QCOMPARE(rhutch(F, o).estimate, one_sided(F, true, o).estimate);
+    QCOMPARE(fhutch(F, o).estimate, one_sided(F, false, o).estimate);
+    QCOMPARE(rhutch(F, o).method, std::string("rhutch"));
+    const HutchppBudget b = hutchpp_budget(o);
+    QCOMPARE(b.sketch, int64_t(4));
+    QCOMPARE(b.probes, int64_t(4));
+    QCOMPARE(planned_cost(o).vjps, 2 * b.sketch + b.probes);
+  }
 };
 
 TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate,
              errorWithinOwnErrorEstimate, budgetAtOrAboveSizeIsExact, lowRankSketchIsExact,
              exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
-             cancelStopsRun, unknownEstimatorNamed, sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth)
+             cancelStopsRun, unknownEstimatorNamed, sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth,
+             registryIsTheOneTable)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

@@ -92,29 +92,36 @@ DenseCost dense_xnystrace(const EstimatorOptions& o, int64_t n_in, int64_t) {
 const char* kHazelden =
     "J. Hazelden, “Fast Neural Tangent Kernel Alignment, Norm and Effective Rank via Trace Estimation”, "
     "arXiv 2511.10796, Algorithm 2";
-const char* kEpperly = "E. N. Epperly, J. A. Tropp, R. J. Webber, “XTrace: Making the most of every sample in "
-                       "stochastic trace estimation”, SIAM J. Matrix Anal. Appl. 2024";
+const char* kEpperly =
+    "E. N. Epperly, J. A. Tropp, R. J. Webber, “XTrace: Making the most of every sample in "
+    "stochastic trace estimation”, SIAM J. Matrix Anal. Appl. 2024";
 
 }  // namespace
 
 const std::vector<EstimatorInfo>& estimator_registry() {
   static const std::vector<EstimatorInfo> r{
       {"hutchpp", "Hutch++",
-       "exact trace of a sketched low-rank part plus Hutchinson on the rest: tr(QᵀKQ) + mean gᵀ(I−QQᵀ)K(I−QQᵀ)g",
-       "R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, “Hutch++: Optimal Stochastic Trace Estimation”, SOSA 2021",
+       "exact trace of a sketched low-rank part plus Hutchinson on the rest: tr(QᵀKQ) + mean "
+       "gᵀ(I−QQᵀ)K(I−QQᵀ)g",
+       "R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, “Hutch++: Optimal Stochastic Trace Estimation”, "
+       "SOSA 2021",
        false, false, "", true, run_hutchpp, cost_hutchpp, dense_hutchpp},
       {"xnystrace", "XNysTrace",
-       "single-pass exchangeable Nyström estimator for positive semi-definite kernels; every test vector is a "
+       "single-pass exchangeable Nyström estimator for positive semi-definite kernels; every test vector is "
+       "a "
        "probe and builds the sketch",
        kEpperly, true, false, "xtrace", true, run_xnystrace, cost_xnystrace, dense_xnystrace},
-      {"xtrace", "XTrace", "two-pass exchangeable estimator: leave-one-out low-rank parts plus their residual probes",
-       kEpperly, false, false, "", false, run_xtrace, cost_xtrace, dense_xtrace},
+      {"xtrace", "XTrace",
+       "two-pass exchangeable estimator: leave-one-out low-rank parts plus their residual probes", kEpperly,
+       false, false, "", false, run_xtrace, cost_xtrace, dense_xtrace},
       {"hutchinson", "Hutchinson", "mean of gᵀKg = ‖Jᵀg‖² over random sign vectors g (VJPs only)",
-       "M. F. Hutchinson, “A stochastic estimator of the trace of the influence matrix for Laplacian smoothing "
+       "M. F. Hutchinson, “A stochastic estimator of the trace of the influence matrix for Laplacian "
+       "smoothing "
        "splines”, 1989",
        false, false, "", true, run_hutchinson, cost_hutchinson, dense_hutchinson},
-      {"rhutch", "RHutch", "one-sided estimator of ‖J‖_F² = tr K from VJPs only (test vectors in output space)",
-       kHazelden, false, true, "hutchpp", false, run_rhutch, cost_rhutch, dense_rhutch},
+      {"rhutch", "RHutch",
+       "one-sided estimator of ‖J‖_F² = tr K from VJPs only (test vectors in output space)", kHazelden, false,
+       true, "hutchpp", false, run_rhutch, cost_rhutch, dense_rhutch},
       {"fhutch", "FHutch",
        "one-sided estimator of ‖J‖_F² = tr K from JVPs only (test vectors in parameter space); suits P ≪ d",
        kHazelden, false, true, "hutchpp", false, run_fhutch, cost_fhutch, dense_fhutch},

@@ -10,14 +10,9 @@
 #include "models/Model.h"
 
 using namespace ts;
+using test::inputs;
 
 namespace {
-
-at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
-  auto gen = make_generator(seed);
-  return draw_normal(gen, {n, dim},
-                     at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
-}
 
 const MetricValue& find(const std::vector<MetricValue>& v, const std::string& name) {
   for (const auto& m : v)

@@ -13,14 +13,9 @@
 #include "pntk/Pntk.h"
 
 using namespace ts;
+using test::inputs;
 
 namespace {
-
-at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
-  auto gen = make_generator(seed);
-  return draw_normal(gen, {n, dim},
-                     at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
-}
 
 // The eNTK K (N·O × N·O) reshaped to [N, O, N, O].
 at::Tensor entk_blocks(const TangentMap& J, int64_t n) {

@@ -19,17 +19,10 @@
 #include "pntk/PntkCompare.h"
 
 using namespace ts;
+using test::f64;
+using test::inputs;
 
 namespace {
-
-at::TensorOptions f64() {
-  return at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device()));
-}
-
-at::Tensor inputs(int64_t n, int64_t dim, uint64_t seed) {
-  auto gen = make_generator(seed);
-  return draw_normal(gen, {n, dim}, f64());
-}
 
 at::Tensor dense_entk(const TangentMap& J) {
   const at::Tensor Jm = jacobian(J, int64_t(1) << 30);

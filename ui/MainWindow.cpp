@@ -5,16 +5,20 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -34,6 +38,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -53,11 +58,16 @@
 #include "io/OutputFiles.h"
 #include "jobs/Jobs.h"
 
+// The icon, presets and examples of resources/tangentscope.qrc, compiled into this static library.
+static void init_resources() { Q_INIT_RESOURCE(tangentscope); }
+
 namespace ts::ui {
 
 MainWindow::MainWindow(QWidget* parent, bool persist)
     : QMainWindow(parent), engine_(new EngineClient(this)), persist_(persist), rerun_(new QTimer(this)) {
   setWindowTitle("TangentScope — the empirical NTK, matrix-free");
+  init_resources();
+  setWindowIcon(QIcon(":/tangentscope.svg"));
   // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this
   // thread.
   (void)QtConcurrent::run([] { (void)planned_dense_seconds(EstimatorOptions{}, 0, 0); });
@@ -364,6 +374,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
         QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
     if (!path.isEmpty()) openModel(path);
   });
+  file->addAction("Open Example (a CNN on 8×8 digits)", this, [this] {
+    const QString err = openExample();
+    if (!err.isEmpty()) QMessageBox::warning(this, "Open Example failed", err);
+  });
   recent_menu_ = file->addMenu("Recent models");
   file->addSeparator();
   file->addAction("Export all (charts and results) to a folder…", this, [this] {
@@ -429,6 +443,40 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
 
 MainWindow::~MainWindow() {
   if (persist_) saveSettings();
+}
+
+}  // namespace ts::ui
+
+namespace ts::ui {
+
+QString MainWindow::openExample(int index) {
+  QFile list(":/examples/examples.json");
+  if (!list.open(QIODevice::ReadOnly)) return "the list of examples is missing from the resources";
+  const QJsonArray examples = QJsonDocument::fromJson(list.readAll()).array();
+  if (index < 0 || index >= examples.size()) return QString("there is no example %1").arg(index);
+  const QJsonObject e = examples.at(index).toObject();
+  // TorchScript and the CSV reader read files: copy the two out of the resources once (again if they
+  // changed).
+  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/examples";
+  if (!QDir().mkpath(dir)) return "cannot create the folder " + dir;
+  for (const QString& name : {e.value("model").toString(), e.value("data").toString()}) {
+    QFile from(":/examples/" + name);
+    const QString to = dir + "/" + name;
+    if (QFileInfo(to).size() == from.size()) continue;
+    QFile::remove(to);
+    if (!from.copy(to))
+      return "cannot copy the example file " + name + " to " + dir + ": " + from.errorString();
+    QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
+  }
+  const QString model = dir + "/" + e.value("model").toString();
+  QString data = "csv:" + dir + "/" + e.value("data").toString();
+  if (!e.value("data_options").toString().isEmpty()) data += "," + e.value("data_options").toString();
+  setProblem(model, data, e.value("input_shape").toString());
+  params_->setText("all");
+  statusBar()->showMessage("Example: " + e.value("name").toString() + ". " +
+                           e.value("description").toString());
+  run();
+  return {};
 }
 
 }  // namespace ts::ui

@@ -75,6 +75,10 @@ class MainWindow : public QMainWindow {
   void buildModel(const QString& kind, int width, int depth, const QString& activation);
   /// Uses a TorchScript file as the model (File ▸ Open Model…, drag and drop, the command line).
   void openModel(const QString& path, const QString& input_shape = {});
+  /// File ▸ Open Example: copies the example model and inputs out of the resources (resources/examples/) into
+  /// the app's data folder, fills in model, data and input shape, and runs. Returns an error message, or
+  /// empty.
+  QString openExample(int index = 0);
   RunLog* runLog() const { return run_log_; }
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const QJsonObject& config);

@@ -79,8 +79,8 @@ std::vector<int64_t> int_list(const Args& a, const std::string& name, const std:
 
 ComputeConfig compute_from(const Args& a) {
   ComputeConfig c;
-  c.device = a.get("device", "cpu");
-  c.dtype = a.get("dtype", "float64");
+  c.device = a.get("device", c.device);
+  c.dtype = a.get("dtype", c.dtype);
   const long long threads = a.get_int("threads", 0);
   const long long max_threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   if (threads < 0 || threads > max_threads)
@@ -99,9 +99,9 @@ ProblemSpec problem_from(const Args& a) {
   if (a.takes("model-b")) p.model_b = a.get("model-b");
   p.data = a.get("data", p.data);
   p.input_shape = a.get("input-shape");
-  p.params = a.get("params", "all");
-  p.jvp = a.get("jvp", "forward");
-  if (a.takes("kernel")) p.kernel = a.get("kernel", "entk");
+  p.params = a.get("params", p.params);
+  p.jvp = a.get("jvp", p.jvp);
+  if (a.takes("kernel")) p.kernel = a.get("kernel", p.kernel);
   p.compute = compute_from(a);
   return p;
 }
@@ -130,19 +130,19 @@ TrainOptions training_from(const Args& a, TrainOptions o) {
 
 EstimatorOptions estimator_from(const Args& a) {
   EstimatorOptions o;
-  o.method = a.get("estimator", "hutchpp");
-  const long long kMax = 10000000;  // test vectors are held in memory in blocks; more is never useful
-  o.matvecs = a.get_int("matvecs", 96);
+  o.method = a.get("estimator", o.method);  // defaults: resources/presets/defaults.json
+  const long long kMax = 10000000;          // test vectors are held in memory in blocks; more is never useful
+  o.matvecs = a.get_int("matvecs", o.matvecs);
   if (o.matvecs < 1 || o.matvecs > kMax)
     throw InputError("--matvecs must be between 1 and " + std::to_string(kMax) + ", got " +
                      std::to_string(o.matvecs));
   o.tol = a.get_double("tol", 0);
-  o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(4096, o.matvecs));
+  o.max_matvecs = a.get_int("max-matvecs", std::max<long long>(o.max_matvecs, o.matvecs));
   if (o.max_matvecs < 1 || o.max_matvecs > kMax)
     throw InputError("--max-matvecs must be between 1 and " + std::to_string(kMax) + ", got " +
                      std::to_string(o.max_matvecs));
   o.seed = a.get_seed("seed", 0);
-  o.block = a.get_int("block", 32, 1, 1000000);
+  o.block = a.get_int("block", o.block, 1, 1000000);
   o.record_history = a.flag("history");
   const std::string probes = a.get("probes", "rademacher");
   if (probes == "gaussian")

@@ -7,6 +7,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "core/Defaults.h"
 #include "core/Errors.h"
 #include "estimators/EstimatorRegistry.h"
 
@@ -332,7 +333,8 @@ struct Parser {
       add_options(sub, b);
     }
     help = app.add_subcommand("help", "this overview, or 'help COMMAND' for a command's options");
-    help->add_option("topic", help_topic, "a command, or 'bench NAME'");
+    help->add_option("topic", help_topic,
+                     "a command, 'bench NAME', or 'defaults' (the built-in defaults, JSON)");
   }
 
   static std::string list(const std::vector<std::string>& v) {
@@ -343,6 +345,8 @@ struct Parser {
 
   std::string help_for(const std::vector<std::string>& topic) const {
     if (topic.empty()) return app.help();
+    if (topic[0] == "defaults")
+      return defaults_text();  // what the CLI and the app use when nothing is chosen
     const CLI::App* target = nullptr;
     try {
       target = app.get_subcommand(topic[0]);

@@ -5,16 +5,18 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include "core/Defaults.h"
 
 namespace ts {
 
 /// Where and in what arithmetic the engine computes.
 struct ComputeConfig {
-  std::string device = "cpu";                ///< "cpu", "cuda" or "cuda:N"
-  std::string dtype = "float64";             ///< "float32" or "float64"
-  int threads = 0;                           ///< intra-op threads; 0 keeps LibTorch's default
-  uint64_t seed = 0;                         ///< seeds every random draw (model init, data, probes)
-  int64_t memory_budget = int64_t(4) << 30;  ///< bytes an exact computation may hold
+  std::string device = "cpu";                           ///< "cpu", "cuda" or "cuda:N"
+  std::string dtype = default_string("compute.dtype");  ///< "float32" or "float64"
+  int threads = 0;                                      ///< intra-op threads; 0 keeps LibTorch's default
+  uint64_t seed = 0;  ///< seeds every random draw (model init, data, probes)
+  int64_t memory_budget =
+      default_integer("compute.memory_budget_bytes");  ///< bytes an exact computation may hold
 };
 
 enum class ProbeDistribution { Rademacher, Gaussian };
@@ -27,15 +29,16 @@ enum class HutchppSplit {
 
 /// Options of every trace estimator (docs/MATH.md §4).
 struct EstimatorOptions {
-  std::string method = "hutchpp";  ///< hutchinson, hutchpp, rhutch, fhutch, xtrace, xnystrace
-  int64_t matvecs = 96;            ///< budget m, in test vectors of the method's operator
+  std::string method = default_string("estimator.method");  ///< a name of the estimator registry
+  int64_t matvecs =
+      default_integer("estimator.matvecs");  ///< budget m, in test vectors of the method's operator
   ProbeDistribution probes = ProbeDistribution::Rademacher;
   HutchppSplit split = HutchppSplit::Thirds;
-  double tol = 0;              ///< > 0: adaptive run to std_error/|estimate| ≤ tol
-  int64_t max_matvecs = 4096;  ///< budget cap of an adaptive run
+  double tol = 0;  ///< > 0: adaptive run to std_error/|estimate| ≤ tol
+  int64_t max_matvecs = default_integer("estimator.max_matvecs");  ///< budget cap of an adaptive run
   uint64_t seed = 0;
-  bool record_history = false;  ///< keep the running estimate after each probe
-  int64_t block = 32;           ///< test vectors per operator call (bounds memory)
+  bool record_history = false;                         ///< keep the running estimate after each probe
+  int64_t block = default_integer("estimator.block");  ///< test vectors per operator call (bounds memory)
   double shift_factor = 1.0;  ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
 };
 
@@ -84,7 +87,7 @@ struct MetricsOptions {
   std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
   EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
   bool compare_exact = false;  ///< also compute exact values and relative errors
-  int64_t memory_budget = int64_t(4) << 30;
+  int64_t memory_budget = default_integer("compute.memory_budget_bytes");
 };
 
 }  // namespace ts

@@ -16,17 +16,17 @@ namespace ts {
 /// "retrained" means.
 inline TrainOptions default_al_training() {
   TrainOptions o;
-  o.loss = "mse";
-  o.optimizer = "adam";
-  o.lr = 1e-3;
-  o.epochs = 30;
-  o.batch_size = 32;
+  o.loss = default_string("active_learning.training.loss");
+  o.optimizer = default_string("active_learning.training.optimizer");
+  o.lr = default_number("active_learning.training.lr");
+  o.epochs = static_cast<int>(default_integer("active_learning.training.epochs"));
+  o.batch_size = default_integer("active_learning.training.batch_size");
   return o;
 }
 
 struct AlJob {
-  std::string model = "mlp:in=64,width=128,depth=2,out=10";  ///< trains in seconds on two CPU cores
-  std::string data = "digits";
+  std::string model = default_string("active_learning.model");  ///< trains in seconds on two CPU cores
+  std::string data = default_string("active_learning.data");
   std::string test_data;       ///< empty: a stratified split of `data` with `test_size` rows
   int64_t test_size = 0;       ///< 0: a fifth of the data
   bool standardize = false;    ///< fitted on the training part
@@ -34,16 +34,18 @@ struct AlJob {
   std::string params = "all";  ///< parameters the kernel is taken over
   ComputeConfig compute;       ///< compute.seed is the first seed
   std::vector<std::string> strategies{"random", "entropy", "mlmoc"};
-  int64_t initial = 20;    ///< initial labelled set size
-  bool stratified = true;  ///< initial set stratified by class
-  int64_t query = 10;      ///< points queried per cycle
-  int cycles = 5;
-  int seeds = 1;                ///< runs with seeds compute.seed, compute.seed + 1, …
-  int64_t pool_subset = 0;      ///< > 0: each cycle scores a random subset of this many unlabelled points
-  std::string kernel = "pntk";  ///< MLMOC kernel: pntk or entk
+  int64_t initial = default_integer("active_learning.initial");  ///< initial labelled set size
+  bool stratified = true;                                        ///< initial set stratified by class
+  int64_t query = default_integer("active_learning.query");      ///< points queried per cycle
+  int cycles = static_cast<int>(default_integer("active_learning.cycles"));
+  int seeds = static_cast<int>(
+      default_integer("active_learning.seeds"));  ///< runs with seeds compute.seed, compute.seed + 1, …
+  int64_t pool_subset = 0;  ///< > 0: each cycle scores a random subset of this many unlabelled points
+  std::string kernel = default_string("active_learning.kernel");  ///< MLMOC kernel: pntk or entk
   bool sequential =
       false;  ///< MLMOC queries one at a time, the linearised model learning each answer (no SGD)
-  std::string retrain = "scratch";  ///< scratch (re-initialise each cycle) or warm (continue from the last θ)
+  std::string retrain = default_string(
+      "active_learning.retrain");  ///< scratch (re-initialise each cycle) or warm (continue from the last θ)
   TrainOptions training = default_al_training();
   std::string out_dir;  ///< if set: al.json, curves.csv, queries.csv
 };

@@ -15,15 +15,15 @@ namespace ts {
 /// Where the kernel comes from: a model on a batch.
 struct ProblemSpec {
   // The default a user gets when choosing nothing: scikit-learn's digits with a built-in MLP.
-  std::string model = "mlp:in=64,width=256,depth=3,out=10,seed=0";
+  std::string model = default_string("problem.model");
   std::string model_b;  ///< second snapshot for alignment (same architecture), optional
-  std::string data = "digits:n=100";
+  std::string data = default_string("problem.data");
   std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
-  std::string params = "all";
-  std::string jvp = "forward";  ///< forward or double-backward
+  std::string params = default_string("problem.params");
+  std::string jvp = default_string("problem.jvp");  ///< forward or double-backward
   /// The kernel the trace and compare jobs estimate: "entk" (K = JJᵀ, d×d), or the pseudo-NTK "pntk" (sum of
   /// logits, N×N) / "pntk:single:K" (docs/MATH.md §6).
-  std::string kernel = "entk";
+  std::string kernel = default_string("problem.kernel");
   ComputeConfig compute;
 };
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -433,6 +434,22 @@ class TestMainWindow : public QObject {
     QVERIFY2(finished.count() == 0, "the heavy run ended before the measurement did: make it heavier");
     w.engine()->cancel();
     QVERIFY2(worst < 50, qPrintable(QString("event loop stalled for %1 ms").arg(worst)));
+  }
+
+  // File ▸ Open Example: the example CNN and its inputs come out of the resources and run as they are.
+  void openExampleRuns() {
+    ui::MainWindow w(nullptr, false);
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QCOMPARE(w.openExample(), QString());
+    const CompareJob job = w.currentCompareJob();
+    QVERIFY(QFileInfo::exists(QString::fromStdString(job.problem.model)));
+    QCOMPARE(QString::fromStdString(job.problem.input_shape), QString("1,8,8"));
+    QVERIFY(done.wait(120000));
+    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
+    QCOMPARE(r.value("d").toInt(), 2000);  // 200 inputs × 10 outputs
+    QCOMPARE(r.value("params").toInt(), 1954);
+    QVERIFY(!w.windowIcon().isNull());
+    QVERIFY(w.openExample(7).contains("no example 7"));
   }
 
   void badModelShowsMessage() {

@@ -1,0 +1,46 @@
+#include "core/Defaults.h"
+
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/Json.h"
+
+namespace ts {
+
+namespace detail {
+extern const char* const kDefaultsJson;  // generated from resources/presets/defaults.json (engine/CMakeLists.txt)
+}
+
+const std::string& defaults_text() {
+  static const std::string text = detail::kDefaultsJson;
+  return text;
+}
+
+namespace {
+
+const Json& lookup(const std::string& path) {
+  static const Json root = Json::parse(defaults_text(), "resources/presets/defaults.json");
+  const Json* node = &root;
+  std::stringstream keys(path);
+  for (std::string key; std::getline(keys, key, '.');) {
+    if (node->type() != Json::Type::Object || !node->contains(key))
+      throw std::logic_error("resources/presets/defaults.json has no key '" + path + "'");
+    node = &node->at(key);
+  }
+  return *node;
+}
+
+}  // namespace
+
+std::string default_string(const std::string& path) { return lookup(path).string(); }
+
+double default_number(const std::string& path) { return lookup(path).number(); }
+
+int64_t default_integer(const std::string& path) {
+  const double v = default_number(path);
+  if (v != std::floor(v)) throw std::logic_error("resources/presets/defaults.json: '" + path + "' is not an integer");
+  return static_cast<int64_t>(v);
+}
+
+}  // namespace ts

@@ -9,7 +9,8 @@
 namespace ts {
 
 namespace detail {
-extern const char* const kDefaultsJson;  // generated from resources/presets/defaults.json (engine/CMakeLists.txt)
+extern const char* const
+    kDefaultsJson;  // generated from resources/presets/defaults.json (engine/CMakeLists.txt)
 }
 
 const std::string& defaults_text() {
@@ -39,7 +40,8 @@ double default_number(const std::string& path) { return lookup(path).number(); }
 
 int64_t default_integer(const std::string& path) {
   const double v = default_number(path);
-  if (v != std::floor(v)) throw std::logic_error("resources/presets/defaults.json: '" + path + "' is not an integer");
+  if (v != std::floor(v))
+    throw std::logic_error("resources/presets/defaults.json: '" + path + "' is not an integer");
   return static_cast<int64_t>(v);
 }
 

@@ -27,7 +27,7 @@ double exact_operator_trace(const LinearOperator& A, const RunControl& rc = {}, 
 ExactTrace exact_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64,
                        const std::string& side = "auto");
 
-/// Seed 003's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
+/// Hazelden's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
 /// vectors are applied; `value` is then the partial sum and `seconds` is extrapolated to all d (labelled so).
 struct MatvecBaseline {
   double value = 0;

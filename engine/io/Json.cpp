@@ -35,6 +35,14 @@ void Json::push_back(Json v) {
   arr_.push_back(std::move(v));
 }
 
+uint64_t Json::unsigned_integer() const {
+  if (type_ != Type::Number) throw InputError("JSON value is not a number");
+  uint64_t v = 0;
+  if (!int_text_.empty() && parse_seed(int_text_, &v)) return v;
+  if (num_ >= 0 && num_ == std::floor(num_) && num_ <= 9007199254740992.0) return static_cast<uint64_t>(num_);
+  throw InputError("JSON number " + format_number(num_, 17) + " is not an integer from 0 to 2^64 − 1");
+}
+
 double Json::number() const {
   if (type_ != Type::Number) throw InputError("JSON value is not a number");
   return num_;
@@ -96,7 +104,9 @@ void Json::dump_to(std::string& out, int indent, int depth) const {
       out += bool_ ? "true" : "false";
       break;
     case Type::Number: {
-      if (!std::isfinite(num_)) {
+      if (!int_text_.empty()) {
+        out += int_text_;
+      } else if (!std::isfinite(num_)) {
         out += "null";
       } else if (num_ == std::floor(num_) && std::fabs(num_) < 1e15) {
         out += std::to_string(static_cast<long long>(num_));
@@ -175,12 +185,29 @@ struct Parser {
           out += '\t';
         else if (c == 'r')
           out += '\r';
+        else if (c == 'b')
+          out += '\b';
+        else if (c == 'f')
+          out += '\f';
         else if (c == 'u') {
-          if (i + 4 >= s.size()) fail("bad \\u escape");
-          out += static_cast<char>(std::strtol(s.substr(i + 1, 4).c_str(), nullptr, 16));
+          // \uXXXX, a UTF-16 code unit: written out as UTF-8, surrogate pairs joined.
+          unsigned cp = hex4(i + 1);
           i += 4;
-        } else
+          if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (i + 6 >= s.size() || s[i + 1] != '\\' || s[i + 2] != 'u')
+              fail("unpaired surrogate in a \\u escape");
+            const unsigned low = hex4(i + 3);
+            if (low < 0xDC00 || low > 0xDFFF) fail("unpaired surrogate in a \\u escape");
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            fail("unpaired surrogate in a \\u escape");
+          }
+          utf8(out, cp);
+        } else if (c == '"' || c == '\\' || c == '/')
           out += c;
+        else
+          fail(std::string("bad escape \\") + c);
         ++i;
       } else {
         out += s[i++];
@@ -189,6 +216,40 @@ struct Parser {
     if (i >= s.size()) fail("unterminated string");
     ++i;
     return out;
+  }
+  unsigned hex4(size_t at) {
+    if (at + 4 > s.size()) fail("bad \\u escape");
+    unsigned v = 0;
+    for (size_t k = at; k < at + 4; ++k) {
+      const char h = s[k];
+      v <<= 4;
+      if (h >= '0' && h <= '9')
+        v |= unsigned(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= unsigned(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= unsigned(h - 'A' + 10);
+      else
+        fail("bad \\u escape");
+    }
+    return v;
+  }
+  static void utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
   }
   Json value() {
     ws();
@@ -251,8 +312,16 @@ struct Parser {
     size_t e = i;
     while (e < s.size() && std::string_view("+-.0123456789eE").find(s[e]) != std::string_view::npos) ++e;
     double v = 0;
-    if (e == i || !parse_number(std::string_view(s).substr(i, e - i), &v)) fail("unexpected character");
+    const std::string text = s.substr(i, e - i);
+    if (e == i || !parse_number(text, &v)) fail("unexpected character");
     i = e;
+    // An integer literal within 64 bits keeps its digits (seeds up to 2^64 − 1 read back exactly).
+    const bool integral = text.find_first_of(".eE") == std::string::npos;
+    uint64_t u = 0;
+    if (integral && text[0] == '-' && text.size() > 1 && parse_seed(text.substr(1), &u) &&
+        u <= uint64_t(INT64_MAX) + 1)
+      return Json(u == uint64_t(INT64_MAX) + 1 ? INT64_MIN : -static_cast<int64_t>(u));
+    if (integral && text[0] != '-' && text[0] != '+' && parse_seed(text, &u)) return Json(u);
     return Json(v);
   }
 };

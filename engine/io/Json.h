@@ -18,8 +18,9 @@ class Json {
   Json(std::nullptr_t) {}
   Json(bool b) : type_(Type::Bool), bool_(b) {}
   Json(int v) : type_(Type::Number), num_(v) {}
-  Json(int64_t v) : type_(Type::Number), num_(static_cast<double>(v)) {}
-  Json(uint64_t v) : type_(Type::Number), num_(static_cast<double>(v)) {}
+  // 64-bit integers (seeds, byte counts) keep their exact digits: written and read back without rounding.
+  Json(int64_t v) : type_(Type::Number), num_(static_cast<double>(v)), int_text_(std::to_string(v)) {}
+  Json(uint64_t v) : type_(Type::Number), num_(static_cast<double>(v)), int_text_(std::to_string(v)) {}
   Json(double v) : type_(Type::Number), num_(v) {}
   Json(const char* s) : type_(Type::String), str_(s) {}
   Json(std::string s) : type_(Type::String), str_(std::move(s)) {}
@@ -49,6 +50,8 @@ class Json {
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::Null; }
   double number() const;
+  /// The exact value of an integer from 0 to 2^64 − 1 (a seed); throws InputError for anything else.
+  uint64_t unsigned_integer() const;
   const std::string& string() const;
   bool boolean() const;
   const std::vector<Json>& items() const { return arr_; }
@@ -64,6 +67,7 @@ class Json {
   Type type_ = Type::Null;
   bool bool_ = false;
   double num_ = 0;
+  std::string int_text_;  ///< the exact digits of an integer number, where it is one
   std::string str_;
   std::vector<Json> arr_;
   std::vector<std::pair<std::string, Json>> obj_;  // insertion order, as written

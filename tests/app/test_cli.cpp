@@ -340,6 +340,12 @@ class TestCli : public QObject {
         run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
     QVERIFY2(h.code == 0, h.err.c_str());
     QVERIFY(!Json::parse(h.out).contains("regression") && Json::parse(h.out).contains("regression_note"));
+    // The largest seed is reported exactly in the configuration.
+    const Run big = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "8", "--seed",
+                             "18446744073709551615", "--json"});
+    QVERIFY2(big.code == 0, big.err.c_str());
+    QCOMPARE(Json::parse(big.out).at("config").at("estimator").at("seed").unsigned_integer(),
+             uint64_t(18446744073709551615ull));
     // An option given once with "=" is the same as with a space.
     const Run a = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs=12", "--json"});
     const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "12", "--json"});

@@ -10,6 +10,7 @@
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "io/Json.h"
 #include "io/Spec.h"
 #include "models/Model.h"
 
@@ -147,10 +148,28 @@ class TestInputs : public QObject {
     TS_EXPECT_THROW(InputError, make_model("gru:in=3,hidden=-5", {}, test::config()),
                     "key 'hidden' must be between 1");
   }
+
+  // JSON keeps 64-bit integers (seeds) exactly, decodes \u escapes to UTF-8, and refuses bad escapes.
+  void jsonKeepsSeedsAndUnicode() {
+    Json j = Json::object();
+    j["seed"] = uint64_t(18446744073709551615ull);
+    j["low"] = int64_t(INT64_MIN);
+    j["x"] = 0.1;
+    const Json r = Json::parse(j.dump());
+    QCOMPARE(r.at("seed").unsigned_integer(), uint64_t(18446744073709551615ull));
+    QCOMPARE(r.dump(), j.dump());
+    QVERIFY(j.dump().find("18446744073709551615") != std::string::npos);
+    QCOMPARE(Json::parse("\"\\u00e9\\ud83d\\ude00\\/\\b\"").string(), std::string("\u00e9\U0001F600/\b"));
+    TS_EXPECT_THROW(InputError, Json::parse("\"\\ud83d\""), "unpaired surrogate");
+    TS_EXPECT_THROW(InputError, Json::parse("\"\\uzzzz\""), "bad \\u escape");
+    TS_EXPECT_THROW(InputError, Json::parse("\"\\q\""), "bad escape");
+    TS_EXPECT_THROW(InputError, Json::parse("-1").unsigned_integer(), "not an integer from 0");
+  }
 };
 
 TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
-             inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked)
+             inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked,
+             jsonKeepsSeedsAndUnicode)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

@@ -267,7 +267,7 @@ std::string flag_name(const std::string& arg) {
 }
 
 // Everything after the program name must have been consumed: name the first thing that was not.
-void refuse_leftovers(const CLI::App& app, const std::string& where, const Names& options) {
+void refuse_leftovers(const CLI::App& app, const std::string& where) {
   const auto rest = app.remaining();
   if (rest.empty()) return;
   const std::string arg = rest.front();
@@ -281,7 +281,6 @@ void refuse_leftovers(const CLI::App& app, const std::string& where, const Names
     bool known = false;
     for (const auto& o : option_table()) known = known || bare == o.name;
     if (!known) throw InputError(where + ": unknown option " + flag + help);
-    (void)options;
     throw InputError(where + " does not take " + flag + "; it is an option of " + commands_taking(bare) +
                      help);
   }
@@ -431,14 +430,14 @@ ParsedCommand parse_command_line(const std::vector<std::string>& argv) {
     const std::string where = "bench " + out.benchmark;
     const auto& def = *std::find_if(benchmarks().begin(), benchmarks().end(),
                                     [&](const CommandDef& d) { return d.name == out.benchmark; });
-    refuse_leftovers(*inner[0], where, def.options);
-    refuse_leftovers(*cmd, "bench", {});
+    refuse_leftovers(*inner[0], where);
+    refuse_leftovers(*cmd, "bench");
     out.args = args_from(*inner[0], where, def.options);
     return out;
   }
   const auto& def = *std::find_if(commands().begin(), commands().end(),
                                   [&](const CommandDef& d) { return d.name == out.command; });
-  refuse_leftovers(*cmd, out.command, def.options);
+  refuse_leftovers(*cmd, out.command);
   out.args = args_from(*cmd, out.command, def.options);
   return out;
 }

@@ -13,6 +13,7 @@
 #include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
@@ -217,16 +218,16 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
 std::string format_coverage_bench(const Json& report) {
   std::ostringstream out;
   out << "kernel        method      budget  coverage(±2σ)  textbook  mean z²  median rel. error\n";
-  for (const auto& r : report.at("rows").items()) {
+  for (const auto& r : report.at("rows")) {
     char buf[200];
     const std::string tb = r.contains("coverage_textbook")
-                               ? std::to_string(r.at("coverage_textbook").number()).substr(0, 4)
+                               ? std::to_string(r.at("coverage_textbook").get<double>()).substr(0, 4)
                                : "—";
     std::snprintf(buf, sizeof buf, "%-13s %-11s %6d  %13.2f  %8s  %7.2f  %.2e%s\n",
-                  r.at("kernel").string().c_str(), r.at("method").string().c_str(),
-                  static_cast<int>(r.at("budget").number()), r.at("coverage").number(), tb.c_str(),
-                  r.at("mean_z2").number(), r.at("median_rel_error").number(),
-                  r.at("coverage").number() < 0.9 ? "  LOW" : "");
+                  r.at("kernel").get<std::string>().c_str(), r.at("method").get<std::string>().c_str(),
+                  static_cast<int>(r.at("budget").get<double>()), r.at("coverage").get<double>(), tb.c_str(),
+                  r.at("mean_z2").get<double>(), r.at("median_rel_error").get<double>(),
+                  r.at("coverage").get<double>() < 0.9 ? "  LOW" : "");
     out << buf;
   }
   return out.str();

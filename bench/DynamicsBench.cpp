@@ -12,6 +12,7 @@
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
+#include "io/ResultJson.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
 #include "training/Training.h"
@@ -148,15 +149,15 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
 
 std::string format_dynamics_bench(const Json& r) {
   std::ostringstream out;
-  out << "seed-dynamics: d = " << r.at("d").number() << ", P = " << r.at("params").number()
-      << "; test accuracy " << r.at("test_accuracy_before").number() << " → "
-      << r.at("test_accuracy_after").number() << "\n";
-  for (const auto& row : r.at("rows").items()) {
+  out << "seed-dynamics: d = " << r.at("d").get<double>() << ", P = " << r.at("params").get<double>()
+      << "; test accuracy " << r.at("test_accuracy_before").get<double>() << " → "
+      << r.at("test_accuracy_after").get<double>() << "\n";
+  for (const auto& row : r.at("rows")) {
     char buf[200];
     std::snprintf(buf, sizeof buf, "  %-15s %-10s m=%4.0f  median rel err %.2e  %.2f%% of exact runtime\n",
-                  row.at("metric").string().c_str(), row.at("method").string().c_str(),
-                  row.at("budget").number(), row.at("median_rel_error").number(),
-                  row.at("percent_of_exact").number());
+                  row.at("metric").get<std::string>().c_str(), row.at("method").get<std::string>().c_str(),
+                  row.at("budget").get<double>(), row.at("median_rel_error").get<double>(),
+                  row.at("percent_of_exact").get<double>());
     out << buf;
   }
   return out.str();

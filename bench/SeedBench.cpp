@@ -14,6 +14,7 @@
 #include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
@@ -168,25 +169,25 @@ std::string format_seed_bench(const Json& r) {
   std::ostringstream out;
   char buf[256];
   std::snprintf(buf, sizeof buf, "seed-%s: d = %.0f, P = %.0f; exact tr K = %.10g\n",
-                r.at("workload").string().c_str(), r.at("d").number(), r.at("params").number(),
-                r.at("exact_trace").number());
+                r.at("workload").get<std::string>().c_str(), r.at("d").get<double>(),
+                r.at("params").get<double>(), r.at("exact_trace").get<double>());
   out << buf;
   std::snprintf(buf, sizeof buf, "best exact (%s): %.3f s; published d-matvec baseline: %.3f s%s\n",
-                r.at("best_exact_method").string().c_str(), r.at("best_exact_seconds").number(),
-                r.at("baseline_seconds").number(),
-                r.at("baseline_extrapolated").boolean() ? " (extrapolated)" : "");
+                r.at("best_exact_method").get<std::string>().c_str(),
+                r.at("best_exact_seconds").get<double>(), r.at("baseline_seconds").get<double>(),
+                r.at("baseline_extrapolated").get<bool>() ? " (extrapolated)" : "");
   out << buf
       << "time to reach a median relative error (seconds, budget, speed-up vs baseline / vs best exact):\n";
-  for (const auto& s : r.at("summary").items()) {
-    out << "  " << s.at("method").string();
+  for (const auto& s : r.at("summary")) {
+    out << "  " << s.at("method").get<std::string>();
     for (const char* key : {"to_0.01", "to_0.001", "to_0.0001"}) {
       const Json& l = s.at(key);
       if (l.at("seconds").is_null()) {
         std::snprintf(buf, sizeof buf, "  | %s: not reached", key + 3);
       } else {
         std::snprintf(buf, sizeof buf, "  | %s: %.4f s m=%.0f x%.0f / x%.1f", key + 3,
-                      l.at("seconds").number(), l.at("budget").number(), l.at("speedup_vs_baseline").number(),
-                      l.at("speedup_vs_best_exact").number());
+                      l.at("seconds").get<double>(), l.at("budget").get<double>(),
+                      l.at("speedup_vs_baseline").get<double>(), l.at("speedup_vs_best_exact").get<double>());
       }
       out << buf;
     }

@@ -2,43 +2,32 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMap>
-#include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QVBoxLayout>
 
-#include <chrono>
+#include <any>
 #include <cmath>
-#include <condition_variable>
-#include <mutex>
+#include <variant>
 
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
 
 namespace ts::ui {
-
-/// Pause between cycles: the engine thread waits here after reporting a cycle, until resumed or cancelled.
-struct PauseGate {
-  std::mutex m;
-  std::condition_variable cv;
-  bool paused = false;
-};
 
 namespace {
 
@@ -56,8 +45,7 @@ QString model_for(const QString& data) {
 
 }  // namespace
 
-AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
-    : QWidget(parent), engine_(engine), gate_(std::make_shared<PauseGate>()) {
+AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engine_(engine) {
   auto* layout = new QVBoxLayout(this);
   auto* form = new QGroupBox(
       "Pool-based active learning: the learner is retrained after every cycle of queries", this);
@@ -186,6 +174,11 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
   });
   connect(gallery_strategy_, &QComboBox::currentTextChanged, this, [this] { redraw(); });
   connect(gallery_, &SampleGallery::sampleSelected, this, &AlPanel::showSample);
+  // Each cycle as the engine publishes it; other tabs' jobs are ignored.
+  connect(engine_, &EngineClient::partialResult, this, [this](const QString& kind, const PartialResult& p) {
+    if (kind != "al" || p.kind != "al-cycle" || !pending_) return;
+    onCycle(std::any_cast<const AlCycle&>(p.value));
+  });
   connect(engine_, &EngineClient::jobFinished, this, &AlPanel::onJobFinished);
   connect(engine_, &EngineClient::failed, this, &AlPanel::onFailed);
   connect(engine_, &EngineClient::cancelled, this, [this] {
@@ -197,8 +190,6 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent)
     summary_->setText(summary_->text() + " — cancelled");
   });
 }
-
-AlPanel::~AlPanel() { setPaused(false); }
 
 void AlPanel::setConfig(const QString& model, const QString& data, const QStringList& strategies, int initial,
                         int query, int cycles, int seeds, int pool_subset) {
@@ -215,22 +206,16 @@ void AlPanel::setConfig(const QString& model, const QString& data, const QString
 }
 
 void AlPanel::setPaused(bool paused) {
-  {
-    std::lock_guard<std::mutex> lock(gate_->m);
-    gate_->paused = paused;
-  }
-  gate_->cv.notify_all();
+  // The engine holds whatever job it runs at its pause points: touch it only while it runs this tab's.
+  if (pending_ && engine_->currentKind() == "al") engine_->setPaused(paused);
   if (pause_->isChecked() != paused) pause_->setChecked(paused);
   pause_->setText(paused ? "Resume" : "Pause");
 }
 
-bool AlPanel::paused() const {
-  std::lock_guard<std::mutex> lock(gate_->m);
-  return gate_->paused;
-}
+bool AlPanel::paused() const { return pause_->isChecked(); }
 
 void AlPanel::run() {
-  AlJob job;
+  AlRequest job;
   job.model = model_->text().trimmed().toStdString();
   job.data = data_->currentText().trimmed().toStdString();
   job.strategies.clear();
@@ -255,7 +240,7 @@ void AlPanel::run() {
   setPaused(false);
   rows_.clear();
   cycles_shown_ = 0;
-  result_json_.clear();
+  result_.reset();
   chart_->clearAll();
   gallery_->clear();
   gallery_strategy_->clear();
@@ -263,7 +248,6 @@ void AlPanel::run() {
   // The look-ahead's queries carry their predicted change: show those first when it runs.
   for (const char* s : {"mlmoc-flip", "mlmoc"})
     if (gallery_strategy_->findText(s) >= 0) gallery_strategy_->setCurrentText(s);
-  const quint64 generation = ++generation_;
   pending_ = true;
   run_->setEnabled(false);
   pause_->setEnabled(true);
@@ -272,30 +256,14 @@ void AlPanel::run() {
                         .arg(job.strategies.size())
                         .arg(job.seeds)
                         .arg(job.cycles));
-  QPointer<AlPanel> guard(this);
-  std::shared_ptr<PauseGate> gate = gate_;
-  engine_->submitJob("al", [job, guard, generation, gate](const RunControl& rc) {
-    auto on_cycle = [&rc, guard, generation, gate](const Json& row) {
-      const QString text = QString::fromStdString(row.dump());
-      QMetaObject::invokeMethod(
-          QCoreApplication::instance(),
-          [guard, generation, text] {
-            if (guard) guard->onCycle(generation, text);
-          },
-          Qt::QueuedConnection);
-      // Pause: hold the engine thread between cycles; cancel still ends the wait.
-      std::unique_lock<std::mutex> lock(gate->m);
-      while (gate->paused && !(rc.cancel && rc.cancel->cancelled()))
-        gate->cv.wait_for(lock, std::chrono::milliseconds(50));
-    };
-    return run_al_job(job, rc, on_cycle).dump();
-  });
+  // Cycles arrive as partial results ("al-cycle"); Pause holds the run between them
+  // (EngineClient::setPaused).
+  engine_->submitJob("al", [job](const RunControl& rc) { return run_al_job(job, rc); });
   Q_EMIT jobStarted("Active learning…");
 }
 
-void AlPanel::onCycle(quint64 generation, const QString& json) {
-  if (generation != generation_) return;
-  rows_ << QJsonDocument::fromJson(json.toUtf8()).object();
+void AlPanel::onCycle(const AlCycle& row) {
+  rows_.push_back(row);
   ++cycles_shown_;
   redraw();
   Q_EMIT cycleShown();
@@ -306,9 +274,9 @@ void AlPanel::redraw() {
   QMap<QString, QMap<int, QList<QPair<double, double>>>> acc;  // strategy → cycle → (labels, accuracy)
   QMap<QString, QList<double>> seconds;
   for (const auto& r : rows_) {
-    acc[r["strategy"].toString()][r["cycle"].toInt()]
-        << qMakePair(r["labels"].toDouble(), r["test_accuracy"].toDouble());
-    if (r["cycle"].toInt() > 0) seconds[r["strategy"].toString()] << r["seconds"].toDouble();
+    const QString strategy = QString::fromStdString(r.strategy);
+    acc[strategy][r.cycle] << qMakePair(double(r.labels), r.test_accuracy);
+    if (r.cycle > 0) seconds[strategy] << r.seconds;
   }
   QStringList summary;
   for (auto s = acc.begin(); s != acc.end(); ++s) {
@@ -336,38 +304,38 @@ void AlPanel::redraw() {
   }
   summary_->setText(summary.join("; "));
   // The gallery: the newest cycle of the chosen strategy that queried anything.
-  const QString chosen = gallery_strategy_->currentText();
+  const std::string chosen = gallery_strategy_->currentText().toStdString();
   for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
-    if (r->value("strategy").toString() == chosen && !r->value("queried").toArray().isEmpty()) {
+    if (r->strategy == chosen && !r->queried.empty()) {
       gallery_->setCycle(*r);
       break;
     }
 }
 
-void AlPanel::showSample(const QJsonObject& q) {
-  auto vec = [](const QJsonArray& a) {
+void AlPanel::showSample(const AlQuery& q) {
+  auto vec = [](const std::vector<double>& a) {
     QStringList s;
-    for (const auto& v : a) s << QString::number(v.toDouble(), 'f', 2);
+    for (double v : a) s << QString::number(v, 'f', 2);
     return "[" + s.join(", ") + "]";
   };
   QString text = QString("Sample #%1: true label %2, pseudo-label %3, score %4.")
-                     .arg(q["index"].toInt())
-                     .arg(q["true_label"].toInt())
-                     .arg(q["pseudo_label"].toInt())
-                     .arg(number(q["score"].toDouble(), 4));
-  if (q.contains("output")) text += "<br>f_L(x′) = " + vec(q["output"].toArray());
-  if (q.contains("predicted_change"))
-    text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " +
-            vec(q["predicted_change"].toArray());
+                     .arg(qlonglong(q.index))
+                     .arg(qlonglong(q.true_label))
+                     .arg(qlonglong(q.pseudo_label))
+                     .arg(number(q.score, 4));
+  if (q.output) text += "<br>f_L(x′) = " + vec(*q.output);
+  if (q.predicted_change)
+    text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " + vec(*q.predicted_change);
   else
     text += "<br>(the predicted output change is computed by the mlmoc strategies)";
   detail_->setText(text);
 }
 
-void AlPanel::onJobFinished(const QString& kind, const QString& json) {
+void AlPanel::onJobFinished(const QString& kind, const JobResultPtr& result) {
   if (kind != "al" || !pending_) return;
   pending_ = false;
-  result_json_ = json;
+  if (const AlResult* r = result ? std::get_if<AlResult>(result.get()) : nullptr)
+    result_ = std::shared_ptr<const AlResult>(result, r);  // shares the engine's result, no copy
   run_->setEnabled(true);
   pause_->setEnabled(false);
   cancel_->setEnabled(false);
@@ -395,20 +363,21 @@ QString AlPanel::exportAll(const QString& dir) const {
   }
   const QString g = gallery_->exportTo(dir + "/al_gallery.png");
   if (!g.isEmpty()) errors << g;
-  if (!rows_.isEmpty()) {
+  if (!rows_.empty()) {
     QString csv = "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds\n";
     for (const auto& r : rows_)
       csv += QString("%1,%2,%3,%4,%5,%6,%7\n")
-                 .arg(r["strategy"].toString())
-                 .arg(r["seed"].toInt())
-                 .arg(r["cycle"].toInt())
-                 .arg(r["labels"].toInt())
-                 .arg(r["test_accuracy"].toDouble(), 0, 'g', 10)
-                 .arg(r["test_loss"].toDouble(), 0, 'g', 10)
-                 .arg(r["seconds"].toDouble(), 0, 'g', 6);
+                 .arg(QString::fromStdString(r.strategy))
+                 .arg(qulonglong(r.seed))
+                 .arg(r.cycle)
+                 .arg(qlonglong(r.labels))
+                 .arg(r.test_accuracy, 0, 'g', 10)
+                 .arg(r.test_loss, 0, 'g', 10)
+                 .arg(r.seconds, 0, 'g', 6);
     write_text_noting(dir + "/al_curves.csv", csv, errors);
   }
-  if (!result_json_.isEmpty()) write_text_noting(dir + "/al.json", result_json_ + "\n", errors);
+  if (result_)
+    write_text_noting(dir + "/al.json", QString::fromStdString(json_text(to_json(*result_))) + "\n", errors);
   return errors.join("\n");
 }
 

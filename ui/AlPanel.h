@@ -2,11 +2,14 @@
 // The Active learning tab (docs/MATH.md §7): configure a pool-based run, watch test accuracy against labels
 // fill in cycle by cycle (one series per strategy, mean over seeds with its 95% band), see the latest cycle's
 // queried samples, click one for its predicted output change, pause, resume, cancel and export.
-#include <QJsonObject>
 #include <QString>
 #include <QWidget>
 
 #include <memory>
+#include <vector>
+
+#include "JobResult.h"
+#include "jobs/AlJob.h"
 
 class QCheckBox;
 class QComboBox;
@@ -21,16 +24,15 @@ namespace ts::ui {
 class ChartView;
 class EngineClient;
 class SampleGallery;
-struct PauseGate;
 
 class AlPanel : public QWidget {
   Q_OBJECT
  public:
   explicit AlPanel(EngineClient* engine, QWidget* parent = nullptr);
-  ~AlPanel() override;
 
   /// Starts a run of the form's configuration (cancelling any run in flight).
   void run();
+  /// Holds the run at its next cycle (the engine's pause point), or lets it go on.
   void setPaused(bool paused);
   bool paused() const;
   /// Form setters for tests and the screenshot driver.
@@ -39,7 +41,8 @@ class AlPanel : public QWidget {
   ChartView* accuracyChart() const { return chart_; }
   SampleGallery* gallery() const { return gallery_; }
   int cyclesShown() const { return cycles_shown_; }
-  QString lastResultJson() const { return result_json_; }
+  /// The last finished run's result; null before one finishes.
+  std::shared_ptr<const AlResult> lastResult() const { return result_; }
   QString summaryText() const;
   QString detailText() const;
   /// Writes the chart (PNG, SVG), the gallery (PNG) and the results (JSON, and the curves as CSV) into `dir`.
@@ -51,11 +54,11 @@ class AlPanel : public QWidget {
   void runFinished();
 
  private:
-  void onCycle(quint64 generation, const QString& json);
-  void onJobFinished(const QString& kind, const QString& json);
+  void onCycle(const AlCycle& row);
+  void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
   void redraw();
-  void showSample(const QJsonObject& sample);
+  void showSample(const AlQuery& sample);
 
   EngineClient* engine_;
   QLineEdit* model_;
@@ -70,12 +73,10 @@ class AlPanel : public QWidget {
   QComboBox* gallery_strategy_;
   ChartView* chart_;
   SampleGallery* gallery_;
-  std::shared_ptr<PauseGate> gate_;
   bool pending_ = false;
-  quint64 generation_ = 0;
   int cycles_shown_ = 0;
-  QList<QJsonObject> rows_;  ///< every cycle row received in this run
-  QString result_json_;
+  std::vector<AlCycle> rows_;  ///< every cycle received in this run
+  std::shared_ptr<const AlResult> result_;
 };
 
 }  // namespace ts::ui

@@ -1,11 +1,23 @@
 #include "EngineClient.h"
 
-#include <QJsonDocument>
-#include <QJsonParseError>
-
 namespace ts::ui {
 
+namespace {
+
+// The types that cross threads in queued signals.
+void register_engine_types() {
+  static const bool done = [] {
+    qRegisterMetaType<ts::ui::JobResultPtr>("ts::ui::JobResultPtr");
+    qRegisterMetaType<ts::PartialResult>("ts::PartialResult");
+    return true;
+  }();
+  (void)done;
+}
+
+}  // namespace
+
 EngineClient::EngineClient(QObject* parent) : QObject(parent), worker_(new EngineWorker) {
+  register_engine_types();
   worker_->moveToThread(&thread_);
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   // Replies for a request that has been superseded are dropped here, on the UI thread.
@@ -13,30 +25,14 @@ EngineClient::EngineClient(QObject* parent) : QObject(parent), worker_(new Engin
           [this](quint64 id, qint64 d, qint64 t, const QString& s, double e, bool h) {
             if (id == current_id_) Q_EMIT progress(d, t, s, e, h);
           });
-  connect(worker_, &EngineWorker::traceFinished, this, [this](quint64 id, const QString& json) {
-    if (id != current_id_) return;
-    busy_ = false;
-    if (QJsonParseError error; !QJsonDocument::fromJson(json.toUtf8(), &error).isObject()) {
-      Q_EMIT failed("the engine's reply to the trace run cannot be read (" + error.errorString() +
-                    "): please report this");
-      return;
-    }
-    Q_EMIT traceFinished(json);
+  connect(worker_, &EngineWorker::partial, this, [this](quint64 id, const ts::PartialResult& p) {
+    if (id == current_id_) Q_EMIT partialResult(current_kind_, p);
   });
-  connect(worker_, &EngineWorker::jobFinished, this,
-          [this](quint64 id, const QString& kind, const QString& json) {
+  connect(worker_, &EngineWorker::finished, this,
+          [this](quint64 id, const QString& kind, const JobResultPtr& result) {
             if (id != current_id_) return;
             busy_ = false;
-            // A reply that is not a JSON object is an error to show, never a result to read as zeros.
-            QJsonParseError error;
-            const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8(), &error);
-            if (error.error != QJsonParseError::NoError || !doc.isObject()) {
-              Q_EMIT failed("the engine's reply to the " + kind + " run cannot be read (" +
-                            error.errorString() + " at offset " + QString::number(error.offset) +
-                            "): please report this");
-              return;
-            }
-            Q_EMIT jobFinished(kind, json);
+            Q_EMIT jobFinished(kind, result);
           });
   connect(worker_, &EngineWorker::failed, this, [this](quint64 id, const QString& msg) {
     if (id != current_id_) return;
@@ -58,15 +54,17 @@ EngineClient::~EngineClient() {
   thread_.wait();
 }
 
-quint64 EngineClient::submit(const ts::TraceJob& job) {
-  return submitJob("trace", [job](const RunControl& rc) { return to_json(run_trace_job(job, rc)).dump(); });
+quint64 EngineClient::submit(const ts::TraceRequest& request) {
+  return submitJob("trace", [request](const RunControl& rc) { return run_trace_job(request, rc); });
 }
 
-quint64 EngineClient::submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job) {
+quint64 EngineClient::submitJob(const QString& kind, EngineJob job) {
   const quint64 id = ++next_id_;
   worker_->setLatest(id);
   worker_->cancel();
+  worker_->setPaused(false);
   current_id_ = id;
+  current_kind_ = kind;
   busy_ = true;
   EngineWorker* w = worker_;
   QMetaObject::invokeMethod(
@@ -75,5 +73,9 @@ quint64 EngineClient::submitJob(const QString& kind, std::function<std::string(c
 }
 
 void EngineClient::cancel() { worker_->cancel(); }
+
+void EngineClient::setPaused(bool paused) { worker_->setPaused(paused); }
+
+bool EngineClient::paused() const { return worker_->paused(); }
 
 }  // namespace ts::ui

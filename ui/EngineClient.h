@@ -14,19 +14,24 @@ class EngineClient : public QObject {
   explicit EngineClient(QObject* parent = nullptr);
   ~EngineClient() override;
 
-  /// Cancels any run in flight and queues `job`; returns its request id.
-  quint64 submit(const ts::TraceJob& job);
-  /// Cancels any run in flight and queues an engine job returning JSON; its result arrives as
-  /// jobFinished(kind, …).
-  quint64 submitJob(const QString& kind, std::function<std::string(const ts::RunControl&)> job);
+  /// Cancels any run in flight and queues the trace job; returns its request id.
+  quint64 submit(const ts::TraceRequest& request);
+  /// Cancels any run in flight and queues an engine job; its result arrives as jobFinished(kind, …), its
+  /// partial results as partialResult. A new job starts unpaused.
+  quint64 submitJob(const QString& kind, EngineJob job);
   void cancel();
+  /// Holds the run at its next pause point (between active-learning cycles, between width models).
+  void setPaused(bool paused);
+  bool paused() const;
   bool busy() const { return busy_; }
+  /// The kind of the last job submitted ("trace", "al", …).
+  QString currentKind() const { return current_kind_; }
   EngineWorker* worker() const { return worker_; }
 
  Q_SIGNALS:
   void progress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
-  void traceFinished(const QString& resultJson);
-  void jobFinished(const QString& kind, const QString& resultJson);
+  void partialResult(const QString& kind, const ts::PartialResult& partial);
+  void jobFinished(const QString& kind, const ts::ui::JobResultPtr& result);
   void failed(const QString& message);
   void cancelled();
 
@@ -35,6 +40,7 @@ class EngineClient : public QObject {
   EngineWorker* worker_;
   quint64 next_id_ = 0;
   quint64 current_id_ = 0;
+  QString current_kind_;
   bool busy_ = false;
 };
 

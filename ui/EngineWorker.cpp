@@ -11,13 +11,15 @@ void EngineWorker::cancel() {
   if (token) token->cancel();
 }
 
-void EngineWorker::runJob(quint64 id, const QString& kind,
-                          const std::function<std::string(const RunControl&)>& job) {
+void EngineWorker::setPaused(bool paused) { paused ? pause_.pause() : pause_.resume(); }
+
+void EngineWorker::runJob(quint64 id, const QString& kind, const EngineJob& job) {
   if (id != latest_.load()) return;  // superseded before it started
   auto token = std::make_shared<CancelToken>();
   std::atomic_store(&current_, token);
   RunControl rc;
   rc.cancel = token.get();
+  rc.pause = &pause_;
   rc.progress = [this, id](const Progress& p) {
     // Throttle to about 30 updates a second so the UI thread never drowns in events.
     const auto now = std::chrono::steady_clock::now();
@@ -25,10 +27,13 @@ void EngineWorker::runJob(quint64 id, const QString& kind,
     last_emit_ = now;
     Q_EMIT progress(id, p.done, p.total, QString::fromStdString(p.stage), p.partial_estimate, p.has_estimate);
   };
+  // Partial results are few (one per cycle or model) and each matters: never throttled.
+  rc.partial = [this, id](const PartialResult& p) { Q_EMIT partial(id, p); };
   try {
-    const QString json = QString::fromStdString(job(rc));
-    if (kind == "trace") Q_EMIT traceFinished(id, json);
-    Q_EMIT jobFinished(id, kind, json);
+    auto result = std::make_shared<const JobResult>(job(rc));
+    if (std::holds_alternative<std::monostate>(*result))
+      throw std::logic_error("the " + kind.toStdString() + " job returned no result");
+    Q_EMIT finished(id, kind, result);
   } catch (const Cancelled&) {
     Q_EMIT cancelled(id);
   } catch (const std::exception& e) {

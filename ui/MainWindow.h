@@ -5,6 +5,8 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include "JobResult.h"
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -23,11 +25,17 @@ class QDragEnterEvent;
 class QDropEvent;
 
 namespace ts {
-struct TraceJob;
-struct CompareJob;
+struct TraceRequest;
+struct CompareRequest;
 }  // namespace ts
 
 namespace ts::ui {
+
+/// A data preview from the loader thread: the samples, or why the data cannot be read.
+struct PreviewReply {
+  DataPreview preview;
+  QString error;
+};
 
 class EngineClient;
 class ChartView;
@@ -43,10 +51,10 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   /// The trace job of the first chosen method (what `tangentscope-cli trace` would run).
-  ts::TraceJob currentJob() const;
+  ts::TraceRequest currentJob() const;
   /// The comparison the form describes: every chosen method, the exact trace if asked, a speed–accuracy
   /// sweep.
-  ts::CompareJob currentCompareJob() const;
+  ts::CompareRequest currentCompareJob() const;
   /// Starts a comparison run of the form's job (cancelling any stale one).
   void run();
   void computeSpectrum();
@@ -56,10 +64,8 @@ class MainWindow : public QMainWindow {
   ChartView* dynamicsChart() const { return dynamics_chart_; }
   ChartView* lossChart() const { return loss_chart_; }
   EngineClient* engine() const { return engine_; }
-  /// The first method's result of the last run, with d, params, exact and the configuration ("" before any).
-  QString lastResultJson() const { return last_json_; }
-  /// The whole last comparison as JSON.
-  QString lastCompareJson() const { return last_compare_; }
+  /// The last comparison's result (nullptr before any): its first method's estimate is "the" result.
+  const CompareResult* lastCompare() const;
   QString resultText() const;
   ChartView* convergenceChart() const { return convergence_; }
   ChartView* speedChart() const { return speed_; }
@@ -81,7 +87,7 @@ class MainWindow : public QMainWindow {
   QString openExample(int index = 0);
   RunLog* runLog() const { return run_log_; }
   /// Restores the form from a run's configuration JSON (the run log's double-click).
-  void applyConfig(const QJsonObject& config);
+  void applyConfig(const CompareRequest& config);
   /// Writes every chart (PNG and SVG) and the result (JSON and CSV) into `dir`; returns "" or the errors.
   QString exportAll(const QString& dir) const;
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
@@ -103,19 +109,19 @@ class MainWindow : public QMainWindow {
   void rememberModel(const QString& path);
   void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
-  void onJobFinished(const QString& kind, const QString& json);
+  void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
-  void showCompare(const QString& json);
-  void showSpectrum(const QString& json);
-  void showMetrics(const QString& json);
-  void showDynamics(const QString& json);
+  void showCompare(const CompareResult& r);
+  void showSpectrum(const SpectrumResult& r);
+  void showMetrics(const MetricsResult& r);
+  void showDynamics(const DynamicsResult& r);
   void saveSettings() const;
   void restoreSettings();
   QStringList checkedMethods() const;
   void updateCost();
   void updateDataSpec();
   void updateModelSpec();
-  void showPreview(const QString& json);
+  void showPreview(const PreviewReply& reply);
 
  public:
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
@@ -178,7 +184,7 @@ class MainWindow : public QMainWindow {
   PntkPanel* pntk_;
   AlPanel* al_;
   QTimer* rerun_;
-  QString last_json_, last_compare_;
+  JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
   QString running_series_;
   QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
 };

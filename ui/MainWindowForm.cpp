@@ -16,9 +16,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QImage>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -110,52 +107,52 @@ void MainWindow::updateDataSpec() {
 
 void MainWindow::refreshPreview() {
   const std::string spec = data_->text().trimmed().toStdString();
-  auto* watcher = new QFutureWatcher<QString>(this);
+  auto* watcher = new QFutureWatcher<PreviewReply>(this);
   const quint64 generation = ++preview_generation_;
-  connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, generation] {
+  connect(watcher, &QFutureWatcher<PreviewReply>::finished, this, [this, watcher, generation] {
     if (generation == preview_generation_)
       showPreview(watcher->result());  // a newer request supersedes this one
     watcher->deleteLater();
   });
   // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
-  watcher->setFuture(QtConcurrent::run([spec]() -> QString {
+  watcher->setFuture(QtConcurrent::run([spec]() {
+    PreviewReply reply;
     try {
-      return QString::fromStdString(preview_data(spec, 8).dump());
+      reply.preview = preview_data(spec, 8);
     } catch (const std::exception& e) {
-      return QString("ERROR ") + QString::fromUtf8(e.what()).section('\n', 0, 0);
+      reply.error = QString::fromUtf8(e.what()).section('\n', 0, 0);
     }
+    return reply;
   }));
 }
 
-void MainWindow::showPreview(const QString& json) {
+void MainWindow::showPreview(const PreviewReply& reply) {
   auto* layout = thumbs_->layout();
   while (QLayoutItem* item = layout->takeAt(0)) {
     delete item->widget();
     delete item;
   }
-  if (json.startsWith("ERROR ")) {
-    data_info_->setText(json.mid(6));
+  if (!reply.error.isEmpty()) {
+    data_info_->setText(reply.error);
     Q_EMIT previewShown();
     return;
   }
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
-  data_info_->setText(r.value("description").toString());
-  const QJsonArray shape = r.value("image_shape").toArray();
-  if (shape.size() == 3) {
-    const int h = shape[1].toInt(), w = shape[2].toInt();
-    for (const auto& sv : r.value("samples").toArray()) {
-      const QJsonObject sample = sv.toObject();
-      const QJsonArray px = sample.value("pixels").toArray();
+  const DataPreview& r = reply.preview;
+  data_info_->setText(QString::fromStdString(r.description));
+  if (r.image_shape.size() == 3) {
+    const int h = static_cast<int>(r.image_shape[1]), w = static_cast<int>(r.image_shape[2]);
+    for (const auto& sample : r.samples) {
+      const auto& px = sample.pixels;
       QImage img(w, h, QImage::Format_Grayscale8);
       for (int y = 0; y < h; ++y) {
         uchar* line = img.scanLine(y);
-        for (int x = 0; x < w && y * w + x < px.size(); ++x)
-          line[x] = static_cast<uchar>(255.0 * std::clamp(px[y * w + x].toDouble(), 0.0, 1.0));
+        for (int x = 0; x < w && size_t(y * w + x) < px.size(); ++x)
+          line[x] = static_cast<uchar>(255.0 * std::clamp(px[size_t(y * w + x)], 0.0, 1.0));
       }
       auto* label = new QLabel(thumbs_);
       label->setPixmap(QPixmap::fromImage(img.scaled(40, 40, Qt::KeepAspectRatio, Qt::FastTransformation)));
-      label->setToolTip("label " + QString::number(sample.value("label").toInt()) + ": " +
-                        sample.value("class_name").toString());
+      label->setToolTip("label " + QString::number(sample.label.value_or(0)) + ": " +
+                        QString::fromStdString(sample.class_name));
       layout->addWidget(label);
     }
   }
@@ -212,8 +209,8 @@ void MainWindow::setProblem(const QString& model, const QString& data, const QSt
   input_shape_->setText(input_shape);
 }
 
-ts::CompareJob MainWindow::currentCompareJob() const {
-  CompareJob job;
+ts::CompareRequest MainWindow::currentCompareJob() const {
+  CompareRequest job;
   job.problem.model = model_->text().trimmed().toStdString();
   job.problem.data = data_->text().trimmed().toStdString();
   job.problem.input_shape = input_shape_->text().trimmed().toStdString();
@@ -233,9 +230,9 @@ ts::CompareJob MainWindow::currentCompareJob() const {
   return job;
 }
 
-ts::TraceJob MainWindow::currentJob() const {
-  const CompareJob c = currentCompareJob();
-  TraceJob job;
+ts::TraceRequest MainWindow::currentJob() const {
+  const CompareRequest c = currentCompareJob();
+  TraceRequest job;
   job.problem = c.problem;
   job.estimator = c.estimator;
   job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
@@ -285,22 +282,20 @@ void MainWindow::dropEvent(QDropEvent* e) {
     }
 }
 
-void MainWindow::applyConfig(const QJsonObject& config) {
-  const QJsonObject problem = config.value("problem").toObject();
-  const QJsonObject est = config.value("estimator").toObject();
-  const QJsonObject compute = problem.value("compute").toObject();
-  setProblem(problem.value("model").toString(), problem.value("data").toString(),
-             problem.value("input_shape").toString());
-  params_->setText(problem.value("params").toString("all"));
+void MainWindow::applyConfig(const CompareRequest& config) {
+  const ProblemSpec& problem = config.problem;
+  setProblem(QString::fromStdString(problem.model), QString::fromStdString(problem.data),
+             QString::fromStdString(problem.input_shape));
+  params_->setText(QString::fromStdString(problem.params));
   QStringList methods;
-  for (const auto& m : config.value("methods").toArray()) methods << m.toString();
+  for (const auto& m : config.methods) methods << QString::fromStdString(m);
   setMethods(methods);
   const QSignalBlocker block(slider_);
-  slider_->setValue(est.value("matvecs").toInt(96));
-  matvecs_->setValue(est.value("matvecs").toInt(96));
-  seed_->setValue(est.value("seed").toInt());
-  dtype_->setCurrentText(compute.value("dtype").toString("float64"));
-  device_->setCurrentText(compute.value("device").toString("cpu"));
+  slider_->setValue(static_cast<int>(config.estimator.matvecs));
+  matvecs_->setValue(static_cast<int>(config.estimator.matvecs));
+  seed_->setValue(static_cast<int>(config.estimator.seed));
+  dtype_->setCurrentText(QString::fromStdString(problem.compute.dtype));
+  device_->setCurrentText(QString::fromStdString(problem.compute.device));
   statusBar()->showMessage("Configuration restored from the run log");
 }
 

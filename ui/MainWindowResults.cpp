@@ -15,9 +15,6 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QImage>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -48,13 +45,15 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
+#include "core/Numbers.h"
 #include "io/OutputFiles.h"
+#include "io/ResultJson.h"
 #include "jobs/Jobs.h"
 
 namespace ts::ui {
 
 void MainWindow::run() {
-  const CompareJob job = currentCompareJob();
+  const CompareRequest job = currentCompareJob();
   if (job.methods.empty()) {
     onFailed("tick at least one estimator to run");
     return;
@@ -63,7 +62,7 @@ void MainWindow::run() {
   run_started_ms_ = QDateTime::currentMSecsSinceEpoch();
   running_series_ = QString::fromStdString(job.methods.front()) + " (running)";
   current_kind_ = "compare";
-  engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc).dump(); });
+  engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
   statusBar()->showMessage("Running " + checkedMethods().join(", ") + "…");
@@ -73,30 +72,30 @@ void MainWindow::run() {
 void MainWindow::computeSpectrum() {
   const ProblemSpec p = currentCompareJob().problem;
   current_kind_ = "spectrum";
-  engine_->submitJob("spectrum", [p](const RunControl& rc) { return run_spectrum_job(p, 400, rc).dump(); });
+  engine_->submitJob("spectrum", [p](const RunControl& rc) { return run_spectrum_job({p, 400}, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
   statusBar()->showMessage("Computing the exact kernel and its eigenvalues…");
 }
 
 void MainWindow::computeMetrics() {
-  const CompareJob c = currentCompareJob();
-  MetricsJob job;
+  const CompareRequest c = currentCompareJob();
+  MetricsRequest job;
   job.problem = c.problem;
   job.estimator = c.estimator;
   job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
   job.compare_exact = c.exact;
   job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
   current_kind_ = "metrics";
-  engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc).dump(); });
+  engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
   statusBar()->showMessage("Computing metrics…");
 }
 
 void MainWindow::trainAndTrack() {
-  const CompareJob c = currentCompareJob();
-  DynamicsJob job;
+  const CompareRequest c = currentCompareJob();
+  DynamicsRequest job;
   job.problem = c.problem;
   job.training.epochs = epochs_->value();
   job.training.lr = lr_->currentText().toDouble();
@@ -108,45 +107,38 @@ void MainWindow::trainAndTrack() {
   job.metrics.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
   job.metrics.compare_exact = dynamics_exact_->isChecked();
   current_kind_ = "dynamics";
-  engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc).dump(); });
+  engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
   statusBar()->showMessage("Training…");
 }
 
-void MainWindow::showDynamics(const QString& json) {
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+void MainWindow::showDynamics(const DynamicsResult& r) {
   dynamics_chart_->clearAll();
   loss_chart_->clearAll();
   QMap<QString, double> base;
-  for (const auto& rv : r.value("dynamics").toArray()) {
-    const QJsonObject row = rv.toObject();
-    const double epoch = row.value("epoch").toDouble();
-    for (const auto& mv : row.value("metrics").toArray()) {
-      const QJsonObject m = mv.toObject();
+  for (const auto& row : r.dynamics) {
+    for (const auto& m : row.values) {
       static const QMap<QString, QString> kShort{{"trace", "tr K"},
                                                  {"frobenius", "‖K‖_F"},
                                                  {"effective_rank", "r_eff"},
                                                  {"alignment", "cos(K, K₀)"},
                                                  {"target_alignment", "target al."}};
-      const QString name = kShort.value(m.value("metric").toString(), m.value("metric").toString());
-      const double v = m.value("value").toDouble();
-      if (!base.contains(name)) base[name] = v;
+      const QString metric = QString::fromStdString(m.name);
+      const QString name = kShort.value(metric, metric);
+      if (!base.contains(name)) base[name] = m.value;
       const double scale = base[name] != 0 ? 1.0 / base[name] : 1.0;
-      dynamics_chart_->append(
-          name, epoch, v * scale,
-          m.value("std_error").isDouble() ? std::fabs(m.value("std_error").toDouble() * scale) : 0.0);
+      dynamics_chart_->append(name, row.epoch, m.value * scale,
+                              m.std_error ? std::fabs(*m.std_error * scale) : 0.0);
     }
   }
-  for (const auto& hv : r.value("history").toArray()) {
-    const QJsonObject h = hv.toObject();
-    const double epoch = h.value("epoch").toDouble();
-    const QList<QPair<const char*, QString>> series{{"train_loss", "train loss"},
-                                                    {"test_loss", "test loss"},
-                                                    {"train_accuracy", "train acc"},
-                                                    {"test_accuracy", "test acc"}};
-    for (const auto& [key, label] : series)
-      if (h.value(key).isDouble()) loss_chart_->append(label, epoch, h.value(key).toDouble());
+  for (const auto& h : r.history) {
+    const QList<QPair<double, QString>> series{{h.train_loss, "train loss"},
+                                               {h.test_loss, "test loss"},
+                                               {h.train_accuracy, "train acc"},
+                                               {h.test_accuracy, "test acc"}};
+    for (const auto& [value, label] : series)
+      if (std::isfinite(value)) loss_chart_->append(label, h.epoch, value);  // NaN: not applicable
   }
   Q_EMIT dynamicsShown();
 }
@@ -166,146 +158,132 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
   }
 }
 
-void MainWindow::onJobFinished(const QString& kind, const QString& json) {
+void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) {
+  // Every job ends here for the status bar; the pNTK and active-learning panels show their own results.
+  (void)kind;
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);
   statusBar()->showMessage("Done");
-  if (kind == "compare") showCompare(json);
-  if (kind == "spectrum") showSpectrum(json);
-  if (kind == "metrics") showMetrics(json);
-  if (kind == "dynamics") showDynamics(json);
+  if (const auto* r = std::get_if<CompareResult>(result.get())) {
+    last_compare_ = result;
+    showCompare(*r);
+  }
+  if (const auto* r = std::get_if<SpectrumResult>(result.get())) showSpectrum(*r);
+  if (const auto* r = std::get_if<MetricsResult>(result.get())) showMetrics(*r);
+  if (const auto* r = std::get_if<DynamicsResult>(result.get())) showDynamics(*r);
 }
 
-void MainWindow::showCompare(const QString& json) {
-  last_compare_ = json;
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
-  const QJsonArray runs = r.value("runs").toArray();
+const CompareResult* MainWindow::lastCompare() const {
+  return last_compare_ ? std::get_if<CompareResult>(last_compare_.get()) : nullptr;
+}
+
+void MainWindow::showCompare(const CompareResult& r) {
   convergence_->clearAll();
   speed_->clearAll();
-  for (const auto& v : runs) {
-    const QJsonObject run = v.toObject();
-    const QString name = run.value("estimator").toString();
+  for (const auto& run : r.runs) {
+    const TraceEstimate& e = run.estimate;
     QList<QPointF> points;
     QList<double> sigmas;
-    for (const auto& h : run.value("history").toArray()) {
-      const QJsonObject p = h.toObject();
-      points << QPointF(p.value("matvecs").toDouble(), p.value("estimate").toDouble());
-      sigmas << (p.value("std_error").isDouble() ? p.value("std_error").toDouble() : 0.0);
+    for (const auto& p : e.history) {
+      points << QPointF(double(p.matvecs), p.estimate);
+      sigmas << (std::isfinite(p.std_error) ? p.std_error : 0.0);
     }
-    convergence_->setSeries(name, points, run.value("std_error").isDouble() ? sigmas : QList<double>{});
+    convergence_->setSeries(QString::fromStdString(e.method), points, e.std_error ? sigmas : QList<double>{});
   }
   double products = 0, seconds = 0;
-  for (const auto& v : runs) {
-    products += v.toObject().value("vjps").toDouble() + v.toObject().value("jvps").toDouble();
-    seconds += v.toObject().value("product_seconds").toDouble();  // the dense algebra is predicted apart
+  for (const auto& run : r.runs) {
+    products += double(run.estimate.vjps + run.estimate.jvps);
+    seconds += run.estimate.product_seconds;  // the dense algebra is predicted apart
   }
   if (products > 0) seconds_per_product_ = seconds / products;
-  for (const auto& v : runs) {
-    const QJsonObject run = v.toObject();
-    const double predicted = run.value("predicted_dense_seconds").toDouble();
+  for (const auto& run : r.runs) {
+    const TraceEstimate& e = run.estimate;
+    const double predicted = predicted_dense_seconds_of(e);
     if (predicted > 1e-3)
-      dense_factor_[run.value("estimator").toString()] = run.value("dense_seconds").toDouble() / predicted;
+      dense_factor_[QString::fromStdString(e.method)] =
+          std::max(0.0, e.seconds - e.product_seconds) / predicted;
   }
-  last_d_ = r.value("d").toInteger();
-  last_params_ = r.value("params").toInteger();
+  last_d_ = r.d;
+  last_params_ = r.params;
   updateCost();
-  const bool has_exact = r.contains("exact");
-  if (has_exact) {
-    convergence_->setReference("exact", r.value("exact").toDouble());
-    for (const auto& v : r.value("sweep").toArray()) {
-      const QJsonObject p = v.toObject();
-      speed_->append(p.value("method").toString(), p.value("seconds").toDouble(),
-                     std::max(p.value("rel_error").toDouble(), 1e-16));
-    }
-    speed_->setVerticalReference("exact method", r.value("exact_seconds").toDouble());
+  if (r.exact) {
+    convergence_->setReference("exact", *r.exact);
+    for (const auto& p : r.sweep)
+      speed_->append(QString::fromStdString(p.method), p.seconds, std::max(p.rel_error, 1e-16));
+    speed_->setVerticalReference("exact method", r.exact_seconds.value_or(0.0));
   }
-  // The first method's result stands as "the" result (what `trace` prints), with the run's context.
-  QJsonObject first = runs.isEmpty() ? QJsonObject() : runs.first().toObject();
-  first["d"] = r.value("d");
-  first["params"] = r.value("params");
-  if (has_exact) {
-    first["exact"] = r.value("exact");
-    first["exact_seconds"] = r.value("exact_seconds");
+  // The first method's result stands as "the" result (what `trace` prints).
+  QString text = "tr K = —";
+  if (!r.runs.empty()) {
+    const TraceEstimate& first = r.runs.front().estimate;
+    text = QString("tr K ≈ %1").arg(first.estimate, 0, 'g', 10);
+    if (first.std_error) text += QString(" ± %1").arg(*first.std_error, 0, 'g', 3);
   }
-  first["config"] = r.value("config");
-  last_json_ = QString::fromUtf8(QJsonDocument(first).toJson(QJsonDocument::Compact));
-  QString text = QString("tr K ≈ %1").arg(first.value("estimate").toDouble(), 0, 'g', 10);
-  if (first.value("std_error").isDouble())
-    text += QString(" ± %1").arg(first.value("std_error").toDouble(), 0, 'g', 3);
   result_->setText(text);
-  QString d = QString("d = %1, P = %2").arg(r.value("d").toInt()).arg(r.value("params").toInt());
-  if (has_exact)
-    d += QString("; exact %1 in %2 s")
-             .arg(r.value("exact").toDouble(), 0, 'g', 10)
-             .arg(r.value("exact_seconds").toDouble(), 0, 'g', 3);
-  for (const auto& v : runs) {
-    const QJsonObject run = v.toObject();
+  QString d = QString("d = %1, P = %2").arg(r.d).arg(r.params);
+  if (r.exact)
+    d +=
+        QString("; exact %1 in %2 s").arg(*r.exact, 0, 'g', 10).arg(r.exact_seconds.value_or(0.0), 0, 'g', 3);
+  for (const auto& run : r.runs) {
+    const TraceEstimate& e = run.estimate;
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
-             .arg(run.value("estimator").toString())
-             .arg(run.value("estimate").toDouble(), 0, 'g', 8)
-             .arg(run.value("seconds").toDouble(), 0, 'g', 3)
-             .arg(run.value("vjps").toInt())
-             .arg(run.value("jvps").toInt());
-    if (run.contains("rel_error"))
-      d += QString(", rel. error %1").arg(run.value("rel_error").toDouble(), 0, 'g', 2);
+             .arg(QString::fromStdString(e.method))
+             .arg(e.estimate, 0, 'g', 8)
+             .arg(e.seconds, 0, 'g', 3)
+             .arg(e.vjps)
+             .arg(e.jvps);
+    if (run.rel_error) d += QString(", rel. error %1").arg(*run.rel_error, 0, 'g', 2);
   }
   details_->setText(d);
-  const QJsonObject model = r.value("model").toObject();
   QStringList layers;
-  for (const auto& l : model.value("layers").toArray()) layers << l.toString();
+  for (const auto& l : r.model.layers) layers << QString::fromStdString(l);
   if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
-  QString jvp = "JVPs: " + r.value("jvp_path").toString();
-  if (r.contains("jvp_fallback")) {
+  QString jvp = "JVPs: " + QString::fromStdString(r.jvp.path);
+  if (!r.jvp.fallback.empty()) {
     jvp += " (forward mode unsupported by this model)";
-    model_info_->setToolTip(r.value("jvp_fallback").toString());
+    model_info_->setToolTip(QString::fromStdString(r.jvp.fallback));
   }
   model_info_->setText(
       QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
-          .arg(model.value("kind").toString(), model.value("input_shape").toString(),
-               model.value("output_shape").toString())
-          .arg(r.value("params").toInt())
-          .arg(model.value("params_total").toInt())
-          .arg(model.value("params_frozen").toInt())
-          .arg(r.value("d").toInt())
+          .arg(QString::fromStdString(r.model.kind), QString::fromStdString(r.model.input_shape),
+               QString::fromStdString(r.model.output_shape))
+          .arg(r.params)
+          .arg(r.model.params_total)
+          .arg(r.model.params_frozen)
+          .arg(r.d)
           .arg(jvp, layers.join("\n")));
-  run_log_->add(r.value("config").toObject(),
-                (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text());
-  if (model.value("kind").toString() == "torchscript") rememberModel(model_->text());
+  run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text());
+  if (r.model.kind == "torchscript") rememberModel(model_->text());
   Q_EMIT resultShown();
 }
 
-void MainWindow::showSpectrum(const QString& json) {
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+void MainWindow::showSpectrum(const SpectrumResult& r) {
   spectrum_->clearAll();
   spectrum_->chart()->setTitle(
-      r.value("approximate").toBool()
-          ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
-          : "Spectrum of the exact kernel (" + r.value("kernel").toString() + ")");
-  const QJsonArray ev = r.value("eigenvalues").toArray();
-  const double floor = ev.isEmpty() ? 1.0 : ev.first().toDouble() * 1e-14;
+      r.approximate ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
+                    : "Spectrum of the exact kernel (" + QString::fromStdString(r.kernel) + ")");
+  const auto& ev = r.eigenvalues;
+  const double floor = ev.empty() ? 1.0 : ev.front() * 1e-14;
   QList<QPointF> points;
-  for (int i = 0; i < ev.size(); ++i) points << QPointF(i + 1, std::max(ev[i].toDouble(), floor));
+  for (size_t i = 0; i < ev.size(); ++i) points << QPointF(double(i + 1), std::max(ev[i], floor));
   spectrum_->setSeries("eigenvalues", points);
   Q_EMIT spectrumShown();
 }
 
-void MainWindow::showMetrics(const QString& json) {
-  const QJsonArray rows = QJsonDocument::fromJson(json.toUtf8()).object().value("metrics").toArray();
-  metrics_->setRowCount(rows.size());
-  auto cell = [](const QJsonValue& v) {
-    return new QTableWidgetItem(v.isDouble()   ? QString::number(v.toDouble(), 'g', 8)
-                                : v.isString() ? v.toString()
-                                               : "—");
+void MainWindow::showMetrics(const MetricsResult& r) {
+  metrics_->setRowCount(static_cast<int>(r.metrics.size()));
+  auto number = [](const std::optional<double>& v) {
+    return new QTableWidgetItem(v && !std::isnan(*v) ? QString::number(*v, 'g', 8) : "—");
   };
-  for (int i = 0; i < rows.size(); ++i) {
-    const QJsonObject m = rows[i].toObject();
-    metrics_->setItem(i, 0, cell(m.value("metric")));
-    metrics_->setItem(i, 1, cell(m.value("value")));
-    metrics_->setItem(i, 2, cell(m.value("std_error")));
-    metrics_->setItem(i, 3, cell(m.value("exact")));
-    metrics_->setItem(i, 4, cell(m.value("rel_error")));
-    metrics_->setItem(i, 5, cell(m.value("seconds")));
+  for (int i = 0; i < static_cast<int>(r.metrics.size()); ++i) {
+    const MetricValue& m = r.metrics[static_cast<size_t>(i)];
+    metrics_->setItem(i, 0, new QTableWidgetItem(QString::fromStdString(m.name)));
+    metrics_->setItem(i, 1, number(m.value));
+    metrics_->setItem(i, 2, number(m.std_error));
+    metrics_->setItem(i, 3, number(m.exact));
+    metrics_->setItem(i, 4, number(m.rel_error));
+    metrics_->setItem(i, 5, number(m.seconds));
   }
   Q_EMIT metricsShown();
 }
@@ -321,29 +299,21 @@ void MainWindow::onFailed(const QString& message) {
 }
 
 QString MainWindow::exportResult(const QString& path) const {
-  if (last_json_.isEmpty()) return "there is no result to export yet";
+  const CompareResult* r = lastCompare();
+  if (!r) return "there is no result to export yet";
+  const Json all = to_json(*r);
   std::string text;
   if (path.endsWith(".csv", Qt::CaseInsensitive)) {
-    const QJsonObject r = QJsonDocument::fromJson(last_compare_.toUtf8()).object();
     // The configuration travels as one JSON comment line, every method's running estimate as rows.
-    text = "# " + QJsonDocument(r.value("config").toObject()).toJson(QJsonDocument::Compact).toStdString() +
-           "\n";
+    text = "# " + json_text(all.at("config")) + "\n";
     text += "estimator,matvecs,estimate,std_error,seconds\n";
-    for (const auto& v : r.value("runs").toArray()) {
-      const QJsonObject run = v.toObject();
-      for (const auto& hv : run.value("history").toArray()) {
-        const QJsonObject h = hv.toObject();
-        text += run.value("estimator").toString().toStdString() + "," +
-                QString::number(h.value("matvecs").toDouble()).toStdString() + "," +
-                QString::number(h.value("estimate").toDouble(), 'g', 17).toStdString() + "," +
-                (h.value("std_error").isDouble()
-                     ? QString::number(h.value("std_error").toDouble(), 'g', 17).toStdString()
-                     : "") +
-                "," + QString::number(h.value("seconds").toDouble(), 'g', 6).toStdString() + "\n";
-      }
-    }
+    for (const auto& run : r->runs)
+      for (const auto& h : run.estimate.history)
+        text += run.estimate.method + "," + std::to_string(h.matvecs) + "," + format_number(h.estimate, 17) +
+                "," + (std::isfinite(h.std_error) ? format_number(h.std_error, 17) : "") + "," +
+                format_number(h.seconds, 6) + "\n";
   } else {
-    text = last_compare_.toStdString() + "\n";
+    text = json_text(all) + "\n";
   }
   try {
     write_text_file(path.toStdString(), text);
@@ -365,7 +335,7 @@ QString MainWindow::exportAll(const QString& dir) const {
       const QString err = c.second->exportTo(dir + "/" + c.first + ext);
       if (!err.isEmpty()) errors << err;
     }
-  if (!last_json_.isEmpty())
+  if (lastCompare())
     for (const char* name : {"/result.json", "/result.csv"}) {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;

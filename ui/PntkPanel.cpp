@@ -1,30 +1,29 @@
 #include "PntkPanel.h"
 
 #include <QComboBox>
-#include <QCoreApplication>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QMap>
-#include <QPointer>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "HeatMap.h"
-#include "jobs/PntkJobs.h"
+#include "io/ResultJson.h"
+#include "jobs/PntkJob.h"
+#include "jobs/PntkWidthJob.h"
 
 namespace ts::ui {
 
@@ -37,23 +36,21 @@ const QMap<QString, QString>& error_names() {
 }
 
 QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
-
-QString mib(double bytes) { return bytes < 0 ? "n/a" : QString::number(bytes / (1 << 20), 'f', 1) + " MiB"; }
-
-QList<double> to_list(const QJsonArray& a) {
-  QList<double> out;
-  out.reserve(a.size());
-  for (const auto& v : a) out << v.toDouble();
-  return out;
+// A value the result may lack: shown as "—".
+QString number(const std::optional<double>& v) {
+  return number(v.value_or(std::numeric_limits<double>::quiet_NaN()));
 }
 
+QString mib(double bytes) { return bytes < 0 ? "n/a" : QString::number(bytes / (1 << 20), 'f', 1) + " MiB"; }
+QString mib(const std::optional<int64_t>& bytes) { return mib(double(bytes.value_or(-1))); }
+
 // Row indices (in pooled pixels) where the sorted class changes.
-QList<double> class_boundaries(const QJsonArray& labels, int source_size, int size) {
+QList<double> class_boundaries(const std::vector<int64_t>& labels, int source_size, int size) {
   QList<double> out;
-  if (labels.isEmpty()) return out;
-  const double per_label = double(source_size) / labels.size() * size / source_size;
-  for (int i = 1; i < labels.size(); ++i)
-    if (labels[i].toInt() != labels[i - 1].toInt()) out << i * per_label;
+  if (labels.empty()) return out;
+  const double per_label = double(source_size) / double(labels.size()) * size / source_size;
+  for (size_t i = 1; i < labels.size(); ++i)
+    if (labels[i] != labels[i - 1]) out << double(i) * per_label;
   return out;
 }
 
@@ -161,6 +158,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
     summary_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
   });
   connect(engine_, &EngineClient::jobFinished, this, &PntkPanel::onJobFinished);
+  connect(engine_, &EngineClient::partialResult, this, &PntkPanel::onPartialResult);
   connect(engine_, &EngineClient::failed, this, &PntkPanel::onFailed);
   connect(engine_, &EngineClient::cancelled, this, [this] { pending_.clear(); });
 }
@@ -178,7 +176,7 @@ void PntkPanel::setWidthSettings(int max_width, int seeds, int batch, int epochs
 }
 
 void PntkPanel::computeKernels() {
-  PntkJob job;
+  PntkRequest job;
   job.problem = problem_();
   job.variant = variant_->currentText().trimmed().toStdString();
   job.compare = true;
@@ -187,12 +185,12 @@ void PntkPanel::computeKernels() {
   job.heatmap = 240;
   pending_ = "pntk";
   summary_->setText("Computing the pNTK and the eNTK…");
-  engine_->submitJob("pntk", [job](const RunControl& rc) { return run_pntk_job(job, rc).dump(); });
+  engine_->submitJob("pntk", [job](const RunControl& rc) { return run_pntk_job(job, rc); });
   Q_EMIT jobStarted("Computing the pNTK and the eNTK…");
 }
 
 void PntkPanel::runWidthExperiment() {
-  PntkWidthJob job;
+  PntkWidthRequest job;
   const ProblemSpec p = problem_();
   job.compute = p.compute;
   job.widths.clear();
@@ -206,36 +204,39 @@ void PntkPanel::runWidthExperiment() {
   width_chart_->clearAll();
   by_error_.clear();
   width_points_ = 0;
-  width_json_.clear();
-  const quint64 generation = ++generation_;
+  width_.reset();
   fits_->setText(QString("Running %1 widths × %2 seeds…").arg(job.widths.size()).arg(job.seeds));
   pending_ = "pntk-width";
-  QPointer<PntkPanel> guard(this);
-  engine_->submitJob("pntk-width", [job, guard, generation](const RunControl& rc) {
-    auto live = [guard, generation](const Json& j) {
-      const QString text = QString::fromStdString(j.dump());
-      // Posted to the application object, which outlives the panel; the guard is read on the UI thread.
-      QMetaObject::invokeMethod(
-          QCoreApplication::instance(),
-          [guard, generation, text] {
-            if (guard) guard->showWidthPoint(generation, text);
-          },
-          Qt::QueuedConnection);
-    };
-    return run_pntk_width_job(job, rc, live).dump();
-  });
+  // Each point arrives as a partial result (onPartialResult); the engine client drops those of older jobs.
+  engine_->submitJob("pntk-width", [job](const RunControl& rc) { return run_pntk_width_job(job, rc); });
   Q_EMIT jobStarted("Width experiment…");
 }
 
-void PntkPanel::onJobFinished(const QString& kind, const QString& json) {
-  if (kind != pending_) return;
+const PntkResult* PntkPanel::lastKernels() const {
+  return kernels_ ? std::get_if<PntkResult>(kernels_.get()) : nullptr;
+}
+
+const PntkWidthResult* PntkPanel::lastWidth() const {
+  return width_ ? std::get_if<PntkWidthResult>(width_.get()) : nullptr;
+}
+
+void PntkPanel::onJobFinished(const QString& kind, const JobResultPtr& result) {
+  if (kind != pending_ || !result) return;
   pending_.clear();
-  if (kind == "pntk") showKernels(json);
-  if (kind == "pntk-width") {
-    width_json_ = json;
-    showFits(QJsonDocument::fromJson(json.toUtf8()).object().value("fits").toArray());
+  if (const auto* r = std::get_if<PntkResult>(result.get()); r && kind == "pntk") {
+    kernels_ = result;
+    showKernels(*r);
+  }
+  if (const auto* r = std::get_if<PntkWidthResult>(result.get()); r && kind == "pntk-width") {
+    width_ = result;
+    showFits(r->fits);
     Q_EMIT widthFinished();
   }
+}
+
+void PntkPanel::onPartialResult(const QString& kind, const PartialResult& partial) {
+  if (kind != "pntk-width" || pending_ != kind || partial.kind != kPntkWidthPointKind) return;
+  if (const auto* update = std::any_cast<PntkWidthUpdate>(&partial.value)) showWidthPoint(*update);
 }
 
 void PntkPanel::onFailed(const QString& message) {
@@ -244,60 +245,55 @@ void PntkPanel::onFailed(const QString& message) {
   pending_.clear();
 }
 
-void PntkPanel::showKernels(const QString& json) {
-  kernels_json_ = json;
-  const QJsonObject r = QJsonDocument::fromJson(json.toUtf8()).object();
+void PntkPanel::showKernels(const PntkResult& r) {
   QString text = QString("N = %1, O = %2, P = %3. <b>pNTK</b> (%4): %5 s, peak %6, kernel %7. ")
-                     .arg(r["N"].toInt())
-                     .arg(r["outputs"].toInt())
-                     .arg(r["params"].toInt())
-                     .arg(r["variant"].toString(), number(r["seconds"].toDouble()),
-                          mib(r["peak_bytes"].toDouble()), mib(r["kernel_bytes"].toDouble()));
-  if (r.contains("entk_note")) {
-    text += "<br>" + r["entk_note"].toString() +
-            QString("; relative error of O·tr Θ̂: %1").arg(number(r["rel_trace_error"].toDouble()));
+                     .arg(r.N)
+                     .arg(r.outputs)
+                     .arg(r.params)
+                     .arg(QString::fromStdString(r.variant), number(r.seconds), mib(double(r.peak_bytes)),
+                          mib(double(r.kernel_bytes)));
+  if (r.entk_note) {
+    text += "<br>" + QString::fromStdString(*r.entk_note) +
+            QString("; relative error of O·tr Θ̂: %1").arg(number(r.rel_trace_error));
   } else {
-    text += QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
-                .arg(number(r["entk_seconds"].toDouble()), number(r["speedup"].toDouble()),
-                     mib(r["entk_peak_bytes"].toDouble()), mib(r["entk_kernel_bytes"].toDouble()));
-    text += QString("‖Θ − Θ̂⊗I‖_F/‖Θ‖_F = <b>%1</b>, relative λ_max error <b>%2</b>, relative trace error %3.")
-                .arg(number(r["rel_frobenius_error"].toDouble()),
-                     number(r["rel_lambda_max_error"].toDouble()), number(r["rel_trace_error"].toDouble()));
-    if (r.contains("regression")) {
-      const QJsonObject g = r["regression"].toObject();
+    text +=
+        QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
+            .arg(number(r.entk_seconds), number(r.speedup), mib(r.entk_peak_bytes), mib(r.entk_kernel_bytes));
+    text +=
+        QString("‖Θ − Θ̂⊗I‖_F/‖Θ‖_F = <b>%1</b>, relative λ_max error <b>%2</b>, relative trace error %3.")
+            .arg(number(r.rel_frobenius_error), number(r.rel_lambda_max_error), number(r.rel_trace_error));
+    if (r.regression) {
+      const PntkRegression& g = *r.regression;
       text +=
           QString(
               "<br>Kernel regression (%1 → %2 held-out points): predictions differ by <b>%3</b> (no ridge), "
               "%4 "
               "(ridge %5); held-out accuracy eNTK %6, pNTK %7.")
-              .arg(g["n_train"].toInt())
-              .arg(g["n_heldout"].toInt())
-              .arg(number(g["rel_prediction_error"].toDouble()),
-                   number(g["rel_prediction_error_ridge"].toDouble()), number(g["ridge"].toDouble()),
-                   number(g["heldout_accuracy"].toDouble()), number(g["heldout_accuracy_pntk"].toDouble()));
+              .arg(g.n_train)
+              .arg(g.n_heldout)
+              .arg(number(g.rel_prediction_error), number(g.rel_prediction_error_ridge), number(g.ridge),
+                   number(g.heldout_accuracy), number(g.heldout_accuracy_pntk));
     }
   }
   summary_->setText(text);
-  const QJsonObject h = r["heatmaps"].toObject();
-  const QJsonArray labels = h["labels"].toArray();
-  for (auto [map, key] : {std::pair{pntk_map_, "pntk"}, std::pair{entk_map_, "entk"}}) {
-    const QJsonObject m = h[key].toObject();
-    if (m.isEmpty()) {
+  for (auto [map, which] : {std::pair{pntk_map_, 0}, std::pair{entk_map_, 1}}) {
+    const PntkHeatMap* m = nullptr;
+    if (r.heatmaps) m = which == 0 ? &r.heatmaps->pntk : (r.heatmaps->entk ? &*r.heatmaps->entk : nullptr);
+    if (!m) {
       map->clear();
       continue;
     }
-    const int size = m["size"].toInt(), source = m["source_size"].toInt();
-    map->setMatrix(size, to_list(m["values"].toArray()), class_boundaries(labels, source, size),
+    const int size = int(m->size), source = int(m->source_size);
+    map->setMatrix(size, QList<double>(m->values.begin(), m->values.end()),
+                   class_boundaries(r.heatmaps->labels, source, size),
                    size < source ? QString("%1 × %1 averaged to %2 × %2").arg(source).arg(size) : QString());
   }
   Q_EMIT kernelsShown();
 }
 
-void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
-  if (generation != generation_) return;
-  const QJsonObject live = QJsonDocument::fromJson(json.toUtf8()).object();
-  const QJsonObject p = live["point"].toObject();
-  const QString stage = p["stage"].toString();
+void PntkPanel::showWidthPoint(const PntkWidthUpdate& update) {
+  const PntkWidthPoint& p = update.point;
+  const QString stage = QString::fromStdString(p.stage);
   for (auto it = error_names().begin(); it != error_names().end(); ++it) {
     const QString key = stage + ": " + it.value();
     auto entry =
@@ -306,7 +302,7 @@ void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
       by_error_.append({key, {}});
       entry = by_error_.end() - 1;
     }
-    entry->second.append({p["width"].toDouble(), p[it.key()].toDouble()});
+    entry->second.append({double(p.width), p.error(it.key().toStdString())});
     // Mean and standard error over the seeds finished so far, per width.
     QMap<double, QList<double>> per_width;
     for (const auto& [w, v] : entry->second) per_width[w] << v;
@@ -323,27 +319,25 @@ void PntkPanel::showWidthPoint(quint64 generation, const QString& json) {
     width_chart_->setSeries(key, points, sigmas);
   }
   ++width_points_;
-  showFits(live["fits"].toArray());
+  showFits(update.fits);
   Q_EMIT widthPointShown();
 }
 
-void PntkPanel::showFits(const QJsonArray& fits) {
+void PntkPanel::showFits(const std::vector<PntkWidthFit>& fits) {
   QStringList lines;
-  for (const auto& v : fits) {
-    const QJsonObject f = v.toObject();
-    const QString error = f["error"].toString();
-    if (!error_names().contains(error) || f["min_width"].toInt() != 0) continue;  // the fits over every width
-    const QString key = f["stage"].toString() + ": " + error_names()[error];
+  for (const auto& f : fits) {
+    const QString error = QString::fromStdString(f.error);
+    if (!error_names().contains(error) || f.min_width != 0) continue;  // the fits over every width
+    const QString key = QString::fromStdString(f.stage) + ": " + error_names()[error];
     lines << QString("%1: slope %2 [95% CI %3, %4]")
-                 .arg(key, number(f["slope"].toDouble()), number(f["ci_low"].toDouble()),
-                      number(f["ci_high"].toDouble()));
+                 .arg(key, number(f.fit.slope), number(f.fit.ci_low), number(f.fit.ci_high));
     // The fitted line across the widths measured so far.
     double lo = 1e300, hi = 0;
     for (const auto& e : by_error_)
       if (e.first == key)
         for (const auto& [w, value] : e.second) lo = std::min(lo, w), hi = std::max(hi, w);
     if (hi > lo) {
-      const double a = f["intercept"].toDouble(), b = f["slope"].toDouble();
+      const double a = f.fit.intercept, b = f.fit.slope;
       width_chart_->setSeries("fit " + key, {QPointF(lo, std::pow(10, a + b * std::log10(lo))),
                                              QPointF(hi, std::pow(10, a + b * std::log10(hi)))});
     }
@@ -360,15 +354,18 @@ QString PntkPanel::exportAll(const QString& dir) const {
     const QString err = width_chart_->exportTo(dir + "/pntk_width" + ext);
     if (!err.isEmpty()) errors << err;
   }
-  if (!kernels_json_.isEmpty()) {
+  // The results as the command-line tool's --json writes them (docs/FORMATS.md).
+  if (const PntkResult* k = lastKernels()) {
     for (auto [map, name] :
          {std::pair{pntk_map_, "/pntk_heatmap.png"}, std::pair{entk_map_, "/entk_heatmap.png"}}) {
       const QString err = map->exportTo(dir + name);
       if (!err.isEmpty()) errors << err;
     }
-    write_text_noting(dir + "/pntk.json", kernels_json_ + "\n", errors);
+    write_text_noting(dir + "/pntk.json", QString::fromStdString(json_text(to_json(*k))) + "\n", errors);
   }
-  if (!width_json_.isEmpty()) write_text_noting(dir + "/pntk_width.json", width_json_ + "\n", errors);
+  if (const PntkWidthResult* w = lastWidth())
+    write_text_noting(dir + "/pntk_width.json", QString::fromStdString(json_text(to_json(*w))) + "\n",
+                      errors);
   return errors.join("\n");
 }
 

@@ -7,15 +7,13 @@
 
 #include <functional>
 
+#include "JobResult.h"
+
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
-
-namespace ts {
-struct ProblemSpec;
-}
 
 namespace ts::ui {
 
@@ -38,8 +36,9 @@ class PntkPanel : public QWidget {
   HeatMap* pntkMap() const { return pntk_map_; }
   HeatMap* entkMap() const { return entk_map_; }
   QString summaryText() const;
-  QString lastKernelsJson() const { return kernels_json_; }
-  QString lastWidthJson() const { return width_json_; }
+  /// The last results shown (nullptr before the first).
+  const ts::PntkResult* lastKernels() const;
+  const ts::PntkWidthResult* lastWidth() const;
   int widthPointsShown() const { return width_points_; }
   /// Writes the width chart (PNG, SVG), both heat maps (PNG) and the results (JSON) into `dir`.
   QString exportAll(const QString& dir) const;
@@ -52,11 +51,12 @@ class PntkPanel : public QWidget {
   void widthFinished();
 
  private:
-  void onJobFinished(const QString& kind, const QString& json);
+  void onJobFinished(const QString& kind, const JobResultPtr& result);
+  void onPartialResult(const QString& kind, const ts::PartialResult& partial);
   void onFailed(const QString& message);
-  void showKernels(const QString& json);
-  void showWidthPoint(quint64 generation, const QString& json);
-  void showFits(const QJsonArray& fits);
+  void showKernels(const ts::PntkResult& r);
+  void showWidthPoint(const ts::PntkWidthUpdate& update);
+  void showFits(const std::vector<ts::PntkWidthFit>& fits);
 
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;
@@ -75,9 +75,8 @@ class PntkPanel : public QWidget {
   QPushButton* sweep_;
   QLabel* fits_;
   ChartView* width_chart_;
-  QString kernels_json_, width_json_;
-  QString pending_;         ///< the kind of this panel's job in flight ("" when none)
-  quint64 generation_ = 0;  ///< live width points from an older sweep are dropped
+  JobResultPtr kernels_, width_;  ///< the last results shown, for export
+  QString pending_;               ///< the kind of this panel's job in flight ("" when none)
   int width_points_ = 0;
   QList<QPair<QString, QList<QPair<double, double>>>> by_error_;  ///< "stage/error" → (width, value) points
 };

@@ -2,7 +2,6 @@
 
 #include <QDateTime>
 #include <QHeaderView>
-#include <QJsonArray>
 
 namespace ts::ui {
 
@@ -22,22 +21,20 @@ RunLog::RunLog(QWidget* parent) : QTableWidget(0, 5, parent) {
   });
 }
 
-void RunLog::add(const QJsonObject& config, double seconds, const QString& summary) {
-  const QJsonObject problem = config.value("problem").toObject();
-  const QJsonObject est = config.value("estimator").toObject();
+void RunLog::add(const ts::CompareRequest& config, double seconds, const QString& summary) {
   QStringList methods;
-  for (const auto& m : config.value("methods").toArray()) methods << m.toString();
+  for (const auto& m : config.methods) methods << QString::fromStdString(m);
   const int row = rowCount();
   insertRow(row);
   setItem(row, 0, new QTableWidgetItem(QDateTime::currentDateTime().toString("HH:mm:ss")));
   setItem(
       row, 1,
-      new QTableWidgetItem(problem.value("model").toString() + "  on  " + problem.value("data").toString()));
+      new QTableWidgetItem(QString::fromStdString(config.problem.model + "  on  " + config.problem.data)));
   setItem(row, 2,
           new QTableWidgetItem(QString("%1; m = %2; seed %3")
                                    .arg(methods.join(", "))
-                                   .arg(est.value("matvecs").toInt())
-                                   .arg(est.value("seed").toInt())));
+                                   .arg(config.estimator.matvecs)
+                                   .arg(config.estimator.seed)));
   setItem(row, 3, new QTableWidgetItem(QString::number(seconds, 'g', 3)));
   setItem(row, 4, new QTableWidgetItem(summary));
   configs_.append(config);

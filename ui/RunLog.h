@@ -1,8 +1,9 @@
 #pragma once
 // The run log: every finished run with its configuration, duration and result. Double-clicking a row asks the
 // window to restore that configuration.
-#include <QJsonObject>
 #include <QTableWidget>
+
+#include "jobs/CompareJob.h"
 
 namespace ts::ui {
 
@@ -10,15 +11,15 @@ class RunLog : public QTableWidget {
   Q_OBJECT
  public:
   explicit RunLog(QWidget* parent = nullptr);
-  /// Adds a row for a finished run: `config` is the run's configuration JSON, `summary` its result in words.
-  void add(const QJsonObject& config, double seconds, const QString& summary);
-  QJsonObject config(int row) const { return configs_.value(row); }
+  /// Adds a row for a finished run: `config` is the request that produced it, `summary` its result in words.
+  void add(const ts::CompareRequest& config, double seconds, const QString& summary);
+  ts::CompareRequest config(int row) const { return configs_.value(row); }
 
  Q_SIGNALS:
-  void restoreRequested(const QJsonObject& config);
+  void restoreRequested(const ts::CompareRequest& config);
 
  private:
-  QList<QJsonObject> configs_;
+  QList<ts::CompareRequest> configs_;
 };
 
 }  // namespace ts::ui

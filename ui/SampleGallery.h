@@ -2,9 +2,10 @@
 // The queried samples of one active-learning cycle: image thumbnails with true label, pseudo-label and score,
 // or, for 2-D data, a scatter of labelled, pool and queried points coloured by class. Clicking a sample
 // selects it.
-#include <QJsonArray>
-#include <QJsonObject>
+#include <QList>
 #include <QWidget>
+
+#include "jobs/AlJob.h"
 
 namespace ts::ui {
 
@@ -12,17 +13,17 @@ class SampleGallery : public QWidget {
   Q_OBJECT
  public:
   explicit SampleGallery(QWidget* parent = nullptr);
-  /// A cycle row of the AL job (its `queried` entries, `image_shape`, and `points2d` for 2-D data).
-  void setCycle(const QJsonObject& row);
+  /// A cycle of the AL job (its queried points, image_shape, and points2d for 2-D data).
+  void setCycle(const AlCycle& row);
   void clear();
-  int sampleCount() const { return queried_.size(); }
+  int sampleCount() const { return static_cast<int>(queried_.size()); }
   int selected() const { return selected_; }
   void select(int i);
   QString exportTo(const QString& path);
   QSize sizeHint() const override { return {520, 260}; }
 
  Q_SIGNALS:
-  void sampleSelected(const QJsonObject& sample);
+  void sampleSelected(const ts::AlQuery& sample);
 
  protected:
   void paintEvent(QPaintEvent* e) override;
@@ -32,8 +33,8 @@ class SampleGallery : public QWidget {
   QRect tileRect(int i) const;
   QRectF scatterRect() const;
   QPointF toScreen(double x, double y) const;
-  QJsonArray queried_;
-  QJsonObject points2d_;
+  std::vector<AlQuery> queried_;
+  std::optional<AlPoints2d> points2d_;
   QList<int> image_shape_;
   QString title_;
   int selected_ = -1;

@@ -1,21 +1,24 @@
 // tangentscope-cli al / bench al-retrain: pool-based active learning with NTK look-ahead (docs/MATH.md §7),
 // and the check of the look-ahead's linearised retraining against real SGD retraining.
+#include <any>
 #include <cmath>
 #include <ostream>
+#include <string>
 
 #include "CliCommon.h"
 #include "active_learning/LookaheadValidation.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "io/OutputFiles.h"
+#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
 
 namespace ts::cli {
 
 namespace {
 
-AlJob al_job_from(const Args& a) {
-  AlJob job;
+AlRequest al_job_from(const Args& a) {
+  AlRequest job;
   job.model = a.get("model", job.model);
   job.data = a.get("data", job.data);
   job.test_data = a.get("test-data");
@@ -43,32 +46,34 @@ AlJob al_job_from(const Args& a) {
 int cmd_al(const Args& a, std::ostream& out) {
   if (!a.has("out"))
     throw InputError("--out DIR is required (al.json, curves.csv and queries.csv are written there)");
-  AlJob job = al_job_from(a);
+  AlRequest job = al_job_from(a);
   job.out_dir = a.get("out");
   const bool json = a.flag("json");
-  auto on_cycle = [&](const Json& row) {
-    if (json) return;
-    out << row.at("strategy").string() << ", seed " << fmt(row.at("seed").number()) << ", cycle "
-        << fmt(row.at("cycle").number()) << ": " << fmt(row.at("labels").number())
-        << " labels, test accuracy " << fmt(row.at("test_accuracy").number()) << ", loss "
-        << fmt(row.at("test_loss").number()) << " (train " << fmt(row.at("train_seconds").number())
-        << " s, query " << fmt(row.at("query_seconds").number()) << " s)\n"
-        << std::flush;
-  };
+  RunControl rc = cli_control();
+  if (!json)
+    rc.partial = [&out](const PartialResult& p) {
+      if (p.kind != "al-cycle") return;
+      const AlCycle& c = std::any_cast<const AlCycle&>(p.value);
+      out << c.strategy << ", seed " << std::to_string(c.seed) << ", cycle " << std::to_string(c.cycle)
+          << ": " << std::to_string(c.labels) << " labels, test accuracy " << fmt(c.test_accuracy)
+          << ", loss " << fmt(c.test_loss) << " (train " << fmt(c.train_seconds) << " s, query "
+          << fmt(c.query_seconds) << " s)\n"
+          << std::flush;
+    };
   if (job.initial == 0 && !json)
     out << "note: --initial 0 is a cold start: cycle 0 reports the untrained model, and the first labels are "
            "chosen "
            "without one\n";
-  const Json result = run_al_job(job, cli_control(), on_cycle);
+  const AlResult result = run_al_job(job, rc);
   if (json)
-    out << result.dump() << "\n";
+    out << json_text(to_json(result)) << "\n";
   else
     out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
   return 0;
 }
 
 int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
-  AlJob job = al_job_from(a);
+  AlRequest job = al_job_from(a);
   if (!a.has("initial")) job.initial = 100;
   if (!a.has("pool-subset")) job.pool_subset = 500;
   if (!a.has("strategy")) job.strategies = {"mlmoc"};
@@ -90,33 +95,29 @@ int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
   o.retraining.optimizer = a.get("retrain-optimizer", "sgd");
   o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20, 1, kMaxCount);
   o.seed = job.compute.seed;
-  const Json r = run_retrain_validation(job, o);
-  if (!dir.empty()) write_text_file(dir + "/al-retrain.json", r.dump(1));
+  const RetrainValidationResult r = run_retrain_validation(job, o);
+  if (!dir.empty()) write_text_file(dir + "/al-retrain.json", json_text(to_json(r), 1));
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << "look-ahead (" << r.at("kernel").string()
-      << ") against SGD retraining: |L| = " << fmt(r.at("labelled").number())
-      << ", |U| = " << fmt(r.at("pool").number()) << ", " << fmt(r.at("candidates").number())
-      << " candidates retrained (" << fmt(r.at("retraining").at("epochs").number()) << " epochs "
-      << r.at("retraining").at("optimizer").string() << ", batch "
-      << fmt(r.at("retraining").at("batch_size").number()) << ", lr "
-      << fmt(r.at("retraining").at("lr").number()) << ", warm start)\n"
-      << "  output change: mean correlation " << fmt(r.at("mean_change_correlation").number())
-      << ", mean relative error " << fmt(r.at("mean_relative_error").number()) << "\n"
-      << "  MLMOC score across candidates: Pearson " << fmt(r.at("score_correlation").number())
-      << ", Spearman " << fmt(r.at("score_rank_correlation").number()) << "\n"
+  out << "look-ahead (" << r.kernel << ") against SGD retraining: |L| = " << std::to_string(r.labelled)
+      << ", |U| = " << std::to_string(r.pool) << ", " << std::to_string(r.candidates)
+      << " candidates retrained (" << std::to_string(r.retraining.epochs) << " epochs "
+      << r.retraining.optimizer << ", batch " << std::to_string(r.retraining.batch_size) << ", lr "
+      << fmt(r.retraining.lr) << ", warm start)\n"
+      << "  output change: mean correlation " << fmt(r.mean_change_correlation) << ", mean relative error "
+      << fmt(r.mean_relative_error) << "\n"
+      << "  MLMOC score across candidates: Pearson " << fmt(r.score_correlation) << ", Spearman "
+      << fmt(r.score_rank_correlation) << "\n"
       << "  the effect of x′ alone (minus retraining on L alone, both ways): change correlation "
-      << fmt(r.at("mean_effect_correlation").number()) << ", relative error "
-      << fmt(r.at("mean_effect_relative_error").number()) << "; score Pearson "
-      << fmt(r.at("effect_score_correlation").number()) << ", Spearman "
-      << fmt(r.at("effect_score_rank_correlation").number()) << "\n"
-      << "  time per candidate: NTK " << fmt(r.at("ntk_seconds_per_candidate").number()) << " s (kernel "
-      << fmt(r.at("kernel_seconds").number()) << " s of " << fmt(r.at("ntk_seconds_total").number())
-      << " s for the whole pool), SGD " << fmt(r.at("sgd_seconds_per_candidate").number()) << " s: speed-up "
-      << fmt(r.at("speedup").number()) << "×\n"
-      << "  BLAS: " << r.at("blas").string() << "\n";
+      << fmt(r.mean_effect_correlation) << ", relative error " << fmt(r.mean_effect_relative_error)
+      << "; score Pearson " << fmt(r.effect_score_correlation) << ", Spearman "
+      << fmt(r.effect_score_rank_correlation) << "\n"
+      << "  time per candidate: NTK " << fmt(r.ntk_seconds_per_candidate) << " s (kernel "
+      << fmt(r.kernel_seconds) << " s of " << fmt(r.ntk_seconds_total) << " s for the whole pool), SGD "
+      << fmt(r.sgd_seconds_per_candidate) << " s: speed-up " << fmt(r.speedup) << "×\n"
+      << "  BLAS: " << r.blas.value_or("") << "\n";
   if (!dir.empty()) out << "wrote " << dir << "/al-retrain.json\n";
   return 0;
 }

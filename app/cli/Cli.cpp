@@ -18,6 +18,7 @@
 #include "DynamicsBench.h"
 #include "SeedBench.h"
 #include "core/Errors.h"
+#include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
@@ -165,7 +166,7 @@ std::string fmt(double v) { return format_number(v, 10); }
 namespace {
 
 int cmd_trace(const Args& a, std::ostream& out) {
-  TraceJob job;
+  TraceRequest job;
   job.problem = problem_from(a);
   job.estimator = estimator_from(a);
   job.compare_exact = a.flag("exact");
@@ -173,9 +174,9 @@ int cmd_trace(const Args& a, std::ostream& out) {
   if (repeats < 1 || repeats > 100000)
     throw InputError("--repeats must be between 1 and 100000, got " + std::to_string(repeats));
   job.repeats = static_cast<int>(repeats);
-  const TraceJobResult r = run_trace_job(job, cli_control());
+  const TraceResult r = run_trace_job(job, cli_control());
   if (a.flag("json")) {
-    out << to_json(r).dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
   const auto& e = r.estimate;
@@ -197,52 +198,51 @@ int cmd_trace(const Args& a, std::ostream& out) {
 }
 
 int cmd_metrics(const Args& a, std::ostream& out) {
-  MetricsJob job;
+  MetricsRequest job;
   job.problem = problem_from(a);
   job.estimator = estimator_from(a);
   if (!a.has("estimator") && a.flag("exact")) job.estimator.method = "exact";
   job.compare_exact = a.flag("exact");
   job.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank"));
-  const Json r = run_metrics_job(job, cli_control());
+  const MetricsResult r = run_metrics_job(job, cli_control());
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << "d = " << r.at("d").number() << ", P = " << r.at("params").number() << "\n";
-  for (const auto& m : r.at("metrics").items()) {
-    out << "  " << m.at("metric").string() << " = " << fmt(m.at("value").number());
-    if (!m.at("std_error").is_null()) out << " ± " << fmt(m.at("std_error").number());
-    out << "  [" << m.at("method").string() << ", " << fmt(m.at("seconds").number()) << " s]";
-    if (m.contains("exact"))
-      out << "  exact " << fmt(m.at("exact").number()) << ", rel error " << fmt(m.at("rel_error").number());
+  out << "d = " << r.d << ", P = " << r.params << "\n";
+  for (const auto& m : r.metrics) {
+    out << "  " << m.name << " = " << fmt(m.value);
+    if (m.std_error) out << " ± " << fmt(*m.std_error);
+    out << "  [" << m.method << ", " << fmt(m.seconds) << " s]";
+    if (m.exact) out << "  exact " << fmt(*m.exact) << ", rel error " << fmt(m.rel_error.value_or(NAN));
     out << "\n";
   }
   return 0;
 }
 
 int cmd_compare(const Args& a, std::ostream& out) {
-  CompareJob job;
+  CompareRequest job;
   job.problem = problem_from(a);
   job.estimator = estimator_from(a);
   if (a.has("methods")) job.methods = split_list(a.get("methods"));
   job.exact = a.flag("exact");
   job.sweep_repeats = static_cast<int>(a.get_int("repeats", 1, 1, 100000));
   if (a.has("budgets")) job.sweep_budgets = int_list(a, "budgets");
-  const Json r = run_compare_job(job, cli_control());
+  const CompareResult r = run_compare_job(job, cli_control());
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << "d = " << r.at("d").number() << ", P = " << r.at("params").number();
-  if (r.contains("exact"))
-    out << ", exact tr K = " << fmt(r.at("exact").number()) << " (" << fmt(r.at("exact_seconds").number())
-        << " s)";
+  out << "d = " << r.d << ", P = " << r.params;
+  if (r.exact)
+    out << ", exact tr K = " << fmt(*r.exact) << " (" << fmt(r.exact_seconds.value_or(NAN)) << " s)";
   out << "\n";
-  for (const auto& run : r.at("runs").items()) {
-    out << "  " << run.at("estimator").string() << ": " << fmt(run.at("estimate").number());
-    if (!run.at("std_error").is_null()) out << " ± " << fmt(run.at("std_error").number());
-    out << " in " << fmt(run.at("seconds").number()) << " s";
-    if (run.contains("rel_error")) out << ", relative error " << fmt(run.at("rel_error").number());
+  for (const auto& run : r.runs) {
+    const TraceEstimate& e = run.estimate;
+    out << "  " << e.method << ": " << fmt(e.estimate);
+    if (e.std_error) out << " ± " << fmt(*e.std_error);
+    out << " in " << fmt(e.seconds) << " s";
+    if (run.rel_error) out << ", relative error " << fmt(*run.rel_error);
     out << "\n";
   }
   return 0;
@@ -250,16 +250,15 @@ int cmd_compare(const Args& a, std::ostream& out) {
 
 int cmd_spectrum(const Args& a, std::ostream& out) {
   const long long top = a.get_int("top", 20, 0, kMaxCount);
-  const Json r = run_spectrum_job(problem_from(a), top, cli_control());
+  const SpectrumResult r = run_spectrum_job({problem_from(a), top}, cli_control());
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << r.at("kernel").string() << ": d = " << r.at("d").number() << ", P = " << r.at("params").number();
-  if (r.contains("trace"))
-    out << ", tr K = " << fmt(r.at("trace").number()) << ", ‖K‖_F = " << fmt(r.at("frobenius").number());
-  out << " (" << fmt(r.at("seconds").number()) << " s)\n  eigenvalues:";
-  for (const auto& v : r.at("eigenvalues").items()) out << " " << fmt(v.number());
+  out << r.kernel << ": d = " << r.d << ", P = " << r.params;
+  if (r.trace) out << ", tr K = " << fmt(*r.trace) << ", ‖K‖_F = " << fmt(r.frobenius.value_or(NAN));
+  out << " (" << fmt(r.seconds) << " s)\n  eigenvalues:";
+  for (double v : r.eigenvalues) out << " " << fmt(v);
   out << "\n";
   return 0;
 }
@@ -277,19 +276,17 @@ int cmd_info(const Args& a, std::ostream& out) {
     // One random input of the model's own shape is enough to report d per input.
     p.data = "random:n=1";
   }
-  const Json j = describe_problem(p);
+  const ProblemSummary j = describe_problem(p);
   if (a.flag("json")) {
-    out << j.dump() << "\n";
+    out << json_text(to_json(j)) << "\n";
     return 0;
   }
-  out << j.at("model").string() << " (" << j.at("kind").string() << ")\n  input ["
-      << j.at("input_shape").string() << "] → output [" << j.at("output_shape").string()
-      << "]\n  P = " << fmt(j.at("params").number()) << " of " << fmt(j.at("params_total").number())
-      << " parameters (" << fmt(j.at("params_frozen").number()) << " frozen), d = " << fmt(j.at("d").number())
-      << " on " << j.at("data").string() << "\n";
-  for (const auto& l : j.at("layers").items()) out << "  " << l.string() << "\n";
+  out << j.model << " (" << j.kind << ")\n  input [" << j.input_shape << "] → output [" << j.output_shape
+      << "]\n  P = " << fmt(double(j.params)) << " of " << fmt(double(j.params_total)) << " parameters ("
+      << fmt(double(j.params_frozen)) << " frozen), d = " << fmt(double(j.d)) << " on " << j.data << "\n";
+  for (const auto& l : j.layers) out << "  " << l << "\n";
   out << "  parameters:\n";
-  for (const auto& l : j.at("parameters").items()) out << "    " << l.string() << "\n";
+  for (const auto& l : j.parameters) out << "    " << l << "\n";
   return 0;
 }
 
@@ -328,7 +325,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_coverage_bench(c, log);
     if (a.flag("json"))
-      out << r.dump() << "\n";
+      out << json_text(r) << "\n";
     else
       out << bench::format_coverage_bench(r);
     return 0;
@@ -351,7 +348,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_dynamics_bench(d, log);
     if (a.flag("json"))
-      out << r.dump() << "\n";
+      out << json_text(r) << "\n";
     else
       out << bench::format_dynamics_bench(r);
     return 0;
@@ -378,7 +375,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   std::ostream& log = a.flag("json") ? err : out;
   const Json r = bench::run_seed_bench(o, log);
   if (a.flag("json"))
-    out << r.dump() << "\n";
+    out << json_text(r) << "\n";
   else
     out << bench::format_seed_bench(r);
   return 0;

@@ -2,17 +2,23 @@
 // Bae, Sutherland, ICML 2023).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <ostream>
 #include <sstream>
 
 #include "CliCommon.h"
 #include "analysis/SlopeFit.h"
 #include "core/Errors.h"
-#include "jobs/PntkJobs.h"
+#include "io/ResultJson.h"
+#include "jobs/HessianJob.h"
+#include "jobs/PntkJob.h"
+#include "jobs/PntkWidthJob.h"
 
 namespace ts::cli {
 
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::string mib(double bytes) {
   if (bytes < 0) return "n/a";
@@ -30,15 +36,14 @@ TrainOptions training_defaults(const std::string& loss) {
   return o;
 }
 
-void print_width_fits(const Json& r, std::ostream& out) {
-  for (const auto& f : r.at("fits").items()) {
-    out << "  " << f.at("stage").string() << ", " << f.at("error").string();
-    if (f.at("min_width").number() > 0) out << " (widths ≥ " << f.at("min_width").number() << ")";
-    out << ": slope " << fmt(f.at("slope").number()) << " (95% CI " << fmt(f.at("ci_low").number()) << " … "
-        << fmt(f.at("ci_high").number()) << ", " << f.at("points").number() << " models)";
-    if (f.contains("seed_slope_mean"))
-      out << "; per-seed slopes " << fmt(f.at("seed_slope_mean").number()) << " ± "
-          << fmt(f.at("seed_slope_sd").number());
+void print_width_fits(const PntkWidthResult& r, std::ostream& out) {
+  for (const auto& f : r.fits) {
+    out << "  " << f.stage << ", " << f.error;
+    if (f.min_width > 0) out << " (widths ≥ " << f.min_width << ")";
+    out << ": slope " << fmt(f.fit.slope) << " (95% CI " << fmt(f.fit.ci_low) << " … " << fmt(f.fit.ci_high)
+        << ", " << f.fit.points << " models)";
+    if (f.seed_slope_mean && f.seed_slope_sd)
+      out << "; per-seed slopes " << fmt(*f.seed_slope_mean) << " ± " << fmt(*f.seed_slope_sd);
     out << "\n";
   }
 }
@@ -46,7 +51,7 @@ void print_width_fits(const Json& r, std::ostream& out) {
 }  // namespace
 
 int cmd_pntk(const Args& a, std::ostream& out) {
-  PntkJob job;
+  PntkRequest job;
   job.problem = problem_from(a);
   job.variant = a.get("variant", "sum");
   job.compare = a.flag("compare");
@@ -55,67 +60,62 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
     throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " +
                      a.get("ridge"));
-  const Json r = run_pntk_job(job, cli_control());
+  const PntkResult r = run_pntk_job(job, cli_control());
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << "pNTK (" << r.at("variant").string() << "): N = " << r.at("N").number()
-      << ", O = " << r.at("outputs").number() << ", tr = " << fmt(r.at("trace").number())
-      << ", ‖·‖_F = " << fmt(r.at("frobenius").number()) << ", λ_max = " << fmt(r.at("lambda_max").number())
-      << " (" << fmt(r.at("seconds").number()) << " s, peak " << mib(r.at("peak_bytes").number()) << ")\n";
-  if (r.contains("rel_frobenius_error")) {
-    out << "  against the eNTK: relative Frobenius error " << fmt(r.at("rel_frobenius_error").number())
-        << ", relative λ_max error " << fmt(r.at("rel_lambda_max_error").number()) << "; eNTK "
-        << fmt(r.at("entk_seconds").number()) << " s, peak " << mib(r.at("entk_peak_bytes").number()) << " ("
-        << fmt(r.at("speedup").number()) << "× the pNTK's time)\n";
+  out << "pNTK (" << r.variant << "): N = " << r.N << ", O = " << r.outputs << ", tr = " << fmt(r.trace)
+      << ", ‖·‖_F = " << fmt(r.frobenius) << ", λ_max = " << fmt(r.lambda_max) << " (" << fmt(r.seconds)
+      << " s, peak " << mib(double(r.peak_bytes)) << ")\n";
+  if (r.rel_frobenius_error) {
+    out << "  against the eNTK: relative Frobenius error " << fmt(*r.rel_frobenius_error)
+        << ", relative λ_max error " << fmt(r.rel_lambda_max_error.value_or(kNaN)) << "; eNTK "
+        << fmt(r.entk_seconds.value_or(kNaN)) << " s, peak " << mib(double(r.entk_peak_bytes.value_or(-1)))
+        << " (" << fmt(r.speedup.value_or(kNaN)) << "× the pNTK's time)\n";
   }
-  if (r.contains("regression")) {
-    const Json& g = r.at("regression");
-    out << "  kernel regression (" << g.at("n_train").number() << " training, " << g.at("n_heldout").number()
-        << " held-out points): relative prediction difference " << fmt(g.at("rel_prediction_error").number())
-        << " without ridge, " << fmt(g.at("rel_prediction_error_ridge").number()) << " with ridge "
-        << fmt(g.at("ridge").number()) << "; held-out accuracy eNTK "
-        << fmt(g.at("heldout_accuracy").number()) << ", pNTK " << fmt(g.at("heldout_accuracy_pntk").number())
+  if (r.regression) {
+    const PntkRegression& g = *r.regression;
+    out << "  kernel regression (" << g.n_train << " training, " << g.n_heldout
+        << " held-out points): relative prediction difference " << fmt(g.rel_prediction_error)
+        << " without ridge, " << fmt(g.rel_prediction_error_ridge) << " with ridge " << fmt(g.ridge)
+        << "; held-out accuracy eNTK " << fmt(g.heldout_accuracy) << ", pNTK " << fmt(g.heldout_accuracy_pntk)
         << "\n";
   }
-  if (r.contains("entk_note")) out << "  " << r.at("entk_note").string() << "\n";
-  if (r.contains("regression_note")) out << "  " << r.at("regression_note").string() << "\n";
-  if (r.contains("rel_trace_error"))
-    out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(r.at("rel_trace_error").number()) << "\n";
+  if (r.entk_note) out << "  " << *r.entk_note << "\n";
+  if (r.regression_note) out << "  " << *r.regression_note << "\n";
+  if (r.rel_trace_error)
+    out << "  relative error of O·tr Θ̂ against tr Θ: " << fmt(*r.rel_trace_error) << "\n";
   return 0;
 }
 
 int cmd_hessian(const Args& a, std::ostream& out) {
-  HessianJob job;
+  HessianRequest job;
   job.problem = problem_from(a);
   job.probes = a.get_int("matvecs", 64);
   job.exact = a.flag("exact");
   job.training = training_from(a, training_defaults("mse"));
   job.epochs = job.training.epochs;
-  const Json r = run_hessian_job(job, cli_control());
+  const HessianResult r = run_hessian_job(job, cli_control());
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(to_json(r)) << "\n";
     return 0;
   }
-  out << "loss Hessian trace, MSE, N = " << r.at("N").number() << ", O = " << r.at("outputs").number()
-      << ", P = " << r.at("params").number() << "\n";
-  for (const auto& s : r.at("stages").items()) {
-    out << "  " << s.at("stage").string() << " (loss " << fmt(s.at("loss").number()) << "): Hutchinson "
-        << fmt(s.at("hutchinson").number()) << " ± " << fmt(s.at("hutchinson_std_error").number()) << " ("
-        << s.at("hutchinson_probes").number() << " HVPs, " << fmt(s.at("hutchinson_seconds").number())
-        << " s)";
-    if (s.contains("exact")) out << ", exact " << fmt(s.at("exact").number());
-    out << "; Gauss–Newton (1/N)·tr Θ " << fmt(s.at("gauss_newton").number()) << "; pNTK (O/N)·tr Θ̂ "
-        << fmt(s.at("pntk_approximation").number()) << " (" << fmt(s.at("pntk_seconds").number())
-        << " s; relative error " << fmt(s.at("rel_error_pntk").number()) << " against the "
-        << s.at("reference").string() << ")\n";
+  out << "loss Hessian trace, MSE, N = " << r.N << ", O = " << r.outputs << ", P = " << r.params << "\n";
+  for (const auto& s : r.stages) {
+    out << "  " << s.stage << " (loss " << fmt(s.loss) << "): Hutchinson " << fmt(s.hutchinson) << " ± "
+        << fmt(s.hutchinson_std_error) << " (" << s.hutchinson_probes << " HVPs, "
+        << fmt(s.hutchinson_seconds) << " s)";
+    if (s.exact) out << ", exact " << fmt(*s.exact);
+    out << "; Gauss–Newton (1/N)·tr Θ " << fmt(s.gauss_newton) << "; pNTK (O/N)·tr Θ̂ "
+        << fmt(s.pntk_approximation) << " (" << fmt(s.pntk_seconds) << " s; relative error "
+        << fmt(s.rel_error_pntk) << " against the " << s.reference << ")\n";
   }
   return 0;
 }
 
 int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
-  PntkWidthJob job;
+  PntkWidthRequest job;
   job.compute = compute_from(a);
   if (!a.has("memory-budget")) job.compute.memory_budget = int64_t(8) << 30;
   job.data = a.get("data", "digits");
@@ -148,15 +148,14 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
       log << "  [" << p.done << "/" << p.total << "] " << p.stage << "\n" << std::flush;
     };
     log << "width experiment, " << param << " parameterisation\n";
-    const Json r = run_pntk_width_job(job, rc);
-    all[param] = r;
+    const PntkWidthResult r = run_pntk_width_job(job, rc);
+    all[param] = to_json(r);
     if (!a.flag("json")) {
-      out << param << " parameterisation (" << r.at("points").items().size() << " models; " << job.out_dir
-          << ")\n";
+      out << param << " parameterisation (" << r.points.size() << " models; " << job.out_dir << ")\n";
       print_width_fits(r, out);
     }
   }
-  if (a.flag("json")) out << all.dump() << "\n";
+  if (a.flag("json")) out << json_text(all) << "\n";
   return 0;
 }
 
@@ -167,7 +166,7 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
   outputs = int_list(a, "outputs", "10,100");
   Json rows = Json::array();
   for (int64_t o : outputs) {
-    PntkJob job;
+    PntkRequest job;
     job.problem.compute = compute_from(a);
     if (!a.has("memory-budget")) job.problem.compute.memory_budget = int64_t(12) << 30;
     job.problem.model = a.get("workload-model", "mlp:in=64,width=" + std::to_string(width) +
@@ -175,32 +174,34 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
     job.problem.data = a.get("workload-data", "digits:n=" + std::to_string(n));
     job.compare = true;
     std::vector<double> tp, te;
-    Json last;
+    PntkResult last;
     for (int64_t r = 0; r < repeats; ++r) {
       log << "  O = " << o << ", repeat " << r + 1 << "/" << repeats << "\n" << std::flush;
       last = run_pntk_job(job, cli_control());
-      tp.push_back(last.at("seconds").number());
-      te.push_back(last.at("entk_seconds").number());
+      if (last.entk_note)  // the benchmark compares built kernels
+        throw InputError("bench pntk-speed: " + *last.entk_note + " (raise --memory-budget)");
+      tp.push_back(last.seconds);
+      te.push_back(*last.entk_seconds);
     }
     std::sort(tp.begin(), tp.end());
     std::sort(te.begin(), te.end());
+    const Json config = to_json(last).at("config");
     Json row = Json::object();
     row["outputs"] = o;
-    row["N"] = last.at("N");
-    row["params"] = last.at("params");
+    row["N"] = last.N;
+    row["params"] = last.params;
     row["pntk_seconds_median"] = tp[tp.size() / 2];
     row["entk_seconds_median"] = te[te.size() / 2];
     row["time_ratio"] = te[te.size() / 2] / tp[tp.size() / 2];
-    row["pntk_kernel_bytes"] = last.at("kernel_bytes");
-    row["entk_kernel_bytes"] = last.at("entk_kernel_bytes");
-    row["kernel_memory_ratio"] = last.at("entk_kernel_bytes").number() / last.at("kernel_bytes").number();
-    row["pntk_peak_bytes"] = last.at("peak_bytes");
-    row["entk_peak_bytes"] = last.at("entk_peak_bytes");
-    row["peak_memory_ratio"] =
-        last.at("entk_peak_bytes").number() / std::max(1.0, last.at("peak_bytes").number());
-    row["rel_frobenius_error"] = last.at("rel_frobenius_error");
-    row["rel_lambda_max_error"] = last.at("rel_lambda_max_error");
-    row["config"] = last.at("config");
+    row["pntk_kernel_bytes"] = last.kernel_bytes;
+    row["entk_kernel_bytes"] = *last.entk_kernel_bytes;
+    row["kernel_memory_ratio"] = double(*last.entk_kernel_bytes) / double(last.kernel_bytes);
+    row["pntk_peak_bytes"] = last.peak_bytes;
+    row["entk_peak_bytes"] = *last.entk_peak_bytes;
+    row["peak_memory_ratio"] = double(*last.entk_peak_bytes) / std::max(1.0, double(last.peak_bytes));
+    row["rel_frobenius_error"] = *last.rel_frobenius_error;
+    row["rel_lambda_max_error"] = *last.rel_lambda_max_error;
+    row["config"] = config;
     rows.push_back(row);
   }
   Json r = Json::object();
@@ -208,19 +209,23 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
   r["repeats"] = repeats;
   r["rows"] = rows;
   if (a.flag("json")) {
-    out << r.dump() << "\n";
+    out << json_text(r) << "\n";
     return 0;
   }
-  for (const auto& row : rows.items())
-    out << "O = " << row.at("outputs").number() << " (N = " << row.at("N").number()
-        << ", P = " << row.at("params").number() << "): pNTK " << fmt(row.at("pntk_seconds_median").number())
-        << " s, eNTK " << fmt(row.at("entk_seconds_median").number()) << " s ("
-        << fmt(row.at("time_ratio").number()) << "×); kernel " << mib(row.at("pntk_kernel_bytes").number())
-        << " vs " << mib(row.at("entk_kernel_bytes").number()) << " ("
-        << fmt(row.at("kernel_memory_ratio").number()) << "×); peak "
-        << mib(row.at("pntk_peak_bytes").number()) << " vs " << mib(row.at("entk_peak_bytes").number())
-        << " (" << fmt(row.at("peak_memory_ratio").number()) << "×); rel. Frobenius error "
-        << fmt(row.at("rel_frobenius_error").number()) << "\n";
+  // Printed from the rows, so that the text and --json can never disagree.
+  for (const auto& row : rows)
+    out << "O = " << row.at("outputs").get<int64_t>() << " (N = " << row.at("N").get<int64_t>()
+        << ", P = " << row.at("params").get<int64_t>() << "): pNTK "
+        << fmt(row.at("pntk_seconds_median").get<double>()) << " s, eNTK "
+        << fmt(row.at("entk_seconds_median").get<double>()) << " s ("
+        << fmt(row.at("time_ratio").get<double>()) << "×); kernel "
+        << mib(row.at("pntk_kernel_bytes").get<double>()) << " vs "
+        << mib(row.at("entk_kernel_bytes").get<double>()) << " ("
+        << fmt(row.at("kernel_memory_ratio").get<double>()) << "×); peak "
+        << mib(row.at("pntk_peak_bytes").get<double>()) << " vs "
+        << mib(row.at("entk_peak_bytes").get<double>()) << " ("
+        << fmt(row.at("peak_memory_ratio").get<double>()) << "×); rel. Frobenius error "
+        << fmt(row.at("rel_frobenius_error").get<double>()) << "\n";
   return 0;
 }
 

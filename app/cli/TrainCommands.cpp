@@ -6,13 +6,14 @@
 
 #include "CliCommon.h"
 #include "core/Errors.h"
+#include "io/ResultJson.h"
 
 namespace ts::cli {
 
 int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   if (!a.has("out"))
     throw InputError("--out DIR is required (history, snapshots and results are written there)");
-  DynamicsJob job;
+  DynamicsRequest job;
   job.out_dir = a.get("out");
   job.problem = problem_from(a);
   job.test_data = a.get("test-data");
@@ -42,20 +43,19 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
     if (epoch != last_epoch) out << pr.stage << "…\n" << std::flush;
     last_epoch = epoch;
   };
-  const Json result = run_dynamics_job(job, rc);
+  const DynamicsResult result = run_dynamics_job(job, rc);
   if (a.flag("json")) {
-    out << result.dump() << "\n";
+    out << json_text(to_json(result)) << "\n";
     return 0;
   }
-  for (const auto& s : result.at("history").items())
-    out << "epoch " << s.at("epoch").number() << ": train loss " << fmt(s.at("train_loss").number())
-        << ", accuracy " << fmt(s.at("train_accuracy").number()) << "; test loss "
-        << fmt(s.at("test_loss").number()) << ", accuracy " << fmt(s.at("test_accuracy").number()) << "\n";
+  for (const auto& s : result.history)
+    out << "epoch " << s.epoch << ": train loss " << fmt(s.train_loss) << ", accuracy "
+        << fmt(s.train_accuracy) << "; test loss " << fmt(s.test_loss) << ", accuracy "
+        << fmt(s.test_accuracy) << "\n";
   if (metrics)
-    for (const auto& row : result.at("dynamics").items()) {
-      out << "epoch " << row.at("epoch").number() << ":";
-      for (const auto& m : row.at("metrics").items())
-        out << " " << m.at("metric").string() << " " << fmt(m.at("value").number());
+    for (const auto& row : result.dynamics) {
+      out << "epoch " << row.epoch << ":";
+      for (const auto& m : row.values) out << " " << m.name << " " << fmt(m.value);
       out << "\n";
     }
   out << "wrote " << job.out_dir << "\n";

@@ -7,14 +7,15 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
 #include "io/OutputFiles.h"
+#include "io/ResultJson.h"
 #include "io/Spec.h"
-#include "jobs/Jobs.h"
 #include "models/Model.h"
 #include "training/Training.h"
 
@@ -46,7 +47,7 @@ std::vector<int64_t> draw_pool(const std::vector<int64_t>& unlabelled, int64_t m
 
 }  // namespace
 
-void validate_al_job(const AlJob& job) {
+void validate_al_job(const AlRequest& job) {
   if (job.strategies.empty()) throw InputError("give at least one active-learning strategy (--strategy)");
   for (const auto& s : job.strategies) {
     const std::string c = canonical_strategy(s);  // throws for an unknown name
@@ -88,7 +89,7 @@ std::vector<int64_t> initial_labelled(const Dataset& train, int64_t n, bool stra
   return out;
 }
 
-std::pair<Dataset, Dataset> load_al_data(const AlJob& job, const std::vector<int64_t>& model_shape) {
+std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape) {
   Dataset train = load_data(job.data, model_shape, job.compute.seed), test;
   if (!job.test_data.empty()) {
     test = load_data(job.test_data, model_shape, job.compute.seed);
@@ -106,9 +107,9 @@ std::pair<Dataset, Dataset> load_al_data(const AlJob& job, const std::vector<int
   return {train, test};
 }
 
-Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t seed, const Dataset& train,
-                     const Dataset& test, const RunControl& rc,
-                     const std::function<void(const Json&)>& on_cycle, int64_t* done, int64_t total) {
+AlRun run_al_strategy(const AlRequest& job, const std::string& strategy_in, uint64_t seed,
+                      const Dataset& train, const Dataset& test, const RunControl& rc, int64_t* done,
+                      int64_t total) {
   const std::string strategy = canonical_strategy(strategy_in);
   ComputeConfig cc = job.compute;
   cc.seed = seed;
@@ -133,10 +134,9 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     if (!labelled.empty()) train_model(*model, train.select(as_index(labelled)), nullptr, to, quiet);
     return t0.seconds();
   };
-  Json run = Json::object();
-  run["strategy"] = strategy;
-  run["seed"] = seed;
-  Json cycles = Json::array();
+  AlRun run;
+  run.strategy = strategy;
+  run.seed = seed;
   // For the app's gallery: pixels of image data, coordinates of 2-D data.
   const bool planar = train.inputs.dim() == 2 && train.inputs.size(1) == 2;
   const bool images = train.image_shape.size() == 3 && train.inputs[0].numel() <= 4096;
@@ -148,61 +148,56 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
   auto emit = [&](int cycle, double train_s, double query_s, const QueryResult* q,
                   const std::vector<int64_t>& pool) {
     const auto [loss, acc] = evaluate(*model, test, to.loss);
-    Json row = Json::object();
-    row["strategy"] = strategy;
-    row["seed"] = seed;
-    row["cycle"] = cycle;
-    row["labels"] = static_cast<int64_t>(labelled.size());
-    row["test_accuracy"] = acc;
-    row["test_loss"] = loss;
-    row["train_seconds"] = train_s;
-    row["query_seconds"] = query_s;
-    row["seconds"] = train_s + query_s;
-    Json queried = Json::array();
+    AlCycle row;
+    row.strategy = strategy;
+    row.seed = seed;
+    row.cycle = cycle;
+    row.labels = static_cast<int64_t>(labelled.size());
+    row.test_accuracy = acc;
+    row.test_loss = loss;
+    row.train_seconds = train_s;
+    row.query_seconds = query_s;
+    row.seconds = train_s + query_s;
     if (q) {
-      row["kernel_seconds"] = q->kernel_seconds;
-      row["kernel_shift"] = q->kernel_shift;
-      row["note"] = q->note;
+      row.kernel_seconds = q->kernel_seconds;
+      row.kernel_shift = q->kernel_shift;
+      row.note = q->note;
       for (size_t i = 0; i < q->positions.size(); ++i) {
         const int64_t index = pool[static_cast<size_t>(q->positions[i])];
-        Json e = Json::object();
-        e["index"] = index;
-        e["score"] = q->scores[i];
-        e["true_label"] = train.labels[index].item<int64_t>();
-        e["pseudo_label"] = q->pseudo_labels[i];
-        if (outputs_before.defined()) e["output"] = values(outputs_before[static_cast<int64_t>(i)]);
-        if (i < q->predicted_change.size()) e["predicted_change"] = q->predicted_change[i];
-        if (images) e["pixels"] = values(train.inputs[index]);
-        if (planar) e["x"] = values(train.inputs[index]);
-        queried.push_back(e);
+        AlQuery e;
+        e.index = index;
+        e.score = q->scores[i];
+        e.true_label = train.labels[index].item<int64_t>();
+        e.pseudo_label = q->pseudo_labels[i];
+        if (outputs_before.defined()) e.output = values(outputs_before[static_cast<int64_t>(i)]);
+        if (i < q->predicted_change.size()) e.predicted_change = q->predicted_change[i];
+        if (images) e.pixels = values(train.inputs[index]);
+        if (planar) e.x = values(train.inputs[index]);
+        row.queried.push_back(std::move(e));
       }
     }
-    row["queried"] = queried;
-    if (images) row["image_shape"] = train.image_shape;
+    if (images) row.image_shape = train.image_shape;
     if (planar && q) {
       // Labelled before this cycle's queries, and the pool it chose from (at most 1,500 points drawn).
       std::vector<char> chosen(static_cast<size_t>(train.size()), 0);
       for (int64_t pos : q->positions) chosen[static_cast<size_t>(pool[static_cast<size_t>(pos)])] = 1;
       auto point = [&](int64_t i) {
-        std::vector<double> v = values(train.inputs[i]);
-        v.push_back(double(train.labels[i].item<int64_t>()));
-        return Json(v);
+        const std::vector<double> v = values(train.inputs[i]);
+        return AlPoint2d{v[0], v[1], train.labels[i].item<int64_t>()};
       };
-      Json l = Json::array(), u = Json::array();
+      AlPoints2d pts;
       for (int64_t i : labelled)
-        if (!chosen[static_cast<size_t>(i)]) l.push_back(point(i));
+        if (!chosen[static_cast<size_t>(i)]) pts.labelled.push_back(point(i));
       const size_t step = std::max<size_t>(1, pool.size() / 1500);
-      for (size_t i = 0; i < pool.size(); i += step) u.push_back(point(pool[i]));
-      Json pts = Json::object();
-      pts["labelled"] = l;
-      pts["pool"] = u;
-      row["points2d"] = pts;
+      for (size_t i = 0; i < pool.size(); i += step) pts.pool.push_back(point(pool[i]));
+      row.points2d = std::move(pts);
     }
-    cycles.push_back(row);
-    if (on_cycle) on_cycle(row);
+    run.cycles.push_back(std::move(row));
+    rc.publish("al-cycle", run.cycles.back());
     if (done)
       rc.report(++*done, total,
                 strategy + ", seed " + std::to_string(seed) + ", cycle " + std::to_string(cycle));
+    rc.pause_point();  // between cycles: the app's Pause holds the run here
   };
 
   emit(0, retrain(), 0.0, nullptr, {});
@@ -249,38 +244,10 @@ Json run_al_strategy(const AlJob& job, const std::string& strategy_in, uint64_t 
     }
     emit(c, retrain(), query_s, &q, pool);
   }
-  run["cycles"] = cycles;
   return run;
 }
 
-Json to_json(const AlJob& job) {
-  Json j = Json::object();
-  j["model"] = job.model;
-  j["data"] = job.data;
-  j["test_data"] = job.test_data;
-  j["test_size"] = job.test_size;
-  j["standardize"] = job.standardize;
-  j["input_shape"] = job.input_shape;
-  j["params"] = job.params;
-  j["compute"] = to_json(job.compute);
-  j["strategies"] = job.strategies;
-  j["initial"] = job.initial;
-  if (job.initial == 0)  // allowed for strategies that need no model, and said so rather than silently
-    j["cold_start"] =
-        "--initial 0: cycle 0 reports the untrained model, and the first labels are chosen without one";
-  j["stratified"] = job.stratified;
-  j["query"] = job.query;
-  j["cycles"] = job.cycles;
-  j["seeds"] = job.seeds;
-  j["pool_subset"] = job.pool_subset;
-  j["kernel"] = job.kernel;
-  j["sequential"] = job.sequential;
-  j["retrain"] = job.retrain;
-  j["training"] = to_json(job.training);
-  return j;
-}
-
-Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void(const Json&)>& on_cycle) {
+AlResult run_al_job(const AlRequest& job, const RunControl& rc) {
   validate_al_job(job);
   OutputFolder out(job.out_dir);  // checked before any work; published together at the end, or not at all
   apply_threads(job.compute);
@@ -297,47 +264,41 @@ Json run_al_job(const AlJob& job, const RunControl& rc, const std::function<void
                      std::to_string(job.initial) + " and " + std::to_string(job.cycles) + " cycles leave " +
                      std::to_string(std::max<int64_t>(pool, 0)) + " in the last cycle");
 
-  Json result = Json::object();
-  result["config"] = to_json(job);
-  result["train_data"] = train.description;
-  result["test_data"] = test.description;
-  result["train_size"] = train.size();
-  result["test_size"] = test.size();
-  Json seeds = Json::array(), runs = Json::array();
+  AlResult result;
+  result.request = job;
+  result.train_data = train.description;
+  result.test_data = test.description;
+  result.train_size = train.size();
+  result.test_size = test.size();
   const int64_t total = int64_t(job.seeds) * int64_t(job.strategies.size()) * (job.cycles + 1);
   int64_t done = 0;
   for (int s = 0; s < job.seeds; ++s) {
     const uint64_t seed = job.compute.seed + uint64_t(s);
-    seeds.push_back(seed);
+    result.seeds.push_back(seed);
     for (const auto& strategy : job.strategies)
-      runs.push_back(run_al_strategy(job, strategy, seed, train, test, rc, on_cycle, &done, total));
+      result.runs.push_back(run_al_strategy(job, strategy, seed, train, test, rc, &done, total));
   }
-  result["seeds"] = seeds;
-  result["runs"] = runs;
 
   if (out.enabled()) {
     std::ostringstream curves, queries;
     curves << "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds,train_seconds,query_seconds\n";
     queries << "strategy,seed,cycle,order,index,score,true_label,pseudo_label\n";
-    for (const auto& run : runs.items())
-      for (const auto& row : run.at("cycles").items()) {
-        const std::string head = row.at("strategy").string() + "," + csv_num(row.at("seed").number()) + "," +
-                                 csv_num(row.at("cycle").number());
-        curves << head << "," << csv_num(row.at("labels").number()) << ","
-               << csv_num(row.at("test_accuracy").number()) << "," << csv_num(row.at("test_loss").number())
-               << "," << csv_num(row.at("seconds").number()) << ","
-               << csv_num(row.at("train_seconds").number()) << ","
-               << csv_num(row.at("query_seconds").number()) << "\n";
+    for (const auto& run : result.runs)
+      for (const auto& row : run.cycles) {
+        // Integers as integers: a 64-bit seed keeps its digits.
+        const std::string head =
+            row.strategy + "," + std::to_string(row.seed) + "," + std::to_string(row.cycle);
+        curves << head << "," << std::to_string(row.labels) << "," << csv_num(row.test_accuracy) << ","
+               << csv_num(row.test_loss) << "," << csv_num(row.seconds) << "," << csv_num(row.train_seconds)
+               << "," << csv_num(row.query_seconds) << "\n";
         int order = 0;
-        for (const auto& q : row.at("queried").items())
-          queries << head << "," << order++ << "," << csv_num(q.at("index").number()) << ","
-                  << (q.at("score").is_null() ? std::string("nan") : csv_num(q.at("score").number())) << ","
-                  << csv_num(q.at("true_label").number()) << "," << csv_num(q.at("pseudo_label").number())
-                  << "\n";
+        for (const auto& q : row.queried)
+          queries << head << "," << order++ << "," << std::to_string(q.index) << "," << csv_num(q.score)
+                  << "," << std::to_string(q.true_label) << "," << std::to_string(q.pseudo_label) << "\n";
       }
     out.write_text("curves.csv", curves.str());
     out.write_text("queries.csv", queries.str());
-    out.write_text("al.json", result.dump(1));
+    out.write_text("al.json", json_text(to_json(result), 1));
     out.commit();
   }
   return result;

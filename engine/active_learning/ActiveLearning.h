@@ -4,7 +4,8 @@
 // its torch-free face.
 #include <ATen/ATen.h>
 
-#include <functional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "data/Data.h"
@@ -17,13 +18,12 @@ namespace ts {
 std::vector<int64_t> initial_labelled(const Dataset& train, int64_t n, bool stratified, uint64_t seed);
 
 /// The training and test parts the job describes (split and standardisation as in the dynamics job).
-std::pair<Dataset, Dataset> load_al_data(const AlJob& job, const std::vector<int64_t>& model_shape);
+std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape);
 
-/// One strategy with one seed on given data: {strategy, seed, cycles: [row]} (rows as in run_al_job). Each
-/// row also goes to `on_cycle`; `rc.report` counts rows from `*done` up to `total`.
-Json run_al_strategy(const AlJob& job, const std::string& strategy, uint64_t seed, const Dataset& train,
-                     const Dataset& test, const RunControl& rc = {},
-                     const std::function<void(const Json&)>& on_cycle = {}, int64_t* done = nullptr,
-                     int64_t total = 0);
+/// One strategy with one seed on given data (cycles as in run_al_job). Each cycle is published as "al-cycle"
+/// (AlCycle) and followed by rc.pause_point(); `rc.report` counts cycles from `*done` up to `total`.
+AlRun run_al_strategy(const AlRequest& job, const std::string& strategy, uint64_t seed, const Dataset& train,
+                      const Dataset& test, const RunControl& rc = {}, int64_t* done = nullptr,
+                      int64_t total = 0);
 
 }  // namespace ts

@@ -10,7 +10,6 @@
 #include "core/TorchUtil.h"
 #include "estimators/EstimatorSupport.h"
 #include "io/Spec.h"
-#include "jobs/Jobs.h"
 #include "training/Training.h"
 
 namespace ts {
@@ -34,8 +33,9 @@ at::Tensor outputs_of(const Model& model, const at::Tensor& x) {
 
 }  // namespace
 
-Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Dataset& labelled,
-                        const Dataset& pool, const RetrainValidationOptions& o, const RunControl& rc) {
+RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& trained,
+                                           const Dataset& labelled, const Dataset& pool,
+                                           const RetrainValidationOptions& o, const RunControl& rc) {
   const int64_t nl = labelled.size(), nu = pool.size();
   if (nl == 0) throw InputError("look-ahead validation needs a non-empty labelled set");
   if (o.candidates < 1 || o.candidates > nu)
@@ -80,7 +80,7 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
     train_model(*m, labelled, nullptr, o.retraining, quiet);
     real_l = outputs_of(*m, xu) - f_u;
   }
-  Json rows = Json::array();
+  RetrainValidationResult out;
   std::vector<double> s_pred, s_sgd, corr, rel, e_pred, e_sgd, e_corr, e_rel;
   double sgd_total = 0;
   for (int64_t c = 0; c < o.candidates; ++c) {
@@ -97,28 +97,28 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
     const double secs = t1.seconds();
     sgd_total += secs;
     const at::Tensor d = pred[c];
-    Json r = Json::object();
-    r["pool_position"] = j;
-    r["pseudo_label"] = y;
-    r["score_ntk"] = d.norm(2, {1}).sum().item<double>();
-    r["score_sgd"] = real.norm(2, {1}).sum().item<double>();
-    r["correlation"] = pearson(d, real);
-    r["relative_error"] = ((d - real).norm() / real.norm().clamp_min(1e-300)).item<double>();
-    r["sgd_seconds"] = secs;
+    RetrainCandidate r;
+    r.pool_position = j;
+    r.pseudo_label = y;
+    r.score_ntk = d.norm(2, {1}).sum().item<double>();
+    r.score_sgd = real.norm(2, {1}).sum().item<double>();
+    r.correlation = pearson(d, real);
+    r.relative_error = ((d - real).norm() / real.norm().clamp_min(1e-300)).item<double>();
+    r.sgd_seconds = secs;
     const at::Tensor ed = d - pred_l, er = real - real_l;
-    r["effect_score_ntk"] = ed.norm(2, {1}).sum().item<double>();
-    r["effect_score_sgd"] = er.norm(2, {1}).sum().item<double>();
-    r["effect_correlation"] = pearson(ed, er);
-    r["effect_relative_error"] = ((ed - er).norm() / er.norm().clamp_min(1e-300)).item<double>();
-    e_pred.push_back(r["effect_score_ntk"].number());
-    e_sgd.push_back(r["effect_score_sgd"].number());
-    e_corr.push_back(r["effect_correlation"].number());
-    e_rel.push_back(r["effect_relative_error"].number());
-    s_pred.push_back(r["score_ntk"].number());
-    s_sgd.push_back(r["score_sgd"].number());
-    corr.push_back(r["correlation"].number());
-    rel.push_back(r["relative_error"].number());
-    rows.push_back(r);
+    r.effect_score_ntk = ed.norm(2, {1}).sum().item<double>();
+    r.effect_score_sgd = er.norm(2, {1}).sum().item<double>();
+    r.effect_correlation = pearson(ed, er);
+    r.effect_relative_error = ((ed - er).norm() / er.norm().clamp_min(1e-300)).item<double>();
+    e_pred.push_back(r.effect_score_ntk);
+    e_sgd.push_back(r.effect_score_sgd);
+    e_corr.push_back(r.effect_correlation);
+    e_rel.push_back(r.effect_relative_error);
+    s_pred.push_back(r.score_ntk);
+    s_sgd.push_back(r.score_sgd);
+    corr.push_back(r.correlation);
+    rel.push_back(r.relative_error);
+    out.per_candidate.push_back(r);
     rc.report(c + 1, o.candidates, "SGD retraining per candidate");
   }
   auto mean = [](const std::vector<double>& v) {
@@ -127,34 +127,33 @@ Json validate_lookahead(const std::shared_ptr<const Model>& trained, const Datas
     return v.empty() ? NAN : s / double(v.size());
   };
   const at::Tensor sp = at::tensor(s_pred, at::kDouble), ss = at::tensor(s_sgd, at::kDouble);
-  Json out = Json::object();
-  out["kernel"] = o.kernel;
-  out["labelled"] = nl;
-  out["pool"] = nu;
-  out["candidates"] = o.candidates;
-  out["kernel_shift"] = lk.shift();
-  out["kernel_seconds"] = kern.seconds;
-  out["ntk_seconds_total"] = ntk_total;
-  out["ntk_seconds_per_candidate"] = ntk_total / double(nu);
-  out["sgd_seconds_per_candidate"] = sgd_total / double(o.candidates);
-  out["speedup"] = (sgd_total / double(o.candidates)) / (ntk_total / double(nu));
-  out["mean_change_correlation"] = mean(corr);
-  out["mean_relative_error"] = mean(rel);
-  out["score_correlation"] = o.candidates > 1 ? pearson(sp, ss) : NAN;
-  out["score_rank_correlation"] = o.candidates > 1 ? pearson(ranks(sp), ranks(ss)) : NAN;
+  out.kernel = o.kernel;
+  out.labelled = nl;
+  out.pool = nu;
+  out.candidates = o.candidates;
+  out.kernel_shift = lk.shift();
+  out.kernel_seconds = kern.seconds;
+  out.ntk_seconds_total = ntk_total;
+  out.ntk_seconds_per_candidate = ntk_total / double(nu);
+  out.sgd_seconds_per_candidate = sgd_total / double(o.candidates);
+  out.speedup = (sgd_total / double(o.candidates)) / (ntk_total / double(nu));
+  out.mean_change_correlation = mean(corr);
+  out.mean_relative_error = mean(rel);
+  out.score_correlation = o.candidates > 1 ? pearson(sp, ss) : NAN;
+  out.score_rank_correlation = o.candidates > 1 ? pearson(ranks(sp), ranks(ss)) : NAN;
   const at::Tensor ep = at::tensor(e_pred, at::kDouble), es = at::tensor(e_sgd, at::kDouble);
-  out["mean_effect_correlation"] = mean(e_corr);
-  out["mean_effect_relative_error"] = mean(e_rel);
-  out["effect_score_correlation"] = o.candidates > 1 ? pearson(ep, es) : NAN;
-  out["effect_score_rank_correlation"] = o.candidates > 1 ? pearson(ranks(ep), ranks(es)) : NAN;
-  out["common_part_relative_size"] =
+  out.mean_effect_correlation = mean(e_corr);
+  out.mean_effect_relative_error = mean(e_rel);
+  out.effect_score_correlation = o.candidates > 1 ? pearson(ep, es) : NAN;
+  out.effect_score_rank_correlation = o.candidates > 1 ? pearson(ranks(ep), ranks(es)) : NAN;
+  out.common_part_relative_size =
       (pred_l.norm() / pred.norm(2, {1, 2}).mean().clamp_min(1e-300)).item<double>();
-  out["retraining"] = to_json(o.retraining);
-  out["per_candidate"] = rows;
+  out.retraining = o.retraining;
   return out;
 }
 
-Json run_retrain_validation(const AlJob& job, const RetrainValidationOptions& options, const RunControl& rc) {
+RetrainValidationResult run_retrain_validation(const AlRequest& job, const RetrainValidationOptions& options,
+                                               const RunControl& rc) {
   validate_al_job(job);
   apply_threads(job.compute);
   std::vector<int64_t> shape;
@@ -187,11 +186,11 @@ Json run_retrain_validation(const AlJob& job, const RetrainValidationOptions& op
   RetrainValidationOptions o = options;
   o.kernel = job.kernel;
   o.memory_budget = job.compute.memory_budget;
-  Json out = validate_lookahead(model, labelled, pool, o, rc);
-  out["train_seconds"] = train_s;
-  out["initial_test_accuracy"] = evaluate(*model, test, to.loss).second;
-  out["config"] = to_json(job);
-  out["blas"] = blas_description();
+  RetrainValidationResult out = validate_lookahead(model, labelled, pool, o, rc);
+  out.train_seconds = train_s;
+  out.initial_test_accuracy = evaluate(*model, test, to.loss).second;
+  out.request = job;
+  out.blas = blas_description();
   return out;
 }
 

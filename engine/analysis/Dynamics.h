@@ -10,12 +10,6 @@
 
 namespace ts {
 
-struct DynamicsRow {
-  int epoch = 0;
-  std::vector<MetricValue> values;  ///< alignment is cos(K_t, K₀)
-  bool exact_compared = false;      ///< false when the exact kernels did not fit the memory budget
-};
-
 /// For each snapshot: tr K_t, ‖K_t‖_F, r_eff(K_t), cos(K_t, K₀) and the kernel-target alignment with
 /// `targets` (flattened one-hot, or undefined to skip it), by options.estimator; with options.compare_exact
 /// the exact values too, where the kernels fit options.memory_budget (else the row says exact_compared =

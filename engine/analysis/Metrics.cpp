@@ -18,23 +18,6 @@ const std::vector<std::string>& metric_names() {
   return names;
 }
 
-Json to_json(const MetricValue& m) {
-  Json j = Json::object();
-  j["metric"] = m.name;
-  j["method"] = m.method;
-  j["value"] = m.value;
-  j["std_error"] = m.std_error;
-  if (m.exact) {
-    j["exact"] = *m.exact;
-    j["rel_error"] = m.rel_error;
-  }
-  j["matvecs"] = m.matvecs;
-  j["vjps"] = m.vjps;
-  j["jvps"] = m.jvps;
-  j["seconds"] = m.seconds;
-  return j;
-}
-
 namespace {
 
 // A trace with its error and cost, from an estimator or exact.

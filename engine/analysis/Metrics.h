@@ -8,21 +8,10 @@
 
 #include "autodiff/TangentMap.h"
 #include "core/Config.h"
+#include "core/Results.h"
 #include "core/RunControl.h"
-#include "io/Json.h"
 
 namespace ts {
-
-struct MetricValue {
-  std::string name;    ///< trace, frobenius, effective_rank, alignment, target_alignment
-  std::string method;  ///< the estimator, or "exact"
-  double value = 0;
-  std::optional<double> std_error;  ///< propagated from the estimators' error estimates (first order)
-  std::optional<double> exact;      ///< when compared with the exact value
-  std::optional<double> rel_error;
-  int64_t matvecs = 0, vjps = 0, jvps = 0;
-  double seconds = 0;
-};
 
 /// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target
 /// alignment).
@@ -34,8 +23,5 @@ std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* 
                                          const MetricsOptions& options, const RunControl& rc = {});
 
 const std::vector<std::string>& metric_names();
-
-/// {metric, method, value, std_error, exact?, rel_error?, matvecs, vjps, jvps, seconds} (docs/FORMATS.md).
-Json to_json(const MetricValue& m);
 
 }  // namespace ts

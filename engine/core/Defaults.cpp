@@ -21,11 +21,11 @@ const std::string& defaults_text() {
 namespace {
 
 const Json& lookup(const std::string& path) {
-  static const Json root = Json::parse(defaults_text(), "resources/presets/defaults.json");
+  static const Json root = parse_json(defaults_text(), "resources/presets/defaults.json");
   const Json* node = &root;
   std::stringstream keys(path);
   for (std::string key; std::getline(keys, key, '.');) {
-    if (node->type() != Json::Type::Object || !node->contains(key))
+    if (!node->is_object() || !node->contains(key))
       throw std::logic_error("resources/presets/defaults.json has no key '" + path + "'");
     node = &node->at(key);
   }
@@ -34,9 +34,19 @@ const Json& lookup(const std::string& path) {
 
 }  // namespace
 
-std::string default_string(const std::string& path) { return lookup(path).string(); }
+std::string default_string(const std::string& path) {
+  const Json& v = lookup(path);
+  if (!v.is_string())
+    throw std::logic_error("resources/presets/defaults.json: '" + path + "' is not a string");
+  return v.get<std::string>();
+}
 
-double default_number(const std::string& path) { return lookup(path).number(); }
+double default_number(const std::string& path) {
+  const Json& v = lookup(path);
+  if (!v.is_number())
+    throw std::logic_error("resources/presets/defaults.json: '" + path + "' is not a number");
+  return v.get<double>();
+}
 
 int64_t default_integer(const std::string& path) {
   const double v = default_number(path);

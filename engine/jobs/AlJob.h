@@ -1,13 +1,15 @@
 #pragma once
 // A pool-based active-learning run described by a plain struct (docs/MATH.md §7), for the command-line tool
-// and the UI's engine thread. No LibTorch here: ui/ includes it.
-#include <functional>
+// and the UI's engine thread, and its result as structs. No LibTorch and no JSON here: ui/ includes it
+// (io/ResultJson.h writes these as JSON).
+#include <cstdint>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/Config.h"
 #include "core/RunControl.h"
-#include "io/Json.h"
 
 namespace ts {
 
@@ -24,7 +26,7 @@ inline TrainOptions default_al_training() {
   return o;
 }
 
-struct AlJob {
+struct AlRequest {
   std::string model = default_string("active_learning.model");  ///< trains in seconds on two CPU cores
   std::string data = default_string("active_learning.data");
   std::string test_data;       ///< empty: a stratified split of `data` with `test_size` rows
@@ -50,18 +52,75 @@ struct AlJob {
   std::string out_dir;  ///< if set: al.json, curves.csv, queries.csv
 };
 
+/// One point sent to the oracle in a cycle. The optional parts are there only where they exist (a model, the
+/// MLMOC strategies, image or 2-D data), as in al.json.
+struct AlQuery {
+  int64_t index = 0;  ///< row of the training part
+  /// The score it was chosen by (higher first); NaN for random (null in JSON).
+  double score = std::numeric_limits<double>::quiet_NaN();
+  int64_t true_label = 0;                     ///< the oracle's answer
+  int64_t pseudo_label = -1;                  ///< the learner's argmax at query time (−1 without a model)
+  std::optional<std::vector<double>> output;  ///< f_L(x′) before the cycle's retraining (with a model)
+  /// MLMOC (batch mode): the predicted mean change of the pool's outputs, mean_U (f_lin − f_L), [O].
+  std::optional<std::vector<double>> predicted_change;
+  std::optional<std::vector<double>> pixels;  ///< image data: the input, row-major (see AlCycle::image_shape)
+  std::optional<std::vector<double>> x;       ///< 2-D data: the input's coordinates
+};
+
+/// A training point of 2-D data for the gallery's scatter: its coordinates and class.
+struct AlPoint2d {
+  double x = 0, y = 0;
+  int64_t label = 0;
+};
+
+/// 2-D data: the points around a cycle's queries.
+struct AlPoints2d {
+  std::vector<AlPoint2d> labelled;  ///< labelled before this cycle's queries
+  std::vector<AlPoint2d> pool;      ///< the pool the cycle chose from (at most about 1,500, evenly drawn)
+};
+
+/// One cycle of one strategy with one seed: the learner after the cycle's queries and retraining.
+struct AlCycle {
+  std::string strategy;
+  uint64_t seed = 0;
+  int cycle = 0;       ///< 0: the model trained on the initial set (no queries)
+  int64_t labels = 0;  ///< labelled points the learner was trained on
+  double test_accuracy = 0, test_loss = 0;
+  double train_seconds = 0, query_seconds = 0;
+  double seconds = 0;  ///< train_seconds + query_seconds
+  // Cycles ≥ 1 only (from the query strategy).
+  std::optional<double> kernel_seconds;             ///< MLMOC: time to build the kernel (0 for the others)
+  std::optional<double> kernel_shift;               ///< MLMOC: diagonal shift the Cholesky factor needed
+  std::optional<std::string> note;                  ///< fallbacks and numerical repairs, in words
+  std::vector<AlQuery> queried;                     ///< in query order; empty in cycle 0
+  std::optional<std::vector<int64_t>> image_shape;  ///< image data small enough to carry pixels: [C, H, W]
+  std::optional<AlPoints2d> points2d;               ///< 2-D data, cycles ≥ 1
+};
+
+/// One strategy with one seed.
+struct AlRun {
+  std::string strategy;
+  uint64_t seed = 0;
+  std::vector<AlCycle> cycles;  ///< cycle 0 … request.cycles
+};
+
+struct AlResult {
+  AlRequest request;       ///< the full configuration that produced this result ("config" in JSON)
+  std::string train_data;  ///< the training part, in words
+  std::string test_data;   ///< the test part, in words
+  int64_t train_size = 0, test_size = 0;
+  std::vector<uint64_t> seeds;  ///< compute.seed, compute.seed + 1, …
+  std::vector<AlRun> runs;      ///< for each seed, each strategy in the request's order
+};
+
 /// Checks the configuration without loading anything heavy; throws InputError naming the option.
-void validate_al_job(const AlJob& job);
+void validate_al_job(const AlRequest& job);
 
-/// Runs every strategy for every seed. Result: {config, seeds, train_size, test_size, runs: [{strategy, seed,
-/// cycles: [row]}]} with row = {strategy, seed, cycle, labels, test_accuracy, test_loss, train_seconds,
-/// query_seconds, seconds, kernel_seconds, kernel_shift, note, queried: [{index, score, true_label,
-/// pseudo_label}]}; cycle 0 is the model trained on the initial set. `on_cycle` receives each row as soon as
-/// it exists (for live plots); `rc` reports one unit per row and is checked between mini-batches and
-/// look-ahead chunks. The output folder is checked before any work.
-Json run_al_job(const AlJob& job, const RunControl& rc = {},
-                const std::function<void(const Json&)>& on_cycle = {});
-
-Json to_json(const AlJob& job);
+/// Runs every strategy for every seed; cycle 0 is the model trained on the initial set. Each cycle is
+/// published as soon as it exists, rc.publish("al-cycle", AlCycle) (for live plots), and the run may then be
+/// held there (rc.pause_point()). `rc` reports one unit per cycle and is checked between mini-batches and
+/// look-ahead chunks. The output folder is checked before any work; with request.out_dir, al.json (the
+/// result's JSON), curves.csv and queries.csv are written there together at the end.
+AlResult run_al_job(const AlRequest& job, const RunControl& rc = {});
 
 }  // namespace ts

@@ -1,4 +1,6 @@
 // The loss-Hessian trace for MSE (docs/MATH.md §6): the pNTK approximation against the true trace by HVPs.
+#include "jobs/HessianJob.h"
+
 #include <chrono>
 #include <cmath>
 
@@ -8,7 +10,6 @@
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "jobs/PntkJobs.h"
 #include "jobs/ProblemBuild.h"
 #include "pntk/Pntk.h"
 #include "training/Training.h"
@@ -21,14 +22,14 @@ double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 
 }  // namespace
 
-Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
-  if (job.probes < 2)
+HessianResult run_hessian_job(const HessianRequest& request, const RunControl& rc) {
+  if (request.probes < 2)
     throw InputError(
         "Hessian trace: --matvecs (the Hutchinson probes) must be at least 2 (the error estimate needs two), "
         "got " +
-        std::to_string(job.probes));
-  if (job.epochs < 0) throw InputError("Hessian trace: --epochs must not be negative");
-  Problem pr = build_problem(job.problem, false);
+        std::to_string(request.probes));
+  if (request.epochs < 0) throw InputError("Hessian trace: --epochs must not be negative");
+  Problem pr = build_problem(request.problem, false);
   const int64_t n = pr.J->output_shape().front(), o = pr.J->state_size() / n;
   at::Tensor Y;
   try {
@@ -36,76 +37,67 @@ Json run_hessian_job(const HessianJob& job, const RunControl& rc) {
   } catch (const InputError& e) {
     throw InputError(std::string("Hessian trace (MSE loss): ") + e.what());
   }
-  if (job.exact && pr.J->param_size() > 20000)
+  if (request.exact && pr.J->param_size() > 20000)
     throw InputError("Hessian trace: the exact trace needs P = " + std::to_string(pr.J->param_size()) +
                      " HVPs; it is offered up to 20,000 parameters");
   const at::Tensor x = pr.J->inputs();
 
-  Json stages = Json::array();
+  HessianResult out;
   auto measure = [&](const std::string& stage, int epoch) {
     TangentMap J(pr.model, x);
     J.set_control(&rc);
-    Json s = Json::object();
-    s["stage"] = stage;
-    s["epoch"] = epoch;
+    HessianStage s;
+    s.stage = stage;
+    s.epoch = epoch;
     detail::Stopwatch t0;
     const ExactTrace gn = exact_trace(J, rc);
-    s["gauss_newton"] = gn.value / double(n);
-    s["gauss_newton_seconds"] = t0.seconds();
+    s.gauss_newton = gn.value / double(n);
+    s.gauss_newton_seconds = t0.seconds();
     t0 = detail::Stopwatch();
     const double tr = exact_pntk_trace(PntkOperator(J, PntkVariant{}), rc);
-    s["pntk_approximation"] = double(o) * tr / double(n);
-    s["pntk_seconds"] = t0.seconds();
+    s.pntk_approximation = double(o) * tr / double(n);
+    s.pntk_seconds = t0.seconds();
 
     LossHessian H(pr.model, x, Y);
     H.set_control(&rc);
-    s["loss"] = H.loss();
+    s.loss = H.loss();
     EstimatorOptions eo;
     eo.method = "hutchinson";
-    eo.matvecs = job.probes;
-    eo.seed = job.problem.compute.seed;
+    eo.matvecs = request.probes;
+    eo.seed = request.problem.compute.seed;
     eo.block = 16;
     const TraceEstimate h = hutchinson(H, eo, rc);
-    s["hutchinson"] = h.estimate;
-    s["hutchinson_std_error"] = h.std_error.value_or(std::nan(""));
-    s["hutchinson_probes"] = h.matvecs;
-    s["hutchinson_seconds"] = h.seconds;
-    if (job.exact) {
+    s.hutchinson = h.estimate;
+    s.hutchinson_std_error = h.std_error.value_or(std::nan(""));
+    s.hutchinson_probes = h.matvecs;
+    s.hutchinson_seconds = h.seconds;
+    if (request.exact) {
       t0 = detail::Stopwatch();
-      s["exact"] = matvec_baseline(H, 0, rc, 16).value;
-      s["exact_seconds"] = t0.seconds();
+      s.exact = matvec_baseline(H, 0, rc, 16).value;
+      s.exact_seconds = t0.seconds();
     }
-    const double truth = job.exact ? s.at("exact").number() : h.estimate;
-    s["reference"] = job.exact ? "exact" : "hutchinson";
-    s["rel_error_pntk"] = rel(s.at("pntk_approximation").number(), truth);
-    s["rel_error_gauss_newton"] = rel(s.at("gauss_newton").number(), truth);
-    s["rel_error_pntk_vs_gauss_newton"] =
-        rel(s.at("pntk_approximation").number(), s.at("gauss_newton").number());
-    stages.push_back(s);
+    const double truth = request.exact ? *s.exact : h.estimate;
+    s.reference = request.exact ? "exact" : "hutchinson";
+    s.rel_error_pntk = rel(s.pntk_approximation, truth);
+    s.rel_error_gauss_newton = rel(s.gauss_newton, truth);
+    s.rel_error_pntk_vs_gauss_newton = rel(s.pntk_approximation, s.gauss_newton);
+    out.stages.push_back(s);
   };
 
   measure("init", 0);
-  TrainOptions to = job.training;
-  if (job.epochs > 0) {
+  TrainOptions to = request.training;
+  if (request.epochs > 0) {
     to.loss = "mse";
-    to.epochs = job.epochs;
-    to.seed = job.problem.compute.seed;
+    to.epochs = request.epochs;
+    to.seed = request.problem.compute.seed;
     train_model(*pr.model, pr.data, nullptr, to, rc);
-    measure("trained", job.epochs);
+    measure("trained", request.epochs);
   }
-  Json out = Json::object();
-  out["N"] = n;
-  out["outputs"] = o;
-  out["params"] = pr.J->param_size();
-  out["loss"] = "mse: (1/N) sum_n 0.5 ||f(x_n) - y_n||^2";
-  out["stages"] = stages;
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(job.problem);
-  cfg["probes"] = job.probes;
-  cfg["exact"] = job.exact;
-  cfg["epochs"] = job.epochs;
-  if (job.epochs > 0) cfg["training"] = to_json(to);
-  out["config"] = cfg;
+  out.request = request;
+  out.request.training = to;  // as run
+  out.N = n;
+  out.outputs = o;
+  out.params = pr.J->param_size();
   return out;
 }
 

@@ -1,27 +1,22 @@
 #include "jobs/Jobs.h"
-#include "core/Numbers.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <sstream>
 
-#include "analysis/Dynamics.h"
 #include "analysis/Metrics.h"
 #include "analysis/Nystrom.h"
 #include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
+#include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "jobs/ProblemBuild.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
-#include "training/Training.h"
 
 namespace ts {
 
@@ -34,15 +29,23 @@ JvpMode parse_jvp(const std::string& s) {
 }
 
 // Which JVP path ran (forward mode falls back to double backward by itself on operators without a formula).
-void note_jvp(Json& j, const TangentMap& J) {
-  j["jvp_path"] = J.jvp_path();
-  if (!J.jvp_fallback().empty()) j["jvp_fallback"] = J.jvp_fallback();
-}
+JvpPath jvp_path(const TangentMap& J) { return {J.jvp_path(), J.jvp_fallback()}; }
 
-// P counts trainable parameters only unless the selection asks for frozen ones; say both.
-void note_params(Json& j, const Model& m) {
-  j["params_total"] = m.num_parameters();
-  j["params_frozen"] = m.num_frozen_parameters();
+// The model as loaded. P counts trainable parameters only unless the selection asks for frozen ones; say
+// both.
+ProblemSummary summarize(const ProblemSpec& p, const Problem& pr) {
+  ProblemSummary s;
+  s.model = p.model;
+  s.kind = pr.model->kind();
+  s.input_shape = shape_to_string(pr.model->input_shape());
+  s.output_shape = shape_to_string(pr.J->output_shape());
+  s.params_total = pr.model->num_parameters();
+  s.params_frozen = pr.model->num_frozen_parameters();
+  s.params = pr.J->param_size();
+  s.d = pr.J->state_size();
+  s.data = pr.data.description;
+  s.layers = pr.model->layer_summary();
+  return s;
 }
 
 }  // namespace
@@ -71,89 +74,6 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     pr.Jb = std::make_unique<TangentMap>(pr.model_b, pr.data.inputs.to(opts), mode);
   }
   return pr;
-}
-
-Json to_json(const TrainOptions& to) {
-  Json tj = Json::object();
-  tj["optimizer"] = to.optimizer;
-  tj["loss"] = to.loss;
-  tj["epochs"] = to.epochs;
-  tj["batch_size"] = to.batch_size;
-  tj["lr"] = to.lr;
-  tj["momentum"] = to.momentum;
-  tj["weight_decay"] = to.weight_decay;
-  tj["seed"] = to.seed;
-  return tj;
-}
-
-Json to_json(const ComputeConfig& c) {
-  Json j = Json::object();
-  j["device"] = c.device;
-  j["dtype"] = c.dtype;
-  j["threads"] = c.threads;
-  j["seed"] = c.seed;
-  j["memory_budget"] = c.memory_budget;
-  return j;
-}
-
-Json to_json(const EstimatorOptions& o) {
-  Json j = Json::object();
-  j["method"] = o.method;
-  j["matvecs"] = o.matvecs;
-  j["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
-  j["hutchpp_split"] = o.split == HutchppSplit::Seed ? "seed" : "thirds";
-  j["tol"] = o.tol;
-  j["max_matvecs"] = o.max_matvecs;
-  j["seed"] = o.seed;
-  j["block"] = o.block;
-  return j;
-}
-
-Json to_json(const ProblemSpec& p) {
-  Json j = Json::object();
-  j["model"] = p.model;
-  if (!p.model_b.empty()) j["model_b"] = p.model_b;
-  j["data"] = p.data;
-  j["input_shape"] = p.input_shape;
-  j["params"] = p.params;
-  j["jvp"] = p.jvp;
-  j["kernel"] = p.kernel;
-  j["compute"] = to_json(p.compute);
-  return j;
-}
-
-Json to_json(const TraceEstimate& e) {
-  Json j = Json::object();
-  j["estimator"] = e.method;
-  j["estimate"] = e.estimate;
-  j["std_error"] = e.std_error;
-  if (e.sample_std_error) j["sample_std_error"] = *e.sample_std_error;
-  j["matvecs"] = e.matvecs;
-  j["vjps"] = e.vjps;
-  j["jvps"] = e.jvps;
-  j["seconds"] = e.seconds;
-  // The cost model: products and dense algebra apart (planned flops and draws, measured seconds).
-  j["product_seconds"] = e.product_seconds;
-  j["dense_seconds"] = std::max(0.0, e.seconds - e.product_seconds);
-  j["dense_flops"] = e.dense_flops;
-  j["random_draws"] = e.random_draws;
-  j["predicted_dense_seconds"] = predicted_dense_seconds({e.dense_flops, e.random_draws});
-  if (!e.error_method.empty()) j["error_method"] = e.error_method;
-  j["converged"] = e.converged;
-  if (!e.note.empty()) j["note"] = e.note;
-  if (!e.history.empty()) {
-    Json h = Json::array();
-    for (const auto& p : e.history) {
-      Json q = Json::object();
-      q["matvecs"] = p.matvecs;
-      q["estimate"] = p.estimate;
-      q["std_error"] = p.std_error;
-      q["seconds"] = p.seconds;
-      h.push_back(q);
-    }
-    j["history"] = h;
-  }
-  return j;
 }
 
 namespace {
@@ -205,19 +125,16 @@ ExactTrace kernel_exact_trace(const TangentMap& J, const KernelChoice& c, const 
 
 }  // namespace
 
-TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
+TraceResult run_trace_job(const TraceRequest& job, const RunControl& rc) {
   if (job.repeats < 1) throw InputError("--repeats must be at least 1");
   Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
-  TraceJobResult res;
+  TraceResult res;
+  res.request = job;
+  res.blas = blas_description();
   const KernelChoice kc = choose_kernel(*pr.J, job.problem.kernel);
   res.d = kc.size;
   res.params = pr.J->param_size();
-  res.config = Json::object();
-  res.config["problem"] = to_json(job.problem);
-  res.config["estimator"] = to_json(job.estimator);
-  res.config["repeats"] = job.repeats;
-  res.config["blas"] = blas_description();
   const bool exact_method = job.estimator.method == "exact";
   if (exact_method || job.compare_exact) {
     const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
@@ -234,8 +151,7 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
     (res.exact_method == "vjp" ? t.vjps : t.jvps) = res.exact_method == "vjp" ? res.d : res.params;
     res.estimate = t;
     res.repeats = {t};
-    res.jvp_path = pr.J->jvp_path();
-    res.jvp_fallback = pr.J->jvp_fallback();
+    res.jvp = jvp_path(*pr.J);
     return res;
   }
   for (int r = 0; r < job.repeats; ++r) {
@@ -244,80 +160,41 @@ TraceJobResult run_trace_job(const TraceJob& job, const RunControl& rc) {
     res.repeats.push_back(estimate_trace(op(kc), kc.factor.get(), o, rc));
   }
   res.estimate = res.repeats.front();
-  res.jvp_path = pr.J->jvp_path();
-  res.jvp_fallback = pr.J->jvp_fallback();
+  res.jvp = jvp_path(*pr.J);
   return res;
 }
 
-Json to_json(const TraceJobResult& r) {
-  Json j = to_json(r.estimate);
-  j["d"] = r.d;
-  j["params"] = r.params;
-  j["jvp_path"] = r.jvp_path;
-  if (!r.jvp_fallback.empty()) j["jvp_fallback"] = r.jvp_fallback;
-  if (r.exact) {
-    j["exact"] = *r.exact;
-    j["exact_seconds"] = r.exact_seconds;
-    j["exact_method"] = r.exact_method;
-    j["rel_error"] = std::fabs(r.estimate.estimate - *r.exact) / std::max(std::fabs(*r.exact), 1e-300);
-  }
-  {
-    Json est = Json::array(), secs = Json::array(), errs = Json::array();
-    std::vector<double> rels;
-    for (const auto& e : r.repeats) {
-      est.push_back(e.estimate);
-      secs.push_back(e.seconds);
-      if (r.exact) rels.push_back(std::fabs(e.estimate - *r.exact) / std::max(std::fabs(*r.exact), 1e-300));
-    }
-    j["estimates"] = est;
-    j["seconds_each"] = secs;
-    if (r.exact) {
-      std::sort(rels.begin(), rels.end());
-      const size_t n = rels.size();
-      j["median_rel_error"] = n % 2 ? rels[n / 2] : 0.5 * (rels[n / 2 - 1] + rels[n / 2]);
-    }
-  }
-  j["config"] = r.config;
-  return j;
+double relative_error(double estimate, double exact) {
+  return std::fabs(estimate - exact) / std::max(std::fabs(exact), 1e-300);
 }
 
-Json run_compare_job(const CompareJob& job, const RunControl& rc) {
+CompareResult run_compare_job(const CompareRequest& job, const RunControl& rc) {
   if (job.methods.empty()) throw InputError("choose at least one estimator to compare");
   Problem pr = build_problem(job.problem, false);
   pr.J->set_control(&rc);
   const KernelChoice kc = choose_kernel(*pr.J, job.problem.kernel);
-  Json out = Json::object();
-  out["d"] = kc.size;
-  out["params"] = pr.J->param_size();
-  Json model = Json::object();
-  model["kind"] = pr.model->kind();
-  model["input_shape"] = shape_to_string(pr.model->input_shape());
-  model["output_shape"] = shape_to_string(pr.J->output_shape());
-  note_params(model, *pr.model);
-  model["layers"] = pr.model->layer_summary();
-  model["data"] = pr.data.description;
-  out["model"] = model;
-  std::optional<double> exact;
+  CompareResult out;
+  out.request = job;
+  out.blas = blas_description();
+  out.d = kc.size;
+  out.params = pr.J->param_size();
+  out.model = summarize(job.problem, pr);
   if (job.exact) {
     const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
-    exact = e.value;
-    out["exact"] = e.value;
-    out["exact_seconds"] = e.seconds;
-    out["exact_method"] = e.method;
+    out.exact = e.value;
+    out.exact_seconds = e.seconds;
+    out.exact_method = e.method;
   }
-  Json runs = Json::array();
   for (const auto& method : job.methods) {
     EstimatorOptions o = job.estimator;
     o.method = method;
     o.record_history = true;
-    Json r = to_json(estimate_trace(op(kc), kc.factor.get(), o, rc));
-    if (exact)
-      r["rel_error"] = std::fabs(r.at("estimate").number() - *exact) / std::max(std::fabs(*exact), 1e-300);
-    runs.push_back(r);
+    CompareRun run;
+    run.estimate = estimate_trace(op(kc), kc.factor.get(), o, rc);
+    if (out.exact) run.rel_error = relative_error(run.estimate.estimate, *out.exact);
+    out.runs.push_back(std::move(run));
   }
-  out["runs"] = runs;
-  Json sweep = Json::array();
-  if (exact) {
+  if (out.exact) {
     std::vector<int64_t> budgets = job.sweep_budgets;
     if (budgets.empty())
       for (int64_t div : {8, 4, 2, 1}) budgets.push_back(std::max<int64_t>(4, job.estimator.matvecs / div));
@@ -329,29 +206,15 @@ Json run_compare_job(const CompareJob& job, const RunControl& rc) {
           o.matvecs = m;
           o.seed = job.estimator.seed + 1 + static_cast<uint64_t>(r);
           const TraceEstimate e = estimate_trace(op(kc), kc.factor.get(), o, rc);
-          Json p = Json::object();
-          p["method"] = e.method;
-          p["budget"] = m;
-          p["repeat"] = r;
-          p["estimate"] = e.estimate;
-          p["rel_error"] = std::fabs(e.estimate - *exact) / std::max(std::fabs(*exact), 1e-300);
-          p["seconds"] = e.seconds;
-          sweep.push_back(p);
+          out.sweep.push_back(
+              {e.method, m, r, e.estimate, relative_error(e.estimate, *out.exact), e.seconds});
         }
   }
-  out["sweep"] = sweep;
-  note_jvp(out, *pr.J);
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(job.problem);
-  cfg["estimator"] = to_json(job.estimator);
-  cfg["methods"] = job.methods;
-  cfg["sweep_repeats"] = job.sweep_repeats;
-  cfg["blas"] = blas_description();
-  out["config"] = cfg;
+  out.jvp = jvp_path(*pr.J);
   return out;
 }
 
-Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
+MetricsResult run_metrics_job(const MetricsRequest& job, const RunControl& rc) {
   require_entk(job.problem, "metrics");
   const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
   Problem pr = build_problem(job.problem, need_b);
@@ -367,199 +230,68 @@ Json run_metrics_job(const MetricsJob& job, const RunControl& rc) {
   mo.estimator = job.estimator;
   mo.compare_exact = job.compare_exact;
   mo.memory_budget = job.problem.compute.memory_budget;
-  const auto values = compute_metrics(*pr.J, pr.Jb.get(), targets, mo, rc);
-  Json out = Json::object();
-  out["d"] = pr.J->state_size();
-  out["params"] = pr.J->param_size();
-  Json arr = Json::array();
-  for (const auto& m : values) arr.push_back(to_json(m));
-  out["metrics"] = arr;
-  note_jvp(out, *pr.J);
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(job.problem);
-  cfg["estimator"] = to_json(job.estimator);
-  cfg["blas"] = blas_description();
-  out["config"] = cfg;
+  MetricsResult out;
+  out.request = job;
+  out.blas = blas_description();
+  out.metrics = compute_metrics(*pr.J, pr.Jb.get(), targets, mo, rc);
+  out.d = pr.J->state_size();
+  out.params = pr.J->param_size();
+  out.jvp = jvp_path(*pr.J);
   return out;
 }
 
-Json run_spectrum_job(const ProblemSpec& p, int64_t top, const RunControl& rc) {
+SpectrumResult run_spectrum_job(const SpectrumRequest& request, const RunControl& rc) {
+  const ProblemSpec& p = request.problem;
+  const int64_t top = request.top;
   require_entk(p, "spectrum");
   Problem pr = build_problem(p, false);
   pr.J->set_control(&rc);
-  const auto t0 = std::chrono::steady_clock::now();
-  Json out = Json::object();
-  out["d"] = pr.J->state_size();
-  out["params"] = pr.J->param_size();
+  detail::Stopwatch t0;
+  SpectrumResult out;
+  out.request = request;
+  out.d = pr.J->state_size();
+  out.params = pr.J->param_size();
   at::Tensor ev;
   try {
     const ExactKernel K = exact_kernel(*pr.J, p.compute.memory_budget, rc);
     ev = K.eigenvalues().contiguous();
-    out["kernel"] = K.gram ? "Gram matrix JᵀJ (P < d)" : "eNTK JJᵀ";
-    out["approximate"] = false;
-    out["trace"] = K.trace();
-    out["frobenius"] = K.frobenius();
+    out.kernel = K.gram ? "Gram matrix JᵀJ (P < d)" : "eNTK JJᵀ";
+    out.trace = K.trace();
+    out.frobenius = K.frobenius();
   } catch (const MemoryBudgetError& e) {
     // Too big to form: the top of the spectrum from a Nyström sketch (rank matvecs, no d×d matrix).
     const int64_t rank = std::min<int64_t>(top > 0 ? top : 200, pr.J->state_size());
     NtkOperator K(*pr.J);
     ev = nystrom_eigenvalues(K, rank, p.compute.seed, rc).contiguous();
-    out["kernel"] = "Nyström approximation of rank " + std::to_string(rank) + " (" + e.what() + ")";
-    out["approximate"] = true;
+    out.kernel = "Nyström approximation of rank " + std::to_string(rank) + " (" + e.what() + ")";
+    out.approximate = true;
   }
   const int64_t n = top > 0 ? std::min(top, ev.numel()) : ev.numel();
-  out["eigenvalues"] = std::vector<double>(ev.data_ptr<double>(), ev.data_ptr<double>() + n);
-  out["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(p);
-  out["config"] = cfg;
+  out.eigenvalues.assign(ev.data_ptr<double>(), ev.data_ptr<double>() + n);
+  out.seconds = t0.seconds();
   return out;
 }
 
-namespace {
-
-std::string csv_num(double v) {
-  if (!std::isfinite(v)) return "";
-  return format_number(v, 10);
-}
-
-Json history_json(const std::vector<EpochStats>& h) {
-  Json arr = Json::array();
-  for (const auto& s : h) {
-    Json j = Json::object();
-    j["epoch"] = s.epoch;
-    j["train_loss"] = s.train_loss;
-    j["train_accuracy"] = s.train_accuracy;
-    j["test_loss"] = s.test_loss;
-    j["test_accuracy"] = s.test_accuracy;
-    j["seconds"] = s.seconds;
-    arr.push_back(j);
-  }
-  return arr;
-}
-
-}  // namespace
-
-Json run_dynamics_job(const DynamicsJob& job, const RunControl& rc) {
-  require_entk(job.problem, "dynamics");
-  OutputFolder out(job.out_dir);  // checked before any work; published together at the end, or not at all
-  const ProblemSpec& p = job.problem;
-  apply_threads(p.compute);
-  std::vector<int64_t> shape;
-  if (!p.input_shape.empty()) shape = parse_shape(p.input_shape, "--input-shape");
-  auto model = make_model(p.model, shape, p.compute, p.params);
-
-  Dataset train = load_data(p.data, model->input_shape(), p.compute.seed), test;
-  if (!job.test_data.empty()) {
-    test = load_data(job.test_data, model->input_shape(), p.compute.seed);
-  } else {
-    const int64_t test_n = job.test_size > 0 ? job.test_size : std::max<int64_t>(1, train.size() / 5);
-    std::tie(train, test) = train_test_split(train, test_n, p.compute.seed);
-  }
-  train = subset(train, job.train_subset, p.compute.seed);
-  test = subset(test, job.test_subset, p.compute.seed + 1);
-  if (job.standardize) {
-    const Dataset fit = train;
-    train = standardize(train, fit);
-    test = standardize(test, fit);
-  }
-  TrainOptions to = job.training;
-  to.seed = p.compute.seed;
-  const TrainResult r = train_model(*model, train, &test, to, rc);
-
-  Json config = Json::object();
-  config["problem"] = to_json(p);
-  config["train_data"] = train.description;
-  config["test_data"] = test.description;
-  config["training"] = to_json(to);
-
-  Json result = Json::object();
-  result["history"] = history_json(r.history);
-  Json files = Json::array();
-  if (out.enabled()) {
-    std::ostringstream csv;
-    csv << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
-    for (const auto& s : r.history)
-      csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << ","
-          << csv_num(s.test_loss) << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
-    out.write_text("history.csv", csv.str());
-    for (const auto& snap : r.snapshots) {
-      auto m = model->clone();
-      m->set_parameters(snap.params);
-      const std::string name = "snapshot-epoch" + std::to_string(snap.epoch) + ".pt";
-      m->save_torchscript(out.path(name));
-      files.push_back(out.final_path(name));
-    }
-  }
-  result["snapshots"] = files;
-
-  if (job.track_ntk) {
-    // The probe batch: a fixed, stratified subset of the test data (the same for every snapshot).
-    const Dataset probe = subset(test, job.probe_n, p.compute.seed + 2);
-    const at::Tensor x = probe.inputs.to(tensor_options(p.compute));
-    at::Tensor y;
-    if (probe.labels.defined()) {
-      at::NoGradGuard no_grad;
-      const int64_t outputs = model->forward(x.narrow(0, 0, 1)).numel();
-      if (outputs >= probe.num_classes) y = one_hot_targets(probe, outputs);
-    }
-    MetricsOptions mo = job.metrics;
-    mo.memory_budget = p.compute.memory_budget;
-    const auto rows = ntk_dynamics(*model, r.snapshots, x, y, mo, rc);
-    std::ostringstream dcsv;
-    dcsv << "epoch,metric,method,value,std_error,exact,rel_error,matvecs,vjps,jvps,seconds\n";
-    Json arr = Json::array();
-    for (const auto& row : rows) {
-      Json jr = Json::object();
-      jr["epoch"] = row.epoch;
-      jr["exact_compared"] = row.exact_compared;
-      Json vals = Json::array();
-      for (const auto& m : row.values) {
-        dcsv << row.epoch << "," << m.name << "," << m.method << "," << csv_num(m.value) << ","
-             << (m.std_error ? csv_num(*m.std_error) : "") << "," << (m.exact ? csv_num(*m.exact) : "") << ","
-             << (m.rel_error ? csv_num(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << ","
-             << m.jvps << "," << csv_num(m.seconds) << "\n";
-        vals.push_back(to_json(m));
-      }
-      jr["metrics"] = vals;
-      arr.push_back(jr);
-    }
-    if (out.enabled()) out.write_text("dynamics.csv", dcsv.str());
-    result["dynamics"] = arr;
-    result["probe"] = probe.description;
-    config["estimator"] = to_json(mo.estimator);
-    config["metrics"] = mo.metrics;
-  }
-  result["config"] = config;
-  if (out.enabled()) {
-    out.write_text(job.track_ntk ? "dynamics.json" : "train.json", result.dump(2));
-    out.commit();
-  }
-  return result;
-}
-
-Json preview_data(const std::string& data_spec, int count, uint64_t seed) {
+DataPreview preview_data(const std::string& data_spec, int count, uint64_t seed) {
   const Dataset all = load_data(data_spec, {}, seed);
   const Dataset d = subset(all, count, seed);
-  Json out = Json::object();
-  out["description"] = all.description;
-  out["size"] = all.size();
-  out["image_shape"] = all.image_shape;
-  out["classes"] = all.num_classes;
-  Json samples = Json::array();
+  DataPreview out;
+  out.description = all.description;
+  out.size = all.size();
+  out.image_shape = all.image_shape;
+  out.classes = all.num_classes;
   for (int64_t i = 0; i < std::min<int64_t>(count, d.size()); ++i) {
-    Json s = Json::object();
+    PreviewSample s;
     if (d.labels.defined()) {
       const int64_t label = d.labels[i].item<int64_t>();
-      s["label"] = label;
+      s.label = label;
       if (label < static_cast<int64_t>(d.class_names.size()))
-        s["class_name"] = d.class_names[static_cast<size_t>(label)];
+        s.class_name = d.class_names[static_cast<size_t>(label)];
     }
     const at::Tensor x = d.inputs[i].reshape({-1}).contiguous();
-    s["pixels"] = std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel());
-    samples.push_back(s);
+    s.pixels.assign(x.data_ptr<double>(), x.data_ptr<double>() + x.numel());
+    out.samples.push_back(std::move(s));
   }
-  out["samples"] = samples;
   return out;
 }
 
@@ -574,23 +306,18 @@ double planned_dense_seconds(const EstimatorOptions& options, int64_t d, int64_t
   return predicted_dense_seconds(planned_dense_cost(options, d, params));
 }
 
-Json describe_problem(const ProblemSpec& p) {
+double predicted_dense_seconds_of(const TraceEstimate& e) {
+  return predicted_dense_seconds({e.dense_flops, e.random_draws});
+}
+
+ProblemSummary describe_problem(const ProblemSpec& p) {
   Problem pr = build_problem(p, false);
-  Json j = Json::object();
-  j["model"] = p.model;
-  j["kind"] = pr.model->kind();
-  j["input_shape"] = shape_to_string(pr.model->input_shape());
-  j["output_shape"] = shape_to_string(pr.J->output_shape());
-  note_params(j, *pr.model);
-  j["params"] = pr.J->param_size();
-  j["d"] = pr.J->state_size();
-  j["data"] = pr.data.description;
-  j["layers"] = pr.model->layer_summary();
-  j["parameter_names"] = pr.model->parameter_names();
-  j["parameters"] = pr.model->parameter_summary();
-  j["exact_kernel_bytes"] =
+  ProblemSummary s = summarize(p, pr);
+  s.parameter_names = pr.model->parameter_names();
+  s.parameters = pr.model->parameter_summary();
+  s.exact_kernel_bytes =
       exact_kernel_bytes(pr.J->state_size(), pr.J->param_size(), pr.model->options().dtype().toScalarType());
-  return j;
+  return s;
 }
 
 }  // namespace ts

@@ -5,17 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "core/Results.h"
 #include "core/RunControl.h"
 #include "data/Data.h"
 #include "models/Model.h"
 
 namespace ts {
-
-struct EpochStats {
-  int epoch = 0;                                                                ///< 0 = before training
-  double train_loss = 0, train_accuracy = 0, test_loss = 0, test_accuracy = 0;  ///< NaN where not applicable
-  double seconds = 0;  ///< wall time of this epoch's training
-};
 
 struct Snapshot {
   int epoch = 0;

@@ -38,26 +38,26 @@ class TestCli : public QObject {
     const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs",
                            "12", "--exact", "--json", "--repeats", "3"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
+    const Json j = parse_json(r.out);
     for (const char* key :
          {"estimator", "estimate", "std_error", "matvecs", "vjps", "jvps", "seconds", "d", "params", "exact",
           "rel_error", "estimates", "seconds_each", "median_rel_error", "config"})
       QVERIFY2(j.contains(key), key);
-    QCOMPARE(j.at("d").number(), 24.0);
-    QCOMPARE(j.at("estimates").items().size(), size_t(3));
-    QCOMPARE(j.at("seconds_each").items().size(), size_t(3));
-    QCOMPARE(j.at("config").at("problem").at("model").string(), kModel);
+    QCOMPARE(j.at("d").get<double>(), 24.0);
+    QCOMPARE(j.at("estimates").size(), size_t(3));
+    QCOMPARE(j.at("seconds_each").size(), size_t(3));
+    QCOMPARE(j.at("config").at("problem").at("model").get<std::string>(), kModel);
   }
 
   void exactEstimatorAndNullStdError() {
     const Run r = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
+    const Json j = parse_json(r.out);
     QVERIFY(j.at("std_error").is_null());
-    QCOMPARE(j.at("estimator").string(), std::string("exact"));
+    QCOMPARE(j.at("estimator").get<std::string>(), std::string("exact"));
     const Run h = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "hutchpp", "--matvecs",
                            "72", "--exact", "--json"});
-    TS_CHECK_CLOSE(Json::parse(h.out).at("exact").number(), j.at("estimate").number(), 1e-12, 0.0);
+    TS_CHECK_CLOSE(parse_json(h.out).at("exact").get<double>(), j.at("estimate").get<double>(), 1e-12, 0.0);
   }
 
   void metricsJson() {
@@ -66,9 +66,9 @@ class TestCli : public QObject {
                  "--data", kData, "--metrics", "trace,frobenius,effective_rank,alignment,target_alignment",
                  "--estimator", "xtrace", "--matvecs", "20", "--exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("metrics").items().size(), size_t(5));
-    for (const auto& m : j.at("metrics").items()) QVERIFY(m.contains("exact") && m.contains("rel_error"));
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("metrics").size(), size_t(5));
+    for (const auto& m : j.at("metrics")) QVERIFY(m.contains("exact") && m.contains("rel_error"));
   }
 
   void errorsAreOneLineAndNonZero() {
@@ -93,7 +93,7 @@ class TestCli : public QObject {
   void infoAndExport() {
     Run r = run_cli({"info", "--model", "gru:in=10,hidden=64,steps=15", "--data", "random:n=50", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    QCOMPARE(Json::parse(r.out).at("d").number(), 48000.0);
+    QCOMPARE(parse_json(r.out).at("d").get<double>(), 48000.0);
     const std::string path = std::string(TS_TEST_TMP) + "/cli_export.pt";
     r = run_cli({"export", "--model", kModel, "--out", path});
     QVERIFY2(r.code == 0, r.err.c_str());
@@ -101,8 +101,8 @@ class TestCli : public QObject {
         {"trace", "--model", path, "--input-shape", "6", "--data", kData, "--estimator", "exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "exact", "--json"});
-    TS_CHECK_CLOSE(Json::parse(r.out).at("estimate").number(), Json::parse(b.out).at("estimate").number(),
-                   1e-12, 0.0);
+    TS_CHECK_CLOSE(parse_json(r.out).at("estimate").get<double>(),
+                   parse_json(b.out).at("estimate").get<double>(), 1e-12, 0.0);
   }
 
   void dynamicsWritesItsFiles() {
@@ -111,10 +111,10 @@ class TestCli : public QObject {
                            "moons:size=120", "--epochs", "2", "--snapshots", "0,1,2", "--probe-n", "10",
                            "--estimator", "hutchpp", "--matvecs", "12", "--exact", "--out", dir, "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("history").items().size(), size_t(3));
-    QCOMPARE(j.at("dynamics").items().size(), size_t(3));
-    QCOMPARE(j.at("snapshots").items().size(), size_t(3));
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("history").size(), size_t(3));
+    QCOMPARE(j.at("dynamics").size(), size_t(3));
+    QCOMPARE(j.at("snapshots").size(), size_t(3));
     for (const char* f : {"/history.csv", "/dynamics.csv", "/dynamics.json", "/snapshot-epoch2.pt"})
       QVERIFY2(std::ifstream(dir + f).good(), f);
     // The snapshot loads back as a model.
@@ -131,52 +131,51 @@ class TestCli : public QObject {
     const Run r = run_cli({"compare", "--model", kModel, "--data", kData, "--methods",
                            "hutchpp,xnystrace,rhutch", "--matvecs", "16", "--exact", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("runs").items().size(), size_t(3));
-    QCOMPARE(j.at("sweep").items().size(), size_t(12));  // 3 methods × budgets 4, 4, 8, 16
-    for (const auto& run : j.at("runs").items()) QVERIFY(!run.at("history").items().empty());
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("runs").size(), size_t(3));
+    QCOMPARE(j.at("sweep").size(), size_t(12));  // 3 methods × budgets 4, 4, 8, 16
+    for (const auto& run : j.at("runs")) QVERIFY(!run.at("history").empty());
     // The same seed gives the same numbers as a single trace run.
     const Run t = run_cli({"trace", "--model", kModel, "--data", kData, "--estimator", "xnystrace",
                            "--matvecs", "16", "--json"});
-    QCOMPARE(j.at("runs").items()[1].at("estimate").number(), Json::parse(t.out).at("estimate").number());
+    QCOMPARE(j.at("runs")[1].at("estimate").get<double>(), parse_json(t.out).at("estimate").get<double>());
   }
 
   void pntkCompare() {
     const Run r = run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("N").number(), 8.0);
-    QVERIFY(j.at("rel_frobenius_error").number() > 0 && j.at("rel_frobenius_error").number() < 1);
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("N").get<double>(), 8.0);
+    QVERIFY(j.at("rel_frobenius_error").get<double>() > 0 && j.at("rel_frobenius_error").get<double>() < 1);
     // The reported trace error is that of tr(Θ̂ ⊗ I_O) = O·tr Θ̂ against tr Θ.
-    TS_CHECK_CLOSE(
-        j.at("rel_trace_error").number(),
-        std::fabs(j.at("entk_trace").number() - 3 * j.at("trace").number()) / j.at("entk_trace").number(),
-        1e-12, 0.0);
+    TS_CHECK_CLOSE(j.at("rel_trace_error").get<double>(),
+                   std::fabs(j.at("entk_trace").get<double>() - 3 * j.at("trace").get<double>()) /
+                       j.at("entk_trace").get<double>(),
+                   1e-12, 0.0);
     const Run over = run_cli(
         {"pntk", "--model", kModel, "--data", kData, "--compare", "--memory-budget", "20K", "--json"});
     QVERIFY2(over.code == 0, over.err.c_str());
-    QVERIFY(Json::parse(over.out).contains("entk_note"));  // the pNTK fits the budget, the eNTK does not
+    QVERIFY(parse_json(over.out).contains("entk_note"));  // the pNTK fits the budget, the eNTK does not
   }
 
   void spectrumSumsToTrace() {
     const Run r = run_cli({"spectrum", "--model", kModel, "--data", kData, "--top", "0", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
+    const Json j = parse_json(r.out);
     double sum = 0;
-    for (const auto& v : j.at("eigenvalues").items()) sum += v.number();
-    QCOMPARE(j.at("eigenvalues").items().size(), size_t(24));
-    TS_CHECK_CLOSE(sum, j.at("trace").number(), 1e-10, 0.0);
+    for (const auto& v : j.at("eigenvalues")) sum += v.get<double>();
+    QCOMPARE(j.at("eigenvalues").size(), size_t(24));
+    TS_CHECK_CLOSE(sum, j.at("trace").get<double>(), 1e-10, 0.0);
     // Over the memory budget: the top of the spectrum from a Nyström sketch, marked as approximate. For a
     // kernel of rank ≤ 24 with a full-rank sketch the Nyström eigenvalues are the exact ones up to the
     // stability shift.
     const Run big = run_cli(
         {"spectrum", "--model", kModel, "--data", kData, "--memory-budget", "4K", "--top", "24", "--json"});
     QVERIFY2(big.code == 0, big.err.c_str());
-    const Json a = Json::parse(big.out);
-    QVERIFY(a.at("approximate").boolean());
+    const Json a = parse_json(big.out);
+    QVERIFY(a.at("approximate").get<bool>());
     for (size_t i = 0; i < 5; ++i)
-      TS_CHECK_CLOSE(a.at("eigenvalues").items()[i].number(), j.at("eigenvalues").items()[i].number(), 1e-6,
-                     1e-9);
+      TS_CHECK_CLOSE(a.at("eigenvalues")[i].get<double>(), j.at("eigenvalues")[i].get<double>(), 1e-6, 1e-9);
   }
 
   void benchRunsSmall() {
@@ -185,9 +184,9 @@ class TestCli : public QObject {
                  "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
                  "--methods", "hutchpp,xnystrace", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("rows").items().size(), size_t(4));
-    QVERIFY(j.at("summary").items()[0].contains("to_0.01"));
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("rows").size(), size_t(4));
+    QVERIFY(j.at("summary")[0].contains("to_0.01"));
   }
 
   // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
@@ -196,11 +195,11 @@ class TestCli : public QObject {
                            "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4", "--seeds", "12",
                            "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
-    const Json j = Json::parse(r.out);
-    QCOMPARE(j.at("rows").items().size(), size_t(3));
-    for (const auto& row : j.at("rows").items()) {
-      QVERIFY(row.at("coverage").number() >= 0 && row.at("coverage").number() <= 1);
-      QCOMPARE(row.at("seeds").number(), 12.0);
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("rows").size(), size_t(3));
+    for (const auto& row : j.at("rows")) {
+      QVERIFY(row.at("coverage").get<double>() >= 0 && row.at("coverage").get<double>() <= 1);
+      QCOMPARE(row.at("seeds").get<double>(), 12.0);
     }
   }
 
@@ -250,7 +249,7 @@ class TestCli : public QObject {
     // The adaptive cap holds for all stages together.
     const Run capped = with({"--tol", "1e-300", "--matvecs", "96", "--max-matvecs", "200", "--json"});
     QVERIFY2(capped.code == 0, capped.err.c_str());
-    QVERIFY(Json::parse(capped.out).at("matvecs").number() <= 200);
+    QVERIFY(parse_json(capped.out).at("matvecs").get<double>() <= 200);
   }
 
   // Under a decimal-comma locale (as the desktop app runs) the engine reads and writes the same numbers.
@@ -279,10 +278,10 @@ class TestCli : public QObject {
     const Run g = run_cli(args);
     std::setlocale(LC_ALL, "C");
     QVERIFY2(g.code == 0, g.err.c_str());
-    const Json a = Json::parse(c.out), b = Json::parse(g.out);
-    QCOMPARE(b.at("estimate").number(), a.at("estimate").number());
-    QCOMPARE(b.at("exact").number(), a.at("exact").number());
-    QVERIFY(a.at("exact").number() > 0);
+    const Json a = parse_json(c.out), b = parse_json(g.out);
+    QCOMPARE(b.at("estimate").get<double>(), a.at("estimate").get<double>());
+    QCOMPARE(b.at("exact").get<double>(), a.at("exact").get<double>());
+    QVERIFY(a.at("exact").get<double>() > 0);
     QVERIFY(g.out.find("\"estimate\":") != std::string::npos);
   }
 
@@ -339,18 +338,18 @@ class TestCli : public QObject {
     const Run h =
         run_cli({"pntk", "--model", kModel, "--data", kData, "--compare", "--heldout", "0", "--json"});
     QVERIFY2(h.code == 0, h.err.c_str());
-    QVERIFY(!Json::parse(h.out).contains("regression") && Json::parse(h.out).contains("regression_note"));
+    QVERIFY(!parse_json(h.out).contains("regression") && parse_json(h.out).contains("regression_note"));
     // The largest seed is reported exactly in the configuration.
     const Run big = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "8", "--seed",
                              "18446744073709551615", "--json"});
     QVERIFY2(big.code == 0, big.err.c_str());
-    QCOMPARE(Json::parse(big.out).at("config").at("estimator").at("seed").unsigned_integer(),
+    QCOMPARE(parse_json(big.out).at("config").at("estimator").at("seed").get<uint64_t>(),
              uint64_t(18446744073709551615ull));
     // An option given once with "=" is the same as with a space.
     const Run a = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs=12", "--json"});
     const Run b = run_cli({"trace", "--model", kModel, "--data", kData, "--matvecs", "12", "--json"});
     QVERIFY2(a.code == 0, a.err.c_str());
-    QCOMPARE(Json::parse(a.out).at("estimate").number(), Json::parse(b.out).at("estimate").number());
+    QCOMPARE(parse_json(a.out).at("estimate").get<double>(), parse_json(b.out).at("estimate").get<double>());
   }
 };
 

@@ -15,24 +15,24 @@ inline Json reference() {
   std::ifstream f(fixtures() + "/reference.json");
   std::stringstream ss;
   ss << f.rdbuf();
-  return Json::parse(ss.str(), "reference.json");
+  return parse_json(ss.str(), "reference.json");
 }
 
 inline std::vector<int64_t> shape_of(const Json& list) {
   std::vector<int64_t> s;
-  for (const auto& x : list.items()) s.push_back(static_cast<int64_t>(x.number()));
+  for (const auto& x : list) s.push_back(static_cast<int64_t>(x.get<double>()));
   return s;
 }
 
 inline at::Tensor tensor_of(const Json& list, const std::vector<int64_t>& shape, const at::TensorOptions& o) {
   std::vector<double> v;
-  for (const auto& x : list.items()) v.push_back(x.number());
+  for (const auto& x : list) v.push_back(x.get<double>());
   return at::tensor(v, at::kDouble).reshape(shape).to(o);
 }
 
 inline std::vector<std::string> strings_of(const Json& list) {
   std::vector<std::string> s;
-  for (const auto& x : list.items()) s.push_back(x.string());
+  for (const auto& x : list) s.push_back(x.get<std::string>());
   return s;
 }
 

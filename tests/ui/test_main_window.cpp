@@ -32,7 +32,6 @@
 #include "SampleGallery.h"
 #include "io/Json.h"
 #include "jobs/Jobs.h"
-#include "jobs/PntkJobs.h"
 
 using namespace ts;
 
@@ -49,8 +48,9 @@ class TestMainWindow : public QObject {
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(120000));
-    const QJsonObject shown = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
-    const TraceJobResult direct = run_trace_job(w.currentJob());
+    QVERIFY(w.lastCompare() && !w.lastCompare()->runs.empty());
+    const CompareResult& shown = *w.lastCompare();
+    const TraceResult direct = run_trace_job(w.currentJob());
     // Under a decimal-comma locale (the test_main_window_de_DE run) the numbers must be the same, never
     // zeros.
     const char* lc = std::getenv("LC_ALL");
@@ -58,10 +58,10 @@ class TestMainWindow : public QObject {
       QVERIFY2(std::string(std::localeconv()->decimal_point) == ",",
                "the de_DE.UTF-8 locale is not installed (scripts/deps)");
     QVERIFY(direct.estimate.estimate > 0);
-    QCOMPARE(shown.value("estimate").toDouble(), direct.estimate.estimate);
-    QCOMPARE(shown.value("d").toInt(), 1000);  // 100 digits × 10 logits
+    QCOMPARE(shown.runs.front().estimate.estimate, direct.estimate.estimate);
+    QCOMPARE(shown.d, int64_t(1000));  // 100 digits × 10 logits
     QVERIFY(w.resultText().startsWith("tr K ≈"));
-    QVERIFY(shown.value("config").toObject().contains("problem"));
+    QCOMPARE(shown.request.problem.data, direct.request.problem.data);  // the result carries its request
   }
 
   // The convergence chart holds the run's recorded history; the exports parse and carry the configuration.
@@ -71,17 +71,17 @@ class TestMainWindow : public QObject {
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(120000));
-    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
-    const int history = r.value("history").toArray().size();
+    QVERIFY(w.lastCompare());
+    const CompareResult& all = *w.lastCompare();
+    const TraceEstimate& r = all.runs.front().estimate;
+    const int history = static_cast<int>(r.history.size());
     QCOMPARE(history, 33);  // Hutch++ with m = 96: the low-rank part, then 32 residual probes
     QCOMPARE(w.convergenceChart()->pointCount("hutchpp"), history);
     // Every default method has its series; the speed–accuracy chart has one point per sweep budget (m/8 … m).
-    const QJsonObject all = QJsonDocument::fromJson(w.lastCompareJson().toUtf8()).object();
-    for (const auto& v : all.value("runs").toArray()) {
-      const QJsonObject run = v.toObject();
-      QCOMPARE(w.convergenceChart()->pointCount(run.value("estimator").toString()),
-               run.value("history").toArray().size());
-      QCOMPARE(w.speedChart()->pointCount(run.value("estimator").toString()), 4);
+    for (const auto& run : all.runs) {
+      const QString name = QString::fromStdString(run.estimate.method);
+      QCOMPARE(w.convergenceChart()->pointCount(name), static_cast<int>(run.estimate.history.size()));
+      QCOMPARE(w.speedChart()->pointCount(name), 4);
     }
     QTemporaryDir dir;
     QVERIFY(w.convergenceChart()->exportTo(dir.filePath("c.png")).isEmpty());
@@ -94,8 +94,9 @@ class TestMainWindow : public QObject {
     QFile js(dir.filePath("r.json"));
     QVERIFY(js.open(QIODevice::ReadOnly));
     const QJsonObject back = QJsonDocument::fromJson(js.readAll()).object();
-    QCOMPARE(back.value("runs").toArray().first().toObject().value("estimate").toDouble(),
-             r.value("estimate").toDouble());
+    QCOMPARE(back.value("runs").toArray().first().toObject().value("estimate").toDouble(), r.estimate);
+    QCOMPARE(back.value("config").toObject().value("estimator").toObject().value("seed").toInteger(),
+             qint64(all.request.estimator.seed));
     QCOMPARE(back.value("config").toObject().value("problem").toObject().value("data").toString(),
              QString("digits:n=100"));
     QVERIFY(w.exportResult(dir.filePath("r.csv")).isEmpty());
@@ -104,7 +105,7 @@ class TestMainWindow : public QObject {
     const QStringList lines = QString(csv.readAll()).split('\n', Qt::SkipEmptyParts);
     QVERIFY(lines[0].startsWith("# {") && lines[0].contains("\"seed\""));
     int rows = 0;
-    for (const auto& v : all.value("runs").toArray()) rows += v.toObject().value("history").toArray().size();
+    for (const auto& run : all.runs) rows += static_cast<int>(run.estimate.history.size());
     QCOMPARE(lines.size(), 2 + rows);
     // A path that cannot be written: a clear message and no partial file.
     const QString bad = dir.filePath("missing-folder/r.json");
@@ -116,32 +117,35 @@ class TestMainWindow : public QObject {
   // A new request supersedes the one in flight: only the newest result arrives.
   void staleRunIsCancelled() {
     ui::EngineClient client;
-    QSignalSpy finished(&client, &ui::EngineClient::traceFinished);
-    TraceJob slow;
+    QSignalSpy finished(&client, &ui::EngineClient::jobFinished);
+    TraceRequest slow;
     slow.estimator.method = "hutchinson";
     slow.estimator.matvecs = 200000;
     client.submit(slow);
     QTest::qWait(200);
-    TraceJob fast;
+    TraceRequest fast;
     fast.estimator.matvecs = 12;
     QElapsedTimer t;
     t.start();
     client.submit(fast);
     QVERIFY(finished.wait(60000));
     QCOMPARE(finished.count(), 1);
-    const QJsonObject r = QJsonDocument::fromJson(finished.at(0).at(0).toString().toUtf8()).object();
-    QCOMPARE(r.value("estimator").toString(), QString("hutchpp"));
+    const auto result = finished.at(0).at(1).value<ui::JobResultPtr>();
+    const auto* r = std::get_if<TraceResult>(result.get());
+    QVERIFY(r);
+    QCOMPARE(r->estimate.method, std::string("hutchpp"));
+    QCOMPARE(r->estimate.matvecs, int64_t(12));
     QVERIFY2(t.elapsed() < 20000, "the stale run was not cancelled promptly");
   }
 
   void cancelStopsWithinAMatvec() {
     ui::EngineClient client;
     QSignalSpy cancelled(&client, &ui::EngineClient::cancelled);
-    TraceJob slow;
+    TraceRequest slow;
     slow.estimator.method = "hutchinson";
     slow.estimator.matvecs = 200000;
     QSignalSpy progress(&client, &ui::EngineClient::progress);
-    QSignalSpy finished(&client, &ui::EngineClient::traceFinished);
+    QSignalSpy finished(&client, &ui::EngineClient::jobFinished);
     client.submit(slow);
     // Cancel in the middle of the run: only once products are being reported, and well before the last.
     QVERIFY(progress.wait(30000));
@@ -153,6 +157,44 @@ class TestMainWindow : public QObject {
     QVERIFY(cancelled.wait(10000));
     QVERIFY2(t.elapsed() < 2000, qPrintable(QString("cancel took %1 ms").arg(t.elapsed())));
     QCOMPARE(finished.count(), 0);
+  }
+
+  // Partial results reach the UI through the worker's one signal, in order; pausing holds the run at its
+  // next pause point until resumed, and cancelling a paused run ends it.
+  void partialResultsAndPause() {
+    ui::EngineClient client;
+    QSignalSpy partials(&client, &ui::EngineClient::partialResult);
+    QSignalSpy finished(&client, &ui::EngineClient::jobFinished);
+    QSignalSpy cancelled(&client, &ui::EngineClient::cancelled);
+    auto counting_job = [](const RunControl& rc) {
+      for (int i = 0; i < 5; ++i) {
+        rc.publish("tick", i);
+        rc.pause_point();
+      }
+      return SpectrumResult{};
+    };
+    client.submitJob("ticks", counting_job);
+    client.setPaused(true);  // before the first pause point: the job stops after its first tick
+    QVERIFY(partials.wait(10000));
+    QTest::qWait(300);
+    QCOMPARE(partials.count(), 1);
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(client.paused());
+    client.setPaused(false);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(partials.count(), 5);
+    for (int i = 0; i < 5; ++i) {
+      QCOMPARE(partials.at(i).at(0).toString(), QString("ticks"));
+      const auto p = partials.at(i).at(1).value<PartialResult>();
+      QCOMPARE(p.kind, std::string("tick"));
+      QCOMPARE(std::any_cast<int>(p.value), i);
+    }
+    client.submitJob("ticks", counting_job);
+    client.setPaused(true);
+    QVERIFY(partials.wait(10000));
+    client.cancel();  // a paused run is cancelled without being resumed
+    QVERIFY(cancelled.wait(10000));
+    QCOMPARE(finished.count(), 1);
   }
 
   // While a heavy run is in flight, a 10 ms timer on the UI thread is never late by more than 50 ms.
@@ -167,8 +209,8 @@ class TestMainWindow : public QObject {
     QVERIFY(done.wait(60000));
     QTest::qWait(300);
     QCOMPARE(done.count(), 1);
-    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
-    QCOMPARE(r.value("matvecs").toInt(), 20);
+    QVERIFY(w.lastCompare());
+    QCOMPARE(w.lastCompare()->runs.front().estimate.matvecs, int64_t(20));
   }
 
   void spectrumAndMetricsTabs() {
@@ -182,8 +224,8 @@ class TestMainWindow : public QObject {
     w.computeMetrics();
     QVERIFY(met.wait(60000));
     QCOMPARE(w.metricsTable()->rowCount(), 4);
-    const Json direct = run_metrics_job([&] {
-      MetricsJob j;
+    const MetricsResult direct = run_metrics_job([&] {
+      MetricsRequest j;
       j.problem = w.currentCompareJob().problem;
       j.estimator = w.currentCompareJob().estimator;
       j.estimator.method = "hutchpp";
@@ -191,8 +233,7 @@ class TestMainWindow : public QObject {
       j.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
       return j;
     }());
-    QCOMPARE(w.metricsTable()->item(0, 1)->text(),
-             QString::number(direct.at("metrics").items()[0].at("value").number(), 'g', 8));
+    QCOMPARE(w.metricsTable()->item(0, 1)->text(), QString::number(direct.metrics.front().value, 'g', 8));
   }
 
   // The pNTK tab: both kernels with their errors (the numbers of a direct engine call), heat maps sorted by
@@ -207,13 +248,14 @@ class TestMainWindow : public QObject {
     QSignalSpy kernels(panel, &ui::PntkPanel::kernelsShown);
     panel->computeKernels();
     QVERIFY(kernels.wait(60000));
-    PntkJob direct;
+    PntkRequest direct;
     direct.problem = w.currentCompareJob().problem;
     direct.compare = true;
-    const Json r = run_pntk_job(direct);
-    const QJsonObject shown = QJsonDocument::fromJson(panel->lastKernelsJson().toUtf8()).object();
-    QCOMPARE(shown["rel_frobenius_error"].toDouble(), r.at("rel_frobenius_error").number());
-    QVERIFY(panel->summaryText().contains(QString::number(r.at("rel_frobenius_error").number(), 'g', 3)));
+    const PntkResult r = run_pntk_job(direct);
+    const PntkResult* shown = panel->lastKernels();
+    QVERIFY(shown && shown->rel_frobenius_error && r.rel_frobenius_error);
+    QCOMPARE(*shown->rel_frobenius_error, *r.rel_frobenius_error);
+    QVERIFY(panel->summaryText().contains(QString::number(*r.rel_frobenius_error, 'g', 3)));
     QCOMPARE(panel->pntkMap()->matrixSize(), 30);
     QCOMPARE(panel->entkMap()->matrixSize(), 240);  // 300 × 300 averaged down
     QVERIFY(panel->pntkMap()->maxAbs() > 0);
@@ -225,6 +267,7 @@ class TestMainWindow : public QObject {
     QVERIFY(finished.wait(120000));
     QCoreApplication::processEvents();
     QCOMPARE(panel->widthPointsShown(), 6);  // widths 16, 32, 64 × 2 seeds, each shown as it finished
+    QVERIFY(panel->lastWidth() && panel->lastWidth()->points.size() == 6);
     QCOMPARE(panel->widthChart()->pointCount("init: Frobenius"), 3);
     QVERIFY(panel->summaryText().contains("slope"));
     QTemporaryDir dir;
@@ -233,6 +276,11 @@ class TestMainWindow : public QObject {
                           "pntk.json", "pntk_width.json"})
       QVERIFY2(QFile::exists(dir.filePath(f)), f);
     QVERIFY(!QImage(dir.filePath("pntk_heatmap.png")).isNull());
+    // The exported results are the command-line tool's JSON, with the numbers shown.
+    QFile exported(dir.filePath("pntk.json"));
+    QVERIFY(exported.open(QIODevice::ReadOnly));
+    QCOMPARE(parse_json(exported.readAll().toStdString()).at("rel_frobenius_error").get<double>(),
+             *shown->rel_frobenius_error);
     QVERIFY(!panel->exportAll("/no/such/folder").isEmpty());
   }
 
@@ -255,8 +303,8 @@ class TestMainWindow : public QObject {
     al->gallery()->select(0);
     QVERIFY(al->detailText().contains("predicted mean change"));
     QVERIFY(al->summaryText().contains("AUC"));
-    const QJsonObject r = QJsonDocument::fromJson(al->lastResultJson().toUtf8()).object();
-    QCOMPARE(r["runs"].toArray().size(), 4);
+    QVERIFY(al->lastResult());
+    QCOMPARE(al->lastResult()->runs.size(), size_t(4));
 
     // Pause after the first cycle: nothing more arrives until resumed.
     al->setConfig("mlp:in=64,width=64,depth=2,out=10", "digits", {"random"}, 20, 5, 4, 1, 0);
@@ -299,10 +347,12 @@ class TestMainWindow : public QObject {
     QVERIFY(finished.wait(60000));
     QCoreApplication::processEvents();
     QCOMPARE(al->gallery()->sampleCount(), 5);
-    const QJsonObject r = QJsonDocument::fromJson(al->lastResultJson().toUtf8()).object();
-    const QJsonObject row = r["runs"].toArray()[0].toObject()["cycles"].toArray()[1].toObject();
-    QVERIFY(row["points2d"].toObject()["pool"].toArray().size() > 200);
-    QCOMPARE(row["queried"].toArray()[0].toObject()["x"].toArray().size(), 2);
+    QVERIFY(al->lastResult());
+    const AlCycle& row = al->lastResult()->runs.at(0).cycles.at(1);
+    QVERIFY(row.points2d);
+    QVERIFY(row.points2d->pool.size() > 200);
+    QVERIFY(row.queried.at(0).x);
+    QCOMPARE(row.queried.at(0).x->size(), size_t(2));
   }
 
   // The run log records each run; double-click (applyConfig) restores its configuration; Export all writes
@@ -315,11 +365,11 @@ class TestMainWindow : public QObject {
     w.run();
     QVERIFY(done.wait(60000));
     QCOMPARE(w.runLog()->rowCount(), 1);
-    const ts::CompareJob before = w.currentCompareJob();
+    const ts::CompareRequest before = w.currentCompareJob();
     w.setProblem("mlp:in=64,width=8,depth=2,out=10", "digits:n=5");
     w.setMethods({"rhutch"});
     w.applyConfig(w.runLog()->config(0));
-    const ts::CompareJob after = w.currentCompareJob();
+    const ts::CompareRequest after = w.currentCompareJob();
     QCOMPARE(after.problem.model, before.problem.model);
     QCOMPARE(after.problem.data, before.problem.data);
     QCOMPARE(after.methods, before.methods);
@@ -369,11 +419,11 @@ class TestMainWindow : public QObject {
   void closeWhileRunning() {
     auto* w = new ui::MainWindow(nullptr, false);
     w->show();
-    TraceJob heavy = w->currentJob();
+    TraceRequest heavy = w->currentJob();
     heavy.estimator.method = "hutchinson";
     heavy.estimator.matvecs = 100000;
     QSignalSpy progress(w->engine(), &ui::EngineClient::progress);
-    QSignalSpy finished(w->engine(), &ui::EngineClient::traceFinished);
+    QSignalSpy finished(w->engine(), &ui::EngineClient::jobFinished);
     w->engine()->submit(heavy);
     QVERIFY(progress.wait(30000));  // the heavy run is really in flight when the window closes
     QCOMPARE(finished.count(), 0);
@@ -393,7 +443,8 @@ class TestMainWindow : public QObject {
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(60000));
-    QCOMPARE(QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object().value("d").toInt(), 1000);
+    QVERIFY(w.lastCompare());
+    QCOMPARE(w.lastCompare()->d, int64_t(1000));
   }
 
   void settingsPersist() {
@@ -411,11 +462,11 @@ class TestMainWindow : public QObject {
   void eventLoopStaysResponsive() {
     ui::MainWindow w(nullptr, false);
     w.show();
-    TraceJob heavy = w.currentJob();
+    TraceRequest heavy = w.currentJob();
     heavy.estimator.method = "hutchinson";
     heavy.estimator.matvecs = 4000;
     QSignalSpy progress(w.engine(), &ui::EngineClient::progress);
-    QSignalSpy finished(w.engine(), &ui::EngineClient::traceFinished);
+    QSignalSpy finished(w.engine(), &ui::EngineClient::jobFinished);
     w.engine()->submit(heavy);
     QVERIFY(progress.wait(30000));  // measure while the engine works, not before it starts
     QElapsedTimer clock;
@@ -441,13 +492,13 @@ class TestMainWindow : public QObject {
     ui::MainWindow w(nullptr, false);
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     QCOMPARE(w.openExample(), QString());
-    const CompareJob job = w.currentCompareJob();
+    const CompareRequest job = w.currentCompareJob();
     QVERIFY(QFileInfo::exists(QString::fromStdString(job.problem.model)));
     QCOMPARE(QString::fromStdString(job.problem.input_shape), QString("1,8,8"));
     QVERIFY(done.wait(120000));
-    const QJsonObject r = QJsonDocument::fromJson(w.lastResultJson().toUtf8()).object();
-    QCOMPARE(r.value("d").toInt(), 2000);  // 200 inputs × 10 outputs
-    QCOMPARE(r.value("params").toInt(), 1954);
+    QVERIFY(w.lastCompare());
+    QCOMPARE(w.lastCompare()->d, int64_t(2000));  // 200 inputs × 10 outputs
+    QCOMPARE(w.lastCompare()->params, int64_t(1954));
     QVERIFY(!w.windowIcon().isNull());
     QVERIFY(w.openExample(7).contains("no example 7"));
   }
@@ -455,7 +506,7 @@ class TestMainWindow : public QObject {
   void badModelShowsMessage() {
     ui::MainWindow w(nullptr, false);
     QSignalSpy failed(&w, &ui::MainWindow::failureShown);
-    TraceJob job = w.currentJob();
+    TraceRequest job = w.currentJob();
     job.problem.model = "/no/such/file.pt";
     job.problem.input_shape = "100";
     w.engine()->submit(job);

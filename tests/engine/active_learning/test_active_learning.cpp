@@ -3,10 +3,13 @@
 // strategy, bad configurations, and the command-line entry points.
 #include <ATen/ATen.h>
 
+#include <any>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
@@ -19,6 +22,7 @@
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "exact/Exact.h"
+#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
@@ -31,6 +35,13 @@ namespace {
 const double kEps = 2.220446049250313e-16;  // float64 unit roundoff ×2
 
 at::Tensor f64() { return at::zeros({0}, at::kDouble); }
+
+// A JSON object's member names in order, comma-separated.
+std::string keys(const Json& o) {
+  std::string k;
+  for (const auto& kv : o.items()) k += (k.empty() ? "" : ",") + kv.key();
+  return k;
+}
 
 // A random problem: gram = J Jᵀ for J ∈ R^{Nq×P}, P > Nq so Θ is positive definite.
 LinearisedProblem random_problem(int64_t n, int64_t q, int64_t o, uint64_t seed) {
@@ -228,7 +239,7 @@ class TestActiveLearning : public QObject {
   // Every strategy on a fixed-seed digits run queries distinct, previously unlabelled points, and every cycle
   // has an accuracy; MLMOC's ranking (and the sequential mode's) is the same when run twice.
   void digitsRunEveryStrategy() {
-    AlJob job;
+    AlRequest job;
     job.model = "mlp:in=64,width=32,depth=2,out=10,seed=3";
     job.data = "digits:n=300";
     job.test_size = 60;
@@ -240,65 +251,172 @@ class TestActiveLearning : public QObject {
     job.cycles = 2;
     job.pool_subset = 80;
     job.training.epochs = 10;
-    int rows = 0;
-    const Json r = run_al_job(job, {}, [&](const Json&) { ++rows; });
-    QCOMPARE(rows, int(strategy_names().size()) * 3);
+    // Every cycle is published as it exists, in order: (strategy, cycle) as the result has them.
+    std::vector<std::pair<std::string, int>> published;
+    RunControl rc;
+    rc.partial = [&](const PartialResult& p) {
+      const AlCycle& c = std::any_cast<const AlCycle&>(p.value);  // throws for another type
+      published.emplace_back(p.kind + ":" + c.strategy, c.cycle);
+    };
+    const AlResult r = run_al_job(job, rc);
+    QCOMPARE(published.size(), strategy_names().size() * 3);
+    size_t k = 0;
+    for (const auto& run : r.runs)
+      for (const auto& c : run.cycles) {
+        QCOMPARE(published[k].first, "al-cycle:" + c.strategy);
+        QCOMPARE(published[k].second, c.cycle);
+        ++k;
+      }
     const auto [train, test] = load_al_data(job, {64});
     const std::vector<int64_t> init = initial_labelled(train, 20, true, 7);
     QCOMPARE(int64_t(init.size()), int64_t(20));
-    for (const auto& run : r.at("runs").items()) {
-      const std::string s = run.at("strategy").string();
+    QCOMPARE(r.runs.size(), strategy_names().size());
+    for (const auto& run : r.runs) {
+      const std::string s = run.strategy;
       std::set<int64_t> seen(init.begin(), init.end());
-      const auto& cycles = run.at("cycles").items();
+      const auto& cycles = run.cycles;
       QCOMPARE(int(cycles.size()), 3);
       for (size_t c = 0; c < cycles.size(); ++c) {
-        const Json& row = cycles[c];
-        const double acc = row.at("test_accuracy").number();
+        const AlCycle& row = cycles[c];
+        QCOMPARE(row.strategy, s);
+        QCOMPARE(row.cycle, int(c));
+        const double acc = row.test_accuracy;
         QVERIFY2(acc >= 0 && acc <= 1, s.c_str());
-        QVERIFY(std::isfinite(row.at("test_loss").number()));
-        QCOMPARE(int64_t(row.at("labels").number()), int64_t(20 + 5 * c));
-        QCOMPARE(row.at("queried").items().size(), c == 0 ? size_t(0) : size_t(5));
-        for (const auto& q : row.at("queried").items()) {
-          const int64_t i = int64_t(q.at("index").number());
+        QVERIFY(std::isfinite(row.test_loss));
+        QCOMPARE(row.labels, int64_t(20 + 5 * c));
+        QCOMPARE(row.queried.size(), c == 0 ? size_t(0) : size_t(5));
+        for (const auto& q : row.queried) {
+          const int64_t i = q.index;
           QVERIFY2(i >= 0 && i < train.size(), s.c_str());
           QVERIFY2(seen.insert(i).second,
                    (s + ": point " + std::to_string(i) + " queried twice or labelled").c_str());
-          QCOMPARE(int64_t(q.at("true_label").number()), train.labels[i].item<int64_t>());
-          if (s != "random") QVERIFY2(std::isfinite(q.at("score").number()), s.c_str());
+          QCOMPARE(q.true_label, train.labels[i].item<int64_t>());
+          if (s != "random") QVERIFY2(std::isfinite(q.score), s.c_str());
         }
       }
     }
     for (bool sequential : {false, true}) {
-      AlJob j = job;
+      AlRequest j = job;
       j.sequential = sequential;
       j.cycles = 1;
       for (const char* s : {"mlmoc", "mlmoc-flip"}) {
-        const Json a = run_al_strategy(j, s, 7, train, test), b = run_al_strategy(j, s, 7, train, test);
-        const Json& qa = a.at("cycles").items()[1].at("queried");
-        const Json& qb = b.at("cycles").items()[1].at("queried");
-        QCOMPARE(qa.dump(), qb.dump());
+        const AlRun a = run_al_strategy(j, s, 7, train, test), b = run_al_strategy(j, s, 7, train, test);
+        // Everything a query carries (index, score, labels, f_L(x′), predicted change, pixels), exactly.
+        const std::string qa = json_text(to_json(a.cycles[1]).at("queried"));
+        const std::string qb = json_text(to_json(b.cycles[1]).at("queried"));
+        QCOMPARE(qa, qb);
         std::set<int64_t> distinct;
-        for (const auto& q : qa.items()) distinct.insert(int64_t(q.at("index").number()));
+        for (const auto& q : a.cycles[1].queried) distinct.insert(q.index);
         QCOMPARE(distinct.size(), size_t(5));
       }
     }
     // The eNTK look-ahead runs too (a small pool keeps N·O × N·O small).
-    AlJob e = job;
+    AlRequest e = job;
     e.kernel = "entk";
     e.pool_subset = 30;
     e.cycles = 1;
-    const Json ea = run_al_strategy(e, "mlmoc", 7, train, test);
-    QCOMPARE(ea.at("cycles").items()[1].at("queried").items().size(), size_t(5));
+    const AlRun ea = run_al_strategy(e, "mlmoc", 7, train, test);
+    QCOMPARE(ea.cycles[1].queried.size(), size_t(5));
+  }
+
+  // The JSON of a result (al.json, al --json; docs/FORMATS.md): its fields in order, with their presence
+  // rules, and a seed above 2^63 written and read back with all its digits.
+  void resultJsonHasTheDocumentedFields() {
+    const uint64_t seed = 18446744073709551557ULL;  // as a double it would round
+    AlRequest job;
+    job.model = "mlp:in=64,width=8,depth=2,out=10";
+    job.data = "digits:n=100";
+    job.test_size = 20;
+    job.compute = test::config();
+    job.compute.seed = seed;
+    job.strategies = {"random", "mlmoc"};
+    job.initial = 10;
+    job.query = 3;
+    job.cycles = 1;
+    job.seeds = 1;
+    job.pool_subset = 20;
+    job.training.epochs = 2;
+    const AlResult r = run_al_job(job);
+    const std::string text = json_text(to_json(r), 1);
+    QVERIFY(text.find("18446744073709551557") != std::string::npos);
+    const Json j = parse_json(text, "al.json");
+    QCOMPARE(keys(j), std::string("config,train_data,test_data,train_size,test_size,seeds,runs"));
+    QCOMPARE(
+        keys(j.at("config")),
+        std::string("model,data,test_data,test_size,standardize,input_shape,params,compute,strategies,"
+                    "initial,stratified,query,cycles,seeds,pool_subset,kernel,sequential,retrain,training"));
+    QCOMPARE(json_unsigned(j.at("config").at("compute").at("seed"), "seed"), seed);
+    QCOMPARE(j.at("seeds").size(), size_t(1));
+    QCOMPARE(json_unsigned(j.at("seeds")[0], "seed"), seed);
+    QCOMPARE(j.at("train_size").get<int64_t>(), int64_t(80));
+    QCOMPARE(j.at("test_size").get<int64_t>(), int64_t(20));
+    QCOMPARE(j.at("runs").size(), size_t(2));
+    for (size_t s = 0; s < 2; ++s) {
+      const Json& run = j.at("runs")[s];
+      QCOMPARE(keys(run), std::string("strategy,seed,cycles"));
+      QCOMPARE(run.at("strategy").get<std::string>(), job.strategies[s]);
+      QCOMPARE(json_unsigned(run.at("seed"), "seed"), seed);
+      QCOMPARE(run.at("cycles").size(), size_t(2));
+      const std::string row =
+          "strategy,seed,cycle,labels,test_accuracy,test_loss,train_seconds,query_seconds,seconds";
+      const Json& c0 = run.at("cycles")[0];
+      const Json& c1 = run.at("cycles")[1];
+      QCOMPARE(keys(c0), row + ",queried,image_shape");  // cycle 0 queries nothing
+      QCOMPARE(keys(c1), row + ",kernel_seconds,kernel_shift,note,queried,image_shape");
+      QCOMPARE(json_unsigned(c1.at("seed"), "seed"), seed);
+      QCOMPARE(json_text(c1.at("image_shape")), std::string("[1,8,8]"));
+      QCOMPARE(c1.at("queried").size(), size_t(3));
+      const Json& q = c1.at("queried")[0];
+      // f_L(x′) with a model; the predicted change from MLMOC only; pixels of image data.
+      QCOMPARE(keys(q),
+               std::string(s == 0 ? "index,score,true_label,pseudo_label,output,pixels"
+                                  : "index,score,true_label,pseudo_label,output,predicted_change,pixels"));
+      QCOMPARE(q.at("score").is_null(), s == 0);  // random has no score
+      QCOMPARE(q.at("output").size(), size_t(10));
+      QCOMPARE(q.at("pixels").size(), size_t(64));
+      // The published cycle and al.json's row are the same JSON.
+      QCOMPARE(json_text(to_json(r.runs[s].cycles[1])), json_text(c1));
+    }
+
+    // 2-D data: the queries' coordinates and the scatter's points [x, y, class]; no pixels.
+    AlRequest planar = job;
+    planar.model = "mlp:in=2,width=8,depth=2,out=2";
+    planar.data = "moons:size=60,noise=0.15";
+    planar.test_size = 12;
+    planar.strategies = {"margin"};
+    planar.initial = 6;
+    planar.query = 2;
+    planar.pool_subset = 0;
+    const Json p = to_json(run_al_job(planar));
+    const Json& c1 = p.at("runs")[0].at("cycles")[1];
+    QCOMPARE(keys(c1),
+             std::string("strategy,seed,cycle,labels,test_accuracy,test_loss,train_seconds,"
+                         "query_seconds,seconds,kernel_seconds,kernel_shift,note,queried,points2d"));
+    QCOMPARE(keys(p.at("runs")[0].at("cycles")[0]).find("points2d"), std::string::npos);
+    QCOMPARE(keys(c1.at("queried")[0]), std::string("index,score,true_label,pseudo_label,output,x"));
+    QCOMPARE(c1.at("queried")[0].at("x").size(), size_t(2));
+    QCOMPARE(keys(c1.at("points2d")), std::string("labelled,pool"));
+    QCOMPARE(c1.at("points2d").at("labelled").size(), size_t(6));  // labelled before the cycle's queries
+    QCOMPARE(c1.at("points2d").at("pool").size(), size_t(48 - 6));
+    const Json& point = c1.at("points2d").at("pool")[0];
+    QCOMPARE(point.size(), size_t(3));
+    QVERIFY(point[2].is_number_integer());
+
+    // --initial 0 is said so in the configuration.
+    AlRequest cold = job;
+    cold.initial = 0;
+    cold.strategies = {"random"};
+    QVERIFY(to_json(cold).contains("cold_start"));
   }
 
   void badConfigurations() {
-    AlJob job;
+    AlRequest job;
     job.model = "mlp:in=64,width=16,depth=2,out=10";
     job.data = "digits:n=100";
     job.compute = test::config();
     job.training.epochs = 1;
     job.strategies = {"entropy"};
-    AlJob j = job;
+    AlRequest j = job;
     j.pool_subset = 10;
     j.query = 20;
     TS_EXPECT_THROW(InputError, run_al_job(j), "more than the pool holds");
@@ -312,7 +430,7 @@ class TestActiveLearning : public QObject {
     TS_EXPECT_THROW(InputError, run_al_job(j), "needs a model trained");
     j.strategies = {"random"};
     j.cycles = 1;
-    QCOMPARE(run_al_job(j).at("runs").items().size(), size_t(1));  // random needs no model
+    QCOMPARE(run_al_job(j).runs.size(), size_t(1));  // random needs no model
     j = job;
     j.strategies = {"entropy", "bald"};
     TS_EXPECT_THROW(InputError, run_al_job(j), "unknown active-learning strategy 'bald'");
@@ -362,7 +480,7 @@ class TestActiveLearning : public QObject {
     QCOMPARE(n, 1 + 2 * 2 * 2 * 4);
     std::stringstream text;
     text << js.rdbuf();
-    QCOMPARE(Json::parse(text.str()).at("runs").items().size(), size_t(4));
+    QCOMPARE(parse_json(text.str()).at("runs").size(), size_t(4));
     err.str("");
     QCOMPARE(cli::run({"al", "--out", "/proc/no-such-dir/al"}, out, err), 1);
     QVERIFY2(err.str().find("/proc/no-such-dir/al") != std::string::npos, err.str().c_str());
@@ -378,7 +496,7 @@ class TestActiveLearning : public QObject {
 
 TS_TEST_MAIN(TestActiveLearning, borderedUpdateEqualsDirectSolve, singularKernelGetsARecordedShift,
              linearModelRetrainingIsExact, lookaheadKernelsMatchExactKernels, penultimateFeaturesOfAnMlp,
-             digitsRunEveryStrategy, badConfigurations, commandLine)
+             digitsRunEveryStrategy, resultJsonHasTheDocumentedFields, badConfigurations, commandLine)
 #ifdef TS_HAVE_QT
 #include "test_active_learning.moc"
 #endif

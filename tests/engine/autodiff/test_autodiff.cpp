@@ -105,23 +105,23 @@ class TestAutodiff : public QObject {
     const Json ref = test::reference();
     for (const char* key : {"tiny_mlp", "tiny_mlp_fc2", "tiny_conv", "tiny_rnn"}) {
       const Json& r = ref.at(key);
-      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").string(),
+      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
                                     test::shape_of(r.at("input_shape")));
       model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
-      if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").string());
-      QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").number()));
+      if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").get<std::string>());
+      QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").get<double>()));
       const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
       TangentMap J(model, x);
-      QCOMPARE(J.state_size(), static_cast<int64_t>(r.at("d").number()));
+      QCOMPARE(J.state_size(), static_cast<int64_t>(r.at("d").get<double>()));
       const at::Tensor out = test::tensor_of(r.at("output"), {J.state_size()}, model->options());
       TS_CHECK_CLOSE((J.state() - out).abs().max().item<double>(), 0.0, 0.0, 1e-12);
-      const double trace = r.at("trace").number();
+      const double trace = r.at("trace").get<double>();
       TS_CHECK_CLOSE(exact_trace(J, {}, 64, "vjp").value, trace, 1e-10, 0.0);
       // Forward-mode JVPs through the module (for the GRU this exercises the _flat_weights swap).
       TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, trace, 1e-10, 0.0);
       J.set_jvp_mode(JvpMode::DoubleBackward);
       TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, trace, 1e-10, 0.0);
-      TS_CHECK_CLOSE(exact_kernel(J, int64_t(1) << 30).frobenius(), r.at("fro").number(), 1e-10, 0.0);
+      TS_CHECK_CLOSE(exact_kernel(J, int64_t(1) << 30).frobenius(), r.at("fro").get<double>(), 1e-10, 0.0);
     }
   }
 

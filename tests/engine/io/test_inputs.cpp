@@ -149,21 +149,36 @@ class TestInputs : public QObject {
                     "key 'hidden' must be between 1");
   }
 
-  // JSON keeps 64-bit integers (seeds) exactly, decodes \u escapes to UTF-8, and refuses bad escapes.
+  // JSON (nlohmann-json behind parse_json/json_text) keeps 64-bit integers (seeds) exactly, decodes \u
+  // escapes to UTF-8, refuses bad escapes with a message naming the input, writes NaN as null and replaces
+  // bytes that are not UTF-8 instead of failing a whole result file.
   void jsonKeepsSeedsAndUnicode() {
     Json j = Json::object();
     j["seed"] = uint64_t(18446744073709551615ull);
     j["low"] = int64_t(INT64_MIN);
     j["x"] = 0.1;
-    const Json r = Json::parse(j.dump());
-    QCOMPARE(r.at("seed").unsigned_integer(), uint64_t(18446744073709551615ull));
-    QCOMPARE(r.dump(), j.dump());
-    QVERIFY(j.dump().find("18446744073709551615") != std::string::npos);
-    QCOMPARE(Json::parse("\"\\u00e9\\ud83d\\ude00\\/\\b\"").string(), std::string("\u00e9\U0001F600/\b"));
-    TS_EXPECT_THROW(InputError, Json::parse("\"\\ud83d\""), "unpaired surrogate");
-    TS_EXPECT_THROW(InputError, Json::parse("\"\\uzzzz\""), "bad \\u escape");
-    TS_EXPECT_THROW(InputError, Json::parse("\"\\q\""), "bad escape");
-    TS_EXPECT_THROW(InputError, Json::parse("-1").unsigned_integer(), "not an integer from 0");
+    j["nan"] = std::nan("");
+    j["path"] = std::string("caf\xe9.pt");  // Latin-1, not UTF-8
+    const std::string text = json_text(j);
+    const Json r = parse_json(text, "round trip");
+    QCOMPARE(json_unsigned(r.at("seed"), "seed"), uint64_t(18446744073709551615ull));
+    QCOMPARE(r.at("low").get<int64_t>(), int64_t(INT64_MIN));
+    QCOMPARE(r.at("x").get<double>(), 0.1);
+    QVERIFY(r.at("nan").is_null());
+    QCOMPARE(r.at("path").get<std::string>(), std::string("caf\xef\xbf\xbd.pt"));
+    QCOMPARE(json_text(r), text);
+    QVERIFY(text.find("18446744073709551615") != std::string::npos);
+    QCOMPARE(parse_json("\"\\u00e9\\ud83d\\ude00\\/\\b\"").get<std::string>(),
+             std::string("\u00e9\U0001F600/\b"));
+    TS_EXPECT_THROW(InputError, parse_json("\"\\ud83d\"", "spec.json"), "spec.json is not valid JSON");
+    TS_EXPECT_THROW(InputError, parse_json("\"\\ud83d\"", "spec.json"), "surrogate");
+    TS_EXPECT_THROW(InputError, parse_json("\"\\uzzzz\""), "must be followed by 4 hex digits");
+    TS_EXPECT_THROW(InputError, parse_json("\"\\q\""), "forbidden character after backslash");
+    TS_EXPECT_THROW(InputError, parse_json("{\"a\": 1,}"), "syntax error while parsing object key");
+    TS_EXPECT_THROW(InputError, json_unsigned(parse_json("-1"), "--seed"),
+                    "--seed must be an integer from 0");
+    TS_EXPECT_THROW(InputError, json_unsigned(parse_json("0.5"), "--seed"),
+                    "--seed must be an integer from 0");
   }
 };
 

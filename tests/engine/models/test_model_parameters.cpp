@@ -34,7 +34,7 @@ struct Fixture {
 Fixture load(const std::string& key, const std::string& dtype = "float64") {
   Fixture f;
   f.ref = test::reference().at(key);
-  f.model = load_torchscript(test::fixtures() + "/" + f.ref.at("file").string(),
+  f.model = load_torchscript(test::fixtures() + "/" + f.ref.at("file").get<std::string>(),
                              test::shape_of(f.ref.at("input_shape")));
   f.model->to(at::TensorOptions()
                   .dtype(dtype == "float32" ? at::kFloat : at::kDouble)
@@ -46,12 +46,12 @@ Fixture load(const std::string& key, const std::string& dtype = "float64") {
 
 // tr K, ‖K‖_F and K·u of a fixture against PyTorch's kernel, by every product path.
 void check_kernel(const Fixture& f, TangentMap& J) {
-  QCOMPARE(J.param_size(), static_cast<int64_t>(f.ref.at("P").number()));
-  QCOMPARE(J.state_size(), static_cast<int64_t>(f.ref.at("d").number()));
-  const double trace = f.ref.at("trace").number();
+  QCOMPARE(J.param_size(), static_cast<int64_t>(f.ref.at("P").get<double>()));
+  QCOMPARE(J.state_size(), static_cast<int64_t>(f.ref.at("d").get<double>()));
+  const double trace = f.ref.at("trace").get<double>();
   TS_CHECK_CLOSE(exact_trace(J, {}, 64, "vjp").value, trace, 1e-12, 0.0);
   TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, trace, 1e-12, 0.0);
-  TS_CHECK_CLOSE(exact_kernel(J, int64_t(1) << 30).frobenius(), f.ref.at("fro").number(), 1e-12, 0.0);
+  TS_CHECK_CLOSE(exact_kernel(J, int64_t(1) << 30).frobenius(), f.ref.at("fro").get<double>(), 1e-12, 0.0);
   const int64_t d = J.state_size();
   const at::Tensor K = test::tensor_of(f.ref.at("kernel"), {d, d}, J.options());
   auto gen = make_generator(11);
@@ -72,7 +72,7 @@ class TestModelParameters : public QObject {
     for (const char* key : {"tied_autoencoder", "tied_lm"}) {
       const Fixture f = load(key);
       QVERIFY2(f.model->parameter_names() == test::strings_of(f.ref.at("param_names")), key);
-      QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").number()));
+      QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").get<double>()));
       bool shared = false;
       for (size_t i = 0; i < f.model->parameter_names().size(); ++i)
         shared = shared || !f.model->aliases(i).empty();
@@ -80,7 +80,7 @@ class TestModelParameters : public QObject {
       TangentMap J(f.model, f.x);
       check_kernel(f, J);
       J.set_jvp_mode(JvpMode::DoubleBackward);
-      TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, f.ref.at("trace").number(), 1e-12, 0.0);
+      TS_CHECK_CLOSE(exact_trace(J, {}, 64, "jvp").value, f.ref.at("trace").get<double>(), 1e-12, 0.0);
     }
     const Fixture ae = load("tied_autoencoder");
     QCOMPARE(ae.model->aliases(0).at(0), std::string("decoder.weight"));
@@ -96,10 +96,10 @@ class TestModelParameters : public QObject {
   // The NTK is over the parameters that train; frozen ones enter only on request.
   void frozenParametersLeftOut() {
     const Fixture f = load("frozen_mlp");
-    QCOMPARE(f.model->num_selected_parameters(), static_cast<int64_t>(f.ref.at("P").number()));  // 21
+    QCOMPARE(f.model->num_selected_parameters(), static_cast<int64_t>(f.ref.at("P").get<double>()));  // 21
     QCOMPARE(f.model->num_frozen_parameters(),
-             static_cast<int64_t>(f.ref.at("params_frozen").number()));                          // 36
-    QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").number()));  // 57
+             static_cast<int64_t>(f.ref.at("params_frozen").get<double>()));                          // 36
+    QCOMPARE(f.model->num_parameters(), static_cast<int64_t>(f.ref.at("params_all").get<double>()));  // 57
     TangentMap J(f.model, f.x);
     check_kernel(f, J);
     TS_EXPECT_THROW(InputError, f.model->select_parameters("fc1"), "matches only frozen parameters");
@@ -167,7 +167,7 @@ class TestModelParameters : public QObject {
     QCOMPARE(J2.jvp_path(), std::string("double-backward"));
 
     // Through a whole job: every estimator that needs JVPs runs, and the JSON names the path.
-    TraceJob job;
+    TraceRequest job;
     job.problem.model = test::fixtures() + "/transformer.pt";
     job.problem.input_shape = "3,6";
     job.problem.data = "random:n=5";
@@ -175,10 +175,9 @@ class TestModelParameters : public QObject {
     for (const std::string method : {"hutchpp", "xtrace", "xnystrace", "fhutch"}) {
       job.estimator.method = method;
       job.estimator.matvecs = 12;
-      const TraceJobResult r = run_trace_job(job);
-      QCOMPARE(r.jvp_path, std::string("double-backward"));
-      QVERIFY2(r.jvp_fallback.find("_transformer_encoder_layer_fwd") != std::string::npos, method.c_str());
-      QVERIFY(to_json(r).at("jvp_path").string() == "double-backward");
+      const TraceResult r = run_trace_job(job);
+      QCOMPARE(r.jvp.path, std::string("double-backward"));
+      QVERIFY2(r.jvp.fallback.find("_transformer_encoder_layer_fwd") != std::string::npos, method.c_str());
     }
   }
 
@@ -202,7 +201,7 @@ class TestModelParameters : public QObject {
     TS_EXPECT_THROW(InputError, TangentMap(f.model, bad), "the data is at fault");
     const Fixture s = load("tiny_rnn", "float32");
     TangentMap Js(s.model, s.x);
-    TS_CHECK_CLOSE(exact_trace(Js).value, s.ref.at("trace").number(), 1e-5, 0.0);
+    TS_CHECK_CLOSE(exact_trace(Js).value, s.ref.at("trace").get<double>(), 1e-5, 0.0);
   }
 
   // The cost of an estimate counts its dense algebra, not only its products: FHutch's projections and draws

@@ -2,7 +2,9 @@
 // loss-Hessian trace.
 #include <ATen/ATen.h>
 
+#include <any>
 #include <cmath>
+#include <string>
 
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
@@ -12,8 +14,11 @@
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
+#include "io/ResultJson.h"
+#include "jobs/HessianJob.h"
 #include "jobs/Jobs.h"
-#include "jobs/PntkJobs.h"
+#include "jobs/PntkJob.h"
+#include "jobs/PntkWidthJob.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
 #include "pntk/PntkCompare.h"
@@ -31,10 +36,17 @@ at::Tensor dense_entk(const TangentMap& J) {
 
 double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
 
-const Json& fit_of(const Json& r, const std::string& stage, const std::string& error) {
-  for (const auto& f : r.at("fits").items())
-    if (f.at("stage").string() == stage && f.at("error").string() == error) return f;
+const PntkWidthFit& fit_of(const PntkWidthResult& r, const std::string& stage, const std::string& error) {
+  for (const auto& f : r.fits)
+    if (f.stage == stage && f.error == error && f.min_width == 0) return f;
   throw std::runtime_error("no fit for " + stage + "/" + error);
+}
+
+// An object's member names in order, comma-separated.
+std::string keys(const Json& j) {
+  std::string out;
+  for (auto it = j.begin(); it != j.end(); ++it) out += (out.empty() ? "" : ",") + it.key();
+  return out;
 }
 
 }  // namespace
@@ -91,7 +103,7 @@ class TestPntkExperiments : public QObject {
   // seeds' spread) and 0.15 allows for the finite-width bias measured in docs/RESULTS.md (slopes −0.38 to
   // −0.46 between widths 16 and 512). A slope of 0 (no convergence) or −1 fails.
   void widthSlopeAtInitialisation() {
-    PntkWidthJob job;
+    PntkWidthRequest job;
     job.data = "digits";
     job.batch = 16;
     job.heldout = 4;
@@ -99,18 +111,23 @@ class TestPntkExperiments : public QObject {
     job.seeds = 4;
     job.compute = test::config();
     int live = 0;
-    const Json r = run_pntk_width_job(job, {}, [&](const Json& j) { live += j.contains("point") ? 1 : 0; });
+    RunControl rc;
+    rc.partial = [&](const PartialResult& p) {
+      const auto* u = std::any_cast<PntkWidthUpdate>(&p.value);
+      live += p.kind == kPntkWidthPointKind && u && u->point.stage == "init" ? 1 : 0;
+    };
+    const PntkWidthResult r = run_pntk_width_job(job, rc);
     QCOMPARE(live, 20);
-    QCOMPARE(r.at("points").items().size(), size_t(20));
+    QCOMPARE(r.points.size(), size_t(20));
     for (const char* error : {"rel_frobenius", "rel_lambda_max"}) {
-      const Json& f = fit_of(r, "init", error);
-      const double mean = f.at("seed_slope_mean").number(), sd = f.at("seed_slope_sd").number();
+      const PntkWidthFit& f = fit_of(r, "init", error);
+      QVERIFY(f.seed_slope_mean && f.seed_slope_sd);
+      const double mean = *f.seed_slope_mean, sd = *f.seed_slope_sd;
       const double band = 0.15 + 3 * sd / std::sqrt(4.0);
       QVERIFY2(std::fabs(mean + 0.5) <= band,
                (std::string(error) + ": slope " + std::to_string(mean) + ", band ±" + std::to_string(band))
                    .c_str());
-      QVERIFY(f.at("ci_low").number() < f.at("slope").number() &&
-              f.at("slope").number() < f.at("ci_high").number());
+      QVERIFY(f.fit.ci_low < f.fit.slope && f.fit.slope < f.fit.ci_high);
     }
   }
 
@@ -146,30 +163,31 @@ class TestPntkExperiments : public QObject {
   // is linear in each single weight, so the residual part has a zero diagonal); with only the last layer's
   // parameters the pNTK approximation (O/N)·tr Θ̂ is exact; Hutchinson lies within 4 of its standard errors.
   void hessianTraceAgainstGaussNewton() {
-    HessianJob job;
+    HessianRequest job;
     job.problem.model = "mlp:in=64,width=16,depth=3,out=10,act=relu,seed=1";
     job.problem.data = "digits:n=12";
     job.problem.compute = test::config();
     job.probes = 48;
     job.exact = true;
-    const Json r = run_hessian_job(job);
-    const Json& s = r.at("stages").items().front();
-    const double exact = s.at("exact").number(), gn = s.at("gauss_newton").number();
+    const HessianResult r = run_hessian_job(job);
+    QCOMPARE(r.stages.size(), size_t(1));
+    const HessianStage& s = r.stages.front();
+    QVERIFY(s.exact.has_value());
+    const double exact = *s.exact, gn = s.gauss_newton;
     QVERIFY2(std::fabs(exact - gn) < 1e-10 * gn,
              (std::to_string(exact) + " vs " + std::to_string(gn)).c_str());
-    QVERIFY(std::fabs(s.at("hutchinson").number() - exact) < 4 * s.at("hutchinson_std_error").number());
-    QVERIFY(s.at("rel_error_pntk").number() >
-            1e-6);  // cross terms: the approximation is not exact in general
+    QVERIFY(std::fabs(s.hutchinson - exact) < 4 * s.hutchinson_std_error);
+    QVERIFY(s.rel_error_pntk > 1e-6);  // cross terms: the approximation is not exact in general
     job.problem.params = "w2;b2";
-    const Json last = run_hessian_job(job).at("stages").items().front();
-    QVERIFY(std::fabs(last.at("pntk_approximation").number() - last.at("exact").number()) <
-            1e-10 * last.at("exact").number());
+    const HessianStage last = run_hessian_job(job).stages.front();
+    QVERIFY(last.exact.has_value());
+    QVERIFY(std::fabs(last.pntk_approximation - *last.exact) < 1e-10 * *last.exact);
   }
 
   // The pNTK through the same estimators as the eNTK (trace job with kernel "pntk"): with a budget of at
   // least N every sketch-based method is exact, and the exact trace is Σₙ‖J_gᵀeₙ‖² = tr of the exact matrix.
   void estimatorsOnThePntk() {
-    TraceJob job;
+    TraceRequest job;
     job.problem.model = "mlp:in=64,width=24,depth=3,out=10,act=tanh,seed=2";
     job.problem.data = "digits:n=12";
     job.problem.kernel = "pntk";
@@ -185,7 +203,7 @@ class TestPntkExperiments : public QObject {
     for (const char* m : {"hutchpp", "xtrace", "xnystrace"}) {
       job.estimator.method = m;
       job.estimator.matvecs = 48;
-      const TraceJobResult r = run_trace_job(job);
+      const TraceResult r = run_trace_job(job);
       QCOMPARE(r.d, int64_t(12));
       QVERIFY(std::fabs(*r.exact - direct) < 1e-10 * direct);
       QVERIFY2(std::fabs(r.estimate.estimate - direct) < 1e-8 * direct, m);
@@ -196,7 +214,7 @@ class TestPntkExperiments : public QObject {
     job.estimator.matvecs = 400;
     QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - direct) < 1e-10 * direct);
     job.estimator.method = "fhutch";
-    const TraceJobResult r = run_trace_job(job);
+    const TraceResult r = run_trace_job(job);
     QVERIFY(r.estimate.std_error.value() > 0);
     QVERIFY(std::fabs(r.estimate.estimate - direct) < 4 * r.estimate.std_error.value());
     job.problem.kernel = "pntk:single:3";
@@ -211,14 +229,79 @@ class TestPntkExperiments : public QObject {
     QVERIFY(std::fabs(run_trace_job(job).estimate.estimate - single) < 1e-8 * single);
     job.problem.kernel = "ntk2";
     TS_EXPECT_THROW(InputError, run_trace_job(job), "not entk, pntk");
-    MetricsJob metrics;
+    MetricsRequest metrics;
     metrics.problem = job.problem;
     metrics.problem.kernel = "pntk";
     TS_EXPECT_THROW(InputError, run_metrics_job(metrics), "works on the eNTK");
   }
 
+  // to_json writes the members docs/FORMATS.md lists, in the order scripts have always read them, and only
+  // those the run has: the comparison adds the eNTK's, then a regression or a note saying why there is none.
+  void pntkResultJsonFields() {
+    PntkResult r;
+    r.request.compare = true;
+    r.request.heldout = 2;
+    r.N = 8, r.outputs = 3, r.params = 100, r.variant = "sum";
+    r.trace = 2, r.frobenius = 1.5, r.lambda_max = 1, r.seconds = 0.25;
+    r.bytes = 6912, r.kernel_bytes = 512, r.peak_bytes = -1;
+    r.entk_bytes = 26112, r.entk_kernel_bytes = 4608, r.entk_seconds = 1, r.entk_peak_bytes = 4096;
+    r.entk_trace = 6.5, r.entk_frobenius = 4, r.entk_lambda_max = 1.25;
+    r.rel_frobenius_error = 0.1, r.rel_lambda_max_error = 0.2;
+    r.regression = PntkRegression{};
+    r.speedup = 4, r.rel_trace_error = 0.5 / 6.5;
+    const std::string head =
+        "seconds,peak_bytes,N,outputs,params,variant,trace,frobenius,lambda_max,bytes,kernel_bytes";
+    const Json j = to_json(r);
+    QVERIFY2(
+        keys(j) == head +
+                       ",entk_bytes,entk_kernel_bytes,entk_seconds,entk_peak_bytes,entk_trace,entk_frobenius,"
+                       "entk_lambda_max,rel_frobenius_error,rel_lambda_max_error,regression,speedup,"
+                       "rel_trace_error,config",
+        keys(j).c_str());
+    QVERIFY2(keys(j.at("regression")) ==
+                 "n_train,n_heldout,rel_prediction_error,rel_prediction_error_ridge,ridge,ridge_absolute,"
+                 "train_residual,train_residual_pntk,heldout_accuracy,heldout_accuracy_pntk",
+             keys(j.at("regression")).c_str());
+    QVERIFY2(keys(j.at("config")) == "problem,variant,compare,heldout,ridge", keys(j.at("config")).c_str());
+    QCOMPARE(j.at("N").get<int64_t>(), int64_t(8));
+    QCOMPARE(j.at("speedup").get<double>(), 4.0);
+    QCOMPARE(j.at("config").at("heldout").get<int64_t>(), int64_t(2));
+    QCOMPARE(j.at("config").at("problem").at("model").get<std::string>(), r.request.problem.model);
+    // No targets: the note comes before the matrix errors; no held-out point: after them.
+    r.regression.reset();
+    r.regression_note = "no kernel regression: no targets";
+    r.has_targets = false;
+    QVERIFY2(keys(to_json(r)).find("entk_frobenius,regression_note,entk_lambda_max") != std::string::npos,
+             keys(to_json(r)).c_str());
+    r.has_targets = true;
+    QVERIFY2(keys(to_json(r)).find("rel_lambda_max_error,regression_note,speedup") != std::string::npos,
+             keys(to_json(r)).c_str());
+    // Over the memory budget: the traces only.
+    PntkResult over = r;
+    over.entk_note = "the eNTK is not built: over the budget";
+    over.entk_peak_bytes.reset(), over.entk_frobenius.reset(), over.entk_lambda_max.reset();
+    over.rel_frobenius_error.reset(), over.rel_lambda_max_error.reset(), over.regression_note.reset();
+    over.speedup.reset();
+    QVERIFY2(
+        keys(to_json(over)) ==
+            head + ",entk_bytes,entk_kernel_bytes,entk_note,entk_trace,entk_seconds,rel_trace_error,config",
+        keys(to_json(over)).c_str());
+    // Without the comparison: the pNTK's alone, then the heat map where asked for.
+    PntkResult alone;
+    alone.variant = "single:1";
+    alone.heatmaps = PntkHeatMaps{};
+    alone.heatmaps->pntk = PntkHeatMap{2, 8, {1, 0.5, 0.5, 1}};
+    const Json a = to_json(alone);
+    QVERIFY2(keys(a) == head + ",heatmaps,config", keys(a).c_str());
+    QVERIFY2(keys(a.at("heatmaps")) == "pntk", keys(a.at("heatmaps")).c_str());
+    QVERIFY2(keys(a.at("heatmaps").at("pntk")) == "size,source_size,values",
+             keys(a.at("heatmaps").at("pntk")).c_str());
+    QCOMPARE(a.at("heatmaps").at("pntk").at("values").size(), size_t(4));
+    QCOMPARE(a.at("config").at("variant").get<std::string>(), std::string("single:1"));
+  }
+
   void badWidthJobs() {
-    PntkWidthJob job;
+    PntkWidthRequest job;
     job.compute = test::config();
     job.widths = {};
     TS_EXPECT_THROW(InputError, run_pntk_width_job(job), "no widths");
@@ -231,7 +314,7 @@ class TestPntkExperiments : public QObject {
     job.param = "standard";
     job.data = "sine:n=50";
     TS_EXPECT_THROW(InputError, run_pntk_width_job(job), "no class labels");
-    HessianJob h;
+    HessianRequest h;
     h.problem.compute = test::config();
     h.probes = 1;
     TS_EXPECT_THROW(InputError, run_hessian_job(h), "at least 2");
@@ -240,7 +323,7 @@ class TestPntkExperiments : public QObject {
 
 TS_TEST_MAIN(TestPntkExperiments, kernelRegressionReproducesTargets, pntkFromEntkEqualsExactPntk,
              widthSlopeAtInitialisation, slopeFitIsLeastSquares, hessianVectorProductsAtZeroResidual,
-             hessianTraceAgainstGaussNewton, estimatorsOnThePntk, badWidthJobs)
+             hessianTraceAgainstGaussNewton, estimatorsOnThePntk, pntkResultJsonFields, badWidthJobs)
 #ifdef TS_HAVE_QT
 #include "test_pntk_experiments.moc"
 #endif

@@ -183,7 +183,7 @@ class TestTraining : public QObject {
                "a staging folder was left");
 
     // A dynamics run cancelled after its training: the earlier run's files stay, nothing new appears.
-    DynamicsJob job;
+    DynamicsRequest job;
     job.problem.model = "mlp:in=64,width=16,depth=2,out=10,seed=1";
     job.problem.data = "digits:n=120";
     job.problem.compute = test::config();

@@ -1,0 +1,316 @@
+#include "io/ResultJson.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/Config.h"
+#include "core/Results.h"
+#include "estimators/Estimators.h"
+#include "jobs/Jobs.h"
+
+namespace ts {
+
+Json to_json(const TrainOptions& to) {
+  Json tj = Json::object();
+  tj["optimizer"] = to.optimizer;
+  tj["loss"] = to.loss;
+  tj["epochs"] = to.epochs;
+  tj["batch_size"] = to.batch_size;
+  tj["lr"] = to.lr;
+  tj["momentum"] = to.momentum;
+  tj["weight_decay"] = to.weight_decay;
+  tj["seed"] = to.seed;
+  return tj;
+}
+
+Json to_json(const ComputeConfig& c) {
+  Json j = Json::object();
+  j["device"] = c.device;
+  j["dtype"] = c.dtype;
+  j["threads"] = c.threads;
+  j["seed"] = c.seed;
+  j["memory_budget"] = c.memory_budget;
+  return j;
+}
+
+Json to_json(const EstimatorOptions& o) {
+  Json j = Json::object();
+  j["method"] = o.method;
+  j["matvecs"] = o.matvecs;
+  j["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
+  j["hutchpp_split"] = o.split == HutchppSplit::Seed ? "seed" : "thirds";
+  j["tol"] = o.tol;
+  j["max_matvecs"] = o.max_matvecs;
+  j["seed"] = o.seed;
+  j["block"] = o.block;
+  return j;
+}
+
+Json to_json(const ProblemSpec& p) {
+  Json j = Json::object();
+  j["model"] = p.model;
+  if (!p.model_b.empty()) j["model_b"] = p.model_b;
+  j["data"] = p.data;
+  j["input_shape"] = p.input_shape;
+  j["params"] = p.params;
+  j["jvp"] = p.jvp;
+  j["kernel"] = p.kernel;
+  j["compute"] = to_json(p.compute);
+  return j;
+}
+
+Json to_json(const TraceEstimate& e) {
+  Json j = Json::object();
+  j["estimator"] = e.method;
+  j["estimate"] = e.estimate;
+  j["std_error"] = json_or_null(e.std_error);
+  if (e.sample_std_error) j["sample_std_error"] = *e.sample_std_error;
+  j["matvecs"] = e.matvecs;
+  j["vjps"] = e.vjps;
+  j["jvps"] = e.jvps;
+  j["seconds"] = e.seconds;
+  // The cost model: products and dense algebra apart (planned flops and draws, measured seconds).
+  j["product_seconds"] = e.product_seconds;
+  j["dense_seconds"] = std::max(0.0, e.seconds - e.product_seconds);
+  j["dense_flops"] = e.dense_flops;
+  j["random_draws"] = e.random_draws;
+  j["predicted_dense_seconds"] = predicted_dense_seconds({e.dense_flops, e.random_draws});
+  if (!e.error_method.empty()) j["error_method"] = e.error_method;
+  j["converged"] = e.converged;
+  if (!e.note.empty()) j["note"] = e.note;
+  if (!e.history.empty()) {
+    Json h = Json::array();
+    for (const auto& p : e.history) {
+      Json q = Json::object();
+      q["matvecs"] = p.matvecs;
+      q["estimate"] = p.estimate;
+      q["std_error"] = p.std_error;
+      q["seconds"] = p.seconds;
+      h.push_back(q);
+    }
+    j["history"] = h;
+  }
+  return j;
+}
+
+Json to_json(const MetricValue& m) {
+  Json j = Json::object();
+  j["metric"] = m.name;
+  j["method"] = m.method;
+  j["value"] = m.value;
+  j["std_error"] = json_or_null(m.std_error);
+  if (m.exact) {
+    j["exact"] = *m.exact;
+    j["rel_error"] = json_or_null(m.rel_error);
+  }
+  j["matvecs"] = m.matvecs;
+  j["vjps"] = m.vjps;
+  j["jvps"] = m.jvps;
+  j["seconds"] = m.seconds;
+  return j;
+}
+
+Json to_json(const EpochStats& s) {
+  Json j = Json::object();
+  j["epoch"] = s.epoch;
+  j["train_loss"] = s.train_loss;
+  j["train_accuracy"] = s.train_accuracy;
+  j["test_loss"] = s.test_loss;
+  j["test_accuracy"] = s.test_accuracy;
+  j["seconds"] = s.seconds;
+  return j;
+}
+
+namespace {
+
+void note_jvp(Json& j, const JvpPath& p) {
+  j["jvp_path"] = p.path;
+  if (!p.fallback.empty()) j["jvp_fallback"] = p.fallback;
+}
+
+template <class T>
+Json array_of(const std::vector<T>& items) {
+  Json a = Json::array();
+  for (const auto& x : items) a.push_back(to_json(x));
+  return a;
+}
+
+}  // namespace
+
+Json to_json(const TraceResult& r) {
+  Json j = to_json(r.estimate);
+  j["d"] = r.d;
+  j["params"] = r.params;
+  j["jvp_path"] = r.jvp.path;
+  if (!r.jvp.fallback.empty()) j["jvp_fallback"] = r.jvp.fallback;
+  if (r.exact) {
+    j["exact"] = *r.exact;
+    j["exact_seconds"] = json_or_null(r.exact_seconds);
+    j["exact_method"] = r.exact_method;
+    j["rel_error"] = relative_error(r.estimate.estimate, *r.exact);
+  }
+  Json est = Json::array(), secs = Json::array();
+  std::vector<double> rels;
+  for (const auto& e : r.repeats) {
+    est.push_back(e.estimate);
+    secs.push_back(e.seconds);
+    if (r.exact) rels.push_back(relative_error(e.estimate, *r.exact));
+  }
+  j["estimates"] = est;
+  j["seconds_each"] = secs;
+  if (r.exact && !rels.empty()) {
+    std::sort(rels.begin(), rels.end());
+    const size_t n = rels.size();
+    j["median_rel_error"] = n % 2 ? rels[n / 2] : 0.5 * (rels[n / 2 - 1] + rels[n / 2]);
+  }
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  cfg["estimator"] = to_json(r.request.estimator);
+  cfg["repeats"] = r.request.repeats;
+  cfg["blas"] = r.blas;
+  j["config"] = cfg;
+  return j;
+}
+
+Json to_json(const CompareResult& r) {
+  Json out = Json::object();
+  out["d"] = r.d;
+  out["params"] = r.params;
+  Json model = Json::object();
+  model["kind"] = r.model.kind;
+  model["input_shape"] = r.model.input_shape;
+  model["output_shape"] = r.model.output_shape;
+  model["params_total"] = r.model.params_total;
+  model["params_frozen"] = r.model.params_frozen;
+  model["layers"] = r.model.layers;
+  model["data"] = r.model.data;
+  out["model"] = model;
+  if (r.exact) {
+    out["exact"] = *r.exact;
+    out["exact_seconds"] = json_or_null(r.exact_seconds);
+    out["exact_method"] = r.exact_method;
+  }
+  Json runs = Json::array();
+  for (const auto& run : r.runs) {
+    Json j = to_json(run.estimate);
+    if (run.rel_error) j["rel_error"] = *run.rel_error;
+    runs.push_back(j);
+  }
+  out["runs"] = runs;
+  Json sweep = Json::array();
+  for (const auto& s : r.sweep) {
+    Json p = Json::object();
+    p["method"] = s.method;
+    p["budget"] = s.budget;
+    p["repeat"] = s.repeat;
+    p["estimate"] = s.estimate;
+    p["rel_error"] = s.rel_error;
+    p["seconds"] = s.seconds;
+    sweep.push_back(p);
+  }
+  out["sweep"] = sweep;
+  note_jvp(out, r.jvp);
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  cfg["estimator"] = to_json(r.request.estimator);
+  cfg["methods"] = r.request.methods;
+  cfg["sweep_repeats"] = r.request.sweep_repeats;
+  cfg["blas"] = r.blas;
+  out["config"] = cfg;
+  return out;
+}
+
+Json to_json(const MetricsResult& r) {
+  Json out = Json::object();
+  out["d"] = r.d;
+  out["params"] = r.params;
+  out["metrics"] = array_of(r.metrics);
+  note_jvp(out, r.jvp);
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  cfg["estimator"] = to_json(r.request.estimator);
+  cfg["blas"] = r.blas;
+  out["config"] = cfg;
+  return out;
+}
+
+Json to_json(const SpectrumResult& r) {
+  Json out = Json::object();
+  out["d"] = r.d;
+  out["params"] = r.params;
+  out["kernel"] = r.kernel;
+  out["approximate"] = r.approximate;
+  if (r.trace) out["trace"] = *r.trace;
+  if (r.frobenius) out["frobenius"] = *r.frobenius;
+  out["eigenvalues"] = r.eigenvalues;
+  out["seconds"] = r.seconds;
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  out["config"] = cfg;
+  return out;
+}
+
+Json to_json(const DynamicsResult& r) {
+  Json result = Json::object();
+  result["history"] = array_of(r.history);
+  result["snapshots"] = r.snapshots;
+  Json config = Json::object();
+  config["problem"] = to_json(r.request.problem);
+  config["train_data"] = r.train_data;
+  config["test_data"] = r.test_data;
+  config["training"] = to_json(r.training);
+  if (r.request.track_ntk) {
+    Json arr = Json::array();
+    for (const auto& row : r.dynamics) {
+      Json jr = Json::object();
+      jr["epoch"] = row.epoch;
+      jr["exact_compared"] = row.exact_compared;
+      jr["metrics"] = array_of(row.values);
+      arr.push_back(jr);
+    }
+    result["dynamics"] = arr;
+    result["probe"] = r.probe;
+    config["estimator"] = to_json(r.request.metrics.estimator);
+    config["metrics"] = r.request.metrics.metrics;
+  }
+  result["config"] = config;
+  return result;
+}
+
+Json to_json(const DataPreview& p) {
+  Json out = Json::object();
+  out["description"] = p.description;
+  out["size"] = p.size;
+  out["image_shape"] = p.image_shape;
+  out["classes"] = p.classes;
+  Json samples = Json::array();
+  for (const auto& s : p.samples) {
+    Json j = Json::object();
+    if (s.label) j["label"] = *s.label;
+    if (!s.class_name.empty()) j["class_name"] = s.class_name;
+    j["pixels"] = s.pixels;
+    samples.push_back(j);
+  }
+  out["samples"] = samples;
+  return out;
+}
+
+Json to_json(const ProblemSummary& s) {
+  Json j = Json::object();
+  j["model"] = s.model;
+  j["kind"] = s.kind;
+  j["input_shape"] = s.input_shape;
+  j["output_shape"] = s.output_shape;
+  j["params_total"] = s.params_total;
+  j["params_frozen"] = s.params_frozen;
+  j["params"] = s.params;
+  j["d"] = s.d;
+  j["data"] = s.data;
+  j["layers"] = s.layers;
+  j["parameter_names"] = s.parameter_names;
+  j["parameters"] = s.parameters;
+  j["exact_kernel_bytes"] = s.exact_kernel_bytes;
+  return j;
+}
+
+}  // namespace ts

@@ -1,0 +1,63 @@
+#pragma once
+// Results and configurations as JSON, for the edges: the command-line tool's --json output and the result
+// files (docs/FORMATS.md lists every field). Inside the program results stay structs (jobs/).
+#include "io/Json.h"
+
+namespace ts {
+
+struct ComputeConfig;
+struct EstimatorOptions;
+struct TrainOptions;
+struct MetricsOptions;
+struct TraceEstimate;
+struct MetricValue;
+struct EpochStats;
+struct ProblemSpec;
+struct TraceResult;
+struct CompareResult;
+struct MetricsResult;
+struct SpectrumResult;
+struct DynamicsResult;
+struct DataPreview;
+struct ProblemSummary;
+struct AlRequest;
+struct AlCycle;
+struct AlResult;
+struct RetrainValidationResult;
+struct PntkResult;
+struct PntkWidthUpdate;
+struct PntkWidthResult;
+struct HessianResult;
+
+// Configurations (io/ResultJson.cpp).
+Json to_json(const ComputeConfig& c);
+Json to_json(const EstimatorOptions& o);
+Json to_json(const TrainOptions& o);
+Json to_json(const ProblemSpec& p);
+
+// Pieces and the kernel jobs' results (io/ResultJson.cpp). Each result carries its configuration as
+// "config".
+Json to_json(const TraceEstimate& e);
+Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exact?, rel_error?, matvecs, …}
+Json to_json(const EpochStats& s);
+Json to_json(const TraceResult& r);
+Json to_json(const CompareResult& r);
+Json to_json(const MetricsResult& r);
+Json to_json(const SpectrumResult& r);
+Json to_json(const DynamicsResult& r);
+Json to_json(const DataPreview& p);
+Json to_json(const ProblemSummary& s);
+
+// Active learning (io/AlResultJson.cpp).
+Json to_json(const AlRequest& r);
+Json to_json(const AlCycle& c);
+Json to_json(const AlResult& r);
+Json to_json(const RetrainValidationResult& r);
+
+// The pNTK jobs (io/PntkResultJson.cpp).
+Json to_json(const PntkResult& r);
+Json to_json(const PntkWidthUpdate& u);
+Json to_json(const PntkWidthResult& r);
+Json to_json(const HessianResult& r);
+
+}  // namespace ts

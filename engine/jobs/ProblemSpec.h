@@ -1,0 +1,29 @@
+#pragma once
+// Where a kernel comes from: a model on a batch of data. Plain struct, no LibTorch (the UI includes it).
+#include <string>
+
+#include "core/Config.h"
+
+namespace ts {
+
+struct ProblemSpec {
+  // The default a user gets when choosing nothing: scikit-learn's digits with a built-in MLP.
+  std::string model = default_string("problem.model");
+  std::string model_b;  ///< second snapshot for alignment (same architecture), optional
+  std::string data = default_string("problem.data");
+  std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
+  std::string params = default_string("problem.params");
+  std::string jvp = default_string("problem.jvp");  ///< forward or double-backward
+  /// The kernel the trace and compare jobs estimate: "entk" (K = JJᵀ, d×d), or the pseudo-NTK "pntk" (sum of
+  /// logits, N×N) / "pntk:single:K" (docs/MATH.md §6).
+  std::string kernel = default_string("problem.kernel");
+  ComputeConfig compute;
+};
+
+/// How the JVPs of a run were computed: forward mode, or double backward where forward mode was abandoned.
+struct JvpPath {
+  std::string path;      ///< "forward" or "double-backward", as the JVPs ran
+  std::string fallback;  ///< why forward mode was abandoned (names the operator), if it was
+};
+
+}  // namespace ts

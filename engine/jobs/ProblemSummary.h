@@ -1,0 +1,27 @@
+#pragma once
+// A summary of the model a problem describes, for the app's model panel and `tangentscope-cli info`.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+struct ProblemSpec;
+
+struct ProblemSummary {
+  std::string model;  ///< the model as given
+  std::string kind;
+  std::string input_shape, output_shape;
+  int64_t params = 0;  ///< P, the parameters the kernel is taken over
+  int64_t params_total = 0, params_frozen = 0;
+  int64_t d = 0;
+  std::string data;
+  std::vector<std::string> layers;
+  std::vector<std::string> parameter_names, parameters;  ///< names; one line per parameter tensor
+  int64_t exact_kernel_bytes = 0;                        ///< memory of the exact kernel
+};
+
+/// Loads the model and data and describes them.
+ProblemSummary describe_problem(const ProblemSpec& problem);
+
+}  // namespace ts

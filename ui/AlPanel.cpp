@@ -37,6 +37,7 @@ QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::nu
 QString model_for(const QString& data) {
   if (data.startsWith("mnist") || data.startsWith("fashion-mnist"))
     return "mlp:in=784,width=128,depth=2,out=10";
+  if (data.startsWith("cifar10")) return "mlp:in=3072,width=128,depth=2,out=10";
   if (data.startsWith("moons")) return "mlp:in=2,width=128,depth=3,out=2";
   if (data.startsWith("blobs")) return "mlp:in=2,width=128,depth=3,out=4";
   if (data.startsWith("spirals")) return "mlp:in=2,width=128,depth=3,out=3";
@@ -52,8 +53,9 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   auto* grid = new QGridLayout(form);
   data_ = new QComboBox(form);
   data_->setEditable(true);
-  data_->addItems({"digits", "mnist:n=6000", "fashion-mnist:n=6000", "moons:size=600,noise=0.15",
-                   "blobs:size=600,classes=4,spread=4", "spirals:size=600,classes=3"});
+  data_->addItems({"digits", "mnist:n=6000", "fashion-mnist:n=6000", "cifar10:n=6000",
+                   "moons:size=600,noise=0.15", "blobs:size=600,classes=4,spread=4",
+                   "spirals:size=600,classes=3"});
   model_ = new QLineEdit(model_for("digits"), form);
   strategies_ = new QListWidget(form);
   for (const char* s :

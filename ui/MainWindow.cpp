@@ -51,6 +51,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
@@ -86,7 +87,12 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
       "digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
       "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
   input_shape_ = new QLineEdit(kernel_box);
-  input_shape_->setPlaceholderText("shape of one input, for .pt files (e.g. 15,10)");
+  input_shape_->setPlaceholderText("shape of one input (e.g. 15,10); files from export-model carry it");
+  output_ = new QLineEdit(kernel_box);
+  output_->setPlaceholderText("for models returning a tuple, list or dict (e.g. 0, logits, 1.0)");
+  output_->setToolTip(
+      "Which output the kernel is taken of when forward returns several: an index, a dict key or a dotted\n"
+      "path. Empty: the file's metadata decides, else element 0 of a tuple (docs/FORMATS.md).");
   params_ = new QLineEdit("all", kernel_box);
   params_->setToolTip(
       "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' "
@@ -96,7 +102,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   data_kind_ = new QComboBox(kernel_box);
-  data_kind_->addItems({"digits", "mnist", "fashion-mnist", "moons", "spirals", "blobs", "sine", "csv…"});
+  data_kind_->addItems({"digits", "mnist", "fashion-mnist", "cifar10", "moons", "spirals", "blobs", "sine",
+                        "csv…", "npy/npz…"});
   data_kind_->setToolTip(
       "The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
   data_n_ = new QSpinBox(kernel_box);
@@ -152,6 +159,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   kf->addRow("", thumbs_);
   kf->addRow("", data_info_);
   kf->addRow("Input shape", input_shape_);
+  kf->addRow("Output", output_);
   kf->addRow("Parameters", params_);
   kf->addRow("", model_info_);
   panel_layout->addWidget(kernel_box);
@@ -315,6 +323,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   pntk_ = new PntkPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
   tabs_->addTab(pntk_, "pNTK");
+  layers_ = new LayersPanel(
+      engine_, [this] { return currentCompareJob().problem; }, tabs_);
+  tabs_->addTab(layers_, "Layers");
   al_ = new AlPanel(engine_, tabs_);
   tabs_->addTab(al_, "Active learning");
   // The tabs' own jobs share the status bar's progress and Cancel.
@@ -326,6 +337,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   };
   connect(pntk_, &PntkPanel::jobStarted, this, started);
   connect(al_, &AlPanel::jobStarted, this, started);
+  connect(layers_, &LayersPanel::jobStarted, this, started);
 
   // The panel scrolls rather than squeezing its widgets on a short screen.
   auto* scroll = new QScrollArea(this);

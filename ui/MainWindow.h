@@ -42,6 +42,7 @@ class ChartView;
 class RunLog;
 class PntkPanel;
 class AlPanel;
+class LayersPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -74,6 +75,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   PntkPanel* pntkPanel() const { return pntk_; }
   AlPanel* alPanel() const { return al_; }
+  LayersPanel* layersPanel() const { return layers_; }
   QSlider* budgetSlider() const { return slider_; }
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
@@ -136,6 +138,7 @@ class MainWindow : public QMainWindow {
   QLineEdit* model_;
   QLineEdit* data_;
   QLineEdit* input_shape_;
+  QLineEdit* output_;
   QLineEdit* params_;
   QComboBox* data_kind_;
   QComboBox* model_kind_;
@@ -183,6 +186,7 @@ class MainWindow : public QMainWindow {
   QCheckBox* dynamics_exact_;
   PntkPanel* pntk_;
   AlPanel* al_;
+  LayersPanel* layers_;
   QTimer* rerun_;
   JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
   QString running_series_;

@@ -59,11 +59,12 @@ void MainWindow::buildModel(const QString& kind, int width, int depth, const QSt
 }
 
 void MainWindow::updateModelSpec() {
-  // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), 2-D synthetic sets 2.
+  // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), CIFAR-10 3,072
+  // (3×32×32), 2-D synthetic sets 2.
   const QString kind = data_kind_->currentText();
-  const bool mnist = kind == "mnist" || kind == "fashion-mnist";
-  const int in = kind == "digits" ? 64 : mnist ? 784 : kind == "sine" ? 1 : 2;
-  const int out = kind == "digits" || mnist ? 10 : kind == "sine" ? 1 : kind == "moons" ? 2 : 3;
+  const bool mnist = kind == "mnist" || kind == "fashion-mnist", cifar = kind == "cifar10";
+  const int in = kind == "digits" ? 64 : mnist ? 784 : cifar ? 3072 : kind == "sine" ? 1 : 2;
+  const int out = kind == "digits" || mnist || cifar ? 10 : kind == "sine" ? 1 : kind == "moons" ? 2 : 3;
   const QString m = model_kind_->currentText();
   QString spec;
   if (m == "mlp")
@@ -71,6 +72,12 @@ void MainWindow::updateModelSpec() {
                .arg(in)
                .arg(model_width_->value())
                .arg(model_depth_->value())
+               .arg(out)
+               .arg(model_act_->currentText())
+               .arg(seed_->value());
+  else if (m == "cnn" && cifar)
+    spec = QString("cnn:channels=3,width=%1,out=%2,act=%3,seed=%4")
+               .arg(model_width_->value())
                .arg(out)
                .arg(model_act_->currentText())
                .arg(seed_->value());
@@ -84,7 +91,7 @@ void MainWindow::updateModelSpec() {
     spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
   model_->setText(spec);
   if (m == "cnn")
-    input_shape_->setText(mnist ? "1,28,28" : "1,8,8");
+    input_shape_->setText(cifar ? "3,32,32" : mnist ? "1,28,28" : "1,8,8");
   else if (m == "gru") {
     input_shape_->setText("15,10");
     data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
@@ -95,6 +102,15 @@ void MainWindow::updateModelSpec() {
 
 void MainWindow::updateDataSpec() {
   QString kind = data_kind_->currentText();
+  if (kind == "npy/npz…") {
+    const QString path =
+        QFileDialog::getOpenFileName(this, "Open NumPy data", {}, "NumPy arrays (*.npy *.npz)");
+    if (path.isEmpty()) return;
+    // An .npz names its arrays (x= and y= default to "x" and "y", or its only array); an .npy has no labels.
+    const QString kind_of = path.endsWith(".npz", Qt::CaseInsensitive) ? "npz" : "npy";
+    data_->setText(QString("%1:%2,n=%3").arg(kind_of, path).arg(data_n_->value()));
+    return;
+  }
   if (kind == "csv…") {
     const QString path = QFileDialog::getOpenFileName(this, "Open CSV data", {}, "CSV (*.csv *.txt)");
     if (path.isEmpty()) return;
@@ -186,6 +202,10 @@ void MainWindow::updateCost() {
                 .arg(dense, 0, 'g', 2);
     if (worst_dense > total * seconds_per_product_)
       text += QString("\n%1 spends most of its time in dense algebra at this P").arg(worst);
+    const double seconds = total * seconds_per_product_ + dense;
+    if (seconds > 60)
+      text += QString("\nslow: about %1 min; a smaller m or fewer methods is faster")
+                  .arg(seconds / 60, 0, 'f', 1);
   }
   cost_->setText(text.isEmpty() ? "tick at least one estimator" : text);
 }
@@ -207,6 +227,7 @@ void MainWindow::setProblem(const QString& model, const QString& data, const QSt
   model_->setText(model);
   data_->setText(data);
   input_shape_->setText(input_shape);
+  output_->clear();
 }
 
 ts::CompareRequest MainWindow::currentCompareJob() const {
@@ -214,6 +235,7 @@ ts::CompareRequest MainWindow::currentCompareJob() const {
   job.problem.model = model_->text().trimmed().toStdString();
   job.problem.data = data_->text().trimmed().toStdString();
   job.problem.input_shape = input_shape_->text().trimmed().toStdString();
+  job.problem.output = output_->text().trimmed().toStdString();
   job.problem.params = params_->text().trimmed().isEmpty() ? "all" : params_->text().trimmed().toStdString();
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
@@ -243,14 +265,12 @@ ts::TraceRequest MainWindow::currentJob() const {
 
 void MainWindow::openModel(const QString& path, const QString& input_shape) {
   model_->setText(path);
-  if (!input_shape.isEmpty()) input_shape_->setText(input_shape);
+  // The previous model's shape does not carry over: a file from scripts/export-model knows its own, and for
+  // any other the run's error asks for it.
+  input_shape_->setText(input_shape);
+  output_->clear();
   params_->setText("all");
-  if (input_shape_->text().trimmed().isEmpty()) {
-    input_shape_->setFocus();
-    statusBar()->showMessage("Give the shape of one input of " + path + " (e.g. 15,10), then Run");
-  } else {
-    run();
-  }
+  run();
 }
 
 void MainWindow::rememberModel(const QString& path) {
@@ -286,6 +306,7 @@ void MainWindow::applyConfig(const CompareRequest& config) {
   const ProblemSpec& problem = config.problem;
   setProblem(QString::fromStdString(problem.model), QString::fromStdString(problem.data),
              QString::fromStdString(problem.input_shape));
+  output_->setText(QString::fromStdString(problem.output));
   params_->setText(QString::fromStdString(problem.params));
   QStringList methods;
   for (const auto& m : config.methods) methods << QString::fromStdString(m);
@@ -304,6 +325,7 @@ void MainWindow::saveSettings() const {
   s.setValue("model", model_->text());
   s.setValue("data", data_->text());
   s.setValue("input_shape", input_shape_->text());
+  s.setValue("output", output_->text());
   s.setValue("params", params_->text());
   s.setValue("recent_models", recent_);
   s.setValue("state", saveState());
@@ -325,6 +347,7 @@ void MainWindow::restoreSettings() {
   model_->setText(s.value("model").toString());
   data_->setText(s.value("data").toString());
   input_shape_->setText(s.value("input_shape").toString());
+  output_->setText(s.value("output").toString());
   params_->setText(s.value("params", "all").toString());
   recent_ = s.value("recent_models").toStringList();
   rebuildRecentMenu();

@@ -42,6 +42,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
@@ -237,6 +238,7 @@ void MainWindow::showCompare(const CompareResult& r) {
   }
   details_->setText(d);
   QStringList layers;
+  for (const auto& n : r.model.notes) layers << QString::fromStdString(n);  // how the model file was read
   for (const auto& l : r.model.layers) layers << QString::fromStdString(l);
   if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
   QString jvp = "JVPs: " + QString::fromStdString(r.jvp.path);
@@ -340,7 +342,7 @@ QString MainWindow::exportAll(const QString& dir) const {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;
     }
-  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir)})
+  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir)})
     if (!e.isEmpty()) errors << e;
   return errors.join("\n");
 }

@@ -25,6 +25,7 @@ AlRequest al_job_from(const Args& a) {
   job.test_size = a.get_int("test-size", 0, 0, kMaxCount);
   job.standardize = a.flag("standardize");
   job.input_shape = a.get("input-shape");
+  job.output = a.get("output");
   job.params = a.get("params", "all");
   job.compute = compute_from(a);
   if (a.has("strategy")) job.strategies = split_list(a.get("strategy"));

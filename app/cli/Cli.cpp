@@ -100,6 +100,7 @@ ProblemSpec problem_from(const Args& a) {
   if (a.takes("model-b")) p.model_b = a.get("model-b");
   p.data = a.get("data", p.data);
   p.input_shape = a.get("input-shape");
+  p.output = a.get("output");
   p.params = a.get("params", p.params);
   p.jvp = a.get("jvp", p.jvp);
   if (a.takes("kernel")) p.kernel = a.get("kernel", p.kernel);
@@ -263,11 +264,56 @@ int cmd_spectrum(const Args& a, std::ostream& out) {
   return 0;
 }
 
+int cmd_layers(const Args& a, std::ostream& out) {
+  LayersRequest job;
+  job.problem = problem_from(a);
+  LayerTraceOptions& o = job.options;
+  o.method = a.get("estimator", "hutchpp");
+  if (o.method != "hutchpp" && o.method != "hutchinson" && o.method != "exact")
+    throw InputError(
+        "layers: --estimator must be hutchpp, hutchinson or exact (their quadratic forms split by "
+        "layer), got '" +
+        o.method + "'");
+  o.matvecs = a.get_int("matvecs", o.matvecs, 3, 10000000);
+  const std::string probes = a.get("probes", "rademacher");
+  if (probes != "rademacher" && probes != "gaussian")
+    throw InputError("--probes must be rademacher or gaussian, got '" + probes + "'");
+  o.probes = probes == "gaussian" ? ProbeDistribution::Gaussian : ProbeDistribution::Rademacher;
+  o.seed = a.get_seed("seed", 0);
+  o.block = a.get_int("block", o.block, 1, 1000000);
+  o.groups = a.get("groups");
+  o.compare_exact = a.flag("exact");
+  const LayersResult r = run_layers_job(job, cli_control());
+  if (a.flag("json")) {
+    out << json_text(to_json(r)) << "\n";
+    return 0;
+  }
+  const LayerTraces& t = r.traces;
+  out << "d = " << r.d << ", P = " << r.params << "; tr K ≈ " << fmt(t.total);
+  if (t.total_std_error) out << " ± " << fmt(*t.total_std_error);
+  out << " (" << t.method << ", " << t.matvecs << " test vectors, " << t.vjps << " VJPs, " << t.jvps
+      << " JVPs, " << fmt(t.seconds) << " s)";
+  if (t.exact_total) out << "; exact " << fmt(*t.exact_total);
+  out << "\n";
+  if (!t.exact_note.empty()) out << "  " << t.exact_note << "\n";
+  for (const auto& l : t.layers) {
+    out << "  " << l.name << " (" << l.size << " parameters): tr K_g ≈ " << fmt(l.trace);
+    if (l.std_error && *l.std_error > 0) out << " ± " << fmt(*l.std_error);
+    out << ", " << fmt(100 * l.share) << "% of tr K";
+    if (l.exact) out << "; exact " << fmt(*l.exact);
+    if (l.effective_rank) out << ", r_eff " << fmt(*l.effective_rank);
+    if (l.alignment) out << ", cos(K_g, K) " << fmt(*l.alignment);
+    out << "\n";
+  }
+  return 0;
+}
+
 int cmd_info(const Args& a, std::ostream& out) {
   ProblemSpec p;
   if (!a.has("model")) throw InputError("--model SPEC is required");
   p.model = a.get("model");
   p.input_shape = a.get("input-shape");
+  p.output = a.get("output");
   p.params = a.get("params", "all");
   p.compute = compute_from(a);
   if (a.has("data")) {
@@ -284,6 +330,12 @@ int cmd_info(const Args& a, std::ostream& out) {
   out << j.model << " (" << j.kind << ")\n  input [" << j.input_shape << "] → output [" << j.output_shape
       << "]\n  P = " << fmt(double(j.params)) << " of " << fmt(double(j.params_total)) << " parameters ("
       << fmt(double(j.params_frozen)) << " frozen), d = " << fmt(double(j.d)) << " on " << j.data << "\n";
+  for (const auto& n : j.notes) out << "  " << n << "\n";
+  if (!j.class_names.empty()) {
+    out << "  classes:";
+    for (const auto& c : j.class_names) out << " " << c;
+    out << "\n";
+  }
   for (const auto& l : j.layers) out << "  " << l << "\n";
   out << "  parameters:\n";
   for (const auto& l : j.parameters) out << "    " << l << "\n";
@@ -294,7 +346,7 @@ int cmd_export(const Args& a, std::ostream& out) {
   if (!a.has("out")) throw InputError("--out FILE.pt is required");
   std::vector<int64_t> shape;
   if (a.has("input-shape")) shape = parse_shape(a.get("input-shape"), "--input-shape");
-  auto model = make_model(a.get("model"), shape, compute_from(a));
+  auto model = make_model(a.get("model"), shape, compute_from(a), "all", a.get("output"));
   const std::string path = a.get("out");
   model->save_torchscript(
       path);  // atomic: no half-written file under the real name, an earlier file kept on failure
@@ -387,6 +439,7 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
   if (cmd == "metrics") return cmd_metrics(a, out);
   if (cmd == "info") return cmd_info(a, out);
   if (cmd == "spectrum") return cmd_spectrum(a, out);
+  if (cmd == "layers") return cmd_layers(a, out);
   if (cmd == "compare") return cmd_compare(a, out);
   if (cmd == "pntk") return cmd_pntk(a, out);
   if (cmd == "hessian") return cmd_hessian(a, out);

@@ -39,8 +39,12 @@ const std::vector<OptionDef>& option_table() {
        "the model: mlp:…, gru:…, cnn:… or a TorchScript file PATH.pt (specs below)"},
       {"model-b", "SPEC", kProblem, "a second snapshot of the same architecture (for alignment)"},
       {"data", "SPEC", kProblem,
-       "the inputs: random:…, csv:PATH, digits, mnist, fashion-mnist, moons, … (below)"},
-      {"input-shape", "S", kProblem, "shape of one input of a TorchScript model, e.g. 3,32,32"},
+       "the inputs: random:…, csv:PATH, npy:PATH, npz:PATH, digits, mnist, cifar10, moons, … (below)"},
+      {"input-shape", "S", kProblem,
+       "shape of one input of a TorchScript model, e.g. 3,32,32 (files from scripts/export-model carry it)"},
+      {"output", "SEL", kProblem,
+       "which output of a TorchScript model returning a tuple, list or dict: an index, a key or a path "
+       "(1.0)"},
       {"params", "SEL", kProblem,
        "parameters in the NTK: all or PREFIX[;PREFIX], +frozen to add frozen ones"},
       {"jvp", "MODE", kProblem, "forward (forward-mode AD) or double-backward"},
@@ -71,6 +75,8 @@ const std::vector<OptionDef>& option_table() {
       {"methods", "LIST", kEstimate, "estimators to run, comma-separated"},
       {"budgets", "LIST", kEstimate, "matvec budgets of the speed–accuracy sweep, e.g. 12,24,48"},
       {"metrics", "LIST", kEstimate, "trace, frobenius, effective_rank, alignment, target_alignment"},
+      {"groups", "LIST", kEstimate,
+       "layers: parameter groups as name prefixes separated by ';' (default: one per module)"},
       // Training
       {"epochs", "E", kTrain, "training epochs"},
       {"batch-size", "B", kTrain, "mini-batch size (default 64)"},
@@ -137,14 +143,15 @@ Names operator+(Names a, const Names& b) {
 }
 
 const Names kComputeOptions{"device", "dtype", "threads", "seed", "memory-budget"};
-const Names kProblemOptions = Names{"model", "data", "input-shape", "params", "jvp"} + kComputeOptions;
+const Names kProblemOptions =
+    Names{"model", "data", "input-shape", "output", "params", "jvp"} + kComputeOptions;
 const Names kEstimatorOptions{"estimator", "matvecs", "tol",   "max-matvecs",
                               "probes",    "split",   "block", "history"};
 const Names kTrainingOptions{"epochs", "batch-size", "lr", "optimizer", "loss", "momentum", "weight-decay"};
 const Names kAlOptions =
-    Names{"model",    "data",       "input-shape",    "params", "test-data", "test-size", "standardize",
-          "strategy", "initial",    "random-initial", "query",  "cycles",    "seeds",     "pool-subset",
-          "kernel",   "sequential", "retrain",        "out",    "json"} +
+    Names{"model",       "data",     "input-shape", "output",         "params", "test-data", "test-size",
+          "standardize", "strategy", "initial",     "random-initial", "query",  "cycles",    "seeds",
+          "pool-subset", "kernel",   "sequential",  "retrain",        "out",    "json"} +
     kComputeOptions + kTrainingOptions;
 const Names kTrainOptions =
     kProblemOptions + kTrainingOptions +
@@ -159,9 +166,11 @@ struct CommandDef {
 const char* kSpecs =
     R"(Model SPEC  mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,bias=1,param=standard,seed=0
             gru:in=10,hidden=64,steps=15,seed=0     cnn:channels=1,width=8,out=10,act=relu,seed=0
-            PATH.pt (TorchScript; give --input-shape, e.g. 15,10)
+            PATH.pt (TorchScript; files from scripts/export-model carry their input shape, else --input-shape)
 Data SPEC   random:n=50,shape=100,seed=0[,classes=10]     csv:PATH[,label=last][,header=auto|yes|no]
             digits   mnist[:DIR][,split=train|test]   fashion-mnist[:DIR][,split=...]
+            npy:PATH[,labels=PATH]   npz:PATH[,x=KEY][,y=KEY|none]   cifar10[:DIR][,split=train|test]
+            cifar100[:DIR][,split=...][,labels=fine|coarse]
             moons:size=200,noise=0.1   spirals:size=300,classes=3   blobs:size=300,classes=3,dim=2   sine:size=200
             every kind also takes n=N (seeded stratified subset), seed=S, standardize=1
 Without --model and --data: digits:n=100 with mlp:in=64,width=256,depth=3,out=10.
@@ -176,6 +185,8 @@ const std::vector<CommandDef>& commands() {
            Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
+      {"layers", "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
+       kProblemOptions + Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "json"}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
        kProblemOptions + Names{"top", "json"}},
       {"pntk", "the pseudo-NTK; with --compare its errors against the eNTK, time and memory",
@@ -188,8 +199,9 @@ const std::vector<CommandDef>& commands() {
       {"dynamics", "train, then the NTK metrics at each snapshot on a probe batch of the test data",
        kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"}},
       {"info", "P, d, layers, parameters and the memory an exact kernel needs",
-       Names{"model", "data", "input-shape", "params", "json"} + kComputeOptions},
-      {"export", "save a model as TorchScript", Names{"model", "input-shape", "out"} + kComputeOptions},
+       Names{"model", "data", "input-shape", "output", "params", "json"} + kComputeOptions},
+      {"export", "save a model as TorchScript",
+       Names{"model", "input-shape", "output", "out"} + kComputeOptions},
   };
   return c;
 }

@@ -115,7 +115,7 @@ AlRun run_al_strategy(const AlRequest& job, const std::string& strategy_in, uint
   cc.seed = seed;
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
-  std::shared_ptr<Model> model = make_model(job.model, shape, cc, job.params);
+  std::shared_ptr<Model> model = make_model(job.model, shape, cc, job.params, job.output);
   std::vector<at::Tensor> init;
   for (const auto& p : model->parameters()) init.push_back(p.detach().clone());
   const auto opts = model->options();
@@ -253,7 +253,7 @@ AlResult run_al_job(const AlRequest& job, const RunControl& rc) {
   apply_threads(job.compute);
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
-  const auto probe = make_model(job.model, shape, job.compute, job.params);
+  const auto probe = make_model(job.model, shape, job.compute, job.params, job.output);
   const auto [train, test] = load_al_data(job, probe->input_shape());
   // The smallest pool is the last cycle's: everything but the initial set and the earlier queries.
   const int64_t last_pool = train.size() - job.initial - int64_t(job.cycles - 1) * job.query;

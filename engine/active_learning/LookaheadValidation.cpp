@@ -158,7 +158,7 @@ RetrainValidationResult run_retrain_validation(const AlRequest& job, const Retra
   apply_threads(job.compute);
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
-  std::shared_ptr<Model> model = make_model(job.model, shape, job.compute, job.params);
+  std::shared_ptr<Model> model = make_model(job.model, shape, job.compute, job.params, job.output);
   const auto [train, test] = load_al_data(job, model->input_shape());
   const std::vector<int64_t> l = initial_labelled(train, job.initial, job.stratified, job.compute.seed);
   if (l.empty()) throw InputError("look-ahead validation needs --initial of at least 1");

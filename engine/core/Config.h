@@ -90,4 +90,18 @@ struct MetricsOptions {
   int64_t memory_budget = default_integer("compute.memory_budget_bytes");
 };
 
+/// Per-layer traces (analysis/LayerTraces.h).
+struct LayerTraceOptions {
+  std::string groups;  ///< see parameter_groups
+  /// hutchpp (the default: Meyer et al.'s split of the budget, every quadratic form split by group),
+  /// hutchinson, or exact (d VJPs: tr K_g = Σ_i ‖J_gᵀ e_i‖²).
+  std::string method = "hutchpp";
+  int64_t matvecs = 96;
+  ProbeDistribution probes = ProbeDistribution::Rademacher;
+  uint64_t seed = 0;
+  int64_t block = 8;
+  bool compare_exact = false;  ///< also the exact values, and ‖K_g‖_F, r_eff and alignment from the kernel
+  int64_t memory_budget = int64_t(4) << 30;
+};
+
 }  // namespace ts

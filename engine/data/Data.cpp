@@ -9,6 +9,7 @@
 #include "core/Errors.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
+#include "data/NumpyFiles.h"
 #include "io/Spec.h"
 
 namespace ts {
@@ -214,6 +215,16 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
       throw InputError("data spec '" + text + "': header must be auto, yes or no, got '" + header + "'");
     spec.finish();
     d = load_csv(path, label, header);
+  } else if (kind == "npy") {
+    const std::string path = spec.require("path");
+    const std::string labels = spec.get("labels", "");
+    spec.finish();
+    d = load_npy(path, labels, memory_budget);
+  } else if (kind == "npz") {
+    const std::string path = spec.require("path");
+    const std::string x = spec.get("x", ""), y = spec.get("y", "");
+    spec.finish();
+    d = load_npz(path, x, y, memory_budget);
   } else if (kind == "digits") {
     const std::string path = spec.get("path", data_dir() + "/sklearn/digits.csv.gz");
     spec.finish();
@@ -225,6 +236,17 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     spec.finish();
     d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(),
                       fashion ? "Fashion-MNIST" : "MNIST");
+  } else if (kind == "cifar10") {
+    const std::string dir = spec.get("path", data_dir() + "/cifar-10-batches-bin");
+    const std::string split = spec.get("split", "train");
+    spec.finish();
+    d = load_cifar10(dir, split, memory_budget);
+  } else if (kind == "cifar100") {
+    const std::string dir = spec.get("path", data_dir() + "/cifar-100-binary");
+    const std::string split = spec.get("split", "train");
+    const std::string labels = spec.get("labels", "fine");
+    spec.finish();
+    d = load_cifar100(dir, split, labels, memory_budget);
   } else if (kind == "moons") {
     const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
     const int64_t size = spec.get_int("size", n > 0 ? n : 200, 2, int64_t(1) << 30);
@@ -251,7 +273,8 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
   } else {
     throw InputError(
         "data spec '" + text + "': kind '" + kind +
-        "' is not one of random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine");
+        "' is not one of random, csv, digits, mnist, fashion-mnist, cifar10, cifar100, npy, npz, moons, "
+        "spirals, blobs, sine");
   }
   const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
   if (!synthetic && n > 0) d = subset(d, n, seed);

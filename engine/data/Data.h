@@ -1,6 +1,6 @@
 #pragma once
-// Input data sets (docs/FORMATS.md): random normal inputs of any shape and CSV files. Later issues add
-// real image data sets.
+// Input data sets (docs/FORMATS.md): random normal inputs of any shape, CSV and NumPy files
+// (data/NumpyFiles.h), and real image data sets (MNIST, Fashion-MNIST, CIFAR, scikit-learn's digits).
 #include <ATen/ATen.h>
 
 #include <string>
@@ -22,10 +22,11 @@ struct Dataset {
   Dataset select(const at::Tensor& index) const;
 };
 
-/// A data spec (docs/FORMATS.md): random, csv, digits, mnist, fashion-mnist, moons, spirals, blobs, sine;
-/// every kind takes n= (a seeded, stratified subset) and standardize=1. `model_shape` is the model's input
-/// shape: random data defaults to it, other data is reshaped to it when the number of values agrees.
-/// Generated data (random) is refused above `memory_budget` bytes, naming the spec and --memory-budget.
+/// A data spec (docs/FORMATS.md): random, csv, npy, npz, digits, mnist, fashion-mnist, cifar10, cifar100,
+/// moons, spirals, blobs, sine; every kind takes n= (a seeded, stratified subset) and standardize=1.
+/// `model_shape` is the model's input shape: random data defaults to it, other data is reshaped to it when
+/// the number of values agrees. Generated data (random), NumPy arrays and CIFAR images are refused when their
+/// float64 inputs would exceed `memory_budget` bytes (MemoryBudgetError naming --memory-budget).
 Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed,
                   int64_t memory_budget = int64_t(4) << 30);
 
@@ -48,6 +49,15 @@ at::Tensor read_idx(const std::string& path);
 /// to [0, 1] as [N, 1, 28, 28], labels checked against `classes`.
 Dataset load_idx_pair(const std::string& dir, const std::string& split,
                       const std::vector<std::string>& class_names, const std::string& name);
+/// CIFAR-10's binary batches in `dir` (data_batch_1.bin … data_batch_5.bin for split train, test_batch.bin
+/// for test; records of 1 label byte and 3,072 pixel bytes, the R, G and B planes): images scaled to [0, 1]
+/// as [N, 3, 32, 32], labels 0–9 named by batches.meta.txt when present. Every file's size is checked (whole
+/// records) and the float64 images against `memory_budget` before anything is allocated.
+Dataset load_cifar10(const std::string& dir, const std::string& split, int64_t memory_budget);
+/// CIFAR-100's train.bin or test.bin in `dir` (records of a coarse and a fine label byte, then the pixels as
+/// CIFAR-10's): `labels` fine (100 classes, fine_label_names.txt) or coarse (20, coarse_label_names.txt).
+Dataset load_cifar100(const std::string& dir, const std::string& split, const std::string& labels,
+                      int64_t memory_budget);
 /// scikit-learn's digits.csv.gz: 1,797 8×8 images (pixels 0–16, scaled to [0, 1]) and labels 0–9.
 Dataset load_digits(const std::string& path);
 

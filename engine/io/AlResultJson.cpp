@@ -69,6 +69,7 @@ Json to_json(const AlRequest& job) {
   j["test_size"] = job.test_size;
   j["standardize"] = job.standardize;
   j["input_shape"] = job.input_shape;
+  if (!job.output.empty()) j["output"] = job.output;
   j["params"] = job.params;
   j["compute"] = to_json(job.compute);
   j["strategies"] = job.strategies;

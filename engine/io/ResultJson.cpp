@@ -52,6 +52,7 @@ Json to_json(const ProblemSpec& p) {
   if (!p.model_b.empty()) j["model_b"] = p.model_b;
   j["data"] = p.data;
   j["input_shape"] = p.input_shape;
+  if (!p.output.empty()) j["output"] = p.output;
   j["params"] = p.params;
   j["jvp"] = p.jvp;
   j["kernel"] = p.kernel;
@@ -184,6 +185,7 @@ Json to_json(const CompareResult& r) {
   model["params_frozen"] = r.model.params_frozen;
   model["layers"] = r.model.layers;
   model["data"] = r.model.data;
+  if (!r.model.notes.empty()) model["notes"] = r.model.notes;
   out["model"] = model;
   if (r.exact) {
     out["exact"] = *r.exact;
@@ -295,6 +297,62 @@ Json to_json(const DataPreview& p) {
   return out;
 }
 
+Json to_json(const LayerTraces& t) {
+  Json j = Json::object();
+  j["method"] = t.method;
+  j["total"] = t.total;
+  j["total_std_error"] = json_or_null(t.total_std_error);
+  if (t.exact_total) j["exact_total"] = *t.exact_total;
+  if (t.frobenius) j["frobenius"] = *t.frobenius;
+  if (!t.exact_note.empty()) j["exact_note"] = t.exact_note;
+  Json layers = Json::array();
+  for (const auto& l : t.layers) {
+    Json g = Json::object();
+    g["name"] = l.name;
+    g["params"] = l.size;
+    g["trace"] = l.trace;
+    g["std_error"] = json_or_null(l.std_error);
+    g["share"] = l.share;
+    if (l.exact) {
+      g["exact"] = *l.exact;
+      g["rel_error"] = std::fabs(l.trace - *l.exact) / std::max(std::fabs(*l.exact), 1e-300);
+    }
+    if (l.frobenius) g["frobenius"] = *l.frobenius;
+    if (l.effective_rank) g["effective_rank"] = *l.effective_rank;
+    if (l.alignment) g["alignment"] = *l.alignment;
+    layers.push_back(g);
+  }
+  j["layers"] = layers;
+  j["matvecs"] = t.matvecs;
+  j["vjps"] = t.vjps;
+  j["jvps"] = t.jvps;
+  j["seconds"] = t.seconds;
+  if (t.exact_seconds) j["exact_seconds"] = *t.exact_seconds;
+  return j;
+}
+
+Json to_json(const LayersResult& r) {
+  Json j = Json::object();
+  j["d"] = r.d;
+  j["params"] = r.params;
+  const Json traces = to_json(r.traces);
+  for (const auto& [k, v] : traces.items()) j[k] = v;
+  note_jvp(j, r.jvp);
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  const LayerTraceOptions& o = r.request.options;
+  cfg["estimator"] = o.method;
+  cfg["matvecs"] = o.matvecs;
+  cfg["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
+  cfg["seed"] = o.seed;
+  cfg["block"] = o.block;
+  cfg["groups"] = o.groups;
+  cfg["exact"] = o.compare_exact;
+  cfg["blas"] = r.blas;
+  j["config"] = cfg;
+  return j;
+}
+
 Json to_json(const ProblemSummary& s) {
   Json j = Json::object();
   j["model"] = s.model;
@@ -310,6 +368,8 @@ Json to_json(const ProblemSummary& s) {
   j["parameter_names"] = s.parameter_names;
   j["parameters"] = s.parameters;
   j["exact_kernel_bytes"] = s.exact_kernel_bytes;
+  if (!s.class_names.empty()) j["class_names"] = s.class_names;
+  if (!s.notes.empty()) j["notes"] = s.notes;
   return j;
 }
 

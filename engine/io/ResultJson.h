@@ -28,6 +28,8 @@ struct PntkResult;
 struct PntkWidthUpdate;
 struct PntkWidthResult;
 struct HessianResult;
+struct LayersResult;
+struct LayerTraces;
 
 // Configurations (io/ResultJson.cpp).
 Json to_json(const ComputeConfig& c);
@@ -47,6 +49,8 @@ Json to_json(const SpectrumResult& r);
 Json to_json(const DynamicsResult& r);
 Json to_json(const DataPreview& p);
 Json to_json(const ProblemSummary& s);
+Json to_json(const LayerTraces& t);
+Json to_json(const LayersResult& r);
 
 // Active learning (io/AlResultJson.cpp).
 Json to_json(const AlRequest& r);

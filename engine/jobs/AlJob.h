@@ -29,10 +29,12 @@ inline TrainOptions default_al_training() {
 struct AlRequest {
   std::string model = default_string("active_learning.model");  ///< trains in seconds on two CPU cores
   std::string data = default_string("active_learning.data");
-  std::string test_data;       ///< empty: a stratified split of `data` with `test_size` rows
-  int64_t test_size = 0;       ///< 0: a fifth of the data
-  bool standardize = false;    ///< fitted on the training part
-  std::string input_shape;     ///< one input's shape (TorchScript models)
+  std::string test_data;     ///< empty: a stratified split of `data` with `test_size` rows
+  int64_t test_size = 0;     ///< 0: a fifth of the data
+  bool standardize = false;  ///< fitted on the training part
+  std::string input_shape;
+  std::string output;  ///< a TorchScript model returning a tuple, list or dict: which output (Model.h) ///<
+                       ///< one input's shape (TorchScript models)
   std::string params = "all";  ///< parameters the kernel is taken over
   ComputeConfig compute;       ///< compute.seed is the first seed
   std::vector<std::string> strategies{"random", "entropy", "mlmoc"};

@@ -35,7 +35,7 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
   apply_threads(p.compute);
   std::vector<int64_t> shape;
   if (!p.input_shape.empty()) shape = parse_shape(p.input_shape, "--input-shape");
-  auto model = make_model(p.model, shape, p.compute, p.params);
+  auto model = make_model(p.model, shape, p.compute, p.params, p.output);
 
   Dataset train = load_data(p.data, model->input_shape(), p.compute.seed), test;
   if (!job.test_data.empty()) {

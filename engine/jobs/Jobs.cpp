@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "analysis/LayerTraces.h"
 #include "analysis/Metrics.h"
 #include "analysis/Nystrom.h"
 #include "autodiff/NtkOperators.h"
@@ -45,6 +46,8 @@ ProblemSummary summarize(const ProblemSpec& p, const Problem& pr) {
   s.d = pr.J->state_size();
   s.data = pr.data.description;
   s.layers = pr.model->layer_summary();
+  s.class_names = pr.model->class_names();
+  s.notes = pr.model->file_notes();
   return s;
 }
 
@@ -60,14 +63,14 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     const Spec ds = Spec::parse(p.data);
     if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
   }
-  pr.model = make_model(p.model, shape, p.compute, p.params);
+  pr.model = make_model(p.model, shape, p.compute, p.params, p.output);
   pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget);
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
   pr.J = std::make_unique<TangentMap>(pr.model, pr.data.inputs.to(opts), mode);
   if (need_b) {
     if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
-    pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params);
+    pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params, p.output);
     if (pr.model_b->parameter_names() != pr.model->parameter_names())
       throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model +
                        "'");
@@ -236,6 +239,22 @@ MetricsResult run_metrics_job(const MetricsRequest& job, const RunControl& rc) {
   out.metrics = compute_metrics(*pr.J, pr.Jb.get(), targets, mo, rc);
   out.d = pr.J->state_size();
   out.params = pr.J->param_size();
+  out.jvp = jvp_path(*pr.J);
+  return out;
+}
+
+LayersResult run_layers_job(const LayersRequest& request, const RunControl& rc) {
+  require_entk(request.problem, "layers");
+  Problem pr = build_problem(request.problem, false);
+  pr.J->set_control(&rc);
+  LayersResult out;
+  out.request = request;
+  out.blas = blas_description();
+  out.d = pr.J->state_size();
+  out.params = pr.J->param_size();
+  LayerTraceOptions o = request.options;
+  o.memory_budget = request.problem.compute.memory_budget;
+  out.traces = layer_traces(*pr.J, o, rc);
   out.jvp = jvp_path(*pr.J);
   return out;
 }

@@ -11,7 +11,8 @@ struct ProblemSpec {
   std::string model = default_string("problem.model");
   std::string model_b;  ///< second snapshot for alignment (same architecture), optional
   std::string data = default_string("problem.data");
-  std::string input_shape;  ///< shape of one input, e.g. "15,10" (required for TorchScript files)
+  std::string input_shape;  ///< shape of one input, e.g. "15,10" (TorchScript files without metadata need it)
+  std::string output;       ///< a TorchScript model returning a tuple, list or dict: which output (Model.h)
   std::string params = default_string("problem.params");
   std::string jvp = default_string("problem.jvp");  ///< forward or double-backward
   /// The kernel the trace and compare jobs estimate: "entk" (K = JJᵀ, d×d), or the pseudo-NTK "pntk" (sum of

@@ -19,6 +19,8 @@ struct ProblemSummary {
   std::vector<std::string> layers;
   std::vector<std::string> parameter_names, parameters;  ///< names; one line per parameter tensor
   int64_t exact_kernel_bytes = 0;                        ///< memory of the exact kernel
+  std::vector<std::string> class_names;                  ///< from the model file\'s metadata, if any
+  std::vector<std::string> notes;  ///< how the model file was read (metadata, forward overload, output)
 };
 
 /// Loads the model and data and describes them.

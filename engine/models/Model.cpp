@@ -169,7 +169,8 @@ double builtin_parameter_count(const std::string& head, Spec spec, const std::ve
 }  // namespace
 
 std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int64_t>& input_shape,
-                                  const ComputeConfig& config, const std::string& params) {
+                                  const ComputeConfig& config, const std::string& params,
+                                  const std::string& output) {
   std::shared_ptr<Model> model;
   const auto colon = text.find(':');
   const std::string head = colon == std::string::npos ? text : text.substr(0, colon);
@@ -188,13 +189,16 @@ std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int
     if (head == "gru") model = make_gru(spec, input_shape, config.seed);
     if (head == "cnn") model = make_cnn(spec, input_shape, config.seed);
   } else if (head == "torchscript") {
-    model = load_torchscript(text.substr(colon + 1), input_shape);
+    model = load_torchscript(text.substr(colon + 1), input_shape, output);
   } else if (text.size() > 3 &&
              (text.compare(text.size() - 3, 3, ".pt") == 0 || text.find('/') != std::string::npos)) {
-    model = load_torchscript(text, input_shape);
+    model = load_torchscript(text, input_shape, output);
   } else {
     throw InputError("model spec '" + text + "' is not mlp:..., gru:..., cnn:... or a TorchScript .pt file");
   }
+  if (!output.empty() && model->kind() != "torchscript")
+    throw InputError("--output '" + output + "' chooses an output of a TorchScript model; '" + text +
+                     "' returns one tensor");
   model->to(tensor_options(config));
   model->select_parameters(params);
   return model;

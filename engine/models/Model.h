@@ -62,6 +62,12 @@ class Model {
   /// none.
   const std::string& forward_ad_unsupported() const { return forward_ad_unsupported_; }
   void set_forward_ad_unsupported(const std::string& op) const { forward_ad_unsupported_ = op; }
+  /// Class names from the model file's metadata (scripts/export-model); empty when it names none.
+  const std::vector<std::string>& class_names() const { return class_names_; }
+  /// Notes on how the model file is read, for `info` and the app: its metadata (how it was made), which
+  /// method is its forward, which output the kernel is taken of.
+  virtual std::vector<std::string> file_notes() const { return {}; }
+
   /// Whether two forward passes were found to agree once (a model random in evaluation mode is refused).
   bool deterministic_checked() const { return deterministic_checked_; }
   void set_deterministic_checked() const { deterministic_checked_ = true; }
@@ -77,17 +83,27 @@ class Model {
   std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
   mutable std::string forward_ad_unsupported_;
   mutable bool deterministic_checked_ = false;
+  std::vector<std::string> class_names_;
   std::string
       parameter_note_;  ///< a remark on how trainable parameters were told apart, shown by parameter_summary
 };
 
 /// Builds a model from a spec (docs/FORMATS.md): "mlp:...", "gru:...", "cnn:...", or a path to a TorchScript
-/// .pt file (optionally "torchscript:PATH"). `input_shape` is the shape of one input; it is required for
-/// TorchScript files and checks the built-in models' own. `params` selects the parameter subset.
+/// .pt file (optionally "torchscript:PATH"). `input_shape` is the shape of one input; TorchScript files take
+/// it from their metadata (scripts/export-model) when it is empty, and it checks the built-in models' own.
+/// `params` selects the parameter subset; `output` chooses the output of a TorchScript model whose forward
+/// returns a tuple, list or dict (see load_torchscript).
 std::shared_ptr<Model> make_model(const std::string& spec, const std::vector<int64_t>& input_shape,
-                                  const ComputeConfig& config, const std::string& params = "all");
+                                  const ComputeConfig& config, const std::string& params = "all",
+                                  const std::string& output = "");
 
-/// Loads a TorchScript module (throws InputError naming the file when missing or corrupt).
-std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape);
+/// Loads a TorchScript module (throws InputError naming the file when missing or corrupt). Its forward is the
+/// method `forward`, or for a scripted module with overloads (nn.LSTM) the first `forward__N` taking one
+/// tensor. `output` is a dotted path into what forward returns: tuple and list indices, dict keys ("0",
+/// "1.0", "logits"); empty takes the file's metadata's choice, else the tensor itself or element 0 of a tuple
+/// or list. The metadata file `tangentscope.json` in the archive (written by scripts/export-model) supplies
+/// the input shape when `input_shape` is empty, the output choice and the class names.
+std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape,
+                                        const std::string& output = "");
 
 }  // namespace ts

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/Errors.h"
+#include "io/Json.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "models/Model.h"
@@ -46,13 +47,153 @@ struct NoGraphOptimization {
   ~NoGraphOptimization() { torch::jit::setGraphExecutorOptimize(previous); }
 };
 
+// The name of the metadata member scripts/export-model writes into the archive.
+constexpr const char* kMetadataFile = "tangentscope.json";
+
+// What a model file says about itself (scripts/export-model; docs/FORMATS.md).
+struct FileMetadata {
+  bool present = false;
+  std::string text;  ///< as read, written again into files saved from this model
+  std::vector<int64_t> input_shape;
+  std::string output;
+  std::vector<std::string> class_names;
+  std::string made_by;  ///< in words
+};
+
+FileMetadata read_metadata(const std::string& path, const std::string& text) {
+  FileMetadata m;
+  if (text.empty()) return m;
+  const std::string what =
+      "the metadata (" + std::string(kMetadataFile) + ") of TorchScript model '" + path + "'";
+  const Json j = parse_json(text, what);
+  try {
+    m.present = true;
+    m.text = text;
+    if (j.contains("input_shape"))
+      for (const auto& v : j.at("input_shape")) {
+        const int64_t n = v.get<int64_t>();
+        if (n <= 0) throw InputError(what + ": input_shape has a size " + std::to_string(n));
+        m.input_shape.push_back(n);
+      }
+    if (j.contains("output") && j.at("output").is_string()) m.output = j.at("output").get<std::string>();
+    if (j.contains("class_names") && j.at("class_names").is_array())
+      for (const auto& v : j.at("class_names")) m.class_names.push_back(v.get<std::string>());
+    if (j.contains("made_by") && j.at("made_by").is_object()) {
+      const Json& b = j.at("made_by");
+      auto field = [&](const char* k) {
+        return b.contains(k) && b.at(k).is_string() ? b.at(k).get<std::string>() : "";
+      };
+      m.made_by = field("source");
+      if (!field("how").empty()) m.made_by += ", " + field("how");
+      if (!field("weights").empty()) m.made_by += ", weights " + field("weights");
+      if (!field("tool").empty())
+        m.made_by += " (" + field("tool") + (field("torch").empty() ? "" : ", torch " + field("torch")) + ")";
+    }
+  } catch (const Json::exception& e) {
+    throw InputError(what + " is malformed: " + std::string(e.what()));
+  }
+  return m;
+}
+
+// The method that computes f(x): `forward`, or for a scripted module with overloads (nn.LSTM scripts its
+// forward as forward__0(input, hx=None) and forward__1(PackedSequence, …)) the first that takes one tensor.
+std::string forward_method(const torch::jit::Module& module, const std::string& path) {
+  if (module.find_method("forward")) return "forward";
+  std::vector<std::string> names;
+  for (const auto& m : module.get_methods()) names.push_back(m.name());
+  for (const auto& name : names) {
+    if (name.rfind("forward__", 0) != 0) continue;
+    const auto& args = module.get_method(name).function().getSchema().arguments();
+    if (args.size() < 2 || args[1].type()->kind() != c10::TypeKind::TensorType) continue;
+    if (std::all_of(args.begin() + 2, args.end(),
+                    [](const c10::Argument& a) { return a.default_value().has_value(); }))
+      return name;
+  }
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw InputError("TorchScript model '" + path + "' has no forward method taking one tensor (its methods: " +
+                   (list.empty() ? "none" : list) + ")");
+}
+
+// The tensor at a dotted path into what forward returned; `note` says what was chosen where it is not plain.
+at::Tensor select_output(c10::IValue out, const std::string& selector, const std::string& path,
+                         std::string* note) {
+  auto kind = [](const c10::IValue& v) -> std::string {
+    if (v.isTuple()) return "a tuple of " + std::to_string(v.toTupleRef().elements().size());
+    if (v.isList()) return "a list of " + std::to_string(v.toListRef().size());
+    if (v.isGenericDict()) return "a dict";
+    if (v.isTensor()) return "a tensor";
+    return "a " + v.tagKind();
+  };
+  const std::string fix = " (choose with --output: an index, a dict key or a dotted path such as 1.0)";
+  std::vector<std::string> steps;
+  for (size_t start = 0; start <= selector.size() && !selector.empty();) {
+    const auto dot = selector.find('.', start);
+    steps.push_back(selector.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  const bool chosen_by_default = steps.empty() && (out.isTuple() || out.isList());
+  if (chosen_by_default) steps.push_back("0");
+  std::string walked;
+  for (const auto& step : steps) {
+    const std::string here = walked.empty() ? "the output" : "output " + walked;
+    if (out.isTuple() || out.isList()) {
+      const auto& items = out.isTuple() ? out.toTupleRef().elements().vec() : out.toListRef().vec();
+      int64_t i = -1;
+      if (!step.empty() && step.find_first_not_of("0123456789") == std::string::npos && step.size() < 10)
+        i = std::stoll(step);
+      if (i < 0 || i >= static_cast<int64_t>(items.size()))
+        throw InputError("TorchScript model '" + path + "': --output '" + selector + "': " + here + " is " +
+                         kind(out) + ", and '" + step + "' is not an index below " +
+                         std::to_string(items.size()));
+      out = items[static_cast<size_t>(i)];
+    } else if (out.isGenericDict()) {
+      const auto dict = out.toGenericDict();
+      std::string keys;
+      c10::optional<c10::IValue> found;
+      for (const auto& kv : dict) {
+        const std::string key = kv.key().isString() ? kv.key().toStringRef() : kv.key().tagKind();
+        keys += (keys.empty() ? "" : ", ") + key;
+        if (kv.key().isString() && key == step) found = kv.value();
+      }
+      if (!found)
+        throw InputError("TorchScript model '" + path + "': --output '" + selector + "': " + here +
+                         " is a dict without the key '" + step + "' (keys: " + keys + ")");
+      out = *found;
+    } else {
+      throw InputError("TorchScript model '" + path + "': --output '" + selector + "': " + here + " is " +
+                       kind(out) + ", which has no element '" + step + "'");
+    }
+    walked += (walked.empty() ? "" : ".") + step;
+  }
+  if (out.isGenericDict() || out.isTuple() || out.isList())
+    throw InputError("TorchScript model '" + path + "': forward returns " + kind(out) +
+                     (walked.empty() ? "" : " at output " + walked) + fix);
+  if (!out.isTensor())
+    throw InputError("TorchScript model '" + path + "': the output" + (walked.empty() ? "" : " " + walked) +
+                     " is " + kind(out) + ", not a tensor" + fix);
+  if (note && chosen_by_default)
+    *note = "forward returns a tuple or list: the kernel is taken of output 0" + fix;
+  else if (note && !walked.empty())
+    *note = "the kernel is taken of output " + walked;
+  return out.toTensor();
+}
+
 class TorchScriptModel : public Model {
  public:
   TorchScriptModel(torch::jit::Module module, const std::string& path,
-                   const std::vector<int64_t>& input_shape, std::vector<std::vector<std::string>> groups = {})
-      : module_(std::move(module)), path_(path), groups_(std::move(groups)) {
+                   const std::vector<int64_t>& input_shape, std::vector<std::vector<std::string>> groups = {},
+                   FileMetadata metadata = {}, std::string output = {})
+      : module_(std::move(module)),
+        path_(path),
+        groups_(std::move(groups)),
+        metadata_(std::move(metadata)),
+        output_(std::move(output)) {
     spec_ = path;
     input_shape_ = input_shape;
+    class_names_ = metadata_.class_names;
+    method_ = forward_method(module_, path_);
     module_
         .eval();  // the NTK of a module is taken in evaluation mode (no dropout, fixed batch-norm statistics)
     if (groups_.empty()) find_shared_parameters();
@@ -72,7 +213,7 @@ class TorchScriptModel : public Model {
     refresh_flat_weights();
     c10::IValue out;
     try {
-      out = module_.forward({x});
+      out = module_.get_method(method_)({x});
     } catch (const c10::Error& e) {
       restore();
       throw forward_error(x, last_error_line(e.what_without_backtrace()));
@@ -81,11 +222,17 @@ class TorchScriptModel : public Model {
       throw forward_error(x, last_error_line(e.what()));
     }
     restore();
-    if (out.isTuple() && !out.toTuple()->elements().empty()) out = out.toTuple()->elements()[0];
-    if (!out.isTensor())
-      throw InputError("TorchScript model '" + path_ +
-                       "': forward must return a tensor (or a tuple starting with one)");
-    return out.toTensor();
+    return select_output(out, output_, path_, output_note_.empty() ? &output_note_ : nullptr);
+  }
+
+  std::vector<std::string> file_notes() const override {
+    std::vector<std::string> notes;
+    if (metadata_.present)
+      notes.push_back("made by " +
+                      (metadata_.made_by.empty() ? std::string("an unknown tool") : metadata_.made_by));
+    if (method_ != "forward") notes.push_back("forward is the overload " + method_ + " (one tensor in)");
+    if (!output_note_.empty()) notes.push_back(output_note_);
+    return notes;
   }
 
   std::string kind() const override { return "torchscript"; }
@@ -123,7 +270,9 @@ class TorchScriptModel : public Model {
     // Serialised in memory, then written atomically (a full disk is an error, not an escaping exception).
     std::ostringstream bytes;
     try {
-      module_.save(bytes);
+      torch::jit::ExtraFilesMap extra;
+      if (metadata_.present) extra[kMetadataFile] = metadata_.text;
+      module_.save(bytes, extra);
     } catch (const c10::Error& e) {
       restore();
       throw InputError("cannot save TorchScript model '" + path +
@@ -134,7 +283,8 @@ class TorchScriptModel : public Model {
   }
 
   std::shared_ptr<Model> clone() const override {
-    auto copy = std::make_shared<TorchScriptModel>(module_.deepcopy(), path_, input_shape_, groups_);
+    auto copy = std::make_shared<TorchScriptModel>(module_.deepcopy(), path_, input_shape_, groups_,
+                                                   metadata_, output_);
     copy->export_dtype_ = export_dtype_;
     copy->set_parameters(params_);
     copy->select_parameters(selection_);
@@ -276,22 +426,25 @@ class TorchScriptModel : public Model {
   mutable std::vector<std::pair<torch::jit::Module, std::vector<std::string>>> flat_owners_;
   std::string path_;
   std::vector<std::vector<std::string>> groups_;  ///< the names of each parameter block, first name first
+  FileMetadata metadata_;
+  std::string output_;  ///< the output selector (docs/FORMATS.md)
+  std::string method_;  ///< the method computing f(x)
+  mutable std::string output_note_;
   at::ScalarType export_dtype_ = at::kDouble;
 };
 
 }  // namespace
 
-std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape) {
+std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape,
+                                        const std::string& output) {
   {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw InputError("TorchScript model '" + path + "': file not found or not readable");
   }
-  if (input_shape.empty())
-    throw InputError("TorchScript model '" + path +
-                     "': give the shape of one input (--input-shape, e.g. 15,10)");
   torch::jit::Module module;
+  torch::jit::ExtraFilesMap extra{{kMetadataFile, ""}};
   try {
-    module = torch::jit::load(path);
+    module = torch::jit::load(path, c10::nullopt, extra);
   } catch (const c10::Error& e) {
     throw InputError("TorchScript model '" + path +
                      "' cannot be loaded (corrupt, truncated or not TorchScript): " +
@@ -299,7 +452,15 @@ std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vect
   } catch (const std::exception& e) {
     throw InputError("TorchScript model '" + path + "' cannot be loaded: " + first_line(e.what()));
   }
-  return std::make_shared<TorchScriptModel>(std::move(module), path, input_shape);
+  FileMetadata metadata = read_metadata(path, extra[kMetadataFile]);
+  const std::vector<int64_t> shape = input_shape.empty() ? metadata.input_shape : input_shape;
+  if (shape.empty())
+    throw InputError("TorchScript model '" + path +
+                     "': give the shape of one input (--input-shape, e.g. 15,10), or export the model with "
+                     "scripts/export-model, which records it in the file");
+  const std::string selector = output.empty() ? metadata.output : output;
+  return std::make_shared<TorchScriptModel>(
+      std::move(module), path, shape, std::vector<std::vector<std::string>>{}, std::move(metadata), selector);
 }
 
 }  // namespace ts

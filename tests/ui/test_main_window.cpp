@@ -1,11 +1,15 @@
 // The real main window under the offscreen platform: the default job runs on the engine thread and its
 // number matches a direct engine call; stale runs are cancelled; the event loop stays responsive.
+#include <atomic>
+#include <chrono>
 #include <clocale>
 #include <cstdlib>
+#include <thread>
 
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonDocument>
+
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTimer>
@@ -26,6 +30,7 @@
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "HeatMap.h"
+#include "LayersPanel.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
@@ -159,6 +164,38 @@ class TestMainWindow : public QObject {
     QCOMPARE(finished.count(), 0);
   }
 
+  // The Layers tab: every layer's trace with its share as bars, filled in live, the same numbers as a direct
+  // engine call, and the exports.
+  void layersTab() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=16,depth=3,out=10,seed=2", "digits:n=20");
+    auto* panel = w.layersPanel();
+    panel->setOptions("hutchpp", 48, true);
+    QSignalSpy shown(panel, &ui::LayersPanel::layersShown);
+    panel->compute();
+    QVERIFY(shown.wait(60000));
+    const LayersResult* r = panel->lastResult();
+    QVERIFY(r);
+    QCOMPARE(r->traces.layers.size(), size_t(3));
+    QCOMPARE(panel->table()->rowCount(), 3);
+    QCOMPARE(panel->barCount(), 3);
+    QVERIFY(panel->liveUpdates() > 1);
+    LayersRequest direct;
+    direct.problem = w.currentCompareJob().problem;
+    direct.options = r->request.options;
+    const LayersResult again = run_layers_job(direct);
+    for (size_t g = 0; g < 3; ++g) QCOMPARE(again.traces.layers[g].trace, r->traces.layers[g].trace);
+    TraceRequest t;
+    t.problem = direct.problem;
+    t.estimator.method = "exact";
+    const double exact = run_trace_job(t).estimate.estimate;
+    QVERIFY(std::fabs(*r->traces.exact_total - exact) <= 1e-10 * exact);
+    QTemporaryDir dir;
+    QCOMPARE(panel->exportAll(dir.path()), QString());
+    for (const char* f : {"layers.png", "layers.csv", "layers.json"})
+      QVERIFY2(QFileInfo::exists(dir.filePath(f)), f);
+  }
+
   // Partial results reach the UI through the worker's one signal, in order; pausing holds the run at its
   // next pause point until resumed, and cancelling a paused run ends it.
   void partialResultsAndPause() {
@@ -166,7 +203,12 @@ class TestMainWindow : public QObject {
     QSignalSpy partials(&client, &ui::EngineClient::partialResult);
     QSignalSpy finished(&client, &ui::EngineClient::jobFinished);
     QSignalSpy cancelled(&client, &ui::EngineClient::cancelled);
-    auto counting_job = [](const RunControl& rc) {
+    // The job starts only once the test has paused it: submitJob starts a job unpaused, and a job this short
+    // could otherwise finish on the engine thread before setPaused(true) is called.
+    auto go = std::make_shared<std::atomic<bool>>(false);
+    auto counting_job = [go](const RunControl& rc) {
+      while (!go->load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      go->store(false);
       for (int i = 0; i < 5; ++i) {
         rc.publish("tick", i);
         rc.pause_point();
@@ -175,6 +217,7 @@ class TestMainWindow : public QObject {
     };
     client.submitJob("ticks", counting_job);
     client.setPaused(true);  // before the first pause point: the job stops after its first tick
+    go->store(true);
     QVERIFY(partials.wait(10000));
     QTest::qWait(300);
     QCOMPARE(partials.count(), 1);
@@ -191,6 +234,7 @@ class TestMainWindow : public QObject {
     }
     client.submitJob("ticks", counting_job);
     client.setPaused(true);
+    go->store(true);
     QVERIFY(partials.wait(10000));
     client.cancel();  // a paused run is cancelled without being resumed
     QVERIFY(cancelled.wait(10000));

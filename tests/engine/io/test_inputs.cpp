@@ -175,6 +175,8 @@ class TestInputs : public QObject {
     TS_EXPECT_THROW(InputError, parse_json("\"\\uzzzz\""), "must be followed by 4 hex digits");
     TS_EXPECT_THROW(InputError, parse_json("\"\\q\""), "forbidden character after backslash");
     TS_EXPECT_THROW(InputError, parse_json("{\"a\": 1,}"), "syntax error while parsing object key");
+    TS_EXPECT_THROW(InputError, parse_json("[1e308, -1e309]", "w.json"),
+                    "w.json is not valid JSON");  // overflow
     TS_EXPECT_THROW(InputError, json_unsigned(parse_json("-1"), "--seed"),
                     "--seed must be an integer from 0");
     TS_EXPECT_THROW(InputError, json_unsigned(parse_json("0.5"), "--seed"),

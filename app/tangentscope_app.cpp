@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "AlPanel.h"
+#include "LayersPanel.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "SampleGallery.h"
@@ -85,6 +86,15 @@ int main(int argc, char** argv) {
     QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::widthFinished, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
         if (!grab(window.tabs()->indexOf(window.pntkPanel()), "pntk")) QApplication::exit(1);
+        window.tabs()->setCurrentWidget(window.layersPanel());
+        window.layersPanel()->setOptions("hutchpp", 96, true);
+        window.layersPanel()->compute();
+      });
+    });
+    // The Layers tab: every layer's share of tr K with the exact extras.
+    QObject::connect(window.layersPanel(), &ts::ui::LayersPanel::layersShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [&window, grab] {
+        if (!grab(window.tabs()->indexOf(window.layersPanel()), "layers")) QApplication::exit(1);
         window.tabs()->setCurrentWidget(window.alPanel());
         window.alPanel()->setConfig("mlp:in=64,width=128,depth=2,out=10", "digits",
                                     {"random", "entropy", "margin", "mlmoc"}, 20, 10, 8, 3, 0);

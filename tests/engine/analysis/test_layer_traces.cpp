@@ -139,6 +139,15 @@ class TestLayerTraces : public QObject {
     QCOMPARE(j.at("layers").size(), size_t(3));
     QVERIFY(j.at("layers")[0].contains("share"));
     QCOMPARE(j.at("config").at("estimator").get<std::string>(), std::string("exact"));
+    // In float32 too (the sketch is float64, the probes and VJPs float32): the same groups, the same total to
+    // float32's precision.
+    job.options.method = "hutchpp";
+    job.options.matvecs = 24;
+    const LayersResult f64 = run_layers_job(job);
+    job.problem.compute.dtype = "float32";
+    const LayersResult f32 = run_layers_job(job);
+    QCOMPARE(f32.traces.layers.size(), f64.traces.layers.size());
+    TS_CHECK_CLOSE(f32.traces.total, f64.traces.total, 1e-4, 0.0);
     job.options.method = "xtrace";
     TS_EXPECT_THROW(InputError, run_layers_job(job), "hutchpp, hutchinson or exact");
   }

@@ -177,7 +177,7 @@ LayerTraces layer_traces(const TangentMap& J, const LayerTraceOptions& o, const 
       at::Tensor Z = detail::draw_probes(gen, d, k, o.probes, J.options());
       // Residual probes (I − QQᵀ)z, in Q's precision (the sketch is orthonormalised in float64).
       if (Q.defined()) Z = Z.to(Q.scalar_type()) - at::matmul(Q, at::matmul(Q.t(), Z.to(Q.scalar_type())));
-      const at::Tensor parts = group_sqnorms(J.vjp(Z), rows);        // [G, k]
+      const at::Tensor parts = group_sqnorms(J.vjp(Z), rows);  // [G, k]
       for (int64_t g = 0; g < G; ++g)
         for (int64_t j = 0; j < k; ++j) terms[static_cast<size_t>(g)].push_back(parts[g][j].item<double>());
       used += k;

@@ -264,6 +264,25 @@ int cmd_spectrum(const Args& a, std::ostream& out) {
   return 0;
 }
 
+int cmd_kernel(const Args& a, std::ostream& out) {
+  KernelRequest job;
+  job.problem = problem_from(a);
+  job.data_b = a.get("data-b");
+  job.out = a.get("out");
+  job.factor_out = a.get("factor-out");
+  if (job.out.empty()) throw InputError("kernel: --out FILE.npy is required");
+  const KernelResult r = run_kernel_job(job, cli_control());
+  if (a.flag("json")) {
+    out << json_text(to_json(r)) << "\n";
+    return 0;
+  }
+  out << job.problem.kernel << " kernel " << r.rows << " × " << r.cols << " (P = " << r.params << ")";
+  if (r.trace) out << ", trace " << fmt(*r.trace);
+  out << ", ‖·‖_F " << fmt(r.frobenius) << " in " << fmt(r.seconds) << " s\n";
+  for (const auto& f : r.files) out << "wrote " << f << "\n";
+  return 0;
+}
+
 int cmd_layers(const Args& a, std::ostream& out) {
   LayersRequest job;
   job.problem = problem_from(a);
@@ -440,6 +459,7 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
   if (cmd == "info") return cmd_info(a, out);
   if (cmd == "spectrum") return cmd_spectrum(a, out);
   if (cmd == "layers") return cmd_layers(a, out);
+  if (cmd == "kernel") return cmd_kernel(a, out);
   if (cmd == "compare") return cmd_compare(a, out);
   if (cmd == "pntk") return cmd_pntk(a, out);
   if (cmd == "hessian") return cmd_hessian(a, out);

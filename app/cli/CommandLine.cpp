@@ -75,6 +75,8 @@ const std::vector<OptionDef>& option_table() {
       {"methods", "LIST", kEstimate, "estimators to run, comma-separated"},
       {"budgets", "LIST", kEstimate, "matvec budgets of the speed–accuracy sweep, e.g. 12,24,48"},
       {"metrics", "LIST", kEstimate, "trace, frobenius, effective_rank, alignment, target_alignment"},
+      {"data-b", "SPEC", kProblem, "kernel: the second batch X₂ of Θ(X₁, X₂) (default X₂ = X₁)"},
+      {"factor-out", "FILE", kProblem, "kernel: also write X₁'s Jacobian J (or C J for the pNTK) as .npy"},
       {"groups", "LIST", kEstimate,
        "layers: parameter groups as name prefixes separated by ';' (default: one per module)"},
       // Training
@@ -185,6 +187,8 @@ const std::vector<CommandDef>& commands() {
            Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
+      {"kernel", "the exact kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy",
+       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "json"}},
       {"layers", "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
        kProblemOptions + Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "json"}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",

@@ -353,6 +353,23 @@ Json to_json(const LayersResult& r) {
   return j;
 }
 
+Json to_json(const KernelResult& r) {
+  Json j = Json::object();
+  j["kernel"] = r.request.problem.kernel;
+  j["rows"] = r.rows;
+  j["cols"] = r.cols;
+  j["params"] = r.params;
+  if (r.trace) j["trace"] = *r.trace;
+  j["frobenius"] = r.frobenius;
+  j["seconds"] = r.seconds;
+  j["files"] = r.files;
+  Json cfg = Json::object();
+  cfg["problem"] = to_json(r.request.problem);
+  cfg["data_b"] = r.request.data_b;
+  j["config"] = cfg;
+  return j;
+}
+
 Json to_json(const ProblemSummary& s) {
   Json j = Json::object();
   j["model"] = s.model;

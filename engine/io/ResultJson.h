@@ -29,6 +29,7 @@ struct PntkWidthUpdate;
 struct PntkWidthResult;
 struct HessianResult;
 struct LayersResult;
+struct KernelResult;
 struct LayerTraces;
 
 // Configurations (io/ResultJson.cpp).
@@ -51,6 +52,7 @@ Json to_json(const DataPreview& p);
 Json to_json(const ProblemSummary& s);
 Json to_json(const LayerTraces& t);
 Json to_json(const LayersResult& r);
+Json to_json(const KernelResult& r);
 
 // Active learning (io/AlResultJson.cpp).
 Json to_json(const AlRequest& r);

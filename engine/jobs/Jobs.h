@@ -7,6 +7,7 @@
 #include "jobs/DataPreview.h"
 #include "jobs/DynamicsJob.h"
 #include "jobs/HessianJob.h"
+#include "jobs/KernelJob.h"
 #include "jobs/LayersJob.h"
 #include "jobs/MetricsJob.h"
 #include "jobs/PntkJob.h"

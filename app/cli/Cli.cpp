@@ -270,6 +270,8 @@ int cmd_kernel(const Args& a, std::ostream& out) {
   job.data_b = a.get("data-b");
   job.out = a.get("out");
   job.factor_out = a.get("factor-out");
+  job.eig_out = a.get("eig-out");
+  job.eig_top = a.get_int("top", 20, 1, kMaxCount);
   if (job.out.empty()) throw InputError("kernel: --out FILE.npy is required");
   const KernelResult r = run_kernel_job(job, cli_control());
   if (a.flag("json")) {

@@ -77,6 +77,8 @@ const std::vector<OptionDef>& option_table() {
       {"metrics", "LIST", kEstimate, "trace, frobenius, effective_rank, alignment, target_alignment"},
       {"data-b", "SPEC", kProblem, "kernel: the second batch X₂ of Θ(X₁, X₂) (default X₂ = X₁)"},
       {"factor-out", "FILE", kProblem, "kernel: also write X₁'s Jacobian J (or C J for the pNTK) as .npy"},
+      {"eig-out", "PREFIX", kProblem,
+       "kernel: also write the top eigenpairs (--top, default 20) as PREFIX.values.npy, PREFIX.vectors.npy"},
       {"groups", "LIST", kEstimate,
        "layers: parameter groups as name prefixes separated by ';' (default: one per module)"},
       // Training
@@ -188,7 +190,7 @@ const std::vector<CommandDef>& commands() {
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
       {"kernel", "the exact kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy",
-       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "json"}},
+       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "json"}},
       {"layers", "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
        kProblemOptions + Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "json"}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",

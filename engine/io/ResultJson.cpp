@@ -361,6 +361,7 @@ Json to_json(const KernelResult& r) {
   j["params"] = r.params;
   if (r.trace) j["trace"] = *r.trace;
   j["frobenius"] = r.frobenius;
+  if (!r.eigenvalues.empty()) j["eigenvalues"] = r.eigenvalues;
   j["seconds"] = r.seconds;
   j["files"] = r.files;
   Json cfg = Json::object();

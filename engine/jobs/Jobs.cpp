@@ -276,6 +276,19 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
     write_npy(request.factor_out, F1);
     out.files.push_back(request.factor_out);
   }
+  if (!request.eig_out.empty()) {
+    if (!request.data_b.empty())
+      throw InputError("kernel: eigenpairs (--eig-out) need a square kernel: leave out --data-b");
+    if (request.eig_top < 1) throw InputError("kernel: --top must be at least 1");
+    const auto [values, vectors] = at::linalg_eigh(K);  // ascending
+    const int64_t k = std::min<int64_t>(request.eig_top, values.numel());
+    const at::Tensor top = values.flip(0).narrow(0, 0, k).contiguous();
+    write_npy(request.eig_out + ".values.npy", top);
+    write_npy(request.eig_out + ".vectors.npy", vectors.flip(1).narrow(1, 0, k));
+    out.eigenvalues.assign(top.data_ptr<double>(), top.data_ptr<double>() + k);
+    out.files.push_back(request.eig_out + ".values.npy");
+    out.files.push_back(request.eig_out + ".vectors.npy");
+  }
   out.seconds = clock.seconds();
   return out;
 }

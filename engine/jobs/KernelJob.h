@@ -15,12 +15,17 @@ struct KernelRequest {
   std::string data_b;      ///< X₂ (a data spec); empty: X₂ = X₁
   std::string out;         ///< the kernel as .npy (required)
   std::string factor_out;  ///< optional: X₁'s Jacobian J₁ (entk) or C J₁ (pntk) as .npy
+  /// Optional (X₂ = X₁ only): the top `eig_top` eigenpairs of the kernel, as EIG_OUT.values.npy (descending)
+  /// and EIG_OUT.vectors.npy (one column per eigenvalue).
+  std::string eig_out;
+  int64_t eig_top = 20;
 };
 
 struct KernelResult {
   KernelRequest request;
   int64_t rows = 0, cols = 0, params = 0;
-  std::optional<double> trace;  ///< when X₂ = X₁
+  std::optional<double> trace;      ///< when X₂ = X₁
+  std::vector<double> eigenvalues;  ///< with eig_out: the top ones, descending
   double frobenius = 0;
   double seconds = 0;
   std::vector<std::string> files;

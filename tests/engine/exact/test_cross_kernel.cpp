@@ -78,11 +78,32 @@ class TestCrossKernel : public QObject {
     const std::string bytes = npy_bytes(at::arange(6, at::kDouble).reshape({2, 3}));
     QCOMPARE(bytes.substr(0, 6), std::string("\x93NUMPY", 6));
     QCOMPARE((bytes.size() - 6 * 8) % 64, size_t(0));
+    // Eigenpairs of a square kernel: K v = λ v for the written pairs, λ descending, Σ of all = the trace.
+    TS_EXPECT_THROW(
+        InputError,
+        [&] {
+          KernelRequest bad = job;
+          bad.eig_out = std::string(TS_TEST_TMP) + "/eig";
+          return run_kernel_job(bad);
+        }(),
+        "square kernel");
     job.data_b.clear();
     job.problem.kernel = "pntk";
+    job.eig_out = std::string(TS_TEST_TMP) + "/eig";
+    job.eig_top = 3;
     const KernelResult square = run_kernel_job(job);
     QCOMPARE(square.rows, int64_t(5));
     QVERIFY(square.trace && *square.trace > 0);
+    const at::Tensor Kp = read_npy_file(job.out, int64_t(1) << 30).values;
+    const at::Tensor lam = read_npy_file(job.eig_out + ".values.npy", int64_t(1) << 30).values;
+    const at::Tensor V = read_npy_file(job.eig_out + ".vectors.npy", int64_t(1) << 30).values;
+    QCOMPARE(lam.numel(), int64_t(3));
+    QCOMPARE(V.sizes().vec(), (std::vector<int64_t>{5, 3}));
+    QVERIFY(lam[0].item<double>() >= lam[1].item<double>() && lam[1].item<double>() >= lam[2].item<double>());
+    TS_CHECK_CLOSE((at::matmul(Kp, V) - V * lam).abs().max().item<double>(), 0.0, 0.0,
+                   1e-10 * lam[0].item<double>());
+    TS_CHECK_CLOSE(at::linalg_eigvalsh(Kp).sum().item<double>(), *square.trace, 1e-12, 0.0);
+    job.eig_out.clear();
     job.out.clear();
     TS_EXPECT_THROW(InputError, run_kernel_job(job), "--out");
     job.out = std::string(TS_TEST_TMP) + "/no-such-folder/K.npy";

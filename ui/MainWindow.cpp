@@ -417,6 +417,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     const QString err = exportResult(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
   });
+  file->addAction("Export kernel (NumPy .npy)…", this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export kernel", "kernel.npy", "NumPy arrays (*.npy)");
+    if (!path.isEmpty()) exportKernel(path);
+  });
   file->addSeparator();
   file->addAction("Quit", this, &QWidget::close);
 

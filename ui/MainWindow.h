@@ -95,9 +95,17 @@ class MainWindow : public QMainWindow {
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
   /// extension. Returns "" or an error message naming the file.
   QString exportResult(const QString& path) const;
+  /// File ▸ Export kernel: the current model's kernel on the current data (eNTK or pNTK, as the form
+  /// chooses) as .npy at `path`, with its top 20 eigenpairs as PATH-without-.npy.eig.values/vectors.npy.
+  /// Over the memory budget only the eigenpairs are written, by block Lanczos. Runs on the engine thread;
+  /// kernelExported tells when it is written.
+  void exportKernel(const QString& path);
+  /// The memory budget of every job the form describes (bytes; the engine's default until set).
+  void setMemoryBudget(int64_t bytes) { memory_budget_ = bytes; }
 
  Q_SIGNALS:
   void resultShown();
+  void kernelExported(const QString& message);
   void spectrumShown();
   void metricsShown();
   void dynamicsShown();
@@ -166,6 +174,7 @@ class MainWindow : public QMainWindow {
   QSpinBox* repeats_;
   QSpinBox* threads_;
   QLabel* cost_;
+  int64_t memory_budget_ = ts::ComputeConfig{}.memory_budget;  ///< bytes an exact computation may hold
   double seconds_per_product_ = 0;       ///< measured on the last run, for the cost shown before the next
   qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost
   QHash<QString, double> dense_factor_;  ///< measured/predicted dense time per method on the last run

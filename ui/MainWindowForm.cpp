@@ -240,6 +240,7 @@ ts::CompareRequest MainWindow::currentCompareJob() const {
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
   job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
+  job.problem.compute.memory_budget = memory_budget_;
   job.estimator.matvecs = matvecs_->value();
   job.estimator.seed = static_cast<uint64_t>(seed_->value());
   job.estimator.tol = tol_->value();

@@ -94,6 +94,29 @@ void MainWindow::computeMetrics() {
   statusBar()->showMessage("Computing metrics…");
 }
 
+void MainWindow::exportKernel(const QString& path) {
+  KernelRequest job;
+  job.problem = currentCompareJob().problem;
+  job.out = path.toStdString();
+  QString base = path;
+  if (base.endsWith(".npy", Qt::CaseInsensitive)) base.chop(4);
+  job.eig_out = (base + ".eig").toStdString();
+  job.eig_top = 20;
+  current_kind_ = "kernel";
+  engine_->submitJob("kernel", [job](const RunControl& rc) {
+    try {
+      return run_kernel_job(job, rc);
+    } catch (const MemoryBudgetError&) {
+      KernelRequest eig = job;  // too big to form: its top eigenpairs from products only
+      eig.out.clear();
+      return run_kernel_job(eig, rc);
+    }
+  });
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  statusBar()->showMessage("Computing the kernel for export…");
+}
+
 void MainWindow::trainAndTrack() {
   const CompareRequest c = currentCompareJob();
   DynamicsRequest job;
@@ -173,6 +196,23 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
   if (const auto* r = std::get_if<SpectrumResult>(result.get())) showSpectrum(*r);
   if (const auto* r = std::get_if<MetricsResult>(result.get())) showMetrics(*r);
   if (const auto* r = std::get_if<DynamicsResult>(result.get())) showDynamics(*r);
+  if (const auto* r = std::get_if<KernelResult>(result.get())) {
+    QString msg = !r->frobenius
+                      ? QString(
+                            "The %1 × %2 kernel is over the memory budget: wrote its top %3 eigenpairs "
+                            "(block Lanczos, %4 products)")
+                            .arg(r->rows)
+                            .arg(r->cols)
+                            .arg(r->eigenvalues.size())
+                            .arg(r->eig_matvecs)
+                      : QString("Wrote the %1 × %2 kernel and its top %3 eigenpairs")
+                            .arg(r->rows)
+                            .arg(r->cols)
+                            .arg(r->eigenvalues.size());
+    msg += ": " + QString::fromStdString(r->files.front()) + " …";
+    statusBar()->showMessage(msg);
+    Q_EMIT kernelExported(msg);
+  }
 }
 
 const CompareResult* MainWindow::lastCompare() const {

@@ -16,6 +16,7 @@
 #include "CommandLine.h"
 #include "CoverageBench.h"
 #include "DynamicsBench.h"
+#include "RealBench.h"
 #include "SeedBench.h"
 #include "core/Errors.h"
 #include "io/ResultJson.h"
@@ -270,9 +271,15 @@ int cmd_kernel(const Args& a, std::ostream& out) {
   job.data_b = a.get("data-b");
   job.out = a.get("out");
   job.factor_out = a.get("factor-out");
+  job.apply = a.get("apply");
+  job.blocks_out = a.get("blocks-out");
+  job.groups = a.get("groups");
   job.eig_out = a.get("eig-out");
   job.eig_top = a.get_int("top", 20, 1, kMaxCount);
-  if (job.out.empty()) throw InputError("kernel: --out FILE.npy is required");
+  job.eig_method = a.get("eig-method", "auto");
+  job.eig_max_matvecs = a.get_int("max-matvecs", 0, 0, kMaxCount);
+  job.eig_tol = a.get_double("eig-tol", 0.0);
+  job.block = a.get_int("block", job.block, 1, 4096);
   const KernelResult r = run_kernel_job(job, cli_control());
   if (a.flag("json")) {
     out << json_text(to_json(r)) << "\n";
@@ -280,7 +287,17 @@ int cmd_kernel(const Args& a, std::ostream& out) {
   }
   out << job.problem.kernel << " kernel " << r.rows << " × " << r.cols << " (P = " << r.params << ")";
   if (r.trace) out << ", trace " << fmt(*r.trace);
-  out << ", ‖·‖_F " << fmt(r.frobenius) << " in " << fmt(r.seconds) << " s\n";
+  if (r.frobenius) out << ", ‖·‖_F " << fmt(*r.frobenius);
+  out << " in " << fmt(r.seconds) << " s (" << r.vjps << " VJPs, " << r.jvps << " JVPs)\n";
+  if (!r.eigenvalues.empty()) {
+    out << "top eigenvalues (" << r.eig_method;
+    if (r.eig_method == "lanczos")
+      out << ", " << r.eig_matvecs << " products, " << (r.eig_converged ? "converged" : "NOT converged")
+          << " at ‖Kv − λv‖ ≤ " << fmt(r.eig_tol) << "·λ₁";
+    out << "):";
+    for (double v : r.eigenvalues) out << " " << fmt(v);
+    out << "\n";
+  }
   for (const auto& f : r.files) out << "wrote " << f << "\n";
   return 0;
 }
@@ -403,6 +420,25 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       out << bench::format_coverage_bench(r);
     return 0;
   }
+  if (which == "real") {
+    bench::RealBenchOptions o;
+    o.compute = compute_from(a);
+    if (!a.has("dtype")) o.compute.dtype = "float32";
+    o.model = a.get("workload-model");
+    if (a.has("batches")) o.batches = int_list(a, "batches");
+    o.estimator = a.get("estimator", o.estimator);
+    o.target = a.get_double("target", o.target);
+    o.max_matvecs = a.get_int("max-matvecs", o.max_matvecs, 1, kMaxCount);
+    o.exact_limit = a.get_int("baseline-limit", o.exact_limit, 0, kMaxCount);
+    o.block = a.get_int("block", o.block, 1, 4096);
+    std::ostream& log = a.flag("json") ? err : out;
+    const Json r = bench::run_real_bench(o, log);
+    if (a.flag("json"))
+      out << json_text(r) << "\n";
+    else
+      out << bench::format_real_bench(r);
+    return 0;
+  }
   if (which == "seed-dynamics") {
     bench::DynamicsBenchOptions d;
     d.compute = compute_from(a);
@@ -434,8 +470,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
   } else
-    throw InputError("unknown benchmark '" + which +
-                     "' (seed-mlp, seed-gru, seed-dynamics, coverage, pntk-width, pntk-speed or al-retrain)");
+    throw InputError(
+        "unknown benchmark '" + which +
+        "' (seed-mlp, seed-gru, seed-dynamics, coverage, real, pntk-width, pntk-speed or al-retrain)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit, 0, kMaxCount);

@@ -79,8 +79,18 @@ const std::vector<OptionDef>& option_table() {
       {"factor-out", "FILE", kProblem, "kernel: also write X₁'s Jacobian J (or C J for the pNTK) as .npy"},
       {"eig-out", "PREFIX", kProblem,
        "kernel: also write the top eigenpairs (--top, default 20) as PREFIX.values.npy, PREFIX.vectors.npy"},
+      {"eig-method", "HOW", kProblem,
+       "kernel: exact (eigh of the formed kernel), lanczos (block Lanczos on the operator, no d × d "
+       "matrix) or auto (default: exact when the kernel fits the memory budget)"},
+      {"eig-tol", "T", kProblem,
+       "kernel, Lanczos: stop at ‖Kv − λv‖ ≤ T·λ₁ (default 1e-10; 1e-5 in float32)"},
+      {"apply", "FILE", kProblem,
+       "kernel: a .npy of vectors V ([d₂] or [d₂, k]): --out gets Θ(X₁, X₂) V by products, no kernel formed"},
+      {"blocks-out", "PREFIX", kProblem,
+       "kernel: X₁'s Jacobian one parameter group at a time, PREFIX.GROUP.npy, and PREFIX.groups.json"},
       {"groups", "LIST", kEstimate,
-       "layers: parameter groups as name prefixes separated by ';' (default: one per module)"},
+       "layers, kernel --blocks-out: parameter groups as name prefixes separated by ';' (default: one per "
+       "module)"},
       // Training
       {"epochs", "E", kTrain, "training epochs"},
       {"batch-size", "B", kTrain, "mini-batch size (default 64)"},
@@ -119,6 +129,8 @@ const std::vector<OptionDef>& option_table() {
       {"workload-data", "SPEC", kCommand, "replace the benchmark's data"},
       {"baseline-limit", "N", kCommand, "products the dense baseline may spend before it is extrapolated"},
       {"widths", "LIST", kCommand, "hidden widths, e.g. 16,32,64"},
+      {"batches", "LIST", kCommand, "batch sizes N, e.g. 100,1000"},
+      {"target", "T", kCommand, "relative error every metric is estimated to, as ±2σ (default 0.01)"},
       {"depth", "D", kCommand, "hidden layers"},
       {"batch", "N", kCommand, "points the kernels are computed on"},
       {"train-n", "N", kCommand, "training points"},
@@ -189,8 +201,11 @@ const std::vector<CommandDef>& commands() {
            Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
-      {"kernel", "the exact kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy",
-       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "json"}},
+      {"kernel",
+       "the kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy: exactly, as products Θ V, Jacobian blocks "
+       "per layer, top eigenpairs",
+       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "eig-method",
+                               "eig-tol", "max-matvecs", "apply", "blocks-out", "groups", "block", "json"}},
       {"layers", "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
        kProblemOptions + Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "json"}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
@@ -232,6 +247,10 @@ const std::vector<CommandDef>& benchmarks() {
       {"pntk-speed", "pNTK against eNTK: time and memory",
        kComputeOptions +
            Names{"outputs", "n", "width", "repeats", "workload-model", "workload-data", "json"}},
+      {"real",
+       "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
+       kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
+                               "baseline-limit", "block", "json"}},
       {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
        kAlOptions +
            Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},

@@ -86,6 +86,23 @@ std::vector<ParameterGroup> parameter_groups(const TangentMap& J, const std::str
   return groups;
 }
 
+at::Tensor group_columns(const TangentMap& J, const ParameterGroup& group) {
+  const Model& m = J.model();
+  std::vector<int64_t> offset;
+  int64_t off = 0;
+  for (int64_t idx : m.selected()) {
+    offset.push_back(off);
+    off += m.parameters()[static_cast<size_t>(idx)].numel();
+  }
+  std::vector<at::Tensor> parts;
+  for (int64_t s : group.slots) {
+    const int64_t n = m.parameters()[static_cast<size_t>(m.selected()[static_cast<size_t>(s)])].numel();
+    const int64_t first = offset[static_cast<size_t>(s)];
+    parts.push_back(at::arange(first, first + n, at::kLong));
+  }
+  return (parts.empty() ? at::empty({0}, at::kLong) : at::cat(parts)).to(J.options().device());
+}
+
 LayerTraces layer_traces(const TangentMap& J, const LayerTraceOptions& o, const RunControl& rc) {
   detail::Stopwatch sw;
   const AdCost c0 = J.cost();
@@ -93,24 +110,7 @@ LayerTraces layer_traces(const TangentMap& J, const LayerTraceOptions& o, const 
   const int64_t G = static_cast<int64_t>(groups.size()), d = J.state_size();
   // Row indices of each group in the flattened parameter vector (TangentMap's order of the selection).
   std::vector<at::Tensor> rows;
-  {
-    const Model& m = J.model();
-    std::vector<int64_t> offset;
-    int64_t off = 0;
-    for (int64_t idx : m.selected()) {
-      offset.push_back(off);
-      off += m.parameters()[static_cast<size_t>(idx)].numel();
-    }
-    for (const auto& g : groups) {
-      std::vector<at::Tensor> parts;
-      for (int64_t s : g.slots) {
-        const int64_t n = m.parameters()[static_cast<size_t>(m.selected()[static_cast<size_t>(s)])].numel();
-        parts.push_back(
-            at::arange(offset[static_cast<size_t>(s)], offset[static_cast<size_t>(s)] + n, at::kLong));
-      }
-      rows.push_back(at::cat(parts).to(J.options().device()));
-    }
-  }
+  for (const auto& g : groups) rows.push_back(group_columns(J, g));
   const int64_t block = std::max<int64_t>(1, o.block);
   LayerTraces out;
   out.method = o.method;

@@ -28,6 +28,10 @@ struct ParameterGroup {
 /// order.
 std::vector<ParameterGroup> parameter_groups(const TangentMap& J, const std::string& spec = "");
 
+/// The columns of J (positions in the flattened parameter vector, TangentMap's order) that belong to `group`,
+/// as a long tensor on J's device.
+at::Tensor group_columns(const TangentMap& J, const ParameterGroup& group);
+
 /// Estimates (or computes) tr K_g for every group in one run. Errors: per group the sample standard error of
 /// its residual quadratic forms (Hutch++, independent given the sketch) or of its probes (Hutchinson), × the
 /// t quantile. `rc` receives running estimates of tr K and, as partial results ("layer-traces", LayerTraces),

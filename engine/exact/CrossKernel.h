@@ -3,8 +3,10 @@
 // Θ̂(X₁, X₂) = (C J₁)(C J₂)ᵀ ∈ R^{N₁×N₂}, exactly, from the two Jacobians.
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 
+#include "autodiff/LinearOperator.h"
 #include "autodiff/TangentMap.h"
 #include "core/RunControl.h"
 
@@ -17,5 +19,15 @@ at::Tensor kernel_factor(const TangentMap& J, const std::string& kernel, int64_t
 
 /// F₁ F₂ᵀ in float64, by blocks (cancellable).
 at::Tensor cross_kernel(const at::Tensor& F1, const at::Tensor& F2, const RunControl& rc = {});
+
+/// Θ(X₁, X₂) without forming it or either Jacobian: apply V ↦ J₁(J₂ᵀV) (V ∈ R^{d₂×k}, one VJP on X₂ and one
+/// JVP on X₁ per column), apply_transpose U ↦ J₂(J₁ᵀU). For the pNTK the rows and columns are the inputs:
+/// V ↦ C₁J₁J₂ᵀC₂ᵀV (V ∈ R^{N₂×k}). Both maps must be of one model (the same parameters).
+std::unique_ptr<RectOperator> cross_kernel_operator(const TangentMap& J1, const TangentMap& J2,
+                                                    const std::string& kernel);
+
+/// Θ(X₁, X₂) V by blocks of `block` columns (cancellable), float64 on V's device.
+at::Tensor cross_kernel_apply(const RectOperator& theta, const at::Tensor& V, int64_t block,
+                              const RunControl& rc = {});
 
 }  // namespace ts

@@ -360,13 +360,40 @@ Json to_json(const KernelResult& r) {
   j["cols"] = r.cols;
   j["params"] = r.params;
   if (r.trace) j["trace"] = *r.trace;
-  j["frobenius"] = r.frobenius;
-  if (!r.eigenvalues.empty()) j["eigenvalues"] = r.eigenvalues;
+  if (r.frobenius) j["frobenius"] = *r.frobenius;
+  if (!r.product_shape.empty()) j["product_shape"] = r.product_shape;
+  if (!r.eigenvalues.empty()) {
+    j["eigenvalues"] = r.eigenvalues;
+    j["eig_residuals"] = r.eig_residuals;
+    j["eig_method"] = r.eig_method;
+    if (r.eig_method == "lanczos") {
+      j["eig_matvecs"] = r.eig_matvecs;
+      j["eig_converged"] = r.eig_converged;
+      j["eig_tol"] = r.eig_tol;
+    }
+  }
+  if (!r.blocks.empty()) {
+    Json b = Json::array();
+    for (const auto& g : r.blocks)
+      b.push_back(Json{{"name", g.name}, {"params", g.params}, {"trace", g.trace}, {"file", g.file}});
+    j["blocks"] = b;
+  }
+  j["vjps"] = r.vjps;
+  j["jvps"] = r.jvps;
   j["seconds"] = r.seconds;
   j["files"] = r.files;
   Json cfg = Json::object();
   cfg["problem"] = to_json(r.request.problem);
   cfg["data_b"] = r.request.data_b;
+  if (!r.request.apply.empty()) cfg["apply"] = r.request.apply;
+  if (!r.request.blocks_out.empty()) cfg["groups"] = r.request.groups;
+  if (!r.request.eig_out.empty()) {
+    cfg["eig_top"] = r.request.eig_top;
+    cfg["eig_method"] = r.request.eig_method;
+    cfg["eig_max_matvecs"] = r.request.eig_max_matvecs;
+    cfg["eig_tol"] = r.request.eig_tol;
+  }
+  cfg["block"] = r.request.block;
   j["config"] = cfg;
   return j;
 }

@@ -13,9 +13,7 @@
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "estimators/Estimators.h"
-#include "exact/CrossKernel.h"
 #include "exact/Exact.h"
-#include "io/NpyWriter.h"
 #include "io/Spec.h"
 #include "jobs/ProblemBuild.h"
 #include "models/Model.h"
@@ -242,54 +240,6 @@ MetricsResult run_metrics_job(const MetricsRequest& job, const RunControl& rc) {
   out.d = pr.J->state_size();
   out.params = pr.J->param_size();
   out.jvp = jvp_path(*pr.J);
-  return out;
-}
-
-KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) {
-  if (request.out.empty()) throw InputError("kernel: give --out FILE.npy for the kernel");
-  detail::Stopwatch clock;
-  Problem pr = build_problem(request.problem, false);
-  pr.J->set_control(&rc);
-  const int64_t budget = request.problem.compute.memory_budget;
-  const at::Tensor F1 = kernel_factor(*pr.J, request.problem.kernel, budget, rc);
-  at::Tensor F2 = F1;
-  if (!request.data_b.empty()) {
-    const Dataset b =
-        load_data(request.data_b, pr.model->input_shape(), request.problem.compute.seed, budget);
-    TangentMap J2(pr.model, b.inputs.to(tensor_options(request.problem.compute)), pr.J->jvp_mode());
-    J2.set_control(&rc);
-    F2 = kernel_factor(J2, request.problem.kernel, budget, rc);
-  }
-  check_memory_budget("the kernel (" + std::to_string(F1.size(0)) + " × " + std::to_string(F2.size(0)) + ")",
-                      F1.size(0) * F2.size(0) * 8, budget);
-  const at::Tensor K = cross_kernel(F1, F2, rc);
-  KernelResult out;
-  out.request = request;
-  out.rows = K.size(0);
-  out.cols = K.size(1);
-  out.params = F1.size(1);
-  if (request.data_b.empty()) out.trace = at::trace(K).item<double>();
-  out.frobenius = K.norm().item<double>();
-  write_npy(request.out, K);
-  out.files.push_back(request.out);
-  if (!request.factor_out.empty()) {
-    write_npy(request.factor_out, F1);
-    out.files.push_back(request.factor_out);
-  }
-  if (!request.eig_out.empty()) {
-    if (!request.data_b.empty())
-      throw InputError("kernel: eigenpairs (--eig-out) need a square kernel: leave out --data-b");
-    if (request.eig_top < 1) throw InputError("kernel: --top must be at least 1");
-    const auto [values, vectors] = at::linalg_eigh(K);  // ascending
-    const int64_t k = std::min<int64_t>(request.eig_top, values.numel());
-    const at::Tensor top = values.flip(0).narrow(0, 0, k).contiguous();
-    write_npy(request.eig_out + ".values.npy", top);
-    write_npy(request.eig_out + ".vectors.npy", vectors.flip(1).narrow(1, 0, k));
-    out.eigenvalues.assign(top.data_ptr<double>(), top.data_ptr<double>() + k);
-    out.files.push_back(request.eig_out + ".values.npy");
-    out.files.push_back(request.eig_out + ".vectors.npy");
-  }
-  out.seconds = clock.seconds();
   return out;
 }
 

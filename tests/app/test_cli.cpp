@@ -189,6 +189,61 @@ class TestCli : public QObject {
     QVERIFY(j.at("summary")[0].contains("to_0.01"));
   }
 
+  // bench real on a small model: the exact trace where d is within --baseline-limit (and the estimate within
+  // its own ±2σ of it), an extrapolated time beyond, and the memory an exact method would need.
+  void benchRealSmall() {
+    const Run r = run_cli({"bench", "real", "--workload-model", "mlp:in=8,width=16,depth=2,out=3,seed=2",
+                           "--batches", "3,40", "--baseline-limit", "20", "--dtype", "float64", "--json"});
+    QVERIFY2(r.code == 0, r.err.c_str());
+    const Json j = parse_json(r.out);
+    QCOMPARE(j.at("rows").size(), size_t(2));
+    const Json& small = j.at("rows")[0];
+    const Json& big = j.at("rows")[1];
+    QCOMPARE(small.at("d").get<int64_t>(), int64_t(9));
+    QCOMPARE(big.at("d").get<int64_t>(), int64_t(120));
+    QVERIFY(small.at("exact_trace").at("measured").get<bool>());
+    QVERIFY(!big.at("exact_trace").at("measured").get<bool>());
+    const double P = j.at("params").get<double>();
+    QCOMPARE(big.at("jacobian_bytes").get<double>(), 120 * P * 8);
+    QCOMPARE(big.at("kernel_bytes").get<double>(), 120.0 * 120 * 8);
+    const Json& trace = small.at("metrics")[0];
+    QCOMPARE(trace.at("metric").get<std::string>(), std::string("trace"));
+    const double exact = small.at("exact_trace").at("value").get<double>();
+    QVERIFY(std::fabs(trace.at("value").get<double>() - exact) <=
+            std::max(trace.at("rel_2sigma").get<double>(), 1e-10) * exact);
+    for (const auto& m : big.at("metrics")) QVERIFY(m.at("rel_2sigma").get<double>() <= 0.01);
+    const Run none = run_cli({"bench", "real"});
+    QCOMPARE(none.code, 1);
+    QVERIFY2(none.err.find("scripts/export-model resnet18") != std::string::npos, none.err.c_str());
+  }
+
+  // kernel --apply, --eig-method lanczos and --blocks-out through the command line.
+  void kernelProductsAndLanczos() {
+    const std::string tmp = TS_TEST_TMP;
+    const Run dense = run_cli({"kernel", "--model", kModel, "--data", kData, "--out", tmp + "/cliK.npy",
+                               "--eig-out", tmp + "/cliK-eig", "--top", "3", "--json"});
+    QVERIFY2(dense.code == 0, dense.err.c_str());
+    const Json d = parse_json(dense.out);
+    QCOMPARE(d.at("eig_method").get<std::string>(), std::string("exact"));
+    const Run lz = run_cli({"kernel", "--model", kModel, "--data", kData, "--eig-out", tmp + "/cliL-eig",
+                            "--top", "3", "--eig-method", "lanczos", "--json"});
+    QVERIFY2(lz.code == 0, lz.err.c_str());
+    const Json l = parse_json(lz.out);
+    QCOMPARE(l.at("eig_method").get<std::string>(), std::string("lanczos"));
+    QVERIFY(l.at("eig_converged").get<bool>());
+    QVERIFY(!l.contains("frobenius"));  // no kernel formed
+    for (size_t i = 0; i < 3; ++i)
+      TS_CHECK_CLOSE(l.at("eigenvalues")[i].get<double>(), d.at("eigenvalues")[i].get<double>(), 1e-9, 1e-12);
+    const Run text = run_cli({"kernel", "--model", kModel, "--data", kData, "--eig-out", tmp + "/cliT-eig",
+                              "--top", "2", "--eig-method", "lanczos"});
+    QVERIFY2(text.out.find("lanczos") != std::string::npos && text.out.find("converged") != std::string::npos,
+             text.out.c_str());
+    const Run bad = run_cli({"kernel", "--model", kModel, "--data", kData, "--apply", tmp + "/missing.npy",
+                             "--out", tmp + "/KV.npy"});
+    QCOMPARE(bad.code, 1);
+    QVERIFY2(bad.err.find("missing.npy") != std::string::npos, bad.err.c_str());
+  }
+
   // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
   void benchCoverageSmall() {
     const Run r = run_cli({"bench", "coverage", "--kernels",
@@ -355,8 +410,8 @@ class TestCli : public QObject {
 
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
-             pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchCoverageSmall, numbersIgnoreTheLocale,
-             boundsBeforeWork, eachCommandTakesItsOwnOptions)
+             pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
+             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork, eachCommandTakesItsOwnOptions)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -35,6 +35,7 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "data/NumpyFiles.h"
 #include "io/Json.h"
 #include "jobs/Jobs.h"
 
@@ -278,6 +279,45 @@ class TestMainWindow : public QObject {
       return j;
     }());
     QCOMPARE(w.metricsTable()->item(0, 1)->text(), QString::number(direct.metrics.front().value, 'g', 8));
+  }
+
+  // File ▸ Export kernel: the kernel the form describes as .npy, equal to the engine's own, with its top
+  // eigenpairs; over the memory budget, only the eigenpairs (block Lanczos), and the status bar says so.
+  void exportKernel() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=12");
+    QTemporaryDir dir;
+    QSignalSpy exported(&w, &ui::MainWindow::kernelExported);
+    const QString path = dir.path() + "/K.npy";
+    w.exportKernel(path);
+    QVERIFY(exported.wait(60000));
+    QVERIFY(exported.at(0).at(0).toString().startsWith("Wrote the 120 × 120 kernel"));
+    KernelRequest direct;
+    direct.problem = w.currentCompareJob().problem;
+    direct.out = (dir.path() + "/direct.npy").toStdString();
+    run_kernel_job(direct);
+    const at::Tensor K = read_npy_file(path.toStdString(), int64_t(1) << 30).values;
+    const at::Tensor D = read_npy_file(direct.out, int64_t(1) << 30).values;
+    QCOMPARE(K.sizes().vec(), (std::vector<int64_t>{120, 120}));
+    QVERIFY((K - D).abs().max().item<double>() == 0.0);
+    QCOMPARE(read_npy_file((dir.path() + "/K.eig.values.npy").toStdString(), int64_t(1) << 30).values.numel(),
+             int64_t(20));
+    // Over the budget (J, 120 × 2,410 doubles, does not fit 400 KB; the Krylov basis does): no kernel file,
+    // the eigenpairs by Lanczos.
+    ui::MainWindow small(nullptr, false);
+    small.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=12");
+    QSignalSpy exported2(&small, &ui::MainWindow::kernelExported);
+    small.setMemoryBudget(400 * 1024);
+    small.exportKernel(dir.path() + "/big.npy");
+    QVERIFY(exported2.wait(60000));
+    QVERIFY2(exported2.at(0).at(0).toString().contains("over the memory budget"),
+             qPrintable(exported2.at(0).at(0).toString()));
+    QVERIFY(!QFileInfo::exists(dir.path() + "/big.npy"));
+    const at::Tensor lam =
+        read_npy_file((dir.path() + "/big.eig.values.npy").toStdString(), int64_t(1) << 30).values;
+    const at::Tensor want =
+        read_npy_file((dir.path() + "/K.eig.values.npy").toStdString(), int64_t(1) << 30).values;
+    QVERIFY((lam - want).abs().max().item<double>() <= 1e-8 * want[0].item<double>());
   }
 
   // The pNTK tab: both kernels with their errors (the numbers of a direct engine call), heat maps sorted by

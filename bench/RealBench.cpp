@@ -1,0 +1,183 @@
+#include "RealBench.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+#include <sstream>
+
+#include <ATen/Parallel.h>
+
+#include "analysis/Metrics.h"
+#include "core/Errors.h"
+#include "core/Numbers.h"
+#include "core/PeakMemory.h"
+#include "core/Stopwatch.h"
+#include "core/TorchUtil.h"
+#include "data/Data.h"
+#include "exact/Exact.h"
+#include "models/Model.h"
+
+namespace ts::bench {
+
+namespace {
+
+// Seconds per vector of `count` products in blocks of `block` (a block of VJPs shares one forward pass).
+template <class F>
+double per_vector(int64_t count, int64_t block, F&& product) {
+  detail::Stopwatch sw;
+  for (int64_t done = 0; done < count; done += block) product(std::min(block, count - done));
+  return sw.seconds() / static_cast<double>(count);
+}
+
+}  // namespace
+
+Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
+  if (o.model.empty())
+    throw InputError(
+        "bench real needs the model file: make it with scripts/export-model resnet18 --input-shape 3,32,32 "
+        "--num-classes 10 --out resnet18.pt, then give --workload-model resnet18.pt");
+  if (!(o.target > 0 && o.target < 1)) throw InputError("bench real: --target must be in (0, 1)");
+  apply_threads(o.compute);
+  auto model = make_model(o.model, {}, o.compute);
+  const auto opts = tensor_options(o.compute);
+  const int64_t elem = o.compute.dtype == "float32" ? 4 : 8;
+  Json report = Json::object();
+  report["benchmark"] = "real";
+  report["model"] = o.model;
+  report["input_shape"] = model->input_shape();
+  report["dtype"] = o.compute.dtype;
+  report["threads"] = at::get_num_threads();
+  report["blas"] = blas_description();
+  report["estimator"] = o.estimator;
+  report["target"] = o.target;
+  Json rows = Json::array();
+  for (const int64_t n : o.batches) {
+    const std::string data = "random:n=" + std::to_string(n) + ",seed=" + std::to_string(o.compute.seed);
+    const Dataset ds = load_data(data, model->input_shape(), o.compute.seed, o.compute.memory_budget);
+    TangentMap J(model, ds.inputs.to(opts));
+    const int64_t d = J.state_size(), P = J.param_size();
+    report["params"] = P;
+    log << "bench real: N = " << n << ", d = " << d << ", P = " << P << " (" << o.compute.dtype << ", "
+        << at::get_num_threads() << " threads)\n";
+    Json row = Json::object();
+    row["n"] = n;
+    row["d"] = d;
+    row["data"] = data;
+    row["jacobian_bytes"] = static_cast<double>(d) * static_cast<double>(P) * static_cast<double>(elem);
+    row["kernel_bytes"] = static_cast<double>(d) * static_cast<double>(d) * 8.0;
+
+    // Per-product costs, in blocks as the estimators run them, after one untimed block of each (TorchScript's
+    // executor profiles and specialises on the first calls).
+    auto gen = make_generator(o.compute.seed + 1);
+    J.vjp_sqnorms(draw_rademacher(gen, {o.block, d}, opts).t());
+    const double vjp_s = per_vector(o.timing_vectors, o.block, [&](int64_t k) {
+      J.vjp_sqnorms(draw_rademacher(gen, {k, d}, opts).t());
+    });
+    J.jvp(draw_rademacher(gen, {o.block, P}, opts).t());
+    const double jvp_s = per_vector(o.timing_vectors, o.block, [&](int64_t k) {
+      J.jvp(draw_rademacher(gen, {k, P}, opts).t());
+    });
+    row["seconds_per_vjp"] = vjp_s;
+    row["seconds_per_jvp"] = jvp_s;
+    row["jvp_path"] = J.jvp_path();
+    log << "  per product: VJP " << format_number(vjp_s, 3) << " s, JVP " << format_number(jvp_s, 3) << " s ("
+        << J.jvp_path() << ")\n";
+
+    MetricsOptions mo;
+    mo.metrics = {"trace", "frobenius", "effective_rank"};
+    mo.estimator.method = o.estimator;
+    // 2σ of r_eff = tr²/tr(K²) is about √(4δ₁² + δ₂²)·2 for relative errors δ of the two traces: δ = target/5
+    // keeps every metric's 2σ within the target.
+    mo.estimator.tol = o.target / 5;
+    mo.estimator.matvecs = 16;
+    mo.estimator.max_matvecs = o.max_matvecs;
+    mo.estimator.block = o.block;
+    mo.estimator.seed = o.compute.seed;
+    mo.memory_budget = o.compute.memory_budget;
+    const PeakMemory peak;
+    detail::Stopwatch sw;
+    const auto metrics = compute_metrics(J, nullptr, at::Tensor(), mo);
+    const double metric_seconds = sw.seconds();
+    row["estimate_peak_bytes"] = peak.bytes();
+    row["estimate_seconds"] = metric_seconds;
+    Json ms = Json::array();
+    for (const auto& m : metrics) {
+      Json mj = Json::object();
+      mj["metric"] = m.name;
+      mj["value"] = m.value;
+      mj["std_error"] = m.std_error ? *m.std_error : NAN;
+      mj["rel_2sigma"] = m.std_error ? 2 * *m.std_error / std::abs(m.value) : NAN;
+      mj["matvecs"] = m.matvecs;
+      mj["vjps"] = m.vjps;
+      mj["jvps"] = m.jvps;
+      mj["seconds"] = m.seconds;
+      ms.push_back(mj);
+      log << "  " << m.name << " ≈ " << format_number(m.value, 6) << " ± "
+          << format_number(m.std_error ? *m.std_error : NAN, 2) << " (" << m.matvecs << " products, "
+          << format_number(m.seconds, 3) << " s)\n";
+    }
+    row["metrics"] = ms;
+
+    Json ex = Json::object();
+    ex["vjp_block"] = o.block;
+    ex["peak_bytes_per_block"] =
+        static_cast<double>(o.block) * static_cast<double>(P) * static_cast<double>(elem);
+    if (d <= o.exact_limit) {
+      const ExactTrace e = exact_trace(J, {}, o.block, "vjp");
+      ex["value"] = e.value;
+      ex["seconds"] = e.seconds;
+      ex["measured"] = true;
+      const double est = metrics.front().value;
+      ex["trace_rel_error"] = std::abs(est - e.value) / e.value;
+      log << "  exact trace " << format_number(e.value, 8) << " in " << format_number(e.seconds, 4)
+          << " s (d VJPs); the estimate is off by " << format_number(std::abs(est - e.value) / e.value, 2)
+          << "\n";
+    } else {
+      ex["seconds"] = vjp_s * static_cast<double>(d);
+      ex["measured"] = false;
+      ex["extrapolated_from"] = o.timing_vectors;
+      log << "  exact trace: d = " << d << " VJPs ≈ " << format_number(vjp_s * double(d), 4)
+          << " s (extrapolated from " << o.timing_vectors << " timed VJPs)\n";
+    }
+    row["exact_trace"] = ex;
+    row["speedup_trace"] = ex.at("seconds").get<double>() / metrics.front().seconds;
+    rows.push_back(row);
+  }
+  report["rows"] = rows;
+  return report;
+}
+
+std::string format_real_bench(const Json& r) {
+  std::ostringstream out;
+  out << "bench real: " << r.at("model").get<std::string>() << ", P = " << r.at("params").get<int64_t>()
+      << ", " << r.at("dtype").get<std::string>() << ", " << r.at("threads").get<int64_t>() << " threads, "
+      << r.at("blas").get<std::string>() << "; " << r.at("estimator").get<std::string>() << " to ±2σ ≤ "
+      << format_number(100 * r.at("target").get<double>(), 3) << "%\n";
+  for (const auto& row : r.at("rows")) {
+    const Json& ex = row.at("exact_trace");
+    out << "  N = " << row.at("n").get<int64_t>() << " (d = " << row.at("d").get<int64_t>() << "): Jacobian "
+        << format_bytes(row.at("jacobian_bytes").get<double>()) << ", kernel "
+        << format_bytes(row.at("kernel_bytes").get<double>()) << "; VJP "
+        << format_number(row.at("seconds_per_vjp").get<double>(), 3) << " s, JVP "
+        << format_number(row.at("seconds_per_jvp").get<double>(), 3) << " s; estimates' peak "
+        << format_bytes(static_cast<double>(row.at("estimate_peak_bytes").get<int64_t>())) << "\n";
+    for (const auto& m : row.at("metrics")) {
+      char buf[240];
+      std::snprintf(buf, sizeof buf, "    %-15s %14.6g  ±2σ %6.3f%%  %4lld products  %9.1f s\n",
+                    m.at("metric").get<std::string>().c_str(), m.at("value").get<double>(),
+                    100 * m.at("rel_2sigma").get<double>(),
+                    static_cast<long long>(m.at("matvecs").get<int64_t>()), m.at("seconds").get<double>());
+      out << buf;
+    }
+    out << "    exact trace: " << (ex.at("measured").get<bool>() ? "" : "extrapolated, ")
+        << format_number(ex.at("seconds").get<double>(), 4) << " s";
+    if (ex.contains("value"))
+      out << ", " << format_number(ex.at("value").get<double>(), 8) << " (estimate off by "
+          << format_number(100 * ex.at("trace_rel_error").get<double>(), 2) << "%)";
+    out << "; trace estimate " << format_number(row.at("speedup_trace").get<double>(), 3) << "× faster\n";
+  }
+  return out.str();
+}
+
+}  // namespace ts::bench

@@ -1,0 +1,38 @@
+#pragma once
+// TangentScope at real size (docs/PERFORMANCE.md): a TorchScript ResNet-18 (scripts/export-model resnet18
+// --input-shape 3,32,32 --num-classes 10) on CIFAR-shaped batches, N = 100 (d = 1,000; its Jacobian alone is
+// 45 GB in float32) and N = 1,000 (d = 10,000; 447 GB). Trace, Frobenius norm and effective rank to a target
+// relative error, their time, the memory each exact method would need, and the exact trace where it finishes
+// in reasonable time (beyond that its time is extrapolated from timed VJPs, and labelled so). Engine only.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "core/Config.h"
+#include "io/Json.h"
+
+namespace ts::bench {
+
+struct RealBenchOptions {
+  std::string model;  ///< the TorchScript file (required)
+  std::vector<int64_t> batches{100, 1000};
+  std::string estimator = "xnystrace";
+  /// Adaptive runs stop once 2 standard errors are within `target` of the estimate (the "to 1%" of the
+  /// benchmark), or at max_matvecs.
+  double target = 0.01;
+  int64_t max_matvecs = 512;
+  int64_t exact_limit = 1000;   ///< the exact trace runs when d ≤ this; beyond, it is extrapolated
+  int64_t timing_vectors = 16;  ///< VJPs and JVPs timed for the per-product costs
+  int64_t block = 8;            ///< vectors per product call
+  ComputeConfig compute;        ///< float32 unless set
+};
+
+/// Runs every batch; progress lines go to `log`. The report holds per batch: d, P, the per-product times
+/// (forward, VJP, JVP and its path), the memory an exact Jacobian and kernel would need and the measured
+/// peak, each metric with its error estimate, products and time, and the exact trace (measured or
+/// extrapolated).
+Json run_real_bench(const RealBenchOptions& options, std::ostream& log);
+
+std::string format_real_bench(const Json& report);
+
+}  // namespace ts::bench

@@ -87,9 +87,9 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     MetricsOptions mo;
     mo.metrics = {"trace", "frobenius", "effective_rank"};
     mo.estimator.method = o.estimator;
-    // 2σ of r_eff = tr²/tr(K²) is about √(4δ₁² + δ₂²)·2 for relative errors δ of the two traces: δ = target/5
-    // keeps every metric's 2σ within the target.
-    mo.estimator.tol = o.target / 5;
+    // The relative standard error of r_eff = tr(K)²/tr(K²) is about √(4δ₁² + δ₂²) for relative errors δ of
+    // the two traces: δ = target/√5 keeps every metric within the target (‖K‖_F's is δ₂/2).
+    mo.estimator.tol = o.target / std::sqrt(5.0);
     mo.estimator.matvecs = 16;
     mo.estimator.max_matvecs = o.max_matvecs;
     mo.estimator.block = o.block;
@@ -107,7 +107,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
       mj["metric"] = m.name;
       mj["value"] = m.value;
       mj["std_error"] = m.std_error ? *m.std_error : NAN;
-      mj["rel_2sigma"] = m.std_error ? 2 * *m.std_error / std::abs(m.value) : NAN;
+      mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
       mj["matvecs"] = m.matvecs;
       mj["vjps"] = m.vjps;
       mj["jvps"] = m.jvps;
@@ -152,8 +152,8 @@ std::string format_real_bench(const Json& r) {
   std::ostringstream out;
   out << "bench real: " << r.at("model").get<std::string>() << ", P = " << r.at("params").get<int64_t>()
       << ", " << r.at("dtype").get<std::string>() << ", " << r.at("threads").get<int64_t>() << " threads, "
-      << r.at("blas").get<std::string>() << "; " << r.at("estimator").get<std::string>() << " to ±2σ ≤ "
-      << format_number(100 * r.at("target").get<double>(), 3) << "%\n";
+      << r.at("blas").get<std::string>() << "; " << r.at("estimator").get<std::string>()
+      << " to a relative standard error ≤ " << format_number(100 * r.at("target").get<double>(), 3) << "%\n";
   for (const auto& row : r.at("rows")) {
     const Json& ex = row.at("exact_trace");
     out << "  N = " << row.at("n").get<int64_t>() << " (d = " << row.at("d").get<int64_t>() << "): Jacobian "
@@ -164,9 +164,9 @@ std::string format_real_bench(const Json& r) {
         << format_bytes(static_cast<double>(row.at("estimate_peak_bytes").get<int64_t>())) << "\n";
     for (const auto& m : row.at("metrics")) {
       char buf[240];
-      std::snprintf(buf, sizeof buf, "    %-15s %14.6g  ±2σ %6.3f%%  %4lld products  %9.1f s\n",
+      std::snprintf(buf, sizeof buf, "    %-15s %14.6g  ±σ %6.3f%%  %4lld products  %9.1f s\n",
                     m.at("metric").get<std::string>().c_str(), m.at("value").get<double>(),
-                    100 * m.at("rel_2sigma").get<double>(),
+                    100 * m.at("rel_std_error").get<double>(),
                     static_cast<long long>(m.at("matvecs").get<int64_t>()), m.at("seconds").get<double>());
       out << buf;
     }

@@ -1,5 +1,7 @@
 #include "ChartView.h"
 
+#include "Palette.h"
+
 #include <QAreaSeries>
 #include <QChart>
 #include <QContextMenuEvent>
@@ -39,14 +41,20 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
   Entry e;
   e.line = new QLineSeries;
   e.line->setName(name);
+  QList<QColor> used;
+  for (const auto& other : entries_) used << other.second.line->pen().color();
+  const QColor colour = seriesColor(name, used);  // one colour per method in every chart (Palette.h)
+  QPen pen(colour);
+  pen.setWidthF(2);
+  e.line->setPen(pen);
   if (band) {
     e.upper = new QLineSeries;
     e.lower = new QLineSeries;
     e.area = new QAreaSeries(e.upper, e.lower);
     e.area->setName(name + " ±2σ");
-    QColor c = QColor::fromHsv((entries_.size() * 67) % 360, 160, 220);
-    c.setAlpha(60);
-    e.area->setBrush(c);
+    QColor translucent = colour;
+    translucent.setAlpha(60);
+    e.area->setBrush(translucent);  // the band in its line's colour
     e.area->setPen(Qt::NoPen);
     chart()->addSeries(e.area);
   }
@@ -168,10 +176,14 @@ void ChartView::rebuildAxes() {
   }
   auto make = [](bool log, const QString& title) -> QAbstractAxis* {
     if (log) {
+      // A label at every decade (the range is widened to whole decades in fitRanges) and minor grid lines
+      // at 2…9 × 10^k.
       auto* a = new QLogValueAxis;
       a->setTitleText(title + " (log)");
-      a->setLabelFormat("%.3g");
-      a->setMinorTickCount(-1);
+      a->setBase(10);
+      a->setLabelFormat("%g");
+      a->setMinorTickCount(8);
+      a->setMinorGridLineVisible(true);
       return a;
     }
     auto* a = new QValueAxis;
@@ -243,7 +255,24 @@ void ChartView::fitRanges() {
     axes_x.first()->setRange(x0, x1);
     if (auto* v = qobject_cast<QValueAxis*>(axes_x.first())) v->applyNiceNumbers();  // round tick labels
   }
-  if (!axes_y.isEmpty()) axes_y.first()->setRange(log_y_ ? y0 / 1.5 : y0 - pad, log_y_ ? y1 * 1.5 : y1 + pad);
+  auto decades = [](double lo, double hi) {  // whole decades around [lo, hi], at least one
+    double a = std::pow(10.0, std::floor(std::log10(lo))), b = std::pow(10.0, std::ceil(std::log10(hi)));
+    if (b <= a) b = a * 10;
+    return std::make_pair(a, b);
+  };
+  if (!axes_x.isEmpty() && log_x_ && x0 > 0) {
+    const auto [a, b] = decades(x0, x1);
+    axes_x.first()->setRange(a, b);
+  }
+  if (!axes_y.isEmpty()) {
+    if (log_y_ && y0 > 0) {
+      const auto [a, b] = decades(y0, y1);
+      axes_y.first()->setRange(a, b);
+    } else {
+      axes_y.first()->setRange(y0 - pad, y1 + pad);
+      if (auto* v = qobject_cast<QValueAxis*>(axes_y.first())) v->applyNiceNumbers();  // 1-2-5 steps
+    }
+  }
 }
 
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {

@@ -272,13 +272,14 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   sp->addWidget(spectrum_button, 0, Qt::AlignLeft);
   auto* metrics_page = new QWidget(tabs_);
   auto* mp = new QVBoxLayout(metrics_page);
-  metrics_ = new QTableWidget(0, 6, metrics_page);
+  metrics_ = new QTableWidget(0, 5, metrics_page);
   metrics_->setHorizontalHeaderLabels(
-      {"metric", "value", "± std error", "exact", "relative error", "seconds"});
+      {"metric", "estimate ± std error", "exact", "relative error", "seconds"});
   metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   metrics_->setToolTip(
-      "trace = tr K; Frobenius = ‖K‖_F = √tr(K²); effective rank = tr(K)²/tr(K²); "
-      "target alignment = yᵀKy/(‖K‖_F‖y‖²) for one-hot labels y");
+      "tr K, the trace; ‖K‖_F = √tr(K²), the Frobenius norm; r_eff(K) = tr(K)²/tr(K²), the effective rank; "
+      "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry their standard "
+      "error to two significant digits.");
   auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
   mp->addWidget(metrics_, 1);
   mp->addWidget(metrics_button, 0, Qt::AlignLeft);

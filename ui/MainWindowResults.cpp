@@ -1,6 +1,8 @@
 // MainWindow, part 3: running jobs and showing their results (charts, tables, run log), exports.
 #include "MainWindow.h"
 
+#include "Notation.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
@@ -177,7 +179,7 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
   }
   statusBar()->showMessage(stage);
   if (hasEstimate && current_kind_ == "compare") {  // other jobs estimate other traces (tr K², …)
-    result_->setText(QString("tr K ≈ %1 (running)").arg(estimate, 0, 'g', 10));
+    result_->setText("tr K ≈ " + number(estimate, 6) + " (running)");
     convergence_->append(running_series_, static_cast<double>(done), estimate);
   }
 }
@@ -258,23 +260,20 @@ void MainWindow::showCompare(const CompareResult& r) {
   QString text = "tr K = —";
   if (!r.runs.empty()) {
     const TraceEstimate& first = r.runs.front().estimate;
-    text = QString("tr K ≈ %1").arg(first.estimate, 0, 'g', 10);
-    if (first.std_error) text += QString(" ± %1").arg(*first.std_error, 0, 'g', 3);
+    text = "tr K ≈ " + withError(first.estimate, first.std_error, 8);
   }
   result_->setText(text);
   QString d = QString("d = %1, P = %2").arg(r.d).arg(r.params);
   if (r.exact)
-    d +=
-        QString("; exact %1 in %2 s").arg(*r.exact, 0, 'g', 10).arg(r.exact_seconds.value_or(0.0), 0, 'g', 3);
+    d += QString("; exact %1 in %2 s").arg(number(*r.exact, 10), number(r.exact_seconds.value_or(0.0), 3));
   for (const auto& run : r.runs) {
     const TraceEstimate& e = run.estimate;
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
-             .arg(QString::fromStdString(e.method))
-             .arg(e.estimate, 0, 'g', 8)
-             .arg(e.seconds, 0, 'g', 3)
+             .arg(QString::fromStdString(e.method), withError(e.estimate, e.std_error, 8),
+                  number(e.seconds, 3))
              .arg(e.vjps)
              .arg(e.jvps);
-    if (run.rel_error) d += QString(", rel. error %1").arg(*run.rel_error, 0, 'g', 2);
+    if (run.rel_error) d += ", rel. error " + number(*run.rel_error, 2);
   }
   details_->setText(d);
   QStringList layers;
@@ -315,17 +314,15 @@ void MainWindow::showSpectrum(const SpectrumResult& r) {
 
 void MainWindow::showMetrics(const MetricsResult& r) {
   metrics_->setRowCount(static_cast<int>(r.metrics.size()));
-  auto number = [](const std::optional<double>& v) {
-    return new QTableWidgetItem(v && !std::isnan(*v) ? QString::number(*v, 'g', 8) : "—");
-  };
   for (int i = 0; i < static_cast<int>(r.metrics.size()); ++i) {
     const MetricValue& m = r.metrics[static_cast<size_t>(i)];
-    metrics_->setItem(i, 0, new QTableWidgetItem(QString::fromStdString(m.name)));
-    metrics_->setItem(i, 1, number(m.value));
-    metrics_->setItem(i, 2, number(m.std_error));
-    metrics_->setItem(i, 3, number(m.exact));
-    metrics_->setItem(i, 4, number(m.rel_error));
-    metrics_->setItem(i, 5, number(m.seconds));
+    auto* name = new QTableWidgetItem(metricLabel(QString::fromStdString(m.name)));
+    name->setToolTip(QString::fromStdString(m.name + " (" + m.method + ")"));
+    metrics_->setItem(i, 0, name);
+    metrics_->setItem(i, 1, new QTableWidgetItem(withError(m.value, m.std_error)));
+    metrics_->setItem(i, 2, new QTableWidgetItem(number(m.exact, 8)));
+    metrics_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
+    metrics_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));
   }
   Q_EMIT metricsShown();
 }

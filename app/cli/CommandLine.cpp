@@ -130,7 +130,7 @@ const std::vector<OptionDef>& option_table() {
       {"baseline-limit", "N", kCommand, "products the dense baseline may spend before it is extrapolated"},
       {"widths", "LIST", kCommand, "hidden widths, e.g. 16,32,64"},
       {"batches", "LIST", kCommand, "batch sizes N, e.g. 100,1000"},
-      {"target", "T", kCommand, "relative error every metric is estimated to, as ±2σ (default 0.01)"},
+      {"target", "T", kCommand, "relative standard error every metric is estimated to (default 0.01)"},
       {"depth", "D", kCommand, "hidden layers"},
       {"batch", "N", kCommand, "points the kernels are computed on"},
       {"train-n", "N", kCommand, "training points"},

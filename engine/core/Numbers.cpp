@@ -26,6 +26,30 @@ std::string format_fixed(double v, int decimals) {
   return std::string(buf, r.ptr);
 }
 
+std::string format_uncertain(double v, double err, int significant) {
+  if (!std::isfinite(v)) return non_finite(v);
+  if (!(std::isfinite(err) && err > 0)) return format_number(v, significant);
+  const double mag = std::fabs(v);
+  int shift = 0;  // a shared power of ten for very large or very small values
+  if (mag >= 1e6 || (mag > 0 && mag < 1e-3)) shift = static_cast<int>(std::floor(std::log10(mag)));
+  const double scale = std::pow(10.0, -shift);
+  const double vs = v * scale, es = err * scale;
+  // The decimal place of err's second significant digit, after rounding (9.96 rounds to 10, one place less).
+  int place = static_cast<int>(std::floor(std::log10(es))) - 1;
+  if (std::round(es / std::pow(10.0, place)) >= 100) ++place;
+  std::string text;
+  if (place < 0) {
+    text = format_fixed(vs, -place) + " ± " + format_fixed(es, -place);
+  } else {
+    const double unit = std::pow(10.0, place);
+    text =
+        format_fixed(std::round(vs / unit) * unit, 0) + " ± " + format_fixed(std::round(es / unit) * unit, 0);
+  }
+  if (shift == 0) return text;
+  return "(" + text + ")e" + (shift < 0 ? "-" : "+") + (std::abs(shift) < 10 ? "0" : "") +
+         std::to_string(std::abs(shift));
+}
+
 std::string format_bytes(double b) {
   if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
   if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";

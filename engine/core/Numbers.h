@@ -12,6 +12,11 @@ namespace ts {
 std::string format_number(double v, int significant = 0);
 /// v with `decimals` digits after the point.
 std::string format_fixed(double v, int decimals);
+/// v ± err as a measurement is written: err to two significant digits and v to the same decimal place
+/// ("5094.746 ± 16.6" → "5095 ± 17", "0.994123 ± 0.00031" → "0.99412 ± 0.00031"); beyond 10⁶ or below 10⁻³
+/// in magnitude with a shared power of ten ("(1.2346 ± 0.0045)e+08"). Without a finite err > 0: v to
+/// `significant` digits.
+std::string format_uncertain(double v, double err, int significant = 6);
 /// A size in bytes for messages: "1.50 GiB", "12.0 MiB", "3.0 KiB".
 std::string format_bytes(double bytes);
 /// Reads a seed: an integer from 0 to 2^64 − 1, exactly (no sign, no spaces); false otherwise.

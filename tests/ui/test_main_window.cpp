@@ -21,10 +21,14 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 
+#include <QAreaSeries>
 #include <QLabel>
+#include <QLineSeries>
+#include <QLogValueAxis>
 #include <QSettings>
 #include <QSlider>
 #include <QTableWidget>
+#include <QValueAxis>
 
 #include "AlPanel.h"
 #include "ChartView.h"
@@ -35,6 +39,7 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "core/Numbers.h"
 #include "data/NumpyFiles.h"
 #include "io/Json.h"
 #include "jobs/Jobs.h"
@@ -278,7 +283,59 @@ class TestMainWindow : public QObject {
       j.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
       return j;
     }());
-    QCOMPARE(w.metricsTable()->item(0, 1)->text(), QString::number(direct.metrics.front().value, 'g', 8));
+    // Typeset names, and the estimate with its error to the error's two significant digits.
+    QCOMPARE(w.metricsTable()->item(0, 0)->text(), QString("tr K"));
+    QCOMPARE(w.metricsTable()->item(1, 0)->text(), QString("‖K‖_F"));
+    QCOMPARE(w.metricsTable()->item(0, 1)->text(),
+             QString::fromStdString(format_uncertain(direct.metrics.front().value,
+                                                     direct.metrics.front().std_error.value_or(NAN))));
+    QVERIFY(w.metricsTable()->item(0, 1)->text().contains(" ± "));
+  }
+
+  // Charts that read at a glance: one colour per method in every chart, bands in their line's colour,
+  // distinct colours for other series, 1-2-5 ticks on linear axes and whole decades on log axes.
+  void chartColoursAndTicks() {
+    ui::ChartView a("A", "matvecs", "tr K"), b("B", "seconds", "relative error");
+    a.setSeries("hutchpp", {{1, 6188.3}, {2, 7013.9}, {3, 6500.0}}, {10, 10, 10});
+    a.setSeries("xnystrace", {{1, 6400}, {2, 6600}}, {5, 5});
+    b.setLogX(true);
+    b.setLogY(true);
+    b.setSeries("xnystrace", {{0.013, 0.05}, {0.07, 0.2}});
+    b.setSeries("hutchpp", {{0.02, 0.03}, {0.09, 0.08}});
+    const auto colour = [](ui::ChartView& c, const QString& name) {
+      for (auto* s : c.chart()->series())
+        if (s->name() == name) return qobject_cast<QLineSeries*>(s)->pen().color();
+      return QColor();
+    };
+    QCOMPARE(colour(a, "hutchpp"), colour(b, "hutchpp"));
+    QCOMPARE(colour(a, "xnystrace"), colour(b, "xnystrace"));
+    QVERIFY(colour(a, "hutchpp") != colour(a, "xnystrace"));
+    for (auto* s : a.chart()->series())
+      if (auto* area = qobject_cast<QAreaSeries*>(s)) {
+        const QString line = area->name().section(" ±", 0, 0);
+        QCOMPARE(area->brush().color().rgb(), colour(a, line).rgb());
+      }
+    ui::ChartView c("C", "width", "error");
+    for (const QString n : {"‖Θ − Θ̂⊗I‖_F", "λ_max", "prediction", "fit"}) c.setSeries(n, {{1, 1}, {2, 2}});
+    QSet<QRgb> seen;
+    for (auto* s : c.chart()->series()) seen.insert(qobject_cast<QLineSeries*>(s)->pen().color().rgb());
+    QCOMPARE(seen.size(), 4);
+    auto* y = qobject_cast<QValueAxis*>(a.chart()->axes(Qt::Vertical).first());
+    QVERIFY(y && y->tickCount() > 1);
+    const double step = (y->max() - y->min()) / (y->tickCount() - 1);
+    const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+    QVERIFY2(
+        std::fabs(mantissa - 1) < 1e-9 || std::fabs(mantissa - 2) < 1e-9 || std::fabs(mantissa - 5) < 1e-9,
+        qPrintable(QString::number(step)));
+    QVERIFY(std::fabs(y->min() / step - std::round(y->min() / step)) < 1e-9);
+    auto* lx = qobject_cast<QLogValueAxis*>(b.chart()->axes(Qt::Horizontal).first());
+    auto* ly = qobject_cast<QLogValueAxis*>(b.chart()->axes(Qt::Vertical).first());
+    QVERIFY(lx && ly);
+    QCOMPARE(lx->min(), 0.01);  // 0.013 … 0.09: the decade 0.01 … 0.1, both labelled
+    QCOMPARE(lx->max(), 0.1);
+    QCOMPARE(ly->min(), 0.01);
+    QCOMPARE(ly->max(), 1.0);
+    QVERIFY(ly->isMinorGridLineVisible());
   }
 
   // File ▸ Export kernel: the kernel the form describes as .npy, equal to the engine's own, with its top

@@ -8,6 +8,7 @@
 #include "TestHarness.h"
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "io/Json.h"
@@ -182,11 +183,26 @@ class TestInputs : public QObject {
     TS_EXPECT_THROW(InputError, json_unsigned(parse_json("0.5"), "--seed"),
                     "--seed must be an integer from 0");
   }
+
+  // Values with errors as a measurement is written: the error to two significant digits, the value to the
+  // same place, whatever the locale; a shared power of ten at the extremes.
+  void numbersByTheirUncertainty() {
+    QCOMPARE(format_uncertain(5094.746271, 16.6), std::string("5095 ± 17"));
+    QCOMPARE(format_uncertain(0.9941234, 0.00031), std::string("0.99412 ± 0.00031"));
+    QCOMPARE(format_uncertain(72952.91, 587.8), std::string("72950 ± 590"));
+    QCOMPARE(format_uncertain(12.3456, 9.96), std::string("12 ± 10"));  // 9.96 rounds to two digits: 10
+    QCOMPARE(format_uncertain(-3.14159, 0.0123), std::string("-3.142 ± 0.012"));
+    QCOMPARE(format_uncertain(123456789.0, 45678.0), std::string("(1.23457 ± 0.00046)e+08"));
+    QCOMPARE(format_uncertain(0.000123456, 0.0000021), std::string("(1.235 ± 0.021)e-04"));
+    QCOMPARE(format_uncertain(2.5, 0.0), std::string("2.5"));  // no error: the value alone
+    QCOMPARE(format_uncertain(2.5, std::nan("")), std::string("2.5"));
+    QCOMPARE(format_uncertain(std::nan(""), 1.0), std::string("nan"));
+  }
 };
 
 TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
              inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked,
-             jsonKeepsSeedsAndUnicode)
+             jsonKeepsSeedsAndUnicode, numbersByTheirUncertainty)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

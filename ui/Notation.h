@@ -1,0 +1,21 @@
+#pragma once
+// Numbers and names as the papers write them, for every label, table and tooltip of the app: metric names
+// typeset (tr K, ‖K‖_F, r_eff, cos(K₁, K₂)), values with an error to the error's two significant digits.
+#include <QString>
+
+#include <optional>
+
+namespace ts::ui {
+
+/// "trace" → "tr K", "frobenius" → "‖K‖_F", "effective_rank" → "r_eff(K)", "alignment" → "cos(K₁, K₂)",
+/// "target_alignment" → "yᵀKy / (‖K‖_F ‖y‖²)"; other names as they are.
+QString metricLabel(const QString& name);
+
+/// v ± err with err to two significant digits and v to the same place (ts::format_uncertain), in the C
+/// locale; without an error, v to `significant` digits.
+QString withError(double v, std::optional<double> err, int significant = 6);
+
+/// v to `significant` digits in the C locale, "—" when absent or NaN.
+QString number(std::optional<double> v, int significant = 3);
+
+}  // namespace ts::ui

@@ -33,6 +33,47 @@ ChartView::ChartView(const QString& title, const QString& x_title, const QString
   setRubberBand(QChartView::RectangleRubberBand);
   setMinimumSize(420, 280);
   rebuildAxes();
+  if (dark_default()) setDarkTheme(true);
+}
+
+bool& ChartView::dark_default() {
+  static bool dark = false;
+  return dark;
+}
+
+void ChartView::setDarkDefault(bool dark) { dark_default() = dark; }
+
+void ChartView::setDarkTheme(bool dark) {
+  dark_ = dark;
+  // A theme resets every series' pen and brush: the method colours are put back after it.
+  chart()->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+  chart()->legend()->setAlignment(Qt::AlignBottom);
+  applyPens();
+}
+
+void ChartView::applyPens() {
+  for (auto& e : entries_) {
+    QPen pen(e.second.colour);
+    pen.setWidthF(2);
+    e.second.line->setPen(pen);
+    if (e.second.area) {
+      QColor translucent = e.second.colour;
+      translucent.setAlpha(dark_ ? 90 : 60);
+      e.second.area->setBrush(translucent);  // the band in its line's colour
+      e.second.area->setPen(Qt::NoPen);
+    }
+  }
+  if (reference_) {
+    QPen pen(dark_ ? QColor(230, 230, 230) : QColor(Qt::black));
+    pen.setStyle(Qt::DashLine);
+    reference_->setPen(pen);
+  }
+  if (vreference_) {
+    QPen pen(dark_ ? QColor(170, 170, 170) : QColor(Qt::darkGray));
+    pen.setStyle(Qt::DashLine);
+    pen.setWidth(2);
+    vreference_->setPen(pen);
+  }
 }
 
 QLineSeries* ChartView::series(const QString& name, bool band) {
@@ -42,20 +83,13 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
   e.line = new QLineSeries;
   e.line->setName(name);
   QList<QColor> used;
-  for (const auto& other : entries_) used << other.second.line->pen().color();
-  const QColor colour = seriesColor(name, used);  // one colour per method in every chart (Palette.h)
-  QPen pen(colour);
-  pen.setWidthF(2);
-  e.line->setPen(pen);
+  for (const auto& other : entries_) used << other.second.colour;
+  e.colour = seriesColor(name, used);  // one colour per method in every chart (Palette.h)
   if (band) {
     e.upper = new QLineSeries;
     e.lower = new QLineSeries;
     e.area = new QAreaSeries(e.upper, e.lower);
     e.area->setName(name + " ±2σ");
-    QColor translucent = colour;
-    translucent.setAlpha(60);
-    e.area->setBrush(translucent);  // the band in its line's colour
-    e.area->setPen(Qt::NoPen);
     chart()->addSeries(e.area);
   }
   chart()->addSeries(e.line);
@@ -71,6 +105,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
                          this);
   });
   entries_.append({name, e});
+  applyPens();
   rebuildAxes();
   return e.line;
 }
@@ -117,10 +152,8 @@ void ChartView::setSeries(const QString& name, const QList<QPointF>& points, con
 void ChartView::setReference(const QString& name, double y) {
   if (!reference_) {
     reference_ = new QLineSeries;
-    QPen pen(Qt::black);
-    pen.setStyle(Qt::DashLine);
-    reference_->setPen(pen);
     chart()->addSeries(reference_);
+    applyPens();
     rebuildAxes();
   }
   reference_->setName(name);
@@ -133,11 +166,8 @@ void ChartView::setVerticalReference(const QString& name, double x) {
   if (!std::isfinite(x) || (log_x_ && x <= 0)) return;
   if (!vreference_) {
     vreference_ = new QLineSeries;
-    QPen pen(Qt::darkGray);
-    pen.setStyle(Qt::DashLine);
-    pen.setWidth(2);
-    vreference_->setPen(pen);
     chart()->addSeries(vreference_);
+    applyPens();
     rebuildAxes();
   }
   vreference_->setName(name);

@@ -2,6 +2,7 @@
 // The one chart widget every view uses: line series with optional ±2σ bands, log/linear axes,
 // rubber-band zoom (right click resets), hover read-out, legend markers that hide a series, PNG/SVG export.
 #include <QChartView>
+#include <QColor>
 #include <QString>
 
 class QLineSeries;
@@ -35,6 +36,12 @@ class ChartView : public QChartView {
   bool logX() const { return log_x_; }
   bool logY() const { return log_y_; }
 
+  /// Dark or light chart theme; the series keep their method colours (Palette.h) in both.
+  void setDarkTheme(bool dark);
+  bool darkTheme() const { return dark_; }
+  /// The theme of charts created from now on (View ▸ Theme sets it with every existing chart's).
+  static void setDarkDefault(bool dark);
+
   /// Writes the chart as PNG or SVG (by extension) through a temporary file; returns "" or an error message.
   QString exportTo(const QString& path);
 
@@ -48,13 +55,18 @@ class ChartView : public QChartView {
   void rebuildAxes();
   void fitRanges();
 
+  void applyPens();
+  static bool& dark_default();
+
   bool log_x_ = false, log_y_ = false;
+  bool dark_ = false;
   QString x_title_, y_title_;
   struct Entry {
     QLineSeries* line = nullptr;
     QLineSeries* upper = nullptr;
     QLineSeries* lower = nullptr;
     QAreaSeries* area = nullptr;
+    QColor colour;
   };
   QList<QPair<QString, Entry>> entries_;
   QLineSeries* reference_ = nullptr;

@@ -20,6 +20,7 @@
 #include <QHeaderView>
 #include <QIcon>
 #include <QImage>
+#include <QInputDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -127,7 +128,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every
   // key.
   model_kind_ = new QComboBox(kernel_box);
-  model_kind_->addItems({"mlp", "cnn", "gru"});
+  model_kind_->addItems({"mlp", "cnn", "gru", "TorchScript file"});
+  // Choosing "TorchScript file" from the list opens one.
+  qobject_cast<QStandardItemModel*>(model_kind_->model())->item(3)->setEnabled(false);
   model_kind_->setToolTip(
       "Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
   model_width_ = new QSpinBox(kernel_box);
@@ -151,6 +154,20 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   for (auto* w : std::initializer_list<QWidget*>{model_kind_, model_act_})
     connect(qobject_cast<QComboBox*>(w), &QComboBox::activated, this, &MainWindow::updateModelSpec);
   connect(model_width_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
+  connect(model_kind_, &QComboBox::activated, this, [this] {
+    for (QWidget* w : std::initializer_list<QWidget*>{model_width_, model_depth_, model_act_})
+      w->setEnabled(true);
+  });
+  connect(model_, &QLineEdit::textChanged, this, &MainWindow::reflectModelKind);
+  shape_prompt_ = [this](const QString& path) {
+    bool ok = false;
+    const QString s = QInputDialog::getText(
+        this, "Input shape",
+        QFileInfo(path).fileName() +
+            " does not record the shape of one input.\nGive it (e.g. 3,32,32 or 15,10):",
+        QLineEdit::Normal, {}, &ok);
+    return ok ? s : QString();
+  };
   connect(model_depth_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
   kf->addRow("Build", model_row);
   kf->addRow("Model", model_);
@@ -381,51 +398,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   connect(run_log_, &RunLog::restoreRequested, this, &MainWindow::applyConfig);
   setAcceptDrops(true);
 
-  QMenu* file = menuBar()->addMenu("&File");
-  file->addAction("Open Model (TorchScript .pt)…", this, [this] {
-    const QString path =
-        QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
-    if (!path.isEmpty()) openModel(path);
-  });
-  file->addAction("Open Example (a CNN on 8×8 digits)", this, [this] {
-    const QString err = openExample();
-    if (!err.isEmpty()) QMessageBox::warning(this, "Open Example failed", err);
-  });
-  recent_menu_ = file->addMenu("Recent models");
-  file->addSeparator();
-  file->addAction("Export all (charts and results) to a folder…", this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, "Export all to");
-    if (dir.isEmpty()) return;
-    const QString err = exportAll(dir);
-    if (!err.isEmpty())
-      QMessageBox::warning(this, "Export failed", err);
-    else
-      statusBar()->showMessage("Exported to " + dir);
-  });
-  file->addAction("Export current chart (PNG or SVG)…", this, [this] {
-    auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
-    if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
-    if (path.isEmpty()) return;
-    const QString err = chart->exportTo(path);
-    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
-  });
-  file->addAction("Export result (JSON or CSV)…", this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
-    if (path.isEmpty()) return;
-    const QString err = exportResult(path);
-    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
-  });
-  file->addAction("Export kernel (NumPy .npy)…", this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export kernel", "kernel.npy", "NumPy arrays (*.npy)");
-    if (!path.isEmpty()) exportKernel(path);
-  });
-  file->addSeparator();
-  file->addAction("Quit", this, &QWidget::close);
-
+  run_log_dock_ = dock;
+  panel_widget_ = left;
   connect(run_, &QPushButton::clicked, this, &MainWindow::run);
   connect(cancel_, &QPushButton::clicked, engine_, &EngineClient::cancel);
   connect(spectrum_button, &QPushButton::clicked, this, &MainWindow::computeSpectrum);
@@ -446,8 +420,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     matvecs_->setValue(v);
     rerun_->start();
   });
+  createMenus();
   rebuildRecentMenu();
   resize(1280, 860);
+  default_state_ = saveState();  // View ▸ Reset layout
   if (persist_) restoreSettings();
   connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
   connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);

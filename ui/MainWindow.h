@@ -5,6 +5,8 @@
 #include <QMainWindow>
 #include <QStringList>
 
+#include <functional>
+
 #include "JobResult.h"
 
 class QCheckBox;
@@ -21,6 +23,8 @@ class QTableWidget;
 class QTabWidget;
 class QTimer;
 class QMenu;
+class QAction;
+class QDockWidget;
 class QDragEnterEvent;
 class QDropEvent;
 
@@ -102,10 +106,30 @@ class MainWindow : public QMainWindow {
   void exportKernel(const QString& path);
   /// The memory budget of every job the form describes (bytes; the engine's default until set).
   void setMemoryBudget(int64_t bytes) { memory_budget_ = bytes; }
+  int64_t memoryBudget() const { return memory_budget_; }
+  /// The menu and toolbar actions by name ("run", "cancel", "exact", "open-model", "open-data", "export-all",
+  /// "preferences", "copy-result", "about", "shortcuts", "user-guide", "reset-layout", "theme-dark", …), for
+  /// tests and the shortcuts list; nullptr for an unknown name.
+  QAction* action(const QString& name) const { return actions_.value(name, nullptr); }
+  /// View ▸ Theme: "light" or "dark" (the window's palette and every chart).
+  void setTheme(const QString& theme);
+  QString theme() const { return theme_; }
+  /// File ▸ Open Data: a CSV or NumPy file as the data (csv:PATH, npy:PATH, npz:PATH by extension).
+  void openData(const QString& path);
+  /// Edit ▸ Copy result: the result line, the details and the configuration as text on the clipboard.
+  void copyResult() const;
+  QDockWidget* runLogDock() const { return run_log_dock_; }
+  /// How openModel asks for the input shape of a file that does not record it (a dialog by default; tests
+  /// answer for the user). An empty answer cancels.
+  void setShapePrompt(std::function<QString(const QString& path)> prompt) {
+    shape_prompt_ = std::move(prompt);
+  }
 
  Q_SIGNALS:
   void resultShown();
   void kernelExported(const QString& message);
+  /// A model file was opened (its input shape known, the data switched if it did not fit); the run starts.
+  void modelOpened(const QString& message);
   void spectrumShown();
   void metricsShown();
   void dynamicsShown();
@@ -116,6 +140,10 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* e) override;
 
  private:
+  void createMenus();
+  void reflectModelKind();
+  void showPreferences();
+  void showTextDialog(const QString& name, const QString& title, const QString& text, bool markdown);
   void rememberModel(const QString& path);
   void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
@@ -174,6 +202,12 @@ class MainWindow : public QMainWindow {
   QSpinBox* repeats_;
   QSpinBox* threads_;
   QLabel* cost_;
+  QHash<QString, QAction*> actions_;
+  std::function<QString(const QString&)> shape_prompt_;
+  QDockWidget* run_log_dock_ = nullptr;
+  QWidget* panel_widget_ = nullptr;
+  QByteArray default_state_;
+  QString theme_ = "light";
   int64_t memory_budget_ = ts::ComputeConfig{}.memory_budget;  ///< bytes an exact computation may hold
   double seconds_per_product_ = 0;       ///< measured on the last run, for the cost shown before the next
   qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost

@@ -10,12 +10,15 @@
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QImage>
+#include <QInputDialog>
+#include <QRegularExpression>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -45,7 +48,9 @@
 #include "RunLog.h"
 #include "core/Errors.h"
 #include "io/OutputFiles.h"
+#include "io/Spec.h"
 #include "jobs/Jobs.h"
+#include "models/ModelFileInfo.h"
 
 namespace ts::ui {
 
@@ -59,6 +64,7 @@ void MainWindow::buildModel(const QString& kind, int width, int depth, const QSt
 }
 
 void MainWindow::updateModelSpec() {
+  if (model_kind_->currentText() == "TorchScript file") return;  // the Model field holds the file
   // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), CIFAR-10 3,072
   // (3×32×32), 2-D synthetic sets 2.
   const QString kind = data_kind_->currentText();
@@ -266,12 +272,111 @@ ts::TraceRequest MainWindow::currentJob() const {
 
 void MainWindow::openModel(const QString& path, const QString& input_shape) {
   model_->setText(path);
-  // The previous model's shape does not carry over: a file from scripts/export-model knows its own, and for
-  // any other the run's error asks for it.
-  input_shape_->setText(input_shape);
   output_->clear();
   params_->setText("all");
-  run();
+  // The previous model's shape never carries over. In order: the shape given, the file's own metadata
+  // (scripts/export-model), the shape this user gave for this file before, else ask.
+  QString shape = input_shape.trimmed();
+  QString origin = "given";
+  QSettings settings;
+  const QString key = "model_shapes/" + QString(path).replace('/', '|');
+  if (shape.isEmpty()) {
+    ModelFileInfo info;
+    try {
+      info = read_model_file_info(path.toStdString());
+    } catch (const std::exception&) {
+      input_shape_->clear();  // not a readable model file: the run says why, in plain words
+      run();
+      return;
+    }
+    if (!info.input_shape.empty()) {
+      shape = QString::fromStdString(shape_to_string(info.input_shape));
+      origin = "from the file";
+    } else if (persist_ && settings.contains(key)) {
+      shape = settings.value(key).toString();
+      origin = "remembered for this file";
+    } else {
+      shape = shape_prompt_ ? shape_prompt_(path) : QString();
+      if (shape.trimmed().isEmpty()) {
+        input_shape_->clear();
+        statusBar()->showMessage(
+            QFileInfo(path).fileName() +
+            " does not record its input shape: give it in the Input shape field, then Run");
+        return;
+      }
+      origin = "as given";
+    }
+  }
+  shape = shape.trimmed();
+  std::vector<int64_t> dims;
+  try {
+    dims = parse_shape(shape.toStdString(), "the input shape");
+  } catch (const std::exception& e) {
+    input_shape_->setText(shape);
+    onFailed(QString::fromStdString(e.what()));
+    return;
+  }
+  if (persist_ && origin != "from the file") settings.setValue(key, shape);
+  input_shape_->setText(shape);
+  int64_t values = 1;
+  for (int64_t v : dims) values *= v;
+  // Data that does not fit the model is swapped for random inputs of its shape (the preview loads off the UI
+  // thread, then the run starts).
+  const std::string data = data_->text().trimmed().toStdString();
+  auto* watcher = new QFutureWatcher<int64_t>(this);
+  connect(watcher, &QFutureWatcher<int64_t>::finished, this, [this, watcher, values, shape, origin, data] {
+    const int64_t have = watcher->result();
+    watcher->deleteLater();
+    QString message = QString("Model: input shape [%1] (%2)").arg(shape, origin);
+    if (have > 0 && have != values && data_->text().trimmed().toStdString() == data) {
+      // As many inputs as the data had (its n=, else the batch size field).
+      static const QRegularExpression n_key("(?:^|[:,])n=([0-9]+)");
+      const auto n_match = n_key.match(QString::fromStdString(data));
+      const QString n = n_match.hasMatch() ? n_match.captured(1) : QString::number(data_n_->value());
+      const QString spec = QString("random:n=%1,shape=%2").arg(n, QString(shape).replace(' ', ""));
+      message += QString(
+                     "; the data '%1' has %2 values per input but the model takes %3: using %4 random "
+                     "inputs of that shape (File ▸ Open Data for your own)")
+                     .arg(QString::fromStdString(data))
+                     .arg(have)
+                     .arg(values)
+                     .arg(n);
+      data_->setText(spec);
+    }
+    statusBar()->showMessage(message);
+    Q_EMIT modelOpened(message);
+    run();
+  });
+  watcher->setFuture(QtConcurrent::run([data]() -> int64_t {
+    try {
+      const DataPreview p = preview_data(data, 1);
+      return p.samples.empty() ? -1 : static_cast<int64_t>(p.samples.front().pixels.size());
+    } catch (const std::exception&) {
+      return -1;  // unreadable data: the run reports it
+    }
+  }));
+}
+
+void MainWindow::reflectModelKind() {
+  // The builder row shows what the Model field holds: a file, or a built-in model with its width, depth and
+  // activation.
+  const QString m = model_->text().trimmed();
+  const bool file = m.endsWith(".pt") || m.endsWith(".pth") || m.startsWith("torchscript:");
+  const QSignalBlocker b1(model_kind_), b2(model_width_), b3(model_depth_), b4(model_act_);
+  if (file) {
+    model_kind_->setCurrentText("TorchScript file");
+  } else {
+    const QString kind = m.section(':', 0, 0);
+    if (kind == "mlp" || kind == "cnn" || kind == "gru") model_kind_->setCurrentText(kind);
+    for (const QString& part : m.section(':', 1).split(',')) {
+      const QString k = part.section('=', 0, 0), v = part.section('=', 1);
+      if (k == "width" || k == "hidden" || k == "channels_hidden") model_width_->setValue(v.toInt());
+      if (k == "depth") model_depth_->setValue(v.toInt());
+      if (k == "act") model_act_->setCurrentText(v);
+    }
+  }
+  for (QWidget* w : std::initializer_list<QWidget*>{model_width_, model_depth_, model_act_})
+    w->setEnabled(!file);
 }
 
 void MainWindow::rememberModel(const QString& path) {
@@ -287,9 +392,32 @@ void MainWindow::rebuildRecentMenu() {
   recent_menu_->setEnabled(!recent_.isEmpty());
 }
 
+namespace {
+
+bool is_model_file(const QString& path) { return path.endsWith(".pt") || path.endsWith(".pth"); }
+bool is_data_file(const QString& path) {
+  return path.endsWith(".csv", Qt::CaseInsensitive) || path.endsWith(".npy", Qt::CaseInsensitive) ||
+         path.endsWith(".npz", Qt::CaseInsensitive);
+}
+
+}  // namespace
+
+void MainWindow::openData(const QString& path) {
+  QString spec;
+  if (path.endsWith(".npy", Qt::CaseInsensitive))
+    spec = "npy:" + path;
+  else if (path.endsWith(".npz", Qt::CaseInsensitive))
+    spec = "npz:" + path;
+  else
+    spec = "csv:" + path;
+  data_kind_->setCurrentText(spec.startsWith("csv:") ? "csv…" : "npy/npz…");
+  data_->setText(spec);  // the preview follows (refreshPreview, off the UI thread)
+  statusBar()->showMessage("Data: " + path);
+}
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
   for (const auto& url : e->mimeData()->urls())
-    if (url.isLocalFile() && (url.toLocalFile().endsWith(".pt") || url.toLocalFile().endsWith(".pth"))) {
+    if (url.isLocalFile() && (is_model_file(url.toLocalFile()) || is_data_file(url.toLocalFile()))) {
       e->acceptProposedAction();
       return;
     }
@@ -298,7 +426,11 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
 void MainWindow::dropEvent(QDropEvent* e) {
   for (const auto& url : e->mimeData()->urls())
     if (url.isLocalFile()) {
-      openModel(url.toLocalFile());
+      const QString path = url.toLocalFile();
+      if (is_data_file(path))
+        openData(path);
+      else
+        openModel(path);
       return;
     }
 }
@@ -340,6 +472,8 @@ void MainWindow::saveSettings() const {
   s.setValue("repeats", repeats_->value());
   s.setValue("threads", threads_->value());
   s.setValue("geometry", saveGeometry());
+  s.setValue("theme", theme_);
+  s.setValue("memory_budget", static_cast<qlonglong>(memory_budget_));
 }
 
 void MainWindow::restoreSettings() {
@@ -365,6 +499,9 @@ void MainWindow::restoreSettings() {
   repeats_->setValue(s.value("repeats", 1).toInt());
   threads_->setValue(s.value("threads", 0).toInt());
   restoreGeometry(s.value("geometry").toByteArray());
+  if (s.value("theme", "light").toString() == "dark") setTheme("dark");
+  const QVariant budget = s.value("memory_budget");
+  if (budget.isValid() && budget.toLongLong() > 0) memory_budget_ = budget.toLongLong();
 }
 
 }  // namespace ts::ui

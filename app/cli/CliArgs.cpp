@@ -81,24 +81,7 @@ unsigned long long Args::get_seed(const std::string& name, unsigned long long fa
 }
 
 long long parse_bytes(const std::string& text, const std::string& what) {
-  char* end = nullptr;
-  const double v = std::strtod(text.c_str(), &end);
-  double mult = 1;
-  const std::string unit(end);
-  if (unit == "K" || unit == "KiB" || unit == "k")
-    mult = 1024.0;
-  else if (unit == "M" || unit == "MiB")
-    mult = 1024.0 * 1024;
-  else if (unit == "G" || unit == "GiB")
-    mult = 1024.0 * 1024 * 1024;
-  else if (!unit.empty())
-    throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
-  if (end == text.c_str() || !(v > 0) || !std::isfinite(v))
-    throw InputError(what + ": '" + text + "' is not a positive size");
-  // Sizes are held in 64-bit signed integers: refuse what would wrap to a negative budget.
-  if (v * mult >= 9.2e18) throw InputError(what + ": '" + text + "' is too large (at most 8E, 2^63 bytes)");
-  if (v * mult < 1) throw InputError(what + ": '" + text + "' is less than one byte");
-  return static_cast<long long>(v * mult);
+  return parse_memory_size(text, what);  // in the C locale whatever the user's (core/Numbers.h)
 }
 
 }  // namespace ts::cli

@@ -1,7 +1,10 @@
 #include "core/Numbers.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
+
+#include "core/Errors.h"
 
 namespace ts {
 
@@ -54,6 +57,34 @@ std::string format_bytes(double b) {
   if (b >= 1024.0 * 1024 * 1024) return format_fixed(b / (1024.0 * 1024 * 1024), 2) + " GiB";
   if (b >= 1024.0 * 1024) return format_fixed(b / (1024.0 * 1024), 1) + " MiB";
   return format_fixed(b / 1024.0, 1) + " KiB";
+}
+
+int64_t parse_memory_size(const std::string& text, const std::string& what) {
+  // The number is the leading run of digits, signs and points, with an exponent if one follows ("1e9"; the E
+  // of "16E" is a unit, and refused).
+  size_t split = text.find_first_not_of("+-0123456789.");
+  if (split != std::string::npos && (text[split] == 'e' || text[split] == 'E') && split + 1 < text.size() &&
+      (std::isdigit(static_cast<unsigned char>(text[split + 1])) || text[split + 1] == '-' ||
+       text[split + 1] == '+'))
+    split = text.find_first_not_of("0123456789", split + 2);
+  std::string number = text.substr(0, split), unit = split == std::string::npos ? "" : text.substr(split);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  double v = 0;
+  if (number.empty() || !parse_number(number, &v) || !(v > 0) || !std::isfinite(v))
+    throw InputError(what + ": '" + text + "' is not a positive size like 512M or 4G");
+  double mult = 1;
+  if (unit == "K" || unit == "KiB" || unit == "k")
+    mult = 1024.0;
+  else if (unit == "M" || unit == "MiB")
+    mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "GiB")
+    mult = 1024.0 * 1024 * 1024;
+  else if (!unit.empty())
+    throw InputError(what + ": '" + text + "' is not a size like 512M or 4G");
+  // Sizes are held in 64-bit signed integers: refuse what would wrap to a negative budget.
+  if (v * mult >= 9.2e18) throw InputError(what + ": '" + text + "' is too large (at most 8E, 2^63 bytes)");
+  if (v * mult < 1) throw InputError(what + ": '" + text + "' is less than one byte");
+  return static_cast<int64_t>(v * mult);
 }
 
 bool parse_seed(const std::string& text, uint64_t* out) {

@@ -19,6 +19,9 @@ std::string format_fixed(double v, int decimals);
 std::string format_uncertain(double v, double err, int significant = 6);
 /// A size in bytes for messages: "1.50 GiB", "12.0 MiB", "3.0 KiB".
 std::string format_bytes(double bytes);
+/// Reads a memory size: a positive number (C locale) and an optional unit K/k/KiB, M/MiB or G/GiB, a space
+/// between allowed ("512M", "4G", "4.00 GiB" as format_bytes writes it); throws InputError naming `what`.
+int64_t parse_memory_size(const std::string& text, const std::string& what);
 /// Reads a seed: an integer from 0 to 2^64 − 1, exactly (no sign, no spaces); false otherwise.
 bool parse_seed(const std::string& text, uint64_t* out);
 /// Reads the whole of `text` (an optional leading '+' allowed) as a number; false if it is not one.

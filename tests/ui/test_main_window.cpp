@@ -21,13 +21,24 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 
+#include <QApplication>
 #include <QAreaSeries>
+#include <QChart>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDockWidget>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QMenuBar>
 #include <QSettings>
 #include <QSlider>
+#include <QStatusBar>
 #include <QTableWidget>
+#include <QTextBrowser>
+#include <QToolBar>
 #include <QValueAxis>
 
 #include "AlPanel.h"
@@ -290,6 +301,150 @@ class TestMainWindow : public QObject {
              QString::fromStdString(format_uncertain(direct.metrics.front().value,
                                                      direct.metrics.front().std_error.value_or(NAN))));
     QVERIFY(w.metricsTable()->item(0, 1)->text().contains(" ± "));
+  }
+
+  // Bringing one's own model: a file without metadata asks for its input shape once (then remembers it), data
+  // that does not fit is swapped for random inputs of the model's shape, a file from scripts/export-model
+  // asks nothing; the builder row shows a file.
+  void openOwnModel() {
+    QSettings().remove("model_shapes");
+    ui::MainWindow w(nullptr, true);  // persist: the shape is remembered in the settings
+    int asked = 0;
+    w.setShapePrompt([&](const QString&) {
+      ++asked;
+      return QString("5");
+    });
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    QSignalSpy opened(&w, &ui::MainWindow::modelOpened);
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    const QString plain = QString(TS_FIXTURE_DIR) + "/tiny_mlp.pt";  // torch.jit.save: no metadata, 5 inputs
+    w.openModel(plain);
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY2(opened.at(0).at(0).toString().contains("64 values per input but the model takes 5"),
+             qPrintable(opened.at(0).at(0).toString()));
+    QVERIFY(done.wait(60000));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(w.currentCompareJob().problem.input_shape, std::string("5"));
+    QVERIFY(QString::fromStdString(w.currentCompareJob().problem.data).startsWith("random:n=20,shape=5"));
+    bool file_shown = false;
+    for (auto* c : w.findChildren<QComboBox*>()) file_shown |= c->currentText() == "TorchScript file";
+    QVERIFY(file_shown);
+    // Again: the shape is remembered, nothing asked.
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.openModel(plain);
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY(opened.last().at(0).toString().contains("remembered"));
+    QVERIFY(done.wait(60000));
+    // A file that records its shape (scripts/export-model) asks nothing either.
+    QSettings().remove("model_shapes");
+    w.openModel(QString(TS_FIXTURE_DIR) + "/exported/two_heads.pt");
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY(opened.last().at(0).toString().contains("from the file"));
+    QCOMPARE(w.currentCompareJob().problem.input_shape, std::string("4"));
+    QVERIFY(done.wait(60000));
+    // Cancelling the prompt leaves the model unrun and says what is missing.
+    w.setShapePrompt([](const QString&) { return QString(); });
+    const int runs = done.count();
+    w.openModel(plain);
+    QTest::qWait(300);
+    QCOMPARE(done.count(), runs);
+    QVERIFY(w.statusBar()->currentMessage().contains("does not record its input shape"));
+    QSettings().remove("model_shapes");
+  }
+
+  // The desktop conventions: the five menus, standard shortcuts, a run started from the keyboard, docks that
+  // come back, the dark theme with the method colours kept, About and the shortcut list, copy, open data.
+  void desktopConventions() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.show();
+    QStringList menus;
+    for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
+    QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Run", "Help"}));
+    const QList<QPair<QString, QKeySequence>> keys{{"open-model", QKeySequence::Open},
+                                                   {"run", QKeySequence(Qt::CTRL | Qt::Key_R)},
+                                                   {"run", QKeySequence(Qt::Key_F5)},
+                                                   {"cancel", QKeySequence(Qt::Key_Escape)},
+                                                   {"export-all", QKeySequence(Qt::CTRL | Qt::Key_E)},
+                                                   {"quit", QKeySequence(Qt::CTRL | Qt::Key_Q)},
+                                                   {"user-guide", QKeySequence(Qt::Key_F1)},
+                                                   {"view-run-log", QKeySequence(Qt::CTRL | Qt::Key_L)}};
+    for (const auto& [name, key] : keys) {
+      QAction* a = w.action(name);
+      QVERIFY2(a, qPrintable(name));
+      QVERIFY2(a->shortcuts().contains(key), qPrintable(name + " " + key.toString()));
+    }
+    for (const QString n : {"open-data", "open-example", "export-kernel", "export-chart", "copy-result",
+                            "preferences", "exact", "reset-layout", "theme-dark", "about", "shortcuts"})
+      QVERIFY2(w.action(n), qPrintable(n));
+    QVERIFY(w.findChild<QToolBar*>("toolbar") && !w.findChild<QToolBar*>("toolbar")->actions().isEmpty());
+    // F5 runs (the shortcut, as a user presses it).
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_F5);
+    QVERIFY(done.wait(60000));
+    // The run log dock: closed, then brought back from the View menu; Reset layout shows it too.
+    w.runLogDock()->close();
+    QVERIFY(!w.runLogDock()->isVisible());
+    w.action("view-run-log")->trigger();
+    QVERIFY(w.runLogDock()->isVisible());
+    w.runLogDock()->close();
+    w.action("reset-layout")->trigger();
+    QVERIFY(w.runLogDock()->isVisible());
+    // Dark theme: every chart dark, the estimators keep their colours.
+    auto colour = [&] {
+      for (auto* s : w.convergenceChart()->chart()->series())
+        if (s->name() == "hutchpp") return qobject_cast<QLineSeries*>(s)->pen().color();
+      return QColor();
+    };
+    const QColor before = colour();
+    QVERIFY(before.isValid());
+    w.action("theme-dark")->trigger();
+    QCOMPARE(w.theme(), QString("dark"));
+    QCOMPARE(w.convergenceChart()->chart()->theme(), QChart::ChartThemeDark);
+    QCOMPARE(w.pntkPanel()->findChildren<ui::ChartView*>().first()->chart()->theme(), QChart::ChartThemeDark);
+    QCOMPARE(colour(), before);
+    QVERIFY(qApp->palette().color(QPalette::Window).lightness() < 100);
+    w.setTheme("light");
+    QCOMPARE(w.convergenceChart()->chart()->theme(), QChart::ChartThemeLight);
+    // Help: About names the version and the papers; the shortcut list has F5.
+    w.action("about")->trigger();
+    auto* about = w.findChild<QDialog*>("about");
+    QVERIFY(about && about->isVisible());
+    const QString text = about->findChild<QTextBrowser*>("text")->toPlainText();
+    QVERIFY2(text.contains("TangentScope 0.") && text.contains("Hazelden") && text.contains("Hutch++"),
+             qPrintable(text));
+    w.action("shortcuts")->trigger();
+    QVERIFY(
+        w.findChild<QDialog*>("shortcuts")->findChild<QTextBrowser*>("text")->toPlainText().contains("F5"));
+    w.action("user-guide")->trigger();
+    QVERIFY(w.findChild<QDialog*>("user-guide")
+                ->findChild<QTextBrowser*>("text")
+                ->toPlainText()
+                .contains("Two commands"));
+    // Copy result; open data by extension.
+    w.action("copy-result")->trigger();
+    QVERIFY(QApplication::clipboard()->text().startsWith(w.resultText()));
+    QVERIFY(QApplication::clipboard()->text().contains("seed 0"));
+    w.openData("/data/x.npy");
+    QCOMPARE(w.currentCompareJob().problem.data, std::string("npy:/data/x.npy"));
+    w.openData("/data/t.csv");
+    QCOMPARE(w.currentCompareJob().problem.data, std::string("csv:/data/t.csv"));
+    // Preferences: the memory budget and threads reach the jobs.
+    QTimer::singleShot(200, [&] {
+      auto* d = w.findChild<QDialog*>("preferences");
+      QVERIFY(d);
+      auto* budget = d->findChild<QLineEdit*>("memoryBudget");
+      QVERIFY(budget);
+      budget->setText("256M");
+      d->accept();
+    });
+    w.action("preferences")->trigger();
+    QCOMPARE(w.currentCompareJob().problem.compute.memory_budget, int64_t(256) << 20);
   }
 
   // Charts that read at a glance: one colour per method in every chart, bands in their line's colour,

@@ -197,6 +197,16 @@ class TestInputs : public QObject {
     QCOMPARE(format_uncertain(2.5, 0.0), std::string("2.5"));  // no error: the value alone
     QCOMPARE(format_uncertain(2.5, std::nan("")), std::string("2.5"));
     QCOMPARE(format_uncertain(std::nan(""), 1.0), std::string("nan"));
+    // Memory sizes as the CLI and the Preferences dialog read them, in the C locale.
+    QCOMPARE(parse_memory_size("512M", "x"), int64_t(512) << 20);
+    QCOMPARE(parse_memory_size("4G", "x"), int64_t(4) << 30);
+    QCOMPARE(parse_memory_size(format_bytes(double(int64_t(4) << 30)), "x"), int64_t(4) << 30);  // "4.00 GiB"
+    QCOMPARE(parse_memory_size("1e3K", "x"), int64_t(1024000));
+    QCOMPARE(parse_memory_size("2048", "x"), int64_t(2048));
+    TS_EXPECT_THROW(InputError, parse_memory_size("16E", "--memory-budget"),
+                    "--memory-budget: '16E' is not a size");
+    TS_EXPECT_THROW(InputError, parse_memory_size("4,5G", "budget"), "not a size");
+    TS_EXPECT_THROW(InputError, parse_memory_size("-1G", "budget"), "not a positive size");
   }
 };
 

@@ -1,0 +1,383 @@
+// MainWindow, part 4: the desktop conventions. Menus (File, Edit, View, Run, Help), the toolbar, standard
+// shortcuts, docks that come back, the Preferences dialog, the light and dark themes, About and the shortcut
+// list.
+#include <QActionGroup>
+#include <QApplication>
+#include <QCheckBox>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPalette>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTextBrowser>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "MainWindow.h"
+#include "RunLog.h"
+#include "core/Errors.h"
+#include "core/Numbers.h"
+
+#ifndef TS_VERSION
+#define TS_VERSION "unknown"
+#endif
+
+namespace ts::ui {
+
+namespace {
+
+QIcon icon(const QString& name) { return QIcon(":/icons/" + name + ".svg"); }
+
+// Fusion with a dark palette: every widget, and the charts through ChartView::setDarkTheme.
+QPalette dark_palette() {
+  QPalette p;
+  const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230), mid(90, 90, 95);
+  p.setColor(QPalette::Window, window);
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, base);
+  p.setColor(QPalette::AlternateBase, window);
+  p.setColor(QPalette::ToolTipBase, base);
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, window);
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::BrightText, Qt::red);
+  p.setColor(QPalette::Link, QColor(0x5d, 0xa5, 0xe0));
+  p.setColor(QPalette::Highlight, QColor(0x2a, 0x6f, 0xb0));
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::PlaceholderText, mid.lighter(150));
+  p.setColor(QPalette::Disabled, QPalette::Text, mid.lighter(130));
+  p.setColor(QPalette::Disabled, QPalette::ButtonText, mid.lighter(130));
+  p.setColor(QPalette::Disabled, QPalette::WindowText, mid.lighter(130));
+  return p;
+}
+
+}  // namespace
+
+void MainWindow::createMenus() {
+  auto add = [this](QMenu* menu, const QString& name, const QString& text, const QList<QKeySequence>& keys,
+                    auto&& slot, const QString& icon_name = {}) {
+    QAction* a = menu->addAction(text);
+    if (!icon_name.isEmpty()) a->setIcon(icon(icon_name));
+    a->setShortcuts(keys);
+    a->setObjectName(name);
+    connect(a, &QAction::triggered, this, slot);
+    actions_.insert(name, a);
+    return a;
+  };
+
+  QMenu* file = menuBar()->addMenu("&File");
+  add(
+      file, "open-model", "&Open Model (TorchScript .pt)…", {QKeySequence::Open},
+      [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, "Open TorchScript model", {}, "TorchScript (*.pt *.pth)");
+        if (!path.isEmpty()) openModel(path);
+      },
+      "open");
+  add(
+      file, "open-example", "Open &Example (a CNN on 8×8 digits)", {},
+      [this] {
+        const QString err = openExample();
+        if (!err.isEmpty()) QMessageBox::warning(this, "Open Example failed", err);
+      },
+      "example");
+  add(file, "open-data", "Open &Data (CSV, NumPy)…", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)},
+      [this] {
+        const QString path =
+            QFileDialog::getOpenFileName(this, "Open data", {}, "Data (*.csv *.npy *.npz);;All files (*)");
+        if (!path.isEmpty()) openData(path);
+      });
+  recent_menu_ = file->addMenu("Recent models");
+  file->addSeparator();
+  add(
+      file, "export-all", "Export &all (charts and results) to a folder…",
+      {QKeySequence(Qt::CTRL | Qt::Key_E)},
+      [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, "Export all to");
+        if (dir.isEmpty()) return;
+        const QString err = exportAll(dir);
+        if (!err.isEmpty())
+          QMessageBox::warning(this, "Export failed", err);
+        else
+          statusBar()->showMessage("Exported to " + dir);
+      },
+      "export");
+  add(file, "export-chart", "Export current &chart (PNG or SVG)…", {}, [this] {
+    auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
+    if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
+    if (path.isEmpty()) return;
+    const QString err = chart->exportTo(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+  });
+  add(file, "export-result", "Export &result (JSON or CSV)…", {}, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
+    if (path.isEmpty()) return;
+    const QString err = exportResult(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+  });
+  add(file, "export-kernel", "Export &kernel (NumPy .npy)…", {}, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Export kernel", "kernel.npy", "NumPy arrays (*.npy)");
+    if (!path.isEmpty()) exportKernel(path);
+  });
+  file->addSeparator();
+  add(file, "quit", "&Quit", {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { close(); });
+
+  QMenu* edit = menuBar()->addMenu("&Edit");
+  add(edit, "copy-result", "&Copy result", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)},
+      [this] { copyResult(); });
+  edit->addSeparator();
+  add(edit, "preferences", "&Preferences…",
+      {QKeySequence::Preferences, QKeySequence(Qt::CTRL | Qt::Key_Comma)}, [this] { showPreferences(); });
+
+  QMenu* view = menuBar()->addMenu("&View");
+  QAction* log_toggle = run_log_dock_->toggleViewAction();
+  log_toggle->setText("Run &log");
+  log_toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+  log_toggle->setObjectName("view-run-log");
+  view->addAction(log_toggle);
+  actions_.insert("view-run-log", log_toggle);
+  QAction* panel_toggle = view->addAction("Control &panel");
+  panel_toggle->setCheckable(true);
+  panel_toggle->setChecked(true);
+  panel_toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Backslash));
+  panel_toggle->setObjectName("view-panel");
+  connect(panel_toggle, &QAction::toggled, panel_widget_, &QWidget::setVisible);
+  actions_.insert("view-panel", panel_toggle);
+  view->addSeparator();
+  for (int i = 0; i < tabs_->count(); ++i) {
+    const QString name = "tab-" + QString::number(i + 1);
+    QAction* a = view->addAction(tabs_->tabText(i));
+    if (i < 9) a->setShortcut(QKeySequence(Qt::ALT | (Qt::Key_1 + i)));
+    a->setObjectName(name);
+    connect(a, &QAction::triggered, this, [this, i] { tabs_->setCurrentIndex(i); });
+    actions_.insert(name, a);
+  }
+  view->addSeparator();
+  add(view, "reset-layout", "&Reset layout", {}, [this] {
+    restoreState(default_state_);
+    run_log_dock_->show();
+    panel_widget_->show();
+    actions_.value("view-panel")->setChecked(true);
+  });
+  QMenu* theme = view->addMenu("&Theme");
+  auto* themes = new QActionGroup(this);
+  for (const QString t : {"light", "dark"}) {
+    QAction* a = theme->addAction(t == "light" ? "&Light" : "&Dark");
+    a->setCheckable(true);
+    a->setChecked(t == theme_);
+    a->setObjectName("theme-" + t);
+    themes->addAction(a);
+    connect(a, &QAction::triggered, this, [this, t] { setTheme(t); });
+    actions_.insert("theme-" + t, a);
+  }
+
+  QMenu* runm = menuBar()->addMenu("&Run");
+  add(
+      runm, "run", "&Run", {QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)}, [this] { run(); },
+      "run");
+  add(
+      runm, "cancel", "&Cancel", {QKeySequence(Qt::Key_Escape)}, [this] { engine_->cancel(); }, "cancel");
+  add(
+      runm, "exact", "Compute &exact trace", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)},
+      [this] {
+        exact_->setChecked(true);
+        run();
+      },
+      "exact");
+  runm->addSeparator();
+  add(runm, "spectrum", "Compute the &spectrum", {}, [this] {
+    tabs_->setCurrentIndex(2);
+    computeSpectrum();
+  });
+  add(runm, "metrics", "Compute the &metrics", {}, [this] {
+    tabs_->setCurrentIndex(3);
+    computeMetrics();
+  });
+
+  QMenu* help = menuBar()->addMenu("&Help");
+  add(help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)}, [this] {
+    QFile f(":/README.md");
+    const QString text = f.open(QIODevice::ReadOnly)
+                             ? QString::fromUtf8(f.readAll())
+                             : QString("The user guide is missing from the resources.");
+    showTextDialog("user-guide", "TangentScope — user guide", text, true);
+  });
+  add(help, "shortcuts", "&Keyboard shortcuts", {}, [this] {
+    QString text = "| action | keys |\n| --- | --- |\n";
+    for (QMenu* m : menuBar()->findChildren<QMenu*>())
+      for (QAction* a : m->actions())
+        if (!a->shortcuts().isEmpty() && !a->text().isEmpty()) {
+          QStringList keys;
+          for (const auto& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+          text += "| " + QString(a->text()).remove('&') + " | " + keys.join(", ") + " |\n";
+        }
+    text += "| zoom a chart | drag, wheel, + and − |\n| pan a chart | arrow keys |\n";
+    showTextDialog("shortcuts", "Keyboard shortcuts", text, true);
+  });
+  help->addSeparator();
+  add(help, "about", "&About TangentScope", {}, [this] {
+    const QString text =
+        QString(
+            "# TangentScope %1\n\n"
+            "The empirical neural tangent kernel of real networks, matrix-free: trace, Frobenius norm, "
+            "effective "
+            "rank and alignment by randomized trace estimators, exactly where affordable; the pseudo-NTK; "
+            "look-ahead active learning.\n\n"
+            "## The papers it implements\n\n"
+            "- J. Hazelden, *Fast Neural Tangent Kernel Alignment, Norm and Effective Rank via Trace "
+            "Estimation*, "
+            "arXiv:2511.10796.\n"
+            "- R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, *Hutch++: Optimal Stochastic Trace "
+            "Estimation*, "
+            "SOSA 2021.\n"
+            "- E. N. Epperly, J. A. Tropp, R. J. Webber, *XTrace: Making the Most of Every Sample in "
+            "Stochastic "
+            "Trace Estimation*, SIAM J. Matrix Anal. Appl. 2024.\n"
+            "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *A Fast, Well-Founded Approximation to the "
+            "Empirical "
+            "Neural Tangent Kernel*, ICML 2023.\n"
+            "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *Making Look-Ahead Active Learning Strategies "
+            "Feasible "
+            "with Neural Tangent Kernels*, NeurIPS 2022.\n"
+            "- C. Musco, C. Musco, *Randomized Block Krylov Methods for Stronger and Faster Approximate "
+            "Singular "
+            "Value Decomposition*, NeurIPS 2015.\n\n"
+            "## Licences\n\n"
+            "Built on Qt %2 (LGPL-3.0), LibTorch (BSD-3-Clause), Eigen (MPL-2.0), nlohmann-json (MIT) and "
+            "CLI11 "
+            "(BSD-3-Clause). TangentScope's own source carries no licence file yet: ask its authors before "
+            "redistributing it.\n")
+            .arg(TS_VERSION, qVersion());
+    showTextDialog("about", "About TangentScope", text, true);
+  });
+
+  QToolBar* bar = addToolBar("Main");
+  bar->setObjectName("toolbar");
+  for (const QString name : {"open-model", "open-example", "run", "cancel", "exact", "export-all"})
+    bar->addAction(actions_.value(name));
+  QAction* bar_toggle = bar->toggleViewAction();
+  bar_toggle->setText("&Toolbar");
+  bar_toggle->setObjectName("view-toolbar");
+  view->insertAction(log_toggle, bar_toggle);
+  actions_.insert("view-toolbar", bar_toggle);
+}
+
+void MainWindow::showTextDialog(const QString& name, const QString& title, const QString& text,
+                                bool markdown) {
+  // Not modal: the window stays usable (and testable) while it is open; one dialog of each kind.
+  auto* dialog = findChild<QDialog*>(name);
+  if (!dialog) {
+    dialog = new QDialog(this);
+    dialog->setObjectName(name);
+    dialog->setWindowTitle(title);
+    auto* layout = new QVBoxLayout(dialog);
+    auto* browser = new QTextBrowser(dialog);
+    browser->setObjectName("text");
+    browser->setOpenExternalLinks(true);
+    layout->addWidget(browser);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::hide);
+    layout->addWidget(buttons);
+    dialog->resize(720, 560);
+  }
+  auto* browser = dialog->findChild<QTextBrowser*>("text");
+  if (markdown)
+    browser->setMarkdown(text);
+  else
+    browser->setPlainText(text);
+  dialog->show();
+  dialog->raise();
+}
+
+void MainWindow::copyResult() const {
+  QString text = resultText() + "\n" + details_->text();
+  const CompareRequest c = currentCompareJob();
+  text += QString("\nmodel %1, data %2, seed %3, budget m = %4, %5 on %6")
+              .arg(QString::fromStdString(c.problem.model), QString::fromStdString(c.problem.data))
+              .arg(c.problem.compute.seed)
+              .arg(c.estimator.matvecs)
+              .arg(QString::fromStdString(c.problem.compute.dtype),
+                   QString::fromStdString(c.problem.compute.device));
+  QApplication::clipboard()->setText(text);
+  statusBar()->showMessage("Copied the result to the clipboard");
+}
+
+void MainWindow::setTheme(const QString& theme) {
+  theme_ = theme == "dark" ? "dark" : "light";
+  const bool dark = theme_ == "dark";
+  if (dark) {
+    QApplication::setStyle(QStyleFactory::create("Fusion"));  // platform styles may ignore the palette
+    QApplication::setPalette(dark_palette());
+  } else {
+    QApplication::setPalette(QApplication::style()->standardPalette());
+  }
+  ChartView::setDarkDefault(dark);
+  for (ChartView* c : findChildren<ChartView*>()) c->setDarkTheme(dark);
+  if (QAction* a = actions_.value("theme-" + theme_)) a->setChecked(true);
+  if (persist_) QSettings().setValue("theme", theme_);
+}
+
+void MainWindow::showPreferences() {
+  QDialog dialog(this);
+  dialog.setObjectName("preferences");
+  dialog.setWindowTitle("Preferences");
+  auto* form = new QFormLayout(&dialog);
+  auto* device = new QComboBox(&dialog);
+  for (int i = 0; i < device_->count(); ++i) device->addItem(device_->itemText(i));
+  device->setCurrentText(device_->currentText());
+  auto* precision = new QComboBox(&dialog);
+  precision->addItems({"float64", "float32"});
+  precision->setCurrentText(dtype_->currentText());
+  auto* threads = new QSpinBox(&dialog);
+  threads->setRange(0, 64);
+  threads->setSpecialValueText("default");
+  threads->setValue(threads_->value());
+  auto* budget = new QLineEdit(QString::fromStdString(format_bytes(double(memory_budget_))), &dialog);
+  budget->setObjectName("memoryBudget");
+  budget->setToolTip("The largest dense kernel or allocation an exact method may hold, e.g. 512M or 4G");
+  auto* theme = new QComboBox(&dialog);
+  theme->addItems({"light", "dark"});
+  theme->setCurrentText(theme_);
+  form->addRow("Default device", device);
+  form->addRow("Precision", precision);
+  form->addRow("Threads", threads);
+  form->addRow("Memory budget", budget);
+  form->addRow("Theme", theme);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+  form->addRow(buttons);
+  connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+  connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+  if (dialog.exec() != QDialog::Accepted) return;
+  device_->setCurrentText(device->currentText());
+  dtype_->setCurrentText(precision->currentText());
+  threads_->setValue(threads->value());
+  try {
+    memory_budget_ = parse_memory_size(budget->text().trimmed().toStdString(), "the memory budget");
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Preferences", QString::fromStdString(e.what()) + "; it is unchanged.");
+  }
+  setTheme(theme->currentText());
+}
+
+}  // namespace ts::ui

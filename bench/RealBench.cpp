@@ -51,6 +51,21 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
   report["blas"] = blas_description();
   report["estimator"] = o.estimator;
   report["target"] = o.target;
+  Json cfg = Json::object();  // everything that produced the report, for a rerun
+  cfg["model"] = o.model;
+  cfg["batches"] = o.batches;
+  cfg["estimator"] = o.estimator;
+  cfg["target"] = o.target;
+  cfg["max_matvecs"] = o.max_matvecs;
+  cfg["exact_limit"] = o.exact_limit;
+  cfg["timing_vectors"] = o.timing_vectors;
+  cfg["block"] = o.block;
+  cfg["device"] = o.compute.device;
+  cfg["dtype"] = o.compute.dtype;
+  cfg["threads"] = o.compute.threads;
+  cfg["seed"] = o.compute.seed;
+  cfg["memory_budget"] = o.compute.memory_budget;
+  report["config"] = cfg;
   Json rows = Json::array();
   for (const int64_t n : o.batches) {
     const std::string data = "random:n=" + std::to_string(n) + ",seed=" + std::to_string(o.compute.seed);

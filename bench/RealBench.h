@@ -16,13 +16,14 @@ namespace ts::bench {
 struct RealBenchOptions {
   std::string model;  ///< the TorchScript file (required)
   std::vector<int64_t> batches{100, 1000};
-  /// Hutchinson by default: these kernels have a flat spectrum (r_eff in the hundreds), where a sketch buys
-  /// little and every JVP it needs costs more than a VJP; Rademacher probes need VJPs only for tr K.
-  std::string estimator = "hutchinson";
+  /// XNysTrace by default: this kernel has a low effective rank (r_eff ≈ 21 at d = 1,000), where the sketch
+  /// pays for its JVPs; Hutchinson (VJPs only) reached 1.9% at 496 products where XNysTrace reached 0.25% at
+  /// 240 (docs/PERFORMANCE.md).
+  std::string estimator = "xnystrace";
   /// Adaptive runs stop once every metric's relative standard error is within `target` (Hazelden's "99%
   /// accuracy" is a relative error of 1e-2), or at max_matvecs per trace.
   double target = 0.01;
-  int64_t max_matvecs = 512;
+  int64_t max_matvecs = 240;    ///< per trace, over the adaptive stages 16, 32, 64, 128
   int64_t exact_limit = 1000;   ///< the exact trace runs when d ≤ this; beyond, it is extrapolated
   int64_t timing_vectors = 16;  ///< VJPs and JVPs timed for the per-product costs
   int64_t block = 8;            ///< vectors per product call

@@ -198,6 +198,8 @@ class TestCli : public QObject {
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = parse_json(r.out);
     QCOMPARE(j.at("rows").size(), size_t(2));
+    QCOMPARE(j.at("config").at("exact_limit").get<int64_t>(), int64_t(20));
+    QCOMPARE(j.at("config").at("seed").get<uint64_t>(), uint64_t(0));
     const Json& small = j.at("rows")[0];
     const Json& big = j.at("rows")[1];
     QCOMPARE(small.at("d").get<int64_t>(), int64_t(9));

@@ -218,7 +218,7 @@ void ChartView::rebuildAxes() {
     }
     auto* a = new QValueAxis;
     a->setTitleText(title);
-    a->setLabelFormat("%.4g");
+    a->setLabelFormat("%.6g");  // 10000, not 1e+04
     return a;
   };
   QAbstractAxis* ax = make(log_x_, x_title_);

@@ -19,14 +19,19 @@ at::Tensor project_out(const at::Tensor& Q, at::Tensor Z) {
 
 }  // namespace
 
+int64_t lanczos_basis_cap(int64_t n, const LanczosOptions& o) {
+  const int64_t k = std::min(o.top, n);
+  const int64_t m = o.max_matvecs > 0 ? o.max_matvecs : std::max<int64_t>(10 * k, 200);
+  return std::min(n, std::max(m, k));
+}
+
 LanczosEigenpairs block_lanczos(const LinearOperator& A, const LanczosOptions& o, const RunControl& rc) {
   const int64_t n = A.size();
   if (n < 1) throw InputError("block Lanczos: the operator " + A.name() + " is empty");
   if (o.top < 1) throw InputError("block Lanczos: ask for at least one eigenpair");
   const int64_t k = std::min(o.top, n);
   const int64_t b = std::max<int64_t>(1, std::min(o.block, n));
-  int64_t max_m = o.max_matvecs > 0 ? o.max_matvecs : std::max<int64_t>(10 * k, 200);
-  max_m = std::min(n, std::max(max_m, k));
+  const int64_t max_m = lanczos_basis_cap(n, o);
   LanczosEigenpairs out;
   out.tol = o.tol > 0 ? o.tol : (A.options().dtype() == at::kFloat ? 1e-5 : 1e-10);
 

@@ -30,6 +30,10 @@ struct LanczosEigenpairs {
   double tol = 0;  ///< the tolerance in force
 };
 
+/// The largest basis block_lanczos may build for an operator of size n: max_matvecs, or min(n, max(10 k,
+/// 200)) when it is 0 (never below k, never above n). Callers check its memory (2·n·m doubles) with it.
+int64_t lanczos_basis_cap(int64_t n, const LanczosOptions& options);
+
 /// The k largest eigenpairs of the symmetric A (by value; for a PSD A, the dominant ones). The basis grows
 /// one block at a time (Q_{j+1} = orth(A Q_j − Σ_{i≤j} Q_i Q_iᵀ A Q_j), twice for stability) until every one
 /// of the k Ritz residuals is within tol · λ₁ or the basis reaches max_matvecs (converged = false then; the

@@ -97,8 +97,7 @@ void eigenpairs_lanczos(const LinearOperator& K, KernelResult& out, PendingFiles
   o.max_matvecs = r.eig_max_matvecs;
   o.tol = r.eig_tol;
   o.seed = r.problem.compute.seed;
-  const int64_t m = o.max_matvecs > 0 ? std::min(o.max_matvecs, K.size())
-                                      : std::min(K.size(), std::max<int64_t>(10 * o.top, 200));
+  const int64_t m = lanczos_basis_cap(K.size(), o);
   check_memory_budget("the Krylov basis of block Lanczos (2 × " + std::to_string(K.size()) + " × " +
                           std::to_string(m) + " float64)",
                       2 * K.size() * m * 8, r.problem.compute.memory_budget);

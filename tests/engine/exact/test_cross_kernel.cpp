@@ -23,6 +23,15 @@ using namespace ts;
 
 namespace {
 
+// A kernel job on the small model's kernel over `data` (spec), float64 on the test device.
+KernelRequest job_on(const std::string& model, const std::string& data) {
+  KernelRequest job;
+  job.problem.model = model;
+  job.problem.data = data;
+  job.problem.compute = test::config();
+  return job;
+}
+
 std::shared_ptr<Model> small_model() {
   return make_model("mlp:in=4,width=8,depth=2,out=3,seed=6", {}, test::config());
 }
@@ -60,10 +69,7 @@ class TestCrossKernel : public QObject {
   // The job writes the kernel and the Jacobian as .npy that read back exactly (the reader is tested against
   // files NumPy wrote); the header is NumPy's format 1.0, padded to 64 bytes.
   void jobWritesNpy() {
-    KernelRequest job;
-    job.problem.model = "mlp:in=4,width=8,depth=2,out=3,seed=6";
-    job.problem.data = "random:n=5,shape=4";
-    job.problem.compute = test::config();
+    KernelRequest job = job_on("mlp:in=4,width=8,depth=2,out=3,seed=6", "random:n=5,shape=4");
     job.data_b = "random:n=3,shape=4,seed=9";
     job.out = std::string(TS_TEST_TMP) + "/K12.npy";
     job.factor_out = std::string(TS_TEST_TMP) + "/J1.npy";
@@ -143,10 +149,7 @@ class TestCrossKernel : public QObject {
   // per column), and bad vector files named.
   void jobAppliesWithoutTheKernel() {
     const std::string tmp = TS_TEST_TMP;
-    KernelRequest job;
-    job.problem.model = "mlp:in=4,width=8,depth=2,out=3,seed=6";
-    job.problem.data = "random:n=5,shape=4";
-    job.problem.compute = test::config();
+    KernelRequest job = job_on("mlp:in=4,width=8,depth=2,out=3,seed=6", "random:n=5,shape=4");
     job.data_b = "random:n=3,shape=4,seed=9";
     job.out = tmp + "/K12-dense.npy";
     const KernelResult dense = run_kernel_job(job);
@@ -178,10 +181,7 @@ class TestCrossKernel : public QObject {
   // as eigh of the exact kernel, unit vectors with K v = λ v, and no kernel file.
   void jobFindsEigenpairsByLanczosOverBudget() {
     const std::string tmp = TS_TEST_TMP;
-    KernelRequest job;
-    job.problem.model = "mlp:in=4,width=64,depth=2,out=3,seed=6";
-    job.problem.data = "random:n=40,shape=4";
-    job.problem.compute = test::config();
+    KernelRequest job = job_on("mlp:in=4,width=64,depth=2,out=3,seed=6", "random:n=40,shape=4");
     job.out = tmp + "/K-exact.npy";
     job.eig_out = tmp + "/eig-exact";
     job.eig_top = 5;
@@ -213,10 +213,7 @@ class TestCrossKernel : public QObject {
   // manifest naming each group's columns; the blocks' squared norms sum to tr K.
   void jobWritesJacobianBlocks() {
     const std::string tmp = TS_TEST_TMP;
-    KernelRequest job;
-    job.problem.model = "mlp:in=4,width=8,depth=2,out=3,seed=6";
-    job.problem.data = "random:n=5,shape=4";
-    job.problem.compute = test::config();
+    KernelRequest job = job_on("mlp:in=4,width=8,depth=2,out=3,seed=6", "random:n=5,shape=4");
     job.out = tmp + "/Kb.npy";
     job.factor_out = tmp + "/Jb.npy";
     job.blocks_out = tmp + "/blocks";

@@ -1,0 +1,275 @@
+// The workbench conventions of the real window under the offscreen platform: opening one's own model (the
+// input shape asked once, data that does not fit swapped), the menus, shortcuts, docks, themes and dialogs,
+// the charts' colours and ticks, and the kernel export.
+#include <cmath>
+
+#include <QAction>
+#include <QApplication>
+#include <QAreaSeries>
+#include <QChart>
+#include <QClipboard>
+#include <QComboBox>
+#include <QDialog>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QMenuBar>
+#include <QSet>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QTimer>
+#include <QToolBar>
+#include <QValueAxis>
+#include <QtTest>
+
+#include "ChartView.h"
+#include "MainWindow.h"
+#include "PntkPanel.h"
+#include "core/Numbers.h"
+#include "data/NumpyFiles.h"
+#include "jobs/Jobs.h"
+
+using namespace ts;
+
+class TestWorkbench : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() { QSettings().clear(); }  // XDG_CONFIG_HOME points into the build tree
+
+  // Bringing one's own model: a file without metadata asks for its input shape once (then remembers it), data
+  // that does not fit is swapped for random inputs of the model's shape, a file from scripts/export-model
+  // asks nothing; the builder row shows a file.
+  void openOwnModel() {
+    QSettings().remove("model_shapes");
+    ui::MainWindow w(nullptr, true);  // persist: the shape is remembered in the settings
+    int asked = 0;
+    w.setShapePrompt([&](const QString&) {
+      ++asked;
+      return QString("5");
+    });
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    QSignalSpy opened(&w, &ui::MainWindow::modelOpened);
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    const QString plain = QString(TS_FIXTURE_DIR) + "/tiny_mlp.pt";  // torch.jit.save: no metadata, 5 inputs
+    w.openModel(plain);
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY2(opened.at(0).at(0).toString().contains("64 values per input but the model takes 5"),
+             qPrintable(opened.at(0).at(0).toString()));
+    QVERIFY(done.wait(60000));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(w.currentCompareJob().problem.input_shape, std::string("5"));
+    QVERIFY(QString::fromStdString(w.currentCompareJob().problem.data).startsWith("random:n=20,shape=5"));
+    bool file_shown = false;
+    for (auto* c : w.findChildren<QComboBox*>()) file_shown |= c->currentText() == "TorchScript file";
+    QVERIFY(file_shown);
+    // Again: the shape is remembered, nothing asked.
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.openModel(plain);
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY(opened.last().at(0).toString().contains("remembered"));
+    QVERIFY(done.wait(60000));
+    // A file that records its shape (scripts/export-model) asks nothing either.
+    QSettings().remove("model_shapes");
+    w.openModel(QString(TS_FIXTURE_DIR) + "/exported/two_heads.pt");
+    QVERIFY(opened.wait(30000));
+    QCOMPARE(asked, 1);
+    QVERIFY(opened.last().at(0).toString().contains("from the file"));
+    QCOMPARE(w.currentCompareJob().problem.input_shape, std::string("4"));
+    QVERIFY(done.wait(60000));
+    // Cancelling the prompt leaves the model unrun and says what is missing.
+    w.setShapePrompt([](const QString&) { return QString(); });
+    const int runs = done.count();
+    w.openModel(plain);
+    QTest::qWait(300);
+    QCOMPARE(done.count(), runs);
+    QVERIFY(w.statusBar()->currentMessage().contains("does not record its input shape"));
+    QSettings().remove("model_shapes");
+  }
+
+  // The desktop conventions: the five menus, standard shortcuts, a run started from the keyboard, docks that
+  // come back, the dark theme with the method colours kept, About and the shortcut list, copy, open data.
+  void desktopConventions() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.show();
+    QStringList menus;
+    for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
+    QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Run", "Help"}));
+    const QList<QPair<QString, QKeySequence>> keys{{"open-model", QKeySequence::Open},
+                                                   {"run", QKeySequence(Qt::CTRL | Qt::Key_R)},
+                                                   {"run", QKeySequence(Qt::Key_F5)},
+                                                   {"cancel", QKeySequence(Qt::Key_Escape)},
+                                                   {"export-all", QKeySequence(Qt::CTRL | Qt::Key_E)},
+                                                   {"quit", QKeySequence(Qt::CTRL | Qt::Key_Q)},
+                                                   {"user-guide", QKeySequence(Qt::Key_F1)},
+                                                   {"view-run-log", QKeySequence(Qt::CTRL | Qt::Key_L)}};
+    for (const auto& [name, key] : keys) {
+      QAction* a = w.action(name);
+      QVERIFY2(a, qPrintable(name));
+      QVERIFY2(a->shortcuts().contains(key), qPrintable(name + " " + key.toString()));
+    }
+    for (const QString n : {"open-data", "open-example", "export-kernel", "export-chart", "copy-result",
+                            "preferences", "exact", "reset-layout", "theme-dark", "about", "shortcuts"})
+      QVERIFY2(w.action(n), qPrintable(n));
+    QVERIFY(w.findChild<QToolBar*>("toolbar") && !w.findChild<QToolBar*>("toolbar")->actions().isEmpty());
+    // F5 runs (the shortcut, as a user presses it).
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    QTest::keyClick(&w, Qt::Key_F5);
+    QVERIFY(done.wait(60000));
+    // The run log dock: closed, then brought back from the View menu; Reset layout shows it too.
+    w.runLogDock()->close();
+    QVERIFY(!w.runLogDock()->isVisible());
+    w.action("view-run-log")->trigger();
+    QVERIFY(w.runLogDock()->isVisible());
+    w.runLogDock()->close();
+    w.action("reset-layout")->trigger();
+    QVERIFY(w.runLogDock()->isVisible());
+    // Dark theme: every chart dark, the estimators keep their colours.
+    auto colour = [&] {
+      for (auto* s : w.convergenceChart()->chart()->series())
+        if (s->name() == "hutchpp") return qobject_cast<QLineSeries*>(s)->pen().color();
+      return QColor();
+    };
+    const QColor before = colour();
+    QVERIFY(before.isValid());
+    w.action("theme-dark")->trigger();
+    QCOMPARE(w.theme(), QString("dark"));
+    QCOMPARE(w.convergenceChart()->chart()->theme(), QChart::ChartThemeDark);
+    QCOMPARE(w.pntkPanel()->findChildren<ui::ChartView*>().first()->chart()->theme(), QChart::ChartThemeDark);
+    QCOMPARE(colour(), before);
+    QVERIFY(qApp->palette().color(QPalette::Window).lightness() < 100);
+    w.setTheme("light");
+    QCOMPARE(w.convergenceChart()->chart()->theme(), QChart::ChartThemeLight);
+    // Help: About names the version and the papers; the shortcut list has F5.
+    w.action("about")->trigger();
+    auto* about = w.findChild<QDialog*>("about");
+    QVERIFY(about && about->isVisible());
+    const QString text = about->findChild<QTextBrowser*>("text")->toPlainText();
+    QVERIFY2(text.contains("TangentScope 0.") && text.contains("Hazelden") && text.contains("Hutch++"),
+             qPrintable(text));
+    w.action("shortcuts")->trigger();
+    QVERIFY(
+        w.findChild<QDialog*>("shortcuts")->findChild<QTextBrowser*>("text")->toPlainText().contains("F5"));
+    w.action("user-guide")->trigger();
+    QVERIFY(w.findChild<QDialog*>("user-guide")
+                ->findChild<QTextBrowser*>("text")
+                ->toPlainText()
+                .contains("Two commands"));
+    // Copy result; open data by extension.
+    w.action("copy-result")->trigger();
+    QVERIFY(QApplication::clipboard()->text().startsWith(w.resultText()));
+    QVERIFY(QApplication::clipboard()->text().contains("seed 0"));
+    w.openData("/data/x.npy");
+    QCOMPARE(w.currentCompareJob().problem.data, std::string("npy:/data/x.npy"));
+    w.openData("/data/t.csv");
+    QCOMPARE(w.currentCompareJob().problem.data, std::string("csv:/data/t.csv"));
+    // Preferences: the memory budget and threads reach the jobs.
+    QTimer::singleShot(200, [&] {
+      auto* d = w.findChild<QDialog*>("preferences");
+      QVERIFY(d);
+      auto* budget = d->findChild<QLineEdit*>("memoryBudget");
+      QVERIFY(budget);
+      budget->setText("256M");
+      d->accept();
+    });
+    w.action("preferences")->trigger();
+    QCOMPARE(w.currentCompareJob().problem.compute.memory_budget, int64_t(256) << 20);
+  }
+
+  // Charts that read at a glance: one colour per method in every chart, bands in their line's colour,
+  // distinct colours for other series, 1-2-5 ticks on linear axes and whole decades on log axes.
+  void chartColoursAndTicks() {
+    ui::ChartView a("A", "matvecs", "tr K"), b("B", "seconds", "relative error");
+    a.setSeries("hutchpp", {{1, 6188.3}, {2, 7013.9}, {3, 6500.0}}, {10, 10, 10});
+    a.setSeries("xnystrace", {{1, 6400}, {2, 6600}}, {5, 5});
+    b.setLogX(true);
+    b.setLogY(true);
+    b.setSeries("xnystrace", {{0.013, 0.05}, {0.07, 0.2}});
+    b.setSeries("hutchpp", {{0.02, 0.03}, {0.09, 0.08}});
+    const auto colour = [](ui::ChartView& c, const QString& name) {
+      for (auto* s : c.chart()->series())
+        if (s->name() == name) return qobject_cast<QLineSeries*>(s)->pen().color();
+      return QColor();
+    };
+    QCOMPARE(colour(a, "hutchpp"), colour(b, "hutchpp"));
+    QCOMPARE(colour(a, "xnystrace"), colour(b, "xnystrace"));
+    QVERIFY(colour(a, "hutchpp") != colour(a, "xnystrace"));
+    for (auto* s : a.chart()->series())
+      if (auto* area = qobject_cast<QAreaSeries*>(s)) {
+        const QString line = area->name().section(" ±", 0, 0);
+        QCOMPARE(area->brush().color().rgb(), colour(a, line).rgb());
+      }
+    ui::ChartView c("C", "width", "error");
+    for (const QString n : {"‖Θ − Θ̂⊗I‖_F", "λ_max", "prediction", "fit"}) c.setSeries(n, {{1, 1}, {2, 2}});
+    QSet<QRgb> seen;
+    for (auto* s : c.chart()->series()) seen.insert(qobject_cast<QLineSeries*>(s)->pen().color().rgb());
+    QCOMPARE(seen.size(), 4);
+    auto* y = qobject_cast<QValueAxis*>(a.chart()->axes(Qt::Vertical).first());
+    QVERIFY(y && y->tickCount() > 1);
+    const double step = (y->max() - y->min()) / (y->tickCount() - 1);
+    const double mantissa = step / std::pow(10.0, std::floor(std::log10(step)));
+    QVERIFY2(
+        std::fabs(mantissa - 1) < 1e-9 || std::fabs(mantissa - 2) < 1e-9 || std::fabs(mantissa - 5) < 1e-9,
+        qPrintable(QString::number(step)));
+    QVERIFY(std::fabs(y->min() / step - std::round(y->min() / step)) < 1e-9);
+    auto* lx = qobject_cast<QLogValueAxis*>(b.chart()->axes(Qt::Horizontal).first());
+    auto* ly = qobject_cast<QLogValueAxis*>(b.chart()->axes(Qt::Vertical).first());
+    QVERIFY(lx && ly);
+    QCOMPARE(lx->min(), 0.01);  // 0.013 … 0.09: the decade 0.01 … 0.1, both labelled
+    QCOMPARE(lx->max(), 0.1);
+    QCOMPARE(ly->min(), 0.01);
+    QCOMPARE(ly->max(), 1.0);
+    QVERIFY(ly->isMinorGridLineVisible());
+  }
+
+  // File ▸ Export kernel: the kernel the form describes as .npy, equal to the engine's own, with its top
+  // eigenpairs; over the memory budget, only the eigenpairs (block Lanczos), and the status bar says so.
+  void exportKernel() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=12");
+    QTemporaryDir dir;
+    QSignalSpy exported(&w, &ui::MainWindow::kernelExported);
+    const QString path = dir.path() + "/K.npy";
+    w.exportKernel(path);
+    QVERIFY(exported.wait(60000));
+    QVERIFY(exported.at(0).at(0).toString().startsWith("Wrote the 120 × 120 kernel"));
+    KernelRequest direct;
+    direct.problem = w.currentCompareJob().problem;
+    direct.out = (dir.path() + "/direct.npy").toStdString();
+    run_kernel_job(direct);
+    const at::Tensor K = read_npy_file(path.toStdString(), int64_t(1) << 30).values;
+    const at::Tensor D = read_npy_file(direct.out, int64_t(1) << 30).values;
+    QCOMPARE(K.sizes().vec(), (std::vector<int64_t>{120, 120}));
+    QVERIFY((K - D).abs().max().item<double>() == 0.0);
+    QCOMPARE(read_npy_file((dir.path() + "/K.eig.values.npy").toStdString(), int64_t(1) << 30).values.numel(),
+             int64_t(20));
+    // Over the budget (J, 120 × 2,410 doubles, does not fit 400 KB; the Krylov basis does): no kernel file,
+    // the eigenpairs by Lanczos.
+    ui::MainWindow small(nullptr, false);
+    small.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=12");
+    QSignalSpy exported2(&small, &ui::MainWindow::kernelExported);
+    small.setMemoryBudget(400 * 1024);
+    small.exportKernel(dir.path() + "/big.npy");
+    QVERIFY(exported2.wait(60000));
+    QVERIFY2(exported2.at(0).at(0).toString().contains("over the memory budget"),
+             qPrintable(exported2.at(0).at(0).toString()));
+    QVERIFY(!QFileInfo::exists(dir.path() + "/big.npy"));
+    const at::Tensor lam =
+        read_npy_file((dir.path() + "/big.eig.values.npy").toStdString(), int64_t(1) << 30).values;
+    const at::Tensor want =
+        read_npy_file((dir.path() + "/K.eig.values.npy").toStdString(), int64_t(1) << 30).values;
+    QVERIFY((lam - want).abs().max().item<double>() <= 1e-8 * want[0].item<double>());
+  }
+};
+
+QTEST_MAIN(TestWorkbench)
+#include "test_workbench.moc"

@@ -225,6 +225,11 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     const std::string x = spec.get("x", ""), y = spec.get("y", "");
     spec.finish();
     d = load_npz(path, x, y, memory_budget);
+  } else if (kind == "images") {
+    const std::string dir = spec.require("path");
+    const std::string channels = spec.get("channels", "auto");
+    spec.finish();
+    d = load_image_folders(dir, channels, n, seed, memory_budget);
   } else if (kind == "digits") {
     const std::string path = spec.get("path", data_dir() + "/sklearn/digits.csv.gz");
     spec.finish();
@@ -271,10 +276,10 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     spec.finish();
     d = make_sine(size, noise, seed);
   } else {
-    throw InputError(
-        "data spec '" + text + "': kind '" + kind +
-        "' is not one of random, csv, digits, mnist, fashion-mnist, cifar10, cifar100, npy, npz, moons, "
-        "spirals, blobs, sine");
+    throw InputError("data spec '" + text + "': kind '" + kind +
+                     "' is not one of random, csv, digits, mnist, fashion-mnist, cifar10, cifar100, npy, "
+                     "npz, images, moons, "
+                     "spirals, blobs, sine");
   }
   const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
   if (!synthetic && n > 0) d = subset(d, n, seed);

@@ -22,11 +22,12 @@ struct Dataset {
   Dataset select(const at::Tensor& index) const;
 };
 
-/// A data spec (docs/FORMATS.md): random, csv, npy, npz, digits, mnist, fashion-mnist, cifar10, cifar100,
-/// moons, spirals, blobs, sine; every kind takes n= (a seeded, stratified subset) and standardize=1.
-/// `model_shape` is the model's input shape: random data defaults to it, other data is reshaped to it when
-/// the number of values agrees. Generated data (random), NumPy arrays and CIFAR images are refused when their
-/// float64 inputs would exceed `memory_budget` bytes (MemoryBudgetError naming --memory-budget).
+/// A data spec (docs/FORMATS.md): random, csv, npy, npz, images, digits, mnist, fashion-mnist, cifar10,
+/// cifar100, moons, spirals, blobs, sine; every kind takes n= (a seeded, stratified subset) and
+/// standardize=1. `model_shape` is the model's input shape: random data defaults to it, other data is
+/// reshaped to it when the number of values agrees. Generated data (random), NumPy arrays, CIFAR and folder
+/// images are refused when their float64 inputs would exceed `memory_budget` bytes (MemoryBudgetError naming
+/// --memory-budget).
 Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed,
                   int64_t memory_budget = int64_t(4) << 30);
 
@@ -58,6 +59,13 @@ Dataset load_cifar10(const std::string& dir, const std::string& split, int64_t m
 /// CIFAR-10's): `labels` fine (100 classes, fine_label_names.txt) or coarse (20, coarse_label_names.txt).
 Dataset load_cifar100(const std::string& dir, const std::string& split, const std::string& labels,
                       int64_t memory_budget);
+/// Folders of images per class in `dir` (DIR/CLASS/…/IMAGE, classes in sorted order; .png files, .jpg and
+/// .jpeg refused by name for now, hidden and other files skipped): images scaled to [0, 1] as [N, C, H, W], C
+/// = 1 when `channels` is "1" (or "auto" and every image is grey) else 3. A stratified subset of `n` (0: all)
+/// is drawn from the labels before any image is decoded; the chosen images must all have one size, and their
+/// float64 pixels fit in `memory_budget`. Throws InputError naming the folder or file.
+Dataset load_image_folders(const std::string& dir, const std::string& channels, int64_t n, uint64_t seed,
+                           int64_t memory_budget);
 /// scikit-learn's digits.csv.gz: 1,797 8×8 images (pixels 0–16, scaled to [0, 1]) and labels 0–9.
 Dataset load_digits(const std::string& path);
 

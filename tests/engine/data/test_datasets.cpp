@@ -1,12 +1,18 @@
 // Real and synthetic data sets: the real digits file, generated good and broken IDX files (plain and gzip),
-// synthetic sets, subsets, splits and standardisation. NumPy and CIFAR files are in test_array_files.cpp.
+// synthetic sets, subsets, splits and standardisation, folders of PNG and JPEG images. NumPy and CIFAR files
+// are in test_array_files.cpp.
 #include <ATen/ATen.h>
 #include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#include <stb_image_write.h>
 
 #include "TestHarness.h"
 #include "core/Errors.h"
@@ -51,6 +57,43 @@ void write_pair(const std::string& dir, const std::string& split, uint32_t n, bo
   const std::string p = dir + "/" + (split == "train" ? "train" : "t10k");
   write_idx(p + "-images-idx3-ubyte" + (gz ? ".gz" : ""), {n, 4, 3}, img, gz);
   write_idx(p + "-labels-idx1-ubyte" + (gz ? ".gz" : ""), {n}, lab, gz);
+}
+
+// A PNG written here, independently of stb_image: `bits` 8 or 16, colour type 0 (grey), 2 (RGB), 4 (grey +
+// alpha) or 6 (RGBA); sample (y, x, k) = value(y, x, k), rows unfiltered in one zlib stream.
+template <class F>
+void write_png(const std::string& path, int w, int h, int colour, int bits, F value) {
+  const int ch = colour == 0 ? 1 : colour == 2 ? 3 : colour == 4 ? 2 : 4;
+  std::string raw;
+  for (int y = 0; y < h; ++y) {
+    raw += char(0);
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < ch; ++k) {
+        const unsigned v = value(y, x, k);
+        if (bits == 16) raw += char(v >> 8);
+        raw += char(v & 0xff);
+      }
+  }
+  uLongf zn = compressBound(static_cast<uLong>(raw.size()));
+  std::string z(zn, '\0');
+  compress(reinterpret_cast<Bytef*>(z.data()), &zn, reinterpret_cast<const Bytef*>(raw.data()),
+           static_cast<uLong>(raw.size()));
+  z.resize(zn);
+  auto chunk = [](const std::string& type, const std::string& body) {
+    const std::string tb = type + body;
+    return be32(static_cast<uint32_t>(body.size())) + tb +
+           be32(static_cast<uint32_t>(
+               crc32(0, reinterpret_cast<const Bytef*>(tb.data()), static_cast<uInt>(tb.size()))));
+  };
+  const std::string ihdr =
+      be32(uint32_t(w)) + be32(uint32_t(h)) + char(bits) + char(colour) + '\0' + '\0' + '\0';
+  std::ofstream(path, std::ios::binary)
+      << std::string("\x89PNG\r\n\x1a\n", 8) + chunk("IHDR", ihdr) + chunk("IDAT", z) + chunk("IEND", "");
+}
+
+std::string slurp_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 std::vector<std::string> ten() {
@@ -214,10 +257,128 @@ class TestDatasets : public QObject {
     TS_EXPECT_THROW(InputError, load_data("csv:" + tmp("half_label.csv") + ",label=last", {1}, 0),
                     "label 1.5");
   }
+
+  // Folders per class: sorted class names, sorted files, exact pixels from PNGs written here (8- and 16-bit,
+  // grey, grey + alpha, RGB, RGBA), a subset drawn before decoding equal to the
+  // subset of the whole set, and the model reshape.
+  void imageFolders() {
+    namespace fs = std::filesystem;
+    const std::string dir = tmp("images_ok");
+    fs::remove_all(dir);
+    for (const char* c : {"zebra", "ant", "cat"}) fs::create_directories(dir + "/" + c);
+    auto grey = [](int i) { return [i](int y, int x, int) { return unsigned(10 * i + 3 * y + x); }; };
+    for (int i = 0; i < 4; ++i) write_png(dir + "/ant/a" + std::to_string(i) + ".png", 5, 4, 0, 8, grey(i));
+    for (int i = 0; i < 3; ++i)
+      write_png(dir + "/cat/c" + std::to_string(i) + ".PNG", 5, 4, 4, 8, grey(i + 4));
+    fs::create_directories(dir + "/zebra/nested");
+    write_png(dir + "/zebra/nested/z0.png", 5, 4, 0, 16,
+              [](int y, int x, int) { return unsigned(1000 * y + x); });
+    write_png(dir + "/zebra/z1.png", 5, 4, 0, 8, grey(9));
+    std::ofstream(dir + "/zebra/README.txt") << "not an image";
+    std::ofstream(dir + "/.hidden.png") << "skipped";
+    const Dataset d = load_data("images:" + dir, {}, 0);
+    QCOMPARE(d.size(), int64_t(9));
+    QCOMPARE(d.class_names, (std::vector<std::string>{"ant", "cat", "zebra"}));
+    QVERIFY(d.input_shape() == (std::vector<int64_t>{1, 4, 5}));
+    QVERIFY(d.image_shape == (std::vector<int64_t>{1, 4, 5}));
+    QCOMPARE(d.labels[3].item<int64_t>(), int64_t(0));
+    QCOMPARE(d.labels[4].item<int64_t>(), int64_t(1));
+    QCOMPARE(d.labels[8].item<int64_t>(), int64_t(2));
+    TS_CHECK_CLOSE(d.inputs[2][0][3][4].item<double>(), (20 + 9 + 4) / 255.0, 0.0, 1e-15);
+    TS_CHECK_CLOSE(d.inputs[6][0][1][2].item<double>(), (60 + 3 + 2) / 255.0, 0.0, 1e-15);  // alpha dropped
+    TS_CHECK_CLOSE(d.inputs[7][0][3][4].item<double>(), 3004 / 65535.0, 0.0, 1e-15);  // zebra/nested/z0.png
+    QVERIFY2(d.description.find("1 other files skipped") != std::string::npos, d.description.c_str());
+
+    // A seeded subset, drawn from the labels before decoding, is the subset of the whole set.
+    const Dataset s = load_data("images:" + dir + ",n=5,seed=3", {}, 0);
+    const Dataset ref = subset(d, 5, 3);
+    QCOMPARE(s.size(), int64_t(5));
+    QVERIFY(at::equal(s.inputs, ref.inputs) && at::equal(s.labels, ref.labels));
+    QVERIFY(at::equal(load_data("images:" + dir + ",n=5,seed=3", {}, 0).inputs, s.inputs));
+    QVERIFY(load_data("images:" + dir + ",n=5,seed=3", {20}, 0).input_shape() == std::vector<int64_t>{20});
+    // Three channels on request (grey repeated); standardisation as for every kind.
+    const Dataset rgb = load_data("images:" + dir + ",channels=3,standardize=1", {}, 0);
+    QVERIFY(rgb.input_shape() == (std::vector<int64_t>{3, 4, 5}));
+    TS_CHECK_CLOSE(rgb.inputs.mean(0).abs().max().item<double>(), 0.0, 0.0, 1e-12);
+
+    // Colour: RGB and RGBA PNGs exactly, channels=auto picks 3.
+    const std::string col = tmp("images_rgb");
+    fs::remove_all(col);
+    fs::create_directories(col + "/a");
+    fs::create_directories(col + "/b");
+    auto rgb_value = [](int y, int x, int k) { return unsigned(40 * k + 16 * y + 8 * x); };
+    write_png(col + "/a/0.png", 8, 8, 2, 8, rgb_value);
+    write_png(col + "/a/1.png", 8, 8, 6, 8,
+              [&](int y, int x, int k) { return k == 3 ? 7u : rgb_value(y, x, k); });
+    write_png(col + "/b/0.png", 8, 8, 0, 8, [](int y, int x, int) { return unsigned(y * x); });
+    const Dataset c = load_data("images:" + col, {}, 0);
+    QVERIFY(c.input_shape() == (std::vector<int64_t>{3, 8, 8}));
+    TS_CHECK_CLOSE(c.inputs[0][2][5][6].item<double>(), (80 + 80 + 48) / 255.0, 0.0, 1e-15);
+    QVERIFY(at::equal(c.inputs[0], c.inputs[1]));
+    QVERIFY(at::equal(c.inputs[2][0], c.inputs[2][2]));  // grey repeated
+    TS_CHECK_CLOSE(c.inputs[2][1][7][7].item<double>(), 49 / 255.0, 0.0, 1e-15);
+    // channels=1: RGB to luma as stb_image computes it, (77 r + 150 g + 29 b) >> 8.
+    const Dataset g = load_data("images:" + col + ",channels=1", {}, 0);
+    QVERIFY(g.input_shape() == (std::vector<int64_t>{1, 8, 8}));
+    TS_CHECK_CLOSE(g.inputs[0][0][5][6].item<double>(),
+                   double((77 * 128 + 150 * 168 + 29 * 208) >> 8) / 255.0, 0.0, 1e-15);
+  }
+
+  // Bad folders and files: each refused with the folder or file named and the problem said.
+  void imageFolderErrors() {
+    namespace fs = std::filesystem;
+    const std::string dir = tmp("images_bad");
+    auto fresh = [&] {
+      fs::remove_all(dir);
+      fs::create_directories(dir + "/a");
+      fs::create_directories(dir + "/b");
+      write_png(dir + "/a/0.png", 6, 6, 0, 8, [](int y, int x, int) { return unsigned(y * x); });
+      write_png(dir + "/b/0.png", 6, 6, 0, 8, [](int y, int x, int) { return unsigned(y + x); });
+    };
+    TS_EXPECT_THROW(InputError, load_data("images:" + tmp("no_such_images"), {}, 0), "no such folder");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0), "has no class subfolders");
+    write_png(dir + "/loose.png", 2, 2, 0, 8, [](int, int, int) { return 1u; });
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0), "1 images lie in the folder itself");
+    fresh();
+    fs::create_directories(dir + "/empty");
+    std::ofstream(dir + "/empty/notes.txt") << "x";
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "class folder 'empty' holds no PNG or JPEG");
+    fresh();
+    write_png(dir + "/b/1.png", 7, 6, 0, 8, [](int, int, int) { return 0u; });
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "image '" + dir + "/b/1.png' is 7×6 pixels but '" + dir + "/a/0.png' is 6×6");
+    fresh();
+    std::ofstream(dir + "/b/text.png") << "this is not a picture";
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "image '" + dir + "/b/text.png': not a readable");
+    fresh();
+    const std::string png = slurp_file(dir + "/a/0.png");
+    std::ofstream(dir + "/a/0.png", std::ios::binary) << png.substr(0, png.size() - 20);  // IDAT cut short
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "image '" + dir + "/a/0.png': cannot be decoded");
+    // JPEG files are refused by name (their decoder is not safe on damaged files, ImageFile.cpp).
+    fresh();
+    std::vector<unsigned char> px(6 * 6 * 3);
+    for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(i * 7);
+    QVERIFY(stbi_write_jpg((dir + "/b/1.jpg").c_str(), 6, 6, 3, px.data(), 90));
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "image '" + dir + "/b/1.jpg': JPEG files are not read yet");
+    std::rename((dir + "/b/1.jpg").c_str(), (dir + "/b/1.png").c_str());  // by content, not by name
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir, {}, 0),
+                    "image '" + dir + "/b/1.png': JPEG files are not read yet");
+    fresh();
+    TS_EXPECT_THROW(MemoryBudgetError, load_data("images:" + dir, {}, 0, 400), "over the memory budget");
+    QCOMPARE(load_data("images:" + dir, {}, 0, 600).size(), int64_t(2));  // 2 × 36 × 8 bytes = 576
+    TS_EXPECT_THROW(InputError, load_data("images:" + dir + ",channels=2", {}, 0),
+                    "channels must be auto, 1 or 3");
+  }
 };
 
 TS_TEST_MAIN(TestDatasets, realDigits, idxPlainAndGzip, idxErrors, digitsFileErrors, syntheticSetsAreSeeded,
-             splitSubsetStandardize, csvLabelsValidatedAndRemapped)
+             splitSubsetStandardize, csvLabelsValidatedAndRemapped, imageFolders, imageFolderErrors)
 #ifdef TS_HAVE_QT
 #include "test_datasets.moc"
 #endif

@@ -66,7 +66,7 @@ class TestInputs : public QObject {
     QVERIFY(at::equal(a.inputs, b.inputs));
     QVERIFY(!at::equal(a.inputs, c.inputs));
     TS_EXPECT_THROW(InputError, load_data("random:n=5,shape=3,colour=red", {}, 0), "unknown key 'colour'");
-    TS_EXPECT_THROW(InputError, load_data("images:n=5", {}, 0), "is not one of random, csv, digits");
+    TS_EXPECT_THROW(InputError, load_data("pictures:n=5", {}, 0), "is not one of random, csv, digits");
   }
 
   void badModelFiles() {

@@ -1,0 +1,112 @@
+// stb_image's implementation is compiled here, once, with only its PNG decoder. Its JPEG decoder (Debian's
+// 2022-09-08 version) is left out: tests/fuzz/fuzz_image found it writing past a Huffman table (a DHT segment
+// of more than 256 codes) and reading past one while decoding a corrupt scan, so a bad JPEG file could
+// corrupt memory. JPEG files are refused by name until a hardened decoder (libjpeg-turbo) reads them. The
+// other formats stb knows (GIF, PSD, HDR, …) are no image-folder format. Files are read into memory first:
+// stb_image never touches the file system.
+#include "data/ImageFile.h"
+
+#include <fstream>
+#include <vector>
+
+#include "core/Errors.h"
+
+#define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC
+#define STBI_ONLY_PNG
+#define STBI_NO_STDIO
+#define STBI_MAX_DIMENSIONS (1 << 15)
+#define STBI_FAILURE_USERMSG
+#include <stb_image.h>
+
+namespace ts {
+
+namespace {
+
+// Larger files are no image a kernel is taken of (and would be read whole into memory).
+constexpr int64_t kMaxFileBytes = int64_t(256) << 20;
+
+std::string reason() {
+  const char* r = stbi_failure_reason();
+  return r ? r : "unknown error";
+}
+
+std::vector<unsigned char> read_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) throw InputError("image '" + path + "': cannot be opened for reading");
+  const auto size = static_cast<int64_t>(f.tellg());
+  if (size < 0) throw InputError("image '" + path + "': cannot be read");
+  if (size > kMaxFileBytes)
+    throw InputError("image '" + path + "': larger than 256 MiB, not taken as an image");
+  std::vector<unsigned char> bytes(static_cast<size_t>(size));
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
+  if (f.gcount() != size) throw InputError("image '" + path + "': cannot be read (it changed while read)");
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw InputError("image '" + path + "': too large");
+  return bytes;
+}
+
+bool is_jpeg(const std::vector<unsigned char>& b) {
+  size_t i = 0;
+  while (i < b.size() && b[i] == 0xFF) ++i;  // fill bytes, then the start-of-image marker
+  return i >= 1 && i < b.size() && b[i] == 0xD8;
+}
+
+std::vector<unsigned char> checked_bytes(const std::string& path) {
+  std::vector<unsigned char> bytes = read_bytes(path);
+  if (is_jpeg(bytes))
+    throw InputError(
+        "image '" + path +
+        "': JPEG files are not read yet (the JPEG decoder at hand is not safe on damaged files); "
+        "convert the folder to PNG, e.g. mogrify -format png *.jpg");
+  return bytes;
+}
+
+}  // namespace
+
+ImageInfo read_image_info(const std::string& path) {
+  const std::vector<unsigned char> bytes = checked_bytes(path);
+  const int len = static_cast<int>(bytes.size());
+  int w = 0, h = 0, c = 0;
+  if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &c))
+    throw InputError("image '" + path + "': not a readable PNG file (" + reason() + ")");
+  if (w <= 0 || h <= 0 || w > (1 << 15) || h > (1 << 15))
+    throw InputError("image '" + path + "': announces " + std::to_string(w) + "×" + std::to_string(h) +
+                     " pixels (at most 32768 a side)");
+  ImageInfo info;
+  info.width = w;
+  info.height = h;
+  info.channels = c;
+  info.sixteen_bit = stbi_is_16_bit_from_memory(bytes.data(), len) != 0;
+  return info;
+}
+
+at::Tensor decode_image(const std::string& path, int channels) {
+  if (channels != 1 && channels != 3) throw InputError("image '" + path + "': channels must be 1 or 3");
+  const std::vector<unsigned char> bytes = checked_bytes(path);
+  const int len = static_cast<int>(bytes.size());
+  const bool sixteen = stbi_is_16_bit_from_memory(bytes.data(), len) != 0;
+  int w = 0, h = 0, c = 0;
+  void* pixels = sixteen
+                     ? static_cast<void*>(stbi_load_16_from_memory(bytes.data(), len, &w, &h, &c, channels))
+                     : static_cast<void*>(stbi_load_from_memory(bytes.data(), len, &w, &h, &c, channels));
+  if (!pixels)
+    throw InputError("image '" + path + "': cannot be decoded, corrupt or truncated (stb_image: " + reason() +
+                     ")");
+  // from stb's interleaved rows [H, W, C] to [C, H, W] (LibTorch 1.13 has no uint16 tensors to view them as)
+  at::Tensor out = at::empty({channels, h, w}, at::kDouble);
+  double* o = out.data_ptr<double>();
+  const int64_t plane = int64_t(h) * w;
+  const double scale = 1.0 / (sixteen ? 65535.0 : 255.0);
+  for (int64_t p = 0; p < plane; ++p)
+    for (int k = 0; k < channels; ++k) {
+      const int64_t at = p * channels + k;
+      const double v =
+          sixteen ? static_cast<const uint16_t*>(pixels)[at] : static_cast<const uint8_t*>(pixels)[at];
+      o[k * plane + p] = v * scale;
+    }
+  stbi_image_free(pixels);
+  return out;
+}
+
+}  // namespace ts

@@ -1,11 +1,15 @@
 // TangentScope desktop app: starts the default trace estimate at once on the engine thread.
-// --screenshot FILE saves the window once the default run has finished, then quits (for headless checks).
+// --screenshot FILE saves the window once the default run has finished, then quits (for headless checks);
+// --save-session FILE saves the default run as a session; --session FILE opens one, and with --export DIR
+// writes its charts and tables to files without showing a window.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
 
 #include <clocale>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "AlPanel.h"
 #include "LayersPanel.h"
@@ -17,6 +21,12 @@
 
 int main(int argc, char** argv) {
   ts::tune_allocator();
+  // QGuiApplication takes "-session ID" (and "--session ID") for X11 session management out of argv before
+  // any parser sees it: read our --session FILE first.
+  std::string session_arg;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--session") == 0 || std::strcmp(argv[i], "-session") == 0)
+      session_arg = argv[i + 1];
   QApplication app(argc, argv);
   // QApplication sets the C library's locale from the environment; numbers the engine and LibTorch write or
   // read must keep '.' as the decimal point (a decimal-comma locale once turned every result into 0). Qt's
@@ -34,11 +44,67 @@ int main(int argc, char** argv) {
   parser.addOption(shots);
   QCommandLineOption shape("input-shape", "Shape of one input of the model file (e.g. 15,10).", "SHAPE");
   parser.addOption(shape);
-  parser.addPositionalArgument("model", "A TorchScript .pt file to open (optional).");
+  QCommandLineOption save_session("save-session",
+                                  "Run the default problem, save it as a session FILE, then quit.", "FILE");
+  parser.addOption(save_session);
+  QCommandLineOption session("session", "Open the session FILE (nothing is recomputed).", "FILE");
+  parser.addOption(session);
+  QCommandLineOption export_dir(
+      "export", "With --session: write every chart and table (PNG, SVG, PDF, CSV, JSON) into DIR, then quit.",
+      "DIR");
+  parser.addOption(export_dir);
+  parser.addPositionalArgument("model", "A TorchScript .pt file or a .tsession file to open (optional).");
   parser.process(app);
 
-  ts::ui::MainWindow window;
+  QString session_file =
+      parser.isSet(session) ? parser.value(session) : QString::fromLocal8Bit(session_arg.c_str());
+  if (session_file.isEmpty() && !parser.positionalArguments().isEmpty() &&
+      parser.positionalArguments().first().endsWith(".tsession"))
+    session_file = parser.positionalArguments().first();
+  // Headless runs neither read nor write the user's settings, autosave or recovery.
+  const bool headless =
+      parser.isSet(shot) || parser.isSet(shots) || parser.isSet(save_session) || parser.isSet(export_dir);
+  ts::ui::MainWindow window(nullptr, !headless);
+  if (parser.isSet(export_dir)) {
+    if (session_file.isEmpty()) {
+      std::fprintf(stderr, "--export needs --session FILE\n");
+      return 2;
+    }
+    window.setAttribute(Qt::WA_DontShowOnScreen);  // laid out and drawn, never on screen
+    window.show();
+    QString err = window.openSession(session_file);
+    if (err.isEmpty()) err = window.exportAll(parser.value(export_dir));
+    if (!err.isEmpty()) {
+      std::fprintf(stderr, "%s\n", err.toUtf8().constData());
+      return 1;
+    }
+    std::fprintf(stdout, "exported %s to %s\n", session_file.toUtf8().constData(),
+                 parser.value(export_dir).toUtf8().constData());
+    return 0;
+  }
   window.show();
+  if (!session_file.isEmpty()) {
+    const QString err = window.openSession(session_file);
+    if (!err.isEmpty()) std::fprintf(stderr, "%s\n", err.toUtf8().constData());
+    return app.exec();  // a session is shown as saved: nothing runs
+  }
+  if (parser.isSet(save_session)) {
+    const QString file = parser.value(save_session);
+    QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [&window, file] {
+      QTimer::singleShot(100, &window, [&window, file] {
+        const QString err = window.saveSession(file);
+        std::fprintf(err.isEmpty() ? stdout : stderr, "%s\n",
+                     (err.isEmpty() ? "saved " + file + "\nresult: " + window.resultText() : err)
+                         .toUtf8()
+                         .constData());
+        QApplication::exit(err.isEmpty() ? 0 : 1);
+      });
+    });
+    QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {
+      std::fprintf(stderr, "run failed: %s\n", m.toLocal8Bit().constData());
+      QApplication::exit(1);
+    });
+  }
   if (!parser.positionalArguments().isEmpty())
     window.setProblem(parser.positionalArguments().first(), window.currentCompareJob().problem.data.c_str(),
                       parser.value(shape));

@@ -134,6 +134,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   layout->addWidget(form);
 
   summary_ = new QLabel("Test accuracy against the number of labels appears here cycle by cycle.", this);
+  summary_->setObjectName("alSummary");  // sessions store result labels by name
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(summary_);
@@ -151,6 +152,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   gallery_ = new SampleGallery(right);
   rl->addWidget(gallery_, 1);
   detail_ = new QLabel("Click a queried sample for its outputs and predicted output change.", right);
+  detail_->setObjectName("alDetail");  // sessions store result labels by name
   detail_->setWordWrap(true);
   detail_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   rl->addWidget(detail_);

@@ -363,34 +363,4 @@ void ChartView::wheelEvent(QWheelEvent* e) {
   e->accept();
 }
 
-QString ChartView::exportTo(const QString& path) {
-  const QString tmp = path + ".partial";
-  bool ok = false;
-  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
-    QSvgGenerator gen;
-    gen.setFileName(tmp);
-    gen.setSize(size());
-    gen.setViewBox(rect());
-    gen.setTitle(chart()->title());
-    QPainter painter;
-    ok = painter.begin(&gen);
-    if (ok) {
-      render(&painter);
-      ok = painter.end();
-    }
-  } else {
-    ok = grab().save(tmp, "PNG");
-  }
-  if (!ok || !QFile::exists(tmp)) {
-    QFile::remove(tmp);
-    return QString("cannot write '%1'").arg(path);
-  }
-  QFile::remove(path);
-  if (!QFile::rename(tmp, path)) {
-    QFile::remove(tmp);
-    return QString("cannot write '%1'").arg(path);
-  }
-  return {};
-}
-
 }  // namespace ts::ui

@@ -42,8 +42,31 @@ class ChartView : public QChartView {
   /// The theme of charts created from now on (View ▸ Theme sets it with every existing chart's).
   static void setDarkDefault(bool dark);
 
-  /// Writes the chart as PNG or SVG (by extension) through a temporary file; returns "" or an error message.
-  QString exportTo(const QString& path);
+  /// Writes the chart as PNG, SVG or PDF (by extension) through a temporary file; returns "" or an error
+  /// message. `size` (in pixels; empty: as shown) and `scale` (device pixels per pixel, PNG only) choose the
+  /// picture's size: the chart is laid out again at that size, not stretched.
+  QString exportTo(const QString& path, QSize size = {}, double scale = 1.0);
+  /// Every series' points as CSV: series,x,y,lower,upper (the ±2σ band where the series has one), then the
+  /// reference lines (series,x or y).
+  QString csv() const;
+
+  /// What a chart shows, for sessions: each series with its band, the reference lines, the axes.
+  struct Series {
+    QString name;
+    QList<QPointF> points, upper, lower;  ///< upper/lower empty without a band
+    bool band = false;
+  };
+  struct Content {
+    QString title, x_title, y_title;
+    bool log_x = false, log_y = false;
+    QList<Series> series;
+    bool has_reference = false, has_vreference = false;
+    QString reference_name, vreference_name;
+    double reference_y = 0, vreference_x = 0;
+  };
+  Content content() const;
+  /// Shows `c` exactly (the points as given; colours follow the series names as for live runs).
+  void setContent(const Content& c);
 
  protected:
   void mouseReleaseEvent(QMouseEvent* e) override;

@@ -122,4 +122,14 @@ void HeatMap::mouseMoveEvent(QMouseEvent* e) {
 
 QString HeatMap::exportTo(const QString& path) { return save_widget_png(this, path); }
 
+QString HeatMap::csv() const {
+  QString out;
+  for (int r = 0; r < size_; ++r) {
+    QStringList row;
+    for (int c = 0; c < size_; ++c) row << QString::number(values_[r * size_ + c], 'g', 17);
+    out += row.join(',') + "\n";
+  }
+  return out;
+}
+
 }  // namespace ts::ui

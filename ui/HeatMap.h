@@ -18,6 +18,12 @@ class HeatMap : public QWidget {
                  const QString& note = {});
   void clear();
   int matrixSize() const { return size_; }
+  const QList<double>& values() const { return values_; }
+  const QList<double>& boundaries() const { return boundaries_; }
+  QString note() const { return note_; }
+  QString title() const { return title_; }
+  /// The matrix as CSV, one row a line (empty before any).
+  QString csv() const;
   double maxAbs() const { return max_abs_; }
   /// Writes the widget as a PNG through a temporary file; returns "" or an error naming the path.
   QString exportTo(const QString& path);

@@ -64,6 +64,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   row->addWidget(exp);
   layout->addLayout(row);
   summary_ = new QLabel("tr K_g for every layer of the model on the main form's batch", this);
+  summary_->setObjectName("layersSummary");  // sessions store result labels by name
   summary_->setWordWrap(true);
   layout->addWidget(summary_);
   auto* chart = new QChart;
@@ -149,35 +150,56 @@ int LayersPanel::barCount() const {
   return bars->barSets().isEmpty() ? 0 : static_cast<int>(bars->barSets().first()->count());
 }
 
-void LayersPanel::show(const LayerTraces& t, bool final) {
+LayersPanel::Bars LayersPanel::bars() const {
+  Bars b;
+  const auto series = chart_->chart()->series();
+  if (series.isEmpty()) return b;
+  const auto* bars = static_cast<QHorizontalBarSeries*>(series.first());
+  if (!bars->barSets().isEmpty())
+    for (int i = 0; i < bars->barSets().first()->count(); ++i) b.shares << bars->barSets().first()->at(i);
+  for (auto* axis : chart_->chart()->axes()) {
+    if (auto* cat = qobject_cast<QBarCategoryAxis*>(axis)) b.names = cat->categories();
+    if (auto* v = qobject_cast<QValueAxis*>(axis)) b.axis_title = v->titleText();
+  }
+  return b;
+}
+
+void LayersPanel::setBars(const Bars& b) {
   QChart* chart = chart_->chart();
   chart->removeAllSeries();
   for (auto* axis : chart->axes()) {
     chart->removeAxis(axis);
     delete axis;
   }
+  if (b.shares.isEmpty()) return;
   auto* set = new QBarSet("share of tr K (%)");
-  QStringList names;
-  // Bottom to top in a horizontal bar chart: list the layers in reverse so the first is on top.
-  for (auto it = t.layers.rbegin(); it != t.layers.rend(); ++it) {
-    *set << 100.0 * it->share;
-    names << QString::fromStdString(it->name);
-  }
+  for (double v : b.shares) *set << v;
   auto* series = new QHorizontalBarSeries;
   series->append(set);
   chart->addSeries(series);
   auto* y = new QBarCategoryAxis;
-  y->append(names);
+  y->append(b.names);
   auto* x = new QValueAxis;
-  x->setTitleText(final ? "share of tr K (%)" : "share of tr K (%), running");
+  x->setTitleText(b.axis_title);
   x->setLabelFormat("%.0f");
   double top = 0;
-  for (const auto& l : t.layers) top = std::max(top, 100.0 * l.share);
+  for (double v : b.shares) top = std::max(top, v);
   x->setRange(0, std::max(1.0, std::ceil(top / 10) * 10));
   chart->addAxis(y, Qt::AlignLeft);
   chart->addAxis(x, Qt::AlignBottom);
   series->attachAxis(y);
   series->attachAxis(x);
+}
+
+void LayersPanel::show(const LayerTraces& t, bool final) {
+  // Bottom to top in a horizontal bar chart: list the layers in reverse so the first is on top.
+  Bars b;
+  for (auto it = t.layers.rbegin(); it != t.layers.rend(); ++it) {
+    b.shares << 100.0 * it->share;
+    b.names << QString::fromStdString(it->name);
+  }
+  b.axis_title = final ? "share of tr K (%)" : "share of tr K (%), running";
+  setBars(b);
   table_->setRowCount(static_cast<int>(t.layers.size()));
   for (int i = 0; i < static_cast<int>(t.layers.size()); ++i) {
     const LayerTrace& l = t.layers[static_cast<size_t>(i)];

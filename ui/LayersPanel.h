@@ -35,6 +35,14 @@ class LayersPanel : public QWidget {
   /// The last result (nullptr before the first).
   const ts::LayersResult* lastResult() const;
   QTableWidget* table() const { return table_; }
+  /// The bar chart's content (top to bottom as drawn: the last name is the top bar), for sessions.
+  struct Bars {
+    QStringList names;
+    QList<double> shares;  ///< percent of tr K
+    QString axis_title;
+  };
+  Bars bars() const;
+  void setBars(const Bars& b);
   int barCount() const;
   int liveUpdates() const { return live_updates_; }
   QString summaryText() const;

@@ -86,7 +86,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   data_ = new QLineEdit(QString::fromStdString(defaults.data), kernel_box);
   data_->setToolTip(
       "digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
-      "csv:PATH[,label=last]; n=N takes a seeded stratified subset (the kernel's batch)");
+      "csv:PATH[,label=last], npy:PATH, npz:PATH, images:DIR (a subfolder of PNG/JPEG images per class);\n"
+      "n=N takes a seeded stratified subset (the kernel's batch)");
   input_shape_ = new QLineEdit(kernel_box);
   input_shape_->setPlaceholderText("shape of one input (e.g. 15,10); files from export-model carry it");
   output_ = new QLineEdit(kernel_box);
@@ -100,11 +101,12 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
       "(e.g. w2;b2).\n"
       "Frozen parameters (requires_grad=False) count only with +frozen at the end (all+frozen).");
   model_info_ = new QLabel("P and d appear after the first run", kernel_box);
+  model_info_->setObjectName("modelInfo");  // sessions store result labels by name
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   data_kind_ = new QComboBox(kernel_box);
   data_kind_->addItems({"digits", "mnist", "fashion-mnist", "cifar10", "moons", "spirals", "blobs", "sine",
-                        "csv…", "npy/npz…"});
+                        "csv…", "npy/npz…", "image folders…"});
   data_kind_->setToolTip(
       "The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
   data_n_ = new QSpinBox(kernel_box);
@@ -121,6 +123,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   thumbs_layout->setContentsMargins(0, 0, 0, 0);
   thumbs_layout->setSpacing(3);
   data_info_ = new QLabel(kernel_box);
+  data_info_->setObjectName("dataInfo");  // sessions store result labels by name
   data_info_->setWordWrap(true);
   preview_timer_ = new QTimer(this);
   preview_timer_->setSingleShot(true);
@@ -256,12 +259,14 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   cancel_->setEnabled(false);
   buttons->addWidget(run_);
   result_ = new QLabel("tr K = …", panel);
+  result_->setObjectName("result");  // sessions store result labels by name
   QFont big = result_->font();
   big.setPointSize(big.pointSize() + 6);
   result_->setFont(big);
   result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   result_->setToolTip("tr K: the trace of the empirical NTK K = J Jᵀ, the sum of its eigenvalues");
   details_ = new QLabel(panel);
+  details_->setObjectName("details");  // sessions store result labels by name
   details_->setWordWrap(true);
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   panel_layout->addStretch();
@@ -420,11 +425,41 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     matvecs_->setValue(v);
     rerun_->start();
   });
+  autosave_ = new QTimer(this);
+  autosave_->setInterval(2 * 60000);
+  connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
   createMenus();
   rebuildRecentMenu();
   resize(1280, 860);
   default_state_ = saveState();  // View ▸ Reset layout
-  if (persist_) restoreSettings();
+  if (persist_) {
+    restoreSettings();
+    QSettings settings;
+    recent_sessions_ = settings.value("recent_sessions").toStringList();
+    const int minutes = settings.value("autosave_minutes", 2).toInt();
+    autosave_->setInterval(std::max(1, minutes) * 60000);
+    if (minutes > 0) autosave_->start();
+    // After a crash the autosave file is still there: offer it once the window is up.
+    QTimer::singleShot(0, this, [this] {
+      if (!recover_prompt_)
+        recover_prompt_ = [this](const QString& path) {
+          return QMessageBox::question(this, "Recover session",
+                                       "TangentScope did not exit cleanly last time. Recover the session "
+                                       "autosaved at " +
+                                           QFileInfo(path).lastModified().toString("yyyy-MM-dd HH:mm") +
+                                           "?") == QMessageBox::Yes;
+        };
+      offerRecovery();
+    });
+  }
+  rebuildRecentSessions();
+  if (!locate_prompt_)
+    locate_prompt_ = [this](const QString& missing) {
+      QMessageBox::information(this, "File moved",
+                               "The session's file " + missing + " is not there any more. Point to it.");
+      return QFileDialog::getOpenFileName(this, "Locate " + QFileInfo(missing).fileName(),
+                                          QFileInfo(missing).path());
+    };
   connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
   connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);
   connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateDataSpec);
@@ -436,8 +471,13 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
 }
 
 MainWindow::~MainWindow() {
-  if (persist_) saveSettings();
+  if (persist_) {
+    saveSettings();
+    endCleanly();
+  }
 }
+
+void MainWindow::endCleanly() { QFile::remove(autosavePath()); }
 
 }  // namespace ts::ui
 

@@ -119,6 +119,35 @@ class MainWindow : public QMainWindow {
   /// Edit ▸ Copy result: the result line, the details and the configuration as text on the clipboard.
   void copyResult() const;
   QDockWidget* runLogDock() const { return run_log_dock_; }
+
+  /// File ▸ Save session: the form, every chart, heat map, table and result label, the run log with each
+  /// run's configuration and the last comparison's full result, as versioned JSON (docs/FORMATS.md
+  /// "Sessions"), written atomically. Returns "" or an error naming the file.
+  QString saveSession(const QString& path);
+  /// File ▸ Open session: shows exactly what was saved, without recomputing. A damaged file, another format
+  /// or a newer version is refused with nothing changed. A model or data file that is no longer where the
+  /// session says is named, and the locate prompt may point to it. Returns "" or the error.
+  QString openSession(const QString& path);
+  /// File ▸ New session: empty charts, tables and run log (the form is kept).
+  void newSession();
+  QString sessionPath() const { return session_path_; }
+  /// Where autosave writes (the app's data folder); removed at a clean exit.
+  QString autosavePath() const;
+  /// Writes the autosave file now if anything changed since the last save.
+  void autosaveNow();
+  /// At launch: an autosave file left by a session that did not exit cleanly is offered for recovery (the
+  /// recover prompt decides); returns whether it was restored.
+  bool offerRecovery();
+  /// How a moved file is located when a session is opened (a file dialog by default; tests answer).
+  void setLocatePrompt(std::function<QString(const QString& missing)> prompt) {
+    locate_prompt_ = std::move(prompt);
+  }
+  /// Whether to recover an autosaved session (a question by default; tests answer).
+  void setRecoverPrompt(std::function<bool(const QString& path)> prompt) {
+    recover_prompt_ = std::move(prompt);
+  }
+  /// Ends the session cleanly: the autosave file is removed (the destructor does it for the app).
+  void endCleanly();
   /// How openModel asks for the input shape of a file that does not record it (a dialog by default; tests
   /// answer for the user). An empty answer cancels.
   void setShapePrompt(std::function<QString(const QString& path)> prompt) {
@@ -134,6 +163,7 @@ class MainWindow : public QMainWindow {
   void metricsShown();
   void dynamicsShown();
   void failureShown(const QString& message);
+  void sessionOpened(const QString& path);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -141,6 +171,10 @@ class MainWindow : public QMainWindow {
 
  private:
   void createMenus();
+  std::string sessionText() const;
+  QString applySessionText(const std::string& text, const QString& path);
+  void rememberSession(const QString& path);
+  void rebuildRecentSessions();
   void reflectModelKind();
   void showPreferences();
   void showTextDialog(const QString& name, const QString& title, const QString& text, bool markdown);
@@ -234,6 +268,14 @@ class MainWindow : public QMainWindow {
   JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
   QString running_series_;
   QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
+  QString session_path_;
+  QStringList recent_sessions_;
+  QMenu* recent_sessions_menu_ = nullptr;
+  std::string restored_result_;  ///< the last comparison's result JSON, from an opened session
+  bool dirty_ = false;           ///< results changed since the last save or autosave
+  QTimer* autosave_ = nullptr;
+  std::function<QString(const QString&)> locate_prompt_;
+  std::function<bool(const QString&)> recover_prompt_;
 };
 
 }  // namespace ts::ui

@@ -117,6 +117,13 @@ void MainWindow::updateDataSpec() {
     data_->setText(QString("%1:%2,n=%3").arg(kind_of, path).arg(data_n_->value()));
     return;
   }
+  if (kind == "image folders…") {
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, "Open a folder of image folders (one per class)");
+    if (dir.isEmpty()) return;
+    data_->setText(QString("images:%1,n=%2").arg(dir).arg(data_n_->value()));
+    return;
+  }
   if (kind == "csv…") {
     const QString path = QFileDialog::getOpenFileName(this, "Open CSV data", {}, "CSV (*.csv *.txt)");
     if (path.isEmpty()) return;
@@ -396,6 +403,7 @@ namespace {
 
 bool is_model_file(const QString& path) { return path.endsWith(".pt") || path.endsWith(".pth"); }
 bool is_data_file(const QString& path) {
+  if (QFileInfo(path).isDir()) return true;  // a folder of image folders (images:DIR)
   return path.endsWith(".csv", Qt::CaseInsensitive) || path.endsWith(".npy", Qt::CaseInsensitive) ||
          path.endsWith(".npz", Qt::CaseInsensitive);
 }
@@ -404,6 +412,12 @@ bool is_data_file(const QString& path) {
 
 void MainWindow::openData(const QString& path) {
   QString spec;
+  if (QFileInfo(path).isDir()) {
+    data_kind_->setCurrentText("image folders…");
+    data_->setText(QString("images:%1,n=%2").arg(path).arg(data_n_->value()));
+    statusBar()->showMessage("Data: image folders in " + path);
+    return;
+  }
   if (path.endsWith(".npy", Qt::CaseInsensitive))
     spec = "npy:" + path;
   else if (path.endsWith(".npz", Qt::CaseInsensitive))

@@ -11,6 +11,7 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -24,6 +25,7 @@
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -83,6 +85,31 @@ void MainWindow::createMenus() {
   };
 
   QMenu* file = menuBar()->addMenu("&File");
+  add(file, "new-session", "&New session", {QKeySequence::New}, [this] { newSession(); });
+  add(file, "open-session", "Open &session…", {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)}, [this] {
+    const QString path = QFileDialog::getOpenFileName(
+        this, "Open session", {}, "TangentScope sessions (*.tsession *.json);;All files (*)");
+    if (path.isEmpty()) return;
+    const QString err = openSession(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Open session failed", err);
+  });
+  auto save_as = [this] {
+    QString path = QFileDialog::getSaveFileName(this, "Save session", "session.tsession",
+                                                "TangentScope sessions (*.tsession)");
+    if (path.isEmpty()) return;
+    if (QFileInfo(path).suffix().isEmpty()) path += ".tsession";
+    const QString err = saveSession(path);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
+  };
+  add(file, "save-session", "&Save session", {QKeySequence::Save}, [this, save_as] {
+    if (session_path_.isEmpty()) return save_as();
+    const QString err = saveSession(session_path_);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
+  });
+  add(file, "save-session-as", "Save session &as…", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
+      save_as);
+  recent_sessions_menu_ = file->addMenu("Recent sessions");
+  file->addSeparator();
   add(
       file, "open-model", "&Open Model (TorchScript .pt)…", {QKeySequence::Open},
       [this] {
@@ -104,6 +131,11 @@ void MainWindow::createMenus() {
             QFileDialog::getOpenFileName(this, "Open data", {}, "Data (*.csv *.npy *.npz);;All files (*)");
         if (!path.isEmpty()) openData(path);
       });
+  add(file, "open-images", "Open &Image Folders (one per class)…", {}, [this] {
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, "Open a folder of image folders (one per class)");
+    if (!dir.isEmpty()) openData(dir);
+  });
   recent_menu_ = file->addMenu("Recent models");
   file->addSeparator();
   add(
@@ -359,11 +391,19 @@ void MainWindow::showPreferences() {
   auto* theme = new QComboBox(&dialog);
   theme->addItems({"light", "dark"});
   theme->setCurrentText(theme_);
+  auto* autosave = new QSpinBox(&dialog);
+  autosave->setObjectName("autosaveMinutes");
+  autosave->setRange(0, 120);
+  autosave->setSuffix(" min");
+  autosave->setSpecialValueText("off");
+  autosave->setValue(autosave_->interval() / 60000);
+  autosave->setToolTip("How often the session is saved for recovery after a crash (0: never)");
   form->addRow("Default device", device);
   form->addRow("Precision", precision);
   form->addRow("Threads", threads);
   form->addRow("Memory budget", budget);
   form->addRow("Theme", theme);
+  form->addRow("Autosave every", autosave);
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
   form->addRow(buttons);
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
@@ -378,6 +418,12 @@ void MainWindow::showPreferences() {
     QMessageBox::warning(this, "Preferences", QString::fromStdString(e.what()) + "; it is unchanged.");
   }
   setTheme(theme->currentText());
+  autosave_->setInterval(std::max(1, autosave->value()) * 60000);
+  if (autosave->value() > 0)
+    autosave_->start();
+  else
+    autosave_->stop();
+  if (persist_) QSettings().setValue("autosave_minutes", autosave->value());
 }
 
 }  // namespace ts::ui

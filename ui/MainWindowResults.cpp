@@ -187,6 +187,7 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
 void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) {
   // Every job ends here for the status bar; the pNTK and active-learning panels show their own results.
   (void)kind;
+  dirty_ = true;  // for autosave
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);
@@ -335,53 +336,6 @@ void MainWindow::onFailed(const QString& message) {
   progress_->setValue(0);
   statusBar()->showMessage("Failed");
   Q_EMIT failureShown(message);
-}
-
-QString MainWindow::exportResult(const QString& path) const {
-  const CompareResult* r = lastCompare();
-  if (!r) return "there is no result to export yet";
-  const Json all = to_json(*r);
-  std::string text;
-  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
-    // The configuration travels as one JSON comment line, every method's running estimate as rows.
-    text = "# " + json_text(all.at("config")) + "\n";
-    text += "estimator,matvecs,estimate,std_error,seconds\n";
-    for (const auto& run : r->runs)
-      for (const auto& h : run.estimate.history)
-        text += run.estimate.method + "," + std::to_string(h.matvecs) + "," + format_number(h.estimate, 17) +
-                "," + (std::isfinite(h.std_error) ? format_number(h.std_error, 17) : "") + "," +
-                format_number(h.seconds, 6) + "\n";
-  } else {
-    text = json_text(all) + "\n";
-  }
-  try {
-    write_text_file(path.toStdString(), text);
-  } catch (const ts::Error& e) {
-    return QString::fromUtf8(e.what());
-  }
-  return {};
-}
-
-QString MainWindow::exportAll(const QString& dir) const {
-  QStringList errors;
-  const QList<QPair<QString, ChartView*>> charts{{"convergence", convergence_},
-                                                 {"speed_accuracy", speed_},
-                                                 {"spectrum", spectrum_},
-                                                 {"ntk_over_training", dynamics_chart_},
-                                                 {"loss_accuracy", loss_chart_}};
-  for (const auto& c : charts)
-    for (const char* ext : {".png", ".svg"}) {
-      const QString err = c.second->exportTo(dir + "/" + c.first + ext);
-      if (!err.isEmpty()) errors << err;
-    }
-  if (lastCompare())
-    for (const char* name : {"/result.json", "/result.csv"}) {
-      const QString err = exportResult(dir + name);
-      if (!err.isEmpty()) errors << err;
-    }
-  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir)})
-    if (!e.isEmpty()) errors << e;
-  return errors.join("\n");
 }
 
 }  // namespace ts::ui

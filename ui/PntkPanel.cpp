@@ -92,6 +92,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   kl->addLayout(row);
   summary_ =
       new QLabel("Computes both kernels exactly on the batch of the main form, then compares them.", kernels);
+  summary_->setObjectName("pntkSummary");  // sessions store result labels by name
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   kl->addWidget(summary_);
@@ -140,6 +141,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
       "Theory (Mohamadi, Bae, Sutherland, ICML 2023, Theorems 1–3): every error falls like width^(−1/2) at "
       "initialisation.",
       sweep);
+  fits_->setObjectName("pntkFits");  // sessions store result labels by name
   fits_->setWordWrap(true);
   sl->addWidget(fits_);
   width_chart_ =

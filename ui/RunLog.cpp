@@ -21,12 +21,19 @@ RunLog::RunLog(QWidget* parent) : QTableWidget(0, 5, parent) {
   });
 }
 
-void RunLog::add(const ts::CompareRequest& config, double seconds, const QString& summary) {
+void RunLog::reset() {
+  setRowCount(0);
+  configs_.clear();
+}
+
+void RunLog::add(const ts::CompareRequest& config, double seconds, const QString& summary,
+                 const QString& time) {
   QStringList methods;
   for (const auto& m : config.methods) methods << QString::fromStdString(m);
   const int row = rowCount();
   insertRow(row);
-  setItem(row, 0, new QTableWidgetItem(QDateTime::currentDateTime().toString("HH:mm:ss")));
+  setItem(row, 0,
+          new QTableWidgetItem(time.isEmpty() ? QDateTime::currentDateTime().toString("HH:mm:ss") : time));
   setItem(
       row, 1,
       new QTableWidgetItem(QString::fromStdString(config.problem.model + "  on  " + config.problem.data)));

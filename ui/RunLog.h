@@ -12,8 +12,13 @@ class RunLog : public QTableWidget {
  public:
   explicit RunLog(QWidget* parent = nullptr);
   /// Adds a row for a finished run: `config` is the request that produced it, `summary` its result in words.
-  void add(const ts::CompareRequest& config, double seconds, const QString& summary);
+  /// `time` (HH:mm:ss) defaults to now; a session gives the stored one.
+  void add(const ts::CompareRequest& config, double seconds, const QString& summary,
+           const QString& time = {});
   ts::CompareRequest config(int row) const { return configs_.value(row); }
+  int runs() const { return static_cast<int>(configs_.size()); }
+  /// Removes every row (File ▸ New session, or before a session's runs are restored).
+  void reset();
 
  Q_SIGNALS:
   void restoreRequested(const ts::CompareRequest& config);

@@ -10,16 +10,21 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QDialog>
+#include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileInfo>
+#include <QImage>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMenuBar>
+#include <QProcess>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
 #include <QTimer>
@@ -28,8 +33,10 @@
 #include <QtTest>
 
 #include "ChartView.h"
+#include "EngineClient.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
+#include "RunLog.h"
 #include "core/Numbers.h"
 #include "data/NumpyFiles.h"
 #include "jobs/Jobs.h"
@@ -116,8 +123,9 @@ class TestWorkbench : public QObject {
       QVERIFY2(a, qPrintable(name));
       QVERIFY2(a->shortcuts().contains(key), qPrintable(name + " " + key.toString()));
     }
-    for (const QString n : {"open-data", "open-example", "export-kernel", "export-chart", "copy-result",
-                            "preferences", "exact", "reset-layout", "theme-dark", "about", "shortcuts"})
+    for (const QString n :
+         {"open-data", "open-images", "open-example", "export-kernel", "export-chart", "copy-result",
+          "preferences", "exact", "reset-layout", "theme-dark", "about", "shortcuts"})
       QVERIFY2(w.action(n), qPrintable(n));
     QVERIFY(w.findChild<QToolBar*>("toolbar") && !w.findChild<QToolBar*>("toolbar")->actions().isEmpty());
     // F5 runs (the shortcut, as a user presses it).
@@ -172,6 +180,11 @@ class TestWorkbench : public QObject {
     QCOMPARE(w.currentCompareJob().problem.data, std::string("npy:/data/x.npy"));
     w.openData("/data/t.csv");
     QCOMPARE(w.currentCompareJob().problem.data, std::string("csv:/data/t.csv"));
+    const QString folder = QDir::tempPath();  // a folder: image folders per class, with the batch size
+    w.openData(folder);
+    QVERIFY2(
+        QString::fromStdString(w.currentCompareJob().problem.data).startsWith("images:" + folder + ",n="),
+        w.currentCompareJob().problem.data.c_str());
     // Preferences: the memory budget and threads reach the jobs.
     QTimer::singleShot(200, [&] {
       auto* d = w.findChild<QDialog*>("preferences");
@@ -268,6 +281,172 @@ class TestWorkbench : public QObject {
     const at::Tensor want =
         read_npy_file((dir.path() + "/K.eig.values.npy").toStdString(), int64_t(1) << 30).values;
     QVERIFY((lam - want).abs().max().item<double>() <= 1e-8 * want[0].item<double>());
+  }
+
+  // Sessions: a run saved and opened in a new window shows equal charts, tables, labels and run log, and
+  // exports the same result, without recomputing; damaged, foreign or newer files are refused with nothing
+  // changed; a moved model file is located; autosave is offered for recovery; Export all writes every chart
+  // as PNG, SVG, PDF and CSV.
+  void sessionsRoundTrip() {
+    QTemporaryDir dir;
+    ui::MainWindow a(nullptr, false);
+    a.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    QSignalSpy done(&a, &ui::MainWindow::resultShown);
+    QSignalSpy spectrum(&a, &ui::MainWindow::spectrumShown);
+    a.run();
+    QVERIFY(done.wait(60000));
+    a.computeSpectrum();
+    QVERIFY(spectrum.wait(60000));
+    QVERIFY(a.convergenceChart()->pointCount("hutchpp") > 0);
+    const QString file = dir.filePath("run.tsession");
+    QCOMPARE(a.saveSession(file), QString());
+    QCOMPARE(a.sessionPath(), file);
+
+    ui::MainWindow b(nullptr, false);
+    QSignalSpy started(b.engine(), &ui::EngineClient::progress);
+    QCOMPARE(b.openSession(file), QString());
+    auto same_charts = [](const ui::MainWindow& x, const ui::MainWindow& y) {
+      const auto cx = x.findChildren<ui::ChartView*>(), cy = y.findChildren<ui::ChartView*>();
+      if (cx.size() != cy.size()) return QString("chart count");
+      for (int i = 0; i < cx.size(); ++i) {
+        const auto p = cx[i]->content(), q = cy[i]->content();
+        if (p.title != q.title || p.log_x != q.log_x || p.log_y != q.log_y ||
+            p.series.size() != q.series.size() || p.has_reference != q.has_reference ||
+            p.reference_y != q.reference_y)
+          return "chart " + p.title;
+        for (int k = 0; k < p.series.size(); ++k)
+          if (p.series[k].name != q.series[k].name || p.series[k].points != q.series[k].points ||
+              p.series[k].upper != q.series[k].upper || p.series[k].lower != q.series[k].lower)
+            return "series " + p.series[k].name + " of " + p.title;
+      }
+      return QString();
+    };
+    QCOMPARE(same_charts(a, b), QString());
+    QCOMPARE(b.resultText(), a.resultText());
+    QVERIFY(b.spectrumChart()->content().series.value(0).points.size() > 10);
+    QCOMPARE(b.metricsTable()->rowCount(), a.metricsTable()->rowCount());
+    QCOMPARE(b.runLog()->runs(), a.runLog()->runs());
+    QCOMPARE(b.runLog()->item(0, 4)->text(), a.runLog()->item(0, 4)->text());
+    QCOMPARE(b.runLog()->config(0).estimator.matvecs, a.runLog()->config(0).estimator.matvecs);
+    QCOMPARE(b.currentCompareJob().problem.data, a.currentCompareJob().problem.data);
+    QCOMPARE(started.count(), 0);  // nothing recomputed
+    QCOMPARE(b.exportResult(dir.filePath("b.json")), QString());
+    QCOMPARE(a.exportResult(dir.filePath("a.json")), QString());
+    auto slurp = [](const QString& path) {
+      QFile f(path);
+      return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    QCOMPARE(slurp(dir.filePath("b.json")), slurp(dir.filePath("a.json")));
+
+    // Refused, nothing changed: truncated, not a session, a newer version.
+    const QByteArray text = slurp(file);
+    auto write = [](const QString& path, const QByteArray& bytes) {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+      f.write(bytes);
+    };
+    const int before = b.convergenceChart()->pointCount("hutchpp");
+    write(dir.filePath("cut.tsession"), text.left(text.size() / 2));
+    QString err = b.openSession(dir.filePath("cut.tsession"));
+    QVERIFY2(err.contains("cut.tsession"), qPrintable(err));
+    write(dir.filePath("other.tsession"), "{\"format\": \"something else\"}");
+    err = b.openSession(dir.filePath("other.tsession"));
+    QVERIFY2(err.contains("not a TangentScope session"), qPrintable(err));
+    write(dir.filePath("new.tsession"), QByteArray(text).replace("\"version\": 1", "\"version\": 99"));
+    err = b.openSession(dir.filePath("new.tsession"));
+    QVERIFY2(err.contains("version 99") && err.contains("newer"), qPrintable(err));
+    QCOMPARE(b.convergenceChart()->pointCount("hutchpp"), before);
+    QCOMPARE(b.sessionPath(), file);
+
+    // A model file that moved: the prompt names it, the answer is used.
+    const QString moved = "/no/such/folder/model.pt";
+    const QString found = QString(TS_FIXTURE_DIR) + "/tiny_mlp.pt";
+    QByteArray with_file = text;
+    with_file.replace("\"model\": \"mlp:in=64,width=32,depth=2,out=10,seed=1\"",
+                      "\"model\": \"" + moved.toUtf8() + "\"");
+    QVERIFY(with_file != text);
+    write(dir.filePath("moved.tsession"), with_file);
+    QString asked;
+    b.setLocatePrompt([&](const QString& missing) {
+      asked = missing;
+      return found;
+    });
+    QCOMPARE(b.openSession(dir.filePath("moved.tsession")), QString());
+    QCOMPARE(asked, moved);
+    QCOMPARE(QString::fromStdString(b.currentCompareJob().problem.model), found);
+
+    // Autosave and recovery: what a crashed session left is offered and restored. Autosave writes only
+    // when something changed since the last save: a new run.
+    a.autosaveNow();
+    QVERIFY(!QFileInfo::exists(a.autosavePath()));
+    a.run();
+    QVERIFY(done.wait(60000));
+    a.autosaveNow();
+    QVERIFY(QFileInfo::exists(a.autosavePath()));
+    ui::MainWindow c(nullptr, false);
+    QString offered;
+    c.setRecoverPrompt([&](const QString& path) {
+      offered = path;
+      return true;
+    });
+    QVERIFY(c.offerRecovery());
+    QCOMPARE(offered, a.autosavePath());
+    QCOMPARE(same_charts(a, c), QString());
+    c.endCleanly();
+    QVERIFY(!QFileInfo::exists(a.autosavePath()));
+    QVERIFY(!c.offerRecovery());  // nothing left to offer
+
+    // New session empties the charts and the run log.
+    c.newSession();
+    QCOMPARE(c.convergenceChart()->pointCount("hutchpp"), 0);
+    QCOMPARE(c.runLog()->runs(), 0);
+
+    // Export all from the opened session: every chart as PNG, SVG, PDF and CSV, parsed back.
+    const QString out = dir.filePath("export");
+    QCOMPARE(b.exportAll(out), QString());
+    for (const char* name :
+         {"convergence", "speed_accuracy", "spectrum", "ntk_over_training", "loss_accuracy"}) {
+      const QString base = out + "/" + name;
+      QVERIFY2(QImage(base + ".png").width() > 100, qPrintable(base));
+      QVERIFY2(slurp(base + ".svg").contains("<svg"), qPrintable(base));
+      QVERIFY2(slurp(base + ".pdf").startsWith("%PDF-"), qPrintable(base));
+      QVERIFY2(slurp(base + ".csv").startsWith("series,x,y,lower,upper\n"), qPrintable(base));
+    }
+    const QList<QByteArray> rows = slurp(out + "/convergence.csv").trimmed().split('\n');
+    int hutchpp_rows = 0;
+    for (const auto& row : rows) hutchpp_rows += row.startsWith("hutchpp,");
+    QCOMPARE(hutchpp_rows, b.convergenceChart()->pointCount("hutchpp"));
+    QVERIFY(slurp(out + "/metrics.csv").startsWith("metric,"));
+    QVERIFY(slurp(out + "/run_log.csv").contains("hutchpp"));
+    QVERIFY(slurp(out + "/result.json").contains("\"config\""));
+    QVERIFY(slurp(out + "/session.tsession").contains("\"tangentscope-session\""));
+    // A chart at a chosen size and scale.
+    QCOMPARE(b.convergenceChart()->exportTo(dir.filePath("big.png"), QSize(800, 500), 2.0), QString());
+    QCOMPARE(QImage(dir.filePath("big.png")).size(), QSize(1600, 1000));
+  }
+
+  // The app headless: --save-session runs the default problem and saves it; --session FILE --export DIR
+  // writes every chart and table without a window.
+  void headlessSessionAndExport() {
+    QTemporaryDir dir;
+    const QString file = dir.filePath("app.tsession");
+    QProcess save;
+    save.start(TS_APP_PATH, {"--save-session", file});
+    QVERIFY(save.waitForFinished(240000));
+    QVERIFY2(save.exitCode() == 0, save.readAllStandardError().constData());
+    QVERIFY(save.readAllStandardOutput().contains("saved " + file.toUtf8()));
+    QProcess exporter;
+    exporter.start(TS_APP_PATH, {"--session", file, "--export", dir.filePath("out")});
+    QVERIFY(exporter.waitForFinished(120000));
+    QVERIFY2(exporter.exitCode() == 0, exporter.readAllStandardError().constData());
+    for (const char* name : {"convergence.png", "convergence.svg", "convergence.pdf", "convergence.csv",
+                             "speed_accuracy.pdf", "metrics.csv", "run_log.csv", "result.json", "result.csv"})
+      QVERIFY2(QFileInfo(dir.filePath(QString("out/") + name)).size() > 0, name);
+    QProcess bad;
+    bad.start(TS_APP_PATH, {"--session", dir.filePath("missing.tsession"), "--export", dir.filePath("out2")});
+    QVERIFY(bad.waitForFinished(60000));
+    QVERIFY(bad.exitCode() != 0);
+    QVERIFY(bad.readAllStandardError().contains("missing.tsession"));
   }
 };
 

@@ -1,0 +1,148 @@
+// ChartView's files and contents: PNG, SVG and PDF pictures, CSV data, and the content a session stores.
+#include <QAreaSeries>
+#include <QChart>
+#include <QFile>
+#include <QGraphicsLayout>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QLineSeries>
+#include <QPageSize>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSvgGenerator>
+
+#include "ChartView.h"
+
+namespace ts::ui {
+
+namespace {
+QString csv_field(const QString& s) {
+  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+  return "\"" + QString(s).replace("\"", "\"\"") + "\"";
+}
+QString num(double v) { return QString::number(v, 'g', 17); }
+}  // namespace
+
+QString ChartView::exportTo(const QString& path, QSize size, double scale) {
+  const QString tmp = path + ".partial";
+  const QSize target = size.isValid() && !size.isEmpty() ? size : this->size();
+  // The chart itself is laid out at the asked size and drawn from its scene: a view on a tab never shown has
+  // no size of its own, and a view's picture would be stretched, not laid out again.
+  const QRectF old = chart()->geometry();
+  chart()->setGeometry(QRectF(QPointF(0, 0), QSizeF(target)));
+  if (chart()->layout()) chart()->layout()->activate();
+  bool ok = false;
+  auto paint = [&](QPaintDevice* device, const QRect& rect) {
+    QPainter painter;
+    if (!painter.begin(device)) return false;
+    painter.setRenderHint(QPainter::Antialiasing);
+    chart()->scene()->render(&painter, rect, QRectF(QPointF(0, 0), QSizeF(target)));
+    return painter.end();
+  };
+  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
+    QSvgGenerator gen;
+    gen.setFileName(tmp);
+    gen.setSize(target);
+    gen.setViewBox(QRect(QPoint(0, 0), target));
+    gen.setTitle(chart()->title());
+    ok = paint(&gen, QRect(QPoint(0, 0), target));
+  } else if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
+    QPdfWriter pdf(tmp);
+    pdf.setTitle(chart()->title());
+    pdf.setCreator("TangentScope");
+    pdf.setResolution(96);  // one PDF pixel per screen pixel: the page is the chart's size
+    pdf.setPageMargins({});
+    pdf.setPageSize(QPageSize(QSizeF(target) * 72.0 / 96.0, QPageSize::Point));
+    ok = paint(&pdf, QRect(QPoint(0, 0), target));
+  } else {
+    const double s = scale > 0 ? scale : 1.0;
+    QImage image(QSize(int(target.width() * s + 0.5), int(target.height() * s + 0.5)), QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    ok = paint(&image, image.rect()) && image.save(tmp, "PNG");
+  }
+  chart()->setGeometry(old);
+  if (chart()->layout()) chart()->layout()->activate();
+  if (!ok || !QFile::exists(tmp)) {
+    QFile::remove(tmp);
+    return QString("cannot write '%1'").arg(path);
+  }
+  QFile::remove(path);
+  if (!QFile::rename(tmp, path)) {
+    QFile::remove(tmp);
+    return QString("cannot write '%1'").arg(path);
+  }
+  return {};
+}
+
+QString ChartView::csv() const {
+  QString out = "series,x,y,lower,upper\n";
+  for (const auto& e : entries_) {
+    const auto points = e.second.line->points();
+    const auto up = e.second.upper ? e.second.upper->points() : QList<QPointF>{};
+    const auto lo = e.second.lower ? e.second.lower->points() : QList<QPointF>{};
+    for (int i = 0; i < points.size(); ++i)
+      out += QString("%1,%2,%3,%4,%5\n")
+                 .arg(csv_field(e.first), num(points[i].x()), num(points[i].y()),
+                      i < lo.size() ? num(lo[i].y()) : QString(), i < up.size() ? num(up[i].y()) : QString());
+  }
+  if (has_reference_ && reference_)
+    out += QString("%1,,%2,,\n").arg(csv_field(reference_->name()), num(reference_y_));
+  if (vreference_) out += QString("%1,%2,,,\n").arg(csv_field(vreference_->name()), num(vreference_x_));
+  return out;
+}
+
+ChartView::Content ChartView::content() const {
+  Content c;
+  c.title = chart()->title();
+  c.x_title = x_title_;
+  c.y_title = y_title_;
+  c.log_x = log_x_;
+  c.log_y = log_y_;
+  for (const auto& e : entries_) {
+    Series s;
+    s.name = e.first;
+    s.points = e.second.line->points();
+    s.band = e.second.area != nullptr;
+    if (s.band) {
+      s.upper = e.second.upper->points();
+      s.lower = e.second.lower->points();
+    }
+    c.series << s;
+  }
+  c.has_reference = has_reference_ && reference_;
+  if (c.has_reference) {
+    c.reference_name = reference_->name();
+    c.reference_y = reference_y_;
+  }
+  c.has_vreference = vreference_ != nullptr;
+  if (c.has_vreference) {
+    c.vreference_name = vreference_->name();
+    c.vreference_x = vreference_x_;
+  }
+  return c;
+}
+
+void ChartView::setContent(const Content& c) {
+  clearAll();
+  chart()->setTitle(c.title);
+  x_title_ = c.x_title;
+  y_title_ = c.y_title;
+  log_x_ = c.log_x;
+  log_y_ = c.log_y;
+  rebuildAxes();
+  for (const auto& s : c.series) {
+    QLineSeries* line = series(s.name, s.band);
+    line->replace(s.points);
+    line->setPointsVisible(s.points.size() <= 4);
+    for (auto& e : entries_)
+      if (e.first == s.name && e.second.area) {
+        e.second.upper->replace(s.upper);
+        e.second.lower->replace(s.lower);
+      }
+  }
+  if (c.has_reference) setReference(c.reference_name, c.reference_y);
+  if (c.has_vreference) setVerticalReference(c.vreference_name, c.vreference_x);
+  fitRanges();
+}
+
+}  // namespace ts::ui

@@ -1,0 +1,144 @@
+// Export: the last result (JSON or CSV), and Export all: every chart as PNG, SVG, PDF and CSV, every table
+// and heat map as CSV, the result and the session with the full configuration, into one folder.
+#include <QDir>
+#include <QHeaderView>
+#include <QTableWidget>
+
+#include <cmath>
+
+#include "AlPanel.h"
+#include "ChartView.h"
+#include "ExportFiles.h"
+#include "HeatMap.h"
+#include "LayersPanel.h"
+#include "MainWindow.h"
+#include "PntkPanel.h"
+#include "RunLog.h"
+#include "core/Errors.h"
+#include "core/Numbers.h"
+#include "io/Json.h"
+#include "io/OutputFiles.h"
+#include "io/ResultJson.h"
+#include "jobs/CompareJob.h"
+
+namespace ts::ui {
+
+namespace {
+
+// A file name from a title: "Convergence of tr K" → "convergence_of_tr_k".
+QString slug(const QString& title) {
+  QString out;
+  for (const QChar c : title.toLower()) {
+    if (c.isLetterOrNumber() && c.unicode() < 128)
+      out += c;
+    else if (!out.endsWith('_'))
+      out += '_';
+  }
+  while (out.endsWith('_')) out.chop(1);
+  while (out.startsWith('_')) out.remove(0, 1);
+  return out.left(60).isEmpty() ? "chart" : out.left(60);
+}
+
+QString csv_field(const QString& s) {
+  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+  return "\"" + QString(s).replace("\"", "\"\"") + "\"";
+}
+
+QString table_csv(const QTableWidget* t) {
+  QStringList header;
+  for (int c = 0; c < t->columnCount(); ++c)
+    header << csv_field(t->horizontalHeaderItem(c) ? t->horizontalHeaderItem(c)->text() : QString());
+  QString out = header.join(',') + "\n";
+  for (int r = 0; r < t->rowCount(); ++r) {
+    QStringList row;
+    for (int c = 0; c < t->columnCount(); ++c)
+      row << csv_field(t->item(r, c) ? t->item(r, c)->text() : QString());
+    out += row.join(',') + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+QString MainWindow::exportResult(const QString& path) const {
+  Json all;
+  if (const CompareResult* r = lastCompare())
+    all = to_json(*r);
+  else if (!restored_result_.empty())
+    all = parse_json(restored_result_, "the session's result");
+  else
+    return "there is no result to export yet";
+  std::string text;
+  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+    // The configuration travels as one JSON comment line, every method's running estimate as rows.
+    text = "# " + json_text(all.at("config")) + "\n";
+    text += "estimator,matvecs,estimate,std_error,seconds\n";
+    for (const auto& run : all.at("runs")) {
+      if (!run.contains("history")) continue;
+      for (const auto& h : run.at("history"))
+        text += run.at("estimator").get<std::string>() + "," +
+                std::to_string(h.at("matvecs").get<int64_t>()) + "," +
+                format_number(h.at("estimate").get<double>(), 17) + "," +
+                (h.at("std_error").is_number() ? format_number(h.at("std_error").get<double>(), 17) : "") +
+                "," + format_number(h.at("seconds").get<double>(), 6) + "\n";
+    }
+  } else {
+    text = json_text(all) + "\n";
+  }
+  try {
+    write_text_file(path.toStdString(), text);
+  } catch (const ts::Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
+QString MainWindow::exportAll(const QString& dir) const {
+  if (!QDir().mkpath(dir)) return "cannot create the folder '" + dir + "'";
+  QStringList errors;
+  const QHash<const ChartView*, QString> known{{convergence_, "convergence"},
+                                               {speed_, "speed_accuracy"},
+                                               {spectrum_, "spectrum"},
+                                               {dynamics_chart_, "ntk_over_training"},
+                                               {loss_chart_, "loss_accuracy"},
+                                               {pntk_->widthChart(), "pntk_width"},
+                                               {al_->accuracyChart(), "al_accuracy"}};
+  QSet<QString> used;
+  auto unique = [&used](QString name) {
+    const QString base = name;
+    for (int i = 2; used.contains(name); ++i) name = base + "_" + QString::number(i);
+    used.insert(name);
+    return name;
+  };
+  // Charts on tabs never shown have no size of their own yet: they are drawn at 960 × 600.
+  for (ChartView* c : findChildren<ChartView*>()) {
+    const QString name = unique(known.value(c, slug(c->chart()->title())));
+    const QSize size = c->isVisible() ? c->size() : QSize(960, 600);
+    for (const char* ext : {".png", ".svg", ".pdf"}) {
+      const QString err = c->exportTo(dir + "/" + name + ext, size);
+      if (!err.isEmpty()) errors << err;
+    }
+    write_text_noting(dir + "/" + name + ".csv", c->csv(), errors);
+  }
+  for (const HeatMap* h : findChildren<HeatMap*>())
+    if (h->matrixSize() > 0)
+      write_text_noting(dir + "/" + unique(slug(h->title())) + ".csv", h->csv(), errors);
+  write_text_noting(dir + "/metrics.csv", table_csv(metrics_), errors);
+  write_text_noting(dir + "/run_log.csv", table_csv(run_log_), errors);
+  if (lastCompare() || !restored_result_.empty())
+    for (const char* name : {"/result.json", "/result.csv"}) {
+      const QString err = exportResult(dir + name);
+      if (!err.isEmpty()) errors << err;
+    }
+  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir)})
+    if (!e.isEmpty()) errors << e;
+  // The session: the full configuration of every run, and everything above as data.
+  try {
+    write_text_file((dir + "/session.tsession").toStdString(), sessionText());
+  } catch (const ts::Error& e) {
+    errors << QString::fromUtf8(e.what());
+  }
+  return errors.join("\n");
+}
+
+}  // namespace ts::ui

@@ -16,8 +16,10 @@
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "SampleGallery.h"
+#include "core/Defaults.h"
 #include "core/TorchUtil.h"
 #include "jobs/Jobs.h"
+#include "jobs/ProblemSpec.h"
 
 int main(int argc, char** argv) {
   ts::tune_allocator();
@@ -119,9 +121,18 @@ int main(int argc, char** argv) {
                    dir.toLocal8Bit().constData(), name.toLocal8Bit().constData());
       return ok;
     };
+    // The first screen's problem (N = 500: the exact trace takes tens of seconds, after the estimates): the
+    // convergence chart once with the estimates alone and once with the exact value arrived; the other tabs
+    // on the lighter default batch.
+    const QString first_data = QString("digits:n=%1").arg(ts::default_integer("app.first_data_n"));
+    window.setProblem(window.currentCompareJob().problem.model.c_str(), first_data);
+    QObject::connect(&window, &ts::ui::MainWindow::estimatesShown, &window, [grab] {
+      if (!grab(0, "convergence_estimates")) QApplication::exit(1);
+    });
     QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
         if (!grab(0, "convergence") || !grab(1, "speed_accuracy")) QApplication::exit(1);
+        window.setProblem(window.currentCompareJob().problem.model.c_str(), ts::ProblemSpec{}.data.c_str());
         window.computeSpectrum();
       });
     });

@@ -55,6 +55,7 @@
 #include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "core/Defaults.h"
 #include "core/Errors.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
@@ -412,6 +413,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   connect(engine_, &EngineClient::progress, this, &MainWindow::onProgress);
   connect(engine_, &EngineClient::jobFinished, this, &MainWindow::onJobFinished);
   connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
+  connect(engine_, &EngineClient::partialResult, this, &MainWindow::onEstimates);
   connect(engine_, &EngineClient::cancelled, this, [this] {
     cancel_->setEnabled(false);
     statusBar()->showMessage("Cancelled");
@@ -433,6 +435,12 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   resize(1280, 860);
   default_state_ = saveState();  // View ▸ Reset layout
   if (persist_) {
+    // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
+    // of seconds and the estimates about a second; it is computed after them (run_compare_job).
+    const int first_n = static_cast<int>(default_integer("app.first_data_n"));
+    const QSignalBlocker block(data_n_);
+    data_n_->setValue(first_n);
+    data_->setText(QString("digits:n=%1").arg(first_n));
     restoreSettings();
     QSettings settings;
     recent_sessions_ = settings.value("recent_sessions").toStringList();

@@ -31,6 +31,7 @@ class QDropEvent;
 namespace ts {
 struct TraceRequest;
 struct CompareRequest;
+struct PartialResult;
 }  // namespace ts
 
 namespace ts::ui {
@@ -156,6 +157,8 @@ class MainWindow : public QMainWindow {
 
  Q_SIGNALS:
   void resultShown();
+  /// A comparison's estimates are shown; the exact trace (when asked) is still being computed.
+  void estimatesShown();
   void kernelExported(const QString& message);
   /// A model file was opened (its input shape known, the data switched if it did not fit); the run starts.
   void modelOpened(const QString& message);
@@ -183,7 +186,9 @@ class MainWindow : public QMainWindow {
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
-  void showCompare(const CompareResult& r);
+  void onEstimates(const QString& kind, const ts::PartialResult& partial);
+  /// `final`: the run is over (the run log gets its row, resultShown is emitted); else its estimates only.
+  void showCompare(const CompareResult& r, bool final = true);
   void showSpectrum(const SpectrumResult& r);
   void showMetrics(const MetricsResult& r);
   void showDynamics(const DynamicsResult& r);

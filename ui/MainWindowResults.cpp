@@ -55,6 +55,19 @@
 
 namespace ts::ui {
 
+void MainWindow::onEstimates(const QString& kind, const PartialResult& partial) {
+  if (kind != "compare" || current_kind_ != "compare" || partial.kind != "compare-estimates") return;
+  const auto* r = std::any_cast<CompareResult>(&partial.value);
+  if (!r) return;
+  showCompare(*r, false);
+  running_series_.clear();
+  const double seconds = double(QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0;
+  statusBar()->showMessage(
+      QString("Estimates in %1 s; the exact trace follows in the background (Esc cancels)")
+          .arg(number(seconds, 2)));
+  Q_EMIT estimatesShown();
+}
+
 void MainWindow::run() {
   const CompareRequest job = currentCompareJob();
   if (job.methods.empty()) {
@@ -178,7 +191,9 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
     progress_->setValue(static_cast<int>(done));
   }
   statusBar()->showMessage(stage);
-  if (hasEstimate && current_kind_ == "compare") {  // other jobs estimate other traces (tr K², …)
+  // Other jobs estimate other traces (tr K², …); after a comparison's estimates are shown, the exact trace
+  // and the sweep follow and draw no running line.
+  if (hasEstimate && current_kind_ == "compare" && !running_series_.isEmpty()) {
     result_->setText("tr K ≈ " + number(estimate, 6) + " (running)");
     convergence_->append(running_series_, static_cast<double>(done), estimate);
   }
@@ -222,7 +237,7 @@ const CompareResult* MainWindow::lastCompare() const {
   return last_compare_ ? std::get_if<CompareResult>(last_compare_.get()) : nullptr;
 }
 
-void MainWindow::showCompare(const CompareResult& r) {
+void MainWindow::showCompare(const CompareResult& r, bool final) {
   convergence_->clearAll();
   speed_->clearAll();
   for (const auto& run : r.runs) {
@@ -295,6 +310,7 @@ void MainWindow::showCompare(const CompareResult& r) {
           .arg(r.model.params_frozen)
           .arg(r.d)
           .arg(jvp, layers.join("\n")));
+  if (!final) return;  // the estimates of a run whose exact trace is still being computed
   run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text());
   if (r.model.kind == "torchscript") rememberModel(model_->text());
   Q_EMIT resultShown();

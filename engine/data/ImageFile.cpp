@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/Errors.h"
+#include "data/JpegFile.h"
 
 #define STB_IMAGE_IMPLEMENTATION
 #define STB_IMAGE_STATIC
@@ -52,28 +53,34 @@ bool is_jpeg(const std::vector<unsigned char>& b) {
   return i >= 1 && i < b.size() && b[i] == 0xD8;
 }
 
-std::vector<unsigned char> checked_bytes(const std::string& path) {
-  std::vector<unsigned char> bytes = read_bytes(path);
-  if (is_jpeg(bytes))
-    throw InputError(
-        "image '" + path +
-        "': JPEG files are not read yet (the JPEG decoder at hand is not safe on damaged files); "
-        "convert the folder to PNG, e.g. mogrify -format png *.jpg");
-  return bytes;
+// Interleaved rows [H, W, C] of 8- or 16-bit samples to a [C, H, W] tensor in [0, 1] (LibTorch 1.13 has no
+// uint16 tensors to view them as).
+template <class T>
+at::Tensor planes(const T* pixels, int64_t h, int64_t w, int channels, double max) {
+  at::Tensor out = at::empty({channels, h, w}, at::kDouble);
+  double* o = out.data_ptr<double>();
+  const int64_t plane = h * w;
+  for (int64_t p = 0; p < plane; ++p)
+    for (int k = 0; k < channels; ++k) o[k * plane + p] = double(pixels[p * channels + k]) / max;
+  return out;
 }
 
 }  // namespace
 
 ImageInfo read_image_info(const std::string& path) {
-  const std::vector<unsigned char> bytes = checked_bytes(path);
+  const std::vector<unsigned char> bytes = read_bytes(path);
+  ImageInfo info;
+  if (is_jpeg(bytes)) {
+    jpeg_info(bytes, path, info.width, info.height, info.channels);
+    return info;
+  }
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, c = 0;
   if (!stbi_info_from_memory(bytes.data(), len, &w, &h, &c))
-    throw InputError("image '" + path + "': not a readable PNG file (" + reason() + ")");
+    throw InputError("image '" + path + "': not a readable PNG or JPEG file (" + reason() + ")");
   if (w <= 0 || h <= 0 || w > (1 << 15) || h > (1 << 15))
     throw InputError("image '" + path + "': announces " + std::to_string(w) + "×" + std::to_string(h) +
                      " pixels (at most 32768 a side)");
-  ImageInfo info;
   info.width = w;
   info.height = h;
   info.channels = c;
@@ -83,7 +90,12 @@ ImageInfo read_image_info(const std::string& path) {
 
 at::Tensor decode_image(const std::string& path, int channels) {
   if (channels != 1 && channels != 3) throw InputError("image '" + path + "': channels must be 1 or 3");
-  const std::vector<unsigned char> bytes = checked_bytes(path);
+  const std::vector<unsigned char> bytes = read_bytes(path);
+  if (is_jpeg(bytes)) {
+    int64_t w = 0, h = 0;
+    const std::vector<unsigned char> pixels = jpeg_decode(bytes, path, channels, w, h);
+    return planes(pixels.data(), h, w, channels, 255.0);
+  }
   const int len = static_cast<int>(bytes.size());
   const bool sixteen = stbi_is_16_bit_from_memory(bytes.data(), len) != 0;
   int w = 0, h = 0, c = 0;
@@ -93,18 +105,8 @@ at::Tensor decode_image(const std::string& path, int channels) {
   if (!pixels)
     throw InputError("image '" + path + "': cannot be decoded, corrupt or truncated (stb_image: " + reason() +
                      ")");
-  // from stb's interleaved rows [H, W, C] to [C, H, W] (LibTorch 1.13 has no uint16 tensors to view them as)
-  at::Tensor out = at::empty({channels, h, w}, at::kDouble);
-  double* o = out.data_ptr<double>();
-  const int64_t plane = int64_t(h) * w;
-  const double scale = 1.0 / (sixteen ? 65535.0 : 255.0);
-  for (int64_t p = 0; p < plane; ++p)
-    for (int k = 0; k < channels; ++k) {
-      const int64_t at = p * channels + k;
-      const double v =
-          sixteen ? static_cast<const uint16_t*>(pixels)[at] : static_cast<const uint8_t*>(pixels)[at];
-      o[k * plane + p] = v * scale;
-    }
+  const at::Tensor out = sixteen ? planes(static_cast<const uint16_t*>(pixels), h, w, channels, 65535.0)
+                                 : planes(static_cast<const uint8_t*>(pixels), h, w, channels, 255.0);
   stbi_image_free(pixels);
   return out;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// One PNG file, read with stb_image (Sean Barrett's public-domain decoder, Debian's libstb-dev): its header
-// alone (size and channels, before any pixel is allocated) or its pixels. JPEG files are refused by name
-// (ImageFile.cpp says why).
+// One PNG or JPEG file (recognised by its content, not its name), PNG read with stb_image (Debian's
+// libstb-dev), JPEG with libjpeg-turbo: its header alone (size and channels, before any pixel is allocated)
+// or its pixels.
 #include <ATen/ATen.h>
 
 #include <cstdint>
@@ -11,12 +11,12 @@ namespace ts {
 
 struct ImageInfo {
   int64_t width = 0, height = 0;
-  int channels = 0;  ///< as stored: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA
+  int channels = 0;  ///< as stored: 1 grey, 2 grey + alpha, 3 RGB (or YCbCr), 4 RGBA (or CMYK)
   bool sixteen_bit = false;
 };
 
-/// The header of the PNG file `path`. Throws InputError naming the file when it cannot be opened, is a JPEG,
-/// is no PNG, or announces a size of zero or more than 2^15 pixels a side.
+/// The header of the PNG or JPEG file `path`. Throws InputError naming the file when it cannot be opened, is
+/// neither, or announces a size of zero or more than 2^15 pixels a side.
 ImageInfo read_image_info(const std::string& path);
 
 /// The pixels of `path` as a [channels, H, W] float64 tensor in [0, 1] (8-bit values / 255, 16-bit PNG values

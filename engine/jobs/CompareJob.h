@@ -48,7 +48,9 @@ struct CompareResult {
   JvpPath jvp;
 };
 
-/// The problem is built once; every method and sweep point runs on the same operator.
+/// The problem is built once; every method and sweep point runs on the same operator. With the exact trace,
+/// the estimates come first and are published ("compare-estimates", a CompareResult without the exact value,
+/// errors and sweep), then the exact trace, then the sweep.
 CompareResult run_compare_job(const CompareRequest& request, const RunControl& rc = {});
 
 }  // namespace ts

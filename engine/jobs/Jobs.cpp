@@ -182,20 +182,24 @@ CompareResult run_compare_job(const CompareRequest& job, const RunControl& rc) {
   out.d = kc.size;
   out.params = pr.J->param_size();
   out.model = summarize(job.problem, pr);
-  if (job.exact) {
-    const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
-    out.exact = e.value;
-    out.exact_seconds = e.seconds;
-    out.exact_method = e.method;
-  }
+  // The estimates first, published as soon as they exist: the exact trace (often far slower) follows in the
+  // same run, so a display shows the estimates at once and the exact value arriving.
   for (const auto& method : job.methods) {
     EstimatorOptions o = job.estimator;
     o.method = method;
     o.record_history = true;
     CompareRun run;
     run.estimate = estimate_trace(op(kc), kc.factor.get(), o, rc);
-    if (out.exact) run.rel_error = relative_error(run.estimate.estimate, *out.exact);
     out.runs.push_back(std::move(run));
+  }
+  if (job.exact) {
+    out.jvp = jvp_path(*pr.J);
+    rc.publish("compare-estimates", out);
+    const ExactTrace e = kernel_exact_trace(*pr.J, kc, rc);
+    out.exact = e.value;
+    out.exact_seconds = e.seconds;
+    out.exact_method = e.method;
+    for (auto& run : out.runs) run.rel_error = relative_error(run.estimate.estimate, *out.exact);
   }
   if (out.exact) {
     std::vector<int64_t> budgets = job.sweep_budgets;

@@ -425,6 +425,40 @@ class TestWorkbench : public QObject {
     QCOMPARE(QImage(dir.filePath("big.png")).size(), QSize(1600, 1000));
   }
 
+  // The first screen's point: the estimates are shown before the exact trace, which arrives later in the same
+  // run (the reference line), and cancelling while it is computed keeps the estimates.
+  void estimatesBeforeExact() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=64,depth=2,out=10,seed=1", "digits:n=100");
+    QSignalSpy estimates(&w, &ui::MainWindow::estimatesShown);
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    bool reference_at_estimates = true;
+    int points_at_estimates = 0;
+    connect(&w, &ui::MainWindow::estimatesShown, this, [&] {
+      reference_at_estimates = w.convergenceChart()->content().has_reference;
+      points_at_estimates = w.convergenceChart()->pointCount("hutchpp");
+    });
+    w.run();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(estimates.count(), 1);
+    QVERIFY(!reference_at_estimates);
+    QVERIFY(points_at_estimates > 0);
+    QVERIFY(w.lastCompare() && w.lastCompare()->exact);
+    QVERIFY2(w.convergenceChart()->content().has_reference, qPrintable(w.convergenceChart()->csv()));
+    QCOMPARE(w.convergenceChart()->content().reference_y, *w.lastCompare()->exact);
+    // Cancelled during the exact trace: the estimates stay.
+    QSignalSpy cancelled(w.engine(), &ui::EngineClient::cancelled);
+    QMetaObject::Connection c =
+        connect(&w, &ui::MainWindow::estimatesShown, this, [&] { w.engine()->cancel(); });
+    w.run();
+    QVERIFY(cancelled.wait(60000));
+    disconnect(c);
+    QCOMPARE(done.count(), 1);
+    QVERIFY(w.convergenceChart()->pointCount("hutchpp") > 0);
+    QVERIFY(!w.convergenceChart()->content().has_reference);
+    QVERIFY2(w.resultText().startsWith("tr K ≈"), qPrintable(w.resultText()));
+  }
+
   // The app headless: --save-session runs the default problem and saves it; --session FILE --export DIR
   // writes every chart and table without a window.
   void headlessSessionAndExport() {

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
       "export", "With --session: write every chart and table (PNG, SVG, PDF, CSV, JSON) into DIR, then quit.",
       "DIR");
   parser.addOption(export_dir);
+  QCommandLineOption theme("theme", "The window's theme: light or dark.", "THEME");
+  parser.addOption(theme);
   parser.addPositionalArgument("model", "A TorchScript .pt file or a .tsession file to open (optional).");
   parser.process(app);
 
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   const bool headless =
       parser.isSet(shot) || parser.isSet(shots) || parser.isSet(save_session) || parser.isSet(export_dir);
   ts::ui::MainWindow window(nullptr, !headless);
+  if (parser.isSet(theme)) window.setTheme(parser.value(theme));
   if (parser.isSet(export_dir)) {
     if (session_file.isEmpty()) {
       std::fprintf(stderr, "--export needs --session FILE\n");
@@ -126,8 +129,10 @@ int main(int argc, char** argv) {
     // on the lighter default batch.
     const QString first_data = QString("digits:n=%1").arg(ts::default_integer("app.first_data_n"));
     window.setProblem(window.currentCompareJob().problem.model.c_str(), first_data);
-    QObject::connect(&window, &ts::ui::MainWindow::estimatesShown, &window, [grab] {
-      if (!grab(0, "convergence_estimates")) QApplication::exit(1);
+    QObject::connect(&window, &ts::ui::MainWindow::estimatesShown, &window, [&window, grab] {
+      QTimer::singleShot(150, &window, [grab] {  // the charts lay out again first
+        if (!grab(0, "convergence_estimates")) QApplication::exit(1);
+      });
     });
     QObject::connect(&window, &ts::ui::MainWindow::resultShown, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {

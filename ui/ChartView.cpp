@@ -55,6 +55,10 @@ void ChartView::applyPens() {
   for (auto& e : entries_) {
     QPen pen(e.second.colour);
     pen.setWidthF(2);
+    if (e.second.dashed) {
+      pen.setStyle(Qt::DashLine);
+      pen.setWidthF(1.5);
+    }
     e.second.line->setPen(pen);
     if (e.second.area) {
       QColor translucent = e.second.colour;
@@ -184,6 +188,47 @@ void ChartView::clearAll() {
   rebuildAxes();
 }
 
+void ChartView::setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of) {
+  QList<QPointF> kept;
+  for (const QPointF& p : points)
+    if (std::isfinite(p.x()) && std::isfinite(p.y()) && !(log_x_ && p.x() <= 0) && !(log_y_ && p.y() <= 0))
+      kept << p;
+  QLineSeries* line = series(name, false);
+  for (auto& e : entries_)
+    if (e.first == name) {
+      e.second.dashed = true;
+      e.second.colour = seriesColor(colour_of, {});
+    }
+  line->replace(kept);
+  line->setPointsVisible(kept.size() <= 4);
+  applyPens();
+  fitRanges();
+}
+
+void ChartView::removeSeries(const QString& name) {
+  for (int i = 0; i < entries_.size(); ++i)
+    if (entries_[i].first == name) {
+      Entry e = entries_[i].second;
+      entries_.removeAt(i);
+      if (e.area) {
+        chart()->removeSeries(e.area);
+        delete e.area;  // not the owner of its bounds
+        delete e.upper;
+        delete e.lower;
+      }
+      chart()->removeSeries(e.line);
+      delete e.line;
+      fitRanges();
+      return;
+    }
+}
+
+QStringList ChartView::seriesNames() const {
+  QStringList names;
+  for (const auto& e : entries_) names << e.first;
+  return names;
+}
+
 int ChartView::pointCount(const QString& name) const {
   for (const auto& e : entries_)
     if (e.first == name) return e.second.line->count();
@@ -255,13 +300,18 @@ void ChartView::rebuildAxes() {
 
 void ChartView::fitRanges() {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
+  for (const auto& e : entries_)
+    for (const QPointF& p : e.second.line->points()) {
+      x0 = std::min(x0, p.x());
+      x1 = std::max(x1, p.x());
+    }
+  const double band_from = x0 + band_fit_from_ * (x1 - x0);
   for (const auto& e : entries_) {
     const QList<QLineSeries*> parts{e.second.line, e.second.upper, e.second.lower};
     for (auto* s : parts) {
       if (!s) continue;
       for (const QPointF& p : s->points()) {
-        x0 = std::min(x0, p.x());
-        x1 = std::max(x1, p.x());
+        if (s != e.second.line && p.x() < band_from) continue;
         y0 = std::min(y0, p.y());
         y1 = std::max(y1, p.y());
       }

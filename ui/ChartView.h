@@ -29,8 +29,19 @@ class ChartView : public QChartView {
   /// A vertical reference line at x (e.g. the exact method's time), drawn dashed across the y range.
   void setVerticalReference(const QString& name, double x);
   void clearAll();
+  /// A pinned run's series drawn dashed over the live ones, in the colour of the method `colour_of` names
+  /// (its estimator), so it reads as "the same method, another run".
+  void setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of);
+  /// Removes the series `name` (and its band); nothing when there is none.
+  void removeSeries(const QString& name);
+  /// The names of every series, in drawing order.
+  QStringList seriesNames() const;
   int pointCount(const QString& name) const;
 
+  /// The y range ignores the ±2σ bands over the first `fraction` of the x range (where a running estimate's
+  /// error is still wide, e.g. Hutchinson's first probes), so the converged part fills the chart; those bands
+  /// are clipped at the edge. 0 (the default) fits everything.
+  void setBandFitFrom(double fraction) { band_fit_from_ = fraction; }
   void setLogX(bool on);
   void setLogY(bool on);
   bool logX() const { return log_x_; }
@@ -55,6 +66,7 @@ class ChartView : public QChartView {
     QString name;
     QList<QPointF> points, upper, lower;  ///< upper/lower empty without a band
     bool band = false;
+    bool dashed = false;  ///< an overlay (a pinned run), drawn dashed
   };
   struct Content {
     QString title, x_title, y_title;
@@ -82,6 +94,7 @@ class ChartView : public QChartView {
   static bool& dark_default();
 
   bool log_x_ = false, log_y_ = false;
+  double band_fit_from_ = 0;
   bool dark_ = false;
   QString x_title_, y_title_;
   struct Entry {
@@ -90,6 +103,7 @@ class ChartView : public QChartView {
     QLineSeries* lower = nullptr;
     QAreaSeries* area = nullptr;
     QColor colour;
+    bool dashed = false;  ///< a pinned run's overlay
   };
   QList<QPair<QString, Entry>> entries_;
   QLineSeries* reference_ = nullptr;

@@ -103,6 +103,7 @@ ChartView::Content ChartView::content() const {
     s.name = e.first;
     s.points = e.second.line->points();
     s.band = e.second.area != nullptr;
+    s.dashed = e.second.dashed;
     if (s.band) {
       s.upper = e.second.upper->points();
       s.lower = e.second.lower->points();
@@ -131,6 +132,10 @@ void ChartView::setContent(const Content& c) {
   log_y_ = c.log_y;
   rebuildAxes();
   for (const auto& s : c.series) {
+    if (s.dashed) {
+      setOverlay(s.name, s.points, s.name.section(" · ", 0, 0));
+      continue;
+    }
     QLineSeries* line = series(s.name, s.band);
     line->replace(s.points);
     line->setPointsVisible(s.points.size() <= 4);

@@ -275,6 +275,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // Charts.
   tabs_ = new QTabWidget(this);
   convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
+  convergence_->setBandFitFrom(0.1);
   convergence_->setToolTip(
       "Running estimate after each test vector, ±2 standard errors where the method has an "
       "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
@@ -398,7 +399,23 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   run_log_ = new RunLog(this);
   auto* dock = new QDockWidget("Run log", this);
   dock->setObjectName("runlog");
-  dock->setWidget(run_log_);
+  // The run log, and beside it how the pinned runs' configurations differ.
+  auto* log_split = new QSplitter(Qt::Horizontal, dock);
+  log_split->addWidget(run_log_);
+  pins_table_ = new QTableWidget(0, 0, log_split);
+  pins_table_->setObjectName("pinnedRuns");
+  pins_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  pins_table_->setToolTip(
+      "How the pinned runs (and the latest run) differ: one row per setting that differs");
+  pins_table_->hide();
+  log_split->addWidget(pins_table_);
+  log_split->setStretchFactor(0, 3);
+  log_split->setStretchFactor(1, 2);
+  dock->setWidget(log_split);
+  connect(run_log_, &RunLog::pinsChanged, this, [this] {
+    updateOverlays();
+    updatePinTable();
+  });
   addDockWidget(Qt::BottomDockWidgetArea, dock);
   resizeDocks({dock}, {130}, Qt::Vertical);
   connect(run_log_, &RunLog::restoreRequested, this, &MainWindow::applyConfig);

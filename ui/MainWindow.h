@@ -93,6 +93,8 @@ class MainWindow : public QMainWindow {
   /// empty.
   QString openExample(int index = 0);
   RunLog* runLog() const { return run_log_; }
+  /// Beside the run log: the settings that differ among the pinned runs (columns) and the latest run.
+  QTableWidget* pinnedRunsTable() const { return pins_table_; }
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const CompareRequest& config);
   /// Writes every chart (PNG and SVG) and the result (JSON and CSV) into `dir`; returns "" or the errors.
@@ -120,6 +122,9 @@ class MainWindow : public QMainWindow {
   /// Edit ▸ Copy result: the result line, the details and the configuration as text on the clipboard.
   void copyResult() const;
   QDockWidget* runLogDock() const { return run_log_dock_; }
+  /// The shared model, data and estimator panel (hidden on the Active-learning tab, and by View ▸ Control
+  /// panel).
+  QWidget* controlPanel() const { return panel_widget_; }
 
   /// File ▸ Save session: the form, every chart, heat map, table and result label, the run log with each
   /// run's configuration and the last comparison's full result, as versioned JSON (docs/FORMATS.md
@@ -187,6 +192,10 @@ class MainWindow : public QMainWindow {
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
   void onEstimates(const QString& kind, const ts::PartialResult& partial);
+  /// The pinned runs' curves, dashed, on the Convergence and Speed charts (replacing earlier overlays).
+  void updateOverlays();
+  /// The table of settings that differ among the pinned runs and the latest run.
+  void updatePinTable();
   /// `final`: the run is over (the run log gets its row, resultShown is emitted); else its estimates only.
   void showCompare(const CompareResult& r, bool final = true);
   void showSpectrum(const SpectrumResult& r);
@@ -274,6 +283,7 @@ class MainWindow : public QMainWindow {
   QString running_series_;
   QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
+  QTableWidget* pins_table_ = nullptr;
   QStringList recent_sessions_;
   QMenu* recent_sessions_menu_ = nullptr;
   std::string restored_result_;  ///< the last comparison's result JSON, from an opened session

@@ -238,6 +238,12 @@ void MainWindow::setMethods(const QStringList& methods) {
 
 void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
   model_->setText(model);
+  // The batch-size box follows the spec's n= (it writes the spec when changed, so it is quiet here).
+  const QRegularExpressionMatch n = QRegularExpression("[:,]n=(\\d+)").match(data);
+  if (n.hasMatch()) {
+    const QSignalBlocker block(data_n_);
+    data_n_->setValue(n.captured(1).toInt());
+  }
   data_->setText(data);
   input_shape_->setText(input_shape);
   output_->clear();

@@ -29,6 +29,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "MainWindow.h"
@@ -194,7 +195,13 @@ void MainWindow::createMenus() {
   panel_toggle->setChecked(true);
   panel_toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Backslash));
   panel_toggle->setObjectName("view-panel");
-  connect(panel_toggle, &QAction::toggled, panel_widget_, &QWidget::setVisible);
+  // One model and data choice for the tabs that compute on it; the Active-learning tab has its own set-up,
+  // shown in place of the shared panel, not beside it.
+  auto sync_panel = [this, panel_toggle] {
+    panel_widget_->setVisible(panel_toggle->isChecked() && tabs_->currentWidget() != al_);
+  };
+  connect(panel_toggle, &QAction::toggled, this, sync_panel);
+  connect(tabs_, &QTabWidget::currentChanged, this, sync_panel);
   actions_.insert("view-panel", panel_toggle);
   view->addSeparator();
   for (int i = 0; i < tabs_->count(); ++i) {

@@ -20,6 +20,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMap>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -46,6 +47,7 @@
 #include "EngineClient.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
+#include "RunDiff.h"
 #include "RunLog.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
@@ -248,6 +250,17 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
       points << QPointF(double(p.matvecs), p.estimate);
       sigmas << (std::isfinite(p.std_error) ? p.std_error : 0.0);
     }
+    // A one-pass method (XNysTrace, XTrace) has no running estimate: its sweep's estimates at m/8 … m draw it
+    // as a curve over budgets instead of one dot.
+    if (e.history.size() <= 1 && !r.sweep.empty()) {
+      QMap<double, double> by_budget;
+      for (const auto& p : r.sweep)
+        if (p.method == e.method && p.repeat == 0) by_budget[double(p.budget)] = p.estimate;
+      by_budget[double(e.matvecs)] = e.estimate;
+      points.clear();
+      sigmas.clear();
+      for (auto it = by_budget.begin(); it != by_budget.end(); ++it) points << QPointF(it.key(), it.value());
+    }
     convergence_->setSeries(QString::fromStdString(e.method), points, e.std_error ? sigmas : QList<double>{});
   }
   double products = 0, seconds = 0;
@@ -310,8 +323,20 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
           .arg(r.model.params_frozen)
           .arg(r.d)
           .arg(jvp, layers.join("\n")));
-  if (!final) return;  // the estimates of a run whose exact trace is still being computed
-  run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text());
+  if (!final) {  // the estimates of a run whose exact trace is still being computed
+    updateOverlays();
+    return;
+  }
+  // The run's own curves are kept with it in the run log, so it can be pinned later.
+  RunLog::Curves curves;
+  for (const auto& series : convergence_->content().series)
+    if (!series.dashed) curves.convergence << series;
+  for (const auto& series : speed_->content().series)
+    if (!series.dashed) curves.speed << series;
+  run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text(),
+                {}, curves);
+  updateOverlays();
+  updatePinTable();
   if (r.model.kind == "torchscript") rememberModel(model_->text());
   Q_EMIT resultShown();
 }
@@ -352,6 +377,52 @@ void MainWindow::onFailed(const QString& message) {
   progress_->setValue(0);
   statusBar()->showMessage("Failed");
   Q_EMIT failureShown(message);
+}
+
+void MainWindow::updateOverlays() {
+  for (ChartView* chart : {convergence_, speed_})
+    for (const QString& name : chart->seriesNames())
+      if (name.contains(" · run ")) chart->removeSeries(name);
+  for (const int row : run_log_->pinnedRows()) {
+    const RunLog::Curves& c = run_log_->curves(row);
+    const QString tag = QString(" · run %1").arg(row + 1);
+    for (const auto& series : c.convergence)
+      if (!series.name.endsWith("(running)"))
+        convergence_->setOverlay(series.name + tag, series.points, series.name);
+    for (const auto& series : c.speed) speed_->setOverlay(series.name + tag, series.points, series.name);
+  }
+}
+
+void MainWindow::updatePinTable() {
+  QList<int> rows = run_log_->pinnedRows();
+  if (rows.isEmpty()) {
+    pins_table_->hide();
+    pins_table_->setRowCount(0);
+    return;
+  }
+  const int latest = run_log_->runs() - 1;
+  if (!rows.contains(latest)) rows << latest;
+  QList<CompareRequest> configs;
+  QStringList headers;
+  for (const int row : rows) {
+    configs << run_log_->config(row);
+    headers << (row == latest && !run_log_->pinnedRows().contains(row)
+                    ? QString("run %1 (latest)").arg(row + 1)
+                    : QString("run %1").arg(row + 1));
+  }
+  const auto diff = config_differences(configs);
+  pins_table_->clear();
+  pins_table_->setColumnCount(static_cast<int>(headers.size()));
+  pins_table_->setHorizontalHeaderLabels(headers);
+  pins_table_->setRowCount(static_cast<int>(diff.size()));
+  QStringList keys;
+  for (int i = 0; i < diff.size(); ++i) {
+    keys << diff[i].first;
+    for (int c = 0; c < diff[i].second.size(); ++c)
+      pins_table_->setItem(i, c, new QTableWidgetItem(diff[i].second[c]));
+  }
+  pins_table_->setVerticalHeaderLabels(keys);
+  pins_table_->show();
 }
 
 }  // namespace ts::ui

@@ -63,15 +63,9 @@ QList<QPointF> points_of(const Json& a) {
   return out;
 }
 
-Json chart_json(const ChartView::Content& c) {
-  Json j = Json::object();
-  j["title"] = s(c.title);
-  j["x_title"] = s(c.x_title);
-  j["y_title"] = s(c.y_title);
-  j["log_x"] = c.log_x;
-  j["log_y"] = c.log_y;
+Json series_json(const QList<ChartView::Series>& list) {
   Json series = Json::array();
-  for (const auto& e : c.series) {
+  for (const auto& e : list) {
     Json o = Json::object();
     o["name"] = s(e.name);
     o["points"] = points_json(e.points);
@@ -79,9 +73,36 @@ Json chart_json(const ChartView::Content& c) {
       o["upper"] = points_json(e.upper);
       o["lower"] = points_json(e.lower);
     }
+    if (e.dashed) o["pinned_overlay"] = true;
     series.push_back(o);
   }
-  j["series"] = series;
+  return series;
+}
+QList<ChartView::Series> series_of(const Json& a) {
+  QList<ChartView::Series> out;
+  for (const auto& o : a) {
+    ChartView::Series e;
+    e.name = q(o.at("name"));
+    e.points = points_of(o.at("points"));
+    e.band = o.contains("upper");
+    if (e.band) {
+      e.upper = points_of(o.at("upper"));
+      e.lower = points_of(o.at("lower"));
+    }
+    e.dashed = o.value("pinned_overlay", false);
+    out << e;
+  }
+  return out;
+}
+
+Json chart_json(const ChartView::Content& c) {
+  Json j = Json::object();
+  j["title"] = s(c.title);
+  j["x_title"] = s(c.x_title);
+  j["y_title"] = s(c.y_title);
+  j["log_x"] = c.log_x;
+  j["log_y"] = c.log_y;
+  j["series"] = series_json(c.series);
   if (c.has_reference) j["reference"] = {{"name", s(c.reference_name)}, {"y", c.reference_y}};
   if (c.has_vreference) j["vertical_reference"] = {{"name", s(c.vreference_name)}, {"x", c.vreference_x}};
   return j;
@@ -93,17 +114,7 @@ ChartView::Content chart_of(const Json& j) {
   c.y_title = q(j.at("y_title"));
   c.log_x = j.at("log_x").get<bool>();
   c.log_y = j.at("log_y").get<bool>();
-  for (const auto& o : j.at("series")) {
-    ChartView::Series e;
-    e.name = q(o.at("name"));
-    e.points = points_of(o.at("points"));
-    e.band = o.contains("upper");
-    if (e.band) {
-      e.upper = points_of(o.at("upper"));
-      e.lower = points_of(o.at("lower"));
-    }
-    c.series << e;
-  }
+  c.series = series_of(j.at("series"));
   if (j.contains("reference")) {
     c.has_reference = true;
     c.reference_name = q(j.at("reference").at("name"));
@@ -282,7 +293,7 @@ std::string MainWindow::sessionText() const {
   j["layer_bars"] = b;
   Json tables = Json::array();
   for (const QTableWidget* t : findChildren<QTableWidget*>())
-    if (t != run_log_) tables.push_back(table_json(t));
+    if (t != run_log_ && t != pins_table_) tables.push_back(table_json(t));
   j["tables"] = tables;
   Json labels = Json::object();
   for (const char* name : kLabels)
@@ -295,6 +306,9 @@ std::string MainWindow::sessionText() const {
     run["config"] = to_json(run_log_->config(r));
     run["seconds"] = run_log_->item(r, 3)->text().toDouble();
     run["summary"] = s(run_log_->item(r, 4)->text());
+    run["pinned"] = run_log_->pinnedRows().contains(r);
+    run["curves"] = {{"convergence", series_json(run_log_->curves(r).convergence)},
+                     {"speed", series_json(run_log_->curves(r).speed)}};
     runs.push_back(run);
   }
   j["run_log"] = runs;
@@ -350,7 +364,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
     // Everything is read before anything is shown: a damaged file changes nothing.
     for (const auto& c : j.at("charts")) charts << chart_of(c);
     if (charts.size() != findChildren<ChartView*>().size() ||
-        j.at("tables").size() != size_t(findChildren<QTableWidget*>().size() - 1) ||
+        j.at("tables").size() != size_t(findChildren<QTableWidget*>().size() - 2) ||
         j.at("heat_maps").size() != size_t(findChildren<HeatMap*>().size()))
       throw InputError(what + ": its charts and tables do not match this version's");
     for (const auto& run : j.at("run_log"))
@@ -428,13 +442,22 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
     }
     int t = 0;
     for (QTableWidget* table : findChildren<QTableWidget*>())
-      if (table != run_log_) set_table(table, j.at("tables").at(static_cast<size_t>(t++)));
+      if (table != run_log_ && table != pins_table_)
+        set_table(table, j.at("tables").at(static_cast<size_t>(t++)));
     for (const auto& [name, text] : j.at("labels").items())
       if (auto* l = findChild<QLabel*>(QString::fromStdString(name))) l->setText(q(text));
     run_log_->reset();
     int r = 0;
-    for (const auto& run : j.at("run_log"))
-      run_log_->add(configs[r++], run.at("seconds").get<double>(), q(run.at("summary")), q(run.at("time")));
+    for (const auto& run : j.at("run_log")) {
+      RunLog::Curves curves;
+      if (run.contains("curves")) {
+        curves.convergence = series_of(run.at("curves").at("convergence"));
+        curves.speed = series_of(run.at("curves").at("speed"));
+      }
+      run_log_->add(configs[r++], run.at("seconds").get<double>(), q(run.at("summary")), q(run.at("time")),
+                    curves, run.value("pinned", false));
+    }
+    updatePinTable();
     last_compare_.reset();
     restored_result_ = j.contains("result") ? json_text(j.at("result")) : std::string();
     if (j.contains("view")) {

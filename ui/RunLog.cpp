@@ -15,7 +15,14 @@ RunLog::RunLog(QWidget* parent) : QTableWidget(0, 5, parent) {
   verticalHeader()->setVisible(false);
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionBehavior(QAbstractItemView::SelectRows);
-  setToolTip("Every finished run; double-click a row to restore its configuration");
+  setToolTip(
+      "Every finished run. Tick a run's box to pin it: its curves are overlaid (dashed) on the Convergence "
+      "and "
+      "Speed charts, and the table beside lists how the pinned configurations differ. Double-click a row to "
+      "restore its configuration.");
+  connect(this, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+    if (item->column() == 0 && !filling_) Q_EMIT pinsChanged();
+  });
   connect(this, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
     if (row >= 0 && row < configs_.size()) Q_EMIT restoreRequested(configs_[row]);
   });
@@ -24,16 +31,33 @@ RunLog::RunLog(QWidget* parent) : QTableWidget(0, 5, parent) {
 void RunLog::reset() {
   setRowCount(0);
   configs_.clear();
+  curves_.clear();
+}
+
+QList<int> RunLog::pinnedRows() const {
+  QList<int> rows;
+  for (int r = 0; r < rowCount(); ++r)
+    if (item(r, 0) && item(r, 0)->checkState() == Qt::Checked) rows << r;
+  return rows;
+}
+
+void RunLog::setPinned(int row, bool pinned) {
+  if (row >= 0 && row < rowCount()) item(row, 0)->setCheckState(pinned ? Qt::Checked : Qt::Unchecked);
 }
 
 void RunLog::add(const ts::CompareRequest& config, double seconds, const QString& summary,
-                 const QString& time) {
+                 const QString& time, const Curves& curves, bool pinned) {
+  filling_ = true;
   QStringList methods;
   for (const auto& m : config.methods) methods << QString::fromStdString(m);
   const int row = rowCount();
   insertRow(row);
-  setItem(row, 0,
-          new QTableWidgetItem(time.isEmpty() ? QDateTime::currentDateTime().toString("HH:mm:ss") : time));
+  auto* first =
+      new QTableWidgetItem(time.isEmpty() ? QDateTime::currentDateTime().toString("HH:mm:ss") : time);
+  first->setFlags(first->flags() | Qt::ItemIsUserCheckable);
+  first->setCheckState(pinned ? Qt::Checked : Qt::Unchecked);
+  first->setToolTip("Pin: overlay this run on the charts");
+  setItem(row, 0, first);
   setItem(
       row, 1,
       new QTableWidgetItem(QString::fromStdString(config.problem.model + "  on  " + config.problem.data)));
@@ -45,6 +69,8 @@ void RunLog::add(const ts::CompareRequest& config, double seconds, const QString
   setItem(row, 3, new QTableWidgetItem(QString::number(seconds, 'g', 3)));
   setItem(row, 4, new QTableWidgetItem(summary));
   configs_.append(config);
+  curves_.append(curves);
+  filling_ = false;
   scrollToBottom();
 }
 

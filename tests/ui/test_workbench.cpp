@@ -32,6 +32,7 @@
 #include <QValueAxis>
 #include <QtTest>
 
+#include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "MainWindow.h"
@@ -141,6 +142,20 @@ class TestWorkbench : public QObject {
     w.runLogDock()->close();
     w.action("reset-layout")->trigger();
     QVERIFY(w.runLogDock()->isVisible());
+    // One shared model panel: the Active-learning tab shows its own set-up in its place; View ▸ Control panel
+    // collapses it on every tab.
+    QVERIFY(w.controlPanel()->isVisible());
+    w.tabs()->setCurrentWidget(w.alPanel());
+    QVERIFY(!w.controlPanel()->isVisible());
+    w.tabs()->setCurrentIndex(0);
+    QVERIFY(w.controlPanel()->isVisible());
+    w.action("view-panel")->trigger();
+    QVERIFY(!w.controlPanel()->isVisible());
+    w.tabs()->setCurrentIndex(1);
+    QVERIFY(!w.controlPanel()->isVisible());
+    w.action("view-panel")->trigger();
+    QVERIFY(w.controlPanel()->isVisible());
+    w.tabs()->setCurrentIndex(0);
     // Dark theme: every chart dark, the estimators keep their colours.
     auto colour = [&] {
       for (auto* s : w.convergenceChart()->chart()->series())
@@ -433,16 +448,19 @@ class TestWorkbench : public QObject {
     QSignalSpy estimates(&w, &ui::MainWindow::estimatesShown);
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     bool reference_at_estimates = true;
-    int points_at_estimates = 0;
+    int points_at_estimates = 0, xnys_at_estimates = 0;
     connect(&w, &ui::MainWindow::estimatesShown, this, [&] {
       reference_at_estimates = w.convergenceChart()->content().has_reference;
       points_at_estimates = w.convergenceChart()->pointCount("hutchpp");
+      xnys_at_estimates = w.convergenceChart()->pointCount("xnystrace");
     });
     w.run();
     QVERIFY(done.wait(60000));
     QCOMPARE(estimates.count(), 1);
     QVERIFY(!reference_at_estimates);
     QVERIFY(points_at_estimates > 0);
+    QCOMPARE(xnys_at_estimates, 1);  // a one-pass method: one estimate, then a curve over the sweep's budgets
+    QCOMPARE(w.convergenceChart()->pointCount("xnystrace"), 4);
     QVERIFY(w.lastCompare() && w.lastCompare()->exact);
     QVERIFY2(w.convergenceChart()->content().has_reference, qPrintable(w.convergenceChart()->csv()));
     QCOMPARE(w.convergenceChart()->content().reference_y, *w.lastCompare()->exact);
@@ -457,6 +475,57 @@ class TestWorkbench : public QObject {
     QVERIFY(w.convergenceChart()->pointCount("hutchpp") > 0);
     QVERIFY(!w.convergenceChart()->content().has_reference);
     QVERIFY2(w.resultText().startsWith("tr K ≈"), qPrintable(w.resultText()));
+  }
+
+  // Pinned runs: a pinned run's curves are overlaid dashed in its estimator's colour on later runs' charts,
+  // the table beside the run log lists exactly the settings that differ, and both survive a session round
+  // trip.
+  void pinnedRunsOverlay() {
+    ui::MainWindow w(nullptr, false);
+    w.setMethods({"hutchpp", "hutchinson"});
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=40");
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    const QList<QPointF> first = w.convergenceChart()->content().series.value(0).points;
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=2", "digits:n=40");
+    w.run();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(w.runLog()->runs(), 2);
+    QVERIFY(!w.pinnedRunsTable()->isVisibleTo(&w));
+    w.runLog()->setPinned(0, true);  // as a click on the box does
+    auto overlay = [&](const ui::MainWindow& x) {
+      for (const auto& s : x.convergenceChart()->content().series)
+        if (s.name == "hutchpp · run 1") return s;
+      return ui::ChartView::Series{};
+    };
+    QVERIFY(overlay(w).dashed);
+    QCOMPARE(overlay(w).points, first);
+    QVERIFY(w.convergenceChart()->pointCount("hutchpp") > 0);  // the live run is still drawn
+    QTableWidget* diff = w.pinnedRunsTable();
+    QVERIFY(diff->isVisibleTo(&w));
+    QCOMPARE(diff->columnCount(), 2);
+    QCOMPARE(diff->rowCount(), 1);  // only the model's seed differs
+    QCOMPARE(diff->verticalHeaderItem(0)->text(), QString("problem.model"));
+    QCOMPARE(diff->item(0, 0)->text(), QString("mlp:in=64,width=32,depth=2,out=10,seed=1"));
+    QCOMPARE(diff->horizontalHeaderItem(1)->text(), QString("run 2 (latest)"));
+    // A third run keeps the overlay.
+    w.run();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(overlay(w).points, first);
+    // Saved and reopened: the pin, the overlay and the table.
+    QTemporaryDir dir;
+    QCOMPARE(w.saveSession(dir.filePath("pins.tsession")), QString());
+    ui::MainWindow v(nullptr, false);
+    QCOMPARE(v.openSession(dir.filePath("pins.tsession")), QString());
+    QCOMPARE(v.runLog()->pinnedRows(), QList<int>{0});
+    QVERIFY(overlay(v).dashed);
+    QCOMPARE(overlay(v).points, first);
+    QCOMPARE(v.pinnedRunsTable()->rowCount(), 1);
+    // Unpinned: the overlay and the table go.
+    w.runLog()->setPinned(0, false);
+    QVERIFY(overlay(w).points.isEmpty());
+    QVERIFY(!w.pinnedRunsTable()->isVisibleTo(&w));
   }
 
   // The app headless: --save-session runs the default problem and saves it; --session FILE --export DIR

@@ -235,6 +235,12 @@ int ChartView::pointCount(const QString& name) const {
   return 0;
 }
 
+void ChartView::setSecondaryY(const QString& suffix, const QString& title) {
+  y2_suffix_ = suffix;
+  y2_title_ = title;
+  rebuildAxes();
+}
+
 void ChartView::setLogX(bool on) {
   log_x_ = on;
   rebuildAxes();
@@ -270,9 +276,15 @@ void ChartView::rebuildAxes() {
   QAbstractAxis* ay = make(log_y_, y_title_);
   chart()->addAxis(ax, Qt::AlignBottom);
   chart()->addAxis(ay, Qt::AlignLeft);
+  QAbstractAxis* ay2 = nullptr;
+  if (!y2_suffix_.isEmpty()) {
+    ay2 = make(false, y2_title_);
+    ay2->setGridLineVisible(false);  // one grid, the left axis's
+    chart()->addAxis(ay2, Qt::AlignRight);
+  }
   for (auto* s : chart()->series()) {
     s->attachAxis(ax);
-    s->attachAxis(ay);
+    s->attachAxis(ay2 && secondary(s->name()) ? ay2 : ay);
   }
   // Legend markers toggle their series (and its band); bands have no marker of their own.
   for (auto& e : entries_) {
@@ -306,17 +318,27 @@ void ChartView::fitRanges() {
       x1 = std::max(x1, p.x());
     }
   const double band_from = x0 + band_fit_from_ * (x1 - x0);
+  double z0 = std::numeric_limits<double>::infinity(), z1 = -z0;  // the secondary axis
   for (const auto& e : entries_) {
     const QList<QLineSeries*> parts{e.second.line, e.second.upper, e.second.lower};
+    const bool right = secondary(e.first);
     for (auto* s : parts) {
       if (!s) continue;
       for (const QPointF& p : s->points()) {
         if (s != e.second.line && p.x() < band_from) continue;
-        y0 = std::min(y0, p.y());
-        y1 = std::max(y1, p.y());
+        (right ? z0 : y0) = std::min(right ? z0 : y0, p.y());
+        (right ? z1 : y1) = std::max(right ? z1 : y1, p.y());
       }
     }
   }
+  if (!y2_suffix_.isEmpty() && std::isfinite(z0))
+    for (auto* a : chart()->axes(Qt::Vertical))
+      if (chart()->axes(Qt::Vertical).indexOf(a) > 0) {
+        const double pad = (z1 - z0) * 0.05 + (z1 == z0 ? std::fabs(z0) * 0.01 + 1e-12 : 0);
+        a->setRange(z0 - pad, z1 + pad);
+        if (auto* v = qobject_cast<QValueAxis*>(a)) v->applyNiceNumbers();
+      }
+  if (!std::isfinite(y0)) y0 = z0, y1 = z1;
   if (!std::isfinite(x0)) return;
   if (vreference_) {
     x0 = std::min(x0, vreference_x_);

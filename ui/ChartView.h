@@ -42,6 +42,9 @@ class ChartView : public QChartView {
   /// error is still wide, e.g. Hutchinson's first probes), so the converged part fills the chart; those bands
   /// are clipped at the edge. 0 (the default) fits everything.
   void setBandFitFrom(double fraction) { band_fit_from_ = fraction; }
+  /// Series whose names end with `suffix` (e.g. " acc") are drawn against a second, linear y axis on the
+  /// right titled `title`, fitted on its own (loss and accuracy in one chart, each on its scale).
+  void setSecondaryY(const QString& suffix, const QString& title);
   void setLogX(bool on);
   void setLogY(bool on);
   bool logX() const { return log_x_; }
@@ -95,6 +98,8 @@ class ChartView : public QChartView {
 
   bool log_x_ = false, log_y_ = false;
   double band_fit_from_ = 0;
+  QString y2_suffix_, y2_title_;
+  bool secondary(const QString& name) const { return !y2_suffix_.isEmpty() && name.endsWith(y2_suffix_); }
   bool dark_ = false;
   QString x_title_, y_title_;
   struct Entry {

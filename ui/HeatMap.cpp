@@ -74,10 +74,13 @@ void HeatMap::clear() {
   update();
 }
 
+// Room right of the matrix for its colour bar and the bar's labels.
+constexpr int kBarRoom = 78;
+
 QRect HeatMap::plotRect() const {
   const int top = 22, bottom = 40;
-  const int side = std::max(10, std::min(width() - 8, height() - top - bottom));
-  return {(width() - side) / 2, top, side, side};
+  const int side = std::max(10, std::min(width() - 8 - kBarRoom, height() - top - bottom));
+  return {std::max(4, (width() - side - kBarRoom) / 2), top, side, side};
 }
 
 void HeatMap::paintEvent(QPaintEvent*) {
@@ -99,7 +102,24 @@ void HeatMap::paintEvent(QPaintEvent*) {
     p.drawLine(x, r.top(), x, r.bottom());
     p.drawLine(r.left(), y, r.right(), y);
   }
+  // The colour bar: the map from its low end (bottom) to its high end (top), with the values at both ends and
+  // the middle (0 for a signed kernel).
+  const QRect bar(r.right() + 10, r.top(), 14, r.height());
+  for (int y = 0; y < bar.height(); ++y) {
+    const double t = 1.0 - double(y) / std::max(1, bar.height() - 1);
+    p.setPen(QColor(signed_ ? diverging(2 * t - 1) : sequential(t)));
+    p.drawLine(bar.left(), bar.top() + y, bar.right(), bar.top() + y);
+  }
   p.setPen(palette().windowText().color());
+  p.drawRect(bar.adjusted(0, 0, -1, -1));
+  const double lo = signed_ ? -max_abs_ : min_, hi = signed_ ? max_abs_ : max_;
+  const QFontMetrics fm(font());
+  const int lx = bar.right() + 4;
+  p.drawText(QRect(lx, bar.top() - 2, kBarRoom, fm.height()), Qt::AlignLeft, QString::number(hi, 'g', 3));
+  p.drawText(QRect(lx, bar.center().y() - fm.height() / 2, kBarRoom, fm.height()), Qt::AlignLeft,
+             QString::number(signed_ ? 0.0 : (lo + hi) / 2, 'g', 3));
+  p.drawText(QRect(lx, bar.bottom() - fm.height() + 2, kBarRoom, fm.height()), Qt::AlignLeft,
+             QString::number(lo, 'g', 3));
   const QString legend =
       signed_ ? QString("colour: ±%1 (blue < 0 < red)").arg(max_abs_, 0, 'g', 3)
               : QString("colour: %1 (purple) … %2 (yellow)").arg(min_, 0, 'g', 3).arg(max_, 0, 'g', 3);

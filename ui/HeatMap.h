@@ -27,7 +27,7 @@ class HeatMap : public QWidget {
   double maxAbs() const { return max_abs_; }
   /// Writes the widget as a PNG through a temporary file; returns "" or an error naming the path.
   QString exportTo(const QString& path);
-  QSize sizeHint() const override { return {360, 380}; }
+  QSize sizeHint() const override { return {440, 380}; }
 
  protected:
   void paintEvent(QPaintEvent* e) override;

@@ -314,7 +314,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   dynamics_chart_->setToolTip(
       "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
       "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
-  loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss / accuracy", training_page);
+  loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss", training_page);
+  loss_chart_->setSecondaryY(" acc", "accuracy");  // each on its own scale
   auto* charts_row = new QHBoxLayout;
   charts_row->addWidget(dynamics_chart_, 1);
   charts_row->addWidget(loss_chart_, 1);

@@ -13,11 +13,13 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPalette>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -32,6 +34,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "ExportFiles.h"
 #include "MainWindow.h"
 #include "RunLog.h"
 #include "core/Errors.h"
@@ -152,13 +155,36 @@ void MainWindow::createMenus() {
           statusBar()->showMessage("Exported to " + dir);
       },
       "export");
-  add(file, "export-chart", "Export current &chart (PNG or SVG)…", {}, [this] {
+  add(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…", {}, [this] {
     auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
     if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export chart", "chart.png", "Images (*.png *.svg)");
+    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png",
+                                                      "Images (*.png *.svg *.pdf);;Data (*.csv)");
     if (path.isEmpty()) return;
-    const QString err = chart->exportTo(path);
+    QString err;
+    if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+      QStringList errors;
+      write_text_noting(path, chart->csv(), errors);
+      err = errors.join("\n");
+    } else {
+      // The picture's size in pixels and, for PNG, its scale (2 = twice the pixels, for print or HiDPI).
+      bool ok = false;
+      const QString answer = QInputDialog::getText(
+          this, "Chart size", "Width × height in pixels, @ scale (PNG):", QLineEdit::Normal,
+          QString("%1x%2@1").arg(chart->width()).arg(chart->height()), &ok);
+      if (!ok) return;
+      const QRegularExpressionMatch m =
+          QRegularExpression("^\\s*(\\d+)\\s*[x×]\\s*(\\d+)\\s*(?:@\\s*([0-9.]+))?\\s*$").match(answer);
+      if (!m.hasMatch() || m.captured(1).toInt() < 50 || m.captured(2).toInt() < 50 ||
+          m.captured(1).toInt() > 20000 || m.captured(2).toInt() > 20000) {
+        QMessageBox::warning(this, "Export chart",
+                             "'" + answer + "' is not WIDTHxHEIGHT@SCALE (e.g. 1200x800@2)");
+        return;
+      }
+      const double scale = m.captured(3).isEmpty() ? 1.0 : m.captured(3).toDouble();
+      err = chart->exportTo(path, QSize(m.captured(1).toInt(), m.captured(2).toInt()),
+                            scale > 0 && scale <= 8 ? scale : 1.0);
+    }
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
   });
   add(file, "export-result", "Export &result (JSON or CSV)…", {}, [this] {

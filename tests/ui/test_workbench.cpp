@@ -111,14 +111,19 @@ class TestWorkbench : public QObject {
     QStringList menus;
     for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
     QCOMPARE(menus, (QStringList{"File", "Edit", "View", "Run", "Help"}));
-    const QList<QPair<QString, QKeySequence>> keys{{"open-model", QKeySequence::Open},
-                                                   {"run", QKeySequence(Qt::CTRL | Qt::Key_R)},
-                                                   {"run", QKeySequence(Qt::Key_F5)},
-                                                   {"cancel", QKeySequence(Qt::Key_Escape)},
-                                                   {"export-all", QKeySequence(Qt::CTRL | Qt::Key_E)},
-                                                   {"quit", QKeySequence(Qt::CTRL | Qt::Key_Q)},
-                                                   {"user-guide", QKeySequence(Qt::Key_F1)},
-                                                   {"view-run-log", QKeySequence(Qt::CTRL | Qt::Key_L)}};
+    const QList<QPair<QString, QKeySequence>> keys{
+        {"open-model", QKeySequence::Open},
+        {"run", QKeySequence(Qt::CTRL | Qt::Key_R)},
+        {"run", QKeySequence(Qt::Key_F5)},
+        {"cancel", QKeySequence(Qt::Key_Escape)},
+        {"export-all", QKeySequence(Qt::CTRL | Qt::Key_E)},
+        {"quit", QKeySequence(Qt::CTRL | Qt::Key_Q)},
+        {"user-guide", QKeySequence(Qt::Key_F1)},
+        {"view-run-log", QKeySequence(Qt::CTRL | Qt::Key_L)},
+        {"new-session", QKeySequence::New},
+        {"save-session", QKeySequence::Save},
+        {"save-session-as", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
+        {"open-session", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)}};
     for (const auto& [name, key] : keys) {
       QAction* a = w.action(name);
       QVERIFY2(a, qPrintable(name));

@@ -98,7 +98,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   kl->addWidget(summary_);
   auto* maps = new QHBoxLayout;
   pntk_map_ = new HeatMap("pNTK Θ̂ (N × N, sorted by class)", kernels);
-  entk_map_ = new HeatMap("eNTK Θ (NO × NO, sorted by class)", kernels);
+  entk_map_ = new HeatMap("eNTK Θ (O × O blocks of N × N, by class)", kernels);
   maps->addWidget(pntk_map_);
   maps->addWidget(entk_map_);
   kl->addLayout(maps, 1);
@@ -286,8 +286,13 @@ void PntkPanel::showKernels(const PntkResult& r) {
       continue;
     }
     const int size = int(m->size), source = int(m->source_size);
-    map->setMatrix(size, QList<double>(m->values.begin(), m->values.end()),
-                   class_boundaries(r.heatmaps->labels, source, size),
+    // The pNTK: lines where the class changes; the eNTK: lines between its output blocks.
+    QList<double> lines;
+    if (which == 0)
+      lines = class_boundaries(r.heatmaps->labels, source, size);
+    else
+      for (int64_t k = 1; k < r.outputs; ++k) lines << double(k) * size / double(r.outputs);
+    map->setMatrix(size, QList<double>(m->values.begin(), m->values.end()), lines,
                    size < source ? QString("%1 × %1 averaged to %2 × %2").arg(source).arg(size) : QString());
   }
   Q_EMIT kernelsShown();

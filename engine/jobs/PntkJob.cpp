@@ -18,14 +18,16 @@ namespace ts {
 
 namespace {
 
-// Both kernels sorted by class and average-pooled to at most `side` pixels, for the app's heat maps.
+// Both kernels sorted by class and average-pooled to at most `side` pixels, for the app's heat maps. The eNTK
+// is laid out by output first (O × O blocks of N × N, each sorted by class): its structure Θ ≈ Θ̂ ⊗ I is then
+// O bright diagonal blocks, where the sample-major order spread it over every pixel.
 PntkHeatMaps heatmaps(const at::Tensor& K, const at::Tensor& Kp, const at::Tensor& labels, int64_t outputs,
                       int64_t side) {
   const int64_t n = Kp.size(0);
   const at::Tensor order =
       labels.defined() ? std::get<1>(labels.sort(/*stable=*/true, 0, false)) : at::arange(n, at::kLong);
   const at::Tensor state_order =
-      (order.unsqueeze(1) * outputs + at::arange(outputs, at::kLong)).reshape({-1});
+      (order.unsqueeze(0) * outputs + at::arange(outputs, at::kLong).unsqueeze(1)).reshape({-1});
   auto pooled = [&](const at::Tensor& M, const at::Tensor& idx) {
     const at::Tensor sorted = M.index_select(0, idx).index_select(1, idx);
     const int64_t s = std::min<int64_t>(side, sorted.size(0));

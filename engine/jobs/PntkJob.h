@@ -42,7 +42,7 @@ struct PntkHeatMap {
 
 struct PntkHeatMaps {
   PntkHeatMap pntk;
-  std::optional<PntkHeatMap> entk;  ///< when the eNTK was built
+  std::optional<PntkHeatMap> entk;  ///< when the eNTK was built; by output first (O blocks of N, by class)
   std::vector<int64_t> labels;      ///< the batch's labels in the sorted order; empty when the data has none
 };
 

@@ -12,14 +12,11 @@
 #include <QSvgGenerator>
 
 #include "ChartView.h"
+#include "ExportFiles.h"
 
 namespace ts::ui {
 
 namespace {
-QString csv_field(const QString& s) {
-  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
-  return "\"" + QString(s).replace("\"", "\"\"") + "\"";
-}
 QString num(double v) { return QString::number(v, 'g', 17); }
 }  // namespace
 

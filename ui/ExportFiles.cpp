@@ -10,6 +10,11 @@
 
 namespace ts::ui {
 
+QString csv_field(const QString& s) {
+  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
+  return "\"" + QString(s).replace("\"", "\"\"") + "\"";
+}
+
 void write_text_noting(const QString& path, const QString& text, QStringList& errors) {
   try {
     ts::write_text_file(path.toStdString(), text.toStdString());

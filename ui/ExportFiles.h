@@ -7,6 +7,8 @@ class QWidget;
 
 namespace ts::ui {
 
+/// A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a line break.
+QString csv_field(const QString& s);
 /// Writes `text` through ts::write_text_file; on failure appends the message to `errors` instead of throwing.
 void write_text_noting(const QString& path, const QString& text, QStringList& errors);
 /// The widget as it is drawn, as a PNG through a temporary file; "" or an error naming the path.

@@ -39,11 +39,6 @@ QString slug(const QString& title) {
   return out.left(60).isEmpty() ? "chart" : out.left(60);
 }
 
-QString csv_field(const QString& s) {
-  if (!s.contains(',') && !s.contains('"') && !s.contains('\n')) return s;
-  return "\"" + QString(s).replace("\"", "\"\"") + "\"";
-}
-
 QString table_csv(const QTableWidget* t) {
   QStringList header;
   for (int c = 0; c < t->columnCount(); ++c)

@@ -394,7 +394,8 @@ void MainWindow::updateOverlays() {
 }
 
 void MainWindow::updatePinTable() {
-  QList<int> rows = run_log_->pinnedRows();
+  const QList<int> pinned = run_log_->pinnedRows();
+  QList<int> rows = pinned;
   if (rows.isEmpty()) {
     pins_table_->hide();
     pins_table_->setRowCount(0);
@@ -406,9 +407,8 @@ void MainWindow::updatePinTable() {
   QStringList headers;
   for (const int row : rows) {
     configs << run_log_->config(row);
-    headers << (row == latest && !run_log_->pinnedRows().contains(row)
-                    ? QString("run %1 (latest)").arg(row + 1)
-                    : QString("run %1").arg(row + 1));
+    headers << (row == latest && !pinned.contains(row) ? QString("run %1 (latest)").arg(row + 1)
+                                                       : QString("run %1").arg(row + 1));
   }
   const auto diff = config_differences(configs);
   pins_table_->clear();

@@ -153,77 +153,63 @@ void set_table(QTableWidget* t, const Json& j) {
   }
 }
 
-// A panel's own settings, keyed by widget class and position in the panel (fixed within a format version).
+// A panel's own settings, keyed by widget kind and position in the panel (fixed within a format version).
+// Each kind: its key prefix, how its value is written to JSON and read back (signals blocked).
+bool own_editor(const QLineEdit* w) {  // a spin box's or combo box's own line edit
+  return qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget());
+}
+
+template <class W, class Get, class Set>
+void each_input(QWidget* root, const char* kind, Json* save, const Json* load, Get get, Set set) {
+  int i = 0;
+  for (W* w : root->findChildren<W*>()) {
+    if constexpr (std::is_same_v<W, QLineEdit>)
+      if (own_editor(w)) continue;
+    const std::string key = kind + std::to_string(i++);
+    if (save) (*save)[key] = get(w);
+    if (load && load->contains(key)) {
+      const QSignalBlocker b(w);
+      set(w, load->at(key));
+    }
+  }
+}
+
+// Saves the inputs under `root` into `save`, or restores them from `load`.
+void panel_inputs(QWidget* root, Json* save, const Json* load) {
+  each_input<QSpinBox>(
+      root, "spin", save, load, [](QSpinBox* w) { return Json(w->value()); },
+      [](QSpinBox* w, const Json& v) { w->setValue(v.get<int>()); });
+  each_input<QDoubleSpinBox>(
+      root, "double", save, load, [](QDoubleSpinBox* w) { return Json(w->value()); },
+      [](QDoubleSpinBox* w, const Json& v) { w->setValue(v.get<double>()); });
+  each_input<QComboBox>(
+      root, "combo", save, load, [](QComboBox* w) { return Json(s(w->currentText())); },
+      [](QComboBox* w, const Json& v) { w->setCurrentText(q(v)); });
+  each_input<QCheckBox>(
+      root, "check", save, load, [](QCheckBox* w) { return Json(w->isChecked()); },
+      [](QCheckBox* w, const Json& v) { w->setChecked(v.get<bool>()); });
+  each_input<QLineEdit>(
+      root, "line", save, load, [](QLineEdit* w) { return Json(s(w->text())); },
+      [](QLineEdit* w, const Json& v) { w->setText(q(v)); });
+  each_input<QListWidget>(
+      root, "list", save, load,
+      [](QListWidget* w) {
+        Json checked = Json::array();
+        for (int r = 0; r < w->count(); ++r) checked.push_back(w->item(r)->checkState() == Qt::Checked);
+        return checked;
+      },
+      [](QListWidget* w, const Json& checked) {
+        for (int r = 0; r < w->count() && r < static_cast<int>(checked.size()); ++r)
+          w->item(r)->setCheckState(checked.at(static_cast<size_t>(r)).get<bool>() ? Qt::Checked
+                                                                                   : Qt::Unchecked);
+      });
+}
 Json inputs_json(QWidget* root) {
   Json j = Json::object();
-  int i = 0;
-  for (auto* w : root->findChildren<QSpinBox*>()) j["spin" + std::to_string(i++)] = w->value();
-  i = 0;
-  for (auto* w : root->findChildren<QDoubleSpinBox*>()) j["double" + std::to_string(i++)] = w->value();
-  i = 0;
-  for (auto* w : root->findChildren<QComboBox*>()) j["combo" + std::to_string(i++)] = s(w->currentText());
-  i = 0;
-  for (auto* w : root->findChildren<QCheckBox*>()) j["check" + std::to_string(i++)] = w->isChecked();
-  i = 0;
-  for (auto* w : root->findChildren<QLineEdit*>()) {
-    if (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget()))
-      continue;  // a spin box's or combo box's own editor
-    j["line" + std::to_string(i++)] = s(w->text());
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QListWidget*>()) {
-    Json checked = Json::array();
-    for (int r = 0; r < w->count(); ++r) checked.push_back(w->item(r)->checkState() == Qt::Checked);
-    j["list" + std::to_string(i++)] = checked;
-  }
+  panel_inputs(root, &j, nullptr);
   return j;
 }
-void set_inputs(QWidget* root, const Json& j) {
-  auto key = [](const char* kind, int i) { return std::string(kind) + std::to_string(i); };
-  int i = 0;
-  for (auto* w : root->findChildren<QSpinBox*>()) {
-    const QSignalBlocker b(w);
-    if (j.contains(key("spin", i))) w->setValue(j.at(key("spin", i)).get<int>());
-    ++i;
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QDoubleSpinBox*>()) {
-    const QSignalBlocker b(w);
-    if (j.contains(key("double", i))) w->setValue(j.at(key("double", i)).get<double>());
-    ++i;
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QComboBox*>()) {
-    const QSignalBlocker b(w);
-    if (j.contains(key("combo", i))) w->setCurrentText(q(j.at(key("combo", i))));
-    ++i;
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QCheckBox*>()) {
-    const QSignalBlocker b(w);
-    if (j.contains(key("check", i))) w->setChecked(j.at(key("check", i)).get<bool>());
-    ++i;
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QLineEdit*>()) {
-    if (qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget()))
-      continue;
-    const QSignalBlocker b(w);
-    if (j.contains(key("line", i))) w->setText(q(j.at(key("line", i))));
-    ++i;
-  }
-  i = 0;
-  for (auto* w : root->findChildren<QListWidget*>()) {
-    const QSignalBlocker b(w);
-    if (j.contains(key("list", i))) {
-      const auto& checked = j.at(key("list", i));
-      for (int r = 0; r < w->count() && r < static_cast<int>(checked.size()); ++r)
-        w->item(r)->setCheckState(checked.at(static_cast<size_t>(r)).get<bool>() ? Qt::Checked
-                                                                                 : Qt::Unchecked);
-    }
-    ++i;
-  }
-}
+void set_inputs(QWidget* root, const Json& j) { panel_inputs(root, nullptr, &j); }
 
 // The file path inside a model spec (a .pt file) or a data spec (csv:PATH, npy:, npz:, images:), or "".
 QString file_of_model(const QString& model) {
@@ -300,13 +286,14 @@ std::string MainWindow::sessionText() const {
     if (auto* l = findChild<QLabel*>(name)) labels[name] = s(l->text());
   j["labels"] = labels;
   Json runs = Json::array();
+  const QList<int> pinned = run_log_->pinnedRows();
   for (int r = 0; r < run_log_->runs(); ++r) {
     Json run = Json::object();
     run["time"] = s(run_log_->item(r, 0)->text());
     run["config"] = to_json(run_log_->config(r));
     run["seconds"] = run_log_->item(r, 3)->text().toDouble();
     run["summary"] = s(run_log_->item(r, 4)->text());
-    run["pinned"] = run_log_->pinnedRows().contains(r);
+    run["pinned"] = pinned.contains(r);
     run["curves"] = {{"convergence", series_json(run_log_->curves(r).convergence)},
                      {"speed", series_json(run_log_->curves(r).speed)}};
     runs.push_back(run);

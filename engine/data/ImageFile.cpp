@@ -6,10 +6,10 @@
 // stb_image never touches the file system.
 #include "data/ImageFile.h"
 
-#include <fstream>
 #include <vector>
 
 #include "core/Errors.h"
+#include "data/ByteStream.h"
 #include "data/JpegFile.h"
 
 #define STB_IMAGE_IMPLEMENTATION
@@ -33,17 +33,12 @@ std::string reason() {
 }
 
 std::vector<unsigned char> read_bytes(const std::string& path) {
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) throw InputError("image '" + path + "': cannot be opened for reading");
-  const auto size = static_cast<int64_t>(f.tellg());
-  if (size < 0) throw InputError("image '" + path + "': cannot be read");
-  if (size > kMaxFileBytes)
+  const auto in = open_file_stream(path, "image '" + path + "'");
+  if (in->size() > uint64_t(kMaxFileBytes))  // also keeps the length within stb's int
     throw InputError("image '" + path + "': larger than 256 MiB, not taken as an image");
-  std::vector<unsigned char> bytes(static_cast<size_t>(size));
-  f.seekg(0);
-  f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (f.gcount() != size) throw InputError("image '" + path + "': cannot be read (it changed while read)");
-  if (bytes.size() > static_cast<size_t>(INT32_MAX)) throw InputError("image '" + path + "': too large");
+  std::vector<unsigned char> bytes(static_cast<size_t>(in->size()));
+  in->read(reinterpret_cast<char*>(bytes.data()), bytes.size());
+  in->finish();
   return bytes;
 }
 

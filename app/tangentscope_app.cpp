@@ -13,6 +13,7 @@
 
 #include "AlPanel.h"
 #include "LayersPanel.h"
+#include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "SampleGallery.h"
@@ -57,6 +58,8 @@ int main(int argc, char** argv) {
   parser.addOption(export_dir);
   QCommandLineOption theme("theme", "The window's theme: light or dark.", "THEME");
   parser.addOption(theme);
+  QCommandLineOption size("size", "The window's size in pixels, e.g. 1280x800.", "WxH");
+  parser.addOption(size);
   parser.addPositionalArgument("model", "A TorchScript .pt file or a .tsession file to open (optional).");
   parser.process(app);
 
@@ -70,6 +73,16 @@ int main(int argc, char** argv) {
       parser.isSet(shot) || parser.isSet(shots) || parser.isSet(save_session) || parser.isSet(export_dir);
   ts::ui::MainWindow window(nullptr, !headless);
   if (parser.isSet(theme)) window.setTheme(parser.value(theme));
+  if (parser.isSet(size)) {
+    const QStringList wh = parser.value(size).split('x');
+    const int w = wh.size() == 2 ? wh[0].toInt() : 0, h = wh.size() == 2 ? wh[1].toInt() : 0;
+    if (w < 200 || h < 200) {
+      std::fprintf(stderr, "--size '%s': give the width and height in pixels, e.g. 1280x800\n",
+                   parser.value(size).toLocal8Bit().constData());
+      return 2;
+    }
+    window.resize(w, h);
+  }
   if (parser.isSet(export_dir)) {
     if (session_file.isEmpty()) {
       std::fprintf(stderr, "--export needs --session FILE\n");
@@ -116,12 +129,19 @@ int main(int argc, char** argv) {
   if (parser.isSet(shots)) {
     // Convergence and speed after the default run, then the spectrum, then the metrics; one PNG each.
     const QString dir = parser.value(shots);
+    static bool cut_seen = false;  // a cut text fails the run at its end, after every picture is taken
     auto grab = [&window, dir](int tab, const QString& name) {
       window.tabs()->setCurrentIndex(tab);
       QApplication::processEvents();
       const bool ok = window.grab().save(dir + "/" + name + ".png");
-      std::fprintf(ok ? stdout : stderr, ok ? "saved %s/%s.png\n" : "cannot write %s/%s.png\n",
-                   dir.toLocal8Bit().constData(), name.toLocal8Bit().constData());
+      std::fprintf(ok ? stdout : stderr, ok ? "saved %s/%s.png (%dx%d)\n" : "cannot write %s/%s.png\n",
+                   dir.toLocal8Bit().constData(), name.toLocal8Bit().constData(), window.width(),
+                   window.height());
+      // A cut title or label in a screenshot is a bug: say where, and fail the run.
+      const QStringList clipped = ts::ui::clippedText(&window);
+      for (const QString& c : clipped)
+        std::fprintf(stderr, "%s: %s\n", name.toLocal8Bit().constData(), c.toLocal8Bit().constData());
+      cut_seen |= !clipped.isEmpty();
       return ok;
     };
     // The first screen's problem (N = 500: the exact trace takes tens of seconds, after the estimates): the
@@ -156,7 +176,7 @@ int main(int argc, char** argv) {
     QObject::connect(&window, &ts::ui::MainWindow::dynamicsShown, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
         if (!grab(4, "training")) QApplication::exit(1);
-        window.tabs()->setCurrentWidget(window.pntkPanel());
+        window.showPage(window.pntkPanel());
         window.pntkPanel()->computeKernels();
       });
     });
@@ -167,8 +187,8 @@ int main(int argc, char** argv) {
     });
     QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::widthFinished, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
-        if (!grab(window.tabs()->indexOf(window.pntkPanel()), "pntk")) QApplication::exit(1);
-        window.tabs()->setCurrentWidget(window.layersPanel());
+        if (!grab(window.pageIndex(window.pntkPanel()), "pntk")) QApplication::exit(1);
+        window.showPage(window.layersPanel());
         window.layersPanel()->setOptions("hutchpp", 96, true);
         window.layersPanel()->compute();
       });
@@ -176,8 +196,8 @@ int main(int argc, char** argv) {
     // The Layers tab: every layer's share of tr K with the exact extras.
     QObject::connect(window.layersPanel(), &ts::ui::LayersPanel::layersShown, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
-        if (!grab(window.tabs()->indexOf(window.layersPanel()), "layers")) QApplication::exit(1);
-        window.tabs()->setCurrentWidget(window.alPanel());
+        if (!grab(window.pageIndex(window.layersPanel()), "layers")) QApplication::exit(1);
+        window.showPage(window.alPanel());
         window.alPanel()->setConfig("mlp:in=64,width=128,depth=2,out=10", "digits",
                                     {"random", "entropy", "margin", "mlmoc"}, 20, 10, 8, 3, 0);
         window.alPanel()->run();
@@ -187,7 +207,7 @@ int main(int argc, char** argv) {
     QObject::connect(window.alPanel(), &ts::ui::AlPanel::runFinished, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
         window.alPanel()->gallery()->select(0);
-        QApplication::exit(grab(window.tabs()->indexOf(window.alPanel()), "active_learning") ? 0 : 1);
+        QApplication::exit(grab(window.pageIndex(window.alPanel()), "active_learning") && !cut_seen ? 0 : 1);
       });
     });
     QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {

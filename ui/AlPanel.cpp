@@ -139,8 +139,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(summary_);
   auto* split = new QSplitter(Qt::Horizontal, this);
-  chart_ = new ChartView("Test accuracy against labels (mean over seeds, 95% band)", "labels",
-                         "test accuracy", split);
+  chart_ = new ChartView("Test accuracy (mean over seeds, 95% band)", "labels", "test accuracy", split);
   auto* right = new QWidget(split);
   auto* rl = new QVBoxLayout(right);
   rl->setContentsMargins(0, 0, 0, 0);
@@ -160,6 +159,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   split->addWidget(right);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({600, 400});  // the chart the wider part (by the sizes' ratio, at any width)
   layout->addWidget(split, 1);
 
   connect(data_, &QComboBox::currentTextChanged, this,
@@ -176,7 +176,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
     const QString err = exportAll(dir);
     detail_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
   });
-  connect(gallery_strategy_, &QComboBox::currentTextChanged, this, [this] { redraw(); });
+  connect(gallery_strategy_, &QComboBox::currentTextChanged, this, [this] { showGallery(); });
   connect(gallery_, &SampleGallery::sampleSelected, this, &AlPanel::showSample);
   // Each cycle as the engine publishes it; other tabs' jobs are ignored.
   connect(engine_, &EngineClient::partialResult, this, [this](const QString& kind, const PartialResult& p) {
@@ -307,7 +307,11 @@ void AlPanel::redraw() {
                         range > 0 ? number(area / range) : QString("—"), number(t, 2));
   }
   summary_->setText(summary.join("; "));
-  // The gallery: the newest cycle of the chosen strategy that queried anything.
+  showGallery();
+}
+
+void AlPanel::showGallery() {
+  // The newest cycle of the chosen strategy that queried anything.
   const std::string chosen = gallery_strategy_->currentText().toStdString();
   for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
     if (r->strategy == chosen && !r->queried.empty()) {
@@ -353,6 +357,31 @@ void AlPanel::onFailed(const QString& message) {
   pause_->setEnabled(false);
   cancel_->setEnabled(false);
   summary_->setText("Error: " + message);
+}
+
+std::vector<AlCycle> AlPanel::galleryCycles() const {
+  std::vector<AlCycle> out;
+  for (int i = 0; i < gallery_strategy_->count(); ++i) {
+    const std::string strategy = gallery_strategy_->itemText(i).toStdString();
+    for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
+      if (r->strategy == strategy && !r->queried.empty()) {
+        out.push_back(*r);
+        break;
+      }
+  }
+  return out;
+}
+
+QString AlPanel::galleryStrategy() const { return gallery_strategy_->currentText(); }
+
+void AlPanel::restoreGallery(const std::vector<AlCycle>& cycles, const QString& strategy) {
+  rows_ = cycles;
+  gallery_->clear();
+  const QSignalBlocker block(gallery_strategy_);
+  gallery_strategy_->clear();
+  for (const auto& c : cycles) gallery_strategy_->addItem(QString::fromStdString(c.strategy));
+  if (gallery_strategy_->findText(strategy) >= 0) gallery_strategy_->setCurrentText(strategy);
+  showGallery();
 }
 
 QString AlPanel::summaryText() const { return summary_->text(); }

@@ -45,6 +45,11 @@ class AlPanel : public QWidget {
   std::shared_ptr<const AlResult> lastResult() const { return result_; }
   QString summaryText() const;
   QString detailText() const;
+  /// What the gallery can show, for sessions: per strategy the newest cycle that queried anything, and the
+  /// strategy shown. restoreGallery shows them again (the chart and summary are restored on their own).
+  std::vector<AlCycle> galleryCycles() const;
+  QString galleryStrategy() const;
+  void restoreGallery(const std::vector<AlCycle>& cycles, const QString& strategy);
   /// Writes the chart (PNG, SVG), the gallery (PNG) and the results (JSON, and the curves as CSV) into `dir`.
   QString exportAll(const QString& dir) const;
 
@@ -58,6 +63,7 @@ class AlPanel : public QWidget {
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
   void redraw();
+  void showGallery();
   void showSample(const AlQuery& sample);
 
   EngineClient* engine_;

@@ -8,6 +8,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QKeyEvent>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -20,6 +21,7 @@
 #include <QValueAxis>
 #include <QWheelEvent>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -31,7 +33,7 @@ ChartView::ChartView(const QString& title, const QString& x_title, const QString
   chart()->legend()->setAlignment(Qt::AlignBottom);
   setRenderHint(QPainter::Antialiasing);
   setRubberBand(QChartView::RectangleRubberBand);
-  setMinimumSize(420, 280);
+  setMinimumSize(360, 260);
   rebuildAxes();
   if (dark_default()) setDarkTheme(true);
 }
@@ -49,6 +51,7 @@ void ChartView::setDarkTheme(bool dark) {
   chart()->setTheme(dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
   chart()->legend()->setAlignment(Qt::AlignBottom);
   applyPens();
+  placeLegend();
 }
 
 void ChartView::applyPens() {
@@ -60,6 +63,7 @@ void ChartView::applyPens() {
       pen.setWidthF(1.5);
     }
     e.second.line->setPen(pen);
+    for (auto* marker : chart()->legend()->markers(e.second.line)) marker->setVisible(e.second.legend);
     if (e.second.area) {
       QColor translucent = e.second.colour;
       translucent.setAlpha(dark_ ? 90 : 60);
@@ -188,17 +192,23 @@ void ChartView::clearAll() {
   rebuildAxes();
 }
 
-void ChartView::setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of) {
+void ChartView::setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of,
+                           bool legend) {
   QList<QPointF> kept;
   for (const QPointF& p : points)
     if (std::isfinite(p.x()) && std::isfinite(p.y()) && !(log_x_ && p.x() <= 0) && !(log_y_ && p.y() <= 0))
       kept << p;
   QLineSeries* line = series(name, false);
+  QColor colour = seriesColor(colour_of, {});
+  for (const auto& e : entries_)
+    if (e.first == colour_of && !e.second.dashed) colour = e.second.colour;
   for (auto& e : entries_)
     if (e.first == name) {
       e.second.dashed = true;
-      e.second.colour = seriesColor(colour_of, {});
+      e.second.colour = colour;
+      e.second.legend = legend;
     }
+  for (auto* marker : chart()->legend()->markers(line)) marker->setVisible(legend);
   line->replace(kept);
   line->setPointsVisible(kept.size() <= 4);
   applyPens();
@@ -265,6 +275,7 @@ void ChartView::rebuildAxes() {
       a->setLabelFormat("%g");
       a->setMinorTickCount(8);
       a->setMinorGridLineVisible(true);
+      a->setRange(1, 10);  // not Qt's empty default, which a log domain warns about
       return a;
     }
     auto* a = new QValueAxis;
@@ -288,6 +299,8 @@ void ChartView::rebuildAxes() {
   }
   // Legend markers toggle their series (and its band); bands have no marker of their own.
   for (auto& e : entries_) {
+    if (!e.second.legend)
+      for (auto* m : chart()->legend()->markers(e.second.line)) m->setVisible(false);
     if (!e.second.area) continue;
     for (auto* m : chart()->legend()->markers(e.second.area)) m->setVisible(false);
   }
@@ -311,6 +324,7 @@ void ChartView::rebuildAxes() {
 }
 
 void ChartView::fitRanges() {
+  placeLegend();
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const auto& e : entries_)
     for (const QPointF& p : e.second.line->points()) {
@@ -353,7 +367,11 @@ void ChartView::fitRanges() {
   if (vreference_) vreference_->replace(QList<QPointF>{{vreference_x_, y0}, {vreference_x_, y1}});
   const double pad = (y1 - y0) * 0.05 + (y1 == y0 ? std::fabs(y0) * 0.01 + 1e-12 : 0);
   auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
-  if (!axes_x.isEmpty()) {
+  if (!axes_x.isEmpty() && !log_x_) {
+    // About one tick label per 70 pixels of plot, so labels never crowd (Qt cuts them short then).
+    const double plot_width = width() - (chart()->legend()->alignment() == Qt::AlignRight ? 240 : 120);
+    if (auto* v = qobject_cast<QValueAxis*>(axes_x.first()))
+      v->setTickCount(std::clamp(static_cast<int>(plot_width / 70) + 1, 3, 11));
     axes_x.first()->setRange(x0, x1);
     if (auto* v = qobject_cast<QValueAxis*>(axes_x.first())) v->applyNiceNumbers();  // round tick labels
   }
@@ -377,6 +395,24 @@ void ChartView::fitRanges() {
   }
 }
 
+void ChartView::resizeEvent(QResizeEvent* e) {
+  QChartView::resizeEvent(e);
+  if (chart()->isZoomed())
+    placeLegend();
+  else
+    fitRanges();  // the legend's place and the number of ticks follow the width
+}
+
+void ChartView::placeLegend() {
+  QLegend* legend = chart()->legend();
+  const QFontMetricsF fm(legend->font());
+  double row = 0;
+  for (auto* m : legend->markers())
+    if (m->isVisible()) row += fm.horizontalAdvance(m->label()) + fm.height() + 18;  // label, box, gaps
+  const Qt::Alignment want = row > width() - 40 ? Qt::AlignRight : Qt::AlignBottom;
+  if (legend->alignment() != want) legend->setAlignment(want);
+}
+
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {
   if (e->button() == Qt::RightButton) return;  // the context menu handles it
   QChartView::mouseReleaseEvent(e);
@@ -395,9 +431,9 @@ void ChartView::contextMenuEvent(QContextMenuEvent* e) {
   ly->setCheckable(true);
   ly->setChecked(log_y_);
   menu.addSeparator();
-  menu.addAction("Export as PNG or SVG…", this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png", "Images (*.png *.svg)");
+  menu.addAction("Export as PNG, SVG or PDF…", this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png",
+                                                      "Images (*.png *.svg *.pdf)");
     if (path.isEmpty()) return;
     const QString err = exportTo(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);

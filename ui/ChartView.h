@@ -29,9 +29,11 @@ class ChartView : public QChartView {
   /// A vertical reference line at x (e.g. the exact method's time), drawn dashed across the y range.
   void setVerticalReference(const QString& name, double x);
   void clearAll();
-  /// A pinned run's series drawn dashed over the live ones, in the colour of the method `colour_of` names
-  /// (its estimator), so it reads as "the same method, another run".
-  void setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of);
+  /// A pinned run's series drawn dashed over the live ones, in the colour of the series `colour_of` of this
+  /// chart (else of the method it names), so it reads as "the same method, another run"; without `legend`
+  /// it takes no legend entry (a fitted line drawn in its data's colour).
+  void setOverlay(const QString& name, const QList<QPointF>& points, const QString& colour_of,
+                  bool legend = true);
   /// Removes the series `name` (and its band); nothing when there is none.
   void removeSeries(const QString& name);
   /// The names of every series, in drawing order.
@@ -69,7 +71,8 @@ class ChartView : public QChartView {
     QString name;
     QList<QPointF> points, upper, lower;  ///< upper/lower empty without a band
     bool band = false;
-    bool dashed = false;  ///< an overlay (a pinned run), drawn dashed
+    bool dashed = false;  ///< an overlay (a pinned run, a fitted line), drawn dashed
+    bool legend = true;   ///< false: drawn without a legend entry (a fitted line in its data's colour)
   };
   struct Content {
     QString title, x_title, y_title;
@@ -88,8 +91,12 @@ class ChartView : public QChartView {
   void contextMenuEvent(QContextMenuEvent* e) override;
   void keyPressEvent(QKeyEvent* e) override;
   void wheelEvent(QWheelEvent* e) override;
+  void resizeEvent(QResizeEvent* e) override;
 
  private:
+  /// The legend below the chart while its entries fit in one row there, else on the right, one per line
+  /// (Qt's legend does not wrap: it would cut every label short).
+  void placeLegend();
   void rebuildAxes();
   void fitRanges();
 
@@ -109,6 +116,7 @@ class ChartView : public QChartView {
     QAreaSeries* area = nullptr;
     QColor colour;
     bool dashed = false;  ///< a pinned run's overlay
+    bool legend = true;   ///< false: no legend entry of its own
   };
   QList<QPair<QString, Entry>> entries_;
   QLineSeries* reference_ = nullptr;

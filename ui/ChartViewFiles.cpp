@@ -101,6 +101,7 @@ ChartView::Content ChartView::content() const {
     s.points = e.second.line->points();
     s.band = e.second.area != nullptr;
     s.dashed = e.second.dashed;
+    s.legend = e.second.legend;
     if (s.band) {
       s.upper = e.second.upper->points();
       s.lower = e.second.lower->points();
@@ -130,7 +131,7 @@ void ChartView::setContent(const Content& c) {
   rebuildAxes();
   for (const auto& s : c.series) {
     if (s.dashed) {
-      setOverlay(s.name, s.points, s.name.section(" · ", 0, 0));
+      setOverlay(s.name, s.points, s.name.section(" · ", 0, 0), s.legend);
       continue;
     }
     QLineSeries* line = series(s.name, s.band);

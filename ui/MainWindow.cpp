@@ -239,7 +239,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   cost_->setWordWrap(true);
   cost_->setToolTip(
       "VJPs and JVPs each method will spend, and the time they took per product on the last run");
-  exact_ = new QCheckBox("exact trace (for errors and the speed–accuracy chart)", est_box);
+  exact_ = new QCheckBox("exact trace (errors, speed chart)", est_box);
   exact_->setChecked(true);
   exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
   ef->addRow("Methods", methods_);
@@ -341,19 +341,19 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   tp->addLayout(train_row);
   connect(train_button, &QPushButton::clicked, this, &MainWindow::trainAndTrack);
 
-  tabs_->addTab(convergence_, "Convergence");
-  tabs_->addTab(speed_, "Speed vs accuracy");
-  tabs_->addTab(spectrum_page, "Spectrum");
-  tabs_->addTab(metrics_page, "Metrics");
-  tabs_->addTab(training_page, "Training");
+  addPage(convergence_, "Convergence");
+  addPage(speed_, "Speed vs accuracy");
+  addPage(spectrum_page, "Spectrum");
+  addPage(metrics_page, "Metrics");
+  addPage(training_page, "Training");
   pntk_ = new PntkPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
-  tabs_->addTab(pntk_, "pNTK");
+  addPage(pntk_, "pNTK");
   layers_ = new LayersPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
-  tabs_->addTab(layers_, "Layers");
+  addPage(layers_, "Layers");
   al_ = new AlPanel(engine_, tabs_);
-  tabs_->addTab(al_, "Active learning");
+  addPage(al_, "Active learning");
   // The tabs' own jobs share the status bar's progress and Cancel.
   auto started = [this](const QString& what) {
     current_kind_ = "panel";
@@ -370,7 +370,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   scroll->setWidget(panel);
   scroll->setWidgetResizable(true);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-  scroll->setMinimumWidth(panel->sizeHint().width() + 24);
+  scroll->setMinimumWidth(panel->minimumSizeHint().width() + 24);
   auto* right = new QWidget(this);
   auto* right_layout = new QVBoxLayout(right);
   right_layout->setContentsMargins(0, 0, 0, 0);
@@ -451,6 +451,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   createMenus();
   rebuildRecentMenu();
   resize(1280, 860);
+  // The panel starts at its narrowest, which shows every field; the tabs take the rest.
+  split->setSizes({left->minimumSizeHint().width(), 1280});
   default_state_ = saveState();  // View ▸ Reset layout
   if (persist_) {
     // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
@@ -501,6 +503,30 @@ MainWindow::~MainWindow() {
     saveSettings();
     endCleanly();
   }
+}
+
+void MainWindow::addPage(QWidget* page, const QString& name) {
+  auto* scroll = new QScrollArea(tabs_);
+  scroll->setWidget(page);
+  scroll->setWidgetResizable(true);  // the page fills the tab, and scrolls only below its minimum size
+  scroll->setFrameShape(QFrame::NoFrame);
+  tabs_->addTab(scroll, name);
+}
+
+QWidget* MainWindow::page(int index) const {
+  auto* scroll = qobject_cast<QScrollArea*>(tabs_->widget(index));
+  return scroll ? scroll->widget() : tabs_->widget(index);
+}
+
+int MainWindow::pageIndex(const QWidget* p) const {
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (page(i) == p) return i;
+  return -1;
+}
+
+void MainWindow::showPage(QWidget* p) {
+  const int i = pageIndex(p);
+  if (i >= 0) tabs_->setCurrentIndex(i);
 }
 
 void MainWindow::endCleanly() { QFile::remove(autosavePath()); }

@@ -78,6 +78,11 @@ class MainWindow : public QMainWindow {
   ChartView* spectrumChart() const { return spectrum_; }
   QTableWidget* metricsTable() const { return metrics_; }
   QTabWidget* tabs() const { return tabs_; }
+  /// Each tab's page sits in a scroll area (a short or narrow window scrolls instead of cutting it): the page
+  /// at tab `index`, the tab of `page`, and showing that tab.
+  QWidget* page(int index) const;
+  int pageIndex(const QWidget* page) const;
+  void showPage(QWidget* page);
   PntkPanel* pntkPanel() const { return pntk_; }
   AlPanel* alPanel() const { return al_; }
   LayersPanel* layersPanel() const { return layers_; }
@@ -265,6 +270,7 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QLabel* result_;
   QLabel* details_;
+  void addPage(QWidget* page, const QString& name);
   QTabWidget* tabs_;
   ChartView* convergence_;
   ChartView* speed_;

@@ -170,7 +170,9 @@ void MainWindow::showPreview(const PreviewReply& reply) {
   data_info_->setText(QString::fromStdString(r.description));
   if (r.image_shape.size() == 3) {
     const int h = static_cast<int>(r.image_shape[1]), w = static_cast<int>(r.image_shape[2]);
+    int shown = 0;
     for (const auto& sample : r.samples) {
+      if (++shown > 6) break;  // six fit the panel's narrowest width
       const auto& px = sample.pixels;
       QImage img(w, h, QImage::Format_Grayscale8);
       for (int y = 0; y < h; ++y) {
@@ -179,7 +181,7 @@ void MainWindow::showPreview(const PreviewReply& reply) {
           line[x] = static_cast<uchar>(255.0 * std::clamp(px[size_t(y * w + x)], 0.0, 1.0));
       }
       auto* label = new QLabel(thumbs_);
-      label->setPixmap(QPixmap::fromImage(img.scaled(40, 40, Qt::KeepAspectRatio, Qt::FastTransformation)));
+      label->setPixmap(QPixmap::fromImage(img.scaled(36, 36, Qt::KeepAspectRatio, Qt::FastTransformation)));
       label->setToolTip("label " + QString::number(sample.label.value_or(0)) + ": " +
                         QString::fromStdString(sample.class_name));
       layout->addWidget(label);

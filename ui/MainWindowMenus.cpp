@@ -156,7 +156,7 @@ void MainWindow::createMenus() {
       },
       "export");
   add(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…", {}, [this] {
-    auto* chart = qobject_cast<ChartView*>(tabs_->currentWidget());
+    auto* chart = qobject_cast<ChartView*>(page(tabs_->currentIndex()));
     if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
     const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png",
                                                       "Images (*.png *.svg *.pdf);;Data (*.csv)");
@@ -224,7 +224,7 @@ void MainWindow::createMenus() {
   // One model and data choice for the tabs that compute on it; the Active-learning tab has its own set-up,
   // shown in place of the shared panel, not beside it.
   auto sync_panel = [this, panel_toggle] {
-    panel_widget_->setVisible(panel_toggle->isChecked() && tabs_->currentWidget() != al_);
+    panel_widget_->setVisible(panel_toggle->isChecked() && page(tabs_->currentIndex()) != al_);
   };
   connect(panel_toggle, &QAction::toggled, this, sync_panel);
   connect(tabs_, &QTabWidget::currentChanged, this, sync_panel);

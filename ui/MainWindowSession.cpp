@@ -74,6 +74,7 @@ Json series_json(const QList<ChartView::Series>& list) {
       o["lower"] = points_json(e.lower);
     }
     if (e.dashed) o["pinned_overlay"] = true;
+    if (!e.legend) o["legend"] = false;
     series.push_back(o);
   }
   return series;
@@ -90,6 +91,7 @@ QList<ChartView::Series> series_of(const Json& a) {
       e.lower = points_of(o.at("lower"));
     }
     e.dashed = o.value("pinned_overlay", false);
+    e.legend = o.value("legend", true);
     out << e;
   }
   return out;
@@ -277,6 +279,9 @@ std::string MainWindow::sessionText() const {
   b["shares"] = std::vector<double>(bars.shares.begin(), bars.shares.end());
   b["axis_title"] = s(bars.axis_title);
   j["layer_bars"] = b;
+  Json gallery = Json::array();
+  for (const auto& c : al_->galleryCycles()) gallery.push_back(to_json(c));
+  j["al_gallery"] = {{"strategy", s(al_->galleryStrategy())}, {"cycles", gallery}};
   Json tables = Json::array();
   for (const QTableWidget* t : findChildren<QTableWidget*>())
     if (t != run_log_ && t != pins_table_) tables.push_back(table_json(t));
@@ -339,6 +344,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   Json j;
   QList<ChartView::Content> charts;
   QList<CompareRequest> configs;
+  std::vector<AlCycle> gallery;
   try {
     j = parse_json(text, what);
     if (!j.is_object() || j.value("format", "") != kFormat)
@@ -357,6 +363,9 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
     for (const auto& run : j.at("run_log"))
       configs << compare_request_from_json(run.at("config"), what + " run log");
     for (const auto& t : j.at("tables")) (void)t.at("rows").size();
+    if (j.contains("al_gallery"))
+      for (const auto& c : j.at("al_gallery").at("cycles"))
+        gallery.push_back(al_cycle_of(c, what + " gallery"));
     (void)j.at("form").at("model").get<std::string>();
     if (j.contains("result")) (void)compare_request_from_json(j.at("result").at("config"), what + " result");
   } catch (const ts::Error& e) {
@@ -427,6 +436,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
       bars.axis_title = q(j["layer_bars"].at("axis_title"));
       layers_->setBars(bars);
     }
+    al_->restoreGallery(gallery, j.contains("al_gallery") ? q(j["al_gallery"].at("strategy")) : QString());
     int t = 0;
     for (QTableWidget* table : findChildren<QTableWidget*>())
       if (table != run_log_ && table != pins_table_)
@@ -469,6 +479,7 @@ void MainWindow::newSession() {
   }
   for (HeatMap* h : findChildren<HeatMap*>()) h->clear();
   layers_->setBars({});
+  al_->restoreGallery({}, {});
   for (QTableWidget* t : findChildren<QTableWidget*>())
     if (t != run_log_) t->setRowCount(0);
   run_log_->reset();

@@ -122,6 +122,9 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   batch_->setRange(4, 500);
   batch_->setValue(40);
   srow->addWidget(batch_);
+  srow->addStretch();
+  sl->addLayout(srow);
+  srow = new QHBoxLayout;  // two rows: the tab stays narrow enough for a 1280-pixel screen with the panel
   srow->addWidget(new QLabel("parameterisation", sweep));
   param_ = new QComboBox(sweep);
   param_->addItems({"standard", "ntk"});
@@ -148,6 +151,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
       new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);
   width_chart_->setLogX(true);
   width_chart_->setLogY(true);
+  width_chart_->setMinimumHeight(320);  // room for the log-scale y title when the tab scrolls
   sl->addWidget(width_chart_, 1);
   layout->addWidget(sweep, 1);
 
@@ -262,7 +266,9 @@ void PntkPanel::showKernels(const PntkResult& r) {
         QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
             .arg(number(r.entk_seconds), number(r.speedup), mib(r.entk_peak_bytes), mib(r.entk_kernel_bytes));
     text +=
-        QString("‖Θ − Θ̂⊗I‖_F/‖Θ‖_F = <b>%1</b>, relative λ_max error <b>%2</b>, relative trace error %3.")
+        QString(
+            "‖Θ − Θ̂⊗I‖<sub>F</sub> / ‖Θ‖<sub>F</sub> = <b>%1</b>, relative λ<sub>max</sub> error <b>%2</b>, "
+            "relative trace error %3.")
             .arg(number(r.rel_frobenius_error), number(r.rel_lambda_max_error), number(r.rel_trace_error));
     if (r.regression) {
       const PntkRegression& g = *r.regression;
@@ -345,8 +351,11 @@ void PntkPanel::showFits(const std::vector<PntkWidthFit>& fits) {
         for (const auto& [w, value] : e.second) lo = std::min(lo, w), hi = std::max(hi, w);
     if (hi > lo) {
       const double a = f.fit.intercept, b = f.fit.slope;
-      width_chart_->setSeries("fit " + key, {QPointF(lo, std::pow(10, a + b * std::log10(lo))),
-                                             QPointF(hi, std::pow(10, a + b * std::log10(hi)))});
+      // Dashed in its data's colour, without a legend entry of its own.
+      width_chart_->setOverlay(key + " · fit",
+                               {QPointF(lo, std::pow(10, a + b * std::log10(lo))),
+                                QPointF(hi, std::pow(10, a + b * std::log10(hi)))},
+                               key, false);
     }
   }
   if (!lines.isEmpty()) fits_->setText("Fitted log-log slopes (theory −1/2): " + lines.join("; "));

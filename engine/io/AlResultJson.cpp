@@ -1,9 +1,12 @@
 // Active learning as JSON: al.json, `al --json` and `bench al-retrain` (docs/FORMATS.md). Fields, order and
 // presence are those scripts read: optional parts are written only where they exist.
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "active_learning/LookaheadValidation.h"
+#include "core/Errors.h"
 #include "io/ResultJson.h"
 #include "jobs/AlJob.h"
 
@@ -117,6 +120,72 @@ Json to_json(const AlCycle& c) {
     row["points2d"] = pts;
   }
   return row;
+}
+
+namespace {
+
+template <class T>
+std::optional<T> optional_of(const Json& j, const char* key) {
+  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+  return j.at(key).get<T>();
+}
+
+AlPoint2d point_of(const Json& a) {
+  if (!a.is_array() || a.size() != 3) throw InputError("a 2-D point is not [x, y, class]");
+  return {a[0].get<double>(), a[1].get<double>(), a[2].get<int64_t>()};
+}
+
+}  // namespace
+
+AlCycle al_cycle_of(const Json& j, const std::string& what) {
+  try {
+    AlCycle c;
+    c.strategy = j.at("strategy").get<std::string>();
+    c.seed = json_unsigned(j.at("seed"), "seed");
+    c.cycle = j.at("cycle").get<int>();
+    c.labels = j.at("labels").get<int64_t>();
+    c.test_accuracy = j.at("test_accuracy").get<double>();
+    c.test_loss = j.at("test_loss").is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                              : j.at("test_loss").get<double>();
+    c.train_seconds = j.at("train_seconds").get<double>();
+    c.query_seconds = j.at("query_seconds").get<double>();
+    c.seconds = j.at("seconds").get<double>();
+    c.kernel_seconds = optional_of<double>(j, "kernel_seconds");
+    c.kernel_shift = optional_of<double>(j, "kernel_shift");
+    c.note = optional_of<std::string>(j, "note");
+    for (const auto& e : j.at("queried")) {
+      AlQuery q;
+      q.index = e.at("index").get<int64_t>();
+      q.score =
+          e.at("score").is_null() ? std::numeric_limits<double>::quiet_NaN() : e.at("score").get<double>();
+      q.true_label = e.at("true_label").get<int64_t>();
+      q.pseudo_label = e.at("pseudo_label").get<int64_t>();
+      q.output = optional_of<std::vector<double>>(e, "output");
+      q.predicted_change = optional_of<std::vector<double>>(e, "predicted_change");
+      q.pixels = optional_of<std::vector<double>>(e, "pixels");
+      q.x = optional_of<std::vector<double>>(e, "x");
+      c.queried.push_back(std::move(q));
+    }
+    c.image_shape = optional_of<std::vector<int64_t>>(j, "image_shape");
+    if (c.image_shape) {
+      int64_t n = 1;
+      for (int64_t s : *c.image_shape) n *= s > 0 && s < 1 << 16 ? s : 0;
+      for (const auto& q : c.queried)
+        if (c.image_shape->size() != 3 || !q.pixels || static_cast<int64_t>(q.pixels->size()) != n)
+          throw InputError("the queried images do not match image_shape");
+    }
+    if (j.contains("points2d")) {
+      AlPoints2d pts;
+      for (const auto& p : j.at("points2d").at("labelled")) pts.labelled.push_back(point_of(p));
+      for (const auto& p : j.at("points2d").at("pool")) pts.pool.push_back(point_of(p));
+      c.points2d = std::move(pts);
+    }
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(what + ": an active-learning cycle is malformed (" + e.what() + ")");
+  } catch (const InputError& e) {
+    throw InputError(what + ": " + e.what());
+  }
 }
 
 Json to_json(const AlResult& r) {

@@ -3,6 +3,8 @@
 // files (docs/FORMATS.md lists every field). Inside the program results stay structs (jobs/).
 #include "io/Json.h"
 
+#include <string>
+
 namespace ts {
 
 struct ComputeConfig;
@@ -57,6 +59,9 @@ Json to_json(const KernelResult& r);
 // Active learning (io/AlResultJson.cpp).
 Json to_json(const AlRequest& r);
 Json to_json(const AlCycle& c);
+/// The reverse of to_json(AlCycle), for sessions; throws InputError naming `what` and the field that is
+/// missing or of the wrong type.
+AlCycle al_cycle_of(const Json& j, const std::string& what);
 Json to_json(const AlResult& r);
 Json to_json(const RetrainValidationResult& r);
 

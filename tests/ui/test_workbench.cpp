@@ -2,6 +2,7 @@
 // input shape asked once, data that does not fit swapped), the menus, shortcuts, docks, themes and dialogs,
 // the charts' colours and ticks, and the kernel export.
 #include <cmath>
+#include <limits>
 
 #include <QAction>
 #include <QApplication>
@@ -35,9 +36,11 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "SampleGallery.h"
 #include "core/Numbers.h"
 #include "data/NumpyFiles.h"
 #include "jobs/Jobs.h"
@@ -150,7 +153,7 @@ class TestWorkbench : public QObject {
     // One shared model panel: the Active-learning tab shows its own set-up in its place; View ▸ Control panel
     // collapses it on every tab.
     QVERIFY(w.controlPanel()->isVisible());
-    w.tabs()->setCurrentWidget(w.alPanel());
+    w.showPage(w.alPanel());
     QVERIFY(!w.controlPanel()->isVisible());
     w.tabs()->setCurrentIndex(0);
     QVERIFY(w.controlPanel()->isVisible());
@@ -264,6 +267,45 @@ class TestWorkbench : public QObject {
     QVERIFY(ly->isMinorGridLineVisible());
   }
 
+  // No cut titles or labels on any tab, at the default window size and at 1280×800 (a laptop screen), with
+  // four series in every chart; the window can be made that small (the tabs scroll instead).
+  void noClippedText() {
+    ui::MainWindow w(nullptr, false);
+    w.show();
+    const QSize initial = w.size();
+    for (auto* chart : w.findChildren<ui::ChartView*>())
+      for (const QString n : {"hutchpp", "xnystrace", "hutchinson", "mlmoc"})
+        chart->setSeries(n, {{1, 1}, {10, 2}, {100, 3}});
+    for (const QSize size : {initial, QSize(1280, 800)}) {
+      w.resize(size);
+      for (int tab = 0; tab < w.tabs()->count(); ++tab) {
+        w.tabs()->setCurrentIndex(tab);
+        QApplication::processEvents();
+        QCOMPARE(w.size(), size);
+        const QStringList cut = ui::clippedText(&w);
+        QString picture;  // what the failure looked like
+        if (!cut.isEmpty()) {
+          picture = QDir::temp().filePath(QString("tangentscope-cut-%1.png").arg(tab));
+          w.grab().save(picture);
+        }
+        QVERIFY2(cut.isEmpty(), qPrintable(QString("%1 at %2x%3: %4 (see %5)")
+                                               .arg(w.tabs()->tabText(tab))
+                                               .arg(size.width())
+                                               .arg(size.height())
+                                               .arg(cut.join("; "), picture)));
+      }
+    }
+    // The check itself: a chart squeezed below its title's length is reported.
+    ui::ChartView tiny("A title far too long for a chart this narrow to show in full", "x",
+                       "a y axis title far too long");
+    tiny.setMinimumSize(0, 0);
+    tiny.resize(160, 120);
+    tiny.show();
+    QApplication::processEvents();
+    const QStringList cut = ui::clippedText(&tiny);
+    QVERIFY2(cut.join("\n").contains("'A title far too"), qPrintable(cut.join("; ")));
+  }
+
   // File ▸ Export kernel: the kernel the form describes as .npy, equal to the engine's own, with its top
   // eigenpairs; over the memory budget, only the eigenpairs (block Lanczos), and the status bar says so.
   void exportKernel() {
@@ -318,6 +360,23 @@ class TestWorkbench : public QObject {
     a.computeSpectrum();
     QVERIFY(spectrum.wait(60000));
     QVERIFY(a.convergenceChart()->pointCount("hutchpp") > 0);
+    // The Active-learning gallery: two strategies' queried images (as a run would leave them).
+    std::vector<AlCycle> gallery(2);
+    for (int k = 0; k < 2; ++k) {
+      gallery[k].strategy = k ? "margin" : "mlmoc";
+      gallery[k].cycle = 3;
+      gallery[k].labels = 40;
+      gallery[k].image_shape = std::vector<int64_t>{1, 2, 2};
+      for (int i = 0; i < 3; ++i) {
+        AlQuery query;
+        query.index = 10 * k + i;
+        query.score = k ? std::numeric_limits<double>::quiet_NaN() : 0.5 + i;
+        query.true_label = i;
+        query.pixels = std::vector<double>{0.1 * i, 0.2, 0.3, 0.4};
+        gallery[k].queried.push_back(query);
+      }
+    }
+    a.alPanel()->restoreGallery(gallery, "margin");
     const QString file = dir.filePath("run.tsession");
     QCOMPARE(a.saveSession(file), QString());
     QCOMPARE(a.sessionPath(), file);
@@ -350,6 +409,13 @@ class TestWorkbench : public QObject {
     QCOMPARE(b.runLog()->config(0).estimator.matvecs, a.runLog()->config(0).estimator.matvecs);
     QCOMPARE(b.currentCompareJob().problem.data, a.currentCompareJob().problem.data);
     QCOMPARE(started.count(), 0);  // nothing recomputed
+    const auto restored = b.alPanel()->galleryCycles();
+    QCOMPARE(restored.size(), size_t(2));
+    QCOMPARE(b.alPanel()->galleryStrategy(), QString("margin"));
+    QCOMPARE(b.alPanel()->gallery()->sampleCount(), 3);
+    QCOMPARE(restored[1].queried[2].index, int64_t(12));
+    QVERIFY(std::isnan(restored[1].queried[0].score));
+    QCOMPARE(*restored[0].queried[1].pixels, *gallery[0].queried[1].pixels);
     QCOMPARE(b.exportResult(dir.filePath("b.json")), QString());
     QCOMPARE(a.exportResult(dir.filePath("a.json")), QString());
     auto slurp = [](const QString& path) {

@@ -10,6 +10,7 @@
 #include "Quantile.h"
 #include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
+#include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "estimators/Estimators.h"
@@ -41,6 +42,56 @@ Json to_json_config(const SeedBenchOptions& o) {
   return j;
 }
 
+// Block products against one vector at a time, measured in this run on the same vectors: the best of 5
+// passes over k VJPs and over k JVPs each way (per vector, forward-mode JVPs of built-in models use their
+// replicated forward, the path before block products).
+Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
+  const int64_t keep = J.block();
+  at::manual_seed(1);
+  const at::Tensor U = at::randn({J.state_size(), k}, J.options());
+  const at::Tensor W = at::randn({J.param_size(), k}, J.options());
+  auto best = [](auto&& f) {
+    double t = 1e300;
+    for (int r = 0; r < 5; ++r) {
+      detail::Stopwatch clock;
+      f();
+      t = std::min(t, clock.seconds());
+    }
+    return t;
+  };
+  Json out = Json::object();
+  at::Tensor vjp_ref, jvp_ref;
+  double vjp1 = 0, jvp1 = 0;
+  for (const int64_t block : {int64_t(1), keep}) {
+    J.set_block(block);
+    at::Tensor v, w;
+    const double tv = best([&] { v = J.vjp(U); });
+    const double tj = best([&] { w = J.jvp(W); });
+    Json row = Json::object();
+    row["block"] = block;
+    row["vjp_path"] = J.vjp_path();
+    row["jvp_batching"] = J.jvp_batching();
+    row["ms_per_vjp"] = 1e3 * tv / static_cast<double>(k);
+    row["ms_per_jvp"] = 1e3 * tj / static_cast<double>(k);
+    if (block == 1) {
+      vjp_ref = v, jvp_ref = w, vjp1 = tv, jvp1 = tj;
+      out["per_vector"] = row;
+    } else {
+      row["vjp_speedup"] = vjp1 / tv;
+      row["jvp_speedup"] = jvp1 / tj;
+      row["vjp_max_rel_diff"] = ((v - vjp_ref).abs().max() / vjp_ref.abs().max()).item<double>();
+      row["jvp_max_rel_diff"] = ((w - jvp_ref).abs().max() / jvp_ref.abs().max()).item<double>();
+      out["batched"] = row;
+    }
+    log << "  " << k << " products, block " << block << ": " << row["ms_per_vjp"].get<double>()
+        << " ms per VJP (" << J.vjp_path() << "), " << row["ms_per_jvp"].get<double>() << " ms per JVP ("
+        << J.jvp_batching() << ")\n";
+  }
+  J.set_block(keep);
+  if (!J.batching_fallback().empty()) out["batching_fallback"] = J.batching_fallback();
+  return out;
+}
+
 }  // namespace
 
 Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
@@ -58,11 +109,22 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   auto model = make_model(model_spec, {}, o.compute);
   const Dataset data = load_data(data_spec, model->input_shape(), o.compute.seed);
   TangentMap J(model, data.inputs.to(tensor_options(o.compute)));
+  if (o.compute.block >= 0) J.set_block(o.compute.block);
   NtkOperator K(J);
   JacobianOperator Jop(J);
   const int64_t d = J.state_size(), P = J.param_size();
   log << "seed-" << o.workload << ": d = " << d << ", P = " << P << ", " << o.compute.dtype << " on "
-      << o.compute.device << ", BLAS " << blas_description() << "\n";
+      << o.compute.device << ", BLAS " << blas_description() << ", block " << J.block() << "\n";
+  const Json products = product_timings(J, 96, log);
+  // The exact trace one vector at a time as well (the path before block products), in this run.
+  double exact_per_vector = 0;
+  if (J.block() > 1) {
+    const int64_t keep = J.block();
+    J.set_block(1);
+    exact_per_vector = exact_trace(J).seconds;
+    J.set_block(keep);
+    log << "  exact trace one vector at a time: " << exact_per_vector << " s\n";
+  }
 
   const ExactTrace best = exact_trace(J);
   log << "  best exact (" << best.method << ", " << best.products << " products): tr K = " << best.value
@@ -85,6 +147,9 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   report["exact_trace"] = best.value;
   report["best_exact_method"] = best.method;
   report["best_exact_seconds"] = best.seconds;
+  if (exact_per_vector > 0) report["best_exact_seconds_per_vector"] = exact_per_vector;
+  report["products"] = products;
+  report["block"] = J.block();
   report["baseline_seconds"] = base.seconds;
   report["baseline_extrapolated"] = !base.complete;
   report["baseline_timed_matvecs"] = base.timed;

@@ -1,11 +1,16 @@
 #include "autodiff/TangentMap.h"
 
+#include <ATen/VmapMode.h>
+#include <c10/util/Exception.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/forward_grad.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
 #include <chrono>
 
+#include "autodiff/BatchingRules.h"
+#include "core/Defaults.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "io/Spec.h"
@@ -29,6 +34,42 @@ struct ProductTimer {
                  .count();
   }
 };
+
+// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that
+// does not support it". Returns OP, or "" when `what` is another error.
+std::string forward_ad_operator(const std::string& what) {
+  const std::string key = "forward AD with ";
+  const auto at = what.find(key);
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size();
+  const auto end = what.find(' ', start);
+  const std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  return op.empty() ? "an operator" : op;
+}
+
+// One level of LibTorch's vmap (the legacy one of torch._vmap_internals, which
+// torch.autograd.grad(..., is_grads_batched=True) uses); always left.
+struct VmapLevel {
+  int64_t level = at::impl::VmapMode::increment_nesting();
+  ~VmapLevel() { at::impl::VmapMode::decrement_nesting(); }
+};
+
+// The warnings LibTorch raises during a block product. Its vmap fallback for an operator without a batching
+// rule warns "There is a performance drop because we have not yet implemented the batching rule for OP" and
+// loops over the block; other warnings go on to the handler that was in place.
+struct WarningLog : c10::WarningHandler {
+  c10::WarningHandler* previous = c10::Warning::get_warning_handler();
+  std::string fallback;
+  void process(const c10::SourceLocation& where, const std::string& msg, const bool verbatim) override {
+    if (msg.find("performance drop") != std::string::npos) {
+      if (fallback.empty()) fallback = msg;
+    } else if (previous) {
+      previous->process(where, msg, verbatim);
+    }
+  }
+};
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
   if (t.dim() == 1 && t.size(0) == rows) return t.unsqueeze(1);
@@ -80,6 +121,9 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
   state_ = out.reshape({-1}).detach();
   d_ = state_.numel();
   p_ = model_->num_selected_parameters();
+  register_batching_rules();  // the activations' backward rules LibTorch's vmap lacks
+  // Jobs set the block from their configured budget; other users get the default budget's.
+  block_ = block_for_budget(p_, d_, default_integer("compute.memory_budget_bytes"), state_.element_size());
 }
 
 void TangentMap::require_graph(const at::Tensor& out) const {
@@ -151,6 +195,105 @@ at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
   return tangent.defined() ? tangent.reshape({k, -1}).clone() : at::zeros({k, d_}, options());
 }
 
+int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes) {
+  const double per_vector = 4.0 * static_cast<double>(p + d) * static_cast<double>(element_bytes);
+  return std::clamp<int64_t>(
+      static_cast<int64_t>(static_cast<double>(budget_bytes) / std::max(per_vector, 1.0)), 1, 32);
+}
+
+std::string TangentMap::jvp_batching() const {
+  if (batching()) return "batched";
+  return batched() ? "replicated" : "per-vector";
+}
+
+template <class F>
+at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
+  WarningLog log;
+  at::Tensor out;
+  const bool warnings_were_on = at::globalContext().areVmapFallbackWarningsEnabled();
+  at::globalContext().setDisplayVmapFallbackWarnings(true);
+  try {
+    c10::Warning::WarningHandlerGuard guard(&log);
+    out = batched();
+  } catch (const std::exception& e) {
+    at::globalContext().setDisplayVmapFallbackWarnings(warnings_were_on);
+    // A missing forward-mode formula is not a batching problem: jvp() switches to double backward.
+    if (!forward_ad_operator(e.what()).empty()) throw;
+    model_->set_batching_unsupported(std::string(what) + " failed (" + first_line(e.what()) + ")");
+    return {};
+  }
+  at::globalContext().setDisplayVmapFallbackWarnings(warnings_were_on);
+  if (!log.fallback.empty()) {  // the result is exact, but LibTorch looped: one vector at a time from now on
+    const std::string key = "batching rule for ";
+    const auto at = log.fallback.find(key);
+    const std::string op =
+        at == std::string::npos
+            ? std::string("an operator")
+            : log.fallback.substr(at + key.size(),
+                                  log.fallback.find_first_of(". ", at + key.size()) - (at + key.size()));
+    model_->set_batching_unsupported(std::string(what) + ": LibTorch's vmap has no batching rule for " + op +
+                                     " (it loops over the block), so products go one vector at a time");
+  }
+  return out;
+}
+
+at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves,
+                                 const at::Tensor& Ub, bool squares) const {
+  const int64_t b = Ub.size(0);
+  std::vector<at::Tensor> grads;
+  {
+    VmapLevel vmap;
+    // The graph is kept: a later block, or the per-vector fallback, runs through it again.
+    auto g =
+        torch::autograd::grad({out}, leaves, {at::_add_batch_dim(Ub, 0, vmap.level)}, /*retain_graph=*/true,
+                              /*create_graph=*/false, /*allow_unused=*/true);
+    for (size_t i = 0; i < g.size(); ++i)
+      grads.push_back(g[i].defined()
+                          ? at::_remove_batch_dim(g[i], vmap.level, b, 0).reshape({b, leaves[i].numel()})
+                          : at::Tensor());
+  }
+  at::Tensor result = squares ? at::zeros({b}, options()) : at::empty({b, p_}, options());
+  int64_t off = 0;
+  for (size_t i = 0; i < grads.size(); ++i) {
+    const int64_t n = leaves[i].numel();
+    if (squares) {
+      if (grads[i].defined()) result += grads[i].pow(2).sum(1);
+    } else if (grads[i].defined()) {
+      result.narrow(1, off, n).copy_(grads[i]);
+    } else {
+      result.narrow(1, off, n).zero_();
+    }
+    off += n;
+  }
+  return result;
+}
+
+at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
+  const int64_t b = Wt.size(0);
+  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
+  at::Tensor result;
+  {
+    DualLevel level;
+    VmapLevel vmap;
+    std::vector<at::Tensor> all = model_->parameters();
+    int64_t off = 0;
+    for (auto i : model_->selected()) {
+      auto& p = all[static_cast<size_t>(i)];
+      const int64_t n = p.numel();
+      std::vector<int64_t> shape{b};
+      shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+      const at::Tensor tangent = Wt.narrow(1, off, n).reshape(shape).contiguous();
+      p = at::_make_dual(p.detach(), at::_add_batch_dim(tangent, 0, vmap.level),
+                         static_cast<int64_t>(level.level));
+      off += n;
+    }
+    const at::Tensor out = model_->forward(all, x_);
+    const at::Tensor t = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+    if (t.defined()) result = at::_remove_batch_dim(t, vmap.level, b, 0).reshape({b, -1}).clone();
+  }
+  return result.defined() ? result : at::zeros({b, d_}, options());  // no dependence on the parameters
+}
+
 at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
   ProductTimer timer(nanoseconds_);
   const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
@@ -165,6 +308,17 @@ at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
   require_graph(out);
   for (int64_t j = 0; j < k; ++j) {
     check();
+    if (batching() && k - j > 1) {
+      const int64_t b = std::min(block_, k - j);
+      const at::Tensor r =
+          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), false); }, "a batched VJP");
+      if (r.defined()) {
+        result.narrow(0, j, b).copy_(r);
+        vjps_ += b;
+        j += b - 1;
+        continue;
+      }
+    }
     auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
                                    /*create_graph=*/false, /*allow_unused=*/true);
     int64_t off = 0;
@@ -195,6 +349,17 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
   require_graph(out);
   for (int64_t j = 0; j < k; ++j) {
     check();
+    if (batching() && k - j > 1) {
+      const int64_t b = std::min(block_, k - j);
+      const at::Tensor r =
+          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), true); }, "a batched VJP");
+      if (r.defined()) {
+        result.narrow(0, j, b).copy_(r);
+        vjps_ += b;
+        j += b - 1;
+        continue;
+      }
+    }
     auto g = torch::autograd::grad({out}, leaves, {U[j]}, j + 1 < k, false, true);
     at::Tensor acc = at::zeros({}, options());
     for (const auto& gi : g)
@@ -204,20 +369,6 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
   }
   return result;
 }
-
-namespace {
-// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that
-// does not support it". Returns OP, or "" when `what` is another error.
-std::string forward_ad_operator(const std::string& what) {
-  const std::string key = "forward AD with ";
-  const auto at = what.find(key);
-  if (at == std::string::npos) return "";
-  const auto start = at + key.size();
-  const auto end = what.find(' ', start);
-  const std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  return op.empty() ? "an operator" : op;
-}
-}  // namespace
 
 at::Tensor TangentMap::jvp(const at::Tensor& W) const {
   ProductTimer timer(nanoseconds_);
@@ -248,8 +399,19 @@ at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
   // Rows of Wᵀ are contiguous: no per-column copy of a P-vector. Results are gathered as rows too.
   const at::Tensor Wt = W.t().contiguous();
   at::Tensor result = at::empty({k, d_}, options());
-  if (batched() && k > 1) {
-    for (int64_t s = 0; s < k; s += replicas_) {
+  int64_t first = 0;  // the JVPs before it are done
+  while (batching() && k - first > 1) {
+    check();
+    const int64_t b = std::min(block_, k - first);
+    const at::Tensor r = try_batched([&] { return jvp_block(Wt.narrow(0, first, b)); }, "a batched JVP");
+    if (!r.defined()) break;
+    result.narrow(0, first, b).copy_(r);
+    jvps_ += b;
+    first += b;
+  }
+  if (first == k) return W_in.dim() == 1 ? result[0] : result.t();
+  if (batched() && k - first > 1) {
+    for (int64_t s = first; s < k; s += replicas_) {
       check();
       const int64_t b = std::min(replicas_, k - s);
       result.narrow(0, s, b).copy_(jvp_replicated(Wt.narrow(0, s, b)));
@@ -257,7 +419,7 @@ at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
     return result.t();
   }
   at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
-  for (int64_t j = 0; j < k; ++j) {
+  for (int64_t j = first; j < k; ++j) {
     check();
     DualLevel level;
     std::vector<at::Tensor> all = model_->parameters();

@@ -39,9 +39,25 @@ class TangentMap {
   at::Tensor jvp_forward(const at::Tensor& W) const;
   at::Tensor jvp_double_backward(const at::Tensor& W) const;
 
-  /// Forward-mode JVPs through built-in models evaluate up to `max` parameter replicas in one pass, so k ≤
-  /// max JVPs cost one (wider) forward pass. 0 or 1 turns this off. VJPs always go one vector at a time over
-  /// a shared forward pass: measured faster here than a replicated backward (docs/PERFORMANCE.md).
+  /// Block products: VJPs and forward-mode JVPs of up to `max` vectors run as one batched pass with
+  /// LibTorch's vmap (the mechanism of torch.autograd.grad(..., is_grads_batched=True)): one backward over
+  /// a block of cotangents, one forward pass with a block of tangents. 0 or 1: one vector at a time. A model
+  /// where a batched pass fails, or where LibTorch would loop over the block for want of a batching rule,
+  /// falls back to one vector at a time (once per model; batching_fallback() says why).
+  void set_block(int64_t max) { block_ = max; }
+  int64_t block() const { return block_; }
+  /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers while a
+  /// batched pass runs; at least 1, at most 32.
+  static int64_t block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes);
+  /// "batched" or "per-vector", as the VJPs of this map run.
+  std::string vjp_path() const { return batching() ? "batched" : "per-vector"; }
+  /// "batched", "replicated" (built-in models' replicated forward) or "per-vector", as forward-mode JVPs run.
+  std::string jvp_batching() const;
+  /// Why block products were abandoned for this model; empty when they were not.
+  const std::string& batching_fallback() const { return model_->batching_unsupported(); }
+
+  /// Without block products, forward-mode JVPs through built-in models evaluate up to `max` parameter
+  /// replicas in one pass. 0 or 1 turns this off.
   void set_replicas(int64_t max) { replicas_ = max; }
   int64_t replicas() const { return replicas_; }
   bool batched() const { return replicas_ > 1 && model_->has_replicated_forward(); }
@@ -69,6 +85,17 @@ class TangentMap {
   std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;
+  bool batching() const { return block_ > 1 && model_->batching_unsupported().empty(); }
+  /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`: [b, P]; with `squares`, the
+  /// squared norms [b] instead.
+  at::Tensor vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves, const at::Tensor& Ub,
+                       bool squares) const;
+  /// J for the rows of Wt ([b, P]) by one forward-mode pass with batched tangents: [b, d].
+  at::Tensor jvp_block(const at::Tensor& Wt) const;
+  /// Runs `batched` (a block product); on failure, or when LibTorch warns that it loops over the block,
+  /// marks the model and returns an undefined tensor so the caller goes one vector at a time.
+  template <class F>
+  at::Tensor try_batched(F&& batched, const char* what) const;
   /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest
   /// expanded.
   std::vector<at::Tensor> replicate(int64_t k, const std::vector<at::Tensor>& selected) const;
@@ -84,6 +111,7 @@ class TangentMap {
   mutable JvpMode mode_;
   mutable std::string fallback_;
   int64_t replicas_ = 8;
+  int64_t block_ = 32;
   const RunControl* control_ = nullptr;
   mutable std::atomic<int64_t> vjps_{0}, jvps_{0}, nanoseconds_{0};
 };

@@ -65,6 +65,7 @@ CompareRequest compare_request_from_json(const Json& j, const std::string& what)
       read(c, "threads", r.problem.compute.threads, wc);
       read(c, "seed", r.problem.compute.seed, wc);
       read(c, "memory_budget", r.problem.compute.memory_budget, wc);
+      read(c, "block", r.problem.compute.block, wc);
     }
   }
   if (j.contains("estimator")) {

@@ -30,6 +30,7 @@ Json to_json(const ComputeConfig& c) {
   j["threads"] = c.threads;
   j["seed"] = c.seed;
   j["memory_budget"] = c.memory_budget;
+  j["block"] = c.block;
   return j;
 }
 
@@ -127,6 +128,10 @@ namespace {
 void note_jvp(Json& j, const JvpPath& p) {
   j["jvp_path"] = p.path;
   if (!p.fallback.empty()) j["jvp_fallback"] = p.fallback;
+  j["vjp_path"] = p.vjp;
+  j["jvp_batching"] = p.jvp_batching;
+  j["product_block"] = p.block;
+  if (!p.batching_fallback.empty()) j["batching_fallback"] = p.batching_fallback;
 }
 
 template <class T>
@@ -142,8 +147,7 @@ Json to_json(const TraceResult& r) {
   Json j = to_json(r.estimate);
   j["d"] = r.d;
   j["params"] = r.params;
-  j["jvp_path"] = r.jvp.path;
-  if (!r.jvp.fallback.empty()) j["jvp_fallback"] = r.jvp.fallback;
+  note_jvp(j, r.jvp);
   if (r.exact) {
     j["exact"] = *r.exact;
     j["exact_seconds"] = json_or_null(r.exact_seconds);

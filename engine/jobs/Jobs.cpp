@@ -29,8 +29,24 @@ JvpMode parse_jvp(const std::string& s) {
   throw InputError("JVP mode '" + s + "' is not forward or double-backward");
 }
 
+// The block size of block products: the configured one, else what the memory budget allows.
+int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
+  if (c.block >= 0) return c.block;
+  return TangentMap::block_for_budget(J.param_size(), J.state_size(), c.memory_budget,
+                                      J.state().element_size());
+}
+
 // Which JVP path ran (forward mode falls back to double backward by itself on operators without a formula).
-JvpPath jvp_path(const TangentMap& J) { return {J.jvp_path(), J.jvp_fallback()}; }
+JvpPath jvp_path(const TangentMap& J) {
+  JvpPath p;
+  p.path = J.jvp_path();
+  p.fallback = J.jvp_fallback();
+  p.vjp = J.vjp_path();
+  p.jvp_batching = J.jvp_mode() == JvpMode::Forward ? J.jvp_batching() : "per-vector";
+  p.block = J.block();
+  p.batching_fallback = J.batching_fallback();
+  return p;
+}
 
 // The model as loaded. P counts trainable parameters only unless the selection asks for frozen ones; say
 // both.
@@ -68,6 +84,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
   pr.J = std::make_unique<TangentMap>(pr.model, pr.data.inputs.to(opts), mode);
+  pr.J->set_block(product_block(*pr.J, p.compute));
   if (need_b) {
     if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
     pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params, p.output);
@@ -75,6 +92,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
       throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model +
                        "'");
     pr.Jb = std::make_unique<TangentMap>(pr.model_b, pr.data.inputs.to(opts), mode);
+    pr.Jb->set_block(pr.J->block());
   }
   return pr;
 }

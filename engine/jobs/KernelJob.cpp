@@ -147,6 +147,7 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
     J2 = std::make_unique<TangentMap>(pr.model, b.inputs.to(tensor_options(r.problem.compute)),
                                       pr.J->jvp_mode());
     J2->set_control(&rc);
+    J2->set_block(pr.J->block());
   }
   const TangentMap& JB = J2 ? *J2 : *pr.J;
   const auto theta = cross_kernel_operator(*pr.J, JB, kernel);

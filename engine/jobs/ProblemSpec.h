@@ -23,8 +23,12 @@ struct ProblemSpec {
 
 /// How the JVPs of a run were computed: forward mode, or double backward where forward mode was abandoned.
 struct JvpPath {
-  std::string path;      ///< "forward" or "double-backward", as the JVPs ran
-  std::string fallback;  ///< why forward mode was abandoned (names the operator), if it was
+  std::string path;                ///< "forward" or "double-backward", as the JVPs ran
+  std::string fallback;            ///< why forward mode was abandoned (names the operator), if it was
+  std::string vjp = "per-vector";  ///< "batched" or "per-vector": how the VJPs ran
+  std::string jvp_batching = "per-vector";  ///< "batched", "replicated" or "per-vector"
+  int64_t block = 1;                        ///< vectors per block product
+  std::string batching_fallback;            ///< why block products were abandoned, if they were
 };
 
 }  // namespace ts

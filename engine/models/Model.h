@@ -62,6 +62,10 @@ class Model {
   /// none.
   const std::string& forward_ad_unsupported() const { return forward_ad_unsupported_; }
   void set_forward_ad_unsupported(const std::string& op) const { forward_ad_unsupported_ = op; }
+  /// Why batched products (one pass over a block of vectors, TangentMap::set_block) failed or fell back to
+  /// LibTorch's per-vector loop on this model; empty while they work. Products then go one vector at a time.
+  const std::string& batching_unsupported() const { return batching_unsupported_; }
+  void set_batching_unsupported(const std::string& why) const { batching_unsupported_ = why; }
   /// Class names from the model file's metadata (scripts/export-model); empty when it names none.
   const std::vector<std::string>& class_names() const { return class_names_; }
   /// Notes on how the model file is read, for `info` and the app: its metadata (how it was made), which
@@ -82,6 +86,7 @@ class Model {
   std::vector<bool> trainable_;                    ///< empty: all trainable
   std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
   mutable std::string forward_ad_unsupported_;
+  mutable std::string batching_unsupported_;
   mutable bool deterministic_checked_ = false;
   std::vector<std::string> class_names_;
   std::string

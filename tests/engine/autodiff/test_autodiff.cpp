@@ -72,6 +72,7 @@ class TestAutodiff : public QObject {
       QCOMPARE(J.vjps(), int64_t(1));
       // A block of JVPs through the replicated model equals one-at-a-time JVPs.
       const at::Tensor Wb = draw_normal(gen, {J.param_size(), 11}, J.options());
+      J.set_block(1);  // the replicated path, not block products
       J.set_replicas(4);
       QVERIFY(J.batched());
       const at::Tensor batched = J.jvp_forward(Wb);
@@ -80,6 +81,81 @@ class TestAutodiff : public QObject {
       TS_CHECK_CLOSE((batched - single).abs().max().item<double>(), 0.0, 0.0,
                      1e-12 * single.abs().max().item<double>());
     }
+  }
+
+  // Block products (one batched backward over a block of cotangents, one forward pass with a block of
+  // tangents) equal one vector at a time, blocks of 4 over 11 vectors (a partial last block), on the built-in
+  // models and the TorchScript fixtures; a model whose backward has no batching rule in LibTorch's vmap (a
+  // convolution's) or whose forward cannot run batched (a TorchScript RNN's unsafe_split) goes one vector at
+  // a time and says why.
+  void blockProductsEqualOneAtATime() {
+    std::vector<std::shared_ptr<Model>> models;
+    for (const char* spec : kBuiltins) {
+      std::vector<int64_t> shape =
+          std::string(spec).rfind("cnn", 0) == 0 ? std::vector<int64_t>{1, 6, 6} : std::vector<int64_t>{};
+      models.push_back(make_model(spec, shape, test::config()));
+    }
+    const Json ref = test::reference();
+    for (const char* key : {"tiny_mlp", "tiny_conv", "tiny_rnn"}) {
+      const Json& r = ref.at(key);
+      auto m = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
+                                test::shape_of(r.at("input_shape")));
+      m->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+      models.push_back(std::move(m));
+    }
+    int batched_models = 0;
+    for (const auto& model : models) {
+      TangentMap J(model, batch(*model, 3, 21));
+      auto gen = make_generator(22);
+      const at::Tensor U = draw_normal(gen, {J.state_size(), 11}, J.options());
+      const at::Tensor W = draw_normal(gen, {J.param_size(), 11}, J.options());
+      J.set_block(1);
+      const at::Tensor v1 = J.vjp(U), q1 = J.vjp_sqnorms(U), j1 = J.jvp(W);
+      QCOMPARE(J.vjp_path(), std::string("per-vector"));
+      J.set_block(4);
+      const int64_t vjps = J.vjps(), jvps = J.jvps();
+      const at::Tensor v4 = J.vjp(U), q4 = J.vjp_sqnorms(U), j4 = J.jvp(W);
+      QCOMPARE(J.vjps() - vjps, int64_t(22));
+      QCOMPARE(J.jvps() - jvps, int64_t(11));
+      const auto rel = [](const at::Tensor& a, const at::Tensor& b) {
+        return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300)).item<double>();
+      };
+      QVERIFY2(rel(v4, v1) < 1e-12, model->spec().c_str());
+      QVERIFY2(rel(q4, q1) < 1e-12, model->spec().c_str());
+      QVERIFY2(rel(j4, j1) < 1e-12, model->spec().c_str());
+      if (J.vjp_path() == "batched") {
+        ++batched_models;
+        QVERIFY(J.batching_fallback().empty());
+      } else {
+        QVERIFY2(J.batching_fallback().find("batching rule for") != std::string::npos ||
+                     J.batching_fallback().find("failed") != std::string::npos,
+                 J.batching_fallback().c_str());
+      }
+      std::printf("  %s: VJPs %s, JVPs %s%s%s\n", model->spec().c_str(), J.vjp_path().c_str(),
+                  J.jvp_batching().c_str(), J.batching_fallback().empty() ? "" : "; ",
+                  J.batching_fallback().c_str());
+    }
+    QVERIFY(batched_models >= 5);  // the MLPs, the GRU and the TorchScript MLP
+    // The GRU runs batched through the rules TangentMap registers (tanh_backward, sigmoid_backward); a
+    // convolution's backward has no rule in LibTorch 1.13's vmap: one vector at a time, and the reason.
+    const auto gru = make_model("gru:in=3,hidden=5,steps=4,seed=4", {}, test::config());
+    TangentMap G(gru, batch(*gru, 3, 23));
+    G.set_block(4);
+    auto gen = make_generator(24);
+    (void)G.vjp(draw_normal(gen, {G.state_size(), 5}, G.options()));
+    QCOMPARE(G.vjp_path(), std::string("batched"));
+    const auto cnn = make_model("cnn:channels=1,width=3,out=4,act=tanh,seed=5", {1, 6, 6}, test::config());
+    TangentMap C(cnn, batch(*cnn, 3, 25));
+    C.set_block(4);
+    (void)C.vjp(draw_normal(gen, {C.state_size(), 5}, C.options()));
+    QCOMPARE(C.vjp_path(), std::string("per-vector"));
+    QVERIFY2(C.batching_fallback().find("convolution_backward") != std::string::npos,
+             C.batching_fallback().c_str());
+    // The block follows the memory budget: 4 (P + d) numbers per vector, 1 to 32.
+    QCOMPARE(TangentMap::block_for_budget(1000, 24, int64_t(8) * 4 * 1024 * 10, 8), int64_t(10));
+    QCOMPARE(TangentMap::block_for_budget(11000000, 40, int64_t(1) << 30, 4), int64_t(6));
+    QCOMPARE(TangentMap::block_for_budget(100, 10, int64_t(1) << 40, 8), int64_t(32));
+    QCOMPARE(TangentMap::block_for_budget(int64_t(1) << 40, 10, 1024, 8), int64_t(1));
   }
 
   // tr K = Σ‖Jᵀeᵢ‖² = Σ‖Jeⱼ‖² = ‖J‖_F² = trace of the exact eNTK = Σ eᵢᵀKeᵢ.

@@ -4,6 +4,8 @@
 // writes its charts and tables to files without showing a window.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QTimer>
 
 #include <clocale>
@@ -188,6 +190,12 @@ int main(int argc, char** argv) {
     QObject::connect(window.pntkPanel(), &ts::ui::PntkPanel::widthFinished, &window, [&window, grab] {
       QTimer::singleShot(150, &window, [&window, grab] {
         if (!grab(window.pageIndex(window.pntkPanel()), "pntk")) QApplication::exit(1);
+        // The tab scrolls at this size: the width experiment below the kernels, as a second picture.
+        if (auto* scroll = qobject_cast<QScrollArea*>(window.tabs()->currentWidget())) {
+          scroll->verticalScrollBar()->setValue(scroll->verticalScrollBar()->maximum());
+          if (!grab(window.pageIndex(window.pntkPanel()), "pntk_width")) QApplication::exit(1);
+          scroll->verticalScrollBar()->setValue(0);
+        }
         window.showPage(window.layersPanel());
         window.layersPanel()->setOptions("hutchpp", 96, true);
         window.layersPanel()->compute();

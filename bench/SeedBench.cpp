@@ -109,7 +109,7 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   auto model = make_model(model_spec, {}, o.compute);
   const Dataset data = load_data(data_spec, model->input_shape(), o.compute.seed);
   TangentMap J(model, data.inputs.to(tensor_options(o.compute)));
-  if (o.compute.block >= 0) J.set_block(o.compute.block);
+  if (o.compute.product_batch >= 0) J.set_block(o.compute.product_batch);
   NtkOperator K(J);
   JacobianOperator Jop(J);
   const int64_t d = J.state_size(), P = J.param_size();
@@ -149,7 +149,7 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   report["best_exact_seconds"] = best.seconds;
   if (exact_per_vector > 0) report["best_exact_seconds_per_vector"] = exact_per_vector;
   report["products"] = products;
-  report["block"] = J.block();
+  report["product_batch"] = J.block();
   report["baseline_seconds"] = base.seconds;
   report["baseline_extrapolated"] = !base.complete;
   report["baseline_timed_matvecs"] = base.timed;

@@ -92,12 +92,12 @@ ComputeConfig compute_from(const Args& a) {
   c.threads = static_cast<int>(threads);
   c.seed = a.get_seed("seed", 0);
   if (a.has("memory-budget")) c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
-  if (a.has("block")) {
-    const long long block = a.get_int("block", -1);
-    if (block < 0 || block > 4096)
-      throw InputError("--block must be between 0 (one vector at a time) and 4096, got " +
-                       std::to_string(block));
-    c.block = static_cast<int>(block);
+  if (a.has("product-batch")) {
+    const long long batch = a.get_int("product-batch", -1);
+    if (batch < 0 || batch > 4096)
+      throw InputError("--product-batch must be between 0 (one vector at a time) and 4096, got " +
+                       std::to_string(batch));
+    c.product_batch = static_cast<int>(batch);
   }
   return c;
 }

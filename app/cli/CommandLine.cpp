@@ -60,7 +60,7 @@ const std::vector<OptionDef>& option_table() {
       {"threads", "N", kCompute, "CPU threads: 0 for LibTorch's default, at most 4 × the cores"},
       {"seed", "S", kCompute, "random seed, an integer from 0 to 2^64 − 1 (default 0)"},
       {"memory-budget", "SIZE", kCompute, "largest dense kernel or allocation, e.g. 512M or 4G"},
-      {"block", "K", kCompute,
+      {"product-batch", "K", kCompute,
        "vectors per batched VJP/JVP pass (default: what the memory budget allows, ≤ 32; 0: one at a time)"},
       // Estimator
       {"estimator", "NAME", kEstimate,
@@ -160,7 +160,7 @@ Names operator+(Names a, const Names& b) {
   return a;
 }
 
-const Names kComputeOptions{"device", "dtype", "threads", "seed", "memory-budget", "block"};
+const Names kComputeOptions{"device", "dtype", "threads", "seed", "memory-budget", "product-batch"};
 const Names kProblemOptions =
     Names{"model", "data", "input-shape", "output", "params", "jvp"} + kComputeOptions;
 const Names kEstimatorOptions{"estimator", "matvecs", "tol",   "max-matvecs",

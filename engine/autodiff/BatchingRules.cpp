@@ -20,12 +20,6 @@ at::Tensor tanh_backward_rule(const at::Tensor& grad_output, const at::Tensor& o
   return views[0].getPhysicalToLogicalMap().apply(r);
 }
 
-at::Tensor sigmoid_backward_rule(const at::Tensor& grad_output, const at::Tensor& output) {
-  auto views = at::BroadcastingVmapTransform::logicalToPhysical({grad_output, output});
-  const at::Tensor r = at::sigmoid_backward(views[0].tensor(), views[1].tensor());
-  return views[0].getPhysicalToLogicalMap().apply(r);
-}
-
 at::Tensor gelu_backward_rule(const at::Tensor& grad_output, const at::Tensor& self,
                               c10::string_view approximate) {
   auto views = at::BroadcastingVmapTransform::logicalToPhysical({grad_output, self});
@@ -42,7 +36,6 @@ void register_batching_rules() {
     library = std::make_unique<torch::Library>(torch::Library::IMPL, "aten", c10::DispatchKey::Batched,
                                                __FILE__, __LINE__);
     library->impl("tanh_backward", TORCH_FN(tanh_backward_rule));
-    library->impl("sigmoid_backward", TORCH_FN(sigmoid_backward_rule));
     library->impl("gelu_backward", TORCH_FN(gelu_backward_rule));
   });
 }

@@ -17,9 +17,9 @@ struct ComputeConfig {
   uint64_t seed = 0;  ///< seeds every random draw (model init, data, probes)
   int64_t memory_budget =
       default_integer("compute.memory_budget_bytes");  ///< bytes an exact computation may hold
-  /// Vectors per block product (one batched backward or forward pass): -1 from the memory budget
-  /// (TangentMap::block_for_budget), 0 or 1 one vector at a time.
-  int block = -1;
+  /// Vectors per batched product (one backward or forward pass over a block of vectors): -1 from the
+  /// memory budget (TangentMap::block_for_budget), 0 or 1 one vector at a time.
+  int product_batch = -1;
 };
 
 enum class ProbeDistribution { Rademacher, Gaussian };

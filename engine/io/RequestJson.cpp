@@ -65,7 +65,7 @@ CompareRequest compare_request_from_json(const Json& j, const std::string& what)
       read(c, "threads", r.problem.compute.threads, wc);
       read(c, "seed", r.problem.compute.seed, wc);
       read(c, "memory_budget", r.problem.compute.memory_budget, wc);
-      read(c, "block", r.problem.compute.block, wc);
+      read(c, "product_batch", r.problem.compute.product_batch, wc);
     }
   }
   if (j.contains("estimator")) {

@@ -30,7 +30,7 @@ Json to_json(const ComputeConfig& c) {
   j["threads"] = c.threads;
   j["seed"] = c.seed;
   j["memory_budget"] = c.memory_budget;
-  j["block"] = c.block;
+  j["product_batch"] = c.product_batch;
   return j;
 }
 
@@ -130,7 +130,7 @@ void note_jvp(Json& j, const JvpPath& p) {
   if (!p.fallback.empty()) j["jvp_fallback"] = p.fallback;
   j["vjp_path"] = p.vjp;
   j["jvp_batching"] = p.jvp_batching;
-  j["product_block"] = p.block;
+  j["product_batch"] = p.block;
   if (!p.batching_fallback.empty()) j["batching_fallback"] = p.batching_fallback;
 }
 

@@ -31,7 +31,7 @@ JvpMode parse_jvp(const std::string& s) {
 
 // The block size of block products: the configured one, else what the memory budget allows.
 int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
-  if (c.block >= 0) return c.block;
+  if (c.product_batch >= 0) return c.product_batch;
   return TangentMap::block_for_budget(J.param_size(), J.state_size(), c.memory_budget,
                                       J.state().element_size());
 }

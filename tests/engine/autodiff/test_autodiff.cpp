@@ -136,8 +136,8 @@ class TestAutodiff : public QObject {
                   J.batching_fallback().c_str());
     }
     QVERIFY(batched_models >= 5);  // the MLPs, the GRU and the TorchScript MLP
-    // The GRU runs batched through the rules TangentMap registers (tanh_backward, sigmoid_backward); a
-    // convolution's backward has no rule in LibTorch 1.13's vmap: one vector at a time, and the reason.
+    // The GRU runs batched through the rules TangentMap registers (tanh_backward; sigmoid_backward has one);
+    // a convolution's backward has no rule in LibTorch 1.13's vmap: one vector at a time, and the reason.
     const auto gru = make_model("gru:in=3,hidden=5,steps=4,seed=4", {}, test::config());
     TangentMap G(gru, batch(*gru, 3, 23));
     G.set_block(4);

@@ -63,7 +63,6 @@ void ChartView::applyPens() {
       pen.setWidthF(1.5);
     }
     e.second.line->setPen(pen);
-    for (auto* marker : chart()->legend()->markers(e.second.line)) marker->setVisible(e.second.legend);
     if (e.second.area) {
       QColor translucent = e.second.colour;
       translucent.setAlpha(dark_ ? 90 : 60);
@@ -71,6 +70,7 @@ void ChartView::applyPens() {
       e.second.area->setPen(Qt::NoPen);
     }
   }
+  showMarkers();
   if (reference_) {
     QPen pen(dark_ ? QColor(230, 230, 230) : QColor(Qt::black));
     pen.setStyle(Qt::DashLine);
@@ -81,6 +81,15 @@ void ChartView::applyPens() {
     pen.setStyle(Qt::DashLine);
     pen.setWidth(2);
     vreference_->setPen(pen);
+  }
+}
+
+void ChartView::showMarkers() {
+  // A series has a legend marker unless it is drawn without one; bands never have their own.
+  for (auto& e : entries_) {
+    for (auto* m : chart()->legend()->markers(e.second.line)) m->setVisible(e.second.legend);
+    if (e.second.area)
+      for (auto* m : chart()->legend()->markers(e.second.area)) m->setVisible(false);
   }
 }
 
@@ -208,7 +217,6 @@ void ChartView::setOverlay(const QString& name, const QList<QPointF>& points, co
       e.second.colour = colour;
       e.second.legend = legend;
     }
-  for (auto* marker : chart()->legend()->markers(line)) marker->setVisible(legend);
   line->replace(kept);
   line->setPointsVisible(kept.size() <= 4);
   applyPens();
@@ -297,13 +305,8 @@ void ChartView::rebuildAxes() {
     s->attachAxis(ax);
     s->attachAxis(ay2 && secondary(s->name()) ? ay2 : ay);
   }
-  // Legend markers toggle their series (and its band); bands have no marker of their own.
-  for (auto& e : entries_) {
-    if (!e.second.legend)
-      for (auto* m : chart()->legend()->markers(e.second.line)) m->setVisible(false);
-    if (!e.second.area) continue;
-    for (auto* m : chart()->legend()->markers(e.second.area)) m->setVisible(false);
-  }
+  // Legend markers toggle their series (and its band).
+  showMarkers();
   for (auto* m : chart()->legend()->markers()) {
     if (!m->isVisible()) continue;
     m->disconnect(this);

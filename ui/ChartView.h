@@ -101,6 +101,7 @@ class ChartView : public QChartView {
   void fitRanges();
 
   void applyPens();
+  void showMarkers();
   static bool& dark_default();
 
   bool log_x_ = false, log_y_ = false;

@@ -69,6 +69,13 @@ struct WarningLog : c10::WarningHandler {
   }
 };
 
+// LibTorch warns about its vmap fallback only while asked to; asked for the span of one block product.
+struct VmapWarnings {
+  const bool were_on = at::globalContext().areVmapFallbackWarningsEnabled();
+  VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(true); }
+  ~VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(were_on); }
+};
+
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
@@ -210,19 +217,16 @@ template <class F>
 at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
   WarningLog log;
   at::Tensor out;
-  const bool warnings_were_on = at::globalContext().areVmapFallbackWarningsEnabled();
-  at::globalContext().setDisplayVmapFallbackWarnings(true);
   try {
-    c10::Warning::WarningHandlerGuard guard(&log);
+    const VmapWarnings warnings;
+    const c10::Warning::WarningHandlerGuard guard(&log);
     out = batched();
   } catch (const std::exception& e) {
-    at::globalContext().setDisplayVmapFallbackWarnings(warnings_were_on);
     // A missing forward-mode formula is not a batching problem: jvp() switches to double backward.
     if (!forward_ad_operator(e.what()).empty()) throw;
     model_->set_batching_unsupported(std::string(what) + " failed (" + first_line(e.what()) + ")");
     return {};
   }
-  at::globalContext().setDisplayVmapFallbackWarnings(warnings_were_on);
   if (!log.fallback.empty()) {  // the result is exact, but LibTorch looped: one vector at a time from now on
     const std::string key = "batching rule for ";
     const auto at = log.fallback.find(key);
@@ -294,52 +298,11 @@ at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
   return result.defined() ? result : at::zeros({b, d_}, options());  // no dependence on the parameters
 }
 
-at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
+at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
   ProductTimer timer(nanoseconds_);
   const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
   const int64_t k = U.size(0);
-  at::Tensor result = at::empty({k, p_}, options());
-  if (k == 0) return U_in.dim() == 1 ? result.t().squeeze(1) : result.t();
-  check();
-  std::vector<at::Tensor> all;
-  auto leaves = leaf_parameters(&all);
-  at::AutoGradMode grad_on(true);
-  at::Tensor out = model_->forward(all, x_).reshape({-1});
-  require_graph(out);
-  for (int64_t j = 0; j < k; ++j) {
-    check();
-    if (batching() && k - j > 1) {
-      const int64_t b = std::min(block_, k - j);
-      const at::Tensor r =
-          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), false); }, "a batched VJP");
-      if (r.defined()) {
-        result.narrow(0, j, b).copy_(r);
-        vjps_ += b;
-        j += b - 1;
-        continue;
-      }
-    }
-    auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
-                                   /*create_graph=*/false, /*allow_unused=*/true);
-    int64_t off = 0;
-    for (size_t i = 0; i < g.size(); ++i) {
-      const int64_t n = leaves[i].numel();
-      if (g[i].defined())
-        result[j].narrow(0, off, n).copy_(g[i].reshape({-1}));
-      else
-        result[j].narrow(0, off, n).zero_();
-      off += n;
-    }
-    ++vjps_;
-  }
-  return U_in.dim() == 1 ? result[0] : result.t();
-}
-
-at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
-  ProductTimer timer(nanoseconds_);
-  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options()).t().contiguous();
-  const int64_t k = U.size(0);
-  at::Tensor result = at::zeros({k}, options());
+  at::Tensor result = squares ? at::zeros({k}, options()) : at::empty({k, p_}, options());
   if (k == 0) return result;
   check();
   std::vector<at::Tensor> all;
@@ -352,7 +315,7 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
     if (batching() && k - j > 1) {
       const int64_t b = std::min(block_, k - j);
       const at::Tensor r =
-          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), true); }, "a batched VJP");
+          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), squares); }, "a batched VJP");
       if (r.defined()) {
         result.narrow(0, j, b).copy_(r);
         vjps_ += b;
@@ -360,15 +323,33 @@ at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
         continue;
       }
     }
-    auto g = torch::autograd::grad({out}, leaves, {U[j]}, j + 1 < k, false, true);
+    auto g = torch::autograd::grad({out}, leaves, {U[j]}, /*retain_graph=*/j + 1 < k,
+                                   /*create_graph=*/false, /*allow_unused=*/true);
+    int64_t off = 0;
     at::Tensor acc = at::zeros({}, options());
-    for (const auto& gi : g)
-      if (gi.defined()) acc = acc + gi.pow(2).sum();
-    result[j] = acc;
+    for (size_t i = 0; i < g.size(); ++i) {
+      const int64_t n = leaves[i].numel();
+      if (squares) {
+        if (g[i].defined()) acc = acc + g[i].pow(2).sum();
+      } else if (g[i].defined()) {
+        result[j].narrow(0, off, n).copy_(g[i].reshape({-1}));
+      } else {
+        result[j].narrow(0, off, n).zero_();
+      }
+      off += n;
+    }
+    if (squares) result[j] = acc;
     ++vjps_;
   }
   return result;
 }
+
+at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
+  const at::Tensor rows = vjp_rows(U_in, false);
+  return U_in.dim() == 1 ? rows[0] : rows.t();  // a vector is one column
+}
+
+at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const { return vjp_rows(U_in, true); }
 
 at::Tensor TangentMap::jvp(const at::Tensor& W) const {
   ProductTimer timer(nanoseconds_);

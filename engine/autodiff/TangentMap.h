@@ -86,6 +86,8 @@ class TangentMap {
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;
   bool batching() const { return block_ > 1 && model_->batching_unsupported().empty(); }
+  /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
+  at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
   /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`: [b, P]; with `squares`, the
   /// squared norms [b] instead.
   at::Tensor vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves, const at::Tensor& Ub,

@@ -17,8 +17,10 @@
 #include "CoverageBench.h"
 #include "DynamicsBench.h"
 #include "RealBench.h"
+#include "ScalingBench.h"
 #include "SeedBench.h"
 #include "core/Errors.h"
+#include "dist/Communicator.h"
 #include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
@@ -51,6 +53,8 @@ extern "C" void on_signal(int sig) {
   g_cancel.cancel();  // a lock-free atomic store: safe in a signal handler
 }
 }  // namespace
+
+int pending_signal() { return static_cast<int>(g_signal); }
 
 void install_signal_handlers() {
   static_assert(std::atomic<bool>::is_always_lock_free);
@@ -98,6 +102,11 @@ ComputeConfig compute_from(const Args& a) {
       throw InputError("--product-batch must be between 0 (one vector at a time) and 4096, got " +
                        std::to_string(batch));
     c.product_batch = static_cast<int>(batch);
+  }
+  if (a.takes("distribute")) {
+    c.distribute = a.get("distribute", c.distribute);
+    if (c.distribute != "products" && c.distribute != "batch")
+      throw InputError("--distribute must be products or batch, got '" + c.distribute + "'");
   }
   return c;
 }
@@ -427,6 +436,34 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       out << bench::format_coverage_bench(r);
     return 0;
   }
+  if (which == "scaling" || which == "scaling-point") {
+    bench::ScalingBenchOptions o;
+    o.compute = compute_from(a);
+    if (!a.has("dtype")) o.compute.dtype = "float32";
+    if (!a.has("threads")) o.compute.threads = 1;
+    o.model = a.get("workload-model");
+    o.data = a.get("workload-data");
+    if (a.has("methods")) o.methods = split_list(a.get("methods"));
+    o.matvecs = a.get_int("matvecs", o.matvecs, 1, kMaxCount);
+    o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 1000));
+    o.exact = !a.flag("no-exact");
+    if (a.takes("ranks") && a.has("ranks")) {
+      o.ranks.clear();
+      for (auto r : int_list(a, "ranks")) o.ranks.push_back(static_cast<int>(std::min<int64_t>(r, 64)));
+    }
+    std::ostream& log = a.flag("json") ? err : out;
+    Json r;
+    if (which == "scaling-point") {
+      r = bench::run_scaling_point(o, dist::world().rank() == 0 ? log : out);
+    } else {
+      r = bench::run_scaling_bench(o, program_path(), log);
+    }
+    if (a.flag("json"))
+      out << json_text(r) << "\n";
+    else if (which == "scaling")
+      out << bench::format_scaling_bench(r);
+    return 0;
+  }
   if (which == "real") {
     bench::RealBenchOptions o;
     o.compute = compute_from(a);
@@ -521,8 +558,26 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
 
 }  // namespace
 
-int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+namespace {
+// Joins the other ranks when torchrun (or launch) started this process as one of several.
+void join_ranks() {
+  if (dist::world().size() > 1) return;  // joined by an earlier run() in this process
+  const dist::WorldConfig c = dist::config_from_environment();
+  if (c.size > 1) dist::join(c);
+}
+
+// "tangentscope-cli: error: rank r of R: …" under several ranks; the message may already name its rank.
+std::string with_rank(const std::string& msg) {
+  return msg.rfind("rank ", 0) == 0 ? msg : dist::rank_prefix() + msg;
+}
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out_all, std::ostream& err) {
+  std::ostream null_out(nullptr);  // ranks other than 0 print nothing: rank 0 has the same result
   try {
+    if (!args.empty() && args[0] == "launch") return cmd_launch(args, out_all, err);
+    join_ranks();
+    std::ostream& out = dist::world().rank() == 0 ? out_all : null_out;
     const ParsedCommand parsed = parse_command_line(args);
     if (parsed.help) {
       (parsed.help_exit_code == 0 ? out : err) << *parsed.help;
@@ -537,7 +592,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
       std::signal(SIGTERM, SIG_DFL);
     }
     const int code = run_command(cmd, sub, a, out, err);
-    if (code == 0 && g_signal != 0) {  // the signal came after the last check: the output is complete
+    if (code == 0) dist::world().barrier();  // every rank has finished: none ends while another still sends
+    if (code == 0 && g_signal != 0) {        // the signal came after the last check: the output is complete
       err << "tangentscope-cli: interrupted by " << (g_signal == SIGTERM ? "SIGTERM" : "SIGINT")
           << " after the run had finished (its output is complete)\n";
       return 128 + static_cast<int>(g_signal);
@@ -546,14 +602,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   } catch (const Cancelled&) {
     // 128 + the signal's number, as shells report it: 130 for SIGINT (Ctrl+C), 143 for SIGTERM.
     const int sig = g_signal != 0 ? static_cast<int>(g_signal) : SIGINT;
-    err << "tangentscope-cli: cancelled by " << (sig == SIGTERM ? "SIGTERM" : "SIGINT")
-        << "; no partial output was left\n";
+    err << "tangentscope-cli: " << dist::rank_prefix() << "cancelled by "
+        << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "; no partial output was left\n";
     return 128 + sig;
   } catch (const std::exception& e) {
     std::string msg = e.what();
     const auto nl = msg.find('\n');
     if (nl != std::string::npos) msg = msg.substr(0, nl);
-    err << "tangentscope-cli: error: " << msg << "\n";
+    err << "tangentscope-cli: error: " << with_rank(msg) << "\n";
     return 1;
   }
 }

@@ -25,6 +25,13 @@ std::string fmt(double v);
 /// The run control every command passes to its job: cancelled by SIGINT/SIGTERM (install_signal_handlers).
 RunControl cli_control();
 
+/// The signal (SIGINT, SIGTERM) that asked this process to stop, or 0.
+int pending_signal();
+/// This program's own file (/proc/self/exe), to start it again as ranks.
+std::string program_path();
+/// launch --nproc N -- COMMAND … (Launch.cpp): `args` starts with "launch".
+int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
 /// train (metrics = false) and dynamics (metrics = true).
 int cmd_train(const Args& a, std::ostream& out, bool metrics);
 

@@ -58,6 +58,9 @@ const std::vector<OptionDef>& option_table() {
       {"device", "DEV", kCompute, "cpu or cuda[:N] (default cpu)"},
       {"dtype", "TYPE", kCompute, "float64 (default) or float32"},
       {"threads", "N", kCompute, "CPU threads: 0 for LibTorch's default, at most 4 × the cores"},
+      {"distribute", "HOW", kCompute,
+       "under several ranks (launch, torchrun): products (each rank a share of every block of products) or "
+       "batch (each rank a share of the inputs)"},
       {"seed", "S", kCompute, "random seed, an integer from 0 to 2^64 − 1 (default 0)"},
       {"memory-budget", "SIZE", kCompute, "largest dense kernel or allocation, e.g. 512M or 4G"},
       {"product-batch", "K", kCompute,
@@ -128,6 +131,8 @@ const std::vector<OptionDef>& option_table() {
       {"retrain-optimizer", "OPT", kCommand, "optimiser of each retraining (default sgd)"},
       {"retrain-batch-size", "B", kCommand, "batch of each retraining (default: full batch)"},
       {"workload-model", "SPEC", kCommand, "replace the benchmark's model"},
+      {"ranks", "N,N", kCommand, "rank counts to measure, e.g. 1,2 (one is always measured)"},
+      {"no-exact", "", kCommand, "skip the exact trace"},
       {"workload-data", "SPEC", kCommand, "replace the benchmark's data"},
       {"baseline-limit", "N", kCommand, "products the dense baseline may spend before it is extrapolated"},
       {"widths", "LIST", kCommand, "hidden widths, e.g. 16,32,64"},
@@ -197,21 +202,22 @@ docs/FORMATS.md describes every spec key, output field and exit code.)";
 const std::vector<CommandDef>& commands() {
   static const std::vector<CommandDef> c{
       {"trace", "estimate tr K, the trace of the eNTK (or of the pNTK with --kernel)",
-       kProblemOptions + kEstimatorOptions + Names{"kernel", "exact", "repeats", "json"}},
+       kProblemOptions + kEstimatorOptions + Names{"kernel", "exact", "repeats", "distribute", "json"}},
       {"compare", "several estimators on one kernel, and a speed–accuracy sweep with --exact",
        kProblemOptions + kEstimatorOptions +
-           Names{"kernel", "methods", "exact", "budgets", "repeats", "json"}},
+           Names{"kernel", "methods", "exact", "budgets", "repeats", "distribute", "json"}},
       {"metrics", "trace, Frobenius norm, effective rank, alignment of K",
-       kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "json"}},
+       kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "distribute", "json"}},
       {"kernel",
        "the kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy: exactly, as products Θ V, Jacobian blocks "
        "per layer, top eigenpairs",
        kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "eig-method",
                                "eig-tol", "max-matvecs", "apply", "blocks-out", "groups", "block", "json"}},
       {"layers", "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
-       kProblemOptions + Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "json"}},
+       kProblemOptions +
+           Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "distribute", "json"}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
-       kProblemOptions + Names{"top", "json"}},
+       kProblemOptions + Names{"top", "distribute", "json"}},
       {"pntk", "the pseudo-NTK; with --compare its errors against the eNTK, time and memory",
        kProblemOptions + Names{"variant", "compare", "heldout", "ridge", "json"}},
       {"hessian", "MSE loss-Hessian trace by HVPs against the Gauss–Newton and pNTK approximations",
@@ -253,6 +259,14 @@ const std::vector<CommandDef>& benchmarks() {
        "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
        kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
                                "baseline-limit", "block", "json"}},
+      {"scaling",
+       "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
+       "collectives, a model for N ranks",
+       kComputeOptions + Names{"ranks", "methods", "matvecs", "repeats", "no-exact", "workload-model",
+                               "workload-data", "json"}},
+      {"scaling-point", "one point of bench scaling: run it as every rank (under launch)",
+       kComputeOptions +
+           Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"}},
       {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
        kAlOptions +
            Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},
@@ -355,7 +369,8 @@ struct Parser {
     app.allow_extras();
     app.require_subcommand(
         0, 1);  // one command: a later command word is an unexpected argument, not a second run
-    app.footer(std::string("Run '") + kProgram + " COMMAND --help' for a command's options.\n\n" + kSpecs);
+    app.footer(std::string("Run '") + kProgram + " COMMAND --help' for a command's options.\n" + kProgram +
+               " launch --nproc N -- COMMAND …  runs a command as N ranks (see launch --help).\n\n" + kSpecs);
     app.get_formatter()->column_width(26);
     for (const auto& c : commands()) {
       CLI::App* sub = app.add_subcommand(c.name, c.summary);

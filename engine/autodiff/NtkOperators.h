@@ -28,7 +28,7 @@ class NtkOperator : public LinearOperator {
  public:
   explicit NtkOperator(const TangentMap& J) : J_(J) {}
   int64_t size() const override { return J_.state_size(); }
-  at::Tensor apply(const at::Tensor& V) const override { return J_.jvp(J_.vjp(V)); }
+  at::Tensor apply(const at::Tensor& V) const override { return J_.kernel_apply(V); }
   at::Tensor quadratic_forms(const at::Tensor& V) const override { return J_.vjp_sqnorms(V); }
   bool is_psd() const override { return true; }
   at::TensorOptions options() const override { return J_.options(); }
@@ -45,7 +45,7 @@ class GramOperator : public LinearOperator {
  public:
   explicit GramOperator(const TangentMap& J) : J_(J) {}
   int64_t size() const override { return J_.param_size(); }
-  at::Tensor apply(const at::Tensor& W) const override { return J_.vjp(J_.jvp(W)); }
+  at::Tensor apply(const at::Tensor& W) const override { return J_.gram_apply(W); }
   at::Tensor quadratic_forms(const at::Tensor& W) const override { return J_.jvp(W).pow(2).sum(0); }
   bool is_psd() const override { return true; }
   at::TensorOptions options() const override { return J_.options(); }

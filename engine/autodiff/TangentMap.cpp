@@ -13,6 +13,7 @@
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "dist/Communicator.h"
 #include "io/Spec.h"
 
 namespace ts {
@@ -127,7 +128,9 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
   out_shape_ = out.sizes().vec();
   state_ = out.reshape({-1}).detach();
   d_ = state_.numel();
+  d_all_ = d_;
   p_ = model_->num_selected_parameters();
+  if (dist::world().size() > 1) comm_ = &dist::world();
   register_batching_rules();  // the activations' backward rules LibTorch's vmap lacks
   // Jobs set the block from their configured budget; other users get the default budget's.
   block_ = block_for_budget(p_, d_, default_integer("compute.memory_budget_bytes"), state_.element_size());
@@ -345,13 +348,88 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
 }
 
 at::Tensor TangentMap::vjp(const at::Tensor& U_in) const {
-  const at::Tensor rows = vjp_rows(U_in, false);
+  const at::Tensor rows = comm_ ? vjp_rows_shared(U_in, false) : vjp_rows(U_in, false);
   return U_in.dim() == 1 ? rows[0] : rows.t();  // a vector is one column
 }
 
-at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const { return vjp_rows(U_in, true); }
+at::Tensor TangentMap::vjp_sqnorms(const at::Tensor& U_in) const {
+  return comm_ ? vjp_rows_shared(U_in, true) : vjp_rows(U_in, true);
+}
 
-at::Tensor TangentMap::jvp(const at::Tensor& W) const {
+int TangentMap::ranks() const { return comm_ ? comm_->size() : 1; }
+
+void TangentMap::split_batch() {
+  if (!comm_ || rows_) return;
+  const at::Tensor n = at::full({1}, d_, at::TensorOptions().dtype(at::kLong));
+  const std::vector<int64_t> ones(static_cast<size_t>(comm_->size()), 1);
+  const at::Tensor counts = comm_->all_gather_rows(n, ones);
+  row_counts_.assign(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + counts.numel());
+  row_begin_ = 0;
+  for (int r = 0; r < comm_->rank(); ++r) row_begin_ += row_counts_[static_cast<size_t>(r)];
+  state_ = comm_->all_gather_rows(state_, row_counts_);
+  d_all_ = state_.numel();
+  int64_t per_row = 1;  // numbers per input row
+  for (size_t i = 1; i < out_shape_.size(); ++i) per_row *= out_shape_[i];
+  out_shape_[0] = per_row > 0 ? d_all_ / per_row : 0;
+  rows_ = true;
+}
+
+at::Tensor TangentMap::vjp_rows_shared(const at::Tensor& U_in, bool squares) const {
+  const at::Tensor U = as_matrix(U_in, d_all_, "VJP", model_->spec()).to(options());
+  const int64_t k = U.size(1);
+  if (rows_) {
+    // Jᵀu = Σ_r J_rᵀ u_r: this rank's rows of u, then one sum over the ranks.
+    at::Tensor rows = vjp_rows(U.narrow(0, row_begin_, d_), false);
+    comm_->all_reduce_sum(rows);
+    return squares ? rows.pow(2).sum(1) : rows;
+  }
+  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
+  const at::Tensor mine = vjp_rows(U.narrow(1, s.begin, s.count), squares);
+  vjps_ += k - s.count;  // a run counts every rank's products
+  return comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size()));
+}
+
+at::Tensor TangentMap::jvp(const at::Tensor& W_in) const {
+  if (!comm_) return jvp_local(W_in);
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  at::Tensor all;
+  if (rows_) {
+    all = comm_->all_gather_rows(jvp_local(W), row_counts_);  // [d, k]: every rank's rows of J W
+  } else {
+    const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
+    const at::Tensor mine = jvp_local(W.narrow(1, s.begin, s.count)).t().contiguous();
+    jvps_ += k - s.count;
+    all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+  }
+  return W_in.dim() == 1 ? all.select(1, 0) : all;
+}
+
+at::Tensor TangentMap::kernel_apply(const at::Tensor& V_in) const {
+  if (!comm_ || rows_) return jvp(vjp(V_in));
+  const at::Tensor V = as_matrix(V_in, d_all_, "K V", model_->spec()).to(options());
+  const int64_t k = V.size(1);
+  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
+  const at::Tensor mine = jvp_local(vjp_rows(V.narrow(1, s.begin, s.count), false).t()).t().contiguous();
+  vjps_ += k - s.count;
+  jvps_ += k - s.count;
+  const at::Tensor all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+  return V_in.dim() == 1 ? all.select(1, 0) : all;
+}
+
+at::Tensor TangentMap::gram_apply(const at::Tensor& W_in) const {
+  if (!comm_ || rows_) return vjp(jvp(W_in));
+  const at::Tensor W = as_matrix(W_in, p_, "G W", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
+  const at::Tensor mine = vjp_rows(jvp_local(W.narrow(1, s.begin, s.count)), false);
+  vjps_ += k - s.count;
+  jvps_ += k - s.count;
+  const at::Tensor all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+  return W_in.dim() == 1 ? all.select(1, 0) : all;
+}
+
+at::Tensor TangentMap::jvp_local(const at::Tensor& W) const {
   ProductTimer timer(nanoseconds_);
   if (mode_ == JvpMode::Forward && model_->forward_ad_unsupported().empty()) {
     try {

@@ -12,6 +12,10 @@
 
 namespace ts {
 
+namespace dist {
+class Communicator;
+}
+
 enum class JvpMode {
   Forward,         ///< forward-mode AD with dual parameters
   DoubleBackward,  ///< J w = ∂/∂u ⟨Jᵀu, w⟩
@@ -22,7 +26,7 @@ class TangentMap {
   /// `x` is the batch [N, input_shape...] on the model's device and dtype.
   TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode = JvpMode::Forward);
 
-  int64_t state_size() const { return d_; }           ///< d
+  int64_t state_size() const { return d_all_; }       ///< d
   int64_t param_size() const { return p_; }           ///< P (the selected parameters)
   const at::Tensor& state() const { return state_; }  ///< s(θ) ∈ R^d
   at::TensorOptions options() const { return state_.options(); }
@@ -36,6 +40,21 @@ class TangentMap {
   at::Tensor vjp_sqnorms(const at::Tensor& U) const;
   /// J W for W ∈ R^{P×k} (or a vector in R^P), by the configured mode.
   at::Tensor jvp(const at::Tensor& W) const;
+  /// K V = J(JᵀV) for V ∈ R^{d×k}: under several ranks each rank runs both products for its share of the
+  /// columns, and only the d×k result is gathered.
+  at::Tensor kernel_apply(const at::Tensor& V) const;
+  /// G W = Jᵀ(JW) for W ∈ R^{P×k}, the same way.
+  at::Tensor gram_apply(const at::Tensor& W) const;
+
+  /// Several ranks (dist::world() larger than one). By default every block of products is divided by columns:
+  /// rank r computes its share of the k vectors and the results are gathered, so every rank sees the same
+  /// numbers as one process would. split_batch() divides the batch instead: this map was built on rank r's
+  /// share of the inputs (rows [begin, begin + d_r) of J), Jᵀu = Σ_r J_rᵀu_r costs one all-reduce of a
+  /// P-vector per product, and J w gathers the d_r rows of every rank. state_size() and state() are then
+  /// the whole batch's. Every rank must make the same calls.
+  void split_batch();
+  bool batch_split() const { return rows_; }
+  int ranks() const;
   at::Tensor jvp_forward(const at::Tensor& W) const;
   at::Tensor jvp_double_backward(const at::Tensor& W) const;
 
@@ -88,6 +107,9 @@ class TangentMap {
   bool batching() const { return block_ > 1 && model_->batching_unsupported().empty(); }
   /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
   at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
+  /// vjp_rows under several ranks (divided by columns or by rows of the batch).
+  at::Tensor vjp_rows_shared(const at::Tensor& U, bool squares) const;
+  at::Tensor jvp_local(const at::Tensor& W) const;
   /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`: [b, P]; with `squares`, the
   /// squared norms [b] instead.
   at::Tensor vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves, const at::Tensor& Ub,
@@ -109,7 +131,12 @@ class TangentMap {
   at::Tensor x_;
   at::Tensor state_;
   std::vector<int64_t> out_shape_;
-  int64_t d_ = 0, p_ = 0;
+  int64_t d_ = 0, p_ = 0;  ///< d_: this rank's rows (all of them unless the batch is split)
+  int64_t d_all_ = 0;
+  dist::Communicator* comm_ = nullptr;  ///< set when there are several ranks
+  bool rows_ = false;
+  int64_t row_begin_ = 0;
+  std::vector<int64_t> row_counts_;
   mutable JvpMode mode_;
   mutable std::string fallback_;
   int64_t replicas_ = 8;

@@ -20,6 +20,9 @@ struct ComputeConfig {
   /// Vectors per batched product (one backward or forward pass over a block of vectors): -1 from the
   /// memory budget (TangentMap::block_for_budget), 0 or 1 one vector at a time.
   int product_batch = -1;
+  /// How several ranks divide a run (tangentscope-cli launch, or torchrun): "products" (each block of
+  /// products by columns) or "batch" (each rank holds a share of the inputs). One process ignores it.
+  std::string distribute = "products";
 };
 
 enum class ProbeDistribution { Rademacher, Gaussian };

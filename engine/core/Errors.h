@@ -22,6 +22,10 @@ struct MemoryBudgetError : Error {
 struct NumericalError : Error {
   using Error::Error;
 };
+/// Another rank of a run over several processes failed, hung past the time-out, or could not be reached.
+struct DistributedError : Error {
+  using Error::Error;
+};
 /// The run was cancelled through its CancelToken.
 struct Cancelled : Error {
   Cancelled() : Error("cancelled") {}

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "core/Errors.h"
+#include "dist/Communicator.h"
 
 namespace ts {
 
@@ -64,6 +65,7 @@ void ensure_output_dir(const std::string& dir) {
 }
 
 void write_file_atomic(const std::string& path, const std::string& bytes) {
+  if (dist::world().rank() != 0) return;  // rank 0 writes the outputs of a run over several ranks
   const std::string tmp = path + ".partial";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw InputError("cannot write '" + path + "': " + std::strerror(errno));
@@ -123,6 +125,7 @@ void OutputFolder::write_text(const std::string& name, const std::string& text) 
 
 void OutputFolder::commit() {
   if (!enabled() || committed_) return;
+  if (dist::world().rank() != 0) return;  // only rank 0 publishes; this rank's staging folder goes
   // Files of the earlier run that this one does not write would make a mismatched set: remove them first.
   for (const auto& old : read_manifest(dir_))
     if (std::find(names_.begin(), names_.end(), old) == names_.end()) std::remove(final_path(old).c_str());

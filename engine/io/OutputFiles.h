@@ -12,7 +12,8 @@ void ensure_output_dir(const std::string& dir);
 /// Writes `bytes` to `path` atomically: into `path.partial`, every write and the close checked, flushed to
 /// disk, then renamed over `path`. On any failure the partial file is removed, an earlier `path` is left as
 /// it was, and InputError names the path and the reason ("disk full?" for ENOSPC). For tests, the environment
-/// variable TS_FAULT_DISK_FREE=N makes the process behave as if N bytes were free.
+/// variable TS_FAULT_DISK_FREE=N makes the process behave as if N bytes were free. Under several ranks only
+/// rank 0 writes (the others compute the same result).
 void write_file_atomic(const std::string& path, const std::string& bytes);
 /// write_file_atomic for text.
 void write_text_file(const std::string& path, const std::string& text);

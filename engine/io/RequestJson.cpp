@@ -66,6 +66,7 @@ CompareRequest compare_request_from_json(const Json& j, const std::string& what)
       read(c, "seed", r.problem.compute.seed, wc);
       read(c, "memory_budget", r.problem.compute.memory_budget, wc);
       read(c, "product_batch", r.problem.compute.product_batch, wc);
+      read(c, "distribute", r.problem.compute.distribute, wc);
     }
   }
   if (j.contains("estimator")) {

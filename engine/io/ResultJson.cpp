@@ -31,6 +31,7 @@ Json to_json(const ComputeConfig& c) {
   j["seed"] = c.seed;
   j["memory_budget"] = c.memory_budget;
   j["product_batch"] = c.product_batch;
+  j["distribute"] = c.distribute;
   return j;
 }
 
@@ -132,6 +133,8 @@ void note_jvp(Json& j, const JvpPath& p) {
   j["jvp_batching"] = p.jvp_batching;
   j["product_batch"] = p.block;
   if (!p.batching_fallback.empty()) j["batching_fallback"] = p.batching_fallback;
+  j["ranks"] = p.ranks;
+  j["distribute"] = p.distribute;
 }
 
 template <class T>

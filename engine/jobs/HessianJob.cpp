@@ -40,6 +40,10 @@ HessianResult run_hessian_job(const HessianRequest& request, const RunControl& r
   if (request.exact && pr.J->param_size() > 20000)
     throw InputError("Hessian trace: the exact trace needs P = " + std::to_string(pr.J->param_size()) +
                      " HVPs; it is offered up to 20,000 parameters");
+  if (pr.J->batch_split())
+    throw InputError(
+        "Hessian trace: --distribute batch is not offered (the loss Hessian is computed whole on "
+        "every rank); use --distribute products");
   const at::Tensor x = pr.J->inputs();
 
   HessianResult out;

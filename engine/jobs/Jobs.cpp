@@ -12,6 +12,7 @@
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "dist/Communicator.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
 #include "io/Spec.h"
@@ -27,6 +28,16 @@ JvpMode parse_jvp(const std::string& s) {
   if (s == "forward") return JvpMode::Forward;
   if (s == "double-backward" || s == "double_backward") return JvpMode::DoubleBackward;
   throw InputError("JVP mode '" + s + "' is not forward or double-backward");
+}
+
+// This rank's rows of the batch (dist::share): a copy, so the rest can be freed with the data set.
+at::Tensor batch_share(const at::Tensor& inputs) {
+  const dist::Share s = dist::share(inputs.size(0), dist::world().rank(), dist::world().size());
+  if (s.count == 0)
+    throw InputError("--distribute batch: " + std::to_string(inputs.size(0)) +
+                     " inputs cannot be shared by " + std::to_string(dist::world().size()) +
+                     " ranks (each needs at least one)");
+  return inputs.narrow(0, s.begin, s.count).clone();
 }
 
 // The block size of block products: the configured one, else what the memory budget allows.
@@ -45,6 +56,8 @@ JvpPath jvp_path(const TangentMap& J) {
   p.jvp_batching = J.jvp_mode() == JvpMode::Forward ? J.jvp_batching() : "per-vector";
   p.block = J.block();
   p.batching_fallback = J.batching_fallback();
+  p.ranks = J.ranks();
+  p.distribute = J.batch_split() ? "batch" : "products";
   return p;
 }
 
@@ -83,7 +96,13 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget);
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
-  pr.J = std::make_unique<TangentMap>(pr.model, pr.data.inputs.to(opts), mode);
+  if (p.compute.distribute != "products" && p.compute.distribute != "batch")
+    throw InputError("--distribute '" + p.compute.distribute + "' is not products or batch");
+  // Split the batch over the ranks: each holds its share of the inputs' rows (its part of J).
+  const bool split = p.compute.distribute == "batch" && dist::world().size() > 1;
+  const at::Tensor x = split ? batch_share(pr.data.inputs) : pr.data.inputs;
+  pr.J = std::make_unique<TangentMap>(pr.model, x.to(opts), mode);
+  if (split) pr.J->split_batch();
   pr.J->set_block(product_block(*pr.J, p.compute));
   if (need_b) {
     if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
@@ -91,7 +110,8 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     if (pr.model_b->parameter_names() != pr.model->parameter_names())
       throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model +
                        "'");
-    pr.Jb = std::make_unique<TangentMap>(pr.model_b, pr.data.inputs.to(opts), mode);
+    pr.Jb = std::make_unique<TangentMap>(pr.model_b, x.to(opts), mode);
+    if (split) pr.Jb->split_batch();
     pr.Jb->set_block(pr.J->block());
   }
   return pr;

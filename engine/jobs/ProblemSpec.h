@@ -29,6 +29,8 @@ struct JvpPath {
   std::string jvp_batching = "per-vector";  ///< "batched", "replicated" or "per-vector"
   int64_t block = 1;                        ///< vectors per block product
   std::string batching_fallback;            ///< why block products were abandoned, if they were
+  int ranks = 1;                            ///< processes the products ran on (dist::world())
+  std::string distribute = "products";      ///< how they divided them: "products" or "batch"
 };
 
 }  // namespace ts

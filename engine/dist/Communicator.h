@@ -1,0 +1,74 @@
+#pragma once
+// The ranks of one run, over LibTorch's c10d process groups (the default group of torch.distributed): rank r
+// of R, joined from the environment torchrun sets. A run of one process is a world of one and never
+// communicates. docs/ARCHITECTURE.md ("Many processes") says how each job divides its work.
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts::dist {
+
+/// Where this process stands among the ranks of one run, as torchrun describes it.
+struct WorldConfig {
+  int rank = 0;
+  int size = 1;
+  int local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  double timeout_seconds = 120;  ///< a rank that does not arrive or answer within this ends the run
+};
+
+/// RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT and TS_DIST_TIMEOUT (seconds) from the environment;
+/// without WORLD_SIZE, one process. Throws InputError naming the variable when one is malformed.
+WorldConfig config_from_environment();
+
+/// The contiguous share [begin, begin + count) of n items that rank r of R takes: the first n mod R ranks
+/// take one more.
+struct Share {
+  int64_t begin = 0;
+  int64_t count = 0;
+};
+Share share(int64_t n, int rank, int size);
+/// Every rank's share count of n items, in rank order.
+std::vector<int64_t> share_counts(int64_t n, int size);
+
+/// Collective traffic of this process so far: calls, the bytes of the tensors gathered or reduced, and the
+/// wall time spent waiting in collectives.
+struct CommStats {
+  int64_t calls = 0;
+  int64_t bytes = 0;
+  double seconds = 0;
+};
+
+/// The collectives the engine uses. Every rank must make the same calls in the same order.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  /// Every rank's `local` ([counts[rank], ...]) concatenated along dimension 0 in rank order, on every rank,
+  /// on `local`'s device.
+  virtual at::Tensor all_gather_rows(const at::Tensor& local, const std::vector<int64_t>& counts) = 0;
+  /// Replaces `t` by its sum over the ranks (the same bits on every rank).
+  virtual void all_reduce_sum(at::Tensor& t) = 0;
+  virtual void barrier() = 0;
+  CommStats stats() const { return stats_; }
+
+ protected:
+  CommStats stats_;
+};
+
+/// This process's world: a world of one until join() succeeds.
+Communicator& world();
+/// Joins the ranks `c` describes over Gloo (TCP through MASTER_ADDR:MASTER_PORT). Throws DistributedError
+/// when a rank does not arrive within the time-out, and InputError when this build has no Gloo. A second call
+/// is an error.
+void join(const WorldConfig& c);
+/// True when this build can join several ranks (LibTorch's Gloo and its headers were found).
+bool has_gloo();
+/// "rank r of R: " under several ranks, else empty: the prefix of every message a rank prints.
+std::string rank_prefix();
+
+}  // namespace ts::dist

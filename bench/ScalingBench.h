@@ -19,6 +19,7 @@ struct ScalingBenchOptions {
   int repeats = 3;    ///< medians of this many runs of each estimate
   bool exact = true;  ///< also the exact trace (d products, the most divisible work)
   std::vector<int> ranks{1, 2};
+  int rounds = 3;         ///< each rank count measured this many times, alternating; medians over them
   ComputeConfig compute;  ///< float32 and one thread unless set
 };
 

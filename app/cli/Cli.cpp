@@ -447,6 +447,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.matvecs = a.get_int("matvecs", o.matvecs, 1, kMaxCount);
     o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 1000));
     o.exact = !a.flag("no-exact");
+    if (a.takes("rounds")) o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));
     if (a.takes("ranks") && a.has("ranks")) {
       o.ranks.clear();
       for (auto r : int_list(a, "ranks")) o.ranks.push_back(static_cast<int>(std::min<int64_t>(r, 64)));

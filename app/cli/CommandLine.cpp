@@ -133,6 +133,7 @@ const std::vector<OptionDef>& option_table() {
       {"workload-model", "SPEC", kCommand, "replace the benchmark's model"},
       {"ranks", "N,N", kCommand, "rank counts to measure, e.g. 1,2 (one is always measured)"},
       {"no-exact", "", kCommand, "skip the exact trace"},
+      {"rounds", "N", kCommand, "measure each rank count N times, alternating, and take medians (default 3)"},
       {"workload-data", "SPEC", kCommand, "replace the benchmark's data"},
       {"baseline-limit", "N", kCommand, "products the dense baseline may spend before it is extrapolated"},
       {"widths", "LIST", kCommand, "hidden widths, e.g. 16,32,64"},
@@ -262,8 +263,8 @@ const std::vector<CommandDef>& benchmarks() {
       {"scaling",
        "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
        "collectives, a model for N ranks",
-       kComputeOptions + Names{"ranks", "methods", "matvecs", "repeats", "no-exact", "workload-model",
-                               "workload-data", "json"}},
+       kComputeOptions + Names{"ranks", "rounds", "methods", "matvecs", "repeats", "no-exact",
+                               "workload-model", "workload-data", "json"}},
       {"scaling-point", "one point of bench scaling: run it as every rank (under launch)",
        kComputeOptions +
            Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"}},

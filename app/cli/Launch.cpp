@@ -62,6 +62,10 @@ std::string describe(int status) {
   return "ended with status " + std::to_string(status);
 }
 
+const char* kAfterDashes =
+    "launch: give the command after --, e.g. tangentscope-cli launch --nproc 2 -- trace --model … (see "
+    "tangentscope-cli launch --help)";
+
 int exit_code(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -98,13 +102,13 @@ int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ost
   } catch (const CLI::CallForHelp&) {
     out << app.help();
     return 0;
+  } catch (const CLI::ExtrasError& e) {
+    if (dashes == args.end()) throw InputError(kAfterDashes);  // "launch --nproc 2 trace …"
+    throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
   } catch (const CLI::ParseError& e) {
     throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
   }
-  if (dashes == args.end() || dashes + 1 == args.end())
-    throw InputError(
-        "launch: give the command after --, e.g. tangentscope-cli launch --nproc 2 -- trace "
-        "--model … (see tangentscope-cli launch --help)");
+  if (dashes == args.end() || dashes + 1 == args.end()) throw InputError(kAfterDashes);
   if (*(dashes + 1) == "launch") throw InputError("launch: the command after -- cannot be launch itself");
   const std::string exe = program_path();
   if (port == 0) port = free_port();

@@ -85,6 +85,15 @@ at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const 
   throw InputError(std::string(what) + " of model '" + model + "' expects " + std::to_string(rows) +
                    " rows, got shape [" + shape_to_string(t.sizes().vec()) + "]");
 }
+// Under several ranks: `mine` of this rank's share of the columns of X gives rows [count, …]; every rank's
+// rows, gathered in column order, are [k, …]. `others` gets the number of columns the other ranks took.
+template <class F>
+at::Tensor by_columns(dist::Communicator& comm, const at::Tensor& X, int64_t& others, F&& mine) {
+  const int64_t k = X.size(1);
+  const dist::Share s = dist::share(k, comm.rank(), comm.size());
+  others = k - s.count;
+  return comm.all_gather_rows(mine(X.narrow(1, s.begin, s.count)), dist::share_counts(k, comm.size()));
+}
 }  // namespace
 
 TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode)
@@ -376,31 +385,31 @@ void TangentMap::split_batch() {
 
 at::Tensor TangentMap::vjp_rows_shared(const at::Tensor& U_in, bool squares) const {
   const at::Tensor U = as_matrix(U_in, d_all_, "VJP", model_->spec()).to(options());
-  const int64_t k = U.size(1);
   if (rows_) {
     // Jᵀu = Σ_r J_rᵀ u_r: this rank's rows of u, then one sum over the ranks.
     at::Tensor rows = vjp_rows(U.narrow(0, row_begin_, d_), false);
     comm_->all_reduce_sum(rows);
     return squares ? rows.pow(2).sum(1) : rows;
   }
-  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
-  const at::Tensor mine = vjp_rows(U.narrow(1, s.begin, s.count), squares);
-  vjps_ += k - s.count;  // a run counts every rank's products
-  return comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size()));
+  int64_t others = 0;
+  const at::Tensor all =
+      by_columns(*comm_, U, others, [&](const at::Tensor& mine) { return vjp_rows(mine, squares); });
+  vjps_ += others;  // a run counts every rank's products
+  return all;
 }
 
 at::Tensor TangentMap::jvp(const at::Tensor& W_in) const {
   if (!comm_) return jvp_local(W_in);
   const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
-  const int64_t k = W.size(1);
   at::Tensor all;
   if (rows_) {
     all = comm_->all_gather_rows(jvp_local(W), row_counts_);  // [d, k]: every rank's rows of J W
   } else {
-    const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
-    const at::Tensor mine = jvp_local(W.narrow(1, s.begin, s.count)).t().contiguous();
-    jvps_ += k - s.count;
-    all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+    int64_t others = 0;
+    all = by_columns(*comm_, W, others, [&](const at::Tensor& mine) {
+            return jvp_local(mine).t().contiguous();
+          }).t();
+    jvps_ += others;
   }
   return W_in.dim() == 1 ? all.select(1, 0) : all;
 }
@@ -408,24 +417,24 @@ at::Tensor TangentMap::jvp(const at::Tensor& W_in) const {
 at::Tensor TangentMap::kernel_apply(const at::Tensor& V_in) const {
   if (!comm_ || rows_) return jvp(vjp(V_in));
   const at::Tensor V = as_matrix(V_in, d_all_, "K V", model_->spec()).to(options());
-  const int64_t k = V.size(1);
-  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
-  const at::Tensor mine = jvp_local(vjp_rows(V.narrow(1, s.begin, s.count), false).t()).t().contiguous();
-  vjps_ += k - s.count;
-  jvps_ += k - s.count;
-  const at::Tensor all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+  int64_t others = 0;
+  const at::Tensor all = by_columns(*comm_, V, others, [&](const at::Tensor& mine) {
+                           return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
+                         }).t();
+  vjps_ += others;
+  jvps_ += others;
   return V_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
 at::Tensor TangentMap::gram_apply(const at::Tensor& W_in) const {
   if (!comm_ || rows_) return vjp(jvp(W_in));
   const at::Tensor W = as_matrix(W_in, p_, "G W", model_->spec()).to(options());
-  const int64_t k = W.size(1);
-  const dist::Share s = dist::share(k, comm_->rank(), comm_->size());
-  const at::Tensor mine = vjp_rows(jvp_local(W.narrow(1, s.begin, s.count)), false);
-  vjps_ += k - s.count;
-  jvps_ += k - s.count;
-  const at::Tensor all = comm_->all_gather_rows(mine, dist::share_counts(k, comm_->size())).t();
+  int64_t others = 0;
+  const at::Tensor all = by_columns(*comm_, W, others, [&](const at::Tensor& mine) {
+                           return vjp_rows(jvp_local(mine), false);
+                         }).t();
+  vjps_ += others;
+  jvps_ += others;
   return W_in.dim() == 1 ? all.select(1, 0) : all;
 }
 

@@ -141,8 +141,8 @@ class TestDistributed : public QObject {
   void everyEstimatorEqualsOneProcess() {
     skip_without_gloo();
     const auto args =
-        with({"compare"}, with(kProblem, {"--methods", "hutchinson,hutchpp,xtrace,xnystrace,rhutch,fhutch", "--matvecs", "21",
-                        "--block", "5", "--exact", "--json"}));
+        with({"compare"}, with(kProblem, {"--methods", "hutchinson,hutchpp,xtrace,xnystrace,rhutch,fhutch",
+                                          "--matvecs", "21", "--block", "5", "--exact", "--json"}));
     const Json one = json_of(cli(args));
     QVERIFY(one.at("runs").size() >= 6);
     for (int n : {2, 3}) {
@@ -245,7 +245,8 @@ class TestDistributed : public QObject {
                                       "--json"};
     const Json a1 = json_of(cli(with(al, {"--out", d1}))), a2 = json_of(cli(with(al, {"--out", d2}), 2));
     QVERIFY(std::filesystem::exists(d2 + "/al.json"));
-    // The queried points and their scores, and every cycle's accuracy and loss (the columns before the times).
+    // The queried points and their scores, and every cycle's accuracy and loss (the columns before the
+    // times).
     QCOMPARE(slurp(d2 + "/queries.csv"), slurp(d1 + "/queries.csv"));
     const auto untimed = [](const std::string& csv) {
       std::stringstream in(csv), out;
@@ -275,9 +276,23 @@ class TestDistributed : public QObject {
 
     // A look-ahead run of about 15 s writing its folder: rank 1 is killed, or stopped, once it is under way.
     const std::string out = std::string(TS_TEST_TMP) + "/dist-dead";
-    const std::vector<std::string> run{"al",        "--model",   "mlp:in=2,width=64,depth=2,out=2,act=tanh",
-                                       "--data",    "moons:size=3000", "--strategy", "mlmoc", "--initial", "10",
-                                       "--query",   "5",         "--cycles", "10", "--epochs", "5", "--out", out};
+    const std::vector<std::string> run{"al",
+                                       "--model",
+                                       "mlp:in=2,width=64,depth=2,out=2,act=tanh",
+                                       "--data",
+                                       "moons:size=3000",
+                                       "--strategy",
+                                       "mlmoc",
+                                       "--initial",
+                                       "10",
+                                       "--query",
+                                       "5",
+                                       "--cycles",
+                                       "10",
+                                       "--epochs",
+                                       "5",
+                                       "--out",
+                                       out};
     for (const int sig : {SIGKILL, SIGSTOP}) {
       std::filesystem::remove_all(out);
       const std::string p = std::to_string(29600 + (::getpid() + 1 + sig) % 1000);

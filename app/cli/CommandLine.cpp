@@ -47,7 +47,9 @@ const std::vector<OptionDef>& option_table() {
        "(1.0)"},
       {"params", "SEL", kProblem,
        "parameters in the NTK: all or PREFIX[;PREFIX], +frozen to add frozen ones"},
-      {"jvp", "MODE", kProblem, "forward (forward-mode AD) or double-backward"},
+      {"jvp", "MODE", kProblem,
+       "auto (time both once per model, keep the faster; default), forward (forward-mode AD) or "
+       "double-backward"},
       {"kernel", "K", kProblem, "entk (K = J Jᵀ), pntk (sum of the logits) or pntk:single:K"},
       {"test-data", "SPEC", kProblem, "held-out data (default: split off --test-size points)"},
       {"test-size", "N", kProblem, "points held out of --data when no --test-data is given"},

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "autodiff/BatchingRules.h"
 #include "core/Defaults.h"
@@ -64,6 +65,9 @@ struct WarningLog : c10::WarningHandler {
   void process(const c10::SourceLocation& where, const std::string& msg, const bool verbatim) override {
     if (msg.find("performance drop") != std::string::npos) {
       if (fallback.empty()) fallback = msg;
+      // LibTorch warns before it loops over the block: stop the pass there (in a forward pass this saves the
+      // whole slow loop; the autograd engine replays a backward's warnings only once it is done).
+      throw std::runtime_error("vmap would loop over the block: " + msg);
     } else if (previous) {
       previous->process(where, msg, verbatim);
     }
@@ -236,10 +240,13 @@ at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
   } catch (const std::exception& e) {
     // A missing forward-mode formula is not a batching problem: jvp() switches to double backward.
     if (!forward_ad_operator(e.what()).empty()) throw;
-    model_->set_batching_unsupported(std::string(what) + " failed (" + first_line(e.what()) + ")");
-    return {};
+    if (log.fallback.empty()) {
+      model_->set_batching_unsupported(std::string(what) + " failed (" + first_line(e.what()) + ")");
+      return {};
+    }
+    out = at::Tensor();  // stopped at LibTorch's warning (WarningLog): named below
   }
-  if (!log.fallback.empty()) {  // the result is exact, but LibTorch looped: one vector at a time from now on
+  if (!log.fallback.empty()) {  // LibTorch would loop over the block: one vector at a time from now on
     const std::string key = "batching rule for ";
     const auto at = log.fallback.find(key);
     const std::string op =
@@ -249,6 +256,7 @@ at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
                                   log.fallback.find_first_of(". ", at + key.size()) - (at + key.size()));
     model_->set_batching_unsupported(std::string(what) + ": LibTorch's vmap has no batching rule for " + op +
                                      " (it loops over the block), so products go one vector at a time");
+    return {};
   }
   return out;
 }
@@ -438,7 +446,53 @@ at::Tensor TangentMap::gram_apply(const at::Tensor& W_in) const {
   return W_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
+at::Tensor TangentMap::jvp_choose(const at::Tensor& W_in) const {
+  const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
+  const int64_t k = W.size(1);
+  mode_ = JvpMode::Forward;
+  const int64_t before = jvps_.load();
+  // One forward-mode JVP first: it warms the model up (TorchScript profiles its first calls), and on an
+  // operator without a forward-mode formula it switches this map to double backward by itself.
+  jvp_local(W.narrow(1, 0, 1));
+  if (mode_ == JvpMode::DoubleBackward) {
+    model_->set_jvp_choice("double-backward", fallback_);
+    jvps_ = before;
+    return jvp_local(W_in);
+  }
+  const auto per_vector = [](std::chrono::steady_clock::time_point t0, int64_t n) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() /
+           static_cast<double>(n);
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  const at::Tensor result = jvp_local(W);
+  const double forward = per_vector(t0, k);
+  // Double backward on two vectors (its forward pass and first backward are shared by a whole block, so this
+  // overstates its cost a little, in favour of forward mode).
+  const int64_t probe = std::min<int64_t>(k, 2);
+  jvp_double_backward(W.narrow(1, 0, 1));  // its warm-up too
+  t0 = std::chrono::steady_clock::now();
+  jvp_double_backward(W.narrow(1, 0, probe));
+  const double twice = per_vector(t0, probe);
+  const bool db = twice < forward;
+  mode_ = db ? JvpMode::DoubleBackward : JvpMode::Forward;
+  char note[200];
+  std::snprintf(note, sizeof(note),
+                "%s (timed per JVP on this model: forward mode %.3g s, double backward %.3g s)",
+                db ? "double-backward" : "forward", forward, twice);
+  model_->set_jvp_choice(db ? "double-backward" : "forward", note);
+  jvps_ = before + k;  // the timing runs are not products of the run
+  return W_in.dim() == 1 ? result.select(1, 0) : result;
+}
+
 at::Tensor TangentMap::jvp_local(const at::Tensor& W) const {
+  if (mode_ == JvpMode::Auto) {
+    const std::string& chosen = model_->jvp_choice();
+    if (chosen.empty()) {
+      if (W.dim() == 2 && W.size(1) == 0) return at::zeros({d_, 0}, options());
+      return jvp_choose(W);
+    }
+    mode_ = chosen == "forward" ? JvpMode::Forward : JvpMode::DoubleBackward;
+  }
   ProductTimer timer(nanoseconds_);
   if (mode_ == JvpMode::Forward && model_->forward_ad_unsupported().empty()) {
     try {

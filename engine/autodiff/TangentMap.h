@@ -19,6 +19,8 @@ class Communicator;
 enum class JvpMode {
   Forward,         ///< forward-mode AD with dual parameters
   DoubleBackward,  ///< J w = ∂/∂u ⟨Jᵀu, w⟩
+  /// Times both on the model's first JVPs and keeps the faster (once per model; Model::jvp_choice).
+  Auto,
 };
 
 class TangentMap {
@@ -86,7 +88,12 @@ class TangentMap {
   JvpMode jvp_mode() const { return mode_; }
   void set_jvp_mode(JvpMode m) { mode_ = m; }
   /// "forward" or "double-backward", as the JVPs of this map ran (or will run).
-  std::string jvp_path() const { return mode_ == JvpMode::Forward ? "forward" : "double-backward"; }
+  std::string jvp_path() const {
+    if (mode_ == JvpMode::Auto) return model_->jvp_choice().empty() ? "auto" : model_->jvp_choice();
+    return mode_ == JvpMode::Forward ? "forward" : "double-backward";
+  }
+  /// With JvpMode::Auto: the two paths' measured time per JVP and which was kept; empty otherwise.
+  const std::string& jvp_choice() const { return model_->jvp_choice_note(); }
   /// Why forward mode was abandoned for this model (names the operator); empty when it was not.
   const std::string& jvp_fallback() const { return fallback_; }
   /// Checked before every VJP and JVP; may be null.
@@ -110,6 +117,9 @@ class TangentMap {
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).
   at::Tensor vjp_rows_shared(const at::Tensor& U, bool squares) const;
   at::Tensor jvp_local(const at::Tensor& W) const;
+  /// JvpMode::Auto's first JVPs on a model: the block by forward mode, a few of them by double backward,
+  /// both timed; the faster is kept for the model.
+  at::Tensor jvp_choose(const at::Tensor& W) const;
   /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`: [b, P]; with `squares`, the
   /// squared norms [b] instead.
   at::Tensor vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves, const at::Tensor& Ub,

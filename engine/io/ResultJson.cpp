@@ -129,6 +129,7 @@ namespace {
 void note_jvp(Json& j, const JvpPath& p) {
   j["jvp_path"] = p.path;
   if (!p.fallback.empty()) j["jvp_fallback"] = p.fallback;
+  if (!p.choice.empty()) j["jvp_choice"] = p.choice;
   j["vjp_path"] = p.vjp;
   j["jvp_batching"] = p.jvp_batching;
   j["product_batch"] = p.block;

@@ -27,7 +27,8 @@ namespace {
 JvpMode parse_jvp(const std::string& s) {
   if (s == "forward") return JvpMode::Forward;
   if (s == "double-backward" || s == "double_backward") return JvpMode::DoubleBackward;
-  throw InputError("JVP mode '" + s + "' is not forward or double-backward");
+  if (s == "auto") return JvpMode::Auto;
+  throw InputError("JVP mode '" + s + "' is not forward, double-backward or auto");
 }
 
 // This rank's rows of the batch (dist::share): a copy, so the rest can be freed with the data set.
@@ -52,6 +53,7 @@ JvpPath jvp_path(const TangentMap& J) {
   JvpPath p;
   p.path = J.jvp_path();
   p.fallback = J.jvp_fallback();
+  p.choice = J.jvp_choice();
   p.vjp = J.vjp_path();
   p.jvp_batching = J.jvp_mode() == JvpMode::Forward ? J.jvp_batching() : "per-vector";
   p.block = J.block();

@@ -25,6 +25,7 @@ struct ProblemSpec {
 struct JvpPath {
   std::string path;                ///< "forward" or "double-backward", as the JVPs ran
   std::string fallback;            ///< why forward mode was abandoned (names the operator), if it was
+  std::string choice;              ///< --jvp auto: which path was timed faster, and the timings
   std::string vjp = "per-vector";  ///< "batched" or "per-vector": how the VJPs ran
   std::string jvp_batching = "per-vector";  ///< "batched", "replicated" or "per-vector"
   int64_t block = 1;                        ///< vectors per block product

@@ -66,6 +66,14 @@ class Model {
   /// LibTorch's per-vector loop on this model; empty while they work. Products then go one vector at a time.
   const std::string& batching_unsupported() const { return batching_unsupported_; }
   void set_batching_unsupported(const std::string& why) const { batching_unsupported_ = why; }
+  /// JVP mode auto (TangentMap): the path timed faster on this model's first JVPs, "forward" or
+  /// "double-backward", and the timings; empty until then.
+  const std::string& jvp_choice() const { return jvp_choice_; }
+  const std::string& jvp_choice_note() const { return jvp_choice_note_; }
+  void set_jvp_choice(const std::string& path, const std::string& note) const {
+    jvp_choice_ = path;
+    jvp_choice_note_ = note;
+  }
   /// Class names from the model file's metadata (scripts/export-model); empty when it names none.
   const std::vector<std::string>& class_names() const { return class_names_; }
   /// Notes on how the model file is read, for `info` and the app: its metadata (how it was made), which
@@ -87,6 +95,7 @@ class Model {
   std::vector<std::vector<std::string>> aliases_;  ///< empty: no shared tensors
   mutable std::string forward_ad_unsupported_;
   mutable std::string batching_unsupported_;
+  mutable std::string jvp_choice_, jvp_choice_note_;
   mutable bool deterministic_checked_ = false;
   std::vector<std::string> class_names_;
   std::string

@@ -276,6 +276,40 @@ class TestAutodiff : public QObject {
     }
   }
 
+  // --jvp auto: the first JVPs on a model time forward mode against double backward and keep the faster for
+  // the model. Whichever wins, the numbers are the JVPs', the timing runs are not counted, the choice and
+  // both times are reported, and a later map on the same model reuses the choice without timing again.
+  void autoJvpKeepsTheFasterPath() {
+    const Json ref = test::reference();
+    const Json& r = ref.at("tiny_conv");
+    std::vector<std::shared_ptr<Model>> models{
+        make_model("mlp:in=6,width=9,depth=3,out=4,act=tanh,seed=1", {}, test::config()),
+        load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
+                         test::shape_of(r.at("input_shape")))};
+    models[1]->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+    for (const auto& model : models) {
+      const at::Tensor x = batch(*model, 3, 5);
+      TangentMap reference(model, x, JvpMode::Forward), J(model, x, JvpMode::Auto);
+      QCOMPARE(J.jvp_path(), std::string("auto"));
+      auto gen = make_generator(7);
+      const at::Tensor W = draw_normal(gen, {J.param_size(), 6}, J.options());
+      const at::Tensor want = reference.jvp(W), got = J.jvp(W);
+      QVERIFY2(((got - want).abs().max() / want.abs().max()).item<double>() < 1e-12, model->spec().c_str());
+      QCOMPARE(J.jvps(), int64_t(6));
+      QVERIFY2(J.jvp_path() == "forward" || J.jvp_path() == "double-backward", J.jvp_path().c_str());
+      QCOMPARE(J.jvp_path(), model->jvp_choice());
+      QVERIFY2(J.jvp_choice().rfind(J.jvp_path() + " (timed per JVP", 0) == 0, J.jvp_choice().c_str());
+      QVERIFY2(J.jvp_choice().find("double backward") != std::string::npos, J.jvp_choice().c_str());
+      const std::string note = J.jvp_choice();
+      TangentMap again(model, x, JvpMode::Auto);
+      const at::Tensor once = again.jvp(W.narrow(1, 0, 1));
+      QCOMPARE(again.jvp_path(), model->jvp_choice());
+      QCOMPARE(again.jvp_choice(), note);
+      QCOMPARE(again.jvps(), int64_t(1));
+      QVERIFY(((once - want.narrow(1, 0, 1)).abs().max() / want.abs().max()).item<double>() < 1e-12);
+    }
+  }
+
   void parameterSubset() {
     auto model = make_model("mlp:in=4,width=5,depth=2,out=3,seed=1", {}, test::config(), "w1;b1");
     QCOMPARE(model->num_selected_parameters(), int64_t(5 * 3 + 3));
@@ -283,9 +317,10 @@ class TestAutodiff : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, exactTraceIdentities,
-             torchscriptFixturesMatchPython, torchscriptForwardModeThreeCalls, builtinExportRoundTrip,
-             seedWorkloadSizes, estimatorsOnNtk, parameterSubset)
+TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
+             exactTraceIdentities, torchscriptFixturesMatchPython, torchscriptForwardModeThreeCalls,
+             builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk, parameterSubset,
+             autoJvpKeepsTheFasterPath)
 #ifdef TS_HAVE_QT
 #include "test_autodiff.moc"
 #endif

@@ -422,28 +422,29 @@ at::Tensor TangentMap::jvp(const at::Tensor& W_in) const {
   return W_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
-at::Tensor TangentMap::kernel_apply(const at::Tensor& V_in) const {
-  if (!comm_ || rows_) return jvp(vjp(V_in));
-  const at::Tensor V = as_matrix(V_in, d_all_, "K V", model_->spec()).to(options());
+// K V and G W under a column split: each rank runs both products on its share, only the result is gathered.
+template <class F>
+at::Tensor TangentMap::both_by_columns(const at::Tensor& X_in, int64_t rows, const char* what,
+                                       F&& both) const {
+  const at::Tensor X = as_matrix(X_in, rows, what, model_->spec()).to(options());
   int64_t others = 0;
-  const at::Tensor all = by_columns(*comm_, V, others, [&](const at::Tensor& mine) {
-                           return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
-                         }).t();
+  const at::Tensor all = by_columns(*comm_, X, others, both).t();
   vjps_ += others;
   jvps_ += others;
-  return V_in.dim() == 1 ? all.select(1, 0) : all;
+  return X_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
-at::Tensor TangentMap::gram_apply(const at::Tensor& W_in) const {
-  if (!comm_ || rows_) return vjp(jvp(W_in));
-  const at::Tensor W = as_matrix(W_in, p_, "G W", model_->spec()).to(options());
-  int64_t others = 0;
-  const at::Tensor all = by_columns(*comm_, W, others, [&](const at::Tensor& mine) {
-                           return vjp_rows(jvp_local(mine), false);
-                         }).t();
-  vjps_ += others;
-  jvps_ += others;
-  return W_in.dim() == 1 ? all.select(1, 0) : all;
+at::Tensor TangentMap::kernel_apply(const at::Tensor& V) const {
+  if (!comm_ || rows_) return jvp(vjp(V));
+  return both_by_columns(V, d_all_, "K V", [&](const at::Tensor& mine) {
+    return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
+  });
+}
+
+at::Tensor TangentMap::gram_apply(const at::Tensor& W) const {
+  if (!comm_ || rows_) return vjp(jvp(W));
+  return both_by_columns(W, p_, "G W",
+                         [&](const at::Tensor& mine) { return vjp_rows(jvp_local(mine), false); });
 }
 
 at::Tensor TangentMap::jvp_choose(const at::Tensor& W_in) const {

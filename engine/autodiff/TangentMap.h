@@ -117,6 +117,9 @@ class TangentMap {
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).
   at::Tensor vjp_rows_shared(const at::Tensor& U, bool squares) const;
   at::Tensor jvp_local(const at::Tensor& W) const;
+  /// Under the column split: `both` (the two products) on this rank's columns of X ([rows, k]), gathered.
+  template <class F>
+  at::Tensor both_by_columns(const at::Tensor& X, int64_t rows, const char* what, F&& both) const;
   /// JvpMode::Auto's first JVPs on a model: the block by forward mode, a few of them by double backward,
   /// both timed; the faster is kept for the model.
   at::Tensor jvp_choose(const at::Tensor& W) const;

@@ -161,6 +161,8 @@ std::vector<int64_t> share_counts(int64_t n, int size) {
 
 Communicator& world() { return *instance(); }
 
+int64_t call_block(int64_t block) { return std::max<int64_t>(1, block) * world().size(); }
+
 bool has_gloo() {
 #ifdef TS_WITH_GLOO
   return true;

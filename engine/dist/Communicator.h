@@ -68,6 +68,9 @@ Communicator& world();
 void join(const WorldConfig& c);
 /// True when this build can join several ranks (LibTorch's Gloo and its headers were found).
 bool has_gloo();
+/// Vectors per product call for `block` per rank (--block): under R ranks TangentMap divides each call R
+/// ways, so a call takes R × block vectors and every rank still gets a whole block.
+int64_t call_block(int64_t block);
 /// "rank r of R: " under several ranks, else empty: the prefix of every message a rank prints.
 std::string rank_prefix();
 

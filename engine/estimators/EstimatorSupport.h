@@ -31,10 +31,6 @@ inline at::Tensor draw_sphere(at::Generator& gen, int64_t n, int64_t k, const at
   return t * (std::sqrt(static_cast<double>(n)) / t.norm(2, {0}, true));
 }
 
-/// Vectors per operator call: `block` (--block) per rank. Under R ranks TangentMap divides each call R ways,
-/// so a call takes R × block vectors and every rank still gets a whole block. The draws do not depend on it.
-inline int64_t call_block(int64_t block) { return std::max<int64_t>(1, block) * dist::world().size(); }
-
 /// f applied to blocks of at most `block` columns of V, results concatenated along `dim`.
 template <class F>
 at::Tensor blocked(const at::Tensor& V, int64_t block, int64_t dim, F&& f) {

@@ -22,7 +22,7 @@ TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o
   const AdCost c0 = A.cost();
   TraceEstimate r;
   r.method = o.split == HutchppSplit::Seed ? "hutchpp-seed" : "hutchpp";
-  const int64_t n = A.size(), m = std::max<int64_t>(3, o.matvecs), block = detail::call_block(o.block);
+  const int64_t n = A.size(), m = std::max<int64_t>(3, o.matvecs), block = dist::call_block(o.block);
   const auto [sketch, probes] = hutchpp_budget(o);
   auto gen = make_generator(o.seed);
   rc.check();

@@ -9,7 +9,7 @@ TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, con
   const AdCost c0 = A.cost();
   TraceEstimate r;
   r.method = o.probes == ProbeDistribution::Gaussian ? "hutchinson-gaussian" : "hutchinson";
-  const int64_t n = A.size(), m = std::max<int64_t>(1, o.matvecs), block = detail::call_block(o.block);
+  const int64_t n = A.size(), m = std::max<int64_t>(1, o.matvecs), block = dist::call_block(o.block);
   auto gen = make_generator(o.seed);
   std::vector<double> values;
   values.reserve(static_cast<size_t>(m));

@@ -11,7 +11,7 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
   TraceEstimate r;
   r.method = transpose_side ? "rhutch" : "fhutch";
   const int64_t n = transpose_side ? B.rows() : B.cols();
-  const int64_t m = std::max<int64_t>(2, o.matvecs), block = detail::call_block(o.block);
+  const int64_t m = std::max<int64_t>(2, o.matvecs), block = dist::call_block(o.block);
   const int64_t q = std::min<int64_t>(std::max<int64_t>(1, m / 6), n);
   const int64_t t = m - q;
   // ‖B v‖² (or ‖Bᵀv‖²) for each column of V, float64 on the CPU.

@@ -238,7 +238,7 @@ TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const R
   const AdCost c0 = A.cost();
   TraceEstimate r;
   r.method = "xtrace";
-  const int64_t n = A.size(), block = detail::call_block(o.block);
+  const int64_t n = A.size(), block = dist::call_block(o.block);
   const int64_t k = std::max<int64_t>(2, o.matvecs / 2);
   if (k >= n) return exact_by_basis(A, r, o, sw, c0);
   auto gen = make_generator(o.seed);
@@ -263,7 +263,7 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
   if (!A.is_psd())
     throw InputError("XNysTrace needs a symmetric positive semi-definite operator; " + A.name() +
                      " is not (use xtrace or hutchpp)");
-  const int64_t n = A.size(), block = detail::call_block(o.block);
+  const int64_t n = A.size(), block = dist::call_block(o.block);
   const int64_t m = std::max<int64_t>(2, o.matvecs);
   if (m >= n) return exact_by_basis(A, r, o, sw, c0);
   auto gen = make_generator(o.seed);

@@ -12,16 +12,11 @@
 
 namespace ts {
 
-namespace {
-// Unit vectors per product call: `block` per rank (TangentMap divides each call over the ranks).
-int64_t ranks_block(int64_t block) { return std::max<int64_t>(1, block) * dist::world().size(); }
-}  // namespace
-
 double exact_operator_trace(const LinearOperator& A, const RunControl& rc, int64_t block,
                             const std::string& stage) {
   const int64_t n = A.size();
   double total = 0;
-  block = ranks_block(block);
+  block = dist::call_block(block);  // per rank
   for (int64_t s = 0; s < n; s += block) {
     rc.check();
     const int64_t k = std::min(block, n - s);
@@ -50,7 +45,7 @@ MatvecBaseline matvec_baseline(const LinearOperator& K, int64_t limit, const Run
   const int64_t n = K.size();
   const int64_t run = (limit > 0 && limit < n) ? limit : n;
   MatvecBaseline b;
-  block = ranks_block(block);
+  block = dist::call_block(block);  // per rank
   for (int64_t s = 0; s < run; s += block) {
     rc.check();
     const int64_t k = std::min(block, run - s);
@@ -90,7 +85,7 @@ at::Tensor jacobian(const TangentMap& J, int64_t memory_budget, const RunControl
   at::Tensor out = at::empty({d, P}, J.options());
   const bool by_vjp = d <= P;
   const int64_t n = by_vjp ? d : P;
-  block = ranks_block(block);
+  block = dist::call_block(block);  // per rank
   for (int64_t s = 0; s < n; s += block) {
     rc.check();
     const int64_t k = std::min(block, n - s);
@@ -165,7 +160,7 @@ at::Tensor entk_by_products(const TangentMap& J, int64_t memory_budget, const Ru
   check_memory_budget("the eNTK by products (d = " + std::to_string(d) + ", P = " + std::to_string(P) + ")",
                       (d * d + 2 * block * P) * elem, memory_budget);
   at::Tensor K = at::empty({d, d}, J.options());
-  block = ranks_block(block);
+  block = dist::call_block(block);  // per rank
   for (int64_t s = 0; s < d; s += block) {
     rc.check();
     const int64_t k = std::min(block, d - s);

@@ -24,6 +24,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "core/StudentT.h"
 #include "io/ResultJson.h"
 #include "jobs/AlJob.h"
 
@@ -58,16 +59,22 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
                    "spirals:size=600,classes=3"});
   model_ = new QLineEdit(model_for("digits"), form);
   strategies_ = new QListWidget(form);
-  for (const char* s :
-       {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc", "mlmoc-flip"}) {
+  for (const char* s : {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc",
+                        "mlmoc-flip", "mlmoc-pseudo-contrastive", "mlmoc-expected-contrastive",
+                        "mlmoc-t-softmax", "mlmoc-pseudo-er", "mlmoc-eer"}) {
     auto* item = new QListWidgetItem(s, strategies_);
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
     const QString n(s);
     item->setCheckState(n == "random" || n == "margin" || n == "mlmoc" ? Qt::Checked : Qt::Unchecked);
   }
   strategies_->setToolTip(
-      "mlmoc: the NTK look-ahead (docs/MATH.md §7), the pool's summed predicted output change if x′ were "
-      "labelled with its pseudo-label; mlmoc-flip counts the pool predictions that would flip");
+      "The NTK look-ahead (docs/MATH.md §7) under each objective, after labelling x′ with its pseudo-label:\n"
+      "mlmoc: the pool's summed predicted output change; mlmoc-flip: the pool predictions that would flip;\n"
+      "mlmoc-pseudo-contrastive (the published default): the fewest pool predictions that would agree;\n"
+      "mlmoc-expected-contrastive: that agreement averaged over every label, weighted by the predicted "
+      "probabilities;\nmlmoc-t-softmax: the largest change of the probabilities; mlmoc-pseudo-er / "
+      "mlmoc-eer: "
+      "the lowest expected risk (pseudo-label / every label).");
   strategies_->setMaximumHeight(170);
   strategies_->setMinimumWidth(200);
   auto spin = [form](int lo, int hi, int value, const QString& tip) {
@@ -84,11 +91,21 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
       spin(1, 50, 3, "independent runs (seeds seed, seed+1, …); the band is the 95% interval of the mean");
   pool_ = spin(0, 1000000, 0, "each cycle scores a random subset of this many unlabelled points (0: all)");
   pool_->setSpecialValueText("all");
-  epochs_ = spin(1, 1000, 30, "training epochs per cycle (Adam, MSE on one-hot labels, batch 32)");
+  epochs_ = spin(1, 1000, 30, "training epochs per cycle (custom: Adam, MSE on one-hot labels, batch 32)");
   kernel_ = new QComboBox(form);
   kernel_->addItems({"pntk", "entk"});
   kernel_->setToolTip(
       "the look-ahead's kernel: the sum-of-logits pNTK (the published choice) or the full eNTK");
+  preset_ = new QComboBox(form);
+  preset_->setObjectName("alPreset");
+  preset_->addItems({"custom", "published"});
+  preset_->setToolTip(
+      "published: the set-up of Mohamadi, Bae and Sutherland's code: the pseudo-contrastive objective "
+      "against "
+      "random, entropy, margin and BADGE; 100 random initial labels, 20 per cycle from 4,000 candidates, 10 "
+      "cycles, 6 seeds; the learner trained by SGD (momentum 0.9, weight decay 10⁻⁴, one-cycle schedule to "
+      "lr 1.25, 200 epochs, batch 128, MSE) and continued each cycle; a ridge from cycle 6. The fields shown "
+      "here override it.");
   sequential_ = new QCheckBox("sequential look-ahead", form);
   sequential_->setToolTip(
       "MLMOC queries one point at a time; the linearised model learns each answer before the next "
@@ -109,8 +126,10 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
     numbers->addWidget(w);
   }
   numbers->addStretch();
-  for (auto [label, w] :
-       {std::pair<const char*, QWidget*>{"pool", pool_}, {"epochs", epochs_}, {"kernel", kernel_}}) {
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"pool", pool_},
+                          {"epochs", epochs_},
+                          {"kernel", kernel_},
+                          {"preset", preset_}}) {
     more->addWidget(new QLabel(label, form));
     more->addWidget(w);
   }
@@ -139,7 +158,8 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(summary_);
   auto* split = new QSplitter(Qt::Horizontal, this);
-  chart_ = new ChartView("Test accuracy (mean over seeds, 95% band)", "labels", "test accuracy", split);
+  chart_ =
+      new ChartView("Test accuracy (mean over seeds, 95% Student-t band)", "labels", "test accuracy", split);
   auto* right = new QWidget(split);
   auto* rl = new QVBoxLayout(right);
   rl->setContentsMargins(0, 0, 0, 0);
@@ -164,6 +184,20 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
 
   connect(data_, &QComboBox::currentTextChanged, this,
           [this](const QString& d) { model_->setText(model_for(d)); });
+  // Choosing the preset fills the fields it fixes; the learner's optimiser and schedule, which have no field
+  // here, come from it at Run.
+  connect(preset_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+    if (name == "custom") return;
+    AlRequest job;
+    apply_al_preset(name.toStdString(), job);
+    QStringList strategies;
+    for (const auto& st : job.strategies) strategies << QString::fromStdString(st);
+    setConfig(model_->text(), data_->currentText(), strategies, int(job.initial), int(job.query), job.cycles,
+              job.seeds, int(job.pool_subset));
+    epochs_->setValue(job.training.epochs);
+    kernel_->setCurrentText(QString::fromStdString(job.kernel));
+    sequential_->setChecked(job.sequential);
+  });
   connect(run_, &QPushButton::clicked, this, &AlPanel::run);
   connect(pause_, &QPushButton::toggled, this, &AlPanel::setPaused);
   connect(cancel_, &QPushButton::clicked, this, [this] {
@@ -218,8 +252,9 @@ void AlPanel::setPaused(bool paused) {
 
 bool AlPanel::paused() const { return pause_->isChecked(); }
 
-void AlPanel::run() {
+AlRequest AlPanel::request() const {
   AlRequest job;
+  if (preset_->currentText() != "custom") apply_al_preset(preset_->currentText().toStdString(), job);
   job.model = model_->text().trimmed().toStdString();
   job.data = data_->currentText().trimmed().toStdString();
   job.strategies.clear();
@@ -235,6 +270,11 @@ void AlPanel::run() {
   job.kernel = kernel_->currentText().toStdString();
   job.sequential = sequential_->isChecked();
   job.compute.threads = 1;  // measured fastest here for these small models (docs/PERFORMANCE.md)
+  return job;
+}
+
+void AlPanel::run() {
+  const AlRequest job = request();
   try {
     validate_al_job(job);
   } catch (const std::exception& e) {
@@ -250,8 +290,8 @@ void AlPanel::run() {
   gallery_strategy_->clear();
   for (const auto& s : job.strategies) gallery_strategy_->addItem(QString::fromStdString(s));
   // The look-ahead's queries carry their predicted change: show those first when it runs.
-  for (const char* s : {"mlmoc-flip", "mlmoc"})
-    if (gallery_strategy_->findText(s) >= 0) gallery_strategy_->setCurrentText(s);
+  for (const auto& s : job.strategies)
+    if (s.rfind("mlmoc", 0) == 0) gallery_strategy_->setCurrentText(QString::fromStdString(s));
   pending_ = true;
   run_->setEnabled(false);
   pause_->setEnabled(true);
@@ -274,38 +314,51 @@ void AlPanel::onCycle(const AlCycle& row) {
 }
 
 void AlPanel::redraw() {
-  // Per strategy and cycle: mean test accuracy over the seeds so far and its standard error.
+  // Per strategy and cycle: mean test accuracy over the seeds so far and its 95% Student-t interval, the
+  // same as bench al-ablation's and docs/RESULTS.md's (core/StudentT.h).
   QMap<QString, QMap<int, QList<QPair<double, double>>>> acc;  // strategy → cycle → (labels, accuracy)
+  QMap<QString, QMap<uint64_t, QList<QPointF>>> curves;        // strategy → seed → (labels, accuracy)
   QMap<QString, QList<double>> seconds;
   for (const auto& r : rows_) {
     const QString strategy = QString::fromStdString(r.strategy);
     acc[strategy][r.cycle] << qMakePair(double(r.labels), r.test_accuracy);
+    curves[strategy][r.seed] << QPointF(double(r.labels), r.test_accuracy);
     if (r.cycle > 0) seconds[strategy] << r.seconds;
   }
   QStringList summary;
   for (auto s = acc.begin(); s != acc.end(); ++s) {
     QList<QPointF> points;
-    QList<double> sigmas;
+    QList<double> half_widths;
     for (auto c = s.value().begin(); c != s.value().end(); ++c) {
-      double mean = 0, labels = 0, var = 0;
-      const int n = c.value().size();
-      for (const auto& [l, a] : c.value()) mean += a / n, labels += l / n;
-      for (const auto& [l, a] : c.value()) var += (a - mean) * (a - mean) / std::max(1, n - 1);
-      points << QPointF(labels, mean);
-      sigmas << (n > 1 ? std::sqrt(var / n) : 0.0);
+      std::vector<double> a;
+      double labels = 0;
+      for (const auto& [l, v] : c.value()) a.push_back(v), labels += l / c.value().size();
+      const MeanInterval m = t_interval(a);
+      points << QPointF(labels, m.mean);
+      half_widths << m.half_width;
     }
-    chart_->setSeries(s.key(), points, sigmas);
-    // Area under the mean curve, normalised by the label range: the mean accuracy over the run.
-    double area = 0;
-    for (int i = 1; i < points.size(); ++i)
-      area += (points[i].x() - points[i - 1].x()) * (points[i].y() + points[i - 1].y()) / 2;
-    const double range = points.size() > 1 ? points.back().x() - points.front().x() : 0;
+    chart_->setSeries(s.key(), points, half_widths);
+    // AUC per seed (the trapezoidal mean accuracy over its label range) over the seeds whose curve is
+    // complete so far, as the report's.
+    std::vector<double> aucs;
+    for (const auto& curve : curves[s.key()]) {
+      if (curve.size() != points.size() || curve.size() < 2) continue;
+      double area = 0;
+      for (int i = 1; i < curve.size(); ++i)
+        area += (curve[i].x() - curve[i - 1].x()) * (curve[i].y() + curve[i - 1].y()) / 2;
+      aucs.push_back(area / (curve.back().x() - curve.front().x()));
+    }
+    const MeanInterval auc = t_interval(aucs);
     double t = 0;
     for (double v : seconds[s.key()]) t += v / seconds[s.key()].size();
-    summary << QString("<b>%1</b>: accuracy %2 at %3 labels, AUC %4, %5 s per cycle")
-                   .arg(s.key(), number(points.back().y()), number(points.back().x(), 5),
-                        range > 0 ? number(area / range) : QString("—"), number(t, 2));
+    const QString auc_text =
+        auc.n == 0 ? QString("—")
+                   : number(auc.mean) + (auc.n > 1 ? " ± " + number(auc.half_width, 2) : QString());
+    summary << QString("<b>%1</b>: accuracy %2 ± %3 at %4 labels, AUC %5 (%6 seeds), %7 s per cycle")
+                   .arg(s.key(), number(points.back().y()), number(half_widths.back(), 2),
+                        number(points.back().x(), 5), auc_text, QString::number(auc.n), number(t, 2));
   }
+  if (!summary.isEmpty()) summary << "± : 95% Student-t intervals over seeds";
   summary_->setText(summary.join("; "));
   showGallery();
 }

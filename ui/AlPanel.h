@@ -32,6 +32,8 @@ class AlPanel : public QWidget {
 
   /// Starts a run of the form's configuration (cancelling any run in flight).
   void run();
+  /// The request Run submits: the preset (if one is chosen) with the form's fields over it.
+  AlRequest request() const;
   /// Holds the run at its next cycle (the engine's pause point), or lets it go on.
   void setPaused(bool paused);
   bool paused() const;
@@ -72,6 +74,7 @@ class AlPanel : public QWidget {
   QListWidget* strategies_;
   QSpinBox *initial_, *query_, *cycles_, *seeds_, *pool_, *epochs_;
   QComboBox* kernel_;
+  QComboBox* preset_;
   QCheckBox* sequential_;
   QPushButton *run_, *pause_, *cancel_;
   QLabel* summary_;

@@ -144,18 +144,20 @@ void ChartView::append(const QString& name, double x, double y, double sigma) {
   fitRanges();
 }
 
-void ChartView::setSeries(const QString& name, const QList<QPointF>& points, const QList<double>& sigmas) {
+void ChartView::setSeries(const QString& name, const QList<QPointF>& points,
+                          const QList<double>& half_widths) {
   QList<QPointF> kept, upper, lower;
   for (int i = 0; i < points.size(); ++i) {
     const QPointF& p = points[i];
     if (!std::isfinite(p.x()) || !std::isfinite(p.y()) || (log_x_ && p.x() <= 0) || (log_y_ && p.y() <= 0))
       continue;
     kept << p;
-    const double s = i < sigmas.size() && std::isfinite(sigmas[i]) && sigmas[i] > 0 ? 2 * sigmas[i] : 0;
+    const double s =
+        i < half_widths.size() && std::isfinite(half_widths[i]) && half_widths[i] > 0 ? half_widths[i] : 0;
     upper << QPointF(p.x(), p.y() + s);
     lower << QPointF(p.x(), log_y_ ? std::max(p.y() - s, p.y() * 1e-3) : p.y() - s);
   }
-  QLineSeries* line = series(name, !sigmas.isEmpty());
+  QLineSeries* line = series(name, !half_widths.isEmpty());
   line->replace(kept);
   line->setPointsVisible(kept.size() <= 4);
   for (auto& e : entries_)

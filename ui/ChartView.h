@@ -21,9 +21,9 @@ class ChartView : public QChartView {
   QLineSeries* series(const QString& name, bool band = false);
   /// Appends a point to series `name`; `sigma` > 0 widens its band.
   void append(const QString& name, double x, double y, double sigma = 0);
-  /// Replaces series `name` with `points` at once (one axis fit, not one per point); `sigmas`, if given, are
-  /// the standard errors of the points and draw the ±2σ band.
-  void setSeries(const QString& name, const QList<QPointF>& points, const QList<double>& sigmas = {});
+  /// Replaces series `name` with `points` at once (one axis fit, not one per point); `half_widths`, if given,
+  /// draw the band y ± half_width (a confidence interval the caller computed).
+  void setSeries(const QString& name, const QList<QPointF>& points, const QList<double>& half_widths = {});
   /// A horizontal reference line (e.g. the exact value), drawn dashed across the current x range.
   void setReference(const QString& name, double y);
   /// A vertical reference line at x (e.g. the exact method's time), drawn dashed across the y range.

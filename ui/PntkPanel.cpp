@@ -327,7 +327,7 @@ void PntkPanel::showWidthPoint(const PntkWidthUpdate& update) {
       for (double v : w.value())
         var += (v - mean) * (v - mean) / std::max<qsizetype>(1, w.value().size() - 1);
       points << QPointF(w.key(), mean);
-      sigmas << (w.value().size() > 1 ? std::sqrt(var / w.value().size()) : 0.0);
+      sigmas << (w.value().size() > 1 ? 2 * std::sqrt(var / w.value().size()) : 0.0);  // ±2 standard errors
     }
     width_chart_->setSeries(key, points, sigmas);
   }

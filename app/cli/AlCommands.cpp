@@ -4,7 +4,9 @@
 #include <cmath>
 #include <ostream>
 #include <string>
+#include <utility>
 
+#include "AlAblationBench.h"
 #include "CliCommon.h"
 #include "active_learning/LookaheadValidation.h"
 #include "core/Errors.h"
@@ -17,29 +19,47 @@ namespace ts::cli {
 
 namespace {
 
-AlRequest al_job_from(const Args& a) {
-  AlRequest job;
+// The options over `job`: each one given replaces its field (a preset first, then the rest).
+AlRequest al_job_over(AlRequest job, const Args& a) {
+  if (a.has("preset")) apply_al_preset(a.get("preset"), job);  // the options below override it
   job.model = a.get("model", job.model);
   job.data = a.get("data", job.data);
-  job.test_data = a.get("test-data");
-  job.test_size = a.get_int("test-size", 0, 0, kMaxCount);
-  job.standardize = a.flag("standardize");
-  job.input_shape = a.get("input-shape");
-  job.output = a.get("output");
-  job.params = a.get("params", "all");
+  job.test_data = a.get("test-data", job.test_data);
+  job.test_size = a.get_int("test-size", job.test_size, 0, kMaxCount);
+  job.standardize = job.standardize || a.flag("standardize");
+  job.input_shape = a.get("input-shape", job.input_shape);
+  job.output = a.get("output", job.output);
+  job.params = a.get("params", job.params);
+  const ComputeConfig base = job.compute;
   job.compute = compute_from(a);
+  if (!a.has("dtype")) job.compute.dtype = base.dtype;
+  if (!a.has("threads")) job.compute.threads = base.threads;
   if (a.has("strategy")) job.strategies = split_list(a.get("strategy"));
   job.initial = a.get_int("initial", job.initial, 0, kMaxCount);
-  job.stratified = !a.flag("random-initial");
+  if (a.flag("random-initial")) job.stratified = false;
   job.query = a.get_int("query", job.query, 1, kMaxCount);
   job.cycles = static_cast<int>(a.get_int("cycles", job.cycles, 1, 1000000));
   job.seeds = static_cast<int>(a.get_int("seeds", job.seeds, 1, 1000000));
-  job.pool_subset = a.get_int("pool-subset", 0, 0, kMaxCount);
+  job.pool_subset = a.get_int("pool-subset", job.pool_subset, 0, kMaxCount);
   job.kernel = a.get("kernel", job.kernel);
-  job.sequential = a.flag("sequential");
+  job.sequential = job.sequential || a.flag("sequential");
   job.retrain = a.get("retrain", job.retrain);
+  LookaheadOptions& o = job.lookahead;
+  o.reference = a.get("reference", o.reference);
+  o.time = a.get_double("lookahead-time", o.time);
+  o.lr = a.get_double("lookahead-lr", o.lr);
+  o.momentum = a.get_double("lookahead-momentum", o.momentum);
+  o.ridge = a.get_double("lookahead-ridge", o.ridge);
+  o.ridge_per_cycle = a.get_double("lookahead-ridge-per-cycle", o.ridge_per_cycle);
+  o.ridge_start_cycle = static_cast<int>(a.get_int("lookahead-ridge-start", o.ridge_start_cycle, 1, 1000000));
+  o.temperature = a.get_double("temperature", o.temperature);
   job.training = training_from(a, job.training);
   return job;
+}
+
+AlRequest al_job_from(const Args& a) {
+  AlRequest job;
+  return al_job_over(std::move(job), a);
 }
 
 }  // namespace
@@ -70,6 +90,30 @@ int cmd_al(const Args& a, std::ostream& out) {
     out << json_text(to_json(result)) << "\n";
   else
     out << "wrote " << job.out_dir << "/al.json, curves.csv, queries.csv\n";
+  return 0;
+}
+
+int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log) {
+  bench::AlAblationOptions o;
+  // The published set-up on MNIST unless the options say otherwise.
+  AlRequest base;
+  apply_al_preset("published", base);
+  base.model = "mlp:in=784,width=32,depth=2,out=10";
+  if (!a.has("data")) {
+    base.data = "mnist";
+    base.test_data = "mnist:split=test";
+  }
+  base.compute.dtype = "float32";
+  base.compute.threads = 1;
+  o.base = al_job_over(base, a);
+  if (a.has("configs")) o.keys = split_list(a.get("configs"));
+  o.out_dir = a.get("out");
+  const Json r = bench::run_al_ablation(o, log);
+  if (a.flag("json"))
+    out << json_text(r) << "\n";
+  else
+    out << bench::format_al_ablation(r);
+  if (!o.out_dir.empty()) log << "wrote " << o.out_dir << "/ablation.json, curves.csv\n";
   return 0;
 }
 

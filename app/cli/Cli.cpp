@@ -144,6 +144,9 @@ TrainOptions training_from(const Args& a, TrainOptions o) {
   o.weight_decay = a.get_double("weight-decay", o.weight_decay);
   if (!(o.weight_decay >= 0) || !std::isfinite(o.weight_decay))
     throw InputError("--weight-decay must be a number ≥ 0, got " + a.get("weight-decay"));
+  if (a.takes("schedule")) o.schedule = a.get("schedule", o.schedule);
+  if (o.schedule != "constant" && o.schedule != "one-cycle")
+    throw InputError("--schedule must be constant or one-cycle, got '" + o.schedule + "'");
   return o;
 }
 
@@ -411,6 +414,7 @@ int cmd_export(const Args& a, std::ostream& out) {
 
 int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
   if (which == "al-retrain") return cmd_bench_al_retrain(a, out);
+  if (which == "al-ablation") return cmd_bench_al_ablation(a, out, a.flag("json") ? err : out);
   if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
   if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
   if (which == "coverage") {
@@ -515,9 +519,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
   } else
-    throw InputError(
-        "unknown benchmark '" + which +
-        "' (seed-mlp, seed-gru, seed-dynamics, coverage, real, pntk-width, pntk-speed or al-retrain)");
+    throw InputError("unknown benchmark '" + which +
+                     "' (seed-mlp, seed-gru, seed-dynamics, coverage, real, pntk-width, pntk-speed, scaling, "
+                     "al-retrain or al-ablation)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));
   o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit, 0, kMaxCount);

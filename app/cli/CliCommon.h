@@ -44,5 +44,6 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
 /// al and bench al-retrain (AlCommands.cpp): look-ahead active learning and its check against SGD retraining.
 int cmd_al(const Args& a, std::ostream& out);
 int cmd_bench_al_retrain(const Args& a, std::ostream& out);
+int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log);
 
 }  // namespace ts::cli

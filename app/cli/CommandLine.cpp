@@ -103,7 +103,10 @@ const std::vector<OptionDef>& option_table() {
       {"batch-size", "B", kTrain, "mini-batch size (default 64)"},
       {"lr", "RATE", kTrain, "learning rate (default 1e-3)"},
       {"optimizer", "OPT", kTrain, "adam (default) or sgd"},
-      {"loss", "LOSS", kTrain, "cross_entropy (default) or mse"},
+      {"loss", "LOSS", kTrain,
+       "cross_entropy (default), mse (½‖f − y‖², batch mean) or mse_mean (PyTorch's MSELoss: mean of all)"},
+      {"schedule", "S", kTrain,
+       "learning rate: constant (default) or one-cycle (PyTorch's OneCycleLR, lr its peak)"},
       {"momentum", "M", kTrain, "SGD momentum (default 0)"},
       {"weight-decay", "W", kTrain, "L2 weight decay (default 0)"},
       {"snapshots", "LIST", kTrain, "epochs at which to save the model, e.g. 0,1,5"},
@@ -118,7 +121,23 @@ const std::vector<OptionDef>& option_table() {
       {"heldout", "H", kCommand, "points at the end kept out for the kernel regression (default N/5)"},
       {"ridge", "R", kCommand, "ridge relative to the kernel's mean diagonal (default 1e-3), ≥ 0"},
       {"strategy", "LIST", kCommand,
-       "random, entropy, margin, least-confidence, coreset, badge, mlmoc, mlmoc-flip (comma-separated)"},
+       "random, entropy, margin, least-confidence, coreset, badge, mlmoc, mlmoc-flip, "
+       "mlmoc-pseudo-contrastive, mlmoc-expected-contrastive, mlmoc-t-softmax, mlmoc-pseudo-er, mlmoc-eer "
+       "(comma-separated)"},
+      {"preset", "NAME", kCommand,
+       "published: the set-up of Mohamadi, Bae and Sutherland's code (objective, learner, sizes); other "
+       "options override it"},
+      {"reference", "R", kCommand,
+       "what the look-ahead objectives compare with: model (default, the trained network) or ntk"},
+      {"lookahead-time", "T", kCommand,
+       "gradient-flow time of the linearised learner (default inf: kernel regression)"},
+      {"lookahead-lr", "RATE", kCommand, "learning rate of that flow (default 1)"},
+      {"lookahead-momentum", "M", kCommand, "heavy-ball momentum of that flow (default 0: gradient flow)"},
+      {"lookahead-ridge", "R", kCommand,
+       "diagonal regularisation of Θ(X_L, X_L) relative to its mean diagonal (default 0)"},
+      {"lookahead-ridge-per-cycle", "R", kCommand, "growth of that ridge per cycle (default 0)"},
+      {"lookahead-ridge-start", "C", kCommand, "first cycle (from 1) with the ridge (default 1)"},
+      {"temperature", "T", kCommand, "temperature of the mlmoc-t-softmax objective (default 1)"},
       {"initial", "N", kCommand, "labels to start with"},
       {"random-initial", "", kCommand, "draw the initial labels at random, not stratified by class"},
       {"query", "K", kCommand, "labels queried per cycle"},
@@ -132,6 +151,10 @@ const std::vector<OptionDef>& option_table() {
       {"retrain-lr", "RATE", kCommand, "learning rate of each SGD retraining (default 0.1)"},
       {"retrain-optimizer", "OPT", kCommand, "optimiser of each retraining (default sgd)"},
       {"retrain-batch-size", "B", kCommand, "batch of each retraining (default: full batch)"},
+      {"configs", "LIST", kCommand,
+       "al-ablation: configurations to run (default all): random, entropy, margin, badge, pc, ec, tsoftmax, "
+       "per, eer, norm, flip, pc-ntk-ref, pc-no-ridge, pc-flow, pc-momentum, random-adam, margin-adam, "
+       "pc-adam"},
       {"workload-model", "SPEC", kCommand, "replace the benchmark's model"},
       {"ranks", "N,N", kCommand, "rank counts to measure, e.g. 1,2 (one is always measured)"},
       {"no-exact", "", kCommand, "skip the exact trace"},
@@ -173,11 +196,21 @@ const Names kProblemOptions =
     Names{"model", "data", "input-shape", "output", "params", "jvp"} + kComputeOptions;
 const Names kEstimatorOptions{"estimator", "matvecs", "tol",   "max-matvecs",
                               "probes",    "split",   "block", "history"};
-const Names kTrainingOptions{"epochs", "batch-size", "lr", "optimizer", "loss", "momentum", "weight-decay"};
+const Names kTrainingOptions{"epochs", "batch-size", "lr",           "optimizer",
+                             "loss",   "momentum",   "weight-decay", "schedule"};
 const Names kAlOptions =
     Names{"model",       "data",     "input-shape", "output",         "params", "test-data", "test-size",
           "standardize", "strategy", "initial",     "random-initial", "query",  "cycles",    "seeds",
           "pool-subset", "kernel",   "sequential",  "retrain",        "out",    "json"} +
+    Names{"preset",
+          "reference",
+          "lookahead-time",
+          "lookahead-lr",
+          "lookahead-momentum",
+          "lookahead-ridge",
+          "lookahead-ridge-per-cycle",
+          "lookahead-ridge-start",
+          "temperature"} +
     kComputeOptions + kTrainingOptions;
 const Names kTrainOptions =
     kProblemOptions + kTrainingOptions +
@@ -270,6 +303,10 @@ const std::vector<CommandDef>& benchmarks() {
       {"scaling-point", "one point of bench scaling: run it as every rank (under launch)",
        kComputeOptions +
            Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"}},
+      {"al-ablation",
+       "look-ahead active learning as published: MLMOC under each objective, predictor and learner against "
+       "random, entropy, margin and BADGE, with 95% t-intervals over seeds (MNIST by default)",
+       kAlOptions + Names{"configs"}},
       {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
        kAlOptions +
            Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},

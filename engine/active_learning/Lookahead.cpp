@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "active_learning/LookaheadObjective.h"
 #include "core/Errors.h"
 
 namespace ts {
@@ -30,10 +31,57 @@ std::pair<at::Tensor, double> shifted_cholesky(const at::Tensor& K, const std::s
                        " is not positive definite even with a diagonal shift of 1e-2 × its mean diagonal");
 }
 
+void check_predictor(const LookaheadOptions& o) {
+  if (o.reference != "model" && o.reference != "ntk")
+    throw InputError("the look-ahead reference must be model or ntk, got '" + o.reference + "'");
+  if (!(o.time > 0))
+    throw InputError("the look-ahead time must be positive (or inf), got " + std::to_string(o.time));
+  if (!(o.lr > 0) || !std::isfinite(o.lr))
+    throw InputError("the look-ahead learning rate must be positive, got " + std::to_string(o.lr));
+  if (!(o.momentum >= 0 && o.momentum < 1))
+    throw InputError("the look-ahead momentum must be at least 0 and below 1, got " +
+                     std::to_string(o.momentum));
+  if (!(o.ridge >= 0) || !std::isfinite(o.ridge) || !(o.ridge_per_cycle >= 0) ||
+      !std::isfinite(o.ridge_per_cycle))
+    throw InputError("the look-ahead ridge must be a number ≥ 0");
+}
+
 }  // namespace
 
-Lookahead::Lookahead(LinearisedProblem problem, std::vector<int64_t> labelled, std::vector<int64_t> pool)
-    : p_(std::move(problem)), labelled_(std::move(labelled)), pool_(std::move(pool)) {
+at::Tensor mode_response(const at::Tensor& lambda, const LookaheadOptions& o, int64_t n_outputs) {
+  if (std::isinf(o.time)) return lambda.reciprocal();
+  const double n = double(n_outputs);
+  const at::Tensor kappa = lambda.clamp_min(0) / n;
+  at::Tensor one_minus_phi;
+  if (o.momentum == 0) {
+    one_minus_phi = -at::expm1(-(o.lr * o.time) * kappa);
+  } else {
+    // g″ = μ′g′ − κg, g(0) = 1, g′(0) = 0 at τ = t√η: damping β = −μ′/2 = (1 − m)/(2√η).
+    const double tau = o.time * std::sqrt(o.lr), beta = (1 - o.momentum) / (2 * std::sqrt(o.lr));
+    const at::Tensor disc = kappa - beta * beta;
+    const at::Tensor decay = at::full_like(kappa, std::exp(-beta * tau));
+    const at::Tensor omega = disc.clamp_min(0).sqrt(), w = (-disc).clamp_min(0).sqrt();
+    const at::Tensor under = decay * (at::cos(omega * tau) + beta * at::sin(omega * tau) / omega);
+    const at::Tensor over =
+        0.5 * ((1 + beta / w) * at::exp((w - beta) * tau) + (1 - beta / w) * at::exp(-(w + beta) * tau));
+    const at::Tensor critical = decay * (1 + beta * tau);
+    const double h =
+        tau / (2 * beta) - (1 - std::exp(-2 * beta * tau)) / (4 * beta * beta);  // d(1 − φ)/dκ at 0
+    const at::Tensor tiny = disc.abs() < 1e-12 * beta * beta;
+    one_minus_phi = 1 - at::where(tiny, critical, at::where(disc > 0, under, over));
+    // Small κ (overdamped, slow mode): 1 − φ = κ·h + O(κ²) without the cancellation.
+    one_minus_phi = at::where(kappa * h < 1e-6, kappa * h, one_minus_phi);
+  }
+  return at::where(lambda > 0, one_minus_phi / lambda.abs().clamp_min(1e-300), at::zeros_like(lambda));
+}
+
+Lookahead::Lookahead(LinearisedProblem problem, std::vector<int64_t> labelled, std::vector<int64_t> pool,
+                     LookaheadOptions predictor)
+    : p_(std::move(problem)),
+      labelled_(std::move(labelled)),
+      pool_(std::move(pool)),
+      predictor_(std::move(predictor)) {
+  check_predictor(predictor_);
   if (labelled_.empty()) throw InputError("the look-ahead needs at least one labelled point (L is empty)");
   outputs_ = p_.f0.size(1);
   if (p_.q != 1 && p_.q != outputs_)
@@ -41,7 +89,10 @@ Lookahead::Lookahead(LinearisedProblem problem, std::vector<int64_t> labelled, s
                      " is neither 1 (pNTK) nor O = " + std::to_string(outputs_) + " (eNTK)");
   m_ = outputs_ / p_.q;
   const at::Tensor rl = rows(labelled_);
-  std::tie(chol_, shift_) = shifted_cholesky(p_.gram.index_select(0, rl).index_select(1, rl), "Θ(X_L, X_L)");
+  const at::Tensor K = p_.gram.index_select(0, rl).index_select(1, rl);
+  ridge_ = predictor_.ridge * K.diagonal().mean().item<double>();
+  std::tie(chol_, shift_) =
+      shifted_cholesky(ridge_ > 0 ? K + ridge_ * at::eye(K.size(0), K.options()) : K, "Θ(X_L, X_L)");
   refresh();
 }
 
@@ -56,7 +107,15 @@ void Lookahead::refresh() {
   const at::Tensor L = as_index(labelled_).to(p_.gram.device()), rl = rows(L), ru = rows(pool_);
   // Residuals laid out like the kernel's rows: item-major blocks of q rows, m = O/q columns.
   resid_ = (p_.targets.index_select(0, L) - p_.f0.index_select(0, L)).reshape({-1, m_});
-  alpha0_ = at::cholesky_solve(resid_, chol_);
+  if (std::isinf(predictor_.time)) {
+    alpha0_ = at::cholesky_solve(resid_, chol_);
+  } else {  // α₀ = ψ(Θ_LL + (ρ + s)I) R_L by one eigendecomposition
+    const at::Tensor A = p_.gram.index_select(0, rl).index_select(1, rl) +
+                         (ridge_ + shift_) * at::eye(rl.numel(), p_.gram.options());
+    const auto [evals, V] = at::linalg_eigh(A);
+    const int64_t n_out = static_cast<int64_t>(labelled_.size()) * outputs_;
+    alpha0_ = at::matmul(V, mode_response(evals, predictor_, n_out).unsqueeze(1) * at::matmul(V.t(), resid_));
+  }
   k_ul_ = p_.gram.index_select(0, ru).index_select(1, rl);
   delta0_ = at::matmul(k_ul_, alpha0_);
 }
@@ -65,58 +124,133 @@ at::Tensor Lookahead::model_pool() const { return p_.f0.index_select(0, as_index
 
 at::Tensor Lookahead::learner_pool() const { return model_pool() + delta0_.reshape({-1, outputs_}); }
 
-at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tensor& labels) const {
+at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tensor& labels_in) const {
   const int64_t c = positions.numel(), q = p_.q, nu = static_cast<int64_t>(pool_.size());
+  const at::Tensor labels = labels_in.dim() == 1 ? labels_in.unsqueeze(1) : labels_in;  // [C, K]
+  const int64_t nk = labels.size(1);
   const at::Tensor cand = as_index(pool_).index_select(0, positions.to(at::kCPU)).to(p_.f0.device());
-  const at::Tensor rc = rows(cand), rl = rows(labelled_), ru = rows(pool_);
-  const int64_t nlq = rl.numel();
-  // Border B = Θ(X_L, x′) and V = Θ_LL⁻¹ B for every candidate at once: one triangular pair of solves,
-  // O(|L|²q²) each.
-  const at::Tensor B = p_.gram.index_select(0, rl).index_select(1, rc);  // [|L|q, Cq]
-  const at::Tensor V = at::cholesky_solve(B, chol_);                     // [|L|q, Cq]
-  const at::Tensor S = p_.gram.index_select(0, rc)
-                           .index_select(1, rc)  // diagonal q×q blocks
-                           .reshape({c, q, c, q})
-                           .diagonal(0, 0, 2)
-                           .permute({2, 0, 1});  // [C, q, q]
-  // Schur complement u = Θ(x′,x′) + sI − Bᵀ V (q×q per candidate): the new point's pivot in the bordered
-  // factor.
-  const at::Tensor schur = S + shift_ * at::eye(q, S.options()) -
-                           at::einsum("ica,icb->cab", {B.reshape({nlq, c, q}), V.reshape({nlq, c, q})});
-  // Bordered inverse: α_c = u⁻¹ (r′ − Vᵀ R_L), α_L = α₀ − V α_c, so f_lin − f₀ = Θ(U,L)α₀ + (Θ(U,x′) −
-  // Θ(U,L)V) α_c.
+  // Each candidate's residual r′ = y′ − f₀(x′) in the kernel's layout: [C, q, K·m].
   const at::Tensor y = at::one_hot(labels.to(at::kLong).to(p_.f0.device()), outputs_).to(p_.f0.options());
-  const at::Tensor r = (y - p_.f0.index_select(0, cand)).reshape({c, q, m_});
-  const at::Tensor rhs = r - at::einsum("ica,im->cam", {V.reshape({nlq, c, q}), resid_});
-  const at::Tensor alpha_c = q == 1 ? rhs / schur : at::linalg_solve(schur, rhs);               // [C, q, m]
-  const at::Tensor W = p_.gram.index_select(0, ru).index_select(1, rc) - at::matmul(k_ul_, V);  // [|U|q, Cq]
-  const at::Tensor delta =
-      delta0_.unsqueeze(0) + at::einsum("ica,cam->cim", {W.reshape({nu * q, c, q}), alpha_c});
-  return model_pool().unsqueeze(0) + delta.reshape({c, nu, outputs_});
+  const at::Tensor r = (y - p_.f0.index_select(0, cand).unsqueeze(1))
+                           .reshape({c, nk, q, m_})
+                           .permute({0, 2, 1, 3})
+                           .reshape({c, q, nk * m_});
+  at::Tensor delta;  // f_lin − f₀ on U, [C, |U|q, K·m]
+  if (!std::isinf(predictor_.time)) {
+    delta = finite_time_pool(cand, r);
+  } else {
+    const at::Tensor rc = rows(cand), rl = rows(labelled_), ru = rows(pool_);
+    const int64_t nlq = rl.numel();
+    // Border B = Θ(X_L, x′) and V = Θ_LL⁻¹ B for every candidate at once: one triangular pair of solves,
+    // O(|L|²q²) each.
+    const at::Tensor B = p_.gram.index_select(0, rl).index_select(1, rc);  // [|L|q, Cq]
+    const at::Tensor V = at::cholesky_solve(B, chol_);                     // [|L|q, Cq]
+    const at::Tensor S = p_.gram.index_select(0, rc)
+                             .index_select(1, rc)  // diagonal q×q blocks
+                             .reshape({c, q, c, q})
+                             .diagonal(0, 0, 2)
+                             .permute({2, 0, 1});  // [C, q, q]
+    // Schur complement u = Θ(x′,x′) + sI − Bᵀ V (q×q per candidate): the new point's pivot in the bordered
+    // factor (the ridge ρ regularises labelled items only).
+    const at::Tensor schur = S + shift_ * at::eye(q, S.options()) -
+                             at::einsum("ica,icb->cab", {B.reshape({nlq, c, q}), V.reshape({nlq, c, q})});
+    // Bordered inverse: α_c = u⁻¹ (r′ − Vᵀ R_L), α_L = α₀ − V α_c, so f_lin − f₀ = Θ(U,L)α₀ + (Θ(U,x′) −
+    // Θ(U,L)V) α_c.
+    const at::Tensor vr = at::einsum("ica,im->cam", {V.reshape({nlq, c, q}), resid_});  // [C, q, m]
+    const at::Tensor rhs = r - vr.repeat({1, 1, nk});
+    const at::Tensor alpha_c = q == 1 ? rhs / schur : at::linalg_solve(schur, rhs);  // [C, q, K·m]
+    const at::Tensor W =
+        p_.gram.index_select(0, ru).index_select(1, rc) - at::matmul(k_ul_, V);  // [|U|q, Cq]
+    delta = delta0_.repeat({1, nk}).unsqueeze(0) +
+            at::einsum("ica,can->cin", {W.reshape({nu * q, c, q}), alpha_c});
+  }
+  const at::Tensor out =
+      model_pool().reshape({1, 1, nu, outputs_}) +
+      delta.reshape({c, nu, q, nk, m_}).permute({0, 3, 1, 2, 4}).reshape({c, nk, nu, outputs_});
+  return labels_in.dim() == 1 ? out.squeeze(1) : out;
 }
 
-LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential,
-                                 const RunControl& rc) const {
+at::Tensor Lookahead::finite_time_pool(const at::Tensor& cand, const at::Tensor& r) const {
+  // f_t − f₀ on U = Θ(U, X⁺) ψ(Θ⁺) R⁺ with Θ⁺ = [[Θ_LL + (ρ + s)I, B], [Bᵀ, Θ(x′,x′) + sI]], one batched
+  // eigendecomposition per group of candidates.
+  const int64_t c = cand.numel(), q = p_.q, nu = static_cast<int64_t>(pool_.size()), km = r.size(2);
+  const at::Tensor rl = rows(labelled_), ru = rows(pool_);
+  const int64_t nlq = rl.numel(), n1 = nlq + q;
+  const int64_t n_out = (static_cast<int64_t>(labelled_.size()) + 1) * outputs_;
+  const at::Tensor A =
+      p_.gram.index_select(0, rl).index_select(1, rl) + (ridge_ + shift_) * at::eye(nlq, p_.gram.options());
+  const at::Tensor rl_rhs = resid_.repeat({1, km / m_});  // [|L|q, K·m]
+  at::Tensor delta = at::empty({c, nu * q, km}, p_.gram.options());
+  const int64_t group = std::max<int64_t>(1, (int64_t(16) << 20) / (n1 * n1));  // about 128 MB of Θ⁺
+  for (int64_t s = 0; s < c; s += group) {
+    const int64_t g = std::min(group, c - s);
+    const at::Tensor rc = rows(cand.narrow(0, s, g));
+    const at::Tensor B =
+        p_.gram.index_select(0, rl).index_select(1, rc).reshape({nlq, g, q}).permute({1, 0, 2});
+    const at::Tensor S = p_.gram.index_select(0, rc)
+                             .index_select(1, rc)
+                             .reshape({g, q, g, q})
+                             .diagonal(0, 0, 2)
+                             .permute({2, 0, 1});
+    at::Tensor K = at::empty({g, n1, n1}, p_.gram.options());
+    K.narrow(1, 0, nlq).narrow(2, 0, nlq).copy_(A.unsqueeze(0).expand({g, nlq, nlq}));
+    K.narrow(1, 0, nlq).narrow(2, nlq, q).copy_(B);
+    K.narrow(1, nlq, q).narrow(2, 0, nlq).copy_(B.transpose(1, 2));
+    K.narrow(1, nlq, q).narrow(2, nlq, q).copy_(S + shift_ * at::eye(q, S.options()));
+    const auto [evals, V] = at::linalg_eigh(K);
+    const at::Tensor R =
+        at::cat({rl_rhs.unsqueeze(0).expand({g, nlq, km}), r.narrow(0, s, g)}, 1);  // [g, n1, K·m]
+    const at::Tensor alpha = at::matmul(
+        V, mode_response(evals, predictor_, n_out).unsqueeze(2) * at::matmul(V.transpose(1, 2), R));
+    const at::Tensor kux = p_.gram.index_select(0, ru).index_select(1, rc).reshape({nu * q, g, q});
+    delta.narrow(0, s, g).copy_(at::matmul(k_ul_, alpha.narrow(1, 0, nlq)) +
+                                at::einsum("ica,can->cin", {kux, alpha.narrow(1, nlq, q)}));
+  }
+  return delta;
+}
+
+LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential, const RunControl& rc,
+                                 const std::string& objective) const {
+  const auto& names = lookahead_objectives();
+  if (std::find(names.begin(), names.end(), objective) == names.end())
+    throw InputError("unknown look-ahead objective '" + objective + "'");
+  const bool expected = objective_expected(objective);
   const int64_t nu = static_cast<int64_t>(pool_.size());
   const at::Tensor positions = positions_in.defined() ? positions_in.to(at::kLong)
                                                       : at::arange(nu, at::TensorOptions().dtype(at::kLong));
   const int64_t n = positions.numel();
-  const at::Tensor ref = sequential ? learner_pool() : model_pool();  // [|U|, O]
-  const at::Tensor ref_arg = ref.argmax(1);
+  const at::Tensor ref =
+      sequential || predictor_.reference == "ntk" ? learner_pool() : model_pool();  // [|U|, O]
   LookaheadScores out;
   out.pseudo = ref.index_select(0, positions.to(ref.device())).argmax(1);
   out.norm = at::empty({n}, ref.options());
   out.flips = at::empty({n}, at::TensorOptions().dtype(at::kLong));
-  // Chunks bound the [C, |U|, O] look-ahead outputs to about 4M values.
-  const int64_t chunk = std::max<int64_t>(1, (int64_t(4) << 20) / std::max<int64_t>(1, nu * outputs_ * p_.q));
+  out.value = at::empty({n}, at::TensorOptions().dtype(at::kDouble));
+  // Chunks bound the [C, (O,) |U|, O] look-ahead outputs to about 4M values.
+  const int64_t per = nu * outputs_ * p_.q * (expected ? outputs_ : 1);
+  const int64_t chunk = std::max<int64_t>(1, (int64_t(4) << 20) / std::max<int64_t>(1, per));
   for (int64_t s = 0; s < n; s += chunk) {
     rc.check();
     const int64_t c = std::min(chunk, n - s);
-    const at::Tensor pos = positions.narrow(0, s, c);
-    const at::Tensor flin = retrained_pool(pos, out.pseudo.narrow(0, s, c));  // [C, |U|, O]
+    const at::Tensor pos = positions.narrow(0, s, c), pseudo = out.pseudo.narrow(0, s, c);
+    at::Tensor flin;  // [C, |U|, O] with the pseudo-labels
+    if (expected) {
+      const at::Tensor every = at::arange(outputs_, pseudo.options()).unsqueeze(0).expand({c, outputs_});
+      const at::Tensor all = retrained_pool(pos, every);  // [C, O, |U|, O]
+      flin = all.gather(1, pseudo.view({c, 1, 1, 1}).expand({c, 1, nu, outputs_})).squeeze(1);
+      const at::Tensor weights = simplex_projection(ref.index_select(0, pos.to(ref.device())));
+      out.value.narrow(0, s, c).copy_(expected_objective_values(objective, all, ref, weights));
+    } else {
+      flin = retrained_pool(pos, pseudo);
+    }
     const at::Tensor diff = flin - ref.unsqueeze(0);
     out.norm.narrow(0, s, c).copy_(diff.norm(2, {2}).sum(1));
-    out.flips.narrow(0, s, c).copy_((flin.argmax(2) != ref_arg.unsqueeze(0)).sum(1));
+    out.flips.narrow(0, s, c).copy_((flin.argmax(2) != ref.argmax(1).unsqueeze(0)).sum(1));
+    if (!expected)
+      out.value.narrow(0, s, c).copy_(objective == "norm" ? out.norm.narrow(0, s, c).to(at::kDouble)
+                                      : objective == "flips"
+                                          ? out.flips.narrow(0, s, c).to(at::kDouble)
+                                          : objective_values(objective, flin, ref, predictor_.temperature));
     rc.report(s + c, n, "look-ahead scores");
   }
   return out;
@@ -135,7 +269,8 @@ void Lookahead::add_labelled(int64_t position, int64_t label) {
   // matrix as the factor of Θ_LL + sI, so the learner equals a fresh factorisation of Θ(X⁺, X⁺) + sI.
   const at::Tensor B = p_.gram.index_select(0, rl).index_select(1, rn);
   const at::Tensor C = at::linalg_solve_triangular(chol_, B, /*upper=*/false);
-  const at::Tensor S = p_.gram.index_select(0, rn).index_select(1, rn) + shift_ * at::eye(q, B.options());
+  const at::Tensor S =
+      p_.gram.index_select(0, rn).index_select(1, rn) + (shift_ + ridge_) * at::eye(q, B.options());
   auto [D, info] = at::linalg_cholesky_ex(S - at::matmul(C.t(), C));
   if (info.item<int64_t>() != 0)
     throw NumericalError(
@@ -157,8 +292,8 @@ void Lookahead::add_labelled(int64_t position, int64_t label) {
 }
 
 at::Tensor direct_retrained(const LinearisedProblem& p, const std::vector<int64_t>& labelled,
-                            int64_t candidate, int64_t label, const std::vector<int64_t>& eval,
-                            double shift) {
+                            int64_t candidate, int64_t label, const std::vector<int64_t>& eval, double shift,
+                            double ridge) {
   std::vector<int64_t> plus = labelled;
   plus.push_back(candidate);
   const int64_t q = p.q, o = p.f0.size(1), m = o / q;
@@ -170,8 +305,10 @@ at::Tensor direct_retrained(const LinearisedProblem& p, const std::vector<int64_
   at::Tensor y = p.targets.index_select(0, P).clone();
   y[static_cast<int64_t>(plus.size()) - 1].copy_(at::one_hot(at::tensor(label, at::kLong), o).reshape({o}));
   const at::Tensor K = p.gram.index_select(0, rp).index_select(1, rp);
-  const at::Tensor alpha = at::linalg_solve(K + shift * at::eye(K.size(0), K.options()),
-                                            (y - p.f0.index_select(0, P)).reshape({-1, m}));
+  at::Tensor reg = at::full({K.size(0)}, shift + ridge, K.options());
+  reg.narrow(0, K.size(0) - q, q).fill_(shift);  // the candidate: not regularised
+  const at::Tensor alpha =
+      at::linalg_solve(K + at::diag(reg), (y - p.f0.index_select(0, P)).reshape({-1, m}));
   return p.f0.index_select(0, E) +
          at::matmul(p.gram.index_select(0, re).index_select(1, rp), alpha).reshape({-1, o});
 }

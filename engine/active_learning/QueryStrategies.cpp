@@ -5,6 +5,7 @@
 
 #include "active_learning/Lookahead.h"
 #include "active_learning/LookaheadKernel.h"
+#include "active_learning/LookaheadObjective.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "io/Spec.h"
@@ -84,7 +85,8 @@ std::pair<std::vector<int64_t>, std::vector<double>> kmeanspp(const at::Tensor& 
   return {pos, score};
 }
 
-QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunControl& rc) {
+QueryResult mlmoc(const QueryContext& ctx, int64_t k, const std::string& objective, const RunControl& rc) {
+  const bool flips = objective == "flips";
   QueryResult r;
   const int64_t nl = ctx.x_labelled.size(0), nu = ctx.x_pool.size(0);
   const at::Tensor x = at::cat({ctx.x_labelled, ctx.x_pool});
@@ -99,18 +101,21 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunContr
   std::vector<int64_t> labelled(static_cast<size_t>(nl)), pool(static_cast<size_t>(nu));
   for (int64_t i = 0; i < nl; ++i) labelled[static_cast<size_t>(i)] = i;
   for (int64_t i = 0; i < nu; ++i) pool[static_cast<size_t>(i)] = nl + i;
-  Lookahead lk(p, labelled, pool);
+  Lookahead lk(p, labelled, pool, ctx.lookahead);
   r.kernel_shift = lk.shift();
   if (lk.shift() > 0) r.note = "Θ(X_L, X_L) needed a diagonal shift of " + std::to_string(lk.shift());
-  // The key: the norm score, or the flip count with the norm (scaled into [0, ½]) breaking ties.
+  // The key (higher first): the objective (negated where lower is queried first, ties to the lower position
+  // by top_k's stable sort), or the flip count with the norm (scaled into [0, ½]) breaking ties.
   auto key_of = [&](const LookaheadScores& s) {
-    if (!flips) return s.norm;
-    const double mx = std::max(s.norm.max().item<double>(), 1e-300);
-    return s.flips.to(at::kDouble) + 0.5 * s.norm / mx;
+    if (flips) {
+      const double mx = std::max(s.norm.max().item<double>(), 1e-300);
+      return s.flips.to(at::kDouble) + 0.5 * s.norm.to(at::kDouble) / mx;
+    }
+    return objective_ascending(objective) ? -s.value : s.value;
   };
-  auto score_of = [&](const LookaheadScores& s) { return flips ? s.flips.to(at::kDouble) : s.norm; };
+  auto score_of = [&](const LookaheadScores& s) { return s.value; };
   if (!ctx.sequential) {
-    const LookaheadScores s = lk.score({}, false, rc);
+    const LookaheadScores s = lk.score({}, false, rc, objective);
     take(r, top_k(key_of(s), k), score_of(s), s.pseudo);
     // For the app's gallery: what each chosen point's pseudo-label is predicted to do to the pool's outputs.
     const at::Tensor pos = at::tensor(at::IntArrayRef(r.positions), at::TensorOptions().dtype(at::kLong));
@@ -128,7 +133,7 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunContr
   if (!ctx.oracle) throw InputError("sequential MLMOC needs an oracle for the labels of queried points");
   // Sequential: the linearised learner absorbs each answer (a bordered factor update) before the next query.
   for (int64_t i = 0; i < k; ++i) {
-    const LookaheadScores s = lk.score({}, true, rc);
+    const LookaheadScores s = lk.score({}, true, rc, objective);
     const int64_t best = top_k(key_of(s), 1).front();
     const int64_t original = lk.pool()[static_cast<size_t>(best)] - nl;
     r.positions.push_back(original);
@@ -142,9 +147,32 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, bool flips, const RunContr
 }  // namespace
 
 const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names{"random",  "entropy", "margin", "least-confidence",
-                                              "coreset", "badge",   "mlmoc",  "mlmoc-flip"};
+  static const std::vector<std::string> names{"random",
+                                              "entropy",
+                                              "margin",
+                                              "least-confidence",
+                                              "coreset",
+                                              "badge",
+                                              "mlmoc",
+                                              "mlmoc-flip",
+                                              "mlmoc-pseudo-contrastive",
+                                              "mlmoc-expected-contrastive",
+                                              "mlmoc-t-softmax",
+                                              "mlmoc-pseudo-er",
+                                              "mlmoc-eer"};
   return names;
+}
+
+std::string strategy_objective(const std::string& strategy) {
+  if (strategy == "mlmoc") return "norm";
+  if (strategy == "mlmoc-flip") return "flips";
+  if (strategy.rfind("mlmoc-", 0) == 0) return strategy.substr(6);
+  return {};
+}
+
+bool strategy_ascending(const std::string& strategy) {
+  const std::string o = strategy_objective(strategy);
+  return !o.empty() && objective_ascending(o);
 }
 
 std::string canonical_strategy(const std::string& name) {
@@ -251,7 +279,7 @@ QueryResult select_queries(const std::string& strategy_in, const QueryContext& c
     for (int64_t p : pos) r.pseudo_labels.push_back(pseudo[p].item<int64_t>());
     return r;
   }
-  return mlmoc(ctx, k, strategy == "mlmoc-flip", rc);
+  return mlmoc(ctx, k, strategy_objective(strategy), rc);
 }
 
 }  // namespace ts

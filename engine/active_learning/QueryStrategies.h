@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/Config.h"
 #include "core/RunControl.h"
 #include "models/Model.h"
 
@@ -21,15 +22,18 @@ struct QueryContext {
   at::Tensor x_pool;                   ///< [|U|, input...]
   std::string loss = "mse";            ///< the training loss (BADGE differentiates it)
   std::string kernel = "pntk";         ///< MLMOC: entk or pntk
-  bool sequential = false;  ///< MLMOC: the linearised model learns each answer before the next query
+  bool sequential = false;     ///< MLMOC: the linearised model learns each answer before the next query
+  LookaheadOptions lookahead;  ///< MLMOC: the linearised learner (ridge: this cycle's) and the reference
   std::function<int64_t(int64_t)> oracle;  ///< true label of a pool position (needed by sequential MLMOC)
   int64_t memory_budget = int64_t(4) << 30;
   uint64_t seed = 0;
 };
 
 struct QueryResult {
-  std::vector<int64_t> positions;      ///< pool positions, in query order, all distinct
-  std::vector<double> scores;          ///< the score each was chosen by (higher first; NaN for random)
+  std::vector<int64_t> positions;  ///< pool positions, in query order, all distinct
+  /// The score each was chosen by: higher first, except the look-ahead agreement and risk objectives
+  /// (strategy_ascending), lower first; NaN for random.
+  std::vector<double> scores;
   std::vector<int64_t> pseudo_labels;  ///< the learner's argmax at query time (−1 without a model)
   std::string note;                    ///< fallbacks and numerical repairs, in words
   double kernel_seconds = 0;           ///< MLMOC: time to build the kernel
@@ -39,8 +43,14 @@ struct QueryResult {
   std::vector<std::vector<double>> predicted_change;
 };
 
-/// random, entropy, margin, least-confidence, coreset, badge, mlmoc, mlmoc-flip.
+/// random, entropy, margin, least-confidence, coreset, badge, then the look-ahead strategies: mlmoc (the
+/// norm objective), mlmoc-flip (flips), mlmoc-pseudo-contrastive, mlmoc-expected-contrastive,
+/// mlmoc-t-softmax, mlmoc-pseudo-er, mlmoc-eer.
 const std::vector<std::string>& strategy_names();
+/// The look-ahead objective of an MLMOC strategy (LookaheadObjective.h); empty for the others.
+std::string strategy_objective(const std::string& strategy);
+/// True where a strategy queries its lowest scores first.
+bool strategy_ascending(const std::string& strategy);
 /// The canonical name ('_' read as '-'); throws InputError listing the strategies for an unknown one.
 std::string canonical_strategy(const std::string& name);
 /// Every strategy but random scores the pool with a model trained on L, so needs |L| > 0.
@@ -52,7 +62,8 @@ bool strategy_needs_model(const std::string& name);
 ///  badge: k-means++ seeding on g = (v − e_ŷ) ⊗ [h, 1] (v = softmax f for cross-entropy, f for MSE; h
 ///  penultimate),
 ///         D² when chosen; mlmoc: A(x′) = Σ_U ‖f_ref − f_lin‖₂ (docs/MATH.md §7); mlmoc-flip: the number of
-///         pool argmax changes (ties broken by A).
+///         pool argmax changes (ties broken by A); the other mlmoc-… strategies their objective
+///         (LookaheadObjective.h), ties to the lower pool position.
 QueryResult select_queries(const std::string& strategy, const QueryContext& ctx, int64_t k,
                            const RunControl& rc = {});
 

@@ -2,6 +2,7 @@
 // Plain configuration and result structs that cross the engine boundary (UI, CLI, benchmarks). No LibTorch
 // here, so ui/ headers can include this file cheaply.
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,15 +78,40 @@ struct TraceEstimate {
 
 /// Training (training/Training.h).
 struct TrainOptions {
-  std::string optimizer = "adam";      ///< adam or sgd
-  std::string loss = "cross_entropy";  ///< cross_entropy, or mse (on one-hot targets, or regression targets)
+  std::string optimizer = "adam";  ///< adam or sgd
+  /// cross_entropy; mse, ½‖f − y‖² summed over outputs and averaged over the batch (on one-hot targets, or
+  /// regression targets); or mse_mean, PyTorch's nn.MSELoss(): (f − y)² averaged over batch and outputs.
+  std::string loss = "cross_entropy";
   int epochs = 5;
   int64_t batch_size = 64;
-  double lr = 1e-3;
+  double lr = 1e-3;  ///< the peak learning rate under the one-cycle schedule
+  /// constant, or one-cycle: PyTorch's OneCycleLR with its defaults, stepped per mini-batch (the learning
+  /// rate rises from lr/25 to lr over the first 30% of the steps by cosine annealing, then falls to
+  /// lr/(25·10⁴); SGD momentum moves the other way between 0.95 and 0.85, replacing `momentum`).
+  std::string schedule = "constant";
   double momentum = 0.0;             ///< SGD only
   double weight_decay = 0.0;         ///< L2 penalty added to the gradient (both optimisers)
   uint64_t seed = 0;                 ///< mini-batch order
   std::vector<int> snapshot_epochs;  ///< keep θ after these epochs (0 = before training); empty: {0, epochs}
+};
+
+/// The look-ahead's linearised learner and what its objectives compare with (docs/MATH.md §7).
+struct LookaheadOptions {
+  /// model: the trained network's pool outputs f_L(U) (the published code's effective reference), or ntk: the
+  /// linearised learner on L. Sequential queries always compare with the linearised learner.
+  std::string reference = "model";
+  /// Gradient-flow time t of the linearised learner; ∞: trained to convergence (kernel regression).
+  double time = std::numeric_limits<double>::infinity();
+  /// η: the flow on ½·mean((f − Y)²) runs to η·t (neural_tangents' gradient_descent_mse).
+  double lr = 1;
+  /// > 0: heavy-ball momentum m, time t·√η (neural_tangents' gradient_descent with momentum).
+  double momentum = 0;
+  /// Diagonal regularisation of Θ(X_L, X_L), relative to its mean diagonal: r₀ from cycle ridge_start_cycle
+  /// (counted from 1, as the curves' cycle column), then r₀ + ridge_per_cycle · (cycle − ridge_start_cycle).
+  double ridge = 0;
+  double ridge_per_cycle = 0;
+  int ridge_start_cycle = 1;
+  double temperature = 1;  ///< the t-softmax objective's temperature T
 };
 
 /// Metrics (analysis/Metrics.h).

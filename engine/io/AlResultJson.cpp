@@ -1,5 +1,6 @@
 // Active learning as JSON: al.json, `al --json` and `bench al-retrain` (docs/FORMATS.md). Fields, order and
 // presence are those scripts read: optional parts are written only where they exist.
+#include <cmath>
 #include <limits>
 #include <optional>
 #include <string>
@@ -88,7 +89,19 @@ Json to_json(const AlRequest& job) {
   j["kernel"] = job.kernel;
   j["sequential"] = job.sequential;
   j["retrain"] = job.retrain;
+  const LookaheadOptions& o = job.lookahead;
+  Json la = Json::object();
+  la["reference"] = o.reference;
+  la["time"] = std::isinf(o.time) ? Json("inf") : Json(o.time);  // ∞: kernel regression
+  la["lr"] = o.lr;
+  la["momentum"] = o.momentum;
+  la["ridge"] = o.ridge;
+  la["ridge_per_cycle"] = o.ridge_per_cycle;
+  la["ridge_start_cycle"] = o.ridge_start_cycle;
+  la["temperature"] = o.temperature;
+  j["lookahead"] = la;
   j["training"] = to_json(job.training);
+  if (!job.preset.empty()) j["preset"] = job.preset;
   return j;
 }
 

@@ -17,6 +17,7 @@ Json to_json(const TrainOptions& to) {
   tj["epochs"] = to.epochs;
   tj["batch_size"] = to.batch_size;
   tj["lr"] = to.lr;
+  tj["schedule"] = to.schedule;
   tj["momentum"] = to.momentum;
   tj["weight_decay"] = to.weight_decay;
   tj["seed"] = to.seed;

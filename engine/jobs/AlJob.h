@@ -50,7 +50,9 @@ struct AlRequest {
       false;  ///< MLMOC queries one at a time, the linearised model learning each answer (no SGD)
   std::string retrain = default_string(
       "active_learning.retrain");  ///< scratch (re-initialise each cycle) or warm (continue from the last θ)
+  LookaheadOptions lookahead;      ///< MLMOC: the linearised learner, its regularisation and reference
   TrainOptions training = default_al_training();
+  std::string preset;   ///< the preset the configuration started from (al_presets()), empty for none
   std::string out_dir;  ///< if set: al.json, curves.csv, queries.csv
 };
 
@@ -117,6 +119,17 @@ struct AlResult {
 
 /// Checks the configuration without loading anything heavy; throws InputError naming the option.
 void validate_al_job(const AlRequest& job);
+
+/// The presets of an active-learning run: "published", the set-up of Mohamadi, Bae and Sutherland's code
+/// (docs/RESULTS.md §5 lists each setting and its source).
+const std::vector<std::string>& al_presets();
+/// Sets every field the preset fixes (the rest keep their values) and records its name; throws InputError for
+/// an unknown preset.
+void apply_al_preset(const std::string& name, AlRequest& job);
+
+/// The relative ridge of the look-ahead's Θ_LL in `cycle` (1-based): 0 before ridge_start_cycle, then ridge +
+/// ridge_per_cycle · (cycle − ridge_start_cycle).
+double lookahead_ridge(const LookaheadOptions& o, int cycle);
 
 /// Runs every strategy for every seed; cycle 0 is the model trained on the initial set. Each cycle is
 /// published as soon as it exists, rc.publish("al-cycle", AlCycle) (for live plots), and the run may then be

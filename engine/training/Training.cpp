@@ -28,7 +28,7 @@ at::Tensor loss_of(const at::Tensor& out_in, const Dataset& data, const at::Tens
                        std::to_string(data.num_classes) + " for a built-in model)");
     return at::nll_loss(at::log_softmax(out, 1), data.labels.index_select(0, idx).to(out.device()));
   }
-  if (loss == "mse") {
+  if (loss == "mse" || loss == "mse_mean") {
     at::Tensor y;
     if (data.targets.defined())
       y = data.targets.index_select(0, idx);
@@ -40,9 +40,10 @@ at::Tensor loss_of(const at::Tensor& out_in, const Dataset& data, const at::Tens
     if (y.size(1) != out.size(1))
       throw InputError("MSE: the model has " + std::to_string(out.size(1)) +
                        " outputs but the targets have " + std::to_string(y.size(1)));
+    if (loss == "mse_mean") return (out - y).pow(2).mean();
     return 0.5 * (out - y).pow(2).sum(1).mean();
   }
-  throw InputError("loss '" + loss + "' is not cross_entropy or mse");
+  throw InputError("loss '" + loss + "' is not cross_entropy, mse or mse_mean");
 }
 
 double accuracy_of(const at::Tensor& out, const Dataset& data, const at::Tensor& idx) {
@@ -59,6 +60,23 @@ void check_shape(const Model& model, const Dataset& data, const char* what) {
 }
 
 }  // namespace
+
+OneCycleStep one_cycle(double max_lr, int64_t step, int64_t total_steps) {
+  // torch.optim.lr_scheduler.OneCycleLR with pct_start 0.3, cosine annealing, div_factor 25, final_div_factor
+  // 1e4, momentum 0.95 → 0.85 → 0.95 (two phases; the phase ends are the same float expressions).
+  const double initial = max_lr / 25, final_lr = initial / 1e4;
+  const double end1 = 0.3 * double(total_steps) - 1, end2 = double(total_steps) - 1;
+  auto cosine = [](double start, double end, double pct) {
+    return end + (start - end) / 2.0 * (std::cos(M_PI * pct) + 1);
+  };
+  const double s = double(step);
+  if (s <= end1) {
+    const double pct = end1 > 0 ? s / end1 : 1.0;
+    return {cosine(initial, max_lr, pct), cosine(0.95, 0.85, pct)};
+  }
+  const double pct = end2 > end1 ? (s - end1) / (end2 - end1) : 1.0;
+  return {cosine(max_lr, final_lr, pct), cosine(0.85, 0.95, pct)};
+}
 
 std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss,
                                    int64_t batch) {
@@ -82,6 +100,8 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
   if (o.lr <= 0 || !std::isfinite(o.lr)) throw InputError("the learning rate must be positive");
   if (o.optimizer != "adam" && o.optimizer != "sgd")
     throw InputError("optimizer '" + o.optimizer + "' is not adam or sgd");
+  if (o.schedule != "constant" && o.schedule != "one-cycle")
+    throw InputError("learning-rate schedule '" + o.schedule + "' is not constant or one-cycle");
   if (train.size() == 0) throw InputError("the training data is empty");
   check_shape(model, train, "the training data");
   if (test) check_shape(model, *test, "the test data");
@@ -143,6 +163,12 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
         loss = loss_of(out, train, idx, o.loss);
         trained_grads = torch::autograd::grad({loss}, trained, {}, false, false, /*allow_unused=*/true);
       }
+      double lr = o.lr, momentum = o.momentum;
+      if (o.schedule == "one-cycle") {
+        const OneCycleStep at_step = one_cycle(o.lr, step, int64_t(o.epochs) * steps_per_epoch);
+        lr = at_step.lr;
+        if (o.optimizer == "sgd") momentum = at_step.momentum;
+      }
       ++step;
       std::vector<at::Tensor> next;
       at::NoGradGuard no_grad;
@@ -160,13 +186,13 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
           m1[i].mul_(b1).add_(g, 1 - b1);
           m2[i].mul_(b2).addcmul_(g, g, 1 - b2);
           const double c1 = 1 - std::pow(b1, double(step)), c2 = 1 - std::pow(b2, double(step));
-          next.push_back(p - o.lr * (m1[i] / c1) / ((m2[i] / c2).sqrt() + eps));
+          next.push_back(p - lr * (m1[i] / c1) / ((m2[i] / c2).sqrt() + eps));
         } else {
-          if (o.momentum > 0) {
-            m1[i].mul_(o.momentum).add_(g);
+          if (momentum > 0) {
+            m1[i].mul_(momentum).add_(g);
             g = m1[i];
           }
-          next.push_back(p - o.lr * g);
+          next.push_back(p - lr * g);
         }
       }
       model.set_parameters(std::move(next));

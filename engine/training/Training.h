@@ -22,10 +22,18 @@ struct TrainResult {
   std::vector<Snapshot> snapshots;
 };
 
-/// Trains all parameters of `model` in place. MSE is ½‖f(x) − y‖² averaged over the batch; cross-entropy
-/// takes the output as logits [N, C]. Progress is reported per mini-batch; cancel is checked between them.
+/// Trains all parameters of `model` in place. MSE is ½‖f(x) − y‖² averaged over the batch (mse_mean:
+/// PyTorch's mean over batch and outputs); cross-entropy takes the output as logits [N, C]. Progress is
+/// reported per mini-batch; cancel is checked between them.
 TrainResult train_model(Model& model, const Dataset& train, const Dataset* test, const TrainOptions& options,
                         const RunControl& rc = {});
+
+/// The learning rate and SGD momentum of the one-cycle schedule at mini-batch `step` (0-based) of
+/// `total_steps`, as PyTorch's OneCycleLR(max_lr) with its defaults gives them (TrainOptions::schedule).
+struct OneCycleStep {
+  double lr = 0, momentum = 0;
+};
+OneCycleStep one_cycle(double max_lr, int64_t step, int64_t total_steps);
 
 /// Mean loss and accuracy (NaN for regression) of the model on `data`.
 std::pair<double, double> evaluate(const Model& model, const Dataset& data, const std::string& loss,

@@ -1,5 +1,6 @@
 // The real main window under the offscreen platform: the default job runs on the engine thread and its
 // number matches a direct engine call; stale runs are cancelled; the event loop stays responsive.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <clocale>
@@ -26,6 +27,7 @@
 #include <QChart>
 #include <QClipboard>
 #include <QComboBox>
+
 #include <QDialog>
 #include <QDockWidget>
 #include <QLabel>
@@ -40,6 +42,7 @@
 #include <QTextBrowser>
 #include <QToolBar>
 #include <QValueAxis>
+#include <algorithm>
 
 #include "AlPanel.h"
 #include "ChartView.h"
@@ -372,8 +375,22 @@ class TestMainWindow : public QObject {
     al->gallery()->select(0);
     QVERIFY(al->detailText().contains("predicted mean change"));
     QVERIFY(al->summaryText().contains("AUC"));
+    QVERIFY(al->summaryText().contains("Student-t"));
     QVERIFY(al->lastResult());
     QCOMPARE(al->lastResult()->runs.size(), size_t(4));
+
+    // The published preset fills the form and brings its learner; the form's fields stay on top of it.
+    auto* preset = al->findChild<QComboBox*>("alPreset");
+    QVERIFY(preset);
+    preset->setCurrentText("published");
+    AlRequest published = al->request();
+    QCOMPARE(published.initial, int64_t(100));
+    QCOMPARE(published.pool_subset, int64_t(4000));
+    QCOMPARE(published.training.schedule, std::string("one-cycle"));
+    QVERIFY(std::find(published.strategies.begin(), published.strategies.end(), "mlmoc-pseudo-contrastive") !=
+            published.strategies.end());
+    preset->setCurrentText("custom");
+    QCOMPARE(al->request().training.schedule, std::string("constant"));
 
     // Pause after the first cycle: nothing more arrives until resumed.
     al->setConfig("mlp:in=64,width=64,depth=2,out=10", "digits", {"random"}, 20, 5, 4, 1, 0);

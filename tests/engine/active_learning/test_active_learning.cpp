@@ -341,10 +341,14 @@ class TestActiveLearning : public QObject {
     QVERIFY(text.find("18446744073709551557") != std::string::npos);
     const Json j = parse_json(text, "al.json");
     QCOMPARE(keys(j), std::string("config,train_data,test_data,train_size,test_size,seeds,runs"));
-    QCOMPARE(
-        keys(j.at("config")),
-        std::string("model,data,test_data,test_size,standardize,input_shape,params,compute,strategies,"
-                    "initial,stratified,query,cycles,seeds,pool_subset,kernel,sequential,retrain,training"));
+    QCOMPARE(keys(j.at("config")),
+             std::string("model,data,test_data,test_size,standardize,input_shape,params,compute,strategies,"
+                         "initial,stratified,query,cycles,seeds,pool_subset,kernel,sequential,retrain,"
+                         "lookahead,training"));
+    QCOMPARE(keys(j.at("config").at("lookahead")),
+             std::string("reference,time,lr,momentum,ridge,ridge_per_cycle,ridge_start_cycle,temperature"));
+    QCOMPARE(keys(j.at("config").at("training")),
+             std::string("optimizer,loss,epochs,batch_size,lr,schedule,momentum,weight_decay,seed"));
     QCOMPARE(json_unsigned(j.at("config").at("compute").at("seed"), "seed"), seed);
     QCOMPARE(j.at("seeds").size(), size_t(1));
     QCOMPARE(json_unsigned(j.at("seeds")[0], "seed"), seed);

@@ -1,0 +1,40 @@
+#pragma once
+// The look-ahead active-learning ablation (docs/RESULTS.md §5): MLMOC under each objective, predictor and
+// learner of Mohamadi, Bae and Sutherland's code against random, entropy, margin and BADGE, every
+// configuration over the same seeds (so the same initial sets), with Student-t 95% intervals. Engine only.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "io/Json.h"
+#include "jobs/AlJob.h"
+
+namespace ts::bench {
+
+/// One row of the ablation: a strategy and the request it runs under.
+struct AlAblationConfig {
+  std::string key;          ///< short name, the strategy column of curves.csv
+  std::string description;  ///< what differs from the published set-up, in words
+  std::string strategy;
+  AlRequest job;
+};
+
+/// Every configuration, from `base` (the published preset with the user's data, model and sizes): baselines;
+/// each objective; the predictor varied (reference, ridge, finite time, momentum); the learner varied.
+std::vector<AlAblationConfig> al_ablation_configs(const AlRequest& base);
+
+struct AlAblationOptions {
+  AlRequest base;
+  std::vector<std::string> keys;  ///< configurations to run (empty: all)
+  std::string out_dir;            ///< if set: ablation.json and curves.csv, written together at the end
+};
+
+/// Runs the configurations for base.seeds seeds each and summarises them: per configuration the AUC (mean
+/// accuracy over the label range, trapezoidal), the final accuracy and their paired differences against
+/// random and margin, each as mean ± t_{0.975, n−1}·s/√n over seeds, and the seconds per cycle.
+Json run_al_ablation(const AlAblationOptions& options, std::ostream& log);
+
+/// The summary as a Markdown table.
+std::string format_al_ablation(const Json& report);
+
+}  // namespace ts::bench

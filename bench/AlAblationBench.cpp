@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -174,6 +175,9 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
     r["auc_per_seed"] = aucs[c.key];
     r["seconds_per_cycle"] = mean_s;
     rows.push_back(r);
+    // A long run interrupted keeps what it finished: the curves so far, replaced after each configuration
+    // and removed once the run's files are published.
+    if (out.enabled()) write_text_file(out.final_path("curves.partial.csv"), curves.str());
   }
   // Paired differences: the same seed gives every configuration the same initial set and test split.
   for (auto& r : rows)
@@ -191,6 +195,7 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
     out.write_text("ablation.json", json_text(report, 1));
     out.write_text("curves.csv", curves.str());
     out.commit();
+    std::remove(out.final_path("curves.partial.csv").c_str());
   }
   return report;
 }

@@ -26,7 +26,9 @@ std::vector<AlAblationConfig> al_ablation_configs(const AlRequest& base);
 struct AlAblationOptions {
   AlRequest base;
   std::vector<std::string> keys;  ///< configurations to run (empty: all)
-  std::string out_dir;            ///< if set: ablation.json and curves.csv, written together at the end
+  /// If set: ablation.json and curves.csv, written together at the end; meanwhile curves.partial.csv holds
+  /// the configurations finished so far.
+  std::string out_dir;
 };
 
 /// Runs the configurations for base.seeds seeds each and summarises them: per configuration the AUC (mean

@@ -116,7 +116,8 @@ void Lookahead::refresh() {
     const int64_t n_out = static_cast<int64_t>(labelled_.size()) * outputs_;
     alpha0_ = at::matmul(V, mode_response(evals, predictor_, n_out).unsqueeze(1) * at::matmul(V.t(), resid_));
   }
-  k_ul_ = p_.gram.index_select(0, ru).index_select(1, rl);
+  // Columns first: the copy is N × |L|q, not |U|q × N (the same below for the candidates' columns).
+  k_ul_ = p_.gram.index_select(1, rl).index_select(0, ru);
   delta0_ = at::matmul(k_ul_, alpha0_);
 }
 
@@ -143,7 +144,7 @@ at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tens
     const int64_t nlq = rl.numel();
     // Border B = Θ(X_L, x′) and V = Θ_LL⁻¹ B for every candidate at once: one triangular pair of solves,
     // O(|L|²q²) each.
-    const at::Tensor B = p_.gram.index_select(0, rl).index_select(1, rc);  // [|L|q, Cq]
+    const at::Tensor B = p_.gram.index_select(1, rc).index_select(0, rl);  // [|L|q, Cq]
     const at::Tensor V = at::cholesky_solve(B, chol_);                     // [|L|q, Cq]
     const at::Tensor S = p_.gram.index_select(0, rc)
                              .index_select(1, rc)  // diagonal q×q blocks
@@ -160,7 +161,7 @@ at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tens
     const at::Tensor rhs = r - vr.repeat({1, 1, nk});
     const at::Tensor alpha_c = q == 1 ? rhs / schur : at::linalg_solve(schur, rhs);  // [C, q, K·m]
     const at::Tensor W =
-        p_.gram.index_select(0, ru).index_select(1, rc) - at::matmul(k_ul_, V);  // [|U|q, Cq]
+        p_.gram.index_select(1, rc).index_select(0, ru) - at::matmul(k_ul_, V);  // [|U|q, Cq]
     delta = delta0_.repeat({1, nk}).unsqueeze(0) +
             at::einsum("ica,can->cin", {W.reshape({nu * q, c, q}), alpha_c});
   }
@@ -186,7 +187,7 @@ at::Tensor Lookahead::finite_time_pool(const at::Tensor& cand, const at::Tensor&
     const int64_t g = std::min(group, c - s);
     const at::Tensor rc = rows(cand.narrow(0, s, g));
     const at::Tensor B =
-        p_.gram.index_select(0, rl).index_select(1, rc).reshape({nlq, g, q}).permute({1, 0, 2});
+        p_.gram.index_select(1, rc).index_select(0, rl).reshape({nlq, g, q}).permute({1, 0, 2});
     const at::Tensor S = p_.gram.index_select(0, rc)
                              .index_select(1, rc)
                              .reshape({g, q, g, q})
@@ -202,7 +203,7 @@ at::Tensor Lookahead::finite_time_pool(const at::Tensor& cand, const at::Tensor&
         at::cat({rl_rhs.unsqueeze(0).expand({g, nlq, km}), r.narrow(0, s, g)}, 1);  // [g, n1, K·m]
     const at::Tensor alpha = at::matmul(
         V, mode_response(evals, predictor_, n_out).unsqueeze(2) * at::matmul(V.transpose(1, 2), R));
-    const at::Tensor kux = p_.gram.index_select(0, ru).index_select(1, rc).reshape({nu * q, g, q});
+    const at::Tensor kux = p_.gram.index_select(1, rc).index_select(0, ru).reshape({nu * q, g, q});
     delta.narrow(0, s, g).copy_(at::matmul(k_ul_, alpha.narrow(1, 0, nlq)) +
                                 at::einsum("ica,can->cin", {kux, alpha.narrow(1, nlq, q)}));
   }
@@ -221,8 +222,9 @@ LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential
   const int64_t n = positions.numel();
   const at::Tensor ref =
       sequential || predictor_.reference == "ntk" ? learner_pool() : model_pool();  // [|U|, O]
+  const at::Tensor ref_arg = argmax_last(ref);
   LookaheadScores out;
-  out.pseudo = ref.index_select(0, positions.to(ref.device())).argmax(1);
+  out.pseudo = ref_arg.index_select(0, positions.to(ref.device()));
   out.norm = at::empty({n}, ref.options());
   out.flips = at::empty({n}, at::TensorOptions().dtype(at::kLong));
   out.value = at::empty({n}, at::TensorOptions().dtype(at::kDouble));
@@ -243,14 +245,14 @@ LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential
     } else {
       flin = retrained_pool(pos, pseudo);
     }
-    const at::Tensor diff = flin - ref.unsqueeze(0);
-    out.norm.narrow(0, s, c).copy_(diff.norm(2, {2}).sum(1));
-    out.flips.narrow(0, s, c).copy_((flin.argmax(2) != ref.argmax(1).unsqueeze(0)).sum(1));
+    const at::Tensor flin_arg = argmax_last(flin);
+    out.norm.narrow(0, s, c).copy_(norm_last(flin - ref.unsqueeze(0)).sum(1));
+    out.flips.narrow(0, s, c).copy_((flin_arg != ref_arg.unsqueeze(0)).sum(1));
     if (!expected)
-      out.value.narrow(0, s, c).copy_(objective == "norm" ? out.norm.narrow(0, s, c).to(at::kDouble)
-                                      : objective == "flips"
-                                          ? out.flips.narrow(0, s, c).to(at::kDouble)
-                                          : objective_values(objective, flin, ref, predictor_.temperature));
+      out.value.narrow(0, s, c).copy_(
+          objective == "norm"    ? out.norm.narrow(0, s, c).to(at::kDouble)
+          : objective == "flips" ? out.flips.narrow(0, s, c).to(at::kDouble)
+                                 : objective_values(objective, flin, ref, predictor_.temperature, flin_arg));
     rc.report(s + c, n, "look-ahead scores");
   }
   return out;

@@ -1,11 +1,15 @@
 #include "active_learning/LookaheadKernel.h"
 
+#include <torch/csrc/autograd/autograd.h>
+
 #include <chrono>
+#include <cmath>
 
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "exact/Exact.h"
+#include "io/Spec.h"
 
 namespace ts {
 
@@ -29,6 +33,74 @@ at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Te
   return jg;
 }
 
+at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x_in, const RunControl& rc) {
+  if (model.kind() != "mlp" || model.num_selected_parameters() != model.num_parameters()) return {};
+  const Spec spec = Spec::parse(model.spec());
+  const std::vector<at::Tensor>& p = model.parameters();
+  const std::vector<std::string>& names = model.parameter_names();
+  const bool bias = spec.get_bool("bias", true), ntk = spec.get("param", "standard") == "ntk";
+  const double w_std = spec.get_double("w_std", 1.0), b_std = spec.get_double("b_std", 0.1);
+  const std::string act = spec.get("act", "relu"), final_act = spec.get("final_act", "none");
+  auto activate = [](const std::string& a, const at::Tensor& z) -> at::Tensor {
+    if (a == "relu") return at::relu(z);
+    if (a == "tanh") return at::tanh(z);
+    if (a == "gelu") return at::gelu(z);
+    if (a == "erf") return at::erf(z);
+    if (a == "sigmoid") return at::sigmoid(z);
+    if (a == "none" || a == "linear" || a == "identity") return z;
+    return {};
+  };
+  const size_t per_layer = bias ? 2 : 1;
+  if (p.empty() || p.size() % per_layer != 0) return {};
+  const size_t depth = p.size() / per_layer;
+  const int64_t n = x_in.size(0);
+  std::vector<at::Tensor> inputs, pre;  // h_l (the layer's input) and z_l (its pre-activation)
+  std::vector<double> w_scale;
+  at::Tensor f;
+  std::vector<at::Tensor> deltas;
+  {
+    at::AutoGradMode grad_on(true);
+    at::Tensor h = x_in.reshape({n, -1}).detach();
+    for (size_t l = 0; l < depth; ++l) {
+      const at::Tensor w = p[l * per_layer].detach();
+      if (names[l * per_layer][0] != 'w' || w.dim() != 2 || w.size(1) != h.size(1)) return {};
+      inputs.push_back(h.detach());
+      w_scale.push_back(ntk ? w_std / std::sqrt(double(w.size(1))) : 1.0);
+      at::Tensor z = at::matmul(h, w.t()) * w_scale.back();
+      if (bias) z = z + p[l * per_layer + 1].detach() * (ntk ? b_std : 1.0);
+      if (!z.requires_grad())
+        z = z.detach().requires_grad_(true);  // the first layer: a leaf to differentiate
+      pre.push_back(z);
+      h = activate(l + 1 == depth ? final_act : act, z);
+      if (!h.defined()) return {};
+    }
+    f = h.reshape({n, -1});
+    if (!f.requires_grad()) return {};
+    // Items are independent, so ∂(Σ_n g(x_n))/∂z_l holds each item's own δ_l in its row.
+    const at::Tensor g = f.sum() / std::sqrt(double(f.size(1)));
+    deltas = torch::autograd::grad({g}, pre, {}, false, false, /*allow_unused=*/true);
+  }
+  {
+    // This forward must be the model's own: a guard against the two drifting apart.
+    at::NoGradGuard no_grad;
+    const at::Tensor want = model.forward(x_in).reshape({n, -1});
+    const double tol = model.options().dtype() == at::kDouble ? 1e-10 : 1e-4;
+    if (!at::allclose(f.detach(), want, tol, tol)) return {};
+  }
+  const auto dopt = at::TensorOptions().dtype(at::kDouble).device(x_in.device());
+  at::Tensor gram = at::zeros({n, n}, dopt);
+  for (size_t l = 0; l < depth; ++l) {
+    rc.check();
+    if (!deltas[l].defined()) continue;  // a layer the output does not depend on
+    const at::Tensor D = deltas[l].to(at::kDouble), H = inputs[l].to(at::kDouble);
+    at::Tensor hh = at::matmul(H, H.t()).mul_(w_scale[l] * w_scale[l]);
+    if (bias) hh.add_(ntk ? b_std * b_std : 1.0);
+    gram.add_(at::matmul(D, D.t()).mul_(hh));
+    rc.report(int64_t(l) + 1, int64_t(depth), "look-ahead pNTK (per layer)");
+  }
+  return gram;
+}
+
 LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, const at::Tensor& x,
                                  const std::string& kernel, int64_t memory_budget, const RunControl& rc) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -38,8 +110,11 @@ LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, cons
   if (kernel == "pntk") {
     check_memory_budget("the look-ahead pNTK (N = " + std::to_string(n) + ", P = " + std::to_string(p) + ")",
                         (n * p + n * n) * 8, memory_budget);
-    const at::Tensor jg = pntk_jacobian(model, x, PntkVariant{}, memory_budget, rc).to(at::kDouble);
-    out.gram = gram_by_blocks(jg, rc, "look-ahead pNTK");
+    out.gram = mlp_pntk_gram(*model, x, rc);
+    if (!out.gram.defined()) {
+      const at::Tensor jg = pntk_jacobian(model, x, PntkVariant{}, memory_budget, rc).to(at::kDouble);
+      out.gram = gram_by_blocks(jg, rc, "look-ahead pNTK");
+    }
     out.q = 1;
   } else if (kernel == "entk") {
     int64_t o = 0;

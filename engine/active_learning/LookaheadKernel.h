@@ -26,8 +26,16 @@ struct LookaheadKernel {
 at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Tensor& x, PntkVariant variant,
                          int64_t memory_budget, const RunControl& rc = {}, int64_t chunk = 64);
 
+/// The sum-of-logits pNTK of a built-in MLP over all its parameters without forming J_g: each linear layer's
+/// per-item gradient is the outer product δ_l h_lᵀ (δ_l = ∂g/∂z_l, h_l the layer's input), so
+/// Θ̂ = Σ_l (Δ_l Δ_lᵀ) ⊙ (s_l² H_l H_lᵀ + β_l²) with s_l, β_l the parameterisation's scales: N²(in + out) work
+/// per layer instead of N²·in·out. One forward and one backward pass over x. Undefined when the model is not
+/// a built-in MLP with every parameter selected, or when its forward differs from this one's (checked).
+at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x, const RunControl& rc = {});
+
 /// Θ over the inputs `x` for `kernel` "pntk" (sum of logits, Θ̂ = J_g J_gᵀ) or "entk" (Θ = J Jᵀ, O× more
 /// rows). Throws MemoryBudgetError naming the sizes when the Jacobian and Gram matrix exceed the budget.
+/// The pNTK of a built-in MLP goes through mlp_pntk_gram.
 LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, const at::Tensor& x,
                                  const std::string& kernel, int64_t memory_budget, const RunControl& rc = {});
 

@@ -19,6 +19,26 @@ bool objective_ascending(const std::string& o) {
 
 bool objective_expected(const std::string& o) { return o == "expected-contrastive" || o == "eer"; }
 
+at::Tensor argmax_last(const at::Tensor& x_in) {
+  const int64_t k = x_in.size(-1);
+  const at::Tensor x = x_in.movedim(-1, 0).contiguous();  // each entry a contiguous slice
+  at::Tensor best = x[0].clone();
+  at::Tensor arg = at::zeros(best.sizes(), x.options().dtype(at::kLong));
+  for (int64_t c = 1; c < k; ++c) {
+    const at::Tensor v = x[c];
+    const at::Tensor better = v > best;  // strictly: ties keep the first maximum
+    arg.masked_fill_(better, c);
+    best = at::maximum(best, v);
+  }
+  return arg;
+}
+
+at::Tensor norm_last(const at::Tensor& x) {
+  const int64_t k = x.size(-1);
+  const at::Tensor sq = (x * x).reshape({-1, k});
+  return at::matmul(sq, at::ones({k}, x.options())).sqrt().reshape(x.sizes().slice(0, x.dim() - 1));
+}
+
 at::Tensor simplex_projection(const at::Tensor& z) {
   // x = max(z + λ, 0) with λ = (1 − Σ_{j≤ρ} u_j)/ρ, u sorted descending and ρ the largest j with
   // u_j + (1 − Σ_{i≤j} u_i)/j > 0.
@@ -36,20 +56,24 @@ at::Tensor simplex_projection(const at::Tensor& z) {
 namespace {
 
 at::Tensor agreement(const at::Tensor& flin, const at::Tensor& ref) {
-  const at::Tensor ref_arg = ref.argmax(-1);
-  return (flin.argmax(-1) == ref_arg).to(at::kDouble).mean(-1);
+  return (argmax_last(flin) == argmax_last(ref)).to(at::kDouble).mean(-1);
 }
 
 at::Tensor risk(const at::Tensor& flin) {
-  return (1 - std::get<0>(simplex_projection(flin).max(-1))).to(at::kDouble).sum(-1);
+  const at::Tensor p = simplex_projection(flin);
+  return (1 - p.gather(-1, argmax_last(p).unsqueeze(-1)).squeeze(-1)).to(at::kDouble).sum(-1);
 }
 
 }  // namespace
 
 at::Tensor objective_values(const std::string& o, const at::Tensor& flin, const at::Tensor& ref,
-                            double temperature) {
-  if (o == "norm") return (flin - ref.unsqueeze(0)).norm(2, {2}).sum(1).to(at::kDouble);
-  if (o == "flips") return (flin.argmax(2) != ref.argmax(1).unsqueeze(0)).to(at::kDouble).sum(1);
+                            double temperature, const at::Tensor& flin_argmax) {
+  if (flin_argmax.defined() && (o == "flips" || o == "pseudo-contrastive")) {
+    const at::Tensor same = flin_argmax == argmax_last(ref).unsqueeze(0);
+    return o == "flips" ? (~same).to(at::kDouble).sum(1) : same.to(at::kDouble).mean(1);
+  }
+  if (o == "norm") return norm_last(flin - ref.unsqueeze(0)).sum(1).to(at::kDouble);
+  if (o == "flips") return (argmax_last(flin) != argmax_last(ref).unsqueeze(0)).to(at::kDouble).sum(1);
   if (o == "pseudo-contrastive") return agreement(flin, ref);
   if (o == "pseudo-er") return risk(flin);
   if (o == "t-softmax") {

@@ -413,7 +413,7 @@ class TestLookaheadObjectives : public QObject {
     QVERIFY(r.history.back().train_loss < 0.5 * r.history.front().train_loss);
     QVERIFY(r.history.back().train_accuracy > 0.6);
     t.schedule = "cosine";
-    QVERIFY_THROWS_EXCEPTION(InputError, train_model(*model, d, nullptr, t));
+    TS_EXPECT_THROW(InputError, train_model(*model, d, nullptr, t), "schedule 'cosine'");
   }
 
   // Student-t quantiles against the closed-form CDFs (tan(π(p − ½)) for one degree of freedom; the odd and
@@ -428,7 +428,7 @@ class TestLookaheadObjectives : public QObject {
     TS_CHECK_CLOSE(m.half_width, 2.570581835636314 * std::sqrt(3.5) / std::sqrt(6.0), 1e-12, 0.0);
     QCOMPARE(t_interval({2.0}).half_width, 0.0);
     QVERIFY(std::isnan(t_interval({}).mean));
-    QVERIFY_THROWS_EXCEPTION(InputError, student_t_quantile(1.0, 3));
+    TS_EXPECT_THROW(InputError, student_t_quantile(1.0, 3), "0 < p < 1");
   }
 
   // `al --preset published` records the preset and the look-ahead; bench al-ablation runs chosen

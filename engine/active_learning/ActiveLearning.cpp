@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "active_learning/Lookahead.h"
 #include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
@@ -67,19 +68,7 @@ void validate_al_job(const AlRequest& job) {
     throw InputError("--kernel must be entk or pntk, got '" + job.kernel + "'");
   if (job.retrain != "scratch" && job.retrain != "warm")
     throw InputError("--retrain must be scratch or warm, got '" + job.retrain + "'");
-  const LookaheadOptions& o = job.lookahead;
-  if (o.reference != "model" && o.reference != "ntk")
-    throw InputError("--reference must be model or ntk, got '" + o.reference + "'");
-  if (!(o.time > 0)) throw InputError("--lookahead-time must be positive or inf");
-  if (!(o.lr > 0) || !std::isfinite(o.lr)) throw InputError("--lookahead-lr must be a positive number");
-  if (!(o.momentum >= 0 && o.momentum < 1))
-    throw InputError("--lookahead-momentum must be at least 0 and below 1");
-  if (!(o.ridge >= 0) || !std::isfinite(o.ridge) || !(o.ridge_per_cycle >= 0) ||
-      !std::isfinite(o.ridge_per_cycle))
-    throw InputError("--ridge and --ridge-per-cycle must be numbers ≥ 0");
-  if (o.ridge_start_cycle < 1) throw InputError("--ridge-start-cycle counts from 1");
-  if (!(o.temperature > 0) || !std::isfinite(o.temperature))
-    throw InputError("--temperature must be a positive number");
+  check_lookahead_options(job.lookahead);
 }
 
 const std::vector<std::string>& al_presets() {

@@ -31,22 +31,29 @@ std::pair<at::Tensor, double> shifted_cholesky(const at::Tensor& K, const std::s
                        " is not positive definite even with a diagonal shift of 1e-2 × its mean diagonal");
 }
 
-void check_predictor(const LookaheadOptions& o) {
+}  // namespace
+
+void check_lookahead_options(const LookaheadOptions& o) {
   if (o.reference != "model" && o.reference != "ntk")
-    throw InputError("the look-ahead reference must be model or ntk, got '" + o.reference + "'");
+    throw InputError("the look-ahead reference (--reference) must be model or ntk, got '" + o.reference +
+                     "'");
   if (!(o.time > 0))
-    throw InputError("the look-ahead time must be positive (or inf), got " + std::to_string(o.time));
+    throw InputError("the look-ahead time (--lookahead-time) must be positive or inf, got " +
+                     std::to_string(o.time));
   if (!(o.lr > 0) || !std::isfinite(o.lr))
-    throw InputError("the look-ahead learning rate must be positive, got " + std::to_string(o.lr));
+    throw InputError("the look-ahead learning rate (--lookahead-lr) must be a positive number, got " +
+                     std::to_string(o.lr));
   if (!(o.momentum >= 0 && o.momentum < 1))
-    throw InputError("the look-ahead momentum must be at least 0 and below 1, got " +
+    throw InputError("the look-ahead momentum (--lookahead-momentum) must be at least 0 and below 1, got " +
                      std::to_string(o.momentum));
   if (!(o.ridge >= 0) || !std::isfinite(o.ridge) || !(o.ridge_per_cycle >= 0) ||
       !std::isfinite(o.ridge_per_cycle))
-    throw InputError("the look-ahead ridge must be a number ≥ 0");
+    throw InputError(
+        "the look-ahead ridge (--lookahead-ridge, --lookahead-ridge-per-cycle) must be a number ≥ 0");
+  if (o.ridge_start_cycle < 1) throw InputError("--lookahead-ridge-start counts cycles from 1");
+  if (!(o.temperature > 0) || !std::isfinite(o.temperature))
+    throw InputError("the t-softmax temperature (--temperature) must be a positive number");
 }
-
-}  // namespace
 
 at::Tensor mode_response(const at::Tensor& lambda, const LookaheadOptions& o, int64_t n_outputs) {
   if (std::isinf(o.time)) return lambda.reciprocal();
@@ -81,7 +88,7 @@ Lookahead::Lookahead(LinearisedProblem problem, std::vector<int64_t> labelled, s
       labelled_(std::move(labelled)),
       pool_(std::move(pool)),
       predictor_(std::move(predictor)) {
-  check_predictor(predictor_);
+  check_lookahead_options(predictor_);
   if (labelled_.empty()) throw InputError("the look-ahead needs at least one labelled point (L is empty)");
   outputs_ = p_.f0.size(1);
   if (p_.q != 1 && p_.q != outputs_)

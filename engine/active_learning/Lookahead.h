@@ -30,6 +30,9 @@ struct LookaheadScores {
   at::Tensor value;   ///< [C] float64: the requested objective (LookaheadObjective.h)
 };
 
+/// Throws InputError naming the option when a look-ahead option is out of range.
+void check_lookahead_options(const LookaheadOptions& options);
+
 /// The mode response of the linearised learner's training on one eigenvalue λ of Θ(X, X) over N items and
 /// O outputs: ψ(λ) = (1 − φ(λ))/λ with φ the factor by which the training residual's component shrinks, so
 /// f_t(x) = f₀(x) + Θ(x, X) ψ(Θ) (Y − f₀(X)). ψ = 1/λ at t = ∞; gradient flow φ = exp(−η t λ/(N·O));

@@ -8,6 +8,7 @@
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "dist/Communicator.h"
 #include "exact/Exact.h"
 #include "io/Spec.h"
 
@@ -35,6 +36,9 @@ at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Te
 
 at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x_in, const RunControl& rc) {
   if (model.kind() != "mlp" || model.num_selected_parameters() != model.num_parameters()) return {};
+  // Under several ranks the general path shares the VJPs among them, and its collectives are where a dead or
+  // hung rank is noticed.
+  if (dist::world().size() > 1) return {};
   const Spec spec = Spec::parse(model.spec());
   const std::vector<at::Tensor>& p = model.parameters();
   const std::vector<std::string>& names = model.parameter_names();

@@ -30,7 +30,8 @@ at::Tensor pntk_jacobian(const std::shared_ptr<const Model>& model, const at::Te
 /// per-item gradient is the outer product δ_l h_lᵀ (δ_l = ∂g/∂z_l, h_l the layer's input), so
 /// Θ̂ = Σ_l (Δ_l Δ_lᵀ) ⊙ (s_l² H_l H_lᵀ + β_l²) with s_l, β_l the parameterisation's scales: N²(in + out) work
 /// per layer instead of N²·in·out. One forward and one backward pass over x. Undefined when the model is not
-/// a built-in MLP with every parameter selected, or when its forward differs from this one's (checked).
+/// a built-in MLP with every parameter selected, under several ranks, or when its forward differs from this
+/// one's (checked).
 at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x, const RunControl& rc = {});
 
 /// Θ over the inputs `x` for `kernel` "pntk" (sum of logits, Θ̂ = J_g J_gᵀ) or "entk" (Θ = J Jᵀ, O× more

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "active_learning/LookaheadObjective.h"
+#include "active_learning/RankOneScores.h"
 #include "core/Errors.h"
 
 namespace ts {
@@ -132,10 +133,9 @@ at::Tensor Lookahead::model_pool() const { return p_.f0.index_select(0, as_index
 
 at::Tensor Lookahead::learner_pool() const { return model_pool() + delta0_.reshape({-1, outputs_}); }
 
-at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tensor& labels_in) const {
-  const int64_t c = positions.numel(), q = p_.q, nu = static_cast<int64_t>(pool_.size());
-  const at::Tensor labels = labels_in.dim() == 1 ? labels_in.unsqueeze(1) : labels_in;  // [C, K]
-  const int64_t nk = labels.size(1);
+std::pair<at::Tensor, at::Tensor> Lookahead::candidate_residuals(const at::Tensor& positions,
+                                                                 const at::Tensor& labels) const {
+  const int64_t c = positions.numel(), q = p_.q, nk = labels.size(1);
   const at::Tensor cand = as_index(pool_).index_select(0, positions.to(at::kCPU)).to(p_.f0.device());
   // Each candidate's residual r′ = y′ − f₀(x′) in the kernel's layout: [C, q, K·m].
   const at::Tensor y = at::one_hot(labels.to(at::kLong).to(p_.f0.device()), outputs_).to(p_.f0.options());
@@ -143,32 +143,45 @@ at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tens
                            .reshape({c, nk, q, m_})
                            .permute({0, 2, 1, 3})
                            .reshape({c, q, nk * m_});
+  return {cand, r};
+}
+
+std::pair<at::Tensor, at::Tensor> Lookahead::bordered(const at::Tensor& cand, const at::Tensor& r) const {
+  const int64_t c = cand.numel(), q = p_.q, nk = r.size(2) / m_;
+  const at::Tensor rc = rows(cand), rl = rows(labelled_), ru = rows(pool_);
+  const int64_t nlq = rl.numel();
+  // Border B = Θ(X_L, x′) and V = Θ_LL⁻¹ B for every candidate at once: one triangular pair of solves,
+  // O(|L|²q²) each.
+  const at::Tensor B = p_.gram.index_select(1, rc).index_select(0, rl);  // [|L|q, Cq]
+  const at::Tensor V = at::cholesky_solve(B, chol_);                     // [|L|q, Cq]
+  const at::Tensor S = p_.gram.index_select(0, rc)
+                           .index_select(1, rc)  // diagonal q×q blocks
+                           .reshape({c, q, c, q})
+                           .diagonal(0, 0, 2)
+                           .permute({2, 0, 1});  // [C, q, q]
+  // Schur complement u = Θ(x′,x′) + sI − Bᵀ V (q×q per candidate): the new point's pivot in the bordered
+  // factor (the ridge ρ regularises labelled items only).
+  const at::Tensor schur = S + shift_ * at::eye(q, S.options()) -
+                           at::einsum("ica,icb->cab", {B.reshape({nlq, c, q}), V.reshape({nlq, c, q})});
+  // Bordered inverse: α_c = u⁻¹ (r′ − Vᵀ R_L), α_L = α₀ − V α_c, so f_lin − f₀ = Θ(U,L)α₀ + (Θ(U,x′) −
+  // Θ(U,L)V) α_c.
+  const at::Tensor vr = at::einsum("ica,im->cam", {V.reshape({nlq, c, q}), resid_});  // [C, q, m]
+  const at::Tensor rhs = r - vr.repeat({1, 1, nk});
+  const at::Tensor alpha_c = q == 1 ? rhs / schur : at::linalg_solve(schur, rhs);  // [C, q, K·m]
+  const at::Tensor W = p_.gram.index_select(1, rc).index_select(0, ru) - at::matmul(k_ul_, V);  // [|U|q, Cq]
+  return {W, alpha_c};
+}
+
+at::Tensor Lookahead::retrained_pool(const at::Tensor& positions, const at::Tensor& labels_in) const {
+  const int64_t c = positions.numel(), q = p_.q, nu = static_cast<int64_t>(pool_.size());
+  const at::Tensor labels = labels_in.dim() == 1 ? labels_in.unsqueeze(1) : labels_in;  // [C, K]
+  const int64_t nk = labels.size(1);
+  const auto [cand, r] = candidate_residuals(positions, labels);
   at::Tensor delta;  // f_lin − f₀ on U, [C, |U|q, K·m]
   if (!std::isinf(predictor_.time)) {
     delta = finite_time_pool(cand, r);
   } else {
-    const at::Tensor rc = rows(cand), rl = rows(labelled_), ru = rows(pool_);
-    const int64_t nlq = rl.numel();
-    // Border B = Θ(X_L, x′) and V = Θ_LL⁻¹ B for every candidate at once: one triangular pair of solves,
-    // O(|L|²q²) each.
-    const at::Tensor B = p_.gram.index_select(1, rc).index_select(0, rl);  // [|L|q, Cq]
-    const at::Tensor V = at::cholesky_solve(B, chol_);                     // [|L|q, Cq]
-    const at::Tensor S = p_.gram.index_select(0, rc)
-                             .index_select(1, rc)  // diagonal q×q blocks
-                             .reshape({c, q, c, q})
-                             .diagonal(0, 0, 2)
-                             .permute({2, 0, 1});  // [C, q, q]
-    // Schur complement u = Θ(x′,x′) + sI − Bᵀ V (q×q per candidate): the new point's pivot in the bordered
-    // factor (the ridge ρ regularises labelled items only).
-    const at::Tensor schur = S + shift_ * at::eye(q, S.options()) -
-                             at::einsum("ica,icb->cab", {B.reshape({nlq, c, q}), V.reshape({nlq, c, q})});
-    // Bordered inverse: α_c = u⁻¹ (r′ − Vᵀ R_L), α_L = α₀ − V α_c, so f_lin − f₀ = Θ(U,L)α₀ + (Θ(U,x′) −
-    // Θ(U,L)V) α_c.
-    const at::Tensor vr = at::einsum("ica,im->cam", {V.reshape({nlq, c, q}), resid_});  // [C, q, m]
-    const at::Tensor rhs = r - vr.repeat({1, 1, nk});
-    const at::Tensor alpha_c = q == 1 ? rhs / schur : at::linalg_solve(schur, rhs);  // [C, q, K·m]
-    const at::Tensor W =
-        p_.gram.index_select(1, rc).index_select(0, ru) - at::matmul(k_ul_, V);  // [|U|q, Cq]
+    const auto [W, alpha_c] = bordered(cand, r);
     delta = delta0_.repeat({1, nk}).unsqueeze(0) +
             at::einsum("ica,can->cin", {W.reshape({nu * q, c, q}), alpha_c});
   }
@@ -235,19 +248,38 @@ LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential
   out.norm = at::empty({n}, ref.options());
   out.flips = at::empty({n}, at::TensorOptions().dtype(at::kLong));
   out.value = at::empty({n}, at::TensorOptions().dtype(at::kDouble));
-  // Chunks bound the [C, (O,) |U|, O] look-ahead outputs to about 4M values.
-  const int64_t per = nu * outputs_ * p_.q * (expected ? outputs_ : 1);
+  // The pNTK at t = ∞ on the CPU moves the pool outputs along one direction per candidate: RankOneScores
+  // scores that in one pass instead of forming [C, (O,) |U|, O] (the same values to rounding).
+  const bool rank_one = p_.q == 1 && std::isinf(predictor_.time) && p_.gram.device().is_cpu() &&
+                        p_.gram.scalar_type() == at::kDouble;
+  // Chunks bound the [C, (O,) |U|, O] look-ahead outputs to about 4M values (with rank_one, W's [|U|, C]).
+  const int64_t per = rank_one ? nu : nu * outputs_ * p_.q * (expected ? outputs_ : 1);
   const int64_t chunk = std::max<int64_t>(1, (int64_t(4) << 20) / std::max<int64_t>(1, per));
   for (int64_t s = 0; s < n; s += chunk) {
     rc.check();
     const int64_t c = std::min(chunk, n - s);
     const at::Tensor pos = positions.narrow(0, s, c), pseudo = out.pseudo.narrow(0, s, c);
+    const at::Tensor every =
+        expected ? at::arange(outputs_, pseudo.options()).unsqueeze(0).expand({c, outputs_}) : at::Tensor();
+    const at::Tensor weights =
+        expected ? simplex_projection(ref.index_select(0, pos.to(ref.device()))) : at::Tensor();
+    if (rank_one) {
+      const at::Tensor labels = expected ? every : pseudo.unsqueeze(1);
+      const auto [cand, r] = candidate_residuals(pos, labels);
+      const auto [W, alpha_c] = bordered(cand, r);
+      const RankOneTerms terms{model_pool(), delta0_, W.t(), alpha_c.reshape({c, labels.size(1), outputs_})};
+      const RankOneResult got =
+          rank_one_scores(objective, terms, ref, ref_arg, labels, pseudo, weights, predictor_.temperature);
+      out.norm.narrow(0, s, c).copy_(got.norm);
+      out.flips.narrow(0, s, c).copy_(got.flips);
+      out.value.narrow(0, s, c).copy_(got.value);
+      rc.report(s + c, n, "look-ahead scores");
+      continue;
+    }
     at::Tensor flin;  // [C, |U|, O] with the pseudo-labels
     if (expected) {
-      const at::Tensor every = at::arange(outputs_, pseudo.options()).unsqueeze(0).expand({c, outputs_});
       const at::Tensor all = retrained_pool(pos, every);  // [C, O, |U|, O]
       flin = all.gather(1, pseudo.view({c, 1, 1, 1}).expand({c, 1, nu, outputs_})).squeeze(1);
-      const at::Tensor weights = simplex_projection(ref.index_select(0, pos.to(ref.device())));
       out.value.narrow(0, s, c).copy_(expected_objective_values(objective, all, ref, weights));
     } else {
       flin = retrained_pool(pos, pseudo);

@@ -5,6 +5,7 @@
 // Pure tensor algebra in float64.
 #include <ATen/ATen.h>
 
+#include <utility>
 #include <vector>
 
 #include "core/Config.h"
@@ -82,6 +83,11 @@ class Lookahead {
   at::Tensor rows(const at::Tensor& items) const;
   void refresh();  // α₀, K_UL and the residuals after L changed
   at::Tensor finite_time_pool(const at::Tensor& cand, const at::Tensor& y) const;
+  // The candidates' item indices and residuals r′ = y′ − f₀(x′) for labels [C, K], [C, q, K·m].
+  std::pair<at::Tensor, at::Tensor> candidate_residuals(const at::Tensor& positions,
+                                                        const at::Tensor& labels) const;
+  // At t = ∞: W = Θ(U, x′) − Θ(U, L)Θ_LL⁻¹Θ(L, x′) [|U|q, Cq] and the bordered coefficients α_c [C, q, K·m].
+  std::pair<at::Tensor, at::Tensor> bordered(const at::Tensor& cand, const at::Tensor& r) const;
 
   LinearisedProblem p_;
   std::vector<int64_t> labelled_, pool_;

@@ -18,6 +18,7 @@
 #include "active_learning/LookaheadKernel.h"
 #include "active_learning/LookaheadObjective.h"
 #include "active_learning/QueryStrategies.h"
+#include "active_learning/RankOneScores.h"
 #include "cli/Cli.h"
 #include "core/Errors.h"
 #include "core/StudentT.h"
@@ -319,6 +320,55 @@ class TestLookaheadObjectives : public QObject {
     }
   }
 
+  // The one-pass scores of the pNTK at t = ∞ equal the tensor path's on the formed outputs F = f₀ + (δ₀ + w
+  // a): counts exactly (ties included: one candidate leaves F = f₀ + δ₀, whose rows hold repeated maxima),
+  // the rest to rounding, for K = 1 and for every label.
+  void rankOneScoresEqualTheTensorPath() {
+    auto gen = make_generator(31);
+    const auto dopt = at::TensorOptions().dtype(at::kDouble);
+    const int64_t c = 7, nu = 50, o = 4;
+    at::Tensor f0 = draw_normal(gen, {nu, o}, dopt), d0 = 0.3 * draw_normal(gen, {nu, o}, dopt);
+    f0.narrow(0, 0, 10).select(1, 1).copy_(f0.narrow(0, 0, 10).select(1, 2));  // repeated entries
+    d0.narrow(0, 0, 10).zero_();
+    at::Tensor w = draw_normal(gen, {c, nu}, dopt);
+    w[0].zero_();
+    const at::Tensor ref = f0 + 0.2 * draw_normal(gen, {nu, o}, dopt);
+    const at::Tensor ref_arg = argmax_last(ref);
+    const at::Tensor pseudo = at::tensor(std::vector<int64_t>{1, 0, 3, 2, 1, 1, 0}, at::kLong);
+    const at::Tensor weights = simplex_projection(draw_normal(gen, {c, o}, dopt));
+    for (const auto& objective : lookahead_objectives()) {
+      const bool expected = objective_expected(objective);
+      const at::Tensor labels =
+          expected ? at::arange(o, at::kLong).unsqueeze(0).expand({c, o}).contiguous() : pseudo.unsqueeze(1);
+      const int64_t nk = labels.size(1);
+      const at::Tensor a = draw_normal(gen, {c, nk, o}, dopt);
+      // F[c, k, i, :] as Lookahead::retrained_pool forms it.
+      const at::Tensor F = f0.reshape({1, 1, nu, o}) +
+                           (d0.reshape({1, 1, nu, o}) + w.reshape({c, 1, nu, 1}) * a.reshape({c, nk, 1, o}));
+      const RankOneResult got =
+          rank_one_scores(objective, RankOneTerms{f0, d0, w, a}, ref, ref_arg, labels, pseudo, weights, 0.7);
+      at::Tensor flin = F.select(1, 0);
+      at::Tensor want;
+      if (expected) {
+        flin = F.gather(1, pseudo.view({c, 1, 1, 1}).expand({c, 1, nu, o})).squeeze(1);
+        want = expected_objective_values(objective, F, ref, weights);
+      } else {
+        want = objective_values(objective, flin, ref, 0.7);
+      }
+      QVERIFY(at::equal(got.flips, (argmax_last(flin) != ref_arg.unsqueeze(0)).sum(1)));
+      TS_CHECK_CLOSE((got.norm - norm_last(flin - ref.unsqueeze(0)).sum(1)).abs().max().item<double>(), 0.0,
+                     0.0, 1e-12);
+      for (int64_t i = 0; i < c; ++i)
+        TS_CHECK_CLOSE(got.value[i].item<double>(), want[i].item<double>(), 1e-13, 1e-14);
+      if (objective == "pseudo-contrastive" || objective == "expected-contrastive" || objective == "flips")
+        QVERIFY(at::equal(got.value, want));
+    }
+    TS_EXPECT_THROW(InputError,
+                    rank_one_scores("t-softmax", RankOneTerms{f0, d0, w, w.unsqueeze(1).narrow(2, 0, o)}, ref,
+                                    ref_arg, pseudo.unsqueeze(1), pseudo, at::Tensor(), 0.0),
+                    "temperature");
+  }
+
   // The ridge regularises the labelled items only, grows per cycle as the published code's, and the bordered
   // update with it equals a direct solve.
   void ridgeSchedule() {
@@ -510,7 +560,8 @@ class TestLookaheadObjectives : public QObject {
 
 TS_TEST_MAIN(TestLookaheadObjectives, simplexProjection, objectivesEqualADirectComputation,
              strategiesRankByTheirObjective, mlpPntkGramEqualsTheGeneralOne, finiteTimePredictors,
-             ridgeSchedule, oneCycleMatchesPyTorch, studentTIntervals, presetAndAblationFromTheCommandLine)
+             rankOneScoresEqualTheTensorPath, ridgeSchedule, oneCycleMatchesPyTorch, studentTIntervals,
+             presetAndAblationFromTheCommandLine)
 #ifdef TS_HAVE_QT
 #include "test_lookahead_objectives.moc"
 #endif

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <ostream>
 #include <sstream>
@@ -47,6 +48,64 @@ Json interval(const std::vector<double>& v) {
   j["half_width"] = m.half_width;
   j["n"] = m.n;
   return j;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return {};
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// One configuration of an earlier run, as --resume reuses it.
+struct EarlierRow {
+  Json row;                    // its ablation.json entry
+  std::vector<double> finals;  // final accuracy per seed, from its curves
+  std::string curves;          // its lines of curves.csv
+};
+
+// The configurations an earlier run finished, from DIR/ablation.json (or ablation.partial.json, written
+// after each configuration) and DIR/curves.csv (or curves.partial.csv). Throws InputError naming the folder
+// when its files are missing, unreadable or from another set-up than `base`.
+std::map<std::string, EarlierRow> read_earlier_run(const std::string& dir, const Json& base) {
+  std::string json = read_text(dir + "/ablation.json"), csv = read_text(dir + "/curves.csv");
+  if (json.empty())
+    json = read_text(dir + "/ablation.partial.json"), csv = read_text(dir + "/curves.partial.csv");
+  if (json.empty() || csv.empty())
+    throw InputError("--resume " + dir +
+                     ": no ablation.json and curves.csv (nor their .partial versions) there");
+  const Json report = parse_json(json, dir + "/ablation.json");
+  if (!report.contains("config") || !report.contains("configurations"))
+    throw InputError("--resume " + dir + ": ablation.json is not an al-ablation report");
+  if (report["config"] != base)
+    throw InputError("--resume " + dir +
+                     ": that run used another set-up (data, model, sizes, seeds or "
+                     "learner); its config is " +
+                     json_text(report["config"]));
+  std::map<std::string, EarlierRow> rows;
+  for (const auto& r : report["configurations"]) rows[r["key"].get<std::string>()].row = r;
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);                                                  // header
+  std::map<std::string, std::map<int64_t, std::pair<int64_t, double>>> last;  // key → seed → (cycle, acc)
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x);
+    double seed = 0, cycle = 0, acc = 0;
+    if (f.size() != 9 || !parse_number(f[1], &seed) || !parse_number(f[2], &cycle) ||
+        !parse_number(f[4], &acc))
+      throw InputError("--resume " + dir + ": curves.csv has a malformed line: " + line);
+    const auto it = rows.find(f[0]);
+    if (it == rows.end()) continue;
+    it->second.curves += line + "\n";
+    auto& l = last[f[0]][int64_t(seed)];
+    if (int64_t(cycle) >= l.first) l = {int64_t(cycle), acc};
+  }
+  for (auto& [key, e] : rows)
+    for (const auto& [seed, ca] : last[key]) e.finals.push_back(ca.second);  // seeds ascending
+  return rows;
 }
 
 }  // namespace
@@ -138,6 +197,9 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
   Json report = Json::object();
   report["benchmark"] = "al-ablation";
   report["config"] = to_json(o.base);
+  std::map<std::string, EarlierRow> earlier;  // --resume: configurations already run, the first folder first
+  for (const auto& dir : o.resume)
+    for (auto& [key, e] : read_earlier_run(dir, report["config"])) earlier.emplace(key, std::move(e));
   report["train_data"] = train.description;
   report["test_data"] = test.description;
   report["blas"] = blas_description();
@@ -146,6 +208,24 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
   std::map<std::string, std::vector<double>> aucs, finals;  // per key, per seed (seed order)
   Json rows = Json::array();
   for (const auto& c : configs) {
+    if (const auto e = earlier.find(c.key); e != earlier.end()) {
+      const Json& r = e->second.row;
+      const auto aucs_seen = r["auc_per_seed"].get<std::vector<double>>();
+      if (r["request"] != to_json(c.job) || int(aucs_seen.size()) != o.base.seeds ||
+          int(e->second.finals.size()) != o.base.seeds)
+        throw InputError(
+            "--resume: configuration '" + c.key +
+            "' of the earlier run differs from this one (its request, or not every seed finished)");
+      aucs[c.key] = aucs_seen;
+      finals[c.key] = e->second.finals;
+      curves << e->second.curves;
+      Json kept = r;
+      kept.erase("auc_minus_random");
+      kept.erase("auc_minus_margin");
+      rows.push_back(kept);
+      log << "  " << c.key << ": reused from the earlier run\n" << std::flush;
+      continue;
+    }
     std::vector<double> seconds;
     for (int s = 0; s < o.base.seeds; ++s) {
       const uint64_t seed = o.base.compute.seed + uint64_t(s);
@@ -177,7 +257,12 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
     rows.push_back(r);
     // A long run interrupted keeps what it finished: the curves so far, replaced after each configuration
     // and removed once the run's files are published.
-    if (out.enabled()) write_text_file(out.final_path("curves.partial.csv"), curves.str());
+    if (out.enabled()) {
+      Json so_far = report;
+      so_far["configurations"] = rows;
+      write_text_file(out.final_path("ablation.partial.json"), json_text(so_far, 1));
+      write_text_file(out.final_path("curves.partial.csv"), curves.str());
+    }
   }
   // Paired differences: the same seed gives every configuration the same initial set and test split.
   for (auto& r : rows)
@@ -196,6 +281,7 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
     out.write_text("curves.csv", curves.str());
     out.commit();
     std::remove(out.final_path("curves.partial.csv").c_str());
+    std::remove(out.final_path("ablation.partial.json").c_str());
   }
   return report;
 }

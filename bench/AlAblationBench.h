@@ -26,9 +26,13 @@ std::vector<AlAblationConfig> al_ablation_configs(const AlRequest& base);
 struct AlAblationOptions {
   AlRequest base;
   std::vector<std::string> keys;  ///< configurations to run (empty: all)
-  /// If set: ablation.json and curves.csv, written together at the end; meanwhile curves.partial.csv holds
-  /// the configurations finished so far.
+  /// If set: ablation.json and curves.csv, written together at the end; meanwhile ablation.partial.json and
+  /// curves.partial.csv hold the configurations finished so far.
   std::string out_dir;
+  /// Earlier runs' folders (--resume): their finished configurations with the same set-up are reused, seeds,
+  /// curves and timings as they were, and only the rest run. A configuration in several comes from the
+  /// first.
+  std::vector<std::string> resume;
 };
 
 /// Runs the configurations for base.seeds seeds each and summarises them: per configuration the AUC (mean

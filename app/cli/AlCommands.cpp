@@ -111,6 +111,7 @@ int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log) {
   base.compute.threads = 1;
   o.base = al_job_over(base, a);
   if (a.has("configs")) o.keys = split_list(a.get("configs"));
+  if (a.has("resume")) o.resume = split_list(a.get("resume"));
   o.out_dir = a.get("out");
   const Json r = bench::run_al_ablation(o, log);
   if (a.flag("json"))

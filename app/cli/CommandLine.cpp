@@ -155,6 +155,8 @@ const std::vector<OptionDef>& option_table() {
        "al-ablation: configurations to run (default all): random, entropy, margin, badge, pc, ec, tsoftmax, "
        "per, eer, norm, flip, pc-ntk-ref, pc-no-ridge, pc-flow, pc-momentum, random-adam, margin-adam, "
        "pc-adam"},
+      {"resume", "DIR,DIR", kCommand,
+       "al-ablation: reuse the configurations that these earlier runs (same set-up) finished; run the rest"},
       {"workload-model", "SPEC", kCommand, "replace the benchmark's model"},
       {"ranks", "N,N", kCommand, "rank counts to measure, e.g. 1,2 (one is always measured)"},
       {"no-exact", "", kCommand, "skip the exact trace"},
@@ -306,7 +308,7 @@ const std::vector<CommandDef>& benchmarks() {
       {"al-ablation",
        "look-ahead active learning as published: MLMOC under each objective, predictor and learner against "
        "random, entropy, margin and BADGE, with 95% t-intervals over seeds (MNIST by default)",
-       kAlOptions + Names{"configs"}},
+       kAlOptions + Names{"configs", "resume"}},
       {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
        kAlOptions +
            Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},

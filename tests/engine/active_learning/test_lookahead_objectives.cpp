@@ -543,8 +543,58 @@ class TestLookaheadObjectives : public QObject {
     int n = 0;
     while (std::getline(curves, line)) ++n;
     QCOMPARE(n, 1 + 3 * 2 * 3);
-    QVERIFY(
-        !std::ifstream(bdir + "/curves.partial.csv"));  // the progress file goes once the run is published
+    QVERIFY(!std::ifstream(bdir + "/curves.partial.csv"));  // the progress files go once the run is published
+    QVERIFY(!std::ifstream(bdir + "/ablation.partial.json"));
+    // --resume reuses the finished configurations of the same set-up and runs the rest; the paired
+    // differences are recomputed over the combined rows.
+    const std::vector<std::string> small{"--model",       "mlp:in=64,width=16,depth=2,out=10",
+                                         "--data",        "digits:n=300",
+                                         "--initial",     "20",
+                                         "--query",       "5",
+                                         "--cycles",      "2",
+                                         "--pool-subset", "60",
+                                         "--epochs",      "3"};
+    auto bench_args = [&](std::vector<std::string> extra) {
+      std::vector<std::string> a{"bench", "al-ablation"};
+      a.insert(a.end(), small.begin(), small.end());
+      a.insert(a.end(), extra.begin(), extra.end());
+      return a;
+    };
+    const std::string rdir = std::string(TS_TEST_TMP) + "/al-ablation-resumed";
+    err.str("");
+    std::ostringstream resumed;
+    QCOMPARE(cli::run(bench_args(
+                          {"--seeds", "2", "--configs", "margin,pc,random", "--resume", bdir, "--out", rdir}),
+                      resumed, err),
+             0);
+    QVERIFY2(resumed.str().find("pc: reused from the earlier run") != std::string::npos,
+             resumed.str().c_str());
+    QVERIFY2(resumed.str().find("margin, seed 1") != std::string::npos, resumed.str().c_str());
+    auto report = [](const std::string& d) {
+      std::ifstream f(d + "/ablation.json");
+      std::stringstream t;
+      t << f.rdbuf();
+      return parse_json(t.str());
+    };
+    const Json first = report(bdir), second = report(rdir);
+    QCOMPARE(second["configurations"][1]["auc_per_seed"], first["configurations"][1]["auc_per_seed"]);  // pc
+    QCOMPARE(second["configurations"][1]["final_accuracy"], first["configurations"][1]["final_accuracy"]);
+    QVERIFY(second["configurations"][1].contains("auc_minus_margin"));
+    QVERIFY(!first["configurations"][1].contains("auc_minus_margin"));
+    std::ifstream rcurves(rdir + "/curves.csv");
+    n = 0;
+    while (std::getline(rcurves, line)) ++n;
+    QCOMPARE(n, 1 + 3 * 2 * 3);
+    err.str("");
+    QCOMPARE(cli::run(bench_args({"--seeds", "3", "--configs", "pc", "--resume", bdir, "--out", rdir + "-3"}),
+                      resumed, err),
+             1);
+    QVERIFY2(err.str().find("another set-up") != std::string::npos, err.str().c_str());
+    err.str("");
+    QCOMPARE(cli::run(bench_args({"--seeds", "2", "--resume", rdir + "-nowhere", "--out", rdir + "-3"}),
+                      resumed, err),
+             1);
+    QVERIFY2(err.str().find("no ablation.json") != std::string::npos, err.str().c_str());
     err.str("");
     QCOMPARE(cli::run({"bench", "al-ablation", "--configs", "nope"}, bench, err), 1);
     QVERIFY2(err.str().find("unknown ablation configuration 'nope'") != std::string::npos, err.str().c_str());

@@ -112,10 +112,13 @@ LookaheadKernel lookahead_kernel(const std::shared_ptr<const Model>& model, cons
   LookaheadKernel out;
   out.kernel = kernel;
   if (kernel == "pntk") {
-    check_memory_budget("the look-ahead pNTK (N = " + std::to_string(n) + ", P = " + std::to_string(p) + ")",
-                        (n * p + n * n) * 8, memory_budget);
+    const std::string what =
+        "the look-ahead pNTK (N = " + std::to_string(n) + ", P = " + std::to_string(p) + ")";
+    // The built-in MLP's per-layer path holds Θ and two N × N products at a time, never J_g.
+    check_memory_budget(what, 3 * n * n * 8, memory_budget);
     out.gram = mlp_pntk_gram(*model, x, rc);
     if (!out.gram.defined()) {
+      check_memory_budget(what, (n * p + n * n) * 8, memory_budget);
       const at::Tensor jg = pntk_jacobian(model, x, PntkVariant{}, memory_budget, rc).to(at::kDouble);
       out.gram = gram_by_blocks(jg, rc, "look-ahead pNTK");
     }

@@ -212,7 +212,7 @@ class TestLookaheadObjectives : public QObject {
   }
 
   // The MLP's per-layer pNTK equals J_g J_gᵀ from per-item VJPs for each parameterisation, activation and
-  // depth; other models and parameter subsets take the general path.
+  // depth; other models and parameter subsets take the general path, and the memory budget follows the path.
   void mlpPntkGramEqualsTheGeneralOne() {
     ComputeConfig cc;
     cc.dtype = "float64";
@@ -231,6 +231,14 @@ class TestLookaheadObjectives : public QObject {
     }
     std::shared_ptr<Model> subset = make_model("mlp:in=64,width=8,depth=2,out=3", {}, cc, "w0");
     QVERIFY(!mlp_pntk_gram(*subset, d.inputs.to(subset->options())).defined());
+    // The memory budget counts what each path holds: Θ and two N × N products for the MLP, J_g otherwise.
+    const int64_t budget = 100 << 10;
+    QVERIFY(
+        lookahead_kernel(make_model("mlp:in=64,width=24,depth=2,out=10", {}, cc), d.inputs, "pntk", budget)
+            .gram.defined());
+    TS_EXPECT_THROW(MemoryBudgetError,
+                    lookahead_kernel(subset, d.inputs.to(subset->options()), "pntk", budget),
+                    "look-ahead pNTK");
     std::shared_ptr<Model> cnn = make_model("cnn:channels=1,width=4,out=10", {1, 8, 8}, cc);
     QVERIFY(!mlp_pntk_gram(*cnn, d.inputs.reshape({40, 1, 8, 8}).to(cnn->options())).defined());
   }

@@ -160,6 +160,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   auto* split = new QSplitter(Qt::Horizontal, this);
   chart_ =
       new ChartView("Test accuracy (mean over seeds, 95% Student-t band)", "labels", "test accuracy", split);
+  chart_->setBandBounds(0, 1);
   auto* right = new QWidget(split);
   auto* rl = new QVBoxLayout(right);
   rl->setContentsMargins(0, 0, 0, 0);

@@ -138,8 +138,8 @@ void ChartView::append(const QString& name, double x, double y, double sigma) {
   for (auto& e : entries_)
     if (e.first == name && e.second.area) {
       const double s = std::isfinite(sigma) && sigma > 0 ? 2 * sigma : 0;
-      e.second.upper->append(x, y + s);
-      e.second.lower->append(x, log_y_ ? std::max(y - s, y * 1e-3) : y - s);
+      e.second.upper->append(x, std::min(y + s, band_hi_));
+      e.second.lower->append(x, std::max(log_y_ ? std::max(y - s, y * 1e-3) : y - s, band_lo_));
     }
   fitRanges();
 }
@@ -154,8 +154,8 @@ void ChartView::setSeries(const QString& name, const QList<QPointF>& points,
     kept << p;
     const double s =
         i < half_widths.size() && std::isfinite(half_widths[i]) && half_widths[i] > 0 ? half_widths[i] : 0;
-    upper << QPointF(p.x(), p.y() + s);
-    lower << QPointF(p.x(), log_y_ ? std::max(p.y() - s, p.y() * 1e-3) : p.y() - s);
+    upper << QPointF(p.x(), std::min(p.y() + s, band_hi_));
+    lower << QPointF(p.x(), std::max(log_y_ ? std::max(p.y() - s, p.y() * 1e-3) : p.y() - s, band_lo_));
   }
   QLineSeries* line = series(name, !half_widths.isEmpty());
   line->replace(kept);

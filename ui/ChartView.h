@@ -1,6 +1,8 @@
 #pragma once
 // The one chart widget every view uses: line series with optional ±2σ bands, log/linear axes,
 // rubber-band zoom (right click resets), hover read-out, legend markers that hide a series, PNG/SVG export.
+#include <cmath>
+
 #include <QChartView>
 #include <QColor>
 #include <QString>
@@ -24,6 +26,9 @@ class ChartView : public QChartView {
   /// Replaces series `name` with `points` at once (one axis fit, not one per point); `half_widths`, if given,
   /// draw the band y ± half_width (a confidence interval the caller computed).
   void setSeries(const QString& name, const QList<QPointF>& points, const QList<double>& half_widths = {});
+  /// Bands stop at [lo, hi], the values the quantity can take (an accuracy's [0, 1]): a t-interval over few
+  /// seeds can reach past them, which the chart would otherwise draw and fit its axis to.
+  void setBandBounds(double lo, double hi) { band_lo_ = lo, band_hi_ = hi; }
   /// A horizontal reference line (e.g. the exact value), drawn dashed across the current x range.
   void setReference(const QString& name, double y);
   /// A vertical reference line at x (e.g. the exact method's time), drawn dashed across the y range.
@@ -106,6 +111,7 @@ class ChartView : public QChartView {
 
   bool log_x_ = false, log_y_ = false;
   double band_fit_from_ = 0;
+  double band_lo_ = -HUGE_VAL, band_hi_ = HUGE_VAL;
   QString y2_suffix_, y2_title_;
   bool secondary(const QString& name) const { return !y2_suffix_.isEmpty() && name.endsWith(y2_suffix_); }
   bool dark_ = false;

@@ -265,6 +265,22 @@ class TestWorkbench : public QObject {
     QCOMPARE(ly->min(), 0.01);
     QCOMPARE(ly->max(), 1.0);
     QVERIFY(ly->isMinorGridLineVisible());
+    // Bands stop at the quantity's bounds (an accuracy's t-interval over three seeds can pass 1), and so
+    // does the axis, but for its margin.
+    ui::ChartView acc("Accuracy", "labels", "test accuracy");
+    acc.setBandBounds(0, 1);
+    acc.setSeries("margin", {{100, 0.9}, {120, 0.97}}, {0.2, 0.1});
+    int bands = 0;
+    for (auto* s : acc.chart()->series())
+      if (auto* area = qobject_cast<QAreaSeries*>(s)) {
+        ++bands;
+        QCOMPARE(area->upperSeries()->at(1).y(), 1.0);
+        QCOMPARE(area->upperSeries()->at(0).y(), 1.0);
+        QCOMPARE(area->lowerSeries()->at(0).y(), 0.9 - 0.2);
+      }
+    QCOMPARE(bands, 1);
+    auto* ay = qobject_cast<QValueAxis*>(acc.chart()->axes(Qt::Vertical).first());
+    QVERIFY2(ay && ay->max() <= 1.1, qPrintable(QString::number(ay ? ay->max() : -1)));
   }
 
   // No cut titles or labels on any tab, at the default window size and at 1280×800 (a laptop screen), with

@@ -104,7 +104,7 @@ RankOneResult rank_one_scores(const std::string& objective, const RankOneTerms& 
   std::vector<double> sref;
   if (objective == "t-softmax") {
     sref.resize(size_t(nu * o));
-    std::vector<double> u(static_cast<size_t>(2 * o));
+    std::vector<double> u(static_cast<size_t>(o));
     for (int64_t i = 0; i < nu; ++i)
       soft_row(ref.data_ptr<double>() + i * o, o, temperature, u.data(), sref.data() + i * o);
   }
@@ -120,7 +120,7 @@ RankOneResult rank_one_scores(const std::string& objective, const RankOneTerms& 
   const bool risk = objective == "pseudo-er" || objective == "eer", soft = objective == "t-softmax";
   at::parallel_for(0, c, 1, [&](int64_t begin, int64_t end) {
     const size_t no = static_cast<size_t>(o);
-    std::vector<double> f(no), p(no), u(2 * no);
+    std::vector<double> f(no), p(no), u(no);  // u: project_row's scratch
     for (int64_t ci = begin; ci < end; ++ci) {
       double value = 0;
       for (int64_t k = 0; k < nk; ++k) {

@@ -44,7 +44,8 @@ Json to_json_config(const SeedBenchOptions& o) {
 
 // Block products against one vector at a time, measured in this run on the same vectors: the best of 5
 // passes over k VJPs and over k JVPs each way (per vector, forward-mode JVPs of built-in models use their
-// replicated forward, the path before block products).
+// replicated forward, the path before block products). Blocks go through autograd and LibTorch's vmap
+// ("batched") and, for a built-in MLP, through its explicit products as well ("explicit").
 Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
   const int64_t keep = J.block();
   at::manual_seed(1);
@@ -61,9 +62,12 @@ Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
   };
   Json out = Json::object();
   at::Tensor vjp_ref, jvp_ref;
-  double vjp1 = 0, jvp1 = 0;
-  for (const int64_t block : {int64_t(1), keep}) {
+  double vjp1 = 0, jvp1 = 0, vjp_vmap = 0, jvp_vmap = 0;
+  for (const int explicit_on : {0, 0, 1}) {
+    const int64_t block = explicit_on || !out.empty() ? keep : 1;
     J.set_block(block);
+    J.set_explicit(explicit_on);
+    if (explicit_on && J.vjp_path() != "explicit") break;  // not a built-in MLP
     at::Tensor v, w;
     const double tv = best([&] { v = J.vjp(U); });
     const double tj = best([&] { w = J.jvp(W); });
@@ -81,13 +85,22 @@ Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
       row["jvp_speedup"] = jvp1 / tj;
       row["vjp_max_rel_diff"] = ((v - vjp_ref).abs().max() / vjp_ref.abs().max()).item<double>();
       row["jvp_max_rel_diff"] = ((w - jvp_ref).abs().max() / jvp_ref.abs().max()).item<double>();
-      out["batched"] = row;
+      if (explicit_on) {
+        row["vjp_speedup_over_batched"] = vjp_vmap / tv;
+        row["jvp_speedup_over_batched"] = jvp_vmap / tj;
+        out["explicit"] = row;
+      } else {
+        vjp_vmap = tv, jvp_vmap = tj;
+        out["batched"] = row;
+      }
     }
+    if (block == 1 && keep <= 1) break;
     log << "  " << k << " products, block " << block << ": " << row["ms_per_vjp"].get<double>()
         << " ms per VJP (" << J.vjp_path() << "), " << row["ms_per_jvp"].get<double>() << " ms per JVP ("
         << J.jvp_batching() << ")\n";
   }
   J.set_block(keep);
+  J.set_explicit(true);
   if (!J.batching_fallback().empty()) out["batching_fallback"] = J.batching_fallback();
   return out;
 }

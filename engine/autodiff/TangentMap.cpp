@@ -11,6 +11,7 @@
 #include <cstdio>
 
 #include "autodiff/BatchingRules.h"
+#include "autodiff/DenseProducts.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
@@ -224,7 +225,42 @@ int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes,
       static_cast<int64_t>(static_cast<double>(budget_bytes) / std::max(per_vector, 1.0)), 1, 32);
 }
 
+const DenseProducts* TangentMap::dense() const {
+  if (!explicit_ || block_ <= 1 || dense_refused_) return nullptr;
+  if (model_->kind() != "mlp" || model_->num_selected_parameters() != model_->num_parameters()) {
+    dense_refused_ = true;
+    return nullptr;
+  }
+  std::vector<DenseLayer> layers = dense_layers(*model_);
+  if (layers.empty()) {
+    dense_refused_ = true;
+    return nullptr;
+  }
+  if (dense_ && dense_->made_from(layers)) return dense_.get();
+  auto made = std::make_shared<const DenseProducts>(std::move(layers), x_);
+  // The explicit forward must be the model's own: a guard against the two drifting apart.
+  at::Tensor want;
+  {
+    at::NoGradGuard no_grad;
+    want = model_->forward(x_).reshape({-1});
+  }
+  const double tol = want.scalar_type() == at::kDouble ? 1e-10 : 1e-4;
+  if (made->param_size() != p_ || !at::allclose(made->output().reshape({-1}), want, tol, tol)) {
+    dense_refused_ = true;
+    dense_.reset();
+    return nullptr;
+  }
+  dense_ = std::move(made);
+  return dense_.get();
+}
+
+std::string TangentMap::vjp_path() const {
+  if (dense()) return "explicit";
+  return batching() ? "batched" : "per-vector";
+}
+
 std::string TangentMap::jvp_batching() const {
+  if (dense()) return "explicit";
   if (batching()) return "batched";
   return batched() ? "replicated" : "per-vector";
 }
@@ -325,6 +361,16 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
   at::Tensor result = squares ? at::zeros({k}, options()) : at::empty({k, p_}, options());
   if (k == 0) return result;
   check();
+  if (const DenseProducts* dp = dense()) {
+    for (int64_t j = 0; j < k; j += block_) {
+      check();
+      const int64_t b = std::min(block_, k - j);
+      const at::Tensor Ub = U.narrow(0, j, b);
+      result.narrow(0, j, b).copy_(squares ? dp->vjp_sqnorms(Ub) : dp->vjp_rows(Ub));
+      vjps_ += b;
+    }
+    return result;
+  }
   std::vector<at::Tensor> all;
   auto leaves = leaf_parameters(&all);
   at::AutoGradMode grad_on(true);
@@ -524,6 +570,15 @@ at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
   // Rows of Wᵀ are contiguous: no per-column copy of a P-vector. Results are gathered as rows too.
   const at::Tensor Wt = W.t().contiguous();
   at::Tensor result = at::empty({k, d_}, options());
+  if (const DenseProducts* dp = dense()) {
+    for (int64_t j = 0; j < k; j += block_) {
+      check();
+      const int64_t b = std::min(block_, k - j);
+      result.narrow(0, j, b).copy_(dp->jvp_rows(Wt.narrow(0, j, b)));
+      jvps_ += b;
+    }
+    return W_in.dim() == 1 ? result[0] : result.t();
+  }
   int64_t first = 0;  // the JVPs before it are done
   while (batching() && k - first > 1) {
     check();

@@ -12,6 +12,8 @@
 
 namespace ts {
 
+class DenseProducts;
+
 namespace dist {
 class Communicator;
 }
@@ -70,10 +72,16 @@ class TangentMap {
   /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers while a
   /// batched pass runs; at least 1, at most 32.
   static int64_t block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes);
-  /// "batched" or "per-vector", as the VJPs of this map run.
-  std::string vjp_path() const { return batching() ? "batched" : "per-vector"; }
-  /// "batched", "replicated" (built-in models' replicated forward) or "per-vector", as forward-mode JVPs run.
+  /// "explicit", "batched" or "per-vector", as the VJPs of this map run.
+  std::string vjp_path() const;
+  /// "explicit", "batched", "replicated" (built-in models' replicated forward) or "per-vector", as
+  /// forward-mode JVPs run.
   std::string jvp_batching() const;
+  /// Explicit products (autodiff/DenseProducts.h): a built-in MLP over all its parameters computes the VJPs
+  /// and forward-mode JVPs of a block without autograd, two matrix products per layer over the whole block.
+  /// On by default wherever block products are (block() > 1); off, blocks go through autograd and LibTorch's
+  /// vmap. vjp_path() and jvp_batching() say "explicit" where it is used.
+  void set_explicit(bool on) { explicit_ = on; }
   /// Why block products were abandoned for this model; empty when they were not.
   const std::string& batching_fallback() const { return model_->batching_unsupported(); }
 
@@ -112,6 +120,9 @@ class TangentMap {
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;
   bool batching() const { return block_ > 1 && model_->batching_unsupported().empty(); }
+  /// The explicit products of this map's model and batch when they apply (made on first use, and again when
+  /// the model's parameters moved); null otherwise.
+  const DenseProducts* dense() const;
   /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
   at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).
@@ -154,6 +165,10 @@ class TangentMap {
   mutable std::string fallback_;
   int64_t replicas_ = 8;
   int64_t block_ = 32;
+  bool explicit_ = true;
+  mutable std::shared_ptr<const DenseProducts> dense_;
+  mutable bool dense_refused_ =
+      false;  ///< not a built-in MLP over all its parameters, or its forward differs
   const RunControl* control_ = nullptr;
   mutable std::atomic<int64_t> vjps_{0}, jvps_{0}, nanoseconds_{0};
 };

@@ -212,6 +212,23 @@ class Mlp : public Model {
 
   std::shared_ptr<Model> clone() const override { return std::make_shared<Mlp>(*this); }
 
+  std::vector<DenseLayer> layers() const {
+    std::vector<DenseLayer> out;
+    size_t k = 0;
+    for (int64_t l = 0; l < depth_; ++l) {
+      DenseLayer d;
+      d.weight = params_[k++].detach();
+      if (bias_) d.bias = params_[k++].detach();
+      if (ntk_) {
+        d.w_scale = w_std_ / std::sqrt(static_cast<double>(fan_in_[static_cast<size_t>(l)]));
+        d.b_scale = b_std_;
+      }
+      d.act = l == depth_ - 1 ? final_act_ : act_;
+      out.push_back(std::move(d));
+    }
+    return out;
+  }
+
  private:
   int64_t width_ = 0, depth_ = 0, out_ = 0;
   Activation act_ = Activation::Relu, final_act_ = Activation::Identity;
@@ -415,6 +432,12 @@ class Cnn : public Model {
 std::shared_ptr<Model> make_mlp(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed) {
   return std::make_shared<Mlp>(spec, input_shape, seed);
 }
+
+std::vector<DenseLayer> dense_layers(const Model& model) {
+  const auto* mlp = dynamic_cast<const Mlp*>(&model);
+  return mlp ? mlp->layers() : std::vector<DenseLayer>{};
+}
+
 std::shared_ptr<Model> make_gru(const Spec& spec, const std::vector<int64_t>& input_shape, uint64_t seed) {
   return std::make_shared<Gru>(spec, input_shape, seed);
 }

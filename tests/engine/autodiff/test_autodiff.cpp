@@ -106,6 +106,8 @@ class TestAutodiff : public QObject {
     int batched_models = 0;
     for (const auto& model : models) {
       TangentMap J(model, batch(*model, 3, 21));
+      J.set_explicit(
+          false);  // LibTorch's vmap here; explicitMlpProductsEqualAutograd tests the MLPs' own path
       auto gen = make_generator(22);
       const at::Tensor U = draw_normal(gen, {J.state_size(), 11}, J.options());
       const at::Tensor W = draw_normal(gen, {J.param_size(), 11}, J.options());
@@ -156,6 +158,70 @@ class TestAutodiff : public QObject {
     QCOMPARE(TangentMap::block_for_budget(11000000, 40, int64_t(1) << 30, 4), int64_t(6));
     QCOMPARE(TangentMap::block_for_budget(100, 10, int64_t(1) << 40, 8), int64_t(32));
     QCOMPARE(TangentMap::block_for_budget(int64_t(1) << 40, 10, 1024, 8), int64_t(1));
+  }
+
+  // Built-in MLPs compute their block products explicitly (autodiff/DenseProducts.h): the same numbers as
+  // autograd one vector at a time for every activation, without bias, in the NTK parameterisation, with a
+  // partial last block, and again after the parameters move (new tensors, or an in-place step).
+  void explicitMlpProductsEqualAutograd() {
+    const auto rel = [](const at::Tensor& a, const at::Tensor& b) {
+      return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300)).item<double>();
+    };
+    const char* specs[] = {
+        "mlp:in=5,width=7,depth=3,out=4,act=relu,seed=1",
+        "mlp:in=5,width=7,depth=3,out=4,act=tanh,final_act=sigmoid,seed=2",
+        "mlp:in=5,width=6,depth=2,out=3,act=gelu,final_act=relu,param=ntk,w_std=1.3,b_std=0.2,seed=3",
+        "mlp:in=5,width=6,depth=4,out=3,act=erf,bias=false,seed=4",
+        "mlp:in=5,width=6,depth=1,out=3,act=sigmoid,final_act=tanh,seed=5",
+    };
+    for (const char* spec : specs) {
+      auto model = make_model(spec, {}, test::config());
+      TangentMap J(model, batch(*model, 6, 31));
+      auto gen = make_generator(32);
+      const at::Tensor U = draw_normal(gen, {J.state_size(), 9}, J.options());
+      const at::Tensor W = draw_normal(gen, {J.param_size(), 9}, J.options());
+      J.set_block(1);  // autograd, one vector at a time
+      const at::Tensor v1 = J.vjp(U), q1 = J.vjp_sqnorms(U), j1 = J.jvp(W);
+      QCOMPARE(J.vjp_path(), std::string("per-vector"));
+      J.set_block(4);
+      QCOMPARE(J.vjp_path(), std::string("explicit"));
+      QCOMPARE(J.jvp_batching(), std::string("explicit"));
+      const int64_t vjps = J.vjps(), jvps = J.jvps();
+      const at::Tensor v4 = J.vjp(U), q4 = J.vjp_sqnorms(U), j4 = J.jvp(W);
+      QCOMPARE(J.vjps() - vjps, int64_t(18));
+      QCOMPARE(J.jvps() - jvps, int64_t(9));
+      QVERIFY2(rel(v4, v1) < 1e-13, spec);
+      QVERIFY2(rel(q4, q1) < 1e-13, spec);
+      QVERIFY2(rel(j4, j1) < 1e-13, spec);
+      QVERIFY2(rel(J.vjp(U.select(1, 2)), v1.select(1, 2)) < 1e-13, spec);
+      QVERIFY2(rel(J.jvp(W.select(1, 2)), j1.select(1, 2)) < 1e-13, spec);
+    }
+    auto model = make_model(specs[1], {}, test::config());
+    TangentMap J(model, batch(*model, 6, 33));
+    J.set_block(4);
+    auto gen = make_generator(34);
+    const at::Tensor W = draw_normal(gen, {J.param_size(), 5}, J.options());
+    const at::Tensor before = J.jvp(W);
+    std::vector<at::Tensor> moved = model->parameters();
+    for (auto& p : moved) p = p * 1.5;
+    model->set_parameters(moved);
+    const at::Tensor after = J.jvp(W);
+    J.set_explicit(false);
+    QCOMPARE(J.vjp_path(), std::string("batched"));
+    QVERIFY(rel(after, J.jvp(W)) < 1e-13);
+    QVERIFY(rel(after, before) > 1e-3);
+    at::Tensor w0 = model->parameters()[0];
+    w0.mul_(0.5);  // in place: the same storage, a new version
+    J.set_explicit(true);
+    const at::Tensor stepped = J.jvp(W);
+    J.set_explicit(false);
+    QVERIFY(rel(stepped, J.jvp(W)) < 1e-13);
+    QVERIFY(rel(stepped, after) > 1e-3);
+    // Over a subset of the parameters, autograd.
+    model->select_parameters("w1");
+    TangentMap S(model, batch(*model, 6, 35));
+    S.set_block(4);
+    QCOMPARE(S.vjp_path(), std::string("batched"));
   }
 
   // tr K = Σ‖Jᵀeᵢ‖² = Σ‖Jeⱼ‖² = ‖J‖_F² = trace of the exact eNTK = Σ eᵢᵀKeᵢ.
@@ -318,9 +384,9 @@ class TestAutodiff : public QObject {
 };
 
 TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
-             exactTraceIdentities, torchscriptFixturesMatchPython, torchscriptForwardModeThreeCalls,
-             builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk, parameterSubset,
-             autoJvpKeepsTheFasterPath)
+             explicitMlpProductsEqualAutograd, exactTraceIdentities, torchscriptFixturesMatchPython,
+             torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk,
+             parameterSubset, autoJvpKeepsTheFasterPath)
 #ifdef TS_HAVE_QT
 #include "test_autodiff.moc"
 #endif

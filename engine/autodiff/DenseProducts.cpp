@@ -1,0 +1,129 @@
+#include "autodiff/DenseProducts.h"
+
+#include <cmath>
+
+namespace ts {
+
+namespace {
+
+// a'(z) from z and a = a(z), as autograd's backward formulas compute it; undefined for the identity.
+at::Tensor slope(Activation act, const at::Tensor& z, const at::Tensor& a) {
+  switch (act) {
+    case Activation::Relu:
+      return (a > 0).to(z.scalar_type());  // threshold_backward: zero where the output is not positive
+    case Activation::Tanh:
+      return 1 - a * a;
+    case Activation::Sigmoid:
+      return a * (1 - a);
+    case Activation::Erf:
+      return at::exp(-z * z) * M_2_SQRTPI;
+    case Activation::Gelu:  // Φ(z) + z φ(z), with gelu_backward's constants
+      return 0.5 * (1 + at::erf(z * M_SQRT1_2)) + z * at::exp(-0.5 * z * z) * (M_2_SQRTPI * M_SQRT1_2 * 0.5);
+    case Activation::Identity:
+      return {};
+  }
+  return {};
+}
+
+void push_versions(const DenseLayer& l, std::vector<int64_t>& v) {
+  v.push_back(int64_t(l.weight._version()));
+  v.push_back(l.bias.defined() ? int64_t(l.bias._version()) : -1);
+}
+
+}  // namespace
+
+DenseProducts::DenseProducts(std::vector<DenseLayer> layers, const at::Tensor& x)
+    : layers_(std::move(layers)) {
+  at::NoGradGuard no_grad;
+  n_ = x.size(0);
+  at::Tensor h = x.reshape({n_, -1});
+  for (const DenseLayer& l : layers_) {
+    push_versions(l, versions_);
+    offsets_.push_back(p_);
+    p_ += l.weight.numel() + (l.bias.defined() ? l.bias.numel() : 0);
+    inputs_.push_back(h);
+    at::Tensor z = at::matmul(h, l.weight.t());
+    if (l.w_scale != 1) z.mul_(l.w_scale);
+    if (l.bias.defined()) z.add_(l.bias, l.b_scale);
+    const at::Tensor a = activate(l.act, z);
+    slopes_.push_back(slope(l.act, z, a));
+    h = a;
+  }
+  out_ = h;
+}
+
+bool DenseProducts::made_from(const std::vector<DenseLayer>& layers) const {
+  if (layers.size() != layers_.size()) return false;
+  std::vector<int64_t> v;
+  for (size_t l = 0; l < layers.size(); ++l) {
+    const DenseLayer &a = layers[l], &b = layers_[l];
+    if (a.weight.data_ptr() != b.weight.data_ptr() || a.bias.defined() != b.bias.defined() ||
+        (a.bias.defined() && a.bias.data_ptr() != b.bias.data_ptr()) || a.w_scale != b.w_scale ||
+        a.b_scale != b.b_scale || a.act != b.act)
+      return false;
+    push_versions(a, v);
+  }
+  return v == versions_;
+}
+
+at::Tensor DenseProducts::jvp_rows(const at::Tensor& Wt) const {
+  at::NoGradGuard no_grad;
+  const int64_t k = Wt.size(0);
+  // Tangents are kept as [N, k, width]: every product below is one matrix product over k·N or N rows.
+  at::Tensor t;  // ḣ_l; undefined for the first layer (the inputs are fixed)
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const DenseLayer& L = layers_[l];
+    const int64_t o = L.weight.size(0), i = L.weight.size(1), off = offsets_[l];
+    // h Ẇᵀ for all k vectors: [N, i] × [i, k·o] (Ẇ's rows copied out of Wt's strided columns).
+    const at::Tensor dW = Wt.narrow(1, off, o * i).reshape({k * o, i});
+    at::Tensor z = at::matmul(inputs_[l], dW.t());  // [N, k·o] = [N, k, o]
+    if (t.defined()) z.view({n_ * k, o}).addmm_(t.view({n_ * k, i}), L.weight.t());
+    if (L.w_scale != 1) z.mul_(L.w_scale);
+    z = z.view({n_, k, o});
+    if (L.bias.defined()) z.add_(Wt.narrow(1, off + o * i, o).unsqueeze(0), L.b_scale);
+    if (slopes_[l].defined()) z.mul_(slopes_[l].unsqueeze(1));
+    t = z;
+  }
+  const int64_t out = layers_.back().weight.size(0);
+  return t.transpose(0, 1).reshape({k, n_ * out});  // item-major rows, one per vector
+}
+
+template <class Sink>
+void DenseProducts::backward(const at::Tensor& U, Sink&& sink) const {
+  at::NoGradGuard no_grad;
+  const int64_t k = U.size(0);
+  const int64_t out = layers_.back().weight.size(0);
+  // δ as [N, k, width], so that ∂W = δᵀh is one product [k·o, N] × [N, i] giving [k, o, i] directly.
+  at::Tensor delta = U.reshape({k, n_, out}).transpose(0, 1).contiguous();
+  for (size_t l = layers_.size(); l-- > 0;) {
+    const DenseLayer& L = layers_[l];
+    const int64_t o = L.weight.size(0), i = L.weight.size(1);
+    if (slopes_[l].defined()) delta.mul_(slopes_[l].unsqueeze(1));
+    at::Tensor gw = at::matmul(delta.view({n_, k * o}).t(), inputs_[l]);  // [k·o, i]
+    if (L.w_scale != 1) gw.mul_(L.w_scale);
+    sink(offsets_[l], gw.view({k, o * i}));
+    if (L.bias.defined()) {
+      at::Tensor gb = delta.sum(0);  // [k, o]
+      if (L.b_scale != 1) gb.mul_(L.b_scale);
+      sink(offsets_[l] + o * i, gb);
+    }
+    if (l == 0) break;
+    at::Tensor prev = at::matmul(delta.view({n_ * k, o}), L.weight);  // [N·k, i]
+    if (L.w_scale != 1) prev.mul_(L.w_scale);
+    delta = prev.view({n_, k, i});
+  }
+}
+
+at::Tensor DenseProducts::vjp_rows(const at::Tensor& U) const {
+  at::Tensor result = at::empty({U.size(0), p_}, U.options());
+  backward(U, [&](int64_t off, const at::Tensor& g) { result.narrow(1, off, g.size(1)).copy_(g); });
+  return result;
+}
+
+at::Tensor DenseProducts::vjp_sqnorms(const at::Tensor& U) const {
+  at::Tensor result = at::zeros({U.size(0)}, U.options());
+  backward(U, [&](int64_t, const at::Tensor& g) { result.add_(g.pow(2).sum(1)); });
+  return result;
+}
+
+}  // namespace ts

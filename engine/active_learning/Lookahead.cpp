@@ -7,6 +7,7 @@
 #include "active_learning/LookaheadObjective.h"
 #include "active_learning/RankOneScores.h"
 #include "core/Errors.h"
+#include "dist/Communicator.h"
 
 namespace ts {
 
@@ -240,6 +241,23 @@ LookaheadScores Lookahead::score(const at::Tensor& positions_in, bool sequential
   const at::Tensor positions = positions_in.defined() ? positions_in.to(at::kLong)
                                                       : at::arange(nu, at::TensorOptions().dtype(at::kLong));
   const int64_t n = positions.numel();
+  if (dist::world().size() > 1) {
+    // Candidates are independent: each rank scores its share whole, and the scores are gathered.
+    dist::Communicator& comm = dist::world();
+    const dist::Share s = dist::share(n, comm.rank(), comm.size());
+    LookaheadScores part;
+    {
+      const dist::LocalWork local;
+      part = score(positions.narrow(0, s.begin, s.count), sequential, rc, objective);
+    }
+    const std::vector<int64_t> counts = dist::share_counts(n, comm.size());
+    LookaheadScores all;
+    all.norm = comm.all_gather_rows(part.norm, counts);
+    all.flips = comm.all_gather_rows(part.flips, counts);
+    all.pseudo = comm.all_gather_rows(part.pseudo, counts);
+    all.value = comm.all_gather_rows(part.value, counts);
+    return all;
+  }
   const at::Tensor ref =
       sequential || predictor_.reference == "ntk" ? learner_pool() : model_pool();  // [|U|, O]
   const at::Tensor ref_arg = argmax_last(ref);

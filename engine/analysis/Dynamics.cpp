@@ -1,44 +1,84 @@
 #include "analysis/Dynamics.h"
 
+#include <memory>
+
 #include "core/Errors.h"
+#include "dist/Communicator.h"
+#include "io/ResultJson.h"
 
 namespace ts {
+
+namespace {
+
+Json row_json(const DynamicsRow& row) {
+  Json j = Json::object();
+  j["epoch"] = row.epoch;
+  j["exact_compared"] = row.exact_compared;
+  Json values = Json::array();
+  for (const auto& m : row.values) values.push_back(to_json(m));
+  j["metrics"] = values;
+  return j;
+}
+
+DynamicsRow row_of(const std::string& text) {
+  const std::string what = "the NTK metrics of a snapshot";
+  const Json j = parse_json(text, what);
+  DynamicsRow row;
+  row.epoch = j.at("epoch").get<int>();
+  row.exact_compared = j.at("exact_compared").get<bool>();
+  for (const auto& v : j.at("metrics")) row.values.push_back(metric_value_of(v, what));
+  return row;
+}
+
+}  // namespace
 
 std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snapshot>& snapshots,
                                       const at::Tensor& probe, const at::Tensor& targets,
                                       const MetricsOptions& options, const RunControl& rc) {
   if (snapshots.empty()) throw InputError("NTK dynamics needs at least one parameter snapshot");
-  auto m0 = model.clone();
-  m0->set_parameters(snapshots.front().params);
-  TangentMap J0(m0, probe);
-  J0.set_control(&rc);
+  // Made on first use, so that under several ranks each rank's map of K₀ is its own (dist::LocalWork).
+  std::unique_ptr<TangentMap> J0;
   std::vector<DynamicsRow> rows;
-  for (size_t t = 0; t < snapshots.size(); ++t) {
-    rc.check();
-    auto mt = model.clone();
-    mt->set_parameters(snapshots[t].params);
-    TangentMap Jt(mt, probe);
-    Jt.set_control(&rc);
-    MetricsOptions o = options;
-    o.estimator.seed = options.estimator.seed + 1000 * t;
-    std::vector<std::string> names;
-    for (const auto& m : options.metrics)
-      if (m != "target_alignment" || targets.defined()) names.push_back(m);
-    o.metrics = names;
-    DynamicsRow row;
-    row.epoch = snapshots[t].epoch;
-    try {
-      row.values = compute_metrics(Jt, &J0, targets, o, rc);
-      row.exact_compared = options.compare_exact || options.estimator.method == "exact";
-    } catch (const MemoryBudgetError&) {
-      if (options.estimator.method == "exact") throw;
-      o.compare_exact = false;  // the estimates stand on their own
-      row.values = compute_metrics(Jt, &J0, targets, o, rc);
-    }
-    rows.push_back(std::move(row));
-    rc.report(static_cast<int64_t>(t + 1), static_cast<int64_t>(snapshots.size()),
-              "NTK metrics per snapshot");
-  }
+  const int64_t n = static_cast<int64_t>(snapshots.size());
+  // Snapshots are independent given K₀: several ranks divide them (dist::split_items), each computing its
+  // snapshots' metrics whole. Every row passes through its JSON text, so one process gives the same numbers.
+  dist::split_items(
+      n,
+      [&](int64_t i) {
+        rc.check();
+        const size_t t = static_cast<size_t>(i);
+        if (!J0) {
+          auto m0 = model.clone();
+          m0->set_parameters(snapshots.front().params);
+          J0 = std::make_unique<TangentMap>(m0, probe);
+          J0->set_control(&rc);
+        }
+        auto mt = model.clone();
+        mt->set_parameters(snapshots[t].params);
+        TangentMap Jt(mt, probe);
+        Jt.set_control(&rc);
+        MetricsOptions o = options;
+        o.estimator.seed = options.estimator.seed + 1000 * t;
+        std::vector<std::string> names;
+        for (const auto& m : options.metrics)
+          if (m != "target_alignment" || targets.defined()) names.push_back(m);
+        o.metrics = names;
+        DynamicsRow row;
+        row.epoch = snapshots[t].epoch;
+        try {
+          row.values = compute_metrics(Jt, J0.get(), targets, o, rc);
+          row.exact_compared = options.compare_exact || options.estimator.method == "exact";
+        } catch (const MemoryBudgetError&) {
+          if (options.estimator.method == "exact") throw;
+          o.compare_exact = false;  // the estimates stand on their own
+          row.values = compute_metrics(Jt, J0.get(), targets, o, rc);
+        }
+        return json_text(row_json(row));
+      },
+      [&](int64_t i, const std::string& text) {
+        rows.push_back(row_of(text));
+        rc.report(i + 1, n, "NTK metrics per snapshot");
+      });
   return rows;
 }
 

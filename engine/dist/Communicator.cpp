@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
 #include "core/Errors.h"
 #include "core/Stopwatch.h"
@@ -159,7 +160,66 @@ std::vector<int64_t> share_counts(int64_t n, int size) {
   return c;
 }
 
-Communicator& world() { return *instance(); }
+namespace {
+
+int& local_depth() {
+  static int depth = 0;
+  return depth;
+}
+
+Communicator& one_process() {
+  static Communicator* w = new SingleProcess();
+  return *w;
+}
+
+}  // namespace
+
+Communicator& world() { return local_depth() > 0 ? one_process() : *instance(); }
+
+LocalWork::LocalWork() { ++local_depth(); }
+LocalWork::~LocalWork() { --local_depth(); }
+
+std::vector<std::string> all_gather_text(const std::string& text) {
+  Communicator& w = world();
+  if (w.size() == 1) return {text};
+  const std::vector<int64_t> ones(static_cast<size_t>(w.size()), 1);
+  const at::Tensor n = at::full({1}, static_cast<int64_t>(text.size()), at::TensorOptions().dtype(at::kLong));
+  const at::Tensor lengths = w.all_gather_rows(n, ones).contiguous();
+  const std::vector<int64_t> counts(lengths.data_ptr<int64_t>(),
+                                    lengths.data_ptr<int64_t>() + lengths.numel());
+  std::vector<std::string> out(counts.size());
+  int64_t total = 0;
+  for (auto c : counts) total += c;
+  if (total == 0) return out;
+  at::Tensor mine = at::empty({static_cast<int64_t>(text.size())}, at::TensorOptions().dtype(at::kByte));
+  if (!text.empty()) std::memcpy(mine.data_ptr(), text.data(), text.size());
+  const at::Tensor all = w.all_gather_rows(mine, counts).contiguous();
+  const char* bytes = static_cast<const char*>(all.data_ptr());
+  int64_t off = 0;
+  for (size_t r = 0; r < counts.size(); ++r) {
+    out[r].assign(bytes + off, static_cast<size_t>(counts[r]));
+    off += counts[r];
+  }
+  return out;
+}
+
+void split_items(int64_t n, const std::function<std::string(int64_t)>& item,
+                 const std::function<void(int64_t, const std::string&)>& take) {
+  const int ranks = world().size(), rank = world().rank();
+  if (ranks == 1) {
+    for (int64_t i = 0; i < n; ++i) take(i, item(i));
+    return;
+  }
+  for (int64_t base = 0; base < n; base += ranks) {
+    std::string mine;
+    if (base + rank < n) {
+      const LocalWork local;
+      mine = item(base + rank);
+    }
+    const std::vector<std::string> all = all_gather_text(mine);
+    for (int r = 0; r < ranks && base + r < n; ++r) take(base + r, all[static_cast<size_t>(r)]);
+  }
+}
 
 int64_t call_block(int64_t block) { return std::max<int64_t>(1, block) * world().size(); }
 

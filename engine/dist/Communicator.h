@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,26 @@ Communicator& world();
 void join(const WorldConfig& c);
 /// True when this build can join several ranks (LibTorch's Gloo and its headers were found).
 bool has_gloo();
+/// While alive, world() is a world of one: a rank running its own share of a job's independent items
+/// (split_items) runs each item whole, without dividing its products among the ranks again. Nests.
+class LocalWork {
+ public:
+  LocalWork();
+  ~LocalWork();
+  LocalWork(const LocalWork&) = delete;
+  LocalWork& operator=(const LocalWork&) = delete;
+};
+
+/// Every rank's `text`, in rank order, on every rank (two collectives: the lengths, then the bytes).
+std::vector<std::string> all_gather_text(const std::string& text);
+
+/// Items 0 … n−1 of a job divided among the ranks in rounds: in round t rank r runs `item(t·R + r)` under
+/// LocalWork, then every rank receives each item's result, in order of the items, through `take(i, text)`.
+/// A round costs the slowest of its R items and two collectives, so a rank that dies or hangs is noticed
+/// within the time-out of the round it is in. One process runs item(i) and take(i, …) in turn.
+void split_items(int64_t n, const std::function<std::string(int64_t)>& item,
+                 const std::function<void(int64_t, const std::string&)>& take);
+
 /// Vectors per product call for `block` per rank (--block): under R ranks TangentMap divides each call R
 /// ways, so a call takes R × block vectors and every rank still gets a whole block.
 int64_t call_block(int64_t block);

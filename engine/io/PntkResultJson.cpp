@@ -2,6 +2,9 @@
 // under the conditions, that scripts reading `pntk --json`, `hessian --json` and width.json rely on.
 #include "io/ResultJson.h"
 
+#include <limits>
+
+#include "core/Errors.h"
 #include "jobs/HessianJob.h"
 #include "jobs/PntkJob.h"
 #include "jobs/PntkWidthJob.h"
@@ -41,6 +44,8 @@ Json to_json(const PntkHeatMaps& h) {
   return j;
 }
 
+}  // namespace
+
 Json to_json(const PntkWidthPoint& p) {
   Json j = Json::object();
   j["stage"] = p.stage;
@@ -56,6 +61,32 @@ Json to_json(const PntkWidthPoint& p) {
   j["seconds"] = p.seconds;
   return j;
 }
+
+PntkWidthPoint pntk_width_point_of(const Json& j, const std::string& what) {
+  const auto number = [&](const char* key) {
+    const Json& v = j.at(key);
+    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+  };
+  try {
+    PntkWidthPoint p;
+    p.stage = j.at("stage").get<std::string>();
+    p.width = j.at("width").get<int64_t>();
+    p.seed = j.at("seed").get<uint64_t>();
+    p.params = j.at("params").get<int64_t>();
+    p.rel_frobenius = number("rel_frobenius");
+    p.rel_lambda_max = number("rel_lambda_max");
+    p.rel_prediction = number("rel_prediction");
+    p.rel_prediction_ridge = number("rel_prediction_ridge");
+    p.heldout_accuracy = number("heldout_accuracy");
+    p.heldout_accuracy_pntk = number("heldout_accuracy_pntk");
+    p.seconds = number("seconds");
+    return p;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(what + ": a width point is malformed (" + e.what() + ")");
+  }
+}
+
+namespace {
 
 Json to_json(const PntkWidthFit& f) {
   Json j = Json::object();

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/Config.h"
+#include "core/Errors.h"
 #include "core/Results.h"
 #include "estimators/Estimators.h"
 #include "jobs/Jobs.h"
@@ -112,6 +114,31 @@ Json to_json(const MetricValue& m) {
   j["jvps"] = m.jvps;
   j["seconds"] = m.seconds;
   return j;
+}
+
+MetricValue metric_value_of(const Json& j, const std::string& what) {
+  const auto number = [&](const char* key) {
+    const Json& v = j.at(key);
+    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
+  };
+  try {
+    MetricValue m;
+    m.name = j.at("metric").get<std::string>();
+    m.method = j.at("method").get<std::string>();
+    m.value = number("value");
+    if (!j.at("std_error").is_null()) m.std_error = j.at("std_error").get<double>();
+    if (j.contains("exact")) {
+      m.exact = number("exact");
+      if (!j.at("rel_error").is_null()) m.rel_error = j.at("rel_error").get<double>();
+    }
+    m.matvecs = j.at("matvecs").get<int64_t>();
+    m.vjps = j.at("vjps").get<int64_t>();
+    m.jvps = j.at("jvps").get<int64_t>();
+    m.seconds = number("seconds");
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(what + ": a metric value is malformed (" + e.what() + ")");
+  }
 }
 
 Json to_json(const EpochStats& s) {

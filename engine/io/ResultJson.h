@@ -28,6 +28,7 @@ struct AlResult;
 struct RetrainValidationResult;
 struct PntkResult;
 struct PntkWidthUpdate;
+struct PntkWidthPoint;
 struct PntkWidthResult;
 struct HessianResult;
 struct LayersResult;
@@ -44,6 +45,9 @@ Json to_json(const ProblemSpec& p);
 // "config".
 Json to_json(const TraceEstimate& e);
 Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exact?, rel_error?, matvecs, …}
+/// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
+/// field that is missing or of the wrong type.
+MetricValue metric_value_of(const Json& j, const std::string& what);
 Json to_json(const EpochStats& s);
 Json to_json(const TraceResult& r);
 Json to_json(const CompareResult& r);
@@ -68,6 +72,9 @@ Json to_json(const RetrainValidationResult& r);
 // The pNTK jobs (io/PntkResultJson.cpp).
 Json to_json(const PntkResult& r);
 Json to_json(const PntkWidthUpdate& u);
+Json to_json(const PntkWidthPoint& p);
+/// The reverse of to_json(PntkWidthPoint) (null numbers read as NaN); throws InputError naming `what`.
+PntkWidthPoint pntk_width_point_of(const Json& j, const std::string& what);
 Json to_json(const PntkWidthResult& r);
 Json to_json(const HessianResult& r);
 

@@ -13,6 +13,7 @@
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "dist/Communicator.h"
 #include "exact/Exact.h"
 #include "io/OutputFiles.h"
 #include "io/ResultJson.h"
@@ -147,29 +148,45 @@ PntkWidthResult run_pntk_width_job(const PntkWidthRequest& request, const RunCon
     p.heldout_accuracy = e.heldout_accuracy;
     p.heldout_accuracy_pntk = e.heldout_accuracy_pntk;
     p.seconds = sw.seconds();
-    points.push_back(p);
-    rc.report(int64_t(points.size()), total,
-              stage + ", width " + std::to_string(width) + ", seed " + std::to_string(seed));
-    if (rc.partial) rc.publish(kPntkWidthPointKind, PntkWidthUpdate{p, fits_over(points, 0)});
+    return p;
   };
 
+  // Each (width, seed) model is independent: several ranks divide them (dist::split_items), each training
+  // and measuring its models whole, in rounds of one model per rank (the seeds of one width, about equal in
+  // cost). Every point passes through its JSON text, so one process gives the same numbers.
+  std::vector<std::pair<int64_t, int>> models;
   for (int64_t width : request.widths)
-    for (int s = 0; s < request.seeds; ++s) {
-      rc.pause_point();  // between models: the last point is on show while the run is held
-      const uint64_t seed = seed0 + uint64_t(s);
-      std::ostringstream spec;
-      spec << "mlp:in=" << in << ",width=" << width << ",depth=" << request.depth << ",out=" << outputs
-           << ",act=relu,param=" << request.param << ",seed=" << seed;
-      auto model = make_model(spec.str(), {in}, request.compute);
-      measure(model, "init", width, seed);
-      if (request.epochs > 0) {
-        TrainOptions to = request.training;
-        to.epochs = request.epochs;
-        to.seed = seed;
-        train_model(*model, train_flat, nullptr, to, quiet);
-        measure(model, "trained", width, seed);
-      }
-    }
+    for (int s = 0; s < request.seeds; ++s) models.emplace_back(width, s);
+  dist::split_items(
+      static_cast<int64_t>(models.size()),
+      [&](int64_t i) {
+        rc.pause_point();  // between models: the last point is on show while the run is held
+        const auto [width, s] = models[static_cast<size_t>(i)];
+        const uint64_t seed = seed0 + uint64_t(s);
+        std::ostringstream spec;
+        spec << "mlp:in=" << in << ",width=" << width << ",depth=" << request.depth << ",out=" << outputs
+             << ",act=relu,param=" << request.param << ",seed=" << seed;
+        auto model = make_model(spec.str(), {in}, request.compute);
+        Json stages_done = Json::array();
+        stages_done.push_back(to_json(measure(model, "init", width, seed)));
+        if (request.epochs > 0) {
+          TrainOptions to = request.training;
+          to.epochs = request.epochs;
+          to.seed = seed;
+          train_model(*model, train_flat, nullptr, to, quiet);
+          stages_done.push_back(to_json(measure(model, "trained", width, seed)));
+        }
+        return json_text(stages_done);
+      },
+      [&](int64_t, const std::string& text) {
+        for (const Json& j : parse_json(text, "a width point")) {
+          points.push_back(pntk_width_point_of(j, "a width point"));
+          const PntkWidthPoint& p = points.back();
+          rc.report(int64_t(points.size()), total,
+                    p.stage + ", width " + std::to_string(p.width) + ", seed " + std::to_string(p.seed));
+          if (rc.partial) rc.publish(kPntkWidthPointKind, PntkWidthUpdate{p, fits_over(points, 0)});
+        }
+      });
 
   // Over every width, and over the wide end only (the asymptotic regime the theorems describe).
   add_fits(points, 0, result.fits);

@@ -249,6 +249,87 @@ class TestDistributed : public QObject {
     QVERIFY(a1.at("runs").size() == a2.at("runs").size());
   }
 
+  // Jobs divided by their independent items (dist::split_items, each rank running its items whole): the
+  // snapshots of the dynamics and the (width, seed) models of the width experiment, trained on every rank
+  // that owns them, at 2 and 3 ranks; and the look-ahead's candidates (above) by shares.
+  void jobsDividedByItemsEqualOneProcess() {
+    skip_without_gloo();
+    const std::string dyn = std::string(TS_TEST_TMP) + "/dist-dynamics-";
+    const auto dynamics = [&](const std::string& tag) {
+      std::filesystem::remove_all(dyn + tag);
+      return std::vector<std::string>{"dynamics",
+                                      "--model",
+                                      "mlp:in=2,width=16,depth=2,out=2,act=tanh",
+                                      "--data",
+                                      "moons:size=120",
+                                      "--epochs",
+                                      "3",
+                                      "--snapshots",
+                                      "0,1,2,3",
+                                      "--probe-n",
+                                      "10",
+                                      "--estimator",
+                                      "hutchpp",
+                                      "--matvecs",
+                                      "12",
+                                      "--exact",
+                                      "--dtype",
+                                      "float64",
+                                      "--out",
+                                      dyn + tag,
+                                      "--json"};
+    };
+    const Json d1 = json_of(cli(dynamics("1")));
+    QCOMPARE(d1.at("dynamics").size(), size_t(4));
+    for (int n : {2, 3}) {
+      const Json dn = json_of(cli(dynamics(std::to_string(n)), n));
+      QCOMPARE(dn.at("dynamics").size(), d1.at("dynamics").size());
+      for (size_t i = 0; i < d1.at("dynamics").size(); ++i) {
+        const Json& a = d1.at("dynamics")[i];
+        const Json& b = dn.at("dynamics")[i];
+        QCOMPARE(b.at("epoch").get<int>(), a.at("epoch").get<int>());
+        QCOMPARE(b.at("metrics").size(), a.at("metrics").size());
+        for (size_t k = 0; k < a.at("metrics").size(); ++k) {
+          const Json& x = a.at("metrics")[k];
+          const Json& y = b.at("metrics")[k];
+          const std::string name = x.at("metric").get<std::string>() + " of snapshot " + std::to_string(i);
+          QCOMPARE(y.at("method").get<std::string>(), x.at("method").get<std::string>());
+          close_rel(y.at("value").get<double>(), x.at("value").get<double>(), 1e-12, name);
+          if (x.contains("exact"))
+            close_rel(y.at("exact").get<double>(), x.at("exact").get<double>(), 1e-12, name + " (exact)");
+          QCOMPARE(y.at("vjps").get<int64_t>(), x.at("vjps").get<int64_t>());
+        }
+      }
+    }
+    const std::string base = std::string(TS_TEST_TMP) + "/dist-width-";
+    const auto width = [&](const std::string& tag) {
+      std::filesystem::remove_all(base + tag);
+      return std::vector<std::string>{
+          "bench",    "pntk-width", "--data",  "moons:size=160", "--widths", "8,16,32",   "--seeds",
+          "2",        "--batch",    "12",      "--heldout",      "4",        "--train-n", "60",
+          "--epochs", "1",          "--param", "standard",       "--dtype",  "float64",   "--out",
+          base + tag, "--json"};
+    };
+    const Json w1 = json_of(cli(width("1"))).at("standard");
+    QCOMPARE(w1.at("points").size(), size_t(12));  // 3 widths × 2 seeds × (init, trained)
+    for (int n : {2, 3}) {
+      const std::string tag = std::to_string(n);
+      const Json wn = json_of(cli(width(tag), n)).at("standard");
+      QCOMPARE(wn.at("points").size(), w1.at("points").size());
+      for (size_t i = 0; i < w1.at("points").size(); ++i) {
+        const Json& a = w1.at("points")[i];
+        const Json& b = wn.at("points")[i];
+        QCOMPARE(b.at("stage").get<std::string>(), a.at("stage").get<std::string>());
+        QCOMPARE(b.at("width").get<int64_t>(), a.at("width").get<int64_t>());
+        QCOMPARE(b.at("seed").get<uint64_t>(), a.at("seed").get<uint64_t>());
+        for (const char* e : {"rel_frobenius", "rel_lambda_max", "rel_prediction", "heldout_accuracy"})
+          close_rel(b.at(e).get<double>(), a.at(e).get<double>(), 1e-10,
+                    std::string(e) + " of point " + std::to_string(i));
+      }
+      QVERIFY(std::filesystem::exists(base + tag + "/standard/width.json"));
+    }
+  }
+
   // A rank that never arrives, one that dies mid-run and one that hangs: every rank still running ends within
   // the time-out with an error that says what happened, and no output file appears.
   void deadOrHungRankEndsTheRun() {
@@ -324,7 +405,8 @@ class TestDistributed : public QObject {
 };
 
 TS_TEST_MAIN(TestDistributed, everyEstimatorEqualsOneProcess, batchSplitEqualsOneProcess,
-             spectrumLayersAndActiveLearning, deadOrHungRankEndsTheRun, launchNeedsItsCommand)
+             spectrumLayersAndActiveLearning, jobsDividedByItemsEqualOneProcess, deadOrHungRankEndsTheRun,
+             launchNeedsItsCommand)
 #ifdef TS_HAVE_QT
 #include "test_distributed.moc"
 #endif

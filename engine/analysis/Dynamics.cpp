@@ -8,30 +8,6 @@
 
 namespace ts {
 
-namespace {
-
-Json row_json(const DynamicsRow& row) {
-  Json j = Json::object();
-  j["epoch"] = row.epoch;
-  j["exact_compared"] = row.exact_compared;
-  Json values = Json::array();
-  for (const auto& m : row.values) values.push_back(to_json(m));
-  j["metrics"] = values;
-  return j;
-}
-
-DynamicsRow row_of(const std::string& text) {
-  const std::string what = "the NTK metrics of a snapshot";
-  const Json j = parse_json(text, what);
-  DynamicsRow row;
-  row.epoch = j.at("epoch").get<int>();
-  row.exact_compared = j.at("exact_compared").get<bool>();
-  for (const auto& v : j.at("metrics")) row.values.push_back(metric_value_of(v, what));
-  return row;
-}
-
-}  // namespace
-
 std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snapshot>& snapshots,
                                       const at::Tensor& probe, const at::Tensor& targets,
                                       const MetricsOptions& options, const RunControl& rc) {
@@ -73,10 +49,11 @@ std::vector<DynamicsRow> ntk_dynamics(const Model& model, const std::vector<Snap
           o.compare_exact = false;  // the estimates stand on their own
           row.values = compute_metrics(Jt, J0.get(), targets, o, rc);
         }
-        return json_text(row_json(row));
+        return json_text(to_json(row));
       },
       [&](int64_t i, const std::string& text) {
-        rows.push_back(row_of(text));
+        rows.push_back(dynamics_row_of(parse_json(text, "the NTK metrics of a snapshot"),
+                                       "the NTK metrics of a snapshot"));
         rc.report(i + 1, n, "NTK metrics per snapshot");
       });
   return rows;

@@ -1,5 +1,7 @@
 #include "io/Json.h"
 
+#include <limits>
+
 #include "core/Errors.h"
 
 namespace ts {
@@ -18,6 +20,11 @@ Json parse_json(const std::string& text, const std::string& what) {
 
 std::string json_text(const Json& j, int indent) {
   return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+double json_number(const Json& j, const char* key) {
+  const Json& v = j.at(key);
+  return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
 }
 
 uint64_t json_unsigned(const Json& j, const std::string& what) {

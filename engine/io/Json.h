@@ -21,6 +21,10 @@ std::string json_text(const Json& j, int indent = -1);
 /// The exact value of an integer from 0 to 2^64 − 1 (a seed); throws InputError naming `what` otherwise.
 uint64_t json_unsigned(const Json& j, const std::string& what);
 
+/// The number at `key` of the object `j`, NaN where it is null (json_text writes non-finite numbers as null).
+/// Throws nlohmann's exception when the key is missing or not a number.
+double json_number(const Json& j, const char* key);
+
 /// null where there is no value.
 template <class T>
 Json json_or_null(const std::optional<T>& v) {

@@ -63,10 +63,7 @@ Json to_json(const PntkWidthPoint& p) {
 }
 
 PntkWidthPoint pntk_width_point_of(const Json& j, const std::string& what) {
-  const auto number = [&](const char* key) {
-    const Json& v = j.at(key);
-    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
-  };
+  const auto number = [&](const char* key) { return json_number(j, key); };
   try {
     PntkWidthPoint p;
     p.stage = j.at("stage").get<std::string>();

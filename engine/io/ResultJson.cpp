@@ -117,10 +117,7 @@ Json to_json(const MetricValue& m) {
 }
 
 MetricValue metric_value_of(const Json& j, const std::string& what) {
-  const auto number = [&](const char* key) {
-    const Json& v = j.at(key);
-    return v.is_null() ? std::numeric_limits<double>::quiet_NaN() : v.get<double>();
-  };
+  const auto number = [&](const char* key) { return json_number(j, key); };
   try {
     MetricValue m;
     m.name = j.at("metric").get<std::string>();
@@ -174,6 +171,26 @@ Json array_of(const std::vector<T>& items) {
 }
 
 }  // namespace
+
+Json to_json(const DynamicsRow& row) {
+  Json j = Json::object();
+  j["epoch"] = row.epoch;
+  j["exact_compared"] = row.exact_compared;
+  j["metrics"] = array_of(row.values);
+  return j;
+}
+
+DynamicsRow dynamics_row_of(const Json& j, const std::string& what) {
+  try {
+    DynamicsRow row;
+    row.epoch = j.at("epoch").get<int>();
+    row.exact_compared = j.at("exact_compared").get<bool>();
+    for (const auto& v : j.at("metrics")) row.values.push_back(metric_value_of(v, what));
+    return row;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(what + ": a snapshot's metrics are malformed (" + e.what() + ")");
+  }
+}
 
 Json to_json(const TraceResult& r) {
   Json j = to_json(r.estimate);
@@ -299,13 +316,7 @@ Json to_json(const DynamicsResult& r) {
   config["training"] = to_json(r.training);
   if (r.request.track_ntk) {
     Json arr = Json::array();
-    for (const auto& row : r.dynamics) {
-      Json jr = Json::object();
-      jr["epoch"] = row.epoch;
-      jr["exact_compared"] = row.exact_compared;
-      jr["metrics"] = array_of(row.values);
-      arr.push_back(jr);
-    }
+    for (const auto& row : r.dynamics) arr.push_back(to_json(row));
     result["dynamics"] = arr;
     result["probe"] = r.probe;
     config["estimator"] = to_json(r.request.metrics.estimator);

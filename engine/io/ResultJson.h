@@ -13,6 +13,7 @@ struct TrainOptions;
 struct MetricsOptions;
 struct TraceEstimate;
 struct MetricValue;
+struct DynamicsRow;
 struct EpochStats;
 struct ProblemSpec;
 struct TraceResult;
@@ -48,6 +49,9 @@ Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exa
 /// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
 /// field that is missing or of the wrong type.
 MetricValue metric_value_of(const Json& j, const std::string& what);
+Json to_json(const DynamicsRow& row);  ///< {epoch, exact_compared, metrics: [MetricValue…]}
+/// The reverse of to_json(DynamicsRow); throws InputError naming `what`.
+DynamicsRow dynamics_row_of(const Json& j, const std::string& what);
 Json to_json(const EpochStats& s);
 Json to_json(const TraceResult& r);
 Json to_json(const CompareResult& r);

@@ -63,8 +63,13 @@ Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
   Json out = Json::object();
   at::Tensor vjp_ref, jvp_ref;
   double vjp1 = 0, jvp1 = 0, vjp_vmap = 0, jvp_vmap = 0;
-  for (const int explicit_on : {0, 0, 1}) {
-    const int64_t block = explicit_on || !out.empty() ? keep : 1;
+  struct Path {
+    int64_t block;
+    bool explicit_on;
+  };
+  for (const Path path : {Path{1, false}, Path{keep, false}, Path{keep, true}}) {
+    const int64_t block = path.block;
+    const bool explicit_on = path.explicit_on;
     J.set_block(block);
     J.set_explicit(explicit_on);
     if (explicit_on && J.vjp_path() != "explicit") break;  // not a built-in MLP

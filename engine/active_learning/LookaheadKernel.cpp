@@ -10,7 +10,7 @@
 #include "core/TorchUtil.h"
 #include "dist/Communicator.h"
 #include "exact/Exact.h"
-#include "io/Spec.h"
+#include "models/BuiltinModels.h"
 
 namespace ts {
 
@@ -39,44 +39,26 @@ at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x_in, const RunCo
   // Under several ranks the general path shares the VJPs among them, and its collectives are where a dead or
   // hung rank is noticed.
   if (dist::world().size() > 1) return {};
-  const Spec spec = Spec::parse(model.spec());
-  const std::vector<at::Tensor>& p = model.parameters();
-  const std::vector<std::string>& names = model.parameter_names();
-  const bool bias = spec.get_bool("bias", true), ntk = spec.get("param", "standard") == "ntk";
-  const double w_std = spec.get_double("w_std", 1.0), b_std = spec.get_double("b_std", 0.1);
-  const std::string act = spec.get("act", "relu"), final_act = spec.get("final_act", "none");
-  auto activate = [](const std::string& a, const at::Tensor& z) -> at::Tensor {
-    if (a == "relu") return at::relu(z);
-    if (a == "tanh") return at::tanh(z);
-    if (a == "gelu") return at::gelu(z);
-    if (a == "erf") return at::erf(z);
-    if (a == "sigmoid") return at::sigmoid(z);
-    if (a == "none" || a == "linear" || a == "identity") return z;
-    return {};
-  };
-  const size_t per_layer = bias ? 2 : 1;
-  if (p.empty() || p.size() % per_layer != 0) return {};
-  const size_t depth = p.size() / per_layer;
+  // The built-in MLP's own layers (z = s·h Wᵀ + β·b, then the activation), as its explicit products use them.
+  const std::vector<DenseLayer> layers = dense_layers(model);
+  if (layers.empty()) return {};
+  const size_t depth = layers.size();
+  const bool bias = layers.front().bias.defined();
   const int64_t n = x_in.size(0);
   std::vector<at::Tensor> inputs, pre;  // h_l (the layer's input) and z_l (its pre-activation)
-  std::vector<double> w_scale;
   at::Tensor f;
   std::vector<at::Tensor> deltas;
   {
     at::AutoGradMode grad_on(true);
     at::Tensor h = x_in.reshape({n, -1}).detach();
-    for (size_t l = 0; l < depth; ++l) {
-      const at::Tensor w = p[l * per_layer].detach();
-      if (names[l * per_layer][0] != 'w' || w.dim() != 2 || w.size(1) != h.size(1)) return {};
+    for (const DenseLayer& l : layers) {
       inputs.push_back(h.detach());
-      w_scale.push_back(ntk ? w_std / std::sqrt(double(w.size(1))) : 1.0);
-      at::Tensor z = at::matmul(h, w.t()) * w_scale.back();
-      if (bias) z = z + p[l * per_layer + 1].detach() * (ntk ? b_std : 1.0);
+      at::Tensor z = at::matmul(h, l.weight.t()) * l.w_scale;
+      if (bias) z = z + l.bias * l.b_scale;
       if (!z.requires_grad())
         z = z.detach().requires_grad_(true);  // the first layer: a leaf to differentiate
       pre.push_back(z);
-      h = activate(l + 1 == depth ? final_act : act, z);
-      if (!h.defined()) return {};
+      h = activate(l.act, z);
     }
     f = h.reshape({n, -1});
     if (!f.requires_grad()) return {};
@@ -97,8 +79,8 @@ at::Tensor mlp_pntk_gram(const Model& model, const at::Tensor& x_in, const RunCo
     rc.check();
     if (!deltas[l].defined()) continue;  // a layer the output does not depend on
     const at::Tensor D = deltas[l].to(at::kDouble), H = inputs[l].to(at::kDouble);
-    at::Tensor hh = at::matmul(H, H.t()).mul_(w_scale[l] * w_scale[l]);
-    if (bias) hh.add_(ntk ? b_std * b_std : 1.0);
+    at::Tensor hh = at::matmul(H, H.t()).mul_(layers[l].w_scale * layers[l].w_scale);
+    if (bias) hh.add_(layers[l].b_scale * layers[l].b_scale);
     gram.add_(at::matmul(D, D.t()).mul_(hh));
     rc.report(int64_t(l) + 1, int64_t(depth), "look-ahead pNTK (per layer)");
   }

@@ -114,10 +114,8 @@ void DenseProducts::backward(const at::Tensor& U, Sink&& sink) const {
   }
 }
 
-at::Tensor DenseProducts::vjp_rows(const at::Tensor& U) const {
-  at::Tensor result = at::empty({U.size(0), p_}, U.options());
-  backward(U, [&](int64_t off, const at::Tensor& g) { result.narrow(1, off, g.size(1)).copy_(g); });
-  return result;
+void DenseProducts::vjp_rows(const at::Tensor& U, at::Tensor out) const {
+  backward(U, [&](int64_t off, const at::Tensor& g) { out.narrow(1, off, g.size(1)).copy_(g); });
 }
 
 at::Tensor DenseProducts::vjp_sqnorms(const at::Tensor& U) const {

@@ -31,9 +31,9 @@ class DenseProducts {
   /// update): a model whose parameters moved needs a new pass.
   bool made_from(const std::vector<DenseLayer>& layers) const;
 
-  /// The rows Jᵀu_j for the rows u_j of U [k, d] (d = N·out, item-major as the state s(θ)): [k, P] in
-  /// parameter order.
-  at::Tensor vjp_rows(const at::Tensor& U) const;
+  /// The rows Jᵀu_j for the rows u_j of U [k, d] (d = N·out, item-major as the state s(θ)), written into
+  /// `out` [k, P] (rows in parameter order; a view into the caller's result, so no second copy).
+  void vjp_rows(const at::Tensor& U, at::Tensor out) const;
   /// ‖Jᵀu_j‖² for the rows of U: [k], without forming [k, P].
   at::Tensor vjp_sqnorms(const at::Tensor& U) const;
   /// The rows J w_j for the rows w_j of Wt [k, P]: [k, d].

@@ -366,7 +366,10 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
       check();
       const int64_t b = std::min(block_, k - j);
       const at::Tensor Ub = U.narrow(0, j, b);
-      result.narrow(0, j, b).copy_(squares ? dp->vjp_sqnorms(Ub) : dp->vjp_rows(Ub));
+      if (squares)
+        result.narrow(0, j, b).copy_(dp->vjp_sqnorms(Ub));
+      else
+        dp->vjp_rows(Ub, result.narrow(0, j, b));
       vjps_ += b;
     }
     return result;

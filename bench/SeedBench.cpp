@@ -61,8 +61,8 @@ Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
     return t;
   };
   Json out = Json::object();
-  at::Tensor vjp_ref, jvp_ref;
-  double vjp1 = 0, jvp1 = 0, vjp_vmap = 0, jvp_vmap = 0;
+  at::Tensor vjp_ref, jvp_ref, ntk_ref;
+  double vjp1 = 0, jvp1 = 0, ntk1 = 0, vjp_vmap = 0, jvp_vmap = 0, ntk_vmap = 0;
   struct Path {
     int64_t block;
     bool explicit_on;
@@ -73,36 +73,43 @@ Json product_timings(TangentMap& J, int64_t k, std::ostream& log) {
     J.set_block(block);
     J.set_explicit(explicit_on);
     if (explicit_on && J.vjp_path() != "explicit") break;  // not a built-in MLP
-    at::Tensor v, w;
+    at::Tensor v, w, kv;
     const double tv = best([&] { v = J.vjp(U); });
     const double tj = best([&] { w = J.jvp(W); });
+    const double tk = best([&] { kv = J.kernel_apply(U); });  // K u: fused where kernel_products says so
     Json row = Json::object();
     row["block"] = block;
     row["vjp_path"] = J.vjp_path();
     row["jvp_batching"] = J.jvp_batching();
     row["ms_per_vjp"] = 1e3 * tv / static_cast<double>(k);
     row["ms_per_jvp"] = 1e3 * tj / static_cast<double>(k);
+    row["kernel_products"] = J.kernel_path();
+    row["ms_per_ntk_matvec"] = 1e3 * tk / static_cast<double>(k);
     if (block == 1) {
-      vjp_ref = v, jvp_ref = w, vjp1 = tv, jvp1 = tj;
+      vjp_ref = v, jvp_ref = w, ntk_ref = kv, vjp1 = tv, jvp1 = tj, ntk1 = tk;
       out["per_vector"] = row;
     } else {
       row["vjp_speedup"] = vjp1 / tv;
       row["jvp_speedup"] = jvp1 / tj;
       row["vjp_max_rel_diff"] = ((v - vjp_ref).abs().max() / vjp_ref.abs().max()).item<double>();
       row["jvp_max_rel_diff"] = ((w - jvp_ref).abs().max() / jvp_ref.abs().max()).item<double>();
+      row["ntk_matvec_speedup"] = ntk1 / tk;
+      row["ntk_matvec_max_rel_diff"] = ((kv - ntk_ref).abs().max() / ntk_ref.abs().max()).item<double>();
       if (explicit_on) {
         row["vjp_speedup_over_batched"] = vjp_vmap / tv;
         row["jvp_speedup_over_batched"] = jvp_vmap / tj;
+        row["ntk_matvec_speedup_over_batched"] = ntk_vmap / tk;
         out["explicit"] = row;
       } else {
-        vjp_vmap = tv, jvp_vmap = tj;
+        vjp_vmap = tv, jvp_vmap = tj, ntk_vmap = tk;
         out["batched"] = row;
       }
     }
     if (block == 1 && keep <= 1) break;
     log << "  " << k << " products, block " << block << ": " << row["ms_per_vjp"].get<double>()
         << " ms per VJP (" << J.vjp_path() << "), " << row["ms_per_jvp"].get<double>() << " ms per JVP ("
-        << J.jvp_batching() << ")\n";
+        << J.jvp_batching() << "), " << row["ms_per_ntk_matvec"].get<double>() << " ms per K u ("
+        << J.kernel_path() << ")\n";
   }
   J.set_block(keep);
   J.set_explicit(true);

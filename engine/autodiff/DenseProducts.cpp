@@ -47,6 +47,13 @@ DenseProducts::DenseProducts(std::vector<DenseLayer> layers, const at::Tensor& x
     if (l.bias.defined()) z.add_(l.bias, l.b_scale);
     const at::Tensor a = activate(l.act, z);
     slopes_.push_back(slope(l.act, z, a));
+    at::Tensor G;  // s² h hᵀ + β² 11ᵀ: what a layer's parameter tangents Ẇ = s δᵀh, ḃ = β Σδ add to ż
+    if (n_ <= 2 * l.weight.size(1)) {
+      G = at::matmul(h, h.t());
+      if (l.w_scale != 1) G.mul_(l.w_scale * l.w_scale);
+      if (l.bias.defined()) G.add_(l.b_scale * l.b_scale);
+    }
+    grams_.push_back(G);
     h = a;
   }
   out_ = h;
@@ -88,25 +95,19 @@ at::Tensor DenseProducts::jvp_rows(const at::Tensor& Wt) const {
   return t.transpose(0, 1).reshape({k, n_ * out});  // item-major rows, one per vector
 }
 
-template <class Sink>
-void DenseProducts::backward(const at::Tensor& U, Sink&& sink) const {
+template <class Visit>
+void DenseProducts::deltas(const at::Tensor& U, Visit&& visit) const {
   at::NoGradGuard no_grad;
   const int64_t k = U.size(0);
   const int64_t out = layers_.back().weight.size(0);
-  // δ as [N, k, width], so that ∂W = δᵀh is one product [k·o, N] × [N, i] giving [k, o, i] directly.
-  at::Tensor delta = U.reshape({k, n_, out}).transpose(0, 1).contiguous();
+  // δ as [N, k, width], so that ∂W = δᵀh is one product [k·o, N] × [N, i] giving [k, o, i] directly. A copy
+  // even where the transpose is already contiguous (k = 1): δ is scaled in place, U is the caller's.
+  at::Tensor delta = U.reshape({k, n_, out}).transpose(0, 1).clone(at::MemoryFormat::Contiguous);
   for (size_t l = layers_.size(); l-- > 0;) {
     const DenseLayer& L = layers_[l];
     const int64_t o = L.weight.size(0), i = L.weight.size(1);
     if (slopes_[l].defined()) delta.mul_(slopes_[l].unsqueeze(1));
-    at::Tensor gw = at::matmul(delta.view({n_, k * o}).t(), inputs_[l]);  // [k·o, i]
-    if (L.w_scale != 1) gw.mul_(L.w_scale);
-    sink(offsets_[l], gw.view({k, o * i}));
-    if (L.bias.defined()) {
-      at::Tensor gb = delta.sum(0);  // [k, o]
-      if (L.b_scale != 1) gb.mul_(L.b_scale);
-      sink(offsets_[l] + o * i, gb);
-    }
+    visit(l, delta);
     if (l == 0) break;
     at::Tensor prev = at::matmul(delta.view({n_ * k, o}), L.weight);  // [N·k, i]
     if (L.w_scale != 1) prev.mul_(L.w_scale);
@@ -115,13 +116,60 @@ void DenseProducts::backward(const at::Tensor& U, Sink&& sink) const {
 }
 
 void DenseProducts::vjp_rows(const at::Tensor& U, at::Tensor out) const {
-  backward(U, [&](int64_t off, const at::Tensor& g) { out.narrow(1, off, g.size(1)).copy_(g); });
+  const int64_t k = U.size(0);
+  deltas(U, [&](size_t l, const at::Tensor& delta) {
+    const DenseLayer& L = layers_[l];
+    const int64_t o = L.weight.size(0), i = L.weight.size(1);
+    at::Tensor gw = at::matmul(delta.view({n_, k * o}).t(), inputs_[l]);  // [k·o, i]
+    if (L.w_scale != 1) gw.mul_(L.w_scale);
+    out.narrow(1, offsets_[l], o * i).copy_(gw.view({k, o * i}));
+    if (L.bias.defined()) out.narrow(1, offsets_[l] + o * i, o).copy_(delta.sum(0).mul_(L.b_scale));
+  });
 }
 
 at::Tensor DenseProducts::vjp_sqnorms(const at::Tensor& U) const {
-  at::Tensor result = at::zeros({U.size(0)}, U.options());
-  backward(U, [&](int64_t, const at::Tensor& g) { result.add_(g.pow(2).sum(1)); });
+  const int64_t k = U.size(0);
+  at::Tensor result = at::zeros({k}, U.options());
+  deltas(U, [&](size_t l, const at::Tensor& delta) {
+    const DenseLayer& L = layers_[l];
+    const int64_t o = L.weight.size(0), i = L.weight.size(1);
+    const at::Tensor dl = delta.view({n_, k * o});
+    if (grams_[l].defined() && n_ <= i) {  // ‖s δᵀh‖² + ‖β Σδ‖² = ⟨δ, G δ⟩, N² instead of N·in per entry
+      result.add_((at::matmul(grams_[l], dl) * dl).view({n_, k, o}).sum(at::IntArrayRef{0, 2}));
+      return;
+    }
+    at::Tensor gw = at::matmul(dl.t(), inputs_[l]);  // [k·o, i]
+    result.add_(gw.view({k, o * i}).pow(2).sum(1), L.w_scale * L.w_scale);
+    if (L.bias.defined()) result.add_(delta.sum(0).pow(2).sum(1), L.b_scale * L.b_scale);
+  });
   return result;
+}
+
+at::Tensor DenseProducts::kernel_rows(const at::Tensor& U) const {
+  at::NoGradGuard no_grad;
+  const int64_t k = U.size(0);
+  std::vector<at::Tensor> d(layers_.size());
+  deltas(U, [&](size_t l, const at::Tensor& delta) { d[l] = delta; });
+  // The JVP of the tangents Ẇ_l = s_l δ_lᵀh_l, ḃ_l = β_l Σ_n δ_l: ż_l = s_l ḣ_l W_lᵀ + G_l δ_l.
+  at::Tensor t;  // ḣ_l as [N, k·in_l]; undefined for the first layer (the inputs are fixed)
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    const DenseLayer& L = layers_[l];
+    const int64_t o = L.weight.size(0), i = L.weight.size(1);
+    const at::Tensor dl = d[l].view({n_, k * o});
+    at::Tensor z;
+    if (grams_[l].defined()) {
+      z = at::matmul(grams_[l], dl);  // [N, N] × [N, k·o]
+    } else {                          // N > 2·in: through Ẇ_l/s_l [k·o, i]
+      z = at::matmul(inputs_[l], at::matmul(dl.t(), inputs_[l]).t());
+      if (L.w_scale != 1) z.mul_(L.w_scale * L.w_scale);
+      if (L.bias.defined()) z.add_(d[l].sum(0).view({1, k * o}), L.b_scale * L.b_scale);
+    }
+    if (t.defined()) z.view({n_ * k, o}).addmm_(t.view({n_ * k, i}), L.weight.t(), 1, L.w_scale);
+    if (slopes_[l].defined()) z.view({n_, k, o}).mul_(slopes_[l].unsqueeze(1));
+    t = z;
+  }
+  const int64_t out = layers_.back().weight.size(0);
+  return t.view({n_, k, out}).transpose(0, 1).reshape({k, n_ * out});  // item-major rows, one per vector
 }
 
 }  // namespace ts

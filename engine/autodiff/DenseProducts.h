@@ -34,22 +34,28 @@ class DenseProducts {
   /// The rows Jᵀu_j for the rows u_j of U [k, d] (d = N·out, item-major as the state s(θ)), written into
   /// `out` [k, P] (rows in parameter order; a view into the caller's result, so no second copy).
   void vjp_rows(const at::Tensor& U, at::Tensor out) const;
-  /// ‖Jᵀu_j‖² for the rows of U: [k], without forming [k, P].
+  /// ‖Jᵀu_j‖² for the rows of U: [k], without forming [k, P] (per layer Σ δ_l ⊙ G_l δ_l where N ≤ in_l).
   at::Tensor vjp_sqnorms(const at::Tensor& U) const;
   /// The rows J w_j for the rows w_j of Wt [k, P]: [k, d].
   at::Tensor jvp_rows(const at::Tensor& Wt) const;
+  /// The rows K u_j = J(Jᵀu_j) for the rows of U [k, d]: [k, d], fused, without forming Jᵀu_j ∈ R^P. The
+  /// backward pass keeps each layer's δ_l; the forward tangent pass then adds the parameter tangents'
+  /// contribution h_l Ẇ_lᵀ s_l + β_l ḃ_l = G_l δ_l with G_l = s_l² h_l h_lᵀ + β_l² 11ᵀ (N×N), or through Ẇ_l
+  /// where that is cheaper (N > 2·in_l).
+  at::Tensor kernel_rows(const at::Tensor& U) const;
 
  private:
-  /// The backward pass over the rows of U: `sink(offset, g)` receives each parameter's gradients g [k, n]
-  /// (its n entries start at `offset` in the parameter vector).
-  template <class Sink>
-  void backward(const at::Tensor& U, Sink&& sink) const;
+  /// The backward pass without the parameters' gradients: `visit(l, δ_l)` receives z_l's cotangent [N, k,
+  /// out_l] (after the slope), from the last layer to the first.
+  template <class Visit>
+  void deltas(const at::Tensor& U, Visit&& visit) const;
 
   std::vector<DenseLayer> layers_;
   std::vector<int64_t> versions_;   ///< each layer's weight and bias version counters at the primal pass
   std::vector<at::Tensor> inputs_;  ///< h_l [N, in_l]
   std::vector<at::Tensor> slopes_;  ///< a_l'(z_l) [N, out_l]; undefined for the identity
-  std::vector<int64_t> offsets_;    ///< where W_l starts in the parameter vector (b_l follows it)
+  std::vector<at::Tensor> grams_;  ///< G_l [N, N] where N ≤ 2·in_l (cheaper than forming Ẇ_l); else undefined
+  std::vector<int64_t> offsets_;  ///< where W_l starts in the parameter vector (b_l follows it)
   at::Tensor out_;
   int64_t n_ = 0, p_ = 0;
 };

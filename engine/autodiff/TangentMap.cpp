@@ -483,10 +483,32 @@ at::Tensor TangentMap::both_by_columns(const at::Tensor& X_in, int64_t rows, con
   return X_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
+at::Tensor TangentMap::kernel_rows(const at::Tensor& V_in) const {
+  ProductTimer timer(nanoseconds_);
+  const DenseProducts* dp = fused();
+  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = V.size(0);
+  if (mode_ == JvpMode::Auto && model_->jvp_choice().empty())
+    model_->set_jvp_choice("forward", "forward mode: a built-in MLP's explicit products, nothing to time");
+  at::Tensor result = at::empty({k, d_}, options());
+  for (int64_t j = 0; j < k; j += block_) {
+    check();
+    const int64_t b = std::min(block_, k - j);
+    result.narrow(0, j, b).copy_(dp->kernel_rows(V.narrow(0, j, b)));
+    vjps_ += b;
+    jvps_ += b;
+  }
+  return result;
+}
+
 at::Tensor TangentMap::kernel_apply(const at::Tensor& V) const {
-  if (!comm_ || rows_) return jvp(vjp(V));
+  if (!comm_ || rows_) {
+    if (!fused()) return jvp(vjp(V));
+    const at::Tensor rows = kernel_rows(V);
+    return V.dim() == 1 ? rows[0] : rows.t();
+  }
   return both_by_columns(V, d_all_, "K V", [&](const at::Tensor& mine) {
-    return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
+    return fused() ? kernel_rows(mine) : jvp_local(vjp_rows(mine, false).t()).t().contiguous();
   });
 }
 

@@ -82,6 +82,9 @@ class TangentMap {
   /// On by default wherever block products are (block() > 1); off, blocks go through autograd and LibTorch's
   /// vmap. vjp_path() and jvp_batching() say "explicit" where it is used.
   void set_explicit(bool on) { explicit_ = on; }
+  /// "fused" where K V runs as one pass per block (a built-in MLP's explicit products, DenseProducts::
+  /// kernel_rows: Jᵀv is never formed), "vjp-then-jvp" elsewhere.
+  std::string kernel_path() const { return fused() ? "fused" : "vjp-then-jvp"; }
   /// Why block products were abandoned for this model; empty when they were not.
   const std::string& batching_fallback() const { return model_->batching_unsupported(); }
 
@@ -123,6 +126,11 @@ class TangentMap {
   /// The explicit products of this map's model and batch when they apply (made on first use, and again when
   /// the model's parameters moved); null otherwise.
   const DenseProducts* dense() const;
+  /// The explicit products, where K V may also be fused: not under a batch split nor with double-backward
+  /// JVPs asked for.
+  const DenseProducts* fused() const { return rows_ || mode_ == JvpMode::DoubleBackward ? nullptr : dense(); }
+  /// The rows K v_j for the columns of V ([k, d]) by fused(), counted as a VJP and a JVP each.
+  at::Tensor kernel_rows(const at::Tensor& V) const;
   /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
   at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).

@@ -157,6 +157,7 @@ void note_jvp(Json& j, const JvpPath& p) {
   if (!p.choice.empty()) j["jvp_choice"] = p.choice;
   j["vjp_path"] = p.vjp;
   j["jvp_batching"] = p.jvp_batching;
+  j["kernel_products"] = p.kernel;
   j["product_batch"] = p.block;
   if (!p.batching_fallback.empty()) j["batching_fallback"] = p.batching_fallback;
   j["ranks"] = p.ranks;

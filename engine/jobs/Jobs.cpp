@@ -56,6 +56,7 @@ JvpPath jvp_path(const TangentMap& J) {
   p.choice = J.jvp_choice();
   p.vjp = J.vjp_path();
   p.jvp_batching = J.jvp_mode() == JvpMode::Forward ? J.jvp_batching() : "per-vector";
+  p.kernel = J.kernel_path();
   p.block = J.block();
   p.batching_fallback = J.batching_fallback();
   p.ranks = J.ranks();

@@ -195,6 +195,29 @@ class TestAutodiff : public QObject {
       QVERIFY2(rel(j4, j1) < 1e-13, spec);
       QVERIFY2(rel(J.vjp(U.select(1, 2)), v1.select(1, 2)) < 1e-13, spec);
       QVERIFY2(rel(J.jvp(W.select(1, 2)), j1.select(1, 2)) < 1e-13, spec);
+      // A contiguous vector is the caller's: the products must not scale it in place.
+      const at::Tensor u = U.select(1, 3).contiguous(), u0 = u.clone();
+      J.vjp(u);
+      J.vjp_sqnorms(u);
+      J.kernel_apply(u);
+      QVERIFY2(at::equal(u, u0), spec);
+      // K V fused (δ_l kept, G_l δ_l or Ẇ_l) against a VJP and a JVP by autograd, at a batch where the first
+      // layer goes through Ẇ (N > 2·in) and the others through the N×N Gram, and at one where all use G.
+      for (int64_t n : {6, 12}) {
+        TangentMap M(model, batch(*model, n, 36 + n));
+        const at::Tensor V = draw_normal(gen, {M.state_size(), 9}, M.options());
+        M.set_block(1);
+        QCOMPARE(M.kernel_path(), std::string("vjp-then-jvp"));
+        const at::Tensor k1 = M.kernel_apply(V);
+        M.set_block(4);
+        QCOMPARE(M.kernel_path(), std::string("fused"));
+        const int64_t before = M.vjps();
+        QVERIFY2(rel(M.kernel_apply(V), k1) < 1e-13, spec);
+        QCOMPARE(M.vjps() - before, int64_t(9));
+        QVERIFY2(rel(M.kernel_apply(V.select(1, 4)), k1.select(1, 4)) < 1e-13, spec);
+        M.set_jvp_mode(JvpMode::DoubleBackward);
+        QCOMPARE(M.kernel_path(), std::string("vjp-then-jvp"));
+      }
     }
     auto model = make_model(specs[1], {}, test::config());
     TangentMap J(model, batch(*model, 6, 33));

@@ -286,19 +286,22 @@ class TestEstimators : public QObject {
     DenseOperator op(A, true);
     auto gen = make_generator(8);
     const at::Tensor Om = ts::detail::draw_sphere(gen, 60, 14, f64());
-    const std::vector<int64_t> keep{0, 2, 3, 5, 6, 7, 9, 11, 12, 13};
-    const at::Tensor idx = at::tensor(keep, at::kLong).to(Om.device());
-    const at::Tensor Om_keep = Om.index_select(1, idx);
-    const auto direct = ts::detail::make_xtrace_sketch(op, Om_keep, 32).estimates();
-    const auto derived = ts::detail::make_xtrace_sketch(op, Om, 32).subset(keep).estimates();
-    QCOMPARE(derived.size(), keep.size());
-    for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE(derived[j], direct[j], 1e-9, 1e-12);
     const at::Tensor Y0 = at::matmul(A, Om);
-    const auto ny_direct =
-        ts::detail::make_xnystrace_sketch(Om_keep, Y0.index_select(1, idx), 1e-9).estimates();
-    const auto ny_derived = ts::detail::make_xnystrace_sketch(Om, Y0, 1e-9).subset(keep).estimates();
-    QVERIFY(ny_direct && ny_derived);
-    for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE((*ny_derived)[j], (*ny_direct)[j], 1e-9, 1e-12);
+    // Deletions spread out (the sub-sketch's short reflectors grow to several rows), and the first one gone.
+    for (const std::vector<int64_t>& keep : {std::vector<int64_t>{0, 2, 3, 5, 6, 7, 9, 11, 12, 13},
+                                             std::vector<int64_t>{1, 2, 4, 5, 7, 8, 10, 11, 13}}) {
+      const at::Tensor idx = at::tensor(keep, at::kLong).to(Om.device());
+      const at::Tensor Om_keep = Om.index_select(1, idx);
+      const auto direct = ts::detail::make_xtrace_sketch(op, Om_keep, 32).estimates();
+      const auto derived = ts::detail::make_xtrace_sketch(op, Om, 32).subset(keep).estimates();
+      QCOMPARE(derived.size(), keep.size());
+      for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE(derived[j], direct[j], 1e-9, 1e-12);
+      const auto ny_direct =
+          ts::detail::make_xnystrace_sketch(Om_keep, Y0.index_select(1, idx), 1e-9).estimates();
+      const auto ny_derived = ts::detail::make_xnystrace_sketch(Om, Y0, 1e-9).subset(keep).estimates();
+      QVERIFY(ny_direct && ny_derived);
+      for (size_t j = 0; j < keep.size(); ++j) TS_CHECK_CLOSE((*ny_derived)[j], (*ny_direct)[j], 1e-9, 1e-12);
+    }
     // The mean of the estimates is the estimator's value.
     EstimatorOptions o;
     o.method = "xnystrace";

@@ -56,7 +56,27 @@ at::Tensor draw_normal(at::Generator& gen, at::IntArrayRef shape, const at::Tens
 }
 
 at::Tensor draw_rademacher(at::Generator& gen, at::IntArrayRef shape, const at::TensorOptions& target) {
-  return (at::randint(0, 2, shape, gen, cpu_double()) * 2 - 1).to(target);
+  // The stream of at::randint(0, 2, shape, gen): one 32-bit draw of the generator's Mersenne twister per
+  // entry, its low bit as 2·bit − 1. Drawn here from a copy of the engine in a loop the compiler inlines, and
+  // written straight into the target's dtype, instead of through three [shape] tensors in float64: about four
+  // times faster (FHutch draws millions of signs per estimate); the engine is handed back advanced.
+  const at::ScalarType type = target.dtype().toScalarType() == at::kFloat ? at::kFloat : at::kDouble;
+  at::Tensor t = at::empty(shape, cpu_double().dtype(type));
+  auto* impl = at::check_generator<at::CPUGeneratorImpl>(gen);
+  {
+    const std::lock_guard<std::mutex> lock(gen.mutex());
+    at::mt19937 engine = impl->engine();
+    const int64_t n = t.numel();
+    if (type == at::kFloat) {
+      float* p = t.data_ptr<float>();
+      for (int64_t i = 0; i < n; ++i) p[i] = (engine() & 1U) != 0 ? 1.0F : -1.0F;
+    } else {
+      double* p = t.data_ptr<double>();
+      for (int64_t i = 0; i < n; ++i) p[i] = (engine() & 1U) != 0 ? 1.0 : -1.0;
+    }
+    impl->set_engine(engine);
+  }
+  return t.to(target);
 }
 
 at::Tensor draw_uniform(at::Generator& gen, at::IntArrayRef shape, double lo, double hi,

@@ -279,6 +279,26 @@ class TestEstimators : public QObject {
     TS_EXPECT_THROW(InputError, estimate_trace(op, nullptr, o), "factor");
   }
 
+  // Rademacher probes come from the generator's Mersenne twister a block at a time (core/TorchUtil.cpp); they
+  // must be at::randint(0, 2)'s stream exactly, across the twister's 624-number blocks and odd sizes, in both
+  // dtypes, and leave the generator where randint leaves it (the normal draws after agree too).
+  void rademacherDrawsAreRandintsStream() {
+    for (uint64_t seed : {0ULL, 7ULL, 123456789ULL}) {
+      auto fast = make_generator(seed), ref = make_generator(seed);
+      for (const std::vector<int64_t>& shape :
+           {std::vector<int64_t>{3, 1}, {623}, {2, 700}, {1}, {5, 1249}, {624}, {17, 3000}}) {
+        for (const auto dtype : {at::kFloat, at::kDouble}) {
+          const at::Tensor a = draw_rademacher(fast, shape, at::TensorOptions().dtype(dtype));
+          const at::Tensor b =
+              (at::randint(0, 2, shape, ref, at::TensorOptions().dtype(at::kDouble)) * 2 - 1).to(dtype);
+          QCOMPARE(a.scalar_type(), dtype);
+          QVERIFY(at::equal(a, b));
+        }
+      }
+      QVERIFY(at::equal(draw_normal(fast, {5}, f64()), draw_normal(ref, {5}, f64())));
+    }
+  }
+
   // The jackknife needs the estimator on subsets of the test vectors; the sketch of a subset, derived from
   // the full one without new products, gives the same leave-one-out estimates as running on that subset.
   void sketchOfSubsetNeedsNoProducts() {
@@ -373,8 +393,8 @@ TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErr
              errorWithinOwnErrorEstimate, budgetAtOrAboveSizeIsExact, lowRankSketchIsExact,
              exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
-             cancelStopsRun, unknownEstimatorNamed, sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth,
-             registryIsTheOneTable)
+             cancelStopsRun, unknownEstimatorNamed, rademacherDrawsAreRandintsStream,
+             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth, registryIsTheOneTable)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

@@ -11,25 +11,11 @@ import sys
 import time
 
 import torch
-from functorch import jvp, make_functional, vjp, vmap
+from functorch import jvp, vjp, vmap
 
-torch.set_num_threads(1)
-torch.manual_seed(0)
+from seed_mlp import d, out, params
+
 k = int(sys.argv[1]) if len(sys.argv) > 1 else 96
-layers = [torch.nn.Linear(100, 64)]
-for _ in range(14):
-    layers += [torch.nn.ReLU(), torch.nn.Linear(64, 64)]
-layers += [torch.nn.ReLU()]
-net = torch.nn.Sequential(*layers)
-f, params = make_functional(net)
-x = torch.randn(50, 100)
-
-
-def out(*p):
-    return f(p, x).reshape(-1)
-
-
-d = out(*params).numel()
 P = sum(p.numel() for p in params)
 U = torch.randn(k, d)
 W = [torch.randn((k,) + p.shape) for p in params]

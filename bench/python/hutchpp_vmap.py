@@ -15,25 +15,11 @@ import sys
 import time
 
 import torch
-from functorch import jvp, make_functional, vjp, vmap
+from functorch import jvp, vjp, vmap
 
-torch.set_num_threads(1)
-torch.manual_seed(0)
+from seed_mlp import d, out, params
+
 budgets = [int(a) for a in sys.argv[1:]] or [96, 192]
-layers = [torch.nn.Linear(100, 64)]
-for _ in range(14):
-    layers += [torch.nn.ReLU(), torch.nn.Linear(64, 64)]
-layers += [torch.nn.ReLU()]
-net = torch.nn.Sequential(*layers)
-f, params = make_functional(net)
-x = torch.randn(50, 100)
-
-
-def out(*p):
-    return f(p, x).reshape(-1)
-
-
-d = out(*params).numel()
 
 
 def ntk_matvecs(V):

@@ -28,7 +28,7 @@ at::Tensor LossHessian::apply(const at::Tensor& V_in) const {
   for (auto& t : all) t = t.detach();
   for (auto i : model_->selected()) {
     auto& t = all[static_cast<size_t>(i)];
-    t = t.clone().requires_grad_(true);
+    t.requires_grad_(true);  // a new leaf on the parameter's storage (detached above): no copy
     leaves.push_back(t);
   }
   const at::Tensor f = model_->forward(all, x_);

@@ -164,7 +164,9 @@ std::vector<at::Tensor> TangentMap::leaf_parameters(std::vector<at::Tensor>* all
   std::vector<at::Tensor> leaves;
   for (auto i : model_->selected()) {
     auto& t = (*all)[static_cast<size_t>(i)];
-    t = t.clone().requires_grad_(true);
+    // A new leaf on the parameter's storage (detached above): no copy of P numbers per product call, and
+    // nothing writes to the parameters while the graph lives.
+    t.requires_grad_(true);
     leaves.push_back(t);
   }
   return leaves;

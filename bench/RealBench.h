@@ -23,11 +23,12 @@ struct RealBenchOptions {
   /// Adaptive runs stop once every metric's relative standard error is within `target` (Hazelden's "99%
   /// accuracy" is a relative error of 1e-2), or at max_matvecs per trace.
   double target = 0.01;
-  int64_t max_matvecs = 240;    ///< per trace, over the adaptive stages 16, 32, 64, 128
-  int64_t exact_limit = 1000;   ///< the exact trace runs when d ≤ this; beyond, it is extrapolated
-  int64_t timing_vectors = 16;  ///< VJPs and JVPs timed for the per-product costs
-  int64_t block = 8;            ///< vectors per product call
-  ComputeConfig compute;        ///< float32 unless set
+  int64_t max_matvecs = 240;   ///< per trace, over the adaptive stages 16, 32, 64, 128
+  int64_t exact_limit = 1000;  ///< the exact trace runs when d ≤ this; beyond, it is extrapolated
+  /// VJPs and JVPs timed for the per-product costs, in blocks of `block`: the mean and the best block
+  int64_t timing_vectors = 24;
+  int64_t block = 8;      ///< vectors per product call
+  ComputeConfig compute;  ///< float32 unless set
 };
 
 /// Runs every batch; progress lines go to `log`. The report holds per batch: d, P, the per-product times

@@ -480,6 +480,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.max_matvecs = a.get_int("max-matvecs", o.max_matvecs, 1, kMaxCount);
     o.exact_limit = a.get_int("baseline-limit", o.exact_limit, 0, kMaxCount);
     o.block = a.get_int("block", o.block, 1, 4096);
+    o.timing_vectors = o.block * a.get_int("repeats", 3, 1, 1000);  // timed blocks, like the Python best of 3
     std::ostream& log = a.flag("json") ? err : out;
     const Json r = bench::run_real_bench(o, log);
     if (a.flag("json"))

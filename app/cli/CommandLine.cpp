@@ -296,7 +296,7 @@ const std::vector<CommandDef>& benchmarks() {
       {"real",
        "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
        kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
-                               "baseline-limit", "block", "json"}},
+                               "baseline-limit", "block", "repeats", "json"}},
       {"scaling",
        "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
        "collectives, a model for N ranks",

@@ -194,11 +194,20 @@ class TestCli : public QObject {
   void benchRealSmall() {
     const Run r = run_cli({"bench", "real", "--workload-model", "mlp:in=8,width=16,depth=2,out=3,seed=2",
                            "--batches", "3,40", "--baseline-limit", "20", "--dtype", "float64", "--estimator",
-                           "xnystrace", "--json"});
+                           "xnystrace", "--block", "4", "--repeats", "2", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = parse_json(r.out);
     QCOMPARE(j.at("rows").size(), size_t(2));
     QCOMPARE(j.at("config").at("exact_limit").get<int64_t>(), int64_t(20));
+    // Per-product times: the mean of --repeats blocks of --block vectors, and the best block's.
+    QCOMPARE(j.at("config").at("timing_vectors").get<int64_t>(), int64_t(8));
+    QCOMPARE(j.at("config").at("repeats").get<int64_t>(), int64_t(2));
+    for (const auto& row : j.at("rows"))
+      for (const char* p : {"vjp", "jvp"}) {
+        const double mean = row.at(std::string("seconds_per_") + p).get<double>();
+        const double best = row.at(std::string("best_seconds_per_") + p).get<double>();
+        QVERIFY2(best > 0 && best <= mean, p);
+      }
     QCOMPARE(j.at("config").at("seed").get<uint64_t>(), uint64_t(0));
     const Json& small = j.at("rows")[0];
     const Json& big = j.at("rows")[1];

@@ -503,14 +503,87 @@ at::Tensor TangentMap::kernel_rows(const at::Tensor& V_in) const {
   return result;
 }
 
+bool TangentMap::streamed() const {
+  if (rows_ || dense() || batching() || batched()) return false;
+  const bool forward =
+      mode_ == JvpMode::Forward || (mode_ == JvpMode::Auto && model_->jvp_choice() == "forward");
+  return forward && model_->forward_ad_unsupported().empty();
+}
+
+at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
+  ProductTimer timer(nanoseconds_);
+  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = V.size(0);
+  at::Tensor result = at::empty({k, d_}, options());
+  if (k == 0) return result;
+  check();
+  mode_ = JvpMode::Forward;  // streamed() holds: forward mode is this map's (or its model's) choice
+  std::vector<at::Tensor> all;
+  const auto leaves = leaf_parameters(&all);
+  at::Tensor out;
+  {
+    at::AutoGradMode grad_on(true);
+    out = model_->forward(all, x_).reshape({-1});
+  }
+  require_graph(out);
+  const std::vector<at::Tensor> primal = model_->parameters();
+  const auto& selected = model_->selected();
+  try {
+    for (int64_t j = 0; j < k; ++j) {
+      check();
+      std::vector<at::Tensor> g;
+      {
+        at::AutoGradMode grad_on(true);
+        g = torch::autograd::grad({out}, leaves, {V[j]}, /*retain_graph=*/j + 1 < k, /*create_graph=*/false,
+                                  /*allow_unused=*/true);
+      }
+      at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
+      DualLevel level;
+      std::vector<at::Tensor> duals = primal;
+      for (size_t t = 0; t < selected.size(); ++t) {
+        auto& p = duals[static_cast<size_t>(selected[t])];
+        // A gradient has its parameter's shape and its own storage: the dual takes it without a copy.
+        p = g[t].defined() ? at::_make_dual(p.detach(), g[t], static_cast<int64_t>(level.level)) : p.detach();
+      }
+      const at::Tensor o = model_->forward(duals, x_);
+      const at::Tensor tangent = std::get<1>(at::_unpack_dual(o, static_cast<int64_t>(level.level)));
+      if (tangent.defined())
+        result[j].copy_(tangent.reshape({-1}));
+      else
+        result[j].zero_();  // the output does not depend on the selected parameters
+    }
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string op = forward_ad_operator(e.what());
+    if (op.empty()) throw;
+    model_->set_forward_ad_unsupported(op);  // the caller runs VJPs, then double-backward JVPs
+    return {};
+  }
+  vjps_ += k;
+  jvps_ += k;
+  return result;
+}
+
 at::Tensor TangentMap::kernel_apply(const at::Tensor& V) const {
   if (!comm_ || rows_) {
-    if (!fused()) return jvp(vjp(V));
-    const at::Tensor rows = kernel_rows(V);
-    return V.dim() == 1 ? rows[0] : rows.t();
+    if (fused()) {
+      const at::Tensor rows = kernel_rows(V);
+      return V.dim() == 1 ? rows[0] : rows.t();
+    }
+    if (streamed()) {
+      const at::Tensor rows = kernel_rows_streamed(V);
+      if (rows.defined()) return V.dim() == 1 ? rows[0] : rows.t();
+    }
+    return jvp(vjp(V));
   }
   return both_by_columns(V, d_all_, "K V", [&](const at::Tensor& mine) {
-    return fused() ? kernel_rows(mine) : jvp_local(vjp_rows(mine, false).t()).t().contiguous();
+    if (fused()) return kernel_rows(mine);
+    if (streamed()) {
+      const at::Tensor rows = kernel_rows_streamed(mine);
+      if (rows.defined()) return rows;
+    }
+    return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
   });
 }
 

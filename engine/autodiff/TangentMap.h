@@ -82,9 +82,11 @@ class TangentMap {
   /// On by default wherever block products are (block() > 1); off, blocks go through autograd and LibTorch's
   /// vmap. vjp_path() and jvp_batching() say "explicit" where it is used.
   void set_explicit(bool on) { explicit_ = on; }
-  /// "fused" where K V runs as one pass per block (a built-in MLP's explicit products, DenseProducts::
-  /// kernel_rows: Jᵀv is never formed), "vjp-then-jvp" elsewhere.
-  std::string kernel_path() const { return fused() ? "fused" : "vjp-then-jvp"; }
+  /// How K V runs: "fused" as one pass per block (a built-in MLP's explicit products, DenseProducts::
+  /// kernel_rows: Jᵀv is never formed); "streamed" one vector at a time, the VJP's gradients passed as they
+  /// are as the forward-mode JVP's tangents (where products go one vector at a time anyway: no k × P block);
+  /// "vjp-then-jvp" elsewhere (a block of VJPs, then a block of JVPs).
+  std::string kernel_path() const { return fused() ? "fused" : streamed() ? "streamed" : "vjp-then-jvp"; }
   /// Why block products were abandoned for this model; empty when they were not.
   const std::string& batching_fallback() const { return model_->batching_unsupported(); }
 
@@ -131,6 +133,13 @@ class TangentMap {
   const DenseProducts* fused() const { return rows_ || mode_ == JvpMode::DoubleBackward ? nullptr : dense(); }
   /// The rows K v_j for the columns of V ([k, d]) by fused(), counted as a VJP and a JVP each.
   at::Tensor kernel_rows(const at::Tensor& V) const;
+  /// Whether K V may run streamed: VJPs and JVPs one vector at a time here (no explicit products, no
+  /// batched or replicated passes), JVPs in forward mode, and no batch split.
+  bool streamed() const;
+  /// The rows K v_j = J (Jᵀv_j) for the columns of V ([k, d]), one vector at a time: one forward pass with
+  /// the graph, then per vector a backward pass and a forward-mode pass whose tangents are its gradients.
+  /// Empty when forward mode failed on an operator (the map has switched to double backward).
+  at::Tensor kernel_rows_streamed(const at::Tensor& V) const;
   /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
   at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).

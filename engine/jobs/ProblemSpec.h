@@ -28,7 +28,7 @@ struct JvpPath {
   std::string choice;              ///< --jvp auto: which path was timed faster, and the timings
   std::string vjp = "per-vector";  ///< "batched" or "per-vector": how the VJPs ran
   std::string jvp_batching = "per-vector";  ///< "batched", "replicated" or "per-vector"
-  std::string kernel = "vjp-then-jvp";      ///< "fused" where K V ran without forming JᵀV
+  std::string kernel = "vjp-then-jvp";      ///< "fused" or "streamed" (TangentMap::kernel_path)
   int64_t block = 1;                        ///< vectors per block product
   std::string batching_fallback;            ///< why block products were abandoned, if they were
   int ranks = 1;                            ///< processes the products ran on (dist::world())

@@ -142,6 +142,38 @@ class TestArchitectures : public QObject {
     }
   }
 
+  // K V by kernel_apply equals the exact kernel's K V, on the first call (a block of VJPs, then JVPs) and on
+  // the next: streamed where products go one vector at a time (the convolutions have no batching rule) and
+  // JVPs run in forward mode, so that no k × P block is formed; every call counts a VJP and a JVP per vector.
+  void kernelProductsMatchExactKernel() {
+    for (const auto& name : kArchitectures) {
+      Problem p = problem(name);
+      p.J->set_block(4);
+      const ExactKernel k = exact_kernel(*p.J, kBudget);
+      auto gen = make_generator(11);
+      const at::Tensor V = draw_normal(gen, {p.J->state_size(), 5}, p.model->options());
+      const at::Tensor want = at::matmul(k.matrix, V);
+      const double scale = want.abs().max().item<double>();
+      for (int call = 0; call < 2; ++call) {
+        const int64_t vjps = p.J->vjps(), jvps = p.J->jvps();
+        const std::string path = p.J->kernel_path();
+        const at::Tensor got = p.J->kernel_apply(V);
+        const double err = (got - want).abs().max().item<double>() / scale;
+        QVERIFY2(err < 1e-11, (name + " (" + path + "): relative error " + std::to_string(err)).c_str());
+        QVERIFY2(p.J->vjps() - vjps == 5 && p.J->jvps() - jvps == 5, (name + ": products counted").c_str());
+        const at::Tensor one = p.J->kernel_apply(V.select(1, 2));
+        QVERIFY2(((one - want.select(1, 2)).abs().max().item<double>() / scale) < 1e-11, name.c_str());
+      }
+      const bool one_at_a_time = !p.J->batching_fallback().empty();
+      const bool streamed = one_at_a_time && p.J->jvp_path() == "forward";
+      QVERIFY2((p.J->kernel_path() == "streamed") == streamed,
+               (name + ": K V ran " + p.J->kernel_path() + ", batching fallback '" +
+                p.J->batching_fallback() + "', JVPs by " + p.J->jvp_path())
+                   .c_str());
+      if (name == "resnet") QCOMPARE(p.J->kernel_path(), std::string("streamed"));
+    }
+  }
+
   // The default groups are the modules that own parameters (a root parameter in "(model)"), named and sized
   // as PyTorch's module tree has them; each exact tr K_g equals PyTorch's, and they sum to tr K.
   void layerTracesMatchPyTorch() {
@@ -236,6 +268,6 @@ class TestArchitectures : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestArchitectures, exactKernelMatchesPyTorch, layerTracesMatchPyTorch,
-             parameterSubsetMatchesPyTorch, everyEstimatorConverges)
+TS_TEST_MAIN(TestArchitectures, exactKernelMatchesPyTorch, kernelProductsMatchExactKernel,
+             layerTracesMatchPyTorch, parameterSubsetMatchesPyTorch, everyEstimatorConverges)
 #include "test_architectures.moc"

@@ -116,10 +116,20 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     row["seconds_per_jvp"] = jvp_s;
     row["best_seconds_per_vjp"] = vjp_t.best;
     row["best_seconds_per_jvp"] = jvp_t.best;
+    // NTK products K u as the estimators run them (after an untimed block, which may settle the path).
+    const at::Tensor probes = draw_rademacher(gen, {o.block, d}, opts).t();
+    J.kernel_apply(probes);
+    const PerVector kernel_t =
+        per_vector(o.timing_vectors, o.block, [&](int64_t k) { J.kernel_apply(probes.narrow(1, 0, k)); });
+    row["seconds_per_kernel_product"] = kernel_t.mean;
+    row["best_seconds_per_kernel_product"] = kernel_t.best;
+    row["kernel_products"] = J.kernel_path();
     row["jvp_path"] = J.jvp_path();
     log << "  per product: VJP " << format_number(vjp_s, 3) << " s (best block "
         << format_number(vjp_t.best, 3) << " s), JVP " << format_number(jvp_s, 3) << " s (best "
-        << format_number(jvp_t.best, 3) << " s, " << J.jvp_path() << ")\n";
+        << format_number(jvp_t.best, 3) << " s, " << J.jvp_path() << "), K u "
+        << format_number(kernel_t.mean, 3) << " s (best " << format_number(kernel_t.best, 3) << " s, "
+        << J.kernel_path() << ")\n";
 
     MetricsOptions mo;
     mo.metrics = {"trace", "frobenius", "effective_rank"};

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Per-product cost of PyTorch's own functorch on torchvision's ResNet-18 (10 classes, 3×32×32 inputs, batch 4),
 float32, one thread, for docs/PERFORMANCE.md: k VJPs and k JVPs one at a time (functorch.vjp / functorch.jvp),
-and k VJPs as one vmap, the best of 3 passes each (after a warm-up pass). Prints one JSON line.
+k VJPs as one vmap, and k NTK matvecs K u = J (Jᵀu) (one forward pass for the pulls, then per vector a pull and a
+jvp whose tangents are its gradients), the best of 3 passes each (after a warm-up pass). Prints one JSON line.
 Usage: bench/python/functorch_resnet18.py [k]   (Debian's /usr/bin/python3 with python3-torch, python3-torchvision)
 """
 import json
@@ -50,10 +51,17 @@ def jvps():
         jvp(out, tuple(params), tuple(w[j] for w in W))
 
 
+def ntk_matvecs():
+    _, pull = vjp(out, *params)
+    for j in range(k):
+        jvp(out, tuple(params), pull(U[j]))
+
+
 def vjps_vmap():
     _, pull = vjp(out, *params)
     vmap(pull)(U)
 
 
 print(json.dumps({"model": "resnet18", "batch": 4, "d": d, "P": sum(p.numel() for p in params), "k": k,
-                  "vjp_seconds": best(vjps), "jvp_seconds": best(jvps), "vjp_vmap_seconds": best(vjps_vmap)}))
+                  "vjp_seconds": best(vjps), "jvp_seconds": best(jvps), "vjp_vmap_seconds": best(vjps_vmap),
+                  "ntk_matvec_seconds": best(ntk_matvecs)}))

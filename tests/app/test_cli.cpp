@@ -203,11 +203,13 @@ class TestCli : public QObject {
     QCOMPARE(j.at("config").at("timing_vectors").get<int64_t>(), int64_t(8));
     QCOMPARE(j.at("config").at("repeats").get<int64_t>(), int64_t(2));
     for (const auto& row : j.at("rows"))
-      for (const char* p : {"vjp", "jvp"}) {
+      for (const char* p : {"vjp", "jvp", "kernel_product"}) {
         const double mean = row.at(std::string("seconds_per_") + p).get<double>();
         const double best = row.at(std::string("best_seconds_per_") + p).get<double>();
         QVERIFY2(best > 0 && best <= mean, p);
       }
+    QCOMPARE(j.at("rows")[0].at("kernel_products").get<std::string>(),
+             std::string("fused"));  // a built-in MLP
     QCOMPARE(j.at("config").at("seed").get<uint64_t>(), uint64_t(0));
     const Json& small = j.at("rows")[0];
     const Json& big = j.at("rows")[1];

@@ -12,6 +12,7 @@
 
 #include "autodiff/BatchingRules.h"
 #include "autodiff/DenseProducts.h"
+#include "autodiff/TangentMapDetail.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
@@ -20,36 +21,9 @@
 
 namespace ts {
 
+using namespace tangent_map_detail;
+
 namespace {
-// Enters a forward-AD dual level and always leaves it.
-struct DualLevel {
-  uint64_t level = torch::autograd::forward_ad::enter_dual_level();
-  ~DualLevel() { torch::autograd::forward_ad::exit_dual_level(level); }
-};
-
-// Adds the wall time of a product to the map's counter (so a run's dense algebra can be told apart).
-struct ProductTimer {
-  std::atomic<int64_t>& total;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  explicit ProductTimer(std::atomic<int64_t>& t) : total(t) {}
-  ~ProductTimer() {
-    total += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
-                 .count();
-  }
-};
-
-// LibTorch's message for an operator without a forward-mode formula: "Trying to use forward AD with OP that
-// does not support it". Returns OP, or "" when `what` is another error.
-std::string forward_ad_operator(const std::string& what) {
-  const std::string key = "forward AD with ";
-  const auto at = what.find(key);
-  if (at == std::string::npos) return "";
-  const auto start = at + key.size();
-  const auto end = what.find(' ', start);
-  const std::string op = what.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  return op.empty() ? "an operator" : op;
-}
-
 // One level of LibTorch's vmap (the legacy one of torch._vmap_internals, which
 // torch.autograd.grad(..., is_grads_batched=True) uses); always left.
 struct VmapLevel {
@@ -84,21 +58,6 @@ struct VmapWarnings {
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
-at::Tensor as_matrix(const at::Tensor& t, int64_t rows, const char* what, const std::string& model) {
-  if (t.dim() == 1 && t.size(0) == rows) return t.unsqueeze(1);
-  if (t.dim() == 2 && t.size(0) == rows) return t;
-  throw InputError(std::string(what) + " of model '" + model + "' expects " + std::to_string(rows) +
-                   " rows, got shape [" + shape_to_string(t.sizes().vec()) + "]");
-}
-// Under several ranks: `mine` of this rank's share of the columns of X gives rows [count, …]; every rank's
-// rows, gathered in column order, are [k, …]. `others` gets the number of columns the other ranks took.
-template <class F>
-at::Tensor by_columns(dist::Communicator& comm, const at::Tensor& X, int64_t& others, F&& mine) {
-  const int64_t k = X.size(1);
-  const dist::Share s = dist::share(k, comm.rank(), comm.size());
-  others = k - s.count;
-  return comm.all_gather_rows(mine(X.narrow(1, s.begin, s.count)), dist::share_counts(k, comm.size()));
-}
 }  // namespace
 
 TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode)
@@ -473,126 +432,6 @@ at::Tensor TangentMap::jvp(const at::Tensor& W_in) const {
   return W_in.dim() == 1 ? all.select(1, 0) : all;
 }
 
-// K V and G W under a column split: each rank runs both products on its share, only the result is gathered.
-template <class F>
-at::Tensor TangentMap::both_by_columns(const at::Tensor& X_in, int64_t rows, const char* what,
-                                       F&& both) const {
-  const at::Tensor X = as_matrix(X_in, rows, what, model_->spec()).to(options());
-  int64_t others = 0;
-  const at::Tensor all = by_columns(*comm_, X, others, both).t();
-  vjps_ += others;
-  jvps_ += others;
-  return X_in.dim() == 1 ? all.select(1, 0) : all;
-}
-
-at::Tensor TangentMap::kernel_rows(const at::Tensor& V_in) const {
-  ProductTimer timer(nanoseconds_);
-  const DenseProducts* dp = fused();
-  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
-  const int64_t k = V.size(0);
-  if (mode_ == JvpMode::Auto && model_->jvp_choice().empty())
-    model_->set_jvp_choice("forward", "forward mode: a built-in MLP's explicit products, nothing to time");
-  at::Tensor result = at::empty({k, d_}, options());
-  for (int64_t j = 0; j < k; j += block_) {
-    check();
-    const int64_t b = std::min(block_, k - j);
-    result.narrow(0, j, b).copy_(dp->kernel_rows(V.narrow(0, j, b)));
-    vjps_ += b;
-    jvps_ += b;
-  }
-  return result;
-}
-
-bool TangentMap::streamed() const {
-  if (rows_ || dense() || batching() || batched()) return false;
-  const bool forward =
-      mode_ == JvpMode::Forward || (mode_ == JvpMode::Auto && model_->jvp_choice() == "forward");
-  return forward && model_->forward_ad_unsupported().empty();
-}
-
-at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
-  ProductTimer timer(nanoseconds_);
-  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
-  const int64_t k = V.size(0);
-  at::Tensor result = at::empty({k, d_}, options());
-  if (k == 0) return result;
-  check();
-  mode_ = JvpMode::Forward;  // streamed() holds: forward mode is this map's (or its model's) choice
-  std::vector<at::Tensor> all;
-  const auto leaves = leaf_parameters(&all);
-  at::Tensor out;
-  {
-    at::AutoGradMode grad_on(true);
-    out = model_->forward(all, x_).reshape({-1});
-  }
-  require_graph(out);
-  const std::vector<at::Tensor> primal = model_->parameters();
-  const auto& selected = model_->selected();
-  try {
-    for (int64_t j = 0; j < k; ++j) {
-      check();
-      std::vector<at::Tensor> g;
-      {
-        at::AutoGradMode grad_on(true);
-        g = torch::autograd::grad({out}, leaves, {V[j]}, /*retain_graph=*/j + 1 < k, /*create_graph=*/false,
-                                  /*allow_unused=*/true);
-      }
-      at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
-      DualLevel level;
-      std::vector<at::Tensor> duals = primal;
-      for (size_t t = 0; t < selected.size(); ++t) {
-        auto& p = duals[static_cast<size_t>(selected[t])];
-        // A gradient has its parameter's shape and its own storage: the dual takes it without a copy.
-        p = g[t].defined() ? at::_make_dual(p.detach(), g[t], static_cast<int64_t>(level.level)) : p.detach();
-      }
-      const at::Tensor o = model_->forward(duals, x_);
-      const at::Tensor tangent = std::get<1>(at::_unpack_dual(o, static_cast<int64_t>(level.level)));
-      if (tangent.defined())
-        result[j].copy_(tangent.reshape({-1}));
-      else
-        result[j].zero_();  // the output does not depend on the selected parameters
-    }
-  } catch (const Cancelled&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string op = forward_ad_operator(e.what());
-    if (op.empty()) throw;
-    model_->set_forward_ad_unsupported(op);  // the caller runs VJPs, then double-backward JVPs
-    return {};
-  }
-  vjps_ += k;
-  jvps_ += k;
-  return result;
-}
-
-at::Tensor TangentMap::kernel_apply(const at::Tensor& V) const {
-  if (!comm_ || rows_) {
-    if (fused()) {
-      const at::Tensor rows = kernel_rows(V);
-      return V.dim() == 1 ? rows[0] : rows.t();
-    }
-    if (streamed()) {
-      const at::Tensor rows = kernel_rows_streamed(V);
-      if (rows.defined()) return V.dim() == 1 ? rows[0] : rows.t();
-    }
-    return jvp(vjp(V));
-  }
-  return both_by_columns(V, d_all_, "K V", [&](const at::Tensor& mine) {
-    if (fused()) return kernel_rows(mine);
-    if (streamed()) {
-      const at::Tensor rows = kernel_rows_streamed(mine);
-      if (rows.defined()) return rows;
-    }
-    return jvp_local(vjp_rows(mine, false).t()).t().contiguous();
-  });
-}
-
-at::Tensor TangentMap::gram_apply(const at::Tensor& W) const {
-  if (!comm_ || rows_) return vjp(jvp(W));
-  return both_by_columns(W, p_, "G W",
-                         [&](const at::Tensor& mine) { return vjp_rows(jvp_local(mine), false); });
-}
-
 at::Tensor TangentMap::jvp_choose(const at::Tensor& W_in) const {
   const at::Tensor W = as_matrix(W_in, p_, "JVP", model_->spec()).to(options());
   const int64_t k = W.size(1);
@@ -698,26 +537,30 @@ at::Tensor TangentMap::jvp_forward(const at::Tensor& W_in) const {
     }
     return result.t();
   }
-  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
   for (int64_t j = first; j < k; ++j) {
     check();
-    DualLevel level;
-    std::vector<at::Tensor> all = model_->parameters();
-    const auto tangents = unflatten(Wt[j]);
-    size_t t = 0;
-    for (auto i : model_->selected()) {
-      auto& p = all[static_cast<size_t>(i)];
-      p = at::_make_dual(p.detach(), tangents[t++], static_cast<int64_t>(level.level));
-    }
-    at::Tensor out = model_->forward(all, x_);
-    at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
-    if (tangent.defined())
-      result[j].copy_(tangent.reshape({-1}));
-    else
-      result[j].zero_();  // the output does not depend on the selected parameters
+    jvp_one(unflatten(Wt[j]), result[j]);
     ++jvps_;
   }
   return W_in.dim() == 1 ? result[0] : result.t();
+}
+
+void TangentMap::jvp_one(const std::vector<at::Tensor>& tangents, at::Tensor row) const {
+  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
+  DualLevel level;
+  std::vector<at::Tensor> all = model_->parameters();
+  size_t t = 0;
+  for (auto i : model_->selected()) {
+    auto& p = all[static_cast<size_t>(i)];
+    const at::Tensor& w = tangents[t++];
+    p = w.defined() ? at::_make_dual(p.detach(), w, static_cast<int64_t>(level.level)) : p.detach();
+  }
+  const at::Tensor out = model_->forward(all, x_);
+  const at::Tensor tangent = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+  if (tangent.defined())
+    row.copy_(tangent.reshape({-1}));
+  else
+    row.zero_();  // the output does not depend on the selected parameters
 }
 
 at::Tensor TangentMap::jvp_double_backward(const at::Tensor& W_in) const {

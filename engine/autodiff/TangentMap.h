@@ -140,6 +140,11 @@ class TangentMap {
   /// the graph, then per vector a backward pass and a forward-mode pass whose tangents are its gradients.
   /// Empty when forward mode failed on an operator (the map has switched to double backward).
   at::Tensor kernel_rows_streamed(const at::Tensor& V) const;
+  /// K V's rows by one pass per vector or block where one exists (fused, else streamed); undefined otherwise.
+  at::Tensor kernel_rows_one_pass(const at::Tensor& V) const;
+  /// J w for one vector given as a tangent per selected parameter (undefined: zero), by one forward-mode
+  /// pass, written into `row` ([d]).
+  void jvp_one(const std::vector<at::Tensor>& tangents, at::Tensor row) const;
   /// The rows Jᵀu_j for the columns of U ([k, P]), or with `squares` their squared norms ([k]).
   at::Tensor vjp_rows(const at::Tensor& U, bool squares) const;
   /// vjp_rows under several ranks (divided by columns or by rows of the batch).

@@ -10,6 +10,7 @@
 
 #include "active_learning/ActiveLearning.h"
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "core/StudentT.h"
 #include "core/TorchUtil.h"
@@ -51,6 +52,7 @@ Json interval(const std::vector<double>& v) {
 }
 
 std::string read_text(const std::string& path) {
+  reject_special_file(path, "'" + path + "'");
   std::ifstream f(path, std::ios::binary);
   if (!f) return {};
   std::ostringstream s;
@@ -76,7 +78,8 @@ std::map<std::string, EarlierRow> read_earlier_run(const std::string& dir, const
     throw InputError("--resume " + dir +
                      ": no ablation.json and curves.csv (nor their .partial versions) there");
   const Json report = parse_json(json, dir + "/ablation.json");
-  if (!report.contains("config") || !report.contains("configurations"))
+  if (!report.is_object() || !report.contains("config") || !report.contains("configurations") ||
+      !report["configurations"].is_array())
     throw InputError("--resume " + dir + ": ablation.json is not an al-ablation report");
   if (report["config"] != base)
     throw InputError("--resume " + dir +
@@ -84,7 +87,13 @@ std::map<std::string, EarlierRow> read_earlier_run(const std::string& dir, const
                      "learner); its config is " +
                      json_text(report["config"]));
   std::map<std::string, EarlierRow> rows;
-  for (const auto& r : report["configurations"]) rows[r["key"].get<std::string>()].row = r;
+  for (size_t i = 0; i < report["configurations"].size(); ++i) {
+    const Json& r = report["configurations"][i];
+    if (!r.is_object() || !r.contains("key") || !r["key"].is_string())
+      throw InputError("--resume " + dir + ": ablation.json: configurations[" + std::to_string(i) +
+                       "].key is missing or not a string");
+    rows[r["key"].get<std::string>()].row = r;
+  }
   std::istringstream lines(csv);
   std::string line;
   std::getline(lines, line);                                                  // header
@@ -210,7 +219,13 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
   for (const auto& c : configs) {
     if (const auto e = earlier.find(c.key); e != earlier.end()) {
       const Json& r = e->second.row;
-      const auto aucs_seen = r["auc_per_seed"].get<std::vector<double>>();
+      std::vector<double> aucs_seen;
+      try {
+        aucs_seen = r.at("auc_per_seed").get<std::vector<double>>();
+      } catch (const Json::exception&) {
+        throw InputError("--resume: configuration '" + c.key +
+                         "' of the earlier run has no list of numbers auc_per_seed in its ablation.json");
+      }
       if (r["request"] != to_json(c.job) || int(aucs_seen.size()) != o.base.seeds ||
           int(e->second.finals.size()) != o.base.seeds)
         throw InputError(

@@ -208,7 +208,8 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   connect(exp, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the active-learning results into");
     if (dir.isEmpty()) return;
-    const QString err = exportAll(dir);
+    const QString err = export_set(
+        dir, [this](const QString& stage) { return exportAll(stage); }, false);
     detail_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
   });
   connect(gallery_strategy_, &QComboBox::currentTextChanged, this, [this] { showGallery(); });

@@ -1,5 +1,6 @@
 // ChartView's files and contents: PNG, SVG and PDF pictures, CSV data, and the content a session stores.
 #include <QAreaSeries>
+#include <QBuffer>
 #include <QChart>
 #include <QFile>
 #include <QGraphicsLayout>
@@ -13,6 +14,7 @@
 
 #include "ChartView.h"
 #include "ExportFiles.h"
+#include "io/OutputFiles.h"
 
 namespace ts::ui {
 
@@ -21,7 +23,6 @@ QString num(double v) { return QString::number(v, 'g', 17); }
 }  // namespace
 
 QString ChartView::exportTo(const QString& path, QSize size, double scale) {
-  const QString tmp = path + ".partial";
   const QSize target = size.isValid() && !size.isEmpty() ? size : this->size();
   // The chart itself is laid out at the asked size and drawn from its scene: a view on a tab never shown has
   // no size of its own, and a view's picture would be stretched, not laid out again.
@@ -36,37 +37,42 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
     chart()->scene()->render(&painter, rect, QRectF(QPointF(0, 0), QSizeF(target)));
     return painter.end();
   };
-  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
-    QSvgGenerator gen;
-    gen.setFileName(tmp);
-    gen.setSize(target);
-    gen.setViewBox(QRect(QPoint(0, 0), target));
-    gen.setTitle(chart()->title());
-    ok = paint(&gen, QRect(QPoint(0, 0), target));
-  } else if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
-    QPdfWriter pdf(tmp);
-    pdf.setTitle(chart()->title());
-    pdf.setCreator("TangentScope");
-    pdf.setResolution(96);  // one PDF pixel per screen pixel: the page is the chart's size
-    pdf.setPageMargins({});
-    pdf.setPageSize(QPageSize(QSizeF(target) * 72.0 / 96.0, QPageSize::Point));
-    ok = paint(&pdf, QRect(QPoint(0, 0), target));
-  } else {
-    const double s = scale > 0 ? scale : 1.0;
-    QImage image(QSize(int(target.width() * s + 0.5), int(target.height() * s + 0.5)), QImage::Format_ARGB32);
-    image.fill(Qt::white);
-    ok = paint(&image, image.rect()) && image.save(tmp, "PNG");
+  // Drawn into memory, then written by write_file_atomic: Qt's SVG and PDF writers do not report a failed
+  // write, so a full disk would otherwise leave a truncated picture under the real name.
+  QByteArray bytes;
+  {
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (path.endsWith(".svg", Qt::CaseInsensitive)) {
+      QSvgGenerator gen;
+      gen.setOutputDevice(&buffer);
+      gen.setSize(target);
+      gen.setViewBox(QRect(QPoint(0, 0), target));
+      gen.setTitle(chart()->title());
+      ok = paint(&gen, QRect(QPoint(0, 0), target));
+    } else if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
+      QPdfWriter pdf(&buffer);
+      pdf.setTitle(chart()->title());
+      pdf.setCreator("TangentScope");
+      pdf.setResolution(96);  // one PDF pixel per screen pixel: the page is the chart's size
+      pdf.setPageMargins({});
+      pdf.setPageSize(QPageSize(QSizeF(target) * 72.0 / 96.0, QPageSize::Point));
+      ok = paint(&pdf, QRect(QPoint(0, 0), target));
+    } else {
+      const double s = scale > 0 ? scale : 1.0;
+      QImage image(QSize(int(target.width() * s + 0.5), int(target.height() * s + 0.5)),
+                   QImage::Format_ARGB32);
+      image.fill(Qt::white);
+      ok = paint(&image, image.rect()) && image.save(&buffer, "PNG");
+    }
   }
   chart()->setGeometry(old);
   if (chart()->layout()) chart()->layout()->activate();
-  if (!ok || !QFile::exists(tmp)) {
-    QFile::remove(tmp);
-    return QString("cannot write '%1'").arg(path);
-  }
-  QFile::remove(path);
-  if (!QFile::rename(tmp, path)) {
-    QFile::remove(tmp);
-    return QString("cannot write '%1'").arg(path);
+  if (!ok || bytes.isEmpty()) return QString("cannot draw the chart for '%1'").arg(path);
+  try {
+    ts::write_file_atomic(path.toStdString(), bytes.toStdString());
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
   }
   return {};
 }

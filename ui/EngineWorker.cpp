@@ -1,5 +1,6 @@
 #include "EngineWorker.h"
 
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 
 namespace ts::ui {
@@ -37,7 +38,7 @@ void EngineWorker::runJob(quint64 id, const QString& kind, const EngineJob& job)
   } catch (const Cancelled&) {
     Q_EMIT cancelled(id);
   } catch (const std::exception& e) {
-    Q_EMIT failed(id, QString::fromUtf8(e.what()).section('\n', 0, 0));
+    Q_EMIT failed(id, QString::fromStdString(error_text(e)));
   }
 }
 

@@ -1,11 +1,12 @@
 #include "ExportFiles.h"
 
+#include <QBuffer>
 #include <QImage>
-#include <QSaveFile>
 #include <QWidget>
 
 #include <exception>
 
+#include "core/ErrorText.h"
 #include "io/OutputFiles.h"
 
 namespace ts::ui {
@@ -23,11 +24,30 @@ void write_text_noting(const QString& path, const QString& text, QStringList& er
   }
 }
 
+QString export_set(const QString& target, const std::function<QString(const QString& stage)>& write,
+                   bool replace_earlier) {
+  try {
+    ts::OutputFolder folder(target.toStdString(), replace_earlier);
+    const QString errors = write(QString::fromStdString(folder.staging_dir()));
+    if (!errors.isEmpty())
+      return errors + "\nNothing was exported: '" + target + "' keeps its earlier files.";
+    folder.commit();
+  } catch (const std::exception& e) {
+    return QString::fromStdString(ts::error_text(e));
+  }
+  return {};
+}
+
 QString save_widget_png(QWidget* widget, const QString& path) {
-  QSaveFile file(path);
-  if (!file.open(QIODevice::WriteOnly)) return "cannot write '" + path + "': " + file.errorString();
-  if (!widget->grab().toImage().save(&file, "PNG") || !file.commit())
-    return "cannot write '" + path + "': " + file.errorString();
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  if (!widget->grab().toImage().save(&buffer, "PNG")) return "cannot draw the picture for '" + path + "'";
+  try {
+    ts::write_file_atomic(path.toStdString(), bytes.toStdString());
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
   return {};
 }
 

@@ -3,6 +3,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 class QWidget;
 
 namespace ts::ui {
@@ -11,6 +13,13 @@ namespace ts::ui {
 QString csv_field(const QString& s);
 /// Writes `text` through ts::write_text_file; on failure appends the message to `errors` instead of throwing.
 void write_text_noting(const QString& path, const QString& text, QStringList& errors);
+/// Runs `write(stage)`, which writes its files into the folder `stage`, and publishes them in `target` as one
+/// set (ts::OutputFolder): only when `write` reports no error are the files moved into `target`, so a full
+/// disk or any failed file leaves `target` as it was, with no partial file. With `replace_earlier`, files of
+/// an earlier full export that this one does not write are removed (Export all); a tab's own export keeps
+/// them. Returns "" or the errors, one a line.
+QString export_set(const QString& target, const std::function<QString(const QString& stage)>& write,
+                   bool replace_earlier);
 /// The widget as it is drawn, as a PNG through a temporary file; "" or an error naming the path.
 QString save_widget_png(QWidget* widget, const QString& path);
 

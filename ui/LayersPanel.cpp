@@ -85,7 +85,8 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   connect(exp, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the per-layer traces into");
     if (dir.isEmpty()) return;
-    const QString err = exportAll(dir);
+    const QString err = export_set(
+        dir, [this](const QString& stage) { return exportAll(stage); }, false);
     summary_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
   });
   connect(engine_, &EngineClient::partialResult, this, [this](const QString& kind, const PartialResult& p) {

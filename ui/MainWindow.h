@@ -102,7 +102,9 @@ class MainWindow : public QMainWindow {
   QTableWidget* pinnedRunsTable() const { return pins_table_; }
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const CompareRequest& config);
-  /// Writes every chart (PNG and SVG) and the result (JSON and CSV) into `dir`; returns "" or the errors.
+  /// Writes every chart (PNG, SVG, PDF, CSV), the tables, the result (JSON and CSV) and the session into
+  /// `dir` as one set: all new files, or on any error the folder as it was (no partial file); returns "" or
+  /// the errors.
   QString exportAll(const QString& dir) const;
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
   /// extension. Returns "" or an error message naming the file.
@@ -183,6 +185,7 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* e) override;
 
  private:
+  QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
   void createMenus();
   std::string sessionText() const;
   QString applySessionText(const std::string& text, const QString& path);

@@ -88,8 +88,15 @@ QString MainWindow::exportResult(const QString& path) const {
   return {};
 }
 
-QString MainWindow::exportAll(const QString& dir) const {
-  if (!QDir().mkpath(dir)) return "cannot create the folder '" + dir + "'";
+// Every file is written into a staging folder inside `target` and published together only when all were
+// written: a full disk or any failed file leaves `target` with its earlier export, untouched, and no partial
+// file (export_set).
+QString MainWindow::exportAll(const QString& target) const {
+  return export_set(
+      target, [this](const QString& dir) { return exportAllInto(dir); }, true);
+}
+
+QString MainWindow::exportAllInto(const QString& dir) const {
   QStringList errors;
   const QHash<const ChartView*, QString> known{{convergence_, "convergence"},
                                                {speed_, "speed_accuracy"},

@@ -37,6 +37,7 @@
 #include "ExportFiles.h"
 #include "MainWindow.h"
 #include "RunLog.h"
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
 
@@ -447,6 +448,13 @@ void MainWindow::showPreferences() {
   threads_->setValue(threads->value());
   try {
     memory_budget_ = parse_memory_size(budget->text().trimmed().toStdString(), "the memory budget");
+    const int64_t physical = physical_memory_bytes();
+    if (physical > 0 && memory_budget_ > physical)
+      statusBar()->showMessage(QString("The memory budget %1 is more than this machine's %2 of memory: a "
+                                       "computation that fits it may still run out of memory.")
+                                   .arg(QString::fromStdString(format_bytes(double(memory_budget_))),
+                                        QString::fromStdString(format_bytes(double(physical)))),
+                               15000);
   } catch (const Error& e) {
     QMessageBox::warning(this, "Preferences", QString::fromStdString(e.what()) + "; it is unchanged.");
   }

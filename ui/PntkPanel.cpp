@@ -160,7 +160,8 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   connect(exp, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the pNTK results into");
     if (dir.isEmpty()) return;
-    const QString err = exportAll(dir);
+    const QString err = export_set(
+        dir, [this](const QString& stage) { return exportAll(stage); }, false);
     summary_->setText(err.isEmpty() ? "Exported into " + dir : "Export failed: " + err);
   });
   connect(engine_, &EngineClient::jobFinished, this, &PntkPanel::onJobFinished);

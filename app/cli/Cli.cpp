@@ -19,6 +19,7 @@
 #include "RealBench.h"
 #include "ScalingBench.h"
 #include "SeedBench.h"
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "dist/Communicator.h"
 #include "io/ResultJson.h"
@@ -55,6 +56,12 @@ extern "C" void on_signal(int sig) {
 }  // namespace
 
 int pending_signal() { return static_cast<int>(g_signal); }
+
+namespace {
+std::ostream* g_warnings = nullptr;
+}  // namespace
+
+std::ostream& warnings() { return g_warnings ? *g_warnings : std::cerr; }
 
 void install_signal_handlers() {
   static_assert(std::atomic<bool>::is_always_lock_free);
@@ -95,7 +102,15 @@ ComputeConfig compute_from(const Args& a) {
                      std::to_string(threads));
   c.threads = static_cast<int>(threads);
   c.seed = a.get_seed("seed", 0);
-  if (a.has("memory-budget")) c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
+  if (a.has("memory-budget")) {
+    c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
+    // A budget past the machine's memory lets an exact method start and then fail in the allocator.
+    const int64_t physical = physical_memory_bytes();
+    if (physical > 0 && c.memory_budget > physical && dist::world().rank() == 0)
+      warnings() << "tangentscope-cli: warning: --memory-budget " << a.get("memory-budget")
+                 << " is more than this machine's " << format_bytes(double(physical))
+                 << " of memory: a computation that fits the budget may still run out of memory\n";
+  }
   if (a.has("product-batch")) {
     const long long batch = a.get_int("product-batch", -1);
     if (batch < 0 || batch > 4096)
@@ -580,6 +595,10 @@ std::string with_rank(const std::string& msg) {
 
 int run(const std::vector<std::string>& args, std::ostream& out_all, std::ostream& err) {
   std::ostream null_out(nullptr);  // ranks other than 0 print nothing: rank 0 has the same result
+  struct WarningsTo {              // the stream outlives no run: reset on every way out
+    explicit WarningsTo(std::ostream* s) { g_warnings = s; }
+    ~WarningsTo() { g_warnings = nullptr; }
+  } warnings_to(&err);
   try {
     if (!args.empty() && args[0] == "launch") return cmd_launch(args, out_all, err);
     join_ranks();
@@ -612,10 +631,7 @@ int run(const std::vector<std::string>& args, std::ostream& out_all, std::ostrea
         << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << "; no partial output was left\n";
     return 128 + sig;
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    const auto nl = msg.find('\n');
-    if (nl != std::string::npos) msg = msg.substr(0, nl);
-    err << "tangentscope-cli: error: " << with_rank(msg) << "\n";
+    err << "tangentscope-cli: error: " << with_rank(error_text(e)) << "\n";
     return 1;
   }
 }

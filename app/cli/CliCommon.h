@@ -25,6 +25,9 @@ std::string fmt(double v);
 /// The run control every command passes to its job: cancelled by SIGINT/SIGTERM (install_signal_handlers).
 RunControl cli_control();
 
+/// Where warnings of the current run go (run()'s error stream; std::cerr outside a run).
+std::ostream& warnings();
+
 /// The signal (SIGINT, SIGTERM) that asked this process to stop, or 0.
 int pending_signal();
 /// This program's own file (/proc/self/exe), to start it again as ranks.

@@ -30,8 +30,12 @@ LanczosEigenpairs block_lanczos(const LinearOperator& A, const LanczosOptions& o
   if (n < 1) throw InputError("block Lanczos: the operator " + A.name() + " is empty");
   if (o.top < 1) throw InputError("block Lanczos: ask for at least one eigenpair");
   const int64_t k = std::min(o.top, n);
-  const int64_t b = std::max<int64_t>(1, std::min(o.block, n));
+  if (o.max_matvecs > 0 && o.max_matvecs < k)
+    throw InputError("block Lanczos: a cap of " + std::to_string(o.max_matvecs) +
+                     " products (--max-matvecs) cannot give " + std::to_string(k) +
+                     " eigenpairs (--top): give at least " + std::to_string(k));
   const int64_t max_m = lanczos_basis_cap(n, o);
+  const int64_t b = std::max<int64_t>(1, std::min({o.block, n, max_m}));
   LanczosEigenpairs out;
   out.tol = o.tol > 0 ? o.tol : (A.options().dtype() == at::kFloat ? 1e-5 : 1e-10);
 

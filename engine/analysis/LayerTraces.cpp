@@ -27,11 +27,22 @@ std::string module_of(const std::string& name) {
   return "(model)";
 }
 
+// The prefixes of a --groups list. A list that is not empty but names no group (";;"), an empty item between
+// two others, or a prefix given twice is refused: each would silently change the groups.
 std::vector<std::string> split_prefixes(const std::string& spec) {
   std::vector<std::string> out;
+  if (spec.empty()) return out;
   std::string cur;
   for (char c : spec + ";") {
     if (c == ';' || c == '|') {
+      const auto b = cur.find_first_not_of(' '), e = cur.find_last_not_of(' ');
+      cur = b == std::string::npos ? "" : cur.substr(b, e - b + 1);
+      if (cur.empty())
+        throw InputError("--groups '" + spec +
+                         "' has an empty item: list parameter-name prefixes separated by ';' (e.g. "
+                         "'conv1;layer1;fc'), or leave --groups out for one group per module");
+      if (std::find(out.begin(), out.end(), cur) != out.end())
+        throw InputError("--groups '" + spec + "' names the prefix '" + cur + "' twice");
       if (!cur.empty()) out.push_back(cur);
       cur.clear();
     } else {
@@ -64,11 +75,13 @@ std::vector<ParameterGroup> parameter_groups(const TangentMap& J, const std::str
     if (prefixes.empty()) {
       g = module_of(name);
     } else {
+      // The longest matching prefix takes the parameter, so 'w;w0' puts w0 in its own group.
       g = "(other)";
+      size_t best = 0;
       for (const auto& p : prefixes)
-        if (name.compare(0, p.size(), p) == 0) {
+        if (name.compare(0, p.size(), p) == 0 && p.size() > best) {
           g = p;
-          break;
+          best = p.size();
         }
     }
     auto it = index.find(g);

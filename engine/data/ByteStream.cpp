@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 
 namespace ts {
 
@@ -41,6 +42,7 @@ uint32_t update_crc(uint32_t crc, const char* data, size_t n) {
 
 // Opens `path` at `offset` and checks that [offset, offset + length) lies within the file as it is now.
 std::ifstream open_range(const std::string& path, uint64_t offset, uint64_t length, const std::string& name) {
+  reject_special_file(path, name);
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(name + ": file not found or not readable");
   f.seekg(0, std::ios::end);
@@ -178,6 +180,7 @@ class InflateStream : public ByteStream {
 std::unique_ptr<ByteStream> open_file_stream(const std::string& path, const std::string& name) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(name + ": is a folder, not a file");
+  reject_special_file(path, name);
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) throw InputError(name + ": file not found or not readable");
   const std::streamoff end = f.tellg();

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "data/Data.h"
 
@@ -25,6 +26,7 @@ struct CifarFormat {
 int64_t file_size(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) return -1;
+  reject_special_file(path, "file '" + path + "'");
   std::ifstream f(path, std::ios::binary | std::ios::ate);
   return f ? static_cast<int64_t>(f.tellg()) : -1;
 }

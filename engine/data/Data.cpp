@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/NumpyFiles.h"
@@ -56,6 +57,7 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }  // namespace
 
 Dataset load_csv(const std::string& path, const std::string& label, const std::string& header) {
+  reject_special_file(path, "CSV file '" + path + "'");
   std::ifstream f(path);
   if (!f) throw InputError("CSV file '" + path + "': not found or not readable");
   std::vector<std::vector<double>> rows;

@@ -1,6 +1,8 @@
 // Folders of images per class, the layout of torchvision's ImageFolder: DIR/CLASS/…/IMAGE.png. Classes are
 // the subfolders in sorted order; every image is found from its headers first, so a seeded subset, the
 // image size and the memory budget are all settled before any pixel is decoded.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 
@@ -23,21 +25,62 @@ bool image_extension(const fs::path& p) {
   return e == ".png" || e == ".jpg" || e == ".jpeg";
 }
 
+// The folder a directory entry leads to, as (device, inode); {0, 0} when it cannot be examined.
+std::pair<uint64_t, uint64_t> folder_id(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return {0, 0};
+  return {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
 // The image files under `dir` (recursively, hidden entries skipped), sorted; `skipped` counts the others.
+// Symbolic links are followed, but one that leads back into a folder being listed (a loop) or to itself is
+// refused by name: following it would list the same images again and again.
 std::vector<std::string> images_in(const fs::path& dir, int64_t& skipped) {
   std::vector<std::string> files;
   std::error_code ec;
+  auto listing = [&](const std::string& why) {
+    return InputError("image folder '" + dir.string() + "': cannot be listed (" + why + ")");
+  };
   fs::recursive_directory_iterator it(dir, fs::directory_options::follow_directory_symlink, ec), end;
-  if (ec) throw InputError("image folder '" + dir.string() + "': cannot be listed (" + ec.message() + ")");
+  if (ec) throw listing(ec.message());
+  std::vector<std::pair<uint64_t, uint64_t>> open_folders{folder_id(dir)};  // dir and the folders below it
   for (; it != end; it.increment(ec)) {
-    if (ec) throw InputError("image folder '" + dir.string() + "': cannot be listed (" + ec.message() + ")");
-    if (hidden(it->path())) {
-      if (it->is_directory()) it.disable_recursion_pending();
+    if (ec) throw listing(ec.message());
+    open_folders.resize(static_cast<size_t>(it.depth()) + 1);
+    const fs::path& p = it->path();
+    if (hidden(p)) {
+      if (it->is_directory(ec)) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file()) continue;
-    if (image_extension(it->path()))
-      files.push_back(it->path().string());
+    const bool link = it->is_symlink(ec);
+    const fs::file_status st = fs::status(p, ec);
+    if (ec) {
+      if (link && ec == std::errc::too_many_symbolic_link_levels)
+        throw InputError("image folder '" + dir.string() + "': the symbolic link '" + p.string() +
+                         "' leads to itself (a loop of links): remove it");
+      if (link) {  // a dangling link: not an image
+        ec.clear();
+        ++skipped;
+        continue;
+      }
+      throw listing(p.string() + ": " + ec.message());
+    }
+    if (fs::is_directory(st)) {
+      const auto id = folder_id(p);
+      if (link && std::find(open_folders.begin(), open_folders.end(), id) != open_folders.end()) {
+        it.disable_recursion_pending();
+        throw InputError("image folder '" + dir.string() + "': the symbolic link '" + p.string() +
+                         "' leads back to a folder that contains it (a loop): remove the link");
+      }
+      open_folders.push_back(id);
+      continue;
+    }
+    if (!fs::is_regular_file(st)) {
+      ++skipped;
+      continue;
+    }
+    if (image_extension(p))
+      files.push_back(p.string());
     else
       ++skipped;
   }
@@ -59,9 +102,14 @@ Dataset load_image_folders(const std::string& dir, const std::string& channels, 
   int64_t loose = 0;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     if (hidden(e.path())) continue;
-    if (e.is_directory())
+    std::error_code sec;
+    const fs::file_status st = fs::status(e.path(), sec);
+    if (sec == std::errc::too_many_symbolic_link_levels)
+      throw InputError("image folder '" + dir + "': the symbolic link '" + e.path().string() +
+                       "' leads to itself (a loop of links): remove it");
+    if (fs::is_directory(st))
       classes.push_back(e.path());
-    else if (e.is_regular_file() && image_extension(e.path()))
+    else if (fs::is_regular_file(st) && image_extension(e.path()))
       ++loose;
   }
   if (ec) throw InputError("image folder '" + dir + "': cannot be listed (" + ec.message() + ")");

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "data/ByteStream.h"
 #include "data/ZipArchive.h"
@@ -302,6 +303,7 @@ bool has_prefix(const std::string& s, const char* prefix) { return s.rfind(prefi
 
 // The first bytes of a file, to tell .npy from .npz in messages.
 std::string file_start(const std::string& path, size_t n) {
+  reject_special_file(path, "file '" + path + "'");
   std::ifstream f(path, std::ios::binary);
   std::string out(n, '\0');
   f.read(out.data(), static_cast<std::streamsize>(n));

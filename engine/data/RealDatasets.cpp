@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "data/Data.h"
 
@@ -17,6 +19,7 @@ namespace {
 
 // The whole (decompressed) content of a file.
 std::string read_all(const std::string& path, const std::string& what) {
+  reject_special_file(path, what + " '" + path + "'");
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) throw InputError(what + " '" + path + "': file not found or not readable");
@@ -51,8 +54,8 @@ uint32_t big_endian(const std::string& s, size_t at) {
 
 std::string existing(const std::string& base) {
   for (const std::string& p : {base, base + ".gz"}) {
-    std::ifstream f(p, std::ios::binary);
-    if (f) return p;
+    std::error_code ec;  // by its status, not by opening it: opening a FIFO would block
+    if (std::filesystem::exists(p, ec)) return p;
   }
   return base;  // read_all reports it missing, by its plain name
 }
@@ -60,6 +63,7 @@ std::string existing(const std::string& base) {
 }  // namespace
 
 at::Tensor read_idx(const std::string& path) {
+  reject_special_file(path, "IDX file '" + path + "'");
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) throw InputError("IDX file '" + path + "': file not found or not readable");
@@ -136,8 +140,8 @@ Dataset load_idx_pair(const std::string& dir, const std::string& split,
   const std::string prefix = dir + "/" + (split == "train" ? "train" : "t10k");
   const std::string ip = existing(prefix + "-images-idx3-ubyte"),
                     lp = existing(prefix + "-labels-idx1-ubyte");
-  std::ifstream probe(ip, std::ios::binary);
-  if (!probe)
+  std::error_code ec;
+  if (!std::filesystem::exists(ip, ec))
     throw InputError(name + ": no image file '" + ip + "' (run scripts/fetch-data " +
                      (name == "MNIST" ? std::string("mnist") : std::string("fashion-mnist")) +
                      ", or give the folder)");

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 
 namespace ts {
 
@@ -25,6 +26,7 @@ uint64_t le64(const std::string& s, size_t at) { return le32(s, at) | (uint64_t(
 
 // n bytes of the file from `offset`, which the caller has checked against the file's length.
 std::string read_at(const std::string& path, uint64_t offset, size_t n, const std::string& label) {
+  reject_special_file(path, label);
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(label + ": file not found or not readable");
   f.seekg(static_cast<std::streamoff>(offset));
@@ -43,6 +45,7 @@ ZipArchive::ZipArchive(const std::string& path, const std::string& what) : path_
   const std::string at = label();
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw InputError(at + ": is a folder, not a file");
+  reject_special_file(path, at);
   {
     std::ifstream f(path, std::ios::binary | std::ios::ate);
     if (!f) throw InputError(at + ": file not found or not readable");

@@ -83,6 +83,31 @@ ProblemSummary summarize(const ProblemSpec& p, const Problem& pr) {
   return s;
 }
 
+// The second snapshot of an alignment must be the same network: the same parameter names, in the same order,
+// of the same shapes. The message names the first difference.
+void check_same_architecture(const Model& a, const std::string& spec_a, const Model& b,
+                             const std::string& spec_b) {
+  const std::string fix = ": the two snapshots must be of one architecture";
+  const auto& na = a.parameter_names();
+  const auto& nb = b.parameter_names();
+  const size_t n = std::min(na.size(), nb.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (na[i] != nb[i])
+      throw InputError("--model-b '" + spec_b + "' does not have the parameters of --model '" + spec_a +
+                       "': parameter " + std::to_string(i + 1) + " is '" + nb[i] + "' there but '" + na[i] +
+                       "' in --model" + fix);
+    const auto sa = a.parameters()[i].sizes().vec(), sb = b.parameters()[i].sizes().vec();
+    if (sa != sb)
+      throw InputError("--model-b '" + spec_b + "': parameter '" + na[i] + "' has shape [" +
+                       shape_to_string(sb) + "] there but [" + shape_to_string(sa) + "] in --model '" +
+                       spec_a + "'" + fix);
+  }
+  if (na.size() != nb.size())
+    throw InputError("--model-b '" + spec_b + "' has " + std::to_string(nb.size()) +
+                     " parameter tensors, --model '" + spec_a + "' " + std::to_string(na.size()) +
+                     " (the first extra one: '" + (na.size() > nb.size() ? na[n] : nb[n]) + "')" + fix);
+}
+
 }  // namespace
 
 Problem build_problem(const ProblemSpec& p, bool need_b) {
@@ -109,11 +134,18 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   pr.J->set_block(product_block(*pr.J, p.compute));
   if (need_b) {
     if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
-    pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params, p.output);
-    if (pr.model_b->parameter_names() != pr.model->parameter_names())
-      throw InputError("--model-b '" + p.model_b + "' does not have the parameters of --model '" + p.model +
-                       "'");
-    pr.Jb = std::make_unique<TangentMap>(pr.model_b, x.to(opts), mode);
+    // Every message about the second snapshot says it is --model-b's.
+    try {
+      pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params, p.output);
+    } catch (const InputError& e) {
+      throw InputError("--model-b: " + std::string(e.what()));
+    }
+    check_same_architecture(*pr.model, p.model, *pr.model_b, p.model_b);
+    try {
+      pr.Jb = std::make_unique<TangentMap>(pr.model_b, x.to(opts), mode);
+    } catch (const InputError& e) {
+      throw InputError("--model-b: " + std::string(e.what()));
+    }
     if (split) pr.Jb->split_batch();
     pr.Jb->set_block(pr.J->block());
   }

@@ -48,17 +48,17 @@ void check_writable(const std::string& path) {
     throw InputError("cannot write '" + path + "': the folder '" + dir + "' is not writable");
 }
 
-// Files are written only once everything is computed: a failed or cancelled run writes none.
+// Files are written only once everything is computed, and published as one set: a failed or cancelled run,
+// or a full disk, leaves every earlier file as it was.
 struct PendingFiles {
-  std::vector<std::pair<std::string, std::string>> files;  // path, bytes
-  void add(const std::string& path, const at::Tensor& t) { files.emplace_back(path, npy_bytes(t)); }
-  void add_text(const std::string& path, const std::string& text) { files.emplace_back(path, text); }
-  void write(std::vector<std::string>& written) {
-    for (const auto& [path, bytes] : files) {
-      write_file_atomic(path, bytes);
-      written.push_back(path);
-    }
+  FileSet set;
+  void add(const std::string& path, const at::Tensor& t, const std::string& what = "") {
+    set.add(path, npy_bytes(t), what);
   }
+  void add_text(const std::string& path, const std::string& text, const std::string& what = "") {
+    set.add(path, text, what);
+  }
+  void write(std::vector<std::string>& written) { written = set.publish(); }
 };
 
 // The columns of one group as runs [first, end) of consecutive columns of J.
@@ -81,8 +81,8 @@ void eigenpairs_exact(const at::Tensor& K, KernelResult& out, PendingFiles& file
   const at::Tensor top = values.flip(0).narrow(0, 0, k).contiguous();
   const at::Tensor V = vectors.flip(1).narrow(1, 0, k).contiguous();
   const at::Tensor res = (at::matmul(K, V) - V * top.unsqueeze(0)).norm(2, {0}).contiguous().cpu();
-  files.add(r.eig_out + ".values.npy", top);
-  files.add(r.eig_out + ".vectors.npy", V);
+  files.add(r.eig_out + ".values.npy", top, "--eig-out");
+  files.add(r.eig_out + ".vectors.npy", V, "--eig-out");
   const at::Tensor tc = top.cpu();
   out.eigenvalues.assign(tc.data_ptr<double>(), tc.data_ptr<double>() + k);
   out.eig_residuals.assign(res.data_ptr<double>(), res.data_ptr<double>() + k);
@@ -102,8 +102,8 @@ void eigenpairs_lanczos(const LinearOperator& K, KernelResult& out, PendingFiles
                           std::to_string(m) + " float64)",
                       2 * K.size() * m * 8, r.problem.compute.memory_budget);
   const LanczosEigenpairs e = block_lanczos(K, o, rc);
-  files.add(r.eig_out + ".values.npy", e.values);
-  files.add(r.eig_out + ".vectors.npy", e.vectors);
+  files.add(r.eig_out + ".values.npy", e.values, "--eig-out");
+  files.add(r.eig_out + ".vectors.npy", e.vectors, "--eig-out");
   const int64_t k = e.values.numel();
   out.eigenvalues.assign(e.values.data_ptr<double>(), e.values.data_ptr<double>() + k);
   out.eig_residuals.assign(e.residuals.data_ptr<double>(), e.residuals.data_ptr<double>() + k);
@@ -127,6 +127,11 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
   if (!r.eig_out.empty() && !r.data_b.empty())
     throw InputError("kernel: eigenpairs (--eig-out) need a square kernel: leave out --data-b");
   if (!r.eig_out.empty() && r.eig_top < 1) throw InputError("kernel: --top must be at least 1");
+  if (!r.eig_out.empty() && r.eig_max_matvecs > 0 && r.eig_max_matvecs < r.eig_top)
+    throw InputError(
+        "kernel: --max-matvecs " + std::to_string(r.eig_max_matvecs) + " cannot give the " +
+        std::to_string(r.eig_top) + " eigenpairs of --top: block Lanczos needs at least one product " +
+        "per eigenpair (give --max-matvecs " + std::to_string(r.eig_top) + " or more, or a smaller --top)");
   if (r.eig_method != "auto" && r.eig_method != "exact" && r.eig_method != "lanczos")
     throw InputError("kernel: --eig-method must be auto, exact or lanczos, got '" + r.eig_method + "'");
   if (!r.blocks_out.empty() && is_pntk(kernel))
@@ -136,6 +141,11 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
   for (const std::string& p : {r.out, r.factor_out}) check_writable(p);
   check_writable(r.eig_out.empty() ? "" : r.eig_out + ".values.npy");
   check_writable(r.blocks_out.empty() ? "" : r.blocks_out + ".groups.json");
+  check_distinct_outputs({r.out, r.factor_out, r.eig_out.empty() ? "" : r.eig_out + ".values.npy",
+                          r.eig_out.empty() ? "" : r.eig_out + ".vectors.npy",
+                          r.blocks_out.empty() ? "" : r.blocks_out + ".groups.json"},
+                         {"--out", "--factor-out", "--eig-out (PREFIX.values.npy)",
+                          "--eig-out (PREFIX.vectors.npy)", "--blocks-out (PREFIX.groups.json)"});
 
   detail::Stopwatch clock;
   Problem pr = build_problem(r.problem, false);
@@ -173,7 +183,7 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
                         out.rows * k * 8 + 3 * r.block * out.params * 8, budget);
     const at::Tensor KV = cross_kernel_apply(*theta, V.to(pr.J->options().device()), r.block, rc);
     out.product_shape = KV.sizes().vec();
-    files.add(r.out, KV);
+    files.add(r.out, KV, "--out");
   }
 
   // The dense kernel, when it is asked for or needed for exact eigenpairs.
@@ -193,10 +203,10 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
       const at::Tensor K = cross_kernel(F1, F2, rc);
       if (!J2) out.trace = at::trace(K).item<double>();
       out.frobenius = K.norm().item<double>();
-      if (dense_out) files.add(r.out, K);
+      if (dense_out) files.add(r.out, K, "--out");
       if (!r.eig_out.empty()) eigenpairs_exact(K, out, files, r);
     }
-    if (!r.factor_out.empty()) files.add(r.factor_out, F1);
+    if (!r.factor_out.empty()) files.add(r.factor_out, F1, "--factor-out");
     if (!r.blocks_out.empty()) {
       Json manifest = Json::object();
       manifest["format"] = "tangentscope-jacobian-blocks";
@@ -213,7 +223,7 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
         b.params = g.size;
         b.file = r.blocks_out + "." + file_part(g.name) + ".npy";
         b.trace = Jg.pow(2).sum().item<double>();
-        files.add(b.file, Jg);
+        files.add(b.file, Jg, "--blocks-out");
         out.blocks.push_back(b);
         Json jg = Json::object();
         jg["name"] = b.name;
@@ -224,7 +234,7 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
         groups.push_back(jg);
       }
       manifest["groups"] = groups;
-      files.add_text(r.blocks_out + ".groups.json", json_text(manifest) + "\n");
+      files.add_text(r.blocks_out + ".groups.json", json_text(manifest) + "\n", "--blocks-out");
     }
   }
   if (!r.eig_out.empty() && eig_method == "lanczos") {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/Errors.h"
+#include "core/FileChecks.h"
 #include "io/Json.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
@@ -437,6 +438,7 @@ class TorchScriptModel : public Model {
 
 std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape,
                                         const std::string& output) {
+  reject_special_file(path, "TorchScript model '" + path + "'");  // opening a FIFO would block
   {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw InputError("TorchScript model '" + path + "': file not found or not readable");

@@ -1,6 +1,8 @@
 // tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
 #include <clocale>
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "TestHarness.h"
@@ -258,6 +260,56 @@ class TestCli : public QObject {
     QVERIFY2(bad.err.find("missing.npy") != std::string::npos, bad.err.c_str());
   }
 
+  // Outputs, groups and caps that used to be taken silently: each refused before any work, or honoured.
+  void outputsGroupsAndCapsChecked() {
+    const std::string tmp = TS_TEST_TMP;
+    std::remove((tmp + "/same.npy").c_str());
+    const Run same = run_cli({"kernel", "--model", kModel, "--data", kData, "--out", tmp + "/same.npy",
+                              "--factor-out", tmp + "/./same.npy"});
+    QCOMPARE(same.code, 1);
+    QVERIFY2(same.err.find("--out and --factor-out name the same file") != std::string::npos,
+             same.err.c_str());
+    QVERIFY(!std::ifstream(tmp + "/same.npy"));
+    const Run cap = run_cli({"kernel", "--model", kModel, "--data", kData, "--eig-out", tmp + "/cap",
+                             "--eig-method", "lanczos", "--max-matvecs", "1"});
+    QCOMPARE(cap.code, 1);
+    QVERIFY2(cap.err.find("--max-matvecs 1") != std::string::npos, cap.err.c_str());
+    const Run two = run_cli({"kernel", "--model", kModel, "--data", kData, "--eig-out", tmp + "/cap", "--top",
+                             "2", "--eig-method", "lanczos", "--max-matvecs", "3", "--json"});
+    QVERIFY2(two.code == 0, two.err.c_str());
+    QVERIFY(parse_json(two.out).at("eig_matvecs").get<int64_t>() <= 3);
+    const Run empty = run_cli({"layers", "--model", kModel, "--data", kData, "--groups", ";;"});
+    QCOMPARE(empty.code, 1);
+    QVERIFY2(empty.err.find("empty item") != std::string::npos, empty.err.c_str());
+    // 'w' no longer takes w0 from the longer prefix: w0 is its own group, w1 and w2 are 'w'.
+    const Run nested = run_cli(
+        {"layers", "--model", kModel, "--data", kData, "--groups", "w;w0", "--estimator", "exact", "--json"});
+    QVERIFY2(nested.code == 0, nested.err.c_str());
+    std::map<std::string, int64_t> sizes;
+    const Json layers = parse_json(nested.out).at("layers");
+    for (const auto& l : layers) sizes[l.at("name").get<std::string>()] = l.at("params").get<int64_t>();
+    QCOMPARE(sizes["w0"], int64_t(60));
+    QCOMPARE(sizes["w"], int64_t(130));
+    // A budget past the machine's memory is taken, with a warning.
+    const Run budget = run_cli({"info", "--model", kModel, "--memory-budget", "100000G"});
+    QVERIFY2(budget.code == 0, budget.err.c_str());
+    QVERIFY2(
+        budget.err.find("warning: --memory-budget 100000G is more than this machine") != std::string::npos,
+        budget.err.c_str());
+    // Every message about the second snapshot names --model-b.
+    const Run wider =
+        run_cli({"metrics", "--model", kModel, "--model-b", "mlp:in=6,width=12,depth=3,out=3,act=tanh,seed=3",
+                 "--data", kData, "--metrics", "alignment", "--estimator", "xtrace", "--matvecs", "12"});
+    QCOMPARE(wider.code, 1);
+    QVERIFY2(
+        wider.err.find("--model-b") != std::string::npos && wider.err.find("[12,6]") != std::string::npos,
+        wider.err.c_str());
+    const Run missing = run_cli({"metrics", "--model", kModel, "--model-b", tmp + "/no-such-model.pt",
+                                 "--data", kData, "--metrics", "alignment"});
+    QCOMPARE(missing.code, 1);
+    QVERIFY2(missing.err.find("--model-b: ") != std::string::npos, missing.err.c_str());
+  }
+
   // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
   void benchCoverageSmall() {
     const Run r = run_cli({"bench", "coverage", "--kernels",
@@ -428,7 +480,8 @@ class TestCli : public QObject {
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
              pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
-             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork, eachCommandTakesItsOwnOptions)
+             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork, eachCommandTakesItsOwnOptions,
+             outputsGroupsAndCapsChecked)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -10,6 +10,7 @@
 #include <QChart>
 #include <QClipboard>
 #include <QComboBox>
+#include <QCryptographicHash>
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
@@ -632,6 +633,27 @@ class TestWorkbench : public QObject {
     for (const char* name : {"convergence.png", "convergence.svg", "convergence.pdf", "convergence.csv",
                              "speed_accuracy.pdf", "metrics.csv", "run_log.csv", "result.json", "result.csv"})
       QVERIFY2(QFileInfo(dir.filePath(QString("out/") + name)).size() > 0, name);
+    // The same export on a full disk: it fails, naming the cause, and the earlier export stays whole.
+    auto listing = [&dir] {
+      QStringList out;
+      QDir d(dir.filePath("out"));
+      for (const QString& f : d.entryList(QDir::Files | QDir::Dirs | QDir::Hidden | QDir::NoDotAndDotDot)) {
+        QFile file(d.filePath(f));
+        file.open(QIODevice::ReadOnly);
+        out << f + " " + QCryptographicHash::hash(file.readAll(), QCryptographicHash::Sha1).toHex();
+      }
+      return out;
+    };
+    const QStringList before = listing();
+    QProcess full;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("TS_FAULT_DISK_FREE", "40000");
+    full.setProcessEnvironment(env);
+    full.start(TS_APP_PATH, {"--session", file, "--export", dir.filePath("out")});
+    QVERIFY(full.waitForFinished(120000));
+    QVERIFY(full.exitCode() != 0);
+    QVERIFY2(full.readAllStandardError().contains("disk full?"), "the message names the full disk");
+    QCOMPARE(listing(), before);
     QProcess bad;
     bad.start(TS_APP_PATH, {"--session", dir.filePath("missing.tsession"), "--export", dir.filePath("out2")});
     QVERIFY(bad.waitForFinished(60000));

@@ -1,17 +1,23 @@
 // Data loading and every bad-input path: each a clear error naming the input and the problem.
 #include <ATen/ATen.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "autodiff/TangentMap.h"
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "io/Json.h"
+#include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "models/Model.h"
 
@@ -120,6 +126,113 @@ class TestInputs : public QObject {
                     "cannot write '/nonexistent-dir/x.pt'");
   }
 
+  // A multi-file output is one set: on a full disk every earlier file stays as it was and no partial file is
+  // left; two outputs with one path are refused; a folder one run writes into is refused to a second.
+  void outputSetsPublishTogether() {
+    namespace fs = std::filesystem;
+    const std::string dir = std::string(TS_TEST_TMP) + "/file-set";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string a = dir + "/K.npy", b = dir + "/J.npy";
+    {
+      FileSet first;
+      first.add(a, std::string(1000, 'a'), "--out");
+      first.add(b, std::string(1000, 'b'), "--factor-out");
+      QCOMPARE(first.publish().size(), size_t(2));
+    }
+    set_disk_free_fault(1500);  // K fits, J does not
+    FileSet second;
+    second.add(a, std::string(1000, 'A'), "--out");
+    second.add(b, std::string(1000, 'B'), "--factor-out");
+    TS_EXPECT_THROW(InputError, second.publish(), "disk full?");
+    set_disk_free_fault(-1);
+    auto content = [](const std::string& p) {
+      std::ifstream f(p, std::ios::binary);
+      return std::string(std::istreambuf_iterator<char>(f), {});
+    };
+    QCOMPARE(content(a), std::string(1000, 'a'));  // the earlier set, untouched
+    QCOMPARE(content(b), std::string(1000, 'b'));
+    QCOMPARE(int(std::distance(fs::directory_iterator(dir), fs::directory_iterator())), 2);  // no leftovers
+    FileSet same;
+    same.add(a, "x", "--out");
+    TS_EXPECT_THROW(InputError, same.add(dir + "/./K.npy", "y", "--factor-out"),
+                    "--out and --factor-out name the same file");
+    TS_EXPECT_THROW(InputError,
+                    check_distinct_outputs({a, "", dir + "/../file-set/K.npy"}, {"--out", "--x", "--eig"}),
+                    "--out and --eig name the same file");
+
+    // A run folder: staged files are published only by commit, and a second run is kept out meanwhile.
+    const std::string run = dir + "/run";
+    {
+      OutputFolder out(run);
+      out.write_text("train.json", "{\"run\": 1}");
+      TS_EXPECT_THROW(InputError, OutputFolder(run), "is in use by another run");
+      out.commit();
+    }
+    QCOMPARE(content(run + "/train.json"), std::string("{\"run\": 1}"));
+    {
+      OutputFolder out(run);  // free again once the first is gone
+      out.write_text("train.json", std::string(5000, ' ') + "{\"run\": 2}");
+      set_disk_free_fault(5);  // the manifest no longer fits: nothing is published
+      TS_EXPECT_THROW(InputError, out.commit(), "disk full?");
+      set_disk_free_fault(-1);
+    }
+    QCOMPARE(content(run + "/train.json"), std::string("{\"run\": 1}"));
+    for (const auto& e : fs::directory_iterator(run))
+      QVERIFY2(e.path().filename().string().find("staging") == std::string::npos, e.path().c_str());
+  }
+
+  // FIFOs, sockets and devices are refused before they are opened (opening a FIFO blocks), and symbolic
+  // links that loop are named.
+  void specialFilesRefused() {
+    namespace fs = std::filesystem;
+    const std::string dir = std::string(TS_TEST_TMP) + "/special";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const std::string fifo = dir + "/data.npy";
+    QVERIFY(::mkfifo(fifo.c_str(), 0600) == 0);
+    for (const std::string& spec : {"npy:" + fifo, "npz:" + fifo, "csv:" + fifo})
+      TS_EXPECT_THROW(InputError, load_data(spec, {}, 0), "FIFO");
+    TS_EXPECT_THROW(InputError, read_idx(fifo), "FIFO");
+    const std::string fifo_model = dir + "/model.pt";
+    QVERIFY(::mkfifo(fifo_model.c_str(), 0600) == 0);
+    TS_EXPECT_THROW(InputError, make_model(fifo_model, {3}, test::config()), "FIFO");
+    TS_EXPECT_THROW(InputError, load_data("csv:/dev/zero", {}, 0), "device");
+    // An image folder whose class folder links back to the folder itself, and a link to itself.
+    const std::string images = dir + "/images";
+    fs::create_directories(images + "/cat");
+    fs::create_directory_symlink("..", images + "/cat/loop");
+    std::ofstream(images + "/cat/a.png") << "x";
+    TS_EXPECT_THROW(InputError, load_data("images:" + images, {}, 0),
+                    "leads back to a folder that contains it");
+    fs::remove(images + "/cat/loop");
+    fs::create_symlink(images + "/cat/self", images + "/cat/self");
+    TS_EXPECT_THROW(InputError, load_data("images:" + images, {}, 0), "leads to itself");
+  }
+
+  // An allocation that fails says how much it needed and how much is free, never the allocator's words.
+  void allocationFailuresExplained() {
+    const std::string bad = error_text(std::bad_alloc());
+    QVERIFY2(bad.find("not enough memory") == 0, bad.c_str());
+    QVERIFY2(bad.find("free") != std::string::npos, bad.c_str());
+    const std::runtime_error torch(
+        "[enforce fail at alloc_cpu.cpp:75] data. DefaultCPUAllocator: not enough memory: you tried to "
+        "allocate "
+        "8589934592 bytes.");
+    const std::string t = error_text(torch);
+    QVERIFY2(t.find("needs 8.00 GiB") != std::string::npos, t.c_str());
+    QVERIFY2(t.find("enforce") == std::string::npos, t.c_str());
+    QCOMPARE(error_text(InputError("first\nsecond")), std::string("first"));
+    // A real one: LibTorch's allocator asked for far more than the machine has.
+    try {
+      auto huge = at::empty({int64_t(1) << 50}, at::kDouble);
+      QFAIL("an allocation of 8 PiB succeeded");
+    } catch (const std::exception& e) {
+      const std::string m = error_text(e);
+      QVERIFY2(m.find("not enough memory") == 0, m.c_str());
+    }
+  }
+
   // Every spec value is checked before any work, and sizes before any allocation, naming the key and the
   // range.
   void specValuesRangeChecked() {
@@ -212,7 +325,8 @@ class TestInputs : public QObject {
 
 TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
              inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked,
-             jsonKeepsSeedsAndUnicode, numbersByTheirUncertainty)
+             jsonKeepsSeedsAndUnicode, numbersByTheirUncertainty, outputSetsPublishTogether,
+             specialFilesRefused, allocationFailuresExplained)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

@@ -108,8 +108,8 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
     if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
   }
   auto model = make_model(p.model, shape, c);
-  const Dataset data = load_data(p.data, model->input_shape(), c.seed);
-  TangentMap J(model, data.inputs.to(tensor_options(c)));
+  const Dataset data = load_data(p.data, model->input_shape(), c.seed, c.memory_budget, model->input_type());
+  TangentMap J(model, to_model_input(data.inputs, tensor_options(c)));
   const int64_t d = J.state_size(), P = J.param_size();
   const at::Tensor jac = jacobian(J, int64_t(8) << 30);
   k.K = at::matmul(jac, jac.t());

@@ -49,7 +49,7 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
       << tr.history.front().test_accuracy << " → " << tr.history.back().test_accuracy << "\n";
 
   const Dataset probe = subset(test, o.probe_n, o.compute.seed + 2);
-  const at::Tensor x = probe.inputs.to(tensor_options(o.compute));
+  const at::Tensor x = to_model_input(probe.inputs, tensor_options(o.compute));
   auto m0 = model->clone(), mf = model->clone();
   m0->set_parameters(tr.snapshots.front().params);
   mf->set_parameters(tr.snapshots.back().params);

@@ -84,8 +84,9 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
   Json rows = Json::array();
   for (const int64_t n : o.batches) {
     const std::string data = "random:n=" + std::to_string(n) + ",seed=" + std::to_string(o.compute.seed);
-    const Dataset ds = load_data(data, model->input_shape(), o.compute.seed, o.compute.memory_budget);
-    TangentMap J(model, ds.inputs.to(opts));
+    const Dataset ds =
+        load_data(data, model->input_shape(), o.compute.seed, o.compute.memory_budget, model->input_type());
+    TangentMap J(model, to_model_input(ds.inputs, opts));
     const int64_t d = J.state_size(), P = J.param_size();
     report["params"] = P;
     log << "bench real: N = " << n << ", d = " << d << ", P = " << P << " (" << o.compute.dtype << ", "

@@ -71,8 +71,8 @@ Json run_scaling_point(const ScalingBenchOptions& o, std::ostream& log) {
   const dist::Communicator& w = dist::world();
   auto model = make_model(o.model.empty() ? kModel : o.model, {}, o.compute);
   const Dataset data = load_data(o.data.empty() ? kData : o.data, model->input_shape(), o.compute.seed,
-                                 o.compute.memory_budget);
-  TangentMap J(model, data.inputs.to(tensor_options(o.compute)));
+                                 o.compute.memory_budget, model->input_type());
+  TangentMap J(model, to_model_input(data.inputs, tensor_options(o.compute)));
   if (o.compute.product_batch >= 0) J.set_block(o.compute.product_batch);
   NtkOperator K(J);
   JacobianOperator factor(J);

@@ -132,8 +132,9 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   }
   apply_threads(o.compute);
   auto model = make_model(model_spec, {}, o.compute);
-  const Dataset data = load_data(data_spec, model->input_shape(), o.compute.seed);
-  TangentMap J(model, data.inputs.to(tensor_options(o.compute)));
+  const Dataset data = load_data(data_spec, model->input_shape(), o.compute.seed, o.compute.memory_budget,
+                                 model->input_type());
+  TangentMap J(model, to_model_input(data.inputs, tensor_options(o.compute)));
   if (o.compute.product_batch >= 0) J.set_block(o.compute.product_batch);
   NtkOperator K(J);
   JacobianOperator Jop(J);

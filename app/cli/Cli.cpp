@@ -399,9 +399,15 @@ int cmd_info(const Args& a, std::ostream& out) {
     out << json_text(to_json(j)) << "\n";
     return 0;
   }
-  out << j.model << " (" << j.kind << ")\n  input [" << j.input_shape << "] → output [" << j.output_shape
-      << "]\n  P = " << fmt(double(j.params)) << " of " << fmt(double(j.params_total)) << " parameters ("
-      << fmt(double(j.params_frozen)) << " frozen), d = " << fmt(double(j.d)) << " on " << j.data << "\n";
+  out << j.model << " (" << j.kind << ")\n  input [" << j.input_shape << "]"
+      << (j.input_dtype == "float" ? "" : " " + j.input_dtype)
+      << (j.input_range.size() == 2
+              ? " in [" + std::to_string(j.input_range[0]) + ", " + std::to_string(j.input_range[1]) + ")"
+              : "")
+      << " → output [" << j.output_shape << "]\n  P = " << fmt(double(j.params)) << " of "
+      << fmt(double(j.params_total)) << " parameters (" << fmt(double(j.params_total - j.params_frozen))
+      << " trainable, " << fmt(double(j.params_frozen)) << " frozen), d = " << fmt(double(j.d)) << " on "
+      << j.data << "\n";
   for (const auto& n : j.notes) out << "  " << n << "\n";
   if (!j.class_names.empty()) {
     out << "  classes:";

@@ -131,10 +131,12 @@ std::vector<int64_t> initial_labelled(const Dataset& train, int64_t n, bool stra
   return out;
 }
 
-std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape) {
-  Dataset train = load_data(job.data, model_shape, job.compute.seed), test;
+std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape,
+                                         const InputType& input_type) {
+  const int64_t budget = job.compute.memory_budget;
+  Dataset train = load_data(job.data, model_shape, job.compute.seed, budget, input_type), test;
   if (!job.test_data.empty()) {
-    test = load_data(job.test_data, model_shape, job.compute.seed);
+    test = load_data(job.test_data, model_shape, job.compute.seed, budget, input_type);
   } else {
     const int64_t test_n = job.test_size > 0 ? job.test_size : std::max<int64_t>(1, train.size() / 5);
     std::tie(train, test) = train_test_split(train, test_n, job.compute.seed);
@@ -255,9 +257,9 @@ AlRun run_al_strategy(const AlRequest& job, const std::string& strategy_in, uint
                        " unlabelled points)");
     QueryContext ctx;
     if (!labelled.empty()) ctx.model = model;
-    ctx.x_labelled = train.inputs.index_select(0, as_index(labelled)).to(opts);
+    ctx.x_labelled = to_model_input(train.inputs.index_select(0, as_index(labelled)), opts);
     ctx.y_labelled = train.labels.index_select(0, as_index(labelled));
-    ctx.x_pool = train.inputs.index_select(0, as_index(pool)).to(opts);
+    ctx.x_pool = to_model_input(train.inputs.index_select(0, as_index(pool)), opts);
     ctx.loss = to.loss;
     ctx.kernel = job.kernel;
     ctx.sequential = job.sequential;
@@ -298,7 +300,7 @@ AlResult run_al_job(const AlRequest& job, const RunControl& rc) {
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
   const auto probe = make_model(job.model, shape, job.compute, job.params, job.output);
-  const auto [train, test] = load_al_data(job, probe->input_shape());
+  const auto [train, test] = load_al_data(job, probe->input_shape(), probe->input_type());
   // The smallest pool is the last cycle's: everything but the initial set and the earlier queries.
   const int64_t last_pool = train.size() - job.initial - int64_t(job.cycles - 1) * job.query;
   const int64_t pool = job.pool_subset > 0 ? std::min(job.pool_subset, last_pool) : last_pool;

@@ -18,7 +18,8 @@ namespace ts {
 std::vector<int64_t> initial_labelled(const Dataset& train, int64_t n, bool stratified, uint64_t seed);
 
 /// The training and test parts the job describes (split and standardisation as in the dynamics job).
-std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape);
+std::pair<Dataset, Dataset> load_al_data(const AlRequest& job, const std::vector<int64_t>& model_shape,
+                                         const InputType& input_type = {});
 
 /// One strategy with one seed on given data (cycles as in run_al_job). Each cycle is published as "al-cycle"
 /// (AlCycle) and followed by rc.pause_point(); `rc.report` counts cycles from `*done` up to `total`.

@@ -42,7 +42,7 @@ RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& t
     throw InputError("--candidates must be between 1 and the pool size " + std::to_string(nu) + ", got " +
                      std::to_string(o.candidates));
   const auto opts = trained->options();
-  const at::Tensor xl = labelled.inputs.to(opts), xu = pool.inputs.to(opts);
+  const at::Tensor xl = to_model_input(labelled.inputs, opts), xu = to_model_input(pool.inputs, opts);
 
   // The look-ahead for every pool candidate, as the MLMOC strategy runs it: kernel, one factor, all scores.
   detail::Stopwatch t0;
@@ -159,7 +159,7 @@ RetrainValidationResult run_retrain_validation(const AlRequest& job, const Retra
   std::vector<int64_t> shape;
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
   std::shared_ptr<Model> model = make_model(job.model, shape, job.compute, job.params, job.output);
-  const auto [train, test] = load_al_data(job, model->input_shape());
+  const auto [train, test] = load_al_data(job, model->input_shape(), model->input_type());
   const std::vector<int64_t> l = initial_labelled(train, job.initial, job.stratified, job.compute.seed);
   if (l.empty()) throw InputError("look-ahead validation needs --initial of at least 1");
   std::vector<int64_t> rest;

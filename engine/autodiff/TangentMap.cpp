@@ -68,7 +68,7 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
   if (x_.sizes().vec() != expect)
     throw InputError("model '" + model_->spec() + "' takes inputs of shape [" + shape_to_string(shape) +
                      "] but the batch is [" + shape_to_string(x_.sizes().vec()) + "]");
-  x_ = x_.to(model_->options());
+  x_ = to_model_input(x_, model_->options());  // token ids stay integers
   if (!at::isfinite(x_).all().item<bool>())
     throw InputError("the input batch for model '" + model_->spec() +
                      "' contains NaN or Inf: the data is at fault, not the model (check the data file)");
@@ -94,6 +94,7 @@ TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode
           "(dropout with training=True, or sampling), so its NTK is not defined; remove the randomness");
     if (check) model_->set_deterministic_checked();
   }
+  model_->check_batch_axis(x_, out);  // an output whose first axis equals N by chance is refused
   if (out.dim() == 0 || out.size(0) != x_.size(0))
     throw InputError("model '" + model_->spec() + "' must return one output row per input (got shape [" +
                      shape_to_string(out.sizes().vec()) + "] for " + std::to_string(x_.size(0)) + " inputs)");

@@ -45,6 +45,22 @@ std::string dtype_name(at::ScalarType t) {
   return std::string(c10::toString(t));
 }
 
+std::string InputType::name() const {
+  return dtype == at::kLong ? "int64" : dtype == at::kInt ? "int32" : "float";
+}
+
+at::ScalarType parse_input_dtype(const std::string& name, const std::string& what) {
+  if (name.empty() || name == "float" || name == "float32" || name == "float64") return at::kDouble;
+  if (name == "int64" || name == "long") return at::kLong;
+  if (name == "int32" || name == "int") return at::kInt;
+  throw InputError(what + ": input dtype '" + name + "' is not float, int64 or int32");
+}
+
+at::Tensor to_model_input(const at::Tensor& x, const at::TensorOptions& options) {
+  if (x.is_floating_point()) return x.to(options);
+  return x.to(options.device());
+}
+
 at::Generator make_generator(uint64_t seed) { return at::make_generator<at::CPUGeneratorImpl>(seed); }
 
 namespace {

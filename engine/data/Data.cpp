@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -36,7 +37,50 @@ Dataset random_normal(int64_t n, const std::vector<int64_t>& shape, uint64_t see
   return d;
 }
 
+Dataset random_integers(int64_t n, const std::vector<int64_t>& shape, const InputType& type, uint64_t seed,
+                        int64_t classes) {
+  if (n <= 0) throw InputError("random data: n must be positive, got " + std::to_string(n));
+  if (!type.integer() || !type.has_range())
+    throw InputError("random integers need an integer dtype and a range [low, high) with low < high");
+  std::vector<int64_t> full{n};
+  full.insert(full.end(), shape.begin(), shape.end());
+  auto gen = make_generator(seed);
+  Dataset d;
+  d.inputs = at::randint(type.low, type.high, full, gen, at::TensorOptions().dtype(at::kLong)).to(type.dtype);
+  if (classes > 0) {
+    d.labels = at::randint(0, classes, {n}, gen, at::TensorOptions().dtype(at::kLong));
+    d.num_classes = classes;
+  }
+  d.description = "random " + type.name() + " in [" + std::to_string(type.low) + ", " +
+                  std::to_string(type.high) + "): " + std::to_string(n) + " inputs of shape [" +
+                  shape_to_string(shape) + "], seed " + std::to_string(seed);
+  return d;
+}
+
 namespace {
+
+// Inputs for a model taking integers: integer arrays as they are (int64 → int32 checked), floating ones only
+// when every value is an integer; `what` names the data in errors.
+at::Tensor integer_inputs(const at::Tensor& x, const InputType& type, const std::string& what) {
+  const std::string dtype = type.name();
+  at::Tensor v = x;
+  if (x.is_floating_point()) {
+    const at::Tensor bad = (x != x.floor()).logical_or(at::isfinite(x).logical_not()).reshape({-1});
+    if (bad.any().item<bool>()) {
+      const int64_t i = at::nonzero(bad)[0][0].item<int64_t>();
+      throw InputError("data '" + what + "': the model takes integer inputs (" + dtype + ") but value " +
+                       std::to_string(i) + " is " + format_number(x.reshape({-1})[i].item<double>()) +
+                       ", not an integer: give integer data (e.g. an int64 .npy)");
+    }
+    v = x.to(at::kLong);
+  }
+  if (type.dtype == at::kInt && v.numel() > 0 &&
+      (v.max().item<int64_t>() > INT32_MAX || v.min().item<int64_t>() < INT32_MIN))
+    throw InputError("data '" + what + "': the model takes int32 inputs but the data holds values from " +
+                     std::to_string(v.min().item<int64_t>()) + " to " +
+                     std::to_string(v.max().item<int64_t>()));
+  return v.to(type.dtype);
+}
 
 bool parse_cell(const std::string& cell, double* out) {
   size_t b = cell.find_first_not_of(" \t\r"), e = cell.find_last_not_of(" \t\r");
@@ -185,7 +229,7 @@ std::vector<std::string> digit_names() {
 }  // namespace
 
 Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed,
-                  int64_t memory_budget) {
+                  int64_t memory_budget, const InputType& input_type) {
   const Spec spec = Spec::parse(text);
   const std::string kind = spec.kind();
   if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") &&
@@ -208,7 +252,13 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
       throw MemoryBudgetError("data spec '" + text + "' needs " + format_bytes(bytes) +
                               " for its inputs, over the memory budget of " +
                               format_bytes(double(memory_budget)) + " (--memory-budget)");
-    return random_normal(n, shape, seed, classes);  // n is its size, not a subset
+    if (input_type.integer() && !input_type.has_range())
+      throw InputError("data spec '" + text + "': the model takes integer inputs (" + input_type.name() +
+                       ") but records no range to draw random ones from: give integer data (e.g. npy:FILE "
+                       "of int64), or export the model with scripts/export-model --input-range LOW,HIGH");
+    // n is its size, not a subset
+    if (input_type.integer()) return random_integers(n, shape, input_type, seed, classes);
+    return random_normal(n, shape, seed, classes);
   } else if (kind == "csv") {
     const std::string path = spec.require("path");
     const std::string label = spec.get("label", "");
@@ -221,12 +271,12 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
     const std::string path = spec.require("path");
     const std::string labels = spec.get("labels", "");
     spec.finish();
-    d = load_npy(path, labels, memory_budget);
+    d = load_npy(path, labels, memory_budget, input_type.integer());
   } else if (kind == "npz") {
     const std::string path = spec.require("path");
     const std::string x = spec.get("x", ""), y = spec.get("y", "");
     spec.finish();
-    d = load_npz(path, x, y, memory_budget);
+    d = load_npz(path, x, y, memory_budget, input_type.integer());
   } else if (kind == "images") {
     const std::string dir = spec.require("path");
     const std::string channels = spec.get("channels", "auto");
@@ -285,6 +335,14 @@ Dataset load_data(const std::string& text, const std::vector<int64_t>& model_sha
   }
   const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
   if (!synthetic && n > 0) d = subset(d, n, seed);
+  if (input_type.integer()) {
+    if (standard)
+      throw InputError("data spec '" + text + "': standardize=1 would turn the integer inputs (" +
+                       input_type.name() + ") this model takes into real numbers: leave it out");
+    d.inputs = integer_inputs(d.inputs, input_type, text);
+  } else if (!d.inputs.is_floating_point()) {
+    d.inputs = d.inputs.to(at::kDouble);  // a float model gets floats, whatever the file held
+  }
   if (standard) d = standardize(d, d);
   if (!model_shape.empty() && d.input_shape() != model_shape) {
     int64_t want = 1;

@@ -6,10 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "core/TorchUtil.h"
+
 namespace ts {
 
 struct Dataset {
-  at::Tensor inputs;   ///< [N, input_shape...], float64 on the CPU
+  at::Tensor inputs;   ///< [N, input_shape...], float64 on the CPU (int64/int32 for integer-input models)
   at::Tensor labels;   ///< [N] int64, or undefined when the data has none
   at::Tensor targets;  ///< [N, T] float64 regression targets (e.g. the sine set), or undefined
   int64_t num_classes = 0;
@@ -27,12 +29,19 @@ struct Dataset {
 /// standardize=1. `model_shape` is the model's input shape: random data defaults to it, other data is
 /// reshaped to it when the number of values agrees. Generated data (random), NumPy arrays, CIFAR and folder
 /// images are refused when their float64 inputs would exceed `memory_budget` bytes (MemoryBudgetError naming
-/// --memory-budget).
+/// --memory-budget). `input_type` is the model's (Model::input_type): for a model taking integers, inputs
+/// are kept as its integer dtype (int64 NumPy arrays exactly; other data must hold integral values), random
+/// data are drawn uniformly from its recorded range (refused when it records none), and standardize=1 is
+/// refused; float models get float64 inputs whatever the file's dtype.
 Dataset load_data(const std::string& spec, const std::vector<int64_t>& model_shape, uint64_t default_seed,
-                  int64_t memory_budget = int64_t(4) << 30);
+                  int64_t memory_budget = int64_t(4) << 30, const InputType& input_type = {});
 
 /// N inputs of `shape` drawn from N(0, 1) with a seeded generator; with classes > 0 also uniform labels.
 Dataset random_normal(int64_t n, const std::vector<int64_t>& shape, uint64_t seed, int64_t classes = 0);
+/// N integer inputs of `shape` drawn uniformly from [type.low, type.high) in type.dtype (token ids), seeded;
+/// with classes > 0 also uniform labels.
+Dataset random_integers(int64_t n, const std::vector<int64_t>& shape, const InputType& type, uint64_t seed,
+                        int64_t classes = 0);
 
 /// Reads a numeric CSV: each row one flattened input. `label` is "" (no label), "last", "first" or a column
 /// index; labels must be non-negative integers. Throws InputError naming the file, line and column.

@@ -83,6 +83,9 @@ std::pair<Dataset, Dataset> train_test_split(const Dataset& data, int64_t test_n
 }
 
 Dataset standardize(const Dataset& data, const Dataset& fit) {
+  if (!fit.inputs.is_floating_point() || !data.inputs.is_floating_point())
+    throw InputError("standardising " + data.description +
+                     " would turn its integer inputs (token ids, indices) into real numbers: leave it out");
   const at::Tensor x = fit.inputs.reshape({fit.size(), -1});
   const at::Tensor mean = x.mean(0);
   at::Tensor sd = x.std(0, /*unbiased=*/false);

@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <type_traits>
 
 #include "core/Errors.h"
 #include "core/FileChecks.h"
@@ -292,6 +294,39 @@ void decode(const Dtype& t, const char* raw, size_t count, double* out) {
   }
 }
 
+template <class T>
+void decode_int_as(const char* raw, size_t count, bool swap, int64_t* out, const std::string& where) {
+  for (size_t i = 0; i < count; ++i) {
+    const T v = load<T>(raw + i * sizeof(T), swap);
+    if constexpr (std::is_same_v<T, uint64_t>)
+      if (v > uint64_t(INT64_MAX))
+        throw InputError(where + ": the value " + std::to_string(v) + " does not fit int64");
+    out[i] = static_cast<int64_t>(v);
+  }
+}
+
+// `count` values of an integer or bool dtype from `raw` as int64, exactly (float64 keeps integers only up to
+// 2^53).
+void decode_integers(const Dtype& t, const char* raw, size_t count, int64_t* out, const std::string& where) {
+  switch (t.kind) {
+    case Kind::Bool:
+      for (size_t i = 0; i < count; ++i) out[i] = raw[i] != 0 ? 1 : 0;
+      return;
+    case Kind::Int:
+      if (t.itemsize == 1) return decode_int_as<int8_t>(raw, count, false, out, where);
+      if (t.itemsize == 2) return decode_int_as<int16_t>(raw, count, t.swap, out, where);
+      if (t.itemsize == 4) return decode_int_as<int32_t>(raw, count, t.swap, out, where);
+      return decode_int_as<int64_t>(raw, count, t.swap, out, where);
+    case Kind::UInt:
+      if (t.itemsize == 1) return decode_int_as<uint8_t>(raw, count, false, out, where);
+      if (t.itemsize == 2) return decode_int_as<uint16_t>(raw, count, t.swap, out, where);
+      if (t.itemsize == 4) return decode_int_as<uint32_t>(raw, count, t.swap, out, where);
+      return decode_int_as<uint64_t>(raw, count, t.swap, out, where);
+    case Kind::Float:
+      break;
+  }
+}
+
 // A shape as Python writes the tuple: "(12, 4)", "(6,)", "()".
 std::string shape_text(const std::vector<int64_t>& shape) {
   std::string s = "(";
@@ -315,7 +350,7 @@ std::string npy_name(const std::string& path) { return "NumPy file '" + path + "
 
 }  // namespace
 
-NpyArray read_npy(ByteStream& in, int64_t memory_budget) {
+NpyArray read_npy(ByteStream& in, int64_t memory_budget, bool keep_integers) {
   const std::string& where = in.name();
   if (in.size() < kMagicSize + 4)
     throw InputError(where + ": too short for a .npy array (" + std::to_string(in.size()) + " bytes)");
@@ -366,14 +401,17 @@ NpyArray read_npy(ByteStream& in, int64_t memory_budget) {
   // Fortran order stores the first axis fastest: the reversed shape in C order, then transposed back.
   std::vector<int64_t> stored = h.shape;
   if (h.fortran) std::reverse(stored.begin(), stored.end());
-  at::Tensor values = at::empty(stored, at::kDouble);
-  double* out = values.data_ptr<double>();
+  const bool as_integers = keep_integers && h.dtype.kind != Kind::Float;
+  at::Tensor values = at::empty(stored, as_integers ? at::kLong : at::kDouble);
   const size_t per_chunk = (size_t(1) << 20) / h.dtype.itemsize;
   std::vector<char> raw(std::min<uint64_t>(count, per_chunk) * h.dtype.itemsize);
   for (uint64_t done = 0; done < count;) {
     const size_t n = static_cast<size_t>(std::min<uint64_t>(count - done, per_chunk));
     in.read(raw.data(), n * h.dtype.itemsize);
-    decode(h.dtype, raw.data(), n, out + done);
+    if (as_integers)
+      decode_integers(h.dtype, raw.data(), n, values.data_ptr<int64_t>() + done, where);
+    else
+      decode(h.dtype, raw.data(), n, values.data_ptr<double>() + done);
     done += n;
   }
   in.finish();
@@ -389,9 +427,9 @@ NpyArray read_npy(ByteStream& in, int64_t memory_budget) {
   return a;
 }
 
-NpyArray read_npy_file(const std::string& path, int64_t memory_budget) {
+NpyArray read_npy_file(const std::string& path, int64_t memory_budget, bool keep_integers) {
   auto in = open_file_stream(path, npy_name(path));
-  return read_npy(*in, memory_budget);
+  return read_npy(*in, memory_budget, keep_integers);
 }
 
 namespace {
@@ -419,11 +457,12 @@ const ZipMember* find_key(const ZipArchive& zip, const std::string& key) {
   return zip.find(key);
 }
 
-NpyArray read_member(const ZipArchive& zip, const std::string& key, int64_t memory_budget) {
+NpyArray read_member(const ZipArchive& zip, const std::string& key, int64_t memory_budget,
+                     bool keep_integers = false) {
   const ZipMember* m = find_key(zip, key);
   if (!m) throw InputError(zip.label() + " has no array '" + key + "' (its arrays: " + key_list(zip) + ")");
   auto in = zip.open(*m);
-  return read_npy(*in, memory_budget);
+  return read_npy(*in, memory_budget, keep_integers);
 }
 
 // Inputs and optional labels as a data set; `xname` and `yname` name the arrays in errors.
@@ -496,8 +535,9 @@ NpyArray read_npz_array(const std::string& path, const std::string& key, int64_t
   return read_member(open_npz(path), key, memory_budget);
 }
 
-Dataset load_npy(const std::string& path, const std::string& labels_path, int64_t memory_budget) {
-  NpyArray x = read_npy_file(path, memory_budget);
+Dataset load_npy(const std::string& path, const std::string& labels_path, int64_t memory_budget,
+                 bool integer_inputs) {
+  NpyArray x = read_npy_file(path, memory_budget, integer_inputs);
   NpyArray y;
   if (!labels_path.empty()) y = read_npy_file(labels_path, memory_budget);
   Dataset d = to_dataset(x, labels_path.empty() ? nullptr : &y, npy_name(path), npy_name(labels_path));
@@ -507,7 +547,7 @@ Dataset load_npy(const std::string& path, const std::string& labels_path, int64_
 }
 
 Dataset load_npz(const std::string& path, const std::string& x_key, const std::string& y_key,
-                 int64_t memory_budget) {
+                 int64_t memory_budget, bool integer_inputs) {
   const ZipArchive zip = open_npz(path);
   if (zip.members().empty()) throw InputError(zip.label() + " holds no arrays");
   std::string xk = x_key;
@@ -523,7 +563,7 @@ Dataset load_npz(const std::string& path, const std::string& x_key, const std::s
   std::string yk = y_key;
   if (yk.empty()) yk = xk != "y" && find_key(zip, "y") ? "y" : "none";
   if (yk == xk) throw InputError(zip.label() + ": x and y name the same array '" + xk + "'");
-  NpyArray x = read_member(zip, xk, memory_budget);
+  NpyArray x = read_member(zip, xk, memory_budget, integer_inputs);
   NpyArray y;
   const bool labelled = yk != "none";
   if (labelled) y = read_member(zip, yk, memory_budget);

@@ -452,7 +452,10 @@ Json to_json(const ProblemSummary& s) {
   j["kind"] = s.kind;
   j["input_shape"] = s.input_shape;
   j["output_shape"] = s.output_shape;
+  j["input_dtype"] = s.input_dtype;
+  if (!s.input_range.empty()) j["input_range"] = s.input_range;
   j["params_total"] = s.params_total;
+  j["params_trainable"] = s.params_total - s.params_frozen;
   j["params_frozen"] = s.params_frozen;
   j["params"] = s.params;
   j["d"] = s.d;

@@ -37,9 +37,10 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
   if (!p.input_shape.empty()) shape = parse_shape(p.input_shape, "--input-shape");
   auto model = make_model(p.model, shape, p.compute, p.params, p.output);
 
-  Dataset train = load_data(p.data, model->input_shape(), p.compute.seed), test;
+  const int64_t budget = p.compute.memory_budget;
+  Dataset train = load_data(p.data, model->input_shape(), p.compute.seed, budget, model->input_type()), test;
   if (!job.test_data.empty()) {
-    test = load_data(job.test_data, model->input_shape(), p.compute.seed);
+    test = load_data(job.test_data, model->input_shape(), p.compute.seed, budget, model->input_type());
   } else {
     const int64_t test_n = job.test_size > 0 ? job.test_size : std::max<int64_t>(1, train.size() / 5);
     std::tie(train, test) = train_test_split(train, test_n, p.compute.seed);
@@ -79,7 +80,7 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
   if (job.track_ntk) {
     // The probe batch: a fixed, stratified subset of the test data (the same for every snapshot).
     const Dataset probe = subset(test, job.probe_n, p.compute.seed + 2);
-    const at::Tensor x = probe.inputs.to(tensor_options(p.compute));
+    const at::Tensor x = to_model_input(probe.inputs, tensor_options(p.compute));
     at::Tensor y;
     if (probe.labels.defined()) {
       at::NoGradGuard no_grad;

@@ -72,6 +72,9 @@ ProblemSummary summarize(const ProblemSpec& p, const Problem& pr) {
   s.kind = pr.model->kind();
   s.input_shape = shape_to_string(pr.model->input_shape());
   s.output_shape = shape_to_string(pr.J->output_shape());
+  const InputType& in = pr.model->input_type();
+  s.input_dtype = in.name();
+  if (in.has_range()) s.input_range = {in.low, in.high};
   s.params_total = pr.model->num_parameters();
   s.params_frozen = pr.model->num_frozen_parameters();
   s.params = pr.J->param_size();
@@ -121,7 +124,8 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     if (ds.kind() == "random" && ds.has("shape")) shape = ds.get_shape("shape", {});
   }
   pr.model = make_model(p.model, shape, p.compute, p.params, p.output);
-  pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget);
+  pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget,
+                      pr.model->input_type());
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
   if (p.compute.distribute != "products" && p.compute.distribute != "batch")
@@ -129,7 +133,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   // Split the batch over the ranks: each holds its share of the inputs' rows (its part of J).
   const bool split = p.compute.distribute == "batch" && dist::world().size() > 1;
   const at::Tensor x = split ? batch_share(pr.data.inputs) : pr.data.inputs;
-  pr.J = std::make_unique<TangentMap>(pr.model, x.to(opts), mode);
+  pr.J = std::make_unique<TangentMap>(pr.model, to_model_input(x, opts), mode);
   if (split) pr.J->split_batch();
   pr.J->set_block(product_block(*pr.J, p.compute));
   if (need_b) {
@@ -142,7 +146,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
     }
     check_same_architecture(*pr.model, p.model, *pr.model_b, p.model_b);
     try {
-      pr.Jb = std::make_unique<TangentMap>(pr.model_b, x.to(opts), mode);
+      pr.Jb = std::make_unique<TangentMap>(pr.model_b, to_model_input(x, opts), mode);
     } catch (const InputError& e) {
       throw InputError("--model-b: " + std::string(e.what()));
     }

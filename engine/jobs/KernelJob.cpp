@@ -153,8 +153,9 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
   const int64_t budget = r.problem.compute.memory_budget;
   std::unique_ptr<TangentMap> J2;
   if (!r.data_b.empty()) {
-    const Dataset b = load_data(r.data_b, pr.model->input_shape(), r.problem.compute.seed, budget);
-    J2 = std::make_unique<TangentMap>(pr.model, b.inputs.to(tensor_options(r.problem.compute)),
+    const Dataset b =
+        load_data(r.data_b, pr.model->input_shape(), r.problem.compute.seed, budget, pr.model->input_type());
+    J2 = std::make_unique<TangentMap>(pr.model, to_model_input(b.inputs, tensor_options(r.problem.compute)),
                                       pr.J->jvp_mode());
     J2->set_control(&rc);
     J2->set_block(pr.J->block());

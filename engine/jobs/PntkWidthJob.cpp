@@ -105,7 +105,7 @@ PntkWidthResult run_pntk_width_job(const PntkWidthRequest& request, const RunCon
   const Dataset train =
       request.train_n > 0 && request.train_n < rest.size() ? subset(rest, request.train_n, seed0) : rest;
   const int64_t in = batch.inputs[0].numel(), outputs = all.num_classes, n = batch.size();
-  const at::Tensor x = batch.inputs.reshape({n, in}).to(opts);
+  const at::Tensor x = to_model_input(batch.inputs.reshape({n, in}), opts);
   const at::Tensor Y = one_hot_targets(batch, outputs).reshape({n, outputs});
   Dataset train_flat = train;
   train_flat.inputs = train.inputs.reshape({train.size(), in});

@@ -12,7 +12,9 @@ struct ProblemSummary {
   std::string model;  ///< the model as given
   std::string kind;
   std::string input_shape, output_shape;
-  int64_t params = 0;  ///< P, the parameters the kernel is taken over
+  std::string input_dtype = "float";  ///< "float", or "int64"/"int32" for a model taking integers
+  std::vector<int64_t> input_range;   ///< integers: [low, high) as the file records it; else empty
+  int64_t params = 0;                 ///< P, the parameters the kernel is taken over
   int64_t params_total = 0, params_frozen = 0;
   int64_t d = 0;
   std::string data;

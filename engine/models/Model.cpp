@@ -18,6 +18,8 @@ void Model::to(const at::TensorOptions& options) {
   for (auto& p : params_) p = p.detach().to(options);
 }
 
+void Model::check_batch_axis(const at::Tensor&, const at::Tensor&) const {}
+
 void Model::set_parameters(std::vector<at::Tensor> params) {
   if (params.size() != params_.size())
     throw InputError("model '" + spec_ + "': expected " + std::to_string(params_.size()) +

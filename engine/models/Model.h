@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/Config.h"
+#include "core/TorchUtil.h"
 
 namespace ts {
 
@@ -39,6 +40,9 @@ class Model {
   const std::vector<at::Tensor>& parameters() const { return params_; }
   void set_parameters(std::vector<at::Tensor> params);
   const std::vector<int64_t>& input_shape() const { return input_shape_; }
+  /// Floating inputs (built-in models, most files), or integers with the range a file records
+  /// (scripts/export-model --input-dtype int64 --input-range LOW,HIGH).
+  const InputType& input_type() const { return input_type_; }
   const std::string& spec() const { return spec_; }
   at::TensorOptions options() const;
 
@@ -51,6 +55,7 @@ class Model {
   int64_t num_parameters() const;           ///< all parameters (each shared tensor once)
   int64_t num_selected_parameters() const;  ///< P
   int64_t num_frozen_parameters() const;    ///< parameters with requires_grad=False in the model file
+  int64_t num_trainable_parameters() const { return num_parameters() - num_frozen_parameters(); }
   /// Whether parameter i trains (requires_grad in the model file; built-in models train every parameter).
   bool trainable(size_t i) const { return i >= trainable_.size() || trainable_[i]; }
   /// Other names of parameter i when the model shares (ties) that tensor between modules; empty otherwise.
@@ -80,6 +85,11 @@ class Model {
   /// method is its forward, which output the kernel is taken of.
   virtual std::vector<std::string> file_notes() const { return {}; }
 
+  /// Throws InputError when `out` = forward(x)'s first axis is not the batch of x. TorchScript models check
+  /// it once with a second batch of another size (an output whose first axis equals N by chance, such as an
+  /// LSTM's h, is refused, listing the outputs with their shapes); built-in models always return [N, ...].
+  virtual void check_batch_axis(const at::Tensor& x, const at::Tensor& out) const;
+
   /// Whether two forward passes were found to agree once (a model random in evaluation mode is refused).
   bool deterministic_checked() const { return deterministic_checked_; }
   void set_deterministic_checked() const { deterministic_checked_ = true; }
@@ -89,6 +99,7 @@ class Model {
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
   std::vector<int64_t> input_shape_;
+  InputType input_type_;
   std::vector<int64_t> selected_;
   std::string selection_ = "all";
   std::vector<bool> trainable_;                    ///< empty: all trainable

@@ -49,6 +49,15 @@ ModelFileInfo read_model_file_info(const std::string& path) {
     if (j.contains("output_shape")) info.output_shape = shape_of(j.at("output_shape"), what);
     if (j.contains("output") && j.at("output").is_string()) info.output = j.at("output").get<std::string>();
     if (j.contains("dtype") && j.at("dtype").is_string()) info.dtype = j.at("dtype").get<std::string>();
+    if (j.contains("input_dtype") && j.at("input_dtype").is_string())
+      info.input_dtype = j.at("input_dtype").get<std::string>();
+    auto count = [&](const char* key, int64_t* out) {
+      if (j.contains(key) && j.at(key).is_number_integer() && j.at(key).get<int64_t>() >= 0)
+        *out = j.at(key).get<int64_t>();
+    };
+    count("parameters", &info.parameters);
+    count("trainable_parameters", &info.trainable_parameters);
+    count("frozen_parameters", &info.frozen_parameters);
     if (j.contains("class_names") && j.at("class_names").is_array())
       for (const auto& v : j.at("class_names")) info.class_names.push_back(v.get<std::string>());
   } catch (const Json::exception& e) {

@@ -15,6 +15,8 @@ struct ModelFileInfo {
   std::string output;  ///< the output selector recorded, if any
   std::vector<std::string> class_names;
   std::string dtype;
+  std::string input_dtype;  ///< "float", "int64" or "int32"; empty when not recorded (float)
+  int64_t parameters = -1, trainable_parameters = -1, frozen_parameters = -1;  ///< -1: not recorded
 };
 
 /// Reads `path`'s metadata. A TorchScript file without metadata (plain torch.jit.save) gives has_metadata =

@@ -59,6 +59,8 @@ struct FileMetadata {
   std::string output;
   std::vector<std::string> class_names;
   std::string made_by;  ///< in words
+  std::string how;      ///< "scripted" or "traced" when recorded
+  InputType input;      ///< the input dtype and, for integers, the range of the example input
 };
 
 FileMetadata read_metadata(const std::string& path, const std::string& text) {
@@ -79,12 +81,23 @@ FileMetadata read_metadata(const std::string& path, const std::string& text) {
     if (j.contains("output") && j.at("output").is_string()) m.output = j.at("output").get<std::string>();
     if (j.contains("class_names") && j.at("class_names").is_array())
       for (const auto& v : j.at("class_names")) m.class_names.push_back(v.get<std::string>());
+    if (j.contains("input_dtype"))
+      m.input.dtype = parse_input_dtype(j.at("input_dtype").get<std::string>(), what);
+    if (m.input.integer() && j.contains("input_range")) {
+      const Json& r = j.at("input_range");
+      if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer() ||
+          r[0].get<int64_t>() >= r[1].get<int64_t>())
+        throw InputError(what + ": input_range is " + r.dump() + ", not [LOW, HIGH] with LOW < HIGH");
+      m.input.low = r[0].get<int64_t>();
+      m.input.high = r[1].get<int64_t>();
+    }
     if (j.contains("made_by") && j.at("made_by").is_object()) {
       const Json& b = j.at("made_by");
       auto field = [&](const char* k) {
         return b.contains(k) && b.at(k).is_string() ? b.at(k).get<std::string>() : "";
       };
       m.made_by = field("source");
+      m.how = field("how");
       if (!field("how").empty()) m.made_by += ", " + field("how");
       if (!field("weights").empty()) m.made_by += ", weights " + field("weights");
       if (!field("tool").empty())
@@ -181,6 +194,24 @@ at::Tensor select_output(c10::IValue out, const std::string& selector, const std
   return out.toTensor();
 }
 
+// Every tensor in what forward returned, by its --output path, with its shape: "0 [2, 5, 8], 1.0 [2, 2, 8]".
+void list_outputs(const c10::IValue& v, const std::string& at, std::string* out) {
+  auto add = [&](const std::string& text) { *out += (out->empty() ? "" : ", ") + text; };
+  const std::string prefix = at.empty() ? "" : at + ".";
+  if (v.isTensor()) {
+    add((at.empty() ? "the output" : at) + " [" + shape_to_string(v.toTensor().sizes().vec()) + "]");
+  } else if (v.isTuple() || v.isList()) {
+    const auto items = v.isTuple() ? v.toTupleRef().elements().vec() : v.toListRef().vec();
+    for (size_t i = 0; i < items.size(); ++i) list_outputs(items[i], prefix + std::to_string(i), out);
+  } else if (v.isGenericDict()) {
+    for (const auto& kv : v.toGenericDict())
+      list_outputs(kv.value(), prefix + (kv.key().isString() ? kv.key().toStringRef() : kv.key().tagKind()),
+                   out);
+  } else {
+    add((at.empty() ? "the output" : at) + " (" + v.tagKind() + ")");
+  }
+}
+
 class TorchScriptModel : public Model {
  public:
   TorchScriptModel(torch::jit::Module module, const std::string& path,
@@ -193,6 +224,7 @@ class TorchScriptModel : public Model {
         output_(std::move(output)) {
     spec_ = path;
     input_shape_ = input_shape;
+    input_type_ = metadata_.input;
     class_names_ = metadata_.class_names;
     method_ = forward_method(module_, path_);
     module_
@@ -208,6 +240,55 @@ class TorchScriptModel : public Model {
   }
 
   at::Tensor forward(const std::vector<at::Tensor>& p, const at::Tensor& x) const override {
+    return select_output(forward_value(p, x), output_, path_, output_note_.empty() ? &output_note_ : nullptr);
+  }
+
+  // The first axis of the chosen output must be the batch. A tuple such as an LSTM's (output, (h, c)) holds
+  // tensors whose first axis equals N only by chance (h is [layers, N, hidden]), so once per model a second
+  // batch of another size (2 rows, or 3 when N is 2; never 1, which a squeeze() would drop) must change it.
+  void check_batch_axis(const at::Tensor& x, const at::Tensor& out) const override {
+    const int64_t n = x.size(0);
+    const bool follows = out.dim() > 0 && out.size(0) == n;
+    if (follows && batch_axis_checked_) return;
+    at::NoGradGuard no_grad;
+    std::string second;  // the chosen output's shape for a batch of another size, where known
+    if (follows) {
+      const int64_t m = n == 2 ? 3 : 2;
+      const at::Tensor other = x.index_select(0, at::arange(m, x.options().dtype(at::kLong)).remainder(n));
+      at::Tensor out2;
+      try {
+        out2 = select_output(forward_value(params_, other), output_, path_, nullptr);
+      } catch (const InputError&) {
+        // A model that runs only at this batch size (a trace that fixed it) cannot be checked this way: it
+        // is taken on its first axis alone, as before.
+        batch_axis_checked_ = true;
+        return;
+      }
+      if (out2.dim() > 0 && out2.size(0) == m) {
+        batch_axis_checked_ = true;
+        return;
+      }
+      second = " and [" + shape_to_string(out2.sizes().vec()) + "] for a batch of " + std::to_string(m);
+    }
+    const c10::IValue whole = forward_value(params_, x);
+    if (whole.isTensor())
+      throw InputError("TorchScript model '" + path_ +
+                       "' must return one output row per input (the batch as its "
+                       "first axis): it returns [" +
+                       shape_to_string(out.sizes().vec()) + "] for a batch of " + std::to_string(n) + second);
+    std::string all;
+    list_outputs(whole, "", &all);
+    const std::string chosen = output_.empty() ? "the output" : "output " + output_;
+    throw InputError("TorchScript model '" + path_ + "': the first axis of " + chosen +
+                     " is not the batch: it is [" + shape_to_string(out.sizes().vec()) + "] for a batch of " +
+                     std::to_string(n) + second +
+                     ". Choose with --output a tensor whose first axis is the batch; forward returns, for a "
+                     "batch of " +
+                     std::to_string(n) + ": " + all);
+  }
+
+  // What forward returns at parameters p (swapped in, then restored).
+  c10::IValue forward_value(const std::vector<at::Tensor>& p, const at::Tensor& x) const {
     NoGraphOptimization no_opt;
     for (size_t i = 0; i < p.size(); ++i)
       for (auto& o : owners_[i]) o.first.setattr(o.second, p[i]);
@@ -223,7 +304,7 @@ class TorchScriptModel : public Model {
       throw forward_error(x, last_error_line(e.what()));
     }
     restore();
-    return select_output(out, output_, path_, output_note_.empty() ? &output_note_ : nullptr);
+    return out;
   }
 
   std::vector<std::string> file_notes() const override {
@@ -287,13 +368,33 @@ class TorchScriptModel : public Model {
     auto copy = std::make_shared<TorchScriptModel>(module_.deepcopy(), path_, input_shape_, groups_,
                                                    metadata_, output_);
     copy->export_dtype_ = export_dtype_;
+    copy->batch_axis_checked_ = batch_axis_checked_;
     copy->set_parameters(params_);
     copy->select_parameters(selection_);
     return copy;
   }
 
+  // As PyTorch's Module.to: floating parameters, buffers and tensor attributes take the dtype; integer and
+  // boolean ones (a graph's edge index, a causal mask, BatchNorm's num_batches_tracked) only move to the
+  // device. jit::Module::to would cast them all. set_data keeps each tensor's identity, so tied tensors and
+  // the lists that alias parameters (an RNN's _flat_weights) follow.
   void to(const at::TensorOptions& options) override {
-    module_.to(options.device(), options.dtype().toScalarType());
+    at::NoGradGuard no_grad;
+    const at::ScalarType dtype = options.dtype().toScalarType();
+    std::vector<const c10::TensorImpl*> done;
+    auto convert = [&](at::Tensor t) {
+      if (!t.defined() || std::find(done.begin(), done.end(), t.unsafeGetTensorImpl()) != done.end()) return;
+      done.push_back(t.unsafeGetTensorImpl());
+      const at::Tensor moved = t.is_floating_point() ? t.to(options.device(), dtype) : t.to(options.device());
+      if (!moved.is_same(t)) t.set_data(moved);
+    };
+    for (const auto& sub : module_.modules())
+      for (const c10::IValue& v : sub._ivalue()->slots()) {
+        if (v.isTensor()) convert(v.toTensor());
+        if (v.isList())
+          for (const c10::IValue& e : v.toListRef())
+            if (e.isTensor()) convert(e.toTensor());
+      }
     read_parameters();
     Model::to(options);
     restore();  // every owner of a shared tensor holds the same (converted) tensor again
@@ -376,16 +477,43 @@ class TorchScriptModel : public Model {
   // Names the model, the operator and the fix; the batch was accepted by a plain forward pass before any
   // derivative is taken (TangentMap checks it), so later failures are the model's.
   InputError forward_error(const at::Tensor& x, const std::string& what) const {
-    const bool dtype = what.find("same dtype") != std::string::npos ||
-                       what.find("scalar type") != std::string::npos ||
-                       what.find("dtype") != std::string::npos;
-    if (dtype && x.scalar_type() != export_dtype_)
-      return InputError("TorchScript model '" + path_ + "' was exported in " + dtype_name(export_dtype_) +
-                        " and does not run in " + dtype_name(x.scalar_type()) + " (" + what +
-                        "): tracing fixed the precision of tensors it creates. Run it with --dtype " +
+    // A precision mismatch, not an index that lost its integer dtype (an int buffer cast by another tool).
+    const bool index = what.find("int32 or int64") != std::string::npos ||
+                       what.find("Long, Int") != std::string::npos ||
+                       what.find("for index") != std::string::npos;
+    const bool dtype =
+        !index && (what.find("same dtype") != std::string::npos ||
+                   what.find("scalar type") != std::string::npos || what.find("dtype") != std::string::npos);
+    const std::string model = "TorchScript model '" + path_ + "'";
+    // Integer inputs: a float batch given to an embedding, or token ids beyond the model's vocabulary.
+    if (x.is_floating_point() &&
+        (what.find("'indices'") != std::string::npos || what.find("Long, Int") != std::string::npos))
+      return InputError(model + " takes integer inputs (" + what +
+                        "): export it with scripts/export-model --input-dtype int64 --input-range LOW,HIGH, "
+                        "and give integer data (an int64 .npy or .npz)");
+    if (!x.is_floating_point() && x.numel() > 0 && what.find("out of range") != std::string::npos) {
+      std::string range = "[" + std::to_string(x.min().item<int64_t>()) + ", " +
+                          std::to_string(x.max().item<int64_t>()) + "]";
+      if (input_type_.has_range())
+        range += "; the file records inputs in [" + std::to_string(input_type_.low) + ", " +
+                 std::to_string(input_type_.high) + ")";
+      return InputError(model + " rejects integer inputs in " + range + ": " + what);
+    }
+    if (dtype && x.is_floating_point() && x.scalar_type() != export_dtype_) {
+      // Only a traced file fixes the dtype of the tensors it creates; a scripted one does so in its code.
+      const std::string why =
+          metadata_.how == "scripted"
+              ? "a tensor its code creates has a fixed dtype (e.g. torch.zeros(..., dtype=torch.float32))"
+              : "tracing fixed the precision of tensors it creates (or its code did)";
+      return InputError(model + " was exported in " + dtype_name(export_dtype_) + " and does not run in " +
+                        dtype_name(x.scalar_type()) + " (" + what + "): " + why + ". Run it with --dtype " +
                         dtype_name(export_dtype_) + ", or export it again in " + dtype_name(x.scalar_type()) +
-                        " (model." + (x.scalar_type() == at::kFloat ? "float" : "double") +
-                        "() before torch.jit.trace), or script it with torch.jit.script");
+                        (metadata_.how == "scripted"
+                             ? ""
+                             : std::string(" (model.") +
+                                   (x.scalar_type() == at::kFloat ? "float" : "double") +
+                                   "() before torch.jit.trace), or script it with torch.jit.script"));
+    }
     if (what.find("forward AD") != std::string::npos)
       return InputError("TorchScript model '" + path_ +
                         "' cannot be differentiated in forward mode: " + what);
@@ -431,6 +559,7 @@ class TorchScriptModel : public Model {
   std::string output_;  ///< the output selector (docs/FORMATS.md)
   std::string method_;  ///< the method computing f(x)
   mutable std::string output_note_;
+  mutable bool batch_axis_checked_ = false;
   at::ScalarType export_dtype_ = at::kDouble;
 };
 

@@ -86,7 +86,7 @@ std::pair<double, double> evaluate(const Model& model, const Dataset& data, cons
   for (int64_t s = 0; s < n; s += batch) {
     const int64_t b = std::min(batch, n - s);
     const at::Tensor idx = at::arange(s, s + b, at::kLong);
-    const at::Tensor out = model.forward(data.inputs.narrow(0, s, b).to(model.options()));
+    const at::Tensor out = model.forward(to_model_input(data.inputs.narrow(0, s, b), model.options()));
     total_loss += loss_of(out, data, idx, loss).item<double>() * double(b);
     correct += accuracy_of(out, data, idx);
   }
@@ -159,7 +159,8 @@ TrainResult train_model(Model& model, const Dataset& train, const Dataset* test,
       std::vector<at::Tensor> trained_grads;
       {
         at::AutoGradMode grad_on(true);
-        const at::Tensor out = model.forward(params, train.inputs.index_select(0, idx).to(model.options()));
+        const at::Tensor out =
+            model.forward(params, to_model_input(train.inputs.index_select(0, idx), model.options()));
         loss = loss_of(out, train, idx, o.loss);
         trained_grads = torch::autograd::grad({loss}, trained, {}, false, false, /*allow_unused=*/true);
       }

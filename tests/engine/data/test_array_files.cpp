@@ -401,6 +401,42 @@ class TestArrayFiles : public QObject {
     TS_EXPECT_THROW(InputError, load_data("npz:" + dir + "/empty.npz", {}, 0), "holds no arrays");
   }
 
+  // A model taking integers (token ids) gets integer arrays exactly as int64, beyond 2^53 too, from .npy and
+  // .npz alike, whatever their integer dtype and byte order; a float model still gets float64. Values that do
+  // not fit are refused by name.
+  void integerInputsExactly() {
+    const std::string dir = tmp("npy_integers");
+    std::system(("mkdir -p " + dir).c_str());
+    const int64_t big = (int64_t(1) << 53) + 1;  // not a float64
+    spit(dir + "/i8.npy", make_npy("{'descr': '<i8', 'fortran_order': False, 'shape': (4, 1), }",
+                                   le(uint64_t(big), 8) + le(uint64_t(-5), 8) + le(0, 8) + le(7, 8)));
+    const InputType ids{at::kLong};
+    const Dataset d = load_data("npy:" + dir + "/i8.npy", {1}, 0, int64_t(1) << 30, ids);
+    QCOMPARE(d.inputs.scalar_type(), at::kLong);
+    QCOMPARE(d.inputs[0][0].item<int64_t>(), big);
+    QCOMPARE(d.inputs[1][0].item<int64_t>(), int64_t(-5));
+    const Dataset f = load_data("npy:" + dir + "/i8.npy", {1}, 0);
+    QCOMPARE(f.inputs.scalar_type(), at::kDouble);
+    QCOMPARE(f.inputs[0][0].item<double>(), double(big));  // rounded, as a float model always read it
+    std::string be;                                        // big-endian int32: 1, 2
+    for (int v : {1, 2}) be += std::string{0, 0, 0, char(v)};
+    spit(dir + "/be.npy", make_npy("{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }", be));
+    const Dataset b = load_data("npy:" + dir + "/be.npy", {1}, 0, int64_t(1) << 30, ids);
+    QCOMPARE(b.inputs.reshape({-1})[1].item<int64_t>(), int64_t(2));
+    spit(dir + "/x.npz", make_zip({{"x.npy", slurp(dir + "/i8.npy"), 0}}, false));
+    QCOMPARE(load_data("npz:" + dir + "/x.npz", {1}, 0, int64_t(1) << 30, ids).inputs[0][0].item<int64_t>(),
+             big);
+    spit(dir + "/u8.npy",
+         make_npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", le(uint64_t(1) << 63, 8)));
+    TS_EXPECT_THROW(InputError, load_data("npy:" + dir + "/u8.npy", {1}, 0, int64_t(1) << 30, ids),
+                    "does not fit int64");
+    TS_EXPECT_THROW(InputError,
+                    load_data("npy:" + dir + "/i8.npy", {1}, 0, int64_t(1) << 30, InputType{at::kInt}),
+                    "takes int32 inputs but the data holds values from -5 to 9007199254740993");
+    const Dataset i32 = load_data("npy:" + dir + "/be.npy", {1}, 0, int64_t(1) << 30, InputType{at::kInt});
+    QCOMPARE(i32.inputs.scalar_type(), at::kInt);
+  }
+
   // CIFAR-10 and CIFAR-100 binary batches written here: plane order R, G, B, scaling to [0, 1], labels and
   // class names, the batches in order, and the keys every kind takes.
   void cifarBinaryFormats() {
@@ -508,7 +544,7 @@ class TestArrayFiles : public QObject {
 };
 
 TS_TEST_MAIN(TestArrayFiles, npyRoundTrips, npyDataSpecs, npzArchives, npyErrors, npzErrors,
-             cifarBinaryFormats, cifarErrors)
+             integerInputsExactly, cifarBinaryFormats, cifarErrors)
 #ifdef TS_HAVE_QT
 #include "test_array_files.moc"
 #endif

@@ -20,6 +20,7 @@
 #include "ScalingBench.h"
 #include "SeedBench.h"
 #include "core/Errors.h"
+#include "dist/Agreement.h"
 #include "dist/Communicator.h"
 #include "io/ResultJson.h"
 #include "io/Spec.h"
@@ -565,11 +566,14 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
 }  // namespace
 
 namespace {
-// Joins the other ranks when torchrun (or launch) started this process as one of several.
-void join_ranks() {
-  if (dist::world().size() > 1) return;  // joined by an earlier run() in this process
-  const dist::WorldConfig c = dist::config_from_environment();
-  if (c.size > 1) dist::join(c);
+// Joins the other ranks when torchrun (or launch) started this process as one of several (a signal ends
+// the wait), and checks that every rank was given the same command line.
+void join_ranks(const std::vector<std::string>& args) {
+  if (dist::world().size() == 1) {  // else joined by an earlier run() in this process
+    const dist::WorldConfig c = dist::config_from_environment();
+    if (c.size > 1) dist::join(c, &g_cancel);
+  }
+  dist::require_same_command(args);
 }
 
 // "tangentscope-cli: error: rank r of R: …" under several ranks; the message may already name its rank.
@@ -582,7 +586,7 @@ int run(const std::vector<std::string>& args, std::ostream& out_all, std::ostrea
   std::ostream null_out(nullptr);  // ranks other than 0 print nothing: rank 0 has the same result
   try {
     if (!args.empty() && args[0] == "launch") return cmd_launch(args, out_all, err);
-    join_ranks();
+    join_ranks(args);
     std::ostream& out = dist::world().rank() == 0 ? out_all : null_out;
     const ParsedCommand parsed = parse_command_line(args);
     if (parsed.help) {

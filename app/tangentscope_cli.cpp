@@ -1,6 +1,7 @@
 // tangentscope-cli: the command-line entry point (docs/FORMATS.md documents commands, output and exit codes).
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "cli/Cli.h"
 #include "core/TorchUtil.h"
+#include "dist/Communicator.h"
 
 int main(int argc, char** argv) {
   ts::tune_allocator();
@@ -31,5 +33,8 @@ int main(int argc, char** argv) {
                  why != 0 ? (std::string(": ") + std::strerror(why)).c_str() : " (disk full, or closed?)");
     if (code == 0) code = 1;
   }
+  // A join given up (a signal, the time-out) may leave LibTorch's connect or read blocked on its own thread:
+  // end without the static destructors it could still reach.
+  if (ts::dist::join_abandoned()) std::_Exit(code);
   return code;
 }

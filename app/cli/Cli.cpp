@@ -21,6 +21,7 @@
 #include "SeedBench.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
+#include "dist/Agreement.h"
 #include "dist/Communicator.h"
 #include "io/ResultJson.h"
 #include "io/Spec.h"
@@ -586,11 +587,14 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
 }  // namespace
 
 namespace {
-// Joins the other ranks when torchrun (or launch) started this process as one of several.
-void join_ranks() {
-  if (dist::world().size() > 1) return;  // joined by an earlier run() in this process
-  const dist::WorldConfig c = dist::config_from_environment();
-  if (c.size > 1) dist::join(c);
+// Joins the other ranks when torchrun (or launch) started this process as one of several (a signal ends
+// the wait), and checks that every rank was given the same command line.
+void join_ranks(const std::vector<std::string>& args) {
+  if (dist::world().size() == 1) {  // else joined by an earlier run() in this process
+    const dist::WorldConfig c = dist::config_from_environment();
+    if (c.size > 1) dist::join(c, &g_cancel);
+  }
+  dist::require_same_command(args);
 }
 
 // "tangentscope-cli: error: rank r of R: …" under several ranks; the message may already name its rank.
@@ -607,7 +611,7 @@ int run(const std::vector<std::string>& args, std::ostream& out_all, std::ostrea
   } warnings_to(&err);
   try {
     if (!args.empty() && args[0] == "launch") return cmd_launch(args, out_all, err);
-    join_ranks();
+    join_ranks(args);
     std::ostream& out = dist::world().rank() == 0 ? out_all : null_out;
     const ParsedCommand parsed = parse_command_line(args);
     if (parsed.help) {

@@ -13,6 +13,7 @@
 #include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "dist/Agreement.h"
 #include "estimators/EstimatorSupport.h"
 #include "io/OutputFiles.h"
 #include "io/ResultJson.h"
@@ -301,6 +302,7 @@ AlResult run_al_job(const AlRequest& job, const RunControl& rc) {
   if (!job.input_shape.empty()) shape = parse_shape(job.input_shape, "--input-shape");
   const auto probe = make_model(job.model, shape, job.compute, job.params, job.output);
   const auto [train, test] = load_al_data(job, probe->input_shape(), probe->input_type());
+  dist::require_same_problem(train, probe.get());  // several ranks: each was given the same
   // The smallest pool is the last cycle's: everything but the initial set and the earlier queries.
   const int64_t last_pool = train.size() - job.initial - int64_t(job.cycles - 1) * job.query;
   const int64_t pool = job.pool_subset > 0 ? std::min(job.pool_subset, last_pool) : last_pool;

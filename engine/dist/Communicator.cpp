@@ -1,17 +1,11 @@
 #include "dist/Communicator.h"
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
 #include "core/Errors.h"
-#include "core/Stopwatch.h"
-
-#ifdef TS_WITH_GLOO
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#endif
+#include "dist/GlooWorld.h"
 
 namespace ts::dist {
 
@@ -37,94 +31,6 @@ class SingleProcess : public Communicator {
   void all_reduce_sum(at::Tensor&) override {}
   void barrier() override {}
 };
-
-#ifdef TS_WITH_GLOO
-class GlooWorld : public Communicator {
- public:
-  explicit GlooWorld(const WorldConfig& c) : rank_(c.rank), size_(c.size), timeout_(c.timeout_seconds) {
-    const auto timeout = std::chrono::milliseconds(static_cast<int64_t>(c.timeout_seconds * 1000));
-    try {
-      c10d::TCPStoreOptions o;
-      o.port = static_cast<uint16_t>(c.master_port);
-      o.isServer = c.rank == 0;
-      o.numWorkers = c.size;
-      o.waitWorkers = true;
-      o.timeout = timeout;
-      auto store = c10::make_intrusive<c10d::TCPStore>(c.master_addr, o);
-      auto opts = c10d::ProcessGroupGloo::Options::create();
-      opts->timeout = timeout;
-      opts->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(c.master_addr));
-      pg_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store, c.rank, c.size, opts);
-    } catch (const std::exception& e) {
-      throw DistributedError(
-          prefix() + "could not join the " + std::to_string(c.size) + " ranks at " + c.master_addr + ":" +
-          std::to_string(c.master_port) + " within " + std::to_string(static_cast<int>(c.timeout_seconds)) +
-          " s (did every rank start, with the same MASTER_ADDR and MASTER_PORT?): " + first_line(e.what()));
-    }
-  }
-  int rank() const override { return rank_; }
-  int size() const override { return size_; }
-
-  at::Tensor all_gather_rows(const at::Tensor& local, const std::vector<int64_t>& counts) override {
-    int64_t most = 0;
-    for (auto n : counts) most = std::max(most, n);
-    std::vector<int64_t> shape = local.sizes().vec();
-    shape[0] = most;
-    // Gloo moves CPU tensors of one size: pad every share to the largest.
-    at::Tensor mine = at::zeros(shape, local.options().device(at::kCPU));
-    if (local.size(0) > 0) mine.narrow(0, 0, local.size(0)).copy_(local);
-    std::vector<std::vector<at::Tensor>> out(1);
-    for (int r = 0; r < size_; ++r) out[0].push_back(at::empty_like(mine));
-    std::vector<at::Tensor> in{mine};
-    run("gather results", static_cast<int64_t>(size_) * mine.numel() * mine.element_size(),
-        [&] { return pg_->allgather(out, in); });
-    std::vector<at::Tensor> parts;
-    for (int r = 0; r < size_; ++r) parts.push_back(out[0][static_cast<size_t>(r)].narrow(0, 0, counts[r]));
-    return at::cat(parts, 0).to(local.device());
-  }
-
-  void all_reduce_sum(at::Tensor& t) override {
-    std::vector<at::Tensor> v{t.device().is_cpu() ? t.contiguous() : t.cpu()};
-    run("sum a product", t.numel() * t.element_size(), [&] { return pg_->allreduce(v); });
-    t = v[0].to(t.device());
-  }
-
-  void barrier() override {
-    run("finish together", 0, [&] { return pg_->barrier(); });
-  }
-
- private:
-  std::string prefix() const {
-    return "rank " + std::to_string(rank_) + " of " + std::to_string(size_) + ": ";
-  }
-  static std::string first_line(std::string s) {
-    const auto nl = s.find('\n');
-    return nl == std::string::npos ? s : s.substr(0, nl);
-  }
-  template <class F>
-  void run(const char* what, int64_t bytes, F&& start) {
-    detail::Stopwatch clock;
-    try {
-      start()->wait();
-    } catch (const std::exception& e) {
-      const std::string why = e.what();
-      const bool timed_out = why.find("imed out") != std::string::npos;
-      throw DistributedError(prefix() + "could not " + what + " with the other ranks: " +
-                             (timed_out ? "a rank did not answer within " +
-                                              std::to_string(static_cast<int>(timeout_)) + " s (hung?)"
-                                        : "a rank ended or was cut off (see its own error)") +
-                             "; no output was written (" + first_line(why) + ")");
-    }
-    stats_.calls += 1;
-    stats_.bytes += bytes;
-    stats_.seconds += clock.seconds();
-  }
-
-  int rank_, size_;
-  double timeout_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
-};
-#endif
 
 // Never destroyed: a process group torn down during exit could wait on ranks that are already gone.
 Communicator*& instance() {
@@ -223,26 +129,10 @@ void split_items(int64_t n, const std::function<std::string(int64_t)>& item,
 
 int64_t call_block(int64_t block) { return std::max<int64_t>(1, block) * world().size(); }
 
-bool has_gloo() {
-#ifdef TS_WITH_GLOO
-  return true;
-#else
-  return false;
-#endif
-}
-
-void join(const WorldConfig& c) {
+void join(const WorldConfig& c, const CancelToken* cancel) {
   if (world().size() > 1) throw std::logic_error("internal error: dist::join called twice");
   if (c.size <= 1) return;
-#ifdef TS_WITH_GLOO
-  Communicator* joined = new GlooWorld(c);
-  instance() = joined;
-#else
-  throw InputError(
-      "WORLD_SIZE=" + std::to_string(c.size) +
-      ": this build of TangentScope runs one process only (LibTorch's Gloo headers were not found "
-      "when it was built; scripts/deps installs libgloo-dev)");
-#endif
+  instance() = detail::join_gloo(c, cancel);
 }
 
 std::string rank_prefix() {

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace ts {
+class CancelToken;
+}
+
 namespace ts::dist {
 
 /// Where this process stands among the ranks of one run, as torchrun describes it.
@@ -63,10 +67,17 @@ class Communicator {
 
 /// This process's world: a world of one until join() succeeds.
 Communicator& world();
-/// Joins the ranks `c` describes over Gloo (TCP through MASTER_ADDR:MASTER_PORT). Throws DistributedError
-/// when a rank does not arrive within the time-out, and InputError when this build has no Gloo. A second call
-/// is an error.
-void join(const WorldConfig& c);
+/// Joins the ranks `c` describes over Gloo (TCP through MASTER_ADDR:MASTER_PORT): rank 0 serves the
+/// rendezvous, every rank greets it with its WORLD_SIZE, and ranks whose WORLD_SIZE differs from rank 0's
+/// are refused before Gloo starts. Never waits longer than c.timeout_seconds, and ends within 50 ms of
+/// `cancel` being set (a signal). Throws DistributedError naming MASTER_ADDR:MASTER_PORT and what failed
+/// (a rank that did not arrive, a port held by another program, different WORLD_SIZEs), Cancelled, and
+/// InputError when this build has no Gloo. A second call is an error.
+void join(const WorldConfig& c, const CancelToken* cancel = nullptr);
+/// True when join() gave up (a signal, the time-out) while LibTorch still blocked in a connect or a read on
+/// another thread: the program should then end with std::_Exit once its message is out, since running the
+/// destructors of static objects that thread may still use could crash.
+bool join_abandoned();
 /// True when this build can join several ranks (LibTorch's Gloo and its headers were found).
 bool has_gloo();
 /// While alive, world() is a world of one: a rank running its own share of a job's independent items

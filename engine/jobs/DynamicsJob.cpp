@@ -8,6 +8,7 @@
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "dist/Agreement.h"
 #include "io/OutputFiles.h"
 #include "io/ResultJson.h"
 #include "io/Spec.h"
@@ -39,6 +40,7 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
 
   const int64_t budget = p.compute.memory_budget;
   Dataset train = load_data(p.data, model->input_shape(), p.compute.seed, budget, model->input_type()), test;
+  dist::require_same_problem(train, model.get());  // several ranks: each was given the same
   if (!job.test_data.empty()) {
     test = load_data(job.test_data, model->input_shape(), p.compute.seed, budget, model->input_type());
   } else {

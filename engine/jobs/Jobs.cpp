@@ -12,6 +12,7 @@
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "dist/Agreement.h"
 #include "dist/Communicator.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
@@ -126,6 +127,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   pr.model = make_model(p.model, shape, p.compute, p.params, p.output);
   pr.data = load_data(p.data, pr.model->input_shape(), p.compute.seed, p.compute.memory_budget,
                       pr.model->input_type());
+  dist::require_same_problem(pr.data, pr.model.get());  // several ranks: each was given the same
   const auto opts = tensor_options(p.compute);
   const JvpMode mode = parse_jvp(p.jvp);
   if (p.compute.distribute != "products" && p.compute.distribute != "batch")

@@ -13,6 +13,7 @@
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
+#include "dist/Agreement.h"
 #include "dist/Communicator.h"
 #include "exact/Exact.h"
 #include "io/OutputFiles.h"
@@ -94,6 +95,7 @@ PntkWidthResult run_pntk_width_job(const PntkWidthRequest& request, const RunCon
   const uint64_t seed0 = request.compute.seed;
 
   const Dataset all = load_data(request.data, {}, seed0);
+  dist::require_same_problem(all);  // several ranks: each was given the same
   if (!all.labels.defined())
     throw InputError("width experiment: " + all.description + " has no class labels");
   if (request.batch >= all.size())

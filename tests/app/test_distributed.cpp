@@ -1,9 +1,12 @@
 // tangentscope-cli as several ranks (launch, or the torchrun environment set by hand): every way of dividing
 // a run gives the numbers of one process, rank 0 alone prints and writes, and a rank that dies or hangs ends
 // the run on every rank with a clear error and no output file.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,7 +46,7 @@ struct Child {
 };
 
 Child spawn(const std::vector<std::string>& args, const std::vector<std::string>& env_extra,
-            const std::string& tag) {
+            const std::string& tag, const std::string& cwd = "") {
   Child c;
   c.out = std::string(TS_TEST_TMP) + "/dist-" + tag + ".out";
   c.err = std::string(TS_TEST_TMP) + "/dist-" + tag + ".err";
@@ -53,7 +56,8 @@ Child spawn(const std::vector<std::string>& args, const std::vector<std::string>
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string kv = *e;
     const std::string key = kv.substr(0, kv.find('='));
-    if (key != "RANK" && key != "WORLD_SIZE" && key != "MASTER_PORT" && key != "TS_DIST_TIMEOUT")
+    if (key != "RANK" && key != "WORLD_SIZE" && key != "MASTER_ADDR" && key != "MASTER_PORT" &&
+        key != "TS_DIST_TIMEOUT")
       env.push_back(kv);
   }
   env.push_back("OMP_NUM_THREADS=1");
@@ -67,6 +71,7 @@ Child spawn(const std::vector<std::string>& args, const std::vector<std::string>
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 1, c.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&fa, 2, c.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
   const int rc = posix_spawn(&c.pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
@@ -124,6 +129,48 @@ const std::vector<std::string> kProblem{"--model", "mlp:in=6,width=12,depth=3,ou
 std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& more) {
   a.insert(a.end(), more.begin(), more.end());
   return a;
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago; with `keep`, a socket listening on it (another
+// program holding the port: it accepts connections and never answers).
+int free_port(int* keep = nullptr) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0 || (keep && ::listen(fd, 16) != 0))
+    throw std::runtime_error("no free TCP port");
+  if (keep)
+    *keep = fd;
+  else
+    ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Whether something listens on 127.0.0.1:port (rank 0 opened its rendezvous).
+bool listening(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+std::vector<std::string> rank_env(int rank, int size, int port, int timeout) {
+  return {"RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(size), "MASTER_ADDR=127.0.0.1",
+          "MASTER_PORT=" + std::to_string(port), "TS_DIST_TIMEOUT=" + std::to_string(timeout)};
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
 }
 
 void skip_without_gloo() {
@@ -394,6 +441,138 @@ class TestDistributed : public QObject {
     QVERIFY2(bad.err.find("launch: rank") != std::string::npos, bad.err.c_str());
   }
 
+  // Two ranks given different runs: a different --data on the command line, then the same command line over
+  // different files (each rank in its own folder, as on two machines): a different data file, a different
+  // model file. Both ranks refuse at once, naming the rank and what differs, before any product.
+  void ranksGivenDifferentRunsRefuse() {
+    skip_without_gloo();
+    const auto both = [](const std::vector<std::string>& a0, const std::vector<std::string>& a1,
+                         const std::string& tag, const std::string& cwd0 = "", const std::string& cwd1 = "") {
+      const int port = free_port();
+      const Child c0 = spawn(a0, rank_env(0, 2, port, 30), tag + "-0", cwd0);
+      const Child c1 = spawn(a1, rank_env(1, 2, port, 30), tag + "-1", cwd1);
+      return std::make_pair(finish(c0, 60), finish(c1, 60));
+    };
+    const auto expect = [](const Run& r, const std::vector<std::string>& parts) {
+      QVERIFY2(r.code == 1, (std::to_string(r.code) + " " + r.err).c_str());
+      QVERIFY2(r.seconds < 20, std::to_string(r.seconds).c_str());
+      for (const auto& p : parts) QVERIFY2(has(r.err, p), (p + " not in: " + r.err).c_str());
+    };
+    const std::vector<std::string> trace{"trace",       "--model",    "mlp:in=6,width=8,depth=2,out=3",
+                                         "--estimator", "hutchinson", "--matvecs",
+                                         "6",           "--json",     "--data"};
+    {
+      const auto [r0, r1] = both(with(trace, {"random:n=40,shape=6,seed=1"}),
+                                 with(trace, {"random:n=50,shape=6,seed=1"}), "args");
+      for (const Run& r : {r0, r1})
+        expect(r, {"rank 1 was given --data random:n=50,shape=6,seed=1 but rank 0 --data "
+                   "random:n=40,shape=6,seed=1",
+                   "same command and options"});
+      QVERIFY(has(r0.err, "rank 0 of 2:") && has(r1.err, "rank 1 of 2:"));
+    }
+    const std::string d0 = std::string(TS_TEST_TMP) + "/dist-files-0",
+                      d1 = std::string(TS_TEST_TMP) + "/dist-files-1";
+    for (const auto& d : {d0, d1}) {
+      std::filesystem::remove_all(d);
+      std::filesystem::create_directories(d);
+    }
+    write_text(d0 + "/x.csv", "1,2,3,4,5,6,0\n6,5,4,3,2,1,1\n0,1,0,1,0,1,2\n");
+    write_text(d1 + "/x.csv", "1,2,3,4,5,6,0\n6,5,4,3,2,1,1\n0,1,0,1,0,1.5,2\n");  // one value differs
+    {
+      const auto args = with(trace, {"csv:x.csv,label=last"});
+      const auto [r0, r1] = both(args, args, "data", d0, d1);
+      for (const Run& r : {r0, r1})
+        expect(r, {"rank 1 has different data (CSV x.csv", "fingerprints", "same model and data"});
+    }
+    std::filesystem::copy_file(d0 + "/x.csv", d1 + "/x.csv",
+                               std::filesystem::copy_options::overwrite_existing);
+    for (const auto& [d, seed] : {std::pair{d0, "1"}, std::pair{d1, "2"}})
+      QCOMPARE(cli({"export", "--model", std::string("mlp:in=6,width=8,depth=2,out=3,seed=") + seed, "--out",
+                    d + "/m.pt"})
+                   .code,
+               0);
+    {
+      std::vector<std::string> args = trace;
+      args[2] = "m.pt";
+      args.insert(args.end(), {"csv:x.csv,label=last", "--input-shape", "6"});
+      const auto [r0, r1] = both(args, args, "model", d0, d1);
+      for (const Run& r : {r0, r1}) expect(r, {"rank 1 has a different model (m.pt", "fingerprints"});
+    }
+  }
+
+  // WORLD_SIZE 2 on rank 0 and 3 on rank 1, and the other way round: both ranks refuse within seconds,
+  // naming both values (not Gloo's raw message, nor a wait for a third rank).
+  void differentWorldSizesRefuse() {
+    skip_without_gloo();
+    for (const auto& [s0, s1] : {std::pair{2, 3}, std::pair{3, 2}}) {
+      const int port = free_port();
+      const std::string tag = "ws" + std::to_string(s0) + std::to_string(s1);
+      const Child c0 = spawn({"trace", "--json"}, rank_env(0, s0, port, 30), tag + "-0");
+      const Child c1 = spawn({"trace", "--json"}, rank_env(1, s1, port, 30), tag + "-1");
+      for (const Run& r : {finish(c0, 60), finish(c1, 60)}) {
+        QVERIFY2(r.code == 1, (std::to_string(r.code) + " " + r.err).c_str());
+        QVERIFY2(r.seconds < 20, std::to_string(r.seconds).c_str());
+        const std::string want = "rank 1 was started with WORLD_SIZE=" + std::to_string(s1) +
+                                 " but rank 0 with WORLD_SIZE=" + std::to_string(s0);
+        QVERIFY2(has(r.err, want), r.err.c_str());
+      }
+    }
+  }
+
+  // A lone rank 0 (waiting for rank 1) and a lone rank 1 (waiting for rank 0) end at their 4 s time-out, not
+  // at twice it, saying what they waited for and where.
+  void loneRankEndsAtItsTimeout() {
+    skip_without_gloo();
+    for (const int rank : {0, 1}) {
+      const int port = free_port();
+      const Run r =
+          finish(spawn({"trace", "--json"}, rank_env(rank, 2, port, 4), "lone" + std::to_string(rank)), 60);
+      QVERIFY2(r.code == 1, (std::to_string(r.code) + " " + r.err).c_str());
+      QVERIFY2(r.seconds < 4 + 2.5, std::to_string(r.seconds).c_str());
+      const std::string at = "127.0.0.1:" + std::to_string(port);
+      QVERIFY2(has(r.err, "could not join the 2 ranks at " + at + " within 4 s"), r.err.c_str());
+      QVERIFY2(has(r.err, rank == 0 ? "rank 1 did not arrive" : "rank 0 did not answer at " + at),
+               r.err.c_str());
+    }
+  }
+
+  // SIGTERM or SIGINT to a rank waiting for the others ends it within a second, with the exit code of an
+  // interrupted run (143, 130), not at its 60 s time-out.
+  void signalEndsAWaitingRank() {
+    skip_without_gloo();
+    for (const int sig : {SIGTERM, SIGINT}) {
+      const int port = free_port();
+      const Child c = spawn({"trace", "--json"}, rank_env(0, 2, port, 60), "signal" + std::to_string(sig));
+      const auto t0 = std::chrono::steady_clock::now();
+      while (!listening(port) && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      QVERIFY(listening(port));  // rank 0 is in its join, waiting for rank 1
+      ::kill(c.pid, sig);
+      const Run r = finish(c, 10);
+      QVERIFY2(r.code == 128 + sig, (std::to_string(r.code) + " " + r.err).c_str());
+      QVERIFY2(r.seconds < 1.5, std::to_string(r.seconds).c_str());
+      QVERIFY2(has(r.err, sig == SIGTERM ? "cancelled by SIGTERM" : "cancelled by SIGINT"), r.err.c_str());
+    }
+  }
+
+  // MASTER_PORT held by another program (a socket that accepts and never answers): rank 1 ends at its 3 s
+  // time-out saying so, and rank 0, which cannot listen there, says so at once.
+  void portHeldByAnotherProgram() {
+    skip_without_gloo();
+    int fd = -1;
+    const int port = free_port(&fd);
+    const Run r1 = finish(spawn({"trace", "--json"}, rank_env(1, 2, port, 3), "held1"), 30);
+    const Run r0 = finish(spawn({"trace", "--json"}, rank_env(0, 2, port, 3), "held0"), 30);
+    ::close(fd);
+    const std::string p = std::to_string(port);
+    QVERIFY2(r1.code == 1 && r1.seconds < 3 + 2.5, (std::to_string(r1.seconds) + " " + r1.err).c_str());
+    QVERIFY2(
+        has(r1.err, "127.0.0.1:" + p) && has(r1.err, "is MASTER_PORT " + p + " in use by another program"),
+        r1.err.c_str());
+    QVERIFY2(r0.code == 1 && r0.seconds < 3 + 2.5, (std::to_string(r0.seconds) + " " + r0.err).c_str());
+    QVERIFY2(has(r0.err, "MASTER_PORT " + p + " is in use by another program"), r0.err.c_str());
+  }
+
   void launchNeedsItsCommand() {
     const Run r = cli({"launch", "--nproc", "2"});
     QCOMPARE(r.code, 1);
@@ -406,7 +585,8 @@ class TestDistributed : public QObject {
 
 TS_TEST_MAIN(TestDistributed, everyEstimatorEqualsOneProcess, batchSplitEqualsOneProcess,
              spectrumLayersAndActiveLearning, jobsDividedByItemsEqualOneProcess, deadOrHungRankEndsTheRun,
-             launchNeedsItsCommand)
+             ranksGivenDifferentRunsRefuse, differentWorldSizesRefuse, loneRankEndsAtItsTimeout,
+             signalEndsAWaitingRank, portHeldByAnotherProgram, launchNeedsItsCommand)
 #ifdef TS_HAVE_QT
 #include "test_distributed.moc"
 #endif

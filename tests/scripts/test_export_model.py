@@ -7,6 +7,7 @@ Usage: /usr/bin/python3 tests/scripts/test_export_model.py REPO_ROOT TMPDIR   (r
 """
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -163,6 +164,25 @@ class ExportModelTest(unittest.TestCase):
         m = metadata(self.target())
         self.assertEqual((m["input_dtype"], m["input_range"]), ("int64", [0, 7]))
 
+
+    def test_full_disk_keeps_the_earlier_file(self):
+        """A write that fails (here the file-size limit, as a full disk would) ends in one line, leaves no
+        partial file, and the earlier export stays as it was (LibTorch's writer used to abort the process)."""
+        code, _, err, _ = export(*HEADS, "--out", self.target())
+        self.assertEqual(code, 0, err)
+        with open(self.target(), "rb") as f:
+            before = f.read()
+
+        def small_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+        r = subprocess.run([sys.executable, EXPORT, *HEADS, "--seed", "3", "--out", self.target()],
+                           capture_output=True, text=True, cwd=FIXTURES, preexec_fn=small_files)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("cannot write the file (disk full?)", r.stderr.strip().splitlines()[-1])
+        self.assertEqual([f for f in os.listdir(self.out) if f.endswith(".partial")], [])
+        with open(self.target(), "rb") as f:
+            self.assertEqual(f.read(), before)
 
 if __name__ == "__main__":
     os.makedirs(TMP, exist_ok=True)

@@ -8,6 +8,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "RunInfo.h"
 #include "active_learning/ActiveLearning.h"
 #include "core/Errors.h"
 #include "core/FileChecks.h"
@@ -211,7 +212,7 @@ Json run_al_ablation(const AlAblationOptions& o, std::ostream& log) {
     for (auto& [key, e] : read_earlier_run(dir, report["config"])) earlier.emplace(key, std::move(e));
   report["train_data"] = train.description;
   report["test_data"] = test.description;
-  report["blas"] = blas_description();
+  add_run_info(report);
   std::ostringstream curves;
   curves << "strategy,seed,cycle,labels,test_accuracy,test_loss,seconds,train_seconds,query_seconds\n";
   std::map<std::string, std::vector<double>> aucs, finals;  // per key, per seed (seed order)

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "Quantile.h"
+#include "RunInfo.h"
 #include "analysis/Metrics.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
@@ -122,6 +123,7 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
   r["d"] = Jf.state_size();
   r["params"] = Jf.param_size();
   r["train_seconds"] = train_seconds;
+  add_run_info(r);
   r["test_accuracy_before"] = tr.history.front().test_accuracy;
   r["test_accuracy_after"] = tr.history.back().test_accuracy;
   Json ex = Json::object();

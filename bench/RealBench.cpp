@@ -8,6 +8,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "RunInfo.h"
 #include "analysis/Metrics.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
@@ -62,7 +63,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
   report["input_shape"] = model->input_shape();
   report["dtype"] = o.compute.dtype;
   report["threads"] = at::get_num_threads();
-  report["blas"] = blas_description();
+  add_run_info(report);
   report["estimator"] = o.estimator;
   report["target"] = o.target;
   Json cfg = Json::object();  // everything that produced the report, for a rerun

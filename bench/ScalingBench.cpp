@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "Quantile.h"
+#include "RunInfo.h"
 #include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
@@ -201,6 +202,7 @@ Json run_scaling_bench(const ScalingBenchOptions& o, const std::string& program,
     points.push_back(pt);
   }
   Json report = Json::object();
+  add_run_info(report);
   report["points"] = points;
   report["ceilings"] = ceilings;
   const Json& one = points[0];

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <ostream>
 #include <sstream>
 
 #include "Quantile.h"
+#include "RunInfo.h"
 #include "autodiff/NtkOperators.h"
 #include "core/Errors.h"
 #include "core/Stopwatch.h"
@@ -23,13 +23,6 @@
 namespace ts::bench {
 
 namespace {
-
-std::string today() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", std::gmtime(&t));
-  return buf;
-}
 
 Json to_json_config(const SeedBenchOptions& o) {
   Json j = Json::object();
@@ -168,8 +161,7 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
   report["d"] = d;
   report["params"] = P;
   report["config"] = to_json_config(o);
-  report["date"] = today();
-  report["blas"] = blas_description();
+  add_run_info(report);
   report["exact_trace"] = best.value;
   report["best_exact_method"] = best.method;
   report["best_exact_seconds"] = best.seconds;

@@ -8,6 +8,7 @@
 
 #include "AlAblationBench.h"
 #include "CliCommon.h"
+#include "RunInfo.h"
 #include "active_learning/LookaheadValidation.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
@@ -146,9 +147,11 @@ int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
   o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20, 1, kMaxCount);
   o.seed = job.compute.seed;
   const RetrainValidationResult r = run_retrain_validation(job, o);
-  if (!dir.empty()) write_text_file(dir + "/al-retrain.json", json_text(to_json(r), 1));
+  Json report = to_json(r);
+  bench::add_run_info(report);
+  if (!dir.empty()) write_text_file(dir + "/al-retrain.json", json_text(report, 1));
   if (a.flag("json")) {
-    out << json_text(to_json(r)) << "\n";
+    out << json_text(report) << "\n";
     return 0;
   }
   out << "look-ahead (" << r.kernel << ") against SGD retraining: |L| = " << std::to_string(r.labelled)

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "CliCommon.h"
+#include "RunInfo.h"
 #include "analysis/SlopeFit.h"
 #include "core/Errors.h"
 #include "io/ResultJson.h"
@@ -137,6 +138,7 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   const std::string base = a.get("out");
   if (base.empty()) throw InputError("--out DIR is required (width.csv and width.json per parameterisation)");
   Json all = Json::object();
+  bench::add_run_info(all);
   for (const auto& param : split_list(a.get("param", "standard,ntk"))) {
     job.param = param;
     // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK
@@ -207,6 +209,7 @@ int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
   Json r = Json::object();
   r["benchmark"] = "pntk-speed";
   r["repeats"] = repeats;
+  bench::add_run_info(r);
   r["rows"] = rows;
   if (a.flag("json")) {
     out << json_text(r) << "\n";

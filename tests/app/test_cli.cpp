@@ -1,8 +1,10 @@
 // tangentscope-cli's contract, run in-process: JSON fields other tools rely on, exit codes, one-line errors.
 #include <clocale>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 
 #include "TestHarness.h"
@@ -26,6 +28,31 @@ Run run_cli(std::vector<std::string> args) {
   std::ostringstream out, err;
   const int code = cli::run(args, out, err);
   return {code, out.str(), err.str()};
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// What is wrong with a bench report's record of its own run (bench/RunInfo.h), or "" when nothing: a UTC date
+// within [from, to], a commit (short hash, "-dirty" with local changes, or "unknown"), the CPU and the BLAS.
+std::string run_info_problem(const Json& j, const std::string& from, const std::string& to) {
+  for (const char* key : {"date", "commit", "machine", "blas"})
+    if (!j.contains(key) || !j.at(key).is_string()) return std::string("no string field ") + key;
+  const std::string date = j.at("date").get<std::string>();
+  if (!std::regex_match(date, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")) || date < from || date > to)
+    return "date " + date + " is not the UTC time of the run (" + from + " to " + to + ")";
+  const std::string commit = j.at("commit").get<std::string>();
+  if (!std::regex_match(commit, std::regex("[0-9a-f]{4,40}(-dirty)?|unknown"))) return "commit " + commit;
+  const std::string machine = j.at("machine").get<std::string>();
+  if (!std::regex_match(machine, std::regex(".+, [0-9]+ CPUs"))) return "machine " + machine;
+  if (j.at("blas").get<std::string>().find("threads") == std::string::npos) return "blas";
+  return "";
 }
 
 const std::string kModel = "mlp:in=6,width=10,depth=3,out=3,act=tanh,seed=2";
@@ -189,6 +216,26 @@ class TestCli : public QObject {
     const Json j = parse_json(r.out);
     QCOMPARE(j.at("rows").size(), size_t(4));
     QVERIFY(j.at("summary")[0].contains("to_0.01"));
+  }
+
+  // Every bench report records when, from which commit and on what machine it ran, so a file in docs/ needs
+  // no date or hash in its name (docs/results/bench/README.md).
+  void benchReportsRecordTheirRun() {
+    const std::string from = utc_now();
+    const std::vector<std::vector<std::string>> benches{
+        {"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
+         "--workload-data", "random:n=6,shape=10", "--budgets", "12", "--repeats", "1", "--methods",
+         "hutchinson", "--json"},
+        {"bench", "real", "--workload-model", "mlp:in=8,width=16,depth=2,out=3,seed=2", "--batches", "3",
+         "--max-matvecs", "16", "--block", "4", "--repeats", "1", "--json"},
+        {"bench", "pntk-speed", "--outputs", "3", "--n", "4", "--width", "8", "--workload-data",
+         "random:n=4,shape=64", "--repeats", "1", "--json"}};
+    for (const auto& args : benches) {
+      const Run r = run_cli(args);
+      QVERIFY2(r.code == 0, r.err.c_str());
+      const std::string problem = run_info_problem(parse_json(r.out), from, utc_now());
+      QVERIFY2(problem.empty(), (args[1] + ": " + problem).c_str());
+    }
   }
 
   // bench real on a small model: the exact trace where d is within --baseline-limit (and the estimate within

@@ -121,7 +121,7 @@ Json run_seed_bench(const SeedBenchOptions& o, std::ostream& log) {
     if (model_spec.empty()) model_spec = "gru:in=10,hidden=64,steps=15";
     if (data_spec.empty()) data_spec = "random:n=50,shape=15x10";
   } else {
-    throw InputError("unknown seed workload '" + o.workload + "' (mlp or gru)");
+    throw InputError("unknown workload '" + o.workload + "' of Hazelden's benchmarks (mlp or gru)");
   }
   apply_threads(o.compute);
   auto model = make_model(model_spec, {}, o.compute);

@@ -78,6 +78,7 @@ Json run_scaling_point(const ScalingBenchOptions& o, std::ostream& log) {
   NtkOperator K(J);
   JacobianOperator factor(J);
   Json report = Json::object();
+  add_run_info(report);
   report["ranks"] = w.size();
   report["d"] = J.state_size();
   report["params"] = J.param_size();

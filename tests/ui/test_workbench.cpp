@@ -706,6 +706,31 @@ class TestWorkbench : public QObject {
     QVERIFY(bad.waitForFinished(60000));
     QVERIFY(bad.exitCode() != 0);
     QVERIFY(bad.readAllStandardError().contains("missing.tsession"));
+    // A session whose model and data files are gone: headless never asks where they are (a dialog would wait
+    // for ever), it ends naming them and exports nothing.
+    QFile saved(file);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    Json moved = parse_json(saved.readAll().toStdString());
+    moved["form"]["model"] = "/no/such/folder/model.pt";
+    moved["form"]["data"] = "csv:/no/such/folder/data.csv,label=last";
+    QFile out(dir.filePath("moved.tsession"));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QByteArray::fromStdString(json_text(moved, 1)));
+    out.close();
+    QProcess headless;
+    headless.start(TS_APP_PATH, {"--session", out.fileName(), "--export", dir.filePath("out3")});
+    const bool ended = headless.waitForFinished(30000);
+    if (!ended) {
+      headless.kill();
+      headless.waitForFinished();
+    }
+    QVERIFY2(ended, "the headless export waited for an answer");
+    QVERIFY(headless.exitCode() != 0);
+    const QByteArray said = headless.readAllStandardError();
+    QVERIFY2(said.contains("'/no/such/folder/model.pt' is not there") &&
+                 said.contains("'/no/such/folder/data.csv' is not there"),
+             said.constData());
+    QVERIFY(!QFileInfo::exists(dir.filePath("out3/convergence.png")));
   }
 
   // Opening a large session (docs/PERFORMANCE.md): 100,000 points, or TS_SESSION_POINTS (1,000,000 for the

@@ -164,16 +164,16 @@ class JsonReader {
       read_value(v ? JsonField(*v, f_, key) : f_.member(key), x, r);  // member() throws "… is missing"
     }
   }
-  /// A member that may be absent, meaning `value`; always written.
+  /// A member that may be absent (or null), meaning `value`; always written.
   template <class T>
   void defaulted(std::string_view key, T& x, const T& value, const Rule& r = {}) {
     omit_if(key, x, value, r);
   }
-  /// A member that may be absent, meaning `value`; written only when it differs.
+  /// A member that may be absent (or null), meaning `value`; written only when it differs.
   template <class T>
   void omit_if(std::string_view key, T& x, const T& value, const Rule& r = {}) {
     const Json* v = f_.find(key);
-    if (!v) {
+    if (!v || v->is_null()) {
       x = value;
       return;
     }

@@ -74,6 +74,21 @@ int main(int argc, char** argv) {
   const bool headless =
       parser.isSet(shot) || parser.isSet(shots) || parser.isSet(save_session) || parser.isSet(export_dir);
   ts::ui::MainWindow window(nullptr, !headless);
+  // Headless never asks: a session's model or data file that is not there ends the run, named.
+  QStringList missing;
+  if (headless)
+    window.setLocatePrompt([&missing](const QString& path) {
+      missing << path;
+      return QString();
+    });
+  auto refuse_missing = [&missing, &session_file] {
+    for (const QString& path : missing)
+      std::fprintf(stderr,
+                   "session '%s': its file '%s' is not there (moved or deleted); restore it, or open the "
+                   "session in the app and point to it\n",
+                   session_file.toUtf8().constData(), path.toUtf8().constData());
+    return missing.isEmpty() ? 0 : 1;
+  };
   if (parser.isSet(theme)) window.setTheme(parser.value(theme));
   if (parser.isSet(size)) {
     const QStringList wh = parser.value(size).split('x');
@@ -93,6 +108,7 @@ int main(int argc, char** argv) {
     window.setAttribute(Qt::WA_DontShowOnScreen);  // laid out and drawn, never on screen
     window.show();
     QString err = window.openSession(session_file);
+    if (err.isEmpty() && refuse_missing() != 0) return 1;
     if (err.isEmpty()) err = window.exportAll(parser.value(export_dir));
     if (!err.isEmpty()) {
       std::fprintf(stderr, "%s\n", err.toUtf8().constData());
@@ -106,6 +122,7 @@ int main(int argc, char** argv) {
   if (!session_file.isEmpty()) {
     const QString err = window.openSession(session_file);
     if (!err.isEmpty()) std::fprintf(stderr, "%s\n", err.toUtf8().constData());
+    if (refuse_missing() != 0) return 1;
     return app.exec();  // a session is shown as saved: nothing runs
   }
   if (parser.isSet(save_session)) {

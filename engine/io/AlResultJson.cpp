@@ -15,28 +15,6 @@ namespace ts {
 
 namespace {
 
-Json to_json(const AlQuery& q) {
-  Json e = Json::object();
-  e["index"] = q.index;
-  e["score"] = q.score;  // NaN (random) is written as null
-  e["true_label"] = q.true_label;
-  e["pseudo_label"] = q.pseudo_label;
-  if (q.output) e["output"] = *q.output;
-  if (q.predicted_change) e["predicted_change"] = *q.predicted_change;
-  if (q.pixels) e["pixels"] = *q.pixels;
-  if (q.x) e["x"] = *q.x;
-  return e;
-}
-
-// [x, y, class], the class an integer.
-Json to_json(const AlPoint2d& p) {
-  Json a = Json::array();
-  a.push_back(p.x);
-  a.push_back(p.y);
-  a.push_back(p.label);
-  return a;
-}
-
 Json to_json(const AlRun& run) {
   Json j = Json::object();
   j["strategy"] = run.strategy;
@@ -103,102 +81,6 @@ Json to_json(const AlRequest& job) {
   j["training"] = to_json(job.training);
   if (!job.preset.empty()) j["preset"] = job.preset;
   return j;
-}
-
-Json to_json(const AlCycle& c) {
-  Json row = Json::object();
-  row["strategy"] = c.strategy;
-  row["seed"] = c.seed;
-  row["cycle"] = c.cycle;
-  row["labels"] = c.labels;
-  row["test_accuracy"] = c.test_accuracy;
-  row["test_loss"] = c.test_loss;
-  row["train_seconds"] = c.train_seconds;
-  row["query_seconds"] = c.query_seconds;
-  row["seconds"] = c.seconds;
-  if (c.kernel_seconds) row["kernel_seconds"] = *c.kernel_seconds;
-  if (c.kernel_shift) row["kernel_shift"] = *c.kernel_shift;
-  if (c.note) row["note"] = *c.note;
-  Json queried = Json::array();
-  for (const auto& q : c.queried) queried.push_back(to_json(q));
-  row["queried"] = queried;
-  if (c.image_shape) row["image_shape"] = *c.image_shape;
-  if (c.points2d) {
-    Json l = Json::array(), u = Json::array();
-    for (const auto& p : c.points2d->labelled) l.push_back(to_json(p));
-    for (const auto& p : c.points2d->pool) u.push_back(to_json(p));
-    Json pts = Json::object();
-    pts["labelled"] = l;
-    pts["pool"] = u;
-    row["points2d"] = pts;
-  }
-  return row;
-}
-
-namespace {
-
-template <class T>
-std::optional<T> optional_of(const Json& j, const char* key) {
-  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return j.at(key).get<T>();
-}
-
-AlPoint2d point_of(const Json& a) {
-  if (!a.is_array() || a.size() != 3) throw InputError("a 2-D point is not [x, y, class]");
-  return {a[0].get<double>(), a[1].get<double>(), a[2].get<int64_t>()};
-}
-
-}  // namespace
-
-AlCycle al_cycle_of(const Json& j, const std::string& what) {
-  try {
-    AlCycle c;
-    c.strategy = j.at("strategy").get<std::string>();
-    c.seed = json_unsigned(j.at("seed"), "seed");
-    c.cycle = j.at("cycle").get<int>();
-    c.labels = j.at("labels").get<int64_t>();
-    c.test_accuracy = j.at("test_accuracy").get<double>();
-    c.test_loss = j.at("test_loss").is_null() ? std::numeric_limits<double>::quiet_NaN()
-                                              : j.at("test_loss").get<double>();
-    c.train_seconds = j.at("train_seconds").get<double>();
-    c.query_seconds = j.at("query_seconds").get<double>();
-    c.seconds = j.at("seconds").get<double>();
-    c.kernel_seconds = optional_of<double>(j, "kernel_seconds");
-    c.kernel_shift = optional_of<double>(j, "kernel_shift");
-    c.note = optional_of<std::string>(j, "note");
-    for (const auto& e : j.at("queried")) {
-      AlQuery q;
-      q.index = e.at("index").get<int64_t>();
-      q.score =
-          e.at("score").is_null() ? std::numeric_limits<double>::quiet_NaN() : e.at("score").get<double>();
-      q.true_label = e.at("true_label").get<int64_t>();
-      q.pseudo_label = e.at("pseudo_label").get<int64_t>();
-      q.output = optional_of<std::vector<double>>(e, "output");
-      q.predicted_change = optional_of<std::vector<double>>(e, "predicted_change");
-      q.pixels = optional_of<std::vector<double>>(e, "pixels");
-      q.x = optional_of<std::vector<double>>(e, "x");
-      c.queried.push_back(std::move(q));
-    }
-    c.image_shape = optional_of<std::vector<int64_t>>(j, "image_shape");
-    if (c.image_shape) {
-      int64_t n = 1;
-      for (int64_t s : *c.image_shape) n *= s > 0 && s < 1 << 16 ? s : 0;
-      for (const auto& q : c.queried)
-        if (c.image_shape->size() != 3 || !q.pixels || static_cast<int64_t>(q.pixels->size()) != n)
-          throw InputError("the queried images do not match image_shape");
-    }
-    if (j.contains("points2d")) {
-      AlPoints2d pts;
-      for (const auto& p : j.at("points2d").at("labelled")) pts.labelled.push_back(point_of(p));
-      for (const auto& p : j.at("points2d").at("pool")) pts.pool.push_back(point_of(p));
-      c.points2d = std::move(pts);
-    }
-    return c;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(what + ": an active-learning cycle is malformed (" + e.what() + ")");
-  } catch (const InputError& e) {
-    throw InputError(what + ": " + e.what());
-  }
 }
 
 Json to_json(const AlResult& r) {

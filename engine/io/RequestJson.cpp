@@ -1,35 +1,64 @@
 #include "io/RequestJson.h"
 
 #include "core/Errors.h"
+#include "io/JsonFields.h"
 #include "io/ResultJson.h"
 #include "jobs/CompareJob.h"
 
 namespace ts {
 
-namespace {
-
-// Reads j[key] into `out` when present, refusing a value of the wrong type with the key named.
-template <class T>
-void read(const Json& j, const char* key, T& out, const std::string& what) {
-  if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return;
-  const Json& v = j.at(key);
-  if constexpr (std::is_same_v<T, uint64_t>) {
-    out = json_unsigned(v, what + ": '" + key + "'");  // a seed, exact to 2^64 − 1
-  } else {
-    const bool fits = std::is_same_v<T, bool>          ? v.is_boolean()
-                      : std::is_arithmetic_v<T>        ? v.is_number()
-                      : std::is_same_v<T, std::string> ? v.is_string()
-                                                       : v.is_array();
-    if (!fits) throw InputError(what + ": '" + key + "' has the wrong type (" + v.dump() + ")");
-    try {
-      out = v.get<T>();
-    } catch (const nlohmann::json::exception&) {
-      throw InputError(what + ": '" + key + "' has the wrong type (" + v.dump() + ")");
-    }
-  }
+Json to_json(const TrainOptions& to) {
+  Json tj = Json::object();
+  tj["optimizer"] = to.optimizer;
+  tj["loss"] = to.loss;
+  tj["epochs"] = to.epochs;
+  tj["batch_size"] = to.batch_size;
+  tj["lr"] = to.lr;
+  tj["schedule"] = to.schedule;
+  tj["momentum"] = to.momentum;
+  tj["weight_decay"] = to.weight_decay;
+  tj["seed"] = to.seed;
+  return tj;
 }
 
-}  // namespace
+Json to_json(const ComputeConfig& c) {
+  Json j = Json::object();
+  j["device"] = c.device;
+  j["dtype"] = c.dtype;
+  j["threads"] = c.threads;
+  j["seed"] = c.seed;
+  j["memory_budget"] = c.memory_budget;
+  j["product_batch"] = c.product_batch;
+  j["distribute"] = c.distribute;
+  return j;
+}
+
+Json to_json(const EstimatorOptions& o) {
+  Json j = Json::object();
+  j["method"] = o.method;
+  j["matvecs"] = o.matvecs;
+  j["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
+  j["hutchpp_split"] = o.split == HutchppSplit::Seed ? "seed" : "thirds";
+  j["tol"] = o.tol;
+  j["max_matvecs"] = o.max_matvecs;
+  j["seed"] = o.seed;
+  j["block"] = o.block;
+  return j;
+}
+
+Json to_json(const ProblemSpec& p) {
+  Json j = Json::object();
+  j["model"] = p.model;
+  if (!p.model_b.empty()) j["model_b"] = p.model_b;
+  j["data"] = p.data;
+  j["input_shape"] = p.input_shape;
+  if (!p.output.empty()) j["output"] = p.output;
+  j["params"] = p.params;
+  j["jvp"] = p.jvp;
+  j["kernel"] = p.kernel;
+  j["compute"] = to_json(p.compute);
+  return j;
+}
 
 Json to_json(const CompareRequest& r) {
   Json j = Json::object();
@@ -42,57 +71,87 @@ Json to_json(const CompareRequest& r) {
   return j;
 }
 
-CompareRequest compare_request_from_json(const Json& j, const std::string& what) {
-  if (!j.is_object()) throw InputError(what + ": a configuration must be a JSON object");
+namespace {
+
+// Reads `key` when it is there and not null; otherwise the default stays (a configuration written before the
+// member existed still reads).
+template <class T>
+void keep(const JsonField& object, const char* key, T& out, const Rule& rule = {}) {
+  const Json* v = object.find(key);
+  if (v && !v->is_null()) read_value(JsonField(*v, object, key), out, rule);
+}
+
+// One of `names`, as its index.
+size_t choice(const JsonField& f, std::initializer_list<const char*> names) {
+  const std::string s = f.string();
+  std::string list;
+  size_t i = 0;
+  for (const char* n : names) {
+    if (s == n) return i;
+    list += (i++ ? " or " : "") + std::string(n);
+  }
+  f.fail("must be " + list + ", got " + JsonField::brief(f.json()));
+}
+
+}  // namespace
+
+CompareRequest read_compare_request(const JsonField& f) {
+  f.expect_object();
   CompareRequest r;
-  if (j.contains("problem")) {
-    const Json& p = j.at("problem");
-    if (!p.is_object()) throw InputError(what + ": 'problem' must be an object");
-    const std::string w = what + " problem";
-    read(p, "model", r.problem.model, w);
-    read(p, "model_b", r.problem.model_b, w);
-    read(p, "data", r.problem.data, w);
-    read(p, "input_shape", r.problem.input_shape, w);
-    read(p, "output", r.problem.output, w);
-    read(p, "params", r.problem.params, w);
-    read(p, "jvp", r.problem.jvp, w);
-    read(p, "kernel", r.problem.kernel, w);
-    if (p.contains("compute")) {
-      const Json& c = p.at("compute");
-      const std::string wc = what + " compute";
-      read(c, "device", r.problem.compute.device, wc);
-      read(c, "dtype", r.problem.compute.dtype, wc);
-      read(c, "threads", r.problem.compute.threads, wc);
-      read(c, "seed", r.problem.compute.seed, wc);
-      read(c, "memory_budget", r.problem.compute.memory_budget, wc);
-      read(c, "product_batch", r.problem.compute.product_batch, wc);
-      read(c, "distribute", r.problem.compute.distribute, wc);
+  if (const Json* pj = f.find("problem")) {
+    const JsonField p(*pj, f, "problem");
+    p.expect_object();
+    keep(p, "model", r.problem.model);
+    keep(p, "model_b", r.problem.model_b);
+    keep(p, "data", r.problem.data);
+    keep(p, "input_shape", r.problem.input_shape);
+    keep(p, "output", r.problem.output);
+    keep(p, "params", r.problem.params);
+    keep(p, "jvp", r.problem.jvp);
+    keep(p, "kernel", r.problem.kernel);
+    if (const Json* cj = p.find("compute")) {
+      const JsonField c(*cj, p, "compute");
+      c.expect_object();
+      ComputeConfig& cc = r.problem.compute;
+      keep(c, "device", cc.device);
+      keep(c, "dtype", cc.dtype);
+      keep(c, "threads", cc.threads, integers(0));
+      keep(c, "seed", cc.seed);  // exact to 2^64 − 1
+      keep(c, "memory_budget", cc.memory_budget, integers(1));
+      keep(c, "product_batch", cc.product_batch, integers(-1));
+      keep(c, "distribute", cc.distribute);
     }
   }
-  if (j.contains("estimator")) {
-    const Json& e = j.at("estimator");
-    const std::string w = what + " estimator";
-    read(e, "method", r.estimator.method, w);
-    read(e, "matvecs", r.estimator.matvecs, w);
-    std::string probes = "rademacher", split = "thirds";
-    read(e, "probes", probes, w);
-    read(e, "hutchpp_split", split, w);
-    if (probes != "rademacher" && probes != "gaussian")
-      throw InputError(w + ": 'probes' must be rademacher or gaussian, got '" + probes + "'");
-    if (split != "thirds" && split != "seed")
-      throw InputError(w + ": 'hutchpp_split' must be thirds or seed, got '" + split + "'");
-    r.estimator.probes = probes == "gaussian" ? ProbeDistribution::Gaussian : ProbeDistribution::Rademacher;
-    r.estimator.split = split == "seed" ? HutchppSplit::Seed : HutchppSplit::Thirds;
-    read(e, "tol", r.estimator.tol, w);
-    read(e, "max_matvecs", r.estimator.max_matvecs, w);
-    read(e, "seed", r.estimator.seed, w);
-    read(e, "block", r.estimator.block, w);
+  if (const Json* ej = f.find("estimator")) {
+    const JsonField e(*ej, f, "estimator");
+    e.expect_object();
+    EstimatorOptions& o = r.estimator;
+    keep(e, "method", o.method);
+    keep(e, "matvecs", o.matvecs, integers(1));
+    if (const Json* v = e.find("probes"); v && !v->is_null())
+      o.probes = choice(JsonField(*v, e, "probes"), {"rademacher", "gaussian"})
+                     ? ProbeDistribution::Gaussian
+                     : ProbeDistribution::Rademacher;
+    if (const Json* v = e.find("hutchpp_split"); v && !v->is_null())
+      o.split = choice(JsonField(*v, e, "hutchpp_split"), {"thirds", "seed"}) ? HutchppSplit::Seed
+                                                                              : HutchppSplit::Thirds;
+    keep(e, "tol", o.tol, numbers(0));
+    keep(e, "max_matvecs", o.max_matvecs, integers(1));
+    keep(e, "seed", o.seed);
+    keep(e, "block", o.block, integers(1));
   }
-  read(j, "methods", r.methods, what);
-  read(j, "exact", r.exact, what);
-  read(j, "sweep_budgets", r.sweep_budgets, what);
-  read(j, "sweep_repeats", r.sweep_repeats, what);
+  keep(f, "methods", r.methods, at_most(64));
+  keep(f, "exact", r.exact);
+  keep(f, "sweep_budgets", r.sweep_budgets, at_most(1000, integers(1)));
+  keep(f, "sweep_repeats", r.sweep_repeats, integers(1));
   return r;
 }
+
+CompareRequest compare_request_from_json(const Json& j, const std::string& what) {
+  return read_compare_request(JsonField(j, what));
+}
+
+void read_value(const JsonField& f, CompareRequest& x, const Rule&) { x = read_compare_request(f); }
+Json write_value(const CompareRequest& x) { return to_json(x); }
 
 }  // namespace ts

@@ -36,7 +36,7 @@ struct LayersResult;
 struct KernelResult;
 struct LayerTraces;
 
-// Configurations (io/ResultJson.cpp).
+// Configurations (io/RequestJson.cpp, beside their reader).
 Json to_json(const ComputeConfig& c);
 Json to_json(const EstimatorOptions& o);
 Json to_json(const TrainOptions& o);

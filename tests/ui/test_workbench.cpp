@@ -2,6 +2,7 @@
 // input shape asked once, data that does not fit swapped), the menus, shortcuts, docks, themes and dialogs,
 // the charts' colours and ticks, and the kernel export.
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include <QAction>
@@ -14,6 +15,7 @@
 #include <QDialog>
 #include <QDir>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
@@ -43,8 +45,11 @@
 #include "RunLog.h"
 #include "SampleGallery.h"
 #include "core/Numbers.h"
+#include "core/TorchUtil.h"
 #include "data/NumpyFiles.h"
+#include "io/Json.h"
 #include "jobs/Jobs.h"
+#include "session/SessionFile.h"
 
 using namespace ts;
 
@@ -458,6 +463,48 @@ class TestWorkbench : public QObject {
     write(dir.filePath("new.tsession"), QByteArray(text).replace("\"version\": 1", "\"version\": 99"));
     err = b.openSession(dir.filePath("new.tsession"));
     QVERIFY2(err.contains("version 99") && err.contains("newer"), qPrintable(err));
+    // Every member is checked before anything is shown, each refusal naming the member: a heat map larger
+    // than its values (it once read past memory into the CSV), version 1.5 (read as 1), runs as a string, a
+    // run-log budget of 1e300 (once −2^63), wrong types (once an abort in Export all, below), a 60,000² map
+    // (once 1.9 GB of warnings) and a result nested 200,000 deep (once a crash).
+    const Json good = parse_json(text.toStdString());
+    QVERIFY(good["result"]["runs"][0].contains("history"));
+    size_t drawn = 0;  // a chart with a curve
+    while (drawn < good["charts"].size() && good["charts"][drawn]["series"].empty()) ++drawn;
+    QVERIFY(drawn < good["charts"].size());
+    const std::pair<std::function<void(Json&)>, QString> damaged[] = {
+        {[](Json& j) {
+           j["heat_maps"][0]["size"] = 3000;
+           j["heat_maps"][0]["values"] = {1.0, 2.0, 3.0, 4.0};
+         },
+         "heat_maps[0].size is 3000 but it holds 4 values"},
+        {[](Json& j) { j["version"] = 1.5; }, "version must be an integer, got 1.5"},
+        {[](Json& j) { j["result"]["runs"] = "hutchpp"; }, "result.runs must be an array"},
+        {[](Json& j) { j["run_log"][0]["config"]["estimator"]["matvecs"] = 1e300; },
+         "run_log[0].config.estimator.matvecs must be an integer from 1 to 9223372036854775807, got 1e+300"},
+        {[](Json& j) { j["result"]["runs"][0]["history"][0]["estimate"] = "10"; },
+         "result.runs[0].history[0].estimate must be a number, got \"10\""},
+        {[drawn](Json& j) {
+           j["charts"][drawn]["series"][0]["points"][0] = Json::array({"1", 2});
+         },
+         QString("charts[%1].series[0].points[0] must be a point [x, y] of two numbers").arg(drawn)},
+        {[](Json& j) { j["heat_maps"][1]["size"] = 60000; },
+         "heat_maps[1].size must be an integer from 0 to 4096"},
+        {[](Json& j) { j["result"]["deep"] = "DEEP"; }, "nests arrays and objects more than 64 levels deep"},
+    };
+    for (const auto& [damage, message] : damaged) {
+      Json j = good;
+      damage(j);
+      QByteArray bytes = QByteArray::fromStdString(json_text(j, 1));
+      bytes.replace("\"DEEP\"", QByteArray(200000, '[') + QByteArray(200000, ']'));
+      write(dir.filePath("damaged.tsession"), bytes);
+      QElapsedTimer timer;
+      timer.start();
+      err = b.openSession(dir.filePath("damaged.tsession"));
+      QVERIFY2(err.startsWith("session '" + dir.filePath("damaged.tsession") + "'") && err.contains(message),
+               qPrintable(err));
+      QVERIFY2(timer.elapsed() < 5000, qPrintable(message));
+    }
     QCOMPARE(b.convergenceChart()->pointCount("hutchpp"), before);
     QCOMPARE(b.sessionPath(), file);
 
@@ -659,6 +706,78 @@ class TestWorkbench : public QObject {
     QVERIFY(bad.waitForFinished(60000));
     QVERIFY(bad.exitCode() != 0);
     QVERIFY(bad.readAllStandardError().contains("missing.tsession"));
+    // A session whose model and data files are gone: headless never asks where they are (a dialog would wait
+    // for ever), it ends naming them and exports nothing.
+    QFile saved(file);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    Json moved = parse_json(saved.readAll().toStdString());
+    moved["form"]["model"] = "/no/such/folder/model.pt";
+    moved["form"]["data"] = "csv:/no/such/folder/data.csv,label=last";
+    QFile out(dir.filePath("moved.tsession"));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(QByteArray::fromStdString(json_text(moved, 1)));
+    out.close();
+    QProcess headless;
+    headless.start(TS_APP_PATH, {"--session", out.fileName(), "--export", dir.filePath("out3")});
+    const bool ended = headless.waitForFinished(30000);
+    if (!ended) {
+      headless.kill();
+      headless.waitForFinished();
+    }
+    QVERIFY2(ended, "the headless export waited for an answer");
+    QVERIFY(headless.exitCode() != 0);
+    const QByteArray said = headless.readAllStandardError();
+    QVERIFY2(said.contains("'/no/such/folder/model.pt' is not there") &&
+                 said.contains("'/no/such/folder/data.csv' is not there"),
+             said.constData());
+    QVERIFY(!QFileInfo::exists(dir.filePath("out3/convergence.png")));
+  }
+
+  // Opening a large session (docs/PERFORMANCE.md): 100,000 points, or TS_SESSION_POINTS (1,000,000 for the
+  // published figure). Prints the time to parse the file, to check and convert it (the validation), and to
+  // open it in the window (reading, both of those, and drawing), and checks that every point arrived.
+  void sessionLoadTimes() {
+    const int total = qEnvironmentVariableIsSet("TS_SESSION_POINTS")
+                          ? qEnvironmentVariableIntValue("TS_SESSION_POINTS")
+                          : 100000;
+    tune_allocator();  // as the app does
+    ui::MainWindow a(nullptr, false);
+    ui::ChartView::Content content = a.convergenceChart()->content();
+    content.series.clear();
+    const char* names[] = {"hutchpp", "hutchinson", "xtrace", "xnystrace"};
+    for (int k = 0; k < 4; ++k) {
+      ui::ChartView::Series e;
+      e.name = names[k];
+      for (int i = 0; i < total / 4; ++i) e.points << QPointF(i + 1, 100 + k + std::sin(0.001 * i));
+      content.series << e;
+    }
+    a.convergenceChart()->setContent(content);
+    QTemporaryDir dir;
+    const QString file = dir.filePath("large.tsession");
+    QCOMPARE(a.saveSession(file), QString());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const std::string text = f.readAll().toStdString();
+    // The first opening in a fresh window (its memory never touched before), then the best of three more.
+    double parse = 1e9, check = 1e9, open = 1e9, first = 0;
+    ui::MainWindow b(nullptr, false);
+    for (int round = 0; round < 4; ++round) {
+      QElapsedTimer timer;
+      timer.start();
+      QCOMPARE(b.openSession(file), QString());
+      (round ? open : first) = std::min(open, timer.nsecsElapsed() * 1e-9);
+      timer.restart();
+      const Json j = session::parse_session(text, "large");
+      if (round) parse = std::min(parse, timer.nsecsElapsed() * 1e-9);
+      timer.restart();
+      (void)session::read_parsed_session(j, "large");
+      if (round) check = std::min(check, timer.nsecsElapsed() * 1e-9);
+    }
+    for (const char* name : names) QCOMPARE(b.convergenceChart()->pointCount(name), total / 4);
+    qInfo(
+        "session of %d points, %.1f MB: open %.3f s the first time, %.3f s after (best of 3: parse %.3f s, "
+        "check and convert %.3f s = %.1f%% of open)",
+        total, text.size() / 1e6, first, open, parse, check, 100 * check / open);
   }
 };
 

@@ -106,33 +106,33 @@ const std::vector<EstimatorInfo>& estimator_registry() {
        "decays",
        "R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, “Hutch++: Optimal Stochastic Trace Estimation”, "
        "SOSA 2021",
-       false, false, "", true, run_hutchpp, cost_hutchpp, dense_hutchpp},
+       false, false, "", true, 32, run_hutchpp, cost_hutchpp, dense_hutchpp},
       {"xnystrace", "XNysTrace",
        "single-pass exchangeable Nyström estimator for positive semi-definite kernels; every test vector is "
        "a "
        "probe and builds the sketch. Suits PSD kernels with a decaying spectrum (the most accurate per "
        "product); its dense algebra grows as d·m²",
-       kEpperly, true, false, "xtrace", true, run_xnystrace, cost_xnystrace, dense_xnystrace},
+       kEpperly, true, false, "xtrace", true, 8, run_xnystrace, cost_xnystrace, dense_xnystrace},
       {"xtrace", "XTrace",
        "two-pass exchangeable estimator: leave-one-out low-rank parts plus their residual probes. Suits "
        "non-symmetric products such as K₁K₂ (alignment)",
-       kEpperly, false, false, "", false, run_xtrace, cost_xtrace, dense_xtrace},
+       kEpperly, false, false, "", false, 16, run_xtrace, cost_xtrace, dense_xtrace},
       {"hutchinson", "Hutchinson",
        "mean of gᵀKg = ‖Jᵀg‖² over random sign vectors g (VJPs only). Suits flat spectra and very large d, "
        "where a sketch's dense algebra would dominate",
        "M. F. Hutchinson, “A stochastic estimator of the trace of the influence matrix for Laplacian "
        "smoothing "
        "splines”, 1989",
-       false, false, "", true, run_hutchinson, cost_hutchinson, dense_hutchinson},
+       false, false, "", true, 8, run_hutchinson, cost_hutchinson, dense_hutchinson},
       {"rhutch", "RHutch",
        "one-sided estimator of ‖J‖_F² = tr K from VJPs only (test vectors in output space). Suits small d: "
        "its projections are d-dimensional",
-       kHazelden, false, true, "hutchpp", false, run_rhutch, cost_rhutch, dense_rhutch},
+       kHazelden, false, true, "hutchpp", false, 8, run_rhutch, cost_rhutch, dense_rhutch},
       {"fhutch", "FHutch",
        "one-sided estimator of ‖J‖_F² = tr K from JVPs only (test vectors in parameter space). Suits only "
        "P ≪ d: its projections are P-dimensional, which dominates on large models (ResNet-18: seconds per "
        "JVP)",
-       kHazelden, false, true, "hutchpp", false, run_fhutch, cost_fhutch, dense_fhutch},
+       kHazelden, false, true, "hutchpp", false, 8, run_fhutch, cost_fhutch, dense_fhutch},
   };
   return r;
 }
@@ -159,6 +159,14 @@ std::vector<std::string> estimator_names() {
   std::vector<std::string> n;
   for (const auto& e : estimator_registry()) n.push_back(e.name);
   return n;
+}
+
+int64_t min_calibrated_budget(const std::vector<std::string>& methods) {
+  int64_t m = 8;
+  for (const auto& e : estimator_registry())
+    if (std::find(methods.begin(), methods.end(), e.name) != methods.end())
+      m = std::max(m, e.min_calibrated_budget);
+  return m;
 }
 
 AdCost planned_cost(const EstimatorOptions& o) { return find_estimator(o.method).planned_cost(o); }

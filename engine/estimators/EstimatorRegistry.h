@@ -30,6 +30,10 @@ struct EstimatorInfo {
   /// needed.
   std::string substitute;
   bool app_default = false;  ///< selected in the app's method list at first launch
+  /// The smallest budget whose ±2σ is calibrated on the networks of `bench calibration` (docs/MATH.md §4.6:
+  /// below it a sample variance has too few degrees of freedom for skewed quadratic forms). The app offers no
+  /// smaller budget for this estimator; the command line adds a note to such an estimate.
+  int64_t min_calibrated_budget = 8;
   TraceEstimate (*run)(const LinearOperator& A, const RectOperator* factor, const EstimatorOptions& o,
                        const RunControl& rc) = nullptr;
   /// VJPs and JVPs at budget o.matvecs (below the operator's size).
@@ -41,6 +45,9 @@ struct EstimatorInfo {
 
 /// Every estimator, in the order the app lists them.
 const std::vector<EstimatorInfo>& estimator_registry();
+
+/// The largest min_calibrated_budget of `methods` (names; "exact" and unknown names count as 8).
+int64_t min_calibrated_budget(const std::vector<std::string>& methods);
 
 /// The entry named `name`; throws InputError listing the names (and "exact") when there is none.
 const EstimatorInfo& find_estimator(const std::string& name);

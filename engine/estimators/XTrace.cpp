@@ -257,18 +257,26 @@ double machine_eps(const at::TensorOptions& opts) {
                                     : std::numeric_limits<double>::epsilon();
 }
 
-// The estimate is the mean of the leave-one-out estimates; its error is the jackknife's where there are
-// enough test vectors (the sample standard error of correlated leave-one-out estimates is optimistic).
+// The estimate is the mean of the leave-one-out estimates. Its error (docs/MATH.md §4.6) is the geometric
+// mean of two bounds that bracket it: the sample standard error of the leave-one-out estimates is optimistic
+// (they are positively correlated), the delete-a-group jackknife pessimistic (Efron–Stein: it weights an
+// interaction of j test vectors j times). Each is first scaled to a 95% Student-t half-width over 1.96.
 void set_estimate(TraceEstimate& r, const std::vector<double>& ests, const std::optional<double>& jackknife) {
   const auto mo = detail::moments(ests);
+  const int64_t k = static_cast<int64_t>(ests.size());
   r.estimate = mo.mean;
   r.sample_std_error = mo.std_error;
+  const double textbook = detail::t_scaled(mo.std_error, k);
   if (jackknife) {
-    const int64_t g = detail::jackknife_groups(static_cast<int64_t>(ests.size()));
-    r.std_error = detail::t_scaled(*jackknife, g);
-    r.error_method = "jackknife over " + std::to_string(g) + " groups of test vectors, × t(0.975, g−1)/1.96";
+    const int64_t g = detail::jackknife_groups(k);
+    r.jackknife_std_error = detail::t_scaled(*jackknife, g);
+    r.std_error = std::sqrt(textbook * *r.jackknife_std_error);
+    r.error_method =
+        "geometric mean of the sample std/√k of the leave-one-out estimates × t(0.975, k−1)/1.96 "
+        "and the jackknife over " +
+        std::to_string(g) + " groups of test vectors × t(0.975, g−1)/1.96";
   } else {
-    r.std_error = detail::t_scaled(mo.std_error, static_cast<int64_t>(ests.size()));
+    r.std_error = textbook;
     r.error_method =
         "sample std/√k of the leave-one-out estimates, × t(0.975, k−1)/1.96 (too few for the jackknife)";
   }

@@ -5,6 +5,7 @@
 #include "TestHarness.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
+#include "estimators/EstimatorRegistry.h"
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "estimators/ExchangeableSketch.h"
@@ -330,6 +331,10 @@ class TestEstimators : public QObject {
     const TraceEstimate e = xnystrace(op, o);
     QVERIFY(e.sample_std_error && e.std_error);
     QVERIFY2(e.error_method.find("jackknife") != std::string::npos, e.error_method.c_str());
+    // The reported error is the geometric mean of the two bounds, each t-scaled.
+    QVERIFY(e.jackknife_std_error);
+    const double textbook = ts::detail::t_scaled(*e.sample_std_error, 14);
+    TS_CHECK_CLOSE(*e.std_error, std::sqrt(textbook * *e.jackknife_std_error), 1e-12, 0);
   }
 
   // ±2σ covers tr A in at least 90% of 200 seeded runs for every estimator, on a slowly decaying spectrum
@@ -342,6 +347,7 @@ class TestEstimators : public QObject {
     const double truth = trace_of(A);
     for (const std::string method : {"hutchinson", "hutchpp", "rhutch", "xtrace", "xnystrace"}) {
       int covered = 0, covered_textbook = 0;
+      double z2 = 0;
       const int runs = 200;
       for (int s = 0; s < runs; ++s) {
         EstimatorOptions o;
@@ -350,14 +356,35 @@ class TestEstimators : public QObject {
         o.seed = 1000 + static_cast<uint64_t>(s);
         const TraceEstimate e = estimate_trace(op, &factor, o);
         covered += std::fabs(e.estimate - truth) <= 2 * e.std_error.value_or(0);
+        z2 += std::pow((e.estimate - truth) / e.std_error.value_or(0), 2);
         if (e.sample_std_error) covered_textbook += std::fabs(e.estimate - truth) <= 2 * *e.sample_std_error;
       }
-      std::printf("  %s: ±2σ covers %d of %d runs (textbook σ: %d)\n", method.c_str(), covered, runs,
-                  covered_textbook);
+      std::printf("  %s: ±2σ covers %d of %d runs (textbook σ: %d), mean z² %.2f\n", method.c_str(), covered,
+                  runs, covered_textbook, z2 / runs);
       QVERIFY2(covered >= 0.9 * runs, (method + ": coverage " + std::to_string(covered) + "/200").c_str());
+      // Neither too narrow nor too wide: the mean of z² = (error/σ)² near 1 (the jackknife alone gave
+      // 0.1–0.4).
+      QVERIFY2(z2 / runs >= 0.5 && z2 / runs <= 1.5,
+               (method + ": mean z² " + std::to_string(z2 / runs)).c_str());
       // The textbook std/√k falls short here, so this test tells the calibrated error from it.
       if (method == "xtrace" || method == "xnystrace") QVERIFY(covered_textbook < 0.9 * runs);
     }
+  }
+
+  // Below an estimator's calibrated minimum budget the estimate says its error bar does not hold.
+  void smallBudgetsSayTheirBarsAreUncalibrated() {
+    const at::Tensor A = psd_with_spectrum(decaying(300, 1.0), 4);
+    DenseOperator op(A, true);
+    EstimatorOptions o;
+    o.method = "hutchpp";
+    o.matvecs = find_estimator("hutchpp").min_calibrated_budget - 1;
+    QVERIFY2(estimate_trace(op, nullptr, o).note.find("not calibrated below") != std::string::npos,
+             estimate_trace(op, nullptr, o).note.c_str());
+    o.matvecs = find_estimator("hutchpp").min_calibrated_budget;
+    QVERIFY(estimate_trace(op, nullptr, o).note.find("not calibrated") == std::string::npos);
+    QCOMPARE(min_calibrated_budget({"hutchinson", "hutchpp"}),
+             find_estimator("hutchpp").min_calibrated_budget);
+    QCOMPARE(min_calibrated_budget({"exact"}), int64_t(8));
   }
 
   // The one estimator table: complete entries, lookups, substitution rules, and rhutch()/fhutch() as named.

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "Quantile.h"
+#include "RunInfo.h"
+#include "analysis/LayerTraces.h"
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
@@ -27,21 +29,36 @@ struct Kernel {
   at::Tensor K;  ///< d×d, float64
   at::Tensor J;  ///< the Jacobian (d×P) when it is small enough for FHutch, else undefined
   double trace = 0;
+  std::shared_ptr<TangentMap> map;  ///< the network's tangent map (real kernels), for the per-layer bars
 };
 
 struct ProblemKernel {
   std::string model, data, shape;
 };
 
-ProblemKernel builtin_problem(const std::string& name, const std::string& fixtures) {
+ProblemKernel builtin_problem(const std::string& name, const CoverageBenchOptions& o) {
+  const std::string& fixtures = o.fixtures;
   if (name == "mlp-digits") return {"mlp:in=64,width=256,depth=3,out=10,seed=0", "digits:n=100", ""};
-  if (name == "seed-mlp")
+  if (name == "hazelden-mlp" || name == "seed-mlp")
     return {"mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu,seed=0", "random:n=50,shape=100",
             ""};
+  // Hazelden's GRU workload (64 hidden units, 15 steps, every hidden state an output) on 4 sequences.
+  if (name == "hazelden-gru") return {"gru:in=10,hidden=64,steps=15,seed=0", "random:n=4,shape=15x10", ""};
+  // torchvision's networks, exported by scripts/export-model (see models_hint) into --models.
+  if (name == "resnet18") return {o.models + "/resnet18.pt", "random:n=20,shape=3x32x32", "3,32,32"};
+  if (name == "squeezenet") return {o.models + "/squeezenet.pt", "random:n=20,shape=3x64x64", "3,64,64"};
   if (name == "cnn-digits") return {"cnn:width=8,out=10,seed=0", "digits:n=100", "1,8,8"};
   if (name == "gru-small") return {"gru:in=10,hidden=32,steps=15,seed=0", "random:n=8,shape=15x10", ""};
   if (name == "transformer") return {fixtures + "/transformer.pt", "random:n=40,shape=3x6", "3,6"};
   return {};
+}
+
+std::string models_hint(const std::string& name, const std::string& dir) {
+  if (name == "resnet18")
+    return "scripts/export-model resnet18 --input-shape 3,32,32 --num-classes 10 --dtype float64 --out " +
+           dir + "/resnet18.pt";
+  return "scripts/export-model squeezenet1_1 --input-shape 3,64,64 --num-classes 10 --dtype float64 --out " +
+         dir + "/squeezenet.pt";
 }
 
 // A PSD matrix with the given spectrum and a seeded random orthogonal basis.
@@ -79,12 +96,15 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   }
   ProblemKernel p;
   if (eq == std::string::npos) {
-    p = builtin_problem(text, o.fixtures);
+    p = builtin_problem(text, o);
     if (p.model.empty())
       throw InputError(
           "unknown coverage kernel '" + text +
-          "' (mlp-digits, seed-mlp, cnn-digits, gru-small, transformer, exp-decay, poly-decay, flat, or "
-          "NAME=MODEL@DATA[@INPUT_SHAPE])");
+          "' (resnet18, squeezenet, transformer, hazelden-mlp, hazelden-gru, mlp-digits, "
+          "cnn-digits, gru-small, exp-decay, poly-decay, flat, or NAME=MODEL@DATA[@INPUT_SHAPE])");
+    if ((text == "resnet18" || text == "squeezenet") && !std::ifstream(p.model))
+      throw InputError("coverage kernel " + text + ": " + p.model + " does not exist; make it with " +
+                       models_hint(text, o.models));
   } else {
     const std::string rest = text.substr(eq + 1);
     const auto a = rest.find('@');
@@ -109,24 +129,114 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   }
   auto model = make_model(p.model, shape, c);
   const Dataset data = load_data(p.data, model->input_shape(), c.seed, c.memory_budget, model->input_type());
-  TangentMap J(model, to_model_input(data.inputs, tensor_options(c)));
+  k.map = std::make_shared<TangentMap>(model, to_model_input(data.inputs, tensor_options(c)));
+  const TangentMap& J = *k.map;
   const int64_t d = J.state_size(), P = J.param_size();
-  const at::Tensor jac = jacobian(J, int64_t(8) << 30);
-  k.K = at::matmul(jac, jac.t());
-  k.trace = jac.pow(2).sum().item<double>();
-  if (d * P <= o.max_factor_entries) k.J = jac;
+  if (d * P <= o.max_factor_entries) {
+    const at::Tensor jac = jacobian(J, int64_t(8) << 30);
+    k.K = at::matmul(jac, jac.t());
+    k.J = jac;
+  } else {
+    k.K = entk_by_products(J, int64_t(8) << 30);  // ResNet-18: J would not fit, K = J(JᵀI) does
+    k.K = 0.5 * (k.K + k.K.t());
+  }
+  k.trace = k.K.trace().item<double>();
   k.description = p.model + " on " + data.description + " (d = " + std::to_string(d) +
                   ", P = " + std::to_string(P) + ", the eNTK, float64)";
   log << "coverage: kernel " << k.name << ": " << k.description << ", tr K = " << k.trace << "\n";
   return k;
 }
 
+// Coverage of ±2σ and mean z² = (error/σ)² over runs; runs exact up to rounding (budget ≥ n, or a sketch that
+// captured the whole range) count as covered and are left out of z².
+struct Tally {
+  int runs = 0, covered = 0, exact = 0;
+  double z2 = 0;
+  void add(double err, double sigma, double exact_value) {
+    ++runs;
+    if (std::fabs(err) <= 1e-11 * std::fabs(exact_value)) {
+      ++exact, ++covered;
+      return;
+    }
+    if (std::fabs(err) <= 2 * sigma) ++covered;
+    z2 += sigma > 0 ? err * err / (sigma * sigma) : INFINITY;
+  }
+  double coverage() const { return runs > 0 ? double(covered) / runs : NAN; }
+  double mean_z2() const { return runs > exact ? z2 / double(runs - exact) : 0.0; }
+  Json json() const {
+    Json r = Json::object();
+    r["seeds"] = runs;
+    r["coverage"] = coverage();
+    r["mean_z2"] = mean_z2();
+    r["exact_runs"] = exact;
+    return r;
+  }
+};
+
+// The per-layer bars (layers --estimator hutchpp): every group's ±2σ against its exact tr K_g, over seeds.
+Json layer_row(const Kernel& k, int64_t m, const CoverageBenchOptions& o, std::ostream& log) {
+  LayerTraceOptions exact_o;
+  exact_o.method = "exact";
+  const LayerTraces exact = layer_traces(*k.map, exact_o);
+  Tally all;
+  std::vector<Tally> per(exact.layers.size());
+  for (int s = 0; s < o.layer_seeds; ++s) {
+    LayerTraceOptions lo;
+    lo.method = "hutchpp";
+    lo.matvecs = m;
+    lo.seed = o.compute.seed + static_cast<uint64_t>(s) * 7919;
+    const LayerTraces r = layer_traces(*k.map, lo);
+    for (size_t g = 0; g < r.layers.size(); ++g) {
+      const double err = r.layers[g].trace - exact.layers[g].trace;
+      all.add(err, r.layers[g].std_error.value_or(NAN), exact.layers[g].trace);
+      per[g].add(err, r.layers[g].std_error.value_or(NAN), exact.layers[g].trace);
+    }
+  }
+  Json row = all.json();
+  row["seeds"] = o.layer_seeds;
+  row["groups"] = exact.layers.size();
+  double worst = 1;
+  for (const auto& t : per) worst = std::min(worst, t.coverage());
+  row["worst_group_coverage"] = worst;
+  row["kernel"] = k.name;
+  row["method"] = "layers";
+  row["budget"] = m;
+  log << "  " << format_row(row) << std::flush;
+  return row;
+}
+
 }  // namespace
+
+std::string format_row(const Json& r) {
+  char buf[240];
+  const auto num = [&](const char* key) { return r.contains(key) ? r.at(key).get<double>() : NAN; };
+  std::string extra;
+  if (r.contains("coverage_textbook")) {
+    char t[120];
+    std::snprintf(t, sizeof t, "  (textbook %.2f, z² %.2f; jackknife %.2f, z² %.2f)",
+                  num("coverage_textbook"), num("mean_z2_textbook"), num("coverage_jackknife"),
+                  num("mean_z2_jackknife"));
+    extra = t;
+  }
+  if (r.contains("worst_group_coverage")) {
+    char t[80];
+    std::snprintf(t, sizeof t, "  (%d groups, worst %.2f)", r.at("groups").get<int>(),
+                  num("worst_group_coverage"));
+    extra = t;
+  }
+  const bool ok = num("coverage") >= 0.9 && num("mean_z2") >= 0.5 && num("mean_z2") <= 1.5;
+  std::snprintf(buf, sizeof buf, "%-13s %-11s %6d %6d  %8.3f  %7.2f%s%s\n",
+                r.at("kernel").get<std::string>().c_str(), r.at("method").get<std::string>().c_str(),
+                static_cast<int>(num("budget")), static_cast<int>(num("seeds")), num("coverage"),
+                num("mean_z2"), extra.c_str(), ok || num("exact_runs") == num("seeds") ? "" : "  OUTSIDE");
+  return buf;
+}
 
 Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
   if (o.seeds < 2) throw InputError("--seeds must be at least 2");
   apply_threads(o.compute);
   Json report = Json::object();
+  add_run_info(report);
   Json rows = Json::array();
   for (const auto& spec : o.kernels) {
     const Kernel k = make_kernel(spec, o, log);
@@ -141,6 +251,11 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     std::unique_ptr<DenseRectOperator> ffactor;
     if (k.J.defined()) ffactor = std::make_unique<DenseRectOperator>(k.J.to(A.options()));
     for (const auto& method : o.methods) {
+      if (method == "layers") {
+        if (!k.map) continue;  // synthetic kernels have no layers
+        for (int64_t m : o.budgets) rows.push_back(layer_row(k, m, o, log));
+        continue;
+      }
       const RectOperator* factor =
           method == "fhutch" ? static_cast<const RectOperator*>(ffactor.get()) : &rfactor;
       if (method == "fhutch" && !ffactor) {
@@ -149,8 +264,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         continue;
       }
       for (int64_t m : o.budgets) {
-        int covered = 0, covered_sample = 0, with_sample = 0, exact = 0;
-        double z2 = 0;
+        Tally cal, text, jack;
         std::vector<double> rel;
         for (int s = 0; s < o.seeds; ++s) {
           EstimatorOptions eo;
@@ -158,43 +272,27 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
           eo.matvecs = m;
           eo.seed = o.compute.seed + static_cast<uint64_t>(s) * 7919;
           const TraceEstimate e = estimate_trace(A, factor, eo);
-          const double err = e.estimate - k.trace, sigma = e.std_error.value_or(NAN);
+          const double err = e.estimate - k.trace;
           rel.push_back(std::fabs(err) / std::fabs(k.trace));
-          if (std::fabs(err) <= 1e-11 * std::fabs(k.trace)) {
-            ++exact;  // exact up to rounding (budget ≥ n, or the sketch captured the whole range)
-            ++covered;
-            if (e.sample_std_error) ++with_sample, ++covered_sample;
-            continue;
-          }
-          if (std::fabs(err) <= 2 * sigma) ++covered;
-          z2 += sigma > 0 ? err * err / (sigma * sigma) : INFINITY;
-          if (e.sample_std_error) {
-            ++with_sample;
-            if (std::fabs(err) <= 2 * *e.sample_std_error) ++covered_sample;
-          }
+          cal.add(err, e.std_error.value_or(NAN), k.trace);
+          if (e.sample_std_error) text.add(err, *e.sample_std_error, k.trace);
+          if (e.jackknife_std_error) jack.add(err, *e.jackknife_std_error, k.trace);
         }
-        Json row = Json::object();
+        Json row = cal.json();
         row["kernel"] = k.name;
         row["method"] = method;
         row["budget"] = m;
-        row["seeds"] = o.seeds;
-        row["coverage"] = double(covered) / o.seeds;
-        if (with_sample > 0) row["coverage_textbook"] = double(covered_sample) / with_sample;
-        row["mean_z2"] = o.seeds > exact ? z2 / double(o.seeds - exact) : 0.0;
-        row["exact_runs"] = exact;
+        if (text.runs > 0) {
+          row["coverage_textbook"] = text.coverage();
+          row["mean_z2_textbook"] = text.mean_z2();
+        }
+        if (jack.runs > 0) {
+          row["coverage_jackknife"] = jack.coverage();
+          row["mean_z2_jackknife"] = jack.mean_z2();
+        }
         row["median_rel_error"] = quantile(rel, 0.5);
         rows.push_back(row);
-        char buf[200];
-        std::snprintf(
-            buf, sizeof buf,
-            "  %-12s %-10s m = %4lld: coverage %.2f%s, mean z² %.2f, median rel. error %.2e\n",
-            k.name.c_str(), method.c_str(), static_cast<long long>(m), double(covered) / o.seeds,
-            with_sample > 0
-                ? (" (textbook " + std::to_string(double(covered_sample) / with_sample).substr(0, 4) + ")")
-                      .c_str()
-                : "",
-            o.seeds > exact ? z2 / double(o.seeds - exact) : 0.0, quantile(rel, 0.5));
-        log << buf << std::flush;
+        log << "  " << format_row(row) << std::flush;
       }
     }
     Json kj = Json::object();
@@ -209,6 +307,8 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
   cfg["methods"] = o.methods;
   cfg["budgets"] = o.budgets;
   cfg["seeds"] = o.seeds;
+  cfg["layer_seeds"] = o.layer_seeds;
+  cfg["models"] = o.models;
   cfg["compute"] = to_json(o.compute);
   cfg["blas"] = blas_description();
   report["config"] = cfg;
@@ -217,19 +317,10 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
 
 std::string format_coverage_bench(const Json& report) {
   std::ostringstream out;
-  out << "kernel        method      budget  coverage(±2σ)  textbook  mean z²  median rel. error\n";
-  for (const auto& r : report.at("rows")) {
-    char buf[200];
-    const std::string tb = r.contains("coverage_textbook")
-                               ? std::to_string(r.at("coverage_textbook").get<double>()).substr(0, 4)
-                               : "—";
-    std::snprintf(buf, sizeof buf, "%-13s %-11s %6d  %13.2f  %8s  %7.2f  %.2e%s\n",
-                  r.at("kernel").get<std::string>().c_str(), r.at("method").get<std::string>().c_str(),
-                  static_cast<int>(r.at("budget").get<double>()), r.at("coverage").get<double>(), tb.c_str(),
-                  r.at("mean_z2").get<double>(), r.at("median_rel_error").get<double>(),
-                  r.at("coverage").get<double>() < 0.9 ? "  LOW" : "");
-    out << buf;
-  }
+  out << "kernel        method      budget  seeds  coverage  mean z²   (±2σ; required: coverage ≥ 0.9, mean "
+         "z² in "
+         "[0.5, 1.5])\n";
+  for (const auto& r : report.at("rows")) out << format_row(r);
   return out.str();
 }
 

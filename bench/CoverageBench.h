@@ -11,13 +11,17 @@
 namespace ts::bench {
 
 struct CoverageBenchOptions {
-  /// Kernels: built-in names (mlp-digits, seed-mlp, cnn-digits, gru-small, transformer, exp-decay,
-  /// poly-decay, flat) or "NAME=MODEL@DATA[@INPUT_SHAPE]" for any model and data spec.
-  std::vector<std::string> kernels{"mlp-digits",  "seed-mlp",  "cnn-digits", "gru-small",
-                                   "transformer", "exp-decay", "poly-decay", "flat"};
-  std::vector<std::string> methods{"hutchinson", "hutchpp", "rhutch", "fhutch", "xtrace", "xnystrace"};
-  std::vector<int64_t> budgets{16, 64, 256};
-  int seeds = 100;
+  /// Kernels: built-in names (resnet18, squeezenet, transformer, hazelden-mlp, hazelden-gru, mlp-digits,
+  /// cnn-digits, gru-small, exp-decay, poly-decay, flat) or "NAME=MODEL@DATA[@INPUT_SHAPE]".
+  std::vector<std::string> kernels{"resnet18", "squeezenet", "transformer", "hazelden-mlp", "hazelden-gru"};
+  /// Estimators, and "layers" for the per-group bars of `layers` (Hutch++ split by parameter group).
+  std::vector<std::string> methods{"hutchinson", "hutchpp",   "rhutch", "fhutch",
+                                   "xtrace",     "xnystrace", "layers"};
+  /// The app's budget range starts at 8 (Preferences and the estimator form); 96 is its default.
+  std::vector<int64_t> budgets{8, 16, 32, 64, 96};
+  int seeds = 200;
+  int layer_seeds = 40;  ///< the per-layer bars run on the network itself (matrix-free), so fewer seeds
+  std::string models = "build/bench-models";  ///< resnet18.pt and squeezenet.pt (scripts/export-model)
   /// FHutch needs the Jacobian itself as a dense factor; kernels whose J has more entries are skipped for it.
   int64_t max_factor_entries = int64_t(40) << 20;
   std::string fixtures = "build/fixtures";  ///< where the TorchScript transformer fixture lives
@@ -30,6 +34,8 @@ struct CoverageBenchOptions {
 /// operator, much faster).
 Json run_coverage_bench(const CoverageBenchOptions& options, std::ostream& log);
 
+/// One row of the table: coverage and mean z², marked OUTSIDE when it misses the requirement.
+std::string format_row(const Json& row);
 /// A plain-text table of a report from run_coverage_bench.
 std::string format_coverage_bench(const Json& report);
 

@@ -439,10 +439,12 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   if (which == "al-ablation") return cmd_bench_al_ablation(a, out, a.flag("json") ? err : out);
   if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
   if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
-  if (which == "coverage") {
+  if (which == "coverage" || which == "calibration") {
     bench::CoverageBenchOptions c;
     c.compute = compute_from(a);
     c.seeds = static_cast<int>(a.get_int("seeds", c.seeds, 2, 1000000));
+    c.layer_seeds = static_cast<int>(a.get_int("layer-seeds", c.layer_seeds, 2, 1000000));
+    if (a.has("models")) c.models = a.get("models");
     if (a.has("kernels")) {  // separated by ';' (a spec NAME=MODEL@DATA has commas of its own)
       c.kernels.clear();
       std::stringstream ss(a.get("kernels"));

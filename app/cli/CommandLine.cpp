@@ -175,8 +175,12 @@ const std::vector<OptionDef>& option_table() {
       {"width", "W", kCommand, "hidden width"},
       {"outputs", "LIST", kCommand, "output counts, e.g. 10,100"},
       {"kernels", "LIST", kCommand,
-       "kernels separated by ';': mlp-digits, seed-mlp, NAME=MODEL@DATA[@SHAPE]"},
+       "kernels separated by ';': resnet18, squeezenet, transformer, hazelden-mlp, hazelden-gru, mlp-digits, "
+       "cnn-digits, gru-small, exp-decay, poly-decay, flat, NAME=MODEL@DATA[@SHAPE]"},
       {"fixtures", "DIR", kCommand, "folder of the TorchScript test fixtures"},
+      {"layer-seeds", "S", kCommand, "runs of the per-layer bars (default 40)"},
+      {"models", "DIR", kCommand,
+       "folder of resnet18.pt and squeezenet.pt (scripts/export-model; default build/bench-models)"},
   };
   return t;
 }
@@ -284,8 +288,14 @@ const std::vector<CommandDef>& benchmarks() {
       {"seed-dynamics", "NTK metrics during training: estimators against exact values per snapshot",
        kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
                                "workload-model", "workload-data", "test-data", "json"}},
-      {"coverage", "coverage of each estimator's ±2σ against exact traces over many seeds",
-       kComputeOptions + Names{"kernels", "methods", "budgets", "seeds", "fixtures", "json"}},
+      {"calibration",
+       "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
+       "and the mean z² over many seeds (also the per-layer bars)",
+       kComputeOptions +
+           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"}},
+      {"coverage", "the same as calibration (its earlier name)",
+       kComputeOptions +
+           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"}},
       {"pntk-width", "pNTK errors against width, with log-log slopes",
        kComputeOptions + kTrainingOptions +
            Names{"out", "data", "widths", "seeds", "depth", "batch", "heldout", "ridge", "param", "train-n",

@@ -357,18 +357,32 @@ class TestCli : public QObject {
     QVERIFY2(missing.err.find("--model-b: ") != std::string::npos, missing.err.c_str());
   }
 
-  // The coverage benchmark on a tiny kernel: one row per method and budget, coverages between 0 and 1.
-  void benchCoverageSmall() {
-    const Run r = run_cli({"bench", "coverage", "--kernels",
+  // The calibration benchmark on a tiny network: one row per method and budget (and per budget for the
+  // per-layer bars), coverage and mean z², the textbook and jackknife errors beside the reported one, and
+  // the run recorded.
+  void benchCalibrationSmall() {
+    const std::string from = utc_now();
+    const Run r = run_cli({"bench", "calibration", "--kernels",
                            "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4", "--seeds", "12",
-                           "--budgets", "6", "--methods", "hutchinson,xnystrace,fhutch", "--json"});
+                           "--layer-seeds", "3", "--budgets", "8", "--methods",
+                           "hutchinson,xnystrace,fhutch,layers", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
     const Json j = parse_json(r.out);
-    QCOMPARE(j.at("rows").size(), size_t(3));
+    QCOMPARE(j.at("rows").size(), size_t(4));
     for (const auto& row : j.at("rows")) {
       QVERIFY(row.at("coverage").get<double>() >= 0 && row.at("coverage").get<double>() <= 1);
-      QCOMPARE(row.at("seeds").get<double>(), 12.0);
+      QVERIFY(row.at("mean_z2").get<double>() >= 0);
+      QCOMPARE(row.at("seeds").get<double>(), row.at("method") == "layers" ? 3.0 : 12.0);
     }
+    QVERIFY(j.at("rows")[1].contains("mean_z2_textbook") && j.at("rows")[1].contains("mean_z2_jackknife"));
+    QVERIFY(j.at("rows")[3].at("groups").get<int>() >= 2);  // one per layer (w0/b0, w1/b1, …)
+    const std::string problem = run_info_problem(j, from, utc_now());
+    QVERIFY2(problem.empty(), problem.c_str());
+    // The networks of the calibration table are exported first; a missing one says how.
+    const Run missing =
+        run_cli({"bench", "calibration", "--kernels", "resnet18", "--models", "/nonexistent"});
+    QCOMPARE(missing.code, 1);
+    QVERIFY2(missing.err.find("scripts/export-model resnet18") != std::string::npos, missing.err.c_str());
   }
 
   // Options are range-checked before any work, with the option and the accepted range in the message.

@@ -24,6 +24,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "core/Numbers.h"
+#include "estimators/EstimatorRegistry.h"
 #include "io/ResultJson.h"
 
 namespace ts::ui {
@@ -46,7 +47,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
       "hutchinson: "
       "plain probes; exact: d VJPs.\nThe layers' estimates sum to the estimate of tr K by the same probes.");
   matvecs_ = new QSpinBox(this);
-  matvecs_->setRange(3, 100000);
+  matvecs_->setRange(int(find_estimator("hutchpp").min_calibrated_budget), 100000);
   matvecs_->setValue(96);
   matvecs_->setPrefix("m = ");
   matvecs_->setToolTip("test vectors (the budget), as on the main form");

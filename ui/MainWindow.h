@@ -212,6 +212,7 @@ class MainWindow : public QMainWindow {
   void saveSettings() const;
   void restoreSettings();
   QStringList checkedMethods() const;
+  void applyBudgetMinimum();
   void updateCost();
   void updateDataSpec();
   void updateModelSpec();

@@ -47,6 +47,7 @@
 #include "EngineClient.h"
 #include "RunLog.h"
 #include "core/Errors.h"
+#include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
@@ -190,7 +191,19 @@ void MainWindow::showPreview(const PreviewReply& reply) {
   Q_EMIT previewShown();
 }
 
+void MainWindow::applyBudgetMinimum() {
+  // No budget below the ticked estimators' calibrated minimum (their error bars would not hold).
+  std::vector<std::string> names;
+  for (const auto& m : checkedMethods()) names.push_back(m.toStdString());
+  const int lowest = static_cast<int>(min_calibrated_budget(names));
+  if (matvecs_->minimum() != lowest) {
+    slider_->setMinimum(lowest);
+    matvecs_->setMinimum(lowest);
+  }
+}
+
 void MainWindow::updateCost() {
+  applyBudgetMinimum();
   QStringList parts;
   int64_t total = 0;
   double dense = 0, worst_dense = 0;

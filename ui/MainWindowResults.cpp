@@ -51,6 +51,7 @@
 #include "RunLog.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
+#include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "io/ResultJson.h"
 #include "jobs/Jobs.h"
@@ -246,9 +247,11 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
     const TraceEstimate& e = run.estimate;
     QList<QPointF> points;
     QList<double> sigmas;
+    // No band where the running error rests on too few probes to be calibrated (docs/MATH.md §4.6).
+    const int64_t calibrated = min_calibrated_budget({e.method});
     for (const auto& p : e.history) {
       points << QPointF(double(p.matvecs), p.estimate);
-      sigmas << (std::isfinite(p.std_error) ? p.std_error : 0.0);
+      sigmas << (std::isfinite(p.std_error) && p.matvecs >= calibrated ? p.std_error : 0.0);
     }
     // A one-pass method (XNysTrace, XTrace) has no running estimate: its sweep's estimates at m/8 … m draw it
     // as a curve over budgets instead of one dot.

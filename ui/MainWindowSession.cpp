@@ -362,6 +362,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
     QStringList methods;
     for (const auto& m : form.methods) methods << q(m);
     setMethods(methods);
+    applyBudgetMinimum();  // a budget below it (an older session) becomes the smallest calibrated one
     slider_->setValue(form.matvecs);
     matvecs_->setValue(form.matvecs);
     seed_->setValue(form.seed);

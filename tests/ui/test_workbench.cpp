@@ -47,6 +47,7 @@
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/NumpyFiles.h"
+#include "estimators/EstimatorRegistry.h"
 #include "io/Json.h"
 #include "jobs/Jobs.h"
 #include "session/SessionFile.h"
@@ -109,6 +110,30 @@ class TestWorkbench : public QObject {
     QCOMPARE(done.count(), runs);
     QVERIFY(w.statusBar()->currentMessage().contains("does not record its input shape"));
     QSettings().remove("model_shapes");
+  }
+
+  // A token model (int64 ids in, a bool causal-mask buffer) opened on an int64 .npy: the app feeds the ids to
+  // it unchanged, and its exact trace is PyTorch's.
+  void tokenModelTakesIntegerData() {
+    ui::MainWindow w(nullptr, false);
+    const QString dir = QString(TS_FIXTURE_DIR) + "/exported";
+    const QString data = "npy:" + dir + "/tokens.npy";
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", data);
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    w.openModel(dir + "/tiny_gpt.pt");
+    for (int i = 0; i < 3 && !(w.lastCompare() && w.lastCompare()->exact); ++i) QVERIFY(done.wait(120000));
+    QCOMPARE(failed.count(), 0);
+    QCOMPARE(QString::fromStdString(w.currentCompareJob().problem.data),
+             data);  // kept: the ids fit the model
+    QFile ref(dir + "/reference.json");
+    QVERIFY(ref.open(QIODevice::ReadOnly));
+    const double want = parse_json(ref.readAll().toStdString()).at("tiny_gpt.pt").at("trace").get<double>();
+    QVERIFY(w.lastCompare() && w.lastCompare()->exact);
+    const double got = *w.lastCompare()->exact;
+    QVERIFY2(std::fabs(got - want) <= 1e-10 * std::fabs(want),
+             qPrintable(QString("exact tr K %1, PyTorch %2").arg(got, 0, 'g', 17).arg(want, 0, 'g', 17)));
   }
 
   // The desktop conventions: the five menus, standard shortcuts, a run started from the keyboard, docks that
@@ -577,6 +602,20 @@ class TestWorkbench : public QObject {
 
   // The first screen's point: the estimates are shown before the exact trace, which arrives later in the same
   // run (the reference line), and cancelling while it is computed keeps the estimates.
+  // The budget never goes below what the ticked estimators' error bars are calibrated for (bench
+  // calibration).
+  void budgetsStayCalibrated() {
+    ui::MainWindow w(nullptr, false);
+    w.setMethods({"hutchinson", "xnystrace"});
+    QCOMPARE(int64_t(w.budgetSlider()->minimum()), int64_t(8));
+    w.budgetSlider()->setValue(8);
+    w.setMethods({"hutchinson", "hutchpp"});
+    QCOMPARE(int64_t(w.budgetSlider()->minimum()), find_estimator("hutchpp").min_calibrated_budget);
+    QCOMPARE(int64_t(w.budgetSlider()->value()), find_estimator("hutchpp").min_calibrated_budget);
+    w.setMethods({"xtrace"});
+    QCOMPARE(int64_t(w.budgetSlider()->minimum()), find_estimator("xtrace").min_calibrated_budget);
+  }
+
   void estimatesBeforeExact() {
     ui::MainWindow w(nullptr, false);
     w.setProblem("mlp:in=64,width=64,depth=2,out=10,seed=1", "digits:n=100");

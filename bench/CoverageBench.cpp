@@ -99,17 +99,18 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
     p = builtin_problem(text, o);
     if (p.model.empty())
       throw InputError(
-          "unknown coverage kernel '" + text +
+          "unknown calibration kernel '" + text +
           "' (resnet18, squeezenet, transformer, hazelden-mlp, hazelden-gru, mlp-digits, "
-          "cnn-digits, gru-small, exp-decay, poly-decay, flat, or NAME=MODEL@DATA[@INPUT_SHAPE])");
+          "cnn-digits, gru-small, exp-decay, poly-decay, flat, or NAME=MODEL@DATA[@INPUT_SHAPE]; "
+          "--kernels separates them by ';')");
     if ((text == "resnet18" || text == "squeezenet") && !std::ifstream(p.model))
-      throw InputError("coverage kernel " + text + ": " + p.model + " does not exist; make it with " +
+      throw InputError("calibration kernel " + text + ": " + p.model + " does not exist; make it with " +
                        models_hint(text, o.models));
   } else {
     const std::string rest = text.substr(eq + 1);
     const auto a = rest.find('@');
     if (a == std::string::npos)
-      throw InputError("coverage kernel '" + text + "': write NAME=MODEL@DATA[@INPUT_SHAPE]");
+      throw InputError("calibration kernel '" + text + "': write NAME=MODEL@DATA[@INPUT_SHAPE]");
     p.model = rest.substr(0, a);
     p.data = rest.substr(a + 1);
     const auto b = p.data.find('@');
@@ -143,7 +144,7 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
   k.trace = k.K.trace().item<double>();
   k.description = p.model + " on " + data.description + " (d = " + std::to_string(d) +
                   ", P = " + std::to_string(P) + ", the eNTK, float64)";
-  log << "coverage: kernel " << k.name << ": " << k.description << ", tr K = " << k.trace << "\n";
+  log << "calibration: kernel " << k.name << ": " << k.description << ", tr K = " << k.trace << "\n";
   return k;
 }
 

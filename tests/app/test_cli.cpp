@@ -542,8 +542,8 @@ class TestCli : public QObject {
 TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
              pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
-             benchCoverageSmall, numbersIgnoreTheLocale, boundsBeforeWork, eachCommandTakesItsOwnOptions,
-             outputsGroupsAndCapsChecked)
+             benchCalibrationSmall, benchReportsRecordTheirRun, numbersIgnoreTheLocale, boundsBeforeWork,
+             eachCommandTakesItsOwnOptions, outputsGroupsAndCapsChecked)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -421,7 +421,8 @@ TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErr
              exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
              cancelStopsRun, unknownEstimatorNamed, rademacherDrawsAreRandintsStream,
-             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth, registryIsTheOneTable)
+             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth, smallBudgetsSayTheirBarsAreUncalibrated,
+             registryIsTheOneTable)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

@@ -16,9 +16,9 @@
 #include "core/StudentT.h"
 #include "core/TorchUtil.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts::bench {

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "io/Json.h"
+#include "core/Json.h"
 #include "jobs/AlJob.h"
 
 namespace ts::bench {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "core/Config.h"
-#include "io/Json.h"
+#include "core/Json.h"
 
 namespace ts::bench {
 

@@ -13,9 +13,9 @@
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
-#include "io/ResultJson.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts::bench {
@@ -34,8 +34,8 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
   Dataset train = load_data(o.data, model->input_shape(), o.compute.seed);
   train = subset(train, o.train_subset, o.compute.seed);
   const Dataset test = load_data(o.test_data, model->input_shape(), o.compute.seed);
-  log << "seed-dynamics: " << o.model << " (P = " << model->num_parameters() << ") on " << train.description
-      << "\n";
+  log << "hazelden-dynamics: " << o.model << " (P = " << model->num_parameters() << ") on "
+      << train.description << "\n";
 
   TrainOptions to;
   to.epochs = o.epochs;
@@ -151,7 +151,7 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
 
 std::string format_dynamics_bench(const Json& r) {
   std::ostringstream out;
-  out << "seed-dynamics: d = " << r.at("d").get<double>() << ", P = " << r.at("params").get<double>()
+  out << "hazelden-dynamics: d = " << r.at("d").get<double>() << ", P = " << r.at("params").get<double>()
       << "; test accuracy " << r.at("test_accuracy_before").get<double>() << " → "
       << r.at("test_accuracy_after").get<double>() << "\n";
   for (const auto& row : r.at("rows")) {

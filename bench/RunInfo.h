@@ -4,7 +4,7 @@
 // (docs/results/bench/README.md). Every `tangentscope-cli bench` report carries these fields.
 #include <string>
 
-#include "io/Json.h"
+#include "core/Json.h"
 
 namespace ts::bench {
 

@@ -15,10 +15,10 @@
 #include "data/Data.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "io/ResultJson.h"
 #include "io/Spec.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 
 namespace ts::bench {
 

@@ -25,8 +25,8 @@
 #include "ExportFiles.h"
 #include "SampleGallery.h"
 #include "core/StudentT.h"
-#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 

@@ -25,7 +25,7 @@
 #include "ExportFiles.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
-#include "io/ResultJson.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 

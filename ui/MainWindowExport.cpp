@@ -15,11 +15,11 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "core/Numbers.h"
-#include "io/Json.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "jobs/CompareJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 

@@ -53,8 +53,8 @@
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "jobs/Jobs.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 

@@ -34,10 +34,10 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
-#include "io/Json.h"
+#include "core/Json.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "jobs/CompareJob.h"
+#include "results/ResultJson.h"
 #include "session/SessionFile.h"
 
 namespace ts::ui {

@@ -21,9 +21,9 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "HeatMap.h"
-#include "io/ResultJson.h"
 #include "jobs/PntkJob.h"
 #include "jobs/PntkWidthJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 

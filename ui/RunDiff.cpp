@@ -2,9 +2,9 @@
 
 #include <map>
 
-#include "io/Json.h"
-#include "io/RequestJson.h"
+#include "core/Json.h"
 #include "jobs/CompareJob.h"
+#include "results/RequestJson.h"
 
 namespace ts::ui {
 

@@ -13,8 +13,8 @@
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::cli {
 

@@ -21,12 +21,12 @@
 #include "SeedBench.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
-#include "dist/Agreement.h"
 #include "dist/Communicator.h"
-#include "io/ResultJson.h"
 #include "io/Spec.h"
+#include "jobs/Agreement.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 
 namespace ts::cli {
 
@@ -439,7 +439,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
   if (which == "al-ablation") return cmd_bench_al_ablation(a, out, a.flag("json") ? err : out);
   if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
   if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
-  if (which == "coverage" || which == "calibration") {
+  if (which == "calibration") {
     bench::CoverageBenchOptions c;
     c.compute = compute_from(a);
     c.seeds = static_cast<int>(a.get_int("seeds", c.seeds, 2, 1000000));
@@ -513,7 +513,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       out << bench::format_real_bench(r);
     return 0;
   }
-  if (which == "seed-dynamics") {
+  if (which == "hazelden-dynamics") {
     bench::DynamicsBenchOptions d;
     d.compute = compute_from(a);
     if (!a.has("memory-budget")) d.compute.memory_budget = int64_t(8) << 30;
@@ -537,15 +537,16 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     return 0;
   }
   bench::SeedBenchOptions o;
-  if (which == "seed-mlp")
+  if (which == "hazelden-mlp")
     o.workload = "mlp";
-  else if (which == "seed-gru") {
+  else if (which == "hazelden-gru") {
     o.workload = "gru";
     o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
     o.repeats = 5;
   } else
     throw InputError("unknown benchmark '" + which +
-                     "' (seed-mlp, seed-gru, seed-dynamics, coverage, real, pntk-width, pntk-speed, scaling, "
+                     "' (hazelden-mlp, hazelden-gru, hazelden-dynamics, calibration, real, pntk-width, "
+                     "pntk-speed, scaling, "
                      "al-retrain or al-ablation)");
   o.compute = compute_from(a);
   o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));

@@ -226,6 +226,7 @@ struct CommandDef {
   std::string name;
   std::string summary;
   Names options;
+  Names aliases{};  ///< earlier spellings, still accepted
 };
 
 const char* kSpecs =
@@ -279,23 +280,26 @@ const std::vector<CommandDef>& commands() {
 
 const std::vector<CommandDef>& benchmarks() {
   static const std::vector<CommandDef> b{
-      {"seed-mlp", "Hazelden's MLP workload: estimators against the dense baseline",
+      {"hazelden-mlp", "Hazelden's MLP workload: estimators against the dense baseline",
        kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
-                               "workload-data", "json"}},
-      {"seed-gru", "Hazelden's GRU workload: estimators against the dense baseline",
+                               "workload-data", "json"},
+       Names{"seed-mlp"}},
+      {"hazelden-gru", "Hazelden's GRU workload: estimators against the dense baseline",
        kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
-                               "workload-data", "json"}},
-      {"seed-dynamics", "NTK metrics during training: estimators against exact values per snapshot",
+                               "workload-data", "json"},
+       Names{"seed-gru"}},
+      {"hazelden-dynamics",
+       "Hazelden's training workload: NTK metrics during training, estimators against exact values per "
+       "snapshot",
        kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
-                               "workload-model", "workload-data", "test-data", "json"}},
+                               "workload-model", "workload-data", "test-data", "json"},
+       Names{"seed-dynamics"}},
       {"calibration",
        "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
        "and the mean z² over many seeds (also the per-layer bars)",
        kComputeOptions +
-           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"}},
-      {"coverage", "the same as calibration (its earlier name)",
-       kComputeOptions +
-           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"}},
+           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"},
+       Names{"coverage"}},
       {"pntk-width", "pNTK errors against width, with log-log slopes",
        kComputeOptions + kTrainingOptions +
            Names{"out", "data", "widths", "seeds", "depth", "batch", "heldout", "ridge", "param", "train-n",
@@ -434,6 +438,7 @@ struct Parser {
     bench->require_subcommand(0, 1);
     for (const auto& b : benchmarks()) {
       CLI::App* sub = bench->add_subcommand(b.name, b.summary);
+      for (const auto& alias : b.aliases) sub->alias(alias);
       sub->allow_extras();
       add_options(sub, b);
     }

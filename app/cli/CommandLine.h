@@ -12,7 +12,7 @@ namespace ts::cli {
 
 struct ParsedCommand {
   std::string command;    ///< "trace", …, or "bench"
-  std::string benchmark;  ///< for bench: "seed-mlp", …
+  std::string benchmark;  ///< for bench: "hazelden-mlp", …
   std::optional<Args> args;
   /// Set instead of args when the user asked for help (or gave no command): the text to print.
   std::optional<std::string> help;

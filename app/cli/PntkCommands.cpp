@@ -8,12 +8,12 @@
 
 #include "CliCommon.h"
 #include "RunInfo.h"
-#include "analysis/SlopeFit.h"
 #include "core/Errors.h"
-#include "io/ResultJson.h"
+#include "core/SlopeFit.h"
 #include "jobs/HessianJob.h"
 #include "jobs/PntkJob.h"
 #include "jobs/PntkWidthJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::cli {
 

@@ -6,7 +6,7 @@
 
 #include "CliCommon.h"
 #include "core/Errors.h"
-#include "io/ResultJson.h"
+#include "results/ResultJson.h"
 
 namespace ts::cli {
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Per-product cost of PyTorch's own functorch on Hazelden's MLP workload, for docs/PERFORMANCE.md.
 
-The same model and batch shapes as `tangentscope-cli bench seed-mlp` (Linear(100→64), 14 × (ReLU, Linear(64→64)),
+The same model and batch shapes as `tangentscope-cli bench hazelden-mlp` (Linear(100→64), 14 × (ReLU, Linear(64→64)),
 ReLU; 50 inputs; d = 3,200, P = 64,704), float32, one thread: k VJPs and k JVPs one at a time (functorch.vjp /
 functorch.jvp) and as one vmap over the block, the best of 5 passes each. Prints one JSON line.
 Usage: bench/python/functorch_products.py [k]   (Debian's /usr/bin/python3 with python3-torch)

@@ -13,12 +13,12 @@
 #include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
-#include "dist/Agreement.h"
 #include "estimators/EstimatorSupport.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "io/Spec.h"
+#include "jobs/Agreement.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

@@ -3,8 +3,8 @@
 #include <memory>
 
 #include "core/Errors.h"
+#include "core/ResultsJson.h"
 #include "dist/Communicator.h"
-#include "io/ResultJson.h"
 
 namespace ts {
 

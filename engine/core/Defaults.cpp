@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/Json.h"
+#include "core/Json.h"
 
 namespace ts {
 

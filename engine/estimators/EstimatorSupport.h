@@ -7,10 +7,10 @@
 #include <cmath>
 #include <vector>
 
-#include "analysis/SlopeFit.h"
 #include "autodiff/LinearOperator.h"
 #include "core/Config.h"
 #include "core/RunControl.h"
+#include "core/SlopeFit.h"
 #include "core/TorchUtil.h"
 #include "dist/Communicator.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 // A pool-based active-learning run described by a plain struct (docs/MATH.md §7), for the command-line tool
 // and the UI's engine thread, and its result as structs. No LibTorch and no JSON here: ui/ includes it
-// (io/ResultJson.h writes these as JSON).
+// (results/ResultJson.h writes these as JSON).
 #include <cstdint>
 #include <limits>
 #include <optional>

@@ -8,11 +8,11 @@
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
-#include "dist/Agreement.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
 #include "io/Spec.h"
+#include "jobs/Agreement.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

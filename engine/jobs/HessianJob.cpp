@@ -10,6 +10,7 @@
 #include "estimators/EstimatorSupport.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "exact/ExactPntk.h"
 #include "jobs/ProblemBuild.h"
 #include "pntk/Pntk.h"
 #include "training/Training.h"

@@ -1,6 +1,6 @@
 #pragma once
 // The loss-Hessian trace for MSE against its pNTK approximation (docs/MATH.md §6). Plain structs, no LibTorch
-// and no JSON: ui/ includes this header (io/ResultJson.h writes the result as JSON).
+// and no JSON: ui/ includes this header (results/ResultJson.h writes the result as JSON).
 #include <cstdint>
 #include <optional>
 #include <string>

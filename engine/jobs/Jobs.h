@@ -1,7 +1,7 @@
 #pragma once
 // Every job of the engine, for callers that run several (the command-line tool, the app's engine thread).
 // Each job is one header: a …Request struct, a …Result struct and a run function; JSON is written at the
-// edges only (io/ResultJson.h). No LibTorch in these headers: ui/ includes them.
+// edges only (results/ResultJson.h). No LibTorch in these headers: ui/ includes them.
 #include "jobs/AlJob.h"
 #include "jobs/CompareJob.h"
 #include "jobs/DataPreview.h"

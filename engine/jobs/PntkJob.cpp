@@ -10,6 +10,7 @@
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
+#include "exact/ExactPntk.h"
 #include "jobs/ProblemBuild.h"
 #include "pntk/Pntk.h"
 #include "pntk/PntkCompare.h"

@@ -1,6 +1,7 @@
 #pragma once
 // The pNTK against the eNTK on one batch (docs/MATH.md §6; Mohamadi, Bae, Sutherland, ICML 2023). Plain
-// structs, no LibTorch and no JSON: ui/ includes this header (io/ResultJson.h writes the result as JSON).
+// structs, no LibTorch and no JSON: ui/ includes this header (results/ResultJson.h writes the result as
+// JSON).
 #include <cstdint>
 #include <optional>
 #include <string>

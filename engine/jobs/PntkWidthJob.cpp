@@ -7,19 +7,19 @@
 #include <map>
 #include <sstream>
 
-#include "analysis/SlopeFit.h"
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/SlopeFit.h"
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
-#include "dist/Agreement.h"
 #include "dist/Communicator.h"
 #include "exact/Exact.h"
 #include "io/OutputFiles.h"
-#include "io/ResultJson.h"
+#include "jobs/Agreement.h"
 #include "models/Model.h"
 #include "pntk/PntkCompare.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

@@ -1,15 +1,15 @@
 #pragma once
 // The width experiment of Mohamadi, Bae and Sutherland (ICML 2023, Theorems 1–3). Plain structs, no LibTorch
-// and no JSON: ui/ includes this header (io/ResultJson.h writes the result as JSON).
+// and no JSON: ui/ includes this header (results/ResultJson.h writes the result as JSON).
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "analysis/SlopeFit.h"
 #include "core/Config.h"
 #include "core/RunControl.h"
+#include "core/SlopeFit.h"
 
 namespace ts {
 

@@ -1,8 +1,8 @@
 #include "models/ModelFileInfo.h"
 
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "data/ZipArchive.h"
-#include "io/Json.h"
 
 namespace ts {
 

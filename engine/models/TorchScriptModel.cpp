@@ -10,7 +10,7 @@
 
 #include "core/Errors.h"
 #include "core/FileChecks.h"
-#include "io/Json.h"
+#include "core/Json.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "models/Model.h"

@@ -43,10 +43,6 @@ class PntkOperator : public LinearOperator {
   int64_t n_ = 0, outputs_ = 0;
 };
 
-/// The exact N×N pNTK by N VJPs (chunked), after checking N·P + N² values against the memory budget.
-at::Tensor exact_pntk(const TangentMap& J, PntkVariant variant, int64_t memory_budget,
-                      const RunControl& rc = {});
-
 }  // namespace ts
 
 namespace ts {
@@ -70,7 +66,6 @@ class PntkFactor : public RectOperator {
   const TangentMap& J_;
 };
 
-/// tr Θ̂ = Σₙ ‖J_gᵀ eₙ‖², N VJPs in blocks, no matrix held.
-double exact_pntk_trace(const PntkOperator& op, const RunControl& rc = {}, int64_t block = 64);
+// The exact pNTK and its trace: exact/ExactPntk.h.
 
 }  // namespace ts

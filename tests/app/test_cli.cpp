@@ -9,7 +9,7 @@
 
 #include "TestHarness.h"
 #include "cli/Cli.h"
-#include "io/Json.h"
+#include "core/Json.h"
 
 using namespace ts;
 
@@ -209,7 +209,7 @@ class TestCli : public QObject {
 
   void benchRunsSmall() {
     const Run r =
-        run_cli({"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
+        run_cli({"bench", "hazelden-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
                  "--workload-data", "random:n=6,shape=10", "--budgets", "12,24", "--repeats", "2",
                  "--methods", "hutchpp,xnystrace", "--json"});
     QVERIFY2(r.code == 0, r.err.c_str());
@@ -222,6 +222,7 @@ class TestCli : public QObject {
   // no date or hash in its name (docs/results/bench/README.md).
   void benchReportsRecordTheirRun() {
     const std::string from = utc_now();
+    // seed-mlp: the earlier name of hazelden-mlp, still accepted.
     const std::vector<std::vector<std::string>> benches{
         {"bench", "seed-mlp", "--workload-model", "mlp:in=10,width=8,depth=3,out=4,act=relu",
          "--workload-data", "random:n=6,shape=10", "--budgets", "12", "--repeats", "1", "--methods",
@@ -476,7 +477,7 @@ class TestCli : public QObject {
         {{"trace", "--epochs", "-3", "--lr", "nan", "--out", "/proc/nope"}, "trace does not take --epochs"},
         {{"export", "--matvecs", "-5"}, "export does not take --matvecs"},
         {{"spectrum", "--estimator", "garbage"}, "spectrum does not take --estimator"},
-        {{"bench", "seed-mlp", "--model", kModel}, "bench seed-mlp does not take --model"},
+        {{"bench", "hazelden-mlp", "--model", kModel}, "bench hazelden-mlp does not take --model"},
         {{"trace", "--matvecs", "5", "--matvecs", "6"}, "--matvecs was given 2 times ('5', '6')"},
         {{"trace", "--json=3"}, "--json is a flag and takes no value"},
         {{"trace", "--frobnicate", "1"}, "unknown option --frobnicate"},
@@ -494,7 +495,7 @@ class TestCli : public QObject {
         {{"train", "--out", "x", "--momentum", "1"}, "--momentum must be at least 0 and below 1"},
         {{"hessian", "--epochs", "-2"}, "--epochs must be between 0 and 1000000"},
         {{"pntk", "--heldout", "-2"}, "--heldout must be between 0 and 1000000000, got -2"},
-        {{"bench", "seed-mlp", "--repeats", "0"}, "--repeats must be between 1 and 100000"},
+        {{"bench", "hazelden-gru", "--repeats", "0"}, "--repeats must be between 1 and 100000"},
         {{"dynamics", "--out", "x", "--probe-n", "0"}, "--probe-n must be between 1"},
         {{"train", "--out", "x", "--test-size", "-1"}, "--test-size must be between 0"},
         {{"al", "--out", "x", "--cycles", "0"}, "--cycles must be between 1"},

@@ -17,8 +17,8 @@
 #include <thread>
 
 #include "TestHarness.h"
+#include "core/Json.h"
 #include "dist/Communicator.h"
-#include "io/Json.h"
 
 extern char** environ;
 

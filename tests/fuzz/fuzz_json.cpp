@@ -2,7 +2,7 @@
 // configuration files).
 #include "FuzzSupport.h"
 #include "core/Errors.h"
-#include "io/Json.h"
+#include "core/Json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "TestHarness.h"
-#include "io/Json.h"
+#include "core/Json.h"
 
 namespace ts::test {
 

@@ -53,9 +53,10 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "TestHarness.h"
+#include "core/Json.h"
 #include "core/Numbers.h"
 #include "data/NumpyFiles.h"
-#include "io/Json.h"
 #include "jobs/Jobs.h"
 
 using namespace ts;
@@ -601,5 +602,5 @@ class TestMainWindow : public QObject {
   }
 };
 
-QTEST_MAIN(TestMainWindow)
+TS_TEST_MAIN(TestMainWindow)
 #include "test_main_window.moc"

@@ -44,11 +44,12 @@
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "TestHarness.h"
+#include "core/Json.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/NumpyFiles.h"
 #include "estimators/EstimatorRegistry.h"
-#include "io/Json.h"
 #include "jobs/Jobs.h"
 #include "session/SessionFile.h"
 
@@ -820,5 +821,5 @@ class TestWorkbench : public QObject {
   }
 };
 
-QTEST_MAIN(TestWorkbench)
+TS_TEST_MAIN(TestWorkbench)
 #include "test_workbench.moc"

@@ -1,15 +1,16 @@
-// A session file's members, declared once (io/JsonFields.h): each `fields` list below writes the file and
-// reads it back, each `check` beside it the sizes that must agree. docs/FORMATS.md "Sessions" is this file
-// in words. No Qt here: the window converts (MainWindowSession.cpp), and tests/fuzz/fuzz_session links it.
+// A session file's members, declared once (results/JsonFields.h): each `fields` list below writes the file
+// and reads it back, each `check` beside it the sizes that must agree. docs/FORMATS.md "Sessions" is this
+// file in words. No Qt here: the window converts (MainWindowSession.cpp), and tests/fuzz/fuzz_session links
+// it.
 #include "session/SessionFile.h"
 
 #include <algorithm>
 #include <climits>
 
 #include "core/Errors.h"
-#include "io/AlCycleJson.h"
-#include "io/JsonFields.h"
-#include "io/RequestJson.h"
+#include "results/AlCycleJson.h"
+#include "results/JsonFields.h"
+#include "results/RequestJson.h"
 
 namespace ts::session {
 
@@ -262,7 +263,8 @@ void fields(V& v, Run& r) {
 namespace {
 
 // What the window reads back from a saved result (Export result: the configuration, each run's estimator and
-// running estimate) and the types compare --json gives the rest (io/ResultJson.cpp); read only to check it.
+// running estimate) and the types compare --json gives the rest (results/ResultJson.cpp); read only to check
+// it.
 struct ResultPoint {
   int64_t matvecs = 0;
   double estimate = 0, std_error = 0, seconds = 0;

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/Config.h"
-#include "io/Json.h"
+#include "core/Json.h"
 #include "jobs/AlJob.h"
 #include "jobs/CompareJob.h"
 

@@ -22,10 +22,11 @@
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "exact/Exact.h"
-#include "io/ResultJson.h"
+#include "exact/ExactPntk.h"
 #include "jobs/AlJob.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
+#include "results/ResultJson.h"
 #include "training/Training.h"
 
 using namespace ts;

@@ -11,9 +11,9 @@
 #include "core/Errors.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "io/ResultJson.h"
 #include "jobs/Jobs.h"
 #include "models/Model.h"
+#include "results/ResultJson.h"
 
 using namespace ts;
 

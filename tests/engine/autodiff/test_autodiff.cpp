@@ -12,10 +12,10 @@
 #include "autodiff/NtkOperators.h"
 #include "autodiff/TangentMap.h"
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "core/TorchUtil.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "io/Json.h"
 #include "models/Model.h"
 
 using namespace ts;

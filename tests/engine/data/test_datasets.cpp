@@ -16,10 +16,10 @@
 
 #include "TestHarness.h"
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "data/Data.h"
 #include "data/NumpyFiles.h"
 #include "data/ZipArchive.h"
-#include "io/Json.h"
 
 using namespace ts;
 

@@ -19,10 +19,10 @@
 #include "analysis/Metrics.h"
 #include "autodiff/NtkOperators.h"
 #include "autodiff/TangentMap.h"
+#include "core/Json.h"
 #include "estimators/EstimatorRegistry.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
-#include "io/Json.h"
 #include "models/Model.h"
 
 using namespace ts;

@@ -9,6 +9,7 @@
 #include "core/TorchUtil.h"
 #include "estimators/Estimators.h"
 #include "exact/Exact.h"
+#include "exact/ExactPntk.h"
 #include "models/Model.h"
 #include "pntk/Pntk.h"
 

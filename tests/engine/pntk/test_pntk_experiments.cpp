@@ -8,13 +8,13 @@
 
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
-#include "analysis/SlopeFit.h"
 #include "autodiff/LossHessian.h"
 #include "core/Errors.h"
+#include "core/SlopeFit.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
 #include "exact/Exact.h"
-#include "io/ResultJson.h"
+#include "exact/ExactPntk.h"
 #include "jobs/HessianJob.h"
 #include "jobs/Jobs.h"
 #include "jobs/PntkJob.h"
@@ -22,6 +22,7 @@
 #include "models/Model.h"
 #include "pntk/Pntk.h"
 #include "pntk/PntkCompare.h"
+#include "results/ResultJson.h"
 
 using namespace ts;
 using test::f64;

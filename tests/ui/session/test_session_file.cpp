@@ -9,7 +9,7 @@
 
 #include "TestHarness.h"
 #include "core/Errors.h"
-#include "io/Json.h"
+#include "core/Json.h"
 #include "session/SessionFile.h"
 
 using namespace ts;

@@ -1,7 +1,8 @@
 #pragma once
 // Results and configurations as JSON, for the edges: the command-line tool's --json output and the result
 // files (docs/FORMATS.md lists every field). Inside the program results stay structs (jobs/).
-#include "io/Json.h"
+#include "core/Json.h"
+#include "core/ResultsJson.h"
 
 #include <string>
 
@@ -36,22 +37,16 @@ struct LayersResult;
 struct KernelResult;
 struct LayerTraces;
 
-// Configurations (io/RequestJson.cpp, beside their reader).
+// Configurations (results/RequestJson.cpp, beside their reader).
 Json to_json(const ComputeConfig& c);
 Json to_json(const EstimatorOptions& o);
 Json to_json(const TrainOptions& o);
 Json to_json(const ProblemSpec& p);
 
-// Pieces and the kernel jobs' results (io/ResultJson.cpp). Each result carries its configuration as
+// Pieces and the kernel jobs' results (results/ResultJson.cpp). Each result carries its configuration as
 // "config".
 Json to_json(const TraceEstimate& e);
-Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exact?, rel_error?, matvecs, …}
-/// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
-/// field that is missing or of the wrong type.
-MetricValue metric_value_of(const Json& j, const std::string& what);
-Json to_json(const DynamicsRow& row);  ///< {epoch, exact_compared, metrics: [MetricValue…]}
-/// The reverse of to_json(DynamicsRow); throws InputError naming `what`.
-DynamicsRow dynamics_row_of(const Json& j, const std::string& what);
+// MetricValue and DynamicsRow: core/ResultsJson.h, next to their structs (included above).
 Json to_json(const EpochStats& s);
 Json to_json(const TraceResult& r);
 Json to_json(const CompareResult& r);
@@ -64,7 +59,7 @@ Json to_json(const LayerTraces& t);
 Json to_json(const LayersResult& r);
 Json to_json(const KernelResult& r);
 
-// Active learning (io/AlResultJson.cpp).
+// Active learning (results/AlResultJson.cpp).
 Json to_json(const AlRequest& r);
 Json to_json(const AlCycle& c);
 /// The reverse of to_json(AlCycle), for sessions; throws InputError naming `what` and the field that is
@@ -73,7 +68,7 @@ AlCycle al_cycle_of(const Json& j, const std::string& what);
 Json to_json(const AlResult& r);
 Json to_json(const RetrainValidationResult& r);
 
-// The pNTK jobs (io/PntkResultJson.cpp).
+// The pNTK jobs (results/PntkResultJson.cpp).
 Json to_json(const PntkResult& r);
 Json to_json(const PntkWidthUpdate& u);
 Json to_json(const PntkWidthPoint& p);

@@ -1,6 +1,6 @@
 // The pNTK jobs' results as JSON (docs/FORMATS.md, "pNTK output"). Members are written in the order, and
 // under the conditions, that scripts reading `pntk --json`, `hessian --json` and width.json rely on.
-#include "io/ResultJson.h"
+#include "results/ResultJson.h"
 
 #include <limits>
 

@@ -8,8 +8,8 @@
 
 #include "active_learning/LookaheadValidation.h"
 #include "core/Errors.h"
-#include "io/ResultJson.h"
 #include "jobs/AlJob.h"
+#include "results/ResultJson.h"
 
 namespace ts {
 

@@ -1,4 +1,4 @@
-#include "analysis/SlopeFit.h"
+#include "core/SlopeFit.h"
 
 #include <cmath>
 #include <limits>

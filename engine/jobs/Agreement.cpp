@@ -1,13 +1,13 @@
-#include "dist/Agreement.h"
+#include "jobs/Agreement.h"
 
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "data/Data.h"
 #include "dist/Communicator.h"
-#include "io/Json.h"
 #include "models/Model.h"
 
 namespace ts::dist {

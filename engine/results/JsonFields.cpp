@@ -1,4 +1,4 @@
-#include "io/JsonFields.h"
+#include "results/JsonFields.h"
 
 #include <cmath>
 

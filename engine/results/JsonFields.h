@@ -16,7 +16,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "io/Json.h"
+#include "core/Json.h"
 
 namespace ts {
 

@@ -1,4 +1,4 @@
-#include "io/Json.h"
+#include "core/Json.h"
 
 #include <limits>
 

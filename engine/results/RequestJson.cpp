@@ -1,9 +1,9 @@
-#include "io/RequestJson.h"
+#include "results/RequestJson.h"
 
 #include "core/Errors.h"
-#include "io/JsonFields.h"
-#include "io/ResultJson.h"
 #include "jobs/CompareJob.h"
+#include "results/JsonFields.h"
+#include "results/ResultJson.h"
 
 namespace ts {
 

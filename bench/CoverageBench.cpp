@@ -1,8 +1,10 @@
 #include "CoverageBench.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <sstream>
 
@@ -243,12 +245,13 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     const Kernel k = make_kernel(spec, o, log);
     const DenseOperator A(k.K.to(parse_device(o.compute.device)), /*psd=*/true);
     // RHutch's estimates depend on K alone (‖Bᵀu‖² = uᵀKu for any B with BBᵀ = K): a d×d factor serves.
-    at::Tensor L;
-    {
+    // Only where RHutch runs: a d×d eigendecomposition.
+    std::unique_ptr<DenseRectOperator> rfactor;
+    if (std::find(o.methods.begin(), o.methods.end(), "rhutch") != o.methods.end()) {
       auto eig = at::linalg_eigh(k.K);
-      L = std::get<1>(eig) * std::get<0>(eig).clamp_min(0).sqrt().unsqueeze(0);
+      const at::Tensor L = std::get<1>(eig) * std::get<0>(eig).clamp_min(0).sqrt().unsqueeze(0);
+      rfactor = std::make_unique<DenseRectOperator>(L.contiguous().to(A.options()));  // ‖Lᵀu‖² = uᵀKu
     }
-    const DenseRectOperator rfactor(L.contiguous().to(A.options()));  // B = L: ‖Bᵀu‖² = uᵀLLᵀu = uᵀKu
     std::unique_ptr<DenseRectOperator> ffactor;
     if (k.J.defined()) ffactor = std::make_unique<DenseRectOperator>(k.J.to(A.options()));
     for (const auto& method : o.methods) {
@@ -257,8 +260,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         for (int64_t m : o.budgets) rows.push_back(layer_row(k, m, o, log));
         continue;
       }
-      const RectOperator* factor =
-          method == "fhutch" ? static_cast<const RectOperator*>(ffactor.get()) : &rfactor;
+      const RectOperator* factor = method == "fhutch" ? ffactor.get() : rfactor.get();
       if (method == "fhutch" && !ffactor) {
         log << "  " << k.name << " fhutch: skipped (the Jacobian is over " << o.max_factor_entries
             << " entries)\n";

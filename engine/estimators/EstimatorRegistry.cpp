@@ -162,10 +162,15 @@ std::vector<std::string> estimator_names() {
 }
 
 int64_t min_calibrated_budget(const std::vector<std::string>& methods) {
+  // A result names its variant after the estimator ("hutchpp-seed", "hutchinson-gaussian"): it counts as that
+  // estimator.
+  const auto is = [](const std::string& method, const std::string& name) {
+    return method == name || method.rfind(name + "-", 0) == 0;
+  };
   int64_t m = 8;
   for (const auto& e : estimator_registry())
-    if (std::find(methods.begin(), methods.end(), e.name) != methods.end())
-      m = std::max(m, e.min_calibrated_budget);
+    for (const auto& method : methods)
+      if (is(method, e.name)) m = std::max(m, e.min_calibrated_budget);
   return m;
 }
 

@@ -24,7 +24,9 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "active_learning/StrategyCatalog.h"
 #include "core/StudentT.h"
+#include "data/DataSourceCatalog.h"
 #include "jobs/AlJob.h"
 #include "results/ResultJson.h"
 
@@ -34,15 +36,32 @@ namespace {
 
 QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
 
-// A model spec that fits the data set (inputs and classes), for when the data choice changes.
+// A model spec that fits the data set (inputs and classes, from the data source catalog), for when the data
+// choice changes; the digits model for anything else.
 QString model_for(const QString& data) {
-  if (data.startsWith("mnist") || data.startsWith("fashion-mnist"))
-    return "mlp:in=784,width=128,depth=2,out=10";
-  if (data.startsWith("cifar10")) return "mlp:in=3072,width=128,depth=2,out=10";
-  if (data.startsWith("moons")) return "mlp:in=2,width=128,depth=3,out=2";
-  if (data.startsWith("blobs")) return "mlp:in=2,width=128,depth=3,out=4";
-  if (data.startsWith("spirals")) return "mlp:in=2,width=128,depth=3,out=3";
+  QString kind = data.section(':', 0, 0).trimmed();
+  for (const auto& source : data_sources()) {
+    if (!source.app_listed || QString::fromStdString(source.kind) != kind) continue;
+    int64_t in = 1;
+    for (int64_t s : source.shape) in *= s;
+    int64_t out = source.classes > 0 ? source.classes : 1;
+    for (const QString& kv : data.section(':', 1).split(','))  // classes=K in the spec overrides the default
+      if (kv.startsWith("classes=")) out = kv.mid(8).toLongLong();
+    const int depth = source.shape.size() == 1 ? 3 : 2;  // a 2-D toy set needs a deeper net to bend
+    return QString("mlp:in=%1,width=128,depth=%2,out=%3").arg(in).arg(depth).arg(out);
+  }
   return "mlp:in=64,width=128,depth=2,out=10";
+}
+
+// The data list: every built-in data set of the catalog, at sizes that train in seconds.
+QStringList data_choices() {
+  QStringList v;
+  for (const auto& source : data_sources()) {
+    if (!source.app_listed) continue;
+    const QString kind = QString::fromStdString(source.kind);
+    v << (source.generated ? kind + ":size=600" : kind == "digits" ? kind : kind + ":n=6000");
+  }
+  return v;
 }
 
 }  // namespace
@@ -54,27 +73,19 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   auto* grid = new QGridLayout(form);
   data_ = new QComboBox(form);
   data_->setEditable(true);
-  data_->addItems({"digits", "mnist:n=6000", "fashion-mnist:n=6000", "cifar10:n=6000",
-                   "moons:size=600,noise=0.15", "blobs:size=600,classes=4,spread=4",
-                   "spirals:size=600,classes=3"});
+  data_->addItems(data_choices());
   model_ = new QLineEdit(model_for("digits"), form);
+  // One item per strategy of the catalog: the display name shown, the name kept as data.
   strategies_ = new QListWidget(form);
-  for (const char* s : {"random", "entropy", "margin", "least-confidence", "coreset", "badge", "mlmoc",
-                        "mlmoc-flip", "mlmoc-pseudo-contrastive", "mlmoc-expected-contrastive",
-                        "mlmoc-t-softmax", "mlmoc-pseudo-er", "mlmoc-eer"}) {
-    auto* item = new QListWidgetItem(s, strategies_);
+  for (const auto& st : strategy_catalog()) {
+    auto* item = new QListWidgetItem(QString::fromStdString(st.label), strategies_);
+    item->setData(Qt::UserRole, QString::fromStdString(st.name));
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-    const QString n(s);
-    item->setCheckState(n == "random" || n == "margin" || n == "mlmoc" ? Qt::Checked : Qt::Unchecked);
+    item->setCheckState(st.is_default ? Qt::Checked : Qt::Unchecked);
+    item->setToolTip(QString::fromStdString(st.name + ": " + st.summary +
+                                            (st.paper.empty() ? "" : " (" + st.paper + ")")));
   }
-  strategies_->setToolTip(
-      "The NTK look-ahead (docs/MATH.md §7) under each objective, after labelling x′ with its pseudo-label:\n"
-      "mlmoc: the pool's summed predicted output change; mlmoc-flip: the pool predictions that would flip;\n"
-      "mlmoc-pseudo-contrastive (the published default): the fewest pool predictions that would agree;\n"
-      "mlmoc-expected-contrastive: that agreement averaged over every label, weighted by the predicted "
-      "probabilities;\nmlmoc-t-softmax: the largest change of the probabilities; mlmoc-pseudo-er / "
-      "mlmoc-eer: "
-      "the lowest expected risk (pseudo-label / every label).");
+  strategies_->setToolTip("The query strategies to compare; each item's tooltip says what it queries first");
   strategies_->setMaximumHeight(170);
   strategies_->setMinimumWidth(200);
   auto spin = [form](int lo, int hi, int value, const QString& tip) {
@@ -236,8 +247,9 @@ void AlPanel::setConfig(const QString& model, const QString& data, const QString
   data_->setCurrentText(data);
   model_->setText(model);
   for (int i = 0; i < strategies_->count(); ++i)
-    strategies_->item(i)->setCheckState(strategies.contains(strategies_->item(i)->text()) ? Qt::Checked
-                                                                                          : Qt::Unchecked);
+    strategies_->item(i)->setCheckState(
+        strategies.contains(strategies_->item(i)->data(Qt::UserRole).toString()) ? Qt::Checked
+                                                                                 : Qt::Unchecked);
   initial_->setValue(initial);
   query_->setValue(query);
   cycles_->setValue(cycles);
@@ -262,7 +274,7 @@ AlRequest AlPanel::request() const {
   job.strategies.clear();
   for (int i = 0; i < strategies_->count(); ++i)
     if (strategies_->item(i)->checkState() == Qt::Checked)
-      job.strategies.push_back(strategies_->item(i)->text().toStdString());
+      job.strategies.push_back(strategies_->item(i)->data(Qt::UserRole).toString().toStdString());
   job.initial = initial_->value();
   job.query = query_->value();
   job.cycles = cycles_->value();

@@ -48,7 +48,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
       "plain probes; exact: d VJPs.\nThe layers' estimates sum to the estimate of tr K by the same probes.");
   matvecs_ = new QSpinBox(this);
   matvecs_->setRange(int(find_estimator("hutchpp").min_calibrated_budget), 100000);
-  matvecs_->setValue(96);
+  matvecs_->setValue(int(LayerTraceOptions{}.matvecs));  // as `layers` on the command line
   matvecs_->setPrefix("m = ");
   matvecs_->setToolTip("test vectors (the budget), as on the main form");
   exact_ = new QCheckBox("exact values, ‖K_g‖_F, r_eff, cos(K_g, K)", this);

@@ -57,9 +57,11 @@
 #include "RunLog.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
+#include "data/DataSourceCatalog.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "jobs/Jobs.h"
+#include "models/ModelCatalog.h"
 
 // The icon, presets and examples of resources/tangentscope.qrc, compiled into this static library.
 static void init_resources() { Q_INIT_RESOURCE(tangentscope); }
@@ -106,8 +108,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
   model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
   data_kind_ = new QComboBox(kernel_box);
-  data_kind_->addItems({"digits", "mnist", "fashion-mnist", "cifar10", "moons", "spirals", "blobs", "sine",
-                        "csv…", "npy/npz…", "image folders…"});
+  for (const auto& source : data_sources())  // the built-in data sets, then the file kinds
+    if (source.app_listed) data_kind_->addItem(QString::fromStdString(source.kind));
+  data_kind_->addItems({"csv…", "npy/npz…", "image folders…"});
   data_kind_->setToolTip(
       "The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
   data_n_ = new QSpinBox(kernel_box);
@@ -132,9 +135,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every
   // key.
   model_kind_ = new QComboBox(kernel_box);
-  model_kind_->addItems({"mlp", "cnn", "gru", "TorchScript file"});
+  for (const auto& kind : model_kind_catalog()) model_kind_->addItem(QString::fromStdString(kind.name));
+  model_kind_->addItem("TorchScript file");
   // Choosing "TorchScript file" from the list opens one.
-  qobject_cast<QStandardItemModel*>(model_kind_->model())->item(3)->setEnabled(false);
+  qobject_cast<QStandardItemModel*>(model_kind_->model())->item(model_kind_->count() - 1)->setEnabled(false);
   model_kind_->setToolTip(
       "Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
   model_width_ = new QSpinBox(kernel_box);
@@ -148,7 +152,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   model_depth_->setPrefix("depth ");
   model_depth_->setToolTip("Number of linear layers (MLP only)");
   model_act_ = new QComboBox(kernel_box);
-  model_act_->addItems({"relu", "tanh", "gelu", "erf", "sigmoid"});
+  for (const auto& act : activation_catalog())
+    if (act.app_listed) model_act_->addItem(QString::fromStdString(act.name));
   model_act_->setToolTip("Activation between layers");
   auto* model_row = new QHBoxLayout;
   model_row->addWidget(model_kind_);
@@ -198,12 +203,12 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   methods_->setMaximumHeight(methods_->minimumHeight());
   methods_->setToolTip("Tick the estimators to compare; each gets its own series in every chart");
   slider_ = new QSlider(Qt::Horizontal, est_box);
-  slider_->setRange(8, 768);  // raised to the ticked estimators' calibrated minimum
-  slider_->setValue(96);
+  slider_->setRange(8, 768);                           // raised to the ticked estimators' calibrated minimum
+  slider_->setValue(int(EstimatorOptions{}.matvecs));  // the engine's default budget, as on the command line
   slider_->setToolTip("Matvec budget m: moving it re-runs the comparison and cancels the stale run");
   matvecs_ = new QSpinBox(est_box);
   matvecs_->setRange(8, 100000);
-  matvecs_->setValue(96);
+  matvecs_->setValue(int(EstimatorOptions{}.matvecs));
   matvecs_->setToolTip(
       "Budget m: the number of test vectors (matrix-vector products) each estimator may use");
   auto* budget_row = new QHBoxLayout;

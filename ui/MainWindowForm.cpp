@@ -41,12 +41,14 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "RunLog.h"
 #include "core/Errors.h"
+#include "data/DataSourceCatalog.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
@@ -66,12 +68,22 @@ void MainWindow::buildModel(const QString& kind, int width, int depth, const QSt
 
 void MainWindow::updateModelSpec() {
   if (model_kind_->currentText() == "TorchScript file") return;  // the Model field holds the file
-  // Input sizes follow the data set: digits are 64 values (1×8×8), MNIST 784 (1×28×28), CIFAR-10 3,072
-  // (3×32×32), 2-D synthetic sets 2.
+  // Input sizes follow the data set (the data source catalog): digits are 64 values (1×8×8), MNIST 784
+  // (1×28×28), CIFAR-10 3,072 (3×32×32), 2-D synthetic sets 2; regression sets have one output.
   const QString kind = data_kind_->currentText();
-  const bool mnist = kind == "mnist" || kind == "fashion-mnist", cifar = kind == "cifar10";
-  const int in = kind == "digits" ? 64 : mnist ? 784 : cifar ? 3072 : kind == "sine" ? 1 : 2;
-  const int out = kind == "digits" || mnist || cifar ? 10 : kind == "sine" ? 1 : kind == "moons" ? 2 : 3;
+  std::vector<int64_t> shape{1, 8, 8};
+  int64_t classes = 10;
+  for (const auto& source : data_sources())
+    if (source.app_listed && QString::fromStdString(source.kind) == kind) {
+      shape = source.shape;
+      classes = source.classes;
+    }
+  int64_t in_size = 1;
+  for (int64_t s : shape) in_size *= s;
+  const int in = int(in_size), out = int(std::max<int64_t>(classes, 1));
+  const bool image = shape.size() == 3;
+  QString image_shape;
+  for (int64_t s : shape) image_shape += (image_shape.isEmpty() ? "" : ",") + QString::number(s);
   const QString m = model_kind_->currentText();
   QString spec;
   if (m == "mlp")
@@ -82,14 +94,9 @@ void MainWindow::updateModelSpec() {
                .arg(out)
                .arg(model_act_->currentText())
                .arg(seed_->value());
-  else if (m == "cnn" && cifar)
-    spec = QString("cnn:channels=3,width=%1,out=%2,act=%3,seed=%4")
-               .arg(model_width_->value())
-               .arg(out)
-               .arg(model_act_->currentText())
-               .arg(seed_->value());
   else if (m == "cnn")
-    spec = QString("cnn:width=%1,out=%2,act=%3,seed=%4")
+    spec = QString("cnn:%1width=%2,out=%3,act=%4,seed=%5")
+               .arg(image && shape[0] != 1 ? QString("channels=%1,").arg(shape[0]) : QString())
                .arg(model_width_->value())
                .arg(out)
                .arg(model_act_->currentText())
@@ -98,7 +105,7 @@ void MainWindow::updateModelSpec() {
     spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
   model_->setText(spec);
   if (m == "cnn")
-    input_shape_->setText(cifar ? "3,32,32" : mnist ? "1,28,28" : "1,8,8");
+    input_shape_->setText(image ? image_shape : "1,8,8");
   else if (m == "gru") {
     input_shape_->setText("15,10");
     data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
@@ -131,8 +138,10 @@ void MainWindow::updateDataSpec() {
     data_->setText(QString("csv:%1,label=last,n=%2").arg(path).arg(data_n_->value()));
     return;
   }
-  const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
-  data_->setText(QString("%1:%2=%3").arg(kind, synthetic ? "size" : "n").arg(data_n_->value()));
+  bool generated = false;
+  for (const auto& source : data_sources())
+    generated = generated || (source.generated && QString::fromStdString(source.kind) == kind);
+  data_->setText(QString("%1:%2=%3").arg(kind, generated ? "size" : "n").arg(data_n_->value()));
 }
 
 void MainWindow::refreshPreview() {

@@ -2,16 +2,14 @@
 
 #include <cmath>
 
+#include "analysis/MetricCatalog.h"
 #include "core/Numbers.h"
 
 namespace ts::ui {
 
 QString metricLabel(const QString& name) {
-  if (name == "trace") return "tr K";
-  if (name == "frobenius") return "‖K‖_F";
-  if (name == "effective_rank") return "r_eff(K)";
-  if (name == "alignment") return "cos(K₁, K₂)";
-  if (name == "target_alignment") return "yᵀKy / (‖K‖_F ‖y‖²)";
+  for (const auto& m : metric_catalog())
+    if (QString::fromStdString(m.name) == name) return QString::fromStdString(m.symbol);
   return name;
 }
 

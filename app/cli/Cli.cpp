@@ -341,12 +341,7 @@ int cmd_layers(const Args& a, std::ostream& out) {
   LayersRequest job;
   job.problem = problem_from(a);
   LayerTraceOptions& o = job.options;
-  o.method = a.get("estimator", "hutchpp");
-  if (o.method != "hutchpp" && o.method != "hutchinson" && o.method != "exact")
-    throw InputError(
-        "layers: --estimator must be hutchpp, hutchinson or exact (their quadratic forms split by "
-        "layer), got '" +
-        o.method + "'");
+  o.method = a.get("estimator", o.method);  // the choices: layers' entry of catalog/CommandCatalog.cpp
   o.matvecs = a.get_int("matvecs", o.matvecs, 3, 10000000);
   const std::string probes = a.get("probes", "rademacher");
   if (probes != "rademacher" && probes != "gaussian")

@@ -146,47 +146,6 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, const std::string& objecti
 
 }  // namespace
 
-const std::vector<std::string>& strategy_names() {
-  static const std::vector<std::string> names{"random",
-                                              "entropy",
-                                              "margin",
-                                              "least-confidence",
-                                              "coreset",
-                                              "badge",
-                                              "mlmoc",
-                                              "mlmoc-flip",
-                                              "mlmoc-pseudo-contrastive",
-                                              "mlmoc-expected-contrastive",
-                                              "mlmoc-t-softmax",
-                                              "mlmoc-pseudo-er",
-                                              "mlmoc-eer"};
-  return names;
-}
-
-std::string strategy_objective(const std::string& strategy) {
-  if (strategy == "mlmoc") return "norm";
-  if (strategy == "mlmoc-flip") return "flips";
-  if (strategy.rfind("mlmoc-", 0) == 0) return strategy.substr(6);
-  return {};
-}
-
-bool strategy_ascending(const std::string& strategy) {
-  const std::string o = strategy_objective(strategy);
-  return !o.empty() && objective_ascending(o);
-}
-
-std::string canonical_strategy(const std::string& name) {
-  std::string n = name;
-  std::replace(n.begin(), n.end(), '_', '-');
-  for (const auto& s : strategy_names())
-    if (s == n) return s;
-  std::string list;
-  for (const auto& s : strategy_names()) list += (list.empty() ? "" : ", ") + s;
-  throw InputError("unknown active-learning strategy '" + name + "' (" + list + ")");
-}
-
-bool strategy_needs_model(const std::string& name) { return canonical_strategy(name) != "random"; }
-
 at::Tensor penultimate_features(const Model& model, const at::Tensor& x, std::string* note) {
   const auto& names = model.parameter_names();
   bool identity_head = false;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "active_learning/StrategyCatalog.h"
 #include "core/Config.h"
 #include "core/RunControl.h"
 #include "models/Model.h"
@@ -42,19 +43,6 @@ struct QueryResult {
   /// each.
   std::vector<std::vector<double>> predicted_change;
 };
-
-/// random, entropy, margin, least-confidence, coreset, badge, then the look-ahead strategies: mlmoc (the
-/// norm objective), mlmoc-flip (flips), mlmoc-pseudo-contrastive, mlmoc-expected-contrastive,
-/// mlmoc-t-softmax, mlmoc-pseudo-er, mlmoc-eer.
-const std::vector<std::string>& strategy_names();
-/// The look-ahead objective of an MLMOC strategy (LookaheadObjective.h); empty for the others.
-std::string strategy_objective(const std::string& strategy);
-/// True where a strategy queries its lowest scores first.
-bool strategy_ascending(const std::string& strategy);
-/// The canonical name ('_' read as '-'); throws InputError listing the strategies for an unknown one.
-std::string canonical_strategy(const std::string& name);
-/// Every strategy but random scores the pool with a model trained on L, so needs |L| > 0.
-bool strategy_needs_model(const std::string& name);
 
 /// Chooses k distinct pool points. Scores (higher is queried first):
 ///  entropy −Σ p log p; margin 1 − (p₍₁₎ − p₍₂₎); least-confidence 1 − max p (p = softmax f);

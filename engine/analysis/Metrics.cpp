@@ -12,12 +12,6 @@
 
 namespace ts {
 
-const std::vector<std::string>& metric_names() {
-  static const std::vector<std::string> names{"trace", "frobenius", "effective_rank", "alignment",
-                                              "target_alignment"};
-  return names;
-}
-
 namespace {
 
 // A trace with its error and cost, from an estimator or exact.

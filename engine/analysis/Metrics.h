@@ -1,6 +1,7 @@
 #pragma once
 // Metrics built on traces (docs/MATH.md §5; Hazelden's definitions), by any estimator or exactly.
 #include <ATen/ATen.h>
+#include "analysis/MetricCatalog.h"
 
 #include <optional>
 #include <string>
@@ -21,7 +22,5 @@ namespace ts {
 /// XNysTrace, the non-symmetric tr(K_aK_b) is estimated by XTrace.
 std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
                                          const MetricsOptions& options, const RunControl& rc = {});
-
-const std::vector<std::string>& metric_names();
 
 }  // namespace ts

@@ -11,6 +11,7 @@
 #include "core/FileChecks.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
+#include "data/DataSourceCatalog.h"
 #include "data/NumpyFiles.h"
 #include "io/Spec.h"
 
@@ -218,123 +219,20 @@ std::string data_dir() {
 #endif
 }
 
-namespace {
-const std::vector<std::string> kFashionClasses{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                               "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-std::vector<std::string> digit_names() {
-  std::vector<std::string> v;
-  for (int c = 0; c < 10; ++c) v.push_back(std::to_string(c));
-  return v;
-}
-}  // namespace
-
 Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed,
                   int64_t memory_budget, const InputType& input_type) {
   const Spec spec = Spec::parse(text);
-  const std::string kind = spec.kind();
-  if ((kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine") && spec.has("n") &&
-      spec.has("size"))
-    throw InputError("data spec '" + text + "': give n or size, not both (for " + kind +
+  const DataSourceInfo& source = find_data_source(spec.kind(), "data spec '" + text + "'");
+  if (source.generated && spec.has("n") && spec.has("size"))
+    throw InputError("data spec '" + text + "': give n or size, not both (for " + source.kind +
                      " both are the number of points)");
   const uint64_t seed = spec.get_seed("seed", default_seed);
-  const int64_t n = spec.get_int("n", kind == "random" ? 50 : 0, 0, int64_t(1) << 40);
+  const int64_t n = spec.get_int("n", source.default_n, 0, int64_t(1) << 40);
   const bool standard = spec.get_bool("standardize", false);
-  Dataset d;
-  if (kind == "random") {
-    const auto shape = spec.get_shape("shape", model_shape);
-    if (shape.empty()) throw InputError("data spec '" + text + "': give shape=... (the shape of one input)");
-    const int64_t classes = spec.get_int("classes", 0, 0, 100000);
-    spec.finish();
-    if (n < 1) throw InputError("data spec '" + text + "': n must be at least 1");
-    double bytes = 8.0 * static_cast<double>(n);
-    for (auto s : shape) bytes *= static_cast<double>(s);
-    if (bytes > static_cast<double>(memory_budget))
-      throw MemoryBudgetError("data spec '" + text + "' needs " + format_bytes(bytes) +
-                              " for its inputs, over the memory budget of " +
-                              format_bytes(double(memory_budget)) + " (--memory-budget)");
-    if (input_type.integer() && !input_type.has_range())
-      throw InputError("data spec '" + text + "': the model takes integer inputs (" + input_type.name() +
-                       ") but records no range to draw random ones from: give integer data (e.g. npy:FILE "
-                       "of int64), or export the model with scripts/export-model --input-range LOW,HIGH");
-    // n is its size, not a subset
-    if (input_type.integer()) return random_integers(n, shape, input_type, seed, classes);
-    return random_normal(n, shape, seed, classes);
-  } else if (kind == "csv") {
-    const std::string path = spec.require("path");
-    const std::string label = spec.get("label", "");
-    const std::string header = spec.get("header", "auto");
-    if (header != "auto" && header != "yes" && header != "no")
-      throw InputError("data spec '" + text + "': header must be auto, yes or no, got '" + header + "'");
-    spec.finish();
-    d = load_csv(path, label, header);
-  } else if (kind == "npy") {
-    const std::string path = spec.require("path");
-    const std::string labels = spec.get("labels", "");
-    spec.finish();
-    d = load_npy(path, labels, memory_budget, input_type.integer());
-  } else if (kind == "npz") {
-    const std::string path = spec.require("path");
-    const std::string x = spec.get("x", ""), y = spec.get("y", "");
-    spec.finish();
-    d = load_npz(path, x, y, memory_budget, input_type.integer());
-  } else if (kind == "images") {
-    const std::string dir = spec.require("path");
-    const std::string channels = spec.get("channels", "auto");
-    spec.finish();
-    d = load_image_folders(dir, channels, n, seed, memory_budget);
-  } else if (kind == "digits") {
-    const std::string path = spec.get("path", data_dir() + "/sklearn/digits.csv.gz");
-    spec.finish();
-    d = load_digits(path);
-  } else if (kind == "mnist" || kind == "fashion-mnist") {
-    const bool fashion = kind == "fashion-mnist";
-    const std::string dir = spec.get("path", data_dir() + (fashion ? "/fashion-mnist" : "/mnist"));
-    const std::string split = spec.get("split", "train");
-    spec.finish();
-    d = load_idx_pair(dir, split, fashion ? kFashionClasses : digit_names(),
-                      fashion ? "Fashion-MNIST" : "MNIST");
-  } else if (kind == "cifar10") {
-    const std::string dir = spec.get("path", data_dir() + "/cifar-10-batches-bin");
-    const std::string split = spec.get("split", "train");
-    spec.finish();
-    d = load_cifar10(dir, split, memory_budget);
-  } else if (kind == "cifar100") {
-    const std::string dir = spec.get("path", data_dir() + "/cifar-100-binary");
-    const std::string split = spec.get("split", "train");
-    const std::string labels = spec.get("labels", "fine");
-    spec.finish();
-    d = load_cifar100(dir, split, labels, memory_budget);
-  } else if (kind == "moons") {
-    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 200, 2, int64_t(1) << 30);
-    spec.finish();
-    d = make_moons(size, noise, seed);
-  } else if (kind == "spirals") {
-    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
-    const int64_t classes = spec.get_int("classes", 3, 2, 1000);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 300, 2, int64_t(1) << 30);
-    spec.finish();
-    d = make_spirals(size, classes, noise, seed);
-  } else if (kind == "blobs") {
-    const int64_t classes = spec.get_int("classes", 3, 1, 1000), dim = spec.get_int("dim", 2, 1, 100000);
-    const double std = spec.get_double("std", 1.0, 0.0, 1e6),
-                 spread = spec.get_double("spread", 5.0, 0.0, 1e6);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 300, 1, int64_t(1) << 30);
-    spec.finish();
-    d = make_blobs(size, classes, dim, std, spread, seed);
-  } else if (kind == "sine") {
-    const double noise = spec.get_double("noise", 0.1, 0.0, 1e6);
-    const int64_t size = spec.get_int("size", n > 0 ? n : 200, 1, int64_t(1) << 30);
-    spec.finish();
-    d = make_sine(size, noise, seed);
-  } else {
-    throw InputError("data spec '" + text + "': kind '" + kind +
-                     "' is not one of random, csv, digits, mnist, fashion-mnist, cifar10, cifar100, npy, "
-                     "npz, images, moons, "
-                     "spirals, blobs, sine");
-  }
-  const bool synthetic = kind == "moons" || kind == "spirals" || kind == "blobs" || kind == "sine";
-  if (!synthetic && n > 0) d = subset(d, n, seed);
+  const DataLoadContext context{spec, model_shape, seed, n, memory_budget, input_type};
+  Dataset d = source.load(context);
+  if (source.raw) return d;  // drawn as asked: n is its size, not a subset
+  if (!source.generated && n > 0) d = subset(d, n, seed);
   if (input_type.integer()) {
     if (standard)
       throw InputError("data spec '" + text + "': standardize=1 would turn the integer inputs (" +

@@ -26,6 +26,10 @@ inline TrainOptions default_al_training() {
   return o;
 }
 
+/// The strategies run when none is chosen, from the one table of strategies
+/// (active_learning/StrategyCatalog.h, which defines it; declared here so a request can start from it).
+const std::vector<std::string>& default_strategies();
+
 struct AlRequest {
   std::string model = default_string("active_learning.model");  ///< trains in seconds on two CPU cores
   std::string data = default_string("active_learning.data");
@@ -37,7 +41,7 @@ struct AlRequest {
                        ///< one input's shape (TorchScript models)
   std::string params = "all";  ///< parameters the kernel is taken over
   ComputeConfig compute;       ///< compute.seed is the first seed
-  std::vector<std::string> strategies{"random", "entropy", "mlmoc"};
+  std::vector<std::string> strategies = default_strategies();
   int64_t initial = default_integer("active_learning.initial");  ///< initial labelled set size
   bool stratified = true;                                        ///< initial set stratified by class
   int64_t query = default_integer("active_learning.query");      ///< points queried per cycle

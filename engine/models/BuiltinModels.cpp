@@ -10,6 +10,7 @@
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "io/OutputFiles.h"
+#include "models/ModelCatalog.h"
 
 namespace ts {
 
@@ -20,7 +21,7 @@ Activation parse_activation(const std::string& name, const std::string& what) {
   if (name == "erf") return Activation::Erf;
   if (name == "sigmoid") return Activation::Sigmoid;
   if (name == "none" || name == "linear" || name == "identity") return Activation::Identity;
-  throw InputError(what + ": activation '" + name + "' is not one of relu, tanh, gelu, erf, sigmoid, none");
+  throw InputError(what + ": activation '" + name + "' is not one of " + activation_list());
 }
 
 at::Tensor activate(Activation a, const at::Tensor& x) {

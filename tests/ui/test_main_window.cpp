@@ -54,10 +54,13 @@
 #include "RunLog.h"
 #include "SampleGallery.h"
 #include "TestHarness.h"
+#include "active_learning/StrategyCatalog.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
+#include "data/DataSourceCatalog.h"
 #include "data/NumpyFiles.h"
 #include "jobs/Jobs.h"
+#include "models/ModelCatalog.h"
 
 using namespace ts;
 
@@ -518,6 +521,32 @@ class TestMainWindow : public QObject {
     t.start();
     delete w;
     QVERIFY2(t.elapsed() < 3000, qPrintable(QString("closing took %1 ms").arg(t.elapsed())));
+  }
+
+  // The forms start where the command line does, and list what the engine's catalogs hold.
+  void formsStartFromTheCatalogs() {
+    ui::MainWindow w(nullptr, false);
+    QCOMPARE(w.currentCompareJob().estimator.matvecs, EstimatorOptions{}.matvecs);
+    QVERIFY(w.alPanel()->request().strategies == default_strategies());
+    QStringList kinds, acts;
+    for (const auto& s : data_sources())
+      if (s.app_listed) kinds << QString::fromStdString(s.kind);
+    for (const auto& a : activation_catalog())
+      if (a.app_listed) acts << QString::fromStdString(a.name);
+    bool data_seen = false, act_seen = false;
+    for (auto* combo : w.findChildren<QComboBox*>()) {
+      QStringList items;
+      for (int i = 0; i < combo->count(); ++i) items << combo->itemText(i);
+      if (items.contains("csv…")) {
+        data_seen = true;
+        QCOMPARE(items.mid(0, kinds.size()), kinds);
+      }
+      if (items.contains("gelu")) {
+        act_seen = true;
+        QCOMPARE(items, acts);
+      }
+    }
+    QVERIFY(data_seen && act_seen);
   }
 
   void buildCnnFromPanel() {

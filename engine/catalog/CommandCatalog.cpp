@@ -1,0 +1,257 @@
+#include "catalog/CommandCatalog.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/Config.h"
+#include "jobs/KernelJob.h"
+
+namespace ts {
+
+namespace {
+
+using Names = std::vector<std::string>;
+Names operator+(Names a, const Names& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
+  return s;
+}
+
+// layers splits the quadratic forms of these estimators by parameter group (analysis/LayerTraces.h).
+std::vector<std::string> layer_estimators() { return {"exact", "hutchinson", "hutchpp"}; }
+
+const Names kComputeOptions{"device", "dtype", "threads", "seed", "memory-budget", "product-batch"};
+const Names kProblemOptions =
+    Names{"model", "data", "input-shape", "output", "params", "jvp"} + kComputeOptions;
+const Names kEstimatorOptions{"estimator", "matvecs", "tol",   "max-matvecs",
+                              "probes",    "split",   "block", "history"};
+const Names kTrainingOptions{"epochs", "batch-size", "lr",           "optimizer",
+                             "loss",   "momentum",   "weight-decay", "schedule"};
+const Names kAlOptions =
+    Names{"model",       "data",     "input-shape", "output",         "params", "test-data", "test-size",
+          "standardize", "strategy", "initial",     "random-initial", "query",  "cycles",    "seeds",
+          "pool-subset", "kernel",   "sequential",  "retrain",        "out",    "json"} +
+    Names{"preset",
+          "reference",
+          "lookahead-time",
+          "lookahead-lr",
+          "lookahead-momentum",
+          "lookahead-ridge",
+          "lookahead-ridge-per-cycle",
+          "lookahead-ridge-start",
+          "temperature"} +
+    kComputeOptions + kTrainingOptions;
+const Names kTrainOptions =
+    kProblemOptions + kTrainingOptions +
+    Names{"out", "test-data", "test-size", "train-subset", "test-subset", "standardize", "snapshots", "json"};
+
+std::vector<CommandInfo> make_commands() {
+  return {
+      {"trace", "estimate tr K, the trace of the eNTK (or of the pNTK with --kernel)",
+       kProblemOptions + kEstimatorOptions + Names{"kernel", "exact", "repeats", "distribute", "json"}},
+      {"compare", "several estimators on one kernel, and a speed–accuracy sweep with --exact",
+       kProblemOptions + kEstimatorOptions +
+           Names{"kernel", "methods", "exact", "budgets", "repeats", "distribute", "json"}},
+      {"metrics",
+       "trace, Frobenius norm, effective rank, alignment of K",
+       kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "distribute", "json"},
+       {},
+       {{"metrics", join(MetricsOptions{}.metrics)}}},
+      {"kernel",
+       "the kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy: exactly, as products Θ V, Jacobian blocks "
+       "per layer, top eigenpairs",
+       kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "eig-method",
+                               "eig-tol", "max-matvecs", "apply", "blocks-out", "groups", "block", "json"},
+       {},
+       {{"block", std::to_string(KernelRequest{}.block)}}},
+      {"layers",
+       "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
+       kProblemOptions +
+           Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "distribute", "json"},
+       {},
+       {{"estimator", LayerTraceOptions{}.method, layer_estimators},
+        {"matvecs", std::to_string(LayerTraceOptions{}.matvecs)},
+        {"block", std::to_string(LayerTraceOptions{}.block)}}},
+      {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
+       kProblemOptions + Names{"top", "distribute", "json"}},
+      {"pntk", "the pseudo-NTK; with --compare its errors against the eNTK, time and memory",
+       kProblemOptions + Names{"variant", "compare", "heldout", "ridge", "json"}},
+      {"hessian", "MSE loss-Hessian trace by HVPs against the Gauss–Newton and pNTK approximations",
+       kProblemOptions + kTrainingOptions + Names{"matvecs", "exact", "json"}},
+      {"al", "pool-based active learning, with NTK look-ahead (writes al.json, curves.csv, queries.csv)",
+       kAlOptions},
+      {"train", "train a model, keeping snapshots and the history", kTrainOptions},
+      {"dynamics",
+       "train, then the NTK metrics at each snapshot on a probe batch of the test data",
+       kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"},
+       {},
+       {{"metrics", join(MetricsOptions{}.metrics)}}},
+      {"info", "P, d, layers, parameters and the memory an exact kernel needs",
+       Names{"model", "data", "input-shape", "output", "params", "json"} + kComputeOptions},
+      {"export", "save a model as TorchScript",
+       Names{"model", "input-shape", "output", "out"} + kComputeOptions},
+  };
+}
+
+std::vector<CommandInfo> make_benchmarks() {
+  return {
+      {"hazelden-mlp", "Hazelden's MLP workload: estimators against the dense baseline",
+       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
+                               "workload-data", "json"},
+       Names{"seed-mlp"}},
+      {"hazelden-gru", "Hazelden's GRU workload: estimators against the dense baseline",
+       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
+                               "workload-data", "json"},
+       Names{"seed-gru"}},
+      {"hazelden-dynamics",
+       "Hazelden's training workload: NTK metrics during training, estimators against exact values per "
+       "snapshot",
+       kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
+                               "workload-model", "workload-data", "test-data", "json"},
+       Names{"seed-dynamics"}},
+      {"calibration",
+       "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
+       "and the mean z² over many seeds (also the per-layer bars)",
+       kComputeOptions +
+           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"},
+       Names{"coverage"}},
+      {"pntk-width", "pNTK errors against width, with log-log slopes",
+       kComputeOptions + kTrainingOptions +
+           Names{"out", "data", "widths", "seeds", "depth", "batch", "heldout", "ridge", "param", "train-n",
+                 "fit-min-width", "json"}},
+      {"pntk-speed", "pNTK against eNTK: time and memory",
+       kComputeOptions +
+           Names{"outputs", "n", "width", "repeats", "workload-model", "workload-data", "json"}},
+      {"real",
+       "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
+       kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
+                               "baseline-limit", "block", "repeats", "json"}},
+      {"scaling",
+       "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
+       "collectives, a model for N ranks",
+       kComputeOptions + Names{"ranks", "rounds", "methods", "matvecs", "repeats", "no-exact",
+                               "workload-model", "workload-data", "json"}},
+      {"scaling-point", "one point of bench scaling: run it as every rank (under launch)",
+       kComputeOptions +
+           Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"}},
+      {"al-ablation",
+       "look-ahead active learning as published: MLMOC under each objective, predictor and learner against "
+       "random, entropy, margin and BADGE, with 95% t-intervals over seeds (MNIST by default)",
+       kAlOptions + Names{"configs", "resume"}},
+      {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
+       kAlOptions +
+           Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},
+  };
+}
+
+// Option lists are built from overlapping groups (json, seed, …): keep each name once, in first order.
+std::vector<CommandInfo> without_repeats(std::vector<CommandInfo> v) {
+  for (auto& c : v) {
+    std::set<std::string> seen;
+    Names kept;
+    for (const auto& o : c.options)
+      if (seen.insert(o).second) kept.push_back(o);
+    c.options = std::move(kept);
+  }
+  return v;
+}
+
+}  // namespace
+
+const std::vector<CommandInfo>& command_catalog() {
+  static const std::vector<CommandInfo> c = without_repeats(make_commands());
+  return c;
+}
+
+const std::vector<CommandInfo>& benchmark_catalog() {
+  static const std::vector<CommandInfo> b = without_repeats(make_benchmarks());
+  return b;
+}
+
+bool command_takes(const CommandInfo& command, const std::string& option) {
+  return std::find(command.options.begin(), command.options.end(), option) != command.options.end();
+}
+
+namespace {
+const OptionOverride* override_of(const CommandInfo& command, const std::string& option) {
+  for (const auto& o : command.overrides)
+    if (o.option == option) return &o;
+  return nullptr;
+}
+bool is_benchmark(const CommandInfo& command) {
+  return &command >= &benchmark_catalog().front() && &command <= &benchmark_catalog().back();
+}
+}  // namespace
+
+std::string option_default(const CommandInfo& command, const OptionInfo& option) {
+  const OptionOverride* o = override_of(command, option.name);
+  if (o && !o->default_text.empty()) return o->default_text;
+  // A benchmark sets up its own workload: its defaults are its own (docs/PERFORMANCE.md), not the option's.
+  if (is_benchmark(command)) return {};
+  return option.default_text;
+}
+
+std::vector<std::string> option_choices(const CommandInfo& command, const OptionInfo& option) {
+  const OptionOverride* o = override_of(command, option.name);
+  if (o && o->choices) return o->choices();
+  return option.choices ? option.choices() : std::vector<std::string>{};
+}
+
+std::string option_help(const CommandInfo& command, const OptionInfo& option) {
+  std::string help = option.help;
+  const auto choices = option_choices(command, option);
+  if (!choices.empty()) help += (option.list ? ": any of " : ": ") + choice_list(choices);
+  if (option.ranged) help += " (" + std::to_string(option.lo) + " to " + std::to_string(option.hi) + ")";
+  const std::string def = option_default(command, option);
+  if (!def.empty()) help += " (default " + def + ")";
+  return help;
+}
+
+namespace {
+// A Markdown table cell: pipes escaped, line breaks folded.
+std::string cell(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|')
+      out += "\\|";
+    else if (c == '\n')
+      out += ' ';
+    else
+      out += c;
+  }
+  return out;
+}
+
+void table(std::string& md, const std::string& title, const CommandInfo& c) {
+  md += "### " + title + "\n\n" + c.summary + "\n\n";
+  if (!c.aliases.empty()) md += "Also spelt: " + join(c.aliases) + ".\n\n";
+  md += "| option | value | default | choices or range | what it does |\n| --- | --- | --- | --- | --- |\n";
+  for (const auto& name : c.options) {
+    const OptionInfo& o = find_option(name);
+    const auto choices = option_choices(c, o);
+    std::string allowed = choice_list(choices);
+    if (o.ranged) allowed = std::to_string(o.lo) + " to " + std::to_string(o.hi);
+    if (o.list && !allowed.empty()) allowed = "any of " + allowed;
+    const std::string def = option_default(c, o);
+    md += "| `--" + o.name + "` | " + cell(o.value.empty() ? "(flag)" : o.value) + " | " +
+          cell(def.empty() ? "" : "`" + def + "`") + " | " + cell(allowed) + " | " + cell(o.help) + " |\n";
+  }
+  md += "\n";
+}
+}  // namespace
+
+std::string options_markdown() {
+  std::string md;
+  md += "## Commands\n\n";
+  for (const auto& c : command_catalog()) table(md, "tangentscope-cli " + c.name, c);
+  md += "## Benchmarks\n\n";
+  for (const auto& b : benchmark_catalog()) table(md, "tangentscope-cli bench " + b.name, b);
+  return md;
+}
+
+}  // namespace ts

@@ -1,0 +1,45 @@
+#pragma once
+// The commands and benchmarks of tangentscope-cli: each one's summary, the options it takes (OptionCatalog.h)
+// and where its defaults or choices differ from the option's own. The command line's parser, its --help and
+// the docs' command tables (docs/CLI.md) are produced from it.
+#include <string>
+#include <vector>
+
+#include "catalog/OptionCatalog.h"
+
+namespace ts {
+
+/// A command's own default or choices for an option it shares with others (e.g. layers --block).
+struct OptionOverride {
+  std::string option;
+  std::string default_text;                         ///< empty: the option's
+  std::vector<std::string> (*choices)() = nullptr;  ///< null: the option's
+};
+
+struct CommandInfo {
+  std::string name;                         ///< "trace", or a benchmark's name ("hazelden-mlp")
+  std::string summary;                      ///< one line, for help
+  std::vector<std::string> options;         ///< every option and flag it takes, in help order (no repeats)
+  std::vector<std::string> aliases{};       ///< earlier spellings, still accepted
+  std::vector<OptionOverride> overrides{};  ///< where this command's default or choices differ
+};
+
+/// The commands (trace, compare, …), in the order help lists them.
+const std::vector<CommandInfo>& command_catalog();
+/// The benchmarks (bench NAME), in the order help lists them.
+const std::vector<CommandInfo>& benchmark_catalog();
+
+/// Whether `command` takes --option.
+bool command_takes(const CommandInfo& command, const std::string& option);
+/// The default of --option in `command` (its override, else the option's); empty when there is none.
+std::string option_default(const CommandInfo& command, const OptionInfo& option);
+/// The choices of --option in `command` (its override, else the option's); empty when it takes free text.
+std::vector<std::string> option_choices(const CommandInfo& command, const OptionInfo& option);
+/// The help line of --option in `command`: its help, then its choices and its default.
+std::string option_help(const CommandInfo& command, const OptionInfo& option);
+
+/// docs/CLI.md's generated part: every command's and benchmark's options as Markdown tables (name, value,
+/// default, choices or range, help).
+std::string options_markdown();
+
+}  // namespace ts

@@ -10,6 +10,7 @@
 
 #include "RunInfo.h"
 #include "active_learning/ActiveLearning.h"
+#include "active_learning/LearningCurve.h"
 #include "core/Errors.h"
 #include "core/FileChecks.h"
 #include "core/Numbers.h"
@@ -33,14 +34,14 @@ double mean_lr(const TrainOptions& t, int64_t steps) {
   return sum / double(std::max<int64_t>(steps, 1));
 }
 
-// Trapezoidal mean of accuracy over the label range: the area under the curve divided by its width.
+// Trapezoidal mean of accuracy over the label range (active_learning/LearningCurve.h, as the app's table).
 double auc(const AlRun& run) {
-  const auto& c = run.cycles;
-  if (c.size() < 2) return c.empty() ? NAN : c.front().test_accuracy;
-  double area = 0;
-  for (size_t i = 1; i < c.size(); ++i)
-    area += 0.5 * (c[i].test_accuracy + c[i - 1].test_accuracy) * double(c[i].labels - c[i - 1].labels);
-  return area / double(c.back().labels - c.front().labels);
+  std::vector<double> labels, accuracy;
+  for (const auto& c : run.cycles) {
+    labels.push_back(double(c.labels));
+    accuracy.push_back(c.test_accuracy);
+  }
+  return learning_curve_auc(labels, accuracy);
 }
 
 Json interval(const std::vector<double>& v) {

@@ -24,6 +24,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "active_learning/LearningCurve.h"
 #include "active_learning/StrategyCatalog.h"
 #include "core/StudentT.h"
 #include "data/DataSourceCatalog.h"
@@ -357,10 +358,9 @@ void AlPanel::redraw() {
     std::vector<double> aucs;
     for (const auto& curve : curves[s.key()]) {
       if (curve.size() != points.size() || curve.size() < 2) continue;
-      double area = 0;
-      for (int i = 1; i < curve.size(); ++i)
-        area += (curve[i].x() - curve[i - 1].x()) * (curve[i].y() + curve[i - 1].y()) / 2;
-      aucs.push_back(area / (curve.back().x() - curve.front().x()));
+      std::vector<double> labels, accuracy;
+      for (const QPointF& p : curve) labels.push_back(p.x()), accuracy.push_back(p.y());
+      aucs.push_back(learning_curve_auc(labels, accuracy));
     }
     const MeanInterval auc = t_interval(aucs);
     double t = 0;

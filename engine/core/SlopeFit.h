@@ -16,7 +16,7 @@ struct SlopeFit {
 /// points.
 SlopeFit fit_loglog(const std::vector<double>& x, const std::vector<double>& y);
 
-/// Student's t quantile t_{0.975, df} (exact table to 30 degrees of freedom, then the normal-tail series).
+/// Student's t quantile t_{0.975, df}: student_t_quantile(0.975, df) of core/StudentT.h; NaN for df ≤ 0.
 double t_quantile_975(int df);
 
 }  // namespace ts

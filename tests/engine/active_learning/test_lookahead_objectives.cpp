@@ -14,6 +14,7 @@
 #include "EngineTestConfig.h"
 #include "TestHarness.h"
 #include "active_learning/ActiveLearning.h"
+#include "active_learning/LearningCurve.h"
 #include "active_learning/Lookahead.h"
 #include "active_learning/LookaheadKernel.h"
 #include "active_learning/LookaheadObjective.h"
@@ -476,6 +477,15 @@ class TestLookaheadObjectives : public QObject {
 
   // Student-t quantiles against the closed-form CDFs (tan(π(p − ½)) for one degree of freedom; the odd and
   // even finite sums for 5 and 30, inverted by bisection in Python), and the interval of a known sample.
+  // The curve summary of the app's table and of the ablation report: the trapezoidal mean accuracy.
+  void learningCurveAuc() {
+    // 0.5 → 0.7 over 10 labels, then 0.7 → 0.9 over 30: (6 + 24) / 40 = 0.75.
+    QVERIFY(std::fabs(learning_curve_auc({10, 20, 50}, {0.5, 0.7, 0.9}) - 0.75) < 1e-15);
+    QCOMPARE(learning_curve_auc({10}, {0.4}), 0.4);
+    QVERIFY(std::isnan(learning_curve_auc({}, {})));
+    QVERIFY(std::isnan(learning_curve_auc({5, 5}, {0.1, 0.2})));
+  }
+
   void studentTIntervals() {
     TS_CHECK_CLOSE(student_t_quantile(0.975, 1), 12.706204736174696, 1e-12, 0.0);
     TS_CHECK_CLOSE(student_t_quantile(0.975, 5), 2.570581835636314, 1e-12, 0.0);
@@ -619,8 +629,8 @@ class TestLookaheadObjectives : public QObject {
 
 TS_TEST_MAIN(TestLookaheadObjectives, simplexProjection, objectivesEqualADirectComputation,
              strategiesRankByTheirObjective, mlpPntkGramEqualsTheGeneralOne, finiteTimePredictors,
-             rankOneScoresEqualTheTensorPath, ridgeSchedule, oneCycleMatchesPyTorch, studentTIntervals,
-             presetAndAblationFromTheCommandLine)
+             rankOneScoresEqualTheTensorPath, ridgeSchedule, oneCycleMatchesPyTorch, learningCurveAuc,
+             studentTIntervals, presetAndAblationFromTheCommandLine)
 #ifdef TS_HAVE_QT
 #include "test_lookahead_objectives.moc"
 #endif

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "active_learning/AlResultJson.h"
 #include "active_learning/Lookahead.h"
 #include "active_learning/QueryStrategies.h"
 #include "core/Errors.h"
@@ -18,7 +19,6 @@
 #include "io/Spec.h"
 #include "jobs/Agreement.h"
 #include "models/Model.h"
-#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

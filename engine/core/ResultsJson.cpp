@@ -66,4 +66,15 @@ DynamicsRow dynamics_row_of(const Json& j, const std::string& what) {
   }
 }
 
+Json to_json(const EpochStats& s) {
+  Json j = Json::object();
+  j["epoch"] = s.epoch;
+  j["train_loss"] = s.train_loss;
+  j["train_accuracy"] = s.train_accuracy;
+  j["test_loss"] = s.test_loss;
+  j["test_accuracy"] = s.test_accuracy;
+  j["seconds"] = s.seconds;
+  return j;
+}
+
 }  // namespace ts

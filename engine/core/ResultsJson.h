@@ -10,6 +10,7 @@ namespace ts {
 
 struct MetricValue;
 struct DynamicsRow;
+struct EpochStats;
 
 Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exact?, rel_error?, matvecs, …}
 /// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
@@ -18,5 +19,8 @@ MetricValue metric_value_of(const Json& j, const std::string& what);
 Json to_json(const DynamicsRow& row);  ///< {epoch, exact_compared, metrics: [MetricValue…]}
 /// The reverse of to_json(DynamicsRow); throws InputError naming `what`.
 DynamicsRow dynamics_row_of(const Json& j, const std::string& what);
+
+Json to_json(
+    const EpochStats& s);  ///< {epoch, train_loss, train_accuracy, test_loss, test_accuracy, seconds}
 
 }  // namespace ts

@@ -11,8 +11,8 @@
 #include "io/OutputFiles.h"
 #include "io/Spec.h"
 #include "jobs/Agreement.h"
+#include "jobs/DynamicsJson.h"
 #include "models/Model.h"
-#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

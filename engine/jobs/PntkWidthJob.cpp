@@ -17,9 +17,9 @@
 #include "exact/Exact.h"
 #include "io/OutputFiles.h"
 #include "jobs/Agreement.h"
+#include "jobs/PntkWidthJson.h"
 #include "models/Model.h"
 #include "pntk/PntkCompare.h"
-#include "results/ResultJson.h"
 #include "training/Training.h"
 
 namespace ts {

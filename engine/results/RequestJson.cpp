@@ -1,64 +1,11 @@
 #include "results/RequestJson.h"
 
 #include "core/Errors.h"
+#include "core/JsonFields.h"
 #include "jobs/CompareJob.h"
-#include "results/JsonFields.h"
 #include "results/ResultJson.h"
 
 namespace ts {
-
-Json to_json(const TrainOptions& to) {
-  Json tj = Json::object();
-  tj["optimizer"] = to.optimizer;
-  tj["loss"] = to.loss;
-  tj["epochs"] = to.epochs;
-  tj["batch_size"] = to.batch_size;
-  tj["lr"] = to.lr;
-  tj["schedule"] = to.schedule;
-  tj["momentum"] = to.momentum;
-  tj["weight_decay"] = to.weight_decay;
-  tj["seed"] = to.seed;
-  return tj;
-}
-
-Json to_json(const ComputeConfig& c) {
-  Json j = Json::object();
-  j["device"] = c.device;
-  j["dtype"] = c.dtype;
-  j["threads"] = c.threads;
-  j["seed"] = c.seed;
-  j["memory_budget"] = c.memory_budget;
-  j["product_batch"] = c.product_batch;
-  j["distribute"] = c.distribute;
-  return j;
-}
-
-Json to_json(const EstimatorOptions& o) {
-  Json j = Json::object();
-  j["method"] = o.method;
-  j["matvecs"] = o.matvecs;
-  j["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
-  j["hutchpp_split"] = o.split == HutchppSplit::Seed ? "seed" : "thirds";
-  j["tol"] = o.tol;
-  j["max_matvecs"] = o.max_matvecs;
-  j["seed"] = o.seed;
-  j["block"] = o.block;
-  return j;
-}
-
-Json to_json(const ProblemSpec& p) {
-  Json j = Json::object();
-  j["model"] = p.model;
-  if (!p.model_b.empty()) j["model_b"] = p.model_b;
-  j["data"] = p.data;
-  j["input_shape"] = p.input_shape;
-  if (!p.output.empty()) j["output"] = p.output;
-  j["params"] = p.params;
-  j["jvp"] = p.jvp;
-  j["kernel"] = p.kernel;
-  j["compute"] = to_json(p.compute);
-  return j;
-}
 
 Json to_json(const CompareRequest& r) {
   Json j = Json::object();

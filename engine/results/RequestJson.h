@@ -19,7 +19,7 @@ Json to_json(const CompareRequest& r);
 CompareRequest read_compare_request(const JsonField& f);
 /// read_compare_request of the document `j`, named `what` in messages.
 CompareRequest compare_request_from_json(const Json& j, const std::string& what);
-/// For structs that hold a configuration in their `fields` list (results/JsonFields.h).
+/// For structs that hold a configuration in their `fields` list (core/JsonFields.h).
 void read_value(const JsonField& f, CompareRequest& x, const Rule& r);
 Json write_value(const CompareRequest& x);
 

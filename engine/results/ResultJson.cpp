@@ -47,17 +47,6 @@ Json to_json(const TraceEstimate& e) {
   return j;
 }
 
-Json to_json(const EpochStats& s) {
-  Json j = Json::object();
-  j["epoch"] = s.epoch;
-  j["train_loss"] = s.train_loss;
-  j["train_accuracy"] = s.train_accuracy;
-  j["test_loss"] = s.test_loss;
-  j["test_accuracy"] = s.test_accuracy;
-  j["seconds"] = s.seconds;
-  return j;
-}
-
 namespace {
 
 void note_jvp(Json& j, const JvpPath& p) {
@@ -193,27 +182,6 @@ Json to_json(const SpectrumResult& r) {
   cfg["problem"] = to_json(r.request.problem);
   out["config"] = cfg;
   return out;
-}
-
-Json to_json(const DynamicsResult& r) {
-  Json result = Json::object();
-  result["history"] = array_of(r.history);
-  result["snapshots"] = r.snapshots;
-  Json config = Json::object();
-  config["problem"] = to_json(r.request.problem);
-  config["train_data"] = r.train_data;
-  config["test_data"] = r.test_data;
-  config["training"] = to_json(r.training);
-  if (r.request.track_ntk) {
-    Json arr = Json::array();
-    for (const auto& row : r.dynamics) arr.push_back(to_json(row));
-    result["dynamics"] = arr;
-    result["probe"] = r.probe;
-    config["estimator"] = to_json(r.request.metrics.estimator);
-    config["metrics"] = r.request.metrics.metrics;
-  }
-  result["config"] = config;
-  return result;
 }
 
 Json to_json(const DataPreview& p) {

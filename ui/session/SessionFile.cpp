@@ -1,4 +1,4 @@
-// A session file's members, declared once (results/JsonFields.h): each `fields` list below writes the file
+// A session file's members, declared once (core/JsonFields.h): each `fields` list below writes the file
 // and reads it back, each `check` beside it the sizes that must agree. docs/FORMATS.md "Sessions" is this
 // file in words. No Qt here: the window converts (MainWindowSession.cpp), and tests/fuzz/fuzz_session links
 // it.
@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <climits>
 
+#include "active_learning/AlCycleJson.h"
 #include "core/Errors.h"
-#include "results/AlCycleJson.h"
-#include "results/JsonFields.h"
+#include "core/JsonFields.h"
 #include "results/RequestJson.h"
 
 namespace ts::session {

@@ -1,13 +1,13 @@
-// One active-learning cycle as JSON, declared once (results/JsonFields.h): the list below writes al.json's
+// One active-learning cycle as JSON, declared once (core/JsonFields.h): the list below writes al.json's
 // cycles and reads them back from session files with every member checked. Fields, order and presence are
 // those scripts read: optional parts are written only where they exist.
-#include "results/AlCycleJson.h"
+#include "active_learning/AlCycleJson.h"
 
 #include <climits>
 
+#include "active_learning/AlResultJson.h"
+#include "core/JsonFields.h"
 #include "jobs/AlJob.h"
-#include "results/JsonFields.h"
-#include "results/ResultJson.h"
 
 namespace ts {
 
@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kMaxItems = 10'000'000;  // pixels of a few hundred images, the pool of 2-D data
 }  // namespace
 
-// The lists are in namespace ts, not an unnamed one: the readers of results/JsonFields.h find them by
+// The lists are in namespace ts, not an unnamed one: the readers of core/JsonFields.h find them by
 // argument-dependent lookup, which does not look into unnamed namespaces.
 template <class V>
 void fields(V& v, AlQuery& q) {

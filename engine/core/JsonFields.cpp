@@ -1,4 +1,4 @@
-#include "results/JsonFields.h"
+#include "core/JsonFields.h"
 
 #include <cmath>
 

@@ -1,5 +1,7 @@
 // Active learning as JSON: al.json, `al --json` and `bench al-retrain` (docs/FORMATS.md). Fields, order and
 // presence are those scripts read: optional parts are written only where they exist.
+#include "active_learning/AlResultJson.h"
+
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -7,9 +9,9 @@
 #include <vector>
 
 #include "active_learning/LookaheadValidation.h"
+#include "core/ConfigJson.h"
 #include "core/Errors.h"
 #include "jobs/AlJob.h"
-#include "results/ResultJson.h"
 
 namespace ts {
 

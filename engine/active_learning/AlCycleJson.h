@@ -1,7 +1,7 @@
 #pragma once
 // One active-learning cycle as JSON, both ways (al.json's cycles, the app's gallery in session files):
 // to_json(AlCycle) and al_cycle_of are declared in results/ResultJson.h; these let a struct hold cycles in
-// its `fields` list (results/JsonFields.h).
+// its `fields` list (core/JsonFields.h).
 #include "core/Json.h"
 
 namespace ts {

@@ -71,13 +71,24 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   auto* layout = new QVBoxLayout(this);
   auto* form = new QGroupBox(
       "Pool-based active learning: the learner is retrained after every cycle of queries", this);
-  auto* grid = new QGridLayout(form);
+  createInputs(form);
+  layoutForm(form);
+  layout->addWidget(form);
+  createResults(layout);
+  connectSignals();
+}
+
+// The settings: data, model, strategies from the catalog, sizes, the learner, the preset.
+void AlPanel::createInputs(QGroupBox* form) {
   data_ = new QComboBox(form);
+  data_->setObjectName("data");  // sessions key its value by this name
   data_->setEditable(true);
   data_->addItems(data_choices());
   model_ = new QLineEdit(model_for("digits"), form);
+  model_->setObjectName("model");  // sessions key its value by this name
   // One item per strategy of the catalog: the display name shown, the name kept as data.
   strategies_ = new QListWidget(form);
+  strategies_->setObjectName("strategies");  // sessions key its value by this name
   for (const auto& st : strategy_catalog()) {
     auto* item = new QListWidgetItem(QString::fromStdString(st.label), strategies_);
     item->setData(Qt::UserRole, QString::fromStdString(st.name));
@@ -97,14 +108,21 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
     return s;
   };
   initial_ = spin(1, 100000, 20, "initial labelled set, stratified by class");
+  initial_->setObjectName("initial");  // sessions key its value by this name
   query_ = spin(1, 10000, 10, "points queried per cycle");
+  query_->setObjectName("query");  // sessions key its value by this name
   cycles_ = spin(1, 200, 10, "query-and-retrain cycles");
+  cycles_->setObjectName("cycles");  // sessions key its value by this name
   seeds_ =
       spin(1, 50, 3, "independent runs (seeds seed, seed+1, …); the band is the 95% interval of the mean");
+  seeds_->setObjectName("seeds");  // sessions key its value by this name
   pool_ = spin(0, 1000000, 0, "each cycle scores a random subset of this many unlabelled points (0: all)");
+  pool_->setObjectName("pool");  // sessions key its value by this name
   pool_->setSpecialValueText("all");
   epochs_ = spin(1, 1000, 30, "training epochs per cycle (custom: Adam, MSE on one-hot labels, batch 32)");
+  epochs_->setObjectName("epochs");  // sessions key its value by this name
   kernel_ = new QComboBox(form);
+  kernel_->setObjectName("kernel");  // sessions key its value by this name
   kernel_->addItems({"pntk", "entk"});
   kernel_->setToolTip(
       "the look-ahead's kernel: the sum-of-logits pNTK (the published choice) or the full eNTK");
@@ -119,9 +137,15 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
       "lr 1.25, 200 epochs, batch 128, MSE) and continued each cycle; a ridge from cycle 6. The fields shown "
       "here override it.");
   sequential_ = new QCheckBox("sequential look-ahead", form);
+  sequential_->setObjectName("sequential");  // sessions key its value by this name
   sequential_->setToolTip(
       "MLMOC queries one point at a time; the linearised model learns each answer before the next "
       "query (no SGD between them)");
+}
+
+// The settings in a grid of two short rows, so the tab does not widen the window, and the buttons.
+void AlPanel::layoutForm(QGroupBox* form) {
+  auto* grid = new QGridLayout(form);
   grid->addWidget(new QLabel("data", form), 0, 0);
   grid->addWidget(data_, 0, 1);
   grid->addWidget(new QLabel("model", form), 1, 0);
@@ -157,13 +181,15 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   pause_->setToolTip("stops after the current cycle until resumed");
   cancel_ = new QPushButton("Cancel", form);
   cancel_->setEnabled(false);
-  auto* exp = new QPushButton("Export…", form);
-  for (auto* b : {run_, pause_, cancel_, exp}) buttons->addWidget(b);
+  export_ = new QPushButton("Export…", form);
+  for (auto* b : {run_, pause_, cancel_, export_}) buttons->addWidget(b);
   buttons->addStretch();
   grid->addLayout(buttons, 4, 0, 1, 2);
   grid->setColumnStretch(1, 1);
-  layout->addWidget(form);
+}
 
+// The summary, the accuracy chart, and the gallery of queried samples.
+void AlPanel::createResults(QVBoxLayout* layout) {
   summary_ = new QLabel("Test accuracy against the number of labels appears here cycle by cycle.", this);
   summary_->setObjectName("alSummary");  // sessions store result labels by name
   summary_->setWordWrap(true);
@@ -179,6 +205,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   auto* gl = new QHBoxLayout;
   gl->addWidget(new QLabel("queried samples of", right));
   gallery_strategy_ = new QComboBox(right);
+  gallery_strategy_->setObjectName("gallery_strategy");  // sessions key its value by this name
   gl->addWidget(gallery_strategy_, 1);
   rl->addLayout(gl);
   gallery_ = new SampleGallery(right);
@@ -194,7 +221,9 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
   split->setStretchFactor(1, 2);
   split->setSizes({600, 400});  // the chart the wider part (by the sizes' ratio, at any width)
   layout->addWidget(split, 1);
+}
 
+void AlPanel::connectSignals() {
   connect(data_, &QComboBox::currentTextChanged, this,
           [this](const QString& d) { model_->setText(model_for(d)); });
   // Choosing the preset fills the fields it fixes; the learner's optimiser and schedule, which have no field
@@ -217,7 +246,7 @@ AlPanel::AlPanel(EngineClient* engine, QWidget* parent) : QWidget(parent), engin
     setPaused(false);
     engine_->cancel();
   });
-  connect(exp, &QPushButton::clicked, this, [this] {
+  connect(export_, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the active-learning results into");
     if (dir.isEmpty()) return;
     const QString err = export_set(

@@ -13,7 +13,9 @@
 
 class QCheckBox;
 class QComboBox;
+class QGroupBox;
 class QLabel;
+class QVBoxLayout;
 class QLineEdit;
 class QListWidget;
 class QPushButton;
@@ -61,6 +63,10 @@ class AlPanel : public QWidget {
   void runFinished();
 
  private:
+  void createInputs(QGroupBox* form);
+  void layoutForm(QGroupBox* form);
+  void createResults(QVBoxLayout* layout);
+  void connectSignals();
   void onCycle(const AlCycle& row);
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
@@ -76,7 +82,7 @@ class AlPanel : public QWidget {
   QComboBox* kernel_;
   QComboBox* preset_;
   QCheckBox* sequential_;
-  QPushButton *run_, *pause_, *cancel_;
+  QPushButton *run_, *pause_, *cancel_, *export_;
   QLabel* summary_;
   QLabel* detail_;
   QComboBox* gallery_strategy_;

@@ -23,6 +23,7 @@
 
 #include "EngineClient.h"
 #include "ExportFiles.h"
+#include "catalog/CommandCatalog.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
 #include "results/ResultJson.h"
@@ -41,20 +42,31 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   auto* layout = new QVBoxLayout(this);
   auto* row = new QHBoxLayout;
   estimator_ = new QComboBox(this);
-  estimator_->addItems({"hutchpp", "hutchinson", "exact"});
+  estimator_->setObjectName("estimator");  // sessions key its value by this name
+  {  // the estimators `layers` takes (its entry of the command catalog), its default first
+    const CommandInfo& layers = find_command("layers");
+    const OptionInfo& option = find_option("estimator");
+    const std::string def = option_default(layers, option);
+    estimator_->addItem(QString::fromStdString(def));
+    for (const auto& e : option_choices(layers, option))
+      if (e != def) estimator_->addItem(QString::fromStdString(e));
+  }
   estimator_->setToolTip(
       "hutchpp: Hutch++ (Meyer, Musco, Musco, Woodruff) with every quadratic form split by layer; "
       "hutchinson: "
       "plain probes; exact: d VJPs.\nThe layers' estimates sum to the estimate of tr K by the same probes.");
   matvecs_ = new QSpinBox(this);
+  matvecs_->setObjectName("matvecs");  // sessions key its value by this name
   matvecs_->setRange(int(find_estimator("hutchpp").min_calibrated_budget), 100000);
   matvecs_->setValue(int(LayerTraceOptions{}.matvecs));  // as `layers` on the command line
   matvecs_->setPrefix("m = ");
   matvecs_->setToolTip("test vectors (the budget), as on the main form");
   exact_ = new QCheckBox("exact values, ‖K_g‖_F, r_eff, cos(K_g, K)", this);
+  exact_->setObjectName("exact");  // sessions key its value by this name
   exact_->setToolTip(
       "Builds J and every K_g = J_g J_gᵀ when they fit the memory budget; else exact traces by d VJPs");
   groups_ = new QLineEdit(this);
+  groups_->setObjectName("groups");  // sessions key its value by this name
   groups_->setPlaceholderText("groups: one per module, or name prefixes (conv1;layer1;fc)");
   run_ = new QPushButton("Compute per-layer traces", this);
   auto* exp = new QPushButton("Export…", this);

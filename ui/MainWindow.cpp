@@ -55,6 +55,7 @@
 #include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "TrainingPanel.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "data/DataSourceCatalog.h"
@@ -76,10 +77,68 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this
   // thread.
   (void)QtConcurrent::run([] { (void)planned_dense_seconds(EstimatorOptions{}, 0, 0); });
-
-  // Control panel.
+  // The control panel (model and data, estimators, Run), the tabs and the run log, each built below.
   auto* panel = new QWidget(this);
   auto* panel_layout = new QVBoxLayout(panel);
+  panel_layout->addWidget(createKernelBox(panel));
+  panel_layout->addWidget(createEstimatorBox(panel));
+  QHBoxLayout* buttons = createRunControls(panel);
+  panel_layout->addStretch();
+  createTabs();
+  QSplitter* split = createCentral(panel, buttons);
+  createRunLog();
+  connectSignals();
+  createMenus();
+  rebuildRecentMenu();
+  resize(1280, 860);
+  // The panel starts at its narrowest, which shows every field; the tabs take the rest.
+  split->setSizes({panel_widget_->minimumSizeHint().width(), 1280});
+  default_state_ = saveState();  // View ▸ Reset layout
+  if (persist_) {
+    // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
+    // of seconds and the estimates about a second; it is computed after them (run_compare_job).
+    const int first_n = static_cast<int>(default_integer("app.first_data_n"));
+    const QSignalBlocker block(data_n_);
+    data_n_->setValue(first_n);
+    data_->setText(QString("digits:n=%1").arg(first_n));
+    restoreSettings();
+    QSettings settings;
+    recent_sessions_ = settings.value("recent_sessions").toStringList();
+    const int minutes = settings.value("autosave_minutes", 2).toInt();
+    autosave_->setInterval(std::max(1, minutes) * 60000);
+    if (minutes > 0) autosave_->start();
+    // After a crash the autosave file is still there: offer it once the window is up.
+    QTimer::singleShot(0, this, [this] {
+      if (!recover_prompt_)
+        recover_prompt_ = [this](const QString& path) {
+          return QMessageBox::question(this, "Recover session",
+                                       "TangentScope did not exit cleanly last time. Recover the session "
+                                       "autosaved at " +
+                                           QFileInfo(path).lastModified().toString("yyyy-MM-dd HH:mm") +
+                                           "?") == QMessageBox::Yes;
+        };
+      offerRecovery();
+    });
+  }
+  rebuildRecentSessions();
+  if (!locate_prompt_)
+    locate_prompt_ = [this](const QString& missing) {
+      QMessageBox::information(this, "File moved",
+                               "The session's file " + missing + " is not there any more. Point to it.");
+      return QFileDialog::getOpenFileName(this, "Locate " + QFileInfo(missing).fileName(),
+                                          QFileInfo(missing).path());
+    };
+  connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
+  connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);
+  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateDataSpec);
+  connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
+  connect(preview_timer_, &QTimer::timeout, this, &MainWindow::refreshPreview);
+  refreshPreview();
+  connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
+  updateCost();
+}
+
+QGroupBox* MainWindow::createKernelBox(QWidget* panel) {
   auto* kernel_box = new QGroupBox("Kernel: model and data", panel);
   auto* kf = new QFormLayout(kernel_box);
   const ProblemSpec defaults;
@@ -132,26 +191,40 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   preview_timer_ = new QTimer(this);
   preview_timer_->setSingleShot(true);
   preview_timer_->setInterval(300);
-  // Build a built-in model from its parameters (writes the spec); the spec field stays editable for every
-  // key.
-  model_kind_ = new QComboBox(kernel_box);
+  QHBoxLayout* model_row = createModelRow(kernel_box);
+  kf->addRow("Build", model_row);
+  kf->addRow("Model", model_);
+  kf->addRow("Data set", data_row);
+  kf->addRow("Data spec", data_);
+  kf->addRow("", thumbs_);
+  kf->addRow("", data_info_);
+  kf->addRow("Input shape", input_shape_);
+  kf->addRow("Output", output_);
+  kf->addRow("Parameters", params_);
+  kf->addRow("", model_info_);
+  return kernel_box;
+}
+
+// Build a built-in model from its parameters (writes the spec); the spec field stays editable for every key.
+QHBoxLayout* MainWindow::createModelRow(QWidget* box) {
+  model_kind_ = new QComboBox(box);
   for (const auto& kind : model_kind_catalog()) model_kind_->addItem(QString::fromStdString(kind.name));
   model_kind_->addItem("TorchScript file");
   // Choosing "TorchScript file" from the list opens one.
   qobject_cast<QStandardItemModel*>(model_kind_->model())->item(model_kind_->count() - 1)->setEnabled(false);
   model_kind_->setToolTip(
       "Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
-  model_width_ = new QSpinBox(kernel_box);
+  model_width_ = new QSpinBox(box);
   model_width_->setRange(1, 8192);
   model_width_->setValue(256);
   model_width_->setPrefix("width ");
   model_width_->setToolTip("Hidden width (MLP), channels (CNN) or hidden units (GRU)");
-  model_depth_ = new QSpinBox(kernel_box);
+  model_depth_ = new QSpinBox(box);
   model_depth_->setRange(1, 64);
   model_depth_->setValue(3);
   model_depth_->setPrefix("depth ");
   model_depth_->setToolTip("Number of linear layers (MLP only)");
-  model_act_ = new QComboBox(kernel_box);
+  model_act_ = new QComboBox(box);
   for (const auto& act : activation_catalog())
     if (act.app_listed) model_act_->addItem(QString::fromStdString(act.name));
   model_act_->setToolTip("Activation between layers");
@@ -178,18 +251,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     return ok ? s : QString();
   };
   connect(model_depth_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
-  kf->addRow("Build", model_row);
-  kf->addRow("Model", model_);
-  kf->addRow("Data set", data_row);
-  kf->addRow("Data spec", data_);
-  kf->addRow("", thumbs_);
-  kf->addRow("", data_info_);
-  kf->addRow("Input shape", input_shape_);
-  kf->addRow("Output", output_);
-  kf->addRow("Parameters", params_);
-  kf->addRow("", model_info_);
-  panel_layout->addWidget(kernel_box);
+  return model_row;
+}
 
+QGroupBox* MainWindow::createEstimatorBox(QWidget* panel) {
   auto* est_box = new QGroupBox("Estimators", panel);
   auto* ef = new QFormLayout(est_box);
   methods_ = new QListWidget(est_box);
@@ -257,8 +322,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   ef->addRow("Sweep repeats", repeats_);
   ef->addRow("Threads", threads_);
   ef->addRow("Cost", cost_);
-  panel_layout->addWidget(est_box);
+  return est_box;
+}
 
+QHBoxLayout* MainWindow::createRunControls(QWidget* panel) {
   auto* buttons = new QHBoxLayout;
   run_ = new QPushButton("Run", panel);
   cancel_ = new QPushButton("Cancel", panel);
@@ -275,8 +342,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   details_->setObjectName("details");  // sessions store result labels by name
   details_->setWordWrap(true);
   details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  panel_layout->addStretch();
+  return buttons;
+}
 
+void MainWindow::createTabs() {
   // Charts.
   tabs_ = new QTabWidget(this);
   convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
@@ -312,45 +381,14 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
   mp->addWidget(metrics_, 1);
   mp->addWidget(metrics_button, 0, Qt::AlignLeft);
-  auto* training_page = new QWidget(tabs_);
-  auto* tp = new QVBoxLayout(training_page);
-  dynamics_chart_ = new ChartView("NTK over training (relative to epoch 0)", "epoch",
-                                  "value / value at epoch 0", training_page);
-  dynamics_chart_->setToolTip(
-      "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
-      "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
-  loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss", training_page);
-  loss_chart_->setSecondaryY(" acc", "accuracy");  // each on its own scale
-  auto* charts_row = new QHBoxLayout;
-  charts_row->addWidget(dynamics_chart_, 1);
-  charts_row->addWidget(loss_chart_, 1);
-  auto* train_row = new QHBoxLayout;
-  epochs_ = new QSpinBox(training_page);
-  epochs_->setRange(1, 200);
-  epochs_->setValue(5);
-  epochs_->setPrefix("epochs: ");
-  lr_ = new QComboBox(training_page);
-  lr_->addItems({"1e-3", "3e-3", "1e-2", "3e-4"});
-  lr_->setToolTip("Adam's learning rate");
-  dynamics_exact_ = new QCheckBox("exact values per snapshot (slow for large d)", training_page);
-  auto* train_button = new QPushButton("Train and track the NTK", training_page);
-  train_button->setToolTip(
-      "Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
-      "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
-  train_row->addWidget(epochs_);
-  train_row->addWidget(lr_);
-  train_row->addWidget(dynamics_exact_);
-  train_row->addWidget(train_button);
-  train_row->addStretch();
-  tp->addLayout(charts_row, 1);
-  tp->addLayout(train_row);
-  connect(train_button, &QPushButton::clicked, this, &MainWindow::trainAndTrack);
+  training_ = new TrainingPanel(tabs_);
+  connect(training_, &TrainingPanel::trainRequested, this, &MainWindow::trainAndTrack);
 
   addPage(convergence_, "Convergence");
   addPage(speed_, "Speed vs accuracy");
   addPage(spectrum_page, "Spectrum");
   addPage(metrics_page, "Metrics");
-  addPage(training_page, "Training");
+  addPage(training_, "Training");
   pntk_ = new PntkPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
   addPage(pntk_, "pNTK");
@@ -370,6 +408,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   connect(al_, &AlPanel::jobStarted, this, started);
   connect(layers_, &LayersPanel::jobStarted, this, started);
 
+  connect(spectrum_button, &QPushButton::clicked, this, &MainWindow::computeSpectrum);
+  connect(metrics_button, &QPushButton::clicked, this, &MainWindow::computeMetrics);
+}
+
+QSplitter* MainWindow::createCentral(QWidget* panel, QHBoxLayout* buttons) {
   // The panel scrolls rather than squeezing its widgets on a short screen.
   auto* scroll = new QScrollArea(this);
   scroll->setWidget(panel);
@@ -394,7 +437,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   split->addWidget(right);
   split->setStretchFactor(1, 1);
   setCentralWidget(split);
+  panel_widget_ = left;
+  return split;
+}
 
+void MainWindow::createRunLog() {
   progress_ = new QProgressBar(this);
   progress_->setMaximumWidth(240);
   statusBar()->addPermanentWidget(progress_);
@@ -428,11 +475,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   setAcceptDrops(true);
 
   run_log_dock_ = dock;
-  panel_widget_ = left;
+}
+
+void MainWindow::connectSignals() {
   connect(run_, &QPushButton::clicked, this, &MainWindow::run);
   connect(cancel_, &QPushButton::clicked, engine_, &EngineClient::cancel);
-  connect(spectrum_button, &QPushButton::clicked, this, &MainWindow::computeSpectrum);
-  connect(metrics_button, &QPushButton::clicked, this, &MainWindow::computeMetrics);
   connect(engine_, &EngineClient::progress, this, &MainWindow::onProgress);
   connect(engine_, &EngineClient::jobFinished, this, &MainWindow::onJobFinished);
   connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
@@ -453,55 +500,10 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   autosave_ = new QTimer(this);
   autosave_->setInterval(2 * 60000);
   connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
-  createMenus();
-  rebuildRecentMenu();
-  resize(1280, 860);
-  // The panel starts at its narrowest, which shows every field; the tabs take the rest.
-  split->setSizes({left->minimumSizeHint().width(), 1280});
-  default_state_ = saveState();  // View ▸ Reset layout
-  if (persist_) {
-    // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
-    // of seconds and the estimates about a second; it is computed after them (run_compare_job).
-    const int first_n = static_cast<int>(default_integer("app.first_data_n"));
-    const QSignalBlocker block(data_n_);
-    data_n_->setValue(first_n);
-    data_->setText(QString("digits:n=%1").arg(first_n));
-    restoreSettings();
-    QSettings settings;
-    recent_sessions_ = settings.value("recent_sessions").toStringList();
-    const int minutes = settings.value("autosave_minutes", 2).toInt();
-    autosave_->setInterval(std::max(1, minutes) * 60000);
-    if (minutes > 0) autosave_->start();
-    // After a crash the autosave file is still there: offer it once the window is up.
-    QTimer::singleShot(0, this, [this] {
-      if (!recover_prompt_)
-        recover_prompt_ = [this](const QString& path) {
-          return QMessageBox::question(this, "Recover session",
-                                       "TangentScope did not exit cleanly last time. Recover the session "
-                                       "autosaved at " +
-                                           QFileInfo(path).lastModified().toString("yyyy-MM-dd HH:mm") +
-                                           "?") == QMessageBox::Yes;
-        };
-      offerRecovery();
-    });
-  }
-  rebuildRecentSessions();
-  if (!locate_prompt_)
-    locate_prompt_ = [this](const QString& missing) {
-      QMessageBox::information(this, "File moved",
-                               "The session's file " + missing + " is not there any more. Point to it.");
-      return QFileDialog::getOpenFileName(this, "Locate " + QFileInfo(missing).fileName(),
-                                          QFileInfo(missing).path());
-    };
-  connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
-  connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);
-  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateDataSpec);
-  connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
-  connect(preview_timer_, &QTimer::timeout, this, &MainWindow::refreshPreview);
-  refreshPreview();
-  connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
-  updateCost();
 }
+
+ChartView* MainWindow::dynamicsChart() const { return training_->dynamicsChart(); }
+ChartView* MainWindow::lossChart() const { return training_->lossChart(); }
 
 MainWindow::~MainWindow() {
   if (persist_) {

@@ -2,6 +2,8 @@
 // The main window: a control panel (kernel, estimators, budget) and tabs of live charts. It only wires
 // widgets to the EngineClient; every computation runs on the engine thread.
 #include <QHash>
+#include <QKeySequence>
+#include <QList>
 #include <QMainWindow>
 #include <QStringList>
 
@@ -10,6 +12,9 @@
 #include "JobResult.h"
 
 class QCheckBox;
+class QGroupBox;
+class QHBoxLayout;
+class QSplitter;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
@@ -27,6 +32,11 @@ class QAction;
 class QDockWidget;
 class QDragEnterEvent;
 class QDropEvent;
+
+namespace ts::session {
+struct Form;
+struct Session;
+}  // namespace ts::session
 
 namespace ts {
 struct TraceRequest;
@@ -48,6 +58,7 @@ class RunLog;
 class PntkPanel;
 class AlPanel;
 class LayersPanel;
+class TrainingPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -67,8 +78,9 @@ class MainWindow : public QMainWindow {
   void computeMetrics();
   /// Trains the model on the data (epochs from the Training tab) and tracks the NTK metrics per epoch.
   void trainAndTrack();
-  ChartView* dynamicsChart() const { return dynamics_chart_; }
-  ChartView* lossChart() const { return loss_chart_; }
+  ChartView* dynamicsChart() const;
+  ChartView* lossChart() const;
+  TrainingPanel* trainingPanel() const { return training_; }
   EngineClient* engine() const { return engine_; }
   /// The last comparison's result (nullptr before any): its first method's estimate is "the" result.
   const CompareResult* lastCompare() const;
@@ -185,10 +197,35 @@ class MainWindow : public QMainWindow {
   void dropEvent(QDropEvent* e) override;
 
  private:
+  // The window's parts, built once by the constructor: the control panel's model and data box (with the
+  // built-in model's row), its estimator box, Run and Cancel with the result labels; the tabs; the scrolling
+  // panel beside them; the status bar and run log; the engine's replies, Run, Cancel and the budget slider.
+  QGroupBox* createKernelBox(QWidget* panel);
+  QHBoxLayout* createModelRow(QWidget* box);
+  QGroupBox* createEstimatorBox(QWidget* panel);
+  QHBoxLayout* createRunControls(QWidget* panel);
+  void createTabs();
+  QSplitter* createCentral(QWidget* panel, QHBoxLayout* buttons);
+  void createRunLog();
+  void connectSignals();
   QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
-  void createMenus();
+  void createMenus();                                 ///< the menu bar and the toolbar, from the parts below
+  /// A menu entry named `name` (actions_, tests and the shortcut list find it by name).
+  QAction* addMenuAction(QMenu* menu, const QString& name, const QString& text,
+                         const QList<QKeySequence>& keys, const std::function<void()>& slot,
+                         const QString& icon_name = {});
+  void createFileMenu();
+  void createEditMenu();
+  QMenu* createViewMenu();
+  void createRunMenu();
+  void createHelpMenu();
+  void createToolBar(QMenu* view);
+  /// File ▸ Export current chart: PNG, SVG or PDF at a size the user gives, or the chart's data as CSV.
+  void exportCurrentChart();
   std::string sessionText() const;
   QString applySessionText(const std::string& text, const QString& path);
+  void applyForm(const session::Form& form);
+  void applyShown(session::Session& file);
   void rememberSession(const QString& path);
   void rebuildRecentSessions();
   void reflectModelKind();
@@ -206,6 +243,10 @@ class MainWindow : public QMainWindow {
   void updatePinTable();
   /// `final`: the run is over (the run log gets its row, resultShown is emitted); else its estimates only.
   void showCompare(const CompareResult& r, bool final = true);
+  void drawCompareCharts(const CompareResult& r);
+  void learnCosts(const CompareResult& r);
+  void showCompareText(const CompareResult& r);
+  void showModelInfo(const CompareResult& r);
   void showSpectrum(const SpectrumResult& r);
   void showMetrics(const MetricsResult& r);
   void showDynamics(const DynamicsResult& r);
@@ -280,11 +321,7 @@ class MainWindow : public QMainWindow {
   ChartView* speed_;
   ChartView* spectrum_;
   QTableWidget* metrics_;
-  ChartView* dynamics_chart_;
-  ChartView* loss_chart_;
-  QSpinBox* epochs_;
-  QComboBox* lr_;
-  QCheckBox* dynamics_exact_;
+  TrainingPanel* training_;
   PntkPanel* pntk_;
   AlPanel* al_;
   LayersPanel* layers_;

@@ -14,6 +14,7 @@
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
@@ -101,8 +102,8 @@ QString MainWindow::exportAllInto(const QString& dir) const {
   const QHash<const ChartView*, QString> known{{convergence_, "convergence"},
                                                {speed_, "speed_accuracy"},
                                                {spectrum_, "spectrum"},
-                                               {dynamics_chart_, "ntk_over_training"},
-                                               {loss_chart_, "loss_accuracy"},
+                                               {training_->dynamicsChart(), "ntk_over_training"},
+                                               {training_->lossChart(), "loss_accuracy"},
                                                {pntk_->widthChart(), "pntk_width"},
                                                {al_->accuracyChart(), "al_accuracy"}};
   QSet<QString> used;

@@ -31,6 +31,8 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <functional>
+
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
@@ -75,29 +77,75 @@ QPalette dark_palette() {
   return p;
 }
 
+// Help ▸ About: the papers TangentScope implements and the licences of what it is built on.
+QString about_text() {
+  return QString(
+             "# TangentScope %1\n\n"
+             "The empirical neural tangent kernel of real networks, matrix-free: trace, Frobenius norm, "
+             "effective "
+             "rank and alignment by randomized trace estimators, exactly where affordable; the pseudo-NTK; "
+             "look-ahead active learning.\n\n"
+             "## The papers it implements\n\n"
+             "- J. Hazelden, *Fast Neural Tangent Kernel Alignment, Norm and Effective Rank via Trace "
+             "Estimation*, "
+             "arXiv:2511.10796.\n"
+             "- R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, *Hutch++: Optimal Stochastic Trace "
+             "Estimation*, "
+             "SOSA 2021.\n"
+             "- E. N. Epperly, J. A. Tropp, R. J. Webber, *XTrace: Making the Most of Every Sample in "
+             "Stochastic "
+             "Trace Estimation*, SIAM J. Matrix Anal. Appl. 2024.\n"
+             "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *A Fast, Well-Founded Approximation to the "
+             "Empirical "
+             "Neural Tangent Kernel*, ICML 2023.\n"
+             "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *Making Look-Ahead Active Learning Strategies "
+             "Feasible "
+             "with Neural Tangent Kernels*, NeurIPS 2022.\n"
+             "- C. Musco, C. Musco, *Randomized Block Krylov Methods for Stronger and Faster Approximate "
+             "Singular "
+             "Value Decomposition*, NeurIPS 2015.\n\n"
+             "## Licences\n\n"
+             "Built on Qt %2 (LGPL-3.0), LibTorch (BSD-3-Clause), Eigen (MPL-2.0), nlohmann-json (MIT) and "
+             "CLI11 "
+             "(BSD-3-Clause). TangentScope's own source carries no licence file yet: ask its authors before "
+             "redistributing it.\n")
+      .arg(TS_VERSION, qVersion());
+}
+
 }  // namespace
 
-void MainWindow::createMenus() {
-  auto add = [this](QMenu* menu, const QString& name, const QString& text, const QList<QKeySequence>& keys,
-                    auto&& slot, const QString& icon_name = {}) {
-    QAction* a = menu->addAction(text);
-    if (!icon_name.isEmpty()) a->setIcon(icon(icon_name));
-    a->setShortcuts(keys);
-    a->setObjectName(name);
-    connect(a, &QAction::triggered, this, slot);
-    actions_.insert(name, a);
-    return a;
-  };
+QAction* MainWindow::addMenuAction(QMenu* menu, const QString& name, const QString& text,
+                                   const QList<QKeySequence>& keys, const std::function<void()>& slot,
+                                   const QString& icon_name) {
+  QAction* a = menu->addAction(text);
+  if (!icon_name.isEmpty()) a->setIcon(icon(icon_name));
+  a->setShortcuts(keys);
+  a->setObjectName(name);
+  connect(a, &QAction::triggered, this, slot);
+  actions_.insert(name, a);
+  return a;
+}
 
+void MainWindow::createMenus() {
+  createFileMenu();
+  createEditMenu();
+  QMenu* view = createViewMenu();
+  createRunMenu();
+  createHelpMenu();
+  createToolBar(view);
+}
+
+void MainWindow::createFileMenu() {
   QMenu* file = menuBar()->addMenu("&File");
-  add(file, "new-session", "&New session", {QKeySequence::New}, [this] { newSession(); });
-  add(file, "open-session", "Open &session…", {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)}, [this] {
-    const QString path = QFileDialog::getOpenFileName(
-        this, "Open session", {}, "TangentScope sessions (*.tsession *.json);;All files (*)");
-    if (path.isEmpty()) return;
-    const QString err = openSession(path);
-    if (!err.isEmpty()) QMessageBox::warning(this, "Open session failed", err);
-  });
+  addMenuAction(file, "new-session", "&New session", {QKeySequence::New}, [this] { newSession(); });
+  addMenuAction(file, "open-session", "Open &session…", {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)},
+                [this] {
+                  const QString path = QFileDialog::getOpenFileName(
+                      this, "Open session", {}, "TangentScope sessions (*.tsession *.json);;All files (*)");
+                  if (path.isEmpty()) return;
+                  const QString err = openSession(path);
+                  if (!err.isEmpty()) QMessageBox::warning(this, "Open session failed", err);
+                });
   auto save_as = [this] {
     QString path = QFileDialog::getSaveFileName(this, "Save session", "session.tsession",
                                                 "TangentScope sessions (*.tsession)");
@@ -106,16 +154,16 @@ void MainWindow::createMenus() {
     const QString err = saveSession(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
   };
-  add(file, "save-session", "&Save session", {QKeySequence::Save}, [this, save_as] {
+  addMenuAction(file, "save-session", "&Save session", {QKeySequence::Save}, [this, save_as] {
     if (session_path_.isEmpty()) return save_as();
     const QString err = saveSession(session_path_);
     if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
   });
-  add(file, "save-session-as", "Save session &as…", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
-      save_as);
+  addMenuAction(file, "save-session-as", "Save session &as…",
+                {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)}, save_as);
   recent_sessions_menu_ = file->addMenu("Recent sessions");
   file->addSeparator();
-  add(
+  addMenuAction(
       file, "open-model", "&Open Model (TorchScript .pt)…", {QKeySequence::Open},
       [this] {
         const QString path =
@@ -123,27 +171,27 @@ void MainWindow::createMenus() {
         if (!path.isEmpty()) openModel(path);
       },
       "open");
-  add(
+  addMenuAction(
       file, "open-example", "Open &Example (a CNN on 8×8 digits)", {},
       [this] {
         const QString err = openExample();
         if (!err.isEmpty()) QMessageBox::warning(this, "Open Example failed", err);
       },
       "example");
-  add(file, "open-data", "Open &Data (CSV, NumPy)…", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)},
-      [this] {
-        const QString path =
-            QFileDialog::getOpenFileName(this, "Open data", {}, "Data (*.csv *.npy *.npz);;All files (*)");
-        if (!path.isEmpty()) openData(path);
-      });
-  add(file, "open-images", "Open &Image Folders (one per class)…", {}, [this] {
+  addMenuAction(file, "open-data", "Open &Data (CSV, NumPy)…",
+                {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O)}, [this] {
+                  const QString path = QFileDialog::getOpenFileName(
+                      this, "Open data", {}, "Data (*.csv *.npy *.npz);;All files (*)");
+                  if (!path.isEmpty()) openData(path);
+                });
+  addMenuAction(file, "open-images", "Open &Image Folders (one per class)…", {}, [this] {
     const QString dir =
         QFileDialog::getExistingDirectory(this, "Open a folder of image folders (one per class)");
     if (!dir.isEmpty()) openData(dir);
   });
   recent_menu_ = file->addMenu("Recent models");
   file->addSeparator();
-  add(
+  addMenuAction(
       file, "export-all", "Export &all (charts and results) to a folder…",
       {QKeySequence(Qt::CTRL | Qt::Key_E)},
       [this] {
@@ -156,60 +204,68 @@ void MainWindow::createMenus() {
           statusBar()->showMessage("Exported to " + dir);
       },
       "export");
-  add(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…", {}, [this] {
-    auto* chart = qobject_cast<ChartView*>(page(tabs_->currentIndex()));
-    if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
-    const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png",
-                                                      "Images (*.png *.svg *.pdf);;Data (*.csv)");
-    if (path.isEmpty()) return;
-    QString err;
-    if (path.endsWith(".csv", Qt::CaseInsensitive)) {
-      QStringList errors;
-      write_text_noting(path, chart->csv(), errors);
-      err = errors.join("\n");
-    } else {
-      // The picture's size in pixels and, for PNG, its scale (2 = twice the pixels, for print or HiDPI).
-      bool ok = false;
-      const QString answer = QInputDialog::getText(
-          this, "Chart size", "Width × height in pixels, @ scale (PNG):", QLineEdit::Normal,
-          QString("%1x%2@1").arg(chart->width()).arg(chart->height()), &ok);
-      if (!ok) return;
-      const QRegularExpressionMatch m =
-          QRegularExpression("^\\s*(\\d+)\\s*[x×]\\s*(\\d+)\\s*(?:@\\s*([0-9.]+))?\\s*$").match(answer);
-      if (!m.hasMatch() || m.captured(1).toInt() < 50 || m.captured(2).toInt() < 50 ||
-          m.captured(1).toInt() > 20000 || m.captured(2).toInt() > 20000) {
-        QMessageBox::warning(this, "Export chart",
-                             "'" + answer + "' is not WIDTHxHEIGHT@SCALE (e.g. 1200x800@2)");
-        return;
-      }
-      const double scale = m.captured(3).isEmpty() ? 1.0 : m.captured(3).toDouble();
-      err = chart->exportTo(path, QSize(m.captured(1).toInt(), m.captured(2).toInt()),
-                            scale > 0 && scale <= 8 ? scale : 1.0);
-    }
-    if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
-  });
-  add(file, "export-result", "Export &result (JSON or CSV)…", {}, [this] {
+  addMenuAction(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…", {},
+                [this] { exportCurrentChart(); });
+  addMenuAction(file, "export-result", "Export &result (JSON or CSV)…", {}, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
     if (path.isEmpty()) return;
     const QString err = exportResult(path);
     if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
   });
-  add(file, "export-kernel", "Export &kernel (NumPy .npy)…", {}, [this] {
+  addMenuAction(file, "export-kernel", "Export &kernel (NumPy .npy)…", {}, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, "Export kernel", "kernel.npy", "NumPy arrays (*.npy)");
     if (!path.isEmpty()) exportKernel(path);
   });
   file->addSeparator();
-  add(file, "quit", "&Quit", {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { close(); });
+  addMenuAction(file, "quit", "&Quit", {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { close(); });
+}
 
+void MainWindow::exportCurrentChart() {
+  auto* chart = qobject_cast<ChartView*>(page(tabs_->currentIndex()));
+  if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
+  const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png",
+                                                    "Images (*.png *.svg *.pdf);;Data (*.csv)");
+  if (path.isEmpty()) return;
+  QString err;
+  if (path.endsWith(".csv", Qt::CaseInsensitive)) {
+    QStringList errors;
+    write_text_noting(path, chart->csv(), errors);
+    err = errors.join("\n");
+  } else {
+    // The picture's size in pixels and, for PNG, its scale (2 = twice the pixels, for print or HiDPI).
+    bool ok = false;
+    const QString answer = QInputDialog::getText(
+        this, "Chart size", "Width × height in pixels, @ scale (PNG):", QLineEdit::Normal,
+        QString("%1x%2@1").arg(chart->width()).arg(chart->height()), &ok);
+    if (!ok) return;
+    const QRegularExpressionMatch m =
+        QRegularExpression("^\\s*(\\d+)\\s*[x×]\\s*(\\d+)\\s*(?:@\\s*([0-9.]+))?\\s*$").match(answer);
+    if (!m.hasMatch() || m.captured(1).toInt() < 50 || m.captured(2).toInt() < 50 ||
+        m.captured(1).toInt() > 20000 || m.captured(2).toInt() > 20000) {
+      QMessageBox::warning(this, "Export chart",
+                           "'" + answer + "' is not WIDTHxHEIGHT@SCALE (e.g. 1200x800@2)");
+      return;
+    }
+    const double scale = m.captured(3).isEmpty() ? 1.0 : m.captured(3).toDouble();
+    err = chart->exportTo(path, QSize(m.captured(1).toInt(), m.captured(2).toInt()),
+                          scale > 0 && scale <= 8 ? scale : 1.0);
+  }
+  if (!err.isEmpty()) QMessageBox::warning(this, "Export failed", err);
+}
+
+void MainWindow::createEditMenu() {
   QMenu* edit = menuBar()->addMenu("&Edit");
-  add(edit, "copy-result", "&Copy result", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)},
-      [this] { copyResult(); });
+  addMenuAction(edit, "copy-result", "&Copy result", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)},
+                [this] { copyResult(); });
   edit->addSeparator();
-  add(edit, "preferences", "&Preferences…",
-      {QKeySequence::Preferences, QKeySequence(Qt::CTRL | Qt::Key_Comma)}, [this] { showPreferences(); });
+  addMenuAction(edit, "preferences", "&Preferences…",
+                {QKeySequence::Preferences, QKeySequence(Qt::CTRL | Qt::Key_Comma)},
+                [this] { showPreferences(); });
+}
 
+QMenu* MainWindow::createViewMenu() {
   QMenu* view = menuBar()->addMenu("&View");
   QAction* log_toggle = run_log_dock_->toggleViewAction();
   log_toggle->setText("Run &log");
@@ -240,7 +296,7 @@ void MainWindow::createMenus() {
     actions_.insert(name, a);
   }
   view->addSeparator();
-  add(view, "reset-layout", "&Reset layout", {}, [this] {
+  addMenuAction(view, "reset-layout", "&Reset layout", {}, [this] {
     restoreState(default_state_);
     run_log_dock_->show();
     panel_widget_->show();
@@ -258,13 +314,17 @@ void MainWindow::createMenus() {
     actions_.insert("theme-" + t, a);
   }
 
+  return view;
+}
+
+void MainWindow::createRunMenu() {
   QMenu* runm = menuBar()->addMenu("&Run");
-  add(
+  addMenuAction(
       runm, "run", "&Run", {QKeySequence(Qt::CTRL | Qt::Key_R), QKeySequence(Qt::Key_F5)}, [this] { run(); },
       "run");
-  add(
+  addMenuAction(
       runm, "cancel", "&Cancel", {QKeySequence(Qt::Key_Escape)}, [this] { engine_->cancel(); }, "cancel");
-  add(
+  addMenuAction(
       runm, "exact", "Compute &exact trace", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)},
       [this] {
         exact_->setChecked(true);
@@ -272,24 +332,27 @@ void MainWindow::createMenus() {
       },
       "exact");
   runm->addSeparator();
-  add(runm, "spectrum", "Compute the &spectrum", {}, [this] {
+  addMenuAction(runm, "spectrum", "Compute the &spectrum", {}, [this] {
     tabs_->setCurrentIndex(2);
     computeSpectrum();
   });
-  add(runm, "metrics", "Compute the &metrics", {}, [this] {
+  addMenuAction(runm, "metrics", "Compute the &metrics", {}, [this] {
     tabs_->setCurrentIndex(3);
     computeMetrics();
   });
+}
 
+void MainWindow::createHelpMenu() {
   QMenu* help = menuBar()->addMenu("&Help");
-  add(help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)}, [this] {
-    QFile f(":/README.md");
-    const QString text = f.open(QIODevice::ReadOnly)
-                             ? QString::fromUtf8(f.readAll())
-                             : QString("The user guide is missing from the resources.");
-    showTextDialog("user-guide", "TangentScope — user guide", text, true);
-  });
-  add(help, "shortcuts", "&Keyboard shortcuts", {}, [this] {
+  addMenuAction(help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)},
+                [this] {
+                  QFile f(":/README.md");
+                  const QString text = f.open(QIODevice::ReadOnly)
+                                           ? QString::fromUtf8(f.readAll())
+                                           : QString("The user guide is missing from the resources.");
+                  showTextDialog("user-guide", "TangentScope — user guide", text, true);
+                });
+  addMenuAction(help, "shortcuts", "&Keyboard shortcuts", {}, [this] {
     QString text = "| action | keys |\n| --- | --- |\n";
     for (QMenu* m : menuBar()->findChildren<QMenu*>())
       for (QAction* a : m->actions())
@@ -302,42 +365,13 @@ void MainWindow::createMenus() {
     showTextDialog("shortcuts", "Keyboard shortcuts", text, true);
   });
   help->addSeparator();
-  add(help, "about", "&About TangentScope", {}, [this] {
-    const QString text =
-        QString(
-            "# TangentScope %1\n\n"
-            "The empirical neural tangent kernel of real networks, matrix-free: trace, Frobenius norm, "
-            "effective "
-            "rank and alignment by randomized trace estimators, exactly where affordable; the pseudo-NTK; "
-            "look-ahead active learning.\n\n"
-            "## The papers it implements\n\n"
-            "- J. Hazelden, *Fast Neural Tangent Kernel Alignment, Norm and Effective Rank via Trace "
-            "Estimation*, "
-            "arXiv:2511.10796.\n"
-            "- R. A. Meyer, C. Musco, C. Musco, D. P. Woodruff, *Hutch++: Optimal Stochastic Trace "
-            "Estimation*, "
-            "SOSA 2021.\n"
-            "- E. N. Epperly, J. A. Tropp, R. J. Webber, *XTrace: Making the Most of Every Sample in "
-            "Stochastic "
-            "Trace Estimation*, SIAM J. Matrix Anal. Appl. 2024.\n"
-            "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *A Fast, Well-Founded Approximation to the "
-            "Empirical "
-            "Neural Tangent Kernel*, ICML 2023.\n"
-            "- M. A. Mohamadi, W. Bae, D. J. Sutherland, *Making Look-Ahead Active Learning Strategies "
-            "Feasible "
-            "with Neural Tangent Kernels*, NeurIPS 2022.\n"
-            "- C. Musco, C. Musco, *Randomized Block Krylov Methods for Stronger and Faster Approximate "
-            "Singular "
-            "Value Decomposition*, NeurIPS 2015.\n\n"
-            "## Licences\n\n"
-            "Built on Qt %2 (LGPL-3.0), LibTorch (BSD-3-Clause), Eigen (MPL-2.0), nlohmann-json (MIT) and "
-            "CLI11 "
-            "(BSD-3-Clause). TangentScope's own source carries no licence file yet: ask its authors before "
-            "redistributing it.\n")
-            .arg(TS_VERSION, qVersion());
+  addMenuAction(help, "about", "&About TangentScope", {}, [this] {
+    const QString text = about_text();
     showTextDialog("about", "About TangentScope", text, true);
   });
+}
 
+void MainWindow::createToolBar(QMenu* view) {
   QToolBar* bar = addToolBar("Main");
   bar->setObjectName("toolbar");
   for (const QString name : {"open-model", "open-example", "run", "cancel", "exact", "export-all"})
@@ -345,7 +379,7 @@ void MainWindow::createMenus() {
   QAction* bar_toggle = bar->toggleViewAction();
   bar_toggle->setText("&Toolbar");
   bar_toggle->setObjectName("view-toolbar");
-  view->insertAction(log_toggle, bar_toggle);
+  view->insertAction(actions_.value("view-run-log"), bar_toggle);
   actions_.insert("view-toolbar", bar_toggle);
 }
 

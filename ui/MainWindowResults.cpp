@@ -49,6 +49,7 @@
 #include "PntkPanel.h"
 #include "RunDiff.h"
 #include "RunLog.h"
+#include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
@@ -136,18 +137,7 @@ void MainWindow::exportKernel(const QString& path) {
 }
 
 void MainWindow::trainAndTrack() {
-  const CompareRequest c = currentCompareJob();
-  DynamicsRequest job;
-  job.problem = c.problem;
-  job.training.epochs = epochs_->value();
-  job.training.lr = lr_->currentText().toDouble();
-  job.training.batch_size = 32;
-  for (int e = 0; e <= job.training.epochs; ++e) job.training.snapshot_epochs.push_back(e);
-  job.probe_n = 50;
-  job.metrics.metrics = {"trace", "frobenius", "effective_rank", "alignment", "target_alignment"};
-  job.metrics.estimator = c.estimator;
-  job.metrics.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
-  job.metrics.compare_exact = dynamics_exact_->isChecked();
+  const DynamicsRequest job = training_->request(currentCompareJob());
   current_kind_ = "dynamics";
   engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc); });
   cancel_->setEnabled(true);
@@ -156,32 +146,7 @@ void MainWindow::trainAndTrack() {
 }
 
 void MainWindow::showDynamics(const DynamicsResult& r) {
-  dynamics_chart_->clearAll();
-  loss_chart_->clearAll();
-  QMap<QString, double> base;
-  for (const auto& row : r.dynamics) {
-    for (const auto& m : row.values) {
-      static const QMap<QString, QString> kShort{{"trace", "tr K"},
-                                                 {"frobenius", "‖K‖_F"},
-                                                 {"effective_rank", "r_eff"},
-                                                 {"alignment", "cos(K, K₀)"},
-                                                 {"target_alignment", "target al."}};
-      const QString metric = QString::fromStdString(m.name);
-      const QString name = kShort.value(metric, metric);
-      if (!base.contains(name)) base[name] = m.value;
-      const double scale = base[name] != 0 ? 1.0 / base[name] : 1.0;
-      dynamics_chart_->append(name, row.epoch, m.value * scale,
-                              m.std_error ? std::fabs(*m.std_error * scale) : 0.0);
-    }
-  }
-  for (const auto& h : r.history) {
-    const QList<QPair<double, QString>> series{{h.train_loss, "train loss"},
-                                               {h.test_loss, "test loss"},
-                                               {h.train_accuracy, "train acc"},
-                                               {h.test_accuracy, "test acc"}};
-    for (const auto& [value, label] : series)
-      if (std::isfinite(value)) loss_chart_->append(label, h.epoch, value);  // NaN: not applicable
-  }
+  training_->show(r);
   Q_EMIT dynamicsShown();
 }
 
@@ -241,6 +206,30 @@ const CompareResult* MainWindow::lastCompare() const {
 }
 
 void MainWindow::showCompare(const CompareResult& r, bool final) {
+  drawCompareCharts(r);
+  learnCosts(r);
+  showCompareText(r);
+  showModelInfo(r);
+  if (!final) {  // the estimates of a run whose exact trace is still being computed
+    updateOverlays();
+    return;
+  }
+  // The run's own curves are kept with it in the run log, so it can be pinned later.
+  RunLog::Curves curves;
+  for (const auto& series : convergence_->content().series)
+    if (!series.dashed) curves.convergence << series;
+  for (const auto& series : speed_->content().series)
+    if (!series.dashed) curves.speed << series;
+  run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text(),
+                {}, curves);
+  updateOverlays();
+  updatePinTable();
+  if (r.model.kind == "torchscript") rememberModel(model_->text());
+  Q_EMIT resultShown();
+}
+
+// Convergence (each method's running estimate with its calibrated band) and speed against accuracy.
+void MainWindow::drawCompareCharts(const CompareResult& r) {
   convergence_->clearAll();
   speed_->clearAll();
   for (const auto& run : r.runs) {
@@ -266,6 +255,16 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
     }
     convergence_->setSeries(QString::fromStdString(e.method), points, e.std_error ? sigmas : QList<double>{});
   }
+  if (r.exact) {
+    convergence_->setReference("exact", *r.exact);
+    for (const auto& p : r.sweep)
+      speed_->append(QString::fromStdString(p.method), p.seconds, std::max(p.rel_error, 1e-16));
+    speed_->setVerticalReference("exact method", r.exact_seconds.value_or(0.0));
+  }
+}
+
+// The measured time per product and the dense algebra's measured/predicted ratio, for the cost shown next.
+void MainWindow::learnCosts(const CompareResult& r) {
   double products = 0, seconds = 0;
   for (const auto& run : r.runs) {
     products += double(run.estimate.vjps + run.estimate.jvps);
@@ -282,12 +281,9 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
   last_d_ = r.d;
   last_params_ = r.params;
   updateCost();
-  if (r.exact) {
-    convergence_->setReference("exact", *r.exact);
-    for (const auto& p : r.sweep)
-      speed_->append(QString::fromStdString(p.method), p.seconds, std::max(p.rel_error, 1e-16));
-    speed_->setVerticalReference("exact method", r.exact_seconds.value_or(0.0));
-  }
+}
+
+void MainWindow::showCompareText(const CompareResult& r) {
   // The first method's result stands as "the" result (what `trace` prints).
   QString text = "tr K = —";
   if (!r.runs.empty()) {
@@ -308,6 +304,10 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
     if (run.rel_error) d += ", rel. error " + number(*run.rel_error, 2);
   }
   details_->setText(d);
+}
+
+// What the model is, how its JVPs run, and its layers, under the form.
+void MainWindow::showModelInfo(const CompareResult& r) {
   QStringList layers;
   for (const auto& n : r.model.notes) layers << QString::fromStdString(n);  // how the model file was read
   for (const auto& l : r.model.layers) layers << QString::fromStdString(l);
@@ -326,22 +326,6 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
           .arg(r.model.params_frozen)
           .arg(r.d)
           .arg(jvp, layers.join("\n")));
-  if (!final) {  // the estimates of a run whose exact trace is still being computed
-    updateOverlays();
-    return;
-  }
-  // The run's own curves are kept with it in the run log, so it can be pinned later.
-  RunLog::Curves curves;
-  for (const auto& series : convergence_->content().series)
-    if (!series.dashed) curves.convergence << series;
-  for (const auto& series : speed_->content().series)
-    if (!series.dashed) curves.speed << series;
-  run_log_->add(r.request, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0, result_->text(),
-                {}, curves);
-  updateOverlays();
-  updatePinTable();
-  if (r.model.kind == "torchscript") rememberModel(model_->text());
-  Q_EMIT resultShown();
 }
 
 void MainWindow::showSpectrum(const SpectrumResult& r) {

@@ -24,6 +24,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 
 #include "AlPanel.h"
@@ -33,6 +34,7 @@
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Json.h"
 #include "io/OutputFiles.h"
@@ -147,13 +149,14 @@ void set_table(QTableWidget* t, const session::Table& j) {
   }
 }
 
-// A panel's own settings, by widget kind and position in the panel (fixed within a format version).
+// A panel's own settings: by the widget's name (every input of the tabs has one; test_sessions checks it),
+// and for the first files, which keyed them by widget kind and position in the panel, by position.
 bool own_editor(const QLineEdit* w) {  // a spin box's or combo box's own line edit
   return qobject_cast<QAbstractSpinBox*>(w->parentWidget()) || qobject_cast<QComboBox*>(w->parentWidget());
 }
 template <class W, class F>
 void each_input(QWidget* root, F f) {
-  int i = 0;
+  int i = 0;  // the position among every input of its kind, named or not (as the first files counted)
   for (W* w : root->findChildren<W*>()) {
     if constexpr (std::is_same_v<W, QLineEdit>)
       if (own_editor(w)) continue;
@@ -171,43 +174,116 @@ std::vector<bool> checked_rows(const QListWidget* w) {
   for (int r = 0; r < w->count(); ++r) checked.push_back(w->item(r)->checkState() == Qt::Checked);
   return checked;
 }
+void set_checked_rows(QListWidget* w, const std::vector<bool>& v) {
+  for (int r = 0; r < w->count() && r < static_cast<int>(v.size()); ++r)
+    w->item(r)->setCheckState(v[size_t(r)] ? Qt::Checked : Qt::Unchecked);
+}
+
+// A named widget's value, or a positional entry for an unnamed one.
+template <class W, class T>
+void keep(session::PanelInputs& p, std::vector<std::pair<int, T>>& positional, W* w, int i, T value) {
+  if (w->objectName().isEmpty())
+    positional.emplace_back(i, std::move(value));
+  else
+    p.named.emplace_back(s(w->objectName()), Json(std::move(value)));
+}
 
 session::PanelInputs inputs_of(QWidget* root) {
   session::PanelInputs p;
-  each_input<QSpinBox>(root, [&](QSpinBox* w, int i) { p.spin.emplace_back(i, w->value()); });
-  each_input<QDoubleSpinBox>(root, [&](QDoubleSpinBox* w, int i) { p.number.emplace_back(i, w->value()); });
-  each_input<QComboBox>(root, [&](QComboBox* w, int i) { p.combo.emplace_back(i, s(w->currentText())); });
-  each_input<QCheckBox>(root, [&](QCheckBox* w, int i) { p.check.emplace_back(i, w->isChecked()); });
-  each_input<QLineEdit>(root, [&](QLineEdit* w, int i) { p.line.emplace_back(i, s(w->text())); });
-  each_input<QListWidget>(root, [&](QListWidget* w, int i) { p.list.emplace_back(i, checked_rows(w)); });
+  each_input<QSpinBox>(root, [&](QSpinBox* w, int i) { keep(p, p.spin, w, i, w->value()); });
+  each_input<QDoubleSpinBox>(root, [&](QDoubleSpinBox* w, int i) { keep(p, p.number, w, i, w->value()); });
+  each_input<QComboBox>(root, [&](QComboBox* w, int i) { keep(p, p.combo, w, i, s(w->currentText())); });
+  each_input<QCheckBox>(root, [&](QCheckBox* w, int i) { keep(p, p.check, w, i, w->isChecked()); });
+  each_input<QLineEdit>(root, [&](QLineEdit* w, int i) { keep(p, p.line, w, i, s(w->text())); });
+  each_input<QListWidget>(root, [&](QListWidget* w, int i) { keep(p, p.list, w, i, checked_rows(w)); });
   return p;
 }
+
+const Json* named_value(const session::PanelInputs& p, const QWidget* w) {
+  if (w->objectName().isEmpty()) return nullptr;
+  const std::string name = s(w->objectName());
+  for (const auto& [n, v] : p.named)
+    if (n == name) return &v;
+  return nullptr;
+}
+
+// Whether a named setting fits its widget's kind; "" or the problem, naming the setting (`where`: its tab).
+QString misfit(const session::PanelInputs& p, QWidget* root, const QString& where) {
+  QString problem;
+  auto check = [&](QWidget* w, bool ok, const char* want) {
+    if (problem.isEmpty() && named_value(p, w) && !ok)
+      problem = where + "." + w->objectName() + " must be " + want;
+  };
+  each_input<QSpinBox>(root, [&](QSpinBox* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_number_integer() && v->get<double>() >= INT_MIN && v->get<double>() <= INT_MAX,
+          "an integer");
+  });
+  each_input<QDoubleSpinBox>(root, [&](QDoubleSpinBox* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_number(), "a number");
+  });
+  each_input<QComboBox>(root, [&](QComboBox* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_string(), "a string");
+  });
+  each_input<QLineEdit>(root, [&](QLineEdit* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_string(), "a string");
+  });
+  each_input<QCheckBox>(root, [&](QCheckBox* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_boolean(), "true or false");
+  });
+  each_input<QListWidget>(root, [&](QListWidget* w, int) {
+    const Json* v = named_value(p, w);
+    check(w, v && v->is_array(), "a list of true/false");
+  });
+  return problem;
+}
+
 void set_inputs(QWidget* root, const session::PanelInputs& p) {
   each_input<QSpinBox>(root, [&](QSpinBox* w, int i) {
     const QSignalBlocker b(w);
-    if (const int* v = value_at(p.spin, i)) w->setValue(*v);
+    if (const Json* v = named_value(p, w))
+      w->setValue(v->get<int>());
+    else if (const int* x = value_at(p.spin, i))
+      w->setValue(*x);
   });
   each_input<QDoubleSpinBox>(root, [&](QDoubleSpinBox* w, int i) {
     const QSignalBlocker b(w);
-    if (const double* v = value_at(p.number, i)) w->setValue(*v);
+    if (const Json* v = named_value(p, w))
+      w->setValue(v->get<double>());
+    else if (const double* x = value_at(p.number, i))
+      w->setValue(*x);
   });
   each_input<QComboBox>(root, [&](QComboBox* w, int i) {
     const QSignalBlocker b(w);
-    if (const std::string* v = value_at(p.combo, i)) w->setCurrentText(q(*v));
+    if (const Json* v = named_value(p, w))
+      w->setCurrentText(q(v->get<std::string>()));
+    else if (const std::string* x = value_at(p.combo, i))
+      w->setCurrentText(q(*x));
   });
   each_input<QCheckBox>(root, [&](QCheckBox* w, int i) {
     const QSignalBlocker b(w);
-    if (const bool* v = value_at(p.check, i)) w->setChecked(*v);
+    if (const Json* v = named_value(p, w))
+      w->setChecked(v->get<bool>());
+    else if (const bool* x = value_at(p.check, i))
+      w->setChecked(*x);
   });
   each_input<QLineEdit>(root, [&](QLineEdit* w, int i) {
     const QSignalBlocker b(w);
-    if (const std::string* v = value_at(p.line, i)) w->setText(q(*v));
+    if (const Json* v = named_value(p, w))
+      w->setText(q(v->get<std::string>()));
+    else if (const std::string* x = value_at(p.line, i))
+      w->setText(q(*x));
   });
   each_input<QListWidget>(root, [&](QListWidget* w, int i) {
     const QSignalBlocker b(w);
-    if (const std::vector<bool>* v = value_at(p.list, i))
-      for (int r = 0; r < w->count() && r < static_cast<int>(v->size()); ++r)
-        w->item(r)->setCheckState((*v)[size_t(r)] ? Qt::Checked : Qt::Unchecked);
+    if (const Json* v = named_value(p, w))
+      set_checked_rows(w, v->get<std::vector<bool>>());
+    else if (const std::vector<bool>* x = value_at(p.list, i))
+      set_checked_rows(w, *x);
   });
 }
 
@@ -243,9 +319,9 @@ std::string MainWindow::sessionText() const {
   form.repeats = repeats_->value();
   form.threads = threads_->value();
   form.data_n = data_n_->value();
-  form.epochs = epochs_->value();
-  form.learning_rate = s(lr_->currentText());
-  form.exact_per_snapshot = dynamics_exact_->isChecked();
+  form.epochs = training_->epochs();
+  form.learning_rate = s(training_->learningRate());
+  form.exact_per_snapshot = training_->exactPerSnapshot();
   form.memory_budget = memory_budget_;
   j.panels = session::Panels{inputs_of(pntk_), inputs_of(al_), inputs_of(layers_)};
   j.view = session::View{tabs_->currentIndex(), s(theme_)};
@@ -338,91 +414,25 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   } catch (const ts::Error& e) {
     return QString::fromUtf8(e.what());
   }
+  if (file.panels) {  // each named setting must fit its widget, before any is set
+    const std::pair<QWidget*, const std::optional<session::PanelInputs>*> tabs[] = {
+        {pntk_, &file.panels->pntk}, {al_, &file.panels->active_learning}, {layers_, &file.panels->layers}};
+    const char* names[] = {"pntk", "active_learning", "layers"};
+    for (int t = 0; t < 3; ++t) {
+      if (!*tabs[t].second) continue;
+      const QString problem = misfit(**tabs[t].second, tabs[t].first, QString("panels.") + names[t]);
+      if (!problem.isEmpty()) return "session '" + path + "': " + problem;
+    }
+  }
 
   try {
-    const session::Form& form = file.form;
-    QString model = q(form.model), data = q(form.data);
-    // A model or data file that moved: say so, and let the user point to it.
-    const QString model_file = file_of_model(model), data_file = file_of_data(data);
-    if (!model_file.isEmpty() && !QFileInfo::exists(model_file)) {
-      const QString found = locate_prompt_ ? locate_prompt_(model_file) : QString();
-      if (!found.isEmpty()) model = found;
-      statusBar()->showMessage(found.isEmpty() ? "The session's model file is missing: " + model_file
-                                               : "Model file moved: now " + found);
-    }
-    if (!data_file.isEmpty() && !QFileInfo::exists(data_file)) {
-      const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
-      if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
-    }
-    const QSignalBlocker b1(slider_), b2(matvecs_), b3(data_n_), b4(methods_);
-    if (form.data_n) data_n_->setValue(*form.data_n);
-    setProblem(model, data, q(form.input_shape));
-    output_->setText(q(form.output));
-    params_->setText(q(form.params));
-    QStringList methods;
-    for (const auto& m : form.methods) methods << q(m);
-    setMethods(methods);
-    applyBudgetMinimum();  // a budget below it (an older session) becomes the smallest calibrated one
-    slider_->setValue(form.matvecs);
-    matvecs_->setValue(form.matvecs);
-    seed_->setValue(form.seed);
-    dtype_->setCurrentText(q(form.dtype));
-    device_->setCurrentText(q(form.device));
-    exact_->setChecked(form.exact);
-    tol_->setValue(form.tol);
-    repeats_->setValue(form.repeats);
-    threads_->setValue(form.threads);
-    if (form.epochs) epochs_->setValue(*form.epochs);
-    if (form.learning_rate) lr_->setCurrentText(q(*form.learning_rate));
-    if (form.exact_per_snapshot) dynamics_exact_->setChecked(*form.exact_per_snapshot);
-    if (form.memory_budget) memory_budget_ = *form.memory_budget;
+    applyForm(file.form);
     if (file.panels) {
       if (file.panels->pntk) set_inputs(pntk_, *file.panels->pntk);
       if (file.panels->active_learning) set_inputs(al_, *file.panels->active_learning);
       if (file.panels->layers) set_inputs(layers_, *file.panels->layers);
     }
-    const auto chart_views = findChildren<ChartView*>();
-    for (int i = 0; i < chart_views.size(); ++i)
-      chart_views[i]->setContent(content_of(file.charts[size_t(i)]));
-    const auto maps = findChildren<HeatMap*>();
-    for (int i = 0; i < maps.size(); ++i) {
-      const session::HeatMap& m = file.heat_maps[size_t(i)];
-      if (m.size == 0)
-        maps[i]->clear();
-      else
-        maps[i]->setMatrix(int(m.size), QList<double>(m.values.begin(), m.values.end()),
-                           QList<double>(m.boundaries.begin(), m.boundaries.end()), q(m.note));
-    }
-    if (file.layer_bars) {
-      LayersPanel::Bars bars;
-      for (const auto& n : file.layer_bars->names) bars.names << q(n);
-      bars.shares = QList<double>(file.layer_bars->shares.begin(), file.layer_bars->shares.end());
-      bars.axis_title = q(file.layer_bars->axis_title);
-      layers_->setBars(bars);
-    }
-    al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
-                        file.al_gallery ? q(file.al_gallery->strategy) : QString());
-    size_t t = 0;
-    for (QTableWidget* table : findChildren<QTableWidget*>())
-      if (table != run_log_ && table != pins_table_) set_table(table, file.tables[t++]);
-    for (auto& [name, slot] : session::label_slots(file.labels))
-      if (auto* l = findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
-    run_log_->reset();
-    for (const session::Run& run : file.run_log) {
-      RunLog::Curves curves;
-      if (run.curves) {
-        curves.convergence = qseries(run.curves->convergence);
-        curves.speed = qseries(run.curves->speed);
-      }
-      run_log_->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
-    }
-    updatePinTable();
-    last_compare_.reset();
-    restored_result_ = file.result ? json_text(file.result->json) : std::string();
-    if (file.view) {
-      tabs_->setCurrentIndex(file.view->tab.value_or(0));
-      setTheme(file.view->theme ? q(*file.view->theme) : theme_);
-    }
+    applyShown(file);
   } catch (const std::exception& e) {
     return "session '" + path + "': " + QString::fromUtf8(e.what());
   }
@@ -430,6 +440,91 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   statusBar()->showMessage("Session opened: " + path);
   Q_EMIT sessionOpened(path);
   return {};
+}
+
+// The control panel and the Training tab's settings; a model or data file that moved is located first.
+void MainWindow::applyForm(const session::Form& form) {
+  QString model = q(form.model), data = q(form.data);
+  // A model or data file that moved: say so, and let the user point to it.
+  const QString model_file = file_of_model(model), data_file = file_of_data(data);
+  if (!model_file.isEmpty() && !QFileInfo::exists(model_file)) {
+    const QString found = locate_prompt_ ? locate_prompt_(model_file) : QString();
+    if (!found.isEmpty()) model = found;
+    statusBar()->showMessage(found.isEmpty() ? "The session's model file is missing: " + model_file
+                                             : "Model file moved: now " + found);
+  }
+  if (!data_file.isEmpty() && !QFileInfo::exists(data_file)) {
+    const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
+    if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
+  }
+  const QSignalBlocker b1(slider_), b2(matvecs_), b3(data_n_), b4(methods_);
+  if (form.data_n) data_n_->setValue(*form.data_n);
+  setProblem(model, data, q(form.input_shape));
+  output_->setText(q(form.output));
+  params_->setText(q(form.params));
+  QStringList methods;
+  for (const auto& m : form.methods) methods << q(m);
+  setMethods(methods);
+  applyBudgetMinimum();  // a budget below it (an older session) becomes the smallest calibrated one
+  slider_->setValue(form.matvecs);
+  matvecs_->setValue(form.matvecs);
+  seed_->setValue(form.seed);
+  dtype_->setCurrentText(q(form.dtype));
+  device_->setCurrentText(q(form.device));
+  exact_->setChecked(form.exact);
+  tol_->setValue(form.tol);
+  repeats_->setValue(form.repeats);
+  threads_->setValue(form.threads);
+  if (form.epochs) training_->setEpochs(*form.epochs);
+  if (form.learning_rate) training_->setLearningRate(q(*form.learning_rate));
+  if (form.exact_per_snapshot) training_->setExactPerSnapshot(*form.exact_per_snapshot);
+  if (form.memory_budget) memory_budget_ = *form.memory_budget;
+}
+
+// What the session shows: charts, heat maps, the layer bars, the gallery, tables, labels, the run log, the
+// last result and the view.
+void MainWindow::applyShown(session::Session& file) {
+  const auto chart_views = findChildren<ChartView*>();
+  for (int i = 0; i < chart_views.size(); ++i) chart_views[i]->setContent(content_of(file.charts[size_t(i)]));
+  const auto maps = findChildren<HeatMap*>();
+  for (int i = 0; i < maps.size(); ++i) {
+    const session::HeatMap& m = file.heat_maps[size_t(i)];
+    if (m.size == 0)
+      maps[i]->clear();
+    else
+      maps[i]->setMatrix(int(m.size), QList<double>(m.values.begin(), m.values.end()),
+                         QList<double>(m.boundaries.begin(), m.boundaries.end()), q(m.note));
+  }
+  if (file.layer_bars) {
+    LayersPanel::Bars bars;
+    for (const auto& n : file.layer_bars->names) bars.names << q(n);
+    bars.shares = QList<double>(file.layer_bars->shares.begin(), file.layer_bars->shares.end());
+    bars.axis_title = q(file.layer_bars->axis_title);
+    layers_->setBars(bars);
+  }
+  al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
+                      file.al_gallery ? q(file.al_gallery->strategy) : QString());
+  size_t t = 0;
+  for (QTableWidget* table : findChildren<QTableWidget*>())
+    if (table != run_log_ && table != pins_table_) set_table(table, file.tables[t++]);
+  for (auto& [name, slot] : session::label_slots(file.labels))
+    if (auto* l = findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
+  run_log_->reset();
+  for (const session::Run& run : file.run_log) {
+    RunLog::Curves curves;
+    if (run.curves) {
+      curves.convergence = qseries(run.curves->convergence);
+      curves.speed = qseries(run.curves->speed);
+    }
+    run_log_->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
+  }
+  updatePinTable();
+  last_compare_.reset();
+  restored_result_ = file.result ? json_text(file.result->json) : std::string();
+  if (file.view) {
+    tabs_->setCurrentIndex(file.view->tab.value_or(0));
+    setTheme(file.view->theme ? q(*file.view->theme) : theme_);
+  }
 }
 
 void MainWindow::newSession() {

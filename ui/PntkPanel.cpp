@@ -65,12 +65,14 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   auto* row = new QHBoxLayout;
   row->addWidget(new QLabel("variant", kernels));
   variant_ = new QComboBox(kernels);
+  variant_->setObjectName("variant");  // sessions key its value by this name
   variant_->addItems({"sum", "single:0", "single:1", "single:2"});
   variant_->setEditable(true);
   variant_->setToolTip("sum: Σ_k f_k/√O (the published pNTK); single:K: the logit K alone");
   row->addWidget(variant_);
   row->addWidget(new QLabel("held out", kernels));
   heldout_ = new QSpinBox(kernels);
+  heldout_->setObjectName("heldout");  // sessions key its value by this name
   heldout_->setRange(-1, 100000);
   heldout_->setValue(-1);
   heldout_->setSpecialValueText("a fifth");
@@ -78,6 +80,7 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   row->addWidget(heldout_);
   row->addWidget(new QLabel("ridge", kernels));
   ridge_ = new QDoubleSpinBox(kernels);
+  ridge_->setObjectName("ridge");  // sessions key its value by this name
   ridge_->setDecimals(6);
   ridge_->setRange(0, 10);
   ridge_->setSingleStep(1e-3);
@@ -109,16 +112,19 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   auto* srow = new QHBoxLayout;
   srow->addWidget(new QLabel("widths 16 …", sweep));
   max_width_ = new QComboBox(sweep);
+  max_width_->setObjectName("max_width");  // sessions key its value by this name
   max_width_->addItems({"128", "256", "512", "1024", "2048"});
   max_width_->setCurrentText("512");
   srow->addWidget(max_width_);
   srow->addWidget(new QLabel("seeds", sweep));
   seeds_ = new QSpinBox(sweep);
+  seeds_->setObjectName("seeds");  // sessions key its value by this name
   seeds_->setRange(2, 20);
   seeds_->setValue(3);
   srow->addWidget(seeds_);
   srow->addWidget(new QLabel("batch", sweep));
   batch_ = new QSpinBox(sweep);
+  batch_->setObjectName("batch");  // sessions key its value by this name
   batch_->setRange(4, 500);
   batch_->setValue(40);
   srow->addWidget(batch_);
@@ -127,10 +133,12 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   srow = new QHBoxLayout;  // two rows: the tab stays narrow enough for a 1280-pixel screen with the panel
   srow->addWidget(new QLabel("parameterisation", sweep));
   param_ = new QComboBox(sweep);
+  param_->setObjectName("parameterisation");  // sessions key its value by this name
   param_->addItems({"standard", "ntk"});
   srow->addWidget(param_);
   srow->addWidget(new QLabel("train epochs", sweep));
   epochs_ = new QSpinBox(sweep);
+  epochs_->setObjectName("epochs");  // sessions key its value by this name
   epochs_->setRange(0, 100);
   epochs_->setValue(0);
   epochs_->setToolTip(

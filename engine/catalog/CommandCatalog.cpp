@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include "core/Config.h"
 #include "jobs/KernelJob.h"
@@ -171,6 +172,13 @@ const std::vector<CommandInfo>& command_catalog() {
 const std::vector<CommandInfo>& benchmark_catalog() {
   static const std::vector<CommandInfo> b = without_repeats(make_benchmarks());
   return b;
+}
+
+const CommandInfo& find_command(const std::string& name) {
+  for (const auto* list : {&command_catalog(), &benchmark_catalog()})
+    for (const auto& c : *list)
+      if (c.name == name) return c;
+  throw std::logic_error("internal error: no command '" + name + "' in engine/catalog/CommandCatalog.cpp");
 }
 
 bool command_takes(const CommandInfo& command, const std::string& option) {

@@ -29,6 +29,9 @@ const std::vector<CommandInfo>& command_catalog();
 /// The benchmarks (bench NAME), in the order help lists them.
 const std::vector<CommandInfo>& benchmark_catalog();
 
+/// The command or benchmark named `name` (commands first); a missing name is a programming error
+/// (std::logic_error).
+const CommandInfo& find_command(const std::string& name);
 /// Whether `command` takes --option.
 bool command_takes(const CommandInfo& command, const std::string& option);
 /// The default of --option in `command` (its override, else the option's); empty when there is none.

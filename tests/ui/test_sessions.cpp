@@ -9,6 +9,7 @@
 #include <QApplication>
 #include <QAreaSeries>
 #include <QChart>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QCryptographicHash>
@@ -21,12 +22,14 @@
 #include <QImage>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QListWidget>
 #include <QLogValueAxis>
 #include <QMenuBar>
 #include <QProcess>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -39,6 +42,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "LayersPanel.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
@@ -341,6 +345,64 @@ class TestSessions : public QObject {
   // Opening a large session (docs/PERFORMANCE.md): 100,000 points, or TS_SESSION_POINTS (1,000,000 for the
   // published figure). Prints the time to parse the file, to check and convert it (the validation), and to
   // open it in the window (reading, both of those, and drawing), and checks that every point arrived.
+  // The tabs' settings are keyed in the file by their widgets' names; files of the first format, which keyed
+  // them by widget kind and position, still open; a setting that does not fit its widget is refused, naming
+  // it.
+  void panelSettingsKeyedByName() {
+    ui::MainWindow a(nullptr, false);
+    for (QWidget* panel : {static_cast<QWidget*>(a.pntkPanel()), static_cast<QWidget*>(a.alPanel()),
+                           static_cast<QWidget*>(a.layersPanel())}) {
+      QSet<QString> names;
+      for (QWidget* w : panel->findChildren<QWidget*>()) {
+        const bool input =
+            qobject_cast<QAbstractSpinBox*>(w) || qobject_cast<QComboBox*>(w) ||
+            qobject_cast<QCheckBox*>(w) || qobject_cast<QListWidget*>(w) ||
+            (qobject_cast<QLineEdit*>(w) && !qobject_cast<QAbstractSpinBox*>(w->parentWidget()) &&
+             !qobject_cast<QComboBox*>(w->parentWidget()));
+        if (!input) continue;
+        const QString name = w->objectName();
+        QVERIFY2(!name.isEmpty() && !session::positional_key(name.toStdString()),
+                 qPrintable(QString("an unnamed input in ") + panel->metaObject()->className()));
+        QVERIFY2(!names.contains(name), qPrintable("two inputs named " + name));
+        names << name;
+      }
+    }
+    a.layersPanel()->setOptions("exact", 200, true, "w");
+    QTemporaryDir dir;
+    const QString file = dir.filePath("named.tsession");
+    QCOMPARE(a.saveSession(file), QString());
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    Json j = parse_json(f.readAll().toStdString());
+    f.close();
+    const Json layers = j.at("panels").at("layers");
+    QCOMPARE(layers.at("matvecs").get<int>(), 200);
+    QCOMPARE(layers.at("estimator").get<std::string>(), std::string("exact"));
+    QVERIFY(layers.at("exact").get<bool>());
+    QVERIFY(!layers.contains("spin0") && j.at("panels").at("active_learning").contains("strategies"));
+
+    // The first format: by kind and position.
+    j["panels"]["layers"] = Json{{"spin0", 320}, {"combo0", "hutchinson"}, {"check0", false}, {"line0", "b"}};
+    auto write = [&](const Json& doc) {
+      QFile out(file);
+      QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+      out.write(QByteArray::fromStdString(doc.dump()));
+    };
+    write(j);
+    ui::MainWindow b(nullptr, false);
+    QCOMPARE(b.openSession(file), QString());
+    QCOMPARE(b.layersPanel()->findChild<QSpinBox*>("matvecs")->value(), 320);
+    QCOMPARE(b.layersPanel()->findChild<QComboBox*>("estimator")->currentText(), QString("hutchinson"));
+    QCOMPARE(b.layersPanel()->findChild<QLineEdit*>("groups")->text(), QString("b"));
+
+    // A named setting of the wrong kind: refused, nothing changed.
+    j["panels"]["layers"] = Json{{"matvecs", "many"}};
+    write(j);
+    const QString err = b.openSession(file);
+    QVERIFY2(err.contains("panels.layers.matvecs must be an integer"), qPrintable(err));
+    QCOMPARE(b.layersPanel()->findChild<QSpinBox*>("matvecs")->value(), 320);
+  }
+
   void sessionLoadTimes() {
     const int total = qEnvironmentVariableIsSet("TS_SESSION_POINTS")
                           ? qEnvironmentVariableIntValue("TS_SESSION_POINTS")

@@ -158,18 +158,55 @@ constexpr const char* kKinds[] = {"spin", "double", "combo", "check", "line", "l
 
 }  // namespace
 
+bool positional_key(const std::string& key) {
+  const size_t digits = key.find_first_of("0123456789");
+  if (digits == std::string::npos || digits == 0 || key.size() - digits > 4 ||
+      key.find_first_not_of("0123456789", digits) != std::string::npos)
+    return false;
+  const std::string kind = key.substr(0, digits);
+  for (const char* k : kKinds)
+    if (kind == k) return true;
+  return false;
+}
+
+namespace {
+
+constexpr size_t kMaxNamed = 1'000;  // settings per tab
+constexpr size_t kMaxName = 128;     // characters of a widget name
+
+// A named setting: a finite number, a string, true or false, or a list of true/false (a checked list).
+Json named_value(const JsonField& v) {
+  const Json& j = v.json();
+  if (j.is_boolean() || j.is_string()) return j;
+  if (j.is_number()) {
+    (void)v.number();  // finite
+    return j;
+  }
+  if (j.is_array()) {
+    std::vector<bool> checked;
+    ts::read_value(v, checked, at_most(kMaxRows));
+    return j;
+  }
+  v.fail("must be a number, a string, true or false, or a list of true/false");
+}
+
+}  // namespace
+
 void read_value(const JsonField& f, PanelInputs& p, const Rule&) {
   f.expect_object();
   const Json& j = f.json();
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
+    const JsonField v(*it, f, key);
+    if (!positional_key(key)) {  // a setting by the name of its widget
+      if (key.empty() || key.size() > kMaxName) v.fail("is not a widget name (1 to 128 characters)");
+      if (p.named.size() >= kMaxNamed) f.fail("holds more than 1000 settings");
+      p.named.emplace_back(key, named_value(v));
+      continue;
+    }
     const size_t digits = key.find_first_of("0123456789");
-    if (digits == std::string::npos || key.size() - digits > 4 ||
-        key.find_first_not_of("0123456789", digits) != std::string::npos)
-      continue;  // not a setting of this version: ignored, as any unknown member
     const int index = std::stoi(key.substr(digits));
     const std::string kind = key.substr(0, digits);
-    const JsonField v(*it, f, key);
     if (kind == kKinds[int(Kind::Spin)])
       p.spin.emplace_back(index, v.integer<int>());
     else if (kind == kKinds[int(Kind::Double)])
@@ -199,6 +236,7 @@ Json write_value(const PanelInputs& p) {
   put(Kind::Check, p.check);
   put(Kind::Line, p.line);
   put(Kind::List, p.list);
+  for (const auto& [name, value] : p.named) j[name] = value;
   return j;
 }
 

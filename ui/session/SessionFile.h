@@ -94,8 +94,11 @@ struct Labels {
 /// Labels' members with their names, in the file's order (for the window and for `fields` alike).
 std::vector<std::pair<const char*, std::optional<std::string>*>> label_slots(Labels& labels);
 
-/// A tab's own settings, keyed in the file by widget kind and position in the panel ("spin0", "double1",
-/// "combo0", "check2", "line0", "list0"; fixed within a format version): here by position, per kind.
+/// A tab's own settings. Each setting is keyed in the file by the name of its widget ("initial",
+/// "strategies", …): a number, a string, true or false, or a list of true/false (a checked list), read into
+/// `named` and fitted to the widget's kind by the window. Files written before the widgets had names key them
+/// by widget kind and position in the panel ("spin0", "double1", "combo0", "check2", "line0", "list0"): those
+/// are read into the positional lists, per kind, so old files still open.
 struct PanelInputs {
   std::vector<std::pair<int, int>> spin;
   std::vector<std::pair<int, double>> number;  ///< "double…"
@@ -103,7 +106,11 @@ struct PanelInputs {
   std::vector<std::pair<int, bool>> check;
   std::vector<std::pair<int, std::string>> line;
   std::vector<std::pair<int, std::vector<bool>>> list;
+  std::vector<std::pair<std::string, Json>> named;  ///< by widget name: number, string, bool or [bool]
 };
+
+/// Whether `key` is a positional key of the first files (a kind, then up to four digits: "spin0").
+bool positional_key(const std::string& key);
 
 struct Panels {
   std::optional<PanelInputs> pntk, active_learning, layers;

@@ -1,0 +1,109 @@
+#include "TrainingPanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QMap>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+#include "ChartView.h"
+#include "analysis/MetricCatalog.h"
+#include "jobs/CompareJob.h"
+#include "jobs/DynamicsJob.h"
+
+namespace ts::ui {
+
+TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+  auto* tp = new QVBoxLayout(this);
+  dynamics_chart_ =
+      new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", this);
+  dynamics_chart_->setToolTip(
+      "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
+      "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
+  loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss", this);
+  loss_chart_->setSecondaryY(" acc", "accuracy");  // each on its own scale
+  auto* charts_row = new QHBoxLayout;
+  charts_row->addWidget(dynamics_chart_, 1);
+  charts_row->addWidget(loss_chart_, 1);
+  auto* train_row = new QHBoxLayout;
+  epochs_ = new QSpinBox(this);
+  epochs_->setObjectName("epochs");
+  epochs_->setRange(1, 200);
+  epochs_->setValue(5);
+  epochs_->setPrefix("epochs: ");
+  lr_ = new QComboBox(this);
+  lr_->setObjectName("learning_rate");
+  lr_->addItems({"1e-3", "3e-3", "1e-2", "3e-4"});
+  lr_->setToolTip("Adam's learning rate");
+  exact_ = new QCheckBox("exact values per snapshot (slow for large d)", this);
+  exact_->setObjectName("exact_per_snapshot");
+  auto* train_button = new QPushButton("Train and track the NTK", this);
+  train_button->setToolTip(
+      "Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
+      "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
+  train_row->addWidget(epochs_);
+  train_row->addWidget(lr_);
+  train_row->addWidget(exact_);
+  train_row->addWidget(train_button);
+  train_row->addStretch();
+  tp->addLayout(charts_row, 1);
+  tp->addLayout(train_row);
+  connect(train_button, &QPushButton::clicked, this, &TrainingPanel::trainRequested);
+}
+
+DynamicsRequest TrainingPanel::request(const CompareRequest& form) const {
+  DynamicsRequest job;
+  job.problem = form.problem;
+  job.training.epochs = epochs_->value();
+  job.training.lr = lr_->currentText().toDouble();
+  job.training.batch_size = 32;
+  for (int e = 0; e <= job.training.epochs; ++e) job.training.snapshot_epochs.push_back(e);
+  job.probe_n = 50;
+  job.metrics.metrics = metric_names();
+  job.metrics.estimator = form.estimator;
+  job.metrics.estimator.method = form.methods.empty() ? "hutchpp" : form.methods.front();
+  job.metrics.compare_exact = exact_->isChecked();
+  return job;
+}
+
+void TrainingPanel::show(const DynamicsResult& r) {
+  dynamics_chart_->clearAll();
+  loss_chart_->clearAll();
+  QMap<QString, double> base;
+  for (const auto& row : r.dynamics) {
+    for (const auto& m : row.values) {
+      static const QMap<QString, QString> kShort{{"trace", "tr K"},
+                                                 {"frobenius", "‖K‖_F"},
+                                                 {"effective_rank", "r_eff"},
+                                                 {"alignment", "cos(K, K₀)"},
+                                                 {"target_alignment", "target al."}};
+      const QString metric = QString::fromStdString(m.name);
+      const QString name = kShort.value(metric, metric);
+      if (!base.contains(name)) base[name] = m.value;
+      const double scale = base[name] != 0 ? 1.0 / base[name] : 1.0;
+      dynamics_chart_->append(name, row.epoch, m.value * scale,
+                              m.std_error ? std::fabs(*m.std_error * scale) : 0.0);
+    }
+  }
+  for (const auto& h : r.history) {
+    const QList<QPair<double, QString>> series{{h.train_loss, "train loss"},
+                                               {h.test_loss, "test loss"},
+                                               {h.train_accuracy, "train acc"},
+                                               {h.test_accuracy, "test acc"}};
+    for (const auto& [value, label] : series)
+      if (std::isfinite(value)) loss_chart_->append(label, h.epoch, value);  // NaN: not applicable
+  }
+}
+
+int TrainingPanel::epochs() const { return epochs_->value(); }
+QString TrainingPanel::learningRate() const { return lr_->currentText(); }
+bool TrainingPanel::exactPerSnapshot() const { return exact_->isChecked(); }
+void TrainingPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
+void TrainingPanel::setLearningRate(const QString& lr) { lr_->setCurrentText(lr); }
+void TrainingPanel::setExactPerSnapshot(bool exact) { exact_->setChecked(exact); }
+
+}  // namespace ts::ui

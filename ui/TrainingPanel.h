@@ -1,0 +1,53 @@
+#pragma once
+// The Training tab: trains the form's model on its data and shows the NTK metrics at every epoch (relative
+// to epoch 0) beside the loss and accuracy. The run itself is the main window's (it shares the status bar's
+// progress and Cancel); this panel holds the tab's settings and charts.
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QSpinBox;
+
+namespace ts {
+struct CompareRequest;
+struct DynamicsRequest;
+struct DynamicsResult;
+}  // namespace ts
+
+namespace ts::ui {
+
+class ChartView;
+
+class TrainingPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit TrainingPanel(QWidget* parent = nullptr);
+
+  /// The training run the tab describes on the form's problem and estimator (`form`): Adam at the chosen
+  /// rate, batch 32, a snapshot after every epoch, every metric of the catalog on 50 held-out inputs.
+  ts::DynamicsRequest request(const ts::CompareRequest& form) const;
+  /// Draws a finished run: each metric divided by its value at epoch 0 with its ±2σ band, and the losses.
+  void show(const ts::DynamicsResult& r);
+
+  ChartView* dynamicsChart() const { return dynamics_chart_; }
+  ChartView* lossChart() const { return loss_chart_; }
+  int epochs() const;
+  QString learningRate() const;
+  bool exactPerSnapshot() const;
+  void setEpochs(int epochs);
+  void setLearningRate(const QString& lr);
+  void setExactPerSnapshot(bool exact);
+
+ Q_SIGNALS:
+  /// The tab's button: the main window starts the run.
+  void trainRequested();
+
+ private:
+  ChartView* dynamics_chart_;
+  ChartView* loss_chart_;
+  QSpinBox* epochs_;
+  QComboBox* lr_;
+  QCheckBox* exact_;
+};
+
+}  // namespace ts::ui

@@ -54,6 +54,7 @@
 #include "EngineClient.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
+#include "ProblemPanel.h"
 #include "RunLog.h"
 #include "TrainingPanel.h"
 #include "core/Defaults.h"
@@ -80,7 +81,18 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // The control panel (model and data, estimators, Run), the tabs and the run log, each built below.
   auto* panel = new QWidget(this);
   auto* panel_layout = new QVBoxLayout(panel);
-  panel_layout->addWidget(createKernelBox(panel));
+  problem_ = new ProblemPanel([this] { return seed_ ? seed_->value() : 0; }, panel);
+  connect(problem_, &ProblemPanel::previewShown, this, &MainWindow::previewShown);
+  panel_layout->addWidget(problem_);
+  shape_prompt_ = [this](const QString& path) {
+    bool ok = false;
+    const QString s = QInputDialog::getText(
+        this, "Input shape",
+        QFileInfo(path).fileName() +
+            " does not record the shape of one input.\nGive it (e.g. 3,32,32 or 15,10):",
+        QLineEdit::Normal, {}, &ok);
+    return ok ? s : QString();
+  };
   panel_layout->addWidget(createEstimatorBox(panel));
   QHBoxLayout* buttons = createRunControls(panel);
   panel_layout->addStretch();
@@ -98,9 +110,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
     // of seconds and the estimates about a second; it is computed after them (run_compare_job).
     const int first_n = static_cast<int>(default_integer("app.first_data_n"));
-    const QSignalBlocker block(data_n_);
-    data_n_->setValue(first_n);
-    data_->setText(QString("digits:n=%1").arg(first_n));
+    problem_->setDataN(first_n);
+    problem_->setData(QString("digits:n=%1").arg(first_n));
     restoreSettings();
     QSettings settings;
     recent_sessions_ = settings.value("recent_sessions").toStringList();
@@ -129,129 +140,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
                                           QFileInfo(missing).path());
     };
   connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
-  connect(data_kind_, &QComboBox::activated, this, &MainWindow::updateDataSpec);
-  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateDataSpec);
-  connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
-  connect(preview_timer_, &QTimer::timeout, this, &MainWindow::refreshPreview);
-  refreshPreview();
+  problem_->refreshPreview();
   connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
   updateCost();
-}
-
-QGroupBox* MainWindow::createKernelBox(QWidget* panel) {
-  auto* kernel_box = new QGroupBox("Kernel: model and data", panel);
-  auto* kf = new QFormLayout(kernel_box);
-  const ProblemSpec defaults;
-  model_ = new QLineEdit(QString::fromStdString(defaults.model), kernel_box);
-  model_->setToolTip(
-      "Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path (docs/FORMATS.md)");
-  data_ = new QLineEdit(QString::fromStdString(defaults.data), kernel_box);
-  data_->setToolTip(
-      "digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
-      "csv:PATH[,label=last], npy:PATH, npz:PATH, images:DIR (a subfolder of PNG/JPEG images per class);\n"
-      "n=N takes a seeded stratified subset (the kernel's batch)");
-  input_shape_ = new QLineEdit(kernel_box);
-  input_shape_->setPlaceholderText("shape of one input (e.g. 15,10); files from export-model carry it");
-  output_ = new QLineEdit(kernel_box);
-  output_->setPlaceholderText("for models returning a tuple, list or dict (e.g. 0, logits, 1.0)");
-  output_->setToolTip(
-      "Which output the kernel is taken of when forward returns several: an index, a dict key or a dotted\n"
-      "path. Empty: the file's metadata decides, else element 0 of a tuple (docs/FORMATS.md).");
-  params_ = new QLineEdit("all", kernel_box);
-  params_->setToolTip(
-      "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' "
-      "(e.g. w2;b2).\n"
-      "Frozen parameters (requires_grad=False) count only with +frozen at the end (all+frozen).");
-  model_info_ = new QLabel("P and d appear after the first run", kernel_box);
-  model_info_->setObjectName("modelInfo");  // sessions store result labels by name
-  model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form
-  model_info_->setToolTip("P: parameters the kernel is taken over; d: the state size N·outputs; the layers");
-  data_kind_ = new QComboBox(kernel_box);
-  for (const auto& source : data_sources())  // the built-in data sets, then the file kinds
-    if (source.app_listed) data_kind_->addItem(QString::fromStdString(source.kind));
-  data_kind_->addItems({"csv…", "npy/npz…", "image folders…"});
-  data_kind_->setToolTip(
-      "The data set; MNIST and Fashion-MNIST need scripts/fetch-data mnist / fashion-mnist");
-  data_n_ = new QSpinBox(kernel_box);
-  data_n_->setRange(1, 100000);
-  data_n_->setValue(100);
-  data_n_->setPrefix("N = ");
-  data_n_->setToolTip(
-      "Batch size N of the kernel: a seeded, stratified subset of the data set; d = N × outputs");
-  auto* data_row = new QHBoxLayout;
-  data_row->addWidget(data_kind_, 1);
-  data_row->addWidget(data_n_);
-  thumbs_ = new QWidget(kernel_box);
-  auto* thumbs_layout = new QHBoxLayout(thumbs_);
-  thumbs_layout->setContentsMargins(0, 0, 0, 0);
-  thumbs_layout->setSpacing(3);
-  data_info_ = new QLabel(kernel_box);
-  data_info_->setObjectName("dataInfo");  // sessions store result labels by name
-  data_info_->setWordWrap(true);
-  preview_timer_ = new QTimer(this);
-  preview_timer_->setSingleShot(true);
-  preview_timer_->setInterval(300);
-  QHBoxLayout* model_row = createModelRow(kernel_box);
-  kf->addRow("Build", model_row);
-  kf->addRow("Model", model_);
-  kf->addRow("Data set", data_row);
-  kf->addRow("Data spec", data_);
-  kf->addRow("", thumbs_);
-  kf->addRow("", data_info_);
-  kf->addRow("Input shape", input_shape_);
-  kf->addRow("Output", output_);
-  kf->addRow("Parameters", params_);
-  kf->addRow("", model_info_);
-  return kernel_box;
-}
-
-// Build a built-in model from its parameters (writes the spec); the spec field stays editable for every key.
-QHBoxLayout* MainWindow::createModelRow(QWidget* box) {
-  model_kind_ = new QComboBox(box);
-  for (const auto& kind : model_kind_catalog()) model_kind_->addItem(QString::fromStdString(kind.name));
-  model_kind_->addItem("TorchScript file");
-  // Choosing "TorchScript file" from the list opens one.
-  qobject_cast<QStandardItemModel*>(model_kind_->model())->item(model_kind_->count() - 1)->setEnabled(false);
-  model_kind_->setToolTip(
-      "Built-in model: MLP, small CNN for images, or GRU (every hidden unit at every step)");
-  model_width_ = new QSpinBox(box);
-  model_width_->setRange(1, 8192);
-  model_width_->setValue(256);
-  model_width_->setPrefix("width ");
-  model_width_->setToolTip("Hidden width (MLP), channels (CNN) or hidden units (GRU)");
-  model_depth_ = new QSpinBox(box);
-  model_depth_->setRange(1, 64);
-  model_depth_->setValue(3);
-  model_depth_->setPrefix("depth ");
-  model_depth_->setToolTip("Number of linear layers (MLP only)");
-  model_act_ = new QComboBox(box);
-  for (const auto& act : activation_catalog())
-    if (act.app_listed) model_act_->addItem(QString::fromStdString(act.name));
-  model_act_->setToolTip("Activation between layers");
-  auto* model_row = new QHBoxLayout;
-  model_row->addWidget(model_kind_);
-  model_row->addWidget(model_width_);
-  model_row->addWidget(model_depth_);
-  model_row->addWidget(model_act_);
-  for (auto* w : std::initializer_list<QWidget*>{model_kind_, model_act_})
-    connect(qobject_cast<QComboBox*>(w), &QComboBox::activated, this, &MainWindow::updateModelSpec);
-  connect(model_width_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
-  connect(model_kind_, &QComboBox::activated, this, [this] {
-    for (QWidget* w : std::initializer_list<QWidget*>{model_width_, model_depth_, model_act_})
-      w->setEnabled(true);
-  });
-  connect(model_, &QLineEdit::textChanged, this, &MainWindow::reflectModelKind);
-  shape_prompt_ = [this](const QString& path) {
-    bool ok = false;
-    const QString s = QInputDialog::getText(
-        this, "Input shape",
-        QFileInfo(path).fileName() +
-            " does not record the shape of one input.\nGive it (e.g. 3,32,32 or 15,10):",
-        QLineEdit::Normal, {}, &ok);
-    return ok ? s : QString();
-  };
-  connect(model_depth_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateModelSpec);
-  return model_row;
 }
 
 QGroupBox* MainWindow::createEstimatorBox(QWidget* panel) {
@@ -565,7 +456,7 @@ QString MainWindow::openExample(int index) {
   QString data = "csv:" + dir + "/" + e.value("data").toString();
   if (!e.value("data_options").toString().isEmpty()) data += "," + e.value("data_options").toString();
   setProblem(model, data, e.value("input_shape").toString());
-  params_->setText("all");
+  problem_->setParams("all");
   statusBar()->showMessage("Example: " + e.value("name").toString() + ". " +
                            e.value("description").toString());
   run();

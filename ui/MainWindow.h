@@ -46,18 +46,13 @@ struct PartialResult;
 
 namespace ts::ui {
 
-/// A data preview from the loader thread: the samples, or why the data cannot be read.
-struct PreviewReply {
-  DataPreview preview;
-  QString error;
-};
-
 class EngineClient;
 class ChartView;
 class RunLog;
 class PntkPanel;
 class AlPanel;
 class LayersPanel;
+class ProblemPanel;
 class TrainingPanel;
 
 class MainWindow : public QMainWindow {
@@ -200,8 +195,6 @@ class MainWindow : public QMainWindow {
   // The window's parts, built once by the constructor: the control panel's model and data box (with the
   // built-in model's row), its estimator box, Run and Cancel with the result labels; the tabs; the scrolling
   // panel beside them; the status bar and run log; the engine's replies, Run, Cancel and the budget slider.
-  QGroupBox* createKernelBox(QWidget* panel);
-  QHBoxLayout* createModelRow(QWidget* box);
   QGroupBox* createEstimatorBox(QWidget* panel);
   QHBoxLayout* createRunControls(QWidget* panel);
   void createTabs();
@@ -228,7 +221,6 @@ class MainWindow : public QMainWindow {
   void applyShown(session::Session& file);
   void rememberSession(const QString& path);
   void rebuildRecentSessions();
-  void reflectModelKind();
   void showPreferences();
   void showTextDialog(const QString& name, const QString& title, const QString& text, bool markdown);
   void rememberModel(const QString& path);
@@ -255,36 +247,17 @@ class MainWindow : public QMainWindow {
   QStringList checkedMethods() const;
   void applyBudgetMinimum();
   void updateCost();
-  void updateDataSpec();
-  void updateModelSpec();
-  void showPreview(const PreviewReply& reply);
 
  public:
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
   void refreshPreview();
-  QWidget* thumbnails() const { return thumbs_; }
+  QWidget* thumbnails() const;
  Q_SIGNALS:
   void previewShown();
 
  private:
   EngineClient* engine_;
   bool persist_;
-  QLineEdit* model_;
-  QLineEdit* data_;
-  QLineEdit* input_shape_;
-  QLineEdit* output_;
-  QLineEdit* params_;
-  QComboBox* data_kind_;
-  QComboBox* model_kind_;
-  QSpinBox* model_width_;
-  QSpinBox* model_depth_;
-  QComboBox* model_act_;
-  QSpinBox* data_n_;
-  QWidget* thumbs_;
-  QLabel* data_info_;
-  QTimer* preview_timer_;
-  quint64 preview_generation_ = 0;  ///< only the newest preview request is shown
-  QLabel* model_info_;
   RunLog* run_log_;
   QMenu* recent_menu_;
   QStringList recent_;
@@ -292,7 +265,7 @@ class MainWindow : public QMainWindow {
   QListWidget* methods_;
   QSlider* slider_;
   QSpinBox* matvecs_;
-  QSpinBox* seed_;
+  QSpinBox* seed_ = nullptr;
   QComboBox* dtype_;
   QComboBox* device_;
   QCheckBox* exact_;
@@ -322,6 +295,7 @@ class MainWindow : public QMainWindow {
   ChartView* spectrum_;
   QTableWidget* metrics_;
   TrainingPanel* training_;
+  ProblemPanel* problem_;  ///< the model and data box
   PntkPanel* pntk_;
   AlPanel* al_;
   LayersPanel* layers_;

@@ -46,6 +46,7 @@
 
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "ProblemPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
 #include "data/DataSourceCatalog.h"
@@ -58,147 +59,11 @@
 namespace ts::ui {
 
 void MainWindow::buildModel(const QString& kind, int width, int depth, const QString& activation) {
-  model_kind_->setCurrentText(kind);
-  model_act_->setCurrentText(activation);
-  const QSignalBlocker b1(model_width_), b2(model_depth_);
-  model_width_->setValue(width);
-  model_depth_->setValue(depth);
-  updateModelSpec();
+  problem_->buildModel(kind, width, depth, activation);
 }
 
-void MainWindow::updateModelSpec() {
-  if (model_kind_->currentText() == "TorchScript file") return;  // the Model field holds the file
-  // Input sizes follow the data set (the data source catalog): digits are 64 values (1×8×8), MNIST 784
-  // (1×28×28), CIFAR-10 3,072 (3×32×32), 2-D synthetic sets 2; regression sets have one output.
-  const QString kind = data_kind_->currentText();
-  std::vector<int64_t> shape{1, 8, 8};
-  int64_t classes = 10;
-  for (const auto& source : data_sources())
-    if (source.app_listed && QString::fromStdString(source.kind) == kind) {
-      shape = source.shape;
-      classes = source.classes;
-    }
-  int64_t in_size = 1;
-  for (int64_t s : shape) in_size *= s;
-  const int in = int(in_size), out = int(std::max<int64_t>(classes, 1));
-  const bool image = shape.size() == 3;
-  QString image_shape;
-  for (int64_t s : shape) image_shape += (image_shape.isEmpty() ? "" : ",") + QString::number(s);
-  const QString m = model_kind_->currentText();
-  QString spec;
-  if (m == "mlp")
-    spec = QString("mlp:in=%1,width=%2,depth=%3,out=%4,act=%5,seed=%6")
-               .arg(in)
-               .arg(model_width_->value())
-               .arg(model_depth_->value())
-               .arg(out)
-               .arg(model_act_->currentText())
-               .arg(seed_->value());
-  else if (m == "cnn")
-    spec = QString("cnn:%1width=%2,out=%3,act=%4,seed=%5")
-               .arg(image && shape[0] != 1 ? QString("channels=%1,").arg(shape[0]) : QString())
-               .arg(model_width_->value())
-               .arg(out)
-               .arg(model_act_->currentText())
-               .arg(seed_->value());
-  else
-    spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_->value());
-  model_->setText(spec);
-  if (m == "cnn")
-    input_shape_->setText(image ? image_shape : "1,8,8");
-  else if (m == "gru") {
-    input_shape_->setText("15,10");
-    data_->setText(QString("random:n=%1,shape=15x10").arg(data_n_->value()));
-  } else {
-    input_shape_->clear();
-  }
-}
-
-void MainWindow::updateDataSpec() {
-  QString kind = data_kind_->currentText();
-  if (kind == "npy/npz…") {
-    const QString path =
-        QFileDialog::getOpenFileName(this, "Open NumPy data", {}, "NumPy arrays (*.npy *.npz)");
-    if (path.isEmpty()) return;
-    // An .npz names its arrays (x= and y= default to "x" and "y", or its only array); an .npy has no labels.
-    const QString kind_of = path.endsWith(".npz", Qt::CaseInsensitive) ? "npz" : "npy";
-    data_->setText(QString("%1:%2,n=%3").arg(kind_of, path).arg(data_n_->value()));
-    return;
-  }
-  if (kind == "image folders…") {
-    const QString dir =
-        QFileDialog::getExistingDirectory(this, "Open a folder of image folders (one per class)");
-    if (dir.isEmpty()) return;
-    data_->setText(QString("images:%1,n=%2").arg(dir).arg(data_n_->value()));
-    return;
-  }
-  if (kind == "csv…") {
-    const QString path = QFileDialog::getOpenFileName(this, "Open CSV data", {}, "CSV (*.csv *.txt)");
-    if (path.isEmpty()) return;
-    data_->setText(QString("csv:%1,label=last,n=%2").arg(path).arg(data_n_->value()));
-    return;
-  }
-  bool generated = false;
-  for (const auto& source : data_sources())
-    generated = generated || (source.generated && QString::fromStdString(source.kind) == kind);
-  data_->setText(QString("%1:%2=%3").arg(kind, generated ? "size" : "n").arg(data_n_->value()));
-}
-
-void MainWindow::refreshPreview() {
-  const std::string spec = data_->text().trimmed().toStdString();
-  auto* watcher = new QFutureWatcher<PreviewReply>(this);
-  const quint64 generation = ++preview_generation_;
-  connect(watcher, &QFutureWatcher<PreviewReply>::finished, this, [this, watcher, generation] {
-    if (generation == preview_generation_)
-      showPreview(watcher->result());  // a newer request supersedes this one
-    watcher->deleteLater();
-  });
-  // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
-  watcher->setFuture(QtConcurrent::run([spec]() {
-    PreviewReply reply;
-    try {
-      reply.preview = preview_data(spec, 8);
-    } catch (const std::exception& e) {
-      reply.error = QString::fromUtf8(e.what()).section('\n', 0, 0);
-    }
-    return reply;
-  }));
-}
-
-void MainWindow::showPreview(const PreviewReply& reply) {
-  auto* layout = thumbs_->layout();
-  while (QLayoutItem* item = layout->takeAt(0)) {
-    delete item->widget();
-    delete item;
-  }
-  if (!reply.error.isEmpty()) {
-    data_info_->setText(reply.error);
-    Q_EMIT previewShown();
-    return;
-  }
-  const DataPreview& r = reply.preview;
-  data_info_->setText(QString::fromStdString(r.description));
-  if (r.image_shape.size() == 3) {
-    const int h = static_cast<int>(r.image_shape[1]), w = static_cast<int>(r.image_shape[2]);
-    int shown = 0;
-    for (const auto& sample : r.samples) {
-      if (++shown > 6) break;  // six fit the panel's narrowest width
-      const auto& px = sample.pixels;
-      QImage img(w, h, QImage::Format_Grayscale8);
-      for (int y = 0; y < h; ++y) {
-        uchar* line = img.scanLine(y);
-        for (int x = 0; x < w && size_t(y * w + x) < px.size(); ++x)
-          line[x] = static_cast<uchar>(255.0 * std::clamp(px[size_t(y * w + x)], 0.0, 1.0));
-      }
-      auto* label = new QLabel(thumbs_);
-      label->setPixmap(QPixmap::fromImage(img.scaled(36, 36, Qt::KeepAspectRatio, Qt::FastTransformation)));
-      label->setToolTip("label " + QString::number(sample.label.value_or(0)) + ": " +
-                        QString::fromStdString(sample.class_name));
-      layout->addWidget(label);
-    }
-  }
-  Q_EMIT previewShown();
-}
+void MainWindow::refreshPreview() { problem_->refreshPreview(); }
+QWidget* MainWindow::thumbnails() const { return problem_->thumbnails(); }
 
 void MainWindow::applyBudgetMinimum() {
   // No budget below the ticked estimators' calibrated minimum (their error bars would not hold).
@@ -261,25 +126,12 @@ void MainWindow::setMethods(const QStringList& methods) {
 }
 
 void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
-  model_->setText(model);
-  // The batch-size box follows the spec's n= (it writes the spec when changed, so it is quiet here).
-  const QRegularExpressionMatch n = QRegularExpression("[:,]n=(\\d+)").match(data);
-  if (n.hasMatch()) {
-    const QSignalBlocker block(data_n_);
-    data_n_->setValue(n.captured(1).toInt());
-  }
-  data_->setText(data);
-  input_shape_->setText(input_shape);
-  output_->clear();
+  problem_->setProblem(model, data, input_shape);
 }
 
 ts::CompareRequest MainWindow::currentCompareJob() const {
   CompareRequest job;
-  job.problem.model = model_->text().trimmed().toStdString();
-  job.problem.data = data_->text().trimmed().toStdString();
-  job.problem.input_shape = input_shape_->text().trimmed().toStdString();
-  job.problem.output = output_->text().trimmed().toStdString();
-  job.problem.params = params_->text().trimmed().isEmpty() ? "all" : params_->text().trimmed().toStdString();
+  problem_->fill(job.problem);
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
   job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
@@ -308,9 +160,9 @@ ts::TraceRequest MainWindow::currentJob() const {
 }
 
 void MainWindow::openModel(const QString& path, const QString& input_shape) {
-  model_->setText(path);
-  output_->clear();
-  params_->setText("all");
+  problem_->setModel(path);
+  problem_->setOutput({});
+  problem_->setParams("all");
   // The previous model's shape never carries over. In order: the shape given, the file's own metadata
   // (scripts/export-model), the shape this user gave for this file before, else ask.
   QString shape = input_shape.trimmed();
@@ -322,7 +174,7 @@ void MainWindow::openModel(const QString& path, const QString& input_shape) {
     try {
       info = read_model_file_info(path.toStdString());
     } catch (const std::exception&) {
-      input_shape_->clear();  // not a readable model file: the run says why, in plain words
+      problem_->setInputShape({});  // not a readable model file: the run says why, in plain words
       run();
       return;
     }
@@ -335,7 +187,7 @@ void MainWindow::openModel(const QString& path, const QString& input_shape) {
     } else {
       shape = shape_prompt_ ? shape_prompt_(path) : QString();
       if (shape.trimmed().isEmpty()) {
-        input_shape_->clear();
+        problem_->setInputShape({});
         statusBar()->showMessage(
             QFileInfo(path).fileName() +
             " does not record its input shape: give it in the Input shape field, then Run");
@@ -349,27 +201,27 @@ void MainWindow::openModel(const QString& path, const QString& input_shape) {
   try {
     dims = parse_shape(shape.toStdString(), "the input shape");
   } catch (const std::exception& e) {
-    input_shape_->setText(shape);
+    problem_->setInputShape(shape);
     onFailed(QString::fromStdString(e.what()));
     return;
   }
   if (persist_ && origin != "from the file") settings.setValue(key, shape);
-  input_shape_->setText(shape);
+  problem_->setInputShape(shape);
   int64_t values = 1;
   for (int64_t v : dims) values *= v;
   // Data that does not fit the model is swapped for random inputs of its shape (the preview loads off the UI
   // thread, then the run starts).
-  const std::string data = data_->text().trimmed().toStdString();
+  const std::string data = problem_->data().trimmed().toStdString();
   auto* watcher = new QFutureWatcher<int64_t>(this);
   connect(watcher, &QFutureWatcher<int64_t>::finished, this, [this, watcher, values, shape, origin, data] {
     const int64_t have = watcher->result();
     watcher->deleteLater();
     QString message = QString("Model: input shape [%1] (%2)").arg(shape, origin);
-    if (have > 0 && have != values && data_->text().trimmed().toStdString() == data) {
+    if (have > 0 && have != values && problem_->data().trimmed().toStdString() == data) {
       // As many inputs as the data had (its n=, else the batch size field).
       static const QRegularExpression n_key("(?:^|[:,])n=([0-9]+)");
       const auto n_match = n_key.match(QString::fromStdString(data));
-      const QString n = n_match.hasMatch() ? n_match.captured(1) : QString::number(data_n_->value());
+      const QString n = n_match.hasMatch() ? n_match.captured(1) : QString::number(problem_->dataN());
       const QString spec = QString("random:n=%1,shape=%2").arg(n, QString(shape).replace(' ', ""));
       message += QString(
                      "; the data '%1' has %2 values per input but the model takes %3: using %4 random "
@@ -378,7 +230,7 @@ void MainWindow::openModel(const QString& path, const QString& input_shape) {
                      .arg(have)
                      .arg(values)
                      .arg(n);
-      data_->setText(spec);
+      problem_->setData(spec);
     }
     statusBar()->showMessage(message);
     Q_EMIT modelOpened(message);
@@ -392,28 +244,6 @@ void MainWindow::openModel(const QString& path, const QString& input_shape) {
       return -1;  // unreadable data: the run reports it
     }
   }));
-}
-
-void MainWindow::reflectModelKind() {
-  // The builder row shows what the Model field holds: a file, or a built-in model with its width, depth and
-  // activation.
-  const QString m = model_->text().trimmed();
-  const bool file = m.endsWith(".pt") || m.endsWith(".pth") || m.startsWith("torchscript:");
-  const QSignalBlocker b1(model_kind_), b2(model_width_), b3(model_depth_), b4(model_act_);
-  if (file) {
-    model_kind_->setCurrentText("TorchScript file");
-  } else {
-    const QString kind = m.section(':', 0, 0);
-    if (kind == "mlp" || kind == "cnn" || kind == "gru") model_kind_->setCurrentText(kind);
-    for (const QString& part : m.section(':', 1).split(',')) {
-      const QString k = part.section('=', 0, 0), v = part.section('=', 1);
-      if (k == "width" || k == "hidden" || k == "channels_hidden") model_width_->setValue(v.toInt());
-      if (k == "depth") model_depth_->setValue(v.toInt());
-      if (k == "act") model_act_->setCurrentText(v);
-    }
-  }
-  for (QWidget* w : std::initializer_list<QWidget*>{model_width_, model_depth_, model_act_})
-    w->setEnabled(!file);
 }
 
 void MainWindow::rememberModel(const QString& path) {
@@ -443,8 +273,8 @@ bool is_data_file(const QString& path) {
 void MainWindow::openData(const QString& path) {
   QString spec;
   if (QFileInfo(path).isDir()) {
-    data_kind_->setCurrentText("image folders…");
-    data_->setText(QString("images:%1,n=%2").arg(path).arg(data_n_->value()));
+    problem_->setDataKind("image folders…");
+    problem_->setData(QString("images:%1,n=%2").arg(path).arg(problem_->dataN()));
     statusBar()->showMessage("Data: image folders in " + path);
     return;
   }
@@ -454,8 +284,8 @@ void MainWindow::openData(const QString& path) {
     spec = "npz:" + path;
   else
     spec = "csv:" + path;
-  data_kind_->setCurrentText(spec.startsWith("csv:") ? "csv…" : "npy/npz…");
-  data_->setText(spec);  // the preview follows (refreshPreview, off the UI thread)
+  problem_->setDataKind(spec.startsWith("csv:") ? "csv…" : "npy/npz…");
+  problem_->setData(spec);  // the preview follows (refreshPreview, off the UI thread)
   statusBar()->showMessage("Data: " + path);
 }
 
@@ -483,8 +313,8 @@ void MainWindow::applyConfig(const CompareRequest& config) {
   const ProblemSpec& problem = config.problem;
   setProblem(QString::fromStdString(problem.model), QString::fromStdString(problem.data),
              QString::fromStdString(problem.input_shape));
-  output_->setText(QString::fromStdString(problem.output));
-  params_->setText(QString::fromStdString(problem.params));
+  problem_->setOutput(QString::fromStdString(problem.output));
+  problem_->setParams(QString::fromStdString(problem.params));
   QStringList methods;
   for (const auto& m : config.methods) methods << QString::fromStdString(m);
   setMethods(methods);
@@ -499,11 +329,11 @@ void MainWindow::applyConfig(const CompareRequest& config) {
 
 void MainWindow::saveSettings() const {
   QSettings s;
-  s.setValue("model", model_->text());
-  s.setValue("data", data_->text());
-  s.setValue("input_shape", input_shape_->text());
-  s.setValue("output", output_->text());
-  s.setValue("params", params_->text());
+  s.setValue("model", problem_->model());
+  s.setValue("data", problem_->data());
+  s.setValue("input_shape", problem_->inputShape());
+  s.setValue("output", problem_->output());
+  s.setValue("params", problem_->params());
   s.setValue("recent_models", recent_);
   s.setValue("state", saveState());
   s.setValue("methods", checkedMethods());
@@ -523,11 +353,11 @@ void MainWindow::saveSettings() const {
 void MainWindow::restoreSettings() {
   QSettings s;
   if (!s.contains("model")) return;
-  model_->setText(s.value("model").toString());
-  data_->setText(s.value("data").toString());
-  input_shape_->setText(s.value("input_shape").toString());
-  output_->setText(s.value("output").toString());
-  params_->setText(s.value("params", "all").toString());
+  problem_->setModel(s.value("model").toString());
+  problem_->setData(s.value("data").toString());
+  problem_->setInputShape(s.value("input_shape").toString());
+  problem_->setOutput(s.value("output").toString());
+  problem_->setParams(s.value("params", "all").toString());
   recent_ = s.value("recent_models").toStringList();
   rebuildRecentMenu();
   restoreState(s.value("state").toByteArray());

@@ -47,6 +47,7 @@
 #include "EngineClient.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
+#include "ProblemPanel.h"
 #include "RunDiff.h"
 #include "RunLog.h"
 #include "TrainingPanel.h"
@@ -224,7 +225,7 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
                 {}, curves);
   updateOverlays();
   updatePinTable();
-  if (r.model.kind == "torchscript") rememberModel(model_->text());
+  if (r.model.kind == "torchscript") rememberModel(problem_->model());
   Q_EMIT resultShown();
 }
 
@@ -313,11 +314,12 @@ void MainWindow::showModelInfo(const CompareResult& r) {
   for (const auto& l : r.model.layers) layers << QString::fromStdString(l);
   if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
   QString jvp = "JVPs: " + QString::fromStdString(r.jvp.path);
+  QString tooltip;  // null: the tooltip stays
   if (!r.jvp.fallback.empty()) {
     jvp += " (forward mode unsupported by this model)";
-    model_info_->setToolTip(QString::fromStdString(r.jvp.fallback));
+    tooltip = QString::fromStdString(r.jvp.fallback);
   }
-  model_info_->setText(
+  problem_->setModelInfo(
       QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
           .arg(QString::fromStdString(r.model.kind), QString::fromStdString(r.model.input_shape),
                QString::fromStdString(r.model.output_shape))
@@ -325,7 +327,8 @@ void MainWindow::showModelInfo(const CompareResult& r) {
           .arg(r.model.params_total)
           .arg(r.model.params_frozen)
           .arg(r.d)
-          .arg(jvp, layers.join("\n")));
+          .arg(jvp, layers.join("\n")),
+      tooltip);
 }
 
 void MainWindow::showSpectrum(const SpectrumResult& r) {

@@ -33,6 +33,7 @@
 #include "LayersPanel.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
+#include "ProblemPanel.h"
 #include "RunLog.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
@@ -304,11 +305,11 @@ std::string MainWindow::sessionText() const {
   j.app = std::string("TangentScope ") + TS_VERSION;
   j.saved = s(QDateTime::currentDateTime().toString(Qt::ISODate));
   session::Form& form = j.form;
-  form.model = s(model_->text());
-  form.data = s(data_->text());
-  form.input_shape = s(input_shape_->text());
-  form.output = s(output_->text());
-  form.params = s(params_->text());
+  form.model = s(problem_->model());
+  form.data = s(problem_->data());
+  form.input_shape = s(problem_->inputShape());
+  form.output = s(problem_->output());
+  form.params = s(problem_->params());
   for (const auto& m : checkedMethods()) form.methods.push_back(s(m));
   form.matvecs = matvecs_->value();
   form.seed = seed_->value();
@@ -318,7 +319,7 @@ std::string MainWindow::sessionText() const {
   form.tol = tol_->value();
   form.repeats = repeats_->value();
   form.threads = threads_->value();
-  form.data_n = data_n_->value();
+  form.data_n = problem_->dataN();
   form.epochs = training_->epochs();
   form.learning_rate = s(training_->learningRate());
   form.exact_per_snapshot = training_->exactPerSnapshot();
@@ -457,11 +458,11 @@ void MainWindow::applyForm(const session::Form& form) {
     const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
     if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
   }
-  const QSignalBlocker b1(slider_), b2(matvecs_), b3(data_n_), b4(methods_);
-  if (form.data_n) data_n_->setValue(*form.data_n);
+  const QSignalBlocker b1(slider_), b2(matvecs_), b4(methods_);
+  if (form.data_n) problem_->setDataN(*form.data_n);
   setProblem(model, data, q(form.input_shape));
-  output_->setText(q(form.output));
-  params_->setText(q(form.params));
+  problem_->setOutput(q(form.output));
+  problem_->setParams(q(form.params));
   QStringList methods;
   for (const auto& m : form.methods) methods << q(m);
   setMethods(methods);

@@ -35,7 +35,9 @@ namespace ts::ui {
 
 namespace {
 
-QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
+QString al_number(double v, int digits = 3) {
+  return std::isfinite(v) ? QString::number(v, 'g', digits) : "—";
+}
 
 // A model spec that fits the data set (inputs and classes, from the data source catalog), for when the data
 // choice changes; the digits model for anything else.
@@ -396,10 +398,10 @@ void AlPanel::redraw() {
     for (double v : seconds[s.key()]) t += v / seconds[s.key()].size();
     const QString auc_text =
         auc.n == 0 ? QString("—")
-                   : number(auc.mean) + (auc.n > 1 ? " ± " + number(auc.half_width, 2) : QString());
+                   : al_number(auc.mean) + (auc.n > 1 ? " ± " + al_number(auc.half_width, 2) : QString());
     summary << QString("<b>%1</b>: accuracy %2 ± %3 at %4 labels, AUC %5 (%6 seeds), %7 s per cycle")
-                   .arg(s.key(), number(points.back().y()), number(half_widths.back(), 2),
-                        number(points.back().x(), 5), auc_text, QString::number(auc.n), number(t, 2));
+                   .arg(s.key(), al_number(points.back().y()), al_number(half_widths.back(), 2),
+                        al_number(points.back().x(), 5), auc_text, QString::number(auc.n), al_number(t, 2));
   }
   if (!summary.isEmpty()) summary << "± : 95% Student-t intervals over seeds";
   summary_->setText(summary.join("; "));
@@ -426,7 +428,7 @@ void AlPanel::showSample(const AlQuery& q) {
                      .arg(qlonglong(q.index))
                      .arg(qlonglong(q.true_label))
                      .arg(qlonglong(q.pseudo_label))
-                     .arg(number(q.score, 4));
+                     .arg(al_number(q.score, 4));
   if (q.output) text += "<br>f_L(x′) = " + vec(*q.output);
   if (q.predicted_change)
     text += "<br>predicted mean change of the pool's outputs if labelled ŷ: " + vec(*q.predicted_change);

@@ -32,8 +32,12 @@ namespace ts::ui {
 
 namespace {
 
-QString number(double v, int digits = 4) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
-QString number(const std::optional<double>& v, int digits = 4) { return v ? number(*v, digits) : "—"; }
+QString layer_number(double v, int digits = 4) {
+  return std::isfinite(v) ? QString::number(v, 'g', digits) : "—";
+}
+QString layer_number(const std::optional<double>& v, int digits = 4) {
+  return v ? layer_number(*v, digits) : "—";
+}
 
 }  // namespace
 
@@ -219,13 +223,13 @@ void LayersPanel::show(const LayerTraces& t, bool final) {
     const LayerTrace& l = t.layers[static_cast<size_t>(i)];
     const QStringList cells{QString::fromStdString(l.name),
                             QString::number(l.size),
-                            number(l.trace, 8),
-                            l.std_error ? number(2 * *l.std_error, 3) : "—",
-                            number(100 * l.share, 3) + "%",
-                            number(l.exact, 8),
-                            number(l.frobenius),
-                            number(l.effective_rank),
-                            number(l.alignment)};
+                            layer_number(l.trace, 8),
+                            l.std_error ? layer_number(2 * *l.std_error, 3) : "—",
+                            layer_number(100 * l.share, 3) + "%",
+                            layer_number(l.exact, 8),
+                            layer_number(l.frobenius),
+                            layer_number(l.effective_rank),
+                            layer_number(l.alignment)};
     for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c, new QTableWidgetItem(cells[c]));
   }
 }
@@ -234,11 +238,12 @@ QString LayersPanel::summaryText() const {
   const LayersResult* r = lastResult();
   if (!r) return summary_->text();
   const LayerTraces& t = r->traces;
-  QString s = QString("d = %1, P = %2: tr K ≈ %3").arg(r->d).arg(r->params).arg(number(t.total, 8));
-  if (t.total_std_error && *t.total_std_error > 0) s += " ± " + number(2 * *t.total_std_error, 3) + " (2σ)";
-  if (t.exact_total) s += "; exact " + number(*t.exact_total, 8);
+  QString s = QString("d = %1, P = %2: tr K ≈ %3").arg(r->d).arg(r->params).arg(layer_number(t.total, 8));
+  if (t.total_std_error && *t.total_std_error > 0)
+    s += " ± " + layer_number(2 * *t.total_std_error, 3) + " (2σ)";
+  if (t.exact_total) s += "; exact " + layer_number(*t.exact_total, 8);
   s += QString(" in %1 s (%2, %3 test vectors, %4 VJPs, %5 JVPs); %6 layers")
-           .arg(number(t.seconds, 3), QString::fromStdString(t.method))
+           .arg(layer_number(t.seconds, 3), QString::fromStdString(t.method))
            .arg(t.matvecs)
            .arg(t.vjps)
            .arg(t.jvps)

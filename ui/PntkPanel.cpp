@@ -35,10 +35,12 @@ const QMap<QString, QString>& error_names() {
   return names;
 }
 
-QString number(double v, int digits = 3) { return std::isfinite(v) ? QString::number(v, 'g', digits) : "—"; }
+QString pntk_number(double v, int digits = 3) {
+  return std::isfinite(v) ? QString::number(v, 'g', digits) : "—";
+}
 // A value the result may lack: shown as "—".
-QString number(const std::optional<double>& v) {
-  return number(v.value_or(std::numeric_limits<double>::quiet_NaN()));
+QString pntk_number(const std::optional<double>& v) {
+  return pntk_number(v.value_or(std::numeric_limits<double>::quiet_NaN()));
 }
 
 QString mib(double bytes) { return bytes < 0 ? "n/a" : QString::number(bytes / (1 << 20), 'f', 1) + " MiB"; }
@@ -265,20 +267,21 @@ void PntkPanel::showKernels(const PntkResult& r) {
                      .arg(r.N)
                      .arg(r.outputs)
                      .arg(r.params)
-                     .arg(QString::fromStdString(r.variant), number(r.seconds), mib(double(r.peak_bytes)),
-                          mib(double(r.kernel_bytes)));
+                     .arg(QString::fromStdString(r.variant), pntk_number(r.seconds),
+                          mib(double(r.peak_bytes)), mib(double(r.kernel_bytes)));
   if (r.entk_note) {
     text += "<br>" + QString::fromStdString(*r.entk_note) +
-            QString("; relative error of O·tr Θ̂: %1").arg(number(r.rel_trace_error));
+            QString("; relative error of O·tr Θ̂: %1").arg(pntk_number(r.rel_trace_error));
   } else {
-    text +=
-        QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
-            .arg(number(r.entk_seconds), number(r.speedup), mib(r.entk_peak_bytes), mib(r.entk_kernel_bytes));
+    text += QString("<b>eNTK</b>: %1 s (%2× slower), peak %3, kernel %4.<br>")
+                .arg(pntk_number(r.entk_seconds), pntk_number(r.speedup), mib(r.entk_peak_bytes),
+                     mib(r.entk_kernel_bytes));
     text +=
         QString(
             "‖Θ − Θ̂⊗I‖<sub>F</sub> / ‖Θ‖<sub>F</sub> = <b>%1</b>, relative λ<sub>max</sub> error <b>%2</b>, "
             "relative trace error %3.")
-            .arg(number(r.rel_frobenius_error), number(r.rel_lambda_max_error), number(r.rel_trace_error));
+            .arg(pntk_number(r.rel_frobenius_error), pntk_number(r.rel_lambda_max_error),
+                 pntk_number(r.rel_trace_error));
     if (r.regression) {
       const PntkRegression& g = *r.regression;
       text +=
@@ -288,8 +291,9 @@ void PntkPanel::showKernels(const PntkResult& r) {
               "(ridge %5); held-out accuracy eNTK %6, pNTK %7.")
               .arg(g.n_train)
               .arg(g.n_heldout)
-              .arg(number(g.rel_prediction_error), number(g.rel_prediction_error_ridge), number(g.ridge),
-                   number(g.heldout_accuracy), number(g.heldout_accuracy_pntk));
+              .arg(pntk_number(g.rel_prediction_error), pntk_number(g.rel_prediction_error_ridge),
+                   pntk_number(g.ridge), pntk_number(g.heldout_accuracy),
+                   pntk_number(g.heldout_accuracy_pntk));
     }
   }
   summary_->setText(text);
@@ -352,7 +356,7 @@ void PntkPanel::showFits(const std::vector<PntkWidthFit>& fits) {
     if (!error_names().contains(error) || f.min_width != 0) continue;  // the fits over every width
     const QString key = QString::fromStdString(f.stage) + ": " + error_names()[error];
     lines << QString("%1: slope %2 [95% CI %3, %4]")
-                 .arg(key, number(f.fit.slope), number(f.fit.ci_low), number(f.fit.ci_high));
+                 .arg(key, pntk_number(f.fit.slope), pntk_number(f.fit.ci_low), pntk_number(f.fit.ci_high));
     // The fitted line across the widths measured so far.
     double lo = 1e300, hi = 0;
     for (const auto& e : by_error_)

@@ -30,10 +30,6 @@ std::string csv_num(double v) {
   return format_number(v, 10);
 }
 
-at::Tensor as_index(const std::vector<int64_t>& v) {
-  return at::tensor(at::IntArrayRef(v), at::TensorOptions().dtype(at::kLong));
-}
-
 // The unlabelled points a cycle scores: all of them, or a seeded random subset of `m` (sorted, so positions
 // are reproducible).
 std::vector<int64_t> draw_pool(const std::vector<int64_t>& unlabelled, int64_t m, uint64_t seed) {
@@ -176,7 +172,7 @@ AlRun run_al_strategy(const AlRequest& job, const std::string& strategy_in, uint
   auto retrain = [&]() {
     detail::Stopwatch t0;
     if (job.retrain == "scratch") model->set_parameters(init);
-    if (!labelled.empty()) train_model(*model, train.select(as_index(labelled)), nullptr, to, quiet);
+    if (!labelled.empty()) train_model(*model, train.select(index_tensor(labelled)), nullptr, to, quiet);
     return t0.seconds();
   };
   AlRun run;
@@ -258,9 +254,9 @@ AlRun run_al_strategy(const AlRequest& job, const std::string& strategy_in, uint
                        " unlabelled points)");
     QueryContext ctx;
     if (!labelled.empty()) ctx.model = model;
-    ctx.x_labelled = to_model_input(train.inputs.index_select(0, as_index(labelled)), opts);
-    ctx.y_labelled = train.labels.index_select(0, as_index(labelled));
-    ctx.x_pool = to_model_input(train.inputs.index_select(0, as_index(pool)), opts);
+    ctx.x_labelled = to_model_input(train.inputs.index_select(0, index_tensor(labelled)), opts);
+    ctx.y_labelled = train.labels.index_select(0, index_tensor(labelled));
+    ctx.x_pool = to_model_input(train.inputs.index_select(0, index_tensor(pool)), opts);
     ctx.loss = to.loss;
     ctx.kernel = job.kernel;
     ctx.sequential = job.sequential;

@@ -7,15 +7,12 @@
 #include "active_learning/LookaheadObjective.h"
 #include "active_learning/RankOneScores.h"
 #include "core/Errors.h"
+#include "core/TorchUtil.h"
 #include "dist/Communicator.h"
 
 namespace ts {
 
 namespace {
-
-at::Tensor as_index(const std::vector<int64_t>& v) {
-  return at::tensor(at::IntArrayRef(v), at::TensorOptions().dtype(at::kLong));
-}
 
 // Lower Cholesky factor of K + s·I with the smallest s in {0, 1e-12·d̄, 1e-11·d̄, …, 1e-2·d̄} that works (d̄ =
 // mean diagonal): the published code shifts the diagonal when Θ_LL is not numerically positive definite.
@@ -110,10 +107,10 @@ at::Tensor Lookahead::rows(const at::Tensor& items_in) const {
   const at::Tensor a = at::arange(p_.q, items.options());
   return (items.unsqueeze(1) * p_.q + a).reshape({-1});
 }
-at::Tensor Lookahead::rows(const std::vector<int64_t>& items) const { return rows(as_index(items)); }
+at::Tensor Lookahead::rows(const std::vector<int64_t>& items) const { return rows(index_tensor(items)); }
 
 void Lookahead::refresh() {
-  const at::Tensor L = as_index(labelled_).to(p_.gram.device()), rl = rows(L), ru = rows(pool_);
+  const at::Tensor L = index_tensor(labelled_).to(p_.gram.device()), rl = rows(L), ru = rows(pool_);
   // Residuals laid out like the kernel's rows: item-major blocks of q rows, m = O/q columns.
   resid_ = (p_.targets.index_select(0, L) - p_.f0.index_select(0, L)).reshape({-1, m_});
   if (std::isinf(predictor_.time)) {
@@ -130,14 +127,16 @@ void Lookahead::refresh() {
   delta0_ = at::matmul(k_ul_, alpha0_);
 }
 
-at::Tensor Lookahead::model_pool() const { return p_.f0.index_select(0, as_index(pool_).to(p_.f0.device())); }
+at::Tensor Lookahead::model_pool() const {
+  return p_.f0.index_select(0, index_tensor(pool_).to(p_.f0.device()));
+}
 
 at::Tensor Lookahead::learner_pool() const { return model_pool() + delta0_.reshape({-1, outputs_}); }
 
 std::pair<at::Tensor, at::Tensor> Lookahead::candidate_residuals(const at::Tensor& positions,
                                                                  const at::Tensor& labels) const {
   const int64_t c = positions.numel(), q = p_.q, nk = labels.size(1);
-  const at::Tensor cand = as_index(pool_).index_select(0, positions.to(at::kCPU)).to(p_.f0.device());
+  const at::Tensor cand = index_tensor(pool_).index_select(0, positions.to(at::kCPU)).to(p_.f0.device());
   // Each candidate's residual r′ = y′ − f₀(x′) in the kernel's layout: [C, q, K·m].
   const at::Tensor y = at::one_hot(labels.to(at::kLong).to(p_.f0.device()), outputs_).to(p_.f0.options());
   const at::Tensor r = (y - p_.f0.index_select(0, cand).unsqueeze(1))
@@ -357,10 +356,10 @@ at::Tensor direct_retrained(const LinearisedProblem& p, const std::vector<int64_
   plus.push_back(candidate);
   const int64_t q = p.q, o = p.f0.size(1), m = o / q;
   auto rows = [&](const std::vector<int64_t>& items) {
-    return (as_index(items).unsqueeze(1) * q + at::arange(q, at::TensorOptions().dtype(at::kLong)))
+    return (index_tensor(items).unsqueeze(1) * q + at::arange(q, at::TensorOptions().dtype(at::kLong)))
         .reshape({-1});
   };
-  const at::Tensor rp = rows(plus), re = rows(eval), P = as_index(plus), E = as_index(eval);
+  const at::Tensor rp = rows(plus), re = rows(eval), P = index_tensor(plus), E = index_tensor(eval);
   at::Tensor y = p.targets.index_select(0, P).clone();
   y[static_cast<int64_t>(plus.size()) - 1].copy_(at::one_hot(at::tensor(label, at::kLong), o).reshape({o}));
   const at::Tensor K = p.gram.index_select(0, rp).index_select(1, rp);

@@ -25,12 +25,6 @@ double pearson(const at::Tensor& a_in, const at::Tensor& b_in) {
 
 at::Tensor ranks(const at::Tensor& v) { return v.argsort().argsort().to(at::kDouble); }
 
-at::Tensor outputs_of(const Model& model, const at::Tensor& x) {
-  at::NoGradGuard no_grad;
-  const at::Tensor f = model.forward(x);
-  return f.reshape({f.size(0), -1}).to(at::kDouble);
-}
-
 }  // namespace
 
 RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& trained,
@@ -50,7 +44,7 @@ RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& t
   LinearisedProblem p;
   p.gram = kern.gram;
   p.q = kern.q;
-  p.f0 = outputs_of(*trained, at::cat({xl, xu})).to(kern.gram.device());
+  p.f0 = flat_outputs(*trained, at::cat({xl, xu})).to(kern.gram.device());
   p.targets = at::zeros_like(p.f0);
   p.targets.narrow(0, 0, nl).copy_(at::one_hot(labelled.labels, p.f0.size(1)));
   std::vector<int64_t> li, ui;
@@ -78,7 +72,7 @@ RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& t
   {
     std::shared_ptr<Model> m = trained->clone();
     train_model(*m, labelled, nullptr, o.retraining, quiet);
-    real_l = outputs_of(*m, xu) - f_u;
+    real_l = flat_outputs(*m, xu) - f_u;
   }
   RetrainValidationResult out;
   std::vector<double> s_pred, s_sgd, corr, rel, e_pred, e_sgd, e_corr, e_rel;
@@ -93,7 +87,7 @@ RetrainValidationResult validate_lookahead(const std::shared_ptr<const Model>& t
     detail::Stopwatch t1;
     std::shared_ptr<Model> m = trained->clone();  // warm start from θ_L
     train_model(*m, plus, nullptr, o.retraining, quiet);
-    const at::Tensor real = outputs_of(*m, xu) - f_u;
+    const at::Tensor real = flat_outputs(*m, xu) - f_u;
     const double secs = t1.seconds();
     sgd_total += secs;
     const at::Tensor d = pred[c];

@@ -14,12 +14,6 @@ namespace ts {
 
 namespace {
 
-at::Tensor outputs_of(const Model& model, const at::Tensor& x) {
-  at::NoGradGuard no_grad;
-  const at::Tensor f = model.forward(x);
-  return f.reshape({f.size(0), -1}).to(at::kDouble);
-}
-
 // Positions of the k largest keys, ties to the lower position, so a ranking is reproducible.
 std::vector<int64_t> top_k(const at::Tensor& key, int64_t k) {
   const at::Tensor order =
@@ -95,7 +89,7 @@ QueryResult mlmoc(const QueryContext& ctx, int64_t k, const std::string& objecti
   LinearisedProblem p;
   p.gram = kern.gram;
   p.q = kern.q;
-  p.f0 = outputs_of(*ctx.model, x).to(kern.gram.device());
+  p.f0 = flat_outputs(*ctx.model, x).to(kern.gram.device());
   p.targets = at::zeros_like(p.f0);
   p.targets.narrow(0, 0, nl).copy_(at::one_hot(ctx.y_labelled.to(at::kLong), p.f0.size(1)));
   std::vector<int64_t> labelled(static_cast<size_t>(nl)), pool(static_cast<size_t>(nu));
@@ -162,7 +156,7 @@ at::Tensor penultimate_features(const Model& model, const at::Tensor& x, std::st
   if (!identity_head || w < 0 || model.parameters()[static_cast<size_t>(w)].dim() != 2) {
     if (note)
       *note = "penultimate features are not available for a '" + model.kind() + "' model; using its outputs";
-    return outputs_of(model, x);
+    return flat_outputs(model, x);
   }
   // The last layer is h ↦ hWᵀ + b: with W = I and b = 0 the same forward returns h itself.
   std::vector<at::Tensor> p = model.parameters();
@@ -191,7 +185,7 @@ QueryResult select_queries(const std::string& strategy_in, const QueryContext& c
   QueryResult r;
   at::Tensor f, pseudo;
   if (ctx.model) {
-    f = outputs_of(*ctx.model, ctx.x_pool);
+    f = flat_outputs(*ctx.model, ctx.x_pool);
     pseudo = f.argmax(1).cpu();
   }
   if (strategy == "random") {

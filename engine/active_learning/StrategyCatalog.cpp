@@ -13,7 +13,7 @@ const char* kMlmocPaper =
     "Mohamadi, Bae and Sutherland, Making Look-Ahead Active Learning Strategies Feasible with "
     "Neural Tangent Kernels";
 
-std::vector<StrategyInfo> make_catalog() {
+std::vector<StrategyInfo> make_strategy_catalog() {
   const std::string look = "the NTK look-ahead after labelling x′ with its pseudo-label: ";
   return {
       {"random", "Random", "uniformly at random from the pool", "", "", true},
@@ -50,7 +50,7 @@ std::vector<StrategyInfo> make_catalog() {
 }  // namespace
 
 const std::vector<StrategyInfo>& strategy_catalog() {
-  static const std::vector<StrategyInfo> c = make_catalog();
+  static const std::vector<StrategyInfo> c = make_strategy_catalog();
   return c;
 }
 

@@ -14,6 +14,7 @@
 #include "autodiff/DenseProducts.h"
 #include "autodiff/TangentMapDetail.h"
 #include "core/Defaults.h"
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/TorchUtil.h"
 #include "dist/Communicator.h"
@@ -55,8 +56,6 @@ struct VmapWarnings {
   VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(true); }
   ~VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(were_on); }
 };
-
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 }  // namespace
 

@@ -89,7 +89,7 @@ std::vector<std::string> references() { return {"model", "ntk"}; }
 std::vector<std::string> retrain_modes() { return {"scratch", "warm"}; }
 std::vector<std::string> parameterisations() { return {"standard", "ntk"}; }
 
-std::vector<OptionInfo> make_catalog() {
+std::vector<OptionInfo> make_option_catalog() {
   return {
       // Model and data
       opt("model", "SPEC", kProblem,
@@ -288,7 +288,7 @@ std::vector<OptionInfo> make_catalog() {
 }  // namespace
 
 const std::vector<OptionInfo>& option_catalog() {
-  static const std::vector<OptionInfo> t = make_catalog();
+  static const std::vector<OptionInfo> t = make_option_catalog();
   return t;
 }
 

@@ -57,4 +57,9 @@ std::string error_text(const std::exception& e) {
   return msg;
 }
 
+std::string first_line(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
 }  // namespace ts

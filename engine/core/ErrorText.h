@@ -10,6 +10,8 @@ namespace ts {
 
 /// One line for a person: the first line of e.what(), or for a failed allocation "not enough memory: …".
 std::string error_text(const std::exception& e);
+/// The text up to its first line break (a library message's headline, without its traceback).
+std::string first_line(const std::string& s);
 /// Memory this machine can still give (MemAvailable of /proc/meminfo), in bytes; -1 when unknown.
 int64_t available_memory_bytes();
 /// The machine's physical memory (MemTotal), in bytes; -1 when unknown.

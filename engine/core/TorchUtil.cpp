@@ -186,4 +186,8 @@ void tune_allocator() {
 #endif
 }
 
+at::Tensor index_tensor(const std::vector<int64_t>& positions) {
+  return at::tensor(at::IntArrayRef(positions), at::TensorOptions().dtype(at::kLong));
+}
+
 }  // namespace ts

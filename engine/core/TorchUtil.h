@@ -52,4 +52,7 @@ std::string blas_description();
 /// page fault per touched page on every matvec block. Called once by the entry points (CLI, app, benchmarks).
 void tune_allocator();
 
+/// Positions as an int64 index tensor on the CPU (for index_select).
+at::Tensor index_tensor(const std::vector<int64_t>& positions);
+
 }  // namespace ts

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/RunControl.h"
 #include "core/Stopwatch.h"
@@ -44,11 +45,6 @@ namespace {
 
 std::string prefix(int rank, int size) {
   return "rank " + std::to_string(rank) + " of " + std::to_string(size) + ": ";
-}
-
-std::string first_line(std::string s) {
-  const auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
 class GlooWorld : public Communicator {

@@ -206,4 +206,10 @@ std::shared_ptr<Model> make_model(const std::string& text, const std::vector<int
   return model;
 }
 
+at::Tensor flat_outputs(const Model& model, const at::Tensor& x) {
+  at::NoGradGuard no_grad;
+  const at::Tensor f = model.forward(x);
+  return f.reshape({f.size(0), -1}).to(at::kDouble);
+}
+
 }  // namespace ts

@@ -131,4 +131,7 @@ std::shared_ptr<Model> make_model(const std::string& spec, const std::vector<int
 std::shared_ptr<Model> load_torchscript(const std::string& path, const std::vector<int64_t>& input_shape,
                                         const std::string& output = "");
 
+/// The outputs f(x) as [N, O] float64, without gradients (what the active-learning scores and checks read).
+at::Tensor flat_outputs(const Model& model, const at::Tensor& x);
+
 }  // namespace ts

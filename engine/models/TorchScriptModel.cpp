@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/FileChecks.h"
 #include "core/Json.h"
@@ -18,11 +19,6 @@
 namespace ts {
 
 namespace {
-
-std::string first_line(const std::string& s) {
-  const auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
 
 // TorchScript errors carry a traceback; the line naming the error comes last.
 std::string last_error_line(const std::string& s) {

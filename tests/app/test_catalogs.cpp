@@ -27,6 +27,8 @@
 
 using namespace ts;
 
+namespace test_catalogs {
+
 namespace {
 
 struct Run {
@@ -235,9 +237,11 @@ class TestCatalogs : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestCatalogs, everyDataSourceLoads, everyModelKindAndActivationBuilds, everyMetricComputes,
-             strategiesAndTheirDefaults, optionDefaultsAreAccepted, choicesAndRangesAreValidatedByTheParser,
-             docsOptionTablesAreGenerated)
+}  // namespace test_catalogs
+
+TS_TEST_MAIN(test_catalogs::TestCatalogs, everyDataSourceLoads, everyModelKindAndActivationBuilds,
+             everyMetricComputes, strategiesAndTheirDefaults, optionDefaultsAreAccepted,
+             choicesAndRangesAreValidatedByTheParser, docsOptionTablesAreGenerated)
 #ifdef TS_HAVE_QT
 #include "test_catalogs.moc"
 #endif

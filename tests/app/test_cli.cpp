@@ -13,6 +13,8 @@
 
 using namespace ts;
 
+namespace test_cli {
+
 namespace {
 
 struct Run {
@@ -539,7 +541,9 @@ class TestCli : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
+}  // namespace test_cli
+
+TS_TEST_MAIN(test_cli::TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
              pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
              benchCalibrationSmall, benchReportsRecordTheirRun, numbersIgnoreTheLocale, boundsBeforeWork,

@@ -20,7 +20,9 @@
 #include "core/Json.h"
 #include "dist/Communicator.h"
 
-extern char** environ;
+extern char** environ;  // the process environment (POSIX), at global scope
+
+namespace test_distributed {
 
 using namespace ts;
 
@@ -583,7 +585,9 @@ class TestDistributed : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestDistributed, everyEstimatorEqualsOneProcess, batchSplitEqualsOneProcess,
+}  // namespace test_distributed
+
+TS_TEST_MAIN(test_distributed::TestDistributed, everyEstimatorEqualsOneProcess, batchSplitEqualsOneProcess,
              spectrumLayersAndActiveLearning, jobsDividedByItemsEqualOneProcess, deadOrHungRankEndsTheRun,
              ranksGivenDifferentRunsRefuse, differentWorldSizesRefuse, loneRankEndsAtItsTimeout,
              signalEndsAWaitingRank, portHeldByAnotherProgram, launchNeedsItsCommand)

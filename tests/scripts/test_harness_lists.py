@@ -19,7 +19,7 @@ def main():
     problems, classes = [], 0
     for path in sorted(glob.glob(os.path.join(root, "tests", "**", "*.cpp"), recursive=True)):
         text = open(path, encoding="utf-8").read()
-        main_call = re.search(r"TS_TEST_MAIN\((\w+)((?:,[^)]*)?)\)", text)
+        main_call = re.search(r"TS_TEST_MAIN\((?:\w+::)?(\w+)((?:,[^)]*)?)\)", text)
         if not main_call:
             continue
         rel = os.path.relpath(path, root)

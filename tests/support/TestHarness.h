@@ -9,6 +9,9 @@
 #include <sstream>
 #include <string>
 
+#define TS_CONCAT_(a, b) a##b
+#define TS_CONCAT(a, b) TS_CONCAT_(a, b)
+
 namespace ts::test {
 using Runner = int (*)(int argc, char** argv);
 // Adds a test class; `file` is its source (__FILE__): the class runs under the file's base name, e.g.
@@ -19,9 +22,10 @@ bool register_test(const char* class_name, const char* file, Runner run);
 #ifdef TS_HAVE_QT
 #include <QObject>
 #include <QtTest>
+// The registration's name is unique per use: under a unity build several test files share one unit.
 #define TS_TEST_MAIN(Class, ...)                                            \
   namespace {                                                               \
-  [[maybe_unused]] const bool ts_registered_ =                              \
+  [[maybe_unused]] const bool TS_CONCAT(ts_registered_, __COUNTER__) =      \
       ts::test::register_test(#Class, __FILE__, [](int argc, char** argv) { \
         Class t;                                                            \
         return QTest::qExec(&t, argc, argv);                                \
@@ -125,17 +129,18 @@ int run_all(T& t, const char* names, std::vector<void (T::*)()> fns) {
           TS_FE_12, TS_FE_11, TS_FE_10, TS_FE_9, TS_FE_8, TS_FE_7, TS_FE_6, TS_FE_5, TS_FE_4, TS_FE_3, \
           TS_FE_2, TS_FE_1)                                                                            \
   (C, __VA_ARGS__)
-#define TS_TEST_MAIN(Class, ...)                                                           \
-  template <>                                                                              \
-  struct ts_test_runner<Class> {                                                           \
-    static int run(int, char**) {                                                          \
-      Class t;                                                                             \
-      return ts::test::run_all<Class>(t, #__VA_ARGS__, {TS_FOR_EACH(Class, __VA_ARGS__)}); \
-    }                                                                                      \
-  };                                                                                       \
-  namespace {                                                                              \
-  [[maybe_unused]] const bool ts_registered_ =                                             \
-      ts::test::register_test(#Class, __FILE__, &ts_test_runner<Class>::run);              \
+#define TS_TEST_MAIN(Class, ...)                                                                             \
+  template <>                                                                                                \
+  struct ts_test_runner<Class> {                                                                             \
+    static int run(int, char**) {                                                                            \
+      Class t;                                                                                               \
+      return ts::test::run_all<Class>(t, #__VA_ARGS__, {TS_FOR_EACH(Class, __VA_ARGS__)});                   \
+    }                                                                                                        \
+  };                                                                                                         \
+  namespace {                                                                                                \
+  [[maybe_unused]] const bool TS_CONCAT(ts_registered_,                                                      \
+                                        __COUNTER__) = ts::test::register_test(#Class, __FILE__,             \
+                                                                               &ts_test_runner<Class>::run); \
   }
 #endif
 

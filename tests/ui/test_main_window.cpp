@@ -64,6 +64,8 @@
 
 using namespace ts;
 
+namespace test_main_window {
+
 class TestMainWindow : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -631,5 +633,7 @@ class TestMainWindow : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestMainWindow)
+}  // namespace test_main_window
+
+TS_TEST_MAIN(test_main_window::TestMainWindow)
 #include "test_main_window.moc"

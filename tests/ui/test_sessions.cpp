@@ -59,6 +59,8 @@
 
 using namespace ts;
 
+namespace test_sessions {
+
 class TestSessions : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -448,5 +450,7 @@ class TestSessions : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestSessions)
+}  // namespace test_sessions
+
+TS_TEST_MAIN(test_sessions::TestSessions)
 #include "test_sessions.moc"

@@ -55,6 +55,8 @@
 
 using namespace ts;
 
+namespace test_workbench {
+
 class TestWorkbench : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -496,5 +498,7 @@ class TestWorkbench : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestWorkbench)
+}  // namespace test_workbench
+
+TS_TEST_MAIN(test_workbench::TestWorkbench)
 #include "test_workbench.moc"

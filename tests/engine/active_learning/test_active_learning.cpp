@@ -31,6 +31,8 @@
 
 using namespace ts;
 
+namespace test_active_learning {
+
 namespace {
 
 const double kEps = 2.220446049250313e-16;  // float64 unit roundoff ×2
@@ -499,9 +501,12 @@ class TestActiveLearning : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestActiveLearning, borderedUpdateEqualsDirectSolve, singularKernelGetsARecordedShift,
-             linearModelRetrainingIsExact, lookaheadKernelsMatchExactKernels, penultimateFeaturesOfAnMlp,
-             digitsRunEveryStrategy, resultJsonHasTheDocumentedFields, badConfigurations, commandLine)
+}  // namespace test_active_learning
+
+TS_TEST_MAIN(test_active_learning::TestActiveLearning, borderedUpdateEqualsDirectSolve,
+             singularKernelGetsARecordedShift, linearModelRetrainingIsExact,
+             lookaheadKernelsMatchExactKernels, penultimateFeaturesOfAnMlp, digitsRunEveryStrategy,
+             resultJsonHasTheDocumentedFields, badConfigurations, commandLine)
 #ifdef TS_HAVE_QT
 #include "test_active_learning.moc"
 #endif

@@ -32,6 +32,8 @@
 
 using namespace ts;
 
+namespace test_lookahead_objectives {
+
 namespace {
 
 // As test_active_learning: gram = J Jᵀ with more columns than rows, so Θ is positive definite.
@@ -627,10 +629,13 @@ class TestLookaheadObjectives : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestLookaheadObjectives, simplexProjection, objectivesEqualADirectComputation,
-             strategiesRankByTheirObjective, mlpPntkGramEqualsTheGeneralOne, finiteTimePredictors,
-             rankOneScoresEqualTheTensorPath, ridgeSchedule, oneCycleMatchesPyTorch, learningCurveAuc,
-             studentTIntervals, presetAndAblationFromTheCommandLine)
+}  // namespace test_lookahead_objectives
+
+TS_TEST_MAIN(test_lookahead_objectives::TestLookaheadObjectives, simplexProjection,
+             objectivesEqualADirectComputation, strategiesRankByTheirObjective,
+             mlpPntkGramEqualsTheGeneralOne, finiteTimePredictors, rankOneScoresEqualTheTensorPath,
+             ridgeSchedule, oneCycleMatchesPyTorch, learningCurveAuc, studentTIntervals,
+             presetAndAblationFromTheCommandLine)
 #ifdef TS_HAVE_QT
 #include "test_lookahead_objectives.moc"
 #endif

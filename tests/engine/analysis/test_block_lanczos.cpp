@@ -13,6 +13,8 @@
 
 using namespace ts;
 
+namespace test_block_lanczos {
+
 namespace {
 
 // Q diag(λ) Qᵀ with a seeded orthogonal Q.
@@ -125,6 +127,11 @@ class TestBlockLanczos : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestBlockLanczos, topEigenpairsOfAKnownSpectrum, lowRankOperatorRunsOutOfKrylovSpace,
-             ntkOfASmallModelAgainstItsExactKernel, unconvergedRunSaysSo, cancelStopsTheRun)
+}  // namespace test_block_lanczos
+
+TS_TEST_MAIN(test_block_lanczos::TestBlockLanczos, topEigenpairsOfAKnownSpectrum,
+             lowRankOperatorRunsOutOfKrylovSpace, ntkOfASmallModelAgainstItsExactKernel, unconvergedRunSaysSo,
+             cancelStopsTheRun)
+#ifdef TS_HAVE_QT
 #include "test_block_lanczos.moc"
+#endif

@@ -17,6 +17,8 @@
 
 using namespace ts;
 
+namespace test_layer_traces {
+
 namespace {
 
 struct Problem {
@@ -106,7 +108,7 @@ class TestLayerTraces : public QObject {
         for (size_t g = 0; g < t.layers.size(); ++g) {
           const double err = std::fabs(t.layers[g].trace - exact.layers[g].trace);
           QVERIFY2(err <= 4 * *t.layers[g].std_error + 1e-9 * exact.layers[g].trace,
-                   qPrintable(QString::fromStdString(method + " " + t.layers[g].name)));
+                   (method + " " + t.layers[g].name).c_str());
           (m == 24 ? err_small : err_big) += err / exact.layers[g].trace;
         }
       }
@@ -153,6 +155,10 @@ class TestLayerTraces : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestLayerTraces, exactGroupsSumToTheTrace, hutchppSplitsOneEstimate,
+}  // namespace test_layer_traces
+
+TS_TEST_MAIN(test_layer_traces::TestLayerTraces, exactGroupsSumToTheTrace, hutchppSplitsOneEstimate,
              estimatesWithinTheirErrorsAndShrink, prefixGroupsAndJob)
+#ifdef TS_HAVE_QT
 #include "test_layer_traces.moc"
+#endif

@@ -10,6 +10,8 @@
 #include "models/Model.h"
 
 using namespace ts;
+
+namespace test_metrics {
 using test::inputs;
 
 namespace {
@@ -149,7 +151,9 @@ class TestMetrics : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
+}  // namespace test_metrics
+
+TS_TEST_MAIN(test_metrics::TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
              exactMetricsMatchDefinitions, estimatedMetricsWithinError, exactOverBudgetIsAClearError,
              alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable)
 #ifdef TS_HAVE_QT

@@ -20,6 +20,8 @@
 
 using namespace ts;
 
+namespace test_autodiff {
+
 namespace {
 
 at::Tensor batch(const Model& m, int64_t n, uint64_t seed) {
@@ -406,7 +408,9 @@ class TestAutodiff : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
+}  // namespace test_autodiff
+
+TS_TEST_MAIN(test_autodiff::TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
              explicitMlpProductsEqualAutograd, exactTraceIdentities, torchscriptFixturesMatchPython,
              torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk,
              parameterSubset, autoJvpKeepsTheFasterPath)

@@ -17,6 +17,8 @@
 
 using namespace ts;
 
+namespace test_array_files {
+
 namespace {
 
 std::string tmp(const std::string& name) { return std::string(TS_TEST_TMP) + "/" + name; }
@@ -543,7 +545,9 @@ class TestArrayFiles : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestArrayFiles, npyRoundTrips, npyDataSpecs, npzArchives, npyErrors, npzErrors,
+}  // namespace test_array_files
+
+TS_TEST_MAIN(test_array_files::TestArrayFiles, npyRoundTrips, npyDataSpecs, npzArchives, npyErrors, npzErrors,
              integerInputsExactly, cifarBinaryFormats, cifarErrors)
 #ifdef TS_HAVE_QT
 #include "test_array_files.moc"

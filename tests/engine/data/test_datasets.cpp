@@ -23,6 +23,8 @@
 
 using namespace ts;
 
+namespace test_datasets {
+
 namespace {
 
 std::string tmp(const std::string& name) { return std::string(TS_TEST_TMP) + "/" + name; }
@@ -397,8 +399,11 @@ class TestDatasets : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestDatasets, realDigits, idxPlainAndGzip, idxErrors, digitsFileErrors, syntheticSetsAreSeeded,
-             splitSubsetStandardize, csvLabelsValidatedAndRemapped, imageFolders, imageFolderErrors)
+}  // namespace test_datasets
+
+TS_TEST_MAIN(test_datasets::TestDatasets, realDigits, idxPlainAndGzip, idxErrors, digitsFileErrors,
+             syntheticSetsAreSeeded, splitSubsetStandardize, csvLabelsValidatedAndRemapped, imageFolders,
+             imageFolderErrors)
 #ifdef TS_HAVE_QT
 #include "test_datasets.moc"
 #endif

@@ -12,6 +12,8 @@
 
 using namespace ts;
 
+namespace test_estimators {
+
 namespace {
 
 at::TensorOptions f64() {
@@ -418,7 +420,9 @@ class TestEstimators : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate,
+}  // namespace test_estimators
+
+TS_TEST_MAIN(test_estimators::TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate,
              errorWithinOwnErrorEstimate, budgetAtOrAboveSizeIsExact, lowRankSketchIsExact,
              exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,

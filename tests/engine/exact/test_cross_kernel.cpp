@@ -22,6 +22,8 @@
 
 using namespace ts;
 
+namespace test_cross_kernel {
+
 namespace {
 
 // A kernel job on the small model's kernel over `data` (spec), float64 on the test device.
@@ -256,6 +258,11 @@ class TestCrossKernel : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestCrossKernel, crossKernelIsABlockOfTheKernel, jobWritesNpy, productsAreTheKernelTimesVectors,
-             jobAppliesWithoutTheKernel, jobFindsEigenpairsByLanczosOverBudget, jobWritesJacobianBlocks)
+}  // namespace test_cross_kernel
+
+TS_TEST_MAIN(test_cross_kernel::TestCrossKernel, crossKernelIsABlockOfTheKernel, jobWritesNpy,
+             productsAreTheKernelTimesVectors, jobAppliesWithoutTheKernel,
+             jobFindsEigenpairsByLanczosOverBudget, jobWritesJacobianBlocks)
+#ifdef TS_HAVE_QT
 #include "test_cross_kernel.moc"
+#endif

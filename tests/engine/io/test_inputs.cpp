@@ -23,6 +23,8 @@
 
 using namespace ts;
 
+namespace test_inputs {
+
 namespace {
 
 std::string write_file(const std::string& name, const std::string& text) {
@@ -323,7 +325,9 @@ class TestInputs : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
+}  // namespace test_inputs
+
+TS_TEST_MAIN(test_inputs::TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
              inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked,
              jsonKeepsSeedsAndUnicode, numbersByTheirUncertainty, outputSetsPublishTogether,
              specialFilesRefused, allocationFailuresExplained)

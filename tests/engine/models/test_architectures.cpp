@@ -27,6 +27,8 @@
 
 using namespace ts;
 
+namespace test_architectures {
+
 namespace {
 
 const std::vector<std::string> kArchitectures{"resnet", "mobilenet", "transformer", "lstm", "resmlp"};
@@ -272,6 +274,10 @@ class TestArchitectures : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestArchitectures, exactKernelMatchesPyTorch, kernelProductsMatchExactKernel,
+}  // namespace test_architectures
+
+TS_TEST_MAIN(test_architectures::TestArchitectures, exactKernelMatchesPyTorch, kernelProductsMatchExactKernel,
              layerTracesMatchPyTorch, parameterSubsetMatchesPyTorch, everyEstimatorConverges)
+#ifdef TS_HAVE_QT
 #include "test_architectures.moc"
+#endif

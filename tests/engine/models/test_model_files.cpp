@@ -26,6 +26,8 @@
 
 using namespace ts;
 
+namespace test_model_files {
+
 namespace {
 
 std::string exported(const std::string& file) { return test::fixtures() + "/exported/" + file; }
@@ -296,7 +298,11 @@ class TestModelFiles : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestModelFiles, scriptedLstmFromTorchNn, outputWhoseFirstAxisIsNotTheBatch,
+}  // namespace test_model_files
+
+TS_TEST_MAIN(test_model_files::TestModelFiles, scriptedLstmFromTorchNn, outputWhoseFirstAxisIsNotTheBatch,
              frozenBackboneStaysFrozen, tinyGptTakesTokenIds, integerBuffersKeepTheirDtype,
              dictOutputChosenByMetadata, plainFileNeedsShapeAndOutput, tracedModel, jobsReadTheMetadata)
+#ifdef TS_HAVE_QT
 #include "test_model_files.moc"
+#endif

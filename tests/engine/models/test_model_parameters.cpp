@@ -23,6 +23,8 @@
 
 using namespace ts;
 
+namespace test_model_parameters {
+
 namespace {
 
 struct Fixture {
@@ -232,7 +234,9 @@ class TestModelParameters : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestModelParameters, sharedTensorsCountOnce, frozenParametersLeftOut,
+}  // namespace test_model_parameters
+
+TS_TEST_MAIN(test_model_parameters::TestModelParameters, sharedTensorsCountOnce, frozenParametersLeftOut,
              fusedOperatorFallsBackToDoubleBackward, exportedPrecision, costModelCountsDenseAlgebra)
 #ifdef TS_HAVE_QT
 #include "test_model_parameters.moc"

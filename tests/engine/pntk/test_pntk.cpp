@@ -14,6 +14,8 @@
 #include "pntk/Pntk.h"
 
 using namespace ts;
+
+namespace test_pntk {
 using test::inputs;
 
 namespace {
@@ -103,7 +105,9 @@ class TestPntk : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestPntk, equalsEntkForOneOutput, lastLayerOnlyAveragesDiagonalBlocks,
+}  // namespace test_pntk
+
+TS_TEST_MAIN(test_pntk::TestPntk, equalsEntkForOneOutput, lastLayerOnlyAveragesDiagonalBlocks,
              sumOfLogitsIdentityWithCrossTerms, matvecEqualsExactMatrix, badVariants)
 #ifdef TS_HAVE_QT
 #include "test_pntk.moc"

@@ -25,6 +25,8 @@
 #include "results/ResultJson.h"
 
 using namespace ts;
+
+namespace test_pntk_experiments {
 using test::f64;
 using test::inputs;
 
@@ -325,9 +327,12 @@ class TestPntkExperiments : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestPntkExperiments, kernelRegressionReproducesTargets, pntkFromEntkEqualsExactPntk,
-             widthSlopeAtInitialisation, slopeFitIsLeastSquares, hessianVectorProductsAtZeroResidual,
-             hessianTraceAgainstGaussNewton, estimatorsOnThePntk, pntkResultJsonFields, badWidthJobs)
+}  // namespace test_pntk_experiments
+
+TS_TEST_MAIN(test_pntk_experiments::TestPntkExperiments, kernelRegressionReproducesTargets,
+             pntkFromEntkEqualsExactPntk, widthSlopeAtInitialisation, slopeFitIsLeastSquares,
+             hessianVectorProductsAtZeroResidual, hessianTraceAgainstGaussNewton, estimatorsOnThePntk,
+             pntkResultJsonFields, badWidthJobs)
 #ifdef TS_HAVE_QT
 #include "test_pntk_experiments.moc"
 #endif

@@ -19,6 +19,8 @@
 
 using namespace ts;
 
+namespace test_training {
+
 namespace {}  // namespace
 
 class TestTraining : public QObject {
@@ -211,8 +213,10 @@ class TestTraining : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestTraining, trainingReducesLossOnDigits, sgdWithMseOnSine, torchscriptTrainsAndSaves,
-             badTrainingOptions, dynamicsAgreesWithExact, outputsPublishedTogether)
+}  // namespace test_training
+
+TS_TEST_MAIN(test_training::TestTraining, trainingReducesLossOnDigits, sgdWithMseOnSine,
+             torchscriptTrainsAndSaves, badTrainingOptions, dynamicsAgreesWithExact, outputsPublishedTogether)
 #ifdef TS_HAVE_QT
 #include "test_training.moc"
 #endif

@@ -14,6 +14,8 @@
 
 using namespace ts;
 
+namespace test_session_file {
+
 namespace {
 
 // A session with one of everything, as the window writes it.
@@ -319,9 +321,11 @@ class TestSessionFile : public QObject {
   }
 };
 
-TS_TEST_MAIN(TestSessionFile, roundTrip, savedByEarlierVersion, heatMapSizeAgreesWithValues,
-             versionIsAnInteger, resultMembersAreChecked, integersInRange, wrongTypesNamed, sizesAgree,
-             deepNestingRefused)
+}  // namespace test_session_file
+
+TS_TEST_MAIN(test_session_file::TestSessionFile, roundTrip, savedByEarlierVersion,
+             heatMapSizeAgreesWithValues, versionIsAnInteger, resultMembersAreChecked, integersInRange,
+             wrongTypesNamed, sizesAgree, deepNestingRefused)
 #ifdef TS_HAVE_QT
 #include "test_session_file.moc"
 #endif

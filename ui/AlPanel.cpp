@@ -56,14 +56,11 @@ QString model_for(const QString& data) {
   return "mlp:in=64,width=128,depth=2,out=10";
 }
 
-// The data list: every built-in data set of the catalog, at sizes that train in seconds.
+// The data list: the Active-learning spec of every built-in data set of the catalog that has classes.
 QStringList data_choices() {
   QStringList v;
-  for (const auto& source : data_sources()) {
-    if (!source.app_listed) continue;
-    const QString kind = QString::fromStdString(source.kind);
-    v << (source.generated ? kind + ":size=600" : kind == "digits" ? kind : kind + ":n=6000");
-  }
+  for (const auto& source : data_sources())
+    if (!source.al_example.empty()) v << QString::fromStdString(source.al_example);
   return v;
 }
 

@@ -52,6 +52,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "EstimatorPanel.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
@@ -81,7 +82,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // The control panel (model and data, estimators, Run), the tabs and the run log, each built below.
   auto* panel = new QWidget(this);
   auto* panel_layout = new QVBoxLayout(panel);
-  problem_ = new ProblemPanel([this] { return seed_ ? seed_->value() : 0; }, panel);
+  problem_ = new ProblemPanel([this] { return estimators_ ? estimators_->seed() : 0; }, panel);
   connect(problem_, &ProblemPanel::previewShown, this, &MainWindow::previewShown);
   panel_layout->addWidget(problem_);
   shape_prompt_ = [this](const QString& path) {
@@ -93,7 +94,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
         QLineEdit::Normal, {}, &ok);
     return ok ? s : QString();
   };
-  panel_layout->addWidget(createEstimatorBox(panel));
+  estimators_ = new EstimatorPanel(panel);
+  panel_layout->addWidget(estimators_);
   QHBoxLayout* buttons = createRunControls(panel);
   panel_layout->addStretch();
   createTabs();
@@ -139,81 +141,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
       return QFileDialog::getOpenFileName(this, "Locate " + QFileInfo(missing).fileName(),
                                           QFileInfo(missing).path());
     };
-  connect(methods_, &QListWidget::itemChanged, this, &MainWindow::updateCost);
   problem_->refreshPreview();
-  connect(matvecs_, qOverload<int>(&QSpinBox::valueChanged), this, &MainWindow::updateCost);
-  updateCost();
-}
-
-QGroupBox* MainWindow::createEstimatorBox(QWidget* panel) {
-  auto* est_box = new QGroupBox("Estimators", panel);
-  auto* ef = new QFormLayout(est_box);
-  methods_ = new QListWidget(est_box);
-  for (const auto& e : estimator_registry()) {  // names, defaults and tooltips from the one estimator table
-    auto* item = new QListWidgetItem(QString::fromStdString(e.name), methods_);
-    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-    item->setCheckState(e.app_default ? Qt::Checked : Qt::Unchecked);
-    item->setToolTip(QString::fromStdString(e.label + ": " + e.summary + "\n" + e.paper));
-  }
-  methods_->setMinimumHeight(6 * methods_->sizeHintForRow(0) + 2 * methods_->frameWidth());
-  methods_->setMaximumHeight(methods_->minimumHeight());
-  methods_->setToolTip("Tick the estimators to compare; each gets its own series in every chart");
-  slider_ = new QSlider(Qt::Horizontal, est_box);
-  slider_->setRange(8, 768);                           // raised to the ticked estimators' calibrated minimum
-  slider_->setValue(int(EstimatorOptions{}.matvecs));  // the engine's default budget, as on the command line
-  slider_->setToolTip("Matvec budget m: moving it re-runs the comparison and cancels the stale run");
-  matvecs_ = new QSpinBox(est_box);
-  matvecs_->setRange(8, 100000);
-  matvecs_->setValue(int(EstimatorOptions{}.matvecs));
-  matvecs_->setToolTip(
-      "Budget m: the number of test vectors (matrix-vector products) each estimator may use");
-  auto* budget_row = new QHBoxLayout;
-  budget_row->addWidget(slider_, 1);
-  budget_row->addWidget(matvecs_);
-  seed_ = new QSpinBox(est_box);
-  seed_->setRange(0, 1000000);
-  seed_->setToolTip("Seeds every random draw: the same seed gives the same numbers on the CPU");
-  dtype_ = new QComboBox(est_box);
-  dtype_->addItems({"float64", "float32"});
-  device_ = new QComboBox(est_box);
-  device_->addItems({"cpu", "cuda"});
-  if (!cuda_available()) {  // offered only where this LibTorch sees a GPU
-    auto* model = qobject_cast<QStandardItemModel*>(device_->model());
-    if (model) model->item(1)->setEnabled(false);
-    device_->setItemData(1, "no CUDA device is visible to this LibTorch", Qt::ToolTipRole);
-  }
-  tol_ = new QDoubleSpinBox(est_box);
-  tol_->setDecimals(5);
-  tol_->setRange(0, 0.5);
-  tol_->setSingleStep(0.001);
-  tol_->setSpecialValueText("off (fixed budget)");
-  tol_->setToolTip(
-      "Adaptive run: double m until std error / estimate ≤ tolerance (cap 16 m); 0 runs the fixed budget");
-  repeats_ = new QSpinBox(est_box);
-  repeats_->setRange(1, 50);
-  repeats_->setToolTip("Seeds per budget in the speed–accuracy sweep");
-  threads_ = new QSpinBox(est_box);
-  threads_->setRange(0, 64);
-  threads_->setSpecialValueText("default");
-  threads_->setToolTip("LibTorch intra-op threads (small models run fastest on one; docs/PERFORMANCE.md)");
-  cost_ = new QLabel(est_box);
-  cost_->setWordWrap(true);
-  cost_->setToolTip(
-      "VJPs and JVPs each method will spend, and the time they took per product on the last run");
-  exact_ = new QCheckBox("exact trace (errors, speed chart)", est_box);
-  exact_->setChecked(true);
-  exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
-  ef->addRow("Methods", methods_);
-  ef->addRow("Budget m", budget_row);
-  ef->addRow("Seed", seed_);
-  ef->addRow("Precision", dtype_);
-  ef->addRow("Device", device_);
-  ef->addRow("", exact_);
-  ef->addRow("Tolerance", tol_);
-  ef->addRow("Sweep repeats", repeats_);
-  ef->addRow("Threads", threads_);
-  ef->addRow("Cost", cost_);
-  return est_box;
 }
 
 QHBoxLayout* MainWindow::createRunControls(QWidget* panel) {
@@ -384,10 +312,7 @@ void MainWindow::connectSignals() {
   rerun_->setSingleShot(true);
   rerun_->setInterval(250);
   connect(rerun_, &QTimer::timeout, this, &MainWindow::run);
-  connect(slider_, &QSlider::valueChanged, this, [this](int v) {
-    matvecs_->setValue(v);
-    rerun_->start();
-  });
+  connect(estimators_, &EstimatorPanel::budgetMoved, rerun_, qOverload<>(&QTimer::start));
   autosave_ = new QTimer(this);
   autosave_->setInterval(2 * 60000);
   connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);

@@ -53,6 +53,7 @@ class PntkPanel;
 class AlPanel;
 class LayersPanel;
 class ProblemPanel;
+class EstimatorPanel;
 class TrainingPanel;
 
 class MainWindow : public QMainWindow {
@@ -93,7 +94,7 @@ class MainWindow : public QMainWindow {
   PntkPanel* pntkPanel() const { return pntk_; }
   AlPanel* alPanel() const { return al_; }
   LayersPanel* layersPanel() const { return layers_; }
-  QSlider* budgetSlider() const { return slider_; }
+  QSlider* budgetSlider() const;
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
   /// Builds a built-in model from the panel's parameters (as the user would): kind mlp, cnn or gru.
@@ -195,7 +196,6 @@ class MainWindow : public QMainWindow {
   // The window's parts, built once by the constructor: the control panel's model and data box (with the
   // built-in model's row), its estimator box, Run and Cancel with the result labels; the tabs; the scrolling
   // panel beside them; the status bar and run log; the engine's replies, Run, Cancel and the budget slider.
-  QGroupBox* createEstimatorBox(QWidget* panel);
   QHBoxLayout* createRunControls(QWidget* panel);
   void createTabs();
   QSplitter* createCentral(QWidget* panel, QHBoxLayout* buttons);
@@ -236,7 +236,6 @@ class MainWindow : public QMainWindow {
   /// `final`: the run is over (the run log gets its row, resultShown is emitted); else its estimates only.
   void showCompare(const CompareResult& r, bool final = true);
   void drawCompareCharts(const CompareResult& r);
-  void learnCosts(const CompareResult& r);
   void showCompareText(const CompareResult& r);
   void showModelInfo(const CompareResult& r);
   void showSpectrum(const SpectrumResult& r);
@@ -244,9 +243,6 @@ class MainWindow : public QMainWindow {
   void showDynamics(const DynamicsResult& r);
   void saveSettings() const;
   void restoreSettings();
-  QStringList checkedMethods() const;
-  void applyBudgetMinimum();
-  void updateCost();
 
  public:
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
@@ -262,17 +258,6 @@ class MainWindow : public QMainWindow {
   QMenu* recent_menu_;
   QStringList recent_;
   qint64 run_started_ms_ = 0;
-  QListWidget* methods_;
-  QSlider* slider_;
-  QSpinBox* matvecs_;
-  QSpinBox* seed_ = nullptr;
-  QComboBox* dtype_;
-  QComboBox* device_;
-  QCheckBox* exact_;
-  QDoubleSpinBox* tol_;
-  QSpinBox* repeats_;
-  QSpinBox* threads_;
-  QLabel* cost_;
   QHash<QString, QAction*> actions_;
   std::function<QString(const QString&)> shape_prompt_;
   QDockWidget* run_log_dock_ = nullptr;
@@ -280,9 +265,6 @@ class MainWindow : public QMainWindow {
   QByteArray default_state_;
   QString theme_ = "light";
   int64_t memory_budget_ = ts::ComputeConfig{}.memory_budget;  ///< bytes an exact computation may hold
-  double seconds_per_product_ = 0;       ///< measured on the last run, for the cost shown before the next
-  qint64 last_d_ = 0, last_params_ = 0;  ///< d and P of the last run, for the dense algebra's predicted cost
-  QHash<QString, double> dense_factor_;  ///< measured/predicted dense time per method on the last run
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;
@@ -295,7 +277,8 @@ class MainWindow : public QMainWindow {
   ChartView* spectrum_;
   QTableWidget* metrics_;
   TrainingPanel* training_;
-  ProblemPanel* problem_;  ///< the model and data box
+  ProblemPanel* problem_;                 ///< the model and data box
+  EstimatorPanel* estimators_ = nullptr;  ///< the estimators, budget and compute settings
   PntkPanel* pntk_;
   AlPanel* al_;
   LayersPanel* layers_;

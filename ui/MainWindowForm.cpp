@@ -46,6 +46,7 @@
 
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "EstimatorPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
 #include "core/Errors.h"
@@ -65,65 +66,8 @@ void MainWindow::buildModel(const QString& kind, int width, int depth, const QSt
 void MainWindow::refreshPreview() { problem_->refreshPreview(); }
 QWidget* MainWindow::thumbnails() const { return problem_->thumbnails(); }
 
-void MainWindow::applyBudgetMinimum() {
-  // No budget below the ticked estimators' calibrated minimum (their error bars would not hold).
-  std::vector<std::string> names;
-  for (const auto& m : checkedMethods()) names.push_back(m.toStdString());
-  const int lowest = static_cast<int>(min_calibrated_budget(names));
-  if (matvecs_->minimum() != lowest) {
-    slider_->setMinimum(lowest);
-    matvecs_->setMinimum(lowest);
-  }
-}
-
-void MainWindow::updateCost() {
-  applyBudgetMinimum();
-  QStringList parts;
-  int64_t total = 0;
-  double dense = 0, worst_dense = 0;
-  QString worst;
-  for (const auto& m : checkedMethods()) {
-    EstimatorOptions o;
-    o.method = m.toStdString();
-    o.matvecs = matvecs_->value();
-    const auto [v, j] = planned_ad_cost(o);
-    total += v + j;
-    parts << QString("%1 %2+%3").arg(m).arg(v).arg(j);
-    if (last_d_ > 0) {
-      // The dense algebra besides the products (QR, projections, draws): FHutch's grows with P.
-      const double s = planned_dense_seconds(o, last_d_, last_params_) * dense_factor_.value(m, 1.0);
-      dense += s;
-      if (s > worst_dense) worst_dense = s, worst = m;
-    }
-  }
-  QString text = parts.isEmpty() ? QString() : "VJPs+JVPs: " + parts.join(", ");
-  if (seconds_per_product_ > 0 && total > 0) {
-    text += QString("\n≈ %1 s (%2 ms per product on the last run, %3 s dense algebra)")
-                .arg(total * seconds_per_product_ + dense, 0, 'g', 2)
-                .arg(seconds_per_product_ * 1e3, 0, 'g', 2)
-                .arg(dense, 0, 'g', 2);
-    if (worst_dense > total * seconds_per_product_)
-      text += QString("\n%1 spends most of its time in dense algebra at this P").arg(worst);
-    const double seconds = total * seconds_per_product_ + dense;
-    if (seconds > 60)
-      text += QString("\nslow: about %1 min; a smaller m or fewer methods is faster")
-                  .arg(seconds / 60, 0, 'f', 1);
-  }
-  cost_->setText(text.isEmpty() ? "tick at least one estimator" : text);
-}
-
-QStringList MainWindow::checkedMethods() const {
-  QStringList out;
-  for (int i = 0; i < methods_->count(); ++i)
-    if (methods_->item(i)->checkState() == Qt::Checked) out << methods_->item(i)->text();
-  return out;
-}
-
-void MainWindow::setMethods(const QStringList& methods) {
-  for (int i = 0; i < methods_->count(); ++i)
-    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked
-                                                                                 : Qt::Unchecked);
-}
+void MainWindow::setMethods(const QStringList& methods) { estimators_->setMethods(methods); }
+QSlider* MainWindow::budgetSlider() const { return estimators_->budgetSlider(); }
 
 void MainWindow::setProblem(const QString& model, const QString& data, const QString& input_shape) {
   problem_->setProblem(model, data, input_shape);
@@ -132,19 +76,8 @@ void MainWindow::setProblem(const QString& model, const QString& data, const QSt
 ts::CompareRequest MainWindow::currentCompareJob() const {
   CompareRequest job;
   problem_->fill(job.problem);
-  job.problem.compute.dtype = dtype_->currentText().toStdString();
-  job.problem.compute.device = device_->currentText().toStdString();
-  job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
-  job.problem.compute.memory_budget = memory_budget_;
-  job.estimator.matvecs = matvecs_->value();
-  job.estimator.seed = static_cast<uint64_t>(seed_->value());
-  job.estimator.tol = tol_->value();
-  job.estimator.max_matvecs = 16 * static_cast<int64_t>(matvecs_->value());
-  job.sweep_repeats = repeats_->value();
-  job.problem.compute.threads = threads_->value();
-  job.methods.clear();
-  for (const auto& m : checkedMethods()) job.methods.push_back(m.toStdString());
-  job.exact = exact_->isChecked();
+  estimators_->fill(job);
+  job.problem.compute.memory_budget = memory_budget_;  // the Preferences' budget
   return job;
 }
 
@@ -315,15 +248,14 @@ void MainWindow::applyConfig(const CompareRequest& config) {
              QString::fromStdString(problem.input_shape));
   problem_->setOutput(QString::fromStdString(problem.output));
   problem_->setParams(QString::fromStdString(problem.params));
-  QStringList methods;
-  for (const auto& m : config.methods) methods << QString::fromStdString(m);
-  setMethods(methods);
-  const QSignalBlocker block(slider_);
-  slider_->setValue(static_cast<int>(config.estimator.matvecs));
-  matvecs_->setValue(static_cast<int>(config.estimator.matvecs));
-  seed_->setValue(static_cast<int>(config.estimator.seed));
-  dtype_->setCurrentText(QString::fromStdString(problem.compute.dtype));
-  device_->setCurrentText(QString::fromStdString(problem.compute.device));
+  EstimatorSettings e = estimators_->settings();
+  e.methods.clear();
+  for (const auto& m : config.methods) e.methods << QString::fromStdString(m);
+  e.matvecs = static_cast<int>(config.estimator.matvecs);
+  e.seed = static_cast<int>(config.estimator.seed);
+  e.dtype = QString::fromStdString(problem.compute.dtype);
+  e.device = QString::fromStdString(problem.compute.device);
+  estimators_->apply(e);
   statusBar()->showMessage("Configuration restored from the run log");
 }
 
@@ -336,15 +268,16 @@ void MainWindow::saveSettings() const {
   s.setValue("params", problem_->params());
   s.setValue("recent_models", recent_);
   s.setValue("state", saveState());
-  s.setValue("methods", checkedMethods());
-  s.setValue("matvecs", matvecs_->value());
-  s.setValue("seed", seed_->value());
-  s.setValue("dtype", dtype_->currentText());
-  s.setValue("device", device_->currentText());
-  s.setValue("exact", exact_->isChecked());
-  s.setValue("tol", tol_->value());
-  s.setValue("repeats", repeats_->value());
-  s.setValue("threads", threads_->value());
+  const EstimatorSettings e = estimators_->settings();
+  s.setValue("methods", e.methods);
+  s.setValue("matvecs", e.matvecs);
+  s.setValue("seed", e.seed);
+  s.setValue("dtype", e.dtype);
+  s.setValue("device", e.device);
+  s.setValue("exact", e.exact);
+  s.setValue("tol", e.tol);
+  s.setValue("repeats", e.repeats);
+  s.setValue("threads", e.threads);
   s.setValue("geometry", saveGeometry());
   s.setValue("theme", theme_);
   s.setValue("memory_budget", static_cast<qlonglong>(memory_budget_));
@@ -361,17 +294,17 @@ void MainWindow::restoreSettings() {
   recent_ = s.value("recent_models").toStringList();
   rebuildRecentMenu();
   restoreState(s.value("state").toByteArray());
-  setMethods(s.value("methods").toStringList());
-  const QSignalBlocker block(slider_);  // restoring is not a request to re-run
-  slider_->setValue(s.value("matvecs", 96).toInt());
-  matvecs_->setValue(s.value("matvecs", 96).toInt());
-  seed_->setValue(s.value("seed", 0).toInt());
-  dtype_->setCurrentText(s.value("dtype", "float64").toString());
-  device_->setCurrentText(s.value("device", "cpu").toString());
-  exact_->setChecked(s.value("exact", true).toBool());
-  tol_->setValue(s.value("tol", 0.0).toDouble());
-  repeats_->setValue(s.value("repeats", 1).toInt());
-  threads_->setValue(s.value("threads", 0).toInt());
+  EstimatorSettings e;  // the defaults where a setting was never saved
+  e.methods = s.value("methods").toStringList();
+  e.matvecs = s.value("matvecs", int(EstimatorOptions{}.matvecs)).toInt();
+  e.seed = s.value("seed", 0).toInt();
+  e.dtype = s.value("dtype", "float64").toString();
+  e.device = s.value("device", "cpu").toString();
+  e.exact = s.value("exact", true).toBool();
+  e.tol = s.value("tol", 0.0).toDouble();
+  e.repeats = s.value("repeats", 1).toInt();
+  e.threads = s.value("threads", 0).toInt();
+  estimators_->apply(e);
   restoreGeometry(s.value("geometry").toByteArray());
   if (s.value("theme", "light").toString() == "dark") setTheme("dark");
   const QVariant budget = s.value("memory_budget");

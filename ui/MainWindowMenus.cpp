@@ -36,6 +36,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "EstimatorPanel.h"
 #include "ExportFiles.h"
 #include "MainWindow.h"
 #include "RunLog.h"
@@ -327,7 +328,7 @@ void MainWindow::createRunMenu() {
   addMenuAction(
       runm, "exact", "Compute &exact trace", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R)},
       [this] {
-        exact_->setChecked(true);
+        estimators_->setExact(true);
         run();
       },
       "exact");
@@ -443,16 +444,17 @@ void MainWindow::showPreferences() {
   dialog.setObjectName("preferences");
   dialog.setWindowTitle("Preferences");
   auto* form = new QFormLayout(&dialog);
+  EstimatorSettings compute = estimators_->settings();
   auto* device = new QComboBox(&dialog);
-  for (int i = 0; i < device_->count(); ++i) device->addItem(device_->itemText(i));
-  device->setCurrentText(device_->currentText());
+  device->addItems({"cpu", "cuda"});
+  device->setCurrentText(compute.device);
   auto* precision = new QComboBox(&dialog);
   precision->addItems({"float64", "float32"});
-  precision->setCurrentText(dtype_->currentText());
+  precision->setCurrentText(compute.dtype);
   auto* threads = new QSpinBox(&dialog);
   threads->setRange(0, 64);
   threads->setSpecialValueText("default");
-  threads->setValue(threads_->value());
+  threads->setValue(compute.threads);
   auto* budget = new QLineEdit(QString::fromStdString(format_bytes(double(memory_budget_))), &dialog);
   budget->setObjectName("memoryBudget");
   budget->setToolTip("The largest dense kernel or allocation an exact method may hold, e.g. 512M or 4G");
@@ -477,9 +479,10 @@ void MainWindow::showPreferences() {
   connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
   connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
   if (dialog.exec() != QDialog::Accepted) return;
-  device_->setCurrentText(device->currentText());
-  dtype_->setCurrentText(precision->currentText());
-  threads_->setValue(threads->value());
+  compute.device = device->currentText();
+  compute.dtype = precision->currentText();
+  compute.threads = threads->value();
+  estimators_->apply(compute);
   try {
     memory_budget_ = parse_memory_size(budget->text().trimmed().toStdString(), "the memory budget");
     const int64_t physical = physical_memory_bytes();

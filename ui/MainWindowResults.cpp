@@ -45,6 +45,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "EstimatorPanel.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
@@ -86,7 +87,7 @@ void MainWindow::run() {
   engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
-  statusBar()->showMessage("Running " + checkedMethods().join(", ") + "…");
+  statusBar()->showMessage("Running " + estimators_->methods().join(", ") + "…");
   if (persist_) saveSettings();
 }
 
@@ -208,7 +209,7 @@ const CompareResult* MainWindow::lastCompare() const {
 
 void MainWindow::showCompare(const CompareResult& r, bool final) {
   drawCompareCharts(r);
-  learnCosts(r);
+  estimators_->learnCosts(r);
   showCompareText(r);
   showModelInfo(r);
   if (!final) {  // the estimates of a run whose exact trace is still being computed
@@ -265,25 +266,6 @@ void MainWindow::drawCompareCharts(const CompareResult& r) {
 }
 
 // The measured time per product and the dense algebra's measured/predicted ratio, for the cost shown next.
-void MainWindow::learnCosts(const CompareResult& r) {
-  double products = 0, seconds = 0;
-  for (const auto& run : r.runs) {
-    products += double(run.estimate.vjps + run.estimate.jvps);
-    seconds += run.estimate.product_seconds;  // the dense algebra is predicted apart
-  }
-  if (products > 0) seconds_per_product_ = seconds / products;
-  for (const auto& run : r.runs) {
-    const TraceEstimate& e = run.estimate;
-    const double predicted = predicted_dense_seconds_of(e);
-    if (predicted > 1e-3)
-      dense_factor_[QString::fromStdString(e.method)] =
-          std::max(0.0, e.seconds - e.product_seconds) / predicted;
-  }
-  last_d_ = r.d;
-  last_params_ = r.params;
-  updateCost();
-}
-
 void MainWindow::showCompareText(const CompareResult& r) {
   // The first method's result stands as "the" result (what `trace` prints).
   QString text = "tr K = —";

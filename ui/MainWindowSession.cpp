@@ -29,6 +29,7 @@
 
 #include "AlPanel.h"
 #include "ChartView.h"
+#include "EstimatorPanel.h"
 #include "HeatMap.h"
 #include "LayersPanel.h"
 #include "MainWindow.h"
@@ -63,15 +64,16 @@ std::string MainWindow::sessionText() const {
   form.input_shape = s(problem_->inputShape());
   form.output = s(problem_->output());
   form.params = s(problem_->params());
-  for (const auto& m : checkedMethods()) form.methods.push_back(s(m));
-  form.matvecs = matvecs_->value();
-  form.seed = seed_->value();
-  form.dtype = s(dtype_->currentText());
-  form.device = s(device_->currentText());
-  form.exact = exact_->isChecked();
-  form.tol = tol_->value();
-  form.repeats = repeats_->value();
-  form.threads = threads_->value();
+  const EstimatorSettings e = estimators_->settings();
+  for (const auto& m : e.methods) form.methods.push_back(s(m));
+  form.matvecs = e.matvecs;
+  form.seed = e.seed;
+  form.dtype = s(e.dtype);
+  form.device = s(e.device);
+  form.exact = e.exact;
+  form.tol = e.tol;
+  form.repeats = e.repeats;
+  form.threads = e.threads;
   form.data_n = problem_->dataN();
   form.epochs = training_->epochs();
   form.learning_rate = s(training_->learningRate());
@@ -190,7 +192,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   } catch (const std::exception& e) {
     return "session '" + path + "': " + QString::fromUtf8(e.what());
   }
-  updateCost();
+  estimators_->updateCost();
   statusBar()->showMessage("Session opened: " + path);
   Q_EMIT sessionOpened(path);
   return {};
@@ -211,24 +213,22 @@ void MainWindow::applyForm(const session::Form& form) {
     const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
     if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
   }
-  const QSignalBlocker b1(slider_), b2(matvecs_), b4(methods_);
   if (form.data_n) problem_->setDataN(*form.data_n);
   setProblem(model, data, q(form.input_shape));
   problem_->setOutput(q(form.output));
   problem_->setParams(q(form.params));
-  QStringList methods;
-  for (const auto& m : form.methods) methods << q(m);
-  setMethods(methods);
-  applyBudgetMinimum();  // a budget below it (an older session) becomes the smallest calibrated one
-  slider_->setValue(form.matvecs);
-  matvecs_->setValue(form.matvecs);
-  seed_->setValue(form.seed);
-  dtype_->setCurrentText(q(form.dtype));
-  device_->setCurrentText(q(form.device));
-  exact_->setChecked(form.exact);
-  tol_->setValue(form.tol);
-  repeats_->setValue(form.repeats);
-  threads_->setValue(form.threads);
+  EstimatorSettings e;
+  for (const auto& m : form.methods) e.methods << q(m);
+  e.matvecs =
+      form.matvecs;  // below the ticked estimators' calibrated minimum (an older session): raised to it
+  e.seed = form.seed;
+  e.dtype = q(form.dtype);
+  e.device = q(form.device);
+  e.exact = form.exact;
+  e.tol = form.tol;
+  e.repeats = form.repeats;
+  e.threads = form.threads;
+  estimators_->apply(e);
   if (form.epochs) training_->setEpochs(*form.epochs);
   if (form.learning_rate) training_->setLearningRate(q(*form.learning_rate));
   if (form.exact_per_snapshot) training_->setExactPerSnapshot(*form.exact_per_snapshot);

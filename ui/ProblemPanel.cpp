@@ -222,6 +222,7 @@ void ProblemPanel::updateDataSpec() {
 }
 
 void ProblemPanel::refreshPreview() {
+  preview_timer_->stop();  // a pending refresh of the same field is this one
   const std::string spec = data_->text().trimmed().toStdString();
   auto* watcher = new QFutureWatcher<PreviewReply>(this);
   const quint64 generation = ++preview_generation_;

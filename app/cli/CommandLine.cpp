@@ -56,27 +56,36 @@ std::string spec_help() {
   return s;
 }
 
-// The value is one of `choices` (a comma-separated list of them when `list`); '_' is read as '-' as the
-// engine reads it. The message names the option, the choices and the value.
+// The value is one of `choices` (a comma-separated list of them when `list`), with '_' read as '-' (as the
+// engine reads strategies and JVP modes); the value is rewritten to the choice it matched, so the engine sees
+// one spelling. The message names the option, the choices and the value.
 CLI::Validator choice_validator(const std::string& name, std::vector<std::string> choices, bool list) {
-  auto one_ok = [choices](std::string v) {
-    if (std::find(choices.begin(), choices.end(), v) != choices.end()) return true;
+  auto match = [choices](std::string v) -> std::string {
+    if (std::find(choices.begin(), choices.end(), v) != choices.end()) return v;
     std::replace(v.begin(), v.end(), '_', '-');
-    return std::find(choices.begin(), choices.end(), v) != choices.end();
+    return std::find(choices.begin(), choices.end(), v) != choices.end() ? v : std::string();
   };
   return CLI::Validator(
       [=](std::string& value) -> std::string {
-        if (!list)
-          return one_ok(value) ? ""
-                               : "--" + name + " must be " + choice_list(choices) + ", got '" + value + "'";
+        if (!list) {
+          const std::string m = match(value);
+          if (m.empty()) return "--" + name + " must be " + choice_list(choices) + ", got '" + value + "'";
+          value = m;
+          return "";
+        }
+        std::string out;
         size_t start = 0;
         while (start <= value.size()) {
           const size_t end = std::min(value.find(',', start), value.size());
           const std::string item = value.substr(start, end - start);
-          if (!item.empty() && !one_ok(item))
-            return "--" + name + ": '" + item + "' is not one of " + choice_list(choices);
+          if (!item.empty()) {
+            const std::string m = match(item);
+            if (m.empty()) return "--" + name + ": '" + item + "' is not one of " + choice_list(choices);
+            out += (out.empty() ? "" : ",") + m;
+          }
           start = end + 1;
         }
+        value = out;
         return "";
       },
       "", "choice");
@@ -117,8 +126,9 @@ void add_options(CLI::App* app, const CommandDef& def) {
       opt = app->add_option("--" + name, description);
       opt->type_name(o.value)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
       const auto choices = option_choices(def, o);
-      if (!choices.empty()) opt->check(choice_validator(name, choices, o.list));
-      if (o.ranged) opt->check(range_validator(name, o.lo, o.hi));
+      if (!choices.empty()) opt->transform(choice_validator(name, choices, o.list));  // may rewrite the value
+      long long lo = 0, hi = 0;
+      if (option_range(def, o, &lo, &hi)) opt->check(range_validator(name, lo, hi));
     }
     opt->group(o.group);
   }

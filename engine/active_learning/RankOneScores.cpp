@@ -75,7 +75,7 @@ int64_t first_argmax(const double* v, int64_t k) {
   return arg;
 }
 
-at::Tensor cpu_double(const at::Tensor& t) { return t.to(at::kCPU, at::kDouble).contiguous(); }
+at::Tensor to_cpu_double(const at::Tensor& t) { return t.to(at::kCPU, at::kDouble).contiguous(); }
 
 }  // namespace
 
@@ -89,12 +89,12 @@ RankOneResult rank_one_scores(const std::string& objective, const RankOneTerms& 
   if (objective == "t-softmax" && (!(temperature > 0) || !std::isfinite(temperature)))
     throw InputError("the t-softmax temperature must be positive, got " + std::to_string(temperature));
   const bool expected = objective_expected(objective);
-  const at::Tensor f0 = cpu_double(terms.f0), d0 = cpu_double(terms.delta0), w = cpu_double(terms.w),
-                   a = cpu_double(terms.a), ref = cpu_double(ref_in);
+  const at::Tensor f0 = to_cpu_double(terms.f0), d0 = to_cpu_double(terms.delta0), w = to_cpu_double(terms.w),
+                   a = to_cpu_double(terms.a), ref = to_cpu_double(ref_in);
   const at::Tensor ref_arg = ref_arg_in.to(at::kCPU, at::kLong).contiguous(),
                    labels = labels_in.to(at::kCPU, at::kLong).contiguous(),
                    pseudo = pseudo_in.to(at::kCPU, at::kLong).contiguous();
-  const at::Tensor weights = expected ? cpu_double(weights_in) : at::Tensor();
+  const at::Tensor weights = expected ? to_cpu_double(weights_in) : at::Tensor();
   const int64_t c = w.size(0), nu = w.size(1), o = f0.size(1), nk = a.size(1);
   if (!(f0.size(0) == nu && d0.sizes() == f0.sizes() && ref.sizes() == f0.sizes() && a.size(0) == c &&
         a.size(2) == o && labels.size(0) == c && labels.size(1) == nk && pseudo.numel() == c))

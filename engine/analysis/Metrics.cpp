@@ -106,7 +106,7 @@ class TraceSource {
   ExactKernel ka_, kb_;
 };
 
-double rel(double se, double v) { return v != 0 ? se / std::fabs(v) : 0.0; }
+double relative_error(double se, double v) { return v != 0 ? se / std::fabs(v) : 0.0; }
 
 // Computes one metric from traces (estimated or exact); the error is first-order propagation of the traces'.
 MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_value, const TangentMap& a,
@@ -123,21 +123,21 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
   if (name == "trace") {
     const auto t = take("K");
     m.value = t.value;
-    r = rel(t.std_error, t.value);
+    r = relative_error(t.std_error, t.value);
   } else if (name == "frobenius") {
     const auto t = take("K2");
     m.value = std::sqrt(std::max(0.0, t.value));
-    r = 0.5 * rel(t.std_error, t.value);
+    r = 0.5 * relative_error(t.std_error, t.value);
   } else if (name == "effective_rank") {
     const auto t1 = take("K"), t2 = take("K2");
     m.value = t1.value * t1.value / t2.value;
-    r = std::hypot(2 * rel(t1.std_error, t1.value), rel(t2.std_error, t2.value));
+    r = std::hypot(2 * relative_error(t1.std_error, t1.value), relative_error(t2.std_error, t2.value));
   } else if (name == "alignment") {
     const auto t12 = take("KaKb"), ta = take("K2"), tb = take("Kb2");
     m.value = t12.value / std::sqrt(ta.value * tb.value);
-    r = std::sqrt(std::pow(rel(t12.std_error, t12.value), 2) +
-                  std::pow(0.5 * rel(ta.std_error, ta.value), 2) +
-                  std::pow(0.5 * rel(tb.std_error, tb.value), 2));
+    r = std::sqrt(std::pow(relative_error(t12.std_error, t12.value), 2) +
+                  std::pow(0.5 * relative_error(ta.std_error, ta.value), 2) +
+                  std::pow(0.5 * relative_error(tb.std_error, tb.value), 2));
   } else if (name == "target_alignment") {
     if (!targets.defined())
       throw InputError(
@@ -152,7 +152,7 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
     m.vjps += a.vjps() - v0;
     const double yy = y.pow(2).sum().item<double>();
     m.value = yKy / (std::sqrt(t2.value) * yy);
-    r = 0.5 * rel(t2.std_error, t2.value);
+    r = 0.5 * relative_error(t2.std_error, t2.value);
   } else {
     std::string all;
     for (const auto& n : metric_names()) all += (all.empty() ? "" : ", ") + n;

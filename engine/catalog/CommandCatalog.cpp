@@ -4,7 +4,11 @@
 #include <set>
 #include <stdexcept>
 
+#include "analysis/MetricCatalog.h"
 #include "core/Config.h"
+#include "core/Numbers.h"
+#include "jobs/AlJob.h"
+#include "jobs/HessianJob.h"
 #include "jobs/KernelJob.h"
 
 namespace ts {
@@ -22,6 +26,34 @@ std::string join(const std::vector<std::string>& v) {
   for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + v[i];
   return s;
 }
+
+OptionOverride by_default(std::string option, std::string text) {
+  OptionOverride o;
+  o.option = std::move(option);
+  o.default_text = std::move(text);
+  return o;
+}
+OptionOverride by_choices(std::string option, std::vector<std::string> (*choices)(), std::string text) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.choices = choices;
+  return o;
+}
+OptionOverride by_range(std::string option, long long lo, long long hi, std::string text = {}) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.ranged = true;
+  o.lo = lo;
+  o.hi = hi;
+  return o;
+}
+OptionOverride by_help(std::string option, std::string help, std::string text = {}) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.help = std::move(help);
+  return o;
+}
+
+constexpr long long kMaxCount = 1000000000;  // the command line's bound on counts (app/cli/CliCommon.h)
+
+std::vector<std::string> mse_only() { return {"mse"}; }
 
 // layers splits the quadratic forms of these estimators by parameter group (analysis/LayerTraces.h).
 std::vector<std::string> layer_estimators() { return {"exact", "hutchinson", "hutchpp"}; }
@@ -51,6 +83,14 @@ const Names kTrainOptions =
     kProblemOptions + kTrainingOptions +
     Names{"out", "test-data", "test-size", "train-subset", "test-subset", "standardize", "snapshots", "json"};
 
+// The learner of `al` trains as defaults.json's active_learning.training says (jobs/AlJob.h).
+std::vector<OptionOverride> al_training_defaults() {
+  const TrainOptions t = default_al_training();
+  return {by_default("loss", t.loss), by_default("optimizer", t.optimizer),
+          by_default("batch-size", std::to_string(t.batch_size)),
+          by_default("epochs", std::to_string(t.epochs)), by_default("lr", format_number(t.lr, 6))};
+}
+
 std::vector<CommandInfo> make_commands() {
   return {
       {"trace", "estimate tr K, the trace of the eNTK (or of the pNTK with --kernel)",
@@ -62,36 +102,46 @@ std::vector<CommandInfo> make_commands() {
        "trace, Frobenius norm, effective rank, alignment of K",
        kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "distribute", "json"},
        {},
-       {{"metrics", join(MetricsOptions{}.metrics)}}},
+       {by_default("metrics", join(MetricsOptions{}.metrics))}},
       {"kernel",
        "the kernel Θ(X₁, X₂) (eNTK or pNTK) as .npy, for NumPy: exactly, as products Θ V, Jacobian blocks "
        "per layer, top eigenpairs",
        kProblemOptions + Names{"kernel", "data-b", "out", "factor-out", "eig-out", "top", "eig-method",
                                "eig-tol", "max-matvecs", "apply", "blocks-out", "groups", "block", "json"},
        {},
-       {{"block", std::to_string(KernelRequest{}.block)}}},
+       {by_default("block", std::to_string(KernelRequest{}.block)), by_range("top", 1, kMaxCount, "20"),
+        by_help("max-matvecs",
+                "Lanczos: the most products (0: min(n, max(10·top, 200)), the size of the Krylov basis)",
+                "0")}},
       {"layers",
        "where the kernel lives: tr K_g of every layer (parameter group), its share and error",
        kProblemOptions +
            Names{"estimator", "matvecs", "probes", "block", "groups", "exact", "distribute", "json"},
        {},
-       {{"estimator", LayerTraceOptions{}.method, layer_estimators},
-        {"matvecs", std::to_string(LayerTraceOptions{}.matvecs)},
-        {"block", std::to_string(LayerTraceOptions{}.block)}}},
+       {by_choices("estimator", layer_estimators, LayerTraceOptions{}.method),
+        by_range("matvecs", 3, 10000000, std::to_string(LayerTraceOptions{}.matvecs)),
+        by_default("block", std::to_string(LayerTraceOptions{}.block))}},
       {"spectrum", "exact eigenvalues of K (checks --memory-budget first)",
        kProblemOptions + Names{"top", "distribute", "json"}},
       {"pntk", "the pseudo-NTK; with --compare its errors against the eNTK, time and memory",
        kProblemOptions + Names{"variant", "compare", "heldout", "ridge", "json"}},
-      {"hessian", "MSE loss-Hessian trace by HVPs against the Gauss–Newton and pNTK approximations",
-       kProblemOptions + kTrainingOptions + Names{"matvecs", "exact", "json"}},
-      {"al", "pool-based active learning, with NTK look-ahead (writes al.json, curves.csv, queries.csv)",
-       kAlOptions},
+      {"hessian",
+       "MSE loss-Hessian trace by HVPs against the Gauss–Newton and pNTK approximations",
+       kProblemOptions + kTrainingOptions + Names{"matvecs", "exact", "json"},
+       {},
+       {by_range("matvecs", 1, kMaxCount, std::to_string(HessianRequest{}.probes)),
+        by_choices("loss", mse_only, "mse")}},
+      {"al",
+       "pool-based active learning, with NTK look-ahead (writes al.json, curves.csv, queries.csv)",
+       kAlOptions,
+       {},
+       al_training_defaults()},
       {"train", "train a model, keeping snapshots and the history", kTrainOptions},
       {"dynamics",
        "train, then the NTK metrics at each snapshot on a probe batch of the test data",
        kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"},
        {},
-       {{"metrics", join(MetricsOptions{}.metrics)}}},
+       {by_default("metrics", join(metric_names())), by_default("probe-n", "100")}},
       {"info", "P, d, layers, parameters and the memory an exact kernel needs",
        Names{"model", "data", "input-shape", "output", "params", "json"} + kComputeOptions},
       {"export", "save a model as TorchScript",
@@ -136,10 +186,15 @@ std::vector<CommandInfo> make_benchmarks() {
        "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
        "collectives, a model for N ranks",
        kComputeOptions + Names{"ranks", "rounds", "methods", "matvecs", "repeats", "no-exact",
-                               "workload-model", "workload-data", "json"}},
-      {"scaling-point", "one point of bench scaling: run it as every rank (under launch)",
+                               "workload-model", "workload-data", "json"},
+       {},
+       {by_range("matvecs", 1, kMaxCount)}},
+      {"scaling-point",
+       "one point of bench scaling: run it as every rank (under launch)",
        kComputeOptions +
-           Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"}},
+           Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"},
+       {},
+       {by_range("matvecs", 1, kMaxCount)}},
       {"al-ablation",
        "look-ahead active learning as published: MLMOC under each objective, predictor and learner against "
        "random, entropy, margin and BADGE, with 95% t-intervals over seeds (MNIST by default)",
@@ -210,17 +265,38 @@ std::vector<std::string> option_choices(const CommandInfo& command, const Option
   return option.choices ? option.choices() : std::vector<std::string>{};
 }
 
+bool option_range(const CommandInfo& command, const OptionInfo& option, long long* lo, long long* hi) {
+  const OptionOverride* o = override_of(command, option.name);
+  if (o && o->ranged) {
+    *lo = o->lo;
+    *hi = o->hi;
+    return true;
+  }
+  *lo = option.lo;
+  *hi = option.hi;
+  return option.ranged;
+}
+
 std::string option_help(const CommandInfo& command, const OptionInfo& option) {
-  std::string help = option.help;
+  const OptionOverride* own = override_of(command, option.name);
+  std::string help = own && !own->help.empty() ? own->help : option.help;
   const auto choices = option_choices(command, option);
   if (!choices.empty()) help += (option.list ? ": any of " : ": ") + choice_list(choices);
-  if (option.ranged) help += " (" + std::to_string(option.lo) + " to " + std::to_string(option.hi) + ")";
+  long long lo = 0, hi = 0;
+  if (option_range(command, option, &lo, &hi))
+    help += " (" + std::to_string(lo) + " to " + std::to_string(hi) + ")";
   const std::string def = option_default(command, option);
   if (!def.empty()) help += " (default " + def + ")";
   return help;
 }
 
 namespace {
+// The option's help in this command, without the choices and default the table gives in their own columns.
+std::string help_of(const CommandInfo& c, const OptionInfo& o) {
+  const OptionOverride* own = override_of(c, o.name);
+  return own && !own->help.empty() ? own->help : o.help;
+}
+
 // A Markdown table cell: pipes escaped, line breaks folded.
 std::string cell(std::string s) {
   std::string out;
@@ -243,11 +319,13 @@ void table(std::string& md, const std::string& title, const CommandInfo& c) {
     const OptionInfo& o = find_option(name);
     const auto choices = option_choices(c, o);
     std::string allowed = choice_list(choices);
-    if (o.ranged) allowed = std::to_string(o.lo) + " to " + std::to_string(o.hi);
+    long long lo = 0, hi = 0;
+    if (option_range(c, o, &lo, &hi)) allowed = std::to_string(lo) + " to " + std::to_string(hi);
     if (o.list && !allowed.empty()) allowed = "any of " + allowed;
     const std::string def = option_default(c, o);
     md += "| `--" + o.name + "` | " + cell(o.value.empty() ? "(flag)" : o.value) + " | " +
-          cell(def.empty() ? "" : "`" + def + "`") + " | " + cell(allowed) + " | " + cell(o.help) + " |\n";
+          cell(def.empty() ? "" : "`" + def + "`") + " | " + cell(allowed) + " | " + cell(help_of(c, o)) +
+          " |\n";
   }
   md += "\n";
 }

@@ -14,6 +14,9 @@ struct OptionOverride {
   std::string option;
   std::string default_text;                         ///< empty: the option's
   std::vector<std::string> (*choices)() = nullptr;  ///< null: the option's
+  bool ranged = false;                              ///< this command's own integer range [lo, hi]
+  long long lo = 0, hi = 0;
+  std::string help;  ///< this command's own help line (empty: the option's)
 };
 
 struct CommandInfo {
@@ -38,7 +41,9 @@ bool command_takes(const CommandInfo& command, const std::string& option);
 std::string option_default(const CommandInfo& command, const OptionInfo& option);
 /// The choices of --option in `command` (its override, else the option's); empty when it takes free text.
 std::vector<std::string> option_choices(const CommandInfo& command, const OptionInfo& option);
-/// The help line of --option in `command`: its help, then its choices and its default.
+/// Whether --option in `command` is an integer with a range, and which (its override's, else the option's).
+bool option_range(const CommandInfo& command, const OptionInfo& option, long long* lo, long long* hi);
+/// The help line of --option in `command`: its help, then its choices or range and its default.
 std::string option_help(const CommandInfo& command, const OptionInfo& option);
 
 /// docs/CLI.md's generated part: every command's and benchmark's options as Markdown tables (name, value,

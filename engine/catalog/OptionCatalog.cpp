@@ -77,7 +77,9 @@ std::vector<std::string> strategies() { return strategy_names(); }
 std::vector<std::string> metrics() { return metric_names(); }
 std::vector<std::string> presets() { return al_presets(); }
 std::vector<std::string> jvp_modes() { return {"auto", "forward", "double-backward"}; }
-std::vector<std::string> dtypes() { return {"float64", "float32"}; }
+std::vector<std::string> dtypes() {
+  return {"float64", "float32", "double", "float"};
+}  // the last two: aliases
 std::vector<std::string> distributions() { return {"products", "batch"}; }
 std::vector<std::string> probe_distributions() { return {"rademacher", "gaussian"}; }
 std::vector<std::string> hutchpp_splits() { return {"thirds", "seed"}; }
@@ -182,7 +184,7 @@ std::vector<OptionInfo> make_option_catalog() {
           "layers, kernel --blocks-out: parameter groups as name prefixes separated by ';' (default: one per "
           "module)"),
       // Training
-      opt("epochs", "E", kTrain, "training epochs"),
+      opt("epochs", "E", kTrain, "training epochs").with_default(std::to_string(TrainOptions{}.epochs)),
       opt("batch-size", "B", kTrain, "mini-batch size")
           .with_default(std::to_string(TrainOptions{}.batch_size)),
       opt("lr", "RATE", kTrain, "learning rate").with_default(format_number(TrainOptions{}.lr, 6)),

@@ -150,8 +150,10 @@ DataSourceInfo source(std::string kind, std::string label, std::string syntax, s
   return s;
 }
 
-DataSourceInfo listed(DataSourceInfo s, std::vector<int64_t> shape, int64_t classes, std::string fetch = {}) {
+DataSourceInfo listed(DataSourceInfo s, std::vector<int64_t> shape, int64_t classes, std::string al_example,
+                      std::string fetch = {}) {
   s.app_listed = true;
+  s.al_example = std::move(al_example);
   s.shape = std::move(shape);
   s.classes = classes;
   s.fetch = std::move(fetch);
@@ -175,18 +177,18 @@ std::vector<DataSourceInfo> make_sources() {
                      "a numeric CSV, one flattened input per row, labels in a column", load_csv_source));
   v.push_back(listed(source("digits", "Digits", "digits",
                             "scikit-learn's 1,797 8×8 handwritten digits, 10 classes", load_digits_source),
-                     {1, 8, 8}, 10));
+                     {1, 8, 8}, 10, "digits"));
   v.push_back(listed(source("mnist", "MNIST", "mnist[:DIR][,split=train|test]",
                             "LeCun et al.'s 28×28 handwritten digits, 10 classes",
                             [](const DataLoadContext& c) { return load_idx_source(c, false); }),
-                     {1, 28, 28}, 10, "mnist"));
+                     {1, 28, 28}, 10, "mnist:n=6000", "mnist"));
   v.push_back(listed(source("fashion-mnist", "Fashion-MNIST", "fashion-mnist[:DIR][,split=train|test]",
                             "Zalando's 28×28 clothing images, 10 classes",
                             [](const DataLoadContext& c) { return load_idx_source(c, true); }),
-                     {1, 28, 28}, 10, "fashion-mnist"));
+                     {1, 28, 28}, 10, "fashion-mnist:n=6000", "fashion-mnist"));
   v.push_back(listed(source("cifar10", "CIFAR-10", "cifar10[:DIR][,split=train|test]",
                             "Krizhevsky's 32×32 colour images, 10 classes", load_cifar10_source),
-                     {3, 32, 32}, 10));
+                     {3, 32, 32}, 10, "cifar10:n=6000"));
   v.push_back(source("cifar100", "CIFAR-100", "cifar100[:DIR][,split=train|test][,labels=fine|coarse]",
                      "Krizhevsky's 32×32 colour images, 100 fine or 20 coarse classes",
                      load_cifar100_source));
@@ -198,18 +200,18 @@ std::vector<DataSourceInfo> make_sources() {
                      "PNG or JPEG images in one folder per class", load_images_source));
   v.push_back(listed(generated(source("moons", "Two moons", "moons:size=200,noise=0.1",
                                       "two interleaving half-moons in 2-D, 2 classes", make_moons_source)),
-                     {2}, 2));
+                     {2}, 2, "moons:size=600,noise=0.15"));
   v.push_back(listed(generated(source("spirals", "Spirals", "spirals:size=300,classes=3,noise=0.1",
                                       "interleaved spirals in 2-D, one class each", make_spirals_source)),
-                     {2}, 3));
+                     {2}, 3, "spirals:size=600,classes=3"));
   v.push_back(
       listed(generated(source("blobs", "Gaussian blobs", "blobs:size=300,classes=3,dim=2,std=1,spread=5",
                               "Gaussian clusters around random centres, one class each", make_blobs_source)),
-             {2}, 3));
+             {2}, 3, "blobs:size=600,classes=4,spread=4"));
   v.push_back(listed(
       generated(source("sine", "Sine regression", "sine:size=200,noise=0.1",
                        "1-D regression: x uniform on [−π, π], target sin x plus noise", make_sine_source)),
-      {1}, 0));
+      {1}, 0, ""));
   return v;
 }
 

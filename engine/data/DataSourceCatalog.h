@@ -38,6 +38,9 @@ struct DataSourceInfo {
   bool app_listed = false;
   std::vector<int64_t> shape;  ///< one input of a built-in data set, e.g. {1, 8, 8} (empty: from the file)
   int64_t classes = 0;         ///< classes of a built-in data set (0: from the file, or regression)
+  /// The Active-learning tab's spec of a built-in data set, at a size that trains in seconds (empty: not
+  /// offered there, e.g. regression data, which has no classes to query).
+  std::string al_example;
   /// Needs scripts/fetch-data NAME first (empty: shipped, generated, or the user's own download).
   std::string fetch;
   Dataset (*load)(const DataLoadContext& c) = nullptr;

@@ -20,7 +20,7 @@ namespace ts {
 namespace {
 
 // Empty for NaN (no test set, regression accuracy): a spreadsheet reads an empty cell as missing.
-std::string csv_num(double v) {
+std::string dynamics_csv_number(double v) {
   if (!std::isfinite(v)) return "";
   return format_number(v, 10);
 }
@@ -67,8 +67,9 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
     std::ostringstream csv;
     csv << "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n";
     for (const auto& s : r.history)
-      csv << s.epoch << "," << csv_num(s.train_loss) << "," << csv_num(s.train_accuracy) << ","
-          << csv_num(s.test_loss) << "," << csv_num(s.test_accuracy) << "," << csv_num(s.seconds) << "\n";
+      csv << s.epoch << "," << dynamics_csv_number(s.train_loss) << ","
+          << dynamics_csv_number(s.train_accuracy) << "," << dynamics_csv_number(s.test_loss) << ","
+          << dynamics_csv_number(s.test_accuracy) << "," << dynamics_csv_number(s.seconds) << "\n";
     out.write_text("history.csv", csv.str());
     for (const auto& snap : r.snapshots) {
       auto m = model->clone();
@@ -97,10 +98,11 @@ DynamicsResult run_dynamics_job(const DynamicsRequest& job, const RunControl& rc
     dcsv << "epoch,metric,method,value,std_error,exact,rel_error,matvecs,vjps,jvps,seconds\n";
     for (const auto& row : result.dynamics)
       for (const auto& m : row.values)
-        dcsv << row.epoch << "," << m.name << "," << m.method << "," << csv_num(m.value) << ","
-             << (m.std_error ? csv_num(*m.std_error) : "") << "," << (m.exact ? csv_num(*m.exact) : "") << ","
-             << (m.rel_error ? csv_num(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps << ","
-             << m.jvps << "," << csv_num(m.seconds) << "\n";
+        dcsv << row.epoch << "," << m.name << "," << m.method << "," << dynamics_csv_number(m.value) << ","
+             << (m.std_error ? dynamics_csv_number(*m.std_error) : "") << ","
+             << (m.exact ? dynamics_csv_number(*m.exact) : "") << ","
+             << (m.rel_error ? dynamics_csv_number(*m.rel_error) : "") << "," << m.matvecs << "," << m.vjps
+             << "," << m.jvps << "," << dynamics_csv_number(m.seconds) << "\n";
     if (out.enabled()) out.write_text("dynamics.csv", dcsv.str());
   }
   if (out.enabled()) {

@@ -19,7 +19,7 @@ namespace ts {
 
 namespace {
 
-double rel(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
+double relative_difference(double a, double b) { return std::fabs(a - b) / std::fabs(b); }
 
 }  // namespace
 
@@ -83,9 +83,9 @@ HessianResult run_hessian_job(const HessianRequest& request, const RunControl& r
     }
     const double truth = request.exact ? *s.exact : h.estimate;
     s.reference = request.exact ? "exact" : "hutchinson";
-    s.rel_error_pntk = rel(s.pntk_approximation, truth);
-    s.rel_error_gauss_newton = rel(s.gauss_newton, truth);
-    s.rel_error_pntk_vs_gauss_newton = rel(s.pntk_approximation, s.gauss_newton);
+    s.rel_error_pntk = relative_difference(s.pntk_approximation, truth);
+    s.rel_error_gauss_newton = relative_difference(s.gauss_newton, truth);
+    s.rel_error_pntk_vs_gauss_newton = relative_difference(s.pntk_approximation, s.gauss_newton);
     out.stages.push_back(s);
   };
 

@@ -22,6 +22,7 @@
 #include "data/DataSourceCatalog.h"
 #include "estimators/EstimatorRegistry.h"
 #include "jobs/AlJob.h"
+#include "jobs/HessianJob.h"
 #include "jobs/KernelJob.h"
 #include "models/ModelCatalog.h"
 
@@ -222,6 +223,34 @@ class TestCatalogs : public QObject {
     QCOMPARE(ok.code, 0);
   }
 
+  // Where a command starts from other defaults than the option's, its help says so (review of the catalogs).
+  void commandDefaultsAreTheEngines() {
+    const TrainOptions al = default_al_training();
+    const CommandInfo& al_cmd = find_command("al");
+    QCOMPARE(option_default(al_cmd, find_option("loss")), al.loss);
+    QCOMPARE(option_default(al_cmd, find_option("batch-size")), std::to_string(al.batch_size));
+    QCOMPARE(option_default(al_cmd, find_option("epochs")), std::to_string(al.epochs));
+    QCOMPARE(option_default(find_command("hessian"), find_option("matvecs")),
+             std::to_string(HessianRequest{}.probes));
+    QCOMPARE(option_choices(find_command("hessian"), find_option("loss")), std::vector<std::string>{"mse"});
+    std::string all;
+    for (const auto& m : metric_names()) all += (all.empty() ? "" : ",") + m;
+    QCOMPARE(option_default(find_command("dynamics"), find_option("metrics")), all);
+    long long lo = 0, hi = 0;
+    QVERIFY(option_range(find_command("layers"), find_option("matvecs"), &lo, &hi) && lo == 3);
+    const Run layers = run_cli({"layers", "--matvecs", "2"});
+    QVERIFY2(layers.code == 1 && layers.err.find("--matvecs must be between 3 and") != std::string::npos,
+             layers.err.c_str());
+    // Aliases the engine reads are still accepted, and '_' for '-' is rewritten for it.
+    const Run dtype = run_cli({"info", "--model", "mlp:in=3,width=4,depth=2,out=2", "--data",
+                               "random:n=2,shape=3", "--dtype", "double", "--json"});
+    QVERIFY2(dtype.code == 0, dtype.err.c_str());
+    const Run schedule = run_cli({"train", "--model", "mlp:in=3,width=4,depth=2,out=2", "--data",
+                                  "random:n=12,shape=3,classes=2", "--epochs", "1", "--schedule", "one_cycle",
+                                  "--out", std::string(TS_TEST_TMP) + "/catalog-train", "--json"});
+    QVERIFY2(schedule.code == 0, schedule.err.c_str());
+  }
+
   // docs/CLI.md holds, between its markers, exactly what `help options` prints from the catalogs.
   void docsOptionTablesAreGenerated() {
     const std::string doc = slurp(std::string(TS_SOURCE_DIR) + "/docs/CLI.md");
@@ -241,7 +270,8 @@ class TestCatalogs : public QObject {
 
 TS_TEST_MAIN(test_catalogs::TestCatalogs, everyDataSourceLoads, everyModelKindAndActivationBuilds,
              everyMetricComputes, strategiesAndTheirDefaults, optionDefaultsAreAccepted,
-             choicesAndRangesAreValidatedByTheParser, docsOptionTablesAreGenerated)
+             choicesAndRangesAreValidatedByTheParser, commandDefaultsAreTheEngines,
+             docsOptionTablesAreGenerated)
 #ifdef TS_HAVE_QT
 #include "test_catalogs.moc"
 #endif

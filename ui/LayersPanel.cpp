@@ -97,7 +97,11 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   layout->addWidget(table_, 1);
+  connectSignals(exp);
+}
 
+// Run, Export, and the engine's replies: the bars fill in while the probes run; a stop names why.
+void LayersPanel::connectSignals(QPushButton* exp) {
   connect(run_, &QPushButton::clicked, this, &LayersPanel::compute);
   connect(exp, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the per-layer traces into");

@@ -54,6 +54,7 @@ class LayersPanel : public QWidget {
   void layersShown();
 
  private:
+  void connectSignals(QPushButton* exp);
   void show(const ts::LayerTraces& t, bool final);
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;

@@ -61,7 +61,13 @@ QList<double> class_boundaries(const std::vector<int64_t>& labels, int source_si
 PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> problem, QWidget* parent)
     : QWidget(parent), engine_(engine), problem_(std::move(problem)) {
   auto* layout = new QVBoxLayout(this);
+  layout->addWidget(createKernelsBox(), 1);
+  layout->addWidget(createWidthBox(), 1);
+  connectSignals();
+}
 
+// Both kernels of the main form's batch: the variant, the regression's held-out points and ridge, the maps.
+QGroupBox* PntkPanel::createKernelsBox() {
   auto* kernels = new QGroupBox("pNTK and eNTK of the current model and batch", this);
   auto* kl = new QVBoxLayout(kernels);
   auto* row = new QHBoxLayout;
@@ -91,8 +97,8 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   row->addWidget(ridge_);
   compute_ = new QPushButton("Compute pNTK and eNTK", kernels);
   row->addWidget(compute_);
-  auto* exp = new QPushButton("Export…", kernels);
-  row->addWidget(exp);
+  export_ = new QPushButton("Export…", kernels);
+  row->addWidget(export_);
   row->addStretch();
   kl->addLayout(row);
   summary_ =
@@ -107,8 +113,11 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   maps->addWidget(pntk_map_);
   maps->addWidget(entk_map_);
   kl->addLayout(maps, 1);
-  layout->addWidget(kernels, 1);
+  return kernels;
+}
 
+// The width experiment: ReLU MLPs of growing width, their errors against width and the fitted slopes.
+QGroupBox* PntkPanel::createWidthBox() {
   auto* sweep = new QGroupBox("Width experiment: ReLU MLPs at initialisation (and after training)", this);
   auto* sl = new QVBoxLayout(sweep);
   auto* srow = new QHBoxLayout;
@@ -163,11 +172,13 @@ PntkPanel::PntkPanel(EngineClient* engine, std::function<ts::ProblemSpec()> prob
   width_chart_->setLogY(true);
   width_chart_->setMinimumHeight(320);  // room for the log-scale y title when the tab scrolls
   sl->addWidget(width_chart_, 1);
-  layout->addWidget(sweep, 1);
+  return sweep;
+}
 
+void PntkPanel::connectSignals() {
   connect(compute_, &QPushButton::clicked, this, &PntkPanel::computeKernels);
   connect(sweep_, &QPushButton::clicked, this, &PntkPanel::runWidthExperiment);
-  connect(exp, &QPushButton::clicked, this, [this] {
+  connect(export_, &QPushButton::clicked, this, [this] {
     const QString dir = QFileDialog::getExistingDirectory(this, "Export the pNTK results into");
     if (dir.isEmpty()) return;
     const QString err = export_set(

@@ -11,6 +11,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -51,6 +52,9 @@ class PntkPanel : public QWidget {
   void widthFinished();
 
  private:
+  QGroupBox* createKernelsBox();
+  QGroupBox* createWidthBox();
+  void connectSignals();
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onPartialResult(const QString& kind, const ts::PartialResult& partial);
   void onFailed(const QString& message);
@@ -64,6 +68,7 @@ class PntkPanel : public QWidget {
   QSpinBox* heldout_;
   QDoubleSpinBox* ridge_;
   QPushButton* compute_;
+  QPushButton* export_;
   QLabel* summary_;
   HeatMap* pntk_map_;
   HeatMap* entk_map_;

@@ -164,6 +164,11 @@ class JsonReader {
       read_value(v ? JsonField(*v, f_, key) : f_.member(key), x, r);  // member() throws "… is missing"
     }
   }
+  /// An optional member written as null when unset (so the key is always there); absent or null reads unset.
+  template <class T>
+  void nullable(std::string_view key, std::optional<T>& x, const Rule& r = {}) {
+    (*this)(key, x, r);
+  }
   /// A member that may be absent (or null), meaning `value`; always written.
   template <class T>
   void defaulted(std::string_view key, T& x, const T& value, const Rule& r = {}) {
@@ -232,6 +237,10 @@ class JsonWriter {
   template <class T>
   void omit_if(std::string_view key, const T& x, const T& value, const Rule& = {}) {
     if (!(x == value)) out[std::string(key)] = write_value(x);
+  }
+  template <class T>
+  void nullable(std::string_view key, const std::optional<T>& x, const Rule& = {}) {
+    out[std::string(key)] = x ? write_value(*x) : Json(nullptr);
   }
   template <class T>
   void defaulted(std::string_view key, const T& x, const T&, const Rule& = {}) {

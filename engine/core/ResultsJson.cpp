@@ -1,69 +1,46 @@
 #include "core/ResultsJson.h"
 
 #include "core/Errors.h"
+#include "core/JsonFields.h"
 #include "core/Results.h"
 
 namespace ts {
 
-Json to_json(const MetricValue& m) {
-  Json j = Json::object();
-  j["metric"] = m.name;
-  j["method"] = m.method;
-  j["value"] = m.value;
-  j["std_error"] = json_or_null(m.std_error);
-  if (m.exact) {
-    j["exact"] = *m.exact;
-    j["rel_error"] = json_or_null(m.rel_error);
-  }
-  j["matvecs"] = m.matvecs;
-  j["vjps"] = m.vjps;
-  j["jvps"] = m.jvps;
-  j["seconds"] = m.seconds;
-  return j;
+template <class V>
+void fields(V& v, MetricValue& m) {
+  v("metric", m.name);
+  v("method", m.method);
+  v("value", m.value, nan_as_null());
+  v.nullable("std_error", m.std_error, nan_as_null());
+  v("exact", m.exact, nan_as_null());  // only where compared with the exact value
+  if (m.exact) v.nullable("rel_error", m.rel_error, nan_as_null());
+  v("matvecs", m.matvecs);
+  v("vjps", m.vjps);
+  v("jvps", m.jvps);
+  v("seconds", m.seconds, nan_as_null());
 }
+
+template <class V>
+void fields(V& v, DynamicsRow& row) {
+  v("epoch", row.epoch);
+  v("exact_compared", row.exact_compared);
+  v("metrics", row.values);
+}
+
+Json to_json(const MetricValue& m) { return write_value(m); }
 
 MetricValue metric_value_of(const Json& j, const std::string& what) {
-  const auto number = [&](const char* key) { return json_number(j, key); };
-  try {
-    MetricValue m;
-    m.name = j.at("metric").get<std::string>();
-    m.method = j.at("method").get<std::string>();
-    m.value = number("value");
-    if (!j.at("std_error").is_null()) m.std_error = j.at("std_error").get<double>();
-    if (j.contains("exact")) {
-      m.exact = number("exact");
-      if (!j.at("rel_error").is_null()) m.rel_error = j.at("rel_error").get<double>();
-    }
-    m.matvecs = j.at("matvecs").get<int64_t>();
-    m.vjps = j.at("vjps").get<int64_t>();
-    m.jvps = j.at("jvps").get<int64_t>();
-    m.seconds = number("seconds");
-    return m;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(what + ": a metric value is malformed (" + e.what() + ")");
-  }
+  MetricValue m;
+  read_value(JsonField(j, what), m);
+  return m;
 }
 
-Json to_json(const DynamicsRow& row) {
-  Json j = Json::object();
-  j["epoch"] = row.epoch;
-  j["exact_compared"] = row.exact_compared;
-  Json values = Json::array();
-  for (const auto& v : row.values) values.push_back(to_json(v));
-  j["metrics"] = values;
-  return j;
-}
+Json to_json(const DynamicsRow& row) { return write_value(row); }
 
 DynamicsRow dynamics_row_of(const Json& j, const std::string& what) {
-  try {
-    DynamicsRow row;
-    row.epoch = j.at("epoch").get<int>();
-    row.exact_compared = j.at("exact_compared").get<bool>();
-    for (const auto& v : j.at("metrics")) row.values.push_back(metric_value_of(v, what));
-    return row;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(what + ": a snapshot's metrics are malformed (" + e.what() + ")");
-  }
+  DynamicsRow row;
+  read_value(JsonField(j, what), row);
+  return row;
 }
 
 Json to_json(const EpochStats& s) {

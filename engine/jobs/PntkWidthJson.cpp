@@ -2,45 +2,32 @@
 
 #include "core/ConfigJson.h"
 #include "core/Errors.h"
+#include "core/JsonFields.h"
 #include "jobs/PntkWidthJob.h"
 
 namespace ts {
 
-Json to_json(const PntkWidthPoint& p) {
-  Json j = Json::object();
-  j["stage"] = p.stage;
-  j["width"] = p.width;
-  j["seed"] = p.seed;
-  j["params"] = p.params;
-  j["rel_frobenius"] = p.rel_frobenius;
-  j["rel_lambda_max"] = p.rel_lambda_max;
-  j["rel_prediction"] = p.rel_prediction;
-  j["rel_prediction_ridge"] = p.rel_prediction_ridge;
-  j["heldout_accuracy"] = p.heldout_accuracy;
-  j["heldout_accuracy_pntk"] = p.heldout_accuracy_pntk;
-  j["seconds"] = p.seconds;
-  return j;
+template <class V>
+void fields(V& v, PntkWidthPoint& p) {
+  v("stage", p.stage);
+  v("width", p.width);
+  v("seed", p.seed);
+  v("params", p.params);
+  v("rel_frobenius", p.rel_frobenius, nan_as_null());
+  v("rel_lambda_max", p.rel_lambda_max, nan_as_null());
+  v("rel_prediction", p.rel_prediction, nan_as_null());
+  v("rel_prediction_ridge", p.rel_prediction_ridge, nan_as_null());
+  v("heldout_accuracy", p.heldout_accuracy, nan_as_null());
+  v("heldout_accuracy_pntk", p.heldout_accuracy_pntk, nan_as_null());
+  v("seconds", p.seconds, nan_as_null());
 }
 
+Json to_json(const PntkWidthPoint& p) { return write_value(p); }
+
 PntkWidthPoint pntk_width_point_of(const Json& j, const std::string& what) {
-  const auto number = [&](const char* key) { return json_number(j, key); };
-  try {
-    PntkWidthPoint p;
-    p.stage = j.at("stage").get<std::string>();
-    p.width = j.at("width").get<int64_t>();
-    p.seed = j.at("seed").get<uint64_t>();
-    p.params = j.at("params").get<int64_t>();
-    p.rel_frobenius = number("rel_frobenius");
-    p.rel_lambda_max = number("rel_lambda_max");
-    p.rel_prediction = number("rel_prediction");
-    p.rel_prediction_ridge = number("rel_prediction_ridge");
-    p.heldout_accuracy = number("heldout_accuracy");
-    p.heldout_accuracy_pntk = number("heldout_accuracy_pntk");
-    p.seconds = number("seconds");
-    return p;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(what + ": a width point is malformed (" + e.what() + ")");
-  }
+  PntkWidthPoint p;
+  read_value(JsonField(j, what), p);
+  return p;
 }
 
 namespace {

@@ -5,6 +5,9 @@
 #include "TestHarness.h"
 #include "analysis/Metrics.h"
 #include "core/Errors.h"
+#include "core/Json.h"
+#include "core/Results.h"
+#include "core/ResultsJson.h"
 #include "core/TorchUtil.h"
 #include "exact/Exact.h"
 #include "models/Model.h"
@@ -149,13 +152,50 @@ class TestMetrics : public QObject {
     o.metrics = {"spectral_gap"};
     TS_EXPECT_THROW(InputError, compute_metrics(J, nullptr, {}, o), "unknown metric");
   }
+
+  // A snapshot's metrics as JSON (the dynamics cache, dynamics.json) read back equal; a damaged member is
+  // refused by its path. One member list writes and reads them (core/ResultsJson.cpp).
+  void metricValuesRoundTrip() {
+    DynamicsRow row;
+    row.epoch = 3;
+    row.exact_compared = true;
+    MetricValue a;
+    a.name = "trace";
+    a.method = "hutchpp";
+    a.value = 12.5;
+    a.std_error = 0.25;
+    a.exact = 12.0;
+    a.rel_error = 0.04;
+    a.matvecs = 96;
+    a.vjps = 64;
+    a.jvps = 32;
+    a.seconds = 0.5;
+    MetricValue b;
+    b.name = "alignment";
+    b.method = "exact";
+    b.value = std::nan("");
+    row.values = {a, b};
+    Json j = to_json(row);
+    QVERIFY(j.at("metrics").at(1).contains("std_error") && j.at("metrics").at(1).at("std_error").is_null());
+    QVERIFY(!j.at("metrics").at(1).contains("exact") && !j.at("metrics").at(1).contains("rel_error"));
+    const DynamicsRow back = dynamics_row_of(parse_json(json_text(j)), "cache");
+    QCOMPARE(back.epoch, 3);
+    QVERIFY(back.exact_compared && back.values.size() == 2);
+    QCOMPARE(back.values[0].value, 12.5);
+    QVERIFY(back.values[0].std_error && *back.values[0].std_error == 0.25);
+    QVERIFY(back.values[0].exact && *back.values[0].exact == 12.0 && back.values[0].rel_error);
+    QCOMPARE(back.values[0].matvecs, int64_t(96));
+    QVERIFY(std::isnan(back.values[1].value) && !back.values[1].std_error && !back.values[1].exact);
+    j["metrics"][0]["value"] = "x";
+    TS_EXPECT_THROW(InputError, dynamics_row_of(j, "cache"), "cache: metrics[0].value");
+  }
 };
 
 }  // namespace test_metrics
 
 TS_TEST_MAIN(test_metrics::TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
              exactMetricsMatchDefinitions, estimatedMetricsWithinError, exactOverBudgetIsAClearError,
-             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable)
+             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable, metricValuesRoundTrip)
 #ifdef TS_HAVE_QT
 #include "test_metrics.moc"
 #endif

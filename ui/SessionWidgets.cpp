@@ -196,39 +196,28 @@ const Json* named_value(const session::PanelInputs& p, const QWidget* w) {
 
 }  // namespace
 
+namespace {
+// What a widget takes, when `v` is not that ("an integer" for a spin box, …); null when `v` fits.
+const char* wanted_kind(QWidget* w, const Json& v) {
+  if (qobject_cast<QSpinBox*>(w))
+    return v.is_number_integer() && v.get<double>() >= INT_MIN && v.get<double>() <= INT_MAX ? nullptr
+                                                                                             : "an integer";
+  if (qobject_cast<QDoubleSpinBox*>(w)) return v.is_number() ? nullptr : "a number";
+  if (qobject_cast<QComboBox*>(w) || qobject_cast<QLineEdit*>(w)) return v.is_string() ? nullptr : "a string";
+  if (qobject_cast<QCheckBox*>(w)) return v.is_boolean() ? nullptr : "true or false";
+  if (qobject_cast<QListWidget*>(w)) return v.is_array() ? nullptr : "a list of true/false";
+  return nullptr;  // not an input (a label that shares the name): nothing is set on it
+}
+}  // namespace
+
 // Whether a named setting fits its widget's kind; "" or the problem, naming the setting (`where`: its tab).
 QString misfit(const session::PanelInputs& p, QWidget* root, const QString& where) {
-  QString problem;
-  auto check = [&](QWidget* w, bool ok, const char* want) {
-    if (problem.isEmpty() && named_value(p, w) && !ok)
-      problem = where + "." + w->objectName() + " must be " + want;
-  };
-  each_input<QSpinBox>(root, [&](QSpinBox* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_number_integer() && v->get<double>() >= INT_MIN && v->get<double>() <= INT_MAX,
-          "an integer");
-  });
-  each_input<QDoubleSpinBox>(root, [&](QDoubleSpinBox* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_number(), "a number");
-  });
-  each_input<QComboBox>(root, [&](QComboBox* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_string(), "a string");
-  });
-  each_input<QLineEdit>(root, [&](QLineEdit* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_string(), "a string");
-  });
-  each_input<QCheckBox>(root, [&](QCheckBox* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_boolean(), "true or false");
-  });
-  each_input<QListWidget>(root, [&](QListWidget* w, int) {
-    const Json* v = named_value(p, w);
-    check(w, v && v->is_array(), "a list of true/false");
-  });
-  return problem;
+  for (const auto& [name, value] : p.named) {
+    QWidget* w = root->findChild<QWidget*>(q_of(name));
+    if (const char* want = w ? wanted_kind(w, value) : nullptr)
+      return where + "." + q_of(name) + " must be " + want;
+  }
+  return {};
 }
 
 void set_inputs(QWidget* root, const session::PanelInputs& p) {

@@ -341,8 +341,8 @@ int cmd_layers(const Args& a, std::ostream& out) {
   LayersRequest job;
   job.problem = problem_from(a);
   LayerTraceOptions& o = job.options;
-  o.method = a.get("estimator", o.method);  // the choices: layers' entry of catalog/CommandCatalog.cpp
-  o.matvecs = a.get_int("matvecs", o.matvecs, 3, 10000000);
+  o.method = a.get("estimator", o.method);      // the choices: layers' entry of catalog/CommandCatalog.cpp
+  o.matvecs = a.get_int("matvecs", o.matvecs);  // 3 to 10^7: checked by the parser (its catalog)
   const std::string probes = a.get("probes", "rademacher");
   if (probes != "rademacher" && probes != "gaussian")
     throw InputError("--probes must be rademacher or gaussian, got '" + probes + "'");
@@ -467,7 +467,7 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.model = a.get("workload-model");
     o.data = a.get("workload-data");
     if (a.has("methods")) o.methods = split_list(a.get("methods"));
-    o.matvecs = a.get_int("matvecs", o.matvecs, 1, kMaxCount);
+    o.matvecs = a.get_int("matvecs", o.matvecs);  // checked by the parser (its catalog)
     o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 1000));
     o.exact = !a.flag("no-exact");
     if (a.takes("rounds")) o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));

@@ -115,10 +115,8 @@ bool takes(const Names& options, const std::string& name) {
 void add_options(CLI::App* app, const CommandDef& def) {
   for (const auto& name : def.options) {
     const OptionInfo& o = option(name);
-    std::string help = option_help(def, o);
-    if (name == "methods") help = "estimators to run, comma-separated: " + estimator_list();
     // A const description: given a non-const string, CLI11 would take it as the variable to assign to.
-    const std::string& description = help;
+    const std::string description = option_help(def, o);
     CLI::Option* opt = nullptr;
     if (o.flag()) {
       opt = app->add_flag("--" + name, description)->disable_flag_override();  // --json=3 is an error

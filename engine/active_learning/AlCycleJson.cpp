@@ -87,17 +87,8 @@ Json write_value(const AlPoint2d& p) {
   return a;
 }
 
-void read_value(const JsonField& f, AlCycle& x, const Rule&) {
-  f.expect_object();
-  JsonReader reader(f);
-  fields(reader, x);
-  check(f, x);
-}
-Json write_value(const AlCycle& x) {
-  JsonWriter writer;
-  fields(writer, const_cast<AlCycle&>(x));
-  return std::move(writer.out);
-}
+void read_value(const JsonField& f, AlCycle& x, const Rule&) { read_fields(f, x); }
+Json write_value(const AlCycle& x) { return write_fields(x); }
 
 Json to_json(const AlCycle& c) { return write_value(c); }
 

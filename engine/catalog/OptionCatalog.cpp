@@ -159,7 +159,7 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("history", "", kEstimate, "record the running estimate after each product"),
       opt("exact", "", kEstimate, "also compute the exact value and each estimate's error"),
       opt("repeats", "R", kEstimate, "independent repeats (seeds S, S+1, …), 1 to 100000"),
-      opt("methods", "LIST", kEstimate, "estimators to run, comma-separated"),
+      opt("methods", "LIST", kEstimate, "estimators to run, comma-separated: " + estimator_list()),
       opt("budgets", "LIST", kEstimate, "matvec budgets of the speed–accuracy sweep, e.g. 12,24,48"),
       opt("metrics", "LIST", kEstimate, "the metrics to compute, comma-separated")
           .with_choices(metrics, true),

@@ -60,37 +60,12 @@ void fields(V& v, TrainOptions& t) {
   v.defaulted("seed", t.seed, d.seed);
 }
 
-void read_value(const JsonField& f, ComputeConfig& x, const Rule&) {
-  f.expect_object();
-  JsonReader r(f);
-  fields(r, x);
-}
-Json write_value(const ComputeConfig& x) {
-  JsonWriter w;
-  fields(w,
-         const_cast<ComputeConfig&>(x));  // `fields` takes T& to serve the reader too; the writer only reads
-  return std::move(w.out);
-}
-void read_value(const JsonField& f, EstimatorOptions& x, const Rule&) {
-  f.expect_object();
-  JsonReader r(f);
-  fields(r, x);
-}
-Json write_value(const EstimatorOptions& x) {
-  JsonWriter w;
-  fields(w, const_cast<EstimatorOptions&>(x));
-  return std::move(w.out);
-}
-void read_value(const JsonField& f, TrainOptions& x, const Rule&) {
-  f.expect_object();
-  JsonReader r(f);
-  fields(r, x);
-}
-Json write_value(const TrainOptions& x) {
-  JsonWriter w;
-  fields(w, const_cast<TrainOptions&>(x));
-  return std::move(w.out);
-}
+void read_value(const JsonField& f, ComputeConfig& x, const Rule&) { read_fields(f, x); }
+Json write_value(const ComputeConfig& x) { return write_fields(x); }
+void read_value(const JsonField& f, EstimatorOptions& x, const Rule&) { read_fields(f, x); }
+Json write_value(const EstimatorOptions& x) { return write_fields(x); }
+void read_value(const JsonField& f, TrainOptions& x, const Rule&) { read_fields(f, x); }
+Json write_value(const TrainOptions& x) { return write_fields(x); }
 
 Json to_json(const ComputeConfig& c) { return write_value(c); }
 Json to_json(const EstimatorOptions& o) { return write_value(o); }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace ts {
 
@@ -29,6 +30,14 @@ double json_number(const Json& j, const char* key);
 template <class T>
 Json json_or_null(const std::optional<T>& v) {
   return v ? Json(*v) : Json();
+}
+
+/// [to_json(x) for each x]: the to_json of T is found beside T (argument-dependent lookup).
+template <class T>
+Json json_array(const std::vector<T>& items) {
+  Json a = Json::array();
+  for (const auto& x : items) a.push_back(to_json(x));
+  return a;
 }
 
 }  // namespace ts

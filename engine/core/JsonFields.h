@@ -197,12 +197,19 @@ void read_value(const JsonField& f, std::vector<T>& x, const Rule& r) {
   for (size_t i = 0; i < n; ++i) read_value(f.item(i), x[i], r);
 }
 
-template <class T, std::enable_if_t<std::is_class_v<T>, int>>
-void read_value(const JsonField& f, T& x, const Rule&) {
+/// An object read through x's `fields` list, then its `check`: what read_value does for a struct, and what a
+/// struct's own read_value overload (declared beside the struct, defined beside its list) calls.
+template <class T>
+void read_fields(const JsonField& f, T& x) {
   f.expect_object();
   JsonReader reader(f);
   fields(reader, x);
   check(f, x);
+}
+
+template <class T, std::enable_if_t<std::is_class_v<T>, int>>
+void read_value(const JsonField& f, T& x, const Rule&) {
+  read_fields(f, x);
 }
 
 inline Json write_value(const std::string& x) { return x; }
@@ -255,11 +262,17 @@ Json write_value(const std::vector<T>& x) {
   return a;
 }
 
-template <class T, std::enable_if_t<std::is_class_v<T>, int>>
-Json write_value(const T& x) {
+/// An object written through x's `fields` list, in its order (the counterpart of read_fields).
+template <class T>
+Json write_fields(const T& x) {
   JsonWriter writer;
   fields(writer, const_cast<T&>(x));  // `fields` takes T& to serve the reader too; the writer only reads
   return std::move(writer.out);
+}
+
+template <class T, std::enable_if_t<std::is_class_v<T>, int>>
+Json write_value(const T& x) {
+  return write_fields(x);
 }
 
 }  // namespace ts

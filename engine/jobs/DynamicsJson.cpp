@@ -8,20 +8,9 @@
 
 namespace ts {
 
-namespace {
-
-template <class T>
-Json json_array_of(const std::vector<T>& items) {
-  Json a = Json::array();
-  for (const auto& x : items) a.push_back(to_json(x));
-  return a;
-}
-
-}  // namespace
-
 Json to_json(const DynamicsResult& r) {
   Json result = Json::object();
-  result["history"] = json_array_of(r.history);
+  result["history"] = json_array(r.history);
   result["snapshots"] = r.snapshots;
   Json config = Json::object();
   config["problem"] = to_json(r.request.problem);

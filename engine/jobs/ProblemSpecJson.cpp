@@ -20,17 +20,8 @@ void fields(V& v, ProblemSpec& p) {
   v.defaulted("compute", p.compute, d.compute);
 }
 
-void read_value(const JsonField& f, ProblemSpec& x, const Rule&) {
-  f.expect_object();
-  JsonReader r(f);
-  fields(r, x);
-}
-
-Json write_value(const ProblemSpec& x) {
-  JsonWriter w;
-  fields(w, const_cast<ProblemSpec&>(x));  // `fields` takes T& to serve the reader too; the writer only reads
-  return std::move(w.out);
-}
+void read_value(const JsonField& f, ProblemSpec& x, const Rule&) { read_fields(f, x); }
+Json write_value(const ProblemSpec& x) { return write_fields(x); }
 
 Json to_json(const ProblemSpec& p) { return write_value(p); }
 

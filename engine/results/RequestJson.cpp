@@ -19,18 +19,11 @@ void fields(V& v, CompareRequest& r) {
   v.defaulted("sweep_repeats", r.sweep_repeats, d.sweep_repeats, integers(1));
 }
 
-Json to_json(const CompareRequest& r) {
-  JsonWriter w;
-  fields(w,
-         const_cast<CompareRequest&>(r));  // `fields` takes T& to serve the reader too; the writer only reads
-  return std::move(w.out);
-}
+Json to_json(const CompareRequest& r) { return write_fields(r); }
 
 CompareRequest read_compare_request(const JsonField& f) {
-  f.expect_object();
   CompareRequest r;
-  JsonReader reader(f);
-  fields(reader, r);
+  read_fields(f, r);
   return r;
 }
 

@@ -62,13 +62,6 @@ void note_jvp(Json& j, const JvpPath& p) {
   j["distribute"] = p.distribute;
 }
 
-template <class T>
-Json array_of(const std::vector<T>& items) {
-  Json a = Json::array();
-  for (const auto& x : items) a.push_back(to_json(x));
-  return a;
-}
-
 }  // namespace
 
 Json to_json(const TraceResult& r) {
@@ -158,7 +151,7 @@ Json to_json(const MetricsResult& r) {
   Json out = Json::object();
   out["d"] = r.d;
   out["params"] = r.params;
-  out["metrics"] = array_of(r.metrics);
+  out["metrics"] = json_array(r.metrics);
   note_jvp(out, r.jvp);
   Json cfg = Json::object();
   cfg["problem"] = to_json(r.request.problem);

@@ -365,9 +365,42 @@ class TorchScriptModel : public Model {
                                                    metadata_, output_);
     copy->export_dtype_ = export_dtype_;
     copy->batch_axis_checked_ = batch_axis_checked_;
+    // The copy's module holds this model's detached tensors, whose requires_grad flags are gone: the
+    // trainable/frozen marks come from here, or a frozen backbone would join the clone's NTK.
+    copy->trainable_ = trainable_;
+    copy->parameter_note_ = parameter_note_;
     copy->set_parameters(params_);
     copy->select_parameters(selection_);
     return copy;
+  }
+
+  // Buffers by their names in the module (batch-norm statistics change in training, so a snapshot holds
+  // them); everything else is a parameter for Model::load_state. Checked whole before anything is set.
+  void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                  const std::string& source) override {
+    std::vector<std::pair<std::string, at::Tensor>> params;
+    std::vector<std::pair<at::Tensor, at::Tensor>> buffers;  // the module's buffer, its new value
+    for (const auto& [name, value] : state) {
+      at::Tensor buffer;
+      for (const auto& nb : module_.named_buffers(true))
+        if (nb.name == name) {
+          buffer = nb.value;
+          break;
+        }
+      if (!buffer.defined()) {
+        params.emplace_back(name, value);
+        continue;
+      }
+      if (value.sizes() != buffer.sizes())
+        throw InputError(source + ": buffer '" + name + "' has shape " +
+                         shape_to_string(value.sizes().vec()) + " but the model's has shape " +
+                         shape_to_string(buffer.sizes().vec()));
+      buffers.emplace_back(buffer, value);
+    }
+    Model::load_state(params, source);
+    at::NoGradGuard no_grad;
+    for (auto& [buffer, value] : buffers) buffer.copy_(value.to(buffer.device(), buffer.scalar_type()));
+    restore();
   }
 
   // As PyTorch's Module.to: floating parameters, buffers and tensor attributes take the dtype; integer and

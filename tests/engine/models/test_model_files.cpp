@@ -180,6 +180,18 @@ class TestModelFiles : public QObject {
     QCOMPARE(parse_json(t.out, "trace").at("params").get<int64_t>(), int64_t(51));
   }
 
+  // A copy (as dynamics, active learning and watch make one per snapshot) keeps the frozen marks: before,
+  // its module held detached tensors, every parameter read as frozen, and all 435 were taken.
+  void cloneKeepsFrozenParameters() {
+    auto model = load_torchscript(exported("frozen_backbone.pt"), {});
+    auto copy = model->clone();
+    QCOMPARE(copy->num_selected_parameters(), int64_t(51));
+    QCOMPARE(copy->num_frozen_parameters(), int64_t(384));
+    const Json& r = reference().at("frozen_backbone.pt");
+    TangentMap J(copy, reference_inputs(r).to(copy->options()));
+    TS_CHECK_CLOSE(exact_trace(J).value, r.at("trace").get<double>(), 1e-10, 0.0);
+  }
+
   // A GPT in miniature takes int64 token ids (exported with --input-dtype int64 --input-range 0,7) and holds
   // a bool causal mask: the mask stays bool in float32 and float64, the ids stay integers, and the kernel
   // equals PyTorch's. The CLI reads an int64 .npy as the ids, unchanged; random data are ids in the recorded
@@ -301,8 +313,9 @@ class TestModelFiles : public QObject {
 }  // namespace test_model_files
 
 TS_TEST_MAIN(test_model_files::TestModelFiles, scriptedLstmFromTorchNn, outputWhoseFirstAxisIsNotTheBatch,
-             frozenBackboneStaysFrozen, tinyGptTakesTokenIds, integerBuffersKeepTheirDtype,
-             dictOutputChosenByMetadata, plainFileNeedsShapeAndOutput, tracedModel, jobsReadTheMetadata)
+             frozenBackboneStaysFrozen, cloneKeepsFrozenParameters, tinyGptTakesTokenIds,
+             integerBuffersKeepTheirDtype, dictOutputChosenByMetadata, plainFileNeedsShapeAndOutput,
+             tracedModel, jobsReadTheMetadata)
 #ifdef TS_HAVE_QT
 #include "test_model_files.moc"
 #endif

@@ -576,10 +576,11 @@ int run_command(const std::string& cmd, const std::string& sub, const Args& a, s
   if (cmd == "train") return cmd_train(a, out, false);
   if (cmd == "dynamics") return cmd_train(a, out, true);
   if (cmd == "export") return cmd_export(a, out);
+  if (cmd == "watch") return cmd_watch(a, out);
   if (cmd == "bench") return cmd_bench(sub, a, out, err);
-  throw InputError(
-      "unknown command '" + cmd +
-      "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, info, export, bench, help)");
+  throw InputError("unknown command '" + cmd +
+                   "' (trace, compare, metrics, spectrum, pntk, hessian, al, train, dynamics, watch, info, "
+                   "export, bench, help)");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace ts::cli {
 
@@ -26,6 +27,9 @@ class Args {
   double get_double(const std::string& name, double fallback) const;
   /// A seed: an integer from 0 to 2^64 − 1, exactly.
   unsigned long long get_seed(const std::string& name, unsigned long long fallback) const;
+  /// The words after the command that are not options (watch's run folders), in order.
+  const std::vector<std::string>& positionals() const { return positionals_; }
+  void set_positionals(std::vector<std::string> words) { positionals_ = std::move(words); }
 
  private:
   void check_declared(const std::string& name) const;
@@ -33,6 +37,7 @@ class Args {
   std::map<std::string, std::string> values_;
   std::set<std::string> flags_;
   std::set<std::string> declared_;
+  std::vector<std::string> positionals_;
 };
 
 /// "4G", "512M", "1048576" → bytes.

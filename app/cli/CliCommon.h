@@ -44,6 +44,9 @@ int cmd_hessian(const Args& a, std::ostream& out);
 int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log);
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
 
+/// watch RUN_DIR… (WatchCommand.cpp): the NTK metrics of the snapshots of users' own training runs.
+int cmd_watch(const Args& a, std::ostream& out);
+
 /// al and bench al-retrain (AlCommands.cpp): look-ahead active learning and its check against SGD retraining.
 int cmd_al(const Args& a, std::ostream& out);
 int cmd_bench_al_retrain(const Args& a, std::ostream& out);

@@ -112,7 +112,8 @@ bool takes(const Names& options, const std::string& name) {
   return std::find(options.begin(), options.end(), name) != options.end();
 }
 
-void add_options(CLI::App* app, const CommandDef& def) {
+// `words`: where the command's positional words go (they must outlive the parse).
+void add_options(CLI::App* app, const CommandDef& def, std::vector<std::string>* words = nullptr) {
   for (const auto& name : def.options) {
     const OptionInfo& o = option(name);
     // A const description: given a non-const string, CLI11 would take it as the variable to assign to.
@@ -130,6 +131,8 @@ void add_options(CLI::App* app, const CommandDef& def) {
     }
     opt->group(o.group);
   }
+  if (!def.positional.empty() && words)
+    app->add_option(def.positional, *words, def.positional_help)->required()->type_name("...");
   if (takes(def.options, "model") || takes(def.options, "data")) app->footer(spec_help());
 }
 
@@ -172,7 +175,8 @@ void refuse_leftovers(const CLI::App& app, const std::string& where) {
   throw InputError(where + ": unexpected argument '" + arg + "' (options start with --)" + help);
 }
 
-Args args_from(const CLI::App& app, const std::string& where, const Names& options) {
+Args args_from(const CLI::App& app, const std::string& where, const Names& options,
+               const std::string& positional = "") {
   std::map<std::string, std::string> values;
   std::set<std::string> flags, declared(options.begin(), options.end());
   for (const auto& name : declared) {
@@ -188,7 +192,9 @@ Args args_from(const CLI::App& app, const std::string& where, const Names& optio
                        "', '" + r[1] + "'); give it once");
     values[name] = r.at(0);
   }
-  return Args(where, std::move(values), std::move(flags), std::move(declared));
+  Args args(where, std::move(values), std::move(flags), std::move(declared));
+  if (!positional.empty()) args.set_positionals(app.get_option(positional)->results());
+  return args;
 }
 
 struct Parser {
@@ -196,6 +202,7 @@ struct Parser {
   CLI::App* bench = nullptr;
   CLI::App* help = nullptr;
   std::vector<std::string> help_topic;
+  std::map<std::string, std::vector<std::string>> positionals;  ///< by command (watch's run folders)
 
   Parser() {
     app.allow_extras();
@@ -208,7 +215,7 @@ struct Parser {
     for (const auto& c : commands()) {
       CLI::App* sub = app.add_subcommand(c.name, c.summary);
       sub->allow_extras();
-      add_options(sub, c);
+      add_options(sub, c, &positionals[c.name]);
     }
     bench = app.add_subcommand("bench", "benchmarks: " + list(benchmark_names()));
     bench->allow_extras();
@@ -333,7 +340,7 @@ ParsedCommand parse_command_line(const std::vector<std::string>& argv) {
   const auto& def = *std::find_if(commands().begin(), commands().end(),
                                   [&](const CommandDef& d) { return d.name == out.command; });
   refuse_leftovers(*cmd, out.command);
-  out.args = args_from(*cmd, out.command, def.options);
+  out.args = args_from(*cmd, out.command, def.options, def.positional);
   return out;
 }
 

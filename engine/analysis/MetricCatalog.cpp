@@ -11,6 +11,8 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"effective_rank", "r_eff(K)", "effective rank", "(tr K)² / ‖K‖_F²", false, false},
       {"alignment", "cos(K₁, K₂)", "alignment", "tr(K₁K₂) / (‖K₁‖_F ‖K₂‖_F), against a second snapshot", true,
        false},
+      {"distance", "‖K₁ − K₂‖_F / ‖K₂‖_F", "relative distance",
+       "‖K₁ − K₂‖_F / ‖K₂‖_F, how far the kernel moved from a second snapshot", true, false},
       {"target_alignment", "yᵀKy / (‖K‖_F ‖y‖²)", "kernel-target alignment",
        "yᵀKy / (‖K‖_F ‖y‖²) for the one-hot (or regression) targets y", false, true},
   };

@@ -31,7 +31,7 @@ class TraceSource {
     }
   }
 
-  // Estimated traces: "K", "K2", "Kb2", "KaKb".
+  // Estimated traces: "K", "K2", "Kb2", "KaKb", "D2" (tr (K_a − K_b)²).
   const TraceValue& estimated(const std::string& which) {
     auto it = est_.find(which);
     if (it != est_.end()) return it->second;
@@ -48,6 +48,11 @@ class TraceSource {
       SquaredOperator K2(*Kb_);
       SymmetricAsRect F(*Kb_);
       r = estimate_trace(K2, &F, eo, rc_);
+    } else if (which == "D2") {
+      DifferenceOperator D(Ka_, *Kb_);
+      SquaredOperator D2(D);
+      eo.method = applicable_estimator(eo.method, true, false);
+      r = estimate_trace(D2, nullptr, eo, rc_);
     } else {
       // K₁K₂ is neither symmetric nor given by a factor: the registry's substitutes run instead (XNysTrace →
       // XTrace, RHutch/FHutch → Hutch++).
@@ -71,6 +76,8 @@ class TraceSource {
       v.value = std::pow(kernel_a().frobenius(), 2);
     } else if (which == "Kb2") {
       v.value = std::pow(kernel_b().frobenius(), 2);
+    } else if (which == "D2") {
+      v.value = std::pow(exact_difference_frobenius(kernel_a(), kernel_b()), 2);
     } else {
       v.value = exact_trace_product(kernel_a(), kernel_b());
     }
@@ -79,6 +86,8 @@ class TraceSource {
     v.seconds = sw.seconds();
     return exact_.emplace(which, v).first->second;
   }
+
+  const TangentMap* second() const { return b_; }
 
   const TraceValue& get(const std::string& which, bool exact_value) {
     return exact_value ? exact(which) : estimated(which);
@@ -105,6 +114,18 @@ class TraceSource {
   std::map<std::string, TraceValue> est_, exact_;
   ExactKernel ka_, kb_;
 };
+
+// Whether two maps are one model at one set of parameters on one batch (the first snapshot against itself),
+// where K_a − K_b is exactly zero and an estimator would only see round-off.
+bool same_snapshot(const TangentMap& a, const TangentMap& b) {
+  if (&a == &b) return true;
+  const auto& pa = a.model().parameters();
+  const auto& pb = b.model().parameters();
+  if (pa.size() != pb.size() || !a.inputs().equal(b.inputs())) return false;
+  for (size_t i = 0; i < pa.size(); ++i)
+    if (pa[i].sizes() != pb[i].sizes() || !pa[i].equal(pb[i])) return false;
+  return true;
+}
 
 double relative_error(double se, double v) { return v != 0 ? se / std::fabs(v) : 0.0; }
 
@@ -138,6 +159,18 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
     r = std::sqrt(std::pow(relative_error(t12.std_error, t12.value), 2) +
                   std::pow(0.5 * relative_error(ta.std_error, ta.value), 2) +
                   std::pow(0.5 * relative_error(tb.std_error, tb.value), 2));
+  } else if (name == "distance") {
+    // ‖K_a − K_b‖_F / ‖K_b‖_F from tr (K_a − K_b)² itself, not from ‖K_a‖, ‖K_b‖ and cos: near a lazy
+    // regime the difference is small and would be lost to cancellation.
+    if (same_snapshot(a, *src.second())) {
+      m.value = 0;
+      m.method = "exact";
+      return m;
+    }
+    const auto td = take("D2"), tb = take("Kb2");
+    m.value = std::sqrt(std::max(0.0, td.value) / tb.value);
+    r = std::hypot(0.5 * relative_error(td.std_error, td.value),
+                   0.5 * relative_error(tb.std_error, tb.value));
   } else if (name == "target_alignment") {
     if (!targets.defined())
       throw InputError(
@@ -173,8 +206,8 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
 std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
                                          const MetricsOptions& o, const RunControl& rc) {
   for (const auto& name : o.metrics)
-    if (name == "alignment" && !b)
-      throw InputError("alignment needs a second snapshot of the model (--model-b)");
+    if ((name == "alignment" || name == "distance") && !b)
+      throw InputError(name + " needs a second snapshot of the model (--model-b)");
   if (b && (b->state_size() != a.state_size() || b->param_size() != a.param_size()))
     throw InputError("alignment needs two snapshots of one model on one batch: d or P differ");
   const bool exact_method = o.estimator.method == "exact";

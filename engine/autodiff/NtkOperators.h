@@ -94,4 +94,23 @@ class ProductOperator : public LinearOperator {
   const LinearOperator& A2_;
 };
 
+/// A₁ − A₂ for symmetric A₁, A₂ of one size (K_t − K_s for the kernel's distance between two snapshots):
+/// symmetric but indefinite, so only its square, ‖(A₁ − A₂)v‖², is handed to the estimators.
+class DifferenceOperator : public LinearOperator {
+ public:
+  DifferenceOperator(const LinearOperator& A1, const LinearOperator& A2) : A1_(A1), A2_(A2) {}
+  int64_t size() const override { return A1_.size(); }
+  at::Tensor apply(const at::Tensor& V) const override { return A1_.apply(V) - A2_.apply(V); }
+  at::TensorOptions options() const override { return A1_.options(); }
+  AdCost cost() const override {
+    const AdCost a = A1_.cost(), b = A2_.cost();
+    return {a.vjps + b.vjps, a.jvps + b.jvps, a.seconds + b.seconds};
+  }
+  std::string name() const override { return A1_.name() + "₁ − " + A2_.name() + "₂"; }
+
+ private:
+  const LinearOperator& A1_;
+  const LinearOperator& A2_;
+};
+
 }  // namespace ts

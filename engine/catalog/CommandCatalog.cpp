@@ -142,6 +142,15 @@ std::vector<CommandInfo> make_commands() {
        kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"},
        {},
        {by_default("metrics", join(metric_names())), by_default("probe-n", "100")}},
+      {"watch",
+       "the NTK metrics of every snapshot of your own training runs (run folders of tangentscope.RunLogger), "
+       "into RUN_DIR/metrics.jsonl; resumes where it stopped",
+       kComputeOptions + Names{"params", "jvp"} + kEstimatorOptions +
+           Names{"exact", "layers", "follow", "json"},
+       {},
+       {},
+       "RUN_DIR",
+       "run folders written by tangentscope.RunLogger (docs/FORMATS.md \"Run folders\")"},
       {"info", "P, d, layers, parameters and the memory an exact kernel needs",
        Names{"model", "data", "input-shape", "output", "params", "json"} + kComputeOptions},
       {"export", "save a model as TorchScript",
@@ -314,6 +323,9 @@ std::string cell(std::string s) {
 void table(std::string& md, const std::string& title, const CommandInfo& c) {
   md += "### " + title + "\n\n" + c.summary + "\n\n";
   if (!c.aliases.empty()) md += "Also spelt: " + join(c.aliases) + ".\n\n";
+  if (!c.positional.empty())
+    md += "Usage: `" + title + " " + c.positional + "… [options]`: " + c.positional + ", " +
+          c.positional_help + ".\n\n";
   md += "| option | value | default | choices or range | what it does |\n| --- | --- | --- | --- | --- |\n";
   for (const auto& name : c.options) {
     const OptionInfo& o = find_option(name);

@@ -25,6 +25,8 @@ struct CommandInfo {
   std::vector<std::string> options;         ///< every option and flag it takes, in help order (no repeats)
   std::vector<std::string> aliases{};       ///< earlier spellings, still accepted
   std::vector<OptionOverride> overrides{};  ///< where this command's default or choices differ
+  std::string positional{};                 ///< words after the command ("RUN_DIR"; empty: none), one or more
+  std::string positional_help{};
 };
 
 /// The commands (trace, compare, …), in the order help lists them.

@@ -208,6 +208,9 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("out", "PATH", kOutput, "where to write the results"),
       // Command-specific
       opt("top", "K", kCommand, "largest K eigenvalues to print; 0 for all").with_default("20"),
+      opt("follow", "", kCommand,
+          "watch: keep waiting for new snapshots until every run is finished (Ctrl+C stops; rows are kept)"),
+      opt("layers", "", kCommand, "watch: also tr K_g of every parameter group, per snapshot"),
       opt("variant", "V", kCommand, "sum (default) or single:K, the pNTK of output K"),
       opt("compare", "", kCommand, "also build the eNTK: matrix errors, kernel regression, time and memory"),
       opt("heldout", "H", kCommand, "points at the end kept out for the kernel regression (default N/5)"),

@@ -150,6 +150,17 @@ double exact_trace_product(const ExactKernel& a, const ExactKernel& b) {
   return (a.matrix.to(at::kDouble) * b.matrix.to(at::kDouble)).sum().item<double>();
 }
 
+double exact_difference_frobenius(const ExactKernel& a, const ExactKernel& b) {
+  if (!a.gram && !b.gram) {
+    if (a.matrix.sizes() != b.matrix.sizes())
+      throw InputError("the distance between kernels needs two kernels of one model on one batch");
+    return (a.matrix.to(at::kDouble) - b.matrix.to(at::kDouble)).norm().item<double>();
+  }
+  // Held as Gram matrices (P < d): ‖K_a‖² + ‖K_b‖² − 2 tr(K_aK_b), each exact.
+  const double fa = a.frobenius(), fb = b.frobenius();
+  return std::sqrt(std::max(0.0, fa * fa + fb * fb - 2 * exact_trace_product(a, b)));
+}
+
 }  // namespace ts
 
 namespace ts {

@@ -70,6 +70,9 @@ ExactKernel exact_kernel(const TangentMap& J, int64_t memory_budget, const RunCo
 
 /// tr(K₁K₂) = ‖J₁ᵀJ₂‖_F² (P×P) or Σ K₁∘K₂ (d×d), whichever is smaller.
 double exact_trace_product(const ExactKernel& a, const ExactKernel& b);
+/// ‖K_a − K_b‖_F: from the difference of the two d×d kernels, or where they are held as Gram matrices
+/// (P < d) from ‖K_a‖_F² + ‖K_b‖_F² − 2 tr(K_aK_b).
+double exact_difference_frobenius(const ExactKernel& a, const ExactKernel& b);
 
 }  // namespace ts
 

@@ -24,14 +24,20 @@
 
 namespace ts {
 
-namespace {
-
 JvpMode parse_jvp(const std::string& s) {
   if (s == "forward") return JvpMode::Forward;
   if (s == "double-backward" || s == "double_backward") return JvpMode::DoubleBackward;
   if (s == "auto") return JvpMode::Auto;
   throw InputError("JVP mode '" + s + "' is not forward, double-backward or auto");
 }
+
+int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
+  if (c.product_batch >= 0) return c.product_batch;
+  return TangentMap::block_for_budget(J.param_size(), J.state_size(), c.memory_budget,
+                                      J.state().element_size());
+}
+
+namespace {
 
 // This rank's rows of the batch (dist::share): a copy, so the rest can be freed with the data set.
 at::Tensor batch_share(const at::Tensor& inputs) {
@@ -41,13 +47,6 @@ at::Tensor batch_share(const at::Tensor& inputs) {
                      " inputs cannot be shared by " + std::to_string(dist::world().size()) +
                      " ranks (each needs at least one)");
   return inputs.narrow(0, s.begin, s.count).clone();
-}
-
-// The block size of block products: the configured one, else what the memory budget allows.
-int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
-  if (c.product_batch >= 0) return c.product_batch;
-  return TangentMap::block_for_budget(J.param_size(), J.state_size(), c.memory_budget,
-                                      J.state().element_size());
 }
 
 // Which JVP path ran (forward mode falls back to double backward by itself on operators without a formula).

@@ -15,6 +15,12 @@ struct Problem {
   std::unique_ptr<TangentMap> J, Jb;
 };
 
+/// --jvp: forward, double-backward (or double_backward) or auto; InputError otherwise.
+JvpMode parse_jvp(const std::string& s);
+/// The block size of block products: the configured one (ComputeConfig::product_batch), else what the
+/// memory budget allows.
+int64_t product_block(const TangentMap& J, const ComputeConfig& c);
+
 /// Loads model (and with `need_b` the second snapshot) and data, and builds J on the batch.
 Problem build_problem(const ProblemSpec& p, bool need_b);
 

@@ -1,5 +1,6 @@
 #include "models/Model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/Errors.h"
@@ -28,6 +29,28 @@ void Model::set_parameters(std::vector<at::Tensor> params) {
     if (params[i].sizes() != params_[i].sizes())
       throw InputError("model '" + spec_ + "': parameter '" + names_[i] + "' has the wrong shape");
   params_ = std::move(params);
+}
+
+void Model::load_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                       const std::string& source) {
+  std::vector<at::Tensor> next = params_;
+  for (const auto& [name, value] : state) {
+    size_t i = 0;
+    for (; i < names_.size(); ++i) {
+      const auto& al = aliases(i);
+      if (names_[i] == name || std::find(al.begin(), al.end(), name) != al.end()) break;
+    }
+    if (i == names_.size())
+      throw InputError(source + " holds '" + name + "', which model '" + spec_ +
+                       "' has neither as a parameter nor as a floating buffer (another architecture?)");
+    if (value.sizes() != params_[i].sizes())
+      throw InputError(source + ": '" + name + "' has shape " + shape_to_string(value.sizes().vec()) +
+                       " but the model's parameter has shape " + shape_to_string(params_[i].sizes().vec()));
+    if (!value.is_floating_point())
+      throw InputError(source + ": '" + name + "' is not a floating-point tensor");
+    next[i] = value.detach().to(params_[i].options().requires_grad(false));
+  }
+  params_ = std::move(next);
 }
 
 at::TensorOptions Model::options() const {

@@ -39,6 +39,13 @@ class Model {
   const std::vector<std::string>& parameter_names() const { return names_; }
   const std::vector<at::Tensor>& parameters() const { return params_; }
   void set_parameters(std::vector<at::Tensor> params);
+  /// A saved state by name (a run folder's snapshot: parameter and buffer names → tensors, in any dtype,
+  /// on any device): each parameter (by its name or an alias of a shared tensor) and, for TorchScript models,
+  /// each floating buffer named takes its value, cast to the model's dtype and device. Those not named keep
+  /// theirs. A name the model does not have, or a shape that differs, is refused (InputError naming
+  /// `source` and the entry) with the model unchanged.
+  virtual void load_state(const std::vector<std::pair<std::string, at::Tensor>>& state,
+                          const std::string& source);
   const std::vector<int64_t>& input_shape() const { return input_shape_; }
   /// Floating inputs (built-in models, most files), or integers with the range a file records
   /// (scripts/export-model --input-dtype int64 --input-range LOW,HIGH).

@@ -1,0 +1,331 @@
+#include "jobs/WatchJob.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <set>
+
+#include "analysis/LayerTraces.h"
+#include "analysis/Metrics.h"
+#include "core/ConfigJson.h"
+#include "core/Errors.h"
+#include "core/Json.h"
+#include "core/ResultsJson.h"
+#include "core/Stopwatch.h"
+#include "core/TorchUtil.h"
+#include "data/NumpyFiles.h"
+#include "exact/Exact.h"
+#include "io/FolderWatch.h"
+#include "io/OutputFiles.h"
+#include "jobs/ProblemBuild.h"
+#include "jobs/RunFolder.h"
+
+namespace ts {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// One snapshot's model at its parameters, its map on the probe batch and (exact runs) its kernel.
+struct Loaded {
+  int64_t index = -1;
+  std::shared_ptr<Model> model;
+  std::unique_ptr<TangentMap> J;
+  ExactKernel K;
+};
+
+MetricValue watch_value(const std::string& name, double v) {
+  MetricValue m;
+  m.name = name;
+  m.method = "exact";
+  m.value = v;
+  return m;
+}
+
+// The settings that change the numbers: a metrics file holds one series made with one configuration.
+Json series_config(const WatchRequest& q) {
+  Json e = to_json(q.estimator);
+  e.erase("block");  // test vectors per call: memory, not numbers
+  e.erase("record_history");
+  Json c = Json::object();
+  c["estimator"] = q.exact ? Json("exact") : e;
+  c["layers"] = q.layers;
+  c["dtype"] = q.compute.dtype;
+  c["params"] = q.params;
+  return c;
+}
+
+class RunAnalysis {
+ public:
+  RunAnalysis(const WatchRequest& q, const std::string& dir, const RunControl& rc)
+      : q_(q), dir_(dir), rc_(rc), lock_(dir), config_(series_config(q)) {
+    run_ = read_run_folder(dir);
+    base_ = make_model(run_.model_file, {}, q.compute, q.params, "");
+    const auto opts = tensor_options(q.compute);
+    const NpyArray probe = read_npy_file(run_.probe_inputs, q.compute.memory_budget, true);
+    x_ = to_model_input(probe.values, opts);
+    mode_ = parse_jvp(q.jvp);
+    read_metrics_file();
+  }
+
+  const std::string& dir() const { return dir_; }
+  bool finished() const { return run_.finished && pending_ == 0; }
+
+  // Re-reads the folder and analyses every snapshot not yet in metrics.jsonl, in step order.
+  void analyse_pending(WatchResult& out) {
+    run_ = read_run_folder(dir_);
+    const auto& snaps = run_.snapshots;
+    pending_ = 0;
+    for (const auto& s : snaps) pending_ += done_.count(s.step) ? 0 : 1;
+    int64_t done = 0;
+    const int64_t total = pending_;
+    for (size_t i = 0; i < snaps.size(); ++i) {
+      if (done_.count(snaps[i].step)) continue;
+      rc_.report(done, total, run_.name + ": step " + std::to_string(snaps[i].step));
+      WatchRow row = analyse(static_cast<int64_t>(i));
+      append(row);
+      done_.insert(row.step);
+      --pending_;
+      rc_.publish("watch-row", row);
+      out.rows.push_back(std::move(row));
+      rc_.report(++done, total, run_.name + ": step " + std::to_string(snaps[i].step));
+    }
+  }
+
+  int64_t skipped() const { return skipped_; }
+
+ private:
+  std::string metrics_path() const { return (fs::path(dir_) / "metrics.jsonl").string(); }
+
+  void read_metrics_file() {
+    const std::string path = metrics_path();
+    if (!fs::exists(path)) return;
+    std::ifstream in(path, std::ios::binary);
+    text_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    size_t start = 0;
+    int line_no = 0;
+    while (start < text_.size()) {
+      size_t end = text_.find('\n', start);
+      if (end == std::string::npos) end = text_.size();
+      const std::string line = text_.substr(start, end - start);
+      start = end + 1;
+      ++line_no;
+      if (line.empty()) continue;
+      const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
+      const Json j = parse_json(line, where);
+      if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer() || !j.contains("config"))
+        throw InputError(where +
+                         " is not a watch result (no step or config): remove the file to start again");
+      if (j["config"] != config_)
+        throw InputError("metrics file '" + path + "' was made with " + json_text(j["config"]) +
+                         ", not with this watch's " + json_text(config_) +
+                         ": give the same options, or remove the file to analyse the run again");
+      done_.insert(j["step"].get<int64_t>());
+      ++skipped_;
+    }
+    if (!text_.empty() && text_.back() != '\n') text_ += '\n';
+  }
+
+  void append(const WatchRow& row) {
+    Json j = Json::object();
+    j["step"] = row.step;
+    j["index"] = row.index;
+    j["snapshot"] = fs::path(row.snapshot).lexically_relative(dir_).string();
+    j["seconds"] = row.seconds;
+    j["seed"] = row.seed;
+    j["metrics"] = json_array(row.metrics);
+    if (q_.layers) {
+      Json layers = Json::array();
+      for (const auto& l : row.layers)
+        layers.push_back({{"name", l.name},
+                          {"params", l.size},
+                          {"trace", l.trace},
+                          {"std_error", json_or_null(l.std_error)},
+                          {"share", l.share}});
+      j["layers"] = layers;
+    }
+    j["config"] = config_;
+    text_ += json_text(j) + "\n";
+    write_file_atomic(metrics_path(), text_);
+  }
+
+  // The snapshot at `index`, reusing the first and the previous one.
+  Loaded* load(int64_t index) {
+    for (auto* l : {&first_, &previous_, &current_})
+      if (l->index == index) return l;
+    Loaded l;
+    l.index = index;
+    const RunSnapshot& s = run_.snapshots[static_cast<size_t>(index)];
+    l.model = base_->clone();
+    l.model->load_state(read_snapshot(s.file), "snapshot '" + s.file + "'");
+    l.J = std::make_unique<TangentMap>(l.model, x_, mode_);
+    l.J->set_block(product_block(*l.J, q_.compute));
+    l.J->set_control(&rc_);
+    if (!targets_.defined() && !run_.probe_targets.empty()) {
+      std::vector<int64_t> out = l.J->output_shape();
+      out.erase(out.begin());
+      targets_ = run_targets(run_.probe_targets, out, x_.size(0), q_.compute.memory_budget);
+    }
+    if (q_.exact) l.K = exact_kernel(*l.J, q_.compute.memory_budget / 3, rc_);
+    current_ = std::move(l);
+    return &current_;
+  }
+
+  Loaded take_current() {
+    Loaded l = std::move(current_);
+    current_ = Loaded{};
+    return l;
+  }
+
+  WatchRow analyse(int64_t i) {
+    detail::Stopwatch sw;
+    const RunSnapshot& s = run_.snapshots[static_cast<size_t>(i)];
+    WatchRow row;
+    row.run = dir_;
+    row.step = s.step;
+    row.index = i;
+    row.snapshot = s.file;
+    row.scalars = s.scalars;
+    row.seed = q_.estimator.seed + 1000 * static_cast<uint64_t>(i);
+    if (first_.index != 0 && load(0) == &current_) first_ = take_current();
+    Loaded* prev = nullptr;
+    if (i > 1) {
+      if (previous_.index != i - 1 && load(i - 1) == &current_) previous_ = take_current();
+      prev = &previous_;
+    }
+    Loaded* t = load(i);
+    row.metrics = q_.exact ? exact_metrics(*t, prev) : estimated_metrics(*t, prev, row.seed);
+    if (q_.layers) row.layers = layers(*t, row.seed + 500);
+    if (t == &current_) previous_ = take_current();  // the next snapshot's previous
+    row.seconds = sw.seconds();
+    return row;
+  }
+
+  std::vector<MetricValue> estimated_metrics(Loaded& t, Loaded* prev, uint64_t seed) {
+    MetricsOptions o;
+    o.estimator = q_.estimator;
+    o.estimator.seed = seed;
+    o.memory_budget = q_.compute.memory_budget;
+    o.metrics = {"trace", "frobenius", "effective_rank"};
+    if (targets_.defined()) o.metrics.push_back("target_alignment");
+    const bool later = t.index > 0;
+    if (later) o.metrics.insert(o.metrics.end(), {"alignment", "distance"});
+    std::vector<MetricValue> m = compute_metrics(*t.J, later ? first_.J.get() : nullptr, targets_, o, rc_);
+    return with_references(std::move(m), t, prev, o);
+  }
+
+  // alignment/distance against K_0 become *_first; against the previous snapshot *_previous (the first one's
+  // values again when the previous is the first).
+  std::vector<MetricValue> with_references(std::vector<MetricValue> m, Loaded& t, Loaded* prev,
+                                           MetricsOptions o) {
+    std::vector<MetricValue> out, against_first;
+    for (auto& v : m) {
+      if (v.name == "alignment" || v.name == "distance") {
+        v.name += "_first";
+        against_first.push_back(v);
+      }
+      out.push_back(v);
+    }
+    if (t.index == 0) {
+      out.push_back(watch_value("alignment_first", 1.0));
+      out.push_back(watch_value("distance_first", 0.0));
+      return out;
+    }
+    std::vector<MetricValue> previous;
+    if (!prev) {
+      previous = against_first;
+    } else {
+      o.metrics = {"alignment", "distance"};
+      o.estimator.seed += 500;
+      previous = compute_metrics(*t.J, prev->J.get(), targets_, o, rc_);
+    }
+    for (auto& v : previous) {
+      const auto cut = v.name.find("_first");
+      if (cut != std::string::npos) v.name.erase(cut);
+      v.name += "_previous";
+      out.push_back(v);
+    }
+    return out;
+  }
+
+  std::vector<MetricValue> exact_metrics(Loaded& t, Loaded* prev) {
+    const double tr = t.K.trace(), fro = t.K.frobenius();
+    std::vector<MetricValue> m{watch_value("trace", tr), watch_value("frobenius", fro),
+                               watch_value("effective_rank", tr * tr / (fro * fro))};
+    if (targets_.defined()) {
+      const at::Tensor y = targets_.to(t.J->options());
+      const double yKy = t.J->vjp_sqnorms(y.unsqueeze(1)).item<double>();
+      m.push_back(watch_value("target_alignment", yKy / (fro * y.pow(2).sum().item<double>())));
+    }
+    auto against = [&](const Loaded& s, const std::string& suffix) {
+      const double fs = s.K.frobenius();
+      m.push_back(watch_value("alignment" + suffix, exact_trace_product(t.K, s.K) / (fro * fs)));
+      m.push_back(watch_value("distance" + suffix, exact_difference_frobenius(t.K, s.K) / fs));
+    };
+    if (t.index == 0) {
+      m.push_back(watch_value("alignment_first", 1.0));
+      m.push_back(watch_value("distance_first", 0.0));
+      return m;
+    }
+    against(first_, "_first");
+    against(prev ? *prev : first_, "_previous");
+    return m;
+  }
+
+  std::vector<LayerTrace> layers(Loaded& t, uint64_t seed) {
+    LayerTraceOptions o;
+    o.method = q_.exact ? "exact" : q_.estimator.method == "hutchinson" ? "hutchinson" : "hutchpp";
+    o.matvecs = std::max<int64_t>(3, q_.estimator.matvecs);
+    o.seed = seed;
+    o.memory_budget = q_.compute.memory_budget;
+    return layer_traces(*t.J, o, rc_).layers;
+  }
+
+  const WatchRequest& q_;
+  std::string dir_;
+  const RunControl& rc_;
+  RunLock lock_;
+  Json config_;
+  RunFolder run_;
+  std::shared_ptr<Model> base_;
+  at::Tensor x_, targets_;
+  JvpMode mode_ = JvpMode::Forward;
+  std::string text_;  // metrics.jsonl as written
+  std::set<int64_t> done_;
+  int64_t skipped_ = 0, pending_ = 0;
+  Loaded first_, previous_, current_;
+};
+
+}  // namespace
+
+WatchResult run_watch_job(const WatchRequest& q, const RunControl& rc) {
+  if (q.runs.empty()) throw InputError("watch needs at least one run folder");
+  apply_threads(q.compute);
+  std::vector<std::unique_ptr<RunAnalysis>> runs;
+  for (const auto& dir : q.runs) runs.push_back(std::make_unique<RunAnalysis>(q, dir, rc));
+  WatchResult out;
+  for (const auto& r : runs) out.skipped += r->skipped();
+  FolderWatch events;
+  while (true) {
+    // Watched before each scan, so that a snapshot written during the scan still wakes the wait below.
+    for (const auto& r : runs) {
+      events.add(r->dir());
+      events.add((fs::path(r->dir()) / "snapshots").string());
+    }
+    bool all_finished = true;
+    for (const auto& r : runs) {
+      r->analyse_pending(out);
+      all_finished = all_finished && r->finished();
+    }
+    if (!q.follow || all_finished) break;
+    while (!events.wait(250)) rc.check();
+    rc.check();
+  }
+  for (const auto& r : runs)
+    if (r->finished()) out.finished.push_back(r->dir());
+  return out;
+}
+
+}  // namespace ts

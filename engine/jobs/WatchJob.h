@@ -1,0 +1,54 @@
+#pragma once
+// The watch job: the NTK metrics of every snapshot of a user's own training run (a run folder written by the
+// Python logger, docs/FORMATS.md "Run folders"), on the run's probe batch, appended to RUN/metrics.jsonl.
+#include <string>
+#include <vector>
+
+#include "core/Config.h"
+#include "core/Results.h"
+#include "core/RunControl.h"
+
+namespace ts {
+
+struct WatchRequest {
+  std::vector<std::string> runs;  ///< run folders
+  EstimatorOptions estimator;     ///< seed: snapshot t (its index in the run) uses seed + 1000·t
+  bool exact = false;             ///< exact kernels (within compute.memory_budget) instead of estimates
+  bool layers = false;            ///< also tr K_g of every parameter group (analysis/LayerTraces.h)
+  ComputeConfig compute;
+  std::string params = "all";  ///< the parameters the NTK is taken over (Model::select_parameters)
+  std::string jvp = "auto";
+  bool follow = false;  ///< wait for new snapshots until every run is finished (or cancelled)
+};
+
+/// One analysed snapshot: the metrics of K_t = K(θ_t) on the probe batch (docs/FORMATS.md lists the names):
+/// trace, frobenius, effective_rank, target_alignment (with probe targets), alignment_first and
+/// distance_first (against the run's first snapshot K_0), alignment_previous and distance_previous
+/// (against the snapshot before).
+struct WatchRow {
+  std::string run;  ///< the run folder
+  int64_t step = 0;
+  int64_t index = 0;     ///< the snapshot's place in the run (0 for the first)
+  std::string snapshot;  ///< its file
+  std::string scalars;   ///< the user's scalars for this step (JSON text; empty when none)
+  std::vector<MetricValue> metrics;
+  std::vector<LayerTrace> layers;  ///< with WatchRequest::layers
+  uint64_t seed = 0;
+  double seconds = 0;
+};
+
+struct WatchResult {
+  std::vector<WatchRow> rows;         ///< analysed by this call, in order
+  int64_t skipped = 0;                ///< snapshots analysed by an earlier watch (kept in metrics.jsonl)
+  std::vector<std::string> finished;  ///< the runs marked finished when the job ended
+};
+
+/// Analyses every snapshot not yet in RUN/metrics.jsonl, for each run in turn, holding each run's
+/// watch.lock throughout (a second watcher is refused). Each row is appended to metrics.jsonl (rewritten
+/// atomically) as soon as it is computed and published as a partial result of kind "watch-row"
+/// (WatchRow). A metrics file made with another configuration is refused rather than mixed. With `follow`,
+/// waits for new snapshots (file-system notifications) until every run has its finished marker; a cancel
+/// ends the wait (Cancelled) with every row written so far kept.
+WatchResult run_watch_job(const WatchRequest& request, const RunControl& rc = {});
+
+}  // namespace ts

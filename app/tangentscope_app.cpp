@@ -5,6 +5,7 @@
 // README's pictures is a separate program: tests/ui/screenshot_tour.cpp, run by scripts/screenshots.)
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QTimer>
 
 #include <clocale>
@@ -13,6 +14,7 @@
 #include <string>
 
 #include "MainWindow.h"
+#include "RunsPanel.h"
 #include "core/TorchUtil.h"
 #include "jobs/Jobs.h"
 
@@ -110,14 +112,26 @@ void save_session_when_done(MainWindow& window, const QString& file) {
 }
 
 // --screenshot FILE: saves the window once the default run is shown (or has failed), then quits.
+void save_screenshot(MainWindow& window, const QString& file) {
+  const bool ok = window.grab().save(file);
+  std::fprintf(ok ? stdout : stderr, ok ? "saved %s\n" : "cannot write %s\n", file.toLocal8Bit().constData());
+  std::fprintf(stdout, "result: %s\n", window.resultText().toUtf8().constData());
+  QApplication::exit(ok ? 0 : 1);
+}
+
+// Training runs opened from the command line: the picture once every snapshot is analysed.
+void screenshot_when_runs_done(MainWindow& window, const QString& file) {
+  auto* timer = new QTimer(&window);
+  QObject::connect(timer, &QTimer::timeout, &window, [&window, file, timer] {
+    if (window.runsPanel()->busy()) return;
+    timer->stop();
+    save_screenshot(window, file);
+  });
+  timer->start(300);
+}
+
 void screenshot_when_done(MainWindow& window, const QString& file) {
-  auto save = [&window, file] {
-    const bool ok = window.grab().save(file);
-    std::fprintf(ok ? stdout : stderr, ok ? "saved %s\n" : "cannot write %s\n",
-                 file.toLocal8Bit().constData());
-    std::fprintf(stdout, "result: %s\n", window.resultText().toUtf8().constData());
-    QApplication::exit(ok ? 0 : 1);
-  };
+  auto save = [&window, file] { save_screenshot(window, file); };
   QObject::connect(&window, &MainWindow::resultShown, &window, [save] { QTimer::singleShot(100, save); });
   QObject::connect(&window, &MainWindow::failureShown, &window, [save] { QTimer::singleShot(100, save); });
 }
@@ -165,6 +179,18 @@ int main(int argc, char** argv) {
     return app.exec();  // a session is shown as saved: nothing runs
   }
   if (parser.isSet(o.save_session)) save_session_when_done(window, parser.value(o.save_session));
+  // `tangentscope RUN_DIR…`: training runs of the Python logger open in the Runs tab.
+  QStringList run_dirs;
+  for (const auto& p : positional)
+    if (QFileInfo(p + "/run.json").isFile()) run_dirs << p;
+  if (!run_dirs.isEmpty()) {
+    for (const auto& dir : run_dirs) {
+      const QString err = window.openRun(dir);
+      if (!err.isEmpty()) std::fprintf(stderr, "%s\n", err.toUtf8().constData());
+    }
+    if (parser.isSet(o.shot)) screenshot_when_runs_done(window, parser.value(o.shot));
+    return app.exec();
+  }
   if (!positional.isEmpty())
     window.setProblem(positional.first(), window.currentCompareJob().problem.data.c_str(),
                       parser.value(o.shape));

@@ -269,6 +269,16 @@ void ChartView::setLogY(bool on) {
   log_y_ = on;
   rebuildAxes();
 }
+void ChartView::setYTitle(const QString& title) {
+  if (title == y_title_) return;
+  y_title_ = title;
+  rebuildAxes();
+}
+QColor ChartView::colour(const QString& name) const {
+  for (const auto& e : entries_)
+    if (e.first == name) return e.second.colour;
+  return {};
+}
 
 void ChartView::rebuildAxes() {
   for (auto* a : chart()->axes()) {

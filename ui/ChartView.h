@@ -52,6 +52,10 @@ class ChartView : public QChartView {
   /// Series whose names end with `suffix` (e.g. " acc") are drawn against a second, linear y axis on the
   /// right titled `title`, fitted on its own (loss and accuracy in one chart, each on its scale).
   void setSecondaryY(const QString& suffix, const QString& title);
+  /// The y axis's title (a chart whose quantity the user chooses).
+  void setYTitle(const QString& title);
+  /// The colour series `name` is drawn in (invalid when there is no such series).
+  QColor colour(const QString& name) const;
   void setLogX(bool on);
   void setLogY(bool on);
   bool logX() const { return log_x_; }

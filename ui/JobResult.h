@@ -14,7 +14,7 @@ namespace ts::ui {
 /// Every result a job of the app can return.
 using JobResult = std::variant<std::monostate, TraceResult, CompareResult, MetricsResult, SpectrumResult,
                                DynamicsResult, DataPreview, ProblemSummary, PntkResult, PntkWidthResult,
-                               HessianResult, AlResult, LayersResult, KernelResult>;
+                               HessianResult, AlResult, LayersResult, KernelResult, WatchResult>;
 
 /// Shared, immutable: a result is read by every panel that listens, and never copied on the way.
 using JobResultPtr = std::shared_ptr<const JobResult>;

@@ -57,6 +57,7 @@
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
+#include "RunsPanel.h"
 #include "TrainingPanel.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
@@ -216,6 +217,15 @@ void MainWindow::createTabs() {
   addPage(layers_, "Layers");
   al_ = new AlPanel(engine_, tabs_);
   addPage(al_, "Active learning");
+  runs_ = new RunsPanel(tabs_);  // last: a session's tab index keeps its meaning
+  addPage(runs_, "Runs");
+  connect(runs_, &RunsPanel::snapshotOpened, this, [this](const QString& model, const QString& data) {
+    setProblem(model, data);
+    problem_->setParams("all");
+    showPage(convergence_);
+    statusBar()->showMessage("A training run's snapshot is the model: " + model);
+    run();
+  });
   // The tabs' own jobs share the status bar's progress and Cancel.
   auto started = [this](const QString& what) {
     current_kind_ = "panel";

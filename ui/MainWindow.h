@@ -55,6 +55,7 @@ class LayersPanel;
 class ProblemPanel;
 class EstimatorPanel;
 class TrainingPanel;
+class RunsPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -94,6 +95,10 @@ class MainWindow : public QMainWindow {
   PntkPanel* pntkPanel() const { return pntk_; }
   AlPanel* alPanel() const { return al_; }
   LayersPanel* layersPanel() const { return layers_; }
+  RunsPanel* runsPanel() const { return runs_; }
+  /// File ▸ Open Run (also a dropped folder and `tangentscope RUN_DIR`): a training run recorded by the
+  /// Python logger, in the Runs tab. Returns "" or an error naming the folder.
+  QString openRun(const QString& dir);
   QSlider* budgetSlider() const;
   void setMethods(const QStringList& methods);
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
@@ -219,6 +224,9 @@ class MainWindow : public QMainWindow {
   QString applySessionText(const std::string& text, const QString& path);
   void applyForm(const session::Form& form);
   void applyShown(session::Session& file);
+  void applyRuns(const session::Session& file);
+  QList<ChartView*> sessionCharts() const;     ///< the charts a session holds (not the Runs tab's)
+  QList<QTableWidget*> sessionTables() const;  ///< the tables a session holds, with the run log's two
   void rememberSession(const QString& path);
   void rebuildRecentSessions();
   void showPreferences();
@@ -282,6 +290,7 @@ class MainWindow : public QMainWindow {
   PntkPanel* pntk_;
   AlPanel* al_;
   LayersPanel* layers_;
+  RunsPanel* runs_ = nullptr;
   QTimer* rerun_;
   JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
   QString running_series_;

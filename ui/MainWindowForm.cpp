@@ -49,6 +49,7 @@
 #include "EstimatorPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
+#include "RunsPanel.h"
 #include "core/Errors.h"
 #include "data/DataSourceCatalog.h"
 #include "estimators/EstimatorRegistry.h"
@@ -224,7 +225,8 @@ void MainWindow::openData(const QString& path) {
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
   for (const auto& url : e->mimeData()->urls())
-    if (url.isLocalFile() && (is_model_file(url.toLocalFile()) || is_data_file(url.toLocalFile()))) {
+    if (url.isLocalFile() && (is_model_file(url.toLocalFile()) || is_data_file(url.toLocalFile()) ||
+                              QFileInfo(url.toLocalFile() + "/run.json").isFile())) {
       e->acceptProposedAction();
       return;
     }
@@ -234,12 +236,21 @@ void MainWindow::dropEvent(QDropEvent* e) {
   for (const auto& url : e->mimeData()->urls())
     if (url.isLocalFile()) {
       const QString path = url.toLocalFile();
-      if (is_data_file(path))
+      if (QFileInfo(path + "/run.json").isFile()) {
+        const QString err = openRun(path);
+        if (!err.isEmpty()) statusBar()->showMessage(err);
+      } else if (is_data_file(path))
         openData(path);
       else
         openModel(path);
       return;
     }
+}
+
+QString MainWindow::openRun(const QString& dir) {
+  const QString err = runs_->openRun(dir);
+  if (err.isEmpty()) showPage(runs_);
+  return err;
 }
 
 void MainWindow::applyConfig(const CompareRequest& config) {

@@ -40,6 +40,7 @@
 #include "ExportFiles.h"
 #include "MainWindow.h"
 #include "RunLog.h"
+#include "RunsPanel.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
@@ -190,6 +191,12 @@ void MainWindow::createFileMenu() {
         QFileDialog::getExistingDirectory(this, "Open a folder of image folders (one per class)");
     if (!dir.isEmpty()) openData(dir);
   });
+  addMenuAction(file, "open-run", "Open &Run (a training run's folder)…", {}, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open a run folder (tangentscope.RunLogger)");
+    if (dir.isEmpty()) return;
+    const QString err = openRun(dir);
+    if (!err.isEmpty()) QMessageBox::warning(this, "Open Run failed", err);
+  });
   recent_menu_ = file->addMenu("Recent models");
   file->addSeparator();
   addMenuAction(
@@ -279,10 +286,11 @@ QMenu* MainWindow::createViewMenu() {
   panel_toggle->setChecked(true);
   panel_toggle->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Backslash));
   panel_toggle->setObjectName("view-panel");
-  // One model and data choice for the tabs that compute on it; the Active-learning tab has its own set-up,
-  // shown in place of the shared panel, not beside it.
+  // One model and data choice for the tabs that compute on it; the Active-learning and Runs tabs have their
+  // own set-up (a run brings its model and probe batch), shown in place of the shared panel, not beside it.
   auto sync_panel = [this, panel_toggle] {
-    panel_widget_->setVisible(panel_toggle->isChecked() && page(tabs_->currentIndex()) != al_);
+    const QWidget* shown = page(tabs_->currentIndex());
+    panel_widget_->setVisible(panel_toggle->isChecked() && shown != al_ && shown != runs_);
   };
   connect(panel_toggle, &QAction::toggled, this, sync_panel);
   connect(tabs_, &QTabWidget::currentChanged, this, sync_panel);

@@ -36,6 +36,7 @@
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
+#include "RunsPanel.h"
 #include "SessionWidgets.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
@@ -79,9 +80,13 @@ std::string MainWindow::sessionText() const {
   form.learning_rate = s(training_->learningRate());
   form.exact_per_snapshot = training_->exactPerSnapshot();
   form.memory_budget = memory_budget_;
-  j.panels = session::Panels{inputs_of(pntk_), inputs_of(al_), inputs_of(layers_)};
+  j.panels = session::Panels{inputs_of(pntk_), inputs_of(al_), inputs_of(layers_), inputs_of(runs_)};
+  if (!runs_->runs().isEmpty()) {
+    auto& runs = j.runs.emplace();
+    for (const QString& dir : runs_->runs()) runs.push_back(s(dir));
+  }
   j.view = session::View{tabs_->currentIndex(), s(theme_)};
-  for (const ChartView* c : findChildren<ChartView*>()) j.charts.push_back(chart_of(c->content()));
+  for (const ChartView* c : sessionCharts()) j.charts.push_back(chart_of(c->content()));
   for (const HeatMap* h : findChildren<HeatMap*>()) {
     session::HeatMap m;
     m.title = s(h->title());
@@ -97,7 +102,7 @@ std::string MainWindow::sessionText() const {
   b.shares.assign(bars.shares.begin(), bars.shares.end());
   b.axis_title = s(bars.axis_title);
   j.al_gallery = session::Gallery{s(al_->galleryStrategy()), al_->galleryCycles()};
-  for (const QTableWidget* t : findChildren<QTableWidget*>())
+  for (const QTableWidget* t : sessionTables())
     if (t != run_log_ && t != pins_table_) j.tables.push_back(table_of(t));
   for (auto& [name, slot] : session::label_slots(j.labels))
     if (auto* l = findChild<QLabel*>(name)) *slot = s(l->text());
@@ -163,8 +168,8 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   // Everything is read and checked before anything is shown: a damaged file changes nothing.
   session::Session file;
   try {
-    const session::WindowShape window{size_t(findChildren<ChartView*>().size()),
-                                      size_t(findChildren<QTableWidget*>().size() - 2),  // not the run log's
+    const session::WindowShape window{size_t(sessionCharts().size()),
+                                      size_t(sessionTables().size() - 2),  // not the run log's
                                       size_t(findChildren<HeatMap*>().size())};
     file = session::read_session(text, "session '" + s(path) + "'", window);
   } catch (const ts::Error& e) {
@@ -172,9 +177,12 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   }
   if (file.panels) {  // each named setting must fit its widget, before any is set
     const std::pair<QWidget*, const std::optional<session::PanelInputs>*> tabs[] = {
-        {pntk_, &file.panels->pntk}, {al_, &file.panels->active_learning}, {layers_, &file.panels->layers}};
-    const char* names[] = {"pntk", "active_learning", "layers"};
-    for (int t = 0; t < 3; ++t) {
+        {pntk_, &file.panels->pntk},
+        {al_, &file.panels->active_learning},
+        {layers_, &file.panels->layers},
+        {runs_, &file.panels->runs}};
+    const char* names[] = {"pntk", "active_learning", "layers", "runs"};
+    for (int t = 0; t < 4; ++t) {
       if (!*tabs[t].second) continue;
       const QString problem = misfit(**tabs[t].second, tabs[t].first, QString("panels.") + names[t]);
       if (!problem.isEmpty()) return "session '" + path + "': " + problem;
@@ -189,6 +197,9 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
       if (file.panels->layers) set_inputs(layers_, *file.panels->layers);
     }
     applyShown(file);
+    applyRuns(file);  // first: a run lends the tab its metrics' settings, which the session's then replace
+    if (file.panels && file.panels->runs) set_inputs(runs_, *file.panels->runs);
+    runs_->redrawAll();
   } catch (const std::exception& e) {
     return "session '" + path + "': " + QString::fromUtf8(e.what());
   }
@@ -196,6 +207,18 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   statusBar()->showMessage("Session opened: " + path);
   Q_EMIT sessionOpened(path);
   return {};
+}
+
+// The training runs the session followed, read again from their folders (they hold the analysed metrics); a
+// folder that is gone is named, and the session opens without it.
+void MainWindow::applyRuns(const session::Session& file) {
+  for (const QString& dir : runs_->runs()) runs_->closeRun(dir);
+  QStringList missing;
+  for (const auto& dir : file.runs.value_or(std::vector<std::string>{})) {
+    const QString err = runs_->openRun(q(dir));
+    if (!err.isEmpty()) missing << err;
+  }
+  if (!missing.isEmpty()) statusBar()->showMessage("Runs not opened: " + missing.join("; "));
 }
 
 // The control panel and the Training tab's settings; a model or data file that moved is located first.
@@ -238,7 +261,7 @@ void MainWindow::applyForm(const session::Form& form) {
 // What the session shows: charts, heat maps, the layer bars, the gallery, tables, labels, the run log, the
 // last result and the view.
 void MainWindow::applyShown(session::Session& file) {
-  const auto chart_views = findChildren<ChartView*>();
+  const auto chart_views = sessionCharts();
   for (int i = 0; i < chart_views.size(); ++i) chart_views[i]->setContent(content_of(file.charts[size_t(i)]));
   const auto maps = findChildren<HeatMap*>();
   for (int i = 0; i < maps.size(); ++i) {
@@ -259,7 +282,7 @@ void MainWindow::applyShown(session::Session& file) {
   al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
                       file.al_gallery ? q(file.al_gallery->strategy) : QString());
   size_t t = 0;
-  for (QTableWidget* table : findChildren<QTableWidget*>())
+  for (QTableWidget* table : sessionTables())
     if (table != run_log_ && table != pins_table_) set_table(table, file.tables[t++]);
   for (auto& [name, slot] : session::label_slots(file.labels))
     if (auto* l = findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
@@ -281,8 +304,24 @@ void MainWindow::applyShown(session::Session& file) {
   }
 }
 
+// The Runs tab's chart and table show the run folders on disk, which the session names (`runs`): they are not
+// among the charts and tables a session holds, whose number is the window's since the first version.
+QList<ChartView*> MainWindow::sessionCharts() const {
+  QList<ChartView*> out;
+  for (ChartView* c : findChildren<ChartView*>())
+    if (!runs_->isAncestorOf(c)) out << c;
+  return out;
+}
+QList<QTableWidget*> MainWindow::sessionTables() const {
+  QList<QTableWidget*> out;
+  for (QTableWidget* t : findChildren<QTableWidget*>())
+    if (!runs_->isAncestorOf(t)) out << t;
+  return out;
+}
+
 void MainWindow::newSession() {
-  for (ChartView* c : findChildren<ChartView*>()) {
+  for (const QString& dir : runs_->runs()) runs_->closeRun(dir);
+  for (ChartView* c : sessionCharts()) {
     ChartView::Content empty = c->content();
     empty.series.clear();
     empty.has_reference = empty.has_vreference = false;
@@ -291,7 +330,7 @@ void MainWindow::newSession() {
   for (HeatMap* h : findChildren<HeatMap*>()) h->clear();
   layers_->setBars({});
   al_->restoreGallery({}, {});
-  for (QTableWidget* t : findChildren<QTableWidget*>())
+  for (QTableWidget* t : sessionTables())
     if (t != run_log_) t->setRowCount(0);
   run_log_->reset();
   last_compare_.reset();

@@ -141,6 +141,7 @@ template <class W, class F>
 void each_input(QWidget* root, F f) {
   int i = 0;  // the position among every input of its kind, named or not (as the first files counted)
   for (W* w : root->findChildren<W*>()) {
+    if (w->property("notInSession").toBool()) continue;  // depends on what is open (the Runs tab's runs)
     if constexpr (std::is_same_v<W, QLineEdit>)
       if (own_editor(w)) continue;
     f(w, i++);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "analysis/LayerTraces.h"
+#include "analysis/MetricCatalog.h"
 #include "analysis/Metrics.h"
 #include "analysis/Nystrom.h"
 #include "autodiff/NtkOperators.h"
@@ -302,7 +303,8 @@ CompareResult run_compare_job(const CompareRequest& job, const RunControl& rc) {
 
 MetricsResult run_metrics_job(const MetricsRequest& job, const RunControl& rc) {
   require_entk(job.problem, "metrics");
-  const bool need_b = std::find(job.metrics.begin(), job.metrics.end(), "alignment") != job.metrics.end();
+  bool need_b = false;  // the metrics against a second snapshot (MetricCatalog: alignment, distance)
+  for (const auto& m : job.metrics) need_b = need_b || find_metric(m).needs_second_kernel;
   Problem pr = build_problem(job.problem, need_b);
   pr.J->set_control(&rc);
   if (pr.Jb) pr.Jb->set_control(&rc);

@@ -17,3 +17,4 @@
 #include "jobs/RunPlanning.h"
 #include "jobs/SpectrumJob.h"
 #include "jobs/TraceJob.h"
+#include "jobs/WatchJob.h"

@@ -1,5 +1,7 @@
 #include "jobs/RunFolder.h"
 
+#include "jobs/RunTensors.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -129,7 +131,13 @@ RunFolder read_run_folder(const std::string& dir) {
       s.step = step;
       s.file = e.path().string();
       const auto it = scalars.find(step);
-      if (it != scalars.end()) s.scalars = it->second;
+      if (it != scalars.end()) {
+        s.scalars = it->second;
+        const Json line = parse_json(it->second, "a line of scalars.jsonl");
+        for (auto m = line.begin(); m != line.end(); ++m)
+          if (m->is_number() && m.key() != "step" && m.key() != "time")
+            s.values.emplace_back(m.key(), m->get<double>());
+      }
       r.snapshots.push_back(std::move(s));
     }
     if (ec) throw InputError("run folder '" + dir + "': its snapshots cannot be listed: " + ec.message());
@@ -179,9 +187,9 @@ at::Tensor run_targets(const std::string& file, const std::vector<int64_t>& outp
   if (a.integral) {
     std::vector<int64_t> want(out_shape.begin(), out_shape.end() - 1);
     if (out_shape.size() < 2 || shape != want)
-      throw InputError(what + " are class indices of shape " + shape_to_string(shape) +
-                       ", but the model's output " + shape_to_string(out_shape) + " needs shape " +
-                       shape_to_string(want) + " (one index per row of its last axis)");
+      throw InputError(what + " are class indices of shape [" + shape_to_string(shape) +
+                       "], but the model's output [" + shape_to_string(out_shape) + "] needs shape [" +
+                       shape_to_string(want) + "] (one index per row of its last axis)");
     const int64_t classes = out_shape.back();
     const at::Tensor idx = a.values;
     if (idx.numel() > 0 && (idx.min().item<int64_t>() < 0 || idx.max().item<int64_t>() >= classes))
@@ -189,8 +197,9 @@ at::Tensor run_targets(const std::string& file, const std::vector<int64_t>& outp
     return at::one_hot(idx, classes).to(at::kDouble).reshape({-1});
   }
   if (shape != out_shape)
-    throw InputError(what + " have shape " + shape_to_string(shape) + " but the model's output has shape " +
-                     shape_to_string(out_shape) + " (regression targets must match it)");
+    throw InputError(what + " have shape [" + shape_to_string(shape) +
+                     "] but the model's output has shape [" + shape_to_string(out_shape) +
+                     "] (regression targets must match it)");
   return a.values.reshape({-1});
 }
 

@@ -1,8 +1,6 @@
 #pragma once
 // A run folder (docs/FORMATS.md "Run folders"): what the Python logger tangentscope.RunLogger writes while a
 // user's own training script runs, read by `tangentscope-cli watch` and the app's Runs tab.
-#include <ATen/ATen.h>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +12,7 @@ struct RunSnapshot {
   int64_t step = 0;
   std::string file;     ///< the snapshot's path (RUN/snapshots/step-SSSSSSSSSSSS.pt)
   std::string scalars;  ///< its line of scalars.jsonl (JSON text), empty when not yet written
+  std::vector<std::pair<std::string, double>> values;  ///< the line's numeric scalars (loss, lr, …)
 };
 
 struct RunFolder {
@@ -28,16 +27,6 @@ struct RunFolder {
 /// not listed). Throws InputError naming the folder when it is not a run (no run.json, another format, a
 /// newer version) or run.json is damaged.
 RunFolder read_run_folder(const std::string& dir);
-
-/// A snapshot's tensors by name (torch.save of a dict of tensors, as the logger writes it). Throws
-/// InputError naming the file when it is missing, truncated or not such a dict.
-std::vector<std::pair<std::string, at::Tensor>> read_snapshot(const std::string& file);
-
-/// The probe targets of a run as y ∈ R^d for the kernel-target alignment: integer class indices of shape
-/// output_shape without its last axis become one-hot over that axis; floats of the output's shape are taken
-/// as they are. Throws InputError naming the file when the shape fits neither.
-at::Tensor run_targets(const std::string& file, const std::vector<int64_t>& output_shape, int64_t n,
-                       int64_t memory_budget);
 
 /// Held while a watcher analyses a run: an advisory lock on RUN/watch.lock, released with the object (or the
 /// process). A second watcher is refused at once (InputError naming the run).

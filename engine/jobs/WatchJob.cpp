@@ -1,5 +1,6 @@
 #include "jobs/WatchJob.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -19,8 +20,10 @@
 #include "exact/Exact.h"
 #include "io/FolderWatch.h"
 #include "io/OutputFiles.h"
+#include "io/Spec.h"
 #include "jobs/ProblemBuild.h"
 #include "jobs/RunFolder.h"
+#include "jobs/RunTensors.h"
 
 namespace ts {
 
@@ -65,6 +68,12 @@ class RunAnalysis {
     base_ = make_model(run_.model_file, {}, q.compute, q.params, "");
     const auto opts = tensor_options(q.compute);
     const NpyArray probe = read_npy_file(run_.probe_inputs, q.compute.memory_budget, true);
+    std::vector<int64_t> one(probe.values.sizes().begin() + (probe.values.dim() > 0 ? 1 : 0),
+                             probe.values.sizes().end());
+    if (probe.values.dim() < 1 || one != base_->input_shape())
+      throw InputError("run '" + dir + "': its probe batch '" + run_.probe_inputs + "' has shape [" +
+                       shape_to_string(probe.values.sizes().vec()) + "], not [N," +
+                       shape_to_string(base_->input_shape()) + "] as the model takes");
     x_ = to_model_input(probe.values, opts);
     mode_ = parse_jvp(q.jvp);
     read_metrics_file();
@@ -299,6 +308,67 @@ class RunAnalysis {
 };
 
 }  // namespace
+
+WatchSeries read_watch_metrics(const std::string& dir) {
+  WatchSeries out;
+  const std::string path = (fs::path(dir) / "metrics.jsonl").string();
+  if (!fs::exists(path)) return out;
+  std::ifstream in(path, std::ios::binary);
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
+    const Json j = parse_json(line, where);
+    try {
+      WatchRow row;
+      row.run = dir;
+      row.step = j.at("step").get<int64_t>();
+      row.index = j.at("index").get<int64_t>();
+      row.snapshot = (fs::path(dir) / j.at("snapshot").get<std::string>()).string();
+      row.seconds = j.at("seconds").get<double>();
+      row.seed = j.at("seed").get<uint64_t>();
+      for (const auto& m : j.at("metrics")) row.metrics.push_back(metric_value_of(m, where));
+      if (j.contains("layers"))
+        for (const auto& l : j.at("layers")) {
+          LayerTrace t;
+          t.name = l.at("name").get<std::string>();
+          t.size = l.at("params").get<int64_t>();
+          t.trace = l.at("trace").get<double>();
+          if (!l.at("std_error").is_null()) t.std_error = l.at("std_error").get<double>();
+          t.share = l.at("share").get<double>();
+          row.layers.push_back(t);
+        }
+      if (out.rows.empty()) {
+        const Json& c = j.at("config");
+        out.exact = c.at("estimator").is_string();
+        if (!out.exact) {
+          out.method = c.at("estimator").at("method").get<std::string>();
+          out.matvecs = c.at("estimator").at("matvecs").get<int64_t>();
+        }
+        out.layers = c.at("layers").get<bool>();
+      }
+      out.rows.push_back(std::move(row));
+    } catch (const Json::exception& e) {
+      throw InputError(where + " is not a watch result (" + std::string(e.what()) +
+                       "): remove the file to analyse the run again");
+    }
+  }
+  return out;
+}
+
+std::string export_snapshot_model(const std::string& dir, int64_t step, const std::string& out_path,
+                                  const ComputeConfig& compute) {
+  const RunFolder run = read_run_folder(dir);
+  const auto it = std::find_if(run.snapshots.begin(), run.snapshots.end(),
+                               [&](const RunSnapshot& s) { return s.step == step; });
+  if (it == run.snapshots.end())
+    throw InputError("run '" + dir + "' has no snapshot at step " + std::to_string(step));
+  auto model = make_model(run.model_file, {}, compute, "all", "");
+  model->load_state(read_snapshot(it->file), "snapshot '" + it->file + "'");
+  model->save_torchscript(out_path);
+  return "npy:" + run.probe_inputs;
+}
 
 WatchResult run_watch_job(const WatchRequest& q, const RunControl& rc) {
   if (q.runs.empty()) throw InputError("watch needs at least one run folder");

@@ -43,6 +43,26 @@ struct WatchResult {
   std::vector<std::string> finished;  ///< the runs marked finished when the job ended
 };
 
+/// What RUN/metrics.jsonl holds: its rows in file order and the configuration they were made with (from the
+/// first row; every row of one file has the same).
+struct WatchSeries {
+  std::vector<WatchRow> rows;
+  bool exact = false;
+  std::string method;  ///< the estimator (empty when exact)
+  int64_t matvecs = 0;
+  bool layers = false;
+};
+
+/// Reads RUN/metrics.jsonl (no rows when there is none yet). Throws InputError naming the file and line
+/// when a line is damaged.
+WatchSeries read_watch_metrics(const std::string& dir);
+
+/// Writes the run's model at the parameters of its snapshot at `step` as a TorchScript file `out_path` (with
+/// the run's metadata), so that every other view can open that snapshot as a model. Returns the data spec of
+/// the run's probe batch ("npy:RUN/probe_inputs.npy"). Throws InputError when the run has no such step.
+std::string export_snapshot_model(const std::string& dir, int64_t step, const std::string& out_path,
+                                  const ComputeConfig& compute);
+
 /// Analyses every snapshot not yet in RUN/metrics.jsonl, for each run in turn, holding each run's
 /// watch.lock throughout (a second watcher is refused). Each row is appended to metrics.jsonl (rewritten
 /// atomically) as soon as it is computed and published as a partial result of kind "watch-row"

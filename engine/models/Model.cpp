@@ -44,8 +44,9 @@ void Model::load_state(const std::vector<std::pair<std::string, at::Tensor>>& st
       throw InputError(source + " holds '" + name + "', which model '" + spec_ +
                        "' has neither as a parameter nor as a floating buffer (another architecture?)");
     if (value.sizes() != params_[i].sizes())
-      throw InputError(source + ": '" + name + "' has shape " + shape_to_string(value.sizes().vec()) +
-                       " but the model's parameter has shape " + shape_to_string(params_[i].sizes().vec()));
+      throw InputError(source + ": '" + name + "' has shape [" + shape_to_string(value.sizes().vec()) +
+                       "] but the model's parameter has shape [" + shape_to_string(params_[i].sizes().vec()) +
+                       "]");
     if (!value.is_floating_point())
       throw InputError(source + ": '" + name + "' is not a floating-point tensor");
     next[i] = value.detach().to(params_[i].options().requires_grad(false));

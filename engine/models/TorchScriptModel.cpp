@@ -392,9 +392,9 @@ class TorchScriptModel : public Model {
         continue;
       }
       if (value.sizes() != buffer.sizes())
-        throw InputError(source + ": buffer '" + name + "' has shape " +
-                         shape_to_string(value.sizes().vec()) + " but the model's has shape " +
-                         shape_to_string(buffer.sizes().vec()));
+        throw InputError(source + ": buffer '" + name + "' has shape [" +
+                         shape_to_string(value.sizes().vec()) + "] but the model's has shape [" +
+                         shape_to_string(buffer.sizes().vec()) + "]");
       buffers.emplace_back(buffer, value);
     }
     Model::load_state(params, source);

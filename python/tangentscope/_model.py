@@ -128,36 +128,38 @@ def run(model, x, what):
             params = {p.dtype for p in model.parameters()}
             hint = ""
             if x.is_floating_point() and x.dtype not in params:
-                hint = (f" (probe_inputs are {str(x.dtype)[6:]}, the model's parameters "
+                hint = (f" ({what} are {str(x.dtype)[6:]}, the model's parameters "
                         f"{', '.join(sorted(str(d)[6:] for d in params))})")
             elif x.is_floating_point() and ("indices" in str(e) or "Long, Int" in str(e)):
-                hint = " (a model that takes token ids needs int64 probe_inputs)"
+                hint = f" (a model that takes token ids needs int64 {what})"
             raise ValueError(f"{what}: the model rejects a batch of shape {list(x.shape)} ({str(x.dtype)[6:]}): "
                              f"{type(e).__name__}: {first_line(e)}{hint}") from e
 
 
-def to_torchscript(model, probe):
+def to_torchscript(model, probe, tool=TOOL):
     """(TorchScript module, 'scripted' or 'traced'): torch.jit.script keeps control flow; when it fails (Python
-    constructs TorchScript lacks), tracing on the probe inputs records the path those inputs take."""
+    constructs TorchScript lacks), tracing on the probe inputs records the path those inputs take. `tool` names
+    the caller in the warning (tangentscope.RunLogger, tangentscope.analyze)."""
     try:
         return torch.jit.script(model), "scripted"
     except Exception as e:
         reason = first_line(e)
-    warnings.warn(f"tangentscope.RunLogger: torch.jit.script failed on {source_name(model)} ({reason}); the model "
+    warnings.warn(f"{tool}: torch.jit.script failed on {source_name(model)} ({reason}); the model "
                   "file is traced on the probe inputs instead, so control flow that depends on input values is "
                   "fixed to their path", stacklevel=4)
     try:
         with torch.no_grad():
             return torch.jit.trace(model, probe, check_trace=False, strict=False), "traced"
     except Exception as e:
-        raise ValueError(f"model: {source_name(model)} can be neither scripted nor traced on probe_inputs: "
+        raise ValueError(f"model: {source_name(model)} can be neither scripted nor traced on the probe inputs: "
                          f"{type(e).__name__}: {first_line(e)}") from e
 
 
-def save_model(twin, original, probe, output, selected, class_names, dtype):
+def save_model(twin, original, probe, output, selected, class_names, dtype, tool=TOOL):
     """The model file's bytes, with `tangentscope.json` embedded, checked by loading them back: the
-    requires_grad flags and the output on the probe inputs must be the eager model's."""
-    scripted, how = to_torchscript(twin, probe)
+    requires_grad flags and the output on the probe inputs must be the eager model's. `tool` is the caller,
+    recorded as made_by.tool and named in the errors."""
+    scripted, how = to_torchscript(twin, probe, tool)
     params = list(twin.parameters())  # each shared tensor once
     total = sum(p.numel() for p in params)
     trainable = sum(p.numel() for p in params if p.requires_grad)
@@ -176,7 +178,7 @@ def save_model(twin, original, probe, output, selected, class_names, dtype):
         "trainable_parameters": trainable,
         "frozen_parameters": total - trainable,
         "made_by": {
-            "tool": TOOL,
+            "tool": tool,
             "source": source_name(original),
             "how": how,
             "torch": torch.__version__,
@@ -194,18 +196,18 @@ def save_model(twin, original, probe, output, selected, class_names, dtype):
     got_flags = {n: p.requires_grad for n, p in loaded.named_parameters()}
     if got_flags != want_flags:
         changed = [n for n in want_flags if got_flags.get(n) != want_flags[n]]
-        raise RuntimeError(f"tangentscope.RunLogger: the TorchScript model's requires_grad flags differ from the "
+        raise RuntimeError(f"{tool}: the TorchScript model's requires_grad flags differ from the "
                            f"model's ({', '.join(changed[:5])})")
     with torch.no_grad():
         got = select_output(loaded_forward(loaded)(probe), output)
     if got.shape != selected.shape:
-        raise RuntimeError(f"tangentscope.RunLogger: the TorchScript model's output has shape {list(got.shape)}, "
+        raise RuntimeError(f"{tool}: the TorchScript model's output has shape {list(got.shape)}, "
                            f"the eager model's {list(selected.shape)}")
     tol = 1e-10 if dtype == "float64" else 1e-4
     scale = max(float(selected.abs().max()) if selected.numel() else 0.0, 1e-30)
     if got.is_floating_point() and not torch.allclose(got, selected, rtol=tol, atol=tol * scale, equal_nan=True):
         err = float((got - selected).abs().max()) / scale
-        raise RuntimeError(f"tangentscope.RunLogger: the TorchScript model differs from the eager one by {err:.3g} "
+        raise RuntimeError(f"{tool}: the TorchScript model differs from the eager one by {err:.3g} "
                            f"(relative; tolerance {tol:g}) on the probe inputs"
                            f"{' — tracing fixed a data-dependent path' if how == 'traced' else ''}")
     return buffer.getvalue(), metadata

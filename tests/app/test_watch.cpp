@@ -12,6 +12,7 @@
 #include "cli/Cli.h"
 #include "core/Errors.h"
 #include "core/Json.h"
+#include "io/NpyWriter.h"
 #include "jobs/RunFolder.h"
 #include "jobs/WatchJob.h"
 
@@ -235,6 +236,54 @@ class TestWatch : public QObject {
     TS_EXPECT_THROW(InputError, run_watch_job(request(outside, true)), "not a file name inside");
   }
 
+  // A run with no snapshot yet analyses nothing (and --follow waits for one); a snapshot still being written
+  // (the logger's .partial file) is not read; a probe batch of the wrong shape names its file; a run folder
+  // removed while followed ends the watch with its name, the rows written before kept.
+  void incompleteRunsAreHandled() {
+    const std::string empty = copy_run("mlp-frozen-bn", "no-snapshots");
+    fs::remove_all(empty + "/snapshots");
+    QCOMPARE(run_watch_job(request(empty, true)).rows.size(), size_t(0));
+
+    const std::string writing = copy_run("mlp-frozen-bn", "writing", 1);
+    const RunFolder full = read_run_folder(test::fixtures() + "/runs/mlp-frozen-bn");
+    const std::string last = fs::path(full.snapshots.back().file).filename().string();
+    std::ofstream(writing + "/snapshots/" + last + ".partial") << "PK half a zip";
+    QCOMPARE(run_watch_job(request(writing, true)).rows.size(), size_t(3));
+
+    const std::string shape = copy_run("mlp-frozen-bn", "probe-shape");
+    write_npy(shape + "/probe_inputs.npy", at::zeros({6, 5}, at::kDouble));  // the model takes 4 values
+    TS_EXPECT_THROW(InputError, run_watch_job(request(shape, true)), "probe_inputs.npy");
+
+    const std::string gone = copy_run("mlp-frozen-bn", "removed", 1);
+    CancelToken cancel;
+    RunControl rc;
+    rc.cancel = &cancel;
+    std::atomic<int> rows{0};
+    rc.partial = [&](const PartialResult&) { ++rows; };
+    WatchRequest q = request(gone, true);
+    q.follow = true;
+    std::string error;
+    std::thread job([&] {
+      try {
+        run_watch_job(q, rc);
+      } catch (const InputError& e) {
+        error = e.what();
+      } catch (const Cancelled&) {
+        error = "cancelled";
+      }
+    });
+    for (int i = 0; i < 600 && rows < 3; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    fs::remove_all(gone);
+    for (int i = 0; i < 100 && error.empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    cancel.cancel();
+    job.join();
+    // Named by its folder: "does not exist", or a file of it "is missing" when the removal is caught halfway.
+    QVERIFY2(
+        error.find("/removed") != std::string::npos && (error.find("does not exist") != std::string::npos ||
+                                                        error.find("is missing") != std::string::npos),
+        error.c_str());
+  }
+
   // The command line: a line per snapshot as it is analysed, JSON lines with --json, a clear error without
   // a folder.
   void commandLine() {
@@ -259,7 +308,7 @@ class TestWatch : public QObject {
 
 TS_TEST_MAIN(test_watch::TestWatch, exactMetricsMatchPyTorch, estimatesCarryTheirBars,
              resumesAndRefusesAnotherConfiguration, secondWatcherIsRefused, followsTheRunUntilFinished,
-             followStopsOnCancelKeepingRows, badRunsNameTheProblem, commandLine)
+             followStopsOnCancelKeepingRows, badRunsNameTheProblem, incompleteRunsAreHandled, commandLine)
 #ifdef TS_HAVE_QT
 #include "test_watch.moc"
 #endif

@@ -1,7 +1,7 @@
 """tangentscope.RunLogger as a training script uses it: the run folder it writes (docs/FORMATS.md, "Run
 folders"), the model file TangentScope's C++ side loads, and its refusals, each naming the argument.
 
-    PYTHONPATH=python /usr/bin/python3 -m pytest -q tests/python     (CTest: python_run_logger)
+    PYTHONPATH=python /usr/bin/python3 -m pytest -q tests/python     (CTest: python_package)
 """
 import io
 import json

@@ -245,6 +245,7 @@ void fields(V& v, Panels& p) {
   v("pntk", p.pntk);
   v("active_learning", p.active_learning);
   v("layers", p.layers);
+  v("runs", p.runs);
 }
 
 template <class V>
@@ -398,6 +399,7 @@ void fields(V& v, Session& s) {
   v("labels", s.labels);
   v("run_log", s.run_log, at_most(kMaxRows));
   v("result", s.result);
+  v("runs", s.runs, at_most(kMaxParts));
 }
 
 Json parse_session(const std::string& text, const std::string& what) {

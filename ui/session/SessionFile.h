@@ -113,7 +113,7 @@ struct PanelInputs {
 bool positional_key(const std::string& key);
 
 struct Panels {
-  std::optional<PanelInputs> pntk, active_learning, layers;
+  std::optional<PanelInputs> pntk, active_learning, layers, runs;
 };
 
 struct View {
@@ -174,6 +174,7 @@ struct Session {
   Labels labels;
   std::vector<Run> run_log;
   std::optional<SavedResult> result;
+  std::optional<std::vector<std::string>> runs;  ///< the training-run folders of the Runs tab
 };
 
 /// How many charts, tables (the run log's and the pinned runs' aside) and heat maps the window has: a session

@@ -35,7 +35,8 @@ session::Session full_session() {
   inputs.check = {{0, true}};
   inputs.line = {{0, "w;b"}};
   inputs.list = {{0, {true, false, true}}};
-  s.panels = session::Panels{inputs, session::PanelInputs{}, std::nullopt};
+  s.panels = session::Panels{inputs, session::PanelInputs{}, std::nullopt, std::nullopt};
+  s.runs = std::vector<std::string>{"/data/runs/resnet-lr0.1", "runs/mlp"};
   s.view = session::View{2, "dark"};
   session::Chart chart;
   chart.title = "Convergence";
@@ -119,6 +120,7 @@ class TestSessionFile : public QObject {
     QCOMPARE(s.panels->pntk->list[0].second, (std::vector<bool>{true, false, true}));
     QCOMPARE(*s.view->theme, std::string("dark"));
     QCOMPARE(*s.labels.result, std::string("tr K ≈ 11"));
+    QCOMPARE(s.runs->at(1), std::string("runs/mlp"));
     // Members added after the first files (data_n, epochs, …) may be absent; the window keeps its own.
     Json old = parse_json(text);
     old["form"].erase("data_n");

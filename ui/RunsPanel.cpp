@@ -1,0 +1,597 @@
+#include "RunsPanel.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QListWidget>
+#include <QPixmap>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSlider>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTimer>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "ChartView.h"
+#include "EngineClient.h"
+#include "ExportFiles.h"
+#include "Notation.h"
+#include "Palette.h"
+#include "core/Errors.h"
+#include "estimators/EstimatorRegistry.h"
+
+namespace ts::ui {
+
+namespace {
+
+// The metrics of a watched run, as `watch` names them, and as the chart and table show them.
+const std::pair<const char*, const char*> kRunMetrics[] = {
+    {"trace", "tr K"},
+    {"frobenius", "‖K‖_F"},
+    {"effective_rank", "r_eff(K)"},
+    {"target_alignment", "yᵀKy / (‖K‖_F ‖y‖²)"},
+    {"alignment_first", "cos(K_t, K₀)"},
+    {"distance_first", "‖K_t − K₀‖_F / ‖K₀‖_F"},
+    {"alignment_previous", "cos(K_t, K_previous)"},
+    {"distance_previous", "‖K_t − K_previous‖_F / ‖K_previous‖_F"}};
+
+const MetricValue* find_metric_value(const WatchRow& row, const std::string& name) {
+  for (const auto& m : row.metrics)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+// TensorBoard's smoothing: an exponential moving average, debiased so that the first points are not pulled to
+// 0.
+QList<QPointF> smoothed(const QList<QPointF>& points, double weight) {
+  if (weight <= 0) return points;
+  QList<QPointF> out;
+  double last = 0;
+  int n = 0;
+  for (const auto& p : points) {
+    last = last * weight + (1 - weight) * p.y();
+    ++n;
+    out.append({p.x(), last / (1 - std::pow(weight, n))});
+  }
+  return out;
+}
+
+// Two runs in folders of one name ("runs/a/lr0.1", "runs/b/lr0.1") are told apart by their parent folder.
+QString run_label(const QString& dir, const QStringList& taken) {
+  const QFileInfo f(dir);
+  QString label = f.fileName().isEmpty() ? dir : f.fileName();
+  if (taken.contains(label)) label = QFileInfo(f.path()).fileName() + "/" + label;
+  while (taken.contains(label)) label += "′";
+  return label;
+}
+
+}  // namespace
+
+RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
+  engine_ = new EngineClient(this);  // its own engine thread: analysing runs never cancels another tab's job
+  watcher_ = new QFileSystemWatcher(this);
+  debounce_ = new QTimer(this);
+  debounce_->setSingleShot(true);
+  debounce_->setInterval(300);  // a snapshot arrives as a rename and a scalars line: one rescan for both
+  buildControls();
+  connectSignals();
+}
+
+RunsPanel::~RunsPanel() { engine_->cancel(); }
+
+void RunsPanel::buildControls() {
+  auto* layout = new QVBoxLayout(this);
+  auto* view_row = new QHBoxLayout;
+  auto* open = new QPushButton("Open Run…", this);
+  open->setObjectName("openRun");
+  open->setToolTip("A run folder written by tangentscope.RunLogger in your training script (README.md)");
+  connect(open, &QPushButton::clicked, this, [this] {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open run folder");
+    if (dir.isEmpty()) return;
+    const QString err = openRun(dir);
+    if (!err.isEmpty()) status_->setText(err);
+  });
+  metric_ = new QComboBox(this);
+  metric_->setObjectName("metric");
+  for (const auto& [name, label] : kRunMetrics) metric_->addItem(QString::fromUtf8(label), QString(name));
+  metric_->setToolTip(
+      "K_t is the kernel at the snapshot of step t on the run's probe batch; K₀ the run's first snapshot's, "
+      "K_previous the snapshot's before (the kernel's velocity)");
+  scalar_ = new QComboBox(this);
+  scalar_->setObjectName("scalar");
+  scalar_->setProperty("notInSession", true);  // its choices come from the runs, opened after the settings
+  scalar_->addItem("none", QString());
+  scalar_->setToolTip("A scalar your script logged with the snapshot, on the right axis");
+  log_y_ = new QCheckBox("Log scale", this);
+  log_y_->setObjectName("logY");
+  bands_ = new QCheckBox("±2σ bands", this);
+  bands_->setObjectName("bands");
+  bands_->setChecked(true);
+  smoothing_ = new QSlider(Qt::Horizontal, this);
+  smoothing_->setObjectName("smoothing");
+  smoothing_->setRange(0, 99);
+  smoothing_->setMaximumWidth(120);
+  smoothing_->setToolTip("Exponential moving average over the snapshots (TensorBoard's smoothing)");
+  smoothing_label_ = new QLabel("0.00", this);
+  view_row->addWidget(open);
+  view_row->addWidget(new QLabel("Metric:", this));
+  view_row->addWidget(metric_);
+  view_row->addWidget(new QLabel("Scalar:", this));
+  view_row->addWidget(scalar_);
+  view_row->addWidget(log_y_);
+  view_row->addWidget(bands_);
+  view_row->addWidget(new QLabel("Smoothing:", this));
+  view_row->addWidget(smoothing_);
+  view_row->addWidget(smoothing_label_);
+  view_row->addStretch(1);
+  layout->addLayout(view_row);
+
+  auto* analysis_row = new QHBoxLayout;
+  estimator_ = new QComboBox(this);
+  estimator_->setObjectName("estimator");
+  for (const auto& e : estimator_registry())
+    estimator_->addItem(QString::fromStdString(e.label), QString::fromStdString(e.name));
+  estimator_->setCurrentIndex(estimator_->findData(QString::fromStdString(EstimatorOptions{}.method)));
+  matvecs_ = new QSpinBox(this);
+  matvecs_->setObjectName("matvecs");
+  matvecs_->setRange(3, 100000);
+  matvecs_->setValue(static_cast<int>(EstimatorOptions{}.matvecs));
+  exact_ = new QCheckBox("Exact", this);
+  exact_->setObjectName("exact");
+  exact_->setToolTip("Form each snapshot's kernel (within the memory budget) instead of estimating");
+  reanalyse_ = new QPushButton("Re-analyse with these settings", this);
+  reanalyse_->setToolTip(
+      "A run's metrics.jsonl holds one series made with one setting: this removes it from the open runs "
+      "and analyses every snapshot again");
+  progress_ = new QProgressBar(this);
+  progress_->setMaximumWidth(160);
+  progress_->setTextVisible(false);
+  cancel_ = new QPushButton("Cancel", this);
+  cancel_->setEnabled(false);
+  status_ = new QLabel("Open a run folder (File ▸ Open Run…) to follow its kernel over training.", this);
+  status_->setWordWrap(true);
+  analysis_row->addWidget(new QLabel("Estimator:", this));
+  analysis_row->addWidget(estimator_);
+  analysis_row->addWidget(new QLabel("Test vectors:", this));
+  analysis_row->addWidget(matvecs_);
+  analysis_row->addWidget(exact_);
+  analysis_row->addWidget(reanalyse_);
+  analysis_row->addWidget(progress_);
+  analysis_row->addWidget(cancel_);
+  analysis_row->addStretch(1);
+  layout->addLayout(analysis_row);
+
+  auto* middle = new QHBoxLayout;
+  list_ = new QListWidget(this);
+  list_->setObjectName("runs");
+  list_->setProperty("notInSession", true);  // the session names the run folders themselves
+  list_->setMaximumWidth(220);
+  list_->setToolTip("Tick a run to draw it; select one for its table below");
+  chart_ = new ChartView("The kernel over training: tr K", "step", "tr K", this);
+  middle->addWidget(list_);
+  middle->addWidget(chart_, 1);
+  layout->addLayout(middle, 3);
+  layout->addWidget(status_);
+  table_ = new QTableWidget(0, 1, this);
+  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setToolTip(
+      "The selected run's snapshots; double-click one to open it as the model of the other tabs");
+  layout->addWidget(table_, 2);
+  open_snapshot_ = new QPushButton("Open this snapshot in the other tabs", this);
+  open_snapshot_->setEnabled(false);
+  layout->addWidget(open_snapshot_, 0, Qt::AlignLeft);
+}
+
+void RunsPanel::connectSignals() {
+  connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
+    chart_->clearAll();
+    redraw();
+  });
+  connect(scalar_, &QComboBox::currentIndexChanged, this, [this] {
+    chart_->clearAll();
+    redraw();
+  });
+  connect(log_y_, &QCheckBox::toggled, this, [this](bool on) {
+    chart_->clearAll();
+    chart_->setLogY(on);
+    redraw();
+  });
+  connect(bands_, &QCheckBox::toggled, this, [this] { redraw(); });
+  connect(smoothing_, &QSlider::valueChanged, this, [this](int v) {
+    smoothing_label_->setText(QString::number(v / 100.0, 'f', 2));
+    redraw();
+  });
+  connect(list_, &QListWidget::itemChanged, this, [this] {
+    chart_->clearAll();
+    redraw();
+  });
+  connect(list_, &QListWidget::currentRowChanged, this, [this] { fillTable(); });
+  connect(table_, &QTableWidget::itemSelectionChanged, this,
+          [this] { open_snapshot_->setEnabled(!table_->selectedItems().isEmpty()); });
+  auto open_selected = [this] {
+    const int r = current(), row = table_->currentRow();
+    if (r < 0 || row < 0 || !table_->item(row, 0)) return;
+    const QString err = openSnapshot(runs_[r].dir, table_->item(row, 0)->text().toLongLong());
+    if (!err.isEmpty()) status_->setText(err);
+  };
+  connect(open_snapshot_, &QPushButton::clicked, this, open_selected);
+  connect(table_, &QTableWidget::cellDoubleClicked, this, open_selected);
+  connect(cancel_, &QPushButton::clicked, this, &RunsPanel::cancel);
+  connect(reanalyse_, &QPushButton::clicked, this, [this] {
+    cancel();
+    for (auto& r : runs_) {
+      std::error_code ec;
+      std::filesystem::remove(r.dir.toStdString() + "/metrics.jsonl", ec);
+      r.rows.clear();
+      r.error.clear();
+    }
+    chart_->clearAll();
+    redraw();
+    schedule();
+  });
+  connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [this] { debounce_->start(); });
+  connect(debounce_, &QTimer::timeout, this, [this] {
+    for (auto& r : runs_) refresh(r);
+    fillScalarChoices();
+    schedule();
+  });
+  connect(engine_, &EngineClient::progress, this,
+          [this](qint64 done, qint64 total, const QString& stage, double, bool) {
+            progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+            progress_->setValue(static_cast<int>(done));
+            status_->setText("Analysing " + stage + "…");
+          });
+  connect(engine_, &EngineClient::partialResult, this, [this](const QString&, const PartialResult& p) {
+    if (p.kind == "watch-row") onRow(std::any_cast<const WatchRow&>(p.value));
+  });
+  auto finish = [this](const QString& error) {
+    if (Run* r = find(analysing_)) {
+      r->error = error;
+      refresh(*r);
+    }
+    analysing_.clear();
+    startNext();
+  };
+  connect(engine_, &EngineClient::jobFinished, this,
+          [finish](const QString&, const JobResultPtr&) { finish({}); });
+  connect(engine_, &EngineClient::failed, this, [finish](const QString& m) { finish(m); });
+  connect(engine_, &EngineClient::cancelled, this, [this] {
+    queue_.clear();
+    analysing_.clear();
+    cancel_->setEnabled(false);
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    status_->setText("Analysis cancelled; the snapshots analysed so far are kept.");
+  });
+}
+
+QString RunsPanel::openRun(const QString& path) {
+  const QString dir = QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+  if (find(dir)) return {};
+  Run r;
+  r.dir = dir;
+  try {
+    const RunFolder folder = read_run_folder(dir.toStdString());
+    const WatchSeries series = read_watch_metrics(dir.toStdString());
+    r.snapshots = folder.snapshots;
+    r.finished = folder.finished;
+    r.rows = series.rows;
+    if (runs_.empty() && !series.rows.empty()) {  // analyse on as the file began
+      exact_->setChecked(series.exact);
+      if (!series.exact) {
+        const int i = estimator_->findData(QString::fromStdString(series.method));
+        if (i >= 0) estimator_->setCurrentIndex(i);
+        matvecs_->setValue(static_cast<int>(series.matvecs));
+      }
+    }
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  QStringList taken;
+  for (const auto& o : runs_) taken << o.label;
+  r.label = run_label(dir, taken);
+  runs_.push_back(std::move(r));
+  auto* item = new QListWidgetItem(runs_.back().label, list_);
+  item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+  item->setCheckState(Qt::Checked);
+  item->setToolTip(dir);
+  watcher_->addPath(dir);
+  if (QFileInfo(dir + "/snapshots").isDir()) watcher_->addPath(dir + "/snapshots");
+  list_->setCurrentRow(list_->count() - 1);
+  fillScalarChoices();
+  redraw();
+  Q_EMIT runsChanged();
+  schedule();
+  return {};
+}
+
+void RunsPanel::closeRun(const QString& dir) {
+  const auto it = std::find_if(runs_.begin(), runs_.end(), [&](const Run& r) { return r.dir == dir; });
+  if (it == runs_.end()) return;
+  if (analysing_ == dir) engine_->cancel();
+  queue_.removeAll(dir);
+  watcher_->removePaths({dir, dir + "/snapshots"});
+  delete list_->takeItem(static_cast<int>(it - runs_.begin()));
+  runs_.erase(it);
+  chart_->clearAll();
+  fillScalarChoices();
+  redraw();
+  fillTable();
+  Q_EMIT runsChanged();
+}
+
+QStringList RunsPanel::runs() const {
+  QStringList out;
+  for (const auto& r : runs_) out << r.dir;
+  return out;
+}
+
+void RunsPanel::setMetric(const QString& name) { metric_->setCurrentIndex(metric_->findData(name)); }
+QString RunsPanel::metric() const { return metric_->currentData().toString(); }
+void RunsPanel::setScalar(const QString& name) {
+  const int i = scalar_->findData(name);
+  if (i >= 0) scalar_->setCurrentIndex(i);
+}
+
+int RunsPanel::rowCount(const QString& dir) const {
+  const Run* r = find(QDir::cleanPath(QFileInfo(dir).absoluteFilePath()));
+  return r ? static_cast<int>(r->rows.size()) : -1;
+}
+
+bool RunsPanel::busy() const { return !analysing_.isEmpty() || !queue_.isEmpty(); }
+
+void RunsPanel::cancel() {
+  queue_.clear();
+  if (!analysing_.isEmpty()) engine_->cancel();
+}
+
+void RunsPanel::setAnalysis(const QString& estimator, int matvecs, bool exact) {
+  const int i = estimator_->findData(estimator);
+  if (i >= 0) estimator_->setCurrentIndex(i);
+  matvecs_->setValue(matvecs);
+  exact_->setChecked(exact);
+}
+
+QString RunsPanel::statusText() const { return status_->text(); }
+
+void RunsPanel::redrawAll() {
+  chart_->clearAll();
+  chart_->setLogY(log_y_->isChecked());
+  redraw();
+  fillTable();
+}
+
+RunsPanel::Run* RunsPanel::find(const QString& dir) {
+  for (auto& r : runs_)
+    if (r.dir == dir) return &r;
+  return nullptr;
+}
+const RunsPanel::Run* RunsPanel::find(const QString& dir) const {
+  return const_cast<RunsPanel*>(this)->find(dir);
+}
+
+int RunsPanel::current() const {
+  const int r = list_->currentRow();
+  return r >= 0 && r < static_cast<int>(runs_.size()) ? r : -1;
+}
+
+void RunsPanel::refresh(Run& r) {
+  try {
+    const RunFolder folder = read_run_folder(r.dir.toStdString());
+    r.snapshots = folder.snapshots;
+    r.finished = folder.finished;
+    if (QFileInfo(r.dir + "/snapshots").isDir() && !watcher_->directories().contains(r.dir + "/snapshots"))
+      watcher_->addPath(r.dir + "/snapshots");
+  } catch (const std::exception& e) {  // the folder was removed or damaged while watched: say so, keep rows
+    r.error = QString::fromStdString(e.what());
+  }
+}
+
+void RunsPanel::schedule() {
+  for (const auto& r : runs_) {
+    std::set<int64_t> done;
+    for (const auto& row : r.rows) done.insert(row.step);
+    const bool pending = std::any_of(r.snapshots.begin(), r.snapshots.end(),
+                                     [&](const RunSnapshot& s) { return !done.count(s.step); });
+    if (pending && r.error.isEmpty() && r.dir != analysing_ && !queue_.contains(r.dir)) queue_ << r.dir;
+    if (pending && r.dir == analysing_) rescan_ = true;
+  }
+  if (analysing_.isEmpty()) startNext();
+}
+
+void RunsPanel::startNext() {
+  if (queue_.isEmpty() && rescan_) {
+    rescan_ = false;
+    schedule();
+    return;
+  }
+  QStringList errors;
+  for (const auto& r : runs_)
+    if (!r.error.isEmpty()) errors << r.label + ": " + r.error;
+  if (queue_.isEmpty()) {
+    cancel_->setEnabled(false);
+    progress_->setRange(0, 1);
+    progress_->setValue(runs_.empty() ? 0 : 1);
+    int rows = 0;
+    for (const auto& r : runs_) rows += static_cast<int>(r.rows.size());
+    status_->setText(errors.isEmpty()
+                         ? QString("%1 run(s), %2 snapshot(s) analysed; ±2σ error bars. Watching "
+                                   "for new snapshots.")
+                               .arg(runs_.size())
+                               .arg(rows)
+                         : errors.join("\n"));
+    return;
+  }
+  analysing_ = queue_.takeFirst();
+  WatchRequest job;
+  job.runs = {analysing_.toStdString()};
+  job.exact = exact_->isChecked();
+  job.estimator.method = estimator_->currentData().toString().toStdString();
+  job.estimator.matvecs = matvecs_->value();
+  cancel_->setEnabled(true);
+  progress_->setRange(0, 0);
+  engine_->submitJob("watch", [job](const RunControl& rc) { return JobResult(run_watch_job(job, rc)); });
+}
+
+void RunsPanel::onRow(const WatchRow& row) {
+  Run* r = find(QString::fromStdString(row.run));
+  if (!r) return;
+  r->rows.push_back(row);
+  std::sort(r->rows.begin(), r->rows.end(),
+            [](const WatchRow& a, const WatchRow& b) { return a.step < b.step; });
+  redraw();
+  if (current() >= 0 && &runs_[current()] == r) fillTable();
+  Q_EMIT rowsShown();
+}
+
+void RunsPanel::redraw() {
+  const std::string name = metric().toStdString();
+  const QString scalar = scalar_->currentData().toString();
+  chart_->setSecondaryY(scalar.isEmpty() ? QString() : " · " + scalar, scalar);
+  chart_->chart()->setTitle("The kernel over training: " + metric_->currentText());
+  chart_->setYTitle(metric_->currentText());
+  for (size_t i = 0; i < runs_.size(); ++i) {
+    const Run& r = runs_[i];
+    const QListWidgetItem* item = list_->item(static_cast<int>(i));
+    if (item && item->checkState() != Qt::Checked) continue;
+    QList<QPointF> points;
+    QList<double> half;
+    for (const auto& row : r.rows)
+      if (const MetricValue* m = find_metric_value(row, name)) {
+        if (log_y_->isChecked() && m->value <= 0) continue;  // a log axis cannot show 0 (the first distance)
+        points.append({double(row.step), m->value});
+        half.append(m->std_error && std::isfinite(*m->std_error) ? 2 * *m->std_error : 0.0);
+      }
+    const double w = smoothing_->value() / 100.0;
+    chart_->setSeries(r.label, smoothed(points, w), bands_->isChecked() && w == 0 ? half : QList<double>{});
+    if (!scalar.isEmpty()) {
+      QList<QPointF> values;
+      for (const auto& s : r.snapshots)
+        for (const auto& [key, v] : s.values)
+          if (QString::fromStdString(key) == scalar && std::isfinite(v)) values.append({double(s.step), v});
+      chart_->setOverlay(r.label + " · " + scalar, smoothed(values, w), r.label, false);
+    }
+  }
+  const QSignalBlocker block(list_);  // the run's colour beside its name
+  for (const auto& s : chart_->content().series)
+    for (int i = 0; i < list_->count() && i < static_cast<int>(runs_.size()); ++i)
+      if (s.name == runs_[i].label) {
+        QPixmap swatch(12, 12);
+        swatch.fill(chart_->colour(s.name));
+        list_->item(i)->setIcon(QIcon(swatch));
+      }
+}
+
+void RunsPanel::fillScalarChoices() {
+  std::set<QString> names;
+  for (const auto& r : runs_)
+    for (const auto& s : r.snapshots)
+      for (const auto& kv : s.values) names.insert(QString::fromStdString(kv.first));
+  const QString chosen = scalar_->currentData().toString();
+  const QSignalBlocker block(scalar_);
+  scalar_->clear();
+  scalar_->addItem("none", QString());
+  for (const auto& n : names) scalar_->addItem(n, n);
+  const int i = scalar_->findData(chosen);
+  scalar_->setCurrentIndex(i >= 0 ? i : 0);
+}
+
+void RunsPanel::fillTable() {
+  table_->clearContents();
+  table_->setRowCount(0);
+  const int c = current();
+  if (c < 0) return;
+  const Run& r = runs_[c];
+  std::set<std::string> scalar_names;
+  for (const auto& s : r.snapshots)
+    for (const auto& kv : s.values) scalar_names.insert(kv.first);
+  QStringList header{"step"};
+  for (const auto& n : scalar_names) header << QString::fromStdString(n);
+  for (const auto& [name, label] : kRunMetrics) header << QString::fromUtf8(label) + " (±2σ)";
+  table_->setColumnCount(header.size());
+  table_->setHorizontalHeaderLabels(header);
+  table_->setRowCount(static_cast<int>(r.snapshots.size()));
+  for (size_t i = 0; i < r.snapshots.size(); ++i) {
+    const RunSnapshot& s = r.snapshots[i];
+    int col = 0;
+    const int row = static_cast<int>(i);
+    table_->setItem(row, col++, new QTableWidgetItem(QString::number(s.step)));
+    for (const auto& n : scalar_names) {
+      QString text = "—";
+      for (const auto& [key, v] : s.values)
+        if (key == n) text = number(v, 6);
+      table_->setItem(row, col++, new QTableWidgetItem(text));
+    }
+    const auto found =
+        std::find_if(r.rows.begin(), r.rows.end(), [&](const WatchRow& w) { return w.step == s.step; });
+    for (const auto& [name, label] : kRunMetrics) {
+      const MetricValue* m = found == r.rows.end() ? nullptr : find_metric_value(*found, name);
+      QString text = found == r.rows.end() ? "not analysed yet" : "—";
+      if (m)
+        text = withError(m->value, m->std_error ? std::optional<double>(2 * *m->std_error) : std::nullopt);
+      auto* item = new QTableWidgetItem(text);
+      if (m)
+        item->setToolTip(QString::number(m->value, 'g', 17) + " (" + QString::fromStdString(m->method) + ")");
+      table_->setItem(row, col++, item);
+    }
+  }
+  table_->resizeColumnsToContents();
+}
+
+QString RunsPanel::openSnapshot(const QString& dir, qint64 step) {
+  const Run* r = find(dir);
+  if (!r) return "no run '" + dir + "' is open";
+  const QString folder = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/snapshots";
+  QDir().mkpath(folder);
+  const QString path =
+      folder + "/" + QString(r->label).replace('/', '-') + "-step-" + QString::number(step) + ".pt";
+  try {
+    const std::string data =
+        export_snapshot_model(dir.toStdString(), step, path.toStdString(), ComputeConfig{});
+    status_->setText("Opened " + r->label + " at step " + QString::number(step) + " in the other tabs.");
+    Q_EMIT snapshotOpened(path, QString::fromStdString(data));
+  } catch (const std::exception& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
+}
+
+QString RunsPanel::exportAll(const QString& dir) const {
+  QStringList errors;
+  for (const char* ext : {".png", ".svg"}) {
+    const QString err = chart_->exportTo(dir + "/runs" + ext);
+    if (!err.isEmpty()) errors << err;
+  }
+  write_text_noting(dir + "/runs.csv", chart_->csv(), errors);
+  QString csv;
+  for (int c = 0; c < table_->columnCount(); ++c)
+    csv += (c ? "," : "") + csv_field(table_->horizontalHeaderItem(c)->text());
+  csv += "\n";
+  for (int row = 0; row < table_->rowCount(); ++row) {
+    for (int c = 0; c < table_->columnCount(); ++c) {
+      const QTableWidgetItem* item = table_->item(row, c);
+      const QString full = item && !item->toolTip().isEmpty() ? item->toolTip().section(' ', 0, 0) : "";
+      csv += (c ? "," : "") + csv_field(!full.isEmpty() ? full : item ? item->text() : "");
+    }
+    csv += "\n";
+  }
+  write_text_noting(dir + "/runs-table.csv", csv, errors);
+  return errors.join("\n");
+}
+
+}  // namespace ts::ui

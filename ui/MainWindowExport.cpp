@@ -14,6 +14,7 @@
 #include "MainWindow.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
+#include "RunsPanel.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Json.h"
@@ -133,7 +134,8 @@ QString MainWindow::exportAllInto(const QString& dir) const {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;
     }
-  for (const QString& e : {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir)})
+  for (const QString& e :
+       {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir), runs_->exportAll(dir)})
     if (!e.isEmpty()) errors << e;
   // The session: the full configuration of every run, and everything above as data.
   try {

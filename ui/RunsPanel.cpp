@@ -31,29 +31,13 @@
 #include "ExportFiles.h"
 #include "Notation.h"
 #include "Palette.h"
+#include "RunsTable.h"
 #include "core/Errors.h"
 #include "estimators/EstimatorRegistry.h"
 
 namespace ts::ui {
 
 namespace {
-
-// The metrics of a watched run, as `watch` names them, and as the chart and table show them.
-const std::pair<const char*, const char*> kRunMetrics[] = {
-    {"trace", "tr K"},
-    {"frobenius", "‖K‖_F"},
-    {"effective_rank", "r_eff(K)"},
-    {"target_alignment", "yᵀKy / (‖K‖_F ‖y‖²)"},
-    {"alignment_first", "cos(K_t, K₀)"},
-    {"distance_first", "‖K_t − K₀‖_F / ‖K₀‖_F"},
-    {"alignment_previous", "cos(K_t, K_previous)"},
-    {"distance_previous", "‖K_t − K_previous‖_F / ‖K_previous‖_F"}};
-
-const MetricValue* find_metric_value(const WatchRow& row, const std::string& name) {
-  for (const auto& m : row.metrics)
-    if (m.name == name) return &m;
-  return nullptr;
-}
 
 // TensorBoard's smoothing: an exponential moving average, debiased so that the first points are not pulled to
 // 0.
@@ -107,7 +91,7 @@ void RunsPanel::buildControls() {
   });
   metric_ = new QComboBox(this);
   metric_->setObjectName("metric");
-  for (const auto& [name, label] : kRunMetrics) metric_->addItem(QString::fromUtf8(label), QString(name));
+  for (const auto& m : run_metrics()) metric_->addItem(QString::fromUtf8(m.label), QString(m.name));
   metric_->setToolTip(
       "K_t is the kernel at the snapshot of step t on the run's probe batch; K₀ the run's first snapshot's, "
       "K_previous the snapshot's before (the kernel's velocity)");
@@ -186,11 +170,7 @@ void RunsPanel::buildControls() {
   middle->addWidget(chart_, 1);
   layout->addLayout(middle, 3);
   layout->addWidget(status_);
-  table_ = new QTableWidget(0, 1, this);
-  table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  table_->setToolTip(
-      "The selected run's snapshots; double-click one to open it as the model of the other tabs");
+  table_ = new RunsTable(this);
   layout->addWidget(table_, 2);
   open_snapshot_ = new QPushButton("Open this snapshot in the other tabs", this);
   open_snapshot_->setEnabled(false);
@@ -224,9 +204,10 @@ void RunsPanel::connectSignals() {
   connect(table_, &QTableWidget::itemSelectionChanged, this,
           [this] { open_snapshot_->setEnabled(!table_->selectedItems().isEmpty()); });
   auto open_selected = [this] {
-    const int r = current(), row = table_->currentRow();
-    if (r < 0 || row < 0 || !table_->item(row, 0)) return;
-    const QString err = openSnapshot(runs_[r].dir, table_->item(row, 0)->text().toLongLong());
+    const int r = current();
+    const qint64 step = table_->selectedStep();
+    if (r < 0 || step < 0) return;
+    const QString err = openSnapshot(runs_[r].dir, step);
     if (!err.isEmpty()) status_->setText(err);
   };
   connect(open_snapshot_, &QPushButton::clicked, this, open_selected);
@@ -464,7 +445,8 @@ void RunsPanel::redraw() {
   const QString scalar = scalar_->currentData().toString();
   chart_->setSecondaryY(scalar.isEmpty() ? QString() : " · " + scalar, scalar);
   chart_->chart()->setTitle("The kernel over training: " + metric_->currentText());
-  chart_->setYTitle(metric_->currentText());
+  for (const auto& m : run_metrics())
+    if (name == m.name) chart_->setYTitle(QString::fromUtf8(m.axis));
   for (size_t i = 0; i < runs_.size(); ++i) {
     const Run& r = runs_[i];
     const QListWidgetItem* item = list_->item(static_cast<int>(i));
@@ -472,7 +454,7 @@ void RunsPanel::redraw() {
     QList<QPointF> points;
     QList<double> half;
     for (const auto& row : r.rows)
-      if (const MetricValue* m = find_metric_value(row, name)) {
+      if (const MetricValue* m = run_metric_value(row, name)) {
         if (log_y_->isChecked() && m->value <= 0) continue;  // a log axis cannot show 0 (the first distance)
         points.append({double(row.step), m->value});
         half.append(m->std_error && std::isfinite(*m->std_error) ? 2 * *m->std_error : 0.0);
@@ -512,45 +494,12 @@ void RunsPanel::fillScalarChoices() {
 }
 
 void RunsPanel::fillTable() {
-  table_->clearContents();
-  table_->setRowCount(0);
   const int c = current();
-  if (c < 0) return;
-  const Run& r = runs_[c];
-  std::set<std::string> scalar_names;
-  for (const auto& s : r.snapshots)
-    for (const auto& kv : s.values) scalar_names.insert(kv.first);
-  QStringList header{"step"};
-  for (const auto& n : scalar_names) header << QString::fromStdString(n);
-  for (const auto& [name, label] : kRunMetrics) header << QString::fromUtf8(label) + " (±2σ)";
-  table_->setColumnCount(header.size());
-  table_->setHorizontalHeaderLabels(header);
-  table_->setRowCount(static_cast<int>(r.snapshots.size()));
-  for (size_t i = 0; i < r.snapshots.size(); ++i) {
-    const RunSnapshot& s = r.snapshots[i];
-    int col = 0;
-    const int row = static_cast<int>(i);
-    table_->setItem(row, col++, new QTableWidgetItem(QString::number(s.step)));
-    for (const auto& n : scalar_names) {
-      QString text = "—";
-      for (const auto& [key, v] : s.values)
-        if (key == n) text = number(v, 6);
-      table_->setItem(row, col++, new QTableWidgetItem(text));
-    }
-    const auto found =
-        std::find_if(r.rows.begin(), r.rows.end(), [&](const WatchRow& w) { return w.step == s.step; });
-    for (const auto& [name, label] : kRunMetrics) {
-      const MetricValue* m = found == r.rows.end() ? nullptr : find_metric_value(*found, name);
-      QString text = found == r.rows.end() ? "not analysed yet" : "—";
-      if (m)
-        text = withError(m->value, m->std_error ? std::optional<double>(2 * *m->std_error) : std::nullopt);
-      auto* item = new QTableWidgetItem(text);
-      if (m)
-        item->setToolTip(QString::number(m->value, 'g', 17) + " (" + QString::fromStdString(m->method) + ")");
-      table_->setItem(row, col++, item);
-    }
+  if (c < 0) {
+    table_->showRun({}, {});
+    return;
   }
-  table_->resizeColumnsToContents();
+  table_->showRun(runs_[c].snapshots, runs_[c].rows);
 }
 
 QString RunsPanel::openSnapshot(const QString& dir, qint64 step) {
@@ -572,25 +521,8 @@ QString RunsPanel::openSnapshot(const QString& dir, qint64 step) {
 }
 
 QString RunsPanel::exportAll(const QString& dir) const {
-  QStringList errors;
-  for (const char* ext : {".png", ".svg"}) {
-    const QString err = chart_->exportTo(dir + "/runs" + ext);
-    if (!err.isEmpty()) errors << err;
-  }
-  write_text_noting(dir + "/runs.csv", chart_->csv(), errors);
-  QString csv;
-  for (int c = 0; c < table_->columnCount(); ++c)
-    csv += (c ? "," : "") + csv_field(table_->horizontalHeaderItem(c)->text());
-  csv += "\n";
-  for (int row = 0; row < table_->rowCount(); ++row) {
-    for (int c = 0; c < table_->columnCount(); ++c) {
-      const QTableWidgetItem* item = table_->item(row, c);
-      const QString full = item && !item->toolTip().isEmpty() ? item->toolTip().section(' ', 0, 0) : "";
-      csv += (c ? "," : "") + csv_field(!full.isEmpty() ? full : item ? item->text() : "");
-    }
-    csv += "\n";
-  }
-  write_text_noting(dir + "/runs-table.csv", csv, errors);
+  QStringList errors;  // the chart is exported with every other chart (MainWindow::exportAll)
+  if (!runs_.empty()) write_text_noting(dir + "/runs-table.csv", table_->csv(), errors);
   return errors.join("\n");
 }
 

@@ -31,6 +31,7 @@ namespace ts::ui {
 
 class ChartView;
 class EngineClient;
+class RunsTable;
 
 class RunsPanel : public QWidget {
   Q_OBJECT
@@ -57,12 +58,13 @@ class RunsPanel : public QWidget {
   void cancel();
   /// The estimator, budget and exactness of new analyses.
   void setAnalysis(const QString& estimator, int matvecs, bool exact);
-  /// Writes the chart (PNG, SVG, CSV) and the table of the current run (CSV) into `dir`; "" or the errors.
+  /// Writes the selected run's table (runs-table.csv, full precision) into `dir`; "" or the errors. The chart
+  /// goes with every other chart.
   QString exportAll(const QString& dir) const;
   /// Writes the run's model at that step as a model file and emits snapshotOpened; "" or an error.
   QString openSnapshot(const QString& dir, qint64 step);
   ChartView* chart() const { return chart_; }
-  QTableWidget* table() const { return table_; }
+  RunsTable* table() const { return table_; }
   QString statusText() const;
   /// Draws the chart and the table again from the settings (after a session set them without signals).
   void redrawAll();
@@ -118,7 +120,7 @@ class RunsPanel : public QWidget {
   QPushButton* cancel_;
   QLabel* status_;
   ChartView* chart_;
-  QTableWidget* table_;
+  RunsTable* table_;
   QPushButton* open_snapshot_;
 };
 

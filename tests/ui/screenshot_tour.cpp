@@ -15,6 +15,7 @@
 #include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
+#include "RunsPanel.h"
 #include "SampleGallery.h"
 #include "core/Defaults.h"
 #include "core/TorchUtil.h"
@@ -34,6 +35,9 @@ int main(int argc, char** argv) {
   parser.addOption(theme);
   QCommandLineOption size("size", "The window's size in pixels, e.g. 1280x800.", "WxH");
   parser.addOption(size);
+  QCommandLineOption runs("runs", "Training-run folders (comma-separated) for the Runs tab's picture.",
+                          "DIRS");
+  parser.addOption(runs);
   parser.addPositionalArgument("dir", "The folder the PNGs are written to.");
   parser.process(app);
   if (parser.positionalArguments().size() != 1) {
@@ -135,10 +139,34 @@ int main(int argc, char** argv) {
     });
   });
   // The Active learning tab: four strategies, three seeds, with one queried sample selected.
-  QObject::connect(window.alPanel(), &ts::ui::AlPanel::runFinished, &window, [&window, grab] {
-    QTimer::singleShot(150, &window, [&window, grab] {
+  // The Runs tab last: training runs of examples/mlp_digits.py (scripts/screenshots makes three learning
+  // rates), how far each kernel moved from its start, with the held-out accuracy on the right axis.
+  const QStringList run_dirs = parser.value(runs).split(',', Qt::SkipEmptyParts);
+  auto runs_picture = [&window, grab, run_dirs](bool al_ok) {
+    if (run_dirs.isEmpty()) {
+      QApplication::exit(al_ok && !cut_seen ? 0 : 1);
+      return;
+    }
+    for (const QString& d : run_dirs)
+      if (const QString err = window.openRun(d); !err.isEmpty())
+        std::fprintf(stderr, "%s\n", err.toLocal8Bit().constData());
+    auto* poll = new QTimer(&window);
+    QObject::connect(poll, &QTimer::timeout, &window, [&window, grab, poll, al_ok] {
+      if (window.runsPanel()->busy()) return;
+      poll->stop();
+      window.runsPanel()->setMetric("distance_first");
+      window.runsPanel()->setScalar("test_accuracy");
+      window.tabs()->setCurrentIndex(window.pageIndex(window.runsPanel()));
+      QTimer::singleShot(500, &window, [&window, grab, al_ok] {  // the chart laid out at its size
+        QApplication::exit(grab(window.pageIndex(window.runsPanel()), "runs") && al_ok && !cut_seen ? 0 : 1);
+      });
+    });
+    poll->start(300);
+  };
+  QObject::connect(window.alPanel(), &ts::ui::AlPanel::runFinished, &window, [&window, grab, runs_picture] {
+    QTimer::singleShot(150, &window, [&window, grab, runs_picture] {
       window.alPanel()->gallery()->select(0);
-      QApplication::exit(grab(window.pageIndex(window.alPanel()), "active_learning") && !cut_seen ? 0 : 1);
+      runs_picture(grab(window.pageIndex(window.alPanel()), "active_learning"));
     });
   });
   QObject::connect(&window, &ts::ui::MainWindow::failureShown, &window, [](const QString& m) {

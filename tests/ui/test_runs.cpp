@@ -18,6 +18,7 @@
 #include "ChartView.h"
 #include "MainWindow.h"
 #include "RunsPanel.h"
+#include "RunsTable.h"
 #include "TestHarness.h"
 #include "core/Json.h"
 #include "jobs/Jobs.h"

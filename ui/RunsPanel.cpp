@@ -9,6 +9,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineSeries>
 #include <QListWidget>
 #include <QPixmap>
 #include <QProgressBar>
@@ -102,6 +103,9 @@ void RunsPanel::buildControls() {
   scalar_->setToolTip("A scalar your script logged with the snapshot, on the right axis");
   log_y_ = new QCheckBox("Log scale", this);
   log_y_->setObjectName("logY");
+  log_x_ = new QCheckBox("Log steps", this);
+  log_x_->setObjectName("logX");
+  log_x_->setToolTip("The step axis on a log scale (step 0 is then left out)");
   bands_ = new QCheckBox("±2σ bands", this);
   bands_->setObjectName("bands");
   bands_->setChecked(true);
@@ -117,6 +121,7 @@ void RunsPanel::buildControls() {
   view_row->addWidget(new QLabel("Scalar:", this));
   view_row->addWidget(scalar_);
   view_row->addWidget(log_y_);
+  view_row->addWidget(log_x_);
   view_row->addWidget(bands_);
   view_row->addWidget(new QLabel("Smoothing:", this));
   view_row->addWidget(smoothing_);
@@ -184,6 +189,11 @@ void RunsPanel::connectSignals() {
   });
   connect(scalar_, &QComboBox::currentIndexChanged, this, [this] {
     chart_->clearAll();
+    redraw();
+  });
+  connect(log_x_, &QCheckBox::toggled, this, [this](bool on) {
+    chart_->clearAll();
+    chart_->setLogX(on);
     redraw();
   });
   connect(log_y_, &QCheckBox::toggled, this, [this](bool on) {
@@ -353,6 +363,7 @@ QString RunsPanel::statusText() const { return status_->text(); }
 void RunsPanel::redrawAll() {
   chart_->clearAll();
   chart_->setLogY(log_y_->isChecked());
+  chart_->setLogX(log_x_->isChecked());
   redraw();
   fillTable();
 }
@@ -455,12 +466,18 @@ void RunsPanel::redraw() {
     QList<double> half;
     for (const auto& row : r.rows)
       if (const MetricValue* m = run_metric_value(row, name)) {
-        if (log_y_->isChecked() && m->value <= 0) continue;  // a log axis cannot show 0 (the first distance)
+        // A log axis cannot show 0 (the first distance, step 0).
+        if ((log_y_->isChecked() && m->value <= 0) || (log_x_->isChecked() && row.step <= 0)) continue;
         points.append({double(row.step), m->value});
         half.append(m->std_error && std::isfinite(*m->std_error) ? 2 * *m->std_error : 0.0);
       }
     const double w = smoothing_->value() / 100.0;
     chart_->setSeries(r.label, smoothed(points, w), bands_->isChecked() && w == 0 ? half : QList<double>{});
+    // A click on a run's line selects it and the snapshot nearest the click in the table below.
+    QLineSeries* line = chart_->series(r.label);
+    line->disconnect(this);
+    connect(line, &QLineSeries::clicked, this,
+            [this, label = r.label](const QPointF& p) { selectNear(label, p.x()); });
     if (!scalar.isEmpty()) {
       QList<QPointF> values;
       for (const auto& s : r.snapshots)
@@ -500,6 +517,23 @@ void RunsPanel::fillTable() {
     return;
   }
   table_->showRun(runs_[c].snapshots, runs_[c].rows);
+}
+
+void RunsPanel::selectNear(const QString& label, double step) {
+  for (int i = 0; i < static_cast<int>(runs_.size()); ++i)
+    if (runs_[i].label == label) {
+      list_->setCurrentRow(i);
+      int best = -1;
+      for (int row = 0; row < table_->rowCount(); ++row)
+        if (table_->item(row, 0) &&
+            (best < 0 || std::fabs(table_->item(row, 0)->text().toDouble() - step) <
+                             std::fabs(table_->item(best, 0)->text().toDouble() - step)))
+          best = row;
+      if (best < 0) return;
+      table_->selectRow(best);
+      status_->setText("Step " + table_->item(best, 0)->text() + " of " + label +
+                       " selected: \"Open this snapshot in the other tabs\" makes it their model.");
+    }
 }
 
 QString RunsPanel::openSnapshot(const QString& dir, qint64 step) {

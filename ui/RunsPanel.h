@@ -96,6 +96,8 @@ class RunsPanel : public QWidget {
   void fillTable();
   void fillScalarChoices();
   int current() const;  ///< the run selected in the list, -1 for none
+  /// Selects the run drawn as `label` and its snapshot nearest `step` (a click on its line).
+  void selectNear(const QString& label, double step);
 
   std::vector<Run> runs_;
   EngineClient* engine_;
@@ -109,6 +111,7 @@ class RunsPanel : public QWidget {
   QComboBox* metric_;
   QComboBox* scalar_;
   QCheckBox* log_y_;
+  QCheckBox* log_x_;
   QCheckBox* bands_;
   QSlider* smoothing_;
   QLabel* smoothing_label_;

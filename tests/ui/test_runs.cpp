@@ -99,6 +99,9 @@ class TestRuns : public QObject {
       TS_CHECK_CLOSE(value_at(runs, row, 3), m.at("frobenius").get<double>(), 1e-10, 0.0);
       TS_CHECK_CLOSE(value_at(runs, row, 7), m.at("distance_first").get<double>(), 1e-9, 1e-12);
     }
+    // A click on the line picks the nearest snapshot in the table (step 6 for a click at 5.2).
+    runs->chart()->series("gpt-tokens")->clicked(QPointF(5.2, 0));
+    QCOMPARE(runs->table()->selectedStep(), qint64(6));
     runs->setMetric("distance_previous");
     QCOMPARE(runs->chart()->pointCount("gpt-tokens"), 3);  // none for the first snapshot
     runs->setScalar("loss");

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 
+#include "OptionTips.h"
 #include "core/TorchUtil.h"
 #include "estimators/EstimatorRegistry.h"
 #include "jobs/CompareJob.h"
@@ -41,18 +42,20 @@ EstimatorPanel::EstimatorPanel(QWidget* parent) : QGroupBox("Estimators", parent
   matvecs_ = new QSpinBox(this);
   matvecs_->setRange(8, 100000);
   matvecs_->setValue(int(EstimatorOptions{}.matvecs));
-  matvecs_->setToolTip(
-      "Budget m: the number of test vectors (matrix-vector products) each estimator may use");
+  matvecs_->setToolTip(optionTip("matvecs", "The budget m each estimator may use."));
   auto* budget_row = new QHBoxLayout;
   budget_row->addWidget(slider_, 1);
   budget_row->addWidget(matvecs_);
   seed_ = new QSpinBox(this);
   seed_->setRange(0, 1000000);
-  seed_->setToolTip("Seeds every random draw: the same seed gives the same numbers on the CPU");
+  seed_->setToolTip(
+      optionTip("seed", "Seeds every random draw: the same seed gives the same numbers on the CPU."));
   dtype_ = new QComboBox(this);
   dtype_->addItems({"float64", "float32"});
+  dtype_->setToolTip(optionTip("dtype"));
   device_ = new QComboBox(this);
   device_->addItems({"cpu", "cuda"});
+  device_->setToolTip(optionTip("device", "CUDA is offered where this LibTorch sees a GPU."));
   if (!cuda_available()) {  // offered only where this LibTorch sees a GPU
     auto* model = qobject_cast<QStandardItemModel*>(device_->model());
     if (model) model->item(1)->setEnabled(false);
@@ -63,22 +66,21 @@ EstimatorPanel::EstimatorPanel(QWidget* parent) : QGroupBox("Estimators", parent
   tol_->setRange(0, 0.5);
   tol_->setSingleStep(0.001);
   tol_->setSpecialValueText("off (fixed budget)");
-  tol_->setToolTip(
-      "Adaptive run: double m until std error / estimate ≤ tolerance (cap 16 m); 0 runs the fixed budget");
+  tol_->setToolTip(optionTip("tol", "The budget doubles until then (at most 16 m)."));
   repeats_ = new QSpinBox(this);
   repeats_->setRange(1, 50);
-  repeats_->setToolTip("Seeds per budget in the speed–accuracy sweep");
+  repeats_->setToolTip(optionTip("repeats", "Here: the seeds per budget of the speed–accuracy sweep."));
   threads_ = new QSpinBox(this);
   threads_->setRange(0, 64);
   threads_->setSpecialValueText("default");
-  threads_->setToolTip("LibTorch intra-op threads (small models run fastest on one; docs/PERFORMANCE.md)");
+  threads_->setToolTip(optionTip("threads", "Small models run fastest on one (docs/PERFORMANCE.md)."));
   cost_ = new QLabel(this);
   cost_->setWordWrap(true);
   cost_->setToolTip(
       "VJPs and JVPs each method will spend, and the time they took per product on the last run");
   exact_ = new QCheckBox("exact trace (errors, speed chart)", this);
   exact_->setChecked(true);
-  exact_->setToolTip("tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs");
+  exact_->setToolTip(optionTip("exact", "tr K = Σ‖Jᵀeᵢ‖² by the cheaper of d VJPs and P JVPs."));
   ef->addRow("Methods", methods_);
   ef->addRow("Budget m", budget_row);
   ef->addRow("Seed", seed_);

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "OptionTips.h"
 #include "data/DataSourceCatalog.h"
 #include "jobs/Jobs.h"
 #include "jobs/ProblemSpec.h"
@@ -29,25 +30,18 @@ ProblemPanel::ProblemPanel(std::function<int()> seed, QWidget* parent)
   auto* kf = new QFormLayout(this);
   const ProblemSpec defaults;
   model_ = new QLineEdit(QString::fromStdString(defaults.model), this);
-  model_->setToolTip(
-      "Built-in model spec (mlp:..., gru:..., cnn:...) or a TorchScript .pt path (docs/FORMATS.md)");
+  model_->setToolTip(optionTip("model", "Also File ▸ Open Model, or a .pt file dropped on the window."));
   data_ = new QLineEdit(QString::fromStdString(defaults.data), this);
-  data_->setToolTip(
-      "digits, mnist, fashion-mnist, moons, spirals, blobs, sine, random:n=...,shape=..., or "
-      "csv:PATH[,label=last], npy:PATH, npz:PATH, images:DIR (a subfolder of PNG/JPEG images per class);\n"
-      "n=N takes a seeded stratified subset (the kernel's batch)");
+  data_->setToolTip(optionTip("data", "n=N takes a seeded stratified subset (the kernel's batch)."));
   input_shape_ = new QLineEdit(this);
+  input_shape_->setToolTip(optionTip("input-shape"));
   input_shape_->setPlaceholderText("shape of one input (e.g. 15,10); files from export-model carry it");
   output_ = new QLineEdit(this);
   output_->setPlaceholderText("for models returning a tuple, list or dict (e.g. 0, logits, 1.0)");
-  output_->setToolTip(
-      "Which output the kernel is taken of when forward returns several: an index, a dict key or a dotted\n"
-      "path. Empty: the file's metadata decides, else element 0 of a tuple (docs/FORMATS.md).");
+  output_->setToolTip(optionTip("output", "Empty: the file's metadata decides, else element 0 of a tuple."));
   params_ = new QLineEdit("all", this);
   params_->setToolTip(
-      "The parameters the NTK is taken over: all (the trainable ones), or name prefixes separated by ';' "
-      "(e.g. w2;b2).\n"
-      "Frozen parameters (requires_grad=False) count only with +frozen at the end (all+frozen).");
+      optionTip("params", "Frozen parameters (requires_grad=False) count only with +frozen."));
   model_info_ = new QLabel("P and d appear after the first run", this);
   model_info_->setObjectName("modelInfo");  // sessions store result labels by name
   model_info_->setWordWrap(false);  // explicit lines: a wrapped label under-reports its height in a form

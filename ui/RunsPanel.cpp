@@ -31,6 +31,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "Notation.h"
+#include "OptionTips.h"
 #include "Palette.h"
 #include "RunsTable.h"
 #include "core/Errors.h"
@@ -139,9 +140,13 @@ void RunsPanel::buildControls() {
   matvecs_->setObjectName("matvecs");
   matvecs_->setRange(3, 100000);
   matvecs_->setValue(static_cast<int>(EstimatorOptions{}.matvecs));
+  matvecs_->setToolTip(optionTip("matvecs", "For each trace of each snapshot (tangentscope-cli watch)."));
+  estimator_->setToolTip(optionTip("estimator"));
   exact_ = new QCheckBox("Exact", this);
   exact_->setObjectName("exact");
-  exact_->setToolTip("Form each snapshot's kernel (within the memory budget) instead of estimating");
+  exact_->setToolTip(
+      "Form each snapshot's kernel (within the memory budget) instead of estimating.\n"
+      "Command line: tangentscope-cli watch --exact");
   reanalyse_ = new QPushButton("Re-analyse with these settings", this);
   reanalyse_->setToolTip(
       "A run's metrics.jsonl holds one series made with one setting: this removes it from the open runs "

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "ChartView.h"
+#include "OptionTips.h"
 #include "analysis/MetricCatalog.h"
 #include "jobs/CompareJob.h"
 #include "jobs/DynamicsJob.h"
@@ -33,12 +34,13 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   epochs_ = new QSpinBox(this);
   epochs_->setObjectName("epochs");
   epochs_->setRange(1, 200);
-  epochs_->setValue(5);
+  epochs_->setValue(TrainOptions{}.epochs);
+  epochs_->setToolTip(optionTip("epochs"));
   epochs_->setPrefix("epochs: ");
   lr_ = new QComboBox(this);
   lr_->setObjectName("learning_rate");
   lr_->addItems({"1e-3", "3e-3", "1e-2", "3e-4"});
-  lr_->setToolTip("Adam's learning rate");
+  lr_->setToolTip(optionTip("lr", "The Training tab trains with Adam."));
   exact_ = new QCheckBox("exact values per snapshot (slow for large d)", this);
   exact_->setObjectName("exact_per_snapshot");
   auto* train_button = new QPushButton("Train and track the NTK", this);

@@ -55,6 +55,7 @@
 #include "SampleGallery.h"
 #include "TestHarness.h"
 #include "active_learning/StrategyCatalog.h"
+#include "catalog/OptionCatalog.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
 #include "data/DataSourceCatalog.h"
@@ -549,6 +550,20 @@ class TestMainWindow : public QObject {
       }
     }
     QVERIFY(data_seen && act_seen);
+    // Tooltips of the fields that are command-line options say what the catalog says, and name the option.
+    int tips = 0;
+    for (auto* widget : w.findChildren<QWidget*>())
+      for (const char* name : {"seed", "matvecs", "model", "data", "params", "threads", "dtype"}) {
+        const OptionInfo& o = find_option(name);
+        if (widget->toolTip().contains(QString("Command line: --") + name + " ") ||
+            widget->toolTip().endsWith(QString("Command line: --") + name)) {
+          QString help = QString::fromStdString(o.help);
+          help[0] = help[0].toUpper();
+          QVERIFY2(widget->toolTip().startsWith(help), qPrintable(widget->toolTip()));
+          ++tips;
+        }
+      }
+    QVERIFY2(tips >= 7, qPrintable(QString::number(tips)));
   }
 
   void buildCnnFromPanel() {

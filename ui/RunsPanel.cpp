@@ -437,6 +437,7 @@ void RunsPanel::startNext() {
   analysing_ = queue_.takeFirst();
   WatchRequest job;
   job.runs = {analysing_.toStdString()};
+  job.compute.dtype.clear();  // each run in the precision it trained in
   job.exact = exact_->isChecked();
   job.estimator.method = estimator_->currentData().toString().toStdString();
   job.estimator.matvecs = matvecs_->value();

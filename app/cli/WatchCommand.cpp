@@ -38,6 +38,7 @@ int cmd_watch(const Args& a, std::ostream& out) {
   WatchRequest job;
   job.runs = a.positionals();
   job.compute = compute_from(a);
+  if (!a.has("dtype")) job.compute.dtype.clear();  // each run in the precision it trained in
   job.params = a.get("params", "all");
   job.jvp = a.get("jvp", job.jvp);
   job.estimator = estimator_from(a);

@@ -2,26 +2,33 @@
 """What `tangentscope-cli watch` costs for one snapshot of a user's run, and how exact it is, for docs/PERFORMANCE.md.
 
     PYTHONPATH=python /usr/bin/python3 bench/python/watch_snapshot.py --workload mlp [--kpflow DIR] [--json OUT]
-    PYTHONPATH=python /usr/bin/python3 bench/python/watch_snapshot.py --workload resnet18 --budgets 16,32 ...
+    PYTHONPATH=python /usr/bin/python3 bench/python/watch_snapshot.py --workload resnet18 --reference-budget -1 \
+        --estimators xnystrace --budgets 16,32 --seeds 0,1 --dtype float32 [--kpflow DIR --kpflow-budgets 12 \
+        --kpflow-no-search --rounds 2 --no-incremental] [--json OUT]
 
 The script trains a model a few SGD steps in PyTorch with tangentscope.RunLogger writing two snapshots (step 0 and
 the last step) into a temporary run folder, then, for the second snapshot:
 
 * reference values of tr K, ‖K‖_F, the effective rank and the alignment to the previous snapshot: `watch --exact`
-  (mlp), or (resnet18, whose Jacobian does not fit: d = 640, P = 11.2 M) exact tr K from PyTorch and the other three
-  from a large-budget `watch` run (`--reference-budget`), its alignment recomputed from its three PSD traces
-  (polarisation: tr K₁K₀ = (‖K₁‖² + ‖K₀‖² − ‖K₁ − K₀‖²) / 2);
+  (mlp). ResNet-18's Jacobian does not fit (d = 640, P = 11.2 M: 57 GB in float64), so for resnet18
+  `--reference-budget -1` forms both kernels in PyTorch column by column (d functorch VJPs + d JVPs per snapshot,
+  about a minute each here); N > 0 takes them from a `watch` run at budget N instead (its alignment recomputed from
+  its three PSD traces by polarisation, tr K₁K₀ = (‖K₁‖² + ‖K₀‖² − ‖K₁ − K₀‖²) / 2; slow: N = 64 had not finished
+  after 20 minutes on a loaded machine); 0 (the default) keeps only the per-row tr K as reference;
 * `watch RUN --estimator E --matvecs M --seed S` over the grid (metrics.jsonl removed before every run): each
   metric's relative error against the reference, the `seconds` of the snapshot in metrics.jsonl, and the wall time
   of the whole process (LibTorch start-up, loading, and the first snapshot's analysis included);
-* the smallest budget per estimator whose four metrics are all within --target of the reference for every seed;
+* the smallest budget per estimator whose four metrics are all within --target of the reference for every seed, and
+  the same with the alignment taken by polarisation from the run's own ‖K₁‖, ‖K₀‖ and ‖K₁ − K₀‖ (what watch would
+  report if it did so);
 * a PyTorch per-row baseline: exact tr K = Σᵢ ‖∇fᵢ‖² by d backward passes (eval mode, one forward per input);
 * optionally kpflow (github.com/meeree/kpflow, Hazelden et al.), whose published trace-paper scripts
   (examples/trace_paper/trace_methods.py, main.py's extra_term_experiments) estimate the same four quantities with
   Hutch++ on its NTK operator: `--kpflow DIR` names a checkout (nothing is downloaded). kpflow targets torch >= 2
   (torch.func, torch.vmap, bare @torch.no_grad); under torch 1.13 a shim maps torch.func/torch.vmap to functorch and
   accepts the bare decorator while kpflow is imported. Its smallest budget (a multiple of 6, as its scripts use) is
-  searched the same way, then the chosen watch setting and kpflow are timed alternately, --rounds rounds.
+  searched the same way, then the chosen watch setting and kpflow are timed alternately, --rounds rounds (with, for
+  each round, a watch process that finds the first snapshot already analysed: start-up plus one snapshot).
 
 Needs the built CLI (--cli, default build/app/tangentscope-cli), Debian's python3-torch (functorch inside) and, for
 resnet18, python3-torchvision. Prints a summary and writes all figures as JSON (--json).
@@ -204,6 +211,32 @@ def per_row_trace(model, x, threads):
     return total, time.perf_counter() - t0, rows
 
 
+def pytorch_exact_kernel(model, x, threads):
+    """The exact K = J Jᵀ (d × d, float64 accumulation of the model's float32 products), column by column:
+    K eⱼ = J (Jᵀ eⱼ), one functorch VJP (pullback of one forward pass) and one forward-mode JVP per column."""
+    import functorch
+    from torch.nn.utils.stateless import functional_call
+    torch.set_num_threads(threads)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    f = lambda p: functional_call(model, p, (x,))  # noqa: E731
+    t0 = time.perf_counter()
+    out, pull = functorch.vjp(f, params)
+    d = out.numel()
+    K = torch.zeros(d, d, dtype=torch.float64)
+    for j in range(d):
+        e = torch.zeros(d, dtype=out.dtype)
+        e[j] = 1
+        g = pull(e.reshape(out.shape))[0]
+        K[:, j] = functorch.jvp(f, (params,), (g,))[1].reshape(-1).double()
+    return (K + K.T) / 2, time.perf_counter() - t0
+
+
+def exact_metrics(K1, K0):
+    tr, f1, f0 = float(K1.trace()), float(K1.norm()), float(K0.norm())
+    return {"trace": tr, "frobenius": f1, "effective_rank": tr * tr / (f1 * f1),
+            "alignment_previous": float((K1 * K0).sum()) / (f1 * f0)}
+
+
 # ---------------------------------------------------------------------------------------------- kpflow
 
 def import_kpflow(root):
@@ -326,7 +359,8 @@ def main():
                     "resnet18 2)")
     ap.add_argument("--target", type=float, default=1e-2)
     ap.add_argument("--reference-budget", type=int, default=0,
-                    help="resnet18: the xnystrace budget of the reference run (64 took over 20 minutes here); 0: none (only tr K has a reference, "
+                    help="resnet18: the xnystrace budget of the reference run (64 took over 20 minutes here); -1: "
+                    "PyTorch's exact kernels, d VJPs + d JVPs per snapshot; 0: none (only tr K has a reference, "
                     "PyTorch's per-row value; the other errors are NaN and each run's ±2σ is reported)")
     ap.add_argument("--reference-seed", type=int, default=99, help="resnet18: the reference run's seed (apart from "
                     "the grid's, so that its test vectors are not the grid's)")
@@ -386,6 +420,17 @@ def main():
             ref = dict(old["reference"]["values"])
             ref_info = {k: v for k, v in old["reference"].items() if k != "values"}
             ref_info["how"] = ref_info["how"] + f" (reused from {a.reference_json})"
+        elif not mlp and a.reference_budget < 0:
+            ks, secs = [], []
+            for st in (states[0], states[-1]):
+                K, t = pytorch_exact_kernel(model_at(WORKLOADS[a.workload]()[0], st), x, threads)
+                ks.append(K)
+                secs.append(t)
+            ref = exact_metrics(ks[1], ks[0])
+            ref_info = {"how": "PyTorch exact K₀, K₁ column by column (d functorch VJPs + d JVPs each, float32 "
+                               "products)", "snapshot_s": secs[1], "wall_s": sum(secs),
+                        "first_snapshot_s": secs[0]}
+            del ks
         elif not mlp and a.reference_budget == 0:
             if a.no_per_row:
                 raise SystemExit("--reference-budget 0 needs the per-row tr K")
@@ -419,6 +464,8 @@ def main():
             log(f"PyTorch per row: tr K = {tr:.10g} in {secs:.2f} s ({rows_n} backward passes, float32)")
             if not mlp and a.reference_budget == 0 and not a.reference_json:
                 ref["trace"] = tr
+            elif not mlp and a.reference_budget < 0:
+                out["per_row_trace"]["rel_diff_to_reference"] = abs(tr - ref["trace"]) / ref["trace"]
             elif a.reference_json:
                 out["per_row_trace"]["rel_diff_to_reference"] = abs(tr - ref["trace"]) / ref["trace"]
                 log(f"  against the reused reference tr K: {abs(tr - ref['trace']) / ref['trace']:.1e}")

@@ -50,6 +50,10 @@ OptionOverride by_help(std::string option, std::string help, std::string text = 
   o.help = std::move(help);
   return o;
 }
+OptionOverride input_dependent(OptionOverride o) {
+  o.input_dependent = true;
+  return o;
+}
 
 constexpr long long kMaxCount = 1000000000;  // the command line's bound on counts (app/cli/CliCommon.h)
 
@@ -148,7 +152,9 @@ std::vector<CommandInfo> make_commands() {
        kComputeOptions + Names{"params", "jvp"} + kEstimatorOptions +
            Names{"exact", "layers", "follow", "json"},
        {},
-       {},
+       {input_dependent(
+           by_help("dtype",
+                   "the floating-point type of the kernel: each run's own (its model file's) unless given"))},
        "RUN_DIR",
        "run folders written by tangentscope.RunLogger (docs/FORMATS.md \"Run folders\")"},
       {"info", "P, d, layers, parameters and the memory an exact kernel needs",
@@ -262,6 +268,7 @@ bool is_benchmark(const CommandInfo& command) {
 
 std::string option_default(const CommandInfo& command, const OptionInfo& option) {
   const OptionOverride* o = override_of(command, option.name);
+  if (o && o->input_dependent) return {};
   if (o && !o->default_text.empty()) return o->default_text;
   // A benchmark sets up its own workload: its defaults are its own (docs/PERFORMANCE.md), not the option's.
   if (is_benchmark(command)) return {};

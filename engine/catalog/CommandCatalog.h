@@ -16,7 +16,8 @@ struct OptionOverride {
   std::vector<std::string> (*choices)() = nullptr;  ///< null: the option's
   bool ranged = false;                              ///< this command's own integer range [lo, hi]
   long long lo = 0, hi = 0;
-  std::string help;  ///< this command's own help line (empty: the option's)
+  std::string help;              ///< this command's own help line (empty: the option's)
+  bool input_dependent = false;  ///< no fixed default: it follows the input (watch --dtype: each run's own)
 };
 
 struct CommandInfo {

@@ -24,6 +24,7 @@
 #include "jobs/ProblemBuild.h"
 #include "jobs/RunFolder.h"
 #include "jobs/RunTensors.h"
+#include "models/ModelFileInfo.h"
 
 namespace ts {
 
@@ -48,14 +49,14 @@ MetricValue watch_value(const std::string& name, double v) {
 }
 
 // The settings that change the numbers: a metrics file holds one series made with one configuration.
-Json series_config(const WatchRequest& q) {
+Json series_config(const WatchRequest& q, const ComputeConfig& compute) {
   Json e = to_json(q.estimator);
   e.erase("block");  // test vectors per call: memory, not numbers
   e.erase("record_history");
   Json c = Json::object();
   c["estimator"] = q.exact ? Json("exact") : e;
   c["layers"] = q.layers;
-  c["dtype"] = q.compute.dtype;
+  c["dtype"] = compute.dtype;
   c["params"] = q.params;
   return c;
 }
@@ -63,11 +64,16 @@ Json series_config(const WatchRequest& q) {
 class RunAnalysis {
  public:
   RunAnalysis(const WatchRequest& q, const std::string& dir, const RunControl& rc)
-      : q_(q), dir_(dir), rc_(rc), lock_(dir), config_(series_config(q)) {
+      : q_(q), dir_(dir), rc_(rc), lock_(dir), compute_(q.compute) {
     run_ = read_run_folder(dir);
-    base_ = make_model(run_.model_file, {}, q.compute, q.params, "");
-    const auto opts = tensor_options(q.compute);
-    const NpyArray probe = read_npy_file(run_.probe_inputs, q.compute.memory_budget, true);
+    if (compute_.dtype.empty()) {  // the precision the run trained in (its model file records it)
+      const std::string recorded = read_model_file_info(run_.model_file).dtype;
+      compute_.dtype = recorded == "float32" ? "float32" : "float64";
+    }
+    config_ = series_config(q, compute_);
+    base_ = make_model(run_.model_file, {}, compute_, q.params, "");
+    const auto opts = tensor_options(compute_);
+    const NpyArray probe = read_npy_file(run_.probe_inputs, compute_.memory_budget, true);
     std::vector<int64_t> one(probe.values.sizes().begin() + (probe.values.dim() > 0 ? 1 : 0),
                              probe.values.sizes().end());
     if (probe.values.dim() < 1 || one != base_->input_shape())
@@ -170,14 +176,14 @@ class RunAnalysis {
     l.model = base_->clone();
     l.model->load_state(read_snapshot(s.file), "snapshot '" + s.file + "'");
     l.J = std::make_unique<TangentMap>(l.model, x_, mode_);
-    l.J->set_block(product_block(*l.J, q_.compute));
+    l.J->set_block(product_block(*l.J, compute_));
     l.J->set_control(&rc_);
     if (!targets_.defined() && !run_.probe_targets.empty()) {
       std::vector<int64_t> out = l.J->output_shape();
       out.erase(out.begin());
-      targets_ = run_targets(run_.probe_targets, out, x_.size(0), q_.compute.memory_budget);
+      targets_ = run_targets(run_.probe_targets, out, x_.size(0), compute_.memory_budget);
     }
-    if (q_.exact) l.K = exact_kernel(*l.J, q_.compute.memory_budget / 3, rc_);
+    if (q_.exact) l.K = exact_kernel(*l.J, compute_.memory_budget / 3, rc_);
     current_ = std::move(l);
     return &current_;
   }
@@ -216,7 +222,7 @@ class RunAnalysis {
     MetricsOptions o;
     o.estimator = q_.estimator;
     o.estimator.seed = seed;
-    o.memory_budget = q_.compute.memory_budget;
+    o.memory_budget = compute_.memory_budget;
     o.metrics = {"trace", "frobenius", "effective_rank"};
     if (targets_.defined()) o.metrics.push_back("target_alignment");
     const bool later = t.index > 0;
@@ -288,7 +294,7 @@ class RunAnalysis {
     o.method = q_.exact ? "exact" : q_.estimator.method == "hutchinson" ? "hutchinson" : "hutchpp";
     o.matvecs = std::max<int64_t>(3, q_.estimator.matvecs);
     o.seed = seed;
-    o.memory_budget = q_.compute.memory_budget;
+    o.memory_budget = compute_.memory_budget;
     return layer_traces(*t.J, o, rc_).layers;
   }
 
@@ -296,6 +302,7 @@ class RunAnalysis {
   std::string dir_;
   const RunControl& rc_;
   RunLock lock_;
+  ComputeConfig compute_;  ///< the request's, with the run's own dtype when it names none
   Json config_;
   RunFolder run_;
   std::shared_ptr<Model> base_;

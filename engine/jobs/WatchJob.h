@@ -15,8 +15,8 @@ struct WatchRequest {
   EstimatorOptions estimator;     ///< seed: snapshot t (its index in the run) uses seed + 1000·t
   bool exact = false;             ///< exact kernels (within compute.memory_budget) instead of estimates
   bool layers = false;            ///< also tr K_g of every parameter group (analysis/LayerTraces.h)
-  ComputeConfig compute;
-  std::string params = "all";  ///< the parameters the NTK is taken over (Model::select_parameters)
+  ComputeConfig compute;          ///< dtype empty: each run's own (the model file's float32 or float64)
+  std::string params = "all";     ///< the parameters the NTK is taken over (Model::select_parameters)
   std::string jvp = "auto";
   bool follow = false;  ///< wait for new snapshots until every run is finished (or cancelled)
 };

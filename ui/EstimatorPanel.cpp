@@ -103,7 +103,6 @@ EstimatorPanel::EstimatorPanel(QWidget* parent) : QGroupBox("Estimators", parent
 void EstimatorPanel::fill(CompareRequest& job) const {
   job.problem.compute.dtype = dtype_->currentText().toStdString();
   job.problem.compute.device = device_->currentText().toStdString();
-  job.problem.compute.seed = static_cast<uint64_t>(seed_->value());
   job.problem.compute.threads = threads_->value();
   job.estimator.matvecs = matvecs_->value();
   job.estimator.seed = static_cast<uint64_t>(seed_->value());

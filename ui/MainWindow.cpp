@@ -83,7 +83,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   // The control panel (model and data, estimators, Run), the tabs and the run log, each built below.
   auto* panel = new QWidget(this);
   auto* panel_layout = new QVBoxLayout(panel);
-  problem_ = new ProblemPanel([this] { return estimators_ ? estimators_->seed() : 0; }, panel);
+  problem_ = new ProblemPanel(panel);
   connect(problem_, &ProblemPanel::previewShown, this, &MainWindow::previewShown);
   panel_layout->addWidget(problem_);
   shape_prompt_ = [this](const QString& path) {

@@ -259,6 +259,7 @@ void MainWindow::applyConfig(const CompareRequest& config) {
              QString::fromStdString(problem.input_shape));
   problem_->setOutput(QString::fromStdString(problem.output));
   problem_->setParams(QString::fromStdString(problem.params));
+  problem_->setProblemSeed(static_cast<int>(problem.compute.seed));
   EstimatorSettings e = estimators_->settings();
   e.methods.clear();
   for (const auto& m : config.methods) e.methods << QString::fromStdString(m);
@@ -277,6 +278,7 @@ void MainWindow::saveSettings() const {
   s.setValue("input_shape", problem_->inputShape());
   s.setValue("output", problem_->output());
   s.setValue("params", problem_->params());
+  s.setValue("problem_seed", problem_->problemSeed());
   s.setValue("recent_models", recent_);
   s.setValue("state", saveState());
   const EstimatorSettings e = estimators_->settings();
@@ -302,6 +304,7 @@ void MainWindow::restoreSettings() {
   problem_->setInputShape(s.value("input_shape").toString());
   problem_->setOutput(s.value("output").toString());
   problem_->setParams(s.value("params", "all").toString());
+  problem_->setProblemSeed(s.value("problem_seed", s.value("seed", 0)).toInt());  // one seed before
   recent_ = s.value("recent_models").toStringList();
   rebuildRecentMenu();
   restoreState(s.value("state").toByteArray());

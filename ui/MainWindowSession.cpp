@@ -76,6 +76,7 @@ std::string MainWindow::sessionText() const {
   form.repeats = e.repeats;
   form.threads = e.threads;
   form.data_n = problem_->dataN();
+  form.problem_seed = problem_->problemSeed();
   form.epochs = training_->epochs();
   form.learning_rate = s(training_->learningRate());
   form.exact_per_snapshot = training_->exactPerSnapshot();
@@ -237,6 +238,7 @@ void MainWindow::applyForm(const session::Form& form) {
     if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
   }
   if (form.data_n) problem_->setDataN(*form.data_n);
+  problem_->setProblemSeed(form.problem_seed.value_or(form.seed));
   setProblem(model, data, q(form.input_shape));
   problem_->setOutput(q(form.output));
   problem_->setParams(q(form.params));

@@ -25,8 +25,7 @@
 
 namespace ts::ui {
 
-ProblemPanel::ProblemPanel(std::function<int()> seed, QWidget* parent)
-    : QGroupBox("Kernel: model and data", parent), seed_(std::move(seed)) {
+ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data", parent) {
   auto* kf = new QFormLayout(this);
   const ProblemSpec defaults;
   model_ = new QLineEdit(QString::fromStdString(defaults.model), this);
@@ -58,9 +57,19 @@ ProblemPanel::ProblemPanel(std::function<int()> seed, QWidget* parent)
   data_n_->setPrefix("N = ");
   data_n_->setToolTip(
       "Batch size N of the kernel: a seeded, stratified subset of the data set; d = N × outputs");
+  problem_seed_ = new QSpinBox(this);
+  problem_seed_->setObjectName("problemSeed");
+  problem_seed_->setRange(0, 1000000);
+  problem_seed_->setPrefix("seed ");
+  problem_seed_->setToolTip(
+      "The problem's seed: which subset of the data set is the batch, and a built-in model's initial "
+      "weights.\n"
+      "The estimators' random draws have their own seed (Estimators ▸ Seed): changing that one never changes "
+      "the kernel.");
   auto* data_row = new QHBoxLayout;
   data_row->addWidget(data_kind_, 1);
   data_row->addWidget(data_n_);
+  data_row->addWidget(problem_seed_);
   thumbs_ = new QWidget(this);
   auto* thumbs_layout = new QHBoxLayout(thumbs_);
   thumbs_layout->setContentsMargins(0, 0, 0, 0);
@@ -84,6 +93,20 @@ ProblemPanel::ProblemPanel(std::function<int()> seed, QWidget* parent)
   kf->addRow("", model_info_);
   connect(data_kind_, &QComboBox::activated, this, &ProblemPanel::updateDataSpec);
   connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &ProblemPanel::updateDataSpec);
+  // A user's change: a built-in model's initial weights follow (its spec's seed= only, the rest as typed),
+  // and the batch's first samples.
+  connect(problem_seed_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int seed) {
+    QString spec = model_->text().trimmed();
+    if (spec.startsWith("mlp:") || spec.startsWith("cnn:") || spec.startsWith("gru:")) {
+      static const QRegularExpression key("([:,])seed=\\d+");
+      if (spec.contains(key))
+        spec.replace(key, "\\1seed=" + QString::number(seed));
+      else
+        spec += ",seed=" + QString::number(seed);
+      model_->setText(spec);
+    }
+    preview_timer_->start();
+  });
   connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
   connect(preview_timer_, &QTimer::timeout, this, &ProblemPanel::refreshPreview);
 }
@@ -164,16 +187,18 @@ void ProblemPanel::updateModelSpec() {
                .arg(model_depth_->value())
                .arg(out)
                .arg(model_act_->currentText())
-               .arg(seed_());
+               .arg(problem_seed_->value());
   else if (m == "cnn")
     spec = QString("cnn:%1width=%2,out=%3,act=%4,seed=%5")
                .arg(image && shape[0] != 1 ? QString("channels=%1,").arg(shape[0]) : QString())
                .arg(model_width_->value())
                .arg(out)
                .arg(model_act_->currentText())
-               .arg(seed_());
+               .arg(problem_seed_->value());
   else
-    spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2").arg(model_width_->value()).arg(seed_());
+    spec = QString("gru:in=10,hidden=%1,steps=15,seed=%2")
+               .arg(model_width_->value())
+               .arg(problem_seed_->value());
   model_->setText(spec);
   if (m == "cnn")
     input_shape_->setText(image ? image_shape : "1,8,8");
@@ -226,10 +251,11 @@ void ProblemPanel::refreshPreview() {
     watcher->deleteLater();
   });
   // Loading a data set can take a moment (MNIST): off the UI thread, and not on the engine thread either.
-  watcher->setFuture(QtConcurrent::run([spec]() {
+  const uint64_t seed = static_cast<uint64_t>(problem_seed_->value());
+  watcher->setFuture(QtConcurrent::run([spec, seed]() {
     PreviewReply reply;
     try {
-      reply.preview = preview_data(spec, 8);
+      reply.preview = preview_data(spec, 8, seed);
     } catch (const std::exception& e) {
       reply.error = QString::fromUtf8(e.what()).section('\n', 0, 0);
     }
@@ -314,6 +340,7 @@ void ProblemPanel::fill(ProblemSpec& p) const {
   p.input_shape = input_shape_->text().trimmed().toStdString();
   p.output = output_->text().trimmed().toStdString();
   p.params = params_->text().trimmed().isEmpty() ? "all" : params_->text().trimmed().toStdString();
+  p.compute.seed = static_cast<uint64_t>(problem_seed_->value());
 }
 
 QString ProblemPanel::model() const { return model_->text(); }
@@ -322,6 +349,11 @@ QString ProblemPanel::inputShape() const { return input_shape_->text(); }
 QString ProblemPanel::output() const { return output_->text(); }
 QString ProblemPanel::params() const { return params_->text(); }
 int ProblemPanel::dataN() const { return data_n_->value(); }
+int ProblemPanel::problemSeed() const { return problem_seed_->value(); }
+void ProblemPanel::setProblemSeed(int seed) {
+  const QSignalBlocker quiet(problem_seed_);  // restoring a form: its model spec says its own seed
+  problem_seed_->setValue(seed);
+}
 void ProblemPanel::setModel(const QString& model) { model_->setText(model); }
 void ProblemPanel::setData(const QString& data) { data_->setText(data); }
 void ProblemPanel::setInputShape(const QString& shape) { input_shape_->setText(shape); }

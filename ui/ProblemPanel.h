@@ -31,15 +31,15 @@ struct PreviewReply {
 class ProblemPanel : public QGroupBox {
   Q_OBJECT
  public:
-  /// `seed`: the seed a built-in model's spec is written with (the estimator box's).
-  explicit ProblemPanel(std::function<int()> seed, QWidget* parent = nullptr);
+  explicit ProblemPanel(QWidget* parent = nullptr);
 
-  /// Sets the problem's model, data, input shape, output and parameters from the fields (not its compute).
+  /// Sets the problem's model, data, input shape, output and parameters from the fields, and its seed (the
+  /// problem seed: the data subset and a built-in model's initial weights), not the rest of its compute.
   void fill(ts::ProblemSpec& p) const;
   void setProblem(const QString& model, const QString& data, const QString& input_shape = {});
   /// Builds a built-in model from the panel's parameters (as the user would): kind mlp, cnn or gru.
   void buildModel(const QString& kind, int width, int depth, const QString& activation);
-  /// Writes the Model field from the builder row (after the data set or the seed changed).
+  /// Writes the Model field from the builder row (after the data set or the problem seed changed).
   void updateModelSpec();
   /// Loads a few samples of the data field's set off the UI thread and shows them (thumbnails for images).
   void refreshPreview();
@@ -51,6 +51,10 @@ class ProblemPanel : public QGroupBox {
   QString output() const;
   QString params() const;
   int dataN() const;
+  /// The problem seed: which subset of the data set is the batch, and a built-in model's initial weights.
+  /// The estimators' random draws have their own seed (EstimatorPanel), which never changes the kernel.
+  int problemSeed() const;
+  void setProblemSeed(int seed);
   void setModel(const QString& model);
   void setData(const QString& data);
   void setInputShape(const QString& shape);
@@ -70,7 +74,6 @@ class ProblemPanel : public QGroupBox {
   void reflectModelKind();
   void showPreview(const PreviewReply& reply);
 
-  std::function<int()> seed_;
   QLineEdit* model_;
   QLineEdit* data_;
   QLineEdit* input_shape_;
@@ -82,6 +85,7 @@ class ProblemPanel : public QGroupBox {
   QSpinBox* model_depth_;
   QComboBox* model_act_;
   QSpinBox* data_n_;
+  QSpinBox* problem_seed_;
   QWidget* thumbs_;
   QLabel* data_info_;
   QTimer* preview_timer_;

@@ -277,6 +277,7 @@ void fields(V& v, Form& m) {
   v("repeats", m.repeats, integers(1, INT_MAX));
   v("threads", m.threads, integers(0, INT_MAX));
   v("data_n", m.data_n, integers(1, INT_MAX));
+  v("problem_seed", m.problem_seed, integers(0, INT_MAX));
   v("epochs", m.epochs, integers(1, INT_MAX));
   v("learning_rate", m.learning_rate);
   v("exact_per_snapshot", m.exact_per_snapshot);

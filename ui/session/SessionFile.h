@@ -134,6 +134,9 @@ struct Form {
   int repeats = 1;
   int threads = 0;
   std::optional<int> data_n, epochs;
+  /// The problem seed (the data subset, a built-in model's initial weights); absent in files written when one
+  /// seed did both, which then meant `seed`.
+  std::optional<int> problem_seed;
   std::optional<std::string> learning_rate;
   std::optional<bool> exact_per_snapshot;
   std::optional<int64_t> memory_budget;

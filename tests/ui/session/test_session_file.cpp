@@ -27,6 +27,7 @@ session::Session full_session() {
   s.form.methods = {"hutchpp", "xnystrace"};
   s.form.matvecs = 96;
   s.form.data_n = 8;
+  s.form.problem_seed = 3;
   s.form.memory_budget = int64_t(1) << 32;
   session::PanelInputs inputs;
   inputs.spin = {{0, 3}, {1, 12}};
@@ -121,6 +122,7 @@ class TestSessionFile : public QObject {
     QCOMPARE(*s.view->theme, std::string("dark"));
     QCOMPARE(*s.labels.result, std::string("tr K ≈ 11"));
     QCOMPARE(s.runs->at(1), std::string("runs/mlp"));
+    QCOMPARE(*s.form.problem_seed, 3);
     // Members added after the first files (data_n, epochs, …) may be absent; the window keeps its own.
     Json old = parse_json(text);
     old["form"].erase("data_n");

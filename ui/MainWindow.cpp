@@ -192,12 +192,14 @@ void MainWindow::createTabs() {
   auto* mp = new QVBoxLayout(metrics_page);
   metrics_ = new QTableWidget(0, 5, metrics_page);
   metrics_->setHorizontalHeaderLabels(
-      {"metric", "estimate ± std error", "exact", "relative error", "seconds"});
+      {"metric", "estimate ± 2σ (≈ 95%)", "exact", "relative error", "seconds"});
   metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
   metrics_->setToolTip(
       "tr K, the trace; ‖K‖_F = √tr(K²), the Frobenius norm; r_eff(K) = tr(K)²/tr(K²), the effective rank; "
-      "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry their standard "
-      "error to two significant digits.");
+      "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry ±2σ (twice "
+      "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
+      "in "
+      "each cell's tooltip.");
   auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
   mp->addWidget(metrics_, 1);
   mp->addWidget(metrics_button, 0, Qt::AlignLeft);

@@ -271,16 +271,17 @@ void MainWindow::showCompareText(const CompareResult& r) {
   QString text = "tr K = —";
   if (!r.runs.empty()) {
     const TraceEstimate& first = r.runs.front().estimate;
-    text = "tr K ≈ " + withError(first.estimate, first.std_error, 8);
+    text = "tr K ≈ " + withError(first.estimate, twoSigma(first.std_error), 8) +
+           (first.std_error ? " (±2σ)" : "");
   }
   result_->setText(text);
-  QString d = QString("d = %1, P = %2").arg(r.d).arg(r.params);
+  QString d = QString("d = %1, P = %2; errors ±2σ (≈ 95%)").arg(r.d).arg(r.params);
   if (r.exact)
     d += QString("; exact %1 in %2 s").arg(number(*r.exact, 10), number(r.exact_seconds.value_or(0.0), 3));
   for (const auto& run : r.runs) {
     const TraceEstimate& e = run.estimate;
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
-             .arg(QString::fromStdString(e.method), withError(e.estimate, e.std_error, 8),
+             .arg(QString::fromStdString(e.method), withError(e.estimate, twoSigma(e.std_error), 8),
                   number(e.seconds, 3))
              .arg(e.vjps)
              .arg(e.jvps);
@@ -333,7 +334,11 @@ void MainWindow::showMetrics(const MetricsResult& r) {
     auto* name = new QTableWidgetItem(metricLabel(QString::fromStdString(m.name)));
     name->setToolTip(QString::fromStdString(m.name + " (" + m.method + ")"));
     metrics_->setItem(i, 0, name);
-    metrics_->setItem(i, 1, new QTableWidgetItem(withError(m.value, m.std_error)));
+    auto* value = new QTableWidgetItem(withError(m.value, twoSigma(m.std_error)));
+    value->setToolTip(
+        QString::number(m.value, 'g', 17) +
+        (m.std_error ? " ± " + QString::number(2 * *m.std_error, 'g', 17) + " (±2σ)" : QString()));
+    metrics_->setItem(i, 1, value);
     metrics_->setItem(i, 2, new QTableWidgetItem(number(m.exact, 8)));
     metrics_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
     metrics_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));

@@ -17,6 +17,11 @@ QString withError(double v, std::optional<double> err, int significant) {
   return QString::fromStdString(format_uncertain(v, err.value_or(NAN), significant));
 }
 
+std::optional<double> twoSigma(std::optional<double> std_error) {
+  if (!std_error) return std::nullopt;
+  return 2 * *std_error;
+}
+
 QString number(std::optional<double> v, int significant) {
   if (!v || std::isnan(*v)) return "—";
   return QString::fromStdString(format_number(*v, significant));

@@ -15,6 +15,9 @@ QString metricLabel(const QString& name);
 /// locale; without an error, v to `significant` digits.
 QString withError(double v, std::optional<double> err, int significant = 6);
 
+/// The app's one error-bar convention: ±2σ (≈ 95%) from a standard error σ; absent stays absent.
+std::optional<double> twoSigma(std::optional<double> std_error);
+
 /// v to `significant` digits in the C locale, "—" when absent or NaN.
 QString number(std::optional<double> v, int significant = 3);
 

@@ -82,7 +82,8 @@ void TrainingPanel::show(const DynamicsResult& r) {
                                                  {"frobenius", "‖K‖_F"},
                                                  {"effective_rank", "r_eff"},
                                                  {"alignment", "cos(K, K₀)"},
-                                                 {"target_alignment", "target al."}};
+                                                 {"target_alignment", "target al."},
+                                                 {"distance", "‖K − K₀‖/‖K₀‖"}};
       const QString metric = QString::fromStdString(m.name);
       const QString name = kShort.value(metric, metric);
       if (!base.contains(name)) base[name] = m.value;

@@ -307,12 +307,14 @@ class TestMainWindow : public QObject {
       j.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
       return j;
     }());
-    // Typeset names, and the estimate with its error to the error's two significant digits.
+    // Typeset names, and the estimate with its ±2σ (the app's one convention, said in the header) to two
+    // significant digits.
     QCOMPARE(w.metricsTable()->item(0, 0)->text(), QString("tr K"));
     QCOMPARE(w.metricsTable()->item(1, 0)->text(), QString("‖K‖_F"));
+    QVERIFY(w.metricsTable()->horizontalHeaderItem(1)->text().contains("2σ"));
     QCOMPARE(w.metricsTable()->item(0, 1)->text(),
              QString::fromStdString(format_uncertain(direct.metrics.front().value,
-                                                     direct.metrics.front().std_error.value_or(NAN))));
+                                                     2 * direct.metrics.front().std_error.value_or(NAN))));
     QVERIFY(w.metricsTable()->item(0, 1)->text().contains(" ± "));
   }
 

@@ -316,8 +316,11 @@ void MainWindow::connectSignals() {
   connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
   connect(engine_, &EngineClient::partialResult, this, &MainWindow::onEstimates);
   connect(engine_, &EngineClient::cancelled, this, [this] {
+    endUnfinishedRun("cancelled");
     cancel_->setEnabled(false);
-    statusBar()->showMessage("Cancelled");
+    progress_->setRange(0, 1);
+    progress_->setValue(0);
+    statusBar()->showMessage("Cancelled; the earlier results stay");
   });
   // Interactive tuning: the slider drives the budget and re-runs after a short pause (the stale run is
   // cancelled).

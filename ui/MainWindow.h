@@ -237,6 +237,7 @@ class MainWindow : public QMainWindow {
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
   void onEstimates(const QString& kind, const ts::PartialResult& partial);
+  void endUnfinishedRun(const QString& what);
   /// The pinned runs' curves, dashed, on the Convergence and Speed charts (replacing earlier overlays).
   void updateOverlays();
   /// The table of settings that differ among the pinned runs and the latest run.
@@ -294,6 +295,9 @@ class MainWindow : public QMainWindow {
   QTimer* rerun_;
   JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
   QString running_series_;
+  bool stale_chart_ = false;  ///< the Convergence chart still shows the run before the one in flight
+  QString shown_before_run_;  ///< the result line before the run in flight
+  CompareRequest running_job_;
   QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
   QTableWidget* pins_table_ = nullptr;

@@ -80,7 +80,11 @@ void MainWindow::run() {
     onFailed("tick at least one estimator to run");
     return;
   }
-  convergence_->clearAll();
+  // The earlier charts and result stay until the new run draws its first estimate: a run that fails or is
+  // cancelled before then leaves them as they were (and the run log says what became of it).
+  stale_chart_ = true;
+  shown_before_run_ = result_->text();
+  running_job_ = job;
   run_started_ms_ = QDateTime::currentMSecsSinceEpoch();
   running_series_ = QString::fromStdString(job.methods.front()) + " (running)";
   current_kind_ = "compare";
@@ -164,6 +168,8 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
   // Other jobs estimate other traces (tr K², …); after a comparison's estimates are shown, the exact trace
   // and the sweep follow and draw no running line.
   if (hasEstimate && current_kind_ == "compare" && !running_series_.isEmpty()) {
+    if (stale_chart_) convergence_->clearAll();
+    stale_chart_ = false;
     result_->setText("tr K ≈ " + number(estimate, 6) + " (running)");
     convergence_->append(running_series_, static_cast<double>(done), estimate);
   }
@@ -208,6 +214,8 @@ const CompareResult* MainWindow::lastCompare() const {
 }
 
 void MainWindow::showCompare(const CompareResult& r, bool final) {
+  stale_chart_ = false;
+  if (final) running_series_.clear();
   drawCompareCharts(r);
   estimators_->learnCosts(r);
   showCompareText(r);
@@ -347,13 +355,25 @@ void MainWindow::showMetrics(const MetricsResult& r) {
 }
 
 void MainWindow::onFailed(const QString& message) {
-  result_->setText("tr K = —");
+  endUnfinishedRun("failed: " + message);
   details_->setText("Error: " + message);
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(0);
   statusBar()->showMessage("Failed");
   Q_EMIT failureShown(message);
+}
+
+// A comparison that ends without a result (cancelled, failed): its running line goes, the result shown before
+// it comes back (or a dash if it had drawn over it), and the run log keeps a row saying what happened.
+void MainWindow::endUnfinishedRun(const QString& what) {
+  if (current_kind_ != "compare" || running_series_.isEmpty()) return;
+  convergence_->removeSeries(running_series_);
+  result_->setText(stale_chart_ ? shown_before_run_ : QString("tr K = — (%1)").arg(what.section(':', 0, 0)));
+  run_log_->add(running_job_, (QDateTime::currentMSecsSinceEpoch() - run_started_ms_) / 1000.0,
+                what.left(1).toUpper() + what.mid(1));
+  running_series_.clear();
+  stale_chart_ = false;
 }
 
 void MainWindow::updateOverlays() {

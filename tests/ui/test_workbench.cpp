@@ -496,6 +496,43 @@ class TestWorkbench : public QObject {
     QVERIFY(overlay(w).points.isEmpty());
     QVERIFY(!w.pinnedRunsTable()->isVisibleTo(&w));
   }
+
+  // A run that fails or is cancelled leaves the earlier result and charts (nothing "(running)" stays, the bar
+  // is reset), and the run log says what became of it.
+  void unfinishedRunsLeaveEarlierResults() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    const QString before = w.resultText();
+    const QStringList series = w.convergenceChart()->seriesNames();
+    const int rows = w.runLog()->runs();
+
+    QSignalSpy failed(&w, &ui::MainWindow::failureShown);
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20,label=nope");
+    w.run();
+    QVERIFY(failed.wait(60000));
+    QCOMPARE(w.resultText(), before);
+    QCOMPARE(w.convergenceChart()->seriesNames(), series);
+    QCOMPARE(w.runLog()->runs(), rows + 1);
+    QVERIFY2(w.runLog()->item(rows, 4)->text().startsWith("Failed"),
+             qPrintable(w.runLog()->item(rows, 4)->text()));
+
+    QSignalSpy progress(w.engine(), &ui::EngineClient::progress);
+    QSignalSpy cancelled(w.engine(), &ui::EngineClient::cancelled);
+    w.setProblem("mlp:in=64,width=512,depth=4,out=10,seed=1", "digits:n=500");  // seconds of work
+    w.run();
+    QVERIFY(progress.wait(60000));
+    w.engine()->cancel();
+    QVERIFY(cancelled.wait(60000));
+    QVERIFY2(!w.resultText().contains("running"), qPrintable(w.resultText()));
+    QVERIFY(w.resultText() == before || w.resultText().contains("cancelled"));
+    for (const QString& name : w.convergenceChart()->seriesNames()) QVERIFY(!name.contains("running"));
+    QCOMPARE(w.runLog()->runs(), rows + 2);
+    QVERIFY(w.runLog()->item(rows + 1, 4)->text().startsWith("Cancelled"));
+  }
 };
 
 }  // namespace test_workbench

@@ -92,7 +92,22 @@ ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data"
   kf->addRow("Parameters", params_);
   kf->addRow("", model_info_);
   connect(data_kind_, &QComboBox::activated, this, &ProblemPanel::updateDataSpec);
-  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, &ProblemPanel::updateDataSpec);
+  // The batch size of a file already chosen is its spec's n= (no new file dialog); a data set's is a new
+  // spec.
+  connect(data_n_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int n) {
+    QString spec = data_->text().trimmed();
+    if (!(spec.startsWith("csv:") || spec.startsWith("npy:") || spec.startsWith("npz:") ||
+          spec.startsWith("images:"))) {
+      updateDataSpec();
+      return;
+    }
+    static const QRegularExpression key("([:,])n=\\d+");
+    if (spec.contains(key))
+      spec.replace(key, "\\1n=" + QString::number(n));
+    else
+      spec += ",n=" + QString::number(n);
+    data_->setText(spec);
+  });
   // A user's change: a built-in model's initial weights follow (its spec's seed= only, the rest as typed),
   // and the batch's first samples.
   connect(problem_seed_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int seed) {
@@ -276,6 +291,11 @@ void ProblemPanel::showPreview(const PreviewReply& reply) {
   }
   const DataPreview& r = reply.preview;
   data_info_->setText(QString::fromStdString(r.description));
+  // A spec without n= takes every row (an opened file): the batch-size box says how many, not the last N.
+  if (!QRegularExpression("[:,]n=\\d+").match(data_->text()).hasMatch() && r.size > 0) {
+    const QSignalBlocker quiet(data_n_);
+    data_n_->setValue(static_cast<int>(std::min<int64_t>(r.size, data_n_->maximum())));
+  }
   if (r.image_shape.size() == 3) {
     const int h = static_cast<int>(r.image_shape[1]), w = static_cast<int>(r.image_shape[2]);
     int shown = 0;

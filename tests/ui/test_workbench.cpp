@@ -27,6 +27,7 @@
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStatusBar>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -532,6 +533,31 @@ class TestWorkbench : public QObject {
     for (const QString& name : w.convergenceChart()->seriesNames()) QVERIFY(!name.contains("running"));
     QCOMPARE(w.runLog()->runs(), rows + 2);
     QVERIFY(w.runLog()->item(rows + 1, 4)->text().startsWith("Cancelled"));
+  }
+
+  // An opened file is the data, every row of it: the data set box says the file's kind and its row count, not
+  // the N of the set before.
+  void openedDataShowsItsOwnSize() {
+    QTemporaryDir tmp;
+    QFile f(tmp.path() + "/small.csv");
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    for (int r = 0; r < 37; ++r)
+      f.write(QString("%1,%2,%3,%4\n").arg(r * 0.1).arg(r * 0.2).arg(-r * 0.3).arg(r % 3).toUtf8());
+    f.close();
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=3,width=8,depth=2,out=3,seed=1", "digits:n=500");
+    QSignalSpy preview(&w, &ui::MainWindow::previewShown);
+    w.openData(f.fileName());
+    QTRY_COMPARE_WITH_TIMEOUT(w.currentCompareJob().problem.data, ("csv:" + f.fileName()).toStdString(),
+                              5000);
+    QSpinBox* n = nullptr;
+    for (auto* box : w.findChildren<QSpinBox*>())
+      if (box->prefix() == "N = ") n = box;
+    QVERIFY(n);
+    QTRY_COMPARE_WITH_TIMEOUT(n->value(), 37, 10000);
+    QVERIFY(preview.count() > 0);
+    n->setValue(20);  // a subset of the file: its spec's n=, no new file dialog
+    QCOMPARE(w.currentCompareJob().problem.data, ("csv:" + f.fileName() + ",n=20").toStdString());
   }
 };
 

@@ -1,5 +1,6 @@
 #include "ChartView.h"
 
+#include "Notation.h"
 #include "Palette.h"
 
 #include <QAreaSeries>
@@ -98,7 +99,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
     if (e.first == name) return e.second.line;
   Entry e;
   e.line = new QLineSeries;
-  e.line->setName(name);
+  e.line->setName(displayName(name));  // the legend's text; entries_ keeps the code name
   QList<QColor> used;
   for (const auto& other : entries_) used << other.second.colour;
   e.colour = seriesColor(name, used);  // one colour per method in every chart (Palette.h)
@@ -106,7 +107,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
     e.upper = new QLineSeries;
     e.lower = new QLineSeries;
     e.area = new QAreaSeries(e.upper, e.lower);
-    e.area->setName(name + " ±2σ");
+    e.area->setName(displayName(name) + " ±2σ");
     chart()->addSeries(e.area);
   }
   chart()->addSeries(e.line);
@@ -115,7 +116,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
     if (state)
       QToolTip::showText(QCursor::pos(),
                          QString("%1\n%2 = %3\n%4 = %5")
-                             .arg(name, x_title_)
+                             .arg(displayName(name), x_title_)
                              .arg(p.x(), 0, 'g', 6)
                              .arg(y_title_)
                              .arg(p.y(), 0, 'g', 8),

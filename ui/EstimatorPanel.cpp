@@ -27,10 +27,14 @@ EstimatorPanel::EstimatorPanel(QWidget* parent) : QGroupBox("Estimators", parent
   auto* ef = new QFormLayout(this);
   methods_ = new QListWidget(this);
   for (const auto& e : estimator_registry()) {  // names, defaults and tooltips from the one estimator table
-    auto* item = new QListWidgetItem(QString::fromStdString(e.name), methods_);
+    // The name a person reads (Hutch++); the code name (hutchpp) is the item's data, for the engine and
+    // files.
+    auto* item = new QListWidgetItem(QString::fromStdString(e.label), methods_);
+    item->setData(Qt::UserRole, QString::fromStdString(e.name));
     item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
     item->setCheckState(e.app_default ? Qt::Checked : Qt::Unchecked);
-    item->setToolTip(QString::fromStdString(e.label + ": " + e.summary + "\n" + e.paper));
+    item->setToolTip(QString::fromStdString(e.label + ": " + e.summary + "\n" + e.paper +
+                                            "\nCommand line: --estimator " + e.name));
   }
   methods_->setMinimumHeight(6 * methods_->sizeHintForRow(0) + 2 * methods_->frameWidth());
   methods_->setMaximumHeight(methods_->minimumHeight());
@@ -147,14 +151,15 @@ void EstimatorPanel::apply(const EstimatorSettings& s) {
 QStringList EstimatorPanel::methods() const {
   QStringList out;
   for (int i = 0; i < methods_->count(); ++i)
-    if (methods_->item(i)->checkState() == Qt::Checked) out << methods_->item(i)->text();
+    if (methods_->item(i)->checkState() == Qt::Checked)
+      out << methods_->item(i)->data(Qt::UserRole).toString();
   return out;
 }
 
 void EstimatorPanel::setMethods(const QStringList& methods) {
   for (int i = 0; i < methods_->count(); ++i)
-    methods_->item(i)->setCheckState(methods.contains(methods_->item(i)->text()) ? Qt::Checked
-                                                                                 : Qt::Unchecked);
+    methods_->item(i)->setCheckState(
+        methods.contains(methods_->item(i)->data(Qt::UserRole).toString()) ? Qt::Checked : Qt::Unchecked);
 }
 
 int EstimatorPanel::seed() const { return seed_->value(); }

@@ -91,7 +91,9 @@ void MainWindow::run() {
   engine_->submitJob("compare", [job](const RunControl& rc) { return run_compare_job(job, rc); });
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
-  statusBar()->showMessage("Running " + estimators_->methods().join(", ") + "…");
+  QStringList shown;
+  for (const QString& m : estimators_->methods()) shown << displayName(m);
+  statusBar()->showMessage("Running " + shown.join(", ") + "…");
   if (persist_) saveSettings();
 }
 
@@ -289,8 +291,8 @@ void MainWindow::showCompareText(const CompareResult& r) {
   for (const auto& run : r.runs) {
     const TraceEstimate& e = run.estimate;
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")
-             .arg(QString::fromStdString(e.method), withError(e.estimate, twoSigma(e.std_error), 8),
-                  number(e.seconds, 3))
+             .arg(displayName(QString::fromStdString(e.method)),
+                  withError(e.estimate, twoSigma(e.std_error), 8), number(e.seconds, 3))
              .arg(e.vjps)
              .arg(e.jvps);
     if (run.rel_error) d += ", rel. error " + number(*run.rel_error, 2);

@@ -4,6 +4,7 @@
 
 #include "analysis/MetricCatalog.h"
 #include "core/Numbers.h"
+#include "estimators/EstimatorRegistry.h"
 
 namespace ts::ui {
 
@@ -15,6 +16,15 @@ QString metricLabel(const QString& name) {
 
 QString withError(double v, std::optional<double> err, int significant) {
   return QString::fromStdString(format_uncertain(v, err.value_or(NAN), significant));
+}
+
+QString displayName(const QString& series) {
+  for (const auto& e : estimator_registry()) {
+    const QString name = QString::fromStdString(e.name);
+    if (series == name || series.startsWith(name + " "))
+      return QString::fromStdString(e.label) + series.mid(name.size());
+  }
+  return series;
 }
 
 std::optional<double> twoSigma(std::optional<double> std_error) {

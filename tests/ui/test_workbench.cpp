@@ -19,6 +19,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLegend>
+#include <QLegendMarker>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -42,6 +44,7 @@
 #include "EngineClient.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
+#include "Notation.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
@@ -202,7 +205,7 @@ class TestWorkbench : public QObject {
     // Dark theme: every chart dark, the estimators keep their colours.
     auto colour = [&] {
       for (auto* s : w.convergenceChart()->chart()->series())
-        if (s->name() == "hutchpp") return qobject_cast<QLineSeries*>(s)->pen().color();
+        if (s->name() == "Hutch++") return qobject_cast<QLineSeries*>(s)->pen().color();  // its display name
       return QColor();
     };
     const QColor before = colour();
@@ -266,14 +269,18 @@ class TestWorkbench : public QObject {
     b.setLogY(true);
     b.setSeries("xnystrace", {{0.013, 0.05}, {0.07, 0.2}});
     b.setSeries("hutchpp", {{0.02, 0.03}, {0.09, 0.08}});
-    const auto colour = [](ui::ChartView& c, const QString& name) {
+    const auto colour = [](ui::ChartView& c, const QString& name) {  // by code or display name
       for (auto* s : c.chart()->series())
-        if (s->name() == name) return qobject_cast<QLineSeries*>(s)->pen().color();
+        if (s->name() == name || s->name() == ui::displayName(name))
+          return qobject_cast<QLineSeries*>(s)->pen().color();
       return QColor();
     };
     QCOMPARE(colour(a, "hutchpp"), colour(b, "hutchpp"));
     QCOMPARE(colour(a, "xnystrace"), colour(b, "xnystrace"));
     QVERIFY(colour(a, "hutchpp") != colour(a, "xnystrace"));
+    QStringList legend;  // what a person reads: the display names
+    for (auto* m : a.chart()->legend()->markers()) legend << m->label();
+    QVERIFY2(legend.contains("Hutch++") && legend.contains("XNysTrace"), qPrintable(legend.join(", ")));
     for (auto* s : a.chart()->series())
       if (auto* area = qobject_cast<QAreaSeries*>(s)) {
         const QString line = area->name().section(" ±", 0, 0);

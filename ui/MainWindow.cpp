@@ -315,6 +315,7 @@ void MainWindow::connectSignals() {
   connect(engine_, &EngineClient::jobFinished, this, &MainWindow::onJobFinished);
   connect(engine_, &EngineClient::failed, this, &MainWindow::onFailed);
   connect(engine_, &EngineClient::partialResult, this, &MainWindow::onEstimates);
+  connect(problem_, &ProblemPanel::problemChanged, this, &MainWindow::markEarlierProblem);
   connect(engine_, &EngineClient::cancelled, this, [this] {
     endUnfinishedRun("cancelled");
     cancel_->setEnabled(false);

@@ -238,6 +238,9 @@ class MainWindow : public QMainWindow {
   void onFailed(const QString& message);
   void onEstimates(const QString& kind, const ts::PartialResult& partial);
   void endUnfinishedRun(const QString& what);
+  /// The result shown was computed for another problem than the form now describes: say so on it (and undo
+  /// that when the form describes its problem again).
+  void markEarlierProblem();
   /// The pinned runs' curves, dashed, on the Convergence and Speed charts (replacing earlier overlays).
   void updateOverlays();
   /// The table of settings that differ among the pinned runs and the latest run.
@@ -298,7 +301,8 @@ class MainWindow : public QMainWindow {
   bool stale_chart_ = false;  ///< the Convergence chart still shows the run before the one in flight
   QString shown_before_run_;  ///< the result line before the run in flight
   CompareRequest running_job_;
-  QString current_kind_;  ///< the job in flight: compare, spectrum or metrics
+  std::string shown_problem_;  ///< the problem of the result shown (model, data, …; empty before any)
+  QString current_kind_;       ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
   QTableWidget* pins_table_ = nullptr;
   QStringList recent_sessions_;

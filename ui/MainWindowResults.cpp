@@ -215,8 +215,35 @@ const CompareResult* MainWindow::lastCompare() const {
   return last_compare_ ? std::get_if<CompareResult>(last_compare_.get()) : nullptr;
 }
 
+// The problem a result belongs to, as one comparable text: what the kernel is (model, data and its subset
+// seed, shape, output, parameters), not how it is computed.
+namespace {
+std::string shown_problem_key(const ProblemSpec& p) {
+  return p.model + "|" + p.data + "|" + p.input_shape + "|" + p.output + "|" + p.params + "|" +
+         std::to_string(p.compute.seed);
+}
+}  // namespace
+
+void MainWindow::markEarlierProblem() {
+  if (shown_problem_.empty()) return;
+  const bool earlier = shown_problem_key(currentCompareJob().problem) != shown_problem_;
+  const QString mark = "Earlier problem: ";
+  QString text = result_->text();
+  if (earlier && !text.startsWith(mark)) {
+    result_->setText(mark + text);
+    result_->setToolTip("Computed for " + QString::fromStdString(running_job_.problem.model) + " on " +
+                        QString::fromStdString(running_job_.problem.data) +
+                        ", not for the problem the form now describes: Run computes that one");
+  } else if (!earlier && text.startsWith(mark)) {
+    result_->setText(text.mid(mark.size()));
+    result_->setToolTip({});
+  }
+}
+
 void MainWindow::showCompare(const CompareResult& r, bool final) {
   stale_chart_ = false;
+  shown_problem_ = shown_problem_key(r.request.problem);
+  running_job_ = r.request;
   if (final) running_series_.clear();
   drawCompareCharts(r);
   estimators_->learnCosts(r);

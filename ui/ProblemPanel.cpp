@@ -123,6 +123,9 @@ ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data"
     preview_timer_->start();
   });
   connect(data_, &QLineEdit::textChanged, this, [this] { preview_timer_->start(); });
+  for (QLineEdit* field : {model_, data_, input_shape_, output_, params_})
+    connect(field, &QLineEdit::textChanged, this, &ProblemPanel::problemChanged);
+  connect(problem_seed_, qOverload<int>(&QSpinBox::valueChanged), this, &ProblemPanel::problemChanged);
   connect(preview_timer_, &QTimer::timeout, this, &ProblemPanel::refreshPreview);
 }
 

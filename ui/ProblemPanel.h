@@ -67,6 +67,8 @@ class ProblemPanel : public QGroupBox {
 
  Q_SIGNALS:
   void previewShown();
+  /// Any field of the problem changed (model, data, input shape, output, parameters, problem seed).
+  void problemChanged();
 
  private:
   QHBoxLayout* createModelRow();

@@ -3,6 +3,8 @@
 #include <QDateTime>
 #include <QHeaderView>
 
+#include "Notation.h"
+
 namespace ts::ui {
 
 RunLog::RunLog(QWidget* parent) : QTableWidget(0, 5, parent) {
@@ -49,7 +51,7 @@ void RunLog::add(const ts::CompareRequest& config, double seconds, const QString
                  const QString& time, const Curves& curves, bool pinned) {
   filling_ = true;
   QStringList methods;
-  for (const auto& m : config.methods) methods << QString::fromStdString(m);
+  for (const auto& m : config.methods) methods << displayName(QString::fromStdString(m));
   const int row = rowCount();
   insertRow(row);
   auto* first =

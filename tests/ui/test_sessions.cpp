@@ -266,7 +266,7 @@ class TestSessions : public QObject {
     for (const auto& row : rows) hutchpp_rows += row.startsWith("hutchpp,");
     QCOMPARE(hutchpp_rows, b.convergenceChart()->pointCount("hutchpp"));
     QVERIFY(slurp(out + "/metrics.csv").startsWith("metric,"));
-    QVERIFY(slurp(out + "/run_log.csv").contains("hutchpp"));
+    QVERIFY(slurp(out + "/run_log.csv").contains("Hutch++"));
     QVERIFY(slurp(out + "/result.json").contains("\"config\""));
     QVERIFY(slurp(out + "/session.tsession").contains("\"tangentscope-session\""));
     // A chart at a chosen size and scale.

@@ -522,7 +522,7 @@ class TestWorkbench : public QObject {
     w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20,label=nope");
     w.run();
     QVERIFY(failed.wait(60000));
-    QCOMPARE(w.resultText(), before);
+    QCOMPARE(w.resultText(), "Earlier problem: " + before);  // the form describes another problem now
     QCOMPARE(w.convergenceChart()->seriesNames(), series);
     QCOMPARE(w.runLog()->runs(), rows + 1);
     QVERIFY2(w.runLog()->item(rows, 4)->text().startsWith("Failed"),
@@ -536,7 +536,7 @@ class TestWorkbench : public QObject {
     w.engine()->cancel();
     QVERIFY(cancelled.wait(60000));
     QVERIFY2(!w.resultText().contains("running"), qPrintable(w.resultText()));
-    QVERIFY(w.resultText() == before || w.resultText().contains("cancelled"));
+    QVERIFY(w.resultText() == "Earlier problem: " + before || w.resultText().contains("cancelled"));
     for (const QString& name : w.convergenceChart()->seriesNames()) QVERIFY(!name.contains("running"));
     QCOMPARE(w.runLog()->runs(), rows + 2);
     QVERIFY(w.runLog()->item(rows + 1, 4)->text().startsWith("Cancelled"));
@@ -565,6 +565,23 @@ class TestWorkbench : public QObject {
     QVERIFY(preview.count() > 0);
     n->setValue(20);  // a subset of the file: its spec's n=, no new file dialog
     QCOMPARE(w.currentCompareJob().problem.data, ("csv:" + f.fileName() + ",n=20").toStdString());
+  }
+
+  // The result line belongs to the problem it was computed for: once the form describes another, it says so,
+  // and when the form is back to that problem, the mark goes.
+  void resultsSayTheirProblem() {
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    const QString shown = w.resultText();
+    QVERIFY(!shown.startsWith("Earlier problem"));
+    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=30");
+    QVERIFY2(w.resultText().startsWith("Earlier problem: "), qPrintable(w.resultText()));
+    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+    QCOMPARE(w.resultText(), shown);
   }
 };
 

@@ -3,8 +3,10 @@
 #include "Notation.h"
 #include "Palette.h"
 
+#include <QApplication>
 #include <QAreaSeries>
 #include <QChart>
+#include <QClipboard>
 #include <QContextMenuEvent>
 #include <QFile>
 #include <QFileDialog>
@@ -447,6 +449,8 @@ void ChartView::contextMenuEvent(QContextMenuEvent* e) {
   ly->setCheckable(true);
   ly->setChecked(log_y_);
   menu.addSeparator();
+  menu.addAction("Copy data (CSV)", this, [this] { QApplication::clipboard()->setText(csv()); });
+  menu.addAction("Copy image", this, [this] { QApplication::clipboard()->setPixmap(grab()); });
   menu.addAction("Export as PNG, SVG or PDF…", this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, "Export chart", chart()->title() + ".png",
                                                       "Images (*.png *.svg *.pdf)");

@@ -353,9 +353,15 @@ void MainWindow::showModelInfo(const CompareResult& r) {
 
 void MainWindow::showSpectrum(const SpectrumResult& r) {
   spectrum_->clearAll();
+  // Only the top k are drawn when the request asks for fewer than all: the title says which part is shown.
+  const int64_t k = static_cast<int64_t>(r.eigenvalues.size());
+  const int64_t of = std::min(r.d, r.params > 0 ? r.params : r.d);  // the non-zero spectrum's size
+  const QString part =
+      k < of ? QString("top %1 of %2 eigenvalues").arg(k).arg(of) : QString("all %1 eigenvalues").arg(k);
   spectrum_->chart()->setTitle(
-      r.approximate ? "Spectrum: Nyström approximation (the exact kernel is over the memory budget)"
-                    : "Spectrum of the exact kernel (" + QString::fromStdString(r.kernel) + ")");
+      r.approximate
+          ? "Spectrum: Nyström approximation, " + part + " (the exact kernel is over the memory budget)"
+          : "Spectrum of the exact kernel (" + QString::fromStdString(r.kernel) + "): " + part);
   const auto& ev = r.eigenvalues;
   const double floor = ev.empty() ? 1.0 : ev.front() * 1e-14;
   QList<QPointF> points;

@@ -294,6 +294,8 @@ class TestMainWindow : public QObject {
     w.computeSpectrum();
     QVERIFY(spec.wait(60000));
     QCOMPARE(w.spectrumChart()->pointCount("eigenvalues"), 300);  // d = 30 × 10 < P
+    QVERIFY2(w.spectrumChart()->chart()->title().endsWith("all 300 eigenvalues"),
+             qPrintable(w.spectrumChart()->chart()->title()));
     QSignalSpy met(&w, &ui::MainWindow::metricsShown);
     w.computeMetrics();
     QVERIFY(met.wait(60000));

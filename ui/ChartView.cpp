@@ -408,7 +408,13 @@ void ChartView::fitRanges() {
       axes_y.first()->setRange(a, b);
     } else {
       axes_y.first()->setRange(y0 - pad, y1 + pad);
-      if (auto* v = qobject_cast<QValueAxis*>(axes_y.first())) v->applyNiceNumbers();  // 1-2-5 steps
+      if (auto* v = qobject_cast<QValueAxis*>(axes_y.first())) {
+        v->applyNiceNumbers();  // 1-2-5 steps
+        // A quantity with bounds (an accuracy's [0, 1]) keeps its axis within them.
+        if (std::isfinite(band_lo_) && std::isfinite(band_hi_) &&
+            (v->min() < band_lo_ || v->max() > band_hi_))
+          v->setRange(std::max(v->min(), band_lo_), std::min(v->max(), band_hi_));
+      }
     }
   }
 }

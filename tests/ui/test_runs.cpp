@@ -2,13 +2,17 @@
 // snapshots are analysed on the tab's own engine thread, one written afterwards appears within seconds, the
 // values equal PyTorch's, a snapshot opens as the model of the other tabs, and sessions keep the runs.
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFile>
 #include <QFileInfo>
 #include <QLineSeries>
+#include <QMimeData>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QUrl>
 #include <QtTest>
 
 #include <filesystem>
@@ -44,6 +48,7 @@ const Json& run_reference() {
 QString copy_run(const QString& parent, const QString& name, int drop) {
   const std::string from = std::string(TS_FIXTURE_DIR) + "/runs/" + name.toStdString();
   const std::string to = (parent + "/" + name).toStdString();
+  fs::create_directories(parent.toStdString());
   fs::copy(from, to, fs::copy_options::recursive);
   if (drop > 0) {
     fs::remove(to + "/finished");
@@ -147,6 +152,17 @@ class TestRuns : public QObject {
     QCOMPARE(w.runsPanel()->metric(), QString("effective_rank"));
     QCOMPARE(w.runsPanel()->rowCount(dir), 4);
     QCOMPARE(w.runsPanel()->chart()->pointCount("mlp-frozen-bn"), 4);
+
+    // A run folder dropped on the window opens in the Runs tab.
+    const QString dropped = copy_run(tmp.path() + "/drop", "gpt-tokens", 0);
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(dropped)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &drop);
+    QVERIFY(w.runsPanel()->runs().contains(QDir::cleanPath(dropped)));
 
     QDir().mkpath(tmp.path() + "/empty");
     QVERIFY(w.openRun(tmp.path() + "/empty").contains("not a run folder"));

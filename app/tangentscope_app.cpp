@@ -37,6 +37,7 @@ struct Options {
   void addTo(QCommandLineParser& parser) const {
     parser.setApplicationDescription("Explore the empirical neural tangent kernel of a model");
     parser.addHelpOption();
+    parser.addVersionOption();  // "TangentScope 0.1.0"
     for (const auto* o : {&shot, &shape, &save_session, &session, &export_dir, &theme, &size})
       parser.addOption(*o);
     parser.addPositionalArgument("model", "A TorchScript .pt file or a .tsession file to open (optional).");
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   std::setlocale(LC_NUMERIC, "C");
   QApplication::setApplicationName("TangentScope");
   QApplication::setOrganizationName("TangentScope");
+  QApplication::setApplicationVersion(TS_VERSION);
   QCommandLineParser parser;
   const Options o;
   o.addTo(parser);
@@ -191,9 +193,16 @@ int main(int argc, char** argv) {
     if (parser.isSet(o.shot)) screenshot_when_runs_done(window, parser.value(o.shot));
     return app.exec();
   }
-  if (!positional.isEmpty())
-    window.setProblem(positional.first(), window.currentCompareJob().problem.data.c_str(),
-                      parser.value(o.shape));
+  // A data file or an image folder named on the command line is the data (with the form's model); anything
+  // else, the model.
+  const QString first = positional.isEmpty() ? QString() : positional.first();
+  const bool data_file = first.endsWith(".csv", Qt::CaseInsensitive) ||
+                         first.endsWith(".npy", Qt::CaseInsensitive) ||
+                         first.endsWith(".npz", Qt::CaseInsensitive) || QFileInfo(first).isDir();
+  if (data_file)
+    window.openData(first);
+  else if (!first.isEmpty())
+    window.setProblem(first, window.currentCompareJob().problem.data.c_str(), parser.value(o.shape));
   if (parser.isSet(o.shot)) screenshot_when_done(window, parser.value(o.shot));
   QTimer::singleShot(0, &window, &MainWindow::run);
   return app.exec();

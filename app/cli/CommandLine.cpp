@@ -212,6 +212,7 @@ struct Parser {
                " launch --nproc N -- COMMAND …  runs a command as N ranks (see launch --help).\n\n" +
                spec_help());
     app.get_formatter()->column_width(26);
+    app.set_version_flag("--version", std::string(kProgram) + " " + TS_VERSION, "the version, then quit");
     for (const auto& c : commands()) {
       CLI::App* sub = app.add_subcommand(c.name, c.summary);
       sub->allow_extras();
@@ -280,6 +281,9 @@ ParsedCommand parse_command_line(const std::vector<std::string>& argv) {
   std::vector<std::string> reversed(argv.rbegin(), argv.rend());  // CLI11 takes the arguments reversed
   try {
     p.app.parse(reversed);
+  } catch (const CLI::CallForVersion&) {
+    out.help = std::string(kProgram) + " " + TS_VERSION + "\n";
+    return out;
   } catch (const CLI::CallForHelp&) {
     out.help = p.app.help();  // delegates to the (sub)command the --help was given to
     return out;

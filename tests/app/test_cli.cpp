@@ -102,6 +102,13 @@ class TestCli : public QObject {
     for (const auto& m : j.at("metrics")) QVERIFY(m.contains("exact") && m.contains("rel_error"));
   }
 
+  // --version names the program and its version, and exits 0.
+  void versionFlag() {
+    const Run r = run_cli({"--version"});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out == std::string("tangentscope-cli ") + TS_VERSION + "\n", r.out.c_str());
+  }
+
   void errorsAreOneLineAndNonZero() {
     const std::vector<std::vector<std::string>> bad{
         {"trace", "--model", kModel, "--data", kData, "--estimator", "magic"},
@@ -543,7 +550,7 @@ class TestCli : public QObject {
 
 }  // namespace test_cli
 
-TS_TEST_MAIN(test_cli::TestCli, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
+TS_TEST_MAIN(test_cli::TestCli, versionFlag, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
              pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
              benchCalibrationSmall, benchReportsRecordTheirRun, numbersIgnoreTheLocale, boundsBeforeWork,

@@ -174,7 +174,8 @@ void MainWindow::createFileMenu() {
       },
       "open");
   addMenuAction(
-      file, "open-example", "Open &Example (a CNN on 8×8 digits)", {},
+      file, "open-example", "Open &Example (a CNN on 8×8 digits)",
+      {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)},
       [this] {
         const QString err = openExample();
         if (!err.isEmpty()) QMessageBox::warning(this, "Open Example failed", err);
@@ -212,8 +213,8 @@ void MainWindow::createFileMenu() {
           statusBar()->showMessage("Exported to " + dir);
       },
       "export");
-  addMenuAction(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…", {},
-                [this] { exportCurrentChart(); });
+  addMenuAction(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…",
+                {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_E)}, [this] { exportCurrentChart(); });
   addMenuAction(file, "export-result", "Export &result (JSON or CSV)…", {}, [this] {
     const QString path =
         QFileDialog::getSaveFileName(this, "Export result", "result.json", "Results (*.json *.csv)");
@@ -318,6 +319,7 @@ QMenu* MainWindow::createViewMenu() {
     a->setCheckable(true);
     a->setChecked(t == theme_);
     a->setObjectName("theme-" + t);
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | (t == "light" ? Qt::Key_L : Qt::Key_D)));
     themes->addAction(a);
     connect(a, &QAction::triggered, this, [this, t] { setTheme(t); });
     actions_.insert("theme-" + t, a);
@@ -363,11 +365,14 @@ void MainWindow::createHelpMenu() {
                 });
   addMenuAction(help, "shortcuts", "&Keyboard shortcuts", {}, [this] {
     QString text = "| action | keys |\n| --- | --- |\n";
+    QList<QAction*> listed;  // each action once, each of its keys once (F1 is also the standard Help key)
     for (QMenu* m : menuBar()->findChildren<QMenu*>())
       for (QAction* a : m->actions())
-        if (!a->shortcuts().isEmpty() && !a->text().isEmpty()) {
+        if (!a->shortcuts().isEmpty() && !a->text().isEmpty() && !listed.contains(a)) {
+          listed << a;
           QStringList keys;
           for (const auto& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+          keys.removeDuplicates();
           text += "| " + QString(a->text()).remove('&') + " | " + keys.join(", ") + " |\n";
         }
     text += "| zoom a chart | drag, wheel, + and − |\n| pan a chart | arrow keys |\n";

@@ -164,7 +164,11 @@ class TestWorkbench : public QObject {
         {"new-session", QKeySequence::New},
         {"save-session", QKeySequence::Save},
         {"save-session-as", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
-        {"open-session", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)}};
+        {"open-session", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)},
+        {"open-example", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E)},
+        {"export-chart", QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_E)},
+        {"theme-dark", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D)},
+        {"theme-light", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L)}};
     for (const auto& [name, key] : keys) {
       QAction* a = w.action(name);
       QVERIFY2(a, qPrintable(name));
@@ -226,8 +230,11 @@ class TestWorkbench : public QObject {
     QVERIFY2(text.contains("TangentScope 0.") && text.contains("Hazelden") && text.contains("Hutch++"),
              qPrintable(text));
     w.action("shortcuts")->trigger();
-    QVERIFY(
-        w.findChild<QDialog*>("shortcuts")->findChild<QTextBrowser*>("text")->toPlainText().contains("F5"));
+    const QString shortcuts =
+        w.findChild<QDialog*>("shortcuts")->findChild<QTextBrowser*>("text")->toPlainText();
+    QVERIFY(shortcuts.contains("F5"));
+    QVERIFY2(!shortcuts.contains("F1, F1"), qPrintable(shortcuts));  // each key once
+    QCOMPARE(shortcuts.count("User guide"), 1);
     w.action("user-guide")->trigger();
     QVERIFY(w.findChild<QDialog*>("user-guide")
                 ->findChild<QTextBrowser*>("text")

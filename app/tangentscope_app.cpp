@@ -204,6 +204,6 @@ int main(int argc, char** argv) {
   else if (!first.isEmpty())
     window.setProblem(first, window.currentCompareJob().problem.data.c_str(), parser.value(o.shape));
   if (parser.isSet(o.shot)) screenshot_when_done(window, parser.value(o.shot));
-  QTimer::singleShot(0, &window, &MainWindow::run);
+  QTimer::singleShot(0, &window, &MainWindow::runAtLaunch);
   return app.exec();
 }

@@ -71,6 +71,9 @@ class MainWindow : public QMainWindow {
   ts::CompareRequest currentCompareJob() const;
   /// Starts a comparison run of the form's job (cancelling any stale one).
   void run();
+  /// The run at launch: the form's job, but after a relaunch (settings restored) without the exact trace,
+  /// which can take minutes and was not asked for by this launch.
+  void runAtLaunch();
   void computeSpectrum();
   void computeMetrics();
   /// Trains the model on the data (epochs from the Training tab) and tracks the NTK metrics per epoch.
@@ -301,8 +304,11 @@ class MainWindow : public QMainWindow {
   bool stale_chart_ = false;  ///< the Convergence chart still shows the run before the one in flight
   QString shown_before_run_;  ///< the result line before the run in flight
   CompareRequest running_job_;
-  std::string shown_problem_;  ///< the problem of the result shown (model, data, …; empty before any)
-  QString current_kind_;       ///< the job in flight: compare, spectrum or metrics
+  std::string shown_problem_;
+  bool relaunched_ = false;  ///< the form came from the settings of an earlier launch
+  bool launching_ = false;   ///< the next run() is the one at launch  ///< the problem of the result shown
+                             ///< (model, data, …; empty before any)
+  QString current_kind_;     ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
   QTableWidget* pins_table_ = nullptr;
   QStringList recent_sessions_;

@@ -299,6 +299,7 @@ void MainWindow::saveSettings() const {
 void MainWindow::restoreSettings() {
   QSettings s;
   if (!s.contains("model")) return;
+  relaunched_ = true;
   problem_->setModel(s.value("model").toString());
   problem_->setData(s.value("data").toString());
   problem_->setInputShape(s.value("input_shape").toString());

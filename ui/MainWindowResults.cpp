@@ -74,8 +74,16 @@ void MainWindow::onEstimates(const QString& kind, const PartialResult& partial) 
   Q_EMIT estimatesShown();
 }
 
+void MainWindow::runAtLaunch() {
+  launching_ = relaunched_;  // the first launch shows the exact trace arriving; a relaunch only estimates
+  run();
+}
+
 void MainWindow::run() {
-  const CompareRequest job = currentCompareJob();
+  CompareRequest job = currentCompareJob();
+  const bool skipped_exact = launching_ && job.exact;
+  if (launching_) job.exact = false;
+  launching_ = false;
   if (job.methods.empty()) {
     onFailed("tick at least one estimator to run");
     return;
@@ -93,7 +101,9 @@ void MainWindow::run() {
   progress_->setRange(0, 0);
   QStringList shown;
   for (const QString& m : estimators_->methods()) shown << displayName(m);
-  statusBar()->showMessage("Running " + shown.join(", ") + "…");
+  statusBar()->showMessage(
+      "Running " + shown.join(", ") + "…" +
+      (skipped_exact ? " (no exact trace at launch: Run ▸ Compute exact trace, Ctrl+Shift+R)" : QString()));
   if (persist_) saveSettings();
 }
 

@@ -591,6 +591,28 @@ class TestWorkbench : public QObject {
     w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
     QCOMPARE(w.resultText(), shown);
   }
+
+  // A relaunch restores the form and estimates at once, but does not start an exact trace by itself (minutes
+  // on a large kernel); the Exact setting itself stays.
+  void relaunchDoesNotStartAnExactTrace() {
+    QSettings().clear();
+    {
+      ui::MainWindow w(nullptr, true);
+      w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+      w.setMethods({"hutchpp"});
+      QSignalSpy done(&w, &ui::MainWindow::resultShown);
+      w.runAtLaunch();  // a first launch: the exact trace too
+      QVERIFY(done.wait(60000));
+      QVERIFY(w.lastCompare() && w.lastCompare()->exact);
+    }
+    ui::MainWindow again(nullptr, true);
+    QSignalSpy done(&again, &ui::MainWindow::resultShown);
+    again.runAtLaunch();
+    QVERIFY(done.wait(60000));
+    QVERIFY(again.lastCompare() && !again.lastCompare()->exact);
+    QVERIFY(again.currentCompareJob().exact);
+    QSettings().clear();
+  }
 };
 
 }  // namespace test_workbench

@@ -5,6 +5,7 @@
 #include <QKeySequence>
 #include <QList>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QStringList>
 
 #include <functional>
@@ -32,6 +33,7 @@ class QAction;
 class QDockWidget;
 class QDragEnterEvent;
 class QDropEvent;
+class QCloseEvent;
 
 namespace ts::session {
 struct Form;
@@ -171,6 +173,13 @@ class MainWindow : public QMainWindow {
   void setLocatePrompt(std::function<QString(const QString& missing)> prompt) {
     locate_prompt_ = std::move(prompt);
   }
+  /// Quit, New session and Open session ask before discarding results not saved: Save (then save), Discard
+  /// or Cancel. Returns whether to go on; `action` completes "Save them before you …".
+  bool confirmDiscard(const QString& action);
+  /// How that question is answered (a message box by default; tests answer).
+  void setDiscardPrompt(std::function<QMessageBox::StandardButton(const QString& action)> prompt) {
+    discard_prompt_ = std::move(prompt);
+  }
   /// Whether to recover an autosaved session (a question by default; tests answer).
   void setRecoverPrompt(std::function<bool(const QString& path)> prompt) {
     recover_prompt_ = std::move(prompt);
@@ -199,6 +208,7 @@ class MainWindow : public QMainWindow {
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
   void dropEvent(QDropEvent* e) override;
+  void closeEvent(QCloseEvent* e) override;
 
  private:
   // The window's parts, built once by the constructor: the control panel's model and data box (with the
@@ -315,6 +325,8 @@ class MainWindow : public QMainWindow {
   QMenu* recent_sessions_menu_ = nullptr;
   std::string restored_result_;  ///< the last comparison's result JSON, from an opened session
   bool dirty_ = false;           ///< results changed since the last save or autosave
+  bool unsaved_ = false;         ///< results not in a session file the user saved
+  std::function<QMessageBox::StandardButton(const QString&)> discard_prompt_;
   QTimer* autosave_ = nullptr;
   std::function<QString(const QString&)> locate_prompt_;
   std::function<bool(const QString&)> recover_prompt_;

@@ -139,9 +139,12 @@ void MainWindow::createMenus() {
 
 void MainWindow::createFileMenu() {
   QMenu* file = menuBar()->addMenu("&File");
-  addMenuAction(file, "new-session", "&New session", {QKeySequence::New}, [this] { newSession(); });
+  addMenuAction(file, "new-session", "&New session", {QKeySequence::New}, [this] {
+    if (confirmDiscard("start a new session")) newSession();
+  });
   addMenuAction(file, "open-session", "Open &session…", {QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O)},
                 [this] {
+                  if (!confirmDiscard("open another session")) return;
                   const QString path = QFileDialog::getOpenFileName(
                       this, "Open session", {}, "TangentScope sessions (*.tsession *.json);;All files (*)");
                   if (path.isEmpty()) return;

@@ -190,7 +190,8 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
 void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) {
   // Every job ends here for the status bar; the pNTK and active-learning panels show their own results.
   (void)kind;
-  dirty_ = true;  // for autosave
+  dirty_ = true;    // for autosave
+  unsaved_ = true;  // for Quit, New and Open, which ask before discarding it
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);

@@ -4,16 +4,19 @@
 // folder; it is removed at a clean exit, so finding it at launch means the last session ended in a crash.
 #include <QAbstractButton>
 #include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenu>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
@@ -134,6 +137,7 @@ QString MainWindow::saveSession(const QString& path) {
   }
   session_path_ = path;
   dirty_ = false;
+  unsaved_ = false;
   rememberSession(path);
   setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
   statusBar()->showMessage("Session saved: " + path);
@@ -160,6 +164,7 @@ QString MainWindow::openSession(const QString& path) {
   if (!err.isEmpty()) return err;
   session_path_ = path;
   dirty_ = false;
+  unsaved_ = false;
   rememberSession(path);
   setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
   return {};
@@ -341,6 +346,7 @@ void MainWindow::newSession() {
   details_->clear();
   session_path_.clear();
   dirty_ = false;
+  unsaved_ = false;
   setWindowTitle("TangentScope");
   statusBar()->showMessage("New session");
 }
@@ -376,7 +382,39 @@ bool MainWindow::offerRecovery() {
     return false;
   }
   dirty_ = true;
+  unsaved_ = true;
   return true;
+}
+
+bool MainWindow::confirmDiscard(const QString& action) {
+  if (!unsaved_) return true;
+  const QMessageBox::StandardButton answer =
+      discard_prompt_
+          ? discard_prompt_(action)
+          : QMessageBox::question(
+                this, "Unsaved results",
+                "The results of this session are not saved. Save them before you " + action + "?",
+                QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+  if (answer == QMessageBox::Discard) return true;
+  if (answer != QMessageBox::Save) return false;
+  QString path = session_path_;
+  if (path.isEmpty()) {
+    path = QFileDialog::getSaveFileName(this, "Save session", "session.tsession",
+                                        "TangentScope sessions (*.tsession)");
+    if (path.isEmpty()) return false;
+    if (QFileInfo(path).suffix().isEmpty()) path += ".tsession";
+  }
+  const QString err = saveSession(path);
+  if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
+  return err.isEmpty();
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (persist_ && !confirmDiscard("quit")) {
+    e->ignore();
+    return;
+  }
+  QMainWindow::closeEvent(e);
 }
 
 void MainWindow::rememberSession(const QString& path) {

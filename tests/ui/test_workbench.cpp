@@ -613,6 +613,44 @@ class TestWorkbench : public QObject {
     QVERIFY(again.currentCompareJob().exact);
     QSettings().clear();
   }
+
+  // Quit, New and Open ask before discarding results that were never saved: Cancel keeps everything, Save
+  // writes the session first, Discard goes on; nothing is asked once the results are saved.
+  void unsavedResultsAreNotDiscardedSilently() {
+    QTemporaryDir tmp;
+    ui::MainWindow w(nullptr, true);
+    QStringList asked;
+    QMessageBox::StandardButton answer = QMessageBox::Cancel;
+    w.setDiscardPrompt([&](const QString& action) {
+      asked << action;
+      return answer;
+    });
+    QVERIFY(w.confirmDiscard("quit"));  // nothing computed yet: nothing to lose
+    QVERIFY(asked.isEmpty());
+    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    QVERIFY(!w.close());  // Cancel: the window stays
+    QCOMPARE(asked, QStringList{"quit"});
+    w.action("new-session")->trigger();  // Cancel again: the results stay
+    QVERIFY(w.lastCompare());
+    QCOMPARE(w.saveSession(tmp.path() + "/s.tsession"), QString());
+    QVERIFY(w.confirmDiscard("quit"));  // saved: not asked
+    QCOMPARE(asked.size(), 2);
+    w.run();
+    QVERIFY(done.wait(60000));
+    answer = QMessageBox::Save;  // saves into the session's file, then goes on
+    QVERIFY(w.confirmDiscard("start a new session"));
+    QVERIFY(QFileInfo(tmp.path() + "/s.tsession").size() > 0);
+    answer = QMessageBox::Discard;
+    w.run();
+    QVERIFY(done.wait(60000));
+    w.action("new-session")->trigger();
+    QVERIFY(!w.lastCompare());
+    QSettings().clear();
+  }
 };
 
 }  // namespace test_workbench

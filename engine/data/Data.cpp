@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -212,11 +213,17 @@ Dataset load_csv(const std::string& path, const std::string& label, const std::s
 std::string data_dir() {
   const char* env = std::getenv("TS_DATA_DIR");
   if (env && *env) return env;
+  std::error_code ec;
 #ifdef TS_DEFAULT_DATA_DIR
-  return TS_DEFAULT_DATA_DIR;
-#else
-  return "data";
+  if (std::filesystem::is_directory(TS_DEFAULT_DATA_DIR, ec)) return TS_DEFAULT_DATA_DIR;  // the checkout's
 #endif
+  // An installed package: PREFIX/share/tangentscope/data beside PREFIX/bin, wherever PREFIX is.
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path shared = exe.parent_path().parent_path() / "share" / "tangentscope" / "data";
+    if (std::filesystem::is_directory(shared, ec)) return shared.string();
+  }
+  return "data";
 }
 
 Dataset load_data(const std::string& text, const std::vector<int64_t>& model_shape, uint64_t default_seed,

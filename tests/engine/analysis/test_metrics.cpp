@@ -81,6 +81,44 @@ class TestMetrics : public QObject {
                    y.dot(at::matmul(Ka, y)).item<double>() / (fro * y.dot(y).item<double>()), 1e-12, 0.0);
   }
 
+  // The relative distance ‖K_a − K_b‖_F / ‖K_b‖_F exactly and estimated from (K_a − K_b)² itself; with it,
+  // the alignment may come from polarisation (A + B − D) / (2√(AB)), reported only where its error is the
+  // smaller, and still within its bar of the exact value.
+  void distanceAndPolarisedAlignment() {
+    auto m1 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=9", {}, test::config());
+    auto m2 = m1->clone();
+    std::vector<at::Tensor> moved;  // a nearby snapshot: 2% of the weights' scale moved
+    auto gen = make_generator(21);
+    for (const auto& p : m1->parameters())
+      moved.push_back(p + 0.02 * p.abs().mean() * at::randn(p.sizes(), gen, p.options()));
+    m2->set_parameters(moved);
+    const at::Tensor x = inputs(20, 5, 11);  // d = 80
+    TangentMap a(m1, x), b(m2, x);
+    const at::Tensor Ja = jacobian(a, 1 << 30), Jb = jacobian(b, 1 << 30);
+    const at::Tensor Ka = at::matmul(Ja, Ja.t()), Kb = at::matmul(Jb, Jb.t());
+    const double dist = (Ka - Kb).norm().item<double>() / Kb.norm().item<double>();
+    const double cos = (Ka * Kb).sum().item<double>() / (Ka.norm().item<double>() * Kb.norm().item<double>());
+    MetricsOptions o;
+    o.metrics = {"alignment", "distance"};
+    o.estimator.method = "exact";
+    auto v = compute_metrics(a, &b, {}, o);
+    TS_CHECK_CLOSE(find(v, "distance").value, dist, 1e-12, 0.0);
+    QVERIFY(dist > 1e-3 && dist < 0.2);
+    for (const std::string method : {"xnystrace", "hutchpp"}) {
+      o.estimator.method = method;
+      o.estimator.matvecs = 24;
+      o.estimator.seed = 4;
+      o.metrics = {"alignment"};
+      const MetricValue alone = find(compute_metrics(a, &b, {}, o), "alignment");
+      o.metrics = {"alignment", "distance"};
+      v = compute_metrics(a, &b, {}, o);
+      const MetricValue with = find(v, "alignment"), d = find(v, "distance");
+      QVERIFY2(*with.std_error <= *alone.std_error, method.c_str());
+      QVERIFY2(std::fabs(with.value - cos) <= 4 * *with.std_error + 1e-12, method.c_str());
+      QVERIFY2(std::fabs(d.value - dist) <= 4 * *d.std_error + 1e-12, method.c_str());
+    }
+  }
+
   // Every estimated metric agrees with its exact value within 5 of its propagated error.
   void estimatedMetricsWithinError() {
     auto m1 = make_model("mlp:in=5,width=24,depth=3,out=4,act=tanh,seed=9", {}, test::config());
@@ -195,7 +233,8 @@ class TestMetrics : public QObject {
 
 TS_TEST_MAIN(test_metrics::TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
              exactMetricsMatchDefinitions, estimatedMetricsWithinError, exactOverBudgetIsAClearError,
-             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable, metricValuesRoundTrip)
+             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable, metricValuesRoundTrip,
+             distanceAndPolarisedAlignment)
 #ifdef TS_HAVE_QT
 #include "test_metrics.moc"
 #endif

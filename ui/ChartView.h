@@ -71,6 +71,11 @@ class ChartView : public QChartView {
   /// message. `size` (in pixels; empty: as shown) and `scale` (device pixels per pixel, PNG only) choose the
   /// picture's size: the chart is laid out again at that size, not stretched.
   QString exportTo(const QString& path, QSize size = {}, double scale = 1.0);
+  /// What produced the chart (the run's full configuration and seed, one line of JSON), carried by every file
+  /// it is exported to: a PNG text chunk ("Description"), the SVG's <desc>, the PDF's creator, the CSV's
+  /// comment lines ("# …") before its header. Empty: none.
+  void setProvenance(const QString& text) { provenance_ = text; }
+  const QString& provenance() const { return provenance_; }
   /// Every series' points as CSV: series,x,y,lower,upper (the ±2σ band where the series has one), then the
   /// reference lines (series,x or y).
   QString csv() const;
@@ -120,6 +125,7 @@ class ChartView : public QChartView {
   bool secondary(const QString& name) const { return !y2_suffix_.isEmpty() && name.endsWith(y2_suffix_); }
   bool dark_ = false;
   QString x_title_, y_title_;
+  QString provenance_;
   struct Entry {
     QLineSeries* line = nullptr;
     QLineSeries* upper = nullptr;

@@ -49,11 +49,12 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
       gen.setSize(target);
       gen.setViewBox(QRect(QPoint(0, 0), target));
       gen.setTitle(chart()->title());
+      if (!provenance_.isEmpty()) gen.setDescription(provenance_);
       ok = paint(&gen, QRect(QPoint(0, 0), target));
     } else if (path.endsWith(".pdf", Qt::CaseInsensitive)) {
       QPdfWriter pdf(&buffer);
       pdf.setTitle(chart()->title());
-      pdf.setCreator("TangentScope");
+      pdf.setCreator(provenance_.isEmpty() ? QString("TangentScope") : "TangentScope: " + provenance_);
       pdf.setResolution(96);  // one PDF pixel per screen pixel: the page is the chart's size
       pdf.setPageMargins({});
       pdf.setPageSize(QPageSize(QSizeF(target) * 72.0 / 96.0, QPageSize::Point));
@@ -63,6 +64,8 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
       QImage image(QSize(int(target.width() * s + 0.5), int(target.height() * s + 0.5)),
                    QImage::Format_ARGB32);
       image.fill(Qt::white);
+      image.setText("Software", "TangentScope");
+      if (!provenance_.isEmpty()) image.setText("Description", provenance_);
       ok = paint(&image, image.rect()) && image.save(&buffer, "PNG");
     }
   }
@@ -78,7 +81,9 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
 }
 
 QString ChartView::csv() const {
-  QString out = "series,x,y,lower,upper\n";
+  QString out;
+  for (const QString& line : provenance_.split('\n', Qt::SkipEmptyParts)) out += "# " + line + "\n";
+  out += "series,x,y,lower,upper\n";
   for (const auto& e : entries_) {
     const auto points = e.second.line->points();
     const auto up = e.second.upper ? e.second.upper->points() : QList<QPointF>{};

@@ -57,6 +57,7 @@
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
 #include "jobs/Jobs.h"
+#include "results/RequestJson.h"
 #include "results/ResultJson.h"
 
 namespace ts::ui {
@@ -282,6 +283,10 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
 void MainWindow::drawCompareCharts(const CompareResult& r) {
   convergence_->clearAll();
   speed_->clearAll();
+  const QString provenance =
+      QString::fromStdString(json_text(to_json(r.request)));  // its configuration and seed
+  convergence_->setProvenance(provenance);
+  speed_->setProvenance(provenance);
   for (const auto& run : r.runs) {
     const TraceEstimate& e = run.estimate;
     QList<QPointF> points;

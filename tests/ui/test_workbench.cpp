@@ -651,6 +651,28 @@ class TestWorkbench : public QObject {
     QVERIFY(!w.lastCompare());
     QSettings().clear();
   }
+
+  // A chart's files say what produced them: the run's configuration and seed in the PNG's text chunk, the
+  // SVG's <desc> and the CSV's comment lines.
+  void chartFilesCarryTheirConfiguration() {
+    QTemporaryDir tmp;
+    ui::MainWindow w(nullptr, false);
+    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+    w.setMethods({"hutchpp"});
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    ui::ChartView* c = w.convergenceChart();
+    QCOMPARE(c->exportTo(tmp.path() + "/c.png", QSize(640, 400)), QString());
+    QCOMPARE(c->exportTo(tmp.path() + "/c.svg", QSize(640, 400)), QString());
+    const QString png = QImage(tmp.path() + "/c.png").text("Description");
+    QVERIFY2(png.contains("\"seed\"") && png.contains("digits:n=20"), qPrintable(png.left(200)));
+    QFile svg(tmp.path() + "/c.svg");
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(QString::fromUtf8(svg.readAll()).contains("digits:n=20"));
+    QVERIFY(c->csv().startsWith("# {"));
+    QVERIFY(c->csv().contains("\nseries,x,y,lower,upper\n"));
+  }
 };
 
 }  // namespace test_workbench

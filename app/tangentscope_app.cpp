@@ -199,11 +199,17 @@ int main(int argc, char** argv) {
   const bool data_file = first.endsWith(".csv", Qt::CaseInsensitive) ||
                          first.endsWith(".npy", Qt::CaseInsensitive) ||
                          first.endsWith(".npz", Qt::CaseInsensitive) || QFileInfo(first).isDir();
-  if (data_file)
-    window.openData(first);
-  else if (!first.isEmpty())
-    window.setProblem(first, window.currentCompareJob().problem.data.c_str(), parser.value(o.shape));
+  if (data_file) window.openData(first);
   if (parser.isSet(o.shot)) screenshot_when_done(window, parser.value(o.shot));
+  if (!first.isEmpty() && !data_file && !headless) {
+    // As File ▸ Open Model: a file that records no input shape (and none was given) asks for it in a dialog,
+    // then runs; headless runs never prompt (below, the run names what is missing).
+    QTimer::singleShot(0, &window,
+                       [&window, first, shape = parser.value(o.shape)] { window.openModel(first, shape); });
+    return app.exec();
+  }
+  if (!first.isEmpty() && !data_file)
+    window.setProblem(first, window.currentCompareJob().problem.data.c_str(), parser.value(o.shape));
   QTimer::singleShot(0, &window, &MainWindow::runAtLaunch);
   return app.exec();
 }

@@ -25,6 +25,15 @@
 
 namespace ts::ui {
 
+namespace {
+// `spec` with its integer key `key` set to `value` (replaced where it is, else appended), the rest as typed.
+QString with_spec_key(QString spec, const QString& key, int value) {
+  const QRegularExpression existing("([:,])" + key + "=\\d+");
+  if (spec.contains(existing)) return spec.replace(existing, "\\1" + key + "=" + QString::number(value));
+  return spec + "," + key + "=" + QString::number(value);
+}
+}  // namespace
+
 ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data", parent) {
   auto* kf = new QFormLayout(this);
   const ProblemSpec defaults;
@@ -101,24 +110,14 @@ ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data"
       updateDataSpec();
       return;
     }
-    static const QRegularExpression key("([:,])n=\\d+");
-    if (spec.contains(key))
-      spec.replace(key, "\\1n=" + QString::number(n));
-    else
-      spec += ",n=" + QString::number(n);
-    data_->setText(spec);
+    data_->setText(with_spec_key(spec, "n", n));
   });
   // A user's change: a built-in model's initial weights follow (its spec's seed= only, the rest as typed),
   // and the batch's first samples.
   connect(problem_seed_, qOverload<int>(&QSpinBox::valueChanged), this, [this](int seed) {
     QString spec = model_->text().trimmed();
     if (spec.startsWith("mlp:") || spec.startsWith("cnn:") || spec.startsWith("gru:")) {
-      static const QRegularExpression key("([:,])seed=\\d+");
-      if (spec.contains(key))
-        spec.replace(key, "\\1seed=" + QString::number(seed));
-      else
-        spec += ",seed=" + QString::number(seed);
-      model_->setText(spec);
+      model_->setText(with_spec_key(spec, "seed", seed));
     }
     preview_timer_->start();
   });

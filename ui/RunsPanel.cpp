@@ -93,7 +93,7 @@ void RunsPanel::buildControls() {
   });
   metric_ = new QComboBox(this);
   metric_->setObjectName("metric");
-  for (const auto& m : run_metrics()) metric_->addItem(QString::fromUtf8(m.label), QString(m.name));
+  for (const auto& m : watch_metrics()) metric_->addItem(QString::fromUtf8(m.label), QString(m.name));
   metric_->setToolTip(
       "K_t is the kernel at the snapshot of step t on the run's probe batch; K₀ the run's first snapshot's, "
       "K_previous the snapshot's before (the kernel's velocity)");
@@ -462,8 +462,8 @@ void RunsPanel::redraw() {
   const QString scalar = scalar_->currentData().toString();
   chart_->setSecondaryY(scalar.isEmpty() ? QString() : " · " + scalar, scalar);
   chart_->chart()->setTitle("The kernel over training: " + metric_->currentText());
-  for (const auto& m : run_metrics())
-    if (name == m.name) chart_->setYTitle(QString::fromUtf8(m.axis));
+  for (const auto& m : watch_metrics())
+    if (name == m.name) chart_->setYTitle(QString::fromUtf8(m.short_label));
   for (size_t i = 0; i < runs_.size(); ++i) {
     const Run& r = runs_[i];
     const QListWidgetItem* item = list_->item(static_cast<int>(i));

@@ -10,19 +10,6 @@
 
 namespace ts::ui {
 
-const std::vector<RunMetric>& run_metrics() {
-  static const std::vector<RunMetric> m{
-      {"trace", "tr K", "tr K"},
-      {"frobenius", "‖K‖_F", "‖K‖_F"},
-      {"effective_rank", "r_eff(K)", "r_eff(K)"},
-      {"target_alignment", "yᵀKy / (‖K‖_F ‖y‖²)", "alignment to y"},
-      {"alignment_first", "cos(K_t, K₀)", "cos(K_t, K₀)"},
-      {"distance_first", "‖K_t − K₀‖_F / ‖K₀‖_F", "distance to K₀"},
-      {"alignment_previous", "cos(K_t, K_previous)", "cos(K_t, K_prev)"},
-      {"distance_previous", "‖K_t − K_previous‖_F / ‖K_previous‖_F", "distance to K_prev"}};
-  return m;
-}
-
 const MetricValue* run_metric_value(const WatchRow& row, const std::string& name) {
   for (const auto& m : row.metrics)
     if (m.name == name) return &m;
@@ -44,7 +31,7 @@ void RunsTable::showRun(const std::vector<RunSnapshot>& snapshots, const std::ve
     for (const auto& kv : s.values) scalar_names.insert(kv.first);
   QStringList header{"step"};
   for (const auto& n : scalar_names) header << QString::fromStdString(n);
-  for (const auto& m : run_metrics()) header << QString::fromUtf8(m.label) + " (±2σ)";
+  for (const auto& m : watch_metrics()) header << QString::fromUtf8(m.label) + " (±2σ)";
   setColumnCount(header.size());
   setHorizontalHeaderLabels(header);
   setRowCount(static_cast<int>(snapshots.size()));
@@ -64,7 +51,7 @@ void RunsTable::showRun(const std::vector<RunSnapshot>& snapshots, const std::ve
     }
     const auto found =
         std::find_if(rows.begin(), rows.end(), [&](const WatchRow& w) { return w.step == s.step; });
-    for (const auto& metric : run_metrics()) {
+    for (const auto& metric : watch_metrics()) {
       const MetricValue* m = found == rows.end() ? nullptr : run_metric_value(*found, metric.name);
       QString text = found == rows.end() ? "not analysed yet" : "—";
       if (m)

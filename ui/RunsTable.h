@@ -11,13 +11,6 @@
 
 namespace ts::ui {
 
-/// A metric of a watched run: its name in metrics.jsonl, as the menu and the table show it, and as an axis
-/// (short enough for its height).
-struct RunMetric {
-  const char *name, *label, *axis;
-};
-const std::vector<RunMetric>& run_metrics();
-
 /// The metric `name` of a row, or null when the row has none (the first snapshot has no *_previous).
 const MetricValue* run_metric_value(const WatchRow& row, const std::string& name);
 

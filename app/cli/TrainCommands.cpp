@@ -5,7 +5,7 @@
 #include <ostream>
 
 #include "CliCommon.h"
-#include "analysis/MetricCatalog.h"
+#include "catalog/CommandCatalog.h"
 #include "core/Errors.h"
 #include "results/ResultJson.h"
 
@@ -29,9 +29,9 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
   job.track_ntk = metrics;
   if (metrics) {  // train takes none of these (its parser refuses them)
     job.probe_n = a.get_int("probe-n", 100, 1, kMaxCount);
-    std::string all;  // every metric of the catalog (alignment and distance are against K₀)
-    for (const auto& m : metric_names()) all += (all.empty() ? "" : ",") + m;
-    job.metrics.metrics = split_list(a.get("metrics", all));
+    // The command catalog's default (every metric; alignment and distance are against K₀), as help states it.
+    job.metrics.metrics =
+        split_list(a.get("metrics", option_default(find_command("dynamics"), find_option("metrics"))));
     job.metrics.estimator = estimator_from(a);
     if (!a.has("estimator") && a.flag("exact")) job.metrics.estimator.method = "exact";
     job.metrics.compare_exact = a.flag("exact");

@@ -16,17 +16,9 @@ namespace {
 
 // "tr K 12.5 ± 0.3": the metric's short name, its value and error, as a line of the table.
 std::string watch_cell(const MetricValue& m) {
-  static const std::pair<const char*, const char*> names[] = {{"trace", "tr K"},
-                                                              {"frobenius", "‖K‖_F"},
-                                                              {"effective_rank", "r_eff"},
-                                                              {"target_alignment", "A(K, yyᵀ)"},
-                                                              {"alignment_first", "cos(K, K₀)"},
-                                                              {"distance_first", "‖K − K₀‖/‖K₀‖"},
-                                                              {"alignment_previous", "cos(K, K₋)"},
-                                                              {"distance_previous", "‖K − K₋‖/‖K₋‖"}};
   std::string label = m.name;
-  for (const auto& [name, shown] : names)
-    if (m.name == name) label = shown;
+  for (const auto& w : watch_metrics())
+    if (m.name == w.name) label = w.short_label;
   std::string s = label + " " + fmt(m.value);
   if (m.std_error) s += " ± " + format_number(2 * *m.std_error, 3);
   return s;

@@ -6,6 +6,20 @@
 
 namespace ts {
 
+std::vector<std::pair<int, Json>> parse_json_lines(const std::string& text, const std::string& what) {
+  std::vector<std::pair<int, Json>> out;
+  size_t start = 0;
+  for (int line_no = 1; start < text.size(); ++line_no) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start)
+      out.emplace_back(
+          line_no, parse_json(text.substr(start, end - start), what + " line " + std::to_string(line_no)));
+    start = end + 1;
+  }
+  return out;
+}
+
 Json parse_json(const std::string& text, const std::string& what) {
   try {
     return Json::parse(text);

@@ -14,6 +14,9 @@ using Json = nlohmann::ordered_json;
 
 /// Parses JSON text; throws InputError naming `what` and the position on malformed text.
 Json parse_json(const std::string& text, const std::string& what = "JSON");
+/// JSON lines (one document per line, as scalars.jsonl and metrics.jsonl hold them): each non-empty line
+/// parsed, with its line number from 1; a malformed line throws InputError naming "`what` line N".
+std::vector<std::pair<int, Json>> parse_json_lines(const std::string& text, const std::string& what);
 
 /// Compact one-line text (indent < 0) or indented text. Non-finite numbers are written as null; bytes that
 /// are not UTF-8 (a path in another encoding) are replaced by U+FFFD instead of failing the whole output.

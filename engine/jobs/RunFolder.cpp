@@ -102,23 +102,15 @@ RunFolder read_run_folder(const std::string& dir) {
   r.probe_targets = run_member(r, j, "probe_targets", true);
   r.finished = fs::exists(fs::path(dir) / "finished");
 
-  std::map<int64_t, std::string> scalars;
+  std::map<int64_t, Json> scalars;
   const std::string scalars_file = (fs::path(dir) / "scalars.jsonl").string();
   if (fs::exists(scalars_file)) {
-    const std::string text = read_run_file(scalars_file, kMaxScalars, "scalars file");
-    size_t start = 0;
-    int line_no = 0;
-    while (start < text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string::npos) end = text.size();
-      const std::string line = text.substr(start, end - start);
-      start = end + 1;
-      ++line_no;
-      if (line.empty()) continue;
-      const Json s = parse_json(line, "'" + scalars_file + "' line " + std::to_string(line_no));
+    const std::string what = "'" + scalars_file + "'";
+    for (const auto& [line_no, s] :
+         parse_json_lines(read_run_file(scalars_file, kMaxScalars, "scalars file"), what)) {
       if (!s.is_object() || !s.contains("step") || !s["step"].is_number_integer())
-        throw InputError("'" + scalars_file + "' line " + std::to_string(line_no) + " has no integer step");
-      scalars[s["step"].get<int64_t>()] = line;
+        throw InputError(what + " line " + std::to_string(line_no) + " has no integer step");
+      scalars[s["step"].get<int64_t>()] = s;
     }
   }
   const fs::path snaps = fs::path(dir) / "snapshots";
@@ -132,8 +124,7 @@ RunFolder read_run_folder(const std::string& dir) {
       s.file = e.path().string();
       const auto it = scalars.find(step);
       if (it != scalars.end()) {
-        s.scalars = it->second;
-        const Json line = parse_json(it->second, "a line of scalars.jsonl");
+        const Json& line = it->second;
         for (auto m = line.begin(); m != line.end(); ++m)
           if (m->is_number() && m.key() != "step" && m.key() != "time")
             s.values.emplace_back(m.key(), m->get<double>());

@@ -10,9 +10,8 @@ namespace ts {
 /// One parameter snapshot of a run: its training step and file.
 struct RunSnapshot {
   int64_t step = 0;
-  std::string file;     ///< the snapshot's path (RUN/snapshots/step-SSSSSSSSSSSS.pt)
-  std::string scalars;  ///< its line of scalars.jsonl (JSON text), empty when not yet written
-  std::vector<std::pair<std::string, double>> values;  ///< the line's numeric scalars (loss, lr, …)
+  std::string file;  ///< the snapshot's path (RUN/snapshots/step-SSSSSSSSSSSS.pt)
+  std::vector<std::pair<std::string, double>> values;  ///< its numeric scalars (loss, lr, …) of scalars.jsonl
 };
 
 struct RunFolder {

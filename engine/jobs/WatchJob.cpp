@@ -119,17 +119,8 @@ class RunAnalysis {
     if (!fs::exists(path)) return;
     std::ifstream in(path, std::ios::binary);
     text_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    size_t start = 0;
-    int line_no = 0;
-    while (start < text_.size()) {
-      size_t end = text_.find('\n', start);
-      if (end == std::string::npos) end = text_.size();
-      const std::string line = text_.substr(start, end - start);
-      start = end + 1;
-      ++line_no;
-      if (line.empty()) continue;
+    for (const auto& [line_no, j] : parse_json_lines(text_, "metrics file '" + path + "'")) {
       const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
-      const Json j = parse_json(line, where);
       if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer() || !j.contains("config"))
         throw InputError(where +
                          " is not a watch result (no step or config): remove the file to start again");
@@ -202,7 +193,6 @@ class RunAnalysis {
     row.step = s.step;
     row.index = i;
     row.snapshot = s.file;
-    row.scalars = s.scalars;
     row.seed = q_.estimator.seed + 1000 * static_cast<uint64_t>(i);
     if (first_.index != 0 && load(0) == &current_) first_ = take_current();
     Loaded* prev = nullptr;
@@ -316,17 +306,27 @@ class RunAnalysis {
 
 }  // namespace
 
+const std::vector<WatchMetric>& watch_metrics() {
+  static const std::vector<WatchMetric> m{
+      {"trace", "tr K", "tr K"},
+      {"frobenius", "‖K‖_F", "‖K‖_F"},
+      {"effective_rank", "r_eff(K)", "r_eff(K)"},
+      {"target_alignment", "yᵀKy / (‖K‖_F ‖y‖²)", "alignment to y"},
+      {"alignment_first", "cos(K_t, K₀)", "cos(K_t, K₀)"},
+      {"distance_first", "‖K_t − K₀‖_F / ‖K₀‖_F", "distance to K₀"},
+      {"alignment_previous", "cos(K_t, K_previous)", "cos(K_t, K_prev)"},
+      {"distance_previous", "‖K_t − K_previous‖_F / ‖K_previous‖_F", "distance to K_prev"}};
+  return m;
+}
+
 WatchSeries read_watch_metrics(const std::string& dir) {
   WatchSeries out;
   const std::string path = (fs::path(dir) / "metrics.jsonl").string();
   if (!fs::exists(path)) return out;
   std::ifstream in(path, std::ios::binary);
-  int line_no = 0;
-  for (std::string line; std::getline(in, line);) {
-    ++line_no;
-    if (line.empty()) continue;
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& [line_no, j] : parse_json_lines(text, "metrics file '" + path + "'")) {
     const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
-    const Json j = parse_json(line, where);
     try {
       WatchRow row;
       row.run = dir;

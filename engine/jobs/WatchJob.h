@@ -30,12 +30,18 @@ struct WatchRow {
   int64_t step = 0;
   int64_t index = 0;     ///< the snapshot's place in the run (0 for the first)
   std::string snapshot;  ///< its file
-  std::string scalars;   ///< the user's scalars for this step (JSON text; empty when none)
   std::vector<MetricValue> metrics;
   std::vector<LayerTrace> layers;  ///< with WatchRequest::layers
   uint64_t seed = 0;
   double seconds = 0;
 };
+
+/// The metrics of a watch row, in the order menus, tables and the CLI list them: the name in metrics.jsonl,
+/// as a menu or table shows it, and a short form (an axis title, a line of `watch`'s output).
+struct WatchMetric {
+  const char *name, *label, *short_label;
+};
+const std::vector<WatchMetric>& watch_metrics();
 
 struct WatchResult {
   std::vector<WatchRow> rows;         ///< analysed by this call, in order

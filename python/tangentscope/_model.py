@@ -211,3 +211,19 @@ def save_model(twin, original, probe, output, selected, class_names, dtype, tool
                            f"(relative; tolerance {tol:g}) on the probe inputs"
                            f"{' — tracing fixed a data-dependent path' if how == 'traced' else ''}")
     return buffer.getvalue(), metadata
+
+
+def check_class_indices(y, out, arg):
+    """Integer targets are class indices, one per row of the output's last axis: [N] for [N, classes], [N, T] for
+    a language model's [N, T, vocabulary] (as tangentscope-cli watch reads them). Returns the number of classes;
+    raises ValueError naming `arg`."""
+    if out.dim() < 2 or list(y.shape) != list(out.shape[:-1]):
+        want = f"{list(out.shape[:-1])}" if out.dim() >= 2 else "[N] for an output [N, classes]"
+        raise ValueError(f"{arg}: integer targets are class indices, one per row of the output's last axis: shape "
+                         f"{want}, not {list(y.shape)} (the output has shape {list(out.shape)})")
+    classes = out.shape[-1]
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= classes:
+        raise ValueError(f"{arg}: class indices must lie in [0, {classes}) (the model has {classes} outputs); "
+                         f"they span [{low}, {high}]")
+    return classes

@@ -214,15 +214,7 @@ def _targets_arg(y, out):
     if y.is_complex() or y.dtype == torch.bool:
         raise TypeError(f"targets: {str(y.dtype)[6:]} targets are not supported; give int64 class indices or floats")
     y = y.to(torch.int64)
-    if out.dim() < 2 or list(y.shape) != list(out.shape[:-1]):
-        want = f"{list(out.shape[:-1])}" if out.dim() >= 2 else "[N] for an output [N, classes]"
-        raise ValueError(f"targets: integer targets are class indices, one per row of the output's last axis: shape "
-                         f"{want}, not {list(y.shape)} (the output has shape {list(out.shape)})")
-    classes = out.shape[-1]
-    low, high = int(y.min()), int(y.max())
-    if low < 0 or high >= classes:
-        raise ValueError(f"targets: class indices must lie in [0, {classes}) (the model has {classes} outputs); "
-                         f"they span [{low}, {high}]")
+    classes = _model.check_class_indices(y, out, "targets")
     if y.dim() == 1 and classes <= MAX_LABEL_CLASSES:
         return "class indices", y.contiguous()
     one_hot = torch.nn.functional.one_hot(y, classes).to(torch.float64)

@@ -330,17 +330,7 @@ class RunLogger:
                 raise ValueError(f"probe_targets: float targets are regression targets of the output's shape "
                                  f"{list(out.shape)}, not {list(y.shape)} (class indices are int64 [N])")
             return
-        # One index per row of the output's last axis: [N] for [N, classes], [N, T] for a language model's
-        # [N, T, vocabulary] (as tangentscope-cli watch reads them).
-        if out.dim() < 2 or list(y.shape) != list(out.shape[:-1]):
-            want = f"{list(out.shape[:-1])}" if out.dim() >= 2 else "[N] for an output [N, classes]"
-            raise ValueError(f"probe_targets: integer targets are class indices, one per row of the output's last "
-                             f"axis: shape {want}, not {list(y.shape)} (the output has shape {list(out.shape)})")
-        classes = out.shape[-1]
-        low, high = int(y.min()), int(y.max())
-        if low < 0 or high >= classes:
-            raise ValueError(f"probe_targets: class indices must lie in [0, {classes}) (the model has "
-                             f"{classes} outputs); they span [{low}, {high}]")
+        _model.check_class_indices(y, out, "probe_targets")
 
     @staticmethod
     def _leftovers(folder):

@@ -61,6 +61,14 @@ using namespace ts;
 
 namespace test_workbench {
 
+namespace {
+// The quick problem of the run-lifecycle tests: a small MLP on 20 digits, one estimator.
+void small_problem(ui::MainWindow& w) {
+  w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+  w.setMethods({"hutchpp"});
+}
+}  // namespace
+
 class TestWorkbench : public QObject {
   Q_OBJECT
  private Q_SLOTS:
@@ -579,8 +587,7 @@ class TestWorkbench : public QObject {
   // and when the form is back to that problem, the mark goes.
   void resultsSayTheirProblem() {
     ui::MainWindow w(nullptr, false);
-    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-    w.setMethods({"hutchpp"});
+    small_problem(w);
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(60000));
@@ -598,8 +605,7 @@ class TestWorkbench : public QObject {
     QSettings().clear();
     {
       ui::MainWindow w(nullptr, true);
-      w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-      w.setMethods({"hutchpp"});
+      small_problem(w);
       QSignalSpy done(&w, &ui::MainWindow::resultShown);
       w.runAtLaunch();  // a first launch: the exact trace too
       QVERIFY(done.wait(60000));
@@ -627,8 +633,7 @@ class TestWorkbench : public QObject {
     });
     QVERIFY(w.confirmDiscard("quit"));  // nothing computed yet: nothing to lose
     QVERIFY(asked.isEmpty());
-    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-    w.setMethods({"hutchpp"});
+    small_problem(w);
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(60000));
@@ -657,8 +662,7 @@ class TestWorkbench : public QObject {
   void chartFilesCarryTheirConfiguration() {
     QTemporaryDir tmp;
     ui::MainWindow w(nullptr, false);
-    w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-    w.setMethods({"hutchpp"});
+    small_problem(w);
     QSignalSpy done(&w, &ui::MainWindow::resultShown);
     w.run();
     QVERIFY(done.wait(60000));

@@ -197,6 +197,7 @@ void AlPanel::createResults(QVBoxLayout* layout) {
   auto* split = new QSplitter(Qt::Horizontal, this);
   chart_ =
       new ChartView("Test accuracy (mean over seeds, 95% Student-t band)", "labels", "test accuracy", split);
+  chart_->setObjectName("alAccuracy");  // sessions key charts by name
   chart_->setBandBounds(0, 1);
   auto* right = new QWidget(split);
   auto* rl = new QVBoxLayout(right);

@@ -92,6 +92,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   chart_->setMinimumHeight(220);
   layout->addWidget(chart_, 2);
   table_ = new QTableWidget(0, 9, this);
+  table_->setObjectName("layersTable");  // sessions key tables by name
   table_->setHorizontalHeaderLabels(
       {"layer", "P_g", "tr K_g", "± (2σ)", "share", "exact", "‖K_g‖_F", "r_eff", "cos(K_g, K)"});
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);

@@ -169,17 +169,20 @@ void MainWindow::createTabs() {
   // Charts.
   tabs_ = new QTabWidget(this);
   convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
+  convergence_->setObjectName("convergence");  // sessions key charts and tables by name
   convergence_->setBandFitFrom(0.1);
   convergence_->setToolTip(
       "Running estimate after each test vector, ±2 standard errors where the method has an "
       "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
   speed_ = new ChartView("Speed against accuracy", "wall time (s)", "relative error", tabs_);
+  speed_->setObjectName("speed");
   speed_->setLogX(true);
   speed_->setLogY(true);
   speed_->setToolTip(
       "|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
       "exact method's time (as in Hazelden's Figures 1–2)");
   spectrum_ = new ChartView("Spectrum of the exact kernel", "eigenvalue index", "eigenvalue", tabs_);
+  spectrum_->setObjectName("spectrum");
   spectrum_->setLogY(true);
   spectrum_->setToolTip(
       "Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
@@ -191,6 +194,7 @@ void MainWindow::createTabs() {
   auto* metrics_page = new QWidget(tabs_);
   auto* mp = new QVBoxLayout(metrics_page);
   metrics_ = new QTableWidget(0, 5, metrics_page);
+  metrics_->setObjectName("metrics");
   metrics_->setHorizontalHeaderLabels(
       {"metric", "estimate ± 2σ (≈ 95%)", "exact", "relative error", "seconds"});
   metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);

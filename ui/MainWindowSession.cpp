@@ -89,10 +89,14 @@ std::string MainWindow::sessionText() const {
     auto& runs = j.runs.emplace();
     for (const QString& dir : runs_->runs()) runs.push_back(s(dir));
   }
-  j.view = session::View{tabs_->currentIndex(), s(theme_)};
-  for (const ChartView* c : sessionCharts()) j.charts.push_back(chart_of(c->content()));
+  j.view = session::View{tabs_->currentIndex(), s(tabs_->tabText(tabs_->currentIndex())), s(theme_)};
+  for (const ChartView* c : sessionCharts()) {
+    j.charts.push_back(chart_of(c->content()));
+    j.charts.back().name = s(c->objectName());
+  }
   for (const HeatMap* h : findChildren<HeatMap*>()) {
     session::HeatMap m;
+    m.name = s(h->objectName());
     m.title = s(h->title());
     m.size = h->matrixSize();
     m.values.assign(h->values().begin(), h->values().end());
@@ -107,7 +111,10 @@ std::string MainWindow::sessionText() const {
   b.axis_title = s(bars.axis_title);
   j.al_gallery = session::Gallery{s(al_->galleryStrategy()), al_->galleryCycles()};
   for (const QTableWidget* t : sessionTables())
-    if (t != run_log_ && t != pins_table_) j.tables.push_back(table_of(t));
+    if (t != run_log_ && t != pins_table_) {
+      j.tables.push_back(table_of(t));
+      j.tables.back().name = s(t->objectName());
+    }
   for (auto& [name, slot] : session::label_slots(j.labels))
     if (auto* l = findChild<QLabel*>(name)) *slot = s(l->text());
   const QList<int> pinned = run_log_->pinnedRows();
@@ -174,9 +181,11 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   // Everything is read and checked before anything is shown: a damaged file changes nothing.
   session::Session file;
   try {
-    const session::WindowShape window{size_t(sessionCharts().size()),
-                                      size_t(sessionTables().size() - 2),  // not the run log's
-                                      size_t(findChildren<HeatMap*>().size())};
+    session::WindowParts window;
+    for (const ChartView* c : sessionCharts()) window.charts.push_back(s(c->objectName()));
+    for (const QTableWidget* t : sessionTables())
+      if (t != run_log_ && t != pins_table_) window.tables.push_back(s(t->objectName()));
+    for (const HeatMap* h : findChildren<HeatMap*>()) window.heat_maps.push_back(s(h->objectName()));
     file = session::read_session(text, "session '" + s(path) + "'", window);
   } catch (const ts::Error& e) {
     return QString::fromUtf8(e.what());
@@ -268,16 +277,24 @@ void MainWindow::applyForm(const session::Form& form) {
 // What the session shows: charts, heat maps, the layer bars, the gallery, tables, labels, the run log, the
 // last result and the view.
 void MainWindow::applyShown(session::Session& file) {
-  const auto chart_views = sessionCharts();
-  for (int i = 0; i < chart_views.size(); ++i) chart_views[i]->setContent(content_of(file.charts[size_t(i)]));
-  const auto maps = findChildren<HeatMap*>();
-  for (int i = 0; i < maps.size(); ++i) {
-    const session::HeatMap& m = file.heat_maps[size_t(i)];
-    if (m.size == 0)
-      maps[i]->clear();
+  // Every part is named (read_session named a version-1 file's by position); one the file lacks is cleared.
+  const auto saved = [](const auto& parts, const QObject* w) {
+    for (const auto& p : parts)
+      if (p.name && *p.name == w->objectName().toStdString()) return &p;
+    return static_cast<decltype(&parts.front())>(nullptr);
+  };
+  for (ChartView* c : sessionCharts())
+    if (const session::Chart* ch = saved(file.charts, c))
+      c->setContent(content_of(*ch));
     else
-      maps[i]->setMatrix(int(m.size), QList<double>(m.values.begin(), m.values.end()),
-                         QList<double>(m.boundaries.begin(), m.boundaries.end()), q(m.note));
+      c->clearAll();
+  for (HeatMap* h : findChildren<HeatMap*>()) {
+    const session::HeatMap* m = saved(file.heat_maps, h);
+    if (!m || m->size == 0)
+      h->clear();
+    else
+      h->setMatrix(int(m->size), QList<double>(m->values.begin(), m->values.end()),
+                   QList<double>(m->boundaries.begin(), m->boundaries.end()), q(m->note));
   }
   if (file.layer_bars) {
     LayersPanel::Bars bars;
@@ -288,9 +305,11 @@ void MainWindow::applyShown(session::Session& file) {
   }
   al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
                       file.al_gallery ? q(file.al_gallery->strategy) : QString());
-  size_t t = 0;
   for (QTableWidget* table : sessionTables())
-    if (table != run_log_ && table != pins_table_) set_table(table, file.tables[t++]);
+    if (table != run_log_ && table != pins_table_) {
+      const session::Table* t = saved(file.tables, table);
+      set_table(table, t ? *t : session::Table{});
+    }
   for (auto& [name, slot] : session::label_slots(file.labels))
     if (auto* l = findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
   run_log_->reset();
@@ -306,7 +325,10 @@ void MainWindow::applyShown(session::Session& file) {
   last_compare_.reset();
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {
-    tabs_->setCurrentIndex(file.view->tab.value_or(0));
+    int tab = file.view->tab.value_or(0);
+    for (int i = 0; file.view->tab_name && i < tabs_->count(); ++i)
+      if (tabs_->tabText(i) == q(*file.view->tab_name)) tab = i;
+    tabs_->setCurrentIndex(tab);
     setTheme(file.view->theme ? q(*file.view->theme) : theme_);
   }
 }

@@ -110,6 +110,8 @@ QGroupBox* PntkPanel::createKernelsBox() {
   auto* maps = new QHBoxLayout;
   pntk_map_ = new HeatMap("pNTK Θ̂ (N × N, sorted by class)", kernels);
   entk_map_ = new HeatMap("eNTK Θ (O × O blocks of N × N, by class)", kernels);
+  pntk_map_->setObjectName("pntkKernel");  // sessions key heat maps and charts by name
+  entk_map_->setObjectName("entkKernel");
   maps->addWidget(pntk_map_);
   maps->addWidget(entk_map_);
   kl->addLayout(maps, 1);
@@ -168,6 +170,7 @@ QGroupBox* PntkPanel::createWidthBox() {
   sl->addWidget(fits_);
   width_chart_ =
       new ChartView("pNTK error against width (mean over seeds, ±2 s.e.)", "width", "relative error", sweep);
+  width_chart_->setObjectName("pntkWidth");
   width_chart_->setLogX(true);
   width_chart_->setLogY(true);
   width_chart_->setMinimumHeight(320);  // room for the log-scale y title when the tab scrolls

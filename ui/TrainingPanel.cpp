@@ -22,10 +22,12 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   auto* tp = new QVBoxLayout(this);
   dynamics_chart_ =
       new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", this);
+  dynamics_chart_->setObjectName("dynamics");  // sessions key charts by name
   dynamics_chart_->setToolTip(
       "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
       "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
   loss_chart_ = new ChartView("Loss and accuracy", "epoch", "loss", this);
+  loss_chart_->setObjectName("loss");
   loss_chart_->setSecondaryY(" acc", "accuracy");  // each on its own scale
   auto* charts_row = new QHBoxLayout;
   charts_row->addWidget(dynamics_chart_, 1);

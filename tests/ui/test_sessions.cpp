@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <set>
 
 #include <QAction>
 #include <QApplication>
@@ -70,6 +71,35 @@ class TestSessions : public QObject {
   // exports the same result, without recomputing; damaged, foreign or newer files are refused with nothing
   // changed; a moved model file is located; autosave is offered for recovery; Export all writes every chart
   // as PNG, SVG, PDF and CSV.
+  // A version-1 session (its charts and tables given by their positions in that window) opens into the
+  // parts it was saved from, whatever order the window now builds them in; saved again, each part has its
+  // name and opens into the same parts.
+  void versionOneSessionOpensByPosition() {
+    QTemporaryDir dir;
+    ui::MainWindow w(nullptr, false);
+    QCOMPARE(w.openSession(QString(TS_SOURCE_DIR) + "/tests/fuzz/corpus/session/real-saved-v1.tsession"),
+             QString());
+    QCOMPARE(w.speedChart()->content().title, QString("Speed against accuracy"));
+    QCOMPARE(w.speedChart()->content().series.size(), 3);
+    QCOMPARE(w.convergenceChart()->content().title, QString("Convergence of tr K"));
+    QCOMPARE(w.convergenceChart()->content().series.size(), 3);
+    QCOMPARE(w.metricsTable()->rowCount(), 0);
+    const QString again = dir.filePath("again.tsession");
+    QCOMPARE(w.saveSession(again), QString());
+    QFile f(again);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const Json j = parse_json(f.readAll().toStdString());
+    QCOMPARE(j["version"].get<int>(), 2);
+    std::set<std::string> names;
+    for (const auto& c : j["charts"]) names.insert(c["name"].get<std::string>());
+    QVERIFY(names.count("speed") && names.count("convergence") && names.count("spectrum") && names.size() == 7);
+    QCOMPARE(j["view"]["tab_name"].get<std::string>(), std::string("Convergence"));
+    ui::MainWindow v(nullptr, false);
+    QCOMPARE(v.openSession(again), QString());
+    QCOMPARE(v.speedChart()->content().series.size(), 3);
+    QCOMPARE(v.convergenceChart()->content().series.size(), 3);
+  }
+
   void sessionsRoundTrip() {
     QTemporaryDir dir;
     ui::MainWindow a(nullptr, false);
@@ -159,7 +189,7 @@ class TestSessions : public QObject {
     write(dir.filePath("other.tsession"), "{\"format\": \"something else\"}");
     err = b.openSession(dir.filePath("other.tsession"));
     QVERIFY2(err.contains("not a TangentScope session"), qPrintable(err));
-    write(dir.filePath("new.tsession"), QByteArray(text).replace("\"version\": 1", "\"version\": 99"));
+    write(dir.filePath("new.tsession"), QByteArray(text).replace("\"version\": 2", "\"version\": 99"));
     err = b.openSession(dir.filePath("new.tsession"));
     QVERIFY2(err.contains("version 99") && err.contains("newer"), qPrintable(err));
     // Every member is checked before anything is shown, each refusal naming the member: a heat map larger

@@ -74,6 +74,7 @@ void fields(V& v, VerticalLine& l) {
 
 template <class V>
 void fields(V& v, Chart& c) {
+  v("name", c.name);
   v("title", c.title);
   v("x_title", c.x_title);
   v("y_title", c.y_title);
@@ -88,6 +89,7 @@ void fields(V& v, Chart& c) {
 
 template <class V>
 void fields(V& v, HeatMap& m) {
+  v("name", m.name);
   v("title", m.title);
   v("size", m.size, integers(0, kMaxHeatMapSide));
   v("values", m.values, at_most(size_t(kMaxHeatMapSide * kMaxHeatMapSide)));
@@ -128,6 +130,7 @@ void fields(V& v, Gallery& g) {
 
 template <class V>
 void fields(V& v, Table& t) {
+  v("name", t.name);
   v("columns", t.columns, at_most(kMaxColumns));
   v("rows", t.rows, at_most(kMaxRows));
 }
@@ -251,6 +254,7 @@ void fields(V& v, Panels& p) {
 template <class V>
 void fields(V& v, View& w) {
   v("tab", w.tab, integers(0, kMaxTabs - 1));
+  v("tab_name", w.tab_name);
   v("theme", w.theme);
 }
 void check(const JsonField& f, const View& w) {
@@ -410,8 +414,46 @@ Json parse_session(const std::string& text, const std::string& what) {
   return parse_json_bounded(text, what, kMaxDepth);
 }
 
+const WindowParts& version1_parts() {
+  // findChildren's order in the window of version 1: the Active-learning tab's chart first, Convergence last.
+  static const WindowParts parts{
+      {"alAccuracy", "pntkWidth", "dynamics", "loss", "spectrum", "speed", "convergence"},
+      {"layersTable", "metrics"},
+      {"pntkKernel", "entkKernel"}};
+  return parts;
+}
+
+namespace {
+
+// Gives each part of a version-1 file the name of its position; checks a version-2 file's names against the
+// window's parts.
+template <class Part>
+void name_parts(const JsonField& list, std::vector<Part>& parts, const std::vector<std::string>& window,
+                const std::vector<std::string>& v1, int64_t version, const std::string& one) {
+  if (version == 1) {
+    for (size_t i = 0; i < parts.size() && i < v1.size(); ++i) parts[i].name = v1[i];
+    return;
+  }
+  std::vector<std::string> seen;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const JsonField part = list.item(i);
+    if (!parts[i].name) part.fail("has no name: from version 2 a session names each " + one);
+    const std::string& name = *parts[i].name;
+    if (std::find(window.begin(), window.end(), name) == window.end()) {
+      std::string known;
+      for (const auto& w : window) known += (known.empty() ? "" : ", ") + w;
+      part.member("name").fail("is '" + name + "', not a " + one + " of this window (" + known + ")");
+    }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end())
+      part.member("name").fail("is '" + name + "' a second time");
+    seen.push_back(name);
+  }
+}
+
+}  // namespace
+
 Session read_parsed_session(const Json& j, const std::string& what,
-                            const std::optional<WindowShape>& window) {
+                            const std::optional<WindowParts>& window) {
   const JsonField root(j, what);
   if (!j.is_object() || !j.contains("format") || j.at("format") != kFormat)
     throw InputError(what + kNotASession);
@@ -425,22 +467,31 @@ Session read_parsed_session(const Json& j, const std::string& what,
     throw InputError(what + ": format version " + version.json().dump() +
                      ", but this TangentScope reads version " + std::to_string(kVersion) +
                      (newer ? " (it is newer)" : ""));
-  // The window's parts before their contents: a file from another version's window is refused at once.
-  if (window)
-    for (const auto& [key, want] : {std::pair{"charts", window->charts}, std::pair{"tables", window->tables},
-                                    std::pair{"heat_maps", window->heat_maps}}) {
+  // The window's parts before their contents: a version-1 file from another window is refused at once.
+  const int64_t file_version = version.json().get<int64_t>();
+  if (window && file_version == 1) {
+    const WindowParts& v1 = version1_parts();
+    for (const auto& [key, want] : {std::pair{"charts", v1.charts.size()}, std::pair{"tables", v1.tables.size()},
+                                    std::pair{"heat_maps", v1.heat_maps.size()}}) {
       const JsonField part = root.member(key);
       const size_t have = part.expect_array(kMaxParts);
       if (have != want)
-        part.fail("holds " + std::to_string(have) + " but this version's window has " + std::to_string(want));
+        part.fail("holds " + std::to_string(have) + " but the window of version 1 had " + std::to_string(want));
     }
+  }
   Session s;
   read_value(root, s, {});
+  if (window) {
+    name_parts(root.member("charts"), s.charts, window->charts, version1_parts().charts, file_version, "chart");
+    name_parts(root.member("tables"), s.tables, window->tables, version1_parts().tables, file_version, "table");
+    name_parts(root.member("heat_maps"), s.heat_maps, window->heat_maps, version1_parts().heat_maps,
+               file_version, "heat map");
+  }
   return s;
 }
 
 Session read_session(const std::string& text, const std::string& what,
-                     const std::optional<WindowShape>& window) {
+                     const std::optional<WindowParts>& window) {
   return read_parsed_session(parse_session(text, what), what, window);
 }
 

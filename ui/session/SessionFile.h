@@ -19,7 +19,9 @@
 namespace ts::session {
 
 inline constexpr const char* kFormat = "tangentscope-session";
-inline constexpr int kVersion = 1;
+/// Version 2 names each chart, table and heat map (the widget's object name); version 1 gave them by their
+/// position in the window of that version (read_session names them).
+inline constexpr int kVersion = 2;
 /// Bounds checked before anything is built: the file's size, and how deep arrays and objects nest (a session
 /// nests at most 8 levels; a deeper document is refused while it is parsed).
 inline constexpr size_t kMaxBytes = size_t(1) << 30;
@@ -51,6 +53,7 @@ struct VerticalLine {
 };
 
 struct Chart {
+  std::optional<std::string> name;  ///< the chart's widget: convergence, speed, spectrum, …
   std::string title, x_title, y_title;
   bool log_x = false, log_y = false;
   std::vector<Series> series;
@@ -61,6 +64,7 @@ struct Chart {
 /// A kernel drawn as a size × size matrix: `values` row-major (size² of them), `boundaries` the class starts
 /// (each from 0 to size).
 struct HeatMap {
+  std::optional<std::string> name;  ///< pntkKernel or entkKernel
   std::string title;
   int64_t size = 0;
   std::vector<double> values, boundaries;
@@ -82,6 +86,7 @@ struct Gallery {
 
 /// A table as shown: every row has one cell per column.
 struct Table {
+  std::optional<std::string> name;  ///< metrics or layersTable
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
 };
@@ -117,7 +122,8 @@ struct Panels {
 };
 
 struct View {
-  std::optional<int> tab;
+  std::optional<int> tab;                ///< the tab shown, by position (version 1)
+  std::optional<std::string> tab_name;   ///< the tab shown, by its title (preferred from version 2)
   std::optional<std::string> theme;  ///< light or dark
 };
 
@@ -180,24 +186,29 @@ struct Session {
   std::optional<std::vector<std::string>> runs;  ///< the training-run folders of the Runs tab
 };
 
-/// How many charts, tables (the run log's and the pinned runs' aside) and heat maps the window has: a session
-/// holds exactly as many.
-struct WindowShape {
-  size_t charts = 0, tables = 0, heat_maps = 0;
+/// The names of the window's charts, tables (the run log's and the pinned runs' aside) and heat maps: every
+/// part a version-2 session holds must be one of them, each at most once.
+struct WindowParts {
+  std::vector<std::string> charts, tables, heat_maps;
 };
+
+/// The parts of the version-1 window in the order its sessions held them (they had no names).
+const WindowParts& version1_parts();
 
 /// Reads a session from its text, checking everything first: its size, its nesting while parsing, the
 /// format and version (an integer from 1 to kVersion), then every member. Throws InputError naming `what`
 /// and the member's path, e.g. "session 'a.tsession': heat_maps[0].size is 3000 but it holds 4 values".
-/// With `window`, the counts of charts, tables and heat maps must match it.
+/// With `window`, every chart, table and heat map ends up named: a version-1 file's by their positions in
+/// version1_parts() (it must hold as many as that window had), a version-2 file's by the names it gives, which
+/// must be parts of `window`.
 Session read_session(const std::string& text, const std::string& what,
-                     const std::optional<WindowShape>& window = std::nullopt);
+                     const std::optional<WindowParts>& window = std::nullopt);
 
 /// The two steps of read_session, apart (for the load benchmark): parsing with the depth bounded, then
 /// checking and converting the parsed document.
 Json parse_session(const std::string& text, const std::string& what);
 Session read_parsed_session(const Json& j, const std::string& what,
-                            const std::optional<WindowShape>& window = std::nullopt);
+                            const std::optional<WindowParts>& window = std::nullopt);
 
 /// The file's text (indented JSON, ending in a newline).
 std::string session_text(const Session& s);

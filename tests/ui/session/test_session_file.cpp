@@ -38,8 +38,9 @@ session::Session full_session() {
   inputs.list = {{0, {true, false, true}}};
   s.panels = session::Panels{inputs, session::PanelInputs{}, std::nullopt, std::nullopt};
   s.runs = std::vector<std::string>{"/data/runs/resnet-lr0.1", "runs/mlp"};
-  s.view = session::View{2, "dark"};
+  s.view = session::View{2, "Spectrum", "dark"};
   session::Chart chart;
+  chart.name = "convergence";
   chart.title = "Convergence";
   chart.log_x = true;
   session::Series band;
@@ -54,12 +55,17 @@ session::Session full_session() {
   pinned.legend = false;
   chart.series = {band, pinned};
   chart.reference = session::HorizontalLine{"exact", 11.0};
-  s.charts = {chart, session::Chart{}};
+  session::Chart speed;
+  speed.name = "speed";
+  s.charts = {chart, speed};
   session::HeatMap map;
+  map.name = "pntkKernel";
   map.size = 2;
   map.values = {1, 0.5, 0.5, 1};
   map.boundaries = {0, 1};
-  s.heat_maps = {map, session::HeatMap{}};
+  session::HeatMap entk;
+  entk.name = "entkKernel";
+  s.heat_maps = {map, entk};
   s.layer_bars = session::LayerBars{{"0.weight", "0.bias"}, {90.5, 9.5}, "share of tr K (%)"};
   AlCycle cycle;
   cycle.strategy = "margin";
@@ -73,7 +79,7 @@ session::Session full_session() {
   query.pixels = std::vector<double>{0.25, 0.75};
   cycle.queried = {query};
   s.al_gallery = session::Gallery{"margin", {cycle}};
-  s.tables = {session::Table{{"metric", "value"}, {{"trace", "1.5"}, {"frobenius", "2"}}}};
+  s.tables = {session::Table{"metrics", {"metric", "value"}, {{"trace", "1.5"}, {"frobenius", "2"}}}};
   s.labels.result = "tr K ≈ 11";
   session::Run run;
   run.time = "12:00:00";
@@ -100,6 +106,9 @@ session::Session full_session() {
 Json full_json() { return parse_json(session::session_text(full_session())); }
 
 session::Session read(const Json& j) { return session::read_session(json_text(j), "session 't.tsession'"); }
+session::Session read(const Json& j, const session::WindowParts& window) {
+  return session::read_session(json_text(j), "session 't.tsession'", window);
+}
 
 }  // namespace
 
@@ -138,9 +147,11 @@ class TestSessionFile : public QObject {
     std::ifstream in(std::string(TS_SOURCE_DIR) + "/tests/fuzz/corpus/session/real-saved-v1.tsession");
     const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     QVERIFY(text.size() > 10000);
-    const session::Session s = session::read_session(text, "saved", session::WindowShape{7, 2, 2});
+    const session::Session s = session::read_session(text, "saved", session::version1_parts());
     QCOMPARE(s.form.model, std::string("mlp:in=64,width=256,depth=3,out=10,seed=0"));
     QCOMPARE(s.charts[5].title, std::string("Speed against accuracy"));
+    QCOMPARE(*s.charts[5].name, std::string("speed"));  // named by its position in the version-1 window
+    QCOMPARE(*s.tables[1].name, std::string("metrics"));
     QCOMPARE(s.charts[5].series.size(), size_t(3));
     QCOMPARE(s.charts[5].series[0].points.size(), size_t(4));
     QCOMPARE(s.run_log.size(), size_t(1));
@@ -183,11 +194,11 @@ class TestSessionFile : public QObject {
     TS_EXPECT_THROW(InputError, read(j), "version must be an integer, got \"1\"");
     j["version"] = 1e300;
     TS_EXPECT_THROW(InputError, read(j), "version must be an integer, got 1e+300");
-    j["version"] = 2;
+    j["version"] = 3;
     TS_EXPECT_THROW(InputError, read(j),
-                    "format version 2, but this TangentScope reads version 1 (it is newer)");
+                    "format version 3, but this TangentScope reads version 2 (it is newer)");
     j["version"] = -2147483648LL;
-    TS_EXPECT_THROW(InputError, read(j), "format version -2147483648, but this TangentScope reads version 1");
+    TS_EXPECT_THROW(InputError, read(j), "format version -2147483648, but this TangentScope reads version 2");
     j.erase("version");
     TS_EXPECT_THROW(InputError, read(j), "session 't.tsession': version is missing");
     j["version"] = 1;
@@ -302,9 +313,19 @@ class TestSessionFile : public QObject {
     j["view"]["theme"] = "blue";
     TS_EXPECT_THROW(InputError, read(j), "view.theme must be light or dark, got \"blue\"");
     const std::string text = session::session_text(full_session());
-    TS_EXPECT_THROW(InputError, session::read_session(text, "session 't'", session::WindowShape{3, 1, 2}),
-                    "charts holds 2 but this version's window has 3");
-    (void)session::read_session(text, "session 't'", session::WindowShape{2, 1, 2});
+    const session::WindowParts window{{"convergence", "speed", "spectrum"}, {"metrics"}, {"pntkKernel", "entkKernel"}};
+    (void)session::read_session(text, "session 't'", window);  // version 2: parts by name, in any number
+    j = full_json();
+    j["charts"][1]["name"] = "histogram";
+    TS_EXPECT_THROW(InputError, read(j, window),
+                    "charts[1].name is 'histogram', not a chart of this window (convergence, speed, spectrum)");
+    j["charts"][1]["name"] = "convergence";
+    TS_EXPECT_THROW(InputError, read(j, window), "charts[1].name is 'convergence' a second time");
+    j["charts"][1].erase("name");
+    TS_EXPECT_THROW(InputError, read(j, window), "charts[1] has no name: from version 2 a session names each chart");
+    j = full_json();  // version 1 named its parts by their positions in its window: 7 charts, 2 tables, 2 maps
+    j["version"] = 1;
+    TS_EXPECT_THROW(InputError, read(j, window), "charts holds 2 but the window of version 1 had 7");
   }
 
   // Nesting is bounded while parsing: a result nested 200,000 deep once crashed the app.

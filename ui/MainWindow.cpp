@@ -54,10 +54,12 @@
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "LayersPanel.h"
+#include "MetricsPanel.h"
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
 #include "RunsPanel.h"
+#include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
@@ -181,39 +183,16 @@ void MainWindow::createTabs() {
   speed_->setToolTip(
       "|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
       "exact method's time (as in Hazelden's Figures 1–2)");
-  spectrum_ = new ChartView("Spectrum of the exact kernel", "eigenvalue index", "eigenvalue", tabs_);
-  spectrum_->setObjectName("spectrum");
-  spectrum_->setLogY(true);
-  spectrum_->setToolTip(
-      "Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
-  auto* spectrum_page = new QWidget(tabs_);
-  auto* sp = new QVBoxLayout(spectrum_page);
-  auto* spectrum_button = new QPushButton("Compute the exact spectrum", spectrum_page);
-  sp->addWidget(spectrum_, 1);
-  sp->addWidget(spectrum_button, 0, Qt::AlignLeft);
-  auto* metrics_page = new QWidget(tabs_);
-  auto* mp = new QVBoxLayout(metrics_page);
-  metrics_ = new QTableWidget(0, 5, metrics_page);
-  metrics_->setObjectName("metrics");
-  metrics_->setHorizontalHeaderLabels(
-      {"metric", "estimate ± 2σ (≈ 95%)", "exact", "relative error", "seconds"});
-  metrics_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
-  metrics_->setToolTip(
-      "tr K, the trace; ‖K‖_F = √tr(K²), the Frobenius norm; r_eff(K) = tr(K)²/tr(K²), the effective rank; "
-      "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry ±2σ (twice "
-      "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
-      "in "
-      "each cell's tooltip.");
-  auto* metrics_button = new QPushButton("Compute metrics with the first method", metrics_page);
-  mp->addWidget(metrics_, 1);
-  mp->addWidget(metrics_button, 0, Qt::AlignLeft);
-  training_ = new TrainingPanel(tabs_);
-  connect(training_, &TrainingPanel::trainRequested, this, &MainWindow::trainAndTrack);
+  const auto form = [this] { return currentCompareJob(); };
+  spectrum_ = new SpectrumPanel(
+      engine_, [this] { return currentCompareJob().problem; }, tabs_);
+  metrics_ = new MetricsPanel(engine_, form, tabs_);
+  training_ = new TrainingPanel(engine_, form, tabs_);
 
   addPage(convergence_, "Convergence");
   addPage(speed_, "Speed vs accuracy");
-  addPage(spectrum_page, "Spectrum");
-  addPage(metrics_page, "Metrics");
+  addPage(spectrum_, "Spectrum");
+  addPage(metrics_, "Metrics");
   addPage(training_, "Training");
   pntk_ = new PntkPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
@@ -242,9 +221,12 @@ void MainWindow::createTabs() {
   connect(pntk_, &PntkPanel::jobStarted, this, started);
   connect(al_, &AlPanel::jobStarted, this, started);
   connect(layers_, &LayersPanel::jobStarted, this, started);
-
-  connect(spectrum_button, &QPushButton::clicked, this, &MainWindow::computeSpectrum);
-  connect(metrics_button, &QPushButton::clicked, this, &MainWindow::computeMetrics);
+  connect(spectrum_, &SpectrumPanel::jobStarted, this, started);
+  connect(metrics_, &MetricsPanel::jobStarted, this, started);
+  connect(training_, &TrainingPanel::jobStarted, this, started);
+  connect(spectrum_, &SpectrumPanel::spectrumShown, this, &MainWindow::spectrumShown);
+  connect(metrics_, &MetricsPanel::metricsShown, this, &MainWindow::metricsShown);
+  connect(training_, &TrainingPanel::dynamicsShown, this, &MainWindow::dynamicsShown);
 }
 
 QSplitter* MainWindow::createCentral(QWidget* panel, QHBoxLayout* buttons) {
@@ -340,6 +322,11 @@ void MainWindow::connectSignals() {
 
 ChartView* MainWindow::dynamicsChart() const { return training_->dynamicsChart(); }
 ChartView* MainWindow::lossChart() const { return training_->lossChart(); }
+ChartView* MainWindow::spectrumChart() const { return spectrum_->chart(); }
+QTableWidget* MainWindow::metricsTable() const { return metrics_->table(); }
+void MainWindow::computeSpectrum() { spectrum_->compute(); }
+void MainWindow::computeMetrics() { metrics_->compute(); }
+void MainWindow::trainAndTrack() { training_->train(); }
 
 MainWindow::~MainWindow() {
   if (persist_) {

@@ -58,6 +58,8 @@ class ProblemPanel;
 class EstimatorPanel;
 class TrainingPanel;
 class RunsPanel;
+class SpectrumPanel;
+class MetricsPanel;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -89,8 +91,8 @@ class MainWindow : public QMainWindow {
   QString resultText() const;
   ChartView* convergenceChart() const { return convergence_; }
   ChartView* speedChart() const { return speed_; }
-  ChartView* spectrumChart() const { return spectrum_; }
-  QTableWidget* metricsTable() const { return metrics_; }
+  ChartView* spectrumChart() const;
+  QTableWidget* metricsTable() const;
   QTabWidget* tabs() const { return tabs_; }
   /// Each tab's page sits in a scroll area (a short or narrow window scrolls instead of cutting it): the page
   /// at tab `index`, the tab of `page`, and showing that tab.
@@ -263,9 +265,6 @@ class MainWindow : public QMainWindow {
   void drawCompareCharts(const CompareResult& r);
   void showCompareText(const CompareResult& r);
   void showModelInfo(const CompareResult& r);
-  void showSpectrum(const SpectrumResult& r);
-  void showMetrics(const MetricsResult& r);
-  void showDynamics(const DynamicsResult& r);
   void saveSettings() const;
   void restoreSettings();
 
@@ -299,8 +298,8 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs_;
   ChartView* convergence_;
   ChartView* speed_;
-  ChartView* spectrum_;
-  QTableWidget* metrics_;
+  SpectrumPanel* spectrum_;
+  MetricsPanel* metrics_;
   TrainingPanel* training_;
   ProblemPanel* problem_;                 ///< the model and data box
   EstimatorPanel* estimators_ = nullptr;  ///< the estimators, budget and compute settings

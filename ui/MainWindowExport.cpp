@@ -12,9 +12,11 @@
 #include "HeatMap.h"
 #include "LayersPanel.h"
 #include "MainWindow.h"
+#include "MetricsPanel.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "RunsPanel.h"
+#include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Json.h"
@@ -102,7 +104,7 @@ QString MainWindow::exportAllInto(const QString& dir) const {
   QStringList errors;
   const QHash<const ChartView*, QString> known{{convergence_, "convergence"},
                                                {speed_, "speed_accuracy"},
-                                               {spectrum_, "spectrum"},
+                                               {spectrum_->chart(), "spectrum"},
                                                {training_->dynamicsChart(), "ntk_over_training"},
                                                {training_->lossChart(), "loss_accuracy"},
                                                {pntk_->widthChart(), "pntk_width"},
@@ -127,7 +129,7 @@ QString MainWindow::exportAllInto(const QString& dir) const {
   for (const HeatMap* h : findChildren<HeatMap*>())
     if (h->matrixSize() > 0)
       write_text_noting(dir + "/" + unique(slug(h->title())) + ".csv", h->csv(), errors);
-  write_text_noting(dir + "/metrics.csv", table_csv(metrics_), errors);
+  write_text_noting(dir + "/metrics.csv", table_csv(metrics_->table()), errors);
   write_text_noting(dir + "/run_log.csv", table_csv(run_log_), errors);
   if (lastCompare() || !restored_result_.empty())
     for (const char* name : {"/result.json", "/result.csv"}) {

@@ -235,8 +235,11 @@ void MainWindow::createFileMenu() {
 }
 
 void MainWindow::exportCurrentChart() {
-  auto* chart = qobject_cast<ChartView*>(page(tabs_->currentIndex()));
-  if (!chart) chart = tabs_->currentIndex() == 2 ? spectrum_ : convergence_;
+  // The tab's chart (its first, on a tab with several), else the Convergence chart.
+  QWidget* shown = page(tabs_->currentIndex());
+  auto* chart = qobject_cast<ChartView*>(shown);
+  if (!chart && shown) chart = shown->findChild<ChartView*>();
+  if (!chart) chart = convergence_;
   const QString path = QFileDialog::getSaveFileName(this, "Export chart", "chart.png",
                                                     "Images (*.png *.svg *.pdf);;Data (*.csv)");
   if (path.isEmpty()) return;

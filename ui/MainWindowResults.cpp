@@ -108,30 +108,6 @@ void MainWindow::run() {
   if (persist_) saveSettings();
 }
 
-void MainWindow::computeSpectrum() {
-  const ProblemSpec p = currentCompareJob().problem;
-  current_kind_ = "spectrum";
-  engine_->submitJob("spectrum", [p](const RunControl& rc) { return run_spectrum_job({p, 400}, rc); });
-  cancel_->setEnabled(true);
-  progress_->setRange(0, 0);
-  statusBar()->showMessage("Computing the exact kernel and its eigenvalues…");
-}
-
-void MainWindow::computeMetrics() {
-  const CompareRequest c = currentCompareJob();
-  MetricsRequest job;
-  job.problem = c.problem;
-  job.estimator = c.estimator;
-  job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
-  job.compare_exact = c.exact;
-  job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
-  current_kind_ = "metrics";
-  engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc); });
-  cancel_->setEnabled(true);
-  progress_->setRange(0, 0);
-  statusBar()->showMessage("Computing metrics…");
-}
-
 void MainWindow::exportKernel(const QString& path) {
   KernelRequest job;
   job.problem = currentCompareJob().problem;
@@ -153,20 +129,6 @@ void MainWindow::exportKernel(const QString& path) {
   cancel_->setEnabled(true);
   progress_->setRange(0, 0);
   statusBar()->showMessage("Computing the kernel for export…");
-}
-
-void MainWindow::trainAndTrack() {
-  const DynamicsRequest job = training_->request(currentCompareJob());
-  current_kind_ = "dynamics";
-  engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc); });
-  cancel_->setEnabled(true);
-  progress_->setRange(0, 0);
-  statusBar()->showMessage("Training…");
-}
-
-void MainWindow::showDynamics(const DynamicsResult& r) {
-  training_->show(r);
-  Q_EMIT dynamicsShown();
 }
 
 QString MainWindow::resultText() const { return result_->text(); }
@@ -201,9 +163,6 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
     last_compare_ = result;
     showCompare(*r);
   }
-  if (const auto* r = std::get_if<SpectrumResult>(result.get())) showSpectrum(*r);
-  if (const auto* r = std::get_if<MetricsResult>(result.get())) showMetrics(*r);
-  if (const auto* r = std::get_if<DynamicsResult>(result.get())) showDynamics(*r);
   if (const auto* r = std::get_if<KernelResult>(result.get())) {
     QString msg = !r->frobenius
                       ? QString(
@@ -365,44 +324,6 @@ void MainWindow::showModelInfo(const CompareResult& r) {
           .arg(r.d)
           .arg(jvp, layers.join("\n")),
       tooltip);
-}
-
-void MainWindow::showSpectrum(const SpectrumResult& r) {
-  spectrum_->clearAll();
-  // Only the top k are drawn when the request asks for fewer than all: the title says which part is shown.
-  const int64_t k = static_cast<int64_t>(r.eigenvalues.size());
-  const int64_t of = std::min(r.d, r.params > 0 ? r.params : r.d);  // the non-zero spectrum's size
-  const QString part =
-      k < of ? QString("top %1 of %2 eigenvalues").arg(k).arg(of) : QString("all %1 eigenvalues").arg(k);
-  spectrum_->chart()->setTitle(
-      r.approximate
-          ? "Spectrum: Nyström approximation, " + part + " (the exact kernel is over the memory budget)"
-          : "Spectrum of the exact kernel (" + QString::fromStdString(r.kernel) + "): " + part);
-  const auto& ev = r.eigenvalues;
-  const double floor = ev.empty() ? 1.0 : ev.front() * 1e-14;
-  QList<QPointF> points;
-  for (size_t i = 0; i < ev.size(); ++i) points << QPointF(double(i + 1), std::max(ev[i], floor));
-  spectrum_->setSeries("eigenvalues", points);
-  Q_EMIT spectrumShown();
-}
-
-void MainWindow::showMetrics(const MetricsResult& r) {
-  metrics_->setRowCount(static_cast<int>(r.metrics.size()));
-  for (int i = 0; i < static_cast<int>(r.metrics.size()); ++i) {
-    const MetricValue& m = r.metrics[static_cast<size_t>(i)];
-    auto* name = new QTableWidgetItem(metricLabel(QString::fromStdString(m.name)));
-    name->setToolTip(QString::fromStdString(m.name + " (" + m.method + ")"));
-    metrics_->setItem(i, 0, name);
-    auto* value = new QTableWidgetItem(withError(m.value, twoSigma(m.std_error)));
-    value->setToolTip(
-        QString::number(m.value, 'g', 17) +
-        (m.std_error ? " ± " + QString::number(2 * *m.std_error, 'g', 17) + " (±2σ)" : QString()));
-    metrics_->setItem(i, 1, value);
-    metrics_->setItem(i, 2, new QTableWidgetItem(number(m.exact, 8)));
-    metrics_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
-    metrics_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));
-  }
-  Q_EMIT metricsShown();
 }
 
 void MainWindow::onFailed(const QString& message) {

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "ChartView.h"
+#include "EngineClient.h"
 #include "OptionTips.h"
 #include "analysis/MetricCatalog.h"
 #include "jobs/CompareJob.h"
@@ -18,7 +19,8 @@
 
 namespace ts::ui {
 
-TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
+TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest()> form, QWidget* parent)
+    : QWidget(parent), engine_(engine), form_(std::move(form)) {
   auto* tp = new QVBoxLayout(this);
   dynamics_chart_ =
       new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", this);
@@ -56,7 +58,24 @@ TrainingPanel::TrainingPanel(QWidget* parent) : QWidget(parent) {
   train_row->addStretch();
   tp->addLayout(charts_row, 1);
   tp->addLayout(train_row);
-  connect(train_button, &QPushButton::clicked, this, &TrainingPanel::trainRequested);
+  connect(train_button, &QPushButton::clicked, this, &TrainingPanel::train);
+  connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
+    if (kind != "dynamics" || !pending_) return;
+    pending_ = false;
+    if (const auto* r = std::get_if<DynamicsResult>(result.get())) {
+      show(*r);
+      Q_EMIT dynamicsShown();
+    }
+  });
+  connect(engine_, &EngineClient::failed, this, [this] { pending_ = false; });
+  connect(engine_, &EngineClient::cancelled, this, [this] { pending_ = false; });
+}
+
+void TrainingPanel::train() {
+  const DynamicsRequest job = request(form_());
+  pending_ = true;
+  engine_->submitJob("dynamics", [job](const RunControl& rc) { return run_dynamics_job(job, rc); });
+  Q_EMIT jobStarted("Training…");
 }
 
 DynamicsRequest TrainingPanel::request(const CompareRequest& form) const {

@@ -1,8 +1,10 @@
 #pragma once
 // The Training tab: trains the form's model on its data and shows the NTK metrics at every epoch (relative
-// to epoch 0) beside the loss and accuracy. The run itself is the main window's (it shares the status bar's
-// progress and Cancel); this panel holds the tab's settings and charts.
+// to epoch 0) beside the loss and accuracy. The run goes to the engine thread (it shares the status bar's
+// progress and Cancel through jobStarted).
 #include <QWidget>
+
+#include <functional>
 
 class QCheckBox;
 class QComboBox;
@@ -17,12 +19,16 @@ struct DynamicsResult;
 namespace ts::ui {
 
 class ChartView;
+class EngineClient;
 
 class TrainingPanel : public QWidget {
   Q_OBJECT
  public:
-  explicit TrainingPanel(QWidget* parent = nullptr);
+  /// `form` returns the comparison the main form describes (its problem, estimator and first method).
+  TrainingPanel(EngineClient* engine, std::function<ts::CompareRequest()> form, QWidget* parent = nullptr);
 
+  /// Trains the form's model on its data (this tab's epochs and rate) and tracks the NTK metrics per epoch.
+  void train();
   /// The training run the tab describes on the form's problem and estimator (`form`): Adam at the chosen
   /// rate, batch 32, a snapshot after every epoch, every metric of the catalog on 50 held-out inputs.
   ts::DynamicsRequest request(const ts::CompareRequest& form) const;
@@ -39,10 +45,14 @@ class TrainingPanel : public QWidget {
   void setExactPerSnapshot(bool exact);
 
  Q_SIGNALS:
-  /// The tab's button: the main window starts the run.
-  void trainRequested();
+  /// The job went to the engine (the window enables Cancel and shows progress).
+  void jobStarted(const QString& description);
+  void dynamicsShown();
 
  private:
+  EngineClient* engine_;
+  std::function<ts::CompareRequest()> form_;
+  bool pending_ = false;  ///< a job of this tab is in flight
   ChartView* dynamics_chart_;
   ChartView* loss_chart_;
   QSpinBox* epochs_;

@@ -92,7 +92,8 @@ class TestSessions : public QObject {
     QCOMPARE(j["version"].get<int>(), 2);
     std::set<std::string> names;
     for (const auto& c : j["charts"]) names.insert(c["name"].get<std::string>());
-    QVERIFY(names.count("speed") && names.count("convergence") && names.count("spectrum") && names.size() == 7);
+    QVERIFY(names.count("speed") && names.count("convergence") && names.count("spectrum") &&
+            names.size() == 7);
     QCOMPARE(j["view"]["tab_name"].get<std::string>(), std::string("Convergence"));
     ui::MainWindow v(nullptr, false);
     QCOMPARE(v.openSession(again), QString());

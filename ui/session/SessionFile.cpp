@@ -471,19 +471,23 @@ Session read_parsed_session(const Json& j, const std::string& what,
   const int64_t file_version = version.json().get<int64_t>();
   if (window && file_version == 1) {
     const WindowParts& v1 = version1_parts();
-    for (const auto& [key, want] : {std::pair{"charts", v1.charts.size()}, std::pair{"tables", v1.tables.size()},
-                                    std::pair{"heat_maps", v1.heat_maps.size()}}) {
+    for (const auto& [key, want] :
+         {std::pair{"charts", v1.charts.size()}, std::pair{"tables", v1.tables.size()},
+          std::pair{"heat_maps", v1.heat_maps.size()}}) {
       const JsonField part = root.member(key);
       const size_t have = part.expect_array(kMaxParts);
       if (have != want)
-        part.fail("holds " + std::to_string(have) + " but the window of version 1 had " + std::to_string(want));
+        part.fail("holds " + std::to_string(have) + " but the window of version 1 had " +
+                  std::to_string(want));
     }
   }
   Session s;
   read_value(root, s, {});
   if (window) {
-    name_parts(root.member("charts"), s.charts, window->charts, version1_parts().charts, file_version, "chart");
-    name_parts(root.member("tables"), s.tables, window->tables, version1_parts().tables, file_version, "table");
+    name_parts(root.member("charts"), s.charts, window->charts, version1_parts().charts, file_version,
+               "chart");
+    name_parts(root.member("tables"), s.tables, window->tables, version1_parts().tables, file_version,
+               "table");
     name_parts(root.member("heat_maps"), s.heat_maps, window->heat_maps, version1_parts().heat_maps,
                file_version, "heat map");
   }

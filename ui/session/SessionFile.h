@@ -122,9 +122,9 @@ struct Panels {
 };
 
 struct View {
-  std::optional<int> tab;                ///< the tab shown, by position (version 1)
-  std::optional<std::string> tab_name;   ///< the tab shown, by its title (preferred from version 2)
-  std::optional<std::string> theme;  ///< light or dark
+  std::optional<int> tab;               ///< the tab shown, by position (version 1)
+  std::optional<std::string> tab_name;  ///< the tab shown, by its title (preferred from version 2)
+  std::optional<std::string> theme;     ///< light or dark
 };
 
 /// The main panel. Members added after the first version's files may be absent (then the window keeps its
@@ -199,8 +199,8 @@ const WindowParts& version1_parts();
 /// format and version (an integer from 1 to kVersion), then every member. Throws InputError naming `what`
 /// and the member's path, e.g. "session 'a.tsession': heat_maps[0].size is 3000 but it holds 4 values".
 /// With `window`, every chart, table and heat map ends up named: a version-1 file's by their positions in
-/// version1_parts() (it must hold as many as that window had), a version-2 file's by the names it gives, which
-/// must be parts of `window`.
+/// version1_parts() (it must hold as many as that window had), a version-2 file's by the names it gives,
+/// which must be parts of `window`.
 Session read_session(const std::string& text, const std::string& what,
                      const std::optional<WindowParts>& window = std::nullopt);
 

@@ -313,17 +313,21 @@ class TestSessionFile : public QObject {
     j["view"]["theme"] = "blue";
     TS_EXPECT_THROW(InputError, read(j), "view.theme must be light or dark, got \"blue\"");
     const std::string text = session::session_text(full_session());
-    const session::WindowParts window{{"convergence", "speed", "spectrum"}, {"metrics"}, {"pntkKernel", "entkKernel"}};
+    const session::WindowParts window{
+        {"convergence", "speed", "spectrum"}, {"metrics"}, {"pntkKernel", "entkKernel"}};
     (void)session::read_session(text, "session 't'", window);  // version 2: parts by name, in any number
     j = full_json();
     j["charts"][1]["name"] = "histogram";
-    TS_EXPECT_THROW(InputError, read(j, window),
-                    "charts[1].name is 'histogram', not a chart of this window (convergence, speed, spectrum)");
+    TS_EXPECT_THROW(
+        InputError, read(j, window),
+        "charts[1].name is 'histogram', not a chart of this window (convergence, speed, spectrum)");
     j["charts"][1]["name"] = "convergence";
     TS_EXPECT_THROW(InputError, read(j, window), "charts[1].name is 'convergence' a second time");
     j["charts"][1].erase("name");
-    TS_EXPECT_THROW(InputError, read(j, window), "charts[1] has no name: from version 2 a session names each chart");
-    j = full_json();  // version 1 named its parts by their positions in its window: 7 charts, 2 tables, 2 maps
+    TS_EXPECT_THROW(InputError, read(j, window),
+                    "charts[1] has no name: from version 2 a session names each chart");
+    j = full_json();  // version 1 named its parts by their positions in its window: 7 charts, 2 tables, 2
+                      // maps
     j["version"] = 1;
     TS_EXPECT_THROW(InputError, read(j, window), "charts holds 2 but the window of version 1 had 7");
   }

@@ -1,0 +1,74 @@
+#include "MetricsPanel.h"
+
+#include <QHeaderView>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "EngineClient.h"
+#include "Notation.h"
+#include "core/Numbers.h"
+#include "jobs/CompareJob.h"
+#include "jobs/MetricsJob.h"
+
+namespace ts::ui {
+
+MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()> form, QWidget* parent)
+    : QWidget(parent), engine_(engine), form_(std::move(form)) {
+  auto* layout = new QVBoxLayout(this);
+  table_ = new QTableWidget(0, 5, this);
+  table_->setObjectName("metrics");  // sessions key tables by name
+  table_->setHorizontalHeaderLabels(
+      {"metric", "estimate ± 2σ (≈ 95%)", "exact", "relative error", "seconds"});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->setToolTip(
+      "tr K, the trace; ‖K‖_F = √tr(K²), the Frobenius norm; r_eff(K) = tr(K)²/tr(K²), the effective rank; "
+      "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry ±2σ (twice "
+      "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
+      "in each cell's tooltip.");
+  auto* button = new QPushButton("Compute metrics with the first method", this);
+  layout->addWidget(table_, 1);
+  layout->addWidget(button, 0, Qt::AlignLeft);
+  connect(button, &QPushButton::clicked, this, &MetricsPanel::compute);
+  connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
+    if (kind != "metrics" || !pending_) return;
+    pending_ = false;
+    if (const auto* r = std::get_if<MetricsResult>(result.get())) show(*r);
+  });
+  connect(engine_, &EngineClient::failed, this, [this] { pending_ = false; });
+  connect(engine_, &EngineClient::cancelled, this, [this] { pending_ = false; });
+}
+
+void MetricsPanel::compute() {
+  const CompareRequest c = form_();
+  MetricsRequest job;
+  job.problem = c.problem;
+  job.estimator = c.estimator;
+  job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
+  job.compare_exact = c.exact;
+  job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
+  pending_ = true;
+  engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc); });
+  Q_EMIT jobStarted("Computing metrics…");
+}
+
+void MetricsPanel::show(const MetricsResult& r) {
+  table_->setRowCount(static_cast<int>(r.metrics.size()));
+  for (int i = 0; i < static_cast<int>(r.metrics.size()); ++i) {
+    const MetricValue& m = r.metrics[static_cast<size_t>(i)];
+    auto* name = new QTableWidgetItem(metricLabel(QString::fromStdString(m.name)));
+    name->setToolTip(QString::fromStdString(m.name + " (" + m.method + ")"));
+    table_->setItem(i, 0, name);
+    auto* value = new QTableWidgetItem(withError(m.value, twoSigma(m.std_error)));
+    value->setToolTip(
+        QString::number(m.value, 'g', 17) +
+        (m.std_error ? " ± " + QString::number(2 * *m.std_error, 'g', 17) + " (±2σ)" : QString()));
+    table_->setItem(i, 1, value);
+    table_->setItem(i, 2, new QTableWidgetItem(number(m.exact, 8)));
+    table_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
+    table_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));
+  }
+  Q_EMIT metricsShown();
+}
+
+}  // namespace ts::ui

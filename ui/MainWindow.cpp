@@ -51,6 +51,7 @@
 
 #include "AlPanel.h"
 #include "ChartView.h"
+#include "ComparisonView.h"
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "LayersPanel.h"
@@ -98,6 +99,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     return ok ? s : QString();
   };
   estimators_ = new EstimatorPanel(panel);
+  run_log_ = new RunLog(this);
+  comparison_ = new ComparisonView(run_log_, this);
   panel_layout->addWidget(estimators_);
   QHBoxLayout* buttons = createRunControls(panel);
   panel_layout->addStretch();
@@ -153,36 +156,14 @@ QHBoxLayout* MainWindow::createRunControls(QWidget* panel) {
   cancel_ = new QPushButton("Cancel", panel);
   cancel_->setEnabled(false);
   buttons->addWidget(run_);
-  result_ = new QLabel("tr K = …", panel);
-  result_->setObjectName("result");  // sessions store result labels by name
-  QFont big = result_->font();
-  big.setPointSize(big.pointSize() + 6);
-  result_->setFont(big);
-  result_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  result_->setToolTip("tr K: the trace of the empirical NTK K = J Jᵀ, the sum of its eigenvalues");
-  details_ = new QLabel(panel);
-  details_->setObjectName("details");  // sessions store result labels by name
-  details_->setWordWrap(true);
-  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   return buttons;
 }
 
 void MainWindow::createTabs() {
   // Charts.
   tabs_ = new QTabWidget(this);
-  convergence_ = new ChartView("Convergence of tr K", "matvecs", "tr K estimate", tabs_);
-  convergence_->setObjectName("convergence");  // sessions key charts and tables by name
-  convergence_->setBandFitFrom(0.1);
-  convergence_->setToolTip(
-      "Running estimate after each test vector, ±2 standard errors where the method has an "
-      "error estimate; dashed: the exact value. Drag to zoom, right-click to reset.");
-  speed_ = new ChartView("Speed against accuracy", "wall time (s)", "relative error", tabs_);
-  speed_->setObjectName("speed");
-  speed_->setLogX(true);
-  speed_->setLogY(true);
-  speed_->setToolTip(
-      "|estimate − exact| / exact against seconds, one point per budget (m/8 … m); dashed: the "
-      "exact method's time (as in Hazelden's Figures 1–2)");
+  convergence_ = comparison_->convergence();
+  speed_ = comparison_->speed();
   const auto form = [this] { return currentCompareJob(); };
   spectrum_ = new SpectrumPanel(
       engine_, [this] { return currentCompareJob().problem; }, tabs_);
@@ -240,8 +221,8 @@ QSplitter* MainWindow::createCentral(QWidget* panel, QHBoxLayout* buttons) {
   auto* right_layout = new QVBoxLayout(right);
   right_layout->setContentsMargins(0, 0, 0, 0);
   auto* result_row = new QHBoxLayout;
-  result_row->addWidget(result_, 0, Qt::AlignTop);
-  result_row->addWidget(details_, 1);
+  result_row->addWidget(comparison_->resultLabel(), 0, Qt::AlignTop);
+  result_row->addWidget(comparison_->detailsLabel(), 1);
   right_layout->addLayout(result_row);
   right_layout->addWidget(tabs_, 1);
   auto* left = new QWidget(this);  // Run and Cancel stay visible below the scrolling panel
@@ -266,26 +247,15 @@ void MainWindow::createRunLog() {
   statusBar()->addPermanentWidget(cancel_);
   statusBar()->showMessage("Ready");
 
-  run_log_ = new RunLog(this);
   auto* dock = new QDockWidget("Run log", this);
   dock->setObjectName("runlog");
   // The run log, and beside it how the pinned runs' configurations differ.
   auto* log_split = new QSplitter(Qt::Horizontal, dock);
   log_split->addWidget(run_log_);
-  pins_table_ = new QTableWidget(0, 0, log_split);
-  pins_table_->setObjectName("pinnedRuns");
-  pins_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  pins_table_->setToolTip(
-      "How the pinned runs (and the latest run) differ: one row per setting that differs");
-  pins_table_->hide();
-  log_split->addWidget(pins_table_);
+  log_split->addWidget(comparison_->pinsTable());
   log_split->setStretchFactor(0, 3);
   log_split->setStretchFactor(1, 2);
   dock->setWidget(log_split);
-  connect(run_log_, &RunLog::pinsChanged, this, [this] {
-    updateOverlays();
-    updatePinTable();
-  });
   addDockWidget(Qt::BottomDockWidgetArea, dock);
   resizeDocks({dock}, {130}, Qt::Vertical);
   connect(run_log_, &RunLog::restoreRequested, this, &MainWindow::applyConfig);
@@ -322,6 +292,7 @@ void MainWindow::connectSignals() {
 
 ChartView* MainWindow::dynamicsChart() const { return training_->dynamicsChart(); }
 ChartView* MainWindow::lossChart() const { return training_->lossChart(); }
+QTableWidget* MainWindow::pinnedRunsTable() const { return comparison_->pinsTable(); }
 ChartView* MainWindow::spectrumChart() const { return spectrum_->chart(); }
 QTableWidget* MainWindow::metricsTable() const { return metrics_->table(); }
 void MainWindow::computeSpectrum() { spectrum_->compute(); }

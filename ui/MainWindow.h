@@ -58,6 +58,7 @@ class ProblemPanel;
 class EstimatorPanel;
 class TrainingPanel;
 class RunsPanel;
+class ComparisonView;
 class SpectrumPanel;
 class MetricsPanel;
 
@@ -119,7 +120,7 @@ class MainWindow : public QMainWindow {
   QString openExample(int index = 0);
   RunLog* runLog() const { return run_log_; }
   /// Beside the run log: the settings that differ among the pinned runs (columns) and the latest run.
-  QTableWidget* pinnedRunsTable() const { return pins_table_; }
+  QTableWidget* pinnedRunsTable() const;
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const CompareRequest& config);
   /// Writes every chart (PNG, SVG, PDF, CSV), the tables, the result (JSON and CSV) and the session into
@@ -256,15 +257,8 @@ class MainWindow : public QMainWindow {
   /// The result shown was computed for another problem than the form now describes: say so on it (and undo
   /// that when the form describes its problem again).
   void markEarlierProblem();
-  /// The pinned runs' curves, dashed, on the Convergence and Speed charts (replacing earlier overlays).
-  void updateOverlays();
-  /// The table of settings that differ among the pinned runs and the latest run.
-  void updatePinTable();
   /// `final`: the run is over (the run log gets its row, resultShown is emitted); else its estimates only.
   void showCompare(const CompareResult& r, bool final = true);
-  void drawCompareCharts(const CompareResult& r);
-  void showCompareText(const CompareResult& r);
-  void showModelInfo(const CompareResult& r);
   void saveSettings() const;
   void restoreSettings();
 
@@ -281,7 +275,6 @@ class MainWindow : public QMainWindow {
   RunLog* run_log_;
   QMenu* recent_menu_;
   QStringList recent_;
-  qint64 run_started_ms_ = 0;
   QHash<QString, QAction*> actions_;
   std::function<QString(const QString&)> shape_prompt_;
   QDockWidget* run_log_dock_ = nullptr;
@@ -292,11 +285,10 @@ class MainWindow : public QMainWindow {
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;
-  QLabel* result_;
-  QLabel* details_;
   void addPage(QWidget* page, const QString& name);
   QTabWidget* tabs_;
-  ChartView* convergence_;
+  ComparisonView* comparison_;  ///< the result line, Convergence, Speed vs accuracy and the pinned runs
+  ChartView* convergence_;      ///< comparison_'s charts, as the window places and exports them
   ChartView* speed_;
   SpectrumPanel* spectrum_;
   MetricsPanel* metrics_;
@@ -308,18 +300,10 @@ class MainWindow : public QMainWindow {
   LayersPanel* layers_;
   RunsPanel* runs_ = nullptr;
   QTimer* rerun_;
-  JobResultPtr last_compare_;  ///< holds a CompareResult once a comparison has finished
-  QString running_series_;
-  bool stale_chart_ = false;  ///< the Convergence chart still shows the run before the one in flight
-  QString shown_before_run_;  ///< the result line before the run in flight
-  CompareRequest running_job_;
-  std::string shown_problem_;
   bool relaunched_ = false;  ///< the form came from the settings of an earlier launch
-  bool launching_ = false;   ///< the next run() is the one at launch  ///< the problem of the result shown
-                             ///< (model, data, …; empty before any)
+  bool launching_ = false;   ///< the next run() is the one at launch
   QString current_kind_;     ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
-  QTableWidget* pins_table_ = nullptr;
   QStringList recent_sessions_;
   QMenu* recent_sessions_menu_ = nullptr;
   std::string restored_result_;  ///< the last comparison's result JSON, from an opened session

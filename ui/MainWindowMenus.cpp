@@ -35,6 +35,7 @@
 
 #include "AlPanel.h"
 #include "ChartView.h"
+#include "ComparisonView.h"
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "ExportFiles.h"
@@ -431,7 +432,7 @@ void MainWindow::showTextDialog(const QString& name, const QString& title, const
 }
 
 void MainWindow::copyResult() const {
-  QString text = resultText() + "\n" + details_->text();
+  QString text = resultText() + "\n" + comparison_->detailsLabel()->text();
   const CompareRequest c = currentCompareJob();
   text += QString("\nmodel %1, data %2, seed %3, budget m = %4, %5 on %6")
               .arg(QString::fromStdString(c.problem.model), QString::fromStdString(c.problem.data))

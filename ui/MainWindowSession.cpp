@@ -32,6 +32,7 @@
 
 #include "AlPanel.h"
 #include "ChartView.h"
+#include "ComparisonView.h"
 #include "EstimatorPanel.h"
 #include "HeatMap.h"
 #include "LayersPanel.h"
@@ -111,7 +112,7 @@ std::string MainWindow::sessionText() const {
   b.axis_title = s(bars.axis_title);
   j.al_gallery = session::Gallery{s(al_->galleryStrategy()), al_->galleryCycles()};
   for (const QTableWidget* t : sessionTables())
-    if (t != run_log_ && t != pins_table_) {
+    if (t != run_log_ && t != comparison_->pinsTable()) {
       j.tables.push_back(table_of(t));
       j.tables.back().name = s(t->objectName());
     }
@@ -184,7 +185,7 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
     session::WindowParts window;
     for (const ChartView* c : sessionCharts()) window.charts.push_back(s(c->objectName()));
     for (const QTableWidget* t : sessionTables())
-      if (t != run_log_ && t != pins_table_) window.tables.push_back(s(t->objectName()));
+      if (t != run_log_ && t != comparison_->pinsTable()) window.tables.push_back(s(t->objectName()));
     for (const HeatMap* h : findChildren<HeatMap*>()) window.heat_maps.push_back(s(h->objectName()));
     file = session::read_session(text, "session '" + s(path) + "'", window);
   } catch (const ts::Error& e) {
@@ -306,7 +307,7 @@ void MainWindow::applyShown(session::Session& file) {
   al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
                       file.al_gallery ? q(file.al_gallery->strategy) : QString());
   for (QTableWidget* table : sessionTables())
-    if (table != run_log_ && table != pins_table_) {
+    if (table != run_log_ && table != comparison_->pinsTable()) {
       const session::Table* t = saved(file.tables, table);
       set_table(table, t ? *t : session::Table{});
     }
@@ -321,8 +322,8 @@ void MainWindow::applyShown(session::Session& file) {
     }
     run_log_->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
   }
-  updatePinTable();
-  last_compare_.reset();
+  comparison_->updatePins();
+  comparison_->setLast(nullptr);
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {
     int tab = file.view->tab.value_or(0);
@@ -362,10 +363,10 @@ void MainWindow::newSession() {
   for (QTableWidget* t : sessionTables())
     if (t != run_log_) t->setRowCount(0);
   run_log_->reset();
-  last_compare_.reset();
+  comparison_->setLast(nullptr);
   restored_result_.clear();
-  result_->setText("tr K = …");
-  details_->clear();
+  comparison_->resultLabel()->setText("tr K = …");
+  comparison_->detailsLabel()->clear();
   session_path_.clear();
   dirty_ = false;
   unsaved_ = false;

@@ -391,4 +391,26 @@ void ProblemPanel::setModelInfo(const QString& text, const QString& tooltip) {
   if (!tooltip.isNull()) model_info_->setToolTip(tooltip);
 }
 
+void ProblemPanel::showModel(const CompareResult& r) {
+  QStringList layers;
+  for (const auto& n : r.model.notes) layers << QString::fromStdString(n);  // how the model file was read
+  for (const auto& l : r.model.layers) layers << QString::fromStdString(l);
+  if (layers.size() > 6) layers = layers.mid(0, 5) << QString("… %1 more layers").arg(layers.size() - 5);
+  QString jvp = "JVPs: " + QString::fromStdString(r.jvp.path);
+  QString tooltip;  // null: the tooltip stays
+  if (!r.jvp.fallback.empty()) {
+    jvp += " (forward mode unsupported by this model)";
+    tooltip = QString::fromStdString(r.jvp.fallback);
+  }
+  setModelInfo(QString("%1: input [%2] → output [%3]\nP = %4 of %5 parameters (%6 frozen), d = %7\n%8\n%9")
+                   .arg(QString::fromStdString(r.model.kind), QString::fromStdString(r.model.input_shape),
+                        QString::fromStdString(r.model.output_shape))
+                   .arg(r.params)
+                   .arg(r.model.params_total)
+                   .arg(r.model.params_frozen)
+                   .arg(r.d)
+                   .arg(jvp, layers.join("\n")),
+               tooltip);
+}
+
 }  // namespace ts::ui

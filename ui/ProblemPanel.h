@@ -64,6 +64,9 @@ class ProblemPanel : public QGroupBox {
   void setDataN(int n);                   ///< the batch size box, without a new spec
   /// The line under the form: the model, P and d, how JVPs run; `tooltip` null keeps the tooltip.
   void setModelInfo(const QString& text, const QString& tooltip = QString());
+  /// What a comparison's model is (kind, shapes, P of the parameters and how many are frozen, d), how its
+  /// JVPs run, and its first layers.
+  void showModel(const ts::CompareResult& r);
 
  Q_SIGNALS:
   void previewShown();

@@ -2,7 +2,9 @@
 // MainWindowResults.cpp).
 #include "MainWindow.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDir>
@@ -41,6 +43,8 @@
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
 #include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
@@ -56,12 +60,14 @@
 #include "EstimatorPanel.h"
 #include "LayersPanel.h"
 #include "MetricsPanel.h"
+#include "Palette.h"
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
 #include "RunsPanel.h"
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
+#include "WindowMenus.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "data/DataSourceCatalog.h"
@@ -108,7 +114,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   QSplitter* split = createCentral(panel, buttons);
   createRunLog();
   connectSignals();
-  createMenus();
+  menus_ = new WindowMenus(this);
   rebuildRecentMenu();
   resize(1280, 860);
   // The panel starts at its narrowest, which shows every field; the tabs take the rest.
@@ -331,6 +337,53 @@ void MainWindow::showPage(QWidget* p) {
 }
 
 void MainWindow::endCleanly() { QFile::remove(autosavePath()); }
+
+QAction* MainWindow::action(const QString& name) const { return menus_ ? menus_->action(name) : nullptr; }
+
+void MainWindow::resetLayout() {
+  restoreState(default_state_);
+  run_log_dock_->show();
+  panel_widget_->show();
+}
+
+int MainWindow::autosaveMinutes() const { return autosave_->interval() / 60000; }
+
+void MainWindow::setAutosaveMinutes(int minutes) {
+  autosave_->setInterval(std::max(1, minutes) * 60000);
+  if (minutes > 0)
+    autosave_->start();
+  else
+    autosave_->stop();
+  if (persist_) QSettings().setValue("autosave_minutes", minutes);
+}
+
+void MainWindow::copyResult() const {
+  QString text = resultText() + "\n" + comparison_->detailsLabel()->text();
+  const CompareRequest c = currentCompareJob();
+  text += QString("\nmodel %1, data %2, seed %3, budget m = %4, %5 on %6")
+              .arg(QString::fromStdString(c.problem.model), QString::fromStdString(c.problem.data))
+              .arg(c.problem.compute.seed)
+              .arg(c.estimator.matvecs)
+              .arg(QString::fromStdString(c.problem.compute.dtype),
+                   QString::fromStdString(c.problem.compute.device));
+  QApplication::clipboard()->setText(text);
+  statusBar()->showMessage("Copied the result to the clipboard");
+}
+
+void MainWindow::setTheme(const QString& theme) {
+  theme_ = theme == "dark" ? "dark" : "light";
+  const bool dark = theme_ == "dark";
+  if (dark) {
+    QApplication::setStyle(QStyleFactory::create("Fusion"));  // platform styles may ignore the palette
+    QApplication::setPalette(darkPalette());
+  } else {
+    QApplication::setPalette(QApplication::style()->standardPalette());
+  }
+  ChartView::setDarkDefault(dark);
+  for (ChartView* c : findChildren<ChartView*>()) c->setDarkTheme(dark);
+  if (QAction* a = action("theme-" + theme_)) a->setChecked(true);
+  if (persist_) QSettings().setValue("theme", theme_);
+}
 
 }  // namespace ts::ui
 

@@ -58,6 +58,7 @@ class ProblemPanel;
 class EstimatorPanel;
 class TrainingPanel;
 class RunsPanel;
+class WindowMenus;
 class ComparisonView;
 class SpectrumPanel;
 class MetricsPanel;
@@ -141,7 +142,7 @@ class MainWindow : public QMainWindow {
   /// The menu and toolbar actions by name ("run", "cancel", "exact", "open-model", "open-data", "export-all",
   /// "preferences", "copy-result", "about", "shortcuts", "user-guide", "reset-layout", "theme-dark", …), for
   /// tests and the shortcuts list; nullptr for an unknown name.
-  QAction* action(const QString& name) const { return actions_.value(name, nullptr); }
+  QAction* action(const QString& name) const;
   /// View ▸ Theme: "light" or "dark" (the window's palette and every chart).
   void setTheme(const QString& theme);
   QString theme() const { return theme_; }
@@ -150,6 +151,14 @@ class MainWindow : public QMainWindow {
   /// Edit ▸ Copy result: the result line, the details and the configuration as text on the clipboard.
   void copyResult() const;
   QDockWidget* runLogDock() const { return run_log_dock_; }
+  /// View ▸ Reset layout: the toolbar, docks and control panel as at launch.
+  void resetLayout();
+  EstimatorPanel* estimatorPanel() const { return estimators_; }
+  SpectrumPanel* spectrumPanel() const { return spectrum_; }
+  MetricsPanel* metricsPanel() const { return metrics_; }
+  /// How often the session is autosaved for recovery (setting 0 stops it); kept in the settings.
+  int autosaveMinutes() const;
+  void setAutosaveMinutes(int minutes);
   /// The shared model, data and estimator panel (hidden on the Active-learning tab, and by View ▸ Control
   /// panel).
   QWidget* controlPanel() const { return panel_widget_; }
@@ -223,19 +232,6 @@ class MainWindow : public QMainWindow {
   void createRunLog();
   void connectSignals();
   QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
-  void createMenus();                                 ///< the menu bar and the toolbar, from the parts below
-  /// A menu entry named `name` (actions_, tests and the shortcut list find it by name).
-  QAction* addMenuAction(QMenu* menu, const QString& name, const QString& text,
-                         const QList<QKeySequence>& keys, const std::function<void()>& slot,
-                         const QString& icon_name = {});
-  void createFileMenu();
-  void createEditMenu();
-  QMenu* createViewMenu();
-  void createRunMenu();
-  void createHelpMenu();
-  void createToolBar(QMenu* view);
-  /// File ▸ Export current chart: PNG, SVG or PDF at a size the user gives, or the chart's data as CSV.
-  void exportCurrentChart();
   std::string sessionText() const;
   QString applySessionText(const std::string& text, const QString& path);
   void applyForm(const session::Form& form);
@@ -245,8 +241,6 @@ class MainWindow : public QMainWindow {
   QList<QTableWidget*> sessionTables() const;  ///< the tables a session holds, with the run log's two
   void rememberSession(const QString& path);
   void rebuildRecentSessions();
-  void showPreferences();
-  void showTextDialog(const QString& name, const QString& title, const QString& text, bool markdown);
   void rememberModel(const QString& path);
   void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
@@ -272,10 +266,9 @@ class MainWindow : public QMainWindow {
  private:
   EngineClient* engine_;
   bool persist_;
+  WindowMenus* menus_ = nullptr;
   RunLog* run_log_;
-  QMenu* recent_menu_;
   QStringList recent_;
-  QHash<QString, QAction*> actions_;
   std::function<QString(const QString&)> shape_prompt_;
   QDockWidget* run_log_dock_ = nullptr;
   QWidget* panel_widget_ = nullptr;
@@ -305,7 +298,6 @@ class MainWindow : public QMainWindow {
   QString current_kind_;     ///< the job in flight: compare, spectrum or metrics
   QString session_path_;
   QStringList recent_sessions_;
-  QMenu* recent_sessions_menu_ = nullptr;
   std::string restored_result_;  ///< the last comparison's result JSON, from an opened session
   bool dirty_ = false;           ///< results changed since the last save or autosave
   bool unsaved_ = false;         ///< results not in a session file the user saved

@@ -1,6 +1,7 @@
 // MainWindow, part 2: the form (jobs it describes, model and data specs, preview, cost, settings, opening
 // models).
 #include "MainWindow.h"
+#include "WindowMenus.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -187,11 +188,7 @@ void MainWindow::rememberModel(const QString& path) {
   rebuildRecentMenu();
 }
 
-void MainWindow::rebuildRecentMenu() {
-  recent_menu_->clear();
-  for (const auto& path : recent_) recent_menu_->addAction(path, this, [this, path] { openModel(path); });
-  recent_menu_->setEnabled(!recent_.isEmpty());
-}
+void MainWindow::rebuildRecentMenu() { menus_->setRecentModels(recent_); }
 
 namespace {
 

@@ -43,6 +43,7 @@
 #include "RunsPanel.h"
 #include "SessionWidgets.h"
 #include "TrainingPanel.h"
+#include "WindowMenus.h"
 #include "core/Errors.h"
 #include "core/Json.h"
 #include "io/OutputFiles.h"
@@ -450,14 +451,7 @@ void MainWindow::rememberSession(const QString& path) {
 }
 
 void MainWindow::rebuildRecentSessions() {
-  if (!recent_sessions_menu_) return;
-  recent_sessions_menu_->clear();
-  for (const auto& path : recent_sessions_)
-    recent_sessions_menu_->addAction(path, this, [this, path] {
-      const QString err = openSession(path);
-      if (!err.isEmpty()) Q_EMIT failureShown(err);
-    });
-  recent_sessions_menu_->setEnabled(!recent_sessions_.isEmpty());
+  if (menus_) menus_->setRecentSessions(recent_sessions_);
 }
 
 }  // namespace ts::ui

@@ -45,4 +45,27 @@ QColor seriesColor(const QString& name, const QList<QColor>& used) {
   return kPalette[used.size() % n];
 }
 
+QPalette darkPalette() {
+  QPalette p;
+  const QColor window(45, 45, 48), base(30, 30, 32), text(230, 230, 230), mid(90, 90, 95);
+  p.setColor(QPalette::Window, window);
+  p.setColor(QPalette::WindowText, text);
+  p.setColor(QPalette::Base, base);
+  p.setColor(QPalette::AlternateBase, window);
+  p.setColor(QPalette::ToolTipBase, base);
+  p.setColor(QPalette::ToolTipText, text);
+  p.setColor(QPalette::Text, text);
+  p.setColor(QPalette::Button, window);
+  p.setColor(QPalette::ButtonText, text);
+  p.setColor(QPalette::BrightText, Qt::red);
+  p.setColor(QPalette::Link, QColor(0x5d, 0xa5, 0xe0));
+  p.setColor(QPalette::Highlight, QColor(0x2a, 0x6f, 0xb0));
+  p.setColor(QPalette::HighlightedText, Qt::white);
+  p.setColor(QPalette::PlaceholderText, mid.lighter(150));
+  p.setColor(QPalette::Disabled, QPalette::Text, mid.lighter(130));
+  p.setColor(QPalette::Disabled, QPalette::ButtonText, mid.lighter(130));
+  p.setColor(QPalette::Disabled, QPalette::WindowText, mid.lighter(130));
+  return p;
+}
+
 }  // namespace ts::ui

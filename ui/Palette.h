@@ -5,6 +5,7 @@
 // use yet, so no two series of one chart share a colour.
 #include <QColor>
 #include <QList>
+#include <QPalette>
 #include <QString>
 
 #include <optional>
@@ -18,5 +19,8 @@ std::optional<QColor> methodColor(const QString& name);
 /// The colour for series `name` in a chart whose other series use `used`: the method's colour, else the first
 /// palette colour not in `used` (cycling once all are).
 QColor seriesColor(const QString& name, const QList<QColor>& used = {});
+
+/// View ▸ Theme ▸ Dark: Fusion's widgets with this palette, and the charts through ChartView::setDarkTheme.
+QPalette darkPalette();
 
 }  // namespace ts::ui

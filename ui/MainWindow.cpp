@@ -68,6 +68,7 @@
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "WindowMenus.h"
+#include "WindowSession.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
 #include "data/DataSourceCatalog.h"
@@ -104,6 +105,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
         QLineEdit::Normal, {}, &ok);
     return ok ? s : QString();
   };
+  session_ = new WindowSession(this, persist_);
   estimators_ = new EstimatorPanel(panel);
   run_log_ = new RunLog(this);
   comparison_ = new ComparisonView(run_log_, this);
@@ -127,32 +129,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     problem_->setDataN(first_n);
     problem_->setData(QString("digits:n=%1").arg(first_n));
     restoreSettings();
-    QSettings settings;
-    recent_sessions_ = settings.value("recent_sessions").toStringList();
-    const int minutes = settings.value("autosave_minutes", 2).toInt();
-    autosave_->setInterval(std::max(1, minutes) * 60000);
-    if (minutes > 0) autosave_->start();
-    // After a crash the autosave file is still there: offer it once the window is up.
-    QTimer::singleShot(0, this, [this] {
-      if (!recover_prompt_)
-        recover_prompt_ = [this](const QString& path) {
-          return QMessageBox::question(this, "Recover session",
-                                       "TangentScope did not exit cleanly last time. Recover the session "
-                                       "autosaved at " +
-                                           QFileInfo(path).lastModified().toString("yyyy-MM-dd HH:mm") +
-                                           "?") == QMessageBox::Yes;
-        };
-      offerRecovery();
-    });
+    session_->start();
   }
-  rebuildRecentSessions();
-  if (!locate_prompt_)
-    locate_prompt_ = [this](const QString& missing) {
-      QMessageBox::information(this, "File moved",
-                               "The session's file " + missing + " is not there any more. Point to it.");
-      return QFileDialog::getOpenFileName(this, "Locate " + QFileInfo(missing).fileName(),
-                                          QFileInfo(missing).path());
-    };
   problem_->refreshPreview();
 }
 
@@ -291,9 +269,6 @@ void MainWindow::connectSignals() {
   rerun_->setInterval(250);
   connect(rerun_, &QTimer::timeout, this, &MainWindow::run);
   connect(estimators_, &EstimatorPanel::budgetMoved, rerun_, qOverload<>(&QTimer::start));
-  autosave_ = new QTimer(this);
-  autosave_->setInterval(2 * 60000);
-  connect(autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
 }
 
 ChartView* MainWindow::dynamicsChart() const { return training_->dynamicsChart(); }
@@ -346,15 +321,34 @@ void MainWindow::resetLayout() {
   panel_widget_->show();
 }
 
-int MainWindow::autosaveMinutes() const { return autosave_->interval() / 60000; }
+int MainWindow::autosaveMinutes() const { return session_->autosaveMinutes(); }
+void MainWindow::setAutosaveMinutes(int minutes) { session_->setAutosaveMinutes(minutes); }
 
-void MainWindow::setAutosaveMinutes(int minutes) {
-  autosave_->setInterval(std::max(1, minutes) * 60000);
-  if (minutes > 0)
-    autosave_->start();
-  else
-    autosave_->stop();
-  if (persist_) QSettings().setValue("autosave_minutes", minutes);
+// The session's interface, as the window's (the menus, tests and the app's command line use it).
+QString MainWindow::saveSession(const QString& path) { return session_->save(path); }
+QString MainWindow::openSession(const QString& path) { return session_->open(path); }
+void MainWindow::newSession() { session_->clear(); }
+QString MainWindow::sessionPath() const { return session_->path(); }
+QString MainWindow::autosavePath() const { return session_->autosavePath(); }
+void MainWindow::autosaveNow() { session_->autosaveNow(); }
+bool MainWindow::offerRecovery() { return session_->offerRecovery(); }
+bool MainWindow::confirmDiscard(const QString& action) { return session_->confirmDiscard(action); }
+void MainWindow::setLocatePrompt(std::function<QString(const QString&)> prompt) {
+  session_->setLocatePrompt(std::move(prompt));
+}
+void MainWindow::setDiscardPrompt(std::function<QMessageBox::StandardButton(const QString&)> prompt) {
+  session_->setDiscardPrompt(std::move(prompt));
+}
+void MainWindow::setRecoverPrompt(std::function<bool(const QString&)> prompt) {
+  session_->setRecoverPrompt(std::move(prompt));
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  if (persist_ && !confirmDiscard("quit")) {
+    e->ignore();
+    return;
+  }
+  QMainWindow::closeEvent(e);
 }
 
 void MainWindow::copyResult() const {

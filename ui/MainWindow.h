@@ -35,11 +35,6 @@ class QDragEnterEvent;
 class QDropEvent;
 class QCloseEvent;
 
-namespace ts::session {
-struct Form;
-struct Session;
-}  // namespace ts::session
-
 namespace ts {
 struct TraceRequest;
 struct CompareRequest;
@@ -59,6 +54,7 @@ class EstimatorPanel;
 class TrainingPanel;
 class RunsPanel;
 class WindowMenus;
+class WindowSession;
 class ComparisonView;
 class SpectrumPanel;
 class MetricsPanel;
@@ -154,6 +150,9 @@ class MainWindow : public QMainWindow {
   /// View ▸ Reset layout: the toolbar, docks and control panel as at launch.
   void resetLayout();
   EstimatorPanel* estimatorPanel() const { return estimators_; }
+  ProblemPanel* problemPanel() const { return problem_; }
+  ComparisonView* comparison() const { return comparison_; }
+  WindowMenus* menus() const { return menus_; }
   SpectrumPanel* spectrumPanel() const { return spectrum_; }
   MetricsPanel* metricsPanel() const { return metrics_; }
   /// How often the session is autosaved for recovery (setting 0 stops it); kept in the settings.
@@ -173,7 +172,7 @@ class MainWindow : public QMainWindow {
   QString openSession(const QString& path);
   /// File ▸ New session: empty charts, tables and run log (the form is kept).
   void newSession();
-  QString sessionPath() const { return session_path_; }
+  QString sessionPath() const;
   /// Where autosave writes (the app's data folder); removed at a clean exit.
   QString autosavePath() const;
   /// Writes the autosave file now if anything changed since the last save.
@@ -182,20 +181,14 @@ class MainWindow : public QMainWindow {
   /// recover prompt decides); returns whether it was restored.
   bool offerRecovery();
   /// How a moved file is located when a session is opened (a file dialog by default; tests answer).
-  void setLocatePrompt(std::function<QString(const QString& missing)> prompt) {
-    locate_prompt_ = std::move(prompt);
-  }
+  void setLocatePrompt(std::function<QString(const QString& missing)> prompt);
   /// Quit, New session and Open session ask before discarding results not saved: Save (then save), Discard
   /// or Cancel. Returns whether to go on; `action` completes "Save them before you …".
   bool confirmDiscard(const QString& action);
   /// How that question is answered (a message box by default; tests answer).
-  void setDiscardPrompt(std::function<QMessageBox::StandardButton(const QString& action)> prompt) {
-    discard_prompt_ = std::move(prompt);
-  }
+  void setDiscardPrompt(std::function<QMessageBox::StandardButton(const QString& action)> prompt);
   /// Whether to recover an autosaved session (a question by default; tests answer).
-  void setRecoverPrompt(std::function<bool(const QString& path)> prompt) {
-    recover_prompt_ = std::move(prompt);
-  }
+  void setRecoverPrompt(std::function<bool(const QString& path)> prompt);
   /// Ends the session cleanly: the autosave file is removed (the destructor does it for the app).
   void endCleanly();
   /// How openModel asks for the input shape of a file that does not record it (a dialog by default; tests
@@ -232,15 +225,6 @@ class MainWindow : public QMainWindow {
   void createRunLog();
   void connectSignals();
   QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
-  std::string sessionText() const;
-  QString applySessionText(const std::string& text, const QString& path);
-  void applyForm(const session::Form& form);
-  void applyShown(session::Session& file);
-  void applyRuns(const session::Session& file);
-  QList<ChartView*> sessionCharts() const;     ///< the charts a session holds (not the Runs tab's)
-  QList<QTableWidget*> sessionTables() const;  ///< the tables a session holds, with the run log's two
-  void rememberSession(const QString& path);
-  void rebuildRecentSessions();
   void rememberModel(const QString& path);
   void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
@@ -267,6 +251,7 @@ class MainWindow : public QMainWindow {
   EngineClient* engine_;
   bool persist_;
   WindowMenus* menus_ = nullptr;
+  WindowSession* session_ = nullptr;
   RunLog* run_log_;
   QStringList recent_;
   std::function<QString(const QString&)> shape_prompt_;
@@ -296,15 +281,6 @@ class MainWindow : public QMainWindow {
   bool relaunched_ = false;  ///< the form came from the settings of an earlier launch
   bool launching_ = false;   ///< the next run() is the one at launch
   QString current_kind_;     ///< the job in flight: compare, spectrum or metrics
-  QString session_path_;
-  QStringList recent_sessions_;
-  std::string restored_result_;  ///< the last comparison's result JSON, from an opened session
-  bool dirty_ = false;           ///< results changed since the last save or autosave
-  bool unsaved_ = false;         ///< results not in a session file the user saved
-  std::function<QMessageBox::StandardButton(const QString&)> discard_prompt_;
-  QTimer* autosave_ = nullptr;
-  std::function<QString(const QString&)> locate_prompt_;
-  std::function<bool(const QString&)> recover_prompt_;
 };
 
 }  // namespace ts::ui

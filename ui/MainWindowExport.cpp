@@ -18,6 +18,7 @@
 #include "RunsPanel.h"
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
+#include "WindowSession.h"
 #include "core/Errors.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
@@ -63,8 +64,8 @@ QString MainWindow::exportResult(const QString& path) const {
   Json all;
   if (const CompareResult* r = lastCompare())
     all = to_json(*r);
-  else if (!restored_result_.empty())
-    all = parse_json(restored_result_, "the session's result");
+  else if (!session_->restoredResult().empty())
+    all = parse_json(session_->restoredResult(), "the session's result");
   else
     return "there is no result to export yet";
   std::string text;
@@ -131,7 +132,7 @@ QString MainWindow::exportAllInto(const QString& dir) const {
       write_text_noting(dir + "/" + unique(slug(h->title())) + ".csv", h->csv(), errors);
   write_text_noting(dir + "/metrics.csv", table_csv(metrics_->table()), errors);
   write_text_noting(dir + "/run_log.csv", table_csv(run_log_), errors);
-  if (lastCompare() || !restored_result_.empty())
+  if (lastCompare() || !session_->restoredResult().empty())
     for (const char* name : {"/result.json", "/result.csv"}) {
       const QString err = exportResult(dir + name);
       if (!err.isEmpty()) errors << err;
@@ -141,7 +142,7 @@ QString MainWindow::exportAllInto(const QString& dir) const {
     if (!e.isEmpty()) errors << e;
   // The session: the full configuration of every run, and everything above as data.
   try {
-    write_text_file((dir + "/session.tsession").toStdString(), sessionText());
+    write_text_file((dir + "/session.tsession").toStdString(), session_->text());
   } catch (const ts::Error& e) {
     errors << QString::fromUtf8(e.what());
   }

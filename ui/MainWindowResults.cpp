@@ -1,5 +1,6 @@
 // MainWindow, part 3: running jobs and showing their results (charts, tables, run log), exports.
 #include "MainWindow.h"
+#include "WindowSession.h"
 
 #include "Notation.h"
 
@@ -142,8 +143,7 @@ void MainWindow::onProgress(qint64 done, qint64 total, const QString& stage, dou
 void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) {
   // Every job ends here for the status bar; the pNTK and active-learning panels show their own results.
   (void)kind;
-  dirty_ = true;    // for autosave
-  unsaved_ = true;  // for Quit, New and Open, which ask before discarding it
+  session_->markChanged();  // for autosave, and for Quit, New and Open, which ask before discarding it
   cancel_->setEnabled(false);
   progress_->setRange(0, 1);
   progress_->setValue(1);

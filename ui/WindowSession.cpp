@@ -44,6 +44,7 @@
 #include "SessionWidgets.h"
 #include "TrainingPanel.h"
 #include "WindowMenus.h"
+#include "WindowSession.h"
 #include "core/Errors.h"
 #include "core/Json.h"
 #include "io/OutputFiles.h"
@@ -60,17 +61,17 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 
-std::string MainWindow::sessionText() const {
+std::string WindowSession::text() const {
   session::Session j;
   j.app = std::string("TangentScope ") + TS_VERSION;
   j.saved = s(QDateTime::currentDateTime().toString(Qt::ISODate));
   session::Form& form = j.form;
-  form.model = s(problem_->model());
-  form.data = s(problem_->data());
-  form.input_shape = s(problem_->inputShape());
-  form.output = s(problem_->output());
-  form.params = s(problem_->params());
-  const EstimatorSettings e = estimators_->settings();
+  form.model = s(w_->problemPanel()->model());
+  form.data = s(w_->problemPanel()->data());
+  form.input_shape = s(w_->problemPanel()->inputShape());
+  form.output = s(w_->problemPanel()->output());
+  form.params = s(w_->problemPanel()->params());
+  const EstimatorSettings e = w_->estimatorPanel()->settings();
   for (const auto& m : e.methods) form.methods.push_back(s(m));
   form.matvecs = e.matvecs;
   form.seed = e.seed;
@@ -80,23 +81,25 @@ std::string MainWindow::sessionText() const {
   form.tol = e.tol;
   form.repeats = e.repeats;
   form.threads = e.threads;
-  form.data_n = problem_->dataN();
-  form.problem_seed = problem_->problemSeed();
-  form.epochs = training_->epochs();
-  form.learning_rate = s(training_->learningRate());
-  form.exact_per_snapshot = training_->exactPerSnapshot();
-  form.memory_budget = memory_budget_;
-  j.panels = session::Panels{inputs_of(pntk_), inputs_of(al_), inputs_of(layers_), inputs_of(runs_)};
-  if (!runs_->runs().isEmpty()) {
+  form.data_n = w_->problemPanel()->dataN();
+  form.problem_seed = w_->problemPanel()->problemSeed();
+  form.epochs = w_->trainingPanel()->epochs();
+  form.learning_rate = s(w_->trainingPanel()->learningRate());
+  form.exact_per_snapshot = w_->trainingPanel()->exactPerSnapshot();
+  form.memory_budget = w_->memoryBudget();
+  j.panels = session::Panels{inputs_of(w_->pntkPanel()), inputs_of(w_->alPanel()),
+                             inputs_of(w_->layersPanel()), inputs_of(w_->runsPanel())};
+  if (!w_->runsPanel()->runs().isEmpty()) {
     auto& runs = j.runs.emplace();
-    for (const QString& dir : runs_->runs()) runs.push_back(s(dir));
+    for (const QString& dir : w_->runsPanel()->runs()) runs.push_back(s(dir));
   }
-  j.view = session::View{tabs_->currentIndex(), s(tabs_->tabText(tabs_->currentIndex())), s(theme_)};
+  j.view = session::View{w_->tabs()->currentIndex(), s(w_->tabs()->tabText(w_->tabs()->currentIndex())),
+                         s(w_->theme())};
   for (const ChartView* c : sessionCharts()) {
     j.charts.push_back(chart_of(c->content()));
     j.charts.back().name = s(c->objectName());
   }
-  for (const HeatMap* h : findChildren<HeatMap*>()) {
+  for (const HeatMap* h : w_->findChildren<HeatMap*>()) {
     session::HeatMap m;
     m.name = s(h->objectName());
     m.title = s(h->title());
@@ -106,41 +109,41 @@ std::string MainWindow::sessionText() const {
     m.note = s(h->note());
     j.heat_maps.push_back(std::move(m));
   }
-  const LayersPanel::Bars bars = layers_->bars();
+  const LayersPanel::Bars bars = w_->layersPanel()->bars();
   session::LayerBars& b = j.layer_bars.emplace();
   for (const auto& n : bars.names) b.names.push_back(s(n));
   b.shares.assign(bars.shares.begin(), bars.shares.end());
   b.axis_title = s(bars.axis_title);
-  j.al_gallery = session::Gallery{s(al_->galleryStrategy()), al_->galleryCycles()};
+  j.al_gallery = session::Gallery{s(w_->alPanel()->galleryStrategy()), w_->alPanel()->galleryCycles()};
   for (const QTableWidget* t : sessionTables())
-    if (t != run_log_ && t != comparison_->pinsTable()) {
+    if (t != w_->runLog() && t != w_->comparison()->pinsTable()) {
       j.tables.push_back(table_of(t));
       j.tables.back().name = s(t->objectName());
     }
   for (auto& [name, slot] : session::label_slots(j.labels))
-    if (auto* l = findChild<QLabel*>(name)) *slot = s(l->text());
-  const QList<int> pinned = run_log_->pinnedRows();
-  for (int r = 0; r < run_log_->runs(); ++r) {
+    if (auto* l = w_->findChild<QLabel*>(name)) *slot = s(l->text());
+  const QList<int> pinned = w_->runLog()->pinnedRows();
+  for (int r = 0; r < w_->runLog()->runs(); ++r) {
     session::Run run;
-    run.time = s(run_log_->item(r, 0)->text());
-    run.config = run_log_->config(r);
-    run.seconds = run_log_->item(r, 3)->text().toDouble();
-    run.summary = s(run_log_->item(r, 4)->text());
+    run.time = s(w_->runLog()->item(r, 0)->text());
+    run.config = w_->runLog()->config(r);
+    run.seconds = w_->runLog()->item(r, 3)->text().toDouble();
+    run.summary = s(w_->runLog()->item(r, 4)->text());
     run.pinned = pinned.contains(r);
-    run.curves =
-        session::RunCurves{series_of(run_log_->curves(r).convergence), series_of(run_log_->curves(r).speed)};
+    run.curves = session::RunCurves{series_of(w_->runLog()->curves(r).convergence),
+                                    series_of(w_->runLog()->curves(r).speed)};
     j.run_log.push_back(std::move(run));
   }
-  if (const CompareResult* r = lastCompare())
+  if (const CompareResult* r = w_->lastCompare())
     j.result = session::SavedResult{to_json(*r)};
   else if (!restored_result_.empty())
     j.result = session::SavedResult{parse_json(restored_result_, "the session's result")};
   return session::session_text(j);
 }
 
-QString MainWindow::saveSession(const QString& path) {
+QString WindowSession::save(const QString& path) {
   try {
-    write_text_file(s(path), sessionText());
+    write_text_file(s(path), text());
   } catch (const ts::Error& e) {
     return QString::fromUtf8(e.what());
   }
@@ -148,12 +151,12 @@ QString MainWindow::saveSession(const QString& path) {
   dirty_ = false;
   unsaved_ = false;
   rememberSession(path);
-  setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
-  statusBar()->showMessage("Session saved: " + path);
+  w_->setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
+  w_->statusBar()->showMessage("Session saved: " + path);
   return {};
 }
 
-QString MainWindow::openSession(const QString& path) {
+QString WindowSession::open(const QString& path) {
   // A session is read whole: refuse what is not a file, or is larger than any session, before reading.
   const QFileInfo info(path);
   if (info.exists() && !info.isFile()) return "session '" + path + "' is not a regular file";
@@ -169,35 +172,36 @@ QString MainWindow::openSession(const QString& path) {
   in.seekg(0);
   if (!in.read(text.data(), std::streamsize(text.size())))
     return "cannot read the session file '" + path + "'";
-  const QString err = applySessionText(text, path);
+  const QString err = apply(text, path);
   if (!err.isEmpty()) return err;
   session_path_ = path;
   dirty_ = false;
   unsaved_ = false;
   rememberSession(path);
-  setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
+  w_->setWindowTitle("TangentScope — " + QFileInfo(path).fileName());
   return {};
 }
 
-QString MainWindow::applySessionText(const std::string& text, const QString& path) {
+QString WindowSession::apply(const std::string& text, const QString& path) {
   // Everything is read and checked before anything is shown: a damaged file changes nothing.
   session::Session file;
   try {
     session::WindowParts window;
     for (const ChartView* c : sessionCharts()) window.charts.push_back(s(c->objectName()));
     for (const QTableWidget* t : sessionTables())
-      if (t != run_log_ && t != comparison_->pinsTable()) window.tables.push_back(s(t->objectName()));
-    for (const HeatMap* h : findChildren<HeatMap*>()) window.heat_maps.push_back(s(h->objectName()));
+      if (t != w_->runLog() && t != w_->comparison()->pinsTable())
+        window.tables.push_back(s(t->objectName()));
+    for (const HeatMap* h : w_->findChildren<HeatMap*>()) window.heat_maps.push_back(s(h->objectName()));
     file = session::read_session(text, "session '" + s(path) + "'", window);
   } catch (const ts::Error& e) {
     return QString::fromUtf8(e.what());
   }
   if (file.panels) {  // each named setting must fit its widget, before any is set
     const std::pair<QWidget*, const std::optional<session::PanelInputs>*> tabs[] = {
-        {pntk_, &file.panels->pntk},
-        {al_, &file.panels->active_learning},
-        {layers_, &file.panels->layers},
-        {runs_, &file.panels->runs}};
+        {w_->pntkPanel(), &file.panels->pntk},
+        {w_->alPanel(), &file.panels->active_learning},
+        {w_->layersPanel(), &file.panels->layers},
+        {w_->runsPanel(), &file.panels->runs}};
     const char* names[] = {"pntk", "active_learning", "layers", "runs"};
     for (int t = 0; t < 4; ++t) {
       if (!*tabs[t].second) continue;
@@ -209,55 +213,55 @@ QString MainWindow::applySessionText(const std::string& text, const QString& pat
   try {
     applyForm(file.form);
     if (file.panels) {
-      if (file.panels->pntk) set_inputs(pntk_, *file.panels->pntk);
-      if (file.panels->active_learning) set_inputs(al_, *file.panels->active_learning);
-      if (file.panels->layers) set_inputs(layers_, *file.panels->layers);
+      if (file.panels->pntk) set_inputs(w_->pntkPanel(), *file.panels->pntk);
+      if (file.panels->active_learning) set_inputs(w_->alPanel(), *file.panels->active_learning);
+      if (file.panels->layers) set_inputs(w_->layersPanel(), *file.panels->layers);
     }
     applyShown(file);
     applyRuns(file);  // first: a run lends the tab its metrics' settings, which the session's then replace
-    if (file.panels && file.panels->runs) set_inputs(runs_, *file.panels->runs);
-    runs_->redrawAll();
+    if (file.panels && file.panels->runs) set_inputs(w_->runsPanel(), *file.panels->runs);
+    w_->runsPanel()->redrawAll();
   } catch (const std::exception& e) {
     return "session '" + path + "': " + QString::fromUtf8(e.what());
   }
-  estimators_->updateCost();
-  statusBar()->showMessage("Session opened: " + path);
-  Q_EMIT sessionOpened(path);
+  w_->estimatorPanel()->updateCost();
+  w_->statusBar()->showMessage("Session opened: " + path);
+  Q_EMIT w_->sessionOpened(path);
   return {};
 }
 
 // The training runs the session followed, read again from their folders (they hold the analysed metrics); a
 // folder that is gone is named, and the session opens without it.
-void MainWindow::applyRuns(const session::Session& file) {
-  for (const QString& dir : runs_->runs()) runs_->closeRun(dir);
+void WindowSession::applyRuns(const session::Session& file) {
+  for (const QString& dir : w_->runsPanel()->runs()) w_->runsPanel()->closeRun(dir);
   QStringList missing;
   for (const auto& dir : file.runs.value_or(std::vector<std::string>{})) {
-    const QString err = runs_->openRun(q(dir));
+    const QString err = w_->runsPanel()->openRun(q(dir));
     if (!err.isEmpty()) missing << err;
   }
-  if (!missing.isEmpty()) statusBar()->showMessage("Runs not opened: " + missing.join("; "));
+  if (!missing.isEmpty()) w_->statusBar()->showMessage("Runs not opened: " + missing.join("; "));
 }
 
 // The control panel and the Training tab's settings; a model or data file that moved is located first.
-void MainWindow::applyForm(const session::Form& form) {
+void WindowSession::applyForm(const session::Form& form) {
   QString model = q(form.model), data = q(form.data);
   // A model or data file that moved: say so, and let the user point to it.
   const QString model_file = file_of_model(model), data_file = file_of_data(data);
   if (!model_file.isEmpty() && !QFileInfo::exists(model_file)) {
     const QString found = locate_prompt_ ? locate_prompt_(model_file) : QString();
     if (!found.isEmpty()) model = found;
-    statusBar()->showMessage(found.isEmpty() ? "The session's model file is missing: " + model_file
-                                             : "Model file moved: now " + found);
+    w_->statusBar()->showMessage(found.isEmpty() ? "The session's model file is missing: " + model_file
+                                                 : "Model file moved: now " + found);
   }
   if (!data_file.isEmpty() && !QFileInfo::exists(data_file)) {
     const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
     if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
   }
-  if (form.data_n) problem_->setDataN(*form.data_n);
-  problem_->setProblemSeed(form.problem_seed.value_or(form.seed));
-  setProblem(model, data, q(form.input_shape));
-  problem_->setOutput(q(form.output));
-  problem_->setParams(q(form.params));
+  if (form.data_n) w_->problemPanel()->setDataN(*form.data_n);
+  w_->problemPanel()->setProblemSeed(form.problem_seed.value_or(form.seed));
+  w_->setProblem(model, data, q(form.input_shape));
+  w_->problemPanel()->setOutput(q(form.output));
+  w_->problemPanel()->setParams(q(form.params));
   EstimatorSettings e;
   for (const auto& m : form.methods) e.methods << q(m);
   e.matvecs =
@@ -269,16 +273,16 @@ void MainWindow::applyForm(const session::Form& form) {
   e.tol = form.tol;
   e.repeats = form.repeats;
   e.threads = form.threads;
-  estimators_->apply(e);
-  if (form.epochs) training_->setEpochs(*form.epochs);
-  if (form.learning_rate) training_->setLearningRate(q(*form.learning_rate));
-  if (form.exact_per_snapshot) training_->setExactPerSnapshot(*form.exact_per_snapshot);
-  if (form.memory_budget) memory_budget_ = *form.memory_budget;
+  w_->estimatorPanel()->apply(e);
+  if (form.epochs) w_->trainingPanel()->setEpochs(*form.epochs);
+  if (form.learning_rate) w_->trainingPanel()->setLearningRate(q(*form.learning_rate));
+  if (form.exact_per_snapshot) w_->trainingPanel()->setExactPerSnapshot(*form.exact_per_snapshot);
+  if (form.memory_budget) w_->setMemoryBudget(*form.memory_budget);
 }
 
 // What the session shows: charts, heat maps, the layer bars, the gallery, tables, labels, the run log, the
 // last result and the view.
-void MainWindow::applyShown(session::Session& file) {
+void WindowSession::applyShown(session::Session& file) {
   // Every part is named (read_session named a version-1 file's by position); one the file lacks is cleared.
   const auto saved = [](const auto& parts, const QObject* w) {
     for (const auto& p : parts)
@@ -290,7 +294,7 @@ void MainWindow::applyShown(session::Session& file) {
       c->setContent(content_of(*ch));
     else
       c->clearAll();
-  for (HeatMap* h : findChildren<HeatMap*>()) {
+  for (HeatMap* h : w_->findChildren<HeatMap*>()) {
     const session::HeatMap* m = saved(file.heat_maps, h);
     if (!m || m->size == 0)
       h->clear();
@@ -303,94 +307,94 @@ void MainWindow::applyShown(session::Session& file) {
     for (const auto& n : file.layer_bars->names) bars.names << q(n);
     bars.shares = QList<double>(file.layer_bars->shares.begin(), file.layer_bars->shares.end());
     bars.axis_title = q(file.layer_bars->axis_title);
-    layers_->setBars(bars);
+    w_->layersPanel()->setBars(bars);
   }
-  al_->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
-                      file.al_gallery ? q(file.al_gallery->strategy) : QString());
+  w_->alPanel()->restoreGallery(file.al_gallery ? file.al_gallery->cycles : std::vector<AlCycle>{},
+                                file.al_gallery ? q(file.al_gallery->strategy) : QString());
   for (QTableWidget* table : sessionTables())
-    if (table != run_log_ && table != comparison_->pinsTable()) {
+    if (table != w_->runLog() && table != w_->comparison()->pinsTable()) {
       const session::Table* t = saved(file.tables, table);
       set_table(table, t ? *t : session::Table{});
     }
   for (auto& [name, slot] : session::label_slots(file.labels))
-    if (auto* l = findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
-  run_log_->reset();
+    if (auto* l = w_->findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
+  w_->runLog()->reset();
   for (const session::Run& run : file.run_log) {
     RunLog::Curves curves;
     if (run.curves) {
       curves.convergence = qseries(run.curves->convergence);
       curves.speed = qseries(run.curves->speed);
     }
-    run_log_->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
+    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
   }
-  comparison_->updatePins();
-  comparison_->setLast(nullptr);
+  w_->comparison()->updatePins();
+  w_->comparison()->setLast(nullptr);
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {
     int tab = file.view->tab.value_or(0);
-    for (int i = 0; file.view->tab_name && i < tabs_->count(); ++i)
-      if (tabs_->tabText(i) == q(*file.view->tab_name)) tab = i;
-    tabs_->setCurrentIndex(tab);
-    setTheme(file.view->theme ? q(*file.view->theme) : theme_);
+    for (int i = 0; file.view->tab_name && i < w_->tabs()->count(); ++i)
+      if (w_->tabs()->tabText(i) == q(*file.view->tab_name)) tab = i;
+    w_->tabs()->setCurrentIndex(tab);
+    w_->setTheme(file.view->theme ? q(*file.view->theme) : w_->theme());
   }
 }
 
 // The Runs tab's chart and table show the run folders on disk, which the session names (`runs`): they are not
 // among the charts and tables a session holds, whose number is the window's since the first version.
-QList<ChartView*> MainWindow::sessionCharts() const {
+QList<ChartView*> WindowSession::sessionCharts() const {
   QList<ChartView*> out;
-  for (ChartView* c : findChildren<ChartView*>())
-    if (!runs_->isAncestorOf(c)) out << c;
+  for (ChartView* c : w_->findChildren<ChartView*>())
+    if (!w_->runsPanel()->isAncestorOf(c)) out << c;
   return out;
 }
-QList<QTableWidget*> MainWindow::sessionTables() const {
+QList<QTableWidget*> WindowSession::sessionTables() const {
   QList<QTableWidget*> out;
-  for (QTableWidget* t : findChildren<QTableWidget*>())
-    if (!runs_->isAncestorOf(t)) out << t;
+  for (QTableWidget* t : w_->findChildren<QTableWidget*>())
+    if (!w_->runsPanel()->isAncestorOf(t)) out << t;
   return out;
 }
 
-void MainWindow::newSession() {
-  for (const QString& dir : runs_->runs()) runs_->closeRun(dir);
+void WindowSession::clear() {
+  for (const QString& dir : w_->runsPanel()->runs()) w_->runsPanel()->closeRun(dir);
   for (ChartView* c : sessionCharts()) {
     ChartView::Content empty = c->content();
     empty.series.clear();
     empty.has_reference = empty.has_vreference = false;
     c->setContent(empty);
   }
-  for (HeatMap* h : findChildren<HeatMap*>()) h->clear();
-  layers_->setBars({});
-  al_->restoreGallery({}, {});
+  for (HeatMap* h : w_->findChildren<HeatMap*>()) h->clear();
+  w_->layersPanel()->setBars({});
+  w_->alPanel()->restoreGallery({}, {});
   for (QTableWidget* t : sessionTables())
-    if (t != run_log_) t->setRowCount(0);
-  run_log_->reset();
-  comparison_->setLast(nullptr);
+    if (t != w_->runLog()) t->setRowCount(0);
+  w_->runLog()->reset();
+  w_->comparison()->setLast(nullptr);
   restored_result_.clear();
-  comparison_->resultLabel()->setText("tr K = …");
-  comparison_->detailsLabel()->clear();
+  w_->comparison()->resultLabel()->setText("tr K = …");
+  w_->comparison()->detailsLabel()->clear();
   session_path_.clear();
   dirty_ = false;
   unsaved_ = false;
-  setWindowTitle("TangentScope");
-  statusBar()->showMessage("New session");
+  w_->setWindowTitle("TangentScope");
+  w_->statusBar()->showMessage("New session");
 }
 
-QString MainWindow::autosavePath() const {
+QString WindowSession::autosavePath() const {
   return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/autosave.tsession";
 }
 
-void MainWindow::autosaveNow() {
+void WindowSession::autosaveNow() {
   if (!dirty_) return;
   QDir().mkpath(QFileInfo(autosavePath()).path());
   try {
-    write_text_file(s(autosavePath()), sessionText());
+    write_text_file(s(autosavePath()), text());
     dirty_ = false;
   } catch (const ts::Error& e) {
-    statusBar()->showMessage("Autosave failed: " + QString::fromUtf8(e.what()));
+    w_->statusBar()->showMessage("Autosave failed: " + QString::fromUtf8(e.what()));
   }
 }
 
-bool MainWindow::offerRecovery() {
+bool WindowSession::offerRecovery() {
   const QString path = autosavePath();
   if (!QFileInfo::exists(path)) return false;
   const bool yes = recover_prompt_ ? recover_prompt_(path) : false;
@@ -398,11 +402,11 @@ bool MainWindow::offerRecovery() {
     QFile::remove(path);
     return false;
   }
-  const QString err = openSession(path);
+  const QString err = open(path);
   session_path_.clear();  // recovered, not yet saved anywhere by the user
-  setWindowTitle("TangentScope — recovered session");
+  w_->setWindowTitle("TangentScope — recovered session");
   if (!err.isEmpty()) {
-    statusBar()->showMessage("Cannot recover the last session: " + err);
+    w_->statusBar()->showMessage("Cannot recover the last session: " + err);
     return false;
   }
   dirty_ = true;
@@ -410,48 +414,76 @@ bool MainWindow::offerRecovery() {
   return true;
 }
 
-bool MainWindow::confirmDiscard(const QString& action) {
+bool WindowSession::confirmDiscard(const QString& action) {
   if (!unsaved_) return true;
   const QMessageBox::StandardButton answer =
       discard_prompt_
           ? discard_prompt_(action)
           : QMessageBox::question(
-                this, "Unsaved results",
+                w_, "Unsaved results",
                 "The results of this session are not saved. Save them before you " + action + "?",
                 QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
   if (answer == QMessageBox::Discard) return true;
   if (answer != QMessageBox::Save) return false;
   QString path = session_path_;
   if (path.isEmpty()) {
-    path = QFileDialog::getSaveFileName(this, "Save session", "session.tsession",
+    path = QFileDialog::getSaveFileName(w_, "Save session", "session.tsession",
                                         "TangentScope sessions (*.tsession)");
     if (path.isEmpty()) return false;
     if (QFileInfo(path).suffix().isEmpty()) path += ".tsession";
   }
-  const QString err = saveSession(path);
-  if (!err.isEmpty()) QMessageBox::warning(this, "Save session failed", err);
+  const QString err = save(path);
+  if (!err.isEmpty()) QMessageBox::warning(w_, "Save session failed", err);
   return err.isEmpty();
 }
 
-void MainWindow::closeEvent(QCloseEvent* e) {
-  if (persist_ && !confirmDiscard("quit")) {
-    e->ignore();
-    return;
-  }
-  QMainWindow::closeEvent(e);
-}
-
-void MainWindow::rememberSession(const QString& path) {
+void WindowSession::rememberSession(const QString& path) {
   if (path == autosavePath()) return;
   recent_sessions_.removeAll(path);
   recent_sessions_.prepend(path);
   while (recent_sessions_.size() > 8) recent_sessions_.removeLast();
   if (persist_) QSettings().setValue("recent_sessions", recent_sessions_);
-  rebuildRecentSessions();
+  if (auto* menus = w_->menus()) menus->setRecentSessions(recent_sessions_);
 }
 
-void MainWindow::rebuildRecentSessions() {
-  if (menus_) menus_->setRecentSessions(recent_sessions_);
+WindowSession::WindowSession(MainWindow* window, bool persist)
+    : QObject(window), w_(window), persist_(persist), autosave_(new QTimer(this)) {
+  autosave_->setInterval(2 * 60000);
+  connect(autosave_, &QTimer::timeout, this, &WindowSession::autosaveNow);
+  locate_prompt_ = [this](const QString& missing) {
+    QMessageBox::information(w_, "File moved",
+                             "The session's file " + missing + " is not there any more. Point to it.");
+    return QFileDialog::getOpenFileName(w_, "Locate " + QFileInfo(missing).fileName(),
+                                        QFileInfo(missing).path());
+  };
+  recover_prompt_ = [this](const QString& path) {
+    return QMessageBox::question(
+               w_, "Recover session",
+               "TangentScope did not exit cleanly last time. Recover the session autosaved at " +
+                   QFileInfo(path).lastModified().toString("yyyy-MM-dd HH:mm") + "?") == QMessageBox::Yes;
+  };
+}
+
+void WindowSession::start() {
+  QSettings settings;
+  recent_sessions_ = settings.value("recent_sessions").toStringList();
+  if (auto* menus = w_->menus()) menus->setRecentSessions(recent_sessions_);
+  const int minutes = settings.value("autosave_minutes", 2).toInt();
+  autosave_->setInterval(std::max(1, minutes) * 60000);
+  if (minutes > 0) autosave_->start();
+  // After a crash the autosave file is still there: offer it once the window is up.
+  QTimer::singleShot(0, this, [this] { offerRecovery(); });
+}
+
+int WindowSession::autosaveMinutes() const { return autosave_->interval() / 60000; }
+
+void WindowSession::setAutosaveMinutes(int minutes) {
+  autosave_->setInterval(std::max(1, minutes) * 60000);
+  if (minutes > 0)
+    autosave_->start();
+  else
+    autosave_->stop();
+  if (persist_) QSettings().setValue("autosave_minutes", minutes);
 }
 
 }  // namespace ts::ui

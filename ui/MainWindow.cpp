@@ -58,6 +58,7 @@
 #include "ComparisonView.h"
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
+#include "FileOpener.h"
 #include "LayersPanel.h"
 #include "MetricsPanel.h"
 #include "Palette.h"
@@ -96,7 +97,11 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   problem_ = new ProblemPanel(panel);
   connect(problem_, &ProblemPanel::previewShown, this, &MainWindow::previewShown);
   panel_layout->addWidget(problem_);
-  shape_prompt_ = [this](const QString& path) {
+  session_ = new WindowSession(this, persist_);
+  files_ = new FileOpener(this, persist_);
+  connect(files_, &FileOpener::modelOpened, this, &MainWindow::modelOpened);
+  connect(files_, &FileOpener::failed, this, &MainWindow::onFailed);
+  files_->setShapePrompt([this](const QString& path) {
     bool ok = false;
     const QString s = QInputDialog::getText(
         this, "Input shape",
@@ -104,8 +109,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
             " does not record the shape of one input.\nGive it (e.g. 3,32,32 or 15,10):",
         QLineEdit::Normal, {}, &ok);
     return ok ? s : QString();
-  };
-  session_ = new WindowSession(this, persist_);
+  });
+
   estimators_ = new EstimatorPanel(panel);
   run_log_ = new RunLog(this);
   comparison_ = new ComparisonView(run_log_, this);
@@ -117,7 +122,6 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   createRunLog();
   connectSignals();
   menus_ = new WindowMenus(this);
-  rebuildRecentMenu();
   resize(1280, 860);
   // The panel starts at its narrowest, which shows every field; the tabs take the rest.
   split->setSizes({panel_widget_->minimumSizeHint().width(), 1280});
@@ -381,36 +385,4 @@ void MainWindow::setTheme(const QString& theme) {
 
 }  // namespace ts::ui
 
-namespace ts::ui {
-
-QString MainWindow::openExample(int index) {
-  QFile list(":/examples/examples.json");
-  if (!list.open(QIODevice::ReadOnly)) return "the list of examples is missing from the resources";
-  const QJsonArray examples = QJsonDocument::fromJson(list.readAll()).array();
-  if (index < 0 || index >= examples.size()) return QString("there is no example %1").arg(index);
-  const QJsonObject e = examples.at(index).toObject();
-  // TorchScript and the CSV reader read files: copy the two out of the resources once (again if they
-  // changed).
-  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/examples";
-  if (!QDir().mkpath(dir)) return "cannot create the folder " + dir;
-  for (const QString& name : {e.value("model").toString(), e.value("data").toString()}) {
-    QFile from(":/examples/" + name);
-    const QString to = dir + "/" + name;
-    if (QFileInfo(to).size() == from.size()) continue;
-    QFile::remove(to);
-    if (!from.copy(to))
-      return "cannot copy the example file " + name + " to " + dir + ": " + from.errorString();
-    QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
-  }
-  const QString model = dir + "/" + e.value("model").toString();
-  QString data = "csv:" + dir + "/" + e.value("data").toString();
-  if (!e.value("data_options").toString().isEmpty()) data += "," + e.value("data_options").toString();
-  setProblem(model, data, e.value("input_shape").toString());
-  problem_->setParams("all");
-  statusBar()->showMessage("Example: " + e.value("name").toString() + ". " +
-                           e.value("description").toString());
-  run();
-  return {};
-}
-
-}  // namespace ts::ui
+namespace ts::ui {}  // namespace ts::ui

@@ -55,6 +55,7 @@ class TrainingPanel;
 class RunsPanel;
 class WindowMenus;
 class WindowSession;
+class FileOpener;
 class ComparisonView;
 class SpectrumPanel;
 class MetricsPanel;
@@ -193,9 +194,7 @@ class MainWindow : public QMainWindow {
   void endCleanly();
   /// How openModel asks for the input shape of a file that does not record it (a dialog by default; tests
   /// answer for the user). An empty answer cancels.
-  void setShapePrompt(std::function<QString(const QString& path)> prompt) {
-    shape_prompt_ = std::move(prompt);
-  }
+  void setShapePrompt(std::function<QString(const QString& path)> prompt);
 
  Q_SIGNALS:
   void resultShown();
@@ -225,8 +224,6 @@ class MainWindow : public QMainWindow {
   void createRunLog();
   void connectSignals();
   QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
-  void rememberModel(const QString& path);
-  void rebuildRecentMenu();
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);
@@ -252,9 +249,8 @@ class MainWindow : public QMainWindow {
   bool persist_;
   WindowMenus* menus_ = nullptr;
   WindowSession* session_ = nullptr;
+  FileOpener* files_ = nullptr;
   RunLog* run_log_;
-  QStringList recent_;
-  std::function<QString(const QString&)> shape_prompt_;
   QDockWidget* run_log_dock_ = nullptr;
   QWidget* panel_widget_ = nullptr;
   QByteArray default_state_;

@@ -1,4 +1,5 @@
 // MainWindow, part 3: running jobs and showing their results (charts, tables, run log), exports.
+#include "FileOpener.h"
 #include "MainWindow.h"
 #include "WindowSession.h"
 
@@ -180,7 +181,7 @@ void MainWindow::showCompare(const CompareResult& r, bool final) {
   estimators_->learnCosts(r);
   problem_->showModel(r);
   if (!final) return;
-  if (r.model.kind == "torchscript") rememberModel(problem_->model());
+  if (r.model.kind == "torchscript") files_->rememberModel(problem_->model());
   Q_EMIT resultShown();
 }
 

@@ -153,6 +153,7 @@ class MainWindow : public QMainWindow {
   EstimatorPanel* estimatorPanel() const { return estimators_; }
   ProblemPanel* problemPanel() const { return problem_; }
   ComparisonView* comparison() const { return comparison_; }
+  WindowSession* session() const { return session_; }
   WindowMenus* menus() const { return menus_; }
   SpectrumPanel* spectrumPanel() const { return spectrum_; }
   MetricsPanel* metricsPanel() const { return metrics_; }
@@ -223,7 +224,6 @@ class MainWindow : public QMainWindow {
   QSplitter* createCentral(QWidget* panel, QHBoxLayout* buttons);
   void createRunLog();
   void connectSignals();
-  QString exportAllInto(const QString& stage) const;  ///< exportAll's files, written into a staging folder
   void onProgress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);
   void onJobFinished(const QString& kind, const JobResultPtr& result);
   void onFailed(const QString& message);

@@ -2,6 +2,7 @@
 // models).
 #include "FileOpener.h"
 #include "MainWindow.h"
+#include "WindowExport.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -93,6 +94,9 @@ ts::TraceRequest MainWindow::currentJob() const {
   job.compare_exact = c.exact;
   return job;
 }
+
+QString MainWindow::exportResult(const QString& path) const { return export_result(*this, path); }
+QString MainWindow::exportAll(const QString& dir) const { return export_all(*this, dir); }
 
 // Opening files is the FileOpener's (the window's interface forwards to it).
 void MainWindow::openModel(const QString& path, const QString& input_shape) {

@@ -18,6 +18,7 @@
 #include "RunsPanel.h"
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
+#include "WindowExport.h"
 #include "WindowSession.h"
 #include "core/Errors.h"
 #include "core/Json.h"
@@ -60,12 +61,12 @@ QString table_csv(const QTableWidget* t) {
 
 }  // namespace
 
-QString MainWindow::exportResult(const QString& path) const {
+QString export_result(const MainWindow& w, const QString& path) {
   Json all;
-  if (const CompareResult* r = lastCompare())
+  if (const CompareResult* r = w.lastCompare())
     all = to_json(*r);
-  else if (!session_->restoredResult().empty())
-    all = parse_json(session_->restoredResult(), "the session's result");
+  else if (!w.session()->restoredResult().empty())
+    all = parse_json(w.session()->restoredResult(), "the session's result");
   else
     return "there is no result to export yet";
   std::string text;
@@ -93,23 +94,17 @@ QString MainWindow::exportResult(const QString& path) const {
   return {};
 }
 
-// Every file is written into a staging folder inside `target` and published together only when all were
-// written: a full disk or any failed file leaves `target` with its earlier export, untouched, and no partial
-// file (export_set).
-QString MainWindow::exportAll(const QString& target) const {
-  return export_set(
-      target, [this](const QString& dir) { return exportAllInto(dir); }, true);
-}
+namespace {
 
-QString MainWindow::exportAllInto(const QString& dir) const {
+QString export_all_into(const MainWindow& w, const QString& dir) {
   QStringList errors;
-  const QHash<const ChartView*, QString> known{{convergence_, "convergence"},
-                                               {speed_, "speed_accuracy"},
-                                               {spectrum_->chart(), "spectrum"},
-                                               {training_->dynamicsChart(), "ntk_over_training"},
-                                               {training_->lossChart(), "loss_accuracy"},
-                                               {pntk_->widthChart(), "pntk_width"},
-                                               {al_->accuracyChart(), "al_accuracy"}};
+  const QHash<const ChartView*, QString> known{{w.convergenceChart(), "convergence"},
+                                               {w.speedChart(), "speed_accuracy"},
+                                               {w.spectrumChart(), "spectrum"},
+                                               {w.trainingPanel()->dynamicsChart(), "ntk_over_training"},
+                                               {w.trainingPanel()->lossChart(), "loss_accuracy"},
+                                               {w.pntkPanel()->widthChart(), "pntk_width"},
+                                               {w.alPanel()->accuracyChart(), "al_accuracy"}};
   QSet<QString> used;
   auto unique = [&used](QString name) {
     const QString base = name;
@@ -118,7 +113,7 @@ QString MainWindow::exportAllInto(const QString& dir) const {
     return name;
   };
   // Charts on tabs never shown have no size of their own yet: they are drawn at 960 × 600.
-  for (ChartView* c : findChildren<ChartView*>()) {
+  for (ChartView* c : w.findChildren<ChartView*>()) {
     const QString name = unique(known.value(c, slug(c->chart()->title())));
     const QSize size = c->isVisible() ? c->size() : QSize(960, 600);
     for (const char* ext : {".png", ".svg", ".pdf"}) {
@@ -127,26 +122,36 @@ QString MainWindow::exportAllInto(const QString& dir) const {
     }
     write_text_noting(dir + "/" + name + ".csv", c->csv(), errors);
   }
-  for (const HeatMap* h : findChildren<HeatMap*>())
+  for (const HeatMap* h : w.findChildren<HeatMap*>())
     if (h->matrixSize() > 0)
       write_text_noting(dir + "/" + unique(slug(h->title())) + ".csv", h->csv(), errors);
-  write_text_noting(dir + "/metrics.csv", table_csv(metrics_->table()), errors);
-  write_text_noting(dir + "/run_log.csv", table_csv(run_log_), errors);
-  if (lastCompare() || !session_->restoredResult().empty())
+  write_text_noting(dir + "/metrics.csv", table_csv(w.metricsTable()), errors);
+  write_text_noting(dir + "/run_log.csv", table_csv(w.runLog()), errors);
+  if (w.lastCompare() || !w.session()->restoredResult().empty())
     for (const char* name : {"/result.json", "/result.csv"}) {
-      const QString err = exportResult(dir + name);
+      const QString err = export_result(w, dir + name);
       if (!err.isEmpty()) errors << err;
     }
-  for (const QString& e :
-       {pntk_->exportAll(dir), al_->exportAll(dir), layers_->exportAll(dir), runs_->exportAll(dir)})
+  for (const QString& e : {w.pntkPanel()->exportAll(dir), w.alPanel()->exportAll(dir),
+                           w.layersPanel()->exportAll(dir), w.runsPanel()->exportAll(dir)})
     if (!e.isEmpty()) errors << e;
   // The session: the full configuration of every run, and everything above as data.
   try {
-    write_text_file((dir + "/session.tsession").toStdString(), session_->text());
+    write_text_file((dir + "/session.tsession").toStdString(), w.session()->text());
   } catch (const ts::Error& e) {
     errors << QString::fromUtf8(e.what());
   }
   return errors.join("\n");
+}
+
+}  // namespace
+
+// Every file is written into a staging folder inside `target` and published together only when all were
+// written: a full disk or any failed file leaves `target` with its earlier export, untouched, and no partial
+// file (export_set).
+QString export_all(const MainWindow& w, const QString& target) {
+  return export_set(
+      target, [&w](const QString& dir) { return export_all_into(w, dir); }, true);
 }
 
 }  // namespace ts::ui

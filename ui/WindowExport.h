@@ -1,0 +1,17 @@
+#pragma once
+// File ▸ Export result and File ▸ Export all, for the main window.
+#include <QString>
+
+namespace ts::ui {
+
+class MainWindow;
+
+/// Writes the window's last result with its full configuration: JSON, or CSV (the running estimate per
+/// matvec) by extension. Returns "" or an error message naming the file.
+QString export_result(const MainWindow& w, const QString& path);
+/// Writes every chart (PNG, SVG, PDF, CSV), the tables and heat maps (CSV), the result (JSON and CSV) and the
+/// session into `target` as one set: all new files, or on any error the folder as it was (no partial file);
+/// returns "" or the errors.
+QString export_all(const MainWindow& w, const QString& target);
+
+}  // namespace ts::ui

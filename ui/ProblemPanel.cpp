@@ -100,6 +100,11 @@ ProblemPanel::ProblemPanel(QWidget* parent) : QGroupBox("Kernel: model and data"
   kf->addRow("Output", output_);
   kf->addRow("Parameters", params_);
   kf->addRow("", model_info_);
+  connectFields();
+}
+
+// The batch size and the problem's seed rewrite the specs; any change of the problem is announced.
+void ProblemPanel::connectFields() {
   connect(data_kind_, &QComboBox::activated, this, &ProblemPanel::updateDataSpec);
   // The batch size of a file already chosen is its spec's n= (no new file dialog); a data set's is a new
   // spec.

@@ -75,6 +75,7 @@ class ProblemPanel : public QGroupBox {
 
  private:
   QHBoxLayout* createModelRow();
+  void connectFields();
   void updateDataSpec();
   void reflectModelKind();
   void showPreview(const PreviewReply& reply);

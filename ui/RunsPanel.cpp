@@ -129,7 +129,12 @@ void RunsPanel::buildControls() {
   view_row->addWidget(smoothing_label_);
   view_row->addStretch(1);
   layout->addLayout(view_row);
+  buildAnalysisRow(layout);
+  buildRunsArea(layout);
+}
 
+// How the snapshots are analysed (estimator, test vectors, exact), with the analysis' progress and status.
+void RunsPanel::buildAnalysisRow(QVBoxLayout* layout) {
   auto* analysis_row = new QHBoxLayout;
   estimator_ = new QComboBox(this);
   estimator_->setObjectName("estimator");
@@ -168,7 +173,10 @@ void RunsPanel::buildControls() {
   analysis_row->addWidget(cancel_);
   analysis_row->addStretch(1);
   layout->addLayout(analysis_row);
+}
 
+// The runs' list beside the chart, the status line, the selected run's table and its snapshot button.
+void RunsPanel::buildRunsArea(QVBoxLayout* layout) {
   auto* middle = new QHBoxLayout;
   list_ = new QListWidget(this);
   list_->setObjectName("runs");
@@ -240,6 +248,11 @@ void RunsPanel::connectSignals() {
     redraw();
     schedule();
   });
+  connectAnalysis();
+}
+
+// The folders' changes, and the engine's progress, rows and end of each analysis.
+void RunsPanel::connectAnalysis() {
   connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [this] { debounce_->start(); });
   connect(debounce_, &QTimer::timeout, this, [this] {
     for (auto& r : runs_) refresh(r);

@@ -26,6 +26,7 @@ class QSlider;
 class QSpinBox;
 class QTableWidget;
 class QTimer;
+class QVBoxLayout;
 
 namespace ts::ui {
 
@@ -84,8 +85,11 @@ class RunsPanel : public QWidget {
     bool finished = false;
     QString error;
   };
-  void buildControls();
+  void buildControls();  ///< the view's row (metric, scalar, scales, smoothing), then the two below
+  void buildAnalysisRow(QVBoxLayout* layout);
+  void buildRunsArea(QVBoxLayout* layout);
   void connectSignals();
+  void connectAnalysis();
   Run* find(const QString& dir);
   const Run* find(const QString& dir) const;
   void refresh(Run& r);  ///< re-reads the folder's snapshots and scalars (not its metrics)

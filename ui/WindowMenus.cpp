@@ -138,6 +138,15 @@ void WindowMenus::createFileMenu() {
                 {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)}, save_as);
   recent_sessions_ = file->addMenu("Recent sessions");
   file->addSeparator();
+  createOpenEntries(file);
+  file->addSeparator();
+  createExportEntries(file);
+  file->addSeparator();
+  addMenuAction(file, "quit", "&Quit", {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { w_->close(); });
+}
+
+// File ▸ Open Model, Example, Data, Image Folders, Run, and Recent models.
+void WindowMenus::createOpenEntries(QMenu* file) {
   addMenuAction(
       file, "open-model", "&Open Model (TorchScript .pt)…", {QKeySequence::Open},
       [this] {
@@ -172,7 +181,10 @@ void WindowMenus::createFileMenu() {
     if (!err.isEmpty()) QMessageBox::warning(w_, "Open Run failed", err);
   });
   recent_models_ = file->addMenu("Recent models");
-  file->addSeparator();
+}
+
+// File ▸ Export all, current chart, result and kernel.
+void WindowMenus::createExportEntries(QMenu* file) {
   addMenuAction(
       file, "export-all", "Export &all (charts and results) to a folder…",
       {QKeySequence(Qt::CTRL | Qt::Key_E)},
@@ -200,8 +212,6 @@ void WindowMenus::createFileMenu() {
         QFileDialog::getSaveFileName(w_, "Export kernel", "kernel.npy", "NumPy arrays (*.npy)");
     if (!path.isEmpty()) w_->exportKernel(path);
   });
-  file->addSeparator();
-  addMenuAction(file, "quit", "&Quit", {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { w_->close(); });
 }
 
 void WindowMenus::exportCurrentChart() {

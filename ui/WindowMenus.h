@@ -36,6 +36,8 @@ class WindowMenus : public QObject {
                          const QList<QKeySequence>& keys, const std::function<void()>& slot,
                          const QString& icon_name = {});
   void createFileMenu();
+  void createOpenEntries(QMenu* file);
+  void createExportEntries(QMenu* file);
   void createEditMenu();
   QMenu* createViewMenu();
   void createRunMenu();

@@ -24,6 +24,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "SampleGallery.h"
+#include "active_learning/AlResultJson.h"
 #include "active_learning/LearningCurve.h"
 #include "active_learning/StrategyCatalog.h"
 #include "core/StudentT.h"
@@ -330,6 +331,7 @@ void AlPanel::run() {
   cycles_shown_ = 0;
   result_.reset();
   chart_->clearAll();
+  chart_->setProvenanceJson(json_text(to_json(job)));  // the run's configuration, into its exported files
   gallery_->clear();
   gallery_strategy_->clear();
   for (const auto& s : job.strategies) gallery_strategy_->addItem(QString::fromStdString(s));

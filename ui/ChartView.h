@@ -7,6 +7,8 @@
 #include <QColor>
 #include <QString>
 
+#include <string>
+
 class QLineSeries;
 class QAreaSeries;
 class QAbstractAxis;
@@ -75,6 +77,8 @@ class ChartView : public QChartView {
   /// it is exported to: a PNG text chunk ("Description"), the SVG's <desc>, the PDF's creator, the CSV's
   /// comment lines ("# …") before its header. Empty: none.
   void setProvenance(const QString& text) { provenance_ = text; }
+  /// The configuration (and seed) of a run as its provenance: a result's JSON `config`, or the whole JSON.
+  void setProvenanceJson(const std::string& json_text) { provenance_ = QString::fromStdString(json_text); }
   const QString& provenance() const { return provenance_; }
   /// Every series' points as CSV: series,x,y,lower,upper (the ±2σ band where the series has one), then the
   /// reference lines (series,x or y).
@@ -95,6 +99,7 @@ class ChartView : public QChartView {
     bool has_reference = false, has_vreference = false;
     QString reference_name, vreference_name;
     double reference_y = 0, vreference_x = 0;
+    QString provenance;  ///< the configuration of the run drawn (setProvenance)
   };
   Content content() const;
   /// Shows `c` exactly (the points as given; colours follow the series names as for live runs).

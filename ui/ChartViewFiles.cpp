@@ -102,6 +102,7 @@ QString ChartView::csv() const {
 ChartView::Content ChartView::content() const {
   Content c;
   c.title = chart()->title();
+  c.provenance = provenance_;
   c.x_title = x_title_;
   c.y_title = y_title_;
   c.log_x = log_x_;
@@ -135,6 +136,7 @@ ChartView::Content ChartView::content() const {
 void ChartView::setContent(const Content& c) {
   clearAll();
   chart()->setTitle(c.title);
+  provenance_ = c.provenance;
   x_title_ = c.x_title;
   y_title_ = c.y_title;
   log_x_ = c.log_x;

@@ -121,10 +121,9 @@ class MainWindow : public QMainWindow {
   QTableWidget* pinnedRunsTable() const;
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const CompareRequest& config);
-  /// Writes every chart (PNG, SVG, PDF, CSV), the tables, the result (JSON and CSV) and the session into
-  /// `dir` as one set: all new files, or on any error the folder as it was (no partial file); returns "" or
-  /// the errors.
-  QString exportAll(const QString& dir) const;
+  /// Export all (WindowExport.h): every chart holding results, the tables, the result and the session into
+  /// `dir` as one set; returns "" or the errors, and the titles of the charts skipped as empty in `skipped`.
+  QString exportAll(const QString& dir, QStringList* skipped = nullptr) const;
   /// Writes the last result with its full configuration: JSON, or CSV (the running estimate per matvec) by
   /// extension. Returns "" or an error message naming the file.
   QString exportResult(const QString& path) const;

@@ -96,7 +96,9 @@ ts::TraceRequest MainWindow::currentJob() const {
 }
 
 QString MainWindow::exportResult(const QString& path) const { return export_result(*this, path); }
-QString MainWindow::exportAll(const QString& dir) const { return export_all(*this, dir); }
+QString MainWindow::exportAll(const QString& dir, QStringList* skipped) const {
+  return export_all(*this, dir, skipped);
+}
 
 // Opening files is the FileOpener's (the window's interface forwards to it).
 void MainWindow::openModel(const QString& path, const QString& input_shape) {

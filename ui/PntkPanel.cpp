@@ -23,6 +23,7 @@
 #include "HeatMap.h"
 #include "jobs/PntkJob.h"
 #include "jobs/PntkWidthJob.h"
+#include "jobs/PntkWidthJson.h"
 #include "results/ResultJson.h"
 
 namespace ts::ui {
@@ -260,6 +261,7 @@ void PntkPanel::onJobFinished(const QString& kind, const JobResultPtr& result) {
   }
   if (const auto* r = std::get_if<PntkWidthResult>(result.get()); r && kind == "pntk-width") {
     width_ = result;
+    width_chart_->setProvenanceJson(json_text(to_json(*r).at("config")));  // into its exported files
     showFits(r->fits);
     Q_EMIT widthFinished();
   }

@@ -76,6 +76,7 @@ QList<ChartView::Series> qseries(const std::vector<session::Series>& list) {
 session::Chart chart_of(const ChartView::Content& c) {
   session::Chart j;
   j.title = std_of(c.title);
+  if (!c.provenance.isEmpty()) j.provenance = std_of(c.provenance);
   j.x_title = std_of(c.x_title);
   j.y_title = std_of(c.y_title);
   j.log_x = c.log_x;
@@ -90,6 +91,7 @@ session::Chart chart_of(const ChartView::Content& c) {
 ChartView::Content content_of(const session::Chart& j) {
   ChartView::Content c;
   c.title = q_of(j.title);
+  c.provenance = q_of(j.provenance.value_or(std::string()));
   c.x_title = q_of(j.x_title);
   c.y_title = q_of(j.y_title);
   c.log_x = j.log_x;

@@ -9,6 +9,7 @@
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "jobs/SpectrumJob.h"
+#include "results/ResultJson.h"
 
 namespace ts::ui {
 
@@ -55,6 +56,7 @@ void SpectrumPanel::show(const SpectrumResult& r) {
   QList<QPointF> points;
   for (size_t i = 0; i < ev.size(); ++i) points << QPointF(double(i + 1), std::max(ev[i], floor));
   chart_->setSeries("eigenvalues", points);
+  chart_->setProvenanceJson(json_text(to_json(r).at("config")));  // into every file it is exported to
   Q_EMIT spectrumShown();
 }
 

@@ -16,6 +16,7 @@
 #include "analysis/MetricCatalog.h"
 #include "jobs/CompareJob.h"
 #include "jobs/DynamicsJob.h"
+#include "jobs/DynamicsJson.h"
 
 namespace ts::ui {
 
@@ -96,6 +97,9 @@ DynamicsRequest TrainingPanel::request(const CompareRequest& form) const {
 void TrainingPanel::show(const DynamicsResult& r) {
   dynamics_chart_->clearAll();
   loss_chart_->clearAll();
+  const std::string config = json_text(to_json(r).at("config"));  // into every file they are exported to
+  dynamics_chart_->setProvenanceJson(config);
+  loss_chart_->setProvenanceJson(config);
   QMap<QString, double> base;
   for (const auto& row : r.dynamics) {
     for (const auto& m : row.values) {

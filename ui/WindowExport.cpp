@@ -96,7 +96,7 @@ QString export_result(const MainWindow& w, const QString& path) {
 
 namespace {
 
-QString export_all_into(const MainWindow& w, const QString& dir) {
+QString export_all_into(const MainWindow& w, const QString& dir, QStringList* skipped) {
   QStringList errors;
   const QHash<const ChartView*, QString> known{{w.convergenceChart(), "convergence"},
                                                {w.speedChart(), "speed_accuracy"},
@@ -112,10 +112,17 @@ QString export_all_into(const MainWindow& w, const QString& dir) {
     used.insert(name);
     return name;
   };
-  // Charts on tabs never shown have no size of their own yet: they are drawn at 960 × 600.
+  // Charts without results are skipped (and named). Every chart is drawn at least 960 × 600, so that its
+  // title and legend are legible (a chart on a tab never shown has no size of its own yet).
   for (ChartView* c : w.findChildren<ChartView*>()) {
+    bool holds = false;
+    for (const auto& s : c->content().series) holds = holds || !s.points.isEmpty();
+    if (!holds) {
+      if (skipped) *skipped << c->chart()->title();
+      continue;
+    }
     const QString name = unique(known.value(c, slug(c->chart()->title())));
-    const QSize size = c->isVisible() ? c->size() : QSize(960, 600);
+    const QSize size = c->isVisible() ? c->size().expandedTo(QSize(960, 600)) : QSize(960, 600);
     for (const char* ext : {".png", ".svg", ".pdf"}) {
       const QString err = c->exportTo(dir + "/" + name + ext, size);
       if (!err.isEmpty()) errors << err;
@@ -149,9 +156,14 @@ QString export_all_into(const MainWindow& w, const QString& dir) {
 // Every file is written into a staging folder inside `target` and published together only when all were
 // written: a full disk or any failed file leaves `target` with its earlier export, untouched, and no partial
 // file (export_set).
-QString export_all(const MainWindow& w, const QString& target) {
+QString export_all(const MainWindow& w, const QString& target, QStringList* skipped) {
   return export_set(
-      target, [&w](const QString& dir) { return export_all_into(w, dir); }, true);
+      target,
+      [&w, skipped](const QString& dir) {
+        if (skipped) skipped->clear();
+        return export_all_into(w, dir, skipped);
+      },
+      true);
 }
 
 }  // namespace ts::ui

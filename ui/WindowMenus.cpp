@@ -191,11 +191,15 @@ void WindowMenus::createExportEntries(QMenu* file) {
       [this] {
         const QString dir = QFileDialog::getExistingDirectory(w_, "Export all to");
         if (dir.isEmpty()) return;
-        const QString err = w_->exportAll(dir);
+        QStringList skipped;
+        const QString err = w_->exportAll(dir, &skipped);
         if (!err.isEmpty())
           QMessageBox::warning(w_, "Export failed", err);
         else
-          w_->statusBar()->showMessage("Exported to " + dir);
+          w_->statusBar()->showMessage("Exported to " + dir +
+                                       (skipped.isEmpty()
+                                            ? QString()
+                                            : "; skipped the charts without results: " + skipped.join(", ")));
       },
       "export");
   addMenuAction(file, "export-chart", "Export current &chart (PNG, SVG, PDF or CSV)…",

@@ -281,16 +281,27 @@ class TestSessions : public QObject {
     QCOMPARE(c.convergenceChart()->pointCount("hutchpp"), 0);
     QCOMPARE(c.runLog()->runs(), 0);
 
-    // Export all from the opened session: every chart as PNG, SVG, PDF and CSV, parsed back.
+    // Export all from the opened session: every chart that holds results as PNG (legible: at least 960 × 600,
+    // with its run's configuration), SVG, PDF and CSV, parsed back; the empty ones skipped and named.
     const QString out = dir.filePath("export");
-    QCOMPARE(b.exportAll(out), QString());
-    for (const char* name :
-         {"convergence", "speed_accuracy", "spectrum", "ntk_over_training", "loss_accuracy"}) {
+    QStringList skipped;
+    QCOMPARE(b.exportAll(out, &skipped), QString());
+    QVERIFY2(
+        skipped.contains("Loss and accuracy") && skipped.contains("NTK over training (relative to epoch 0)"),
+        qPrintable(skipped.join("; ")));
+    QVERIFY(!QFileInfo::exists(out + "/loss_accuracy.png") &&
+            !QFileInfo::exists(out + "/ntk_over_training.csv"));
+    QVERIFY(QImage(out + "/spectrum.png").text("Description").contains("digits:n=20"));
+    for (const char* name : {"convergence", "speed_accuracy", "spectrum"}) {
       const QString base = out + "/" + name;
-      QVERIFY2(QImage(base + ".png").width() > 100, qPrintable(base));
+      QVERIFY2(QImage(base + ".png").width() >= 960 && QImage(base + ".png").height() >= 600,
+               qPrintable(base));
       QVERIFY2(slurp(base + ".svg").contains("<svg"), qPrintable(base));
       QVERIFY2(slurp(base + ".pdf").startsWith("%PDF-"), qPrintable(base));
-      QVERIFY2(slurp(base + ".csv").startsWith("series,x,y,lower,upper\n"), qPrintable(base));
+      // The configuration in comment lines, then the header (sessions keep each chart's configuration).
+      QVERIFY2(slurp(base + ".csv").startsWith("# {") &&
+                   slurp(base + ".csv").contains("\nseries,x,y,lower,upper\n"),
+               qPrintable(base));
     }
     const QList<QByteArray> rows = slurp(out + "/convergence.csv").trimmed().split('\n');
     int hutchpp_rows = 0;

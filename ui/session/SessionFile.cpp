@@ -83,6 +83,7 @@ void fields(V& v, Chart& c) {
   v("series", c.series, at_most(kMaxCurves));
   v("reference", c.reference);
   v("vertical_reference", c.vertical_reference);
+  v("provenance", c.provenance);
 }
 
 // ---- Heat maps, bars, the gallery, tables, labels ----

@@ -59,6 +59,7 @@ struct Chart {
   std::vector<Series> series;
   std::optional<HorizontalLine> reference;  ///< the exact value
   std::optional<VerticalLine> vertical_reference;
+  std::optional<std::string> provenance;  ///< the configuration of the run drawn (JSON text)
 };
 
 /// A kernel drawn as a size × size matrix: `values` row-major (size² of them), `boundaries` the class starts

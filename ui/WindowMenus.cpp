@@ -345,34 +345,38 @@ void WindowMenus::createRunMenu() {
 
 void WindowMenus::createHelpMenu() {
   QMenu* help = w_->menuBar()->addMenu("&Help");
+  // The guide is a page of the app (resources/guide/), with the keyboard shortcuts as the menus have them.
   addMenuAction(help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)},
                 [this] {
-                  QFile f(":/README.md");
-                  const QString text = f.open(QIODevice::ReadOnly)
-                                           ? QString::fromUtf8(f.readAll())
-                                           : QString("The user guide is missing from the resources.");
+                  QFile f(":/guide/guide.md");
+                  QString text = f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll())
+                                                             : QString("The user guide is missing from the resources.");
+                  text += "\n## Keyboard shortcuts\n\n" + shortcutTable();
                   showTextDialog("user-guide", "TangentScope — user guide", text, true);
                 });
-  addMenuAction(help, "shortcuts", "&Keyboard shortcuts", {}, [this] {
-    QString text = "| action | keys |\n| --- | --- |\n";
-    QList<QAction*> listed;  // each action once, each of its keys once (F1 is also the standard Help key)
-    for (QMenu* m : w_->menuBar()->findChildren<QMenu*>())
-      for (QAction* a : m->actions())
-        if (!a->shortcuts().isEmpty() && !a->text().isEmpty() && !listed.contains(a)) {
-          listed << a;
-          QStringList keys;
-          for (const auto& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
-          keys.removeDuplicates();
-          text += "| " + QString(a->text()).remove('&') + " | " + keys.join(", ") + " |\n";
-        }
-    text += "| zoom a chart | drag, wheel, + and − |\n| pan a chart | arrow keys |\n";
-    showTextDialog("shortcuts", "Keyboard shortcuts", text, true);
-  });
+  addMenuAction(help, "shortcuts", "&Keyboard shortcuts", {},
+                [this] { showTextDialog("shortcuts", "Keyboard shortcuts", shortcutTable(), true); });
   help->addSeparator();
   addMenuAction(help, "about", "&About TangentScope", {}, [this] {
     const QString text = about_text();
     showTextDialog("about", "About TangentScope", text, true);
   });
+}
+
+// Every menu action with keys, once each, each of its keys once (F1 is also the standard Help key).
+QString WindowMenus::shortcutTable() const {
+  QString text = "| action | keys |\n| --- | --- |\n";
+  QList<QAction*> listed;
+  for (QMenu* m : w_->menuBar()->findChildren<QMenu*>())
+    for (QAction* a : m->actions())
+      if (!a->shortcuts().isEmpty() && !a->text().isEmpty() && !listed.contains(a)) {
+        listed << a;
+        QStringList keys;
+        for (const auto& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+        keys.removeDuplicates();
+        text += "| " + QString(a->text()).remove('&') + " | " + keys.join(", ") + " |\n";
+      }
+  return text + "| zoom a chart | drag, wheel, + and − |\n| pan a chart | arrow keys |\n";
 }
 
 void WindowMenus::createToolBar(QMenu* view) {

@@ -47,6 +47,7 @@ class WindowMenus : public QObject {
   void exportCurrentChart();
   void showPreferences();
   void showTextDialog(const QString& name, const QString& title, const QString& text, bool markdown);
+  QString shortcutTable() const;  ///< the menus' actions with keys, as a Markdown table
 
   MainWindow* w_;
   QHash<QString, QAction*> actions_;

@@ -34,6 +34,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTimer>
 #include <QToolBar>
 #include <QValueAxis>
@@ -243,11 +244,20 @@ class TestWorkbench : public QObject {
     QVERIFY(shortcuts.contains("F5"));
     QVERIFY2(!shortcuts.contains("F1, F1"), qPrintable(shortcuts));  // each key once
     QCOMPARE(shortcuts.count("User guide"), 1);
+    // The guide is the app's own page: what each number means, its images from the resources, the shortcuts;
+    // not the README's install commands.
     w.action("user-guide")->trigger();
-    QVERIFY(w.findChild<QDialog*>("user-guide")
-                ->findChild<QTextBrowser*>("text")
-                ->toPlainText()
-                .contains("Two commands"));
+    QTextBrowser* guide = w.findChild<QDialog*>("user-guide")->findChild<QTextBrowser*>("text");
+    const QString page = guide->toPlainText();
+    QVERIFY2(page.contains("What each number means") && page.contains("effective rank") &&
+                 page.contains("Keyboard shortcuts") && page.contains("F5") && !page.contains("scripts/deps"),
+             qPrintable(page.left(300)));
+    for (const char* image : {"qrc:/guide/convergence.png", "qrc:/guide/runs.png", "qrc:/guide/metrics.png"})
+      QVERIFY2(!guide->document()
+                    ->resource(QTextDocument::ImageResource, QUrl(QString::fromLatin1(image)))
+                    .value<QImage>()
+                    .isNull(),
+               image);
     // Copy result; open data by extension.
     w.action("copy-result")->trigger();
     QVERIFY(QApplication::clipboard()->text().startsWith(w.resultText()));

@@ -101,6 +101,13 @@ EstimatorPanel::EstimatorPanel(QWidget* parent) : QGroupBox("Estimators", parent
     matvecs_->setValue(v);
     Q_EMIT budgetMoved();
   });
+  connect(methods_, &QListWidget::itemChanged, this, &EstimatorPanel::settingsChanged);
+  for (QSpinBox* box : {matvecs_, seed_, repeats_, threads_})
+    connect(box, qOverload<int>(&QSpinBox::valueChanged), this, &EstimatorPanel::settingsChanged);
+  for (QComboBox* box : {dtype_, device_})
+    connect(box, &QComboBox::currentTextChanged, this, &EstimatorPanel::settingsChanged);
+  connect(exact_, &QCheckBox::toggled, this, &EstimatorPanel::settingsChanged);
+  connect(tol_, qOverload<double>(&QDoubleSpinBox::valueChanged), this, &EstimatorPanel::settingsChanged);
   updateCost();
 }
 

@@ -59,6 +59,8 @@ class EstimatorPanel : public QGroupBox {
  Q_SIGNALS:
   /// The budget slider moved (the window re-runs after a short pause).
   void budgetMoved();
+  /// Any setting changed (estimators, budget, seed, precision, device, exact, tolerance, repeats, threads).
+  void settingsChanged();
 
  private:
   void applyBudgetMinimum();

@@ -59,6 +59,7 @@
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "FileOpener.h"
+#include "FormHistory.h"
 #include "LayersPanel.h"
 #include "MetricsPanel.h"
 #include "Palette.h"
@@ -121,6 +122,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   QSplitter* split = createCentral(panel, buttons);
   createRunLog();
   connectSignals();
+  history_ = new FormHistory(this);
   menus_ = new WindowMenus(this);
   resize(1280, 860);
   // The panel starts at its narrowest, which shows every field; the tabs take the rest.
@@ -133,6 +135,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
     problem_->setDataN(first_n);
     problem_->setData(QString("digits:n=%1").arg(first_n));
     restoreSettings();
+    history_->reset();  // Undo starts from the form as this launch shows it
     session_->start();
   }
   problem_->refreshPreview();
@@ -287,6 +290,7 @@ void MainWindow::trainAndTrack() { training_->train(); }
 MainWindow::~MainWindow() {
   if (persist_) {
     saveSettings();
+    (void)session_->keepRunLog();  // a failure only loses the log's rows; the window is closing
     endCleanly();
   }
 }

@@ -56,6 +56,7 @@ class RunsPanel;
 class WindowMenus;
 class WindowSession;
 class FileOpener;
+class FormHistory;
 class ComparisonView;
 class SpectrumPanel;
 class MetricsPanel;
@@ -154,6 +155,7 @@ class MainWindow : public QMainWindow {
   ComparisonView* comparison() const { return comparison_; }
   WindowSession* session() const { return session_; }
   WindowMenus* menus() const { return menus_; }
+  FormHistory* formHistory() const { return history_; }
   SpectrumPanel* spectrumPanel() const { return spectrum_; }
   MetricsPanel* metricsPanel() const { return metrics_; }
   /// How often the session is autosaved for recovery (setting 0 stops it); kept in the settings.
@@ -249,6 +251,7 @@ class MainWindow : public QMainWindow {
   WindowMenus* menus_ = nullptr;
   WindowSession* session_ = nullptr;
   FileOpener* files_ = nullptr;
+  FormHistory* history_ = nullptr;
   RunLog* run_log_;
   QDockWidget* run_log_dock_ = nullptr;
   QWidget* panel_widget_ = nullptr;

@@ -38,6 +38,7 @@
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "ExportFiles.h"
+#include "FormHistory.h"
 #include "MainWindow.h"
 #include "MetricsPanel.h"
 #include "RunLog.h"
@@ -256,6 +257,13 @@ void WindowMenus::exportCurrentChart() {
 
 void WindowMenus::createEditMenu() {
   QMenu* edit = w_->menuBar()->addMenu("&Edit");
+  for (QAction* a : {w_->formHistory()->undoAction(), w_->formHistory()->redoAction()}) {
+    const QString name = a == w_->formHistory()->undoAction() ? "undo" : "redo";
+    a->setObjectName(name);
+    edit->addAction(a);
+    actions_.insert(name, a);
+  }
+  edit->addSeparator();
   addMenuAction(edit, "copy-result", "&Copy result", {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C)},
                 [this] { w_->copyResult(); });
   edit->addSeparator();
@@ -346,14 +354,14 @@ void WindowMenus::createRunMenu() {
 void WindowMenus::createHelpMenu() {
   QMenu* help = w_->menuBar()->addMenu("&Help");
   // The guide is a page of the app (resources/guide/), with the keyboard shortcuts as the menus have them.
-  addMenuAction(help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)},
-                [this] {
-                  QFile f(":/guide/guide.md");
-                  QString text = f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll())
-                                                             : QString("The user guide is missing from the resources.");
-                  text += "\n## Keyboard shortcuts\n\n" + shortcutTable();
-                  showTextDialog("user-guide", "TangentScope — user guide", text, true);
-                });
+  addMenuAction(
+      help, "user-guide", "&User guide", {QKeySequence::HelpContents, QKeySequence(Qt::Key_F1)}, [this] {
+        QFile f(":/guide/guide.md");
+        QString text = f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll())
+                                                   : QString("The user guide is missing from the resources.");
+        text += "\n## Keyboard shortcuts\n\n" + shortcutTable();
+        showTextDialog("user-guide", "TangentScope — user guide", text, true);
+      });
   addMenuAction(help, "shortcuts", "&Keyboard shortcuts", {},
                 [this] { showTextDialog("shortcuts", "Keyboard shortcuts", shortcutTable(), true); });
   help->addSeparator();

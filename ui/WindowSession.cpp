@@ -61,11 +61,8 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 }  // namespace
 
-std::string WindowSession::text() const {
-  session::Session j;
-  j.app = std::string("TangentScope ") + TS_VERSION;
-  j.saved = s(QDateTime::currentDateTime().toString(Qt::ISODate));
-  session::Form& form = j.form;
+session::Form WindowSession::form() const {
+  session::Form form;
   form.model = s(w_->problemPanel()->model());
   form.data = s(w_->problemPanel()->data());
   form.input_shape = s(w_->problemPanel()->inputShape());
@@ -87,6 +84,75 @@ std::string WindowSession::text() const {
   form.learning_rate = s(w_->trainingPanel()->learningRate());
   form.exact_per_snapshot = w_->trainingPanel()->exactPerSnapshot();
   form.memory_budget = w_->memoryBudget();
+  return form;
+}
+
+std::vector<session::Run> WindowSession::runLogRows() const {
+  std::vector<session::Run> rows;
+  const RunLog* log = w_->runLog();
+  const QList<int> pinned = log->pinnedRows();
+  for (int r = 0; r < log->runs(); ++r) {
+    session::Run run;
+    run.time = s(log->item(r, 0)->text());
+    run.config = log->config(r);
+    run.seconds = log->item(r, 3)->text().toDouble();
+    run.summary = s(log->item(r, 4)->text());
+    run.pinned = pinned.contains(r);
+    run.curves = session::RunCurves{series_of(log->curves(r).convergence), series_of(log->curves(r).speed)};
+    rows.push_back(std::move(run));
+  }
+  return rows;
+}
+
+void WindowSession::showRunLog(const std::vector<session::Run>& rows) {
+  w_->runLog()->reset();
+  for (const session::Run& run : rows) {
+    RunLog::Curves curves;
+    if (run.curves) {
+      curves.convergence = qseries(run.curves->convergence);
+      curves.speed = qseries(run.curves->speed);
+    }
+    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
+  }
+  w_->comparison()->updatePins();
+}
+
+QString WindowSession::runLogPath() const {
+  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + "/run_log.tsession";
+}
+
+QString WindowSession::keepRunLog() const {
+  session::Session kept;
+  kept.run_log = runLogRows();
+  try {
+    QDir().mkpath(QFileInfo(runLogPath()).path());
+    write_text_file(s(runLogPath()), session::session_text(kept));
+  } catch (const ts::Error& e) {
+    return QString::fromUtf8(e.what());
+  }
+  return {};
+}
+
+QString WindowSession::restoreRunLog() {
+  if (!QFileInfo::exists(runLogPath())) return {};
+  try {
+    std::ifstream in(s(runLogPath()), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    showRunLog(
+        session::read_session(text, "the run log kept from the last launch ('" + s(runLogPath()) + "')")
+            .run_log);
+  } catch (const ts::Error& e) {
+    return QString::fromUtf8(
+        e.what());  // a damaged file: the run log starts empty, and the status bar says why
+  }
+  return {};
+}
+
+std::string WindowSession::text() const {
+  session::Session j;
+  j.app = std::string("TangentScope ") + TS_VERSION;
+  j.saved = s(QDateTime::currentDateTime().toString(Qt::ISODate));
+  j.form = form();
   j.panels = session::Panels{inputs_of(w_->pntkPanel()), inputs_of(w_->alPanel()),
                              inputs_of(w_->layersPanel()), inputs_of(w_->runsPanel())};
   if (!w_->runsPanel()->runs().isEmpty()) {
@@ -122,18 +188,7 @@ std::string WindowSession::text() const {
     }
   for (auto& [name, slot] : session::label_slots(j.labels))
     if (auto* l = w_->findChild<QLabel*>(name)) *slot = s(l->text());
-  const QList<int> pinned = w_->runLog()->pinnedRows();
-  for (int r = 0; r < w_->runLog()->runs(); ++r) {
-    session::Run run;
-    run.time = s(w_->runLog()->item(r, 0)->text());
-    run.config = w_->runLog()->config(r);
-    run.seconds = w_->runLog()->item(r, 3)->text().toDouble();
-    run.summary = s(w_->runLog()->item(r, 4)->text());
-    run.pinned = pinned.contains(r);
-    run.curves = session::RunCurves{series_of(w_->runLog()->curves(r).convergence),
-                                    series_of(w_->runLog()->curves(r).speed)};
-    j.run_log.push_back(std::move(run));
-  }
+  j.run_log = runLogRows();
   if (const CompareResult* r = w_->lastCompare())
     j.result = session::SavedResult{to_json(*r)};
   else if (!restored_result_.empty())
@@ -243,17 +298,17 @@ void WindowSession::applyRuns(const session::Session& file) {
 }
 
 // The control panel and the Training tab's settings; a model or data file that moved is located first.
-void WindowSession::applyForm(const session::Form& form) {
+void WindowSession::applyForm(const session::Form& form, bool locate_moved_files) {
   QString model = q(form.model), data = q(form.data);
   // A model or data file that moved: say so, and let the user point to it.
   const QString model_file = file_of_model(model), data_file = file_of_data(data);
-  if (!model_file.isEmpty() && !QFileInfo::exists(model_file)) {
+  if (locate_moved_files && !model_file.isEmpty() && !QFileInfo::exists(model_file)) {
     const QString found = locate_prompt_ ? locate_prompt_(model_file) : QString();
     if (!found.isEmpty()) model = found;
     w_->statusBar()->showMessage(found.isEmpty() ? "The session's model file is missing: " + model_file
                                                  : "Model file moved: now " + found);
   }
-  if (!data_file.isEmpty() && !QFileInfo::exists(data_file)) {
+  if (locate_moved_files && !data_file.isEmpty() && !QFileInfo::exists(data_file)) {
     const QString found = locate_prompt_ ? locate_prompt_(data_file) : QString();
     if (!found.isEmpty()) data.replace(data.indexOf(data_file), data_file.size(), found);
   }
@@ -318,16 +373,7 @@ void WindowSession::applyShown(session::Session& file) {
     }
   for (auto& [name, slot] : session::label_slots(file.labels))
     if (auto* l = w_->findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
-  w_->runLog()->reset();
-  for (const session::Run& run : file.run_log) {
-    RunLog::Curves curves;
-    if (run.curves) {
-      curves.convergence = qseries(run.curves->convergence);
-      curves.speed = qseries(run.curves->speed);
-    }
-    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
-  }
-  w_->comparison()->updatePins();
+  showRunLog(file.run_log);
   w_->comparison()->setLast(nullptr);
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {
@@ -471,6 +517,9 @@ void WindowSession::start() {
   const int minutes = settings.value("autosave_minutes", 2).toInt();
   autosave_->setInterval(std::max(1, minutes) * 60000);
   if (minutes > 0) autosave_->start();
+  // The run log of the last launch, then (after a crash) the autosaved session, which replaces it.
+  const QString err = restoreRunLog();
+  if (!err.isEmpty()) w_->statusBar()->showMessage(err);
   // After a crash the autosave file is still there: offer it once the window is up.
   QTimer::singleShot(0, this, [this] { offerRecovery(); });
 }

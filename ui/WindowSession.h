@@ -11,12 +11,14 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 class QTableWidget;
 class QTimer;
 
 namespace ts::session {
 struct Form;
+struct Run;
 struct Session;
 }  // namespace ts::session
 
@@ -35,6 +37,11 @@ class WindowSession : public QObject {
   /// file left by a crash offered for recovery once the window is up.
   void start();
   std::string text() const;
+  /// The control panel's and the Training tab's settings, as a session holds them.
+  session::Form form() const;
+  /// Sets them; with `locate_moved_files`, a model or data file that is not there is first looked for (the
+  /// locate prompt), as when a session is opened.
+  void applyForm(const session::Form& form, bool locate_moved_files = true);
   /// Writes the session to `path` atomically; returns "" or an error naming the file.
   QString save(const QString& path);
   /// Shows the session at `path`, or returns an error naming the file and member, with nothing changed.
@@ -49,6 +56,12 @@ class WindowSession : public QObject {
   }
   /// The last comparison's result JSON from an opened session ("" when there is none).
   const std::string& restoredResult() const { return restored_result_; }
+
+  /// The run log survives a relaunch: kept at a clean exit, shown again at launch (start()). Return "" or an
+  /// error naming the file.
+  QString keepRunLog() const;
+  QString restoreRunLog();
+  QString runLogPath() const;
 
   QString autosavePath() const;
   void autosaveNow();
@@ -66,12 +79,13 @@ class WindowSession : public QObject {
 
  private:
   QString apply(const std::string& text, const QString& path);
-  void applyForm(const session::Form& form);
   void applyShown(session::Session& file);
   void applyRuns(const session::Session& file);
   QList<ChartView*> sessionCharts() const;     ///< the charts a session holds (not the Runs tab's)
   QList<QTableWidget*> sessionTables() const;  ///< the tables a session holds, with the run log's two
   void rememberSession(const QString& path);
+  std::vector<session::Run> runLogRows() const;
+  void showRunLog(const std::vector<session::Run>& rows);
 
   MainWindow* w_;
   bool persist_;

@@ -43,6 +43,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "FormHistory.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "Notation.h"
@@ -50,6 +51,7 @@
 #include "RunLog.h"
 #include "SampleGallery.h"
 #include "TestHarness.h"
+#include "WindowSession.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
@@ -669,6 +671,47 @@ class TestWorkbench : public QObject {
 
   // A chart's files say what produced them: the run's configuration and seed in the PNG's text chunk, the
   // SVG's <desc> and the CSV's comment lines.
+  // Edit ▸ Undo and Redo step through the form's settled changes (the model, the estimators), each step
+  // named; the run log survives a relaunch (kept at exit, shown at launch, its pins with it).
+  void formUndoRedoAndRunLogKept() {
+    ui::MainWindow w(nullptr, false);
+    small_problem(w);
+    w.formHistory()->settle();
+    const int start = w.formHistory()->steps();
+    w.setMethods({"hutchinson", "xnystrace"});
+    w.formHistory()->settle();
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    w.formHistory()->settle();
+    QCOMPARE(w.formHistory()->steps(), start + 2);
+    QCOMPARE(w.action("undo")->text(), QString("&Undo model"));
+    QCOMPARE(w.action("undo")->shortcut(), QKeySequence(QKeySequence::Undo));
+    w.action("undo")->trigger();
+    QCOMPARE(w.currentCompareJob().problem.model, std::string("mlp:in=64,width=16,depth=2,out=10,seed=1"));
+    QCOMPARE(w.currentCompareJob().methods, (std::vector<std::string>{"xnystrace", "hutchinson"}));
+    w.action("undo")->trigger();
+    QCOMPARE(w.currentCompareJob().methods, std::vector<std::string>{"hutchpp"});
+    w.action("redo")->trigger();
+    QCOMPARE(w.currentCompareJob().methods, (std::vector<std::string>{"xnystrace", "hutchinson"}));
+    QCOMPARE(w.currentCompareJob().problem.model, std::string("mlp:in=64,width=16,depth=2,out=10,seed=1"));
+    w.action("redo")->trigger();
+    QCOMPARE(w.currentCompareJob().problem.model, std::string("mlp:in=64,width=32,depth=2,out=10,seed=1"));
+    w.formHistory()->settle();  // an undo or redo is no new step
+    QCOMPARE(w.formHistory()->steps(), start + 2);
+
+    QSignalSpy done(&w, &ui::MainWindow::resultShown);
+    w.run();
+    QVERIFY(done.wait(60000));
+    w.runLog()->setPinned(0, true);
+    QCOMPARE(w.session()->keepRunLog(), QString());
+    ui::MainWindow again(nullptr, false);
+    QCOMPARE(again.session()->restoreRunLog(), QString());
+    QCOMPARE(again.runLog()->runs(), 1);
+    QCOMPARE(again.runLog()->pinnedRows(), QList<int>{0});
+    QCOMPARE(again.runLog()->config(0).problem.model, w.runLog()->config(0).problem.model);
+    QCOMPARE(again.runLog()->item(0, 4)->text(), w.runLog()->item(0, 4)->text());
+    QFile::remove(w.session()->runLogPath());
+  }
+
   void chartFilesCarryTheirConfiguration() {
     QTemporaryDir tmp;
     ui::MainWindow w(nullptr, false);

@@ -56,6 +56,7 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "ComparisonView.h"
+#include "ContrastStyle.h"
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "FileOpener.h"
@@ -68,6 +69,7 @@
 #include "RunLog.h"
 #include "RunsPanel.h"
 #include "SpectrumPanel.h"
+#include "TabOrder.h"
 #include "TrainingPanel.h"
 #include "WindowMenus.h"
 #include "WindowSession.h"
@@ -89,6 +91,7 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   setWindowTitle("TangentScope — the empirical NTK, matrix-free");
   init_resources();
   setWindowIcon(QIcon(":/tangentscope.svg"));
+  useContrastStyle();  // Fusion with outlined check boxes, in both themes
   // The dense-algebra rates behind the cost shown before a run are measured once (about 0.3 s): not on this
   // thread.
   (void)QtConcurrent::run([] { (void)planned_dense_seconds(EstimatorOptions{}, 0, 0); });
@@ -120,6 +123,9 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   panel_layout->addStretch();
   createTabs();
   QSplitter* split = createCentral(panel, buttons);
+  // Tab moves through each form as it reads, row by row, not in the order its widgets were made.
+  orderTabsByLayout(panel);
+  for (int i = 0; i < tabs_->count(); ++i) orderTabsByLayout(page(i));
   createRunLog();
   connectSignals();
   history_ = new FormHistory(this);
@@ -375,12 +381,8 @@ void MainWindow::copyResult() const {
 void MainWindow::setTheme(const QString& theme) {
   theme_ = theme == "dark" ? "dark" : "light";
   const bool dark = theme_ == "dark";
-  if (dark) {
-    QApplication::setStyle(QStyleFactory::create("Fusion"));  // platform styles may ignore the palette
-    QApplication::setPalette(darkPalette());
-  } else {
-    QApplication::setPalette(QApplication::style()->standardPalette());
-  }
+  useContrastStyle();
+  QApplication::setPalette(dark ? darkPalette() : QApplication::style()->standardPalette());
   ChartView::setDarkDefault(dark);
   for (ChartView* c : findChildren<ChartView*>()) c->setDarkTheme(dark);
   if (QAction* a = action("theme-" + theme_)) a->setChecked(true);

@@ -5,10 +5,14 @@
 #include <functional>
 #include <limits>
 
+#include <QAbstractButton>
+#include <QAbstractScrollArea>
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QAreaSeries>
 #include <QChart>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
 #include <QCryptographicHash>
@@ -26,6 +30,7 @@
 #include <QLogValueAxis>
 #include <QMenuBar>
 #include <QProcess>
+#include <QRadioButton>
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
@@ -43,11 +48,13 @@
 #include "AlPanel.h"
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "EstimatorPanel.h"
 #include "FormHistory.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "Notation.h"
 #include "PntkPanel.h"
+#include "ProblemPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
 #include "TestHarness.h"
@@ -66,6 +73,16 @@ namespace test_workbench {
 
 namespace {
 // The quick problem of the run-lifecycle tests: a small MLP on 20 digits, one estimator.
+// The WCAG contrast ratio of two colours (1 to 21).
+double contrast(const QColor& a, const QColor& b) {
+  auto luminance = [](const QColor& c) {
+    auto lin = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF());
+  };
+  const double la = luminance(a), lb = luminance(b);
+  return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
 void small_problem(ui::MainWindow& w) {
   w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
   w.setMethods({"hutchpp"});
@@ -231,6 +248,30 @@ class TestWorkbench : public QObject {
     QCOMPARE(w.pntkPanel()->findChildren<ui::ChartView*>().first()->chart()->theme(), QChart::ChartThemeDark);
     QCOMPARE(colour(), before);
     QVERIFY(qApp->palette().color(QPalette::Window).lightness() < 100);
+    // Contrast in both themes: text against its ground at least 4.5:1 (WCAG AA), and an unticked check box
+    // and radio button at least 3:1 against the window (WCAG's 1.4.11 for controls).
+    for (const QString theme : {"dark", "light"}) {
+      w.setTheme(theme);
+      const QPalette p = qApp->palette();
+      for (const auto& [fg, bg] :
+           {std::pair{QPalette::WindowText, QPalette::Window}, std::pair{QPalette::Text, QPalette::Base},
+            std::pair{QPalette::ButtonText, QPalette::Button}})
+        QVERIFY2(contrast(p.color(fg), p.color(bg)) >= 4.5, qPrintable(theme));
+      for (QAbstractButton* b :
+           std::initializer_list<QAbstractButton*>{new QCheckBox("x"), new QRadioButton("x")}) {
+        b->resize(b->sizeHint());
+        QImage img(b->size(), QImage::Format_ARGB32);
+        img.fill(p.color(QPalette::Window));
+        b->render(&img);
+        double best = 1;
+        for (int y = 0; y < img.height(); ++y)
+          for (int x = 0; x < std::min(img.width(), img.height()); ++x)  // the indicator: the left square
+            best = std::max(best, contrast(QColor(img.pixel(x, y)), p.color(QPalette::Window)));
+        QVERIFY2(best >= 3.0,
+                 qPrintable(theme + ": " + b->metaObject()->className() + " " + QString::number(best)));
+        delete b;
+      }
+    }
     w.setTheme("light");
     QCOMPARE(w.convergenceChart()->chart()->theme(), QChart::ChartThemeLight);
     // Help: About names the version and the papers; the shortcut list has F5.
@@ -710,6 +751,43 @@ class TestWorkbench : public QObject {
     QCOMPARE(again.runLog()->config(0).problem.model, w.runLog()->config(0).problem.model);
     QCOMPARE(again.runLog()->item(0, 4)->text(), w.runLog()->item(0, 4)->text());
     QFile::remove(w.session()->runLogPath());
+  }
+
+  // Tab moves through the control panel as it reads: each next field is lower, or on the same row further
+  // right.
+  void tabOrderFollowsTheForm() {
+    ui::MainWindow w(nullptr, false);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QWidget* panel = w.controlPanel();
+    QList<QWidget*> fields;  // the fields of the two boxes (not the parts inside a spin box or combo box)
+    for (QWidget* box : {static_cast<QWidget*>(w.problemPanel()), static_cast<QWidget*>(w.estimatorPanel())})
+      for (QWidget* f : box->findChildren<QWidget*>())
+        if ((f->focusPolicy() & Qt::TabFocus) && f->isVisibleTo(panel) && f->isEnabled() &&
+            !qobject_cast<QAbstractSpinBox*>(f->parentWidget()) &&
+            !qobject_cast<QComboBox*>(f->parentWidget()))
+          fields << f;
+    QVERIFY(fields.size() > 10);
+    QWidget* first = fields.front();
+    for (QWidget* f : fields)
+      if (f->mapTo(&w, QPoint(0, 0)).y() < first->mapTo(&w, QPoint(0, 0)).y()) first = f;
+    QWidget* at = first;
+    int visited = 0;
+    for (int i = 0; i < 200 && visited < fields.size() - 1; ++i) {
+      QWidget* next = at->nextInFocusChain();
+      while (!fields.contains(next) && next != first) next = next->nextInFocusChain();
+      if (next == first) break;
+      const QRect a(at->mapTo(&w, QPoint(0, 0)), at->size()), b(next->mapTo(&w, QPoint(0, 0)), next->size());
+      const bool same_row =
+          std::abs(a.center().y() - b.center().y()) < std::min(a.height(), b.height()) / 2 + 4;
+      QVERIFY2(
+          same_row ? b.left() > a.left() : b.top() >= a.center().y(),
+          qPrintable(at->objectName() + QString(" (%1,%2) → ").arg(a.x()).arg(a.y()) + next->objectName() +
+                     QString(" (%1,%2)").arg(b.x()).arg(b.y()) + " " + next->metaObject()->className()));
+      at = next;
+      ++visited;
+    }
+    QVERIFY2(visited >= fields.size() / 2, qPrintable(QString::number(visited)));
   }
 
   void chartFilesCarryTheirConfiguration() {

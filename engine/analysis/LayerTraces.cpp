@@ -16,13 +16,29 @@ namespace ts {
 
 namespace {
 
-// The module a parameter belongs to: a TorchScript name up to its last '.', a built-in model's layer.
-std::string module_of(const std::string& name) {
+// The module a parameter belongs to, as people name it: a TorchScript name up to its last '.'; a built-in
+// model's layer by its kind and shape ("Linear 2 (64→32)" for the MLP's w1 and b1, "conv1", "GRU
+// input→hidden" for weight_ih_l0 and bias_ih_l0).
+std::string module_of(const std::string& name, const Model& model) {
   const auto dot = name.rfind('.');
   if (dot != std::string::npos) return name.substr(0, dot);
-  static const std::regex numbered("^[wb]([0-9]+)$"), suffixed("^(.+)_[wb]$");
+  static const std::regex numbered("^[wb]([0-9]+)$"), suffixed("^(.+)_[wb]$"),
+      recurrent("^(weight|bias)_(ih|hh)_l([0-9]+)$");
   std::smatch m;
-  if (std::regex_match(name, m, numbered)) return "layer " + m[1].str();
+  if (std::regex_match(name, m, numbered)) {
+    const auto& names = model.parameter_names();
+    const auto w = std::find(names.begin(), names.end(), "w" + m[1].str());
+    std::string label = "Linear " + std::to_string(std::stoll(m[1].str()) + 1);
+    if (w != names.end()) {
+      const at::Tensor& weight = model.parameters()[size_t(w - names.begin())];
+      if (weight.dim() == 2)
+        label += " (" + std::to_string(weight.size(1)) + "→" + std::to_string(weight.size(0)) + ")";
+    }
+    return label;
+  }
+  if (std::regex_match(name, m, recurrent))
+    return std::string("GRU ") + (m[3].str() == "0" ? "" : "layer " + m[3].str() + " ") +
+           (m[2].str() == "ih" ? "input→hidden" : "hidden→hidden");
   if (std::regex_match(name, m, suffixed)) return m[1].str();
   return "(model)";
 }
@@ -73,7 +89,7 @@ std::vector<ParameterGroup> parameter_groups(const TangentMap& J, const std::str
     const std::string& name = m.parameter_names()[i];
     std::string g;
     if (prefixes.empty()) {
-      g = module_of(name);
+      g = module_of(name, m);
     } else {
       // The longest matching prefix takes the parameter, so 'w;w0' puts w0 in its own group.
       g = "(other)";

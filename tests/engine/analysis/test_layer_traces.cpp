@@ -45,8 +45,9 @@ class TestLayerTraces : public QObject {
     o.method = "exact";
     o.compare_exact = true;
     const LayerTraces t = layer_traces(*p.J, o);
-    QCOMPARE(t.layers.size(), size_t(3));  // layer 0, layer 1, layer 2 (w and b of each)
-    QCOMPARE(t.layers[0].name, std::string("layer 0"));
+    QCOMPARE(t.layers.size(), size_t(3));  // three layers (w and b of each), named by kind and shape
+    QCOMPARE(t.layers[0].name, std::string("Linear 1 (5→16)"));
+    QCOMPARE(t.layers[2].name, std::string("Linear 3 (16→3)"));
     QCOMPARE(t.layers[0].size, int64_t(5 * 16 + 16));
     const at::Tensor Jm = jacobian(*p.J, int64_t(1) << 30);
     int64_t col = 0;

@@ -55,6 +55,7 @@
 #include "Notation.h"
 #include "PntkPanel.h"
 #include "ProblemPanel.h"
+#include "RunDiff.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
 #include "TestHarness.h"
@@ -551,8 +552,20 @@ class TestWorkbench : public QObject {
     QTableWidget* diff = w.pinnedRunsTable();
     QVERIFY(diff->isVisibleTo(&w));
     QCOMPARE(diff->columnCount(), 2);
-    QCOMPARE(diff->rowCount(), 1);  // only the model's seed differs
-    QCOMPARE(diff->verticalHeaderItem(0)->text(), QString("problem.model"));
+    QCOMPARE(diff->rowCount(), 1);                                    // only the model's seed differs
+    QCOMPARE(diff->verticalHeaderItem(0)->text(), QString("Model"));  // as the form labels it
+    {  // settings named as the form labels them, values as people read them
+      CompareRequest a = w.currentCompareJob(), b = a;
+      b.methods = {"xnystrace", "hutchpp"};
+      b.estimator.seed = 7;
+      b.problem.compute.memory_budget = int64_t(8) << 30;
+      const auto rows = ui::config_differences({a, b});
+      QStringList labels;
+      for (const auto& r : rows) labels << r.first;
+      QCOMPARE(labels, (QStringList{"Memory budget", "Estimator seed", "Estimators"}));
+      QCOMPARE(rows[2].second[1], QString("XNysTrace, Hutch++"));
+      QCOMPARE(rows[0].second[1], QString::fromStdString(format_bytes(double(int64_t(8) << 30))));
+    }
     QCOMPARE(diff->item(0, 0)->text(), QString("mlp:in=64,width=32,depth=2,out=10,seed=1"));
     QCOMPARE(diff->horizontalHeaderItem(1)->text(), QString("run 2 (latest)"));
     // A third run keeps the overlay.

@@ -9,6 +9,7 @@
 
 #include "ChartView.h"
 #include "Notation.h"
+#include "ProblemCaption.h"
 #include "RunDiff.h"
 #include "RunLog.h"
 #include "core/Numbers.h"
@@ -16,17 +17,6 @@
 #include "results/RequestJson.h"
 
 namespace ts::ui {
-
-namespace {
-
-// The problem a result belongs to, as one comparable text: what the kernel is (model, data and its subset
-// seed, shape, output, parameters), not how it is computed.
-std::string shown_problem_key(const ProblemSpec& p) {
-  return p.model + "|" + p.data + "|" + p.input_shape + "|" + p.output + "|" + p.params + "|" +
-         std::to_string(p.compute.seed);
-}
-
-}  // namespace
 
 ComparisonView::ComparisonView(RunLog* log, QWidget* parent) : QObject(parent), log_(log) {
   result_ = new QLabel("tr K = …", parent);
@@ -89,7 +79,7 @@ const CompareResult* ComparisonView::last() const {
 
 void ComparisonView::markEarlierProblem(const ProblemSpec& form) {
   if (shown_problem_.empty()) return;
-  const bool earlier = shown_problem_key(form) != shown_problem_;
+  const bool earlier = problem_key(form) != shown_problem_;
   const QString mark = "Earlier problem: ";
   const QString text = result_->text();
   if (earlier && !text.startsWith(mark)) {
@@ -105,7 +95,7 @@ void ComparisonView::markEarlierProblem(const ProblemSpec& form) {
 
 void ComparisonView::show(const CompareResult& r, bool final) {
   stale_chart_ = false;
-  shown_problem_ = shown_problem_key(r.request.problem);
+  shown_problem_ = problem_key(r.request.problem);
   running_job_ = r.request;
   running_series_.clear();  // estimates drawn: a cancel now keeps them (the exact trace is what is lost)
   drawCharts(r);

@@ -23,6 +23,7 @@
 
 #include "EngineClient.h"
 #include "ExportFiles.h"
+#include "ProblemCaption.h"
 #include "catalog/CommandCatalog.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
@@ -98,6 +99,8 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   layout->addWidget(table_, 1);
+  caption_ = new ProblemCaption(this);
+  layout->addWidget(caption_);
   connectSignals(exp);
 }
 
@@ -126,6 +129,7 @@ void LayersPanel::connectSignals(QPushButton* exp) {
       result_ = result;
       show(r->traces, true);
       summary_->setText(summaryText());
+      caption_->setProblem(r->request.problem);
       Q_EMIT layersShown();
     }
   });

@@ -58,6 +58,7 @@ class LayersPanel : public QWidget {
   void show(const ts::LayerTraces& t, bool final);
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;
+  class ProblemCaption* caption_ = nullptr;
   QComboBox* estimator_;
   QSpinBox* matvecs_;
   QCheckBox* exact_;

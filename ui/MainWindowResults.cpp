@@ -51,6 +51,7 @@
 #include "EstimatorPanel.h"
 #include "LayersPanel.h"
 #include "PntkPanel.h"
+#include "ProblemCaption.h"
 #include "ProblemPanel.h"
 #include "RunDiff.h"
 #include "RunLog.h"
@@ -174,7 +175,12 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
 
 const CompareResult* MainWindow::lastCompare() const { return comparison_->last(); }
 
-void MainWindow::markEarlierProblem() { comparison_->markEarlierProblem(currentCompareJob().problem); }
+// Every figure on screen says when it belongs to another problem than the form's.
+void MainWindow::markEarlierProblem() {
+  const ProblemSpec form = currentCompareJob().problem;
+  comparison_->markEarlierProblem(form);
+  for (ProblemCaption* c : findChildren<ProblemCaption*>()) c->compareWith(form);
+}
 
 void MainWindow::showCompare(const CompareResult& r, bool final) {
   comparison_->show(r, final);

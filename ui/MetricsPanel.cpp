@@ -7,6 +7,7 @@
 
 #include "EngineClient.h"
 #include "Notation.h"
+#include "ProblemCaption.h"
 #include "core/Numbers.h"
 #include "jobs/CompareJob.h"
 #include "jobs/MetricsJob.h"
@@ -27,7 +28,9 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
       "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
       "in each cell's tooltip.");
   auto* button = new QPushButton("Compute metrics with the first method", this);
+  caption_ = new ProblemCaption(this);
   layout->addWidget(table_, 1);
+  layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);
   connect(button, &QPushButton::clicked, this, &MetricsPanel::compute);
   connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
@@ -68,6 +71,7 @@ void MetricsPanel::show(const MetricsResult& r) {
     table_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
     table_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));
   }
+  caption_->setProblem(r.request.problem);
   Q_EMIT metricsShown();
 }
 

@@ -12,6 +12,7 @@ class QTableWidget;
 namespace ts::ui {
 
 class EngineClient;
+class ProblemCaption;
 
 class MetricsPanel : public QWidget {
   Q_OBJECT
@@ -32,6 +33,7 @@ class MetricsPanel : public QWidget {
   EngineClient* engine_;
   std::function<ts::CompareRequest()> form_;
   QTableWidget* table_;
+  ProblemCaption* caption_;
   bool pending_ = false;  ///< a job of this tab is in flight
 };
 

@@ -21,6 +21,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "HeatMap.h"
+#include "ProblemCaption.h"
 #include "jobs/PntkJob.h"
 #include "jobs/PntkWidthJob.h"
 #include "jobs/PntkWidthJson.h"
@@ -108,6 +109,7 @@ QGroupBox* PntkPanel::createKernelsBox() {
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   kl->addWidget(summary_);
+  caption_ = new ProblemCaption(kernels);
   auto* maps = new QHBoxLayout;
   pntk_map_ = new HeatMap("pNTK Θ̂ (N × N, sorted by class)", kernels);
   entk_map_ = new HeatMap("eNTK Θ (O × O blocks of N × N, by class)", kernels);
@@ -116,6 +118,7 @@ QGroupBox* PntkPanel::createKernelsBox() {
   maps->addWidget(pntk_map_);
   maps->addWidget(entk_map_);
   kl->addLayout(maps, 1);
+  kl->addWidget(caption_);
   return kernels;
 }
 
@@ -258,6 +261,7 @@ void PntkPanel::onJobFinished(const QString& kind, const JobResultPtr& result) {
   if (const auto* r = std::get_if<PntkResult>(result.get()); r && kind == "pntk") {
     kernels_ = result;
     showKernels(*r);
+    caption_->setProblem(r->request.problem);
   }
   if (const auto* r = std::get_if<PntkWidthResult>(result.get()); r && kind == "pntk-width") {
     width_ = result;

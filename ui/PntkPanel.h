@@ -21,6 +21,7 @@ namespace ts::ui {
 class ChartView;
 class EngineClient;
 class HeatMap;
+class ProblemCaption;
 
 class PntkPanel : public QWidget {
   Q_OBJECT
@@ -64,6 +65,7 @@ class PntkPanel : public QWidget {
 
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;
+  ProblemCaption* caption_ = nullptr;
   QComboBox* variant_;
   QSpinBox* heldout_;
   QDoubleSpinBox* ridge_;

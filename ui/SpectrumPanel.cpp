@@ -8,6 +8,7 @@
 
 #include "ChartView.h"
 #include "EngineClient.h"
+#include "ProblemCaption.h"
 #include "jobs/SpectrumJob.h"
 #include "results/ResultJson.h"
 
@@ -21,7 +22,9 @@ SpectrumPanel::SpectrumPanel(EngineClient* engine, std::function<ProblemSpec()> 
   chart_->setLogY(true);
   chart_->setToolTip("Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
   auto* button = new QPushButton("Compute the exact spectrum", this);
+  caption_ = new ProblemCaption(this);
   layout->addWidget(chart_, 1);
+  layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);
   connect(button, &QPushButton::clicked, this, &SpectrumPanel::compute);
   connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
@@ -56,6 +59,7 @@ void SpectrumPanel::show(const SpectrumResult& r) {
   QList<QPointF> points;
   for (size_t i = 0; i < ev.size(); ++i) points << QPointF(double(i + 1), std::max(ev[i], floor));
   chart_->setSeries("eigenvalues", points);
+  caption_->setProblem(r.request.problem);
   chart_->setProvenanceJson(json_text(to_json(r).at("config")));  // into every file it is exported to
   Q_EMIT spectrumShown();
 }

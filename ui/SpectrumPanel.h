@@ -12,6 +12,7 @@ namespace ts::ui {
 
 class ChartView;
 class EngineClient;
+class ProblemCaption;
 
 class SpectrumPanel : public QWidget {
   Q_OBJECT
@@ -33,6 +34,7 @@ class SpectrumPanel : public QWidget {
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;
   ChartView* chart_;
+  ProblemCaption* caption_;
   bool pending_ = false;  ///< a job of this tab is in flight
 };
 

@@ -13,6 +13,7 @@
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "OptionTips.h"
+#include "ProblemCaption.h"
 #include "analysis/MetricCatalog.h"
 #include "jobs/CompareJob.h"
 #include "jobs/DynamicsJob.h"
@@ -57,7 +58,9 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
   train_row->addWidget(exact_);
   train_row->addWidget(train_button);
   train_row->addStretch();
+  caption_ = new ProblemCaption(this);
   tp->addLayout(charts_row, 1);
+  tp->addWidget(caption_);
   tp->addLayout(train_row);
   connect(train_button, &QPushButton::clicked, this, &TrainingPanel::train);
   connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
@@ -99,6 +102,7 @@ void TrainingPanel::show(const DynamicsResult& r) {
   loss_chart_->clearAll();
   const std::string config = json_text(to_json(r).at("config"));  // into every file they are exported to
   dynamics_chart_->setProvenanceJson(config);
+  caption_->setProblem(r.request.problem);
   loss_chart_->setProvenanceJson(config);
   QMap<QString, double> base;
   for (const auto& row : r.dynamics) {

@@ -20,6 +20,7 @@ namespace ts::ui {
 
 class ChartView;
 class EngineClient;
+class ProblemCaption;
 
 class TrainingPanel : public QWidget {
   Q_OBJECT
@@ -55,6 +56,7 @@ class TrainingPanel : public QWidget {
   bool pending_ = false;  ///< a job of this tab is in flight
   ChartView* dynamics_chart_;
   ChartView* loss_chart_;
+  ProblemCaption* caption_;
   QSpinBox* epochs_;
   QComboBox* lr_;
   QCheckBox* exact_;

@@ -38,6 +38,7 @@
 #include "LayersPanel.h"
 #include "MainWindow.h"
 #include "PntkPanel.h"
+#include "ProblemCaption.h"
 #include "ProblemPanel.h"
 #include "RunLog.h"
 #include "RunsPanel.h"
@@ -374,6 +375,8 @@ void WindowSession::applyShown(session::Session& file) {
   for (auto& [name, slot] : session::label_slots(file.labels))
     if (auto* l = w_->findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
   showRunLog(file.run_log);
+  for (ProblemCaption* c : w_->findChildren<ProblemCaption*>())
+    c->clearProblem();  // the figures are the file's
   w_->comparison()->setLast(nullptr);
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {
@@ -414,6 +417,7 @@ void WindowSession::clear() {
   for (QTableWidget* t : sessionTables())
     if (t != w_->runLog()) t->setRowCount(0);
   w_->runLog()->reset();
+  for (ProblemCaption* c : w_->findChildren<ProblemCaption*>()) c->clearProblem();
   w_->comparison()->setLast(nullptr);
   restored_result_.clear();
   w_->comparison()->resultLabel()->setText("tr K = …");

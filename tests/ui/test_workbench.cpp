@@ -52,13 +52,17 @@
 #include "FormHistory.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
+#include "MetricsPanel.h"
 #include "Notation.h"
 #include "PntkPanel.h"
+#include "ProblemCaption.h"
 #include "ProblemPanel.h"
 #include "RunDiff.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "SpectrumPanel.h"
 #include "TestHarness.h"
+#include "TrainingPanel.h"
 #include "WindowSession.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
@@ -801,6 +805,32 @@ class TestWorkbench : public QObject {
       ++visited;
     }
     QVERIFY2(visited >= fields.size() / 2, qPrintable(QString::number(visited)));
+  }
+
+  // Every tab's figures say which problem they were computed for, and that they belong to an earlier problem
+  // once the form describes another (and no longer when it describes theirs again).
+  void figuresNameTheirProblem() {
+    ui::MainWindow w(nullptr, false);
+    small_problem(w);
+    QSignalSpy spectrum(&w, &ui::MainWindow::spectrumShown);
+    QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
+    w.computeSpectrum();
+    QVERIFY(spectrum.wait(60000));
+    w.computeMetrics();
+    QVERIFY(metrics.wait(60000));
+    auto caption = [&](QWidget* tab) { return tab->findChild<ui::ProblemCaption*>()->text(); };
+    for (QWidget* tab : {static_cast<QWidget*>(w.spectrumPanel()), static_cast<QWidget*>(w.metricsPanel())})
+      QVERIFY2(caption(tab).startsWith("Computed for mlp:in=64,width=16") &&
+                   caption(tab).contains("digits:n=20") && caption(tab).contains("problem seed 0"),
+               qPrintable(caption(tab)));
+    QVERIFY(caption(w.trainingPanel()).isEmpty());  // nothing computed there
+    w.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    QVERIFY2(caption(w.spectrumPanel()).startsWith("Earlier problem: computed for mlp:in=64,width=16"),
+             qPrintable(caption(w.spectrumPanel())));
+    QVERIFY(caption(w.metricsPanel()).startsWith("Earlier problem"));
+    QVERIFY(caption(w.trainingPanel()).isEmpty());
+    small_problem(w);
+    QVERIFY(caption(w.spectrumPanel()).startsWith("Computed for"));
   }
 
   void chartFilesCarryTheirConfiguration() {

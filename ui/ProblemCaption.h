@@ -1,0 +1,40 @@
+#pragma once
+// The line under a tab's figures that says which problem they were computed for (model, data, input shape,
+// output, parameters, problem seed). When the form describes another problem, it says that the figures belong
+// to the earlier one, so a figure is never read as the form's.
+#include <QLabel>
+
+#include <string>
+
+namespace ts {
+struct ProblemSpec;
+}
+
+namespace ts::ui {
+
+class ProblemCaption : public QLabel {
+  Q_OBJECT
+ public:
+  explicit ProblemCaption(QWidget* parent = nullptr);
+
+  /// The figures above were computed for `p`.
+  void setProblem(const ts::ProblemSpec& p);
+  /// The form now describes `form`: "Earlier problem" when it is not the figures' one.
+  void compareWith(const ts::ProblemSpec& form);
+  /// Whether the figures belong to another problem than the form's (as compareWith last found).
+  bool earlier() const { return earlier_; }
+  /// No figures: the caption is empty.
+  void clearProblem();
+
+ private:
+  void refresh();
+  std::string key_;  ///< the figures' problem as one comparable text (empty: no figures)
+  QString text_;     ///< "model on data (…)"
+  bool earlier_ = false;
+};
+
+/// The problem a result belongs to, as one comparable text: what the kernel is (model, data and its subset
+/// seed, shape, output, parameters), not how it is computed.
+std::string problem_key(const ts::ProblemSpec& p);
+
+}  // namespace ts::ui

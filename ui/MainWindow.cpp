@@ -192,6 +192,8 @@ void MainWindow::createTabs() {
   // The tabs' own jobs share the status bar's progress and Cancel.
   auto started = [this](const QString& what) {
     current_kind_ = "panel";
+    panel_job_ = what;
+    panel_started_ms_ = QDateTime::currentMSecsSinceEpoch();
     cancel_->setEnabled(true);
     progress_->setRange(0, 0);
     statusBar()->showMessage(what);
@@ -256,6 +258,7 @@ void MainWindow::createRunLog() {
   addDockWidget(Qt::BottomDockWidgetArea, dock);
   resizeDocks({dock}, {130}, Qt::Vertical);
   connect(run_log_, &RunLog::restoreRequested, this, &MainWindow::applyConfig);
+  connect(run_log_, &RunLog::rerunRequested, this, &MainWindow::rerun);
   setAcceptDrops(true);
 
   run_log_dock_ = dock;

@@ -122,6 +122,8 @@ class MainWindow : public QMainWindow {
   QTableWidget* pinnedRunsTable() const;
   /// Restores the form from a run's configuration JSON (the run log's double-click).
   void applyConfig(const CompareRequest& config);
+  /// The run log's "Run it again": restores row `row`'s configuration and runs its kind on its tab.
+  void rerun(int row);
   /// Export all (WindowExport.h): every chart holding results, the tables, the result and the session into
   /// `dir` as one set; returns "" or the errors, and the titles of the charts skipped as empty in `skipped`.
   QString exportAll(const QString& dir, QStringList* skipped = nullptr) const;
@@ -278,7 +280,9 @@ class MainWindow : public QMainWindow {
   QTimer* rerun_;
   bool relaunched_ = false;  ///< the form came from the settings of an earlier launch
   bool launching_ = false;   ///< the next run() is the one at launch
-  QString current_kind_;     ///< the job in flight: compare, spectrum or metrics
+  QString current_kind_;
+  QString panel_job_;            ///< the description of another tab's job in flight
+  qint64 panel_started_ms_ = 0;  ///< the job in flight: compare, spectrum or metrics
 };
 
 }  // namespace ts::ui

@@ -50,11 +50,14 @@
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "LayersPanel.h"
+#include "MetricsPanel.h"
 #include "PntkPanel.h"
 #include "ProblemCaption.h"
 #include "ProblemPanel.h"
 #include "RunDiff.h"
 #include "RunLog.h"
+#include "RunRecord.h"
+#include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
 #include "core/Numbers.h"
@@ -154,6 +157,10 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
     comparison_->setLast(result);
     showCompare(*r);
   }
+  // Every other tab's run goes into the run log too, with its settings.
+  if (const auto rec = run_record(*result, currentCompareJob()))
+    run_log_->add(rec->config, double(QDateTime::currentMSecsSinceEpoch() - panel_started_ms_) / 1000.0,
+                  rec->summary, {}, {}, false, rec->kind, rec->settings);
   if (const auto* r = std::get_if<KernelResult>(result.get())) {
     QString msg = !r->frobenius
                       ? QString(
@@ -204,6 +211,45 @@ void MainWindow::onFailed(const QString& message) {
 // A comparison that ends without a result (cancelled, failed) keeps what was shown before it.
 void MainWindow::endUnfinishedRun(const QString& what) {
   if (current_kind_ == "compare") comparison_->endUnfinished(what);
+  if (current_kind_ == "panel") {  // another tab's run: logged with the form it ran on, and what it was
+    run_log_->add(currentCompareJob(),
+                  double(QDateTime::currentMSecsSinceEpoch() - panel_started_ms_) / 1000.0,
+                  panel_job_ + " " + what, {}, {}, false, "panel");
+    current_kind_.clear();
+  }
+}
+
+// The run log's "Run it again": its configuration into the form, then the run of its kind, on its tab.
+void MainWindow::rerun(int row) {
+  applyConfig(run_log_->config(row));
+  const QString kind = run_log_->kind(row);
+  if (kind == "spectrum") {
+    showPage(spectrum_);
+    computeSpectrum();
+  } else if (kind == "metrics") {
+    showPage(metrics_);
+    computeMetrics();
+  } else if (kind == "training") {
+    showPage(training_);
+    trainAndTrack();
+  } else if (kind == "layers") {
+    showPage(layers_);
+    layers_->compute();
+  } else if (kind == "pntk") {
+    showPage(pntk_);
+    pntk_->computeKernels();
+  } else if (kind == "pntk-width") {
+    showPage(pntk_);
+    pntk_->runWidthExperiment();
+  } else if (kind == "al") {
+    showPage(al_);
+    al_->run();
+  } else if (kind == "compare") {
+    showPage(convergence_);
+    run();
+  } else {
+    statusBar()->showMessage("Configuration restored; run it from its tab");
+  }
 }
 
 }  // namespace ts::ui

@@ -1,12 +1,17 @@
 #pragma once
-// The run log: every finished run with its configuration, duration and result. Double-clicking a row asks the
-// window to restore that configuration; its check box pins the run, so its curves are overlaid on the charts.
+// The run log: every run of every kind (comparisons, spectra, metrics, training, per-layer traces, pNTK,
+// width experiments, active learning), finished or not, with its settings, duration and result.
+// Double-clicking a row asks the window to restore its configuration, its menu to run it again; a
+// comparison's check box pins it, so its curves are overlaid on the charts.
 #include <QTableWidget>
 
 #include "ChartView.h"
 #include "jobs/CompareJob.h"
 
 namespace ts::ui {
+
+/// A run kind as a person reads it ("pntk-width" → "pNTK width experiment").
+QString runKindName(const QString& kind);
 
 class RunLog : public QTableWidget {
   Q_OBJECT
@@ -18,8 +23,14 @@ class RunLog : public QTableWidget {
     QList<ChartView::Series> convergence, speed;
   };
   /// `time` (HH:mm:ss) defaults to now; a session gives the stored one.
+  /// `kind`: "compare" (pinnable), or the job of another tab ("spectrum", "metrics", "training", "layers",
+  /// "pntk", "pntk-width", "al", "kernel"), whose full settings are `settings` (JSON text) and whose problem
+  /// and estimator are in `config`.
   void add(const ts::CompareRequest& config, double seconds, const QString& summary, const QString& time = {},
-           const Curves& curves = {}, bool pinned = false);
+           const Curves& curves = {}, bool pinned = false, const QString& kind = "compare",
+           const QString& settings = {});
+  QString kind(int row) const { return kinds_.value(row); }
+  QString settings(int row) const { return settings_.value(row); }
   const Curves& curves(int row) const { return curves_[row]; }
   /// The rows whose pin (the check box of the time column) is set, in order.
   QList<int> pinnedRows() const;
@@ -31,12 +42,15 @@ class RunLog : public QTableWidget {
 
  Q_SIGNALS:
   void restoreRequested(const ts::CompareRequest& config);
+  /// The row's menu: restore its configuration and run it again.
+  void rerunRequested(int row);
   /// A run was pinned or unpinned.
   void pinsChanged();
 
  private:
   QList<ts::CompareRequest> configs_;
   QList<Curves> curves_;
+  QStringList kinds_, settings_;
   bool filling_ = false;  ///< a row is being added: its check box is no pin change
 };
 

@@ -100,6 +100,10 @@ std::vector<session::Run> WindowSession::runLogRows() const {
     run.summary = s(log->item(r, 4)->text());
     run.pinned = pinned.contains(r);
     run.curves = session::RunCurves{series_of(log->curves(r).convergence), series_of(log->curves(r).speed)};
+    if (log->kind(r) != "compare") {
+      run.kind = s(log->kind(r));
+      run.settings = s(log->settings(r));
+    }
     rows.push_back(std::move(run));
   }
   return rows;
@@ -113,7 +117,8 @@ void WindowSession::showRunLog(const std::vector<session::Run>& rows) {
       curves.convergence = qseries(run.curves->convergence);
       curves.speed = qseries(run.curves->speed);
     }
-    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned);
+    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned,
+                      q(run.kind.value_or("compare")), q(run.settings.value_or(std::string())));
   }
   w_->comparison()->updatePins();
 }

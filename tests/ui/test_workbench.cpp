@@ -833,6 +833,44 @@ class TestWorkbench : public QObject {
     QVERIFY(caption(w.spectrumPanel()).startsWith("Computed for"));
   }
 
+  // Every run kind goes into the run log with its settings, survives a session, and runs again from it.
+  void everyRunKindIsLogged() {
+    QTemporaryDir tmp;
+    ui::MainWindow w(nullptr, false);
+    small_problem(w);
+    QSignalSpy spectrum(&w, &ui::MainWindow::spectrumShown);
+    QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
+    w.computeSpectrum();
+    QVERIFY(spectrum.wait(60000));
+    w.computeMetrics();
+    QVERIFY(metrics.wait(60000));
+    ui::RunLog* log = w.runLog();
+    QCOMPARE(log->runs(), 2);
+    QCOMPARE(log->kind(0), QString("spectrum"));
+    QCOMPARE(log->kind(1), QString("metrics"));
+    QCOMPARE(log->item(0, 2)->text(), QString("Spectrum"));
+    QVERIFY2(log->item(0, 4)->text().contains("eigenvalues, largest"), qPrintable(log->item(0, 4)->text()));
+    QVERIFY2(log->item(1, 4)->text().contains("tr K ≈"), qPrintable(log->item(1, 4)->text()));
+    QVERIFY(log->settings(1).contains("\"problem\"") && log->settings(1).contains("digits:n=20"));
+    QVERIFY(log->item(0, 0)->data(Qt::CheckStateRole).isNull());  // only comparisons are pinned
+    QCOMPARE(log->config(1).problem.model, w.currentCompareJob().problem.model);
+    // Kept in a session, with their kinds and settings.
+    QCOMPARE(w.saveSession(tmp.filePath("s.tsession")), QString());
+    ui::MainWindow v(nullptr, false);
+    QCOMPARE(v.openSession(tmp.filePath("s.tsession")), QString());
+    QCOMPARE(v.runLog()->runs(), 2);
+    QCOMPARE(v.runLog()->kind(1), QString("metrics"));
+    QCOMPARE(v.runLog()->settings(1), log->settings(1));
+    // Run again from the log: the spectrum's problem back in the form, the spectrum computed again.
+    v.setProblem("mlp:in=64,width=32,depth=2,out=10,seed=1", "digits:n=20");
+    QSignalSpy again(&v, &ui::MainWindow::spectrumShown);
+    v.rerun(0);
+    QVERIFY(again.wait(60000));
+    QCOMPARE(v.currentCompareJob().problem.model, std::string("mlp:in=64,width=16,depth=2,out=10,seed=1"));
+    QCOMPARE(v.runLog()->runs(), 3);
+    QCOMPARE(v.runLog()->kind(2), QString("spectrum"));
+  }
+
   void chartFilesCarryTheirConfiguration() {
     QTemporaryDir tmp;
     ui::MainWindow w(nullptr, false);

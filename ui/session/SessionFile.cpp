@@ -303,6 +303,8 @@ void fields(V& v, Run& r) {
   v("summary", r.summary);
   v.defaulted("pinned", r.pinned, false);
   v("curves", r.curves);
+  v("kind", r.kind);
+  v("settings", r.settings);
 }
 
 namespace {

@@ -156,11 +156,13 @@ struct RunCurves {
 /// A row of the run log: the run's full configuration, its time, summary, pin, and own curves.
 struct Run {
   std::string time;
-  CompareRequest config;
+  CompareRequest config;  ///< the form's configuration of the run (for every kind: its problem and estimator)
   double seconds = 0;
   std::string summary;
   bool pinned = false;
   std::optional<RunCurves> curves;
+  std::optional<std::string> kind;      ///< absent: "compare"; else the tab's job (RunLog::add)
+  std::optional<std::string> settings;  ///< that job's full settings, as JSON text
 };
 
 /// The last comparison's full result, as `tangentscope-cli compare --json` writes it: kept as saved for

@@ -19,6 +19,7 @@
 #include <QMessageBox>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QRegularExpression>
 #include <QSvgGenerator>
 #include <QToolTip>
 #include <QValueAxis>
@@ -37,6 +38,9 @@ ChartView::ChartView(const QString& title, const QString& x_title, const QString
   setRenderHint(QPainter::Antialiasing);
   setRubberBand(QChartView::RectangleRubberBand);
   setMinimumSize(360, 260);
+  connect(chart(), &QChart::plotAreaChanged, this, [this] {
+    if (!chart()->legend()->isAttachedToChart()) placeLegend();
+  });
   rebuildAxes();
   if (dark_default()) setDarkTheme(true);
 }
@@ -58,9 +62,14 @@ void ChartView::setDarkTheme(bool dark) {
 }
 
 void ChartView::applyPens() {
+  // With distinct styles, curves that overlap stay apart by their dash pattern as well as their colour.
+  static const Qt::PenStyle kStyles[] = {Qt::SolidLine, Qt::DashLine, Qt::DotLine, Qt::DashDotLine,
+                                         Qt::DashDotDotLine};
+  int own = 0;
   for (auto& e : entries_) {
     QPen pen(e.second.colour);
     pen.setWidthF(2);
+    if (distinct_styles_ && !e.second.dashed) pen.setStyle(kStyles[own++ % 5]);
     if (e.second.dashed) {
       pen.setStyle(Qt::DashLine);
       pen.setWidthF(1.5);
@@ -101,7 +110,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
     if (e.first == name) return e.second.line;
   Entry e;
   e.line = new QLineSeries;
-  e.line->setName(displayName(name));  // the legend's text; entries_ keeps the code name
+  e.line->setName(typeset(displayName(name)));  // the legend's text; entries_ keeps the code name
   QList<QColor> used;
   for (const auto& other : entries_) used << other.second.colour;
   e.colour = seriesColor(name, used);  // one colour per method in every chart (Palette.h)
@@ -109,7 +118,7 @@ QLineSeries* ChartView::series(const QString& name, bool band) {
     e.upper = new QLineSeries;
     e.lower = new QLineSeries;
     e.area = new QAreaSeries(e.upper, e.lower);
-    e.area->setName(displayName(name) + " ±2σ");
+    e.area->setName(typeset(displayName(name)) + " ±2σ");
     chart()->addSeries(e.area);
   }
   chart()->addSeries(e.line);
@@ -427,14 +436,68 @@ void ChartView::resizeEvent(QResizeEvent* e) {
     fitRanges();  // the legend's place and the number of ticks follow the width
 }
 
+// Below the plot when its entries fit one row; else floating inside the plot area, in the corner that covers
+// the fewest points, so that a legend never takes more than a line of the chart's room (a legend beside the
+// plot took a third of a narrow chart) and no label is cut. View ▸ the chart's menu hides it.
 void ChartView::placeLegend() {
   QLegend* legend = chart()->legend();
+  if (!legend_shown_) {
+    legend->hide();
+    return;
+  }
+  legend->show();
   const QFontMetricsF fm(legend->font());
-  double row = 0;
+  double row = 0, widest = 0;
+  int entries = 0;
   for (auto* m : legend->markers())
-    if (m->isVisible()) row += fm.horizontalAdvance(m->label()) + fm.height() + 18;  // label, box, gaps
-  const Qt::Alignment want = row > width() - 40 ? Qt::AlignRight : Qt::AlignBottom;
-  if (legend->alignment() != want) legend->setAlignment(want);
+    if (m->isVisible()) {
+      static const QRegularExpression tag("<[^>]*>");  // typeset labels: their text, not their markup
+      const double w = fm.horizontalAdvance(QString(m->label()).remove(tag)) + fm.height() + 18;  // box, gaps
+      row += w;
+      widest = std::max(widest, w);
+      ++entries;
+    }
+  if (row <= width() - 40 || entries == 0) {
+    if (!legend->isAttachedToChart()) {
+      legend->attachToChart();
+      legend->setBackgroundVisible(false);
+    }
+    if (legend->alignment() != Qt::AlignBottom) legend->setAlignment(Qt::AlignBottom);
+    return;
+  }
+  if (legend->isAttachedToChart()) legend->detachFromChart();
+  legend->setAlignment(Qt::AlignLeft);  // one entry per line
+  legend->setBrush(dark_ ? QColor(40, 40, 44, 225) : QColor(255, 255, 255, 225));
+  legend->setPen(QPen(dark_ ? QColor(120, 120, 125) : QColor(190, 190, 190)));
+  legend->setLabelColor(dark_ ? QColor(230, 230, 230) : QColor(30, 30, 30));
+  legend->setBackgroundVisible(true);
+  const QRectF plot = chart()->plotArea();
+  const QSizeF size(std::min(widest + 20, plot.width() * 0.7),
+                    std::min(entries * (fm.height() + 11) + 18, plot.height() - 12));
+  const QList<QPointF> corners{plot.topLeft() + QPointF(6, 6),
+                               QPointF(plot.right() - size.width() - 6, plot.top() + 6),
+                               QPointF(plot.left() + 6, plot.bottom() - size.height() - 6),
+                               QPointF(plot.right() - size.width() - 6, plot.bottom() - size.height() - 6)};
+  QRectF best;
+  int fewest = std::numeric_limits<int>::max();
+  for (const QPointF& corner : corners) {
+    const QRectF r(corner, size);
+    int covered = 0;
+    for (const auto& e : entries_) {  // the points and the segments between them
+      const QList<QPointF> pts = e.second.line->points();
+      for (int i = 0; i < pts.size(); ++i)
+        for (int k = 0; k < (i + 1 < pts.size() ? 8 : 1); ++k) {
+          const QPointF p = i + 1 < pts.size() ? pts[i] + (pts[i + 1] - pts[i]) * (k / 8.0) : pts[i];
+          covered += r.contains(chart()->mapToPosition(p, e.second.line));
+        }
+    }
+    if (covered < fewest) {
+      fewest = covered;
+      best = r;
+    }
+  }
+  legend->setGeometry(best);
+  legend->update();
 }
 
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {
@@ -454,6 +517,12 @@ void ChartView::contextMenuEvent(QContextMenuEvent* e) {
   QAction* ly = menu.addAction("Log y axis", this, [this](bool on) { setLogY(on); });
   ly->setCheckable(true);
   ly->setChecked(log_y_);
+  QAction* shown = menu.addAction("Show legend", this, [this](bool on) {
+    legend_shown_ = on;
+    placeLegend();
+  });
+  shown->setCheckable(true);
+  shown->setChecked(legend_shown_);
   menu.addSeparator();
   menu.addAction("Copy data (CSV)", this, [this] { QApplication::clipboard()->setText(csv()); });
   menu.addAction("Copy image", this, [this] { QApplication::clipboard()->setPixmap(grab()); });

@@ -51,6 +51,14 @@ class ChartView : public QChartView {
   /// error is still wide, e.g. Hutchinson's first probes), so the converged part fills the chart; those bands
   /// are clipped at the edge. 0 (the default) fits everything.
   void setBandFitFrom(double fraction) { band_fit_from_ = fraction; }
+  /// Each curve of the chart's own also gets its dash pattern (solid, dashed, dotted, …): curves that lie on
+  /// each other stay distinguishable.
+  void setDistinctStyles(bool on) {
+    distinct_styles_ = on;
+    applyPens();
+  }
+  /// Whether the legend is shown (the chart's menu toggles it).
+  bool legendShown() const { return legend_shown_; }
   /// Series whose names end with `suffix` (e.g. " acc") are drawn against a second, linear y axis on the
   /// right titled `title`, fitted on its own (loss and accuracy in one chart, each on its scale).
   void setSecondaryY(const QString& suffix, const QString& title);
@@ -141,6 +149,8 @@ class ChartView : public QChartView {
     bool legend = true;   ///< false: no legend entry of its own
   };
   QList<QPair<QString, Entry>> entries_;
+  bool distinct_styles_ = false;
+  bool legend_shown_ = true;
   QLineSeries* reference_ = nullptr;
   double reference_y_ = 0;
   bool has_reference_ = false;

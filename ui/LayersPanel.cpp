@@ -13,6 +13,7 @@
 #include <QHorizontalBarSeries>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -24,6 +25,7 @@
 #include "EngineClient.h"
 #include "ExportFiles.h"
 #include "ProblemCaption.h"
+#include "RichText.h"
 #include "catalog/CommandCatalog.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
@@ -66,21 +68,29 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   matvecs_->setValue(int(LayerTraceOptions{}.matvecs));  // as `layers` on the command line
   matvecs_->setPrefix("m = ");
   matvecs_->setToolTip("test vectors (the budget), as on the main form");
-  exact_ = new QCheckBox("exact values, ‖K_g‖_F, r_eff, cos(K_g, K)", this);
+  exact_ = new QCheckBox("exact values", this);
   exact_->setObjectName("exact");  // sessions key its value by this name
   exact_->setToolTip(
-      "Builds J and every K_g = J_g J_gᵀ when they fit the memory budget; else exact traces by d VJPs");
+      "Exact tr K_g, and ‖K_g‖_F, r_eff(K_g) and cos(K_g, K): builds J and every K_g = J_g J_gᵀ when they "
+      "fit "
+      "the memory budget; else exact traces by d VJPs");
   groups_ = new QLineEdit(this);
   groups_->setObjectName("groups");  // sessions key its value by this name
   groups_->setPlaceholderText("groups: one per module, or name prefixes (conv1;layer1;fc)");
   run_ = new QPushButton("Compute per-layer traces", this);
   auto* exp = new QPushButton("Export…", this);
+  auto* estimator_label = new QLabel("Estimator:", this);
+  estimator_label->setBuddy(estimator_);
+  row->addWidget(estimator_label);
   for (QWidget* w : {static_cast<QWidget*>(estimator_), static_cast<QWidget*>(matvecs_),
                      static_cast<QWidget*>(exact_), static_cast<QWidget*>(groups_)})
     row->addWidget(w);
-  row->addWidget(run_);
-  row->addWidget(exp);
   layout->addLayout(row);
+  auto* buttons = new QHBoxLayout;  // a row of their own: the settings row fits a 1280-pixel window
+  buttons->addWidget(run_);
+  buttons->addWidget(exp);
+  buttons->addStretch(1);
+  layout->addLayout(buttons);
   summary_ = new QLabel("tr K_g for every layer of the model on the main form's batch", this);
   summary_->setObjectName("layersSummary");  // sessions store result labels by name
   summary_->setWordWrap(true);
@@ -96,6 +106,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   table_->setObjectName("layersTable");  // sessions key tables by name
   table_->setHorizontalHeaderLabels(
       {"layer", "P_g", "tr K_g", "± (2σ)", "share", "exact", "‖K_g‖_F", "r_eff", "cos(K_g, K)"});
+  table_->setHorizontalHeader(new RichHeader(Qt::Horizontal, table_));  // K_g, ‖K_g‖_F, r_eff typeset
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   layout->addWidget(table_, 1);
@@ -188,10 +199,12 @@ LayersPanel::Bars LayersPanel::bars() const {
     if (auto* cat = qobject_cast<QBarCategoryAxis*>(axis)) b.names = cat->categories();
     if (auto* v = qobject_cast<QValueAxis*>(axis)) b.axis_title = v->titleText();
   }
+  b.errors = errors_;
   return b;
 }
 
 void LayersPanel::setBars(const Bars& b) {
+  errors_ = b.errors;
   QChart* chart = chart_->chart();
   chart->removeAllSeries();
   for (auto* axis : chart->axes()) {
@@ -216,6 +229,24 @@ void LayersPanel::setBars(const Bars& b) {
   chart->addAxis(x, Qt::AlignBottom);
   series->attachAxis(y);
   series->attachAxis(x);
+  // ±2σ on each bar: a whisker across its end (the category axis puts bar i at y = i).
+  for (int i = 0; i < b.errors.size() && i < b.shares.size(); ++i) {
+    if (!(b.errors[i] > 0)) continue;
+    auto* whisker = new QLineSeries;
+    whisker->setName("±2σ");
+    const double lo = std::max(0.0, b.shares[i] - b.errors[i]), hi = b.shares[i] + b.errors[i];
+    for (const QPointF& p : {QPointF(lo, i - 0.12), QPointF(lo, i + 0.12), QPointF(lo, i), QPointF(hi, i),
+                             QPointF(hi, i - 0.12), QPointF(hi, i + 0.12)})
+      whisker->append(p);
+    QPen pen(chart->theme() == QChart::ChartThemeDark ? QColor(235, 235, 235) : QColor(20, 20, 20));
+    pen.setWidthF(1.5);
+    whisker->setPen(pen);
+    chart->addSeries(whisker);
+    whisker->attachAxis(x);
+    whisker->attachAxis(y);
+    top = std::max(top, hi);
+  }
+  x->setRange(0, std::max(1.0, std::ceil(top / 10) * 10));
 }
 
 void LayersPanel::show(const LayerTraces& t, bool final) {
@@ -223,6 +254,7 @@ void LayersPanel::show(const LayerTraces& t, bool final) {
   Bars b;
   for (auto it = t.layers.rbegin(); it != t.layers.rend(); ++it) {
     b.shares << 100.0 * it->share;
+    b.errors << (it->std_error && t.total > 0 ? 100.0 * 2 * *it->std_error / t.total : 0.0);
     b.names << QString::fromStdString(it->name);
   }
   b.axis_title = final ? "share of tr K (%)" : "share of tr K (%), running";

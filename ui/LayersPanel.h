@@ -39,6 +39,7 @@ class LayersPanel : public QWidget {
   struct Bars {
     QStringList names;
     QList<double> shares;  ///< percent of tr K
+    QList<double> errors;  ///< ±2σ of each share, in percent (empty: none drawn)
     QString axis_title;
   };
   Bars bars() const;
@@ -59,6 +60,7 @@ class LayersPanel : public QWidget {
   EngineClient* engine_;
   std::function<ts::ProblemSpec()> problem_;
   class ProblemCaption* caption_ = nullptr;
+  QList<double> errors_;  ///< the whiskers drawn (bars() gives them back to sessions)
   QComboBox* estimator_;
   QSpinBox* matvecs_;
   QCheckBox* exact_;

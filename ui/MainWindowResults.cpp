@@ -159,8 +159,10 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
   }
   // Every other tab's run goes into the run log too, with its settings.
   if (const auto rec = run_record(*result, currentCompareJob()))
-    run_log_->add(rec->config, double(QDateTime::currentMSecsSinceEpoch() - panel_started_ms_) / 1000.0,
-                  rec->summary, {}, {}, false, rec->kind, rec->settings);
+    run_log_->add(
+        rec->config,
+        rec->seconds.value_or(double(QDateTime::currentMSecsSinceEpoch() - panel_started_ms_) / 1000.0),
+        rec->summary, {}, {}, false, rec->kind, rec->settings);
   if (const auto* r = std::get_if<KernelResult>(result.get())) {
     QString msg = !r->frobenius
                       ? QString(

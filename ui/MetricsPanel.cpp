@@ -8,6 +8,7 @@
 #include "EngineClient.h"
 #include "Notation.h"
 #include "ProblemCaption.h"
+#include "RichText.h"
 #include "core/Numbers.h"
 #include "jobs/CompareJob.h"
 #include "jobs/MetricsJob.h"
@@ -22,6 +23,7 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
   table_->setHorizontalHeaderLabels(
       {"metric", "estimate ± 2σ (≈ 95%)", "exact", "relative error", "seconds"});
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+  table_->setItemDelegateForColumn(0, new RichTextDelegate(table_));  // ‖K‖_F, r_eff(K) typeset
   table_->setToolTip(
       "tr K, the trace; ‖K‖_F = √tr(K²), the Frobenius norm; r_eff(K) = tr(K)²/tr(K²), the effective rank; "
       "yᵀKy / (‖K‖_F ‖y‖²), the kernel-target alignment for one-hot labels y. Estimates carry ±2σ (twice "

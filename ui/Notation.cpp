@@ -1,5 +1,7 @@
 #include "Notation.h"
 
+#include <QRegularExpression>
+
 #include <cmath>
 
 #include "analysis/MetricCatalog.h"
@@ -25,6 +27,13 @@ QString displayName(const QString& series) {
       return QString::fromStdString(e.label) + series.mid(name.size());
   }
   return series;
+}
+
+QString typeset(const QString& label) {
+  static const QRegularExpression sub("([A-Za-z‖)])_([A-Za-z0-9]+)");
+  QString out = label.toHtmlEscaped();
+  out.replace(sub, "\\1<sub>\\2</sub>");
+  return out;
 }
 
 std::optional<double> twoSigma(std::optional<double> std_error) {

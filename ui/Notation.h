@@ -20,6 +20,10 @@ QString withError(double v, std::optional<double> err, int significant = 6);
 /// the code names inside (colours, sessions, CSV); legends and read-outs show these.
 QString displayName(const QString& series);
 
+/// A label as rich text, subscripts typeset: "‖K‖_F" → "‖K‖<sub>F</sub>", "r_eff" → "r<sub>eff</sub>",
+/// "K_g" → "K<sub>g</sub>" (for chart legends and axis titles, which render it; text elsewhere stays plain).
+QString typeset(const QString& label);
+
 /// The app's one error-bar convention: ±2σ (≈ 95%) from a standard error σ; absent stays absent.
 std::optional<double> twoSigma(std::optional<double> std_error);
 

@@ -82,11 +82,15 @@ std::optional<RunRecord> run_record(const JobResult& result, const CompareReques
   auto with_problem = [&rec](const ProblemSpec& p) { rec.config.problem = p; };
   if (const auto* r = std::get_if<SpectrumResult>(&result)) {
     rec.kind = "spectrum";
+    rec.seconds = r->seconds;
     with_problem(r->request.problem);
     rec.settings = config_text(to_json(*r));
     rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<MetricsResult>(&result)) {
     rec.kind = "metrics";
+    double total = 0;
+    for (const auto& m : r->metrics) total += m.seconds;
+    rec.seconds = total;
     with_problem(r->request.problem);
     rec.config.estimator = r->request.estimator;
     rec.settings = config_text(to_json(*r));
@@ -98,11 +102,13 @@ std::optional<RunRecord> run_record(const JobResult& result, const CompareReques
     rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<LayersResult>(&result)) {
     rec.kind = "layers";
+    rec.seconds = r->traces.seconds + r->traces.exact_seconds.value_or(0.0);
     with_problem(r->request.problem);
     rec.settings = config_text(to_json(*r));
     rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<PntkResult>(&result)) {
     rec.kind = "pntk";
+    rec.seconds = r->seconds + r->entk_seconds.value_or(0.0);
     with_problem(r->request.problem);
     rec.settings = config_text(to_json(*r));
     rec.summary = summary_of(*r);

@@ -14,6 +14,7 @@ struct RunRecord {
   CompareRequest config;
   QString settings;  ///< JSON text
   QString summary;
+  std::optional<double> seconds;  ///< the run's own time, where its result has one
 };
 
 /// The record of `result`, run while the form described `form`; nothing for a comparison (the Convergence

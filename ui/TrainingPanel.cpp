@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QMap>
 #include <QPushButton>
 #include <QSpinBox>
@@ -27,6 +28,7 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
   dynamics_chart_ =
       new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", this);
   dynamics_chart_->setObjectName("dynamics");  // sessions key charts by name
+  dynamics_chart_->setDistinctStyles(true);    // tr K and ‖K‖_F often lie on each other
   dynamics_chart_->setToolTip(
       "tr K_t, ‖K_t‖_F and r_eff(K_t) divided by their values at initialisation, cos(K_t, K₀) "
       "and the kernel-target alignment likewise; ±2σ bands from the estimator's error");
@@ -54,6 +56,9 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
       "Trains on a stratified 80% of the data with Adam (cross-entropy, batch 32), keeps θ after "
       "every epoch, and estimates the NTK metrics on 50 held-out inputs at each snapshot");
   train_row->addWidget(epochs_);
+  auto* lr_label = new QLabel("learning rate:", this);
+  lr_label->setBuddy(lr_);
+  train_row->addWidget(lr_label);
   train_row->addWidget(lr_);
   train_row->addWidget(exact_);
   train_row->addWidget(train_button);

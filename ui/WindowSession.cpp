@@ -185,6 +185,7 @@ std::string WindowSession::text() const {
   session::LayerBars& b = j.layer_bars.emplace();
   for (const auto& n : bars.names) b.names.push_back(s(n));
   b.shares.assign(bars.shares.begin(), bars.shares.end());
+  if (!bars.errors.isEmpty()) b.errors.emplace(bars.errors.begin(), bars.errors.end());
   b.axis_title = s(bars.axis_title);
   j.al_gallery = session::Gallery{s(w_->alPanel()->galleryStrategy()), w_->alPanel()->galleryCycles()};
   for (const QTableWidget* t : sessionTables())
@@ -367,6 +368,8 @@ void WindowSession::applyShown(session::Session& file) {
     LayersPanel::Bars bars;
     for (const auto& n : file.layer_bars->names) bars.names << q(n);
     bars.shares = QList<double>(file.layer_bars->shares.begin(), file.layer_bars->shares.end());
+    if (file.layer_bars->errors)
+      bars.errors = QList<double>(file.layer_bars->errors->begin(), file.layer_bars->errors->end());
     bars.axis_title = q(file.layer_bars->axis_title);
     w_->layersPanel()->setBars(bars);
   }

@@ -11,6 +11,8 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 
+#include <QChartView>
+#include <QHeaderView>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTimer>
@@ -209,6 +211,15 @@ class TestMainWindow : public QObject {
     QCOMPARE(r->traces.layers.size(), size_t(3));
     QCOMPARE(panel->table()->rowCount(), 3);
     QCOMPARE(panel->barCount(), 3);
+    // Each bar carries its ±2σ: 2·σ_g / tr K in percent of tr K, a whisker across its end.
+    const ui::LayersPanel::Bars bars = panel->bars();
+    QCOMPARE(bars.errors.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+      const LayerTrace& l = r->traces.layers[size_t(2 - i)];  // the bars run bottom to top
+      QVERIFY(std::fabs(bars.errors[i] - 100 * 2 * *l.std_error / r->traces.total) < 1e-9);
+    }
+    QCOMPARE(panel->findChild<QChartView*>()->chart()->series().size(), 1 + 3);
+    QCOMPARE(panel->table()->horizontalHeader()->metaObject()->className(), "ts::ui::RichHeader");
     QVERIFY(panel->liveUpdates() > 1);
     LayersRequest direct;
     direct.problem = w.currentCompareJob().problem;

@@ -115,12 +115,16 @@ template <class V>
 void fields(V& v, LayerBars& b) {
   v("names", b.names, at_most(kMaxRows));
   v("shares", b.shares, at_most(kMaxRows));
+  v("errors", b.errors, at_most(kMaxRows));
   v("axis_title", b.axis_title);
 }
 void check(const JsonField& f, const LayerBars& b) {
   if (b.shares.size() != b.names.size())
     f.member("shares").fail("holds " + std::to_string(b.shares.size()) + " values but there are " +
                             std::to_string(b.names.size()) + " names: one share per name");
+  if (b.errors && b.errors->size() != b.names.size())
+    f.member("errors").fail("holds " + std::to_string(b.errors->size()) + " values but there are " +
+                            std::to_string(b.names.size()) + " names: one error per name");
 }
 
 template <class V>

@@ -76,6 +76,7 @@ struct HeatMap {
 struct LayerBars {
   std::vector<std::string> names;
   std::vector<double> shares;
+  std::optional<std::vector<double>> errors;  ///< ±2σ of each share (percent), one per name
   std::string axis_title;
 };
 

@@ -66,7 +66,8 @@ session::Session full_session() {
   session::HeatMap entk;
   entk.name = "entkKernel";
   s.heat_maps = {map, entk};
-  s.layer_bars = session::LayerBars{{"0.weight", "0.bias"}, {90.5, 9.5}, "share of tr K (%)"};
+  s.layer_bars = session::LayerBars{
+      {"0.weight", "0.bias"}, {90.5, 9.5}, std::vector<double>{1.5, 0.25}, "share of tr K (%)"};
   AlCycle cycle;
   cycle.strategy = "margin";
   cycle.seed = uint64_t(-1);  // seeds are exact to 2^64 − 1

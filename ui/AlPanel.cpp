@@ -23,6 +23,7 @@
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "ExportFiles.h"
+#include "Notation.h"
 #include "SampleGallery.h"
 #include "active_learning/AlResultJson.h"
 #include "active_learning/LearningCurve.h"
@@ -206,7 +207,8 @@ void AlPanel::createResults(QVBoxLayout* layout) {
   auto* gl = new QHBoxLayout;
   gl->addWidget(new QLabel("queried samples of", right));
   gallery_strategy_ = new QComboBox(right);
-  gallery_strategy_->setObjectName("gallery_strategy");  // sessions key its value by this name
+  gallery_strategy_->setObjectName("gallery_strategy");
+  gallery_strategy_->setProperty("notInSession", true);  // the session's al_gallery.strategy holds it
   gl->addWidget(gallery_strategy_, 1);
   rl->addLayout(gl);
   gallery_ = new SampleGallery(right);
@@ -334,10 +336,12 @@ void AlPanel::run() {
   chart_->setProvenanceJson(json_text(to_json(job)));  // the run's configuration, into its exported files
   gallery_->clear();
   gallery_strategy_->clear();
-  for (const auto& s : job.strategies) gallery_strategy_->addItem(QString::fromStdString(s));
+  for (const auto& s : job.strategies)  // shown by display name, kept by code name
+    gallery_strategy_->addItem(displayName(QString::fromStdString(s)), QString::fromStdString(s));
   // The look-ahead's queries carry their predicted change: show those first when it runs.
   for (const auto& s : job.strategies)
-    if (s.rfind("mlmoc", 0) == 0) gallery_strategy_->setCurrentText(QString::fromStdString(s));
+    if (s.rfind("mlmoc", 0) == 0)
+      gallery_strategy_->setCurrentIndex(gallery_strategy_->findData(QString::fromStdString(s)));
   pending_ = true;
   run_->setEnabled(false);
   pause_->setEnabled(true);
@@ -410,7 +414,7 @@ void AlPanel::redraw() {
 
 void AlPanel::showGallery() {
   // The newest cycle of the chosen strategy that queried anything.
-  const std::string chosen = gallery_strategy_->currentText().toStdString();
+  const std::string chosen = gallery_strategy_->currentData().toString().toStdString();
   for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
     if (r->strategy == chosen && !r->queried.empty()) {
       gallery_->setCycle(*r);
@@ -460,7 +464,7 @@ void AlPanel::onFailed(const QString& message) {
 std::vector<AlCycle> AlPanel::galleryCycles() const {
   std::vector<AlCycle> out;
   for (int i = 0; i < gallery_strategy_->count(); ++i) {
-    const std::string strategy = gallery_strategy_->itemText(i).toStdString();
+    const std::string strategy = gallery_strategy_->itemData(i).toString().toStdString();
     for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
       if (r->strategy == strategy && !r->queried.empty()) {
         out.push_back(*r);
@@ -470,15 +474,18 @@ std::vector<AlCycle> AlPanel::galleryCycles() const {
   return out;
 }
 
-QString AlPanel::galleryStrategy() const { return gallery_strategy_->currentText(); }
+QString AlPanel::galleryStrategy() const { return gallery_strategy_->currentData().toString(); }
 
 void AlPanel::restoreGallery(const std::vector<AlCycle>& cycles, const QString& strategy) {
   rows_ = cycles;
   gallery_->clear();
   const QSignalBlocker block(gallery_strategy_);
   gallery_strategy_->clear();
-  for (const auto& c : cycles) gallery_strategy_->addItem(QString::fromStdString(c.strategy));
-  if (gallery_strategy_->findText(strategy) >= 0) gallery_strategy_->setCurrentText(strategy);
+  for (const auto& c : cycles)
+    gallery_strategy_->addItem(displayName(QString::fromStdString(c.strategy)),
+                               QString::fromStdString(c.strategy));
+  if (gallery_strategy_->findData(strategy) >= 0)
+    gallery_strategy_->setCurrentIndex(gallery_strategy_->findData(strategy));
   showGallery();
 }
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "active_learning/StrategyCatalog.h"
 #include "analysis/MetricCatalog.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
@@ -25,6 +26,11 @@ QString displayName(const QString& series) {
     const QString name = QString::fromStdString(e.name);
     if (series == name || series.startsWith(name + " "))
       return QString::fromStdString(e.label) + series.mid(name.size());
+  }
+  for (const auto& st : strategy_catalog()) {  // "mlmoc-pseudo-contrastive" → "MLMOC, pseudo-contrastive"
+    const QString name = QString::fromStdString(st.name);
+    if (series == name || series.startsWith(name + " "))
+      return QString::fromStdString(st.label) + series.mid(name.size());
   }
   return series;
 }

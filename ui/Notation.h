@@ -15,8 +15,9 @@ QString metricLabel(const QString& name);
 /// locale; without an error, v to `significant` digits.
 QString withError(double v, std::optional<double> err, int significant = 6);
 
-/// A chart series as a person reads it: an estimator's code name at its start becomes its display name
-/// ("hutchpp" → "Hutch++", "xnystrace · run 2" → "XNysTrace · run 2"); other names as they are. Charts keep
+/// A chart series as a person reads it: an estimator's or a query strategy's code name at its start becomes
+/// its display name ("hutchpp" → "Hutch++", "xnystrace · run 2" → "XNysTrace · run 2", "badge" → "BADGE");
+/// other names as they are. Charts keep
 /// the code names inside (colours, sessions, CSV); legends and read-outs show these.
 QString displayName(const QString& series);
 

@@ -53,6 +53,7 @@
 #include "HeatMap.h"
 #include "LayersPanel.h"
 #include "MainWindow.h"
+#include "Notation.h"
 #include "PntkPanel.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
@@ -394,6 +395,16 @@ class TestMainWindow : public QObject {
     QCoreApplication::processEvents();
     QCOMPARE(al->cyclesShown(), 12);  // 2 strategies × 2 seeds × (initial + 2 cycles)
     QCOMPARE(al->accuracyChart()->pointCount("mlmoc"), 3);
+    // Strategies by the names people use: in the legend and the gallery's list (the code name stays the
+    // data).
+    QStringList legend;
+    for (auto* s : al->accuracyChart()->chart()->series()) legend << s->name();
+    QVERIFY2(legend.contains("MLMOC") && legend.contains("Random"), qPrintable(legend.join(", ")));
+    auto* gallery_list = al->findChild<QComboBox*>("gallery_strategy");
+    QCOMPARE(gallery_list->currentText(), QString("MLMOC"));
+    QCOMPARE(al->galleryStrategy(), QString("mlmoc"));
+    QCOMPARE(ui::displayName("badge"), QString("BADGE"));
+    QCOMPARE(ui::displayName("coreset"), QString("Core-set"));
     QCOMPARE(al->gallery()->sampleCount(), 5);
     al->gallery()->select(0);
     QVERIFY(al->detailText().contains("predicted mean change"));

@@ -163,8 +163,11 @@ void ComparisonView::showText(const CompareResult& r) {
   }
   result_->setText(text);
   QString d = QString("d = %1, P = %2; errors ±2σ (≈ 95%)").arg(r.d).arg(r.params);
-  if (r.exact)
-    d += QString("; exact %1 in %2 s").arg(number(*r.exact, 10), number(r.exact_seconds.value_or(0.0), 3));
+  if (r.exact)  // to the place the first estimate's error supports, as the estimates are
+    d += QString("; exact %1 in %2 s")
+             .arg(atPlaceOf(*r.exact,
+                            r.runs.empty() ? std::nullopt : twoSigma(r.runs.front().estimate.std_error), 10),
+                  number(r.exact_seconds.value_or(0.0), 3));
   for (const auto& run : r.runs) {
     const TraceEstimate& e = run.estimate;
     d += QString("\n%1: %2 in %3 s (%4 VJPs, %5 JVPs)")

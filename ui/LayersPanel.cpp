@@ -24,6 +24,7 @@
 
 #include "EngineClient.h"
 #include "ExportFiles.h"
+#include "Notation.h"
 #include "ProblemCaption.h"
 #include "RichText.h"
 #include "catalog/CommandCatalog.h"
@@ -264,14 +265,16 @@ void LayersPanel::show(const LayerTraces& t, bool final) {
     const LayerTrace& l = t.layers[static_cast<size_t>(i)];
     const QStringList cells{QString::fromStdString(l.name),
                             QString::number(l.size),
-                            layer_number(l.trace, 8),
-                            l.std_error ? layer_number(2 * *l.std_error, 3) : "—",
+                            atPlaceOf(l.trace, twoSigma(l.std_error)),  // to the place its error supports
+                            l.std_error ? number(2 * *l.std_error, 2) : "—",
                             layer_number(100 * l.share, 3) + "%",
-                            layer_number(l.exact, 8),
+                            atPlaceOf(l.exact, twoSigma(l.std_error)),
                             layer_number(l.frobenius),
                             layer_number(l.effective_rank),
                             layer_number(l.alignment)};
     for (int c = 0; c < cells.size(); ++c) table_->setItem(i, c, new QTableWidgetItem(cells[c]));
+    table_->item(i, 2)->setToolTip(QString::number(l.trace, 'g', 17));  // full precision (also in the CSV)
+    if (l.exact) table_->item(i, 5)->setToolTip(QString::number(*l.exact, 'g', 17));
   }
 }
 

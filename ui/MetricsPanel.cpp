@@ -69,7 +69,9 @@ void MetricsPanel::show(const MetricsResult& r) {
         QString::number(m.value, 'g', 17) +
         (m.std_error ? " ± " + QString::number(2 * *m.std_error, 'g', 17) + " (±2σ)" : QString()));
     table_->setItem(i, 1, value);
-    table_->setItem(i, 2, new QTableWidgetItem(number(m.exact, 8)));
+    auto* exact = new QTableWidgetItem(atPlaceOf(m.exact, twoSigma(m.std_error)));  // to the estimate's place
+    if (m.exact) exact->setToolTip(QString::number(*m.exact, 'g', 17));
+    table_->setItem(i, 2, exact);
     table_->setItem(i, 3, new QTableWidgetItem(number(m.rel_error, 2)));
     table_->setItem(i, 4, new QTableWidgetItem(number(m.seconds, 3)));
   }

@@ -42,6 +42,19 @@ QString typeset(const QString& label) {
   return out;
 }
 
+QString atPlaceOf(std::optional<double> v, std::optional<double> err, int significant) {
+  if (!v || std::isnan(*v)) return "—";
+  if (!err || !(std::isfinite(*err) && *err > 0)) return number(*v, significant);
+  // format_uncertain's text without its error: "12.35 ± 0.41" → "12.35", "(1.2345 ± 0.0012)e+06" →
+  // "1.2345e+06".
+  const QString text = withError(*v, err);
+  if (text.startsWith('(')) {
+    const int close = text.indexOf(')');
+    return text.mid(1, close - 1).section(" ± ", 0, 0) + text.mid(close + 1);
+  }
+  return text.section(" ± ", 0, 0);
+}
+
 std::optional<double> twoSigma(std::optional<double> std_error) {
   if (!std_error) return std::nullopt;
   return 2 * *std_error;

@@ -28,6 +28,11 @@ QString typeset(const QString& label);
 /// The app's one error-bar convention: ±2σ (≈ 95%) from a standard error σ; absent stays absent.
 std::optional<double> twoSigma(std::optional<double> std_error);
 
+/// v rounded to the decimal place that the error `err` supports (its second significant digit, as withError
+/// writes it), without the error: an exact value beside an estimate, or an estimate whose error has its own
+/// column. Without an error, v to `significant` digits; "—" when absent or NaN.
+QString atPlaceOf(std::optional<double> v, std::optional<double> err, int significant = 8);
+
 /// v to `significant` digits in the C locale, "—" when absent or NaN.
 QString number(std::optional<double> v, int significant = 3);
 

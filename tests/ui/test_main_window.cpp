@@ -221,6 +221,15 @@ class TestMainWindow : public QObject {
     }
     QCOMPARE(panel->findChild<QChartView*>()->chart()->series().size(), 1 + 3);
     QCOMPARE(panel->table()->horizontalHeader()->metaObject()->className(), "ts::ui::RichHeader");
+    // Values to the place their error supports, the exact one likewise; full precision in the tooltip.
+    const LayerTrace& first = r->traces.layers[0];
+    QCOMPARE(panel->table()->item(0, 2)->text(), ui::atPlaceOf(first.trace, 2 * *first.std_error));
+    QCOMPARE(panel->table()->item(0, 5)->text(), ui::atPlaceOf(first.exact, 2 * *first.std_error));
+    QVERIFY(panel->table()->item(0, 5)->text().size() < QString::number(*first.exact, 'g', 17).size());
+    QCOMPARE(panel->table()->item(0, 2)->toolTip(), QString::number(first.trace, 'g', 17));
+    QCOMPARE(ui::atPlaceOf(12.3456, 0.41), QString("12.35"));
+    QCOMPARE(ui::atPlaceOf(1234567.0, 1200.0), QString("1.2346e+06"));
+    QCOMPARE(ui::atPlaceOf(2.5, std::nullopt), QString("2.5"));
     QVERIFY(panel->liveUpdates() > 1);
     LayersRequest direct;
     direct.problem = w.currentCompareJob().problem;

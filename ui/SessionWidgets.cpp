@@ -2,6 +2,8 @@
 // tables, and the tabs' own settings by widget name (by kind and position for the first files).
 #include "SessionWidgets.h"
 
+#include "RunLog.h"
+
 #include <QAbstractSpinBox>
 #include <QCheckBox>
 #include <QComboBox>
@@ -277,6 +279,39 @@ QString file_of_data(const QString& data) {
   for (const char* kind : {"csv:", "npy:", "npz:", "images:"})
     if (data.startsWith(kind)) return data.mid(int(strlen(kind))).section(',', 0, 0);
   return {};
+}
+
+std::vector<session::Run> runs_of(const RunLog& log) {
+  std::vector<session::Run> rows;
+  const QList<int> pinned = log.pinnedRows();
+  for (int r = 0; r < log.runs(); ++r) {
+    session::Run run;
+    run.time = std_of(log.item(r, 0)->text());
+    run.config = log.config(r);
+    run.seconds = log.item(r, 3)->text().toDouble();
+    run.summary = std_of(log.item(r, 4)->text());
+    run.pinned = pinned.contains(r);
+    run.curves = session::RunCurves{series_of(log.curves(r).convergence), series_of(log.curves(r).speed)};
+    if (log.kind(r) != "compare") {
+      run.kind = std_of(log.kind(r));
+      run.settings = std_of(log.settings(r));
+    }
+    rows.push_back(std::move(run));
+  }
+  return rows;
+}
+
+void show_runs(RunLog& log, const std::vector<session::Run>& rows) {
+  log.reset();
+  for (const session::Run& run : rows) {
+    RunLog::Curves curves;
+    if (run.curves) {
+      curves.convergence = qseries(run.curves->convergence);
+      curves.speed = qseries(run.curves->speed);
+    }
+    log.add(run.config, run.seconds, q_of(run.summary), q_of(run.time), curves, run.pinned,
+            q_of(run.kind.value_or("compare")), q_of(run.settings.value_or(std::string())));
+  }
 }
 
 }  // namespace ts::ui

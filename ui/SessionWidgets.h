@@ -15,12 +15,17 @@ class QWidget;
 
 namespace ts::ui {
 
+class RunLog;
+
 std::vector<session::Series> series_of(const QList<ChartView::Series>& list);
 QList<ChartView::Series> qseries(const std::vector<session::Series>& list);
 session::Chart chart_of(const ChartView::Content& c);
 ChartView::Content content_of(const session::Chart& j);
 session::Table table_of(const QTableWidget* t);
 void set_table(QTableWidget* t, const session::Table& j);
+/// The run log's rows as a session holds them (each with its kind, settings and curves), and back.
+std::vector<session::Run> runs_of(const RunLog& log);
+void show_runs(RunLog& log, const std::vector<session::Run>& rows);
 
 /// Every input of a tab (spin boxes, combo boxes, check boxes, line edits, checked lists): by name where the
 /// widget has one, by kind and position where it has none.

@@ -88,38 +88,10 @@ session::Form WindowSession::form() const {
   return form;
 }
 
-std::vector<session::Run> WindowSession::runLogRows() const {
-  std::vector<session::Run> rows;
-  const RunLog* log = w_->runLog();
-  const QList<int> pinned = log->pinnedRows();
-  for (int r = 0; r < log->runs(); ++r) {
-    session::Run run;
-    run.time = s(log->item(r, 0)->text());
-    run.config = log->config(r);
-    run.seconds = log->item(r, 3)->text().toDouble();
-    run.summary = s(log->item(r, 4)->text());
-    run.pinned = pinned.contains(r);
-    run.curves = session::RunCurves{series_of(log->curves(r).convergence), series_of(log->curves(r).speed)};
-    if (log->kind(r) != "compare") {
-      run.kind = s(log->kind(r));
-      run.settings = s(log->settings(r));
-    }
-    rows.push_back(std::move(run));
-  }
-  return rows;
-}
+std::vector<session::Run> WindowSession::runLogRows() const { return runs_of(*w_->runLog()); }
 
 void WindowSession::showRunLog(const std::vector<session::Run>& rows) {
-  w_->runLog()->reset();
-  for (const session::Run& run : rows) {
-    RunLog::Curves curves;
-    if (run.curves) {
-      curves.convergence = qseries(run.curves->convergence);
-      curves.speed = qseries(run.curves->speed);
-    }
-    w_->runLog()->add(run.config, run.seconds, q(run.summary), q(run.time), curves, run.pinned,
-                      q(run.kind.value_or("compare")), q(run.settings.value_or(std::string())));
-  }
+  show_runs(*w_->runLog(), rows);
   w_->comparison()->updatePins();
 }
 

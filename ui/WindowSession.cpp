@@ -102,6 +102,9 @@ QString WindowSession::runLogPath() const {
 QString WindowSession::keepRunLog() const {
   session::Session kept;
   kept.run_log = runLogRows();
+  // The newest runs only, so that a log kept over many launches stays quick to read (sessions keep them all).
+  constexpr size_t kKept = 500;
+  if (kept.run_log.size() > kKept) kept.run_log.erase(kept.run_log.begin(), kept.run_log.end() - kKept);
   try {
     QDir().mkpath(QFileInfo(runLogPath()).path());
     write_text_file(s(runLogPath()), session::session_text(kept));

@@ -304,6 +304,9 @@ class TestSessionFile : public QObject {
     j["layer_bars"]["shares"].push_back(1.0);
     TS_EXPECT_THROW(InputError, read(j), "layer_bars.shares holds 3 values but there are 2 names");
     j = full_json();
+    j["layer_bars"]["errors"].push_back(1.0);
+    TS_EXPECT_THROW(InputError, read(j), "layer_bars.errors holds 3 values but there are 2 names");
+    j = full_json();
     j["tables"][0]["rows"][1].push_back("extra");
     TS_EXPECT_THROW(InputError, read(j), "tables[0].rows[1] has 3 cells but the table has 2 columns");
     j = full_json();

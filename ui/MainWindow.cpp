@@ -135,8 +135,8 @@ MainWindow::MainWindow(QWidget* parent, bool persist)
   split->setSizes({panel_widget_->minimumSizeHint().width(), 1280});
   default_state_ = saveState();  // View ▸ Reset layout
   if (persist_) {
-    // The first screen (no saved settings yet): N = 500 digits, d = 5,000, where the exact trace takes tens
-    // of seconds and the estimates about a second; it is computed after them (run_compare_job).
+    // The first screen (no saved settings yet): N = 500 digits, d = 5,000; the estimates, then the exact
+    // trace (input by input, a tenth of a second), then the sweep (run_compare_job).
     const int first_n = static_cast<int>(default_integer("app.first_data_n"));
     problem_->setDataN(first_n);
     problem_->setData(QString("digits:n=%1").arg(first_n));

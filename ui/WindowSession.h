@@ -57,8 +57,8 @@ class WindowSession : public QObject {
   /// The last comparison's result JSON from an opened session ("" when there is none).
   const std::string& restoredResult() const { return restored_result_; }
 
-  /// The run log survives a relaunch: its newest 500 runs kept at a clean exit, shown again at launch (start()).
-  /// Return "" or an error naming the file.
+  /// The run log survives a relaunch: its newest 500 runs kept at a clean exit, shown again at launch
+  /// (start()). Return "" or an error naming the file.
   QString keepRunLog() const;
   QString restoreRunLog();
   QString runLogPath() const;

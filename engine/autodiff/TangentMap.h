@@ -35,6 +35,7 @@ class TangentMap {
   const at::Tensor& state() const { return state_; }  ///< s(θ) ∈ R^d
   at::TensorOptions options() const { return state_.options(); }
   const Model& model() const { return *model_; }
+  const std::shared_ptr<const Model>& model_ptr() const { return model_; }
   const at::Tensor& inputs() const { return x_; }
   std::vector<int64_t> output_shape() const { return out_shape_; }
 

@@ -2,6 +2,7 @@
 // Exact values (docs/MATH.md §3): the ground truth every estimator is tested against.
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <string>
 
 #include "autodiff/LinearOperator.h"
@@ -13,7 +14,9 @@ namespace ts {
 
 struct ExactTrace {
   double value = 0;
-  std::string method;  ///< "vjp" (Σ‖Jᵀeᵢ‖², d VJPs) or "jvp" (Σ‖Jeⱼ‖², P JVPs) or "ntk-matvec" (Σ eᵢᵀKeᵢ)
+  /// "vjp" (Σ‖Jᵀeᵢ‖², d VJPs over the batch), "vjp-per-input" (the same d VJPs, each on its input alone: a
+  /// model separable over its batch), "jvp" (Σ‖Jeⱼ‖², P JVPs) or "ntk-matvec" (Σ eᵢᵀKeᵢ)
+  std::string method;
   int64_t products = 0;
   double seconds = 0;
 };
@@ -23,9 +26,16 @@ struct ExactTrace {
 double exact_operator_trace(const LinearOperator& A, const RunControl& rc = {}, int64_t block = 64,
                             const std::string& stage = "exact trace");
 
-/// tr K by the cheaper side: d VJPs or P JVPs (`side` "auto", "vjp" or "jvp"); no matrix is held.
+/// tr K by the cheaper side: d VJPs or P JVPs (`side` "auto", "vjp" or "jvp"); no matrix is held. On the VJP
+/// side a model separable over its batch takes each input's VJPs on that input alone (per_input_trace).
 ExactTrace exact_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64,
                        const std::string& side = "auto");
+
+/// tr K = Σₙ tr Kₙₙ by each input's O VJPs on a batch of that input alone: exact, and about N times fewer
+/// flops than d VJPs over the batch. Only for a model whose outputs for an input depend on that input alone,
+/// which it checks (the first and last inputs' outputs alone against the batch's), in float64; nothing
+/// otherwise (batch statistics, a model that takes no batch of one, several ranks, float32).
+std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64);
 
 /// Hazelden's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
 /// vectors are applied; `value` is then the partial sum and `seconds` is extrapolated to all d (labelled so).

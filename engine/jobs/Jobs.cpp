@@ -231,7 +231,8 @@ TraceResult run_trace_job(const TraceRequest& job, const RunControl& rc) {
     t.estimate = *res.exact;
     t.seconds = *res.exact_seconds;
     t.matvecs = 0;
-    (res.exact_method == "vjp" ? t.vjps : t.jvps) = res.exact_method == "vjp" ? res.d : res.params;
+    const bool vjps = res.exact_method.rfind("vjp", 0) == 0;  // "vjp" or "vjp-per-input": d VJPs either way
+    (vjps ? t.vjps : t.jvps) = vjps ? res.d : res.params;
     res.estimate = t;
     res.repeats = {t};
     res.jvp = jvp_path(*pr.J);

@@ -292,6 +292,35 @@ class TestAutodiff : public QObject {
     }
   }
 
+  // The exact trace of a model separable over its batch takes each input's VJPs on that input alone
+  // (Σₙ tr Kₙₙ), equal to the whole batch's; a model that mixes its batch (minus the batch mean) is found out
+  // and takes the whole batch's VJPs, still equal to PyTorch's trace.
+  void exactTracePerInput() {
+    const Json ref = test::reference();
+    for (const char* key : {"tiny_mlp", "tiny_conv", "tiny_rnn", "batch_centered"}) {
+      const Json& r = ref.at(key);
+      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
+                                    test::shape_of(r.at("input_shape")));
+      model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+      const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
+      TangentMap J(model, x);
+      const double trace = r.at("trace").get<double>();
+      const std::optional<ExactTrace> per_input = per_input_trace(J);
+      const ExactTrace t = exact_trace(J);
+      TS_CHECK_CLOSE(t.value, trace, 1e-12, 0.0);
+      TS_CHECK_CLOSE(exact_operator_trace(NtkOperator(J)), trace, 1e-12, 0.0);  // the whole batch's VJPs
+      if (std::string(key) == "batch_centered") {
+        QVERIFY(!per_input);
+        QCOMPARE(t.method, std::string("vjp"));
+      } else {
+        QVERIFY2(per_input, key);
+        TS_CHECK_CLOSE(per_input->value, trace, 1e-12, 0.0);
+        QCOMPARE(t.method, std::string("vjp-per-input"));
+        QCOMPARE(t.products, J.state_size());
+      }
+    }
+  }
+
   // A LibTorch 1.13 trap: with the optimizing executor the tangent goes missing from the second call on.
   void torchscriptForwardModeThreeCalls() {
     auto model = load_torchscript(test::fixtures() + "/tiny_mlp.pt", {5});
@@ -412,8 +441,8 @@ class TestAutodiff : public QObject {
 
 TS_TEST_MAIN(test_autodiff::TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
              explicitMlpProductsEqualAutograd, exactTraceIdentities, torchscriptFixturesMatchPython,
-             torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes, estimatorsOnNtk,
-             parameterSubset, autoJvpKeepsTheFasterPath)
+             exactTracePerInput, torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes,
+             estimatorsOnNtk, parameterSubset, autoJvpKeepsTheFasterPath)
 #ifdef TS_HAVE_QT
 #include "test_autodiff.moc"
 #endif

@@ -871,6 +871,29 @@ class TestWorkbench : public QObject {
     QCOMPARE(v.runLog()->kind(2), QString("spectrum"));
   }
 
+  // A legend that fits one row stays below the plot; one that does not floats inside the plot area (taking
+  // none of the chart's room, cutting no label) in the corner with the fewest points.
+  void legendsBelowOrInside() {
+    ui::ChartView c("t", "x", "y");
+    c.resize(900, 500);
+    c.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&c));
+    c.setSeries("a", {QPointF(0, 0), QPointF(1, 1)});
+    QCoreApplication::processEvents();
+    QVERIFY(c.chart()->legend()->isAttachedToChart());
+    QCOMPARE(c.chart()->legend()->alignment(), Qt::AlignBottom);
+    for (int i = 0; i < 8; ++i)  // rising lines: the top-left corner stays empty
+      c.setSeries(QString("a rather long series name %1").arg(i), {QPointF(0, 0), QPointF(1, 1 + 0.1 * i)});
+    c.resize(400, 500);
+    QCoreApplication::processEvents();
+    QLegend* legend = c.chart()->legend();
+    QVERIFY(!legend->isAttachedToChart());
+    const QRectF plot = c.chart()->plotArea(), box = legend->geometry();
+    QVERIFY2(plot.contains(box),
+             qPrintable(QString("%1,%2 %3×%4").arg(box.x()).arg(box.y()).arg(box.width()).arg(box.height())));
+    QVERIFY(box.center().x() < plot.center().x() && box.center().y() < plot.center().y());  // top left
+  }
+
   void chartFilesCarryTheirConfiguration() {
     QTemporaryDir tmp;
     ui::MainWindow w(nullptr, false);

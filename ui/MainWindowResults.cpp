@@ -60,6 +60,7 @@
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
@@ -221,10 +222,24 @@ void MainWindow::endUnfinishedRun(const QString& what) {
   }
 }
 
-// The run log's "Run it again": its configuration into the form, then the run of its kind, on its tab.
+// The run log's "Run it again": its configuration into the form (and a Training or Layers run's own settings
+// into its tab), then the run of its kind, on its tab.
 void MainWindow::rerun(int row) {
   applyConfig(run_log_->config(row));
   const QString kind = run_log_->kind(row);
+  try {
+    const Json s = parse_json(run_log_->settings(row).toStdString(), "the run's settings");
+    if (kind == "layers" && s.is_object())
+      layers_->setOptions(QString::fromStdString(s.value("estimator", std::string("hutchpp"))),
+                          int(s.value("matvecs", int64_t(96))), s.value("exact", false),
+                          QString::fromStdString(s.value("groups", std::string())));
+    if (kind == "training" && s.is_object() && s.contains("training")) {
+      training_->setEpochs(int(s["training"].value("epochs", int64_t(5))));
+      training_->setLearningRate(QString::number(s["training"].value("lr", 1e-3), 'g', 6));
+    }
+  } catch (const std::exception&) {
+    // settings written by another version: the tab's own settings run
+  }
   if (kind == "spectrum") {
     showPage(spectrum_);
     computeSpectrum();

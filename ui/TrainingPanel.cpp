@@ -140,7 +140,15 @@ int TrainingPanel::epochs() const { return epochs_->value(); }
 QString TrainingPanel::learningRate() const { return lr_->currentText(); }
 bool TrainingPanel::exactPerSnapshot() const { return exact_->isChecked(); }
 void TrainingPanel::setEpochs(int epochs) { epochs_->setValue(epochs); }
-void TrainingPanel::setLearningRate(const QString& lr) { lr_->setCurrentText(lr); }
+void TrainingPanel::setLearningRate(const QString& lr) {
+  // "0.001" is the item "1e-3": the rates are compared as numbers.
+  for (int i = 0; i < lr_->count(); ++i)
+    if (std::fabs(lr_->itemText(i).toDouble() - lr.toDouble()) <= 1e-12 * std::fabs(lr.toDouble())) {
+      lr_->setCurrentIndex(i);
+      return;
+    }
+  lr_->setCurrentText(lr);
+}
 void TrainingPanel::setExactPerSnapshot(bool exact) { exact_->setChecked(exact); }
 
 }  // namespace ts::ui

@@ -50,6 +50,7 @@
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
 #include "FormHistory.h"
+#include "LayersPanel.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
 #include "MetricsPanel.h"
@@ -869,6 +870,17 @@ class TestWorkbench : public QObject {
     QCOMPARE(v.currentCompareJob().problem.model, std::string("mlp:in=64,width=16,depth=2,out=10,seed=1"));
     QCOMPARE(v.runLog()->runs(), 3);
     QCOMPARE(v.runLog()->kind(2), QString("spectrum"));
+    // A Layers run again: its own settings back in its tab.
+    QSignalSpy layers(v.layersPanel(), &ui::LayersPanel::layersShown);
+    v.layersPanel()->setOptions("hutchinson", 40, false);
+    v.layersPanel()->compute();
+    QVERIFY(layers.wait(60000));
+    QCOMPARE(v.runLog()->kind(3), QString("layers"));
+    v.layersPanel()->setOptions("hutchpp", 64, false);
+    v.rerun(3);
+    QVERIFY(layers.wait(60000));
+    QCOMPARE(v.layersPanel()->lastResult()->request.options.method, std::string("hutchinson"));
+    QCOMPARE(v.layersPanel()->lastResult()->request.options.matvecs, int64_t(40));
   }
 
   // A legend that fits one row stays below the plot; one that does not floats inside the plot area (taking

@@ -574,7 +574,7 @@ QString RunsPanel::openSnapshot(const QString& dir, qint64 step) {
 }
 
 QString RunsPanel::exportAll(const QString& dir) const {
-  QStringList errors;  // the chart is exported with every other chart (MainWindow::exportAll)
+  QStringList errors;  // the chart is exported with every other chart (WindowExport.cpp, Export all)
   if (!runs_.empty()) write_text_noting(dir + "/runs-table.csv", table_->csv(), errors);
   return errors.join("\n");
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The window's widgets as the plain structs of a session file (ui/session/SessionFile.h) and back, for
-// MainWindowSession.cpp: charts and tables as shown, and a tab's own settings keyed by its widgets' names
+// WindowSession.cpp: charts and tables as shown, and a tab's own settings keyed by its widgets' names
 // (the first files keyed them by widget kind and position: those still apply).
 #include <QList>
 #include <QString>

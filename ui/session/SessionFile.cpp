@@ -1,6 +1,6 @@
 // A session file's members, declared once (core/JsonFields.h): each `fields` list below writes the file
 // and reads it back, each `check` beside it the sizes that must agree. docs/FORMATS.md "Sessions" is this
-// file in words. No Qt here: the window converts (MainWindowSession.cpp), and tests/fuzz/fuzz_session links
+// file in words. No Qt here: the window converts (WindowSession.cpp), and tests/fuzz/fuzz_session links
 // it.
 #include "session/SessionFile.h"
 

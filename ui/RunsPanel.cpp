@@ -1,5 +1,7 @@
 #include "RunsPanel.h"
 
+#include "RunsAnalysis.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -68,7 +70,7 @@ QString run_label(const QString& dir, const QStringList& taken) {
 }  // namespace
 
 RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
-  engine_ = new EngineClient(this);  // its own engine thread: analysing runs never cancels another tab's job
+  analysis_ = new RunsAnalysis([this](const QString& dir) { return watchRequest(dir); }, this);
   watcher_ = new QFileSystemWatcher(this);
   debounce_ = new QTimer(this);
   debounce_->setSingleShot(true);
@@ -77,7 +79,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
   connectSignals();
 }
 
-RunsPanel::~RunsPanel() { engine_->cancel(); }
+RunsPanel::~RunsPanel() { analysis_->cancel(); }
 
 void RunsPanel::buildControls() {
   auto* layout = new QVBoxLayout(this);
@@ -259,29 +261,25 @@ void RunsPanel::connectAnalysis() {
     fillScalarChoices();
     schedule();
   });
-  connect(engine_, &EngineClient::progress, this,
-          [this](qint64 done, qint64 total, const QString& stage, double, bool) {
-            progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
-            progress_->setValue(static_cast<int>(done));
-            status_->setText("Analysing " + stage + "…");
-          });
-  connect(engine_, &EngineClient::partialResult, this, [this](const QString&, const PartialResult& p) {
-    if (p.kind == "watch-row") onRow(std::any_cast<const WatchRow&>(p.value));
+  connect(analysis_, &RunsAnalysis::started, this, [this] {
+    cancel_->setEnabled(true);
+    progress_->setRange(0, 0);
   });
-  auto finish = [this](const QString& error) {
-    if (Run* r = find(analysing_)) {
+  connect(analysis_, &RunsAnalysis::progress, this, [this](qint64 done, qint64 total, const QString& stage) {
+    progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+    progress_->setValue(static_cast<int>(done));
+    status_->setText("Analysing " + stage + "…");
+  });
+  connect(analysis_, &RunsAnalysis::rowArrived, this, &RunsPanel::onRow);
+  connect(analysis_, &RunsAnalysis::finished, this, [this](const QString& dir, const QString& error) {
+    if (Run* r = find(dir)) {
       r->error = error;
       refresh(*r);
     }
-    analysing_.clear();
-    startNext();
-  };
-  connect(engine_, &EngineClient::jobFinished, this,
-          [finish](const QString&, const JobResultPtr&) { finish({}); });
-  connect(engine_, &EngineClient::failed, this, [finish](const QString& m) { finish(m); });
-  connect(engine_, &EngineClient::cancelled, this, [this] {
-    queue_.clear();
-    analysing_.clear();
+  });
+  connect(analysis_, &RunsAnalysis::rescanWanted, this, &RunsPanel::schedule);
+  connect(analysis_, &RunsAnalysis::idle, this, &RunsPanel::showIdle);
+  connect(analysis_, &RunsAnalysis::cancelled, this, [this] {
     cancel_->setEnabled(false);
     progress_->setRange(0, 1);
     progress_->setValue(0);
@@ -332,8 +330,7 @@ QString RunsPanel::openRun(const QString& path) {
 void RunsPanel::closeRun(const QString& dir) {
   const auto it = std::find_if(runs_.begin(), runs_.end(), [&](const Run& r) { return r.dir == dir; });
   if (it == runs_.end()) return;
-  if (analysing_ == dir) engine_->cancel();
-  queue_.removeAll(dir);
+  analysis_->remove(dir);
   watcher_->removePaths({dir, dir + "/snapshots"});
   delete list_->takeItem(static_cast<int>(it - runs_.begin()));
   runs_.erase(it);
@@ -362,12 +359,9 @@ int RunsPanel::rowCount(const QString& dir) const {
   return r ? static_cast<int>(r->rows.size()) : -1;
 }
 
-bool RunsPanel::busy() const { return !analysing_.isEmpty() || !queue_.isEmpty(); }
+bool RunsPanel::busy() const { return analysis_->busy(); }
 
-void RunsPanel::cancel() {
-  queue_.clear();
-  if (!analysing_.isEmpty()) engine_->cancel();
-}
+void RunsPanel::cancel() { analysis_->cancel(); }
 
 void RunsPanel::setAnalysis(const QString& estimator, int matvecs, bool exact) {
   const int i = estimator_->findData(estimator);
@@ -412,51 +406,44 @@ void RunsPanel::refresh(Run& r) {
   }
 }
 
+// Every run with snapshots not yet analysed goes to the analysis queue.
 void RunsPanel::schedule() {
+  QStringList pending;
   for (const auto& r : runs_) {
     std::set<int64_t> done;
     for (const auto& row : r.rows) done.insert(row.step);
-    const bool pending = std::any_of(r.snapshots.begin(), r.snapshots.end(),
+    const bool missing = std::any_of(r.snapshots.begin(), r.snapshots.end(),
                                      [&](const RunSnapshot& s) { return !done.count(s.step); });
-    if (pending && r.error.isEmpty() && r.dir != analysing_ && !queue_.contains(r.dir)) queue_ << r.dir;
-    if (pending && r.dir == analysing_) rescan_ = true;
+    if (missing && r.error.isEmpty()) pending << r.dir;
   }
-  if (analysing_.isEmpty()) startNext();
+  analysis_->analyse(pending);
 }
 
-void RunsPanel::startNext() {
-  if (queue_.isEmpty() && rescan_) {
-    rescan_ = false;
-    schedule();
-    return;
-  }
-  QStringList errors;
-  for (const auto& r : runs_)
-    if (!r.error.isEmpty()) errors << r.label + ": " + r.error;
-  if (queue_.isEmpty()) {
-    cancel_->setEnabled(false);
-    progress_->setRange(0, 1);
-    progress_->setValue(runs_.empty() ? 0 : 1);
-    int rows = 0;
-    for (const auto& r : runs_) rows += static_cast<int>(r.rows.size());
-    status_->setText(errors.isEmpty()
-                         ? QString("%1 run(s), %2 snapshot(s) analysed; ±2σ error bars. Watching "
-                                   "for new snapshots.")
-                               .arg(runs_.size())
-                               .arg(rows)
-                         : errors.join("\n"));
-    return;
-  }
-  analysing_ = queue_.takeFirst();
+WatchRequest RunsPanel::watchRequest(const QString& dir) const {
   WatchRequest job;
-  job.runs = {analysing_.toStdString()};
+  job.runs = {dir.toStdString()};
   job.compute.dtype.clear();  // each run in the precision it trained in
   job.exact = exact_->isChecked();
   job.estimator.method = estimator_->currentData().toString().toStdString();
   job.estimator.matvecs = matvecs_->value();
-  cancel_->setEnabled(true);
-  progress_->setRange(0, 0);
-  engine_->submitJob("watch", [job](const RunControl& rc) { return JobResult(run_watch_job(job, rc)); });
+  return job;
+}
+
+// Nothing left to analyse: what was analysed, or why a run could not be.
+void RunsPanel::showIdle() {
+  QStringList errors;
+  for (const auto& r : runs_)
+    if (!r.error.isEmpty()) errors << r.label + ": " + r.error;
+  cancel_->setEnabled(false);
+  progress_->setRange(0, 1);
+  progress_->setValue(runs_.empty() ? 0 : 1);
+  int rows = 0;
+  for (const auto& r : runs_) rows += static_cast<int>(r.rows.size());
+  status_->setText(errors.isEmpty() ? QString("%1 run(s), %2 snapshot(s) analysed; ±2σ error bars. Watching "
+                                              "for new snapshots.")
+                                          .arg(runs_.size())
+                                          .arg(rows)
+                                    : errors.join("\n"));
 }
 
 void RunsPanel::onRow(const WatchRow& row) {

@@ -31,7 +31,7 @@ class QVBoxLayout;
 namespace ts::ui {
 
 class ChartView;
-class EngineClient;
+class RunsAnalysis;
 class RunsTable;
 
 class RunsPanel : public QWidget {
@@ -94,7 +94,8 @@ class RunsPanel : public QWidget {
   const Run* find(const QString& dir) const;
   void refresh(Run& r);  ///< re-reads the folder's snapshots and scalars (not its metrics)
   void schedule();       ///< queues every run with snapshots not analysed, and starts the next analysis
-  void startNext();
+  ts::WatchRequest watchRequest(const QString& dir) const;  ///< the tab's analysis settings for a run
+  void showIdle();
   void onRow(const ts::WatchRow& row);
   void redraw();
   void fillTable();
@@ -104,12 +105,9 @@ class RunsPanel : public QWidget {
   void selectNear(const QString& label, double step);
 
   std::vector<Run> runs_;
-  EngineClient* engine_;
+  RunsAnalysis* analysis_;  ///< the queue of runs to analyse, on an engine thread of the tab's own
   QFileSystemWatcher* watcher_;
   QTimer* debounce_;
-  QStringList queue_;
-  QString analysing_;  ///< the run folder of the analysis in flight
-  bool rescan_ = false;
 
   QListWidget* list_;
   QComboBox* metric_;

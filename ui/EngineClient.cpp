@@ -78,4 +78,16 @@ void EngineClient::setPaused(bool paused) { worker_->setPaused(paused); }
 
 bool EngineClient::paused() const { return worker_->paused(); }
 
+void EngineClient::follow(QObject* receiver, const QString& kind, bool* pending,
+                          std::function<void(const JobResultPtr&)> show) {
+  connect(this, &EngineClient::jobFinished, receiver,
+          [kind, pending, show = std::move(show)](const QString& k, const JobResultPtr& result) {
+            if (k != kind || !*pending) return;
+            *pending = false;
+            show(result);
+          });
+  connect(this, &EngineClient::failed, receiver, [pending] { *pending = false; });
+  connect(this, &EngineClient::cancelled, receiver, [pending] { *pending = false; });
+}
+
 }  // namespace ts::ui

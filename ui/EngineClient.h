@@ -4,6 +4,8 @@
 #include <QObject>
 #include <QThread>
 
+#include <functional>
+
 #include "EngineWorker.h"
 
 namespace ts::ui {
@@ -27,6 +29,10 @@ class EngineClient : public QObject {
   /// The kind of the last job submitted ("trace", "al", …).
   QString currentKind() const { return current_kind_; }
   EngineWorker* worker() const { return worker_; }
+  /// A tab's own job of `kind`: `show` gets its result when it finishes while `*pending` (which the tab sets
+  /// as it submits), and `*pending` is cleared however the job ends (finished, failed, cancelled).
+  void follow(QObject* receiver, const QString& kind, bool* pending,
+              std::function<void(const JobResultPtr&)> show);
 
  Q_SIGNALS:
   void progress(qint64 done, qint64 total, const QString& stage, double estimate, bool hasEstimate);

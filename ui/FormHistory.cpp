@@ -60,7 +60,8 @@ FormHistory::FormHistory(MainWindow* window)
       w_(window),
       stack_(new QUndoStack(this)),
       settle_(new QTimer(this)),
-      shown_(std::make_unique<session::Form>(window->session()->form())) {
+      shown_(std::make_unique<session::Form>(window->session()->form())),
+      shown_text_(text_of(*shown_)) {
   settle_->setSingleShot(true);
   settle_->setInterval(500);
   connect(settle_, &QTimer::timeout, this, &FormHistory::settle);
@@ -80,6 +81,7 @@ void FormHistory::reset() {
   settle_->stop();
   stack_->clear();
   *shown_ = w_->session()->form();
+  shown_text_ = text_of(*shown_);
 }
 
 void FormHistory::changed() {
@@ -89,9 +91,11 @@ void FormHistory::changed() {
 void FormHistory::settle() {
   settle_->stop();
   session::Form now = w_->session()->form();
-  if (text_of(now) == text_of(*shown_)) return;
+  std::string text = text_of(now);
+  if (text == shown_text_) return;
   auto* step = new Step(this, *shown_, now);
   *shown_ = std::move(now);
+  shown_text_ = std::move(text);
   stack_->push(step);
 }
 
@@ -99,6 +103,7 @@ void FormHistory::apply(const session::Form& form) {
   applying_ = true;
   w_->session()->applyForm(form, false);  // an undo never asks where a file went
   *shown_ = w_->session()->form();
+  shown_text_ = text_of(*shown_);
   applying_ = false;
   settle_->stop();
 }

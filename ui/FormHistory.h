@@ -45,6 +45,7 @@ class FormHistory : public QObject {
   QAction* undo_;
   QAction* redo_;
   std::unique_ptr<session::Form> shown_;  ///< the form as last recorded
+  std::string shown_text_;                ///< its session text (two forms are one step when these agree)
   bool applying_ = false;  ///< an undo or redo is setting the form: its changes are no new step
 };
 

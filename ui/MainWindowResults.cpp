@@ -17,6 +17,7 @@
 #include <QFutureWatcher>
 #include <QGroupBox>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QImage>
 #include <QLabel>
@@ -240,33 +241,22 @@ void MainWindow::rerun(int row) {
   } catch (const std::exception&) {
     // settings written by another version: the tab's own settings run
   }
-  if (kind == "spectrum") {
-    showPage(spectrum_);
-    computeSpectrum();
-  } else if (kind == "metrics") {
-    showPage(metrics_);
-    computeMetrics();
-  } else if (kind == "training") {
-    showPage(training_);
-    trainAndTrack();
-  } else if (kind == "layers") {
-    showPage(layers_);
-    layers_->compute();
-  } else if (kind == "pntk") {
-    showPage(pntk_);
-    pntk_->computeKernels();
-  } else if (kind == "pntk-width") {
-    showPage(pntk_);
-    pntk_->runWidthExperiment();
-  } else if (kind == "al") {
-    showPage(al_);
-    al_->run();
-  } else if (kind == "compare") {
-    showPage(convergence_);
-    run();
-  } else {
+  const QHash<QString, QPair<QWidget*, std::function<void()>>> runs{
+      {"compare", {convergence_, [this] { run(); }}},
+      {"spectrum", {spectrum_, [this] { computeSpectrum(); }}},
+      {"metrics", {metrics_, [this] { computeMetrics(); }}},
+      {"training", {training_, [this] { trainAndTrack(); }}},
+      {"layers", {layers_, [this] { layers_->compute(); }}},
+      {"pntk", {pntk_, [this] { pntk_->computeKernels(); }}},
+      {"pntk-width", {pntk_, [this] { pntk_->runWidthExperiment(); }}},
+      {"al", {al_, [this] { al_->run(); }}}};
+  const auto it = runs.find(kind);
+  if (it == runs.end()) {
     statusBar()->showMessage("Configuration restored; run it from its tab");
+    return;
   }
+  showPage(it->first);
+  it->second();
 }
 
 }  // namespace ts::ui

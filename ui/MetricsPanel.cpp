@@ -35,13 +35,9 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
   layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);
   connect(button, &QPushButton::clicked, this, &MetricsPanel::compute);
-  connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
-    if (kind != "metrics" || !pending_) return;
-    pending_ = false;
+  engine_->follow(this, "metrics", &pending_, [this](const JobResultPtr& result) {
     if (const auto* r = std::get_if<MetricsResult>(result.get())) show(*r);
   });
-  connect(engine_, &EngineClient::failed, this, [this] { pending_ = false; });
-  connect(engine_, &EngineClient::cancelled, this, [this] { pending_ = false; });
 }
 
 void MetricsPanel::compute() {

@@ -74,57 +74,50 @@ QString summary_of(const KernelResult& r) {
   return QString("%1 × %2 kernel%3").arg(r.rows).arg(r.cols).arg(r.frobenius ? "" : " (eigenpairs only)");
 }
 
+// What every record has: its kind, the form it ran on, the `config` of its JSON and its one line.
+template <class R>
+RunRecord record(const R& r, const char* kind, const CompareRequest& form) {
+  RunRecord rec;
+  rec.kind = kind;
+  rec.config = form;
+  rec.settings = config_text(to_json(r));
+  rec.summary = summary_of(r);
+  return rec;
+}
+
 }  // namespace
 
 std::optional<RunRecord> run_record(const JobResult& result, const CompareRequest& form) {
   RunRecord rec;
-  rec.config = form;
-  auto with_problem = [&rec](const ProblemSpec& p) { rec.config.problem = p; };
   if (const auto* r = std::get_if<SpectrumResult>(&result)) {
-    rec.kind = "spectrum";
+    rec = record(*r, "spectrum", form);
+    rec.config.problem = r->request.problem;
     rec.seconds = r->seconds;
-    with_problem(r->request.problem);
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<MetricsResult>(&result)) {
-    rec.kind = "metrics";
+    rec = record(*r, "metrics", form);
+    rec.config.problem = r->request.problem;
+    rec.config.estimator = r->request.estimator;
     double total = 0;
     for (const auto& m : r->metrics) total += m.seconds;
     rec.seconds = total;
-    with_problem(r->request.problem);
-    rec.config.estimator = r->request.estimator;
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<DynamicsResult>(&result)) {
-    rec.kind = "training";
-    with_problem(r->request.problem);
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
+    rec = record(*r, "training", form);
+    rec.config.problem = r->request.problem;
   } else if (const auto* r = std::get_if<LayersResult>(&result)) {
-    rec.kind = "layers";
+    rec = record(*r, "layers", form);
+    rec.config.problem = r->request.problem;
     rec.seconds = r->traces.seconds + r->traces.exact_seconds.value_or(0.0);
-    with_problem(r->request.problem);
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<PntkResult>(&result)) {
-    rec.kind = "pntk";
+    rec = record(*r, "pntk", form);
+    rec.config.problem = r->request.problem;
     rec.seconds = r->seconds + r->entk_seconds.value_or(0.0);
-    with_problem(r->request.problem);
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
   } else if (const auto* r = std::get_if<PntkWidthResult>(&result)) {
-    rec.kind = "pntk-width";
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
+    rec = record(*r, "pntk-width", form);
   } else if (const auto* r = std::get_if<AlResult>(&result)) {
-    rec.kind = "al";
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
+    rec = record(*r, "al", form);
   } else if (const auto* r = std::get_if<KernelResult>(&result)) {
-    rec.kind = "kernel";
-    with_problem(r->request.problem);
-    rec.settings = config_text(to_json(*r));
-    rec.summary = summary_of(*r);
+    rec = record(*r, "kernel", form);
+    rec.config.problem = r->request.problem;
   } else {
     return std::nullopt;
   }

@@ -27,13 +27,9 @@ SpectrumPanel::SpectrumPanel(EngineClient* engine, std::function<ProblemSpec()> 
   layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);
   connect(button, &QPushButton::clicked, this, &SpectrumPanel::compute);
-  connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
-    if (kind != "spectrum" || !pending_) return;
-    pending_ = false;
+  engine_->follow(this, "spectrum", &pending_, [this](const JobResultPtr& result) {
     if (const auto* r = std::get_if<SpectrumResult>(result.get())) show(*r);
   });
-  connect(engine_, &EngineClient::failed, this, [this] { pending_ = false; });
-  connect(engine_, &EngineClient::cancelled, this, [this] { pending_ = false; });
 }
 
 void SpectrumPanel::compute() {

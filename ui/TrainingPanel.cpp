@@ -68,16 +68,12 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
   tp->addWidget(caption_);
   tp->addLayout(train_row);
   connect(train_button, &QPushButton::clicked, this, &TrainingPanel::train);
-  connect(engine_, &EngineClient::jobFinished, this, [this](const QString& kind, const JobResultPtr& result) {
-    if (kind != "dynamics" || !pending_) return;
-    pending_ = false;
+  engine_->follow(this, "dynamics", &pending_, [this](const JobResultPtr& result) {
     if (const auto* r = std::get_if<DynamicsResult>(result.get())) {
       show(*r);
       Q_EMIT dynamicsShown();
     }
   });
-  connect(engine_, &EngineClient::failed, this, [this] { pending_ = false; });
-  connect(engine_, &EngineClient::cancelled, this, [this] { pending_ = false; });
 }
 
 void TrainingPanel::train() {

@@ -84,6 +84,16 @@ void small_problem(ui::MainWindow& w) {
   w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
   w.setMethods({"hutchpp"});
 }
+
+// Computes the Spectrum and Metrics tabs of the form's problem; whether both were shown.
+bool spectrum_and_metrics(ui::MainWindow& w) {
+  QSignalSpy spectrum(&w, &ui::MainWindow::spectrumShown);
+  QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
+  w.computeSpectrum();
+  if (!spectrum.wait(60000)) return false;
+  w.computeMetrics();
+  return metrics.wait(60000);
+}
 }  // namespace
 
 class TestWorkbench : public QObject {
@@ -462,12 +472,7 @@ class TestWorkbench : public QObject {
   void figuresNameTheirProblem() {
     ui::MainWindow w(nullptr, false);
     small_problem(w);
-    QSignalSpy spectrum(&w, &ui::MainWindow::spectrumShown);
-    QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
-    w.computeSpectrum();
-    QVERIFY(spectrum.wait(60000));
-    w.computeMetrics();
-    QVERIFY(metrics.wait(60000));
+    QVERIFY(spectrum_and_metrics(w));
     auto caption = [&](QWidget* tab) { return tab->findChild<ui::ProblemCaption*>()->text(); };
     for (QWidget* tab : {static_cast<QWidget*>(w.spectrumPanel()), static_cast<QWidget*>(w.metricsPanel())})
       QVERIFY2(caption(tab).startsWith("Computed for mlp:in=64,width=16") &&
@@ -488,12 +493,7 @@ class TestWorkbench : public QObject {
     QTemporaryDir tmp;
     ui::MainWindow w(nullptr, false);
     small_problem(w);
-    QSignalSpy spectrum(&w, &ui::MainWindow::spectrumShown);
-    QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
-    w.computeSpectrum();
-    QVERIFY(spectrum.wait(60000));
-    w.computeMetrics();
-    QVERIFY(metrics.wait(60000));
+    QVERIFY(spectrum_and_metrics(w));
     ui::RunLog* log = w.runLog();
     QCOMPARE(log->runs(), 2);
     QCOMPARE(log->kind(0), QString("spectrum"));

@@ -23,6 +23,16 @@ using namespace ts;
 namespace test_autodiff {
 
 namespace {
+// The TorchScript fixture of a reference entry, in float64 on the test device.
+std::shared_ptr<Model> fixture_model(const Json& r) {
+  auto model = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
+                                test::shape_of(r.at("input_shape")));
+  model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+  return model;
+}
+}  // namespace
+
+namespace {
 
 at::Tensor batch(const Model& m, int64_t n, uint64_t seed) {
   auto gen = make_generator(seed);
@@ -272,9 +282,7 @@ class TestAutodiff : public QObject {
     const Json ref = test::reference();
     for (const char* key : {"tiny_mlp", "tiny_mlp_fc2", "tiny_conv", "tiny_rnn"}) {
       const Json& r = ref.at(key);
-      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
-                                    test::shape_of(r.at("input_shape")));
-      model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+      auto model = fixture_model(r);
       if (r.contains("param_prefix")) model->select_parameters(r.at("param_prefix").get<std::string>());
       QCOMPARE(model->num_selected_parameters(), static_cast<int64_t>(r.at("P").get<double>()));
       const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
@@ -299,9 +307,7 @@ class TestAutodiff : public QObject {
     const Json ref = test::reference();
     for (const char* key : {"tiny_mlp", "tiny_conv", "tiny_rnn", "batch_centered"}) {
       const Json& r = ref.at(key);
-      auto model = load_torchscript(test::fixtures() + "/" + r.at("file").get<std::string>(),
-                                    test::shape_of(r.at("input_shape")));
-      model->to(at::TensorOptions().dtype(at::kDouble).device(parse_device(test::device())));
+      auto model = fixture_model(r);
       const at::Tensor x = test::tensor_of(r.at("x"), test::shape_of(r.at("x_shape")), model->options());
       TangentMap J(model, x);
       const double trace = r.at("trace").get<double>();

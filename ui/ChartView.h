@@ -57,8 +57,6 @@ class ChartView : public QChartView {
     distinct_styles_ = on;
     applyPens();
   }
-  /// Whether the legend is shown (the chart's menu toggles it).
-  bool legendShown() const { return legend_shown_; }
   /// Series whose names end with `suffix` (e.g. " acc") are drawn against a second, linear y axis on the
   /// right titled `title`, fitted on its own (loss and accuracy in one chart, each on its scale).
   void setSecondaryY(const QString& suffix, const QString& title);

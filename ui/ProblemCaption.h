@@ -21,8 +21,6 @@ class ProblemCaption : public QLabel {
   void setProblem(const ts::ProblemSpec& p);
   /// The form now describes `form`: "Earlier problem" when it is not the figures' one.
   void compareWith(const ts::ProblemSpec& form);
-  /// Whether the figures belong to another problem than the form's (as compareWith last found).
-  bool earlier() const { return earlier_; }
   /// No figures: the caption is empty.
   void clearProblem();
 

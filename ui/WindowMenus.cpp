@@ -12,6 +12,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QImage>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
@@ -26,8 +27,10 @@
 #include <QStyleFactory>
 #include <QTabWidget>
 #include <QTextBrowser>
+#include <QTextDocument>
 #include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 #include <QVBoxLayout>
 
 #include <functional>
@@ -422,6 +425,18 @@ void WindowMenus::showTextDialog(const QString& name, const QString& title, cons
     browser->setMarkdown(text);
   else
     browser->setPlainText(text);
+  // Pictures from the resources (the guide's screenshots) are shown at most 640 pixels wide, so that the page
+  // fits the dialog without scrolling sideways (set after the text: setting it clears the resources).
+  static const QRegularExpression picture(R"(\((qrc:/[^)\s]+\.png)\))");
+  for (auto m = picture.globalMatch(text); m.hasNext();) {
+    const QString url = m.next().captured(1);
+    const QImage image(url.mid(3));  // ":/guide/…"
+    if (!image.isNull())
+      browser->document()->addResource(
+          QTextDocument::ImageResource, QUrl(url),
+          image.width() > 640 ? image.scaledToWidth(640, Qt::SmoothTransformation) : image);
+  }
+  browser->document()->markContentsDirty(0, browser->document()->characterCount());
   dialog->show();
   dialog->raise();
 }

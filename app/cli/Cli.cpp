@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "BlockBench.h"
 #include "CliArgs.h"
 #include "CliCommon.h"
 #include "CommandLine.h"
@@ -486,6 +487,25 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       out << json_text(r) << "\n";
     else if (which == "scaling")
       out << bench::format_scaling_bench(r);
+    return 0;
+  }
+  if (which == "block-products") {
+    bench::BlockBenchOptions o;
+    o.compute = compute_from(a);
+    if (!a.has("dtype")) o.compute.dtype = "float32";
+    o.model = a.get("workload-model");
+    o.n = a.get_int("n", o.n, 1, 100000);
+    if (a.has("blocks")) o.blocks = int_list(a, "blocks");
+    for (const int64_t b : o.blocks)
+      if (b < 1 || b > 4096) throw InputError("--blocks: " + std::to_string(b) + " is not from 1 to 4096");
+    o.vectors = std::max<int64_t>(32, *std::max_element(o.blocks.begin(), o.blocks.end()));
+    o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));
+    std::ostream& log = a.flag("json") ? err : out;
+    const Json r = bench::run_block_bench(o, log);
+    if (a.flag("json"))
+      out << json_text(r) << "\n";
+    else
+      out << bench::format_block_bench(r);
     return 0;
   }
   if (which == "real") {

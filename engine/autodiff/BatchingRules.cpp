@@ -1,5 +1,7 @@
 #include "autodiff/BatchingRules.h"
 
+#include "autodiff/VmapBlock.h"
+
 #include <ATen/ATen.h>
 #include <ATen/VmapTransforms.h>
 #include <torch/library.h>
@@ -27,6 +29,38 @@ at::Tensor gelu_backward_rule(const at::Tensor& grad_output, const at::Tensor& s
   return views[0].getPhysicalToLogicalMap().apply(r);
 }
 
+// Hardswish's and hardsigmoid's backward (MobileNetV3) read the input, not the output: the same rule.
+template <at::Tensor (*Op)(const at::Tensor&, const at::Tensor&)>
+at::Tensor pointwise_backward_rule(const at::Tensor& grad_output, const at::Tensor& self) {
+  auto views = at::BroadcastingVmapTransform::logicalToPhysical({grad_output, self});
+  const at::Tensor r = Op(views[0].tensor(), views[1].tensor());
+  return views[0].getPhysicalToLogicalMap().apply(r);
+}
+
+at::Tensor hardswish_backward_op(const at::Tensor& g, const at::Tensor& x) {
+  return at::hardswish_backward(g, x);
+}
+at::Tensor hardsigmoid_backward_op(const at::Tensor& g, const at::Tensor& x) {
+  return at::hardsigmoid_backward(g, x);
+}
+
+// In-place ops under forward mode update their tangent with copy_ (torchvision's ReLU(inplace=True)): the
+// batched tangent takes the new values, vector by vector (a source without the block is broadcast over it).
+at::Tensor& copy_rule(at::Tensor& self, const at::Tensor& src, bool non_blocking) {
+  const at::BatchedTensorImpl* dst = at::maybeGetBatchedImpl(self);
+  const at::BatchedTensorImpl* from = at::maybeGetBatchedImpl(src);
+  TORCH_CHECK(dst != nullptr, "vmap: cannot copy a batched tensor into a tensor without its batch dimension");
+  if (from != nullptr) {
+    const auto have = at::createVmapLevelsBitset(dst->bdims()),
+               need = at::createVmapLevelsBitset(from->bdims());
+    TORCH_CHECK((need & ~have).none(),
+                "vmap: copy_ into a tensor that lacks some of the source's vmap levels");
+  }
+  auto views = at::BroadcastingVmapTransform::logicalToPhysical({self, src});
+  views[0].tensor().copy_(views[1].tensor(), non_blocking);
+  return self;
+}
+
 }  // namespace
 
 void register_batching_rules() {
@@ -37,6 +71,12 @@ void register_batching_rules() {
                                                __FILE__, __LINE__);
     library->impl("tanh_backward", TORCH_FN(tanh_backward_rule));
     library->impl("gelu_backward", TORCH_FN(gelu_backward_rule));
+    library->impl("hardswish_backward", TORCH_FN(pointwise_backward_rule<&hardswish_backward_op>));
+    library->impl("hardsigmoid_backward", TORCH_FN(pointwise_backward_rule<&hardsigmoid_backward_op>));
+    library->impl("copy_", TORCH_FN(copy_rule));
+    vmap::register_convolution_rules(*library);
+    vmap::register_pooling_rules(*library);
+    vmap::register_batch_norm_rules(*library);
   });
 }
 

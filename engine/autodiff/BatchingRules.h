@@ -1,7 +1,8 @@
 #pragma once
-// Batching rules LibTorch 1.13's vmap lacks for the backward passes of common activations (tanh and GELU;
-// sigmoid has one), so block products (TangentMap::set_block) run batched through the MLPs and recurrent nets
-// that use them instead of falling back to one vector at a time.
+// Batching rules LibTorch 1.13's vmap lacks, so block products (TangentMap::set_block) run batched instead of
+// falling back to one vector at a time: the backward passes of common activations (tanh, GELU, hardswish,
+// hardsigmoid; sigmoid has one) here, and convolution, pooling and batch norm (ConvolutionBatching.cpp,
+// PoolingBatching.cpp, BatchNormBatching.cpp), for the MLPs, recurrent nets and convolutional networks.
 
 namespace ts {
 

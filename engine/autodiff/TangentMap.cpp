@@ -181,9 +181,13 @@ at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
 }
 
 int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes) {
-  const double per_vector = 4.0 * static_cast<double>(p + d) * static_cast<double>(element_bytes);
-  return std::clamp<int64_t>(
-      static_cast<int64_t>(static_cast<double>(budget_bytes) / std::max(per_vector, 1.0)), 1, 32);
+  const double numbers = static_cast<double>(p + d) * static_cast<double>(element_bytes);
+  // The block's gradients and their copy (2 (P + d) numbers a vector) stay within the freed memory the
+  // allocator keeps mapped (tune_allocator: 1 GiB): beyond it, every block's buffers are fresh pages again,
+  // and a block of 24 or 32 VJPs on ResNet-18 cost more per vector than one of 12 (docs/PERFORMANCE.md).
+  const double kept = static_cast<double>(int64_t(1) << 30) / std::max(2.0 * numbers, 1.0);
+  const double budget = static_cast<double>(budget_bytes) / std::max(4.0 * numbers, 1.0);
+  return std::clamp<int64_t>(static_cast<int64_t>(std::min(kept, budget)), 1, 32);
 }
 
 const DenseProducts* TangentMap::dense() const {
@@ -259,7 +263,7 @@ at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
 }
 
 at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves,
-                                 const at::Tensor& Ub, bool squares) const {
+                                 const at::Tensor& Ub, bool squares, at::Tensor result) const {
   const int64_t b = Ub.size(0);
   std::vector<at::Tensor> grads;
   {
@@ -273,7 +277,7 @@ at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Te
                           ? at::_remove_batch_dim(g[i], vmap.level, b, 0).reshape({b, leaves[i].numel()})
                           : at::Tensor());
   }
-  at::Tensor result = squares ? at::zeros({b}, options()) : at::empty({b, p_}, options());
+  if (squares) result.zero_();
   int64_t off = 0;
   for (size_t i = 0; i < grads.size(); ++i) {
     const int64_t n = leaves[i].numel();
@@ -303,7 +307,9 @@ at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
       const int64_t n = p.numel();
       std::vector<int64_t> shape{b};
       shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-      const at::Tensor tangent = Wt.narrow(1, off, n).reshape(shape).contiguous();
+      // A view of Wt's rows: each vector's slice is contiguous, as the primal is, so forward mode takes it as
+      // it is (a contiguous copy of the whole block cost as much as the batched forward pass on ResNet-18).
+      const at::Tensor tangent = Wt.narrow(1, off, n).reshape(shape);
       p = at::_make_dual(p.detach(), at::_add_batch_dim(tangent, 0, vmap.level),
                          static_cast<int64_t>(level.level));
       off += n;
@@ -344,10 +350,10 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
     check();
     if (batching() && k - j > 1) {
       const int64_t b = std::min(block_, k - j);
-      const at::Tensor r =
-          try_batched([&] { return vjp_block(out, leaves, U.narrow(0, j, b), squares); }, "a batched VJP");
+      const at::Tensor r = try_batched(
+          [&] { return vjp_block(out, leaves, U.narrow(0, j, b), squares, result.narrow(0, j, b)); },
+          "a batched VJP");
       if (r.defined()) {
-        result.narrow(0, j, b).copy_(r);
         vjps_ += b;
         j += b - 1;
         continue;

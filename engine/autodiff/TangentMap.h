@@ -71,7 +71,8 @@ class TangentMap {
   void set_block(int64_t max) { block_ = max; }
   int64_t block() const { return block_; }
   /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers while a
-  /// batched pass runs; at least 1, at most 32.
+  /// batched pass runs, and the block's gradients and their copy (2 (P + d) a vector) stay within the 1 GiB
+  /// of freed memory the allocator keeps mapped (tune_allocator); at least 1, at most 32.
   static int64_t block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes);
   /// "explicit", "batched" or "per-vector", as the VJPs of this map run.
   std::string vjp_path() const;
@@ -157,10 +158,10 @@ class TangentMap {
   /// JvpMode::Auto's first JVPs on a model: the block by forward mode, a few of them by double backward,
   /// both timed; the faster is kept for the model.
   at::Tensor jvp_choose(const at::Tensor& W) const;
-  /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`: [b, P]; with `squares`, the
-  /// squared norms [b] instead.
+  /// Jᵀ for the rows of Ub ([b, d]) by one batched backward through `out`, written into `dest` ([b, P]; with
+  /// `squares`, the squared norms [b]) and returned: one copy of the block's gradients, into place.
   at::Tensor vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves, const at::Tensor& Ub,
-                       bool squares) const;
+                       bool squares, at::Tensor dest) const;
   /// J for the rows of Wt ([b, P]) by one forward-mode pass with batched tangents: [b, d].
   at::Tensor jvp_block(const at::Tensor& Wt) const;
   /// Runs `batched` (a block product); on failure, or when LibTorch warns that it loops over the block,

@@ -197,6 +197,9 @@ std::vector<CommandInfo> make_benchmarks() {
        "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
        kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
                                "baseline-limit", "block", "repeats", "json"}},
+      {"block-products",
+       "VJPs, JVPs and K u per vector in blocks of 8, 16, 32 against one at a time, on a TorchScript model",
+       kComputeOptions + Names{"workload-model", "n", "blocks", "rounds", "json"}},
       {"scaling",
        "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
        "collectives, a model for N ranks",

@@ -181,6 +181,11 @@ std::string blas_description() {
 void tune_allocator() {
 #ifdef M_MMAP_THRESHOLD
   mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum
+  // Blocks larger than that (a block of 16 VJPs of ResNet-18 is 16 × 45 MB) would still get fresh mmap'd
+  // pages at every pass: the kernel's zeroing of them took half the time of a block of VJPs (docs/
+  // PERFORMANCE.md, "Batching rules for convolutions"). No mmap at all: every block comes from the heap, and
+  // freed ones are reused.
+  mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   mallopt(M_TOP_PAD, 256 << 20);
 #endif

@@ -1,6 +1,6 @@
 // TangentMap's NTK products K V = J(JᵀV) and G W = Jᵀ(J W): fused (a built-in MLP's explicit products),
-// streamed (one vector at a time, the VJP's gradients as the JVP's tangents), or a VJP then a JVP; divided by
-// columns over ranks.
+// streamed (one vector or one block at a time, the VJP's gradients as the JVP's tangents), or a VJP then a
+// JVP; divided by columns over ranks.
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
@@ -93,9 +93,17 @@ at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
   return result;
 }
 
+bool TangentMap::block_streamed() const {
+  if (rows_ || dense() || !batching()) return false;
+  const bool forward =
+      mode_ == JvpMode::Forward || (mode_ == JvpMode::Auto && model_->jvp_choice() == "forward");
+  return forward && model_->forward_ad_unsupported().empty();
+}
+
 at::Tensor TangentMap::kernel_rows_one_pass(const at::Tensor& V) const {
   if (fused()) return kernel_rows(V);
   if (streamed()) return kernel_rows_streamed(V);  // undefined when forward mode just failed
+  if (block_streamed()) return kernel_rows_block_streamed(V);
   return {};
 }
 

@@ -1,43 +1,16 @@
-// Batching rules for pooling's backward and forward-mode passes, which LibTorch 1.13's vmap lacks: max
-// pooling's backward scatters the block's gradients to the recorded argmax positions in one call; adaptive
-// average pooling folds the block into the batch axis. Also `flatten` and `gather`, which forward mode
-// applies to a batched tangent in max pooling's JVP.
+// Batching rules for pooling's backward and forward-mode passes, which LibTorch 1.13's vmap lacks: max and
+// adaptive average pooling fold the block into the batch axis of LibTorch's own kernels. Also `flatten` and
+// `gather`, which forward mode applies to a batched tangent in max pooling's JVP.
 
 #include "autodiff/VmapBlock.h"
 
 #include <torch/library.h>
 
+#include <algorithm>
+
 namespace ts::vmap {
 
 namespace {
-
-// grad_input[b, …, i] = Σ over the outputs j whose argmax is i of grad_output[b, …, j]: indices count within
-// each H×W plane, so the block shares the indices and adds into its own planes.
-at::Tensor max_pool2d_backward_rule(const at::Tensor& grad_output, const at::Tensor& self,
-                                    at::IntArrayRef kernel_size, at::IntArrayRef stride,
-                                    at::IntArrayRef padding, at::IntArrayRef dilation, bool ceil_mode,
-                                    const at::Tensor& indices) {
-  const Block blk({grad_output, self, indices});
-  const int64_t B = blk.size();
-  if (!blk.batched(0) || blk.batched(1) || blk.batched(2)) {
-    return blk.logical(blk.loop([&](int64_t b) {
-      return at::max_pool2d_with_indices_backward(blk.at(0, b), blk.at(1, b), kernel_size, stride, padding,
-                                                  dilation, ceil_mode, blk.at(2, b));
-    }));
-  }
-  const at::Tensor& go = blk[0];  // [B, (N,) C, Ho, Wo]
-  std::vector<int64_t> planes{B};
-  planes.insert(planes.end(), self.sizes().begin(), self.sizes().end() - 2);
-  std::vector<int64_t> flat = planes, index_shape = planes;
-  flat.push_back(self.size(-2) * self.size(-1));
-  index_shape.push_back(go.size(-2) * go.size(-1));
-  at::Tensor gi = at::zeros(flat, go.options());
-  gi.scatter_add_(-1, indices.reshape(at::IntArrayRef(index_shape).slice(1)).unsqueeze(0).expand(index_shape),
-                  go.reshape(index_shape));
-  std::vector<int64_t> shape{B};
-  shape.insert(shape.end(), self.sizes().begin(), self.sizes().end());
-  return blk.logical(gi.reshape(shape));
-}
 
 // The block folds into the batch axis: [B, N, C, H, W] → [B·N, C, H, W] (an unbatched [C, H, W] input takes
 // the block as its batch axis).
@@ -53,6 +26,43 @@ at::Tensor unfold(const at::Tensor& r, const Block& blk, int64_t logical_dims) {
   if (logical_dims == 4) s.push_back(r.size(0) / blk.size());
   s.insert(s.end(), r.sizes().begin() + 1, r.sizes().end());
   return blk.logical(r.reshape(s));
+}
+
+// The block folds into the batch axis of LibTorch's own kernel: grad_output [B·N, C, Ho, Wo], the indices
+// repeated for each vector, and the input only as a shape (the kernel reads its sizes). An input without a
+// batch axis takes the block as its batch. (A scatter_add of the block's gradients to the argmax positions
+// was 3× slower than the per-vector calls on SqueezeNet.)
+at::Tensor max_pool2d_backward_rule(const at::Tensor& grad_output, const at::Tensor& self,
+                                    at::IntArrayRef kernel_size, at::IntArrayRef stride,
+                                    at::IntArrayRef padding, at::IntArrayRef dilation, bool ceil_mode,
+                                    const at::Tensor& indices) {
+  const Block blk({grad_output, self, indices});
+  const int64_t B = blk.size();
+  if (!blk.batched(0) || blk.batched(1) || blk.batched(2)) {
+    return blk.logical(blk.loop([&](int64_t b) {
+      return at::max_pool2d_with_indices_backward(blk.at(0, b), blk.at(1, b), kernel_size, stride, padding,
+                                                  dilation, ceil_mode, blk.at(2, b));
+    }));
+  }
+  // In chunks whose gradient stays within about 2 MiB: the kernel zero-fills its output and then scatters
+  // into it, and on an output that has left the cache both passes go to memory (SqueezeNet's first pooling, 1
+  // MB a vector: a block of 16 at once cost 3× the per-vector calls).
+  const int64_t per_vector = self.numel() * self.element_size();
+  const int64_t chunk = std::clamp<int64_t>((int64_t(2) << 20) / std::max<int64_t>(per_vector, 1), 1, B);
+  std::vector<at::Tensor> parts;
+  for (int64_t first = 0; first < B; first += chunk) {
+    const int64_t count = std::min(chunk, B - first);
+    const at::Tensor go = fold(blk[0].narrow(0, first, count), 3);  // [count·N, C, Ho, Wo]
+    std::vector<int64_t> index_shape{count};
+    index_shape.insert(index_shape.end(), indices.sizes().begin(), indices.sizes().end());
+    const at::Tensor idx = indices.unsqueeze(0).expand(index_shape).reshape(go.sizes());
+    std::vector<int64_t> in_shape{go.size(0)};
+    in_shape.insert(in_shape.end(), self.sizes().end() - 3, self.sizes().end());
+    parts.push_back(at::max_pool2d_with_indices_backward(go, shape_only(self, in_shape), kernel_size, stride,
+                                                         padding, dilation, ceil_mode, idx));
+  }
+  const at::Tensor r = parts.size() == 1 ? parts[0] : at::cat(parts);
+  return unfold(r, blk, self.dim());
 }
 
 at::Tensor adaptive_avg_pool2d_rule(const at::Tensor& self, c10::SymIntArrayRef output_size) {

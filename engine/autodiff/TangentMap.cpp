@@ -262,29 +262,33 @@ at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
   return out;
 }
 
+std::vector<at::Tensor> TangentMap::vjp_block_grads(const at::Tensor& out,
+                                                    const std::vector<at::Tensor>& leaves,
+                                                    const at::Tensor& Ub) const {
+  const int64_t b = Ub.size(0);
+  std::vector<at::Tensor> grads;
+  VmapLevel vmap;
+  // The graph is kept: a later block, or the per-vector fallback, runs through it again.
+  auto g =
+      torch::autograd::grad({out}, leaves, {at::_add_batch_dim(Ub, 0, vmap.level)}, /*retain_graph=*/true,
+                            /*create_graph=*/false, /*allow_unused=*/true);
+  for (auto& gi : g)
+    grads.push_back(gi.defined() ? at::_remove_batch_dim(gi, vmap.level, b, 0) : at::Tensor());
+  return grads;
+}
+
 at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves,
                                  const at::Tensor& Ub, bool squares, at::Tensor result) const {
   const int64_t b = Ub.size(0);
-  std::vector<at::Tensor> grads;
-  {
-    VmapLevel vmap;
-    // The graph is kept: a later block, or the per-vector fallback, runs through it again.
-    auto g =
-        torch::autograd::grad({out}, leaves, {at::_add_batch_dim(Ub, 0, vmap.level)}, /*retain_graph=*/true,
-                              /*create_graph=*/false, /*allow_unused=*/true);
-    for (size_t i = 0; i < g.size(); ++i)
-      grads.push_back(g[i].defined()
-                          ? at::_remove_batch_dim(g[i], vmap.level, b, 0).reshape({b, leaves[i].numel()})
-                          : at::Tensor());
-  }
+  const std::vector<at::Tensor> grads = vjp_block_grads(out, leaves, Ub);
   if (squares) result.zero_();
   int64_t off = 0;
   for (size_t i = 0; i < grads.size(); ++i) {
     const int64_t n = leaves[i].numel();
     if (squares) {
-      if (grads[i].defined()) result += grads[i].pow(2).sum(1);
+      if (grads[i].defined()) result += grads[i].reshape({b, n}).pow(2).sum(1);
     } else if (grads[i].defined()) {
-      result.narrow(1, off, n).copy_(grads[i]);
+      result.narrow(1, off, n).copy_(grads[i].reshape({b, n}));
     } else {
       result.narrow(1, off, n).zero_();
     }
@@ -295,28 +299,40 @@ at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Te
 
 at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
   const int64_t b = Wt.size(0);
+  std::vector<at::Tensor> tangents;
+  int64_t off = 0;
+  const std::vector<at::Tensor> all = model_->parameters();
+  for (auto i : model_->selected()) {
+    const auto& p = all[static_cast<size_t>(i)];
+    const int64_t n = p.numel();
+    std::vector<int64_t> shape{b};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    // A view of Wt's rows: each vector's slice is contiguous, as the primal is, so forward mode takes it as
+    // it is (a contiguous copy of the whole block cost as much as the batched forward pass on ResNet-18).
+    tangents.push_back(Wt.narrow(1, off, n).reshape(shape));
+    off += n;
+  }
+  return jvp_block_tangents(tangents, b);
+}
+
+at::Tensor TangentMap::jvp_block_tangents(const std::vector<at::Tensor>& tangents, int64_t b) const {
   at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
   at::Tensor result;
   {
     DualLevel level;
     VmapLevel vmap;
     std::vector<at::Tensor> all = model_->parameters();
-    int64_t off = 0;
+    size_t t = 0;
     for (auto i : model_->selected()) {
       auto& p = all[static_cast<size_t>(i)];
-      const int64_t n = p.numel();
-      std::vector<int64_t> shape{b};
-      shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-      // A view of Wt's rows: each vector's slice is contiguous, as the primal is, so forward mode takes it as
-      // it is (a contiguous copy of the whole block cost as much as the batched forward pass on ResNet-18).
-      const at::Tensor tangent = Wt.narrow(1, off, n).reshape(shape);
-      p = at::_make_dual(p.detach(), at::_add_batch_dim(tangent, 0, vmap.level),
-                         static_cast<int64_t>(level.level));
-      off += n;
+      const at::Tensor& w = tangents[t++];
+      p = w.defined() ? at::_make_dual(p.detach(), at::_add_batch_dim(w, 0, vmap.level),
+                                       static_cast<int64_t>(level.level))
+                      : p.detach();
     }
     const at::Tensor out = model_->forward(all, x_);
-    const at::Tensor t = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
-    if (t.defined()) result = at::_remove_batch_dim(t, vmap.level, b, 0).reshape({b, -1}).clone();
+    const at::Tensor tan = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
+    if (tan.defined()) result = at::_remove_batch_dim(tan, vmap.level, b, 0).reshape({b, -1}).clone();
   }
   return result.defined() ? result : at::zeros({b, d_}, options());  // no dependence on the parameters
 }
@@ -377,6 +393,54 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
     if (squares) result[j] = acc;
     ++vjps_;
   }
+  return result;
+}
+
+// In this file for try_batched (KernelProducts.cpp holds the other ways of K V).
+at::Tensor TangentMap::kernel_rows_block_streamed(const at::Tensor& V_in) const {
+  ProductTimer timer(nanoseconds_);
+  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
+  const int64_t k = V.size(0);
+  at::Tensor result = at::empty({k, d_}, options());
+  if (k == 0) return result;
+  check();
+  mode_ = JvpMode::Forward;  // block_streamed() holds: forward mode is this map's (or its model's) choice
+  std::vector<at::Tensor> all;
+  const auto leaves = leaf_parameters(&all);
+  at::Tensor out;
+  {
+    at::AutoGradMode grad_on(true);
+    out = model_->forward(all, x_).reshape({-1});
+  }
+  require_graph(out);
+  try {
+    for (int64_t j = 0; j < k; j += block_) {
+      check();
+      const int64_t b = std::min(block_, k - j);
+      const at::Tensor r = try_batched(
+          [&] {
+            std::vector<at::Tensor> g;
+            {
+              at::AutoGradMode grad_on(true);
+              g = vjp_block_grads(out, leaves, V.narrow(0, j, b));
+            }
+            // The gradients, [b, shape] each with its own storage, are the tangents as they are.
+            return jvp_block_tangents(g, b);
+          },
+          "a batched K V");
+      if (!r.defined()) return {};  // the map goes one vector at a time; the caller starts again so
+      result.narrow(0, j, b).copy_(r);
+    }
+  } catch (const Cancelled&) {
+    throw;
+  } catch (const std::exception& e) {
+    const std::string op = forward_ad_operator(e.what());
+    if (op.empty()) throw;
+    model_->set_forward_ad_unsupported(op);  // the caller runs VJPs, then double-backward JVPs
+    return {};
+  }
+  vjps_ += k;
+  jvps_ += k;
   return result;
 }
 

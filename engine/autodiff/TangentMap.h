@@ -87,8 +87,12 @@ class TangentMap {
   /// How K V runs: "fused" as one pass per block (a built-in MLP's explicit products, DenseProducts::
   /// kernel_rows: Jᵀv is never formed); "streamed" one vector at a time, the VJP's gradients passed as they
   /// are as the forward-mode JVP's tangents (where products go one vector at a time anyway: no k × P block);
-  /// "vjp-then-jvp" elsewhere (a block of VJPs, then a block of JVPs).
-  std::string kernel_path() const { return fused() ? "fused" : streamed() ? "streamed" : "vjp-then-jvp"; }
+  /// "block-streamed" the same for a block at a time (one batched backward pass, its gradients the tangents
+  /// of one batched forward-mode pass: no k × P matrix either); "vjp-then-jvp" elsewhere (a block of VJPs,
+  /// then a block of JVPs).
+  std::string kernel_path() const {
+    return fused() ? "fused" : streamed() ? "streamed" : block_streamed() ? "block-streamed" : "vjp-then-jvp";
+  }
   /// Why block products were abandoned for this model; empty when they were not.
   const std::string& batching_fallback() const { return model_->batching_unsupported(); }
 
@@ -142,7 +146,21 @@ class TangentMap {
   /// the graph, then per vector a backward pass and a forward-mode pass whose tangents are its gradients.
   /// Empty when forward mode failed on an operator (the map has switched to double backward).
   at::Tensor kernel_rows_streamed(const at::Tensor& V) const;
-  /// K V's rows by one pass per vector or block where one exists (fused, else streamed); undefined otherwise.
+  /// Whether K V may run block-streamed: block products (batching()), JVPs in forward mode, no batch split.
+  bool block_streamed() const;
+  /// kernel_rows_streamed for a block at a time: per block one batched backward pass and one batched
+  /// forward-mode pass whose tangents are its gradients. Empty when a batched pass failed (the map has gone
+  /// to one vector at a time) or forward mode failed on an operator.
+  at::Tensor kernel_rows_block_streamed(const at::Tensor& V) const;
+  /// The gradients of a batched backward pass through `out` for the rows of Ub ([b, d]): [b, shape] per leaf
+  /// (undefined where `out` does not depend on it).
+  std::vector<at::Tensor> vjp_block_grads(const at::Tensor& out, const std::vector<at::Tensor>& leaves,
+                                          const at::Tensor& Ub) const;
+  /// J for a block of b tangents given per selected parameter ([b, shape]; undefined: zero) by one
+  /// forward-mode pass with batched tangents: [b, d].
+  at::Tensor jvp_block_tangents(const std::vector<at::Tensor>& tangents, int64_t b) const;
+  /// K V's rows by one pass per vector or block where one exists (fused, else streamed, else
+  /// block-streamed); undefined otherwise.
   at::Tensor kernel_rows_one_pass(const at::Tensor& V) const;
   /// J w for one vector given as a tangent per selected parameter (undefined: zero), by one forward-mode
   /// pass, written into `row` ([d]).

@@ -83,11 +83,11 @@ class Block {
   c10::optional<at::VmapPhysicalToLogicalMap> map_;
 };
 
-/// A tensor of `shape` that holds no memory (one element, broadcast): stands for an argument whose values an
-/// operator does not read, only its shape (the input of a convolution's input gradient, for instance).
-inline at::Tensor shape_only(const at::Tensor& like, at::IntArrayRef shape) {
-  return like.new_empty({}).expand(shape);
-}
+/// An uninitialised contiguous tensor of `shape`: stands for an argument whose values an operator does not
+/// read, only its shape and layout (the input of a convolution's input gradient, for instance). Its pages are
+/// never touched. (One element broadcast to the shape holds no memory at all, but kernels take its zero
+/// strides for channels-last and convert: max pooling's backward ran 4× slower.)
+inline at::Tensor shape_only(const at::Tensor& like, at::IntArrayRef shape) { return like.new_empty(shape); }
 
 /// Registers the rules of each family (ConvolutionBatching.cpp, PoolingBatching.cpp, BatchNormBatching.cpp)
 /// on LibTorch's vmap key.

@@ -227,10 +227,12 @@ class TestBatchingRules : public QObject {
       std::vector<int64_t> input, kernel, stride, padding, dilation;
       bool ceil;
     };
-    const Case cases[] = {{{2, 3, 8, 7}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, false},
-                          {{2, 3, 8, 7}, {3, 2}, {2, 1}, {1, 0}, {1, 1}, true},
-                          {{2, 3, 9, 9}, {2, 2}, {1, 1}, {0, 0}, {2, 2}, false},
-                          {{3, 8, 7}, {3, 3}, {2, 2}, {0, 0}, {1, 1}, true}};
+    const Case cases[] = {
+        {{2, 3, 8, 7}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, false},
+        {{2, 3, 8, 7}, {3, 2}, {2, 1}, {1, 0}, {1, 1}, true},
+        {{2, 3, 9, 9}, {2, 2}, {1, 1}, {0, 0}, {2, 2}, false},
+        {{3, 8, 7}, {3, 3}, {2, 2}, {0, 0}, {1, 1}, true},
+        {{2, 8, 100, 100}, {3, 3}, {2, 2}, {1, 1}, {1, 1}, true}};  // 1.3 MB a vector: in chunks
     for (const Case& c : cases) {
       const at::Tensor x = normal(gen, c.input);
       const auto [y, indices] =
@@ -308,23 +310,27 @@ class TestBatchingRules : public QObject {
     }
   }
 
-  // MobileNetV3's activations.
+  // MobileNetV3's activations, and ReLU's.
   void hardActivationsBackward() {
     auto gen = make_generator(35);
     const at::Tensor x = normal(gen, {4, 6}) * 4;
     const Op backward = [](const std::vector<at::Tensor>& a) {
-      return std::vector<at::Tensor>{at::hardswish_backward(a[0], a[1]),
-                                     at::hardsigmoid_backward(a[0], a[1])};
+      return std::vector<at::Tensor>{at::hardswish_backward(a[0], a[1]), at::hardsigmoid_backward(a[0], a[1]),
+                                     at::threshold_backward(a[0], a[1], 0),
+                                     at::threshold_backward(a[0], a[1], 0.5)};
     };
-    check("hardswish and hardsigmoid backward", backward, {normal(gen, with_block({4, 6})), x},
+    check("hardswish, hardsigmoid and ReLU backward", backward, {normal(gen, with_block({4, 6})), x},
           {true, false});
+    check("ReLU backward, input batched", backward, {normal(gen, {4, 6}), normal(gen, with_block({4, 6}))},
+          {false, true});
   }
 };
 
 }  // namespace test_batching_rules
 
 TS_TEST_MAIN(test_batching_rules::TestBatchingRules, convolution, convolutionBackward,
-             convolutionBackwardFloat32, pooling, batchNormBackward, hardActivationsBackward)
+             convolutionBackwardOneParameterForBothAxes, convolutionBackwardFloat32, pooling,
+             batchNormBackward, hardActivationsBackward)
 #ifdef TS_HAVE_QT
 #include "test_batching_rules.moc"
 #endif

@@ -277,12 +277,13 @@ class TestWatch : public QObject {
     for (int i = 0; i < 100 && error.empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     cancel.cancel();
     job.join();
-    // Named by its folder: "does not exist", or a file of it that "is missing" or "cannot be read" when the
-    // removal is caught halfway.
+    // Named by its folder: "does not exist", or, when the removal is caught halfway, a file of it that "is
+    // missing" or "cannot be read", or the folder that "has no run.json" left.
     const bool named = error.find("/removed") != std::string::npos;
     const bool said = error.find("does not exist") != std::string::npos ||
                       error.find("is missing") != std::string::npos ||
-                      error.find("cannot be read") != std::string::npos;
+                      error.find("cannot be read") != std::string::npos ||
+                      error.find("has no run.json") != std::string::npos;
     QVERIFY2(named && said, error.c_str());
   }
 

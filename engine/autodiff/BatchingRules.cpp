@@ -44,19 +44,6 @@ at::Tensor hardsigmoid_backward_op(const at::Tensor& g, const at::Tensor& x) {
   return at::hardsigmoid_backward(g, x);
 }
 
-// ReLU's backward: LibTorch's own rule broadcasts the unbatched input over the block inside the kernel, which
-// was twice as slow as the per-vector calls on SqueezeNet; the mask of the input is computed once instead.
-at::Tensor threshold_backward_rule(const at::Tensor& grad_output, const at::Tensor& self,
-                                   const at::Scalar& threshold) {
-  if (at::isBatchedTensor(self) || !at::isBatchedTensor(grad_output)) {
-    auto views = at::BroadcastingVmapTransform::logicalToPhysical({grad_output, self});
-    const at::Tensor r = at::threshold_backward(views[0].tensor(), views[1].tensor(), threshold);
-    return views[0].getPhysicalToLogicalMap().apply(r);
-  }
-  const vmap::Block blk({grad_output});
-  return blk.logical(blk[0] * at::gt(self, threshold).to(blk[0].scalar_type()));
-}
-
 // In-place ops under forward mode update their tangent with copy_ (torchvision's ReLU(inplace=True)): the
 // batched tangent takes the new values, vector by vector (a source without the block is broadcast over it).
 at::Tensor& copy_rule(at::Tensor& self, const at::Tensor& src, bool non_blocking) {
@@ -87,7 +74,6 @@ void register_batching_rules() {
     library->impl("hardswish_backward", TORCH_FN(pointwise_backward_rule<&hardswish_backward_op>));
     library->impl("hardsigmoid_backward", TORCH_FN(pointwise_backward_rule<&hardsigmoid_backward_op>));
     library->impl("copy_", TORCH_FN(copy_rule));
-    library->impl("threshold_backward", TORCH_FN(threshold_backward_rule));
     vmap::register_convolution_rules(*library);
     vmap::register_pooling_rules(*library);
     vmap::register_batch_norm_rules(*library);

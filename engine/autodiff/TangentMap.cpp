@@ -1,6 +1,7 @@
 #include "autodiff/TangentMap.h"
 
 #include <ATen/VmapMode.h>
+#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/forward_grad.h>
@@ -180,14 +181,69 @@ at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
   return tangent.defined() ? tangent.reshape({k, -1}).clone() : at::zeros({k, d_}, options());
 }
 
-int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes) {
+int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes,
+                                     int64_t activation_bytes) {
   const double numbers = static_cast<double>(p + d) * static_cast<double>(element_bytes);
-  // The block's gradients and their copy (2 (P + d) numbers a vector) stay within the freed memory the
-  // allocator keeps mapped (tune_allocator: 1 GiB): beyond it, every block's buffers are fresh pages again,
-  // and a block of 24 or 32 VJPs on ResNet-18 cost more per vector than one of 12 (docs/PERFORMANCE.md).
-  const double kept = static_cast<double>(int64_t(1) << 30) / std::max(2.0 * numbers, 1.0);
-  const double budget = static_cast<double>(budget_bytes) / std::max(4.0 * numbers, 1.0);
+  const double activations = static_cast<double>(std::max<int64_t>(activation_bytes, 0));
+  // The block's gradients and their copy (2 (P + d) numbers a vector) and its activations' gradients stay
+  // within the freed memory the allocator keeps mapped (tune_allocator: 1 GiB): beyond it, every block's
+  // buffers are fresh pages again, and a block of 24 or 32 VJPs on ResNet-18 cost more per vector than one of
+  // 12 (docs/PERFORMANCE.md).
+  const double kept = static_cast<double>(int64_t(1) << 30) / std::max(2.0 * numbers + activations, 1.0);
+  const double budget = static_cast<double>(budget_bytes) / std::max(4.0 * numbers + activations, 1.0);
   return std::clamp<int64_t>(static_cast<int64_t>(std::min(kept, budget)), 1, 32);
+}
+
+namespace {
+
+// activation_bytes(): RecordFunction callbacks (plain functions, so the count lives in thread-local state)
+// add up the outputs of the outermost operators that need a gradient.
+thread_local int op_depth = 0;
+thread_local int64_t counted_bytes = 0;
+
+void count_tensor(const at::Tensor& t) {
+  if (t.defined() && t.requires_grad() && t.is_floating_point())
+    counted_bytes += t.numel() * static_cast<int64_t>(t.element_size());
+}
+
+std::unique_ptr<at::ObserverContext> enter_operator(const at::RecordFunction&) {
+  ++op_depth;
+  return nullptr;
+}
+
+void leave_operator(const at::RecordFunction& fn, at::ObserverContext*) {
+  if (--op_depth != 0) return;  // an operator called by another: its output is counted there, or not needed
+  for (const c10::IValue& v : fn.outputs()) {
+    if (v.isTensor()) {
+      count_tensor(v.toTensor());
+    } else if (v.isTensorList()) {
+      for (const at::Tensor& t : v.toTensorVector()) count_tensor(t);
+    }
+  }
+}
+
+}  // namespace
+
+int64_t TangentMap::activation_bytes() const {
+  if (activation_bytes_ >= 0) return activation_bytes_;
+  std::vector<at::Tensor> all;
+  const auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  op_depth = 0;
+  counted_bytes = 0;
+  const at::CallbackHandle handle =
+      at::addThreadLocalCallback(at::RecordFunctionCallback(&enter_operator, &leave_operator)
+                                     .needsOutputs(true)
+                                     .scopes({at::RecordScope::FUNCTION}));
+  try {
+    (void)model_->forward(all, x_);
+  } catch (...) {
+    at::removeCallback(handle);
+    throw;
+  }
+  at::removeCallback(handle);
+  activation_bytes_ = counted_bytes;
+  return activation_bytes_;
 }
 
 const DenseProducts* TangentMap::dense() const {

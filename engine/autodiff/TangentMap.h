@@ -70,10 +70,17 @@ class TangentMap {
   /// falls back to one vector at a time (once per model; batching_fallback() says why).
   void set_block(int64_t max) { block_ = max; }
   int64_t block() const { return block_; }
-  /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers while a
-  /// batched pass runs, and the block's gradients and their copy (2 (P + d) a vector) stay within the 1 GiB
+  /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers and
+  /// `activation_bytes` (activation_bytes()) while a batched pass runs, and the block's gradients, their copy
+  /// and its activations' gradients (2 (P + d) numbers and `activation_bytes` a vector) stay within the 1 GiB
   /// of freed memory the allocator keeps mapped (tune_allocator); at least 1, at most 32.
-  static int64_t block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes);
+  static int64_t block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes,
+                                  int64_t activation_bytes = 0);
+  /// The bytes of the activations of one forward pass on this batch that need a gradient (the outputs of its
+  /// outermost operators, as LibTorch's RecordFunction reports them): each vector of a block adds about this
+  /// much while a batched pass runs (their gradients in a VJP, their tangents in a JVP). Counted once per
+  /// map.
+  int64_t activation_bytes() const;
   /// "explicit", "batched" or "per-vector", as the VJPs of this map run.
   std::string vjp_path() const;
   /// "explicit", "batched", "replicated" (built-in models' replicated forward) or "per-vector", as
@@ -207,6 +214,7 @@ class TangentMap {
   mutable std::string fallback_;
   int64_t replicas_ = 8;
   int64_t block_ = 32;
+  mutable int64_t activation_bytes_ = -1;  // activation_bytes(), once counted
   bool explicit_ = true;
   mutable std::shared_ptr<const DenseProducts> dense_;
   mutable bool dense_refused_ =

@@ -34,8 +34,9 @@ JvpMode parse_jvp(const std::string& s) {
 
 int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
   if (c.product_batch >= 0) return c.product_batch;
+  // A block multiplies the activations' gradients and tangents as well as the P-vectors: counted too.
   return TangentMap::block_for_budget(J.param_size(), J.state_size(), c.memory_budget,
-                                      J.state().element_size());
+                                      J.state().element_size(), J.activation_bytes());
 }
 
 namespace {

@@ -171,6 +171,16 @@ class TestAutodiff : public QObject {
     QCOMPARE(TangentMap::block_for_budget(1000, 24, int64_t(8) * 4 * 1024 * 10, 8), int64_t(10));
     QCOMPARE(TangentMap::block_for_budget(11000000, 40, int64_t(1) << 30, 4), int64_t(6));
     QCOMPARE(TangentMap::block_for_budget(11000000, 40, int64_t(4) << 30, 4), int64_t(12));  // ResNet-18
+    // The activations count too: 1000 + 24 numbers and 24,576 bytes of activations a vector.
+    QCOMPARE(TangentMap::block_for_budget(1000, 24, int64_t(8) * 4 * 1024 * 10, 8, 24576), int64_t(5));
+    // Counted from one forward pass: linear in the batch; on the CNN (width 3 on 6×6 inputs, float64) at
+    // least its first convolution's output, 3 × 6 × 6 numbers an input.
+    const auto conv_model =
+        make_model("cnn:channels=1,width=3,out=4,act=tanh,seed=5", {1, 6, 6}, test::config());
+    const int64_t a3 = TangentMap(conv_model, batch(*conv_model, 3, 26)).activation_bytes();
+    const int64_t a6 = TangentMap(conv_model, batch(*conv_model, 6, 26)).activation_bytes();
+    QVERIFY2(a3 >= 3 * 3 * 6 * 6 * 8 && a6 == 2 * a3,
+             (std::to_string(a3) + ", " + std::to_string(a6)).c_str());
     QCOMPARE(TangentMap::block_for_budget(100, 10, int64_t(1) << 40, 8), int64_t(32));
     QCOMPARE(TangentMap::block_for_budget(int64_t(1) << 40, 10, 1024, 8), int64_t(1));
   }

@@ -310,7 +310,7 @@ class TestBatchingRules : public QObject {
     }
   }
 
-  // MobileNetV3's activations, and ReLU's.
+  // MobileNetV3's activations, and ReLU's (LibTorch's own rule) beside them.
   void hardActivationsBackward() {
     auto gen = make_generator(35);
     const at::Tensor x = normal(gen, {4, 6}) * 4;

@@ -52,14 +52,15 @@ bool TangentMap::streamed() const {
   return forward && model_->forward_ad_unsupported().empty();
 }
 
-at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
+template <class F>
+at::Tensor TangentMap::kernel_rows_through_graph(const at::Tensor& V_in, F&& rows) const {
   ProductTimer timer(nanoseconds_);
   const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
   const int64_t k = V.size(0);
   at::Tensor result = at::empty({k, d_}, options());
   if (k == 0) return result;
   check();
-  mode_ = JvpMode::Forward;  // streamed() holds: forward mode is this map's (or its model's) choice
+  mode_ = JvpMode::Forward;  // streamed() or block_streamed() holds: forward mode is this map's choice
   std::vector<at::Tensor> all;
   const auto leaves = leaf_parameters(&all);
   at::Tensor out;
@@ -69,17 +70,7 @@ at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
   }
   require_graph(out);
   try {
-    for (int64_t j = 0; j < k; ++j) {
-      check();
-      std::vector<at::Tensor> g;
-      {
-        at::AutoGradMode grad_on(true);
-        g = torch::autograd::grad({out}, leaves, {V[j]}, /*retain_graph=*/j + 1 < k, /*create_graph=*/false,
-                                  /*allow_unused=*/true);
-      }
-      // A gradient has its parameter's shape and its own storage: the dual takes it without a copy.
-      jvp_one(g, result[j]);
-    }
+    if (!rows(V, out, leaves, result)) return {};
   } catch (const Cancelled&) {
     throw;
   } catch (const std::exception& e) {
@@ -93,11 +84,53 @@ at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
   return result;
 }
 
+at::Tensor TangentMap::kernel_rows_streamed(const at::Tensor& V_in) const {
+  return kernel_rows_through_graph(V_in, [&](const at::Tensor& V, const at::Tensor& out,
+                                             const std::vector<at::Tensor>& leaves, at::Tensor& result) {
+    for (int64_t j = 0; j < V.size(0); ++j) {
+      check();
+      std::vector<at::Tensor> g;
+      {
+        at::AutoGradMode grad_on(true);
+        g = torch::autograd::grad({out}, leaves, {V[j]}, /*retain_graph=*/j + 1 < V.size(0),
+                                  /*create_graph=*/false, /*allow_unused=*/true);
+      }
+      // A gradient has its parameter's shape and its own storage: the dual takes it without a copy.
+      jvp_one(g, result[j]);
+    }
+    return true;
+  });
+}
+
 bool TangentMap::block_streamed() const {
   if (rows_ || dense() || !batching()) return false;
   const bool forward =
       mode_ == JvpMode::Forward || (mode_ == JvpMode::Auto && model_->jvp_choice() == "forward");
   return forward && model_->forward_ad_unsupported().empty();
+}
+
+at::Tensor TangentMap::kernel_rows_block_streamed(const at::Tensor& V_in) const {
+  return kernel_rows_through_graph(V_in, [&](const at::Tensor& V, const at::Tensor& out,
+                                             const std::vector<at::Tensor>& leaves, at::Tensor& result) {
+    for (int64_t j = 0; j < V.size(0); j += block_) {
+      check();
+      const int64_t b = std::min(block_, V.size(0) - j);
+      const at::Tensor r = try_batched(
+          [&] {
+            std::vector<at::Tensor> g;
+            {
+              at::AutoGradMode grad_on(true);
+              g = vjp_block_grads(out, leaves, V.narrow(0, j, b));
+            }
+            // The gradients, [b, shape] each with its own storage, are the tangents as they are.
+            return jvp_block_tangents(g, b);
+          },
+          "a batched K V");
+      if (!r.defined()) return false;  // the map goes one vector at a time; the caller starts again so
+      result.narrow(0, j, b).copy_(r);
+    }
+    return true;
+  });
 }
 
 at::Tensor TangentMap::kernel_rows_one_pass(const at::Tensor& V) const {

@@ -1,7 +1,5 @@
 #include "autodiff/TangentMap.h"
 
-#include <ATen/VmapMode.h>
-#include <ATen/record_function.h>
 #include <c10/util/Exception.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/forward_grad.h>
@@ -24,41 +22,6 @@
 namespace ts {
 
 using namespace tangent_map_detail;
-
-namespace {
-// One level of LibTorch's vmap (the legacy one of torch._vmap_internals, which
-// torch.autograd.grad(..., is_grads_batched=True) uses); always left.
-struct VmapLevel {
-  int64_t level = at::impl::VmapMode::increment_nesting();
-  ~VmapLevel() { at::impl::VmapMode::decrement_nesting(); }
-};
-
-// The warnings LibTorch raises during a block product. Its vmap fallback for an operator without a batching
-// rule warns "There is a performance drop because we have not yet implemented the batching rule for OP" and
-// loops over the block; other warnings go on to the handler that was in place.
-struct WarningLog : c10::WarningHandler {
-  c10::WarningHandler* previous = c10::Warning::get_warning_handler();
-  std::string fallback;
-  void process(const c10::SourceLocation& where, const std::string& msg, const bool verbatim) override {
-    if (msg.find("performance drop") != std::string::npos) {
-      if (fallback.empty()) fallback = msg;
-      // LibTorch warns before it loops over the block: stop the pass there (in a forward pass this saves the
-      // whole slow loop; the autograd engine replays a backward's warnings only once it is done).
-      throw std::runtime_error("vmap would loop over the block: " + msg);
-    } else if (previous) {
-      previous->process(where, msg, verbatim);
-    }
-  }
-};
-
-// LibTorch warns about its vmap fallback only while asked to; asked for the span of one block product.
-struct VmapWarnings {
-  const bool were_on = at::globalContext().areVmapFallbackWarningsEnabled();
-  VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(true); }
-  ~VmapWarnings() { at::globalContext().setDisplayVmapFallbackWarnings(were_on); }
-};
-
-}  // namespace
 
 TangentMap::TangentMap(std::shared_ptr<const Model> model, at::Tensor x, JvpMode mode)
     : model_(std::move(model)), x_(std::move(x)), mode_(mode) {
@@ -181,71 +144,6 @@ at::Tensor TangentMap::jvp_replicated(const at::Tensor& Wt) const {
   return tangent.defined() ? tangent.reshape({k, -1}).clone() : at::zeros({k, d_}, options());
 }
 
-int64_t TangentMap::block_for_budget(int64_t p, int64_t d, int64_t budget_bytes, int64_t element_bytes,
-                                     int64_t activation_bytes) {
-  const double numbers = static_cast<double>(p + d) * static_cast<double>(element_bytes);
-  const double activations = static_cast<double>(std::max<int64_t>(activation_bytes, 0));
-  // The block's gradients and their copy (2 (P + d) numbers a vector) and its activations' gradients stay
-  // within the freed memory the allocator keeps mapped (tune_allocator: 1 GiB): beyond it, every block's
-  // buffers are fresh pages again, and a block of 24 or 32 VJPs on ResNet-18 cost more per vector than one of
-  // 12 (docs/PERFORMANCE.md).
-  const double kept = static_cast<double>(int64_t(1) << 30) / std::max(2.0 * numbers + activations, 1.0);
-  const double budget = static_cast<double>(budget_bytes) / std::max(4.0 * numbers + activations, 1.0);
-  return std::clamp<int64_t>(static_cast<int64_t>(std::min(kept, budget)), 1, 32);
-}
-
-namespace {
-
-// activation_bytes(): RecordFunction callbacks (plain functions, so the count lives in thread-local state)
-// add up the outputs of the outermost operators that need a gradient.
-thread_local int op_depth = 0;
-thread_local int64_t counted_bytes = 0;
-
-void count_tensor(const at::Tensor& t) {
-  if (t.defined() && t.requires_grad() && t.is_floating_point())
-    counted_bytes += t.numel() * static_cast<int64_t>(t.element_size());
-}
-
-std::unique_ptr<at::ObserverContext> enter_operator(const at::RecordFunction&) {
-  ++op_depth;
-  return nullptr;
-}
-
-void leave_operator(const at::RecordFunction& fn, at::ObserverContext*) {
-  if (--op_depth != 0) return;  // an operator called by another: its output is counted there, or not needed
-  for (const c10::IValue& v : fn.outputs()) {
-    if (v.isTensor()) {
-      count_tensor(v.toTensor());
-    } else if (v.isTensorList()) {
-      for (const at::Tensor& t : v.toTensorVector()) count_tensor(t);
-    }
-  }
-}
-
-}  // namespace
-
-int64_t TangentMap::activation_bytes() const {
-  if (activation_bytes_ >= 0) return activation_bytes_;
-  std::vector<at::Tensor> all;
-  const auto leaves = leaf_parameters(&all);
-  at::AutoGradMode grad_on(true);
-  op_depth = 0;
-  counted_bytes = 0;
-  const at::CallbackHandle handle =
-      at::addThreadLocalCallback(at::RecordFunctionCallback(&enter_operator, &leave_operator)
-                                     .needsOutputs(true)
-                                     .scopes({at::RecordScope::FUNCTION}));
-  try {
-    (void)model_->forward(all, x_);
-  } catch (...) {
-    at::removeCallback(handle);
-    throw;
-  }
-  at::removeCallback(handle);
-  activation_bytes_ = counted_bytes;
-  return activation_bytes_;
-}
-
 const DenseProducts* TangentMap::dense() const {
   if (!explicit_ || block_ <= 1 || dense_refused_) return nullptr;
   if (model_->kind() != "mlp" || model_->num_selected_parameters() != model_->num_parameters()) {
@@ -284,113 +182,6 @@ std::string TangentMap::jvp_batching() const {
   if (dense()) return "explicit";
   if (batching()) return "batched";
   return batched() ? "replicated" : "per-vector";
-}
-
-template <class F>
-at::Tensor TangentMap::try_batched(F&& batched, const char* what) const {
-  WarningLog log;
-  at::Tensor out;
-  try {
-    const VmapWarnings warnings;
-    const c10::Warning::WarningHandlerGuard guard(&log);
-    out = batched();
-  } catch (const std::exception& e) {
-    // A missing forward-mode formula is not a batching problem: jvp() switches to double backward.
-    if (!forward_ad_operator(e.what()).empty()) throw;
-    if (log.fallback.empty()) {
-      model_->set_batching_unsupported(std::string(what) + " failed (" + first_line(e.what()) + ")");
-      return {};
-    }
-    out = at::Tensor();  // stopped at LibTorch's warning (WarningLog): named below
-  }
-  if (!log.fallback.empty()) {  // LibTorch would loop over the block: one vector at a time from now on
-    const std::string key = "batching rule for ";
-    const auto at = log.fallback.find(key);
-    const std::string op =
-        at == std::string::npos
-            ? std::string("an operator")
-            : log.fallback.substr(at + key.size(),
-                                  log.fallback.find_first_of(". ", at + key.size()) - (at + key.size()));
-    model_->set_batching_unsupported(std::string(what) + ": LibTorch's vmap has no batching rule for " + op +
-                                     " (it loops over the block), so products go one vector at a time");
-    return {};
-  }
-  return out;
-}
-
-std::vector<at::Tensor> TangentMap::vjp_block_grads(const at::Tensor& out,
-                                                    const std::vector<at::Tensor>& leaves,
-                                                    const at::Tensor& Ub) const {
-  const int64_t b = Ub.size(0);
-  std::vector<at::Tensor> grads;
-  VmapLevel vmap;
-  // The graph is kept: a later block, or the per-vector fallback, runs through it again.
-  auto g =
-      torch::autograd::grad({out}, leaves, {at::_add_batch_dim(Ub, 0, vmap.level)}, /*retain_graph=*/true,
-                            /*create_graph=*/false, /*allow_unused=*/true);
-  for (auto& gi : g)
-    grads.push_back(gi.defined() ? at::_remove_batch_dim(gi, vmap.level, b, 0) : at::Tensor());
-  return grads;
-}
-
-at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Tensor>& leaves,
-                                 const at::Tensor& Ub, bool squares, at::Tensor result) const {
-  const int64_t b = Ub.size(0);
-  const std::vector<at::Tensor> grads = vjp_block_grads(out, leaves, Ub);
-  if (squares) result.zero_();
-  int64_t off = 0;
-  for (size_t i = 0; i < grads.size(); ++i) {
-    const int64_t n = leaves[i].numel();
-    if (squares) {
-      if (grads[i].defined()) result += grads[i].reshape({b, n}).pow(2).sum(1);
-    } else if (grads[i].defined()) {
-      result.narrow(1, off, n).copy_(grads[i].reshape({b, n}));
-    } else {
-      result.narrow(1, off, n).zero_();
-    }
-    off += n;
-  }
-  return result;
-}
-
-at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
-  const int64_t b = Wt.size(0);
-  std::vector<at::Tensor> tangents;
-  int64_t off = 0;
-  const std::vector<at::Tensor> all = model_->parameters();
-  for (auto i : model_->selected()) {
-    const auto& p = all[static_cast<size_t>(i)];
-    const int64_t n = p.numel();
-    std::vector<int64_t> shape{b};
-    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-    // A view of Wt's rows: each vector's slice is contiguous, as the primal is, so forward mode takes it as
-    // it is (a contiguous copy of the whole block cost as much as the batched forward pass on ResNet-18).
-    tangents.push_back(Wt.narrow(1, off, n).reshape(shape));
-    off += n;
-  }
-  return jvp_block_tangents(tangents, b);
-}
-
-at::Tensor TangentMap::jvp_block_tangents(const std::vector<at::Tensor>& tangents, int64_t b) const {
-  at::NoGradGuard no_grad;  // forward-mode AD does not need the backward graph
-  at::Tensor result;
-  {
-    DualLevel level;
-    VmapLevel vmap;
-    std::vector<at::Tensor> all = model_->parameters();
-    size_t t = 0;
-    for (auto i : model_->selected()) {
-      auto& p = all[static_cast<size_t>(i)];
-      const at::Tensor& w = tangents[t++];
-      p = w.defined() ? at::_make_dual(p.detach(), at::_add_batch_dim(w, 0, vmap.level),
-                                       static_cast<int64_t>(level.level))
-                      : p.detach();
-    }
-    const at::Tensor out = model_->forward(all, x_);
-    const at::Tensor tan = std::get<1>(at::_unpack_dual(out, static_cast<int64_t>(level.level)));
-    if (tan.defined()) result = at::_remove_batch_dim(tan, vmap.level, b, 0).reshape({b, -1}).clone();
-  }
-  return result.defined() ? result : at::zeros({b, d_}, options());  // no dependence on the parameters
 }
 
 at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
@@ -449,54 +240,6 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
     if (squares) result[j] = acc;
     ++vjps_;
   }
-  return result;
-}
-
-// In this file for try_batched (KernelProducts.cpp holds the other ways of K V).
-at::Tensor TangentMap::kernel_rows_block_streamed(const at::Tensor& V_in) const {
-  ProductTimer timer(nanoseconds_);
-  const at::Tensor V = as_matrix(V_in, d_, "K V", model_->spec()).to(options()).t().contiguous();
-  const int64_t k = V.size(0);
-  at::Tensor result = at::empty({k, d_}, options());
-  if (k == 0) return result;
-  check();
-  mode_ = JvpMode::Forward;  // block_streamed() holds: forward mode is this map's (or its model's) choice
-  std::vector<at::Tensor> all;
-  const auto leaves = leaf_parameters(&all);
-  at::Tensor out;
-  {
-    at::AutoGradMode grad_on(true);
-    out = model_->forward(all, x_).reshape({-1});
-  }
-  require_graph(out);
-  try {
-    for (int64_t j = 0; j < k; j += block_) {
-      check();
-      const int64_t b = std::min(block_, k - j);
-      const at::Tensor r = try_batched(
-          [&] {
-            std::vector<at::Tensor> g;
-            {
-              at::AutoGradMode grad_on(true);
-              g = vjp_block_grads(out, leaves, V.narrow(0, j, b));
-            }
-            // The gradients, [b, shape] each with its own storage, are the tangents as they are.
-            return jvp_block_tangents(g, b);
-          },
-          "a batched K V");
-      if (!r.defined()) return {};  // the map goes one vector at a time; the caller starts again so
-      result.narrow(0, j, b).copy_(r);
-    }
-  } catch (const Cancelled&) {
-    throw;
-  } catch (const std::exception& e) {
-    const std::string op = forward_ad_operator(e.what());
-    if (op.empty()) throw;
-    model_->set_forward_ad_unsupported(op);  // the caller runs VJPs, then double-backward JVPs
-    return {};
-  }
-  vjps_ += k;
-  jvps_ += k;
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 
 #include "autodiff/LinearOperator.h"
@@ -191,8 +192,13 @@ class TangentMap {
   at::Tensor jvp_block(const at::Tensor& Wt) const;
   /// Runs `batched` (a block product); on failure, or when LibTorch warns that it loops over the block,
   /// marks the model and returns an undefined tensor so the caller goes one vector at a time.
+  at::Tensor try_batched(const std::function<at::Tensor()>& batched, const char* what) const;
+  /// K V's rows through the graph of one forward pass: `rows(V, out, leaves, result)` fills `result` ([k, d])
+  /// from the rows of V ([k, d]) and returns false when a batched pass failed. Undefined then, or when
+  /// forward mode failed on an operator (the map switches to double backward); counts k VJPs and k JVPs
+  /// otherwise.
   template <class F>
-  at::Tensor try_batched(F&& batched, const char* what) const;
+  at::Tensor kernel_rows_through_graph(const at::Tensor& V_in, F&& rows) const;
   /// All parameters with a leading replica dimension: `selected` (already [k, ...]) in place, the rest
   /// expanded.
   std::vector<at::Tensor> replicate(int64_t k, const std::vector<at::Tensor>& selected) const;

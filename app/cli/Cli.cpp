@@ -430,6 +430,19 @@ int cmd_export(const Args& a, std::ostream& out) {
   return 0;
 }
 
+// A bench's report: with --json, progress on standard error and one JSON object on standard output; else
+// the progress and then the report's text on standard output.
+template <class Run, class Format>
+int bench_report(const Args& a, std::ostream& out, std::ostream& err, Run&& run, Format&& format) {
+  std::ostream& log = a.flag("json") ? err : out;
+  const Json r = run(log);
+  if (a.flag("json"))
+    out << json_text(r) << "\n";
+  else
+    out << format(r);
+  return 0;
+}
+
 int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
   if (which == "al-retrain") return cmd_bench_al_retrain(a, out);
   if (which == "al-ablation") return cmd_bench_al_ablation(a, out, a.flag("json") ? err : out);
@@ -452,13 +465,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     if (a.has("budgets")) {
       c.budgets = int_list(a, "budgets");
     }
-    std::ostream& log = a.flag("json") ? err : out;
-    const Json r = bench::run_coverage_bench(c, log);
-    if (a.flag("json"))
-      out << json_text(r) << "\n";
-    else
-      out << bench::format_coverage_bench(r);
-    return 0;
+    return bench_report(
+        a, out, err, [&](std::ostream& log) { return bench::run_coverage_bench(c, log); },
+        [](const Json& r) { return bench::format_coverage_bench(r); });
   }
   if (which == "scaling" || which == "scaling-point") {
     bench::ScalingBenchOptions o;
@@ -500,13 +509,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       if (b < 1 || b > 4096) throw InputError("--blocks: " + std::to_string(b) + " is not from 1 to 4096");
     o.vectors = std::max<int64_t>(32, *std::max_element(o.blocks.begin(), o.blocks.end()));
     o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));
-    std::ostream& log = a.flag("json") ? err : out;
-    const Json r = bench::run_block_bench(o, log);
-    if (a.flag("json"))
-      out << json_text(r) << "\n";
-    else
-      out << bench::format_block_bench(r);
-    return 0;
+    return bench_report(
+        a, out, err, [&](std::ostream& log) { return bench::run_block_bench(o, log); },
+        [](const Json& r) { return bench::format_block_bench(r); });
   }
   if (which == "real") {
     bench::RealBenchOptions o;
@@ -520,13 +525,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.exact_limit = a.get_int("baseline-limit", o.exact_limit, 0, kMaxCount);
     o.block = a.get_int("block", o.block, 1, 4096);
     o.timing_vectors = o.block * a.get_int("repeats", 3, 1, 1000);  // timed blocks, like the Python best of 3
-    std::ostream& log = a.flag("json") ? err : out;
-    const Json r = bench::run_real_bench(o, log);
-    if (a.flag("json"))
-      out << json_text(r) << "\n";
-    else
-      out << bench::format_real_bench(r);
-    return 0;
+    return bench_report(
+        a, out, err, [&](std::ostream& log) { return bench::run_real_bench(o, log); },
+        [](const Json& r) { return bench::format_real_bench(r); });
   }
   if (which == "hazelden-dynamics") {
     bench::DynamicsBenchOptions d;
@@ -543,13 +544,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
       d.budgets = int_list(a, "budgets");
     }
     if (a.has("methods")) d.methods = split_list(a.get("methods"));
-    std::ostream& log = a.flag("json") ? err : out;
-    const Json r = bench::run_dynamics_bench(d, log);
-    if (a.flag("json"))
-      out << json_text(r) << "\n";
-    else
-      out << bench::format_dynamics_bench(r);
-    return 0;
+    return bench_report(
+        a, out, err, [&](std::ostream& log) { return bench::run_dynamics_bench(d, log); },
+        [](const Json& r) { return bench::format_dynamics_bench(r); });
   }
   bench::SeedBenchOptions o;
   if (which == "hazelden-mlp")
@@ -572,13 +569,9 @@ int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::o
     o.budgets = int_list(a, "budgets");
   }
   if (a.has("methods")) o.methods = split_list(a.get("methods"));
-  std::ostream& log = a.flag("json") ? err : out;
-  const Json r = bench::run_seed_bench(o, log);
-  if (a.flag("json"))
-    out << json_text(r) << "\n";
-  else
-    out << bench::format_seed_bench(r);
-  return 0;
+  return bench_report(
+      a, out, err, [&](std::ostream& log) { return bench::run_seed_bench(o, log); },
+      [](const Json& r) { return bench::format_seed_bench(r); });
 }
 
 int run_command(const std::string& cmd, const std::string& sub, const Args& a, std::ostream& out,

@@ -64,6 +64,7 @@
 #include "SpectrumPanel.h"
 #include "TestHarness.h"
 #include "TrainingPanel.h"
+#include "WindowHelpers.h"
 #include "WindowSession.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
@@ -78,11 +79,7 @@ using namespace ts;
 namespace test_desktop {
 
 namespace {
-// The quick problem of the run-lifecycle tests: a small MLP on 20 digits, one estimator.
-void small_problem(ui::MainWindow& w) {
-  w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-  w.setMethods({"hutchpp"});
-}
+using test_ui::small_problem;
 
 // The WCAG contrast ratio of two colours (1 to 21).
 double contrast(const QColor& a, const QColor& b) {

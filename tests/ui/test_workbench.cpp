@@ -65,6 +65,7 @@
 #include "SpectrumPanel.h"
 #include "TestHarness.h"
 #include "TrainingPanel.h"
+#include "WindowHelpers.h"
 #include "WindowSession.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
@@ -79,11 +80,7 @@ using namespace ts;
 namespace test_workbench {
 
 namespace {
-// The quick problem of the run-lifecycle tests: a small MLP on 20 digits, one estimator.
-void small_problem(ui::MainWindow& w) {
-  w.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
-  w.setMethods({"hutchpp"});
-}
+using test_ui::small_problem;
 
 // Computes the Spectrum and Metrics tabs of the form's problem; whether both were shown.
 bool spectrum_and_metrics(ui::MainWindow& w) {

@@ -23,24 +23,16 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> batch_norm_backward_rule(
   const at::Tensor rm = running_mean.value_or(at::Tensor()), rv = running_var.value_or(at::Tensor());
   const at::Tensor sm = save_mean.value_or(at::Tensor()), si = save_invstd.value_or(at::Tensor());
   const Block blk({grad_out, input, w, rm, rv, sm, si});
-  for (size_t i = 1; i < 7; ++i) {
-    if (blk.batched(i) || !blk.batched(0)) {  // not a VJP's pattern: one vector at a time
-      at::Tensor parts[3];
-      for (size_t j = 0; j < 3; ++j) {
-        if (!mask[j]) continue;
-        std::array<bool, 3> m{false, false, false};
-        m[j] = true;
-        const auto opt = [&](size_t a, int64_t b) {
-          return blk[a].defined() ? c10::optional<at::Tensor>(blk.at(a, b)) : c10::nullopt;
-        };
-        parts[j] = blk.logical(blk.loop([&](int64_t b) {
-          auto r = at::native_batch_norm_backward(blk.at(0, b), blk.at(1, b), opt(2, b), opt(3, b), opt(4, b),
-                                                  opt(5, b), opt(6, b), train, eps, m);
-          return j == 0 ? std::get<0>(r) : j == 1 ? std::get<1>(r) : std::get<2>(r);
-        }));
-      }
-      return {parts[0], parts[1], parts[2]};
-    }
+  bool vjp_pattern = blk.batched(0);  // only the cotangent batched
+  for (size_t i = 1; i < 7; ++i) vjp_pattern = vjp_pattern && !blk.batched(i);
+  if (!vjp_pattern) {  // one vector at a time
+    const auto opt = [&](size_t a, int64_t b) {
+      return blk[a].defined() ? c10::optional<at::Tensor>(blk.at(a, b)) : c10::nullopt;
+    };
+    return blk.loop_gradients(mask, [&](int64_t b) {
+      return at::native_batch_norm_backward(blk.at(0, b), blk.at(1, b), opt(2, b), opt(3, b), opt(4, b),
+                                            opt(5, b), opt(6, b), train, eps, mask);
+    });
   }
   const at::Tensor& g = blk[0];  // [B, N, C, sp…]
   const int64_t B = blk.size(), c = input.size(1);

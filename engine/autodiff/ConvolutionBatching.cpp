@@ -101,19 +101,10 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolution_backward_rule(
   at::Tensor gi, gw, gb;
   if (!blk.batched(0) || blk.batched(1) || blk.batched(2)) {
     // Not a VJP's pattern (a double backward, say): one vector at a time.
-    const auto part = [&](int which) {
-      std::array<bool, 3> m{false, false, false};
-      m[static_cast<size_t>(which)] = true;
-      return blk.loop([&](int64_t b) {
-        auto r = at::convolution_backward_symint(blk.at(0, b), blk.at(1, b), blk.at(2, b), bias_sizes, stride,
-                                                 padding, dilation, transposed, output_padding, groups, m);
-        return which == 0 ? std::get<0>(r) : which == 1 ? std::get<1>(r) : std::get<2>(r);
-      });
-    };
-    if (mask[0]) gi = part(0);
-    if (mask[1]) gw = part(1);
-    if (mask[2]) gb = part(2);
-    return {blk.logical(gi), blk.logical(gw), blk.logical(gb)};
+    return blk.loop_gradients(mask, [&](int64_t b) {
+      return at::convolution_backward_symint(blk.at(0, b), blk.at(1, b), blk.at(2, b), bias_sizes, stride,
+                                             padding, dilation, transposed, output_padding, groups, mask);
+    });
   }
   const at::Tensor& go = blk[0];  // [B, N, O, sp…]
   const int64_t n = go.size(1), o = go.size(2);

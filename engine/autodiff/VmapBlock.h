@@ -7,7 +7,9 @@
 #include <ATen/ATen.h>
 #include <ATen/VmapTransforms.h>
 
+#include <array>
 #include <initializer_list>
+#include <tuple>
 #include <vector>
 
 namespace torch {
@@ -63,6 +65,21 @@ class Block {
     std::vector<int64_t> shape(batch_shape_.begin(), batch_shape_.end());
     shape.insert(shape.end(), physical.sizes().begin() + 1, physical.sizes().end());
     return map_->apply(physical.contiguous().reshape(shape));
+  }
+
+  /// For a backward with three gradients called in a pattern no rule folds: f(b), one call per vector,
+  /// returns its three gradients; the logical results, those not asked for in `mask` undefined.
+  template <class F>
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> loop_gradients(std::array<bool, 3> mask, F f) const {
+    std::vector<at::Tensor> parts[3];
+    for (int64_t b = 0; b < size_; ++b) {
+      const auto r = f(b);
+      const at::Tensor got[3] = {std::get<0>(r), std::get<1>(r), std::get<2>(r)};
+      for (size_t j = 0; j < 3; ++j)
+        if (mask[j]) parts[j].push_back(got[j]);
+    }
+    const auto result = [&](size_t j) { return mask[j] ? logical(at::stack(parts[j])) : at::Tensor(); };
+    return {result(0), result(1), result(2)};
   }
 
   /// Stacks per-vector results f(b), b = 0…B−1, into a physical result (argument combinations that no rule

@@ -174,6 +174,10 @@ class TestBatchingRules : public QObject {
         };
         check("convolution backward, groups " + std::to_string(groups) + (transposed ? ", transposed" : ""),
               backward, {normal(gen, with_block(y.sizes().vec())), x, w}, {true, false, false});
+        // The input batched as well (a double backward's pattern): one call per vector.
+        check("convolution backward, input batched, groups " + std::to_string(groups), backward,
+              {normal(gen, with_block(y.sizes().vec())), normal(gen, with_block(x.sizes().vec())), w},
+              {true, true, false});
         const Op weight_only = [&](const std::vector<at::Tensor>& a) {
           auto r = at::convolution_backward(a[0], a[1], a[2], c10::nullopt, stride, padding, dilation,
                                             transposed, output_padding, groups, {false, true, false});
@@ -305,6 +309,8 @@ class TestBatchingRules : public QObject {
           check(std::string("batch norm backward, ") + (train ? "training" : "evaluation") +
                     (affine ? ", affine" : "") + ", " + std::to_string(shape.size()) + "-d",
                 backward, {normal(gen, with_block(shape)), x}, {true, false});
+          check("batch norm backward, input batched", backward,
+                {normal(gen, with_block(shape)), normal(gen, with_block(shape))}, {true, true});
         }
       }
     }

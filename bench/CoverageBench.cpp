@@ -211,14 +211,14 @@ Json layer_row(const Kernel& k, int64_t m, const CoverageBenchOptions& o, std::o
 }  // namespace
 
 std::string format_row(const Json& r) {
-  char buf[240];
+  char buf[320];
   const auto num = [&](const char* key) { return r.contains(key) ? r.at(key).get<double>() : NAN; };
   std::string extra;
   if (r.contains("coverage_textbook")) {
-    char t[120];
-    std::snprintf(t, sizeof t, "  (textbook %.2f, z² %.2f; jackknife %.2f, z² %.2f)",
+    char t[160];
+    std::snprintf(t, sizeof t, "  (textbook %.2f, z² %.2f; jackknife %.2f, z² %.2f; paired %.2f, z² %.2f)",
                   num("coverage_textbook"), num("mean_z2_textbook"), num("coverage_jackknife"),
-                  num("mean_z2_jackknife"));
+                  num("mean_z2_jackknife"), num("coverage_paired"), num("mean_z2_paired"));
     extra = t;
   }
   if (r.contains("worst_group_coverage")) {
@@ -267,7 +267,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         continue;
       }
       for (int64_t m : o.budgets) {
-        Tally cal, text, jack;
+        Tally cal, text, jack, pair;
         std::vector<double> rel;
         for (int s = 0; s < o.seeds; ++s) {
           EstimatorOptions eo;
@@ -280,6 +280,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
           cal.add(err, e.std_error.value_or(NAN), k.trace);
           if (e.sample_std_error) text.add(err, *e.sample_std_error, k.trace);
           if (e.jackknife_std_error) jack.add(err, *e.jackknife_std_error, k.trace);
+          if (e.paired_std_error) pair.add(err, *e.paired_std_error, k.trace);
         }
         Json row = cal.json();
         row["kernel"] = k.name;
@@ -292,6 +293,10 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         if (jack.runs > 0) {
           row["coverage_jackknife"] = jack.coverage();
           row["mean_z2_jackknife"] = jack.mean_z2();
+        }
+        if (pair.runs > 0) {
+          row["coverage_paired"] = pair.coverage();
+          row["mean_z2_paired"] = pair.mean_z2();
         }
         row["median_rel_error"] = quantile(rel, 0.5);
         rows.push_back(row);

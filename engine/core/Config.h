@@ -63,8 +63,10 @@ struct TraceEstimate {
   std::optional<double> std_error;         ///< the method's own (calibrated) error estimate, where it has one
   std::optional<double> sample_std_error;  ///< XTrace/XNysTrace: the textbook std/√k, kept for comparison
   std::optional<double>
-      jackknife_std_error;  ///< XTrace/XNysTrace: the jackknife's (t-scaled), for comparison
-  int64_t matvecs = 0;      ///< test vectors spent (the budget actually used)
+      jackknife_std_error;                 ///< XTrace/XNysTrace: the jackknife's (t-scaled), for comparison
+  std::optional<double> paired_std_error;  ///< XTrace/XNysTrace: the paired estimate's (t-scaled, ≥ the
+                                           ///< sample one), for comparison
+  int64_t matvecs = 0;                     ///< test vectors spent (the budget actually used)
   int64_t vjps = 0;
   int64_t jvps = 0;
   double seconds = 0;

@@ -42,9 +42,18 @@ XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0
 
 /// Groups of the delete-a-group jackknife for k test vectors (0: too few, the sample error is kept).
 int64_t jackknife_groups(int64_t k);
-/// The delete-a-group jackknife standard error of the estimate (the mean of estimates()): test vector j is in
-/// group j mod g; var = (g−1)/g · Σ_G (T₍₋G₎ − mean_G T₍₋G₎)², T₍₋G₎ the estimate without group G.
-std::optional<double> jackknife_error(const XTraceSketch& s);
-std::optional<double> jackknife_error(const XNysTraceSketch& s);
+/// Two estimates of the error of t̄, the mean of the k leave-one-out estimates tᵢ (docs/MATH.md §4.6). Test
+/// vector j is in group j mod g; t̄₍₋G₎ is the estimate without group G.
+struct ExchangeableErrors {
+  /// The delete-a-group jackknife standard error: √((g−1)/g · Σ_G (t̄₍₋G₎ − mean_G t̄₍₋G₎)²).
+  double jackknife = 0;
+  /// The paired estimate of Var t̄: the sample variance of the tᵢ plus their between-group covariances, each
+  /// product of two groups' deviations corrected by the same product with each group's tᵢ recomputed without
+  /// the other group. It recovers most of the covariance the sample variance misses, but it is noisy: it can
+  /// be negative.
+  double paired_variance = 0;
+};
+std::optional<ExchangeableErrors> exchangeable_errors(const XTraceSketch& s);
+std::optional<ExchangeableErrors> exchangeable_errors(const XNysTraceSketch& s);
 
 }  // namespace ts::detail

@@ -19,6 +19,7 @@ Json to_json(const TraceEstimate& e) {
   j["std_error"] = json_or_null(e.std_error);
   if (e.sample_std_error) j["sample_std_error"] = *e.sample_std_error;
   if (e.jackknife_std_error) j["jackknife_std_error"] = *e.jackknife_std_error;
+  if (e.paired_std_error) j["paired_std_error"] = *e.paired_std_error;
   j["matvecs"] = e.matvecs;
   j["vjps"] = e.vjps;
   j["jvps"] = e.jvps;

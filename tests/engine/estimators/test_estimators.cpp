@@ -466,8 +466,8 @@ TS_TEST_MAIN(test_estimators::TestEstimators, hutchinsonUnbiasedRademacher, hutc
              exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
              cancelStopsRun, unknownEstimatorNamed, rademacherDrawsAreRandintsStream,
-             sketchOfSubsetNeedsNoProducts, errorBarsCoverTheTruth, smallBudgetsSayTheirBarsAreUncalibrated,
-             registryIsTheOneTable)
+             sketchOfSubsetNeedsNoProducts, pairedVarianceEstimatesTheSpread, errorBarsCoverTheTruth,
+             smallBudgetsSayTheirBarsAreUncalibrated, registryIsTheOneTable)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

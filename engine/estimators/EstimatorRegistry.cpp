@@ -116,7 +116,7 @@ const std::vector<EstimatorInfo>& estimator_registry() {
       {"xtrace", "XTrace",
        "two-pass exchangeable estimator: leave-one-out low-rank parts plus their residual probes. Suits "
        "non-symmetric products such as K₁K₂ (alignment)",
-       kEpperly, false, false, "", false, 16, run_xtrace, cost_xtrace, dense_xtrace},
+       kEpperly, false, false, "", false, 32, run_xtrace, cost_xtrace, dense_xtrace},
       {"hutchinson", "Hutchinson",
        "mean of gᵀKg = ‖Jᵀg‖² over random sign vectors g (VJPs only). Suits flat spectra and very large d, "
        "where a sketch's dense algebra would dominate",

@@ -112,7 +112,7 @@ const std::vector<EstimatorInfo>& estimator_registry() {
        "a "
        "probe and builds the sketch. Suits PSD kernels with a decaying spectrum (the most accurate per "
        "product); its dense algebra grows as d·m²",
-       kEpperly, true, false, "xtrace", true, 8, run_xnystrace, cost_xnystrace, dense_xnystrace},
+       kEpperly, true, false, "xtrace", true, 16, run_xnystrace, cost_xnystrace, dense_xnystrace},
       {"xtrace", "XTrace",
        "two-pass exchangeable estimator: leave-one-out low-rank parts plus their residual probes. Suits "
        "non-symmetric products such as K₁K₂ (alignment)",

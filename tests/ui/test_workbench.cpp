@@ -218,9 +218,12 @@ class TestWorkbench : public QObject {
   // calibration).
   void budgetsStayCalibrated() {
     ui::MainWindow w(nullptr, false);
-    w.setMethods({"hutchinson", "xnystrace"});
+    w.setMethods({"hutchinson", "rhutch"});
     QCOMPARE(int64_t(w.budgetSlider()->minimum()), int64_t(8));
     w.budgetSlider()->setValue(8);
+    w.setMethods({"hutchinson", "xnystrace"});
+    QCOMPARE(int64_t(w.budgetSlider()->minimum()), find_estimator("xnystrace").min_calibrated_budget);
+    QCOMPARE(int64_t(w.budgetSlider()->value()), find_estimator("xnystrace").min_calibrated_budget);
     w.setMethods({"hutchinson", "hutchpp"});
     QCOMPARE(int64_t(w.budgetSlider()->minimum()), find_estimator("hutchpp").min_calibrated_budget);
     QCOMPARE(int64_t(w.budgetSlider()->value()), find_estimator("hutchpp").min_calibrated_budget);

@@ -60,8 +60,8 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
     r.random_draws = dc.draws;
     const int64_t calibrated = find_estimator(o.method).min_calibrated_budget;
     if (o.matvecs < calibrated && o.matvecs < A.size() && r.std_error && *r.std_error > 0)
-      r.note += std::string(r.note.empty() ? "" : "; ") + "error bar not calibrated below " +
-                std::to_string(calibrated) + " test vectors (bench calibration)";
+      r.note += std::string(r.note.empty() ? "" : "; ") + "error bar not calibrated below a budget of " +
+                std::to_string(calibrated) + " products (bench calibration)";
     return r;
   }
   if (o.max_matvecs < o.matvecs)

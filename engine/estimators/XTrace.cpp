@@ -288,9 +288,9 @@ double machine_eps(const at::TensorOptions& opts) {
 // geometric mean of three estimates, each first scaled to a 95% Student-t half-width over 1.96: the sample
 // standard error of the leave-one-out estimates is optimistic (they are positively correlated), the
 // delete-a-group jackknife pessimistic (Efron–Stein: it weights an interaction of j test vectors j times),
-// and the paired estimate unbiased but noisy (so floored at the sample one). The weights ¼, ⅜, ⅜ are
-// measured, not derived: on five real networks they are the ones that keep every cell of the calibration
-// table within its requirement (docs/PERFORMANCE.md).
+// and the paired estimate close but noisy and somewhat low (so floored at the sample one). The weights ¼, ⅜,
+// ⅜ are measured, not derived: on five real networks they keep every cell of the calibration table from 16
+// test vectors on within its requirement (docs/PERFORMANCE.md).
 void set_estimate(TraceEstimate& r, const std::vector<double>& ests,
                   const std::optional<detail::ExchangeableErrors>& errs) {
   const auto mo = detail::moments(ests);

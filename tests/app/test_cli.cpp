@@ -368,8 +368,8 @@ class TestCli : public QObject {
   }
 
   // The calibration benchmark on a tiny network: one row per method and budget (and per budget for the
-  // per-layer bars), coverage and mean z², the textbook and jackknife errors beside the reported one, and
-  // the run recorded.
+  // per-layer bars), coverage and mean z², the textbook, jackknife and paired errors beside the reported one,
+  // and the run recorded.
   void benchCalibrationSmall() {
     const std::string from = utc_now();
     const Run r = run_cli({"bench", "calibration", "--kernels",
@@ -384,7 +384,8 @@ class TestCli : public QObject {
       QVERIFY(row.at("mean_z2").get<double>() >= 0);
       QCOMPARE(row.at("seeds").get<double>(), row.at("method") == "layers" ? 3.0 : 12.0);
     }
-    QVERIFY(j.at("rows")[1].contains("mean_z2_textbook") && j.at("rows")[1].contains("mean_z2_jackknife"));
+    QVERIFY(j.at("rows")[1].contains("mean_z2_textbook") && j.at("rows")[1].contains("mean_z2_jackknife") &&
+            j.at("rows")[1].contains("mean_z2_paired") && j.at("rows")[1].contains("coverage_paired"));
     QVERIFY(j.at("rows")[3].at("groups").get<int>() >= 2);  // one per layer (w0/b0, w1/b1, …)
     const std::string problem = run_info_problem(j, from, utc_now());
     QVERIFY2(problem.empty(), problem.c_str());

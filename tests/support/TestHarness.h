@@ -121,13 +121,24 @@ int run_all(T& t, const char* names, std::vector<void (T::*)()> fns) {
 #define TS_FE_18(C, x, ...) &C::x, TS_FE_17(C, __VA_ARGS__)
 #define TS_FE_19(C, x, ...) &C::x, TS_FE_18(C, __VA_ARGS__)
 #define TS_FE_20(C, x, ...) &C::x, TS_FE_19(C, __VA_ARGS__)
+#define TS_FE_21(C, x, ...) &C::x, TS_FE_20(C, __VA_ARGS__)
+#define TS_FE_22(C, x, ...) &C::x, TS_FE_21(C, __VA_ARGS__)
+#define TS_FE_23(C, x, ...) &C::x, TS_FE_22(C, __VA_ARGS__)
+#define TS_FE_24(C, x, ...) &C::x, TS_FE_23(C, __VA_ARGS__)
+#define TS_FE_25(C, x, ...) &C::x, TS_FE_24(C, __VA_ARGS__)
+#define TS_FE_26(C, x, ...) &C::x, TS_FE_25(C, __VA_ARGS__)
+#define TS_FE_27(C, x, ...) &C::x, TS_FE_26(C, __VA_ARGS__)
+#define TS_FE_28(C, x, ...) &C::x, TS_FE_27(C, __VA_ARGS__)
+#define TS_FE_29(C, x, ...) &C::x, TS_FE_28(C, __VA_ARGS__)
+#define TS_FE_30(C, x, ...) &C::x, TS_FE_29(C, __VA_ARGS__)
 #define TS_FE_N(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, _13, _14, _15, _16, _17, _18, _19, _20, \
-                N, ...)                                                                                    \
+                _21, _22, _23, _24, _25, _26, _27, _28, _29, _30, N, ...)                                  \
   N
-#define TS_FOR_EACH(C, ...)                                                                            \
-  TS_FE_N(__VA_ARGS__, TS_FE_20, TS_FE_19, TS_FE_18, TS_FE_17, TS_FE_16, TS_FE_15, TS_FE_14, TS_FE_13, \
-          TS_FE_12, TS_FE_11, TS_FE_10, TS_FE_9, TS_FE_8, TS_FE_7, TS_FE_6, TS_FE_5, TS_FE_4, TS_FE_3, \
-          TS_FE_2, TS_FE_1)                                                                            \
+#define TS_FOR_EACH(C, ...)                                                                             \
+  TS_FE_N(__VA_ARGS__, TS_FE_30, TS_FE_29, TS_FE_28, TS_FE_27, TS_FE_26, TS_FE_25, TS_FE_24, TS_FE_23,  \
+          TS_FE_22, TS_FE_21, TS_FE_20, TS_FE_19, TS_FE_18, TS_FE_17, TS_FE_16, TS_FE_15, TS_FE_14,     \
+          TS_FE_13, TS_FE_12, TS_FE_11, TS_FE_10, TS_FE_9, TS_FE_8, TS_FE_7, TS_FE_6, TS_FE_5, TS_FE_4, \
+          TS_FE_3, TS_FE_2, TS_FE_1)                                                                    \
   (C, __VA_ARGS__)
 #define TS_TEST_MAIN(Class, ...)                                                                             \
   template <>                                                                                                \

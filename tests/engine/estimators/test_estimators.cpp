@@ -344,10 +344,10 @@ class TestEstimators : public QObject {
                    1e-12, 0);
   }
 
-  // The paired variance estimates Var t̄, the spread of the estimate over seeds, where the textbook variance
+  // The paired variance is close to Var t̄, the spread of the estimate over seeds, where the textbook variance
   // of the correlated leave-one-out estimates falls short: its mean over 400 seeds agrees with the variance
-  // of t̄ within 4 standard errors of the two (each measured from the same runs), while the textbook one does
-  // not.
+  // of t̄ within 4 standard errors of the two (each measured from the same runs; it runs low, 79% here) and
+  // recovers most of the gap, while the textbook one does not.
   void pairedVarianceEstimatesTheSpread() {
     const int64_t n = 80, k = 40;
     const at::Tensor A = psd_with_spectrum(decaying(n, 1.0), 5);
@@ -371,9 +371,12 @@ class TestEstimators : public QObject {
     const double var_se = std::sqrt(std::max(0.0, m4 - var * var) / double(tbar.size()));
     const auto p = ts::detail::moments(paired), t = ts::detail::moments(textbook);
     const double tol_p = 4 * std::hypot(var_se, p.std_error), tol_t = 4 * std::hypot(var_se, t.std_error);
-    qDebug("Var t̄ %.4g ± %.2g; paired %.4g ± %.2g; textbook %.4g ± %.2g", var, var_se, p.mean, p.std_error,
-           t.mean, t.std_error);
+    std::printf("  Var t̄ %.4g ± %.2g; paired %.4g ± %.2g; textbook %.4g ± %.2g\n", var, var_se, p.mean,
+                p.std_error, t.mean, t.std_error);
     QVERIFY2(std::fabs(p.mean - var) <= tol_p, "the paired variance misses Var t̄");
+    // Most of what the textbook variance misses is recovered (68% here), not merely some of it.
+    QVERIFY2((p.mean - t.mean) / (var - t.mean) >= 0.5,
+             "the paired variance recovers too little of the covariance");
     QVERIFY2(var - t.mean > tol_t,
              "the textbook variance should fall short here (else this test proves nothing)");
   }

@@ -228,12 +228,12 @@ class TestArchitectures : public QObject {
   }
 
   // Every estimator of the registry on every architecture, 8 fixed seeds at a small and a large budget (both
-  // below d, so none is exact). At a budget the estimator calls calibrated (min_calibrated_budget: 8, or 16
-  // for XTrace and 32 for Hutch++) each estimate lies within 6 of its own standard errors: the residual
-  // quadratic forms of Hutch++ are skewed on these kernels, so its sample error runs small (4.7σ was seen).
-  // Below it the bars are not promised (XTrace at m = 8 missed by 7σ here). The mean error and the mean error
-  // estimate at the large budget are both below 0.75 × those at the small one (1/2 for Hutchinson's 1/√m;
-  // seen: ≤ 0.58).
+  // below d, so none is exact). At a budget the estimator calls calibrated (min_calibrated_budget: 32 for
+  // Hutch++ and XTrace, 16 for XNysTrace, 8 for the others) each estimate lies within 6 of its own standard
+  // errors: the residual quadratic forms of Hutch++ are skewed on these kernels, so its sample error runs
+  // small (4.7σ was seen). Below it the bars are not promised (XTrace at m = 8 missed by 7σ here). The mean
+  // error and the mean error estimate at the large budget are both below 0.75 × those at the small one (1/2
+  // for Hutchinson's 1/√m; seen: ≤ 0.58).
   void everyEstimatorConverges() {
     const int seeds = 8;
     for (const auto& name : kArchitectures) {

@@ -111,7 +111,7 @@ LayersPanel::LayersPanel(EngineClient* engine, std::function<ts::ProblemSpec()> 
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   layout->addWidget(table_, 1);
-  caption_ = new ProblemCaption(this);
+  caption_ = new ProblemCaption("layersCaption", this);
   layout->addWidget(caption_);
   connectSignals(exp);
 }

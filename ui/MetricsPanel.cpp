@@ -30,7 +30,7 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
       "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
       "in each cell's tooltip.");
   auto* button = new QPushButton("Compute metrics with the first method", this);
-  caption_ = new ProblemCaption(this);
+  caption_ = new ProblemCaption("metricsCaption", this);
   layout->addWidget(table_, 1);
   layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);

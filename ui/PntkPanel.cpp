@@ -109,7 +109,7 @@ QGroupBox* PntkPanel::createKernelsBox() {
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   kl->addWidget(summary_);
-  caption_ = new ProblemCaption(kernels);
+  caption_ = new ProblemCaption("pntkCaption", kernels);
   auto* maps = new QHBoxLayout;
   pntk_map_ = new HeatMap("pNTK Θ̂ (N × N, sorted by class)", kernels);
   entk_map_ = new HeatMap("eNTK Θ (O × O blocks of N × N, by class)", kernels);

@@ -9,8 +9,8 @@ std::string problem_key(const ProblemSpec& p) {
          std::to_string(p.compute.seed);
 }
 
-ProblemCaption::ProblemCaption(QWidget* parent) : QLabel(parent) {
-  setObjectName("problemCaption");
+ProblemCaption::ProblemCaption(const QString& name, QWidget* parent) : QLabel(parent) {
+  setObjectName(name);
   setWordWrap(true);
   setTextInteractionFlags(Qt::TextSelectableByMouse);
   setProperty("notInSession", true);
@@ -39,6 +39,13 @@ void ProblemCaption::compareWith(const ProblemSpec& form) {
 void ProblemCaption::clearProblem() {
   key_.clear();
   text_.clear();
+  earlier_ = false;
+  refresh();
+}
+
+void ProblemCaption::restore(const std::string& key, const QString& text) {
+  key_ = key;
+  text_ = key.empty() ? QString() : text;
   earlier_ = false;
   refresh();
 }

@@ -15,7 +15,8 @@ namespace ts::ui {
 class ProblemCaption : public QLabel {
   Q_OBJECT
  public:
-  explicit ProblemCaption(QWidget* parent = nullptr);
+  /// `name` identifies the caption in a session ("spectrumCaption", …).
+  ProblemCaption(const QString& name, QWidget* parent);
 
   /// The figures above were computed for `p`.
   void setProblem(const ts::ProblemSpec& p);
@@ -23,6 +24,11 @@ class ProblemCaption : public QLabel {
   void compareWith(const ts::ProblemSpec& form);
   /// No figures: the caption is empty.
   void clearProblem();
+  /// The figures' problem as problem_key gives it (empty: no figures), and its description; restore() puts
+  /// both back, as a session keeps them.
+  const std::string& problemKey() const { return key_; }
+  QString problemText() const { return text_; }
+  void restore(const std::string& key, const QString& text);
 
  private:
   void refresh();

@@ -22,7 +22,7 @@ SpectrumPanel::SpectrumPanel(EngineClient* engine, std::function<ProblemSpec()> 
   chart_->setLogY(true);
   chart_->setToolTip("Eigenvalues of K (or of JᵀJ when P < d) in decreasing order; needs the exact kernel");
   auto* button = new QPushButton("Compute the exact spectrum", this);
-  caption_ = new ProblemCaption(this);
+  caption_ = new ProblemCaption("spectrumCaption", this);
   layout->addWidget(chart_, 1);
   layout->addWidget(caption_);
   layout->addWidget(button, 0, Qt::AlignLeft);

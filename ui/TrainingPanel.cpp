@@ -63,7 +63,7 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
   train_row->addWidget(exact_);
   train_row->addWidget(train_button);
   train_row->addStretch();
-  caption_ = new ProblemCaption(this);
+  caption_ = new ProblemCaption("trainingCaption", this);
   tp->addLayout(charts_row, 1);
   tp->addWidget(caption_);
   tp->addLayout(train_row);

@@ -170,6 +170,10 @@ std::string WindowSession::text() const {
     }
   for (auto& [name, slot] : session::label_slots(j.labels))
     if (auto* l = w_->findChild<QLabel*>(name)) *slot = s(l->text());
+  auto& captions = j.captions.emplace();
+  for (const ProblemCaption* c : w_->findChildren<ProblemCaption*>())
+    if (!c->problemKey().empty())
+      captions.push_back({s(c->objectName()), c->problemKey(), s(c->problemText())});
   j.run_log = runLogRows();
   if (const CompareResult* r = w_->lastCompare())
     j.result = session::SavedResult{to_json(*r)};
@@ -358,8 +362,15 @@ void WindowSession::applyShown(session::Session& file) {
   for (auto& [name, slot] : session::label_slots(file.labels))
     if (auto* l = w_->findChild<QLabel*>(name); l && slot->has_value()) l->setText(q(**slot));
   showRunLog(file.run_log);
-  for (ProblemCaption* c : w_->findChildren<ProblemCaption*>())
-    c->clearProblem();  // the figures are the file's
+  // The figures are the file's, and so is the problem they were computed for (files without captions: none),
+  // marked earlier when the file's form describes another.
+  const ProblemSpec form = w_->currentCompareJob().problem;
+  for (ProblemCaption* c : w_->findChildren<ProblemCaption*>()) {
+    c->clearProblem();
+    for (const auto& saved : file.captions.value_or(std::vector<session::Caption>{}))
+      if (saved.name == s(c->objectName())) c->restore(saved.key, q(saved.text));
+    c->compareWith(form);
+  }
   w_->comparison()->setLast(nullptr);
   restored_result_ = file.result ? json_text(file.result->json) : std::string();
   if (file.view) {

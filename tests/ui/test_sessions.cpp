@@ -46,10 +46,14 @@
 #include "LayersPanel.h"
 #include "LayoutCheck.h"
 #include "MainWindow.h"
+#include "MetricsPanel.h"
 #include "PntkPanel.h"
+#include "ProblemCaption.h"
 #include "RunLog.h"
 #include "SampleGallery.h"
+#include "SpectrumPanel.h"
 #include "TestHarness.h"
+#include "TrainingPanel.h"
 #include "core/Json.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
@@ -84,6 +88,8 @@ class TestSessions : public QObject {
     QCOMPARE(w.convergenceChart()->content().title, QString("Convergence of tr K"));
     QCOMPARE(w.convergenceChart()->content().series.size(), 3);
     QCOMPARE(w.metricsTable()->rowCount(), 0);
+    for (const ui::ProblemCaption* c : w.findChildren<ui::ProblemCaption*>())
+      QVERIFY2(c->text().isEmpty(), qPrintable(c->text()));  // the file predates captions: none is made up
     const QString again = dir.filePath("again.tsession");
     QCOMPARE(w.saveSession(again), QString());
     QFile f(again);
@@ -160,6 +166,16 @@ class TestSessions : public QObject {
     QCOMPARE(b.runLog()->item(0, 4)->text(), a.runLog()->item(0, 4)->text());
     QCOMPARE(b.runLog()->config(0).estimator.matvecs, a.runLog()->config(0).estimator.matvecs);
     QCOMPARE(b.currentCompareJob().problem.data, a.currentCompareJob().problem.data);
+    // The figures still name the problem they were computed for, and say so when the form moves on.
+    const auto caption = [](QWidget* tab) { return tab->findChild<ui::ProblemCaption*>()->text(); };
+    QVERIFY2(caption(a.spectrumPanel()).startsWith("Computed for mlp:in=64,width=32"),
+             qPrintable(caption(a.spectrumPanel())));
+    QCOMPARE(caption(b.spectrumPanel()), caption(a.spectrumPanel()));
+    QCOMPARE(caption(b.metricsPanel()), caption(a.metricsPanel()));
+    QVERIFY(caption(b.trainingPanel()).isEmpty());
+    b.setProblem("mlp:in=64,width=16,depth=2,out=10,seed=1", "digits:n=20");
+    QVERIFY2(caption(b.spectrumPanel()).startsWith("Earlier problem"),
+             qPrintable(caption(b.spectrumPanel())));
     QCOMPARE(started.count(), 0);  // nothing recomputed
     const auto restored = b.alPanel()->galleryCycles();
     QCOMPARE(restored.size(), size_t(2));

@@ -152,6 +152,13 @@ std::vector<std::pair<const char*, std::optional<std::string>*>> label_slots(Lab
           {"alSummary", &l.alSummary}, {"alDetail", &l.alDetail},       {"layersSummary", &l.layersSummary}};
 }
 template <class V>
+void fields(V& v, Caption& c) {
+  v("name", c.name);
+  v("key", c.key);
+  v("text", c.text);
+}
+
+template <class V>
 void fields(V& v, Labels& l) {
   for (auto& [name, slot] : label_slots(l)) v(name, *slot);
 }
@@ -412,6 +419,7 @@ void fields(V& v, Session& s) {
   v("run_log", s.run_log, at_most(kMaxRows));
   v("result", s.result);
   v("runs", s.runs, at_most(kMaxParts));
+  v("captions", s.captions, at_most(kMaxParts));
 }
 
 Json parse_session(const std::string& text, const std::string& what) {

@@ -93,6 +93,12 @@ struct Table {
   std::vector<std::vector<std::string>> rows;
 };
 
+/// The line under a tab's figures that names the problem they were computed for (ProblemCaption), by the
+/// caption's name: `key` identifies the problem (to compare with the form's), `text` describes it.
+struct Caption {
+  std::string name, key, text;
+};
+
 /// The result texts, by the name of their label.
 struct Labels {
   std::optional<std::string> result, details, modelInfo, dataInfo, pntkSummary, pntkFits, alSummary, alDetail,
@@ -188,6 +194,7 @@ struct Session {
   std::vector<Run> run_log;
   std::optional<SavedResult> result;
   std::optional<std::vector<std::string>> runs;  ///< the training-run folders of the Runs tab
+  std::optional<std::vector<Caption>> captions;  ///< absent in files written before captions were kept
 };
 
 /// The names of the window's charts, tables (the run log's and the pinned runs' aside) and heat maps: every

@@ -38,6 +38,8 @@ session::Session full_session() {
   inputs.list = {{0, {true, false, true}}};
   s.panels = session::Panels{inputs, session::PanelInputs{}, std::nullopt, std::nullopt};
   s.runs = std::vector<std::string>{"/data/runs/resnet-lr0.1", "runs/mlp"};
+  s.captions = std::vector<session::Caption>{
+      {"spectrumCaption", "mlp:in=4|digits:n=20|||all|0", "mlp:in=4 on digits:n=20 (problem seed 0)"}};
   s.view = session::View{2, "Spectrum", "dark"};
   session::Chart chart;
   chart.name = "convergence";
@@ -132,6 +134,7 @@ class TestSessionFile : public QObject {
     QCOMPARE(*s.view->theme, std::string("dark"));
     QCOMPARE(*s.labels.result, std::string("tr K ≈ 11"));
     QCOMPARE(s.runs->at(1), std::string("runs/mlp"));
+    QCOMPARE(s.captions->at(0).key, std::string("mlp:in=4|digits:n=20|||all|0"));
     QCOMPARE(*s.form.problem_seed, 3);
     // Members added after the first files (data_n, epochs, …) may be absent; the window keeps its own.
     Json old = parse_json(text);
@@ -277,6 +280,8 @@ class TestSessionFile : public QObject {
         {{"view", "theme"}, "view.theme must be a string, got 5"},
         {{"panels", "pntk", "check0"}, "panels.pntk.check0 must be true or false, got 5"},
         {{"result", "config"}, "result.config must be an object {…}, got 5"},
+        {{"captions", "0", "key"}, "captions[0].key must be a string, got 5"},
+        {{"captions"}, "captions must be an array"},
     };
     for (const auto& [path, message] : cases) {
       Json j = full_json();

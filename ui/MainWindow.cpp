@@ -68,6 +68,7 @@
 #include "ProblemPanel.h"
 #include "RunLog.h"
 #include "RunsPanel.h"
+#include "SessionWidgets.h"
 #include "SpectrumPanel.h"
 #include "TabOrder.h"
 #include "TrainingPanel.h"
@@ -75,6 +76,7 @@
 #include "WindowSession.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
+#include "core/Json.h"
 #include "data/DataSourceCatalog.h"
 #include "estimators/EstimatorRegistry.h"
 #include "io/OutputFiles.h"
@@ -194,12 +196,21 @@ void MainWindow::createTabs() {
     current_kind_ = "panel";
     panel_job_ = what;
     panel_started_ms_ = QDateTime::currentMSecsSinceEpoch();
+    panel_inputs_.clear();
     cancel_->setEnabled(true);
     progress_->setRange(0, 0);
     statusBar()->showMessage(what);
   };
-  connect(pntk_, &PntkPanel::jobStarted, this, started);
-  connect(al_, &AlPanel::jobStarted, this, started);
+  // The pNTK and Active-learning tabs' settings as the job started go into its run log row, so that "Run it
+  // again" puts them back (Layers and Training runs carry theirs in their requests).
+  auto started_with_inputs = [this, started](QWidget* tab) {
+    return [this, started, tab](const QString& what) {
+      started(what);
+      panel_inputs_ = QString::fromStdString(json_text(session::panel_inputs_json(inputs_of(tab))));
+    };
+  };
+  connect(pntk_, &PntkPanel::jobStarted, this, started_with_inputs(pntk_));
+  connect(al_, &AlPanel::jobStarted, this, started_with_inputs(al_));
   connect(layers_, &LayersPanel::jobStarted, this, started);
   connect(spectrum_, &SpectrumPanel::jobStarted, this, started);
   connect(metrics_, &MetricsPanel::jobStarted, this, started);

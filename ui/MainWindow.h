@@ -281,7 +281,9 @@ class MainWindow : public QMainWindow {
   bool relaunched_ = false;  ///< the form came from the settings of an earlier launch
   bool launching_ = false;   ///< the next run() is the one at launch
   QString current_kind_;
-  QString panel_job_;            ///< the description of another tab's job in flight
+  QString panel_job_;     ///< the description of another tab's job in flight
+  QString panel_inputs_;  ///< the pNTK or Active-learning tab's settings when its job started (JSON), for the
+                          ///< run log
   qint64 panel_started_ms_ = 0;  ///< the job in flight: compare, spectrum or metrics
 };
 

@@ -58,6 +58,7 @@
 #include "RunDiff.h"
 #include "RunLog.h"
 #include "RunRecord.h"
+#include "SessionWidgets.h"
 #include "SpectrumPanel.h"
 #include "TrainingPanel.h"
 #include "core/Errors.h"
@@ -160,11 +161,17 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
     showCompare(*r);
   }
   // Every other tab's run goes into the run log too, with its settings.
-  if (const auto rec = run_record(*result, currentCompareJob()))
+  if (auto rec = run_record(*result, currentCompareJob())) {
+    if (!panel_inputs_.isEmpty() && (rec->kind == "pntk" || rec->kind == "pntk-width" || rec->kind == "al")) {
+      Json s = parse_json(rec->settings.toStdString(), "the run's settings");
+      s["tab_settings"] = parse_json(panel_inputs_.toStdString(), "the tab's settings");
+      rec->settings = QString::fromStdString(json_text(s));
+    }
     run_log_->add(
         rec->config,
         rec->seconds.value_or(double(QDateTime::currentMSecsSinceEpoch() - panel_started_ms_) / 1000.0),
         rec->summary, {}, {}, false, rec->kind, rec->settings);
+  }
   if (const auto* r = std::get_if<KernelResult>(result.get())) {
     QString msg = !r->frobenius
                       ? QString(
@@ -223,8 +230,8 @@ void MainWindow::endUnfinishedRun(const QString& what) {
   }
 }
 
-// The run log's "Run it again": its configuration into the form (and a Training or Layers run's own settings
-// into its tab), then the run of its kind, on its tab.
+// The run log's "Run it again": its configuration into the form (and a Training, Layers, pNTK or
+// Active-learning run's own settings into its tab), then the run of its kind, on its tab.
 void MainWindow::rerun(int row) {
   applyConfig(run_log_->config(row));
   const QString kind = run_log_->kind(row);
@@ -237,6 +244,13 @@ void MainWindow::rerun(int row) {
     if (kind == "training" && s.is_object() && s.contains("training")) {
       training_->setEpochs(int(s["training"].value("epochs", int64_t(5))));
       training_->setLearningRate(QString::number(s["training"].value("lr", 1e-3), 'g', 6));
+    }
+    QWidget* tab = kind == "al"                             ? static_cast<QWidget*>(al_)
+                   : kind == "pntk" || kind == "pntk-width" ? static_cast<QWidget*>(pntk_)
+                                                            : nullptr;
+    if (tab && s.is_object() && s.contains("tab_settings")) {
+      const session::PanelInputs in = session::panel_inputs_of(s["tab_settings"], "the run's tab_settings");
+      if (misfit(in, tab, "tab_settings").isEmpty()) set_inputs(tab, in);
     }
   } catch (const std::exception&) {
     // settings written by another version: the tab's own settings run

@@ -530,6 +530,26 @@ class TestWorkbench : public QObject {
     QVERIFY(layers.wait(60000));
     QCOMPARE(v.layersPanel()->lastResult()->request.options.method, std::string("hutchinson"));
     QCOMPARE(v.layersPanel()->lastResult()->request.options.matvecs, int64_t(40));
+    // A pNTK run again: its tab's settings back as they were when it started, kept through a session.
+    QSignalSpy kernels(v.pntkPanel(), &ui::PntkPanel::kernelsShown);
+    auto* heldout = v.pntkPanel()->findChild<QSpinBox*>("heldout");
+    QVERIFY(heldout);
+    heldout->setValue(5);
+    v.pntkPanel()->computeKernels();
+    QVERIFY(kernels.wait(60000));
+    const int row = v.runLog()->runs() - 1;
+    QCOMPARE(v.runLog()->kind(row), QString("pntk"));
+    QVERIFY2(v.runLog()->settings(row).contains("\"tab_settings\""), qPrintable(v.runLog()->settings(row)));
+    QCOMPARE(v.saveSession(tmp.filePath("t.tsession")), QString());
+    ui::MainWindow u(nullptr, false);
+    QCOMPARE(u.openSession(tmp.filePath("t.tsession")), QString());
+    auto* heldout_u = u.pntkPanel()->findChild<QSpinBox*>("heldout");
+    heldout_u->setValue(7);
+    QSignalSpy kernels_u(u.pntkPanel(), &ui::PntkPanel::kernelsShown);
+    u.rerun(row);
+    QCOMPARE(heldout_u->value(), 5);
+    QVERIFY(kernels_u.wait(60000));
+    QCOMPARE(u.pntkPanel()->lastKernels()->request.heldout, int64_t(5));
   }
 };
 

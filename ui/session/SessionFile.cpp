@@ -255,6 +255,13 @@ Json write_value(const PanelInputs& p) {
   return j;
 }
 
+Json panel_inputs_json(const PanelInputs& p) { return write_value(p); }
+PanelInputs panel_inputs_of(const Json& j, const std::string& what) {
+  PanelInputs p;
+  read_value(JsonField(j, what), p, {});
+  return p;
+}
+
 template <class V>
 void fields(V& v, Panels& p) {
   v("pntk", p.pntk);

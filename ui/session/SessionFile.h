@@ -124,6 +124,10 @@ struct PanelInputs {
 
 /// Whether `key` is a positional key of the first files (a kind, then up to four digits: "spin0").
 bool positional_key(const std::string& key);
+/// A tab's settings as `panels` holds them, and back (checked as there; `what` names the JSON in messages):
+/// the run log keeps a run's with its settings, for "Run it again".
+Json panel_inputs_json(const PanelInputs& p);
+PanelInputs panel_inputs_of(const Json& j, const std::string& what);
 
 struct Panels {
   std::optional<PanelInputs> pntk, active_learning, layers, runs;

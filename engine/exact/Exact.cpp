@@ -41,13 +41,14 @@ std::unique_ptr<TangentMap> input_map(const TangentMap& J, int64_t i) {
 // Whether the model's outputs for an input depend on that input alone (no batch statistics, nothing mixed
 // across the batch): the first and the last input's rows of f(X) against f(xₙ) on its own, to a tolerance far
 // above rounding (a batch of one may take other kernels) and far below what batch statistics change.
-bool separable(const TangentMap& J) {
+bool separable(const TangentMap& J, bool any_precision) {
   const int64_t n = J.inputs().size(0), d = J.state_size();
   if (n < 2 || d % n != 0 || J.ranks() > 1 || J.batch_split()) return false;
   // Float64 only: in float32 a batch of one takes other convolution kernels, whose rounding on ResNet-18 with
   // two threads put the trace 3·10⁻⁵ off (the batch's VJPs: 1·10⁻⁷).
-  if (J.options().dtype() != at::kDouble) return false;
-  const double eps = 1e-10;
+  if (J.options().dtype() != at::kDouble && !any_precision) return false;
+  // Far above either precision's rounding of f(xₙ) (float32: 1e-7), far below what batch statistics change.
+  const double eps = J.options().dtype() == at::kDouble ? 1e-10 : 1e-4;
   const at::Tensor rows = J.state().reshape({n, d / n});
   const double scale = rows.abs().max().item<double>() + 1e-30;
   try {
@@ -67,9 +68,10 @@ bool separable(const TangentMap& J) {
 // tr K = Σₙ tr Kₙₙ, the sum over inputs of their O × O diagonal blocks (the per-input gradient norms), when
 // the model is separable over its batch: each input's O VJPs then run on a batch of one, about N times fewer
 // flops than d VJPs over the whole batch (docs/MATH.md §3).
-std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc, int64_t block) {
+std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc, int64_t block,
+                                          bool any_precision) {
   detail::Stopwatch sw;
-  if (!separable(J)) return std::nullopt;
+  if (!separable(J, any_precision)) return std::nullopt;
   const int64_t n = J.inputs().size(0), o = J.state_size() / n;
   double total = 0;
   for (int64_t i = 0; i < n; ++i) {

@@ -34,8 +34,11 @@ ExactTrace exact_trace(const TangentMap& J, const RunControl& rc = {}, int64_t b
 /// tr K = Σₙ tr Kₙₙ by each input's O VJPs on a batch of that input alone: exact, and about N times fewer
 /// flops than d VJPs over the batch. Only for a model whose outputs for an input depend on that input alone,
 /// which it checks (the first and last inputs' outputs alone against the batch's), in float64; nothing
-/// otherwise (batch statistics, a model that takes no batch of one, several ranks, float32).
-std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64);
+/// otherwise (batch statistics, a model that takes no batch of one, several ranks, float32). With
+/// `any_precision` float32 is taken too: a batch of one may take other kernels, whose rounding differs from
+/// the batch's (ResNet-18: 3·10⁻⁵ of tr K), so callers use it as a value to rounding, not as the exact trace.
+std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64,
+                                          bool any_precision = false);
 
 /// Hazelden's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
 /// vectors are applied; `value` is then the partial sum and `seconds` is extrapolated to all d (labelled so).

@@ -214,6 +214,7 @@ class RunAnalysis {
     o.estimator.seed = seed;
     o.memory_budget = compute_.memory_budget;
     o.metrics = {"trace", "frobenius", "effective_rank"};
+    o.trace_per_input = true;  // a snapshot's tr K to rounding, where each input's VJPs are cheap enough
     if (targets_.defined()) o.metrics.push_back("target_alignment");
     const bool later = t.index > 0;
     if (later) o.metrics.insert(o.metrics.end(), {"alignment", "distance"});

@@ -55,6 +55,39 @@ class TestMetrics : public QObject {
     TS_CHECK_CLOSE(find(v, "trace").value, 9.0, 1e-12, 0.0);
   }
 
+  // watch's tr K: each input's own VJPs where the model is separable over its batch and O is within the
+  // budget (exact to rounding, in float32 too), the estimator otherwise; the effective rank uses it.
+  void traceFromEachInput() {
+    for (const std::string dtype : {"float64", "float32"}) {
+      ComputeConfig c = test::config();
+      c.dtype = dtype;
+      auto model = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=5", {}, c);
+      TangentMap J(model, inputs(7, 5, 7).to(model->options()));
+      const double exact = exact_trace(J).value;  // float32: the batch's d VJPs
+      const double tol = dtype == "float64" ? 1e-12 : 1e-5;
+      MetricsOptions o;
+      o.metrics = {"trace", "frobenius", "effective_rank"};
+      o.estimator.method = "xnystrace";
+      o.estimator.matvecs = 8;
+      o.trace_per_input = true;
+      const auto v = compute_metrics(J, nullptr, {}, o);
+      const MetricValue& tr = find(v, "trace");
+      QCOMPARE(tr.method, std::string("per-input"));
+      TS_CHECK_CLOSE(tr.value, exact, tol, 0.0);
+      QVERIFY(tr.std_error && *tr.std_error > 0 && *tr.std_error < tol * exact);  // a rounding allowance
+      QCOMPARE(tr.vjps, J.state_size());
+      const double fro = find(v, "frobenius").value;
+      TS_CHECK_CLOSE(find(v, "effective_rank").value, tr.value * tr.value / (fro * fro), 1e-12, 0.0);
+      // More outputs per input than the budget: the estimator.
+      o.estimator.method = "hutchinson";
+      o.estimator.matvecs = 2;
+      QCOMPARE(find(compute_metrics(J, nullptr, {}, o), "trace").method, std::string("hutchinson"));
+      o.trace_per_input = false;
+      o.estimator.matvecs = 8;
+      QCOMPARE(find(compute_metrics(J, nullptr, {}, o), "trace").method, std::string("hutchinson"));
+    }
+  }
+
   // Exact metrics equal their definitions evaluated on the dense kernels.
   void exactMetricsMatchDefinitions() {
     auto m1 = make_model("mlp:in=5,width=10,depth=3,out=3,act=tanh,seed=5", {}, test::config());
@@ -232,9 +265,9 @@ class TestMetrics : public QObject {
 }  // namespace test_metrics
 
 TS_TEST_MAIN(test_metrics::TestMetrics, alignmentWithItselfIsOne, effectiveRankOfRankOneKernelIsOne,
-             exactMetricsMatchDefinitions, estimatedMetricsWithinError, exactOverBudgetIsAClearError,
-             alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable, metricValuesRoundTrip,
-             distanceAndPolarisedAlignment)
+             traceFromEachInput, exactMetricsMatchDefinitions, estimatedMetricsWithinError,
+             exactOverBudgetIsAClearError, alignmentNeedsSecondSnapshot, gramByBlocksIsCancellable,
+             metricValuesRoundTrip, distanceAndPolarisedAlignment)
 #ifdef TS_HAVE_QT
 #include "test_metrics.moc"
 #endif

@@ -13,6 +13,7 @@
 #include "core/ConfigJson.h"
 #include "core/Errors.h"
 #include "core/Json.h"
+#include "core/JsonFields.h"
 #include "core/ResultsJson.h"
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
@@ -31,6 +32,43 @@ namespace ts {
 namespace fs = std::filesystem;
 
 namespace {
+
+// A metrics.jsonl line (docs/FORMATS.md), its plain members declared once: `append` writes them and
+// read_watch_metrics reads them back, each checked and named in a refusal. The metrics (MetricValue's own
+// JSON) and the config follow them.
+struct LineHead {
+  int64_t step = 0, index = 0;
+  std::string snapshot;  ///< relative to the run folder
+  double seconds = 0;
+  uint64_t seed = 0;
+};
+template <class V>
+void fields(V& v, LineHead& h) {
+  v("step", h.step);
+  v("index", h.index, integers(0));
+  v("snapshot", h.snapshot);
+  v("seconds", h.seconds, numbers(0));
+  v("seed", h.seed);
+}
+
+// A group of `layers` (with --layers).
+struct LineLayer {
+  std::string name;
+  int64_t params = 0;
+  double trace = 0;
+  std::optional<double> std_error;
+  double share = 0;
+};
+template <class V>
+void fields(V& v, LineLayer& l) {
+  v("name", l.name);
+  v("params", l.params, integers(0));
+  v("trace", l.trace, nan_as_null());
+  v.nullable("std_error", l.std_error, nan_as_null());
+  v("share", l.share, nan_as_null());
+}
+
+constexpr size_t kMaxLineItems = 100'000;  // metrics or layers of one line, far beyond any model's
 
 // One snapshot's model at its parameters, its map on the probe batch and (exact runs) its kernel.
 struct Loaded {
@@ -135,22 +173,14 @@ class RunAnalysis {
   }
 
   void append(const WatchRow& row) {
-    Json j = Json::object();
-    j["step"] = row.step;
-    j["index"] = row.index;
-    j["snapshot"] = fs::path(row.snapshot).lexically_relative(dir_).string();
-    j["seconds"] = row.seconds;
-    j["seed"] = row.seed;
+    Json j =
+        write_fields(LineHead{row.step, row.index, fs::path(row.snapshot).lexically_relative(dir_).string(),
+                              row.seconds, row.seed});
     j["metrics"] = json_array(row.metrics);
     if (q_.layers) {
-      Json layers = Json::array();
-      for (const auto& l : row.layers)
-        layers.push_back({{"name", l.name},
-                          {"params", l.size},
-                          {"trace", l.trace},
-                          {"std_error", json_or_null(l.std_error)},
-                          {"share", l.share}});
-      j["layers"] = layers;
+      std::vector<LineLayer> layers;
+      for (const auto& l : row.layers) layers.push_back({l.name, l.size, l.trace, l.std_error, l.share});
+      j["layers"] = write_value(layers);
     }
     j["config"] = config_;
     text_ += json_text(j) + "\n";
@@ -329,34 +359,49 @@ WatchSeries read_watch_metrics(const std::string& dir) {
   for (const auto& [line_no, j] : parse_json_lines(text, "metrics file '" + path + "'")) {
     const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
     try {
+      const JsonField line(j, where);
+      LineHead head;
+      read_fields(line, head);
       WatchRow row;
       row.run = dir;
-      row.step = j.at("step").get<int64_t>();
-      row.index = j.at("index").get<int64_t>();
-      row.snapshot = (fs::path(dir) / j.at("snapshot").get<std::string>()).string();
-      row.seconds = j.at("seconds").get<double>();
-      row.seed = j.at("seed").get<uint64_t>();
-      for (const auto& m : j.at("metrics")) row.metrics.push_back(metric_value_of(m, where));
-      if (j.contains("layers"))
-        for (const auto& l : j.at("layers")) {
+      row.step = head.step;
+      row.index = head.index;
+      row.snapshot = (fs::path(dir) / head.snapshot).string();
+      row.seconds = head.seconds;
+      row.seed = head.seed;
+      const JsonField metrics = line.member("metrics");
+      const size_t n = metrics.expect_array(kMaxLineItems);
+      for (size_t i = 0; i < n; ++i)
+        row.metrics.push_back(
+            metric_value_of(metrics.item(i).json(), where + ": metrics[" + std::to_string(i) + "]"));
+      if (const Json* layers = line.find("layers"); layers && !layers->is_null()) {
+        std::vector<LineLayer> read;
+        read_value(JsonField(*layers, line, "layers"), read, at_most(kMaxLineItems));
+        for (auto& l : read) {
           LayerTrace t;
-          t.name = l.at("name").get<std::string>();
-          t.size = l.at("params").get<int64_t>();
-          t.trace = l.at("trace").get<double>();
-          if (!l.at("std_error").is_null()) t.std_error = l.at("std_error").get<double>();
-          t.share = l.at("share").get<double>();
-          row.layers.push_back(t);
+          t.name = std::move(l.name);
+          t.size = l.params;
+          t.trace = l.trace;
+          t.std_error = l.std_error;
+          t.share = l.share;
+          row.layers.push_back(std::move(t));
         }
+      }
       if (out.rows.empty()) {
-        const Json& c = j.at("config");
-        out.exact = c.at("estimator").is_string();
+        const JsonField c = line.member("config");
+        c.expect_object();
+        const JsonField estimator = c.member("estimator");
+        out.exact = estimator.json().is_string();
         if (!out.exact) {
-          out.method = c.at("estimator").at("method").get<std::string>();
-          out.matvecs = c.at("estimator").at("matvecs").get<int64_t>();
+          estimator.expect_object();
+          out.method = estimator.member("method").string();
+          out.matvecs = estimator.member("matvecs").integer<int64_t>(integers(1));
         }
-        out.layers = c.at("layers").get<bool>();
+        out.layers = c.member("layers").boolean();
       }
       out.rows.push_back(std::move(row));
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + ": remove the file to analyse the run again");
     } catch (const Json::exception& e) {
       throw InputError(where + " is not a watch result (" + std::string(e.what()) +
                        "): remove the file to analyse the run again");

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "TestHarness.h"
 #include "cli/Cli.h"
@@ -234,6 +235,22 @@ class TestWatch : public QObject {
     std::ofstream(outside + "/run.json") << R"({"format": "tangentscope-run", "version": 1,
       "model": "../../fixtures/tiny_mlp.pt", "probe_inputs": "probe_inputs.npy"})";
     TS_EXPECT_THROW(InputError, run_watch_job(request(outside, true)), "not a file name inside");
+
+    // A damaged metrics file names its line and the member, and says how to start again.
+    const std::string damaged = copy_run("mlp-frozen-bn", "damaged-metrics");
+    (void)run_watch_job(request(damaged, true));
+    std::vector<std::string> rows = lines(damaged + "/metrics.jsonl");
+    QVERIFY(rows.size() >= 2);
+    for (const auto& [member, value, message] :
+         {std::tuple<const char*, Json, const char*>{"step", "zero", "line 1: step must be an integer"},
+          {"seconds", -1.0, "line 1: seconds must be a number ≥ 0, got -1"},
+          {"metrics", 5, "line 1: metrics must be an array"}}) {
+      Json first = parse_json(rows[0], "line 1");
+      first[member] = value;
+      std::ofstream(damaged + "/metrics.jsonl") << json_text(first) << "\n" << rows[1] << "\n";
+      TS_EXPECT_THROW(InputError, read_watch_metrics(damaged), message);
+      TS_EXPECT_THROW(InputError, read_watch_metrics(damaged), "remove the file to analyse the run again");
+    }
   }
 
   // A run with no snapshot yet analyses nothing (and --follow waits for one); a snapshot still being written

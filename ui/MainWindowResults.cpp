@@ -163,9 +163,13 @@ void MainWindow::onJobFinished(const QString& kind, const JobResultPtr& result) 
   // Every other tab's run goes into the run log too, with its settings.
   if (auto rec = run_record(*result, currentCompareJob())) {
     if (!panel_inputs_.isEmpty() && (rec->kind == "pntk" || rec->kind == "pntk-width" || rec->kind == "al")) {
-      Json s = parse_json(rec->settings.toStdString(), "the run's settings");
-      s["tab_settings"] = parse_json(panel_inputs_.toStdString(), "the tab's settings");
-      rec->settings = QString::fromStdString(json_text(s));
+      try {
+        Json s = parse_json(rec->settings.toStdString(), "the run's settings");
+        s["tab_settings"] = parse_json(panel_inputs_.toStdString(), "the tab's settings");
+        rec->settings = QString::fromStdString(json_text(s));
+      } catch (const std::exception&) {
+        // the row keeps the run's own settings; "Run it again" then takes the tab's current ones
+      }
     }
     run_log_->add(
         rec->config,

@@ -11,6 +11,7 @@ std::string problem_key(const ProblemSpec& p) {
 
 ProblemCaption::ProblemCaption(const QString& name, QWidget* parent) : QLabel(parent) {
   setObjectName(name);
+  setTextFormat(Qt::PlainText);  // the problem's names as written (a session's text is never markup)
   setWordWrap(true);
   setTextInteractionFlags(Qt::TextSelectableByMouse);
   setProperty("notInSession", true);

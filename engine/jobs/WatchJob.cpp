@@ -1,6 +1,7 @@
 #include "jobs/WatchJob.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -93,6 +94,9 @@ Json series_config(const WatchRequest& q, const ComputeConfig& compute) {
   e.erase("record_history");
   Json c = Json::object();
   c["estimator"] = q.exact ? Json("exact") : e;
+  // tr K from each input's own VJPs where the model allows (docs/MATH.md §5): a series estimated before that
+  // is another series.
+  if (!q.exact) c["trace"] = "per-input where separable";
   c["layers"] = q.layers;
   c["dtype"] = compute.dtype;
   c["params"] = q.params;
@@ -159,14 +163,19 @@ class RunAnalysis {
     text_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     for (const auto& [line_no, j] : parse_json_lines(text_, "metrics file '" + path + "'")) {
       const std::string where = "metrics file '" + path + "' line " + std::to_string(line_no);
-      if (!j.is_object() || !j.contains("step") || !j["step"].is_number_integer() || !j.contains("config"))
-        throw InputError(where +
-                         " is not a watch result (no step or config): remove the file to start again");
+      const JsonField line(j, where);
+      LineHead head;
+      try {
+        read_fields(line, head);
+        line.member("config");
+      } catch (const InputError& e) {
+        throw InputError(std::string(e.what()) + ": remove the file to analyse the run again");
+      }
       if (j["config"] != config_)
         throw InputError("metrics file '" + path + "' was made with " + json_text(j["config"]) +
                          ", not with this watch's " + json_text(config_) +
                          ": give the same options, or remove the file to analyse the run again");
-      done_.insert(j["step"].get<int64_t>());
+      done_.insert(head.step);
       ++skipped_;
     }
     if (!text_.empty() && text_.back() != '\n') text_ += '\n';
@@ -395,7 +404,7 @@ WatchSeries read_watch_metrics(const std::string& dir) {
         if (!out.exact) {
           estimator.expect_object();
           out.method = estimator.member("method").string();
-          out.matvecs = estimator.member("matvecs").integer<int64_t>(integers(1));
+          out.matvecs = estimator.member("matvecs").integer<int64_t>(integers(1, INT32_MAX));
         }
         out.layers = c.member("layers").boolean();
       }

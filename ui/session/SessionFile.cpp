@@ -157,6 +157,13 @@ void fields(V& v, Caption& c) {
   v("key", c.key);
   v("text", c.text);
 }
+void check(const JsonField& f, const Caption& c) {
+  constexpr size_t kMaxCaption = 16'384;  // a problem's description: model, data and shape specs
+  for (const auto& [member, value] : {std::pair{"name", &c.name}, {"key", &c.key}, {"text", &c.text}})
+    if (value->size() > kMaxCaption)
+      f.member(member).fail("is " + std::to_string(value->size()) + " characters long, more than the " +
+                            std::to_string(kMaxCaption) + " a caption may hold");
+}
 
 template <class V>
 void fields(V& v, Labels& l) {

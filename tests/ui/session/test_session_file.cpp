@@ -321,6 +321,9 @@ class TestSessionFile : public QObject {
     j = full_json();
     j["view"]["theme"] = "blue";
     TS_EXPECT_THROW(InputError, read(j), "view.theme must be light or dark, got \"blue\"");
+    j = full_json();
+    j["captions"][0]["text"] = std::string(20'000, 'x');
+    TS_EXPECT_THROW(InputError, read(j), "captions[0].text is 20000 characters long, more than the 16384");
     const std::string text = session::session_text(full_session());
     const session::WindowParts window{
         {"convergence", "speed", "spectrum"}, {"metrics"}, {"pntkKernel", "entkKernel"}};

@@ -53,7 +53,8 @@ struct ExchangeableErrors {
   /// be negative.
   double paired_variance = 0;
 };
-std::optional<ExchangeableErrors> exchangeable_errors(const XTraceSketch& s);
-std::optional<ExchangeableErrors> exchangeable_errors(const XNysTraceSketch& s);
+/// `t`: the sketch's estimates(), already computed by the caller.
+std::optional<ExchangeableErrors> exchangeable_errors(const XTraceSketch& s, const std::vector<double>& t);
+std::optional<ExchangeableErrors> exchangeable_errors(const XNysTraceSketch& s, const std::vector<double>& t);
 
 }  // namespace ts::detail

@@ -208,17 +208,16 @@ int64_t jackknife_groups(int64_t k) {
 }
 
 template <class Sketch, class Estimates>
-std::optional<ExchangeableErrors> exchangeable_errors(const Sketch& full, int64_t k,
+std::optional<ExchangeableErrors> exchangeable_errors(const Sketch& full, const std::vector<double>& t,
                                                       Estimates&& estimates_of) {
+  const int64_t k = static_cast<int64_t>(t.size());
   const int64_t g = jackknife_groups(k);
   if (g == 0) return std::nullopt;
-  const std::optional<std::vector<double>> t = estimates_of(full);
-  if (!t) return std::nullopt;
-  const double T = moments(*t).mean;
+  const double T = moments(t).mean;
   // E(G) = Σ_{i∈G} (tᵢ − T); M(G, H) = Σ_{i∈G} (t_{i(−H)} − T), tᵢ recomputed without group H (the
   // jackknife's subsets give these for free).
   Vec E = Vec::Zero(g);
-  for (int64_t i = 0; i < k; ++i) E(i % g) += (*t)[i] - T;
+  for (int64_t i = 0; i < k; ++i) E(i % g) += t[i] - T;
   Mat M = Mat::Zero(g, g);
   std::vector<double> means;
   for (int64_t group = 0; group < g; ++group) {
@@ -239,7 +238,7 @@ std::optional<ExchangeableErrors> exchangeable_errors(const Sketch& full, int64_
   // The paired variance: D = Σ (tᵢ − T)² and the between-group products X, scaled from their P pairs of
   // test vectors to all k(k−1).
   double D = 0;
-  for (double v : *t) D += (v - T) * (v - T);
+  for (double v : t) D += (v - T) * (v - T);
   double xb = 0, pb = double(k) * double(k);
   for (int64_t G = 0; G < g; ++G) {
     const double size = double((k - 1 - G) / g + 1);
@@ -252,13 +251,13 @@ std::optional<ExchangeableErrors> exchangeable_errors(const Sketch& full, int64_
   return r;
 }
 
-std::optional<ExchangeableErrors> exchangeable_errors(const XTraceSketch& s) {
-  return exchangeable_errors(s, s.R.cols(),
-                             [](const XTraceSketch& sub) { return std::optional(sub.estimates()); });
+std::optional<ExchangeableErrors> exchangeable_errors(const XTraceSketch& s, const std::vector<double>& t) {
+  return exchangeable_errors(s, t, [](const XTraceSketch& sub) { return std::optional(sub.estimates()); });
 }
 
-std::optional<ExchangeableErrors> exchangeable_errors(const XNysTraceSketch& s) {
-  return exchangeable_errors(s, s.R.cols(), [](const XNysTraceSketch& sub) { return sub.estimates(); });
+std::optional<ExchangeableErrors> exchangeable_errors(const XNysTraceSketch& s,
+                                                      const std::vector<double>& t) {
+  return exchangeable_errors(s, t, [](const XNysTraceSketch& sub) { return sub.estimates(); });
 }
 
 }  // namespace detail
@@ -334,7 +333,8 @@ TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const R
   // Y = AΩ, then Z = AQ: 2k products.
   const detail::XTraceSketch s = detail::make_xtrace_sketch(A, Om, block);
   rc.check();
-  set_estimate(r, s.estimates(), detail::exchangeable_errors(s));
+  const std::vector<double> ests = s.estimates();
+  set_estimate(r, ests, detail::exchangeable_errors(s, ests));
   r.matvecs = 2 * k;
   if (o.record_history) r.history.push_back({2 * k, r.estimate, *r.std_error, sw.seconds()});
   rc.report_estimate(2 * k, 2 * k, "XTrace", r.estimate);
@@ -371,7 +371,7 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
       r.note = "stability shift enlarged to " + format_number(nu, 3) + " after " + std::to_string(attempt) +
                " failed Cholesky factorisations";
     }
-    set_estimate(r, *ests, detail::exchangeable_errors(s));
+    set_estimate(r, *ests, detail::exchangeable_errors(s, *ests));
     r.matvecs = m;
     if (o.record_history) r.history.push_back({m, r.estimate, *r.std_error, sw.seconds()});
     rc.report_estimate(m, m, "XNysTrace", r.estimate);

@@ -365,10 +365,15 @@ void WindowSession::applyShown(session::Session& file) {
   // The figures are the file's, and so is the problem they were computed for (files without captions: none),
   // marked earlier when the file's form describes another.
   const ProblemSpec form = w_->currentCompareJob().problem;
+  const std::vector<session::Caption> none;
+  const std::vector<session::Caption>& captions = file.captions ? *file.captions : none;
   for (ProblemCaption* c : w_->findChildren<ProblemCaption*>()) {
-    c->clearProblem();
-    for (const auto& saved : file.captions.value_or(std::vector<session::Caption>{}))
-      if (saved.name == s(c->objectName())) c->restore(saved.key, q(saved.text));
+    const auto saved = std::find_if(captions.begin(), captions.end(),
+                                    [&](const session::Caption& k) { return k.name == s(c->objectName()); });
+    if (saved != captions.end())
+      c->restore(saved->key, q(saved->text));
+    else
+      c->clearProblem();
     c->compareWith(form);
   }
   w_->comparison()->setLast(nullptr);

@@ -23,7 +23,10 @@ namespace {
 using ts::ui::MainWindow;
 
 struct Options {
-  QCommandLineOption shot{"screenshot", "Save the window to FILE after the default run, then quit.", "FILE"};
+  QCommandLineOption shot{
+      "screenshot",
+      "Save the window to FILE after the default run (or once --session's file is shown), then quit.",
+      "FILE"};
   QCommandLineOption shape{"input-shape", "Shape of one input of the model file (e.g. 15,10).", "SHAPE"};
   QCommandLineOption save_session{"save-session",
                                   "Run the default problem, save it as a session FILE, then quit.", "FILE"};
@@ -178,7 +181,11 @@ int main(int argc, char** argv) {
     const QString err = window.openSession(session_file);
     if (!err.isEmpty()) std::fprintf(stderr, "%s\n", err.toUtf8().constData());
     if (refuse_missing(missing, session_file) != 0) return 1;
-    return app.exec();  // a session is shown as saved: nothing runs
+    // A session is shown as saved: nothing runs, so the picture is taken once the window is laid out.
+    if (parser.isSet(o.shot))
+      QTimer::singleShot(300, &window,
+                         [&window, file = parser.value(o.shot)] { save_screenshot(window, file); });
+    return app.exec();
   }
   if (parser.isSet(o.save_session)) save_session_when_done(window, parser.value(o.save_session));
   // `tangentscope RUN_DIR…`: training runs of the Python logger open in the Runs tab.

@@ -333,8 +333,7 @@ void ChartView::rebuildAxes() {
   }
   // Legend markers toggle their series (and its band).
   showMarkers();
-  for (auto* m : chart()->legend()->markers()) {
-    if (!m->isVisible()) continue;
+  for (auto* m : legendMarkers()) {
     m->disconnect(this);
     QAreaSeries* band = nullptr;
     for (auto& e : entries_)
@@ -441,7 +440,18 @@ void ChartView::resizeEvent(QResizeEvent* e) {
 void ChartView::placeLegend() {
   QList<QLineSeries*> lines;
   for (const auto& e : entries_) lines << e.second.line;
-  place_legend(*chart(), lines, width(), dark_, legend_shown_);
+  place_legend(*chart(), legendMarkers(), lines, width(), dark_, legend_shown_);
+}
+
+QList<QLegendMarker*> ChartView::legendMarkers() const {
+  QList<QLegendMarker*> out;
+  for (auto* m : chart()->legend()->markers()) {
+    bool entry = true;
+    for (const auto& e : entries_)
+      if (m->series() == e.second.area || (m->series() == e.second.line && !e.second.legend)) entry = false;
+    if (entry) out << m;
+  }
+  return out;
 }
 
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {

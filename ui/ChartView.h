@@ -13,6 +13,8 @@ class QLineSeries;
 class QAreaSeries;
 class QAbstractAxis;
 
+class QLegendMarker;
+
 namespace ts::ui {
 
 class ChartView : public QChartView {
@@ -119,9 +121,11 @@ class ChartView : public QChartView {
   void resizeEvent(QResizeEvent* e) override;
 
  private:
-  /// The legend below the chart while its entries fit in one row there, else on the right, one per line
-  /// (Qt's legend does not wrap: it would cut every label short).
+  /// The legend's place (ChartLegend.h).
   void placeLegend();
+  /// The legend's entries: every series' marker but the bands' and those drawn without an entry (whether or
+  /// not the legend is shown now: a marker of a hidden legend reads as not visible).
+  QList<QLegendMarker*> legendMarkers() const;
   void rebuildAxes();
   void fitRanges();
 

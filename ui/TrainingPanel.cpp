@@ -26,7 +26,7 @@ TrainingPanel::TrainingPanel(EngineClient* engine, std::function<CompareRequest(
     : QWidget(parent), engine_(engine), form_(std::move(form)) {
   auto* tp = new QVBoxLayout(this);
   dynamics_chart_ =
-      new ChartView("NTK over training (relative to epoch 0)", "epoch", "value / value at epoch 0", this);
+      new ChartView("NTK over training (relative to epoch 0)", "epoch", "ratio to epoch 0", this);
   dynamics_chart_->setObjectName("dynamics");  // sessions key charts by name
   dynamics_chart_->setDistinctStyles(true);    // tr K and ‖K‖_F often lie on each other
   dynamics_chart_->setToolTip(

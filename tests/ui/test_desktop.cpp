@@ -46,6 +46,7 @@
 #include <QtTest>
 
 #include "AlPanel.h"
+#include "ChartLegend.h"
 #include "ChartView.h"
 #include "EngineClient.h"
 #include "EstimatorPanel.h"
@@ -450,8 +451,8 @@ class TestDesktop : public QObject {
     QCoreApplication::processEvents();
     QVERIFY(c.chart()->legend()->isAttachedToChart());
     QCOMPARE(c.chart()->legend()->alignment(), Qt::AlignBottom);
-    for (int i = 0; i < 8; ++i)  // rising lines: the top-left corner stays empty
-      c.setSeries(QString("a rather long series name %1").arg(i), {QPointF(0, 0), QPointF(1, 1 + 0.1 * i)});
+    for (int i = 0; i < 3; ++i)  // rising lines: the top-left corner stays empty
+      c.setSeries(QString("a long series name %1").arg(i), {QPointF(0, 0), QPointF(1, 1 + 0.1 * i)});
     c.resize(400, 500);
     QCoreApplication::processEvents();
     QLegend* legend = c.chart()->legend();
@@ -460,6 +461,56 @@ class TestDesktop : public QObject {
     QVERIFY2(plot.contains(box),
              qPrintable(QString("%1,%2 %3×%4").arg(box.x()).arg(box.y()).arg(box.width()).arg(box.height())));
     QVERIFY(box.center().x() < plot.center().x() && box.center().y() < plot.center().y());  // top left
+  }
+
+  // When curves pass through every corner, a floating legend would cover data: the entries go in rows below
+  // the plot (no label cut, none over the plot area, a small share of the chart), and a click on an entry
+  // toggles its curve as Qt's legend does.
+  void legendInRowsWhenEveryCornerHasData() {
+    ui::ChartView c("t", "x", "y");
+    c.resize(500, 420);
+    c.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&c));
+    c.setSeries("rising, a long name", {QPointF(0, 0), QPointF(1, 1)});
+    c.setSeries("falling, a long name", {QPointF(0, 1), QPointF(1, 0)});
+    for (int i = 0; i < 4; ++i)  // flat lines near the top and the bottom
+      c.setSeries(QString("flat %1, a long name").arg(i),
+                  {QPointF(0, i % 2 ? 0.98 : 0.02), QPointF(1, i % 2 ? 0.98 : 0.02)});
+    c.resize(520, 420);
+    QCoreApplication::processEvents();
+    QVERIFY(!c.chart()->legend()->isVisible());
+    QGraphicsObject* rows = ui::rows_legend(*c.chart());
+    QVERIFY(rows && rows->isVisible());
+    QCOMPARE(ui::rows_legend_labels(*c.chart()).size(), 6);
+    const QRectF plot = c.chart()->plotArea(), box = rows->sceneBoundingRect();
+    const QString shape = QString("rows %1,%2 %3×%4, plot %5,%6 %7×%8")
+                              .arg(box.x())
+                              .arg(box.y())
+                              .arg(box.width())
+                              .arg(box.height())
+                              .arg(plot.x())
+                              .arg(plot.y())
+                              .arg(plot.width())
+                              .arg(plot.height());
+    QVERIFY2(!plot.intersects(box) && box.top() > plot.bottom(), qPrintable(shape));
+    QVERIFY2(QRectF(0, 0, c.width(), c.height()).contains(box), qPrintable(shape));
+    QVERIFY2(box.width() * box.height() <= 0.15 * c.width() * c.height(), qPrintable(shape));
+    QVERIFY(ui::clippedText(&c).isEmpty());
+    // A click on the first entry hides the rising curve; a second shows it again.
+    QAbstractSeries* rising = nullptr;
+    for (auto* s : c.chart()->series())
+      if (s->name() == "rising, a long name") rising = s;
+    QVERIFY(rising);
+    const QPoint first = c.mapFromScene(box.topLeft() + QPointF(8, 8));
+    QTest::mouseClick(c.viewport(), Qt::LeftButton, {}, first);
+    QVERIFY2(!rising->isVisible(), qPrintable(ui::rows_legend_labels(*c.chart()).join("; ")));
+    QTest::mouseClick(c.viewport(), Qt::LeftButton, {}, first);
+    QVERIFY(rising->isVisible());
+    c.resize(2400, 420);  // room for one row again: Qt's legend below the plot, the rows gone
+    QCoreApplication::processEvents();
+    QVERIFY(c.chart()->legend()->isVisible());
+    QCOMPARE(c.chart()->legend()->alignment(), Qt::AlignBottom);
+    QVERIFY(!rows->isVisible());
   }
 
   void chartFilesCarryTheirConfiguration() {

@@ -205,7 +205,7 @@ KernelResult run_kernel_job(const KernelRequest& request, const RunControl& rc) 
       if (!J2) out.trace = at::trace(K).item<double>();
       out.frobenius = K.norm().item<double>();
       if (dense_out) files.add(r.out, K, "--out");
-      if (!r.eig_out.empty()) eigenpairs_exact(K, out, files, r);
+      if (!r.eig_out.empty() && eig_method == "exact") eigenpairs_exact(K, out, files, r);
     }
     if (!r.factor_out.empty()) files.add(r.factor_out, F1, "--factor-out");
     if (!r.blocks_out.empty()) {

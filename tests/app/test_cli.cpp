@@ -307,6 +307,17 @@ class TestCli : public QObject {
     QVERIFY(!l.contains("frobenius"));  // no kernel formed
     for (size_t i = 0; i < 3; ++i)
       TS_CHECK_CLOSE(l.at("eigenvalues")[i].get<double>(), d.at("eigenvalues")[i].get<double>(), 1e-9, 1e-12);
+    // --out with --eig-method lanczos: the kernel formed for --out, the eigenpairs by Lanczos alone (both
+    // used to write the eigenpairs, and the second write was refused as a clash of --eig-out with itself).
+    const Run both =
+        run_cli({"kernel", "--model", kModel, "--data", kData, "--out", tmp + "/cliB.npy", "--eig-out",
+                 tmp + "/cliB-eig", "--top", "3", "--eig-method", "lanczos", "--json"});
+    QVERIFY2(both.code == 0, both.err.c_str());
+    const Json b = parse_json(both.out);
+    QCOMPARE(b.at("eig_method").get<std::string>(), std::string("lanczos"));
+    QVERIFY(b.contains("frobenius"));  // the kernel was formed for --out
+    for (size_t i = 0; i < 3; ++i)
+      TS_CHECK_CLOSE(b.at("eigenvalues")[i].get<double>(), d.at("eigenvalues")[i].get<double>(), 1e-9, 1e-12);
     const Run text = run_cli({"kernel", "--model", kModel, "--data", kData, "--eig-out", tmp + "/cliT-eig",
                               "--top", "2", "--eig-method", "lanczos"});
     QVERIFY2(text.out.find("lanczos") != std::string::npos && text.out.find("converged") != std::string::npos,

@@ -130,6 +130,7 @@ struct is_optional<std::optional<T>> : std::true_type {};
 template <class T>
 void check(const JsonField&, const T&) {}
 
+inline void read_value(const JsonField& f, Json& x, const Rule& = {}) { x = f.json(); }
 inline void read_value(const JsonField& f, std::string& x, const Rule& = {}) { x = f.string(); }
 inline void read_value(const JsonField& f, bool& x, const Rule& = {}) { x = f.boolean(); }
 inline void read_value(const JsonField& f, double& x, const Rule& r = {}) { x = f.number(r); }
@@ -184,6 +185,22 @@ class JsonReader {
     }
     read_value(JsonField(*v, f_, key), x, r);
   }
+  /// A string or array that may be absent (or null), meaning empty; written only when not empty.
+  template <class T>
+  void omit_empty(std::string_view key, T& x, const Rule& r = {}) {
+    omit_if(key, x, T{}, r);
+  }
+  /// A value computed from the others when written (a relative error, a sum): not read back.
+  template <class T>
+  void derived(std::string_view, const T&) {}
+  /// A member that is an object of its own, whose members `list(visitor)` names (a result's "config").
+  template <class F>
+  void object(std::string_view key, F&& list) {
+    const JsonField m = f_.member(key);
+    m.expect_object();
+    JsonReader sub(m);
+    list(sub);
+  }
 
  private:
   const JsonField& f_;
@@ -212,6 +229,7 @@ void read_value(const JsonField& f, T& x, const Rule&) {
   read_fields(f, x);
 }
 
+inline Json write_value(const Json& x) { return x; }  ///< a member kept as JSON as it is
 inline Json write_value(const std::string& x) { return x; }
 inline Json write_value(bool x) { return x; }
 inline Json write_value(double x) { return x; }
@@ -252,6 +270,20 @@ class JsonWriter {
   template <class T>
   void defaulted(std::string_view key, const T& x, const T&, const Rule& = {}) {
     out[std::string(key)] = write_value(x);
+  }
+  template <class T>
+  void omit_empty(std::string_view key, const T& x, const Rule& = {}) {
+    if (!x.empty()) out[std::string(key)] = write_value(x);
+  }
+  template <class T>
+  void derived(std::string_view key, const T& value) {
+    (*this)(key, value);
+  }
+  template <class F>
+  void object(std::string_view key, F&& list) {
+    JsonWriter sub;
+    list(sub);
+    out[std::string(key)] = std::move(sub.out);
   }
 };
 

@@ -27,6 +27,7 @@ void fields(V& v, DynamicsRow& row) {
   v("metrics", row.values);
 }
 
+Json write_value(const MetricValue& m) { return write_fields(m); }
 Json to_json(const MetricValue& m) { return write_value(m); }
 
 MetricValue metric_value_of(const Json& j, const std::string& what) {

@@ -13,6 +13,7 @@ struct DynamicsRow;
 struct EpochStats;
 
 Json to_json(const MetricValue& m);  ///< {metric, method, value, std_error, exact?, rel_error?, matvecs, …}
+Json write_value(const MetricValue& m);  ///< the same, for a `fields` list holding MetricValues
 /// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
 /// field that is missing or of the wrong type.
 MetricValue metric_value_of(const Json& j, const std::string& what);

@@ -6,318 +6,321 @@
 
 #include "core/Config.h"
 #include "core/Errors.h"
+#include "core/JsonFields.h"
 #include "core/Results.h"
 #include "estimators/Estimators.h"
 #include "jobs/Jobs.h"
 
+// Each result's JSON is declared once, as a `fields` list (core/JsonFields.h) in the order of
+// docs/FORMATS.md; `derived` members are computed from the others when written (relative errors, sums) and
+// not read back.
+
 namespace ts {
 
-Json to_json(const TraceEstimate& e) {
-  Json j = Json::object();
-  j["estimator"] = e.method;
-  j["estimate"] = e.estimate;
-  j["std_error"] = json_or_null(e.std_error);
-  if (e.sample_std_error) j["sample_std_error"] = *e.sample_std_error;
-  if (e.jackknife_std_error) j["jackknife_std_error"] = *e.jackknife_std_error;
-  if (e.paired_std_error) j["paired_std_error"] = *e.paired_std_error;
-  j["matvecs"] = e.matvecs;
-  j["vjps"] = e.vjps;
-  j["jvps"] = e.jvps;
-  j["seconds"] = e.seconds;
+template <class V>
+void fields(V& v, HistoryPoint& p) {
+  v("matvecs", p.matvecs);
+  v("estimate", p.estimate);
+  v("std_error", p.std_error);
+  v("seconds", p.seconds);
+}
+
+template <class V>
+void fields(V& v, TraceEstimate& e) {
+  v("estimator", e.method);
+  v("estimate", e.estimate);
+  v.nullable("std_error", e.std_error);
+  v("sample_std_error", e.sample_std_error);
+  v("jackknife_std_error", e.jackknife_std_error);
+  v("paired_std_error", e.paired_std_error);
+  v("matvecs", e.matvecs);
+  v("vjps", e.vjps);
+  v("jvps", e.jvps);
+  v("seconds", e.seconds);
   // The cost model: products and dense algebra apart (planned flops and draws, measured seconds).
-  j["product_seconds"] = e.product_seconds;
-  j["dense_seconds"] = std::max(0.0, e.seconds - e.product_seconds);
-  j["dense_flops"] = e.dense_flops;
-  j["random_draws"] = e.random_draws;
-  j["predicted_dense_seconds"] = predicted_dense_seconds({e.dense_flops, e.random_draws});
-  if (!e.error_method.empty()) j["error_method"] = e.error_method;
-  j["converged"] = e.converged;
-  if (!e.note.empty()) j["note"] = e.note;
-  if (!e.history.empty()) {
-    Json h = Json::array();
-    for (const auto& p : e.history) {
-      Json q = Json::object();
-      q["matvecs"] = p.matvecs;
-      q["estimate"] = p.estimate;
-      q["std_error"] = p.std_error;
-      q["seconds"] = p.seconds;
-      h.push_back(q);
-    }
-    j["history"] = h;
-  }
-  return j;
+  v("product_seconds", e.product_seconds);
+  v.derived("dense_seconds", std::max(0.0, e.seconds - e.product_seconds));
+  v("dense_flops", e.dense_flops);
+  v("random_draws", e.random_draws);
+  v.derived("predicted_dense_seconds", predicted_dense_seconds({e.dense_flops, e.random_draws}));
+  v.omit_empty("error_method", e.error_method);
+  v("converged", e.converged);
+  v.omit_empty("note", e.note);
+  v.omit_empty("history", e.history);
+}
+
+/// How the products ran; written into the result's own object.
+template <class V>
+void fields(V& v, JvpPath& p) {
+  v("jvp_path", p.path);
+  v.omit_empty("jvp_fallback", p.fallback);
+  v.omit_empty("jvp_choice", p.choice);
+  v("vjp_path", p.vjp);
+  v("jvp_batching", p.jvp_batching);
+  v("kernel_products", p.kernel);
+  v("product_batch", p.block);
+  v.omit_empty("batching_fallback", p.batching_fallback);
+  v("ranks", p.ranks);
+  v("distribute", p.distribute);
 }
 
 namespace {
 
-void note_jvp(Json& j, const JvpPath& p) {
-  j["jvp_path"] = p.path;
-  if (!p.fallback.empty()) j["jvp_fallback"] = p.fallback;
-  if (!p.choice.empty()) j["jvp_choice"] = p.choice;
-  j["vjp_path"] = p.vjp;
-  j["jvp_batching"] = p.jvp_batching;
-  j["kernel_products"] = p.kernel;
-  j["product_batch"] = p.block;
-  if (!p.batching_fallback.empty()) j["batching_fallback"] = p.batching_fallback;
-  j["ranks"] = p.ranks;
-  j["distribute"] = p.distribute;
+double median(std::vector<double> x) {
+  std::sort(x.begin(), x.end());
+  const size_t n = x.size();
+  return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
 }  // namespace
 
-Json to_json(const TraceResult& r) {
-  Json j = to_json(r.estimate);
-  j["d"] = r.d;
-  j["params"] = r.params;
-  note_jvp(j, r.jvp);
+template <class V>
+void fields(V& v, TraceResult& r) {
+  fields(v, r.estimate);
+  v("d", r.d);
+  v("params", r.params);
+  fields(v, r.jvp);
+  v("exact", r.exact);
   if (r.exact) {
-    j["exact"] = *r.exact;
-    j["exact_seconds"] = json_or_null(r.exact_seconds);
-    j["exact_method"] = r.exact_method;
-    j["rel_error"] = relative_error(r.estimate.estimate, *r.exact);
+    v.nullable("exact_seconds", r.exact_seconds);
+    v("exact_method", r.exact_method);
+    v.derived("rel_error", relative_error(r.estimate.estimate, *r.exact));
   }
-  Json est = Json::array(), secs = Json::array();
-  std::vector<double> rels;
+  std::vector<double> estimates, seconds, rels;
   for (const auto& e : r.repeats) {
-    est.push_back(e.estimate);
-    secs.push_back(e.seconds);
+    estimates.push_back(e.estimate);
+    seconds.push_back(e.seconds);
     if (r.exact) rels.push_back(relative_error(e.estimate, *r.exact));
   }
-  j["estimates"] = est;
-  j["seconds_each"] = secs;
-  if (r.exact && !rels.empty()) {
-    std::sort(rels.begin(), rels.end());
-    const size_t n = rels.size();
-    j["median_rel_error"] = n % 2 ? rels[n / 2] : 0.5 * (rels[n / 2 - 1] + rels[n / 2]);
-  }
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  cfg["estimator"] = to_json(r.request.estimator);
-  cfg["repeats"] = r.request.repeats;
-  cfg["blas"] = r.blas;
-  j["config"] = cfg;
-  return j;
+  v.derived("estimates", estimates);
+  v.derived("seconds_each", seconds);
+  if (!rels.empty()) v.derived("median_rel_error", median(rels));
+  v.object("config", [&](auto& c) {
+    c("problem", r.request.problem);
+    c("estimator", r.request.estimator);
+    c("repeats", r.request.repeats);
+    c("blas", r.blas);
+  });
 }
 
-Json to_json(const CompareResult& r) {
-  Json out = Json::object();
-  out["d"] = r.d;
-  out["params"] = r.params;
-  Json model = Json::object();
-  model["kind"] = r.model.kind;
-  model["input_shape"] = r.model.input_shape;
-  model["output_shape"] = r.model.output_shape;
-  model["params_total"] = r.model.params_total;
-  model["params_frozen"] = r.model.params_frozen;
-  model["layers"] = r.model.layers;
-  model["data"] = r.model.data;
-  if (!r.model.notes.empty()) model["notes"] = r.model.notes;
-  out["model"] = model;
+template <class V>
+void fields(V& v, CompareRun& run) {
+  fields(v, run.estimate);
+  v("rel_error", run.rel_error);
+}
+
+template <class V>
+void fields(V& v, SweepPoint& s) {
+  v("method", s.method);
+  v("budget", s.budget);
+  v("repeat", s.repeat);
+  v("estimate", s.estimate);
+  v("rel_error", s.rel_error);
+  v("seconds", s.seconds);
+}
+
+template <class V>
+void fields(V& v, CompareResult& r) {
+  v("d", r.d);
+  v("params", r.params);
+  v.object("model", [&](auto& m) {
+    m("kind", r.model.kind);
+    m("input_shape", r.model.input_shape);
+    m("output_shape", r.model.output_shape);
+    m("params_total", r.model.params_total);
+    m("params_frozen", r.model.params_frozen);
+    m("layers", r.model.layers);
+    m("data", r.model.data);
+    m.omit_empty("notes", r.model.notes);
+  });
+  v("exact", r.exact);
   if (r.exact) {
-    out["exact"] = *r.exact;
-    out["exact_seconds"] = json_or_null(r.exact_seconds);
-    out["exact_method"] = r.exact_method;
+    v.nullable("exact_seconds", r.exact_seconds);
+    v("exact_method", r.exact_method);
   }
-  Json runs = Json::array();
-  for (const auto& run : r.runs) {
-    Json j = to_json(run.estimate);
-    if (run.rel_error) j["rel_error"] = *run.rel_error;
-    runs.push_back(j);
-  }
-  out["runs"] = runs;
-  Json sweep = Json::array();
-  for (const auto& s : r.sweep) {
-    Json p = Json::object();
-    p["method"] = s.method;
-    p["budget"] = s.budget;
-    p["repeat"] = s.repeat;
-    p["estimate"] = s.estimate;
-    p["rel_error"] = s.rel_error;
-    p["seconds"] = s.seconds;
-    sweep.push_back(p);
-  }
-  out["sweep"] = sweep;
-  note_jvp(out, r.jvp);
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  cfg["estimator"] = to_json(r.request.estimator);
-  cfg["methods"] = r.request.methods;
-  cfg["sweep_repeats"] = r.request.sweep_repeats;
-  cfg["blas"] = r.blas;
-  out["config"] = cfg;
-  return out;
+  v("runs", r.runs);
+  v("sweep", r.sweep);
+  fields(v, r.jvp);
+  v.object("config", [&](auto& c) {
+    c("problem", r.request.problem);
+    c("estimator", r.request.estimator);
+    c("methods", r.request.methods);
+    c("sweep_repeats", r.request.sweep_repeats);
+    c("blas", r.blas);
+  });
 }
 
-Json to_json(const MetricsResult& r) {
-  Json out = Json::object();
-  out["d"] = r.d;
-  out["params"] = r.params;
-  out["metrics"] = json_array(r.metrics);
-  note_jvp(out, r.jvp);
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  cfg["estimator"] = to_json(r.request.estimator);
-  cfg["blas"] = r.blas;
-  out["config"] = cfg;
-  return out;
+template <class V>
+void fields(V& v, MetricsResult& r) {
+  v("d", r.d);
+  v("params", r.params);
+  v("metrics", r.metrics);
+  fields(v, r.jvp);
+  v.object("config", [&](auto& c) {
+    c("problem", r.request.problem);
+    c("estimator", r.request.estimator);
+    c("blas", r.blas);
+  });
 }
 
-Json to_json(const SpectrumResult& r) {
-  Json out = Json::object();
-  out["d"] = r.d;
-  out["params"] = r.params;
-  out["kernel"] = r.kernel;
-  out["approximate"] = r.approximate;
-  if (r.trace) out["trace"] = *r.trace;
-  if (r.frobenius) out["frobenius"] = *r.frobenius;
-  out["eigenvalues"] = r.eigenvalues;
-  out["seconds"] = r.seconds;
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  out["config"] = cfg;
-  return out;
+template <class V>
+void fields(V& v, SpectrumResult& r) {
+  v("d", r.d);
+  v("params", r.params);
+  v("kernel", r.kernel);
+  v("approximate", r.approximate);
+  v("trace", r.trace);
+  v("frobenius", r.frobenius);
+  v("eigenvalues", r.eigenvalues);
+  v("seconds", r.seconds);
+  v.object("config", [&](auto& c) { c("problem", r.request.problem); });
 }
 
-Json to_json(const DataPreview& p) {
-  Json out = Json::object();
-  out["description"] = p.description;
-  out["size"] = p.size;
-  out["image_shape"] = p.image_shape;
-  out["classes"] = p.classes;
-  Json samples = Json::array();
-  for (const auto& s : p.samples) {
-    Json j = Json::object();
-    if (s.label) j["label"] = *s.label;
-    if (!s.class_name.empty()) j["class_name"] = s.class_name;
-    j["pixels"] = s.pixels;
-    samples.push_back(j);
-  }
-  out["samples"] = samples;
-  return out;
+template <class V>
+void fields(V& v, PreviewSample& s) {
+  v("label", s.label);
+  v.omit_empty("class_name", s.class_name);
+  v("pixels", s.pixels);
 }
 
-Json to_json(const LayerTraces& t) {
-  Json j = Json::object();
-  j["method"] = t.method;
-  j["total"] = t.total;
-  j["total_std_error"] = json_or_null(t.total_std_error);
-  if (t.exact_total) j["exact_total"] = *t.exact_total;
-  if (t.frobenius) j["frobenius"] = *t.frobenius;
-  if (!t.exact_note.empty()) j["exact_note"] = t.exact_note;
-  Json layers = Json::array();
-  for (const auto& l : t.layers) {
-    Json g = Json::object();
-    g["name"] = l.name;
-    g["params"] = l.size;
-    g["trace"] = l.trace;
-    g["std_error"] = json_or_null(l.std_error);
-    g["share"] = l.share;
-    if (l.exact) {
-      g["exact"] = *l.exact;
-      g["rel_error"] = std::fabs(l.trace - *l.exact) / std::max(std::fabs(*l.exact), 1e-300);
-    }
-    if (l.frobenius) g["frobenius"] = *l.frobenius;
-    if (l.effective_rank) g["effective_rank"] = *l.effective_rank;
-    if (l.alignment) g["alignment"] = *l.alignment;
-    layers.push_back(g);
-  }
-  j["layers"] = layers;
-  j["matvecs"] = t.matvecs;
-  j["vjps"] = t.vjps;
-  j["jvps"] = t.jvps;
-  j["seconds"] = t.seconds;
-  if (t.exact_seconds) j["exact_seconds"] = *t.exact_seconds;
-  return j;
+template <class V>
+void fields(V& v, DataPreview& p) {
+  v("description", p.description);
+  v("size", p.size);
+  v("image_shape", p.image_shape);
+  v("classes", p.classes);
+  v("samples", p.samples);
 }
 
-Json to_json(const LayersResult& r) {
-  Json j = Json::object();
-  j["d"] = r.d;
-  j["params"] = r.params;
-  const Json traces = to_json(r.traces);
-  for (const auto& [k, v] : traces.items()) j[k] = v;
-  note_jvp(j, r.jvp);
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  const LayerTraceOptions& o = r.request.options;
-  cfg["estimator"] = o.method;
-  cfg["matvecs"] = o.matvecs;
-  cfg["probes"] = o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher";
-  cfg["seed"] = o.seed;
-  cfg["block"] = o.block;
-  cfg["groups"] = o.groups;
-  cfg["exact"] = o.compare_exact;
-  cfg["blas"] = r.blas;
-  j["config"] = cfg;
-  return j;
+template <class V>
+void fields(V& v, LayerTrace& l) {
+  v("name", l.name);
+  v("params", l.size);
+  v("trace", l.trace);
+  v.nullable("std_error", l.std_error);
+  v("share", l.share);
+  v("exact", l.exact);
+  if (l.exact) v.derived("rel_error", std::fabs(l.trace - *l.exact) / std::max(std::fabs(*l.exact), 1e-300));
+  v("frobenius", l.frobenius);
+  v("effective_rank", l.effective_rank);
+  v("alignment", l.alignment);
 }
 
-Json to_json(const KernelResult& r) {
-  Json j = Json::object();
-  j["kernel"] = r.request.problem.kernel;
-  j["rows"] = r.rows;
-  j["cols"] = r.cols;
-  j["params"] = r.params;
-  if (r.trace) j["trace"] = *r.trace;
-  if (r.frobenius) j["frobenius"] = *r.frobenius;
-  if (!r.product_shape.empty()) j["product_shape"] = r.product_shape;
+template <class V>
+void fields(V& v, LayerTraces& t) {
+  v("method", t.method);
+  v("total", t.total);
+  v.nullable("total_std_error", t.total_std_error);
+  v("exact_total", t.exact_total);
+  v("frobenius", t.frobenius);
+  v.omit_empty("exact_note", t.exact_note);
+  v("layers", t.layers);
+  v("matvecs", t.matvecs);
+  v("vjps", t.vjps);
+  v("jvps", t.jvps);
+  v("seconds", t.seconds);
+  v("exact_seconds", t.exact_seconds);
+}
+
+template <class V>
+void fields(V& v, LayersResult& r) {
+  v("d", r.d);
+  v("params", r.params);
+  fields(v, r.traces);
+  fields(v, r.jvp);
+  LayerTraceOptions& o = r.request.options;
+  v.object("config", [&](auto& c) {
+    c("problem", r.request.problem);
+    c("estimator", o.method);
+    c("matvecs", o.matvecs);
+    c.derived("probes", std::string(o.probes == ProbeDistribution::Gaussian ? "gaussian" : "rademacher"));
+    c("seed", o.seed);
+    c("block", o.block);
+    c("groups", o.groups);
+    c("exact", o.compare_exact);
+    c("blas", r.blas);
+  });
+}
+
+template <class V>
+void fields(V& v, JacobianBlock& b) {
+  v("name", b.name);
+  v("params", b.params);
+  v("trace", b.trace);
+  v("file", b.file);
+}
+
+template <class V>
+void fields(V& v, KernelResult& r) {
+  KernelRequest& q = r.request;
+  v.derived("kernel", q.problem.kernel);
+  v("rows", r.rows);
+  v("cols", r.cols);
+  v("params", r.params);
+  v("trace", r.trace);
+  v("frobenius", r.frobenius);
+  v.omit_empty("product_shape", r.product_shape);
   if (!r.eigenvalues.empty()) {
-    j["eigenvalues"] = r.eigenvalues;
-    j["eig_residuals"] = r.eig_residuals;
-    j["eig_method"] = r.eig_method;
+    v("eigenvalues", r.eigenvalues);
+    v("eig_residuals", r.eig_residuals);
+    v("eig_method", r.eig_method);
     if (r.eig_method == "lanczos") {
-      j["eig_matvecs"] = r.eig_matvecs;
-      j["eig_converged"] = r.eig_converged;
-      j["eig_tol"] = r.eig_tol;
+      v("eig_matvecs", r.eig_matvecs);
+      v("eig_converged", r.eig_converged);
+      v("eig_tol", r.eig_tol);
     }
   }
-  if (!r.blocks.empty()) {
-    Json b = Json::array();
-    for (const auto& g : r.blocks)
-      b.push_back(Json{{"name", g.name}, {"params", g.params}, {"trace", g.trace}, {"file", g.file}});
-    j["blocks"] = b;
-  }
-  j["vjps"] = r.vjps;
-  j["jvps"] = r.jvps;
-  j["seconds"] = r.seconds;
-  j["files"] = r.files;
-  Json cfg = Json::object();
-  cfg["problem"] = to_json(r.request.problem);
-  cfg["data_b"] = r.request.data_b;
-  if (!r.request.apply.empty()) cfg["apply"] = r.request.apply;
-  if (!r.request.blocks_out.empty()) cfg["groups"] = r.request.groups;
-  if (!r.request.eig_out.empty()) {
-    cfg["eig_top"] = r.request.eig_top;
-    cfg["eig_method"] = r.request.eig_method;
-    cfg["eig_max_matvecs"] = r.request.eig_max_matvecs;
-    cfg["eig_tol"] = r.request.eig_tol;
-  }
-  cfg["block"] = r.request.block;
-  j["config"] = cfg;
-  return j;
+  v.omit_empty("blocks", r.blocks);
+  v("vjps", r.vjps);
+  v("jvps", r.jvps);
+  v("seconds", r.seconds);
+  v("files", r.files);
+  v.object("config", [&](auto& c) {
+    c("problem", q.problem);
+    c("data_b", q.data_b);
+    c.omit_empty("apply", q.apply);
+    if (!q.blocks_out.empty()) c("groups", q.groups);
+    if (!q.eig_out.empty()) {
+      c("eig_top", q.eig_top);
+      c("eig_method", q.eig_method);
+      c("eig_max_matvecs", q.eig_max_matvecs);
+      c("eig_tol", q.eig_tol);
+    }
+    c("block", q.block);
+  });
 }
 
-Json to_json(const ProblemSummary& s) {
-  Json j = Json::object();
-  j["model"] = s.model;
-  j["kind"] = s.kind;
-  j["input_shape"] = s.input_shape;
-  j["output_shape"] = s.output_shape;
-  j["input_dtype"] = s.input_dtype;
-  if (!s.input_range.empty()) j["input_range"] = s.input_range;
-  j["params_total"] = s.params_total;
-  j["params_trainable"] = s.params_total - s.params_frozen;
-  j["params_frozen"] = s.params_frozen;
-  j["params"] = s.params;
-  j["d"] = s.d;
-  j["data"] = s.data;
-  j["layers"] = s.layers;
-  j["parameter_names"] = s.parameter_names;
-  j["parameters"] = s.parameters;
-  j["exact_kernel_bytes"] = s.exact_kernel_bytes;
-  if (!s.class_names.empty()) j["class_names"] = s.class_names;
-  if (!s.notes.empty()) j["notes"] = s.notes;
-  return j;
+template <class V>
+void fields(V& v, ProblemSummary& s) {
+  v("model", s.model);
+  v("kind", s.kind);
+  v("input_shape", s.input_shape);
+  v("output_shape", s.output_shape);
+  v("input_dtype", s.input_dtype);
+  v.omit_empty("input_range", s.input_range);
+  v("params_total", s.params_total);
+  v.derived("params_trainable", s.params_total - s.params_frozen);
+  v("params_frozen", s.params_frozen);
+  v("params", s.params);
+  v("d", s.d);
+  v("data", s.data);
+  v("layers", s.layers);
+  v("parameter_names", s.parameter_names);
+  v("parameters", s.parameters);
+  v("exact_kernel_bytes", s.exact_kernel_bytes);
+  v.omit_empty("class_names", s.class_names);
+  v.omit_empty("notes", s.notes);
 }
+
+Json to_json(const TraceEstimate& e) { return write_fields(e); }
+Json to_json(const TraceResult& r) { return write_fields(r); }
+Json to_json(const CompareResult& r) { return write_fields(r); }
+Json to_json(const MetricsResult& r) { return write_fields(r); }
+Json to_json(const SpectrumResult& r) { return write_fields(r); }
+Json to_json(const DataPreview& p) { return write_fields(p); }
+Json to_json(const LayerTraces& t) { return write_fields(t); }
+Json to_json(const LayersResult& r) { return write_fields(r); }
+Json to_json(const KernelResult& r) { return write_fields(r); }
+Json to_json(const ProblemSummary& s) { return write_fields(s); }
 
 }  // namespace ts

@@ -36,6 +36,7 @@ MetricValue metric_value_of(const Json& j, const std::string& what) {
   return m;
 }
 
+Json write_value(const DynamicsRow& row) { return write_fields(row); }
 Json to_json(const DynamicsRow& row) { return write_value(row); }
 
 DynamicsRow dynamics_row_of(const Json& j, const std::string& what) {
@@ -44,15 +45,17 @@ DynamicsRow dynamics_row_of(const Json& j, const std::string& what) {
   return row;
 }
 
-Json to_json(const EpochStats& s) {
-  Json j = Json::object();
-  j["epoch"] = s.epoch;
-  j["train_loss"] = s.train_loss;
-  j["train_accuracy"] = s.train_accuracy;
-  j["test_loss"] = s.test_loss;
-  j["test_accuracy"] = s.test_accuracy;
-  j["seconds"] = s.seconds;
-  return j;
+template <class V>
+void fields(V& v, EpochStats& s) {
+  v("epoch", s.epoch);
+  v("train_loss", s.train_loss);
+  v("train_accuracy", s.train_accuracy);
+  v("test_loss", s.test_loss);
+  v("test_accuracy", s.test_accuracy);
+  v("seconds", s.seconds);
 }
+
+Json write_value(const EpochStats& s) { return write_fields(s); }
+Json to_json(const EpochStats& s) { return write_value(s); }
 
 }  // namespace ts

@@ -17,11 +17,13 @@ Json write_value(const MetricValue& m);  ///< the same, for a `fields` list hold
 /// The reverse of to_json(MetricValue) (null numbers read as NaN); throws InputError naming `what` and the
 /// field that is missing or of the wrong type.
 MetricValue metric_value_of(const Json& j, const std::string& what);
-Json to_json(const DynamicsRow& row);  ///< {epoch, exact_compared, metrics: [MetricValue…]}
+Json to_json(const DynamicsRow& row);      ///< {epoch, exact_compared, metrics: [MetricValue…]}
+Json write_value(const DynamicsRow& row);  ///< the same, for a `fields` list holding rows
 /// The reverse of to_json(DynamicsRow); throws InputError naming `what`.
 DynamicsRow dynamics_row_of(const Json& j, const std::string& what);
 
 Json to_json(
     const EpochStats& s);  ///< {epoch, train_loss, train_accuracy, test_loss, test_accuracy, seconds}
+Json write_value(const EpochStats& s);  ///< the same, for a `fields` list holding epochs
 
 }  // namespace ts

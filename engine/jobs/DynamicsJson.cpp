@@ -1,6 +1,7 @@
 #include "jobs/DynamicsJson.h"
 
 #include "core/ConfigJson.h"
+#include "core/JsonFields.h"
 #include "core/Results.h"
 #include "core/ResultsJson.h"
 #include "jobs/DynamicsJob.h"
@@ -8,25 +9,26 @@
 
 namespace ts {
 
-Json to_json(const DynamicsResult& r) {
-  Json result = Json::object();
-  result["history"] = json_array(r.history);
-  result["snapshots"] = r.snapshots;
-  Json config = Json::object();
-  config["problem"] = to_json(r.request.problem);
-  config["train_data"] = r.train_data;
-  config["test_data"] = r.test_data;
-  config["training"] = to_json(r.training);
+template <class V>
+void fields(V& v, DynamicsResult& r) {
+  v("history", r.history);
+  v("snapshots", r.snapshots);
   if (r.request.track_ntk) {
-    Json arr = Json::array();
-    for (const auto& row : r.dynamics) arr.push_back(to_json(row));
-    result["dynamics"] = arr;
-    result["probe"] = r.probe;
-    config["estimator"] = to_json(r.request.metrics.estimator);
-    config["metrics"] = r.request.metrics.metrics;
+    v("dynamics", r.dynamics);
+    v("probe", r.probe);
   }
-  result["config"] = config;
-  return result;
+  v.object("config", [&](auto& c) {
+    c("problem", r.request.problem);
+    c("train_data", r.train_data);
+    c("test_data", r.test_data);
+    c("training", r.training);
+    if (r.request.track_ntk) {
+      c("estimator", r.request.metrics.estimator);
+      c("metrics", r.request.metrics.metrics);
+    }
+  });
 }
+
+Json to_json(const DynamicsResult& r) { return write_fields(r); }
 
 }  // namespace ts

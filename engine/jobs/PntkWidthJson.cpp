@@ -30,70 +30,58 @@ PntkWidthPoint pntk_width_point_of(const Json& j, const std::string& what) {
   return p;
 }
 
-namespace {
-
-Json to_json(const PntkWidthFit& f) {
-  Json j = Json::object();
-  j["stage"] = f.stage;
-  j["error"] = f.error;
-  j["min_width"] = f.min_width;
-  j["slope"] = f.fit.slope;
-  j["intercept"] = f.fit.intercept;
-  j["std_error"] = f.fit.std_error;
-  j["ci_low"] = f.fit.ci_low;
-  j["ci_high"] = f.fit.ci_high;
-  j["points"] = f.fit.points;
-  j["seed_slopes"] = f.seed_slopes;
+template <class V>
+void fields(V& v, PntkWidthFit& f) {
+  v("stage", f.stage);
+  v("error", f.error);
+  v("min_width", f.min_width);
+  v("slope", f.fit.slope);
+  v("intercept", f.fit.intercept);
+  v("std_error", f.fit.std_error);
+  v("ci_low", f.fit.ci_low);
+  v("ci_high", f.fit.ci_high);
+  v("points", f.fit.points);
+  v("seed_slopes", f.seed_slopes);
+  v("seed_slope_mean", f.seed_slope_mean);
   if (f.seed_slope_mean) {  // the four come together (two seed slopes or more)
-    j["seed_slope_mean"] = *f.seed_slope_mean;
-    j["seed_slope_sd"] = json_or_null(f.seed_slope_sd);
-    j["seed_ci_low"] = json_or_null(f.seed_ci_low);
-    j["seed_ci_high"] = json_or_null(f.seed_ci_high);
+    v.nullable("seed_slope_sd", f.seed_slope_sd);
+    v.nullable("seed_ci_low", f.seed_ci_low);
+    v.nullable("seed_ci_high", f.seed_ci_high);
   }
-  return j;
 }
 
-Json fits_json(const std::vector<PntkWidthFit>& fits) {
-  Json j = Json::array();
-  for (const auto& f : fits) j.push_back(to_json(f));
-  return j;
+template <class V>
+void fields(V& v, PntkWidthUpdate& u) {
+  v("point", u.point);
+  v("fits", u.fits);
 }
 
-}  // namespace
-
-Json to_json(const PntkWidthUpdate& u) {
-  Json j = Json::object();
-  j["point"] = to_json(u.point);
-  j["fits"] = fits_json(u.fits);
-  return j;
+template <class V>
+void fields(V& v, PntkWidthResult& r) {
+  PntkWidthRequest& q = r.request;
+  v("points", r.points);
+  v("fits", r.fits);
+  v.object("config", [&](auto& c) {
+    c("data", q.data);
+    c("batch_description", r.batch_description);
+    c("batch", q.batch);
+    c("heldout", q.heldout);
+    c("widths", q.widths);
+    c("depth", q.depth);
+    c("seeds", q.seeds);
+    c("param", q.param);
+    c.derived("activation", std::string("relu"));
+    c("epochs", q.epochs);
+    c("train_n", r.train_n);
+    if (q.epochs > 0) c("training", q.training);
+    c("ridge", q.ridge);
+    c("fit_min_width", q.fit_min_width);
+    c("compute", q.compute);
+  });
+  v.omit_empty("files", r.files);
 }
 
-Json to_json(const PntkWidthResult& r) {
-  const PntkWidthRequest& q = r.request;
-  Json result = Json::object();
-  Json pts = Json::array();
-  for (const auto& p : r.points) pts.push_back(to_json(p));
-  result["points"] = pts;
-  result["fits"] = fits_json(r.fits);
-  Json cfg = Json::object();
-  cfg["data"] = q.data;
-  cfg["batch_description"] = r.batch_description;
-  cfg["batch"] = q.batch;
-  cfg["heldout"] = q.heldout;
-  cfg["widths"] = q.widths;
-  cfg["depth"] = q.depth;
-  cfg["seeds"] = q.seeds;
-  cfg["param"] = q.param;
-  cfg["activation"] = "relu";
-  cfg["epochs"] = q.epochs;
-  cfg["train_n"] = r.train_n;
-  if (q.epochs > 0) cfg["training"] = to_json(q.training);
-  cfg["ridge"] = q.ridge;
-  cfg["fit_min_width"] = q.fit_min_width;
-  cfg["compute"] = to_json(q.compute);
-  result["config"] = cfg;
-  if (!r.files.empty()) result["files"] = r.files;
-  return result;
-}
+Json to_json(const PntkWidthUpdate& u) { return write_fields(u); }
+Json to_json(const PntkWidthResult& r) { return write_fields(r); }
 
 }  // namespace ts

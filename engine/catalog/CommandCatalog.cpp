@@ -179,7 +179,8 @@ std::vector<CommandInfo> make_benchmarks() {
        "snapshot",
        kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
                                "workload-model", "workload-data", "test-data", "json"},
-       Names{"seed-dynamics"}},
+       Names{"seed-dynamics"},
+       {by_default("probe-n", "50")}},  // bench/DynamicsBench.h (the option's text said 100, dynamics' own)
       {"calibration",
        "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
        "and the mean z² over many seeds (also the per-layer bars)",

@@ -202,7 +202,7 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("momentum", "M", kTrain, "SGD momentum (default 0)"),
       opt("weight-decay", "W", kTrain, "L2 weight decay (default 0)"),
       opt("snapshots", "LIST", kTrain, "epochs at which to save the model, e.g. 0,1,5"),
-      opt("probe-n", "N", kTrain, "test points in the probe batch the NTK is computed on (default 100)"),
+      opt("probe-n", "N", kTrain, "test points in the probe batch the NTK is computed on"),
       // Output
       opt("json", "", kOutput, "print one JSON object (docs/FORMATS.md) instead of text"),
       opt("out", "PATH", kOutput, "where to write the results"),

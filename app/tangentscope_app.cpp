@@ -15,7 +15,7 @@
 
 #include "MainWindow.h"
 #include "RunsPanel.h"
-#include "core/TorchUtil.h"
+#include "core/Runtime.h"
 #include "jobs/Jobs.h"
 
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/Cli.h"
-#include "core/TorchUtil.h"
+#include "core/Runtime.h"
 #include "dist/Communicator.h"
 
 int main(int argc, char** argv) {

@@ -15,7 +15,7 @@
 #include <algorithm>
 
 #include "OptionTips.h"
-#include "core/TorchUtil.h"
+#include "core/Runtime.h"
 #include "estimators/EstimatorRegistry.h"
 #include "jobs/CompareJob.h"
 #include "jobs/Jobs.h"

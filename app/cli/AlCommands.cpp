@@ -11,7 +11,7 @@
 #include "RunInfo.h"
 #include "active_learning/LookaheadValidation.h"
 #include "core/Errors.h"
-#include "core/TorchUtil.h"
+#include "core/Runtime.h"
 #include "io/OutputFiles.h"
 #include "jobs/AlJob.h"
 #include "results/ResultJson.h"

@@ -3,18 +3,18 @@
 // change f_lin(U) − f_L(U) against the change after really retraining by SGD on L ∪ {(x′, y′)}, warm-started
 // from θ_L, and the time of each: the published code reports the approximation over 100× faster than SGD
 // retraining.
-#include <ATen/ATen.h>
-
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "data/Data.h"
 #include "jobs/AlJob.h"
-#include "models/Model.h"
 
 namespace ts {
+
+// Declared only: the command line reads the results without LibTorch's headers.
+class Model;
+struct Dataset;
 
 struct RetrainValidationOptions {
   std::string kernel = "pntk";                      ///< entk or pntk

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/Config.h"
+#include "core/Runtime.h"  // blas_description, tune_allocator
 
 namespace ts {
 
@@ -47,11 +48,6 @@ at::Tensor flatten_all(const std::vector<at::Tensor>& ts);
 int64_t total_numel(const std::vector<at::Tensor>& ts);
 /// Throws NumericalError naming `what` when t holds NaN or Inf.
 void check_finite(const at::Tensor& t, const std::string& what);
-std::string blas_description();
-/// Keeps large LibTorch buffers in the heap instead of fresh mmap'd pages (glibc), which otherwise costs a
-/// page fault per touched page on every matvec block; up to 1 GiB of freed memory at the heap's top stays
-/// mapped for reuse. Called once by the entry points (CLI, app, benchmarks).
-void tune_allocator();
 
 /// Positions as an int64 index tensor on the CPU (for index_select).
 at::Tensor index_tensor(const std::vector<int64_t>& positions);

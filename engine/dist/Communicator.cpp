@@ -1,5 +1,7 @@
 #include "dist/Communicator.h"
 
+#include <ATen/ATen.h>
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>

@@ -2,12 +2,14 @@
 // The ranks of one run, over LibTorch's c10d process groups (the default group of torch.distributed): rank r
 // of R, joined from the environment torchrun sets. A run of one process is a world of one and never
 // communicates. docs/ARCHITECTURE.md ("Many processes") says how each job divides its work.
-#include <ATen/ATen.h>
-
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
+
+namespace at {
+class Tensor;  // declared only: the entry points join the world without LibTorch's headers
+}  // namespace at
 
 namespace ts {
 class CancelToken;

@@ -7,11 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "autodiff/LinearOperator.h"
 #include "core/Config.h"
-#include "core/RunControl.h"
 
 namespace ts {
+
+// Declared only: the app and the command line read the table without LibTorch's headers.
+class LinearOperator;
+class RectOperator;
+struct RunControl;
+struct AdCost;
 
 /// The dense algebra of one estimate besides its products (see planned_dense_cost).
 struct DenseCost {

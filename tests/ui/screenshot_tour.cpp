@@ -18,7 +18,7 @@
 #include "RunsPanel.h"
 #include "SampleGallery.h"
 #include "core/Defaults.h"
-#include "core/TorchUtil.h"
+#include "core/Runtime.h"
 #include "jobs/Jobs.h"
 #include "jobs/ProblemSpec.h"
 

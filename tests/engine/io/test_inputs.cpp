@@ -14,6 +14,7 @@
 #include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "core/Json.h"
+#include "core/JsonFields.h"
 #include "core/Numbers.h"
 #include "core/TorchUtil.h"
 #include "data/Data.h"
@@ -31,6 +32,30 @@ std::string write_file(const std::string& name, const std::string& text) {
   const std::string path = std::string(TS_TEST_TMP) + "/" + name;
   std::ofstream(path) << text;
   return path;
+}
+
+// A struct with every kind of member a fields list names (core/JsonFields.h).
+struct Sample {
+  std::string name;
+  int64_t count = 0;
+  std::optional<double> exact;
+  std::optional<double> error;
+  std::string note;
+  std::vector<int64_t> shape;
+  double seconds = 0;
+  std::string config_seed = "0";
+};
+
+template <class V>
+void fields(V& v, Sample& s) {
+  v("name", s.name);
+  v("count", s.count, integers(0, 100));
+  v("exact", s.exact);
+  v.nullable("error", s.error);
+  v.omit_empty("note", s.note);
+  v.omit_empty("shape", s.shape);
+  v.derived("twice", 2 * s.count);
+  v.object("config", [&](auto& c) { c("seed", s.config_seed); });
 }
 
 }  // namespace
@@ -301,6 +326,40 @@ class TestInputs : public QObject {
 
   // Values with errors as a measurement is written: the error to two significant digits, the value to the
   // same place, whatever the locale; a shared power of ten at the extremes.
+  // A fields list writes and reads one struct: optional members only when set, empty ones left out, nulls
+  // kept, derived members written and not read, nested objects both ways, and every refusal named by path.
+  void fieldListsWriteAndRead() {
+    Sample s;
+    s.name = "a";
+    s.count = 3;
+    const Json bare = write_fields(s);
+    QCOMPARE(bare.dump(),
+             std::string(R"({"name":"a","count":3,"error":null,"twice":6,"config":{"seed":"0"}})"));
+    s.exact = 1.5;
+    s.note = "n";
+    s.shape = {2, 3};
+    s.config_seed = "7";
+    const Json full = write_fields(s);
+    Sample back;
+    read_fields(JsonField(full, "sample"), back);
+    QCOMPARE(write_fields(back).dump(), full.dump());  // the same list both ways
+    QCOMPARE(back.shape.size(), size_t(2));
+    QCOMPARE(back.config_seed, std::string("7"));
+    Json changed = full;
+    changed["twice"] = 99;  // derived: not read back
+    read_fields(JsonField(changed, "sample"), back);
+    QCOMPARE(write_fields(back)["twice"].get<int64_t>(), int64_t(6));
+    Json bad = full;
+    bad["config"]["seed"] = 1;
+    TS_EXPECT_THROW(InputError, read_fields(JsonField(bad, "sample"), back), "sample: config.seed");
+    bad = full;
+    bad["count"] = 101;
+    TS_EXPECT_THROW(InputError, read_fields(JsonField(bad, "sample"), back), "count");
+    bad = full;
+    bad.erase("config");
+    TS_EXPECT_THROW(InputError, read_fields(JsonField(bad, "sample"), back), "config");
+  }
+
   void numbersByTheirUncertainty() {
     QCOMPARE(format_uncertain(5094.746271, 16.6), std::string("5095 ± 17"));
     QCOMPARE(format_uncertain(0.9941234, 0.00031), std::string("0.99412 ± 0.00031"));
@@ -329,8 +388,8 @@ class TestInputs : public QObject {
 
 TS_TEST_MAIN(test_inputs::TestInputs, csvWithHeaderAndLabels, csvErrors, randomDataIsSeeded, badModelFiles,
              inputShapeThatDoesNotFit, nanOutputsAreNamed, badSpecs, unwritableExport, specValuesRangeChecked,
-             jsonKeepsSeedsAndUnicode, numbersByTheirUncertainty, outputSetsPublishTogether,
-             specialFilesRefused, allocationFailuresExplained)
+             jsonKeepsSeedsAndUnicode, fieldListsWriteAndRead, numbersByTheirUncertainty,
+             outputSetsPublishTogether, specialFilesRefused, allocationFailuresExplained)
 #ifdef TS_HAVE_QT
 #include "test_inputs.moc"
 #endif

@@ -437,10 +437,10 @@ void ChartView::resizeEvent(QResizeEvent* e) {
     fitRanges();  // the legend's place and the number of ticks follow the width
 }
 
-void ChartView::placeLegend() {
+void ChartView::placeLegend(int width) {
   QList<QLineSeries*> lines;
   for (const auto& e : entries_) lines << e.second.line;
-  place_legend(*chart(), legendMarkers(), lines, width(), dark_, legend_shown_);
+  place_legend(*chart(), legendMarkers(), lines, width < 0 ? this->width() : width, dark_, legend_shown_);
 }
 
 QList<QLegendMarker*> ChartView::legendMarkers() const {

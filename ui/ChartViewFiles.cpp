@@ -27,8 +27,13 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
   // The chart itself is laid out at the asked size and drawn from its scene: a view on a tab never shown has
   // no size of its own, and a view's picture would be stretched, not laid out again.
   const QRectF old = chart()->geometry();
+  const auto lay_out = [this](int width) {
+    if (chart()->layout()) chart()->layout()->activate();
+    placeLegend(width);  // the legend's place follows the size (rows below the plot sit at its foot)
+    if (chart()->layout()) chart()->layout()->activate();
+  };
   chart()->setGeometry(QRectF(QPointF(0, 0), QSizeF(target)));
-  if (chart()->layout()) chart()->layout()->activate();
+  lay_out(target.width());
   bool ok = false;
   auto paint = [&](QPaintDevice* device, const QRect& rect) {
     QPainter painter;
@@ -70,7 +75,7 @@ QString ChartView::exportTo(const QString& path, QSize size, double scale) {
     }
   }
   chart()->setGeometry(old);
-  if (chart()->layout()) chart()->layout()->activate();
+  lay_out(-1);
   if (!ok || bytes.isEmpty()) return QString("cannot draw the chart for '%1'").arg(path);
   try {
     ts::write_file_atomic(path.toStdString(), bytes.toStdString());

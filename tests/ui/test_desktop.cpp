@@ -496,6 +496,16 @@ class TestDesktop : public QObject {
     QVERIFY2(QRectF(0, 0, c.width(), c.height()).contains(box), qPrintable(shape));
     QVERIFY2(box.width() * box.height() <= 0.15 * c.width() * c.height(), qPrintable(shape));
     QVERIFY(ui::clippedText(&c).isEmpty());
+    // Exported taller than the view, the rows sit at the picture's foot (below the x axis), and come back
+    // after.
+    QTemporaryDir tmp;
+    QCOMPARE(c.exportTo(tmp.path() + "/rows.png", QSize(520, 800)), QString());
+    const QImage png(tmp.path() + "/rows.png");
+    int dark = 0;
+    for (int y = 800 - int(box.height()) - 10; y < 800; ++y)
+      for (int x = 0; x < png.width(); ++x) dark += qGray(png.pixel(x, y)) < 128;
+    QVERIFY2(dark > 50, qPrintable(QString::number(dark)));
+    QCOMPARE(rows->sceneBoundingRect(), box);
     // A click on the first entry hides the rising curve; a second shows it again.
     QAbstractSeries* rising = nullptr;
     for (auto* s : c.chart()->series())

@@ -250,7 +250,10 @@ int cmd_metrics(const Args& a, std::ostream& out) {
   out << "d = " << r.d << ", P = " << r.params << "\n";
   for (const auto& m : r.metrics) {
     out << "  " << m.name << " = " << fmt(m.value);
-    if (m.std_error) out << " ± " << fmt(*m.std_error);
+    if (m.std_error)
+      out << " ± " << fmt(*m.std_error);
+    else if (m.method != "exact")
+      out << " (no error bar: too few probes)";
     out << "  [" << m.method << ", " << fmt(m.seconds) << " s]";
     if (m.exact) out << "  exact " << fmt(*m.exact) << ", rel error " << fmt(m.rel_error.value_or(NAN));
     out << "\n";

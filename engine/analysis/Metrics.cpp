@@ -19,7 +19,7 @@ namespace {
 // A trace with its error and cost, from an estimator or exact.
 struct TraceValue {
   double value = 0;
-  double std_error = 0;  // 0 when exact or unknown
+  double std_error = 0;  // 0 when exact, NaN when the estimate has none (too few probes)
   int64_t matvecs = 0, vjps = 0, jvps = 0;
   double seconds = 0;
 };
@@ -65,7 +65,7 @@ class TraceSource {
       eo.method = applicable_estimator(eo.method, P.is_psd(), false);
       r = estimate_trace(P, nullptr, eo, rc_);
     }
-    TraceValue v{r.estimate, r.std_error.value_or(0.0), r.matvecs, r.vjps, r.jvps, r.seconds};
+    TraceValue v{r.estimate, r.std_error.value_or(NAN), r.matvecs, r.vjps, r.jvps, r.seconds};
     return est_.emplace(which, v).first->second;
   }
 
@@ -246,7 +246,8 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
     m.jvps += t->jvps;
     m.seconds += t->seconds;
   }
-  if (!exact_value) m.std_error = r * std::fabs(m.value);
+  // A part without an error estimate leaves the metric without one (NaN propagates), never ±0.
+  if (!exact_value && std::isfinite(r)) m.std_error = r * std::fabs(m.value);
   return m;
 }
 

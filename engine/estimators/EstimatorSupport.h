@@ -82,6 +82,15 @@ inline Moments moments(const std::vector<double>& v, size_t begin = 0) {
   return m;
 }
 
+/// An estimate from too few probes for a sample variance: no std_error (never ±0, which reads as exact), and
+/// a note saying why and from which budget `r`'s method gives one.
+inline void no_error_estimate(TraceEstimate& r, const std::string& why, int64_t from_budget) {
+  r.std_error.reset();
+  r.error_method = "none: " + why + " has no sample variance";
+  r.note += std::string(r.note.empty() ? "" : "; ") + "no error bar: " + why +
+            " has no sample variance (a budget of " + std::to_string(from_budget) + " or more gives one)";
+}
+
 /// A standard error from `count` independent terms, scaled so that ±2σ is the 95% Student-t interval with
 /// count − 1 degrees of freedom (few probes: the plain std/√count under-covers; docs/MATH.md §4.6).
 inline double t_scaled(double std_error, int64_t count) {

@@ -49,8 +49,11 @@ TraceEstimate hutch_plus_plus(const LinearOperator& A, const EstimatorOptions& o
   }
   const auto mo = detail::moments(values);
   r.estimate = low_rank + mo.mean;
-  r.std_error = probes > 1 ? detail::t_scaled(mo.std_error, probes) : 0.0;
   r.error_method = "sample std/√s of the residual probes (independent given Q), × t(0.975, s−1)/1.96";
+  if (probes > 1)
+    r.std_error = detail::t_scaled(mo.std_error, probes);
+  else  // one probe has no sample variance: no error bar, rather than ±0
+    detail::no_error_estimate(r, "one residual probe", o.split == HutchppSplit::Seed ? 5 : 4);
   r.matvecs = sketch + Q.size(1) + probes;
   if (o.record_history) {
     r.history.push_back({sketch + Q.size(1), low_rank, NAN, sw.seconds()});

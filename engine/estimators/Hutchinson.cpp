@@ -22,8 +22,11 @@ TraceEstimate hutchinson(const LinearOperator& A, const EstimatorOptions& o, con
   }
   const auto mo = detail::moments(values);
   r.estimate = mo.mean;
-  if (m > 1) r.std_error = detail::t_scaled(mo.std_error, m);
   r.error_method = "sample std/√m of the probes, × t(0.975, m−1)/1.96";
+  if (m > 1)
+    r.std_error = detail::t_scaled(mo.std_error, m);
+  else
+    detail::no_error_estimate(r, "one probe", 2);
   r.matvecs = m;
   if (o.record_history) detail::running_history(r, values, 0.0, 0, sw);
   detail::finish(r, c0, A.cost(), sw);

@@ -50,8 +50,11 @@ TraceEstimate one_sided(const RectOperator& B, bool transpose_side, const Estima
   }
   const auto mo = detail::moments(values);
   r.estimate = tau_q + mo.mean;
-  r.std_error = values.size() > 1 ? detail::t_scaled(mo.std_error, static_cast<int64_t>(values.size())) : 0.0;
   r.error_method = "sample std/√(m−q) of the projected probes (independent given Q), × t(0.975, m−q−1)/1.96";
+  if (values.size() > 1)
+    r.std_error = detail::t_scaled(mo.std_error, static_cast<int64_t>(values.size()));
+  else  // one probe has no sample variance: no error bar, rather than ±0
+    detail::no_error_estimate(r, "one projected probe", 3);
   r.matvecs = q + static_cast<int64_t>(values.size());
   if (o.record_history) {
     r.history.push_back({q, tau_q, NAN, sw.seconds()});

@@ -177,6 +177,14 @@ class TestMetrics : public QObject {
                      .c_str());
       }
     }
+    // Hutch++ at 3 products has one residual probe and no error estimate: the metrics built on it have none
+    // either (they read ±0 before, with r_eff 2.6× off).
+    MetricsOptions few;
+    few.metrics = {"trace", "frobenius", "effective_rank"};
+    few.estimator.method = "hutchpp";
+    few.estimator.matvecs = 3;
+    for (const auto& m : compute_metrics(a, nullptr, y, few))
+      QVERIFY2(!m.std_error, (m.name + " ± " + std::to_string(m.std_error.value_or(-1))).c_str());
   }
 
   void exactOverBudgetIsAClearError() {

@@ -434,6 +434,36 @@ class TestEstimators : public QObject {
     QCOMPARE(min_calibrated_budget({"hutchpp-seed"}), find_estimator("hutchpp").min_calibrated_budget);
   }
 
+  // Too few probes for a sample variance: no error bar and a note saying so, never ±0 (which reads as exact);
+  // from the budget the note names on, a positive bar. Every estimator, budgets 1 to 6.
+  void tooFewProbesGiveNoErrorBar() {
+    auto gen = make_generator(3);
+    const at::Tensor Bm = draw_normal(gen, {40, 60}, f64());
+    const at::Tensor A = at::matmul(Bm, Bm.t());
+    DenseOperator op(A, true);
+    DenseRectOperator B(Bm);  // A = B Bᵀ, as K = J Jᵀ
+    for (const auto& e : estimator_registry())
+      for (HutchppSplit split : {HutchppSplit::Thirds, HutchppSplit::Seed}) {
+        if (split == HutchppSplit::Seed && e.name != "hutchpp") continue;
+        for (int64_t m = 1; m <= 6; ++m) {
+          EstimatorOptions o;
+          o.method = e.name;
+          o.matvecs = m;
+          o.split = split;
+          const TraceEstimate r = estimate_trace(op, &B, o);
+          const std::string what = e.name + " m=" + std::to_string(m) + ": " + r.note;
+          QVERIFY2(!r.std_error || *r.std_error > 0, what.c_str());
+          QVERIFY2(r.std_error || r.note.find("no error bar") != std::string::npos, what.c_str());
+          QVERIFY2(r.std_error || r.error_method.rfind("none", 0) == 0, what.c_str());
+          const auto from = r.note.find("a budget of ");
+          if (!r.std_error && from != std::string::npos) {  // the budget named gives a bar
+            o.matvecs = std::stoll(r.note.substr(from + 12));
+            QVERIFY2(estimate_trace(op, &B, o).std_error, what.c_str());
+          }
+        }
+      }
+  }
+
   // The one estimator table: complete entries, lookups, substitution rules, and rhutch()/fhutch() as named.
   void registryIsTheOneTable() {
     for (const auto& e : estimator_registry()) {
@@ -471,7 +501,7 @@ TS_TEST_MAIN(test_estimators::TestEstimators, hutchinsonUnbiasedRademacher, hutc
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
              cancelStopsRun, unknownEstimatorNamed, rademacherDrawsAreRandintsStream,
              sketchOfSubsetNeedsNoProducts, pairedVarianceEstimatesTheSpread, errorBarsCoverTheTruth,
-             smallBudgetsSayTheirBarsAreUncalibrated, registryIsTheOneTable)
+             smallBudgetsSayTheirBarsAreUncalibrated, tooFewProbesGiveNoErrorBar, registryIsTheOneTable)
 #ifdef TS_HAVE_QT
 #include "test_estimators.moc"
 #endif

@@ -97,6 +97,10 @@ class RowsLegend : public QGraphicsObject {
 
  protected:
   void mousePressEvent(QGraphicsSceneMouseEvent* e) override {
+    if (e->button() != Qt::LeftButton) {  // the right button opens the chart's menu
+      e->ignore();
+      return;
+    }
     for (int i = 0; i < markers_.size(); ++i)
       if (markers_[i] && cell(i).contains(e->pos())) {
         Q_EMIT markers_[i]->clicked();  // the chart's own handler toggles the curve and its band

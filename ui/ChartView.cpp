@@ -427,6 +427,7 @@ void ChartView::fitRanges() {
       }
     }
   }
+  placeLegend();  // again with the new ranges: which corners the curves cross depends on them
 }
 
 void ChartView::resizeEvent(QResizeEvent* e) {
@@ -440,7 +441,10 @@ void ChartView::resizeEvent(QResizeEvent* e) {
 void ChartView::placeLegend(int width) {
   QList<QLineSeries*> lines;
   for (const auto& e : entries_) lines << e.second.line;
-  place_legend(*chart(), legendMarkers(), lines, width < 0 ? this->width() : width, dark_, legend_shown_);
+  // The chart's own width: the view's, except while an export lays the chart out at the picture's size (the
+  // plot-area handler calls this then too).
+  if (width < 0) width = chart()->size().width() > 0 ? int(chart()->size().width()) : this->width();
+  place_legend(*chart(), legendMarkers(), lines, width, dark_, legend_shown_);
 }
 
 QList<QLegendMarker*> ChartView::legendMarkers() const {

@@ -121,7 +121,7 @@ class ChartView : public QChartView {
   void resizeEvent(QResizeEvent* e) override;
 
  private:
-  /// The legend's place (ChartLegend.h), for a chart `width` pixels wide (-1: the view's width).
+  /// The legend's place (ChartLegend.h), for a chart `width` pixels wide (-1: the chart's width).
   void placeLegend(int width = -1);
   /// The legend's entries: every series' marker but the bands' and those drawn without an entry (whether or
   /// not the legend is shown now: a marker of a hidden legend reads as not visible).

@@ -28,7 +28,7 @@ int cmd_train(const Args& a, std::ostream& out, bool metrics) {
     job.training.snapshot_epochs.push_back(static_cast<int>(std::min<int64_t>(e, INT32_MAX)));
   job.track_ntk = metrics;
   if (metrics) {  // train takes none of these (its parser refuses them)
-    job.probe_n = a.get_int("probe-n", 100, 1, kMaxCount);
+    job.probe_n = a.get_int("probe-n", job.probe_n, 1, kMaxCount);
     // The command catalog's default (every metric; alignment and distance are against K₀), as help states it.
     job.metrics.metrics =
         split_list(a.get("metrics", option_default(find_command("dynamics"), find_option("metrics"))));

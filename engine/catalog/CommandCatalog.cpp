@@ -8,6 +8,7 @@
 #include "core/Config.h"
 #include "core/Numbers.h"
 #include "jobs/AlJob.h"
+#include "jobs/DynamicsJob.h"
 #include "jobs/HessianJob.h"
 #include "jobs/KernelJob.h"
 
@@ -145,7 +146,8 @@ std::vector<CommandInfo> make_commands() {
        "train, then the NTK metrics at each snapshot on a probe batch of the test data",
        kTrainOptions + kEstimatorOptions + Names{"probe-n", "metrics", "exact"},
        {},
-       {by_default("metrics", join(metric_names())), by_default("probe-n", "100")}},
+       {by_default("metrics", join(metric_names())),
+        by_default("probe-n", std::to_string(DynamicsRequest{}.probe_n))}},
       {"watch",
        "the NTK metrics of every snapshot of your own training runs (run folders of tangentscope.RunLogger), "
        "into RUN_DIR/metrics.jsonl; resumes where it stopped",

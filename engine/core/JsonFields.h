@@ -130,7 +130,10 @@ struct is_optional<std::optional<T>> : std::true_type {};
 template <class T>
 void check(const JsonField&, const T&) {}
 
-inline void read_value(const JsonField& f, Json& x, const Rule& = {}) { x = f.json(); }
+template <class T, std::enable_if_t<std::is_same_v<T, Json>, int> = 0>
+void read_value(const JsonField& f, T& x, const Rule& = {}) {
+  x = f.json();
+}
 inline void read_value(const JsonField& f, std::string& x, const Rule& = {}) { x = f.string(); }
 inline void read_value(const JsonField& f, bool& x, const Rule& = {}) { x = f.boolean(); }
 inline void read_value(const JsonField& f, double& x, const Rule& r = {}) { x = f.number(r); }
@@ -145,7 +148,7 @@ inline void read_value(const JsonField& f, std::vector<bool>& x, const Rule& r =
 }
 template <class T>
 void read_value(const JsonField& f, std::vector<T>& x, const Rule& r = {});
-template <class T, std::enable_if_t<std::is_class_v<T>, int> = 0>
+template <class T, std::enable_if_t<std::is_class_v<T> && !std::is_same_v<T, Json>, int> = 0>
 void read_value(const JsonField& f, T& x, const Rule& r = {});
 
 /// Reads the members a `fields` list names from one object.
@@ -224,13 +227,19 @@ void read_fields(const JsonField& f, T& x) {
   check(f, x);
 }
 
-template <class T, std::enable_if_t<std::is_class_v<T>, int>>
+template <class T, std::enable_if_t<std::is_class_v<T> && !std::is_same_v<T, Json>, int>>
 void read_value(const JsonField& f, T& x, const Rule&) {
   read_fields(f, x);
 }
 
-inline Json write_value(const Json& x) { return x; }  ///< a member kept as JSON as it is
+/// A member kept as JSON as it is. Only Json itself: a type that merely converts to Json (a scoped enum) must
+/// have its own write_value, not be written as its number.
+template <class T, std::enable_if_t<std::is_same_v<T, Json>, int> = 0>
+Json write_value(const T& x) {
+  return x;
+}
 inline Json write_value(const std::string& x) { return x; }
+inline Json write_value(const char* x) { return std::string(x); }  ///< a literal, not a bool
 inline Json write_value(bool x) { return x; }
 inline Json write_value(double x) { return x; }
 template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
@@ -244,7 +253,7 @@ inline Json write_value(const std::vector<bool>& x) {
 }
 template <class T>
 Json write_value(const std::vector<T>& x);
-template <class T, std::enable_if_t<std::is_class_v<T>, int> = 0>
+template <class T, std::enable_if_t<std::is_class_v<T> && !std::is_same_v<T, Json>, int> = 0>
 Json write_value(const T& x);
 
 /// Writes the members a `fields` list names, in its order.
@@ -302,7 +311,7 @@ Json write_fields(const T& x) {
   return std::move(writer.out);
 }
 
-template <class T, std::enable_if_t<std::is_class_v<T>, int>>
+template <class T, std::enable_if_t<std::is_class_v<T> && !std::is_same_v<T, Json>, int>>
 Json write_value(const T& x) {
   return write_fields(x);
 }

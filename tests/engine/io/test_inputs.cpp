@@ -44,6 +44,7 @@ struct Sample {
   std::vector<int64_t> shape;
   double seconds = 0;
   std::string config_seed = "0";
+  Json extra = "inf";  // a member kept as JSON as it is
 };
 
 template <class V>
@@ -56,6 +57,7 @@ void fields(V& v, Sample& s) {
   v.omit_empty("shape", s.shape);
   v.derived("twice", 2 * s.count);
   v.object("config", [&](auto& c) { c("seed", s.config_seed); });
+  v("extra", s.extra);
 }
 
 }  // namespace
@@ -324,8 +326,6 @@ class TestInputs : public QObject {
                     "--seed must be an integer from 0");
   }
 
-  // Values with errors as a measurement is written: the error to two significant digits, the value to the
-  // same place, whatever the locale; a shared power of ten at the extremes.
   // A fields list writes and reads one struct: optional members only when set, empty ones left out, nulls
   // kept, derived members written and not read, nested objects both ways, and every refusal named by path.
   void fieldListsWriteAndRead() {
@@ -333,18 +333,21 @@ class TestInputs : public QObject {
     s.name = "a";
     s.count = 3;
     const Json bare = write_fields(s);
-    QCOMPARE(bare.dump(),
-             std::string(R"({"name":"a","count":3,"error":null,"twice":6,"config":{"seed":"0"}})"));
+    QCOMPARE(
+        bare.dump(),
+        std::string(R"({"name":"a","count":3,"error":null,"twice":6,"config":{"seed":"0"},"extra":"inf"})"));
     s.exact = 1.5;
     s.note = "n";
     s.shape = {2, 3};
     s.config_seed = "7";
+    s.extra = Json::array({1, "two"});
     const Json full = write_fields(s);
     Sample back;
     read_fields(JsonField(full, "sample"), back);
     QCOMPARE(write_fields(back).dump(), full.dump());  // the same list both ways
     QCOMPARE(back.shape.size(), size_t(2));
     QCOMPARE(back.config_seed, std::string("7"));
+    QCOMPARE(back.extra.dump(), std::string(R"([1,"two"])"));
     Json changed = full;
     changed["twice"] = 99;  // derived: not read back
     read_fields(JsonField(changed, "sample"), back);
@@ -360,6 +363,8 @@ class TestInputs : public QObject {
     TS_EXPECT_THROW(InputError, read_fields(JsonField(bad, "sample"), back), "config");
   }
 
+  // Values with errors as a measurement is written: the error to two significant digits, the value to the
+  // same place, whatever the locale; a shared power of ten at the extremes.
   void numbersByTheirUncertainty() {
     QCOMPARE(format_uncertain(5094.746271, 16.6), std::string("5095 ± 17"));
     QCOMPARE(format_uncertain(0.9941234, 0.00031), std::string("0.99412 ± 0.00031"));

@@ -521,6 +521,15 @@ class TestDesktop : public QObject {
     QVERIFY(c.chart()->legend()->isVisible());
     QCOMPARE(c.chart()->legend()->alignment(), Qt::AlignBottom);
     QVERIFY(!rows->isVisible());
+    // Exported narrower than this wide view, the picture gets the narrow layout (rows at its foot), and the
+    // view keeps its own one row after.
+    QCOMPARE(c.exportTo(tmp.path() + "/narrow.png", QSize(520, 800)), QString());
+    const QImage narrow(tmp.path() + "/narrow.png");
+    int foot = 0;
+    for (int y = 800 - int(box.height()) - 10; y < 800; ++y)
+      for (int x = 0; x < narrow.width(); ++x) foot += qGray(narrow.pixel(x, y)) < 128;
+    QVERIFY2(foot > 50, qPrintable(QString::number(foot)));
+    QVERIFY(c.chart()->legend()->isVisible() && !rows->isVisible());
   }
 
   void chartFilesCarryTheirConfiguration() {

@@ -94,9 +94,11 @@ TraceEstimate estimate_trace(const LinearOperator& A, const RectOperator* factor
       total.converged = true;
       break;
     }
-    const int64_t left = o.max_matvecs - total.matvecs;
-    const int64_t next = std::min(left, stage.matvecs * 2);
-    if (next < std::max<int64_t>(4, stage.matvecs / 2)) {  // a stage too small to improve on this one
+    const int64_t left = o.max_matvecs - total.matvecs, doubled = stage.matvecs * 2;
+    const int64_t next = std::min(left, doubled);
+    // Only the cap cuts a stage short; one it leaves too small to improve on this one ends the run (a small
+    // start, m = 1, still doubles).
+    if (next < doubled && next < std::max<int64_t>(4, stage.matvecs / 2)) {
       total.converged = false;
       total.note = "cap of " + std::to_string(o.max_matvecs) + " matvecs reached before the tolerance (" +
                    std::to_string(total.matvecs) + " spent)";

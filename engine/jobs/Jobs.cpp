@@ -141,7 +141,9 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   if (split) pr.J->split_batch();
   pr.J->set_block(product_block(*pr.J, p.compute));
   if (need_b) {
-    if (p.model_b.empty()) throw InputError("alignment needs a second snapshot: give --model-b");
+    if (p.model_b.empty())
+      throw InputError(
+          "alignment and distance compare two snapshots of the model: give the second as --model-b");
     // Every message about the second snapshot says it is --model-b's.
     try {
       pr.model_b = make_model(p.model_b, pr.model->input_shape(), p.compute, p.params, p.output);

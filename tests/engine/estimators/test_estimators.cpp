@@ -211,6 +211,17 @@ class TestEstimators : public QObject {
     QVERIFY(e.converged);
     QVERIFY(*e.std_error <= 0.01 * std::fabs(e.estimate));
     QVERIFY(e.history.size() >= 2);
+    // A start of 1 or 2 products doubles like any other (it stopped at once, "cap reached", with 3 spent).
+    for (const std::string method : {"hutchinson", "hutchpp"})
+      for (int64_t start : {1, 2}) {
+        o.method = method;
+        o.matvecs = start;
+        e = estimate_trace(op, nullptr, o);
+        QVERIFY2(e.converged && *e.std_error <= 0.01 * std::fabs(e.estimate),
+                 (method + " from " + std::to_string(start) + ": " + e.note).c_str());
+      }
+    o.method = "hutchinson";
+    o.matvecs = 8;
     o.max_matvecs = 16;  // cap too low: reported, not hidden
     e = estimate_trace(op, nullptr, o);
     QVERIFY(!e.converged);

@@ -1,6 +1,9 @@
 #include "ChartLegend.h"
 
+#include "ChartView.h"
+
 #include <QAbstractTextDocumentLayout>
+#include <QAreaSeries>
 #include <QChart>
 #include <QFontMetricsF>
 #include <QGraphicsObject>
@@ -225,6 +228,27 @@ void place_legend(QChart& chart, const QList<QLegendMarker*>& markers, const QLi
   legend->setBackgroundVisible(true);
   legend->setGeometry(best);
   legend->update();
+}
+
+// ChartView's side: which markers are entries, and the width it lays the legend out for.
+void ChartView::placeLegend(int width) {
+  QList<QLineSeries*> lines;
+  for (const auto& e : entries_) lines << e.second.line;
+  // The chart's own width: the view's, except while an export lays the chart out at the picture's size (the
+  // plot-area handler calls this then too).
+  if (width < 0) width = chart()->size().width() > 0 ? int(chart()->size().width()) : this->width();
+  place_legend(*chart(), legendMarkers(), lines, width, dark_, legend_shown_);
+}
+
+QList<QLegendMarker*> ChartView::legendMarkers() const {
+  QList<QLegendMarker*> out;
+  for (auto* m : chart()->legend()->markers()) {
+    bool entry = true;
+    for (const auto& e : entries_)
+      if (m->series() == e.second.area || (m->series() == e.second.line && !e.second.legend)) entry = false;
+    if (entry) out << m;
+  }
+  return out;
 }
 
 }  // namespace ts::ui

@@ -438,26 +438,6 @@ void ChartView::resizeEvent(QResizeEvent* e) {
     fitRanges();  // the legend's place and the number of ticks follow the width
 }
 
-void ChartView::placeLegend(int width) {
-  QList<QLineSeries*> lines;
-  for (const auto& e : entries_) lines << e.second.line;
-  // The chart's own width: the view's, except while an export lays the chart out at the picture's size (the
-  // plot-area handler calls this then too).
-  if (width < 0) width = chart()->size().width() > 0 ? int(chart()->size().width()) : this->width();
-  place_legend(*chart(), legendMarkers(), lines, width, dark_, legend_shown_);
-}
-
-QList<QLegendMarker*> ChartView::legendMarkers() const {
-  QList<QLegendMarker*> out;
-  for (auto* m : chart()->legend()->markers()) {
-    bool entry = true;
-    for (const auto& e : entries_)
-      if (m->series() == e.second.area || (m->series() == e.second.line && !e.second.legend)) entry = false;
-    if (entry) out << m;
-  }
-  return out;
-}
-
 void ChartView::mouseReleaseEvent(QMouseEvent* e) {
   if (e->button() == Qt::RightButton) return;  // the context menu handles it
   QChartView::mouseReleaseEvent(e);

@@ -155,13 +155,12 @@ void place_legend(QChart& chart, const QList<QLegendMarker*>& markers, const QLi
   }
   const QFontMetricsF fm(legend->font());
   double row = 0, widest = 0;
-  const QList<QLegendMarker*>& visible = markers;
   for (auto* m : markers) {
     const double w = fm.horizontalAdvance(label_text(m->label())) + fm.height() + 18;  // box, gaps
     row += w;
     widest = std::max(widest, w);
   }
-  if (row <= width - 40 || visible.isEmpty()) {
+  if (row <= width - 40 || markers.isEmpty()) {
     drop_rows();
     legend->show();
     if (!legend->isAttachedToChart()) {
@@ -173,7 +172,7 @@ void place_legend(QChart& chart, const QList<QLegendMarker*>& markers, const QLi
   }
   const QRectF plot = chart.plotArea();
   const QSizeF size(std::min(widest + 20, plot.width() * 0.7),
-                    std::min(visible.size() * (fm.height() + 11) + 18, plot.height() - 12));
+                    std::min(markers.size() * (fm.height() + 11) + 18, plot.height() - 12));
   const QList<QPointF> corners{plot.topLeft() + QPointF(6, 6),
                                QPointF(plot.right() - size.width() - 6, plot.top() + 6),
                                QPointF(plot.left() + 6, plot.bottom() - size.height() - 6),
@@ -196,12 +195,13 @@ void place_legend(QChart& chart, const QList<QLegendMarker*>& markers, const QLi
       fewest = covered;
       best = r;
     }
+    if (fewest == 0) break;  // a free corner: the others need no count (this runs at every appended point)
   }
   // Rows below the plot, as many columns as the width takes.
   const double column = widest - fm.height() - 18 + kSample + kGap + kColumnGap;
   const double row_height = fm.height() + 6;
   const int columns = std::max(1, int((width - 40) / column));
-  const int row_count = int((visible.size() + columns - 1) / columns);
+  const int row_count = int((markers.size() + columns - 1) / columns);
   const double room = row_count * row_height + 6;
   const bool rows_fit = room <= kMostRoom * chart.size().height();
   if (fewest > 0 && rows_fit) {
@@ -210,8 +210,8 @@ void place_legend(QChart& chart, const QList<QLegendMarker*>& markers, const QLi
     QMargins m = base;
     m.setBottom(base.bottom() + int(std::ceil(room)));
     if (chart.margins() != m) chart.setMargins(m);
-    const double grid_width = std::min(columns, int(visible.size())) * column - kColumnGap;
-    rows->layout(visible, columns, column, row_height,
+    const double grid_width = std::min(columns, int(markers.size())) * column - kColumnGap;
+    rows->layout(markers, columns, column, row_height,
                  QPointF(std::max(0.0, (chart.size().width() - grid_width) / 2),
                          chart.size().height() - base.bottom() - room + 6),
                  dark);

@@ -352,7 +352,6 @@ void ChartView::rebuildAxes() {
 }
 
 void ChartView::fitRanges() {
-  placeLegend();
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
   for (const auto& e : entries_)
     for (const QPointF& p : e.second.line->points()) {
@@ -397,7 +396,7 @@ void ChartView::fitRanges() {
   auto axes_x = chart()->axes(Qt::Horizontal), axes_y = chart()->axes(Qt::Vertical);
   if (!axes_x.isEmpty() && !log_x_) {
     // About one tick label per 70 pixels of plot, so labels never crowd (Qt cuts them short then).
-    const double plot_width = width() - (chart()->legend()->alignment() == Qt::AlignRight ? 240 : 120);
+    const double plot_width = width() - 120;  // the axes' labels and titles (the legend is never beside it)
     if (auto* v = qobject_cast<QValueAxis*>(axes_x.first()))
       v->setTickCount(std::clamp(static_cast<int>(plot_width / 70) + 1, 3, 11));
     axes_x.first()->setRange(x0, x1);
@@ -427,7 +426,7 @@ void ChartView::fitRanges() {
       }
     }
   }
-  placeLegend();  // again with the new ranges: which corners the curves cross depends on them
+  placeLegend();  // after the ranges: which corners the curves cross depends on them
 }
 
 void ChartView::resizeEvent(QResizeEvent* e) {

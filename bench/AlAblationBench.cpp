@@ -121,6 +121,20 @@ std::map<std::string, EarlierRow> read_earlier_run(const std::string& dir, const
 
 }  // namespace
 
+AlRequest al_ablation_base(bool own_data) {
+  AlRequest base;
+  apply_al_preset("published", base);
+  base.model = "mlp:in=784,width=32,depth=2,out=10";
+  if (!own_data) {
+    base.data = "mnist";
+    base.test_data = "mnist:split=test";
+    base.training.lr = 0.05;
+  }
+  base.compute.dtype = "float32";
+  base.compute.threads = 1;
+  return base;
+}
+
 std::vector<AlAblationConfig> al_ablation_configs(const AlRequest& base) {
   std::vector<AlAblationConfig> out;
   auto add = [&](std::string key, std::string description, std::string strategy, AlRequest job) {

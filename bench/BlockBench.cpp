@@ -1,5 +1,7 @@
 #include "BlockBench.h"
 
+#include "BenchOptionsJson.h"
+
 #include <algorithm>
 #include <ostream>
 #include <sstream>
@@ -48,15 +50,7 @@ Json run_block_bench(const BlockBenchOptions& o, std::ostream& log) {
   report["dtype"] = o.compute.dtype;
   report["threads"] = at::get_num_threads();
   add_run_info(report);
-  report["config"] = {{"model", o.model},
-                      {"n", o.n},
-                      {"blocks", o.blocks},
-                      {"vectors", o.vectors},
-                      {"rounds", o.rounds},
-                      {"dtype", o.compute.dtype},
-                      {"threads", o.compute.threads},
-                      {"seed", o.compute.seed},
-                      {"device", o.compute.device}};
+  report["config"] = to_json(o);
   auto gen = make_generator(o.compute.seed + 1);
   Json rounds = Json::array();
   for (int r = 0; r < o.rounds; ++r) {

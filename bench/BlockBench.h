@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "BenchCompute.h"
 #include "core/Config.h"
 #include "core/Json.h"
 
@@ -18,7 +19,7 @@ struct BlockBenchOptions {
   std::vector<int64_t> blocks{1, 8, 16, 32};  ///< block sizes; 1 is one vector at a time
   int64_t vectors = 32;                       ///< products timed per size and kind (a whole number of blocks)
   int rounds = 3;
-  ComputeConfig compute;  ///< float32 unless set
+  ComputeConfig compute = float32_compute();
 };
 
 /// Per round and block size: seconds per vector of VJPs (full rows Jᵀu), JVPs and K u, the paths TangentMap

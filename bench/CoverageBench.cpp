@@ -1,5 +1,7 @@
 #include "CoverageBench.h"
 
+#include "BenchOptionsJson.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -310,14 +312,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     report["kernel_" + k.name] = kj;
   }
   report["rows"] = rows;
-  Json cfg = Json::object();
-  cfg["kernels"] = o.kernels;
-  cfg["methods"] = o.methods;
-  cfg["budgets"] = o.budgets;
-  cfg["seeds"] = o.seeds;
-  cfg["layer_seeds"] = o.layer_seeds;
-  cfg["models"] = o.models;
-  cfg["compute"] = to_json(o.compute);
+  Json cfg = to_json(o);
   cfg["blas"] = blas_description();
   report["config"] = cfg;
   return report;

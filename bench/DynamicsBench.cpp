@@ -1,5 +1,7 @@
 #include "DynamicsBench.h"
 
+#include "BenchOptionsJson.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -135,15 +137,7 @@ Json run_dynamics_bench(const DynamicsBenchOptions& o, std::ostream& log) {
   }
   r["exact"] = ex;
   r["rows"] = rows;
-  Json cfg = Json::object();
-  cfg["epochs"] = o.epochs;
-  cfg["batch_size"] = o.batch_size;
-  cfg["lr"] = o.lr;
-  cfg["probe_n"] = o.probe_n;
-  cfg["budgets"] = o.budgets;
-  cfg["methods"] = o.methods;
-  cfg["repeats"] = o.repeats;
-  cfg["compute"] = to_json(o.compute);
+  Json cfg = to_json(o);
   cfg["blas"] = blas_description();
   r["config"] = cfg;
   return r;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "BenchCompute.h"
 #include "core/Config.h"
 #include "core/Json.h"
 
@@ -22,8 +23,8 @@ struct DynamicsBenchOptions {
   std::vector<int64_t> budgets{8, 16, 32, 64, 128, 256};
   std::vector<std::string> methods{"hutchpp", "xtrace", "xnystrace"};
   int repeats = 5;
-  int64_t train_subset = 0;  ///< 0: all 60,000 training images
-  ComputeConfig compute;
+  int64_t train_subset = 0;                                      ///< 0: all 60,000 training images
+  ComputeConfig compute = with_memory_budget(int64_t(8) << 30);  ///< the exact values of every snapshot
 };
 
 Json run_dynamics_bench(const DynamicsBenchOptions& options, std::ostream& log);

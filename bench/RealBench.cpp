@@ -1,5 +1,7 @@
 #include "RealBench.h"
 
+#include "BenchOptionsJson.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -66,22 +68,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
   add_run_info(report);
   report["estimator"] = o.estimator;
   report["target"] = o.target;
-  Json cfg = Json::object();  // everything that produced the report, for a rerun
-  cfg["model"] = o.model;
-  cfg["batches"] = o.batches;
-  cfg["estimator"] = o.estimator;
-  cfg["target"] = o.target;
-  cfg["max_matvecs"] = o.max_matvecs;
-  cfg["exact_limit"] = o.exact_limit;
-  cfg["timing_vectors"] = o.timing_vectors;
-  cfg["repeats"] = o.timing_vectors / std::max<int64_t>(o.block, 1);
-  cfg["block"] = o.block;
-  cfg["device"] = o.compute.device;
-  cfg["dtype"] = o.compute.dtype;
-  cfg["threads"] = o.compute.threads;
-  cfg["seed"] = o.compute.seed;
-  cfg["memory_budget"] = o.compute.memory_budget;
-  report["config"] = cfg;
+  report["config"] = to_json(o);  // everything that produced the report, for a rerun
   Json rows = Json::array();
   for (const int64_t n : o.batches) {
     const std::string data = "random:n=" + std::to_string(n) + ",seed=" + std::to_string(o.compute.seed);
@@ -103,7 +90,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     // executor profiles and specialises on the first calls).
     auto gen = make_generator(o.compute.seed + 1);
     J.vjp_sqnorms(draw_rademacher(gen, {o.block, d}, opts).t());
-    const PerVector vjp_t = per_vector(o.timing_vectors, o.block, [&](int64_t k) {
+    const PerVector vjp_t = per_vector(o.timing_vectors(), o.block, [&](int64_t k) {
       J.vjp_sqnorms(draw_rademacher(gen, {k, d}, opts).t());
     });
     const double vjp_s = vjp_t.mean;
@@ -112,7 +99,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     const at::Tensor tangents = draw_rademacher(gen, {o.block, P}, opts).t();
     J.jvp(tangents);
     const PerVector jvp_t =
-        per_vector(o.timing_vectors, o.block, [&](int64_t k) { J.jvp(tangents.narrow(1, 0, k)); });
+        per_vector(o.timing_vectors(), o.block, [&](int64_t k) { J.jvp(tangents.narrow(1, 0, k)); });
     const double jvp_s = jvp_t.mean;
     row["seconds_per_vjp"] = vjp_s;
     row["seconds_per_jvp"] = jvp_s;
@@ -122,7 +109,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     const at::Tensor probes = draw_rademacher(gen, {o.block, d}, opts).t();
     J.kernel_apply(probes);
     const PerVector kernel_t =
-        per_vector(o.timing_vectors, o.block, [&](int64_t k) { J.kernel_apply(probes.narrow(1, 0, k)); });
+        per_vector(o.timing_vectors(), o.block, [&](int64_t k) { J.kernel_apply(probes.narrow(1, 0, k)); });
     row["seconds_per_kernel_product"] = kernel_t.mean;
     row["best_seconds_per_kernel_product"] = kernel_t.best;
     row["kernel_products"] = J.kernel_path();
@@ -185,9 +172,9 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     } else {
       ex["seconds"] = vjp_s * static_cast<double>(d);
       ex["measured"] = false;
-      ex["extrapolated_from"] = o.timing_vectors;
+      ex["extrapolated_from"] = o.timing_vectors();
       log << "  exact trace: d = " << d << " VJPs ≈ " << format_number(vjp_s * double(d), 4)
-          << " s (extrapolated from " << o.timing_vectors << " timed VJPs)\n";
+          << " s (extrapolated from " << o.timing_vectors() << " timed VJPs)\n";
     }
     row["exact_trace"] = ex;
     row["speedup_trace"] = ex.at("seconds").get<double>() / metrics.front().seconds;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "BenchCompute.h"
 #include "core/Config.h"
 #include "core/Json.h"
 
@@ -25,10 +26,12 @@ struct RealBenchOptions {
   double target = 0.01;
   int64_t max_matvecs = 240;   ///< per trace, over the adaptive stages 16, 32, 64, 128
   int64_t exact_limit = 1000;  ///< the exact trace runs when d ≤ this; beyond, it is extrapolated
-  /// VJPs and JVPs timed for the per-product costs, in blocks of `block`: the mean and the best block
-  int64_t timing_vectors = 24;
-  int64_t block = 8;      ///< vectors per product call
-  ComputeConfig compute;  ///< float32 unless set
+  /// VJPs and JVPs timed for the per-product costs: `repeats` blocks of `block` vectors (the mean and the
+  /// best block, like the Python best of 3)
+  int64_t repeats = 3;
+  int64_t block = 8;  ///< vectors per product call
+  ComputeConfig compute = float32_compute();
+  int64_t timing_vectors() const { return repeats * block; }
 };
 
 /// Runs every batch; progress lines go to `log`. The report holds per batch: d, P, the per-product times

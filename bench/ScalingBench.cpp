@@ -1,5 +1,7 @@
 #include "ScalingBench.h"
 
+#include "BenchOptionsJson.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,9 +26,6 @@
 namespace ts::bench {
 
 namespace {
-
-const char* kModel = "mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu";
-const char* kData = "random:n=50,shape=100";
 
 double median(std::vector<double> v) { return quantile(std::move(v), 0.5); }
 
@@ -70,9 +69,9 @@ std::string quote(const std::string& s) {
 Json run_scaling_point(const ScalingBenchOptions& o, std::ostream& log) {
   apply_threads(o.compute);
   const dist::Communicator& w = dist::world();
-  auto model = make_model(o.model.empty() ? kModel : o.model, {}, o.compute);
-  const Dataset data = load_data(o.data.empty() ? kData : o.data, model->input_shape(), o.compute.seed,
-                                 o.compute.memory_budget, model->input_type());
+  auto model = make_model(o.model.empty() ? ScalingBenchOptions{}.model : o.model, {}, o.compute);
+  const Dataset data = load_data(o.data.empty() ? ScalingBenchOptions{}.data : o.data, model->input_shape(),
+                                 o.compute.seed, o.compute.memory_budget, model->input_type());
   TangentMap J(model, to_model_input(data.inputs, tensor_options(o.compute)));
   if (o.compute.product_batch >= 0) J.set_block(o.compute.product_batch);
   NtkOperator K(J);
@@ -204,6 +203,7 @@ Json run_scaling_bench(const ScalingBenchOptions& o, const std::string& program,
   }
   Json report = Json::object();
   add_run_info(report);
+  report["config"] = to_json(o);
   report["points"] = points;
   report["ceilings"] = ceilings;
   const Json& one = points[0];

@@ -6,21 +6,23 @@
 #include <string>
 #include <vector>
 
+#include "BenchCompute.h"
 #include "core/Config.h"
 #include "core/Json.h"
 
 namespace ts::bench {
 
 struct ScalingBenchOptions {
-  std::string model;  ///< default: Hazelden's MLP (d = 3,200, P = 64,704)
-  std::string data;   ///< default: its random:n=50,shape=100
+  /// Hazelden's MLP (d = 3,200, P = 64,704) on its data
+  std::string model = "mlp:in=100,width=64,depth=15,out=64,act=relu,final_act=relu";
+  std::string data = "random:n=50,shape=100";
   std::vector<std::string> methods{"hutchpp", "xnystrace", "hutchinson"};
   int64_t matvecs = 96;
   int repeats = 3;    ///< medians of this many runs of each estimate
   bool exact = true;  ///< also the exact trace (d products, the most divisible work)
   std::vector<int> ranks{1, 2};
-  int rounds = 3;         ///< each rank count measured this many times, alternating; medians over them
-  ComputeConfig compute;  ///< float32 and one thread unless set
+  int rounds = 3;  ///< each rank count measured this many times, alternating; medians over them
+  ComputeConfig compute = float32_compute(1);  ///< one thread per rank
 };
 
 /// One point: this process's world (run as every rank, under launch). Each estimate runs between barriers;

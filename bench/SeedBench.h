@@ -18,9 +18,13 @@ struct SeedBenchOptions {
   int repeats = 10;
   int64_t baseline_limit = 0;  ///< d-matvec baseline: time only this many matvecs and extrapolate (0 = all d)
   ComputeConfig compute;
-  std::string model;  ///< overrides the workload's model spec
-  std::string data;   ///< overrides the workload's data spec
+  std::string model;  ///< the model spec (hazelden_workload: the workload's)
+  std::string data;   ///< the data spec (hazelden_workload: the workload's)
 };
+
+/// The options of Hazelden's `workload` ("mlp" or "gru") as published: its model and data, and for the GRU
+/// (d = 48,000) a baseline extrapolated from 1% of its matvecs and 5 repeats. Throws InputError for another.
+SeedBenchOptions hazelden_workload(const std::string& workload);
 
 /// Runs every method at every budget `repeats` times against the exact trace; writes progress lines to `log`
 /// and returns the full report (medians, quartiles, time to 1e-2/1e-3/1e-4, speed-ups against the published

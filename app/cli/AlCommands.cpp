@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "AlAblationBench.h"
+#include "AlRetrainBench.h"
 #include "CliCommon.h"
 #include "RunInfo.h"
 #include "active_learning/LookaheadValidation.h"
@@ -31,10 +32,7 @@ AlRequest al_job_over(AlRequest job, const Args& a) {
   job.input_shape = a.get("input-shape", job.input_shape);
   job.output = a.get("output", job.output);
   job.params = a.get("params", job.params);
-  const ComputeConfig base = job.compute;
-  job.compute = compute_from(a);
-  if (!a.has("dtype")) job.compute.dtype = base.dtype;
-  if (!a.has("threads")) job.compute.threads = base.threads;
+  job.compute = compute_from(a, job.compute);
   if (a.has("strategy")) job.strategies = split_list(a.get("strategy"));
   job.initial = a.get_int("initial", job.initial, 0, kMaxCount);
   if (a.flag("random-initial")) job.stratified = false;
@@ -94,23 +92,13 @@ int cmd_al(const Args& a, std::ostream& out) {
   return 0;
 }
 
+AlRequest al_ablation_request(const Args& a) {
+  return al_job_over(bench::al_ablation_base(a.has("data")), a);
+}
+
 int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log) {
   bench::AlAblationOptions o;
-  // The published set-up on MNIST unless the options say otherwise.
-  AlRequest base;
-  apply_al_preset("published", base);
-  base.model = "mlp:in=784,width=32,depth=2,out=10";
-  if (!a.has("data")) {
-    base.data = "mnist";
-    base.test_data = "mnist:split=test";
-    // The published peak rate 1.25 is a ResNet-18's with batch norm: continued from cycle to cycle, this
-    // MLP's training collapses with it (docs/RESULTS.md §5); 0.05 was the best from scratch at 100 and 300
-    // labels.
-    base.training.lr = 0.05;
-  }
-  base.compute.dtype = "float32";
-  base.compute.threads = 1;
-  o.base = al_job_over(base, a);
+  o.base = al_ablation_request(a);
   if (a.has("configs")) o.keys = split_list(a.get("configs"));
   if (a.has("resume")) o.resume = split_list(a.get("resume"));
   o.out_dir = a.get("out");
@@ -123,29 +111,30 @@ int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log) {
   return 0;
 }
 
+bench::AlRetrainBenchOptions al_retrain_options(const Args& a) {
+  bench::AlRetrainBenchOptions o;
+  o.job = al_job_over(o.job, a);
+  RetrainValidationOptions& v = o.validation;
+  v.candidates = a.get_int("candidates", v.candidates, 1, 1000000);
+  TrainOptions& t = v.retraining;
+  const TrainOptions d = t;
+  t = o.job.training;  // the learner's loss and regularisation; the retraining's own run below
+  t.epochs = static_cast<int>(a.get_int("retrain-epochs", d.epochs, 0, 10000000));
+  t.lr = a.get_double("retrain-lr", d.lr);
+  if (!(t.lr > 0) || !std::isfinite(t.lr))
+    throw InputError("--retrain-lr must be a positive number, got " + a.get("retrain-lr"));
+  t.optimizer = a.get("retrain-optimizer", d.optimizer);
+  t.batch_size = a.get_int("retrain-batch-size", d.batch_size, 1, kMaxCount);
+  v.seed = o.job.compute.seed;
+  return o;
+}
+
 int cmd_bench_al_retrain(const Args& a, std::ostream& out) {
-  AlRequest job = al_job_from(a);
-  if (!a.has("initial")) job.initial = 100;
-  if (!a.has("pool-subset")) job.pool_subset = 500;
-  if (!a.has("strategy")) job.strategies = {"mlmoc"};
-  // Wide enough for the linearisation to hold (at width 128 the scores' rank correlation drops;
-  // docs/RESULTS.md).
-  if (!a.has("model")) job.model = "mlp:in=64,width=512,depth=2,out=10";
+  const bench::AlRetrainBenchOptions options = al_retrain_options(a);
+  const AlRequest& job = options.job;
+  const RetrainValidationOptions& o = options.validation;
   const std::string dir = a.get("out");
   if (!dir.empty()) ensure_output_dir(dir);  // fail before any work
-  RetrainValidationOptions o;
-  o.candidates = a.get_int("candidates", 20, 1, 1000000);
-  // The retraining the linearisation describes: full-batch gradient descent on the MSE loss, run long (f_lin
-  // is its limit). Mini-batch Adam for a few epochs is far from that limit and correlates poorly
-  // (docs/RESULTS.md).
-  o.retraining = job.training;
-  o.retraining.epochs = static_cast<int>(a.get_int("retrain-epochs", 2000, 0, 10000000));
-  o.retraining.lr = a.get_double("retrain-lr", 0.1);
-  if (!(o.retraining.lr > 0) || !std::isfinite(o.retraining.lr))
-    throw InputError("--retrain-lr must be a positive number, got " + a.get("retrain-lr"));
-  o.retraining.optimizer = a.get("retrain-optimizer", "sgd");
-  o.retraining.batch_size = a.get_int("retrain-batch-size", 1 << 20, 1, kMaxCount);
-  o.seed = job.compute.seed;
   const RetrainValidationResult r = run_retrain_validation(job, o);
   Json report = to_json(r);
   bench::add_run_info(report);

@@ -11,15 +11,9 @@
 #include <sstream>
 #include <thread>
 
-#include "BlockBench.h"
 #include "CliArgs.h"
 #include "CliCommon.h"
 #include "CommandLine.h"
-#include "CoverageBench.h"
-#include "DynamicsBench.h"
-#include "RealBench.h"
-#include "ScalingBench.h"
-#include "SeedBench.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
 #include "dist/Communicator.h"
@@ -92,18 +86,17 @@ std::vector<int64_t> int_list(const Args& a, const std::string& name, const std:
   return out;
 }
 
-ComputeConfig compute_from(const Args& a) {
-  ComputeConfig c;
+ComputeConfig compute_from(const Args& a, ComputeConfig c) {
   c.device = a.get("device", c.device);
   c.dtype = a.get("dtype", c.dtype);
-  const long long threads = a.get_int("threads", 0);
+  const long long threads = a.get_int("threads", c.threads);
   const long long max_threads = 4 * std::max(1u, std::thread::hardware_concurrency());
   if (threads < 0 || threads > max_threads)
     throw InputError("--threads must be between 0 (LibTorch's default) and " + std::to_string(max_threads) +
                      " (4 × the " + std::to_string(max_threads / 4) + " cores of this machine), got " +
                      std::to_string(threads));
   c.threads = static_cast<int>(threads);
-  c.seed = a.get_seed("seed", 0);
+  c.seed = a.get_seed("seed", c.seed);
   if (a.has("memory-budget")) {
     c.memory_budget = parse_bytes(a.get("memory-budget"), "--memory-budget");
     // A budget past the machine's memory lets an exact method start and then fail in the allocator.
@@ -431,150 +424,6 @@ int cmd_export(const Args& a, std::ostream& out) {
   out << "wrote " << path << " (" << model->num_parameters() << " parameters, input ["
       << shape_to_string(model->input_shape()) << "])\n";
   return 0;
-}
-
-// A bench's report: with --json, progress on standard error and one JSON object on standard output; else
-// the progress and then the report's text on standard output.
-template <class Run, class Format>
-int bench_report(const Args& a, std::ostream& out, std::ostream& err, Run&& run, Format&& format) {
-  std::ostream& log = a.flag("json") ? err : out;
-  const Json r = run(log);
-  if (a.flag("json"))
-    out << json_text(r) << "\n";
-  else
-    out << format(r);
-  return 0;
-}
-
-int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err) {
-  if (which == "al-retrain") return cmd_bench_al_retrain(a, out);
-  if (which == "al-ablation") return cmd_bench_al_ablation(a, out, a.flag("json") ? err : out);
-  if (which == "pntk-width") return cmd_bench_pntk_width(a, out, a.flag("json") ? err : out);
-  if (which == "pntk-speed") return cmd_bench_pntk_speed(a, out, a.flag("json") ? err : out);
-  if (which == "calibration") {
-    bench::CoverageBenchOptions c;
-    c.compute = compute_from(a);
-    c.seeds = static_cast<int>(a.get_int("seeds", c.seeds, 2, 1000000));
-    c.layer_seeds = static_cast<int>(a.get_int("layer-seeds", c.layer_seeds, 2, 1000000));
-    if (a.has("models")) c.models = a.get("models");
-    if (a.has("kernels")) {  // separated by ';' (a spec NAME=MODEL@DATA has commas of its own)
-      c.kernels.clear();
-      std::stringstream ss(a.get("kernels"));
-      for (std::string k; std::getline(ss, k, ';');)
-        if (!k.empty()) c.kernels.push_back(k);
-    }
-    if (a.has("methods")) c.methods = split_list(a.get("methods"));
-    if (a.has("fixtures")) c.fixtures = a.get("fixtures");
-    if (a.has("budgets")) {
-      c.budgets = int_list(a, "budgets");
-    }
-    return bench_report(
-        a, out, err, [&](std::ostream& log) { return bench::run_coverage_bench(c, log); },
-        [](const Json& r) { return bench::format_coverage_bench(r); });
-  }
-  if (which == "scaling" || which == "scaling-point") {
-    bench::ScalingBenchOptions o;
-    o.compute = compute_from(a);
-    if (!a.has("dtype")) o.compute.dtype = "float32";
-    if (!a.has("threads")) o.compute.threads = 1;
-    o.model = a.get("workload-model");
-    o.data = a.get("workload-data");
-    if (a.has("methods")) o.methods = split_list(a.get("methods"));
-    o.matvecs = a.get_int("matvecs", o.matvecs);  // checked by the parser (its catalog)
-    o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 1000));
-    o.exact = !a.flag("no-exact");
-    if (a.takes("rounds")) o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));
-    if (a.takes("ranks") && a.has("ranks")) {
-      o.ranks.clear();
-      for (auto r : int_list(a, "ranks")) o.ranks.push_back(static_cast<int>(std::min<int64_t>(r, 64)));
-    }
-    std::ostream& log = a.flag("json") ? err : out;
-    Json r;
-    if (which == "scaling-point") {
-      r = bench::run_scaling_point(o, dist::world().rank() == 0 ? log : out);
-    } else {
-      r = bench::run_scaling_bench(o, program_path(), log);
-    }
-    if (a.flag("json"))
-      out << json_text(r) << "\n";
-    else if (which == "scaling")
-      out << bench::format_scaling_bench(r);
-    return 0;
-  }
-  if (which == "block-products") {
-    bench::BlockBenchOptions o;
-    o.compute = compute_from(a);
-    if (!a.has("dtype")) o.compute.dtype = "float32";
-    o.model = a.get("workload-model");
-    o.n = a.get_int("n", o.n, 1, 100000);
-    if (a.has("blocks")) o.blocks = int_list(a, "blocks");
-    for (const int64_t b : o.blocks)
-      if (b < 1 || b > 4096) throw InputError("--blocks: " + std::to_string(b) + " is not from 1 to 4096");
-    o.vectors = std::max<int64_t>(32, *std::max_element(o.blocks.begin(), o.blocks.end()));
-    o.rounds = static_cast<int>(a.get_int("rounds", o.rounds, 1, 100));
-    return bench_report(
-        a, out, err, [&](std::ostream& log) { return bench::run_block_bench(o, log); },
-        [](const Json& r) { return bench::format_block_bench(r); });
-  }
-  if (which == "real") {
-    bench::RealBenchOptions o;
-    o.compute = compute_from(a);
-    if (!a.has("dtype")) o.compute.dtype = "float32";
-    o.model = a.get("workload-model");
-    if (a.has("batches")) o.batches = int_list(a, "batches");
-    o.estimator = a.get("estimator", o.estimator);
-    o.target = a.get_double("target", o.target);
-    o.max_matvecs = a.get_int("max-matvecs", o.max_matvecs, 1, kMaxCount);
-    o.exact_limit = a.get_int("baseline-limit", o.exact_limit, 0, kMaxCount);
-    o.block = a.get_int("block", o.block, 1, 4096);
-    o.timing_vectors = o.block * a.get_int("repeats", 3, 1, 1000);  // timed blocks, like the Python best of 3
-    return bench_report(
-        a, out, err, [&](std::ostream& log) { return bench::run_real_bench(o, log); },
-        [](const Json& r) { return bench::format_real_bench(r); });
-  }
-  if (which == "hazelden-dynamics") {
-    bench::DynamicsBenchOptions d;
-    d.compute = compute_from(a);
-    if (!a.has("memory-budget")) d.compute.memory_budget = int64_t(8) << 30;
-    d.repeats = static_cast<int>(a.get_int("repeats", d.repeats, 1, 100000));
-    d.epochs = static_cast<int>(a.get_int("epochs", d.epochs, 0, 1000000));
-    d.probe_n = a.get_int("probe-n", d.probe_n, 1, kMaxCount);
-    d.train_subset = a.get_int("train-subset", 0, 0, kMaxCount);
-    if (a.has("workload-model")) d.model = a.get("workload-model");
-    if (a.has("workload-data")) d.data = a.get("workload-data");
-    if (a.has("test-data")) d.test_data = a.get("test-data");
-    if (a.has("budgets")) {
-      d.budgets = int_list(a, "budgets");
-    }
-    if (a.has("methods")) d.methods = split_list(a.get("methods"));
-    return bench_report(
-        a, out, err, [&](std::ostream& log) { return bench::run_dynamics_bench(d, log); },
-        [](const Json& r) { return bench::format_dynamics_bench(r); });
-  }
-  bench::SeedBenchOptions o;
-  if (which == "hazelden-mlp")
-    o.workload = "mlp";
-  else if (which == "hazelden-gru") {
-    o.workload = "gru";
-    o.baseline_limit = 480;  // 1% of the d = 48,000 matvecs, extrapolated
-    o.repeats = 5;
-  } else
-    throw InputError("unknown benchmark '" + which +
-                     "' (hazelden-mlp, hazelden-gru, hazelden-dynamics, calibration, real, pntk-width, "
-                     "pntk-speed, scaling, "
-                     "al-retrain or al-ablation)");
-  o.compute = compute_from(a);
-  o.repeats = static_cast<int>(a.get_int("repeats", o.repeats, 1, 100000));
-  o.baseline_limit = a.get_int("baseline-limit", o.baseline_limit, 0, kMaxCount);
-  o.model = a.get("workload-model");
-  o.data = a.get("workload-data");
-  if (a.has("budgets")) {
-    o.budgets = int_list(a, "budgets");
-  }
-  if (a.has("methods")) o.methods = split_list(a.get("methods"));
-  return bench_report(
-      a, out, err, [&](std::ostream& log) { return bench::run_seed_bench(o, log); },
-      [](const Json& r) { return bench::format_seed_bench(r); });
 }
 
 int run_command(const std::string& cmd, const std::string& sub, const Args& a, std::ostream& out,

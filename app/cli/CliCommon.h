@@ -5,7 +5,14 @@
 #include <vector>
 
 #include "CliArgs.h"
+#include "core/Json.h"
 #include "jobs/Jobs.h"
+
+namespace ts::bench {
+struct AlRetrainBenchOptions;
+struct PntkSpeedBenchOptions;
+struct PntkWidthBenchOptions;
+}  // namespace ts::bench
 
 namespace ts::cli {
 
@@ -16,7 +23,8 @@ std::vector<std::string> split_list(const std::string& s);
 /// --NAME's comma-separated list of integers ≥ min; the message names the option and the bad item.
 std::vector<int64_t> int_list(const Args& a, const std::string& name, const std::string& fallback = "",
                               long long min = 1);
-ComputeConfig compute_from(const Args& a);
+/// --device, --dtype, --threads, --seed, --memory-budget, --product-batch (and --distribute) over `defaults`.
+ComputeConfig compute_from(const Args& a, ComputeConfig defaults = {});
 ProblemSpec problem_from(const Args& a);
 EstimatorOptions estimator_from(const Args& a);
 /// --epochs, --batch-size, --lr, --optimizer, --loss, --momentum, --weight-decay over `defaults`.
@@ -32,6 +40,11 @@ std::ostream& warnings();
 int pending_signal();
 /// This program's own file (/proc/self/exe), to start it again as ranks.
 std::string program_path();
+/// bench NAME (BenchCommands.cpp); bench_options: the options a benchmark would run with, as its report's
+/// "config" (bench/BenchOptionsJson.h), for the test that its help's defaults are the ones it runs with.
+int cmd_bench(const std::string& which, const Args& a, std::ostream& out, std::ostream& err);
+Json bench_options(const std::string& which, const Args& a);
+
 /// launch --nproc N -- COMMAND … (Launch.cpp): `args` starts with "launch".
 int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
@@ -43,6 +56,9 @@ int cmd_pntk(const Args& a, std::ostream& out);
 int cmd_hessian(const Args& a, std::ostream& out);
 int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log);
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log);
+/// The options bench pntk-width and pntk-speed run with.
+bench::PntkWidthBenchOptions pntk_width_options(const Args& a);
+bench::PntkSpeedBenchOptions pntk_speed_options(const Args& a);
 
 /// watch RUN_DIR… (WatchCommand.cpp): the NTK metrics of the snapshots of users' own training runs.
 int cmd_watch(const Args& a, std::ostream& out);
@@ -50,6 +66,10 @@ int cmd_watch(const Args& a, std::ostream& out);
 /// al and bench al-retrain (AlCommands.cpp): look-ahead active learning and its check against SGD retraining.
 int cmd_al(const Args& a, std::ostream& out);
 int cmd_bench_al_retrain(const Args& a, std::ostream& out);
+/// The options bench al-ablation and al-retrain run with: their defaults (bench/) with the given options over
+/// them.
+AlRequest al_ablation_request(const Args& a);
+bench::AlRetrainBenchOptions al_retrain_options(const Args& a);
 int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log);
 
 }  // namespace ts::cli

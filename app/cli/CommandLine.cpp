@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "BenchmarkCatalog.h"
 #include "catalog/CommandCatalog.h"
 #include "core/Defaults.h"
 #include "core/Errors.h"
@@ -28,7 +29,7 @@ using Names = std::vector<std::string>;
 using CommandDef = CommandInfo;
 
 const std::vector<CommandInfo>& commands() { return command_catalog(); }
-const std::vector<CommandInfo>& benchmarks() { return benchmark_catalog(); }
+const std::vector<CommandInfo>& benchmarks() { return bench::benchmark_catalog(); }
 const OptionInfo& option(const std::string& name) { return find_option(name); }
 
 // The spec syntax under every command's help, from the model and data source catalogs.
@@ -243,7 +244,7 @@ struct Parser {
     if (topic.empty()) return app.help();
     if (topic[0] == "defaults")
       return defaults_text();  // what the CLI and the app use when nothing is chosen
-    if (topic[0] == "options") return options_markdown();
+    if (topic[0] == "options") return options_markdown(bench::benchmark_catalog());
     const CLI::App* target = nullptr;
     try {
       target = app.get_subcommand(topic[0]);

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "CliCommon.h"
+#include "PntkBenchOptions.h"
 #include "RunInfo.h"
 #include "core/Errors.h"
 #include "core/SlopeFit.h"
@@ -57,7 +58,7 @@ int cmd_pntk(const Args& a, std::ostream& out) {
   job.variant = a.get("variant", "sum");
   job.compare = a.flag("compare");
   job.heldout = a.get_int("heldout", -1, 0, kMaxCount);
-  job.ridge = a.get_double("ridge", 1e-3);
+  job.ridge = a.get_double("ridge", job.ridge);
   if (!(job.ridge >= 0) || !std::isfinite(job.ridge))
     throw InputError("--ridge must be a number ≥ 0 (relative to the mean diagonal of the kernel), got " +
                      a.get("ridge"));
@@ -115,17 +116,14 @@ int cmd_hessian(const Args& a, std::ostream& out) {
   return 0;
 }
 
-int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
-  PntkWidthRequest job;
-  job.compute = compute_from(a);
-  if (!a.has("memory-budget")) job.compute.memory_budget = int64_t(8) << 30;
-  job.data = a.get("data", "digits");
+bench::PntkWidthBenchOptions pntk_width_options(const Args& a) {
+  bench::PntkWidthBenchOptions o;
+  PntkWidthRequest& job = o.job;
+  job.compute = compute_from(a, job.compute);
+  job.data = a.get("data", job.data);
   job.batch = a.get_int("batch", job.batch, 2, kMaxCount);
   job.heldout = a.get_int("heldout", job.heldout, 0, kMaxCount);
-  if (a.has("widths")) {
-    job.widths.clear();
-    job.widths = int_list(a, "widths");
-  }
+  if (a.has("widths")) job.widths = int_list(a, "widths");
   job.depth = a.get_int("depth", job.depth, 2, 1000);
   job.seeds = static_cast<int>(a.get_int("seeds", job.seeds, 1, 1000000));
   job.ridge = a.get_double("ridge", job.ridge);
@@ -134,16 +132,25 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
                      a.get("ridge"));
   job.train_n = a.get_int("train-n", job.train_n, 1, kMaxCount);
   job.fit_min_width = a.get_int("fit-min-width", job.fit_min_width, 1, kMaxCount);
-  job.training = training_from(a, training_defaults("cross_entropy"));
+  job.training = training_from(a, job.training);
+  if (a.has("epochs")) o.epochs = job.training.epochs;
+  job.training.epochs = 0;  // the request's `epochs` is the trained stage's (o.epochs, standard only)
+  if (a.has("param")) o.params = split_list(a.get("param"));
+  return o;
+}
+
+int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
+  const bench::PntkWidthBenchOptions o = pntk_width_options(a);
+  PntkWidthRequest job = o.job;
   const std::string base = a.get("out");
   if (base.empty()) throw InputError("--out DIR is required (width.csv and width.json per parameterisation)");
   Json all = Json::object();
   bench::add_run_info(all);
-  for (const auto& param : split_list(a.get("param", "standard,ntk"))) {
+  for (const auto& param : o.params) {
     job.param = param;
     // The trained stage is for the standard parameterisation, as in Mohamadi, Bae and Sutherland's paper; NTK
     // is the contrast at init.
-    job.epochs = param == "standard" ? static_cast<int>(a.get_int("epochs", 3, 0, 1000000)) : 0;
+    job.epochs = param == "standard" ? o.epochs : 0;
     job.out_dir = base + "/" + param;
     RunControl rc = cli_control();
     rc.progress = [&](const Progress& p) {
@@ -161,19 +168,29 @@ int cmd_bench_pntk_width(const Args& a, std::ostream& out, std::ostream& log) {
   return 0;
 }
 
+bench::PntkSpeedBenchOptions pntk_speed_options(const Args& a) {
+  bench::PntkSpeedBenchOptions o;
+  o.n = a.get_int("n", o.n, 1, kMaxCount);
+  o.width = a.get_int("width", o.width, 1, kMaxCount);
+  o.repeats = a.get_int("repeats", o.repeats, 1, 100000);
+  if (a.has("outputs")) o.outputs = int_list(a, "outputs");
+  o.compute = compute_from(a, o.compute);
+  o.model = a.get("workload-model", o.model);
+  o.data = a.get("workload-data", o.data);
+  return o;
+}
+
 int cmd_bench_pntk_speed(const Args& a, std::ostream& out, std::ostream& log) {
-  const int64_t n = a.get_int("n", 50, 1, kMaxCount), width = a.get_int("width", 128, 1, kMaxCount),
-                repeats = a.get_int("repeats", 3, 1, 100000);
-  std::vector<int64_t> outputs;
-  outputs = int_list(a, "outputs", "10,100");
+  const bench::PntkSpeedBenchOptions options = pntk_speed_options(a);
+  const int64_t repeats = options.repeats;
   Json rows = Json::array();
-  for (int64_t o : outputs) {
+  for (int64_t o : options.outputs) {
     PntkRequest job;
-    job.problem.compute = compute_from(a);
-    if (!a.has("memory-budget")) job.problem.compute.memory_budget = int64_t(12) << 30;
-    job.problem.model = a.get("workload-model", "mlp:in=64,width=" + std::to_string(width) +
-                                                    ",depth=3,out=" + std::to_string(o) + ",seed=0");
-    job.problem.data = a.get("workload-data", "digits:n=" + std::to_string(n));
+    job.problem.compute = options.compute;
+    job.problem.model = !options.model.empty() ? options.model
+                                               : "mlp:in=64,width=" + std::to_string(options.width) +
+                                                     ",depth=3,out=" + std::to_string(o) + ",seed=0";
+    job.problem.data = !options.data.empty() ? options.data : "digits:n=" + std::to_string(options.n);
     job.compare = true;
     std::vector<double> tp, te;
     PntkResult last;

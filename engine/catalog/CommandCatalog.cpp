@@ -28,34 +28,6 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-OptionOverride by_default(std::string option, std::string text) {
-  OptionOverride o;
-  o.option = std::move(option);
-  o.default_text = std::move(text);
-  return o;
-}
-OptionOverride by_choices(std::string option, std::vector<std::string> (*choices)(), std::string text) {
-  OptionOverride o = by_default(std::move(option), std::move(text));
-  o.choices = choices;
-  return o;
-}
-OptionOverride by_range(std::string option, long long lo, long long hi, std::string text = {}) {
-  OptionOverride o = by_default(std::move(option), std::move(text));
-  o.ranged = true;
-  o.lo = lo;
-  o.hi = hi;
-  return o;
-}
-OptionOverride by_help(std::string option, std::string help, std::string text = {}) {
-  OptionOverride o = by_default(std::move(option), std::move(text));
-  o.help = std::move(help);
-  return o;
-}
-OptionOverride input_dependent(OptionOverride o) {
-  o.input_dependent = true;
-  return o;
-}
-
 constexpr long long kMaxCount = 1000000000;  // the command line's bound on counts (app/cli/CliCommon.h)
 
 std::vector<std::string> mse_only() { return {"mse"}; }
@@ -166,66 +138,6 @@ std::vector<CommandInfo> make_commands() {
   };
 }
 
-std::vector<CommandInfo> make_benchmarks() {
-  return {
-      {"hazelden-mlp", "Hazelden's MLP workload: estimators against the dense baseline",
-       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
-                               "workload-data", "json"},
-       Names{"seed-mlp"}},
-      {"hazelden-gru", "Hazelden's GRU workload: estimators against the dense baseline",
-       kComputeOptions + Names{"repeats", "budgets", "methods", "baseline-limit", "workload-model",
-                               "workload-data", "json"},
-       Names{"seed-gru"}},
-      {"hazelden-dynamics",
-       "Hazelden's training workload: NTK metrics during training, estimators against exact values per "
-       "snapshot",
-       kComputeOptions + Names{"repeats", "epochs", "probe-n", "train-subset", "budgets", "methods",
-                               "workload-model", "workload-data", "test-data", "json"},
-       Names{"seed-dynamics"},
-       {by_default("probe-n", "50")}},  // bench/DynamicsBench.h (the option's text said 100, dynamics' own)
-      {"calibration",
-       "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
-       "and the mean z² over many seeds (also the per-layer bars)",
-       kComputeOptions +
-           Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"},
-       Names{"coverage"}},
-      {"pntk-width", "pNTK errors against width, with log-log slopes",
-       kComputeOptions + kTrainingOptions +
-           Names{"out", "data", "widths", "seeds", "depth", "batch", "heldout", "ridge", "param", "train-n",
-                 "fit-min-width", "json"}},
-      {"pntk-speed", "pNTK against eNTK: time and memory",
-       kComputeOptions +
-           Names{"outputs", "n", "width", "repeats", "workload-model", "workload-data", "json"}},
-      {"real",
-       "ResNet-18 at real size: trace, ‖K‖_F and r_eff to 1% on CIFAR-shaped batches of 100 and 1,000",
-       kComputeOptions + Names{"workload-model", "batches", "estimator", "target", "max-matvecs",
-                               "baseline-limit", "block", "repeats", "json"}},
-      {"block-products",
-       "VJPs, JVPs and K u per vector in blocks of 8, 16, 32 against one at a time, on a TorchScript model",
-       kComputeOptions + Names{"workload-model", "n", "blocks", "rounds", "json"}},
-      {"scaling",
-       "strong scaling over ranks of this machine (one thread each): estimates and the exact trace, time in "
-       "collectives, a model for N ranks",
-       kComputeOptions + Names{"ranks", "rounds", "methods", "matvecs", "repeats", "no-exact",
-                               "workload-model", "workload-data", "json"},
-       {},
-       {by_range("matvecs", 1, kMaxCount)}},
-      {"scaling-point",
-       "one point of bench scaling: run it as every rank (under launch)",
-       kComputeOptions +
-           Names{"methods", "matvecs", "repeats", "no-exact", "workload-model", "workload-data", "json"},
-       {},
-       {by_range("matvecs", 1, kMaxCount)}},
-      {"al-ablation",
-       "look-ahead active learning as published: MLMOC under each objective, predictor and learner against "
-       "random, entropy, margin and BADGE, with 95% t-intervals over seeds (MNIST by default)",
-       kAlOptions + Names{"configs", "resume"}},
-      {"al-retrain", "the look-ahead's predicted output change against real SGD retraining",
-       kAlOptions +
-           Names{"candidates", "retrain-epochs", "retrain-lr", "retrain-optimizer", "retrain-batch-size"}},
-  };
-}
-
 // Option lists are built from overlapping groups (json, seed, …): keep each name once, in first order.
 std::vector<CommandInfo> without_repeats(std::vector<CommandInfo> v) {
   for (auto& c : v) {
@@ -240,20 +152,46 @@ std::vector<CommandInfo> without_repeats(std::vector<CommandInfo> v) {
 
 }  // namespace
 
+OptionOverride by_default(std::string option, std::string text) {
+  OptionOverride o;
+  o.option = std::move(option);
+  o.default_text = std::move(text);
+  return o;
+}
+OptionOverride by_choices(std::string option, std::vector<std::string> (*choices)(), std::string text) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.choices = choices;
+  return o;
+}
+OptionOverride by_range(std::string option, long long lo, long long hi, std::string text) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.ranged = true;
+  o.lo = lo;
+  o.hi = hi;
+  return o;
+}
+OptionOverride by_help(std::string option, std::string help, std::string text) {
+  OptionOverride o = by_default(std::move(option), std::move(text));
+  o.help = std::move(help);
+  return o;
+}
+OptionOverride input_dependent(OptionOverride o) {
+  o.input_dependent = true;
+  return o;
+}
+
+const std::vector<std::string>& compute_option_names() { return kComputeOptions; }
+const std::vector<std::string>& training_option_names() { return kTrainingOptions; }
+const std::vector<std::string>& al_option_names() { return kAlOptions; }
+
 const std::vector<CommandInfo>& command_catalog() {
   static const std::vector<CommandInfo> c = without_repeats(make_commands());
   return c;
 }
 
-const std::vector<CommandInfo>& benchmark_catalog() {
-  static const std::vector<CommandInfo> b = without_repeats(make_benchmarks());
-  return b;
-}
-
 const CommandInfo& find_command(const std::string& name) {
-  for (const auto* list : {&command_catalog(), &benchmark_catalog()})
-    for (const auto& c : *list)
-      if (c.name == name) return c;
+  for (const auto& c : command_catalog())
+    if (c.name == name) return c;
   throw std::logic_error("internal error: no command '" + name + "' in engine/catalog/CommandCatalog.cpp");
 }
 
@@ -262,13 +200,11 @@ bool command_takes(const CommandInfo& command, const std::string& option) {
 }
 
 namespace {
+// The last override of `option` (a later one replaces an earlier, as lists of them are joined).
 const OptionOverride* override_of(const CommandInfo& command, const std::string& option) {
-  for (const auto& o : command.overrides)
-    if (o.option == option) return &o;
+  for (auto o = command.overrides.rbegin(); o != command.overrides.rend(); ++o)
+    if (o->option == option) return &*o;
   return nullptr;
-}
-bool is_benchmark(const CommandInfo& command) {
-  return &command >= &benchmark_catalog().front() && &command <= &benchmark_catalog().back();
 }
 }  // namespace
 
@@ -277,7 +213,7 @@ std::string option_default(const CommandInfo& command, const OptionInfo& option)
   if (o && o->input_dependent) return {};
   if (o && !o->default_text.empty()) return o->default_text;
   // A benchmark sets up its own workload: its defaults are its own (docs/PERFORMANCE.md), not the option's.
-  if (is_benchmark(command)) return {};
+  if (command.benchmark) return {};
   return option.default_text;
 }
 
@@ -356,12 +292,12 @@ void table(std::string& md, const std::string& title, const CommandInfo& c) {
 }
 }  // namespace
 
-std::string options_markdown() {
+std::string options_markdown(const std::vector<CommandInfo>& benchmarks) {
   std::string md;
   md += "## Commands\n\n";
   for (const auto& c : command_catalog()) table(md, "tangentscope-cli " + c.name, c);
   md += "## Benchmarks\n\n";
-  for (const auto& b : benchmark_catalog()) table(md, "tangentscope-cli bench " + b.name, b);
+  for (const auto& b : benchmarks) table(md, "tangentscope-cli bench " + b.name, b);
   return md;
 }
 

@@ -21,22 +21,37 @@ struct OptionOverride {
 };
 
 struct CommandInfo {
-  std::string name;                         ///< "trace", or a benchmark's name ("hazelden-mlp")
-  std::string summary;                      ///< one line, for help
-  std::vector<std::string> options;         ///< every option and flag it takes, in help order (no repeats)
-  std::vector<std::string> aliases{};       ///< earlier spellings, still accepted
-  std::vector<OptionOverride> overrides{};  ///< where this command's default or choices differ
-  std::string positional{};                 ///< words after the command ("RUN_DIR"; empty: none), one or more
+  std::string name;                    ///< "trace", or a benchmark's name ("hazelden-mlp")
+  std::string summary;                 ///< one line, for help
+  std::vector<std::string> options;    ///< every option and flag it takes, in help order (no repeats)
+  std::vector<std::string> aliases{};  ///< earlier spellings, still accepted
+  std::vector<OptionOverride>
+      overrides{};           ///< where this command's default or choices differ (the last wins)
+  std::string positional{};  ///< words after the command ("RUN_DIR"; empty: none), one or more
   std::string positional_help{};
+  /// A benchmark (bench NAME, bench/BenchmarkCatalog.h): it sets up its own workload, so an option shows a
+  /// default only where the benchmark states its own (overrides), never the option's.
+  bool benchmark = false;
 };
 
-/// The commands (trace, compare, …), in the order help lists them.
-const std::vector<CommandInfo>& command_catalog();
-/// The benchmarks (bench NAME), in the order help lists them.
-const std::vector<CommandInfo>& benchmark_catalog();
+/// Overrides, for the catalogs of commands and benchmarks: this command's default (text as typed), its
+/// choices, its integer range, its help line; input_dependent marks a default that follows the input.
+OptionOverride by_default(std::string option, std::string text);
+OptionOverride by_choices(std::string option, std::vector<std::string> (*choices)(), std::string text);
+OptionOverride by_range(std::string option, long long lo, long long hi, std::string text = {});
+OptionOverride by_help(std::string option, std::string help, std::string text = {});
+OptionOverride input_dependent(OptionOverride o);
 
-/// The command or benchmark named `name` (commands first); a missing name is a programming error
-/// (std::logic_error).
+/// The option groups several commands share: computation (device, dtype, …), training, active learning.
+const std::vector<std::string>& compute_option_names();
+const std::vector<std::string>& training_option_names();
+const std::vector<std::string>& al_option_names();
+
+/// The commands (trace, compare, …), in the order help lists them. The benchmarks' catalog
+/// (bench/BenchmarkCatalog.h) lives with the benchmarks, whose option structs hold its defaults.
+const std::vector<CommandInfo>& command_catalog();
+
+/// The command named `name`; a missing name is a programming error (std::logic_error).
 const CommandInfo& find_command(const std::string& name);
 /// Whether `command` takes --option.
 bool command_takes(const CommandInfo& command, const std::string& option);
@@ -49,8 +64,8 @@ bool option_range(const CommandInfo& command, const OptionInfo& option, long lon
 /// The help line of --option in `command`: its help, then its choices or range and its default.
 std::string option_help(const CommandInfo& command, const OptionInfo& option);
 
-/// docs/CLI.md's generated part: every command's and benchmark's options as Markdown tables (name, value,
-/// default, choices or range, help).
-std::string options_markdown();
+/// docs/CLI.md's generated part: every command's and every one of `benchmarks`' options as Markdown tables
+/// (name, value, default, choices or range, help).
+std::string options_markdown(const std::vector<CommandInfo>& benchmarks);
 
 }  // namespace ts

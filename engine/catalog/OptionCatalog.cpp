@@ -9,6 +9,7 @@
 #include "core/Numbers.h"
 #include "estimators/EstimatorRegistry.h"
 #include "jobs/AlJob.h"
+#include "jobs/PntkJob.h"
 
 namespace ts {
 
@@ -199,8 +200,9 @@ std::vector<OptionInfo> make_option_catalog() {
           "learning rate: constant, or one-cycle (PyTorch's OneCycleLR, lr its peak)")
           .with_choices(schedules)
           .with_default(TrainOptions{}.schedule),
-      opt("momentum", "M", kTrain, "SGD momentum (default 0)"),
-      opt("weight-decay", "W", kTrain, "L2 weight decay (default 0)"),
+      opt("momentum", "M", kTrain, "SGD momentum").with_default(format_number(TrainOptions{}.momentum)),
+      opt("weight-decay", "W", kTrain, "L2 weight decay")
+          .with_default(format_number(TrainOptions{}.weight_decay)),
       opt("snapshots", "LIST", kTrain, "epochs at which to save the model, e.g. 0,1,5"),
       opt("probe-n", "N", kTrain, "test points in the probe batch the NTK is computed on"),
       // Output
@@ -214,7 +216,8 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("variant", "V", kCommand, "sum (default) or single:K, the pNTK of output K"),
       opt("compare", "", kCommand, "also build the eNTK: matrix errors, kernel regression, time and memory"),
       opt("heldout", "H", kCommand, "points at the end kept out for the kernel regression (default N/5)"),
-      opt("ridge", "R", kCommand, "ridge relative to the kernel's mean diagonal (default 1e-3), ≥ 0"),
+      opt("ridge", "R", kCommand, "ridge relative to the kernel's mean diagonal, ≥ 0")
+          .with_default(format_number(PntkRequest{}.ridge)),
       opt("strategy", "LIST", kCommand, "query strategies to compare, comma-separated")
           .with_choices(strategies, true)
           .with_default(join(default_strategies(), ","))
@@ -228,14 +231,21 @@ std::vector<OptionInfo> make_option_catalog() {
           .with_choices(references)
           .with_default(LookaheadOptions{}.reference),
       opt("lookahead-time", "T", kCommand,
-          "gradient-flow time of the linearised learner (default inf: kernel regression)"),
-      opt("lookahead-lr", "RATE", kCommand, "learning rate of that flow (default 1)"),
-      opt("lookahead-momentum", "M", kCommand, "heavy-ball momentum of that flow (default 0: gradient flow)"),
+          "gradient-flow time of the linearised learner (inf: kernel regression)")
+          .with_default(format_number(LookaheadOptions{}.time)),
+      opt("lookahead-lr", "RATE", kCommand, "learning rate of that flow")
+          .with_default(format_number(LookaheadOptions{}.lr)),
+      opt("lookahead-momentum", "M", kCommand, "heavy-ball momentum of that flow (0: gradient flow)")
+          .with_default(format_number(LookaheadOptions{}.momentum)),
       opt("lookahead-ridge", "R", kCommand,
-          "diagonal regularisation of Θ(X_L, X_L) relative to its mean diagonal (default 0)"),
-      opt("lookahead-ridge-per-cycle", "R", kCommand, "growth of that ridge per cycle (default 0)"),
-      opt("lookahead-ridge-start", "C", kCommand, "first cycle (from 1) with the ridge (default 1)"),
-      opt("temperature", "T", kCommand, "temperature of the mlmoc-t-softmax objective (default 1)"),
+          "diagonal regularisation of Θ(X_L, X_L) relative to its mean diagonal")
+          .with_default(format_number(LookaheadOptions{}.ridge)),
+      opt("lookahead-ridge-per-cycle", "R", kCommand, "growth of that ridge per cycle")
+          .with_default(format_number(LookaheadOptions{}.ridge_per_cycle)),
+      opt("lookahead-ridge-start", "C", kCommand, "first cycle (from 1) with the ridge")
+          .with_default(std::to_string(LookaheadOptions{}.ridge_start_cycle)),
+      opt("temperature", "T", kCommand, "temperature of the mlmoc-t-softmax objective")
+          .with_default(format_number(LookaheadOptions{}.temperature)),
       opt("initial", "N", kCommand, "labels to start with"),
       opt("random-initial", "", kCommand, "draw the initial labels at random, not stratified by class"),
       opt("query", "K", kCommand, "labels queried per cycle"),
@@ -246,11 +256,12 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("retrain", "HOW", kCommand, "how the model is retrained after each cycle")
           .with_choices(retrain_modes)
           .with_default(default_string("active_learning.retrain")),
-      opt("candidates", "C", kCommand, "candidates retrained by SGD (default 20)"),
-      opt("retrain-epochs", "E", kCommand, "epochs of each SGD retraining (default 2000)"),
-      opt("retrain-lr", "RATE", kCommand, "learning rate of each SGD retraining (default 0.1)"),
-      opt("retrain-optimizer", "OPT", kCommand, "optimiser of each retraining (default sgd)"),
-      opt("retrain-batch-size", "B", kCommand, "batch of each retraining (default: full batch)"),
+      opt("candidates", "C", kCommand, "candidates retrained by SGD"),
+      opt("retrain-epochs", "E", kCommand, "epochs of each SGD retraining"),
+      opt("retrain-lr", "RATE", kCommand, "learning rate of each SGD retraining"),
+      opt("retrain-optimizer", "OPT", kCommand, "optimiser of each retraining"),
+      opt("retrain-batch-size", "B", kCommand,
+          "batch of each retraining (at least the labelled set: full batch)"),
       opt("configs", "LIST", kCommand,
           "al-ablation: configurations to run (default all): random, entropy, margin, badge, pc, ec, "
           "tsoftmax, "
@@ -262,20 +273,18 @@ std::vector<OptionInfo> make_option_catalog() {
       opt("workload-model", "SPEC", kCommand, "replace the benchmark's model"),
       opt("ranks", "N,N", kCommand, "rank counts to measure, e.g. 1,2 (one is always measured)"),
       opt("no-exact", "", kCommand, "skip the exact trace"),
-      opt("rounds", "N", kCommand,
-          "measure N rounds, alternating what is compared, and take medians (default 3)"),
+      opt("rounds", "N", kCommand, "measure N rounds, alternating what is compared, and take medians"),
       opt("workload-data", "SPEC", kCommand, "replace the benchmark's data"),
       opt("baseline-limit", "N", kCommand, "products the dense baseline may spend before it is extrapolated"),
       opt("widths", "LIST", kCommand, "hidden widths, e.g. 16,32,64"),
       opt("batches", "LIST", kCommand, "batch sizes N, e.g. 100,1000"),
-      opt("target", "T", kCommand, "relative standard error every metric is estimated to (default 0.01)"),
+      opt("target", "T", kCommand, "relative standard error every metric is estimated to"),
       opt("depth", "D", kCommand, "hidden layers"),
       opt("batch", "N", kCommand, "points the kernels are computed on"),
       opt("train-n", "N", kCommand, "training points"),
       opt("param", "LIST", kCommand, "parameterisations, comma-separated")
-          .with_choices(parameterisations, true)
-          .with_default("standard,ntk"),
-      opt("fit-min-width", "W", kCommand, "smallest width in the second slope fit (default 256)"),
+          .with_choices(parameterisations, true),
+      opt("fit-min-width", "W", kCommand, "smallest width in the second slope fit"),
       opt("n", "N", kCommand, "points"),
       opt("blocks", "LIST", kCommand, "block sizes of products, e.g. 1,8,16,32 (1: one vector at a time)"),
       opt("width", "W", kCommand, "hidden width"),
@@ -285,9 +294,8 @@ std::vector<OptionInfo> make_option_catalog() {
           "mlp-digits, "
           "cnn-digits, gru-small, exp-decay, poly-decay, flat, NAME=MODEL@DATA[@SHAPE]"),
       opt("fixtures", "DIR", kCommand, "folder of the TorchScript test fixtures"),
-      opt("layer-seeds", "S", kCommand, "runs of the per-layer bars (default 40)"),
-      opt("models", "DIR", kCommand,
-          "folder of resnet18.pt and squeezenet.pt (scripts/export-model; default build/bench-models)"),
+      opt("layer-seeds", "S", kCommand, "runs of the per-layer bars"),
+      opt("models", "DIR", kCommand, "folder of resnet18.pt and squeezenet.pt (scripts/export-model)"),
   };
 }
 

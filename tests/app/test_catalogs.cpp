@@ -4,17 +4,23 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STB_IMAGE_WRITE_STATIC
 #include <stb_image_write.h>
 
+#include "BenchmarkCatalog.h"
+#include "CoverageBench.h"
+#include "SeedBench.h"
 #include "TestHarness.h"
 #include "active_learning/StrategyCatalog.h"
 #include "analysis/MetricCatalog.h"
 #include "catalog/CommandCatalog.h"
 #include "cli/Cli.h"
+#include "cli/CliCommon.h"
+#include "cli/CommandLine.h"
 #include "core/Config.h"
 #include "core/Errors.h"
 #include "core/Json.h"
@@ -167,7 +173,7 @@ class TestCatalogs : public QObject {
   void optionDefaultsAreAccepted() {
     std::vector<const CommandInfo*> all;
     for (const auto& c : command_catalog()) all.push_back(&c);
-    for (const auto& b : benchmark_catalog()) all.push_back(&b);
+    for (const auto& b : bench::benchmark_catalog()) all.push_back(&b);
     for (const CommandInfo* c : all) {
       for (const auto& name : c->options) {
         const OptionInfo& o = find_option(name);  // throws for an undeclared option
@@ -252,6 +258,48 @@ class TestCatalogs : public QObject {
   }
 
   // docs/CLI.md holds, between its markers, exactly what `help options` prints from the catalogs.
+  // A benchmark's defaults live in its options struct (bench/*.h): help shows them, and giving every default
+  // it shows explicitly runs exactly what giving none does. Options without a default are the few that have
+  // none (outputs, required models) or say in their help what they follow.
+  void benchmarkDefaultsAreTheOnesTheyRunWith() {
+    const std::set<std::string> without_default{
+        "json",      "out",         "product-batch", "configs",        "resume",        "test-data",
+        "test-size", "input-shape", "output",        "workload-model", "workload-data", "preset"};
+    for (const CommandInfo& b : bench::benchmark_catalog()) {
+      QVERIFY(b.benchmark);
+      std::vector<std::string> explicit_args{"bench", b.name};
+      for (const auto& name : b.options) {
+        const OptionInfo& o = find_option(name);
+        const std::string def = option_default(b, o);
+        if (o.flag()) continue;
+        if (def.empty()) {
+          QVERIFY2(without_default.count(name),
+                   ("bench " + b.name + " --" + name + " shows no default").c_str());
+          continue;
+        }
+        explicit_args.push_back("--" + name);
+        explicit_args.push_back(def);
+      }
+      const auto none = cli::parse_command_line({"bench", b.name});
+      const auto all = cli::parse_command_line(explicit_args);
+      QVERIFY(none.args && all.args);
+      const Json a = cli::bench_options(b.name, *none.args), e = cli::bench_options(b.name, *all.args);
+      QVERIFY2(
+          a == e,
+          ("bench " + b.name + ": " + json_text(a) + "\n  with its defaults given: " + json_text(e)).c_str());
+    }
+    // The values come from the structs, and help states them.
+    const Run help = run_cli({"bench", "calibration", "--help"});
+    QVERIFY2(help.out.find("(default " + std::to_string(bench::CoverageBenchOptions{}.seeds) + ")") !=
+                 std::string::npos,
+             help.out.c_str());
+    const Run gru = run_cli({"help", "bench", "hazelden-gru"});
+    QVERIFY2(gru.out.find("(default " + std::to_string(bench::hazelden_workload("gru").baseline_limit) +
+                          ")") != std::string::npos,
+             gru.out.c_str());
+    QVERIFY2(gru.out.find("(default gru:in=10,hidden=64,steps=15)") != std::string::npos, gru.out.c_str());
+  }
+
   void docsOptionTablesAreGenerated() {
     const std::string doc = slurp(std::string(TS_SOURCE_DIR) + "/docs/CLI.md");
     const std::string begin = "<!-- generated: tangentscope-cli help options -->\n";
@@ -271,7 +319,7 @@ class TestCatalogs : public QObject {
 TS_TEST_MAIN(test_catalogs::TestCatalogs, everyDataSourceLoads, everyModelKindAndActivationBuilds,
              everyMetricComputes, strategiesAndTheirDefaults, optionDefaultsAreAccepted,
              choicesAndRangesAreValidatedByTheParser, commandDefaultsAreTheEngines,
-             docsOptionTablesAreGenerated)
+             benchmarkDefaultsAreTheOnesTheyRunWith, docsOptionTablesAreGenerated)
 #ifdef TS_HAVE_QT
 #include "test_catalogs.moc"
 #endif

@@ -412,16 +412,6 @@ void AlPanel::redraw() {
   showGallery();
 }
 
-void AlPanel::showGallery() {
-  // The newest cycle of the chosen strategy that queried anything.
-  const std::string chosen = gallery_strategy_->currentData().toString().toStdString();
-  for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
-    if (r->strategy == chosen && !r->queried.empty()) {
-      gallery_->setCycle(*r);
-      break;
-    }
-}
-
 void AlPanel::showSample(const AlQuery& q) {
   auto vec = [](const std::vector<double>& a) {
     QStringList s;
@@ -459,34 +449,6 @@ void AlPanel::onFailed(const QString& message) {
   pause_->setEnabled(false);
   cancel_->setEnabled(false);
   summary_->setText("Error: " + message);
-}
-
-std::vector<AlCycle> AlPanel::galleryCycles() const {
-  std::vector<AlCycle> out;
-  for (int i = 0; i < gallery_strategy_->count(); ++i) {
-    const std::string strategy = gallery_strategy_->itemData(i).toString().toStdString();
-    for (auto r = rows_.rbegin(); r != rows_.rend(); ++r)
-      if (r->strategy == strategy && !r->queried.empty()) {
-        out.push_back(*r);
-        break;
-      }
-  }
-  return out;
-}
-
-QString AlPanel::galleryStrategy() const { return gallery_strategy_->currentData().toString(); }
-
-void AlPanel::restoreGallery(const std::vector<AlCycle>& cycles, const QString& strategy) {
-  rows_ = cycles;
-  gallery_->clear();
-  const QSignalBlocker block(gallery_strategy_);
-  gallery_strategy_->clear();
-  for (const auto& c : cycles)
-    gallery_strategy_->addItem(displayName(QString::fromStdString(c.strategy)),
-                               QString::fromStdString(c.strategy));
-  if (gallery_strategy_->findData(strategy) >= 0)
-    gallery_strategy_->setCurrentIndex(gallery_strategy_->findData(strategy));
-  showGallery();
 }
 
 QString AlPanel::summaryText() const { return summary_->text(); }

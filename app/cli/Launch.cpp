@@ -72,47 +72,9 @@ int exit_code(int status) {
   return 1;
 }
 
-}  // namespace
-
-int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const auto dashes = std::find(args.begin(), args.end(), "--");
-  CLI::App app{
-      "Runs a command as N local ranks (processes) of one run over torch.distributed (Gloo on TCP): "
-      "work is divided as --distribute says, the result equals one process's, and rank 0 alone "
-      "prints and writes files.",
-      "tangentscope-cli launch"};
-  int nproc = 0, port = 0, timeout = 120;
-  app.add_option("--nproc", nproc, "ranks to start, 1 to 64")->required()->check(CLI::Range(1, 64));
-  app.add_option("--port", port, "rendezvous port on 127.0.0.1 (default: a free one)")
-      ->check(CLI::Range(0, 65535));
-  app.add_option(
-         "--timeout", timeout,
-         "seconds a rank may go without answering (or arriving) before every rank stops (default 120)")
-      ->check(CLI::Range(1, 86400));
-  app.footer(
-      "Usage: tangentscope-cli launch --nproc N [--port P] [--timeout S] -- COMMAND [OPTIONS]\n"
-      "Example: tangentscope-cli launch --nproc 2 -- trace --model mlp:in=64,width=256,depth=3,out=10 "
-      "--data digits:n=200 --estimator xnystrace --matvecs 64\n"
-      "Under torchrun, run tangentscope-cli itself: it reads RANK, WORLD_SIZE, MASTER_ADDR and "
-      "MASTER_PORT.");
-  std::vector<std::string> mine(args.begin() + 1, dashes);
-  std::reverse(mine.begin(), mine.end());
-  try {
-    app.parse(mine);
-  } catch (const CLI::CallForHelp&) {
-    out << app.help();
-    return 0;
-  } catch (const CLI::ExtrasError& e) {
-    if (dashes == args.end()) throw InputError(kAfterDashes);  // "launch --nproc 2 trace …"
-    throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
-  } catch (const CLI::ParseError& e) {
-    throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
-  }
-  if (dashes == args.end() || dashes + 1 == args.end()) throw InputError(kAfterDashes);
-  if (*(dashes + 1) == "launch") throw InputError("launch: the command after -- cannot be launch itself");
-  const std::string exe = program_path();
-  if (port == 0) port = free_port();
-
+// Starts `nproc` ranks of `command` (the words after --) with the rendezvous in their environment.
+std::vector<pid_t> start_ranks(const std::string& exe, const std::vector<std::string>& command, int nproc,
+                               int port, int timeout) {
   // One thread per core share, unless the user said otherwise (ranks on one machine would oversubscribe it).
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::string threads = std::to_string(std::max(1u, cores / static_cast<unsigned>(nproc)));
@@ -136,7 +98,7 @@ int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ost
     env.push_back("TS_DIST_TIMEOUT=" + std::to_string(timeout));
     if (std::getenv("OMP_NUM_THREADS") == nullptr) env.push_back("OMP_NUM_THREADS=" + threads);
     std::vector<std::string> argv{exe};
-    argv.insert(argv.end(), dashes + 1, args.end());
+    argv.insert(argv.end(), command.begin(), command.end());
     std::vector<char*> cargv, cenv;
     for (auto& a : argv) cargv.push_back(a.data());
     cargv.push_back(nullptr);
@@ -152,6 +114,12 @@ int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ost
     pids.push_back(pid);
   }
 
+  return pids;
+}
+
+// Waits for every rank and returns the launch's exit code (the first failing rank's).
+int wait_for_ranks(const std::vector<pid_t>& pids, int timeout, std::ostream& err) {
+  const int nproc = static_cast<int>(pids.size());
   // Wait for every rank. After the first failure the others have the time-out (and a little more) to end on
   // their own with their own error; then they are stopped.
   std::vector<int> status(pids.size(), 0);
@@ -197,6 +165,51 @@ int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ost
     if (exit_code(status[r]) != 0 && !(WIFEXITED(status[r]) && pending_signal() != 0))
       err << "tangentscope-cli launch: rank " << r << " of " << nproc << " " << describe(status[r]) << "\n";
   return code;
+}
+
+}  // namespace
+
+int cmd_launch(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  const auto dashes = std::find(args.begin(), args.end(), "--");
+  CLI::App app{
+      "Runs a command as N local ranks (processes) of one run over torch.distributed (Gloo on TCP): "
+      "work is divided as --distribute says, the result equals one process's, and rank 0 alone "
+      "prints and writes files.",
+      "tangentscope-cli launch"};
+  int nproc = 0, port = 0, timeout = 120;
+  app.add_option("--nproc", nproc, "ranks to start, 1 to 64")->required()->check(CLI::Range(1, 64));
+  app.add_option("--port", port, "rendezvous port on 127.0.0.1 (default: a free one)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option(
+         "--timeout", timeout,
+         "seconds a rank may go without answering (or arriving) before every rank stops (default 120)")
+      ->check(CLI::Range(1, 86400));
+  app.footer(
+      "Usage: tangentscope-cli launch --nproc N [--port P] [--timeout S] -- COMMAND [OPTIONS]\n"
+      "Example: tangentscope-cli launch --nproc 2 -- trace --model mlp:in=64,width=256,depth=3,out=10 "
+      "--data digits:n=200 --estimator xnystrace --matvecs 64\n"
+      "Under torchrun, run tangentscope-cli itself: it reads RANK, WORLD_SIZE, MASTER_ADDR and "
+      "MASTER_PORT.");
+  std::vector<std::string> mine(args.begin() + 1, dashes);
+  std::reverse(mine.begin(), mine.end());
+  try {
+    app.parse(mine);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return 0;
+  } catch (const CLI::ExtrasError& e) {
+    if (dashes == args.end()) throw InputError(kAfterDashes);  // "launch --nproc 2 trace …"
+    throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
+  } catch (const CLI::ParseError& e) {
+    throw InputError(std::string("launch: ") + e.what() + " (see tangentscope-cli launch --help)");
+  }
+  if (dashes == args.end() || dashes + 1 == args.end()) throw InputError(kAfterDashes);
+  if (*(dashes + 1) == "launch") throw InputError("launch: the command after -- cannot be launch itself");
+  const std::string exe = program_path();
+  if (port == 0) port = free_port();
+
+  const std::vector<std::string> command(dashes + 1, args.end());
+  return wait_for_ranks(start_ranks(exe, command, nproc, port, timeout), timeout, err);
 }
 
 }  // namespace ts::cli

@@ -9,6 +9,7 @@
 #include "BenchOptionsJson.h"
 #include "BlockBench.h"
 #include "CliCommon.h"
+#include "CommandLine.h"
 #include "CoverageBench.h"
 #include "DynamicsBench.h"
 #include "PntkBenchOptions.h"
@@ -115,9 +116,9 @@ bench::SeedBenchOptions hazelden_options(const std::string& workload, const Args
 std::string hazelden_workload_of(const std::string& which) {
   if (which == "hazelden-mlp") return "mlp";
   if (which == "hazelden-gru") return "gru";
-  throw InputError("unknown benchmark '" + which +
-                   "' (hazelden-mlp, hazelden-gru, hazelden-dynamics, calibration, real, block-products, "
-                   "pntk-width, pntk-speed, scaling, al-retrain or al-ablation)");
+  std::string names;
+  for (const auto& n : benchmark_names()) names += (names.empty() ? "" : ", ") + n;
+  throw InputError("unknown benchmark '" + which + "' (" + names + ")");
 }
 
 // A bench's report: with --json, progress on standard error and one JSON object on standard output; else

@@ -26,8 +26,16 @@ struct TraceValue {
 
 class TraceSource {
  public:
-  TraceSource(const TangentMap& a, const TangentMap* b, const MetricsOptions& o, const RunControl& rc)
-      : a_(a), b_(b), o_(o), rc_(rc), Ka_(a), Ja_(a) {
+  TraceSource(const TangentMap& a, const TangentMap* b, const MetricsOptions& o, const RunControl& rc,
+              InputBlockCache* blocks_a, InputBlockCache* blocks_b)
+      : a_(a),
+        b_(b),
+        o_(o),
+        rc_(rc),
+        Ka_(a),
+        Ja_(a),
+        ca_(blocks_a ? blocks_a : &own_a_),
+        cb_(blocks_b ? blocks_b : &own_b_) {
     if (b_) {
       Kb_ = std::make_unique<NtkOperator>(*b_);
     }
@@ -43,6 +51,7 @@ class TraceSource {
     if (which == "K" && o_.trace_per_input) {
       if (auto t = trace_per_input()) return est_.emplace(which, *t).first->second;
     }
+    if (const auto v = off_block(which, eo)) return est_.emplace(which, *v).first->second;
     if (which == "K") {
       r = estimate_trace(Ka_, &Ja_, eo, rc_);
     } else if (which == "K2") {
@@ -115,23 +124,83 @@ class TraceSource {
   }
   int64_t budget() const { return b_ ? o_.memory_budget / 2 : o_.memory_budget; }
 
-  // Σₙ tr Kₙₙ by each input's O VJPs (exact/Exact.h), where the model is separable and O is within the
-  // estimator's budget; its error is rounding, allowed for here as ε·√P·|tr K| (float32 on ResNet-18: the
-  // trace was 5·10⁻⁸ and, in an earlier measurement, 3·10⁻⁵ off, against 4·10⁻⁴), not a sampling error.
+  // The diagonal blocks Kₙₙ of `J` by each input's O VJPs (exact/Exact.h), once per snapshot, where the
+  // model is separable and O is within the estimator's budget; null otherwise. `fresh` is set when this call
+  // computed them (their cost is counted once, in the trace that asked first).
+  const InputBlocks* blocks(const TangentMap& J, InputBlockCache& c, bool* fresh = nullptr) {
+    if (!o_.trace_per_input) return nullptr;
+    if (!c.tried) {
+      c.tried = true;
+      // O outputs per input within the budget (per_input_blocks checks the rest: separable, N ≥ 2, O whole).
+      if (J.state_size() <= o_.estimator.matvecs * J.inputs().size(0))
+        if (auto b = per_input_blocks(J, rc_, /*any_precision=*/true)) {
+          c.blocks = std::make_shared<const InputBlocks>(std::move(*b));
+          if (fresh) *fresh = true;
+        }
+    }
+    return c.blocks.get();
+  }
+
+  // Σₙ tr Kₙₙ from the exact diagonal blocks; its error is rounding, allowed for here as ε·√P·|tr K| (float32
+  // on ResNet-18: the trace was 2·10⁻⁷ off, and by an earlier way of summing 3·10⁻⁵, against 4·10⁻⁴), not a
+  // sampling error.
   std::optional<TraceValue> trace_per_input() {
-    // O outputs per input within the budget (per_input_trace checks the rest: separable, N ≥ 2, O whole).
-    if (a_.state_size() > o_.estimator.matvecs * a_.inputs().size(0)) return std::nullopt;
-    const auto t = per_input_trace(a_, rc_, 64, /*any_precision=*/true);
-    if (!t) return std::nullopt;
+    bool fresh = false;
+    const InputBlocks* b = blocks(a_, *ca_, &fresh);
+    if (!b) return std::nullopt;
+    const double value = b->blocks.diagonal(0, 1, 2).sum().item<double>();
     // float32 on a GPU: cuDNN may run convolutions in TF32 (10 bits of mantissa).
     const double eps = a_.options().dtype() == at::kDouble ? std::numeric_limits<double>::epsilon()
                        : a_.options().device().is_cuda()   ? 0x1p-10
                                                            : double(std::numeric_limits<float>::epsilon());
     trace_method_ = "per-input";
     // Its VJPs ran on maps of one input each, which count their own: one per product.
-    return TraceValue{t->value,    eps * std::sqrt(double(a_.param_size())) * std::fabs(t->value),
-                      t->products, t->products,
-                      0,           t->seconds};
+    const int64_t n = fresh ? b->products : 0;
+    return TraceValue{value, eps * std::sqrt(double(a_.param_size())) * std::fabs(value),
+                      n,     n,
+                      0,     fresh ? b->seconds : 0.0};
+  }
+
+  // tr K², tr K_b², tr (K_a − K_b)² and tr K_aK_b with the exact diagonal blocks taken out: Σₙ of the blocks'
+  // own part, exactly, plus the estimator's trace of the same product of the off-block operators (K − D).
+  std::optional<TraceValue> off_block(const std::string& which, EstimatorOptions eo) {
+    const bool uses_b = which != "K2";
+    if (which == "K" || (uses_b && !b_)) return std::nullopt;
+    bool fresh_a = false, fresh_b = false;
+    const InputBlocks* da = which == "Kb2" ? nullptr : blocks(a_, *ca_, &fresh_a);
+    const InputBlocks* db = uses_b ? blocks(*b_, *cb_, &fresh_b) : nullptr;
+    if ((which != "Kb2" && !da) || (uses_b && !db)) return std::nullopt;
+    TraceEstimate r;
+    double exact_part = 0;
+    if (which == "K2" || which == "Kb2") {
+      const InputBlocks& d = which == "K2" ? *da : *db;
+      OffBlockOperator E(which == "K2" ? static_cast<const LinearOperator&>(Ka_) : *Kb_, d.blocks);
+      SquaredOperator E2(E);
+      SymmetricAsRect F(E);
+      r = estimate_trace(E2, &F, eo, rc_);
+      exact_part = d.blocks.pow(2).sum().item<double>();
+    } else if (which == "D2") {
+      DifferenceOperator K(Ka_, *Kb_);
+      const at::Tensor dd = da->blocks - db->blocks;
+      OffBlockOperator E(K, dd);
+      SquaredOperator E2(E);
+      eo.method = applicable_estimator(eo.method, true, false);
+      r = estimate_trace(E2, nullptr, eo, rc_);
+      exact_part = dd.pow(2).sum().item<double>();
+    } else {
+      OffBlockOperator Ea(Ka_, da->blocks), Eb(*Kb_, db->blocks);
+      ProductOperator P(Ea, Eb);
+      eo.method = applicable_estimator(eo.method, false, false);
+      r = estimate_trace(P, nullptr, eo, rc_);
+      exact_part = (da->blocks * db->blocks).sum().item<double>();
+    }
+    TraceValue v{exact_part + r.estimate, r.std_error.value_or(NAN), r.matvecs, r.vjps, r.jvps, r.seconds};
+    for (const auto& [fresh, d] : {std::pair{fresh_a, da}, std::pair{fresh_b, db}})
+      if (fresh) {
+        v.vjps += d->products;
+        v.seconds += d->seconds;
+      }
+    return v;
   }
 
   const TangentMap& a_;
@@ -142,6 +211,9 @@ class TraceSource {
   JacobianOperator Ja_;
   std::string trace_method_;
   std::unique_ptr<NtkOperator> Kb_;
+  InputBlockCache own_a_, own_b_;
+  InputBlockCache* ca_;
+  InputBlockCache* cb_;
   std::map<std::string, TraceValue> est_, exact_;
   bool polarise_ = false;
   ExactKernel ka_, kb_;
@@ -254,14 +326,15 @@ MetricValue metric_from(const std::string& name, TraceSource& src, bool exact_va
 }  // namespace
 
 std::vector<MetricValue> compute_metrics(const TangentMap& a, const TangentMap* b, const at::Tensor& targets,
-                                         const MetricsOptions& o, const RunControl& rc) {
+                                         const MetricsOptions& o, const RunControl& rc,
+                                         InputBlockCache* blocks_a, InputBlockCache* blocks_b) {
   for (const auto& name : o.metrics)
     if ((name == "alignment" || name == "distance") && !b)
       throw InputError(name + " needs a second snapshot of the model (--model-b)");
   if (b && (b->state_size() != a.state_size() || b->param_size() != a.param_size()))
     throw InputError("alignment needs two snapshots of one model on one batch: d or P differ");
   const bool exact_method = o.estimator.method == "exact";
-  TraceSource src(a, b, o, rc);
+  TraceSource src(a, b, o, rc, blocks_a, blocks_b);
   src.set_polarise(b && std::find(o.metrics.begin(), o.metrics.end(), "distance") != o.metrics.end());
   std::vector<MetricValue> out;
   for (const auto& name : o.metrics) {

@@ -183,6 +183,52 @@ at::Tensor TangentMap::vjp_block(const at::Tensor& out, const std::vector<at::Te
   return result;
 }
 
+at::Tensor TangentMap::vjp_gram(const at::Tensor& U_in) const {
+  const at::Tensor U = as_matrix(U_in, d_, "VJP", model_->spec()).to(options());
+  const int64_t k = U.size(1);
+  if (comm_ || dense() || !batching() || k < 2 || k > block_) {
+    const at::Tensor rows = vjp(U).t();  // [k, P]
+    return at::matmul(rows, rows.t());
+  }
+  ProductTimer timer(nanoseconds_);
+  check();
+  std::vector<at::Tensor> all;
+  auto leaves = leaf_parameters(&all);
+  at::AutoGradMode grad_on(true);
+  const at::Tensor out = model_->forward(all, x_).reshape({-1});
+  require_graph(out);
+  const at::Tensor Ut = U.t().contiguous();
+  // Per parameter, the Gram of chunks of 256 entries by one batched product, then summed over the chunks by
+  // LibTorch's pairwise sum and over the parameters in float64: one float32 GEMM over a parameter's millions
+  // of entries put ResNet-18's trace 2·10⁻⁵ off, and ran no faster (it is bound by reading the gradients).
+  constexpr int64_t chunk = 256;
+  at::Tensor gram = at::zeros({k, k}, options().dtype(at::kDouble));
+  const at::Tensor r = try_batched(
+      [&] {
+        for (const at::Tensor& g : vjp_block_grads(out, leaves, Ut)) {
+          if (!g.defined()) continue;
+          const at::Tensor G = g.reshape({k, -1});
+          const int64_t n = G.size(1), whole = n / chunk * chunk;
+          if (whole > 0) {
+            const at::Tensor B = G.narrow(1, 0, whole).reshape({k, whole / chunk, chunk}).transpose(0, 1);
+            gram += at::bmm(B, B.transpose(1, 2)).sum(0).to(at::kDouble);  // [n/chunk, k, k] summed
+          }
+          if (whole < n) {
+            const at::Tensor R = G.narrow(1, whole, n - whole);
+            gram += at::mm(R, R.t()).to(at::kDouble);
+          }
+        }
+        return gram;
+      },
+      "a batched VJP");
+  if (!r.defined()) {  // the model went to one vector at a time
+    const at::Tensor rows = vjp(U).t();
+    return at::matmul(rows, rows.t());
+  }
+  vjps_ += k;
+  return gram.to(options());
+}
+
 at::Tensor TangentMap::jvp_block(const at::Tensor& Wt) const {
   const int64_t b = Wt.size(0);
   std::vector<at::Tensor> tangents;

@@ -113,4 +113,25 @@ class DifferenceOperator : public LinearOperator {
   const LinearOperator& A2_;
 };
 
+/// A − blockdiag(B) for a symmetric A on states of N inputs × O outputs (index n·O + o) and its N diagonal
+/// O × O blocks B [N, O, O] (K without its diagonal blocks Kₙₙ, which per_input_blocks gives exactly):
+/// symmetric, indefinite, its blocks on the diagonal zero. One product of A per apply.
+class OffBlockOperator : public LinearOperator {
+ public:
+  OffBlockOperator(const LinearOperator& A, at::Tensor blocks) : A_(A), B_(std::move(blocks)) {}
+  int64_t size() const override { return A_.size(); }
+  at::Tensor apply(const at::Tensor& V) const override {
+    const int64_t n = B_.size(0), o = B_.size(1), k = V.dim() == 1 ? 1 : V.size(1);
+    const at::Tensor D = at::bmm(B_, V.reshape({n, o, k})).reshape(V.sizes());
+    return A_.apply(V) - D;
+  }
+  at::TensorOptions options() const override { return A_.options(); }
+  AdCost cost() const override { return A_.cost(); }
+  std::string name() const override { return A_.name() + " − blockdiag"; }
+
+ private:
+  const LinearOperator& A_;
+  at::Tensor B_;
+};
+
 }  // namespace ts

@@ -44,6 +44,9 @@ class TangentMap {
   at::Tensor vjp(const at::Tensor& U) const;
   /// ‖Jᵀu_j‖² for each column of U, without keeping Jᵀ U.
   at::Tensor vjp_sqnorms(const at::Tensor& U) const;
+  /// (JᵀU)ᵀ(JᵀU) = UᵀKU for U ∈ R^{d×k} ([k, k]): with block products, by one batched backward pass and a
+  /// Gram per parameter, without forming the P × k matrix JᵀU; otherwise from vjp(U).
+  at::Tensor vjp_gram(const at::Tensor& U) const;
   /// J W for W ∈ R^{P×k} (or a vector in R^P), by the configured mode.
   at::Tensor jvp(const at::Tensor& W) const;
   /// K V = J(JᵀV) for V ∈ R^{d×k}: under several ranks each rank runs both products for its share of the

@@ -124,9 +124,10 @@ struct MetricsOptions {
   EstimatorOptions estimator;  ///< method "exact" computes every metric exactly
   bool compare_exact = false;  ///< also compute exact values and relative errors
   int64_t memory_budget = default_integer("compute.memory_budget_bytes");
-  /// tr K (for the trace and the effective rank) from each input's own O VJPs, Σₙ tr Kₙₙ, instead of the
-  /// estimator, where the model is separable over its batch and O ≤ the estimator's budget (then it costs
-  /// about as much as O products over the batch, and is exact to rounding): `watch`.
+  /// The diagonal blocks Kₙₙ from each input's own O VJPs, where the model is separable over its batch and
+  /// O ≤ the estimator's budget (then they cost about as much as O products over the batch): tr K = Σₙ tr Kₙₙ
+  /// exact to rounding instead of estimated, and the estimator only on the off-block part of ‖K‖_F², the
+  /// alignment and the distance (analysis/Metrics.h): `watch`.
   bool trace_per_input = false;
 };
 

@@ -82,6 +82,25 @@ std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl&
   return ExactTrace{total, "vjp-per-input", n * o, sw.seconds()};
 }
 
+std::optional<InputBlocks> per_input_blocks(const TangentMap& J, const RunControl& rc, bool any_precision) {
+  detail::Stopwatch sw;
+  if (!separable(J, any_precision)) return std::nullopt;
+  const int64_t n = J.inputs().size(0), o = J.state_size() / n;
+  InputBlocks b;
+  b.blocks = at::empty({n, o, o}, J.options());
+  const at::Tensor E = at::eye(o, J.options());
+  for (int64_t i = 0; i < n; ++i) {
+    rc.check();
+    const auto m = input_map(J, i);
+    if (J.block() > 1) m->set_block(std::max(J.block(), o));  // one input: O vectors are a small block
+    b.blocks[i].copy_(m->vjp_gram(E));                        // JₙJₙᵀ, without forming Jₙᵀ (P × O)
+    rc.report((i + 1) * o, n * o, "diagonal blocks of K (VJPs per input)");
+  }
+  b.products = n * o;
+  b.seconds = sw.seconds();
+  return b;
+}
+
 ExactTrace exact_trace(const TangentMap& J, const RunControl& rc, int64_t block, const std::string& side) {
   detail::Stopwatch sw;
   const int64_t d = J.state_size(), P = J.param_size();

@@ -40,6 +40,18 @@ ExactTrace exact_trace(const TangentMap& J, const RunControl& rc = {}, int64_t b
 std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl& rc = {}, int64_t block = 64,
                                           bool any_precision = false);
 
+/// The diagonal blocks Kₙₙ = JₙJₙᵀ of K (N × O × O; O = d/N outputs per input, state index n·O + o), each
+/// from its input's O VJPs on a batch of that input alone, under per_input_trace's conditions (nothing
+/// otherwise). tr K = Σₙ tr Kₙₙ, and ‖K‖_F² = Σₙ ‖Kₙₙ‖_F² + ‖K − blockdiag(Kₙₙ)‖_F²: the estimators then
+/// need only the off-block part (docs/MATH.md §5).
+struct InputBlocks {
+  at::Tensor blocks;  ///< [N, O, O] in the map's dtype and device
+  int64_t products = 0;
+  double seconds = 0;
+};
+std::optional<InputBlocks> per_input_blocks(const TangentMap& J, const RunControl& rc = {},
+                                            bool any_precision = false);
+
 /// Hazelden's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
 /// vectors are applied; `value` is then the partial sum and `seconds` is extrapolated to all d (labelled so).
 struct MatvecBaseline {

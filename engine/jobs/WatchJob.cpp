@@ -77,6 +77,7 @@ struct Loaded {
   std::shared_ptr<Model> model;
   std::unique_ptr<TangentMap> J;
   ExactKernel K;
+  InputBlockCache blocks;  ///< its exact diagonal blocks Kₙₙ, for every call on this snapshot
 };
 
 MetricValue watch_value(const std::string& name, double v) {
@@ -94,9 +95,10 @@ Json series_config(const WatchRequest& q, const ComputeConfig& compute) {
   e.erase("record_history");
   Json c = Json::object();
   c["estimator"] = q.exact ? Json("exact") : e;
-  // tr K from each input's own VJPs where the model allows (docs/MATH.md §5): a series estimated before that
-  // is another series.
-  if (!q.exact) c["trace"] = "per-input where separable";
+  // The diagonal blocks Kₙₙ exact from each input's own VJPs where the model allows, the estimators on the
+  // rest (docs/MATH.md §5): a series estimated before that ("per-input where separable": tr K alone; or
+  // nothing) is another series.
+  if (!q.exact) c["trace"] = "diagonal blocks where separable";
   c["layers"] = q.layers;
   c["dtype"] = compute.dtype;
   c["params"] = q.params;
@@ -257,7 +259,8 @@ class RunAnalysis {
     if (targets_.defined()) o.metrics.push_back("target_alignment");
     const bool later = t.index > 0;
     if (later) o.metrics.insert(o.metrics.end(), {"alignment", "distance"});
-    std::vector<MetricValue> m = compute_metrics(*t.J, later ? first_.J.get() : nullptr, targets_, o, rc_);
+    std::vector<MetricValue> m =
+        compute_metrics(*t.J, later ? first_.J.get() : nullptr, targets_, o, rc_, &t.blocks, &first_.blocks);
     return with_references(std::move(m), t, prev, o);
   }
 
@@ -284,7 +287,7 @@ class RunAnalysis {
     } else {
       o.metrics = {"alignment", "distance"};
       o.estimator.seed += 500;
-      previous = compute_metrics(*t.J, prev->J.get(), targets_, o, rc_);
+      previous = compute_metrics(*t.J, prev->J.get(), targets_, o, rc_, &t.blocks, &prev->blocks);
     }
     for (auto& v : previous) {
       const auto cut = v.name.find("_first");

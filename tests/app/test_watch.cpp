@@ -142,7 +142,7 @@ class TestWatch : public QObject {
     QCOMPARE(after[1], before[1]);
     TS_EXPECT_THROW(InputError, run_watch_job(request(dir, false)), "give the same options");
     QCOMPARE(lines(dir + "/metrics.jsonl"), after);
-    // A series estimated before tr K was taken per input is another series.
+    // A series estimated before the diagonal blocks were taken exactly is another series.
     const std::string old = copy_run("mlp-frozen-bn", "estimated-before-per-input", 2);
     QCOMPARE(run_watch_job(request(old, false)).rows.size(), size_t(2));
     const auto written = lines(old + "/metrics.jsonl");
@@ -150,7 +150,7 @@ class TestWatch : public QObject {
       std::ofstream out(old + "/metrics.jsonl");
       for (const auto& l : written) {
         Json j = parse_json(l, "a line");
-        QCOMPARE(j["config"]["trace"].get<std::string>(), std::string("per-input where separable"));
+        QCOMPARE(j["config"]["trace"].get<std::string>(), std::string("diagonal blocks where separable"));
         j["config"].erase("trace");
         out << json_text(j) << "\n";
       }

@@ -24,9 +24,9 @@ struct AlAblationConfig {
 std::vector<AlAblationConfig> al_ablation_configs(const AlRequest& base);
 
 /// The ablation's starting request: the published preset with an MLP (784-32-32-10) in float32 on one
-/// thread, on MNIST unless the user brings data (`own_data`). The published peak rate 1.25 is a ResNet-18's
-/// with batch norm: continued from cycle to cycle, this MLP's training collapses with it (docs/RESULTS.md
-/// §5); on MNIST the rate is 0.05, the best from scratch at 100 and 300 labels.
+/// thread, on MNIST unless the user brings other data (`own_data`). The published peak rate 1.25 is a
+/// ResNet-18's with batch norm: continued from cycle to cycle, this MLP's training collapses with it
+/// (docs/RESULTS.md §5); on MNIST the rate is 0.05, the best from scratch at 100 and 300 labels.
 AlRequest al_ablation_base(bool own_data = false);
 
 struct AlAblationOptions {

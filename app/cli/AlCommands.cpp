@@ -23,7 +23,9 @@ namespace {
 
 // The options over `job`: each one given replaces its field (a preset first, then the rest).
 AlRequest al_job_over(AlRequest job, const Args& a) {
-  if (a.has("preset")) apply_al_preset(a.get("preset"), job);  // the options below override it
+  // The options below override the preset; the preset the request already starts from is not applied again
+  // (bench al-ablation's base: its own choices, such as MNIST's rate, stay).
+  if (a.has("preset") && a.get("preset") != job.preset) apply_al_preset(a.get("preset"), job);
   job.model = a.get("model", job.model);
   job.data = a.get("data", job.data);
   job.test_data = a.get("test-data", job.test_data);
@@ -93,7 +95,9 @@ int cmd_al(const Args& a, std::ostream& out) {
 }
 
 AlRequest al_ablation_request(const Args& a) {
-  return al_job_over(bench::al_ablation_base(a.has("data")), a);
+  // Data other than the default MNIST is the user's own (--data mnist itself keeps the MNIST set-up).
+  const bool own_data = a.has("data") && a.get("data") != bench::al_ablation_base().data;
+  return al_job_over(bench::al_ablation_base(own_data), a);
 }
 
 int cmd_bench_al_ablation(const Args& a, std::ostream& out, std::ostream& log) {

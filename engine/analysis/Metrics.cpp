@@ -125,60 +125,76 @@ class TraceSource {
   int64_t budget() const { return b_ ? o_.memory_budget / 2 : o_.memory_budget; }
 
   // The diagonal blocks Kₙₙ of `J` by each input's O VJPs (exact/Exact.h), once per snapshot, where the
-  // model is separable and O is within the estimator's budget; null otherwise. `fresh` is set when this call
-  // computed them (their cost is counted once, in the trace that asked first).
-  const InputBlocks* blocks(const TangentMap& J, InputBlockCache& c, bool* fresh = nullptr) {
+  // model is separable, O is within the estimator's budget and one input's O gradients within a quarter of
+  // the memory budget; null otherwise.
+  const InputBlocks* blocks(const TangentMap& J, InputBlockCache& c) {
     if (!o_.trace_per_input) return nullptr;
     if (!c.tried) {
       c.tried = true;
-      // O outputs per input within the budget (per_input_blocks checks the rest: separable, N ≥ 2, O whole).
+      // per_input_blocks checks the rest: separable, N ≥ 2, O whole.
       if (J.state_size() <= o_.estimator.matvecs * J.inputs().size(0))
-        if (auto b = per_input_blocks(J, rc_, /*any_precision=*/true)) {
+        if (auto b = per_input_blocks(J, rc_, /*any_precision=*/true, o_.memory_budget / 4))
           c.blocks = std::make_shared<const InputBlocks>(std::move(*b));
-          if (fresh) *fresh = true;
-        }
     }
     return c.blocks.get();
   }
 
-  // Σₙ tr Kₙₙ from the exact diagonal blocks; its error is rounding, allowed for here as ε·√P·|tr K| (float32
-  // on ResNet-18: the trace was 2·10⁻⁷ off, and by an earlier way of summing 3·10⁻⁵, against 4·10⁻⁴), not a
-  // sampling error.
-  std::optional<TraceValue> trace_per_input() {
-    bool fresh = false;
-    const InputBlocks* b = blocks(a_, *ca_, &fresh);
-    if (!b) return std::nullopt;
-    const double value = b->blocks.diagonal(0, 1, 2).sum().item<double>();
-    // float32 on a GPU: cuDNN may run convolutions in TF32 (10 bits of mantissa).
+  // The blocks' VJPs and time, into the first metric that uses them.
+  static void charge(TraceValue& v, InputBlockCache& c) {
+    if (c.counted || !c.blocks) return;
+    c.counted = true;
+    v.matvecs += c.blocks->products;
+    v.vjps += c.blocks->products;
+    v.seconds += c.blocks->seconds;
+  }
+
+  // Rounding, not sampling: the blocks come from batches of one input, whose kernels may round otherwise than
+  // the batch's (ResNet-18 in float32: tr K 2·10⁻⁷ off, and by an earlier way of summing 3·10⁻⁵), allowed for
+  // as ε·√P·|x| (ε of the dtype; in float32 on a GPU that of TF32, which cuDNN may use for convolutions).
+  double rounding(double x) const {
     const double eps = a_.options().dtype() == at::kDouble ? std::numeric_limits<double>::epsilon()
                        : a_.options().device().is_cuda()   ? 0x1p-10
                                                            : double(std::numeric_limits<float>::epsilon());
+    return eps * std::sqrt(double(a_.param_size())) * std::fabs(x);
+  }
+
+  // Σₙ tr Kₙₙ from the exact diagonal blocks, or where those would not fit in memory from each input's
+  // squared gradient norms alone (per_input_trace, the same VJPs a block at a time); its error is rounding.
+  std::optional<TraceValue> trace_per_input() {
+    if (const InputBlocks* b = blocks(a_, *ca_)) {
+      TraceValue v;
+      v.value = b->blocks.diagonal(0, 1, 2).to(at::kDouble).sum().item<double>();
+      v.std_error = rounding(v.value);
+      charge(v, *ca_);
+      trace_method_ = "per-input";
+      return v;
+    }
+    if (a_.state_size() > o_.estimator.matvecs * a_.inputs().size(0)) return std::nullopt;
+    const auto t = per_input_trace(a_, rc_, 64, /*any_precision=*/true);
+    if (!t) return std::nullopt;
     trace_method_ = "per-input";
     // Its VJPs ran on maps of one input each, which count their own: one per product.
-    const int64_t n = fresh ? b->products : 0;
-    return TraceValue{value, eps * std::sqrt(double(a_.param_size())) * std::fabs(value),
-                      n,     n,
-                      0,     fresh ? b->seconds : 0.0};
+    return TraceValue{t->value, rounding(t->value), t->products, t->products, 0, t->seconds};
   }
 
   // tr K², tr K_b², tr (K_a − K_b)² and tr K_aK_b with the exact diagonal blocks taken out: Σₙ of the blocks'
   // own part, exactly, plus the estimator's trace of the same product of the off-block operators (K − D).
   std::optional<TraceValue> off_block(const std::string& which, EstimatorOptions eo) {
-    const bool uses_b = which != "K2";
+    const bool uses_a = which != "Kb2", uses_b = which != "K2";
     if (which == "K" || (uses_b && !b_)) return std::nullopt;
-    bool fresh_a = false, fresh_b = false;
-    const InputBlocks* da = which == "Kb2" ? nullptr : blocks(a_, *ca_, &fresh_a);
-    const InputBlocks* db = uses_b ? blocks(*b_, *cb_, &fresh_b) : nullptr;
-    if ((which != "Kb2" && !da) || (uses_b && !db)) return std::nullopt;
+    const InputBlocks* da = uses_a ? blocks(a_, *ca_) : nullptr;
+    const InputBlocks* db = uses_b ? blocks(*b_, *cb_) : nullptr;
+    if ((uses_a && !da) || (uses_b && !db)) return std::nullopt;
+    auto sum = [](const at::Tensor& t) { return t.to(at::kDouble).sum().item<double>(); };
     TraceEstimate r;
     double exact_part = 0;
     if (which == "K2" || which == "Kb2") {
-      const InputBlocks& d = which == "K2" ? *da : *db;
-      OffBlockOperator E(which == "K2" ? static_cast<const LinearOperator&>(Ka_) : *Kb_, d.blocks);
+      const InputBlocks& d = uses_a ? *da : *db;
+      OffBlockOperator E(uses_a ? static_cast<const LinearOperator&>(Ka_) : *Kb_, d.blocks);
       SquaredOperator E2(E);
       SymmetricAsRect F(E);
       r = estimate_trace(E2, &F, eo, rc_);
-      exact_part = d.blocks.pow(2).sum().item<double>();
+      exact_part = sum(d.blocks.pow(2));
     } else if (which == "D2") {
       DifferenceOperator K(Ka_, *Kb_);
       const at::Tensor dd = da->blocks - db->blocks;
@@ -186,20 +202,22 @@ class TraceSource {
       SquaredOperator E2(E);
       eo.method = applicable_estimator(eo.method, true, false);
       r = estimate_trace(E2, nullptr, eo, rc_);
-      exact_part = dd.pow(2).sum().item<double>();
+      exact_part = sum(dd.pow(2));
     } else {
       OffBlockOperator Ea(Ka_, da->blocks), Eb(*Kb_, db->blocks);
       ProductOperator P(Ea, Eb);
       eo.method = applicable_estimator(eo.method, false, false);
       r = estimate_trace(P, nullptr, eo, rc_);
-      exact_part = (da->blocks * db->blocks).sum().item<double>();
+      exact_part = sum(da->blocks * db->blocks);
     }
-    TraceValue v{exact_part + r.estimate, r.std_error.value_or(NAN), r.matvecs, r.vjps, r.jvps, r.seconds};
-    for (const auto& [fresh, d] : {std::pair{fresh_a, da}, std::pair{fresh_b, db}})
-      if (fresh) {
-        v.vjps += d->products;
-        v.seconds += d->seconds;
-      }
+    TraceValue v{exact_part + r.estimate,
+                 std::hypot(r.std_error.value_or(NAN), rounding(exact_part)),
+                 r.matvecs,
+                 r.vjps,
+                 r.jvps,
+                 r.seconds};
+    if (uses_a) charge(v, *ca_);
+    if (uses_b) charge(v, *cb_);
     return v;
   }
 

@@ -20,8 +20,9 @@ struct InputBlocks;
 /// A snapshot's exact diagonal blocks Kₙₙ, computed at the first call that needs them and kept (a watch
 /// analyses each snapshot against the first and the previous one).
 struct InputBlockCache {
-  std::shared_ptr<const InputBlocks> blocks;  ///< null: not separable, O > m, or not yet computed
+  std::shared_ptr<const InputBlocks> blocks;  ///< null: not separable, O > m, too large, or not yet computed
   bool tried = false;
+  bool counted = false;  ///< their VJPs and time are in a metric already
 };
 
 /// Computes the requested metrics of K_a (and K_b for alignment; `targets` y ∈ R^d for kernel-target

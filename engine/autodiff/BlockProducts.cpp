@@ -8,6 +8,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "autodiff/TangentMap.h"
 #include "autodiff/TangentMapDetail.h"
@@ -190,8 +191,8 @@ at::Tensor TangentMap::vjp_gram(const at::Tensor& U_in) const {
     const at::Tensor rows = vjp(U).t();  // [k, P]
     return at::matmul(rows, rows.t());
   }
-  ProductTimer timer(nanoseconds_);
   check();
+  std::optional<ProductTimer> timer(std::in_place, nanoseconds_);  // ended before a fallback times itself
   std::vector<at::Tensor> all;
   auto leaves = leaf_parameters(&all);
   at::AutoGradMode grad_on(true);
@@ -201,7 +202,7 @@ at::Tensor TangentMap::vjp_gram(const at::Tensor& U_in) const {
   // Per parameter, the Gram of chunks of 256 entries by one batched product, then summed over the chunks by
   // LibTorch's pairwise sum and over the parameters in float64: one float32 GEMM over a parameter's millions
   // of entries put ResNet-18's trace 2·10⁻⁵ off, and ran no faster (it is bound by reading the gradients).
-  constexpr int64_t chunk = 256;
+  const int64_t chunk = std::max<int64_t>(256, k);  // the [n/chunk, k, k] products: at most G's size
   at::Tensor gram = at::zeros({k, k}, options().dtype(at::kDouble));
   const at::Tensor r = try_batched(
       [&] {
@@ -222,6 +223,7 @@ at::Tensor TangentMap::vjp_gram(const at::Tensor& U_in) const {
       },
       "a batched VJP");
   if (!r.defined()) {  // the model went to one vector at a time
+    timer.reset();
     const at::Tensor rows = vjp(U).t();
     return at::matmul(rows, rows.t());
   }

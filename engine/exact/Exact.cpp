@@ -82,10 +82,14 @@ std::optional<ExactTrace> per_input_trace(const TangentMap& J, const RunControl&
   return ExactTrace{total, "vjp-per-input", n * o, sw.seconds()};
 }
 
-std::optional<InputBlocks> per_input_blocks(const TangentMap& J, const RunControl& rc, bool any_precision) {
+std::optional<InputBlocks> per_input_blocks(const TangentMap& J, const RunControl& rc, bool any_precision,
+                                            int64_t memory_budget) {
   detail::Stopwatch sw;
-  if (!separable(J, any_precision)) return std::nullopt;
-  const int64_t n = J.inputs().size(0), o = J.state_size() / n;
+  const int64_t n = J.inputs().size(0);
+  if (n == 0 || J.state_size() % n != 0) return std::nullopt;
+  const int64_t o = J.state_size() / n;
+  const double bytes = double(o) * double(J.param_size()) * double(J.options().dtype().itemsize());
+  if (bytes > double(memory_budget) || !separable(J, any_precision)) return std::nullopt;
   InputBlocks b;
   b.blocks = at::empty({n, o, o}, J.options());
   const at::Tensor E = at::eye(o, J.options());

@@ -2,6 +2,7 @@
 // Exact values (docs/MATH.md §3): the ground truth every estimator is tested against.
 #include <ATen/ATen.h>
 
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -49,8 +50,11 @@ struct InputBlocks {
   int64_t products = 0;
   double seconds = 0;
 };
+/// Nothing either when one input's O gradients (O·P numbers, held together for their Gram) would exceed
+/// `memory_budget` bytes.
 std::optional<InputBlocks> per_input_blocks(const TangentMap& J, const RunControl& rc = {},
-                                            bool any_precision = false);
+                                            bool any_precision = false,
+                                            int64_t memory_budget = std::numeric_limits<int64_t>::max());
 
 /// Hazelden's exact baseline: Σ eᵢᵀ(K eᵢ) with d NTK matvecs. With 0 < limit < d only the first `limit` basis
 /// vectors are applied; `value` is then the partial sum and `seconds` is extrapolated to all d (labelled so).

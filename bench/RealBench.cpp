@@ -155,6 +155,52 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     }
     row["metrics"] = ms;
 
+    // tr K from each input's own VJPs (MetricsOptions::trace_per_input, as `metrics --trace-per-input` and
+    // `watch` take it): exact to rounding where the model is separable over its batch, in N·O VJPs on single
+    // inputs; asked alone, as `metrics --metrics trace` would, then with the other metrics, which take each
+    // input's whole block Kₙₙ (its Gram per parameter) and estimate only the off-block part.
+    MetricsOptions mt = mo;
+    mt.trace_per_input = true;
+    mt.metrics = {"trace"};
+    const MetricValue trace_alone = compute_metrics(J, nullptr, at::Tensor(), mt).front();
+    MetricsOptions mi = mo;
+    mi.trace_per_input = true;
+    detail::Stopwatch swi;
+    const auto per_input = compute_metrics(J, nullptr, at::Tensor(), mi);
+    if (trace_alone.method == "per-input") {
+      Json pi = Json::object();
+      Json pms = Json::array();
+      for (const auto& m : per_input) {
+        Json mj = Json::object();
+        mj["metric"] = m.name;
+        mj["method"] = m.method;
+        mj["value"] = m.value;
+        mj["std_error"] = m.std_error ? *m.std_error : NAN;
+        mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
+        mj["matvecs"] = m.matvecs;
+        mj["seconds"] = m.seconds;
+        pms.push_back(mj);
+      }
+      pi["metrics"] = pms;
+      pi["seconds"] = swi.seconds();
+      pi["trace_value"] = trace_alone.value;
+      pi["trace_seconds"] = trace_alone.seconds;
+      pi["trace_rel_diff_to_estimate"] =
+          std::abs(trace_alone.value - metrics.front().value) / std::abs(trace_alone.value);
+      pi["trace_speedup_over_estimate"] = metrics.front().seconds / trace_alone.seconds;
+      row["per_input"] = pi;
+      log << "  tr K per input: " << format_number(trace_alone.value, 8) << " ± "
+          << format_number(trace_alone.std_error.value_or(NAN), 2) << " (rounding) in "
+          << format_number(trace_alone.seconds, 3) << " s, "
+          << format_number(pi["trace_speedup_over_estimate"].get<double>(), 3)
+          << "× the estimate's speed; with the other metrics (blocks Kₙₙ) in "
+          << format_number(swi.seconds(), 3) << " s\n";
+      for (const auto& m : per_input)
+        log << "    " << m.name << " ≈ " << format_number(m.value, 6) << " ± "
+            << format_number(m.std_error.value_or(NAN), 2) << " (" << m.method << ", " << m.matvecs
+            << " products, " << format_number(m.seconds, 3) << " s)\n";
+    }
+
     Json ex = Json::object();
     ex["vjp_block"] = o.block;
     ex["peak_bytes_per_block"] =
@@ -212,6 +258,22 @@ std::string format_real_bench(const Json& r) {
       out << ", " << format_number(ex.at("value").get<double>(), 8) << " (estimate off by "
           << format_number(100 * ex.at("trace_rel_error").get<double>(), 2) << "%)";
     out << "; trace estimate " << format_number(row.at("speedup_trace").get<double>(), 3) << "× faster\n";
+    if (row.contains("per_input")) {
+      const Json& pi = row.at("per_input");
+      out << "    tr K per input: " << format_number(pi.at("trace_value").get<double>(), 8) << " in "
+          << format_number(pi.at("trace_seconds").get<double>(), 4) << " s ("
+          << format_number(pi.at("trace_speedup_over_estimate").get<double>(), 3)
+          << "× the estimate's speed, "
+          << format_number(100 * pi.at("trace_rel_diff_to_estimate").get<double>(), 2)
+          << "% from it); with it";
+      for (const auto& m : pi.at("metrics"))
+        if (m.at("metric").get<std::string>() != "trace")
+          out << " " << m.at("metric").get<std::string>() << " "
+              << format_number(m.at("value").get<double>(), 6) << " ±σ "
+              << format_number(100 * m.at("rel_std_error").get<double>(), 3) << "% ("
+              << m.at("matvecs").get<int64_t>() << " products)";
+      out << "\n";
+    }
   }
   return out.str();
 }

@@ -36,8 +36,9 @@ struct RealBenchOptions {
 
 /// Runs every batch; progress lines go to `log`. The report holds per batch: d, P, the per-product times
 /// (forward, VJP, JVP and its path), the memory an exact Jacobian and kernel would need and the measured
-/// peak, each metric with its error estimate, products and time, and the exact trace (measured or
-/// extrapolated).
+/// peak, each metric with its error estimate, products and time, the exact trace (measured or
+/// extrapolated), and, where the model is separable over its batch, the metrics again with tr K from each
+/// input's own VJPs (`per_input`: exact to rounding; time and speed-up over the estimate).
 Json run_real_bench(const RealBenchOptions& options, std::ostream& log);
 
 std::string format_real_bench(const Json& report);

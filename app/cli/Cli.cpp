@@ -234,6 +234,7 @@ int cmd_metrics(const Args& a, std::ostream& out) {
   job.estimator = estimator_from(a);
   if (!a.has("estimator") && a.flag("exact")) job.estimator.method = "exact";
   job.compare_exact = a.flag("exact");
+  job.trace_per_input = a.flag("trace-per-input");
   job.metrics = split_list(a.get("metrics", "trace,frobenius,effective_rank"));
   const MetricsResult r = run_metrics_job(job, cli_control());
   if (a.flag("json")) {

@@ -160,8 +160,12 @@ class TraceSource {
 
   // Σₙ tr Kₙₙ from the exact diagonal blocks, or where those would not fit in memory from each input's
   // squared gradient norms alone (per_input_trace, the same VJPs a block at a time); its error is rounding.
+  // When tr K is the only metric asked (and no blocks are kept from before), the squared norms alone: the
+  // blocks' Grams would serve no other trace (ResNet-18, N = 100: 7 s against 17 s with the Grams).
   std::optional<TraceValue> trace_per_input() {
-    if (const InputBlocks* b = blocks(a_, *ca_)) {
+    const bool trace_only =
+        std::all_of(o_.metrics.begin(), o_.metrics.end(), [](const std::string& m) { return m == "trace"; });
+    if (const InputBlocks* b = trace_only && !ca_->blocks ? nullptr : blocks(a_, *ca_)) {
       TraceValue v;
       v.value = b->blocks.diagonal(0, 1, 2).to(at::kDouble).sum().item<double>();
       v.std_error = rounding(v.value);

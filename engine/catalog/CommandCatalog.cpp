@@ -77,7 +77,8 @@ std::vector<CommandInfo> make_commands() {
            Names{"kernel", "methods", "exact", "budgets", "repeats", "distribute", "json"}},
       {"metrics",
        "trace, Frobenius norm, effective rank, alignment of K",
-       kProblemOptions + kEstimatorOptions + Names{"model-b", "metrics", "exact", "distribute", "json"},
+       kProblemOptions + kEstimatorOptions +
+           Names{"model-b", "metrics", "exact", "trace-per-input", "distribute", "json"},
        {},
        {by_default("metrics", join(MetricsOptions{}.metrics))}},
       {"kernel",

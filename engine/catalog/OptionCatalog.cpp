@@ -159,6 +159,10 @@ std::vector<OptionInfo> make_option_catalog() {
           .with_default(std::to_string(EstimatorOptions{}.block)),
       opt("history", "", kEstimate, "record the running estimate after each product"),
       opt("exact", "", kEstimate, "also compute the exact value and each estimate's error"),
+      opt("trace-per-input", "", kEstimate,
+          "metrics: tr K from each input's own O VJPs (exact to rounding) and the other traces estimated off "
+          "the diagonal blocks Kₙₙ, where the model is separable over its batch and O ≤ --matvecs (as watch "
+          "does)"),
       opt("repeats", "R", kEstimate, "independent repeats (seeds S, S+1, …), 1 to 100000"),
       opt("methods", "LIST", kEstimate, "estimators to run, comma-separated: " + estimator_list()),
       opt("budgets", "LIST", kEstimate, "matvec budgets of the speed–accuracy sweep, e.g. 12,24,48"),

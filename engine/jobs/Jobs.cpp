@@ -321,6 +321,7 @@ MetricsResult run_metrics_job(const MetricsRequest& job, const RunControl& rc) {
   mo.metrics = job.metrics;
   mo.estimator = job.estimator;
   mo.compare_exact = job.compare_exact;
+  mo.trace_per_input = job.trace_per_input;
   mo.memory_budget = job.problem.compute.memory_budget;
   MetricsResult out;
   out.request = job;

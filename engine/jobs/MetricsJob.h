@@ -15,6 +15,9 @@ struct MetricsRequest {
   std::vector<std::string> metrics{"trace", "frobenius", "effective_rank"};
   EstimatorOptions estimator;
   bool compare_exact = false;
+  /// MetricsOptions::trace_per_input: tr K exact to rounding from each input's own VJPs, the other traces
+  /// estimated off the diagonal blocks, where the model is separable over its batch and O ≤ m.
+  bool trace_per_input = false;
 };
 
 struct MetricsResult {

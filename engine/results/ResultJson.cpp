@@ -159,6 +159,7 @@ void fields(V& v, MetricsResult& r) {
   v.object("config", [&](auto& c) {
     c("problem", r.request.problem);
     c("estimator", r.request.estimator);
+    c.omit_if("trace_per_input", r.request.trace_per_input, false);
     c("blas", r.blas);
   });
 }

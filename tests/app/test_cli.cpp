@@ -100,6 +100,22 @@ class TestCli : public QObject {
     const Json j = parse_json(r.out);
     QCOMPARE(j.at("metrics").size(), size_t(5));
     for (const auto& m : j.at("metrics")) QVERIFY(m.contains("exact") && m.contains("rel_error"));
+    QVERIFY(!j.at("config").contains("trace_per_input"));
+    QCOMPARE(j.at("metrics")[0].at("method").get<std::string>(), std::string("xtrace"));
+    // --trace-per-input: tr K from each input's own VJPs, exact (float64) on this separable MLP (O = 3 ≤ m),
+    // and the result says so; ‖K‖_F is then estimated off the diagonal blocks, within its error bar.
+    const Run p =
+        run_cli({"metrics", "--model", kModel, "--data", kData, "--metrics", "trace,frobenius", "--estimator",
+                 "xtrace", "--matvecs", "20", "--exact", "--trace-per-input", "--json"});
+    QVERIFY2(p.code == 0, p.err.c_str());
+    const Json q = parse_json(p.out);
+    QVERIFY(q.at("config").at("trace_per_input").get<bool>());
+    const Json& tr = q.at("metrics")[0];
+    QCOMPARE(tr.at("method").get<std::string>(), std::string("per-input"));
+    TS_CHECK_CLOSE(tr.at("value").get<double>(), tr.at("exact").get<double>(), 1e-12, 0.0);
+    const Json& fro = q.at("metrics")[1];
+    QVERIFY(std::fabs(fro.at("value").get<double>() - fro.at("exact").get<double>()) <=
+            4 * fro.at("std_error").get<double>() + 1e-12 * fro.at("exact").get<double>());
   }
 
   // --version names the program and its version, and exits 0.
@@ -285,6 +301,12 @@ class TestCli : public QObject {
     QVERIFY(std::fabs(trace.at("value").get<double>() - exact) <=
             std::max(4 * trace.at("rel_std_error").get<double>(), 1e-10) * exact);
     for (const auto& m : big.at("metrics")) QVERIFY(m.at("rel_std_error").get<double>() <= 0.01);
+    // The built-in MLP is separable over its batch: the metrics again with tr K per input, exact to rounding.
+    const Json& pi = small.at("per_input");
+    QCOMPARE(pi.at("metrics")[0].at("method").get<std::string>(), std::string("per-input"));
+    TS_CHECK_CLOSE(pi.at("metrics")[0].at("value").get<double>(), exact, 1e-12, 0.0);
+    QVERIFY(pi.at("trace_seconds").get<double>() > 0 &&
+            pi.at("trace_speedup_over_estimate").get<double>() > 0);
     const Run none = run_cli({"bench", "real"});
     QCOMPARE(none.code, 1);
     QVERIFY2(none.err.find("scripts/export-model resnet18") != std::string::npos, none.err.c_str());

@@ -134,6 +134,18 @@ class TestMetrics : public QObject {
     o.estimator.method = "xnystrace";
     o.estimator.matvecs = 3 * 80;  // the sketch spans R^d: exact up to rounding
     o.trace_per_input = true;
+    // tr K asked alone: each input's squared gradient norms, exact, and no blocks (their Grams would serve
+    // no other trace).
+    {
+      MetricsOptions t = o;
+      t.metrics = {"trace"};
+      InputBlockCache none;
+      const MetricValue alone = compute_metrics(a, nullptr, {}, t, {}, &none).front();
+      QCOMPARE(alone.method, std::string("per-input"));
+      TS_CHECK_CLOSE(alone.value, trace, 1e-12, 0.0);
+      QCOMPARE(alone.vjps, a.state_size());
+      QVERIFY(!none.tried && !none.blocks);
+    }
     InputBlockCache ca, cb;
     auto v = compute_metrics(a, &b, {}, o, {}, &ca, &cb);
     QVERIFY(ca.blocks && cb.blocks);  // kept for the next call on these snapshots

@@ -8,11 +8,13 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
 
 #include "autodiff/TangentMap.h"
 #include "autodiff/TangentMapDetail.h"
 #include "core/ErrorText.h"
+#include "core/Stopwatch.h"
 
 namespace ts {
 
@@ -147,6 +149,80 @@ at::Tensor TangentMap::try_batched(const std::function<at::Tensor()>& batched, c
     return {};
   }
   return out;
+}
+
+bool TangentMap::measuring(const char* product) const {
+  const Model::BlockChoice& c = model_->block_choice();
+  return measure_block_ && c.stage < 3 && !comm_ && !dense() && batching() &&
+         (c.product.empty() || c.product == product);
+}
+
+void TangentMap::note_block(const char* product, int64_t b, double seconds) const {
+  Model::BlockChoice& c = model_->block_choice();
+  if (c.stage >= 2 || b != block_ || !batching()) return;  // only full blocks, still batched, count
+  if (c.stage == 1) {
+    c.block = b;
+    c.block_seconds = seconds / static_cast<double>(b);
+  }
+  c.product = product;
+  ++c.stage;
+}
+
+void TangentMap::note_singles(const char* product, int64_t n, double seconds) const {
+  Model::BlockChoice& c = model_->block_choice();
+  const double single = seconds / static_cast<double>(n);
+  c.stage = 3;
+  c.one_at_a_time = single * 1.5 < c.block_seconds;
+  char note[240];
+  std::snprintf(note, sizeof(note),
+                "%s (timed per %s: in a block of %lld %.3g s, one at a time %.3g s; one at a time only when "
+                "1.5× faster)",
+                c.one_at_a_time ? "one at a time" : ("blocks of " + std::to_string(c.block)).c_str(), product,
+                static_cast<long long>(c.block), c.block_seconds, single);
+  c.note = note;
+}
+
+at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
+                                const std::function<at::Tensor(const at::Tensor&)>& rows) const {
+  const int64_t k = X.dim() == 2 ? X.size(1) : 1;
+  if (!measuring(product) || k < 2) return rows(X);
+  Model::BlockChoice& c = model_->block_choice();
+  // The call's columns in parts, as far as they go: a full block to warm up, a full block timed, two vectors
+  // one at a time timed, the rest as decided. Each timing includes its part's forward pass (a block's shared
+  // by its vectors), which favours the block a little: it is the default.
+  std::vector<at::Tensor> parts;
+  int64_t done = 0;
+  while (c.stage < 3) {
+    const int64_t n = c.stage < 2 ? block_ : 2;
+    if (k - done < n) break;
+    SingleVectors single;
+    if (c.stage == 2) single.begin(force_single_);
+    const detail::Stopwatch sw;
+    at::Tensor part = rows(X.narrow(1, done, n));
+    const double seconds = sw.seconds();
+    single.end();
+    if (!part.defined()) {
+      if (c.stage < 2) return part;  // the path is unavailable (forward mode just failed): the caller's
+      // No path one vector at a time here (a built-in model's replicas): blocks stay.
+      c.stage = 3;
+      c.note =
+          "blocks of " + std::to_string(c.block) + " (" + product + " one at a time not available to time)";
+      break;
+    }
+    if (c.stage < 2)
+      note_block(product, n, seconds);
+    else
+      note_singles(product, n, seconds);
+    parts.push_back(part);
+    done += n;
+    if (!batching() && c.stage < 2) break;  // blocks abandoned for a missing batching rule meanwhile
+  }
+  if (done < k) {
+    const at::Tensor rest = rows(X.narrow(1, done, k - done));
+    if (!rest.defined()) return rest;
+    parts.push_back(rest);
+  }
+  return parts.size() == 1 ? parts.front() : at::cat(parts);
 }
 
 std::vector<at::Tensor> TangentMap::vjp_block_grads(const at::Tensor& out,

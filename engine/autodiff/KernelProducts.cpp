@@ -135,9 +135,11 @@ at::Tensor TangentMap::kernel_rows_block_streamed(const at::Tensor& V_in) const 
 
 at::Tensor TangentMap::kernel_rows_one_pass(const at::Tensor& V) const {
   if (fused()) return kernel_rows(V);
-  if (streamed()) return kernel_rows_streamed(V);  // undefined when forward mode just failed
-  if (block_streamed()) return kernel_rows_block_streamed(V);
-  return {};
+  return measured("K u", V, [&](const at::Tensor& part) -> at::Tensor {
+    if (streamed()) return kernel_rows_streamed(part);  // undefined when forward mode just failed
+    if (block_streamed()) return kernel_rows_block_streamed(part);
+    return {};
+  });
 }
 
 at::Tensor TangentMap::kernel_apply(const at::Tensor& V) const {

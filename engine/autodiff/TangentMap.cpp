@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "autodiff/BatchingRules.h"
 #include "autodiff/DenseProducts.h"
@@ -15,6 +16,7 @@
 #include "core/Defaults.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
+#include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "dist/Communicator.h"
 #include "io/Spec.h"
@@ -209,14 +211,32 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
   at::AutoGradMode grad_on(true);
   at::Tensor out = model_->forward(all, x_).reshape({-1});
   require_graph(out);
+  // set_block_measured: this call's full blocks, or its first two vectors one at a time, are timed (the
+  // forward pass above is outside both timings). Measured here rather than by measured(): joining a call's
+  // parts would copy its k × P rows (1.4 GB for 32 VJPs of ResNet-18).
+  const bool measure = measuring("VJP");
+  SingleVectors single;  // two vectors one at a time, timed, from column `singles_from`
+  std::optional<detail::Stopwatch> singles_time;
+  const int64_t n_single = 2;
+  int64_t singles_from = measure && model_->block_choice().stage == 2 ? 0 : -1;
   for (int64_t j = 0; j < k; ++j) {
     check();
+    if (j == singles_from && k - j >= n_single) {
+      single.begin(force_single_);
+      singles_time.emplace();
+    }
     if (batching() && k - j > 1) {
       const int64_t b = std::min(block_, k - j);
+      const detail::Stopwatch block_time;
       const at::Tensor r = try_batched(
           [&] { return vjp_block(out, leaves, U.narrow(0, j, b), squares, result.narrow(0, j, b)); },
           "a batched VJP");
       if (r.defined()) {
+        if (measure && model_->block_choice().stage < 2) {
+          note_block("VJP", b, block_time.seconds());
+          if (model_->block_choice().stage == 2)
+            singles_from = j + b;  // timed: the next two go one at a time
+        }
         vjps_ += b;
         j += b - 1;
         continue;
@@ -239,6 +259,10 @@ at::Tensor TangentMap::vjp_rows(const at::Tensor& U_in, bool squares) const {
     }
     if (squares) result[j] = acc;
     ++vjps_;
+    if (single.on() && j + 1 == singles_from + n_single) {
+      single.end();
+      note_singles("VJP", n_single, singles_time->seconds());
+    }
   }
   return result;
 }

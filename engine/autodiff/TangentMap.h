@@ -73,7 +73,18 @@ class TangentMap {
   /// where a batched pass fails, or where LibTorch would loop over the block for want of a batching rule,
   /// falls back to one vector at a time (once per model; batching_fallback() says why).
   void set_block(int64_t max) { block_ = max; }
+  /// set_block, then block products or one vector at a time as measured on this model's first products
+  /// (Model::BlockChoice; once per model, shared by its maps): one at a time only when it took less than
+  /// 1/1.5 of a block's time per vector, so that a near tie decided by the machine's noise does not make the
+  /// same seed give last-digit differences from run to run. Every column's path up to the decision is fixed
+  /// by the calls alone.
+  void set_block_measured(int64_t max) {
+    block_ = max;
+    measure_block_ = true;
+  }
   int64_t block() const { return block_; }
+  /// With set_block_measured: the choice and its timings; empty before it is made, or without it.
+  std::string block_choice() const { return measure_block_ ? model_->block_choice().note : std::string(); }
   /// The block size for a memory budget: each vector of a block holds about 4 (P + d) numbers and
   /// `activation_bytes` (activation_bytes()) while a batched pass runs, and the block's gradients, their copy
   /// and its activations' gradients (2 (P + d) numbers and `activation_bytes` a vector) stay within the 1 GiB
@@ -141,7 +152,34 @@ class TangentMap {
   std::vector<at::Tensor> unflatten(const at::Tensor& flat) const;
   /// J for the rows of Wt ([k, P]) by one forward-mode pass through the replicated model: [k, d].
   at::Tensor jvp_replicated(const at::Tensor& Wt) const;
-  bool batching() const { return block_ > 1 && model_->batching_unsupported().empty(); }
+  bool batching() const {
+    return block_ > 1 && model_->batching_unsupported().empty() && !force_single_ &&
+           !(measure_block_ && model_->block_choice().one_at_a_time);
+  }
+  // A product call of the columns of X (n × k), split where set_block_measured's measurement needs: `rows`
+  // runs a part as the map stands and returns its rows (undefined: the path is unavailable, passed on).
+  at::Tensor measured(const char* product, const at::Tensor& X,
+                      const std::function<at::Tensor(const at::Tensor&)>& rows) const;
+  // The measurement's steps (Model::BlockChoice): whether `product` is still being measured; a block of b
+  // vectors ran in `seconds` (the first full one warms up, the second is timed); n vectors one at a time ran
+  // in `seconds` (the choice is made).
+  bool measuring(const char* product) const;
+  void note_block(const char* product, int64_t b, double seconds) const;
+  void note_singles(const char* product, int64_t n, double seconds) const;
+  // Products go one vector at a time while it lives (the measurement's), also when an exception leaves.
+  struct SingleVectors {
+    bool* flag = nullptr;
+    void begin(bool& f) {
+      flag = &f;
+      f = true;
+    }
+    void end() {
+      if (flag) *flag = false;
+      flag = nullptr;
+    }
+    bool on() const { return flag != nullptr; }
+    ~SingleVectors() { end(); }
+  };
   /// The explicit products of this map's model and batch when they apply (made on first use, and again when
   /// the model's parameters moved); null otherwise.
   const DenseProducts* dense() const;
@@ -223,6 +261,8 @@ class TangentMap {
   mutable std::string fallback_;
   int64_t replicas_ = 8;
   int64_t block_ = 32;
+  bool measure_block_ = false;
+  mutable bool force_single_ = false;      // while measured() times vectors one at a time
   mutable int64_t activation_bytes_ = -1;  // activation_bytes(), once counted
   bool explicit_ = true;
   mutable std::shared_ptr<const DenseProducts> dense_;

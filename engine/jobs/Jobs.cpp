@@ -39,6 +39,13 @@ int64_t product_block(const TangentMap& J, const ComputeConfig& c) {
                                       J.state().element_size(), J.activation_bytes());
 }
 
+void apply_product_block(TangentMap& J, const ComputeConfig& c) {
+  if (c.product_batch >= 0)
+    J.set_block(c.product_batch);
+  else
+    J.set_block_measured(product_block(J, c));
+}
+
 namespace {
 
 // This rank's rows of the batch (dist::share): a copy, so the rest can be freed with the data set.
@@ -61,6 +68,7 @@ JvpPath jvp_path(const TangentMap& J) {
   p.jvp_batching = J.jvp_mode() == JvpMode::Forward ? J.jvp_batching() : "per-vector";
   p.kernel = J.kernel_path();
   p.block = J.block();
+  p.block_choice = J.block_choice();
   p.batching_fallback = J.batching_fallback();
   p.ranks = J.ranks();
   p.distribute = J.batch_split() ? "batch" : "products";
@@ -139,7 +147,7 @@ Problem build_problem(const ProblemSpec& p, bool need_b) {
   const at::Tensor x = split ? batch_share(pr.data.inputs) : pr.data.inputs;
   pr.J = std::make_unique<TangentMap>(pr.model, to_model_input(x, opts), mode);
   if (split) pr.J->split_batch();
-  pr.J->set_block(product_block(*pr.J, p.compute));
+  apply_product_block(*pr.J, p.compute);
   if (need_b) {
     if (p.model_b.empty())
       throw InputError(

@@ -30,9 +30,10 @@ struct JvpPath {
   std::string jvp_batching = "per-vector";  ///< "batched", "replicated" or "per-vector"
   std::string kernel = "vjp-then-jvp";      ///< "fused" or "streamed" (TangentMap::kernel_path)
   int64_t block = 1;                        ///< vectors per block product
-  std::string batching_fallback;            ///< why block products were abandoned, if they were
-  int ranks = 1;                            ///< processes the products ran on (dist::world())
-  std::string distribute = "products";      ///< how they divided them: "products" or "batch"
+  std::string block_choice;             ///< by default: blocks or one at a time, as measured, and the timings
+  std::string batching_fallback;        ///< why block products were abandoned, if they were
+  int ranks = 1;                        ///< processes the products ran on (dist::world())
+  std::string distribute = "products";  ///< how they divided them: "products" or "batch"
 };
 
 }  // namespace ts

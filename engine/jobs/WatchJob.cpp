@@ -208,7 +208,7 @@ class RunAnalysis {
     l.model = base_->clone();
     l.model->load_state(read_snapshot(s.file), "snapshot '" + s.file + "'");
     l.J = std::make_unique<TangentMap>(l.model, x_, mode_);
-    l.J->set_block(product_block(*l.J, compute_));
+    apply_product_block(*l.J, compute_);
     l.J->set_control(&rc_);
     if (!targets_.defined() && !run_.probe_targets.empty()) {
       std::vector<int64_t> out = l.J->output_shape();

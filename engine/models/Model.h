@@ -86,6 +86,18 @@ class Model {
     jvp_choice_ = path;
     jvp_choice_note_ = note;
   }
+  /// Block products or one vector at a time, measured on this model's first products (TangentMap::
+  /// set_block_measured), once per model: a full block warms up, the next is timed, then two vectors one at a
+  /// time; one at a time is kept only when clearly faster.
+  struct BlockChoice {
+    int stage = 0;             ///< 0 nothing yet, 1 a block warmed up, 2 a block timed, 3 decided
+    std::string product;       ///< the product timed ("VJP" or "K u"): both timings are of it
+    int64_t block = 0;         ///< the timed block's size
+    double block_seconds = 0;  ///< per vector, in the timed block
+    bool one_at_a_time = false;
+    std::string note;  ///< the decision and its timings, for results; empty until decided
+  };
+  BlockChoice& block_choice() const { return block_choice_; }
   /// Class names from the model file's metadata (scripts/export-model); empty when it names none.
   const std::vector<std::string>& class_names() const { return class_names_; }
   /// Notes on how the model file is read, for `info` and the app: its metadata (how it was made), which
@@ -114,6 +126,7 @@ class Model {
   mutable std::string forward_ad_unsupported_;
   mutable std::string batching_unsupported_;
   mutable std::string jvp_choice_, jvp_choice_note_;
+  mutable BlockChoice block_choice_;
   mutable bool deterministic_checked_ = false;
   std::vector<std::string> class_names_;
   std::string

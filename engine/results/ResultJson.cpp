@@ -59,6 +59,7 @@ void fields(V& v, JvpPath& p) {
   v("jvp_batching", p.jvp_batching);
   v("kernel_products", p.kernel);
   v("product_batch", p.block);
+  v.omit_empty("product_choice", p.block_choice);
   v.omit_empty("batching_fallback", p.batching_fallback);
   v("ranks", p.ranks);
   v("distribute", p.distribute);

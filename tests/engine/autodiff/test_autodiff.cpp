@@ -454,6 +454,66 @@ class TestAutodiff : public QObject {
     QCOMPARE(model->num_selected_parameters(), int64_t(5 * 3 + 3));
     TS_EXPECT_THROW(InputError, model->select_parameters("conv"), "matches no parameter");
   }
+
+  // set_block_measured: a full block warms up, the next is timed, then two vectors one at a time; the choice
+  // is the model's, said with its timings, and every product along the way equals one vector at a time.
+  void measuredBlockChoice() {
+    const Json ref_json = test::reference();
+    const Json& r = ref_json.at("tiny_conv");
+    const auto rel = [](const at::Tensor& a, const at::Tensor& b) {
+      return ((a - b).abs().max() / b.abs().max().clamp_min(1e-300)).item<double>();
+    };
+    for (const char* product : {"VJP", "K u"}) {
+      auto model = fixture_model(r);
+      const at::Tensor x = batch(*model, 3, 21);
+      TangentMap ref(model, x), J(model, x);
+      ref.set_block(1);  // as given: not measured, and the model's choice does not touch it
+      J.set_block_measured(3);
+      auto gen = make_generator(5);
+      const at::Tensor U = draw_normal(gen, {J.state_size(), 7}, J.options());
+      const bool vjp = std::string(product) == "VJP";
+      const at::Tensor expected = vjp ? ref.vjp_sqnorms(U) : ref.kernel_apply(U);
+      // 7 vectors: a block of 3 warms up, the next is timed; one vector is left, too few for the two one at
+      // a time, which the next call's first two are.
+      const std::vector<int> stages{2, 3};
+      for (int stage : stages) {
+        const at::Tensor got = vjp ? J.vjp_sqnorms(U) : J.kernel_apply(U);
+        QVERIFY2(rel(got, expected) < 1e-12, product);
+        QCOMPARE(model->block_choice().stage, stage);
+        QCOMPARE(J.block_choice().empty(), stage < 3);
+      }
+      QVERIFY2(J.block_choice().find(std::string("timed per ") + product) != std::string::npos,
+               J.block_choice().c_str());
+      QCOMPARE(model->block_choice().block, int64_t(3));
+      QVERIFY(model->block_choice().block_seconds > 0);
+      QVERIFY(ref.block_choice().empty());
+      TangentMap again(model, x);  // the choice is the model's: a new map has it without measuring
+      again.set_block_measured(3);
+      QCOMPARE(again.block_choice(), J.block_choice());
+    }
+    // The rule, with the block's timing set by hand: one at a time only when 1.5× faster per vector.
+    for (const double block_seconds : {1e3, 1e-9}) {
+      auto model = fixture_model(r);
+      const at::Tensor x = batch(*model, 3, 21);
+      TangentMap ref(model, x), J(model, x);
+      ref.set_block(1);
+      J.set_block_measured(3);
+      Model::BlockChoice& c = model->block_choice();
+      c.stage = 2;
+      c.product = "VJP";
+      c.block = 3;
+      c.block_seconds = block_seconds;
+      auto gen = make_generator(6);
+      const at::Tensor U = draw_normal(gen, {J.state_size(), 5}, J.options());
+      QVERIFY(rel(J.vjp(U), ref.vjp(U)) < 1e-12);
+      const bool slow_blocks = block_seconds > 1;
+      QCOMPARE(c.one_at_a_time, slow_blocks);
+      QCOMPARE(J.vjp_path(), std::string(slow_blocks ? "per-vector" : "batched"));
+      QVERIFY2(J.block_choice().rfind(slow_blocks ? "one at a time" : "blocks of 3", 0) == 0,
+               J.block_choice().c_str());
+      QVERIFY(rel(J.vjp(U), ref.vjp(U)) < 1e-12);
+    }
+  }
 };
 
 }  // namespace test_autodiff
@@ -461,7 +521,7 @@ class TestAutodiff : public QObject {
 TS_TEST_MAIN(test_autodiff::TestAutodiff, jvpModesAgreeWithFiniteDifferences, blockProductsEqualOneAtATime,
              explicitMlpProductsEqualAutograd, exactTraceIdentities, torchscriptFixturesMatchPython,
              exactTracePerInput, torchscriptForwardModeThreeCalls, builtinExportRoundTrip, seedWorkloadSizes,
-             estimatorsOnNtk, parameterSubset, autoJvpKeepsTheFasterPath)
+             estimatorsOnNtk, parameterSubset, autoJvpKeepsTheFasterPath, measuredBlockChoice)
 #ifdef TS_HAVE_QT
 #include "test_autodiff.moc"
 #endif

@@ -49,6 +49,7 @@ void fields(V& v, CoverageBenchOptions& o) {
   v("budgets", o.budgets);
   v("seeds", o.seeds);
   v("layer_seeds", o.layer_seeds);
+  v("per_seed", o.per_seed);
   v("models", o.models);
   v("fixtures", o.fixtures);
   v("max_factor_entries", o.max_factor_entries);

@@ -152,7 +152,8 @@ std::vector<CommandInfo> make_benchmarks() {
       {"calibration",
        "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
        "and the mean z² over many seeds (also the per-layer bars)",
-       compute + Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "models", "fixtures", "json"},
+       compute + Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "per-seed", "models",
+                       "fixtures", "json"},
        Names{"coverage"},
        compute_defaults(cov.compute) +
            Overrides{by_default("kernels",

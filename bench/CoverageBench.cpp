@@ -271,6 +271,9 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
       for (int64_t m : o.budgets) {
         Tally cal, text, jack, pair;
         std::vector<double> rel;
+        // With per_seed: [error, reported, textbook (the sample one, not t-scaled), jackknife, paired] per
+        // seed.
+        Json seeds = Json::array();
         for (int s = 0; s < o.seeds; ++s) {
           EstimatorOptions eo;
           eo.method = method;
@@ -283,6 +286,9 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
           if (e.sample_std_error) text.add(err, *e.sample_std_error, k.trace);
           if (e.jackknife_std_error) jack.add(err, *e.jackknife_std_error, k.trace);
           if (e.paired_std_error) pair.add(err, *e.paired_std_error, k.trace);
+          if (o.per_seed && e.sample_std_error && e.jackknife_std_error && e.paired_std_error)
+            seeds.push_back({err, e.std_error.value_or(NAN), *e.sample_std_error, *e.jackknife_std_error,
+                             *e.paired_std_error});
         }
         Json row = cal.json();
         row["kernel"] = k.name;
@@ -301,6 +307,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
           row["mean_z2_paired"] = pair.mean_z2();
         }
         row["median_rel_error"] = quantile(rel, 0.5);
+        if (!seeds.empty()) row["per_seed"] = seeds;
         rows.push_back(row);
         log << "  " << format_row(row) << std::flush;
       }

@@ -21,6 +21,9 @@ struct CoverageBenchOptions {
   std::vector<int64_t> budgets{8, 16, 32, 64, 96};
   int seeds = 200;
   int layer_seeds = 40;  ///< the per-layer bars run on the network itself (matrix-free), so fewer seeds
+  /// Also each seed's error, its reported error and the textbook, jackknife and paired errors (XTrace,
+  /// XNysTrace) in the rows (`per_seed`), for weighing the three anew (docs/MATH.md §4.6).
+  bool per_seed = false;
   std::string models = "build/bench-models";  ///< resnet18.pt and squeezenet.pt (scripts/export-model)
   /// FHutch needs the Jacobian itself as a dense factor; kernels whose J has more entries are skipped for it.
   int64_t max_factor_entries = int64_t(40) << 20;

@@ -29,6 +29,7 @@ bench::CoverageBenchOptions calibration_options(const Args& a) {
   c.compute = compute_from(a, c.compute);
   c.seeds = static_cast<int>(a.get_int("seeds", c.seeds));  // ranges: the parser checks them (the catalog)
   c.layer_seeds = static_cast<int>(a.get_int("layer-seeds", c.layer_seeds));
+  c.per_seed = a.flag("per-seed");
   c.models = a.get("models", c.models);
   if (a.has("kernels")) {  // separated by ';' (a spec NAME=MODEL@DATA has commas of its own)
     c.kernels.clear();

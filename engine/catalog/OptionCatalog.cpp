@@ -300,6 +300,9 @@ std::vector<OptionInfo> make_option_catalog() {
           "cnn-digits, gru-small, exp-decay, poly-decay, flat, NAME=MODEL@DATA[@SHAPE]"),
       opt("fixtures", "DIR", kCommand, "folder of the TorchScript test fixtures"),
       opt("layer-seeds", "S", kCommand, "runs of the per-layer bars"),
+      opt("per-seed", "", kCommand,
+          "calibration: also each seed's error and its textbook, jackknife and paired errors (XTrace, "
+          "XNysTrace), for weighing them anew"),
       opt("models", "DIR", kCommand, "folder of resnet18.pt and squeezenet.pt (scripts/export-model)"),
   };
 }

@@ -420,6 +420,25 @@ class TestCli : public QObject {
     QVERIFY(j.at("rows")[1].contains("mean_z2_textbook") && j.at("rows")[1].contains("mean_z2_jackknife") &&
             j.at("rows")[1].contains("mean_z2_paired") && j.at("rows")[1].contains("coverage_paired"));
     QVERIFY(j.at("rows")[3].at("groups").get<int>() >= 2);  // one per layer (w0/b0, w1/b1, …)
+    QVERIFY(!j.at("rows")[1].contains("per_seed"));
+    // --per-seed: each seed's error and its reported error (the row's mean z² recomputed from them), and the
+    // three errors it is made of: the reported one lies between the smallest and the largest.
+    const Run p = run_cli({"bench", "calibration", "--kernels",
+                           "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4", "--seeds", "12",
+                           "--budgets", "16", "--methods", "xtrace", "--per-seed", "--json"});
+    QVERIFY2(p.code == 0, p.err.c_str());
+    const Json pj = parse_json(p.out);
+    const Json& row = pj.at("rows")[0];
+    QCOMPARE(row.at("per_seed").size(), size_t(12));
+    double z2 = 0;
+    for (const auto& s : row.at("per_seed")) {
+      QCOMPARE(s.size(), size_t(5));
+      const double sigma = s[1].get<double>(), jack = s[3].get<double>(), paired = s[4].get<double>();
+      QVERIFY(sigma >= std::min({s[2].get<double>(), jack, paired}) &&
+              sigma <= std::max({s[2].get<double>() * 1.5, jack, paired}));
+      z2 += std::pow(s[0].get<double>() / sigma, 2) / 12;
+    }
+    TS_CHECK_CLOSE(z2, row.at("mean_z2").get<double>(), 1e-9, 0.0);
     const std::string problem = run_info_problem(j, from, utc_now());
     QVERIFY2(problem.empty(), problem.c_str());
     // The networks of the calibration table are exported first; a missing one says how.

@@ -163,11 +163,11 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     mt.trace_per_input = true;
     mt.metrics = {"trace"};
     const MetricValue trace_alone = compute_metrics(J, nullptr, at::Tensor(), mt).front();
-    MetricsOptions mi = mo;
-    mi.trace_per_input = true;
-    detail::Stopwatch swi;
-    const auto per_input = compute_metrics(J, nullptr, at::Tensor(), mi);
-    if (trace_alone.method == "per-input") {
+    if (trace_alone.method == "per-input") {  // else not separable, or O > m: nothing more to time
+      MetricsOptions mi = mo;
+      mi.trace_per_input = true;
+      detail::Stopwatch swi;
+      const auto per_input = compute_metrics(J, nullptr, at::Tensor(), mi);
       Json pi = Json::object();
       Json pms = Json::array();
       for (const auto& m : per_input) {
@@ -178,6 +178,8 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
         mj["std_error"] = m.std_error ? *m.std_error : NAN;
         mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
         mj["matvecs"] = m.matvecs;
+        mj["vjps"] = m.vjps;
+        mj["jvps"] = m.jvps;
         mj["seconds"] = m.seconds;
         pms.push_back(mj);
       }

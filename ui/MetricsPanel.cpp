@@ -1,5 +1,6 @@
 #include "MetricsPanel.h"
 
+#include <QCheckBox>
 #include <QHeaderView>
 #include <QPushButton>
 #include <QTableWidget>
@@ -30,9 +31,20 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
       "their standard error, ≈ 95%) to two significant digits, the value to the same place; full precision "
       "in each cell's tooltip.");
   auto* button = new QPushButton("Compute metrics with the first method", this);
+  per_input_ = new QCheckBox("tr K exactly, from each input's own gradients, where the model allows", this);
+  per_input_->setObjectName("metricsTracePerInput");
+  per_input_->setChecked(true);
+  per_input_->setToolTip(
+      "Where the model treats each input on its own (checked) and has no more outputs per input than the "
+      "budget m, tr K = Σₙ tr Kₙₙ is summed from each input's O gradients: exact to rounding, at about the "
+      "cost "
+      "of O products, and the other metrics are estimated off the diagonal blocks Kₙₙ only (docs/MATH.md "
+      "§5). "
+      "Elsewhere, or unticked, every metric is estimated by the first method.");
   caption_ = new ProblemCaption("metricsCaption", this);
   layout->addWidget(table_, 1);
   layout->addWidget(caption_);
+  layout->addWidget(per_input_);
   layout->addWidget(button, 0, Qt::AlignLeft);
   connect(button, &QPushButton::clicked, this, &MetricsPanel::compute);
   engine_->follow(this, "metrics", &pending_, [this](const JobResultPtr& result) {
@@ -47,6 +59,7 @@ void MetricsPanel::compute() {
   job.estimator = c.estimator;
   job.estimator.method = c.methods.empty() ? "hutchpp" : c.methods.front();
   job.compare_exact = c.exact;
+  job.trace_per_input = per_input_->isChecked();
   job.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
   pending_ = true;
   engine_->submitJob("metrics", [job](const RunControl& rc) { return run_metrics_job(job, rc); });

@@ -1,12 +1,14 @@
 #pragma once
 // The Metrics tab: tr K, ‖K‖_F, r_eff(K) and the kernel-target alignment of the form's kernel, estimated with
-// the form's first method (±2σ) and, when the form asks for it, exactly.
+// the form's first method (±2σ) and, when the form asks for it, exactly; tr K from each input's own gradients
+// where the model allows (a box, ticked by default).
 #include <QWidget>
 
 #include <functional>
 
 #include "JobResult.h"
 
+class QCheckBox;
 class QTableWidget;
 
 namespace ts::ui {
@@ -33,6 +35,7 @@ class MetricsPanel : public QWidget {
   EngineClient* engine_;
   std::function<ts::CompareRequest()> form_;
   QTableWidget* table_;
+  QCheckBox* per_input_;  ///< tr K from each input's own gradients (MetricsRequest::trace_per_input)
   ProblemCaption* caption_;
   bool pending_ = false;  ///< a job of this tab is in flight
 };

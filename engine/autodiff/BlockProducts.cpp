@@ -202,7 +202,11 @@ at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
     const double seconds = sw.seconds();
     single.end();
     if (!part.defined()) {
-      if (c.stage < 2) return part;  // the path is unavailable (forward mode just failed): the caller's
+      if (c.stage < 2) {  // the path is unavailable (forward mode just failed): the caller redoes all k
+        vjps_ -= done;
+        jvps_ -= done;
+        return part;
+      }
       // No path one vector at a time here (a built-in model's replicas): blocks stay.
       c.stage = 3;
       c.note =
@@ -219,7 +223,13 @@ at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
   }
   if (done < k) {
     const at::Tensor rest = rows(X.narrow(1, done, k - done));
-    if (!rest.defined()) return rest;
+    if (!rest.defined()) {
+      // The caller does all k columns again by another path: the parts done here are not counted twice
+      // (each counted one VJP and one JVP per column, as K u does).
+      vjps_ -= done;
+      jvps_ -= done;
+      return rest;
+    }
     parts.push_back(rest);
   }
   return parts.size() == 1 ? parts.front() : at::cat(parts);

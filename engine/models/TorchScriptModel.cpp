@@ -365,6 +365,9 @@ class TorchScriptModel : public Model {
                                                    metadata_, output_);
     copy->export_dtype_ = export_dtype_;
     copy->batch_axis_checked_ = batch_axis_checked_;
+    // A decided choice of blocks or one at a time holds for the copy (the same network: watch's snapshots),
+    // so a series does not measure, and perhaps choose, anew at each snapshot.
+    if (block_choice_.stage == 3) copy->block_choice_ = block_choice_;
     // The copy's module holds this model's detached tensors, whose requires_grad flags are gone: the
     // trainable/frozen marks come from here, or a frozen backbone would join the clone's NTK.
     copy->trainable_ = trainable_;

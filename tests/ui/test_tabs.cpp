@@ -145,6 +145,7 @@ class TestTabs : public QObject {
       j.estimator = w.currentCompareJob().estimator;
       j.estimator.method = "hutchpp";
       j.compare_exact = true;
+      j.trace_per_input = true;  // the tab's box, ticked by default
       j.metrics = {"trace", "frobenius", "effective_rank", "target_alignment"};
       return j;
     }());

@@ -488,6 +488,23 @@ class TestWorkbench : public QObject {
     QVERIFY(caption(w.spectrumPanel()).startsWith("Computed for"));
   }
 
+  // The Metrics tab takes tr K from each input's own gradients where the model allows (ticked by default):
+  // the digits MLP is separable with O = 10 ≤ m, so its trace row names that method; unticked, the estimator.
+  void metricsTracePerInput() {
+    ui::MainWindow w(nullptr, false);
+    small_problem(w);
+    auto* box = w.metricsPanel()->findChild<QCheckBox*>("metricsTracePerInput");
+    QVERIFY(box && box->isChecked());
+    QVERIFY(spectrum_and_metrics(w));
+    QTableWidget* t = w.metricsPanel()->table();
+    QVERIFY2(t->item(0, 0)->toolTip() == "trace (per-input)", qPrintable(t->item(0, 0)->toolTip()));
+    box->setChecked(false);
+    QSignalSpy metrics(&w, &ui::MainWindow::metricsShown);
+    w.computeMetrics();
+    QVERIFY(metrics.wait(60000));
+    QVERIFY2(!t->item(0, 0)->toolTip().contains("per-input"), qPrintable(t->item(0, 0)->toolTip()));
+  }
+
   // Every run kind goes into the run log with its settings, survives a session, and runs again from it.
   void everyRunKindIsLogged() {
     QTemporaryDir tmp;

@@ -47,6 +47,20 @@ PerVector per_vector(int64_t count, int64_t block, F&& product) {
   return t;
 }
 
+// One metric of a report row: value, error (absolute and relative), products and time.
+Json metric_json(const MetricValue& m) {
+  Json mj = Json::object();
+  mj["metric"] = m.name;
+  mj["value"] = m.value;
+  mj["std_error"] = m.std_error ? *m.std_error : NAN;
+  mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
+  mj["matvecs"] = m.matvecs;
+  mj["vjps"] = m.vjps;
+  mj["jvps"] = m.jvps;
+  mj["seconds"] = m.seconds;
+  return mj;
+}
+
 }  // namespace
 
 Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
@@ -139,16 +153,7 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
     row["estimate_seconds"] = metric_seconds;
     Json ms = Json::array();
     for (const auto& m : metrics) {
-      Json mj = Json::object();
-      mj["metric"] = m.name;
-      mj["value"] = m.value;
-      mj["std_error"] = m.std_error ? *m.std_error : NAN;
-      mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
-      mj["matvecs"] = m.matvecs;
-      mj["vjps"] = m.vjps;
-      mj["jvps"] = m.jvps;
-      mj["seconds"] = m.seconds;
-      ms.push_back(mj);
+      ms.push_back(metric_json(m));
       log << "  " << m.name << " ≈ " << format_number(m.value, 6) << " ± "
           << format_number(m.std_error ? *m.std_error : NAN, 2) << " (" << m.matvecs << " products, "
           << format_number(m.seconds, 3) << " s)\n";
@@ -171,16 +176,8 @@ Json run_real_bench(const RealBenchOptions& o, std::ostream& log) {
       Json pi = Json::object();
       Json pms = Json::array();
       for (const auto& m : per_input) {
-        Json mj = Json::object();
-        mj["metric"] = m.name;
+        Json mj = metric_json(m);
         mj["method"] = m.method;
-        mj["value"] = m.value;
-        mj["std_error"] = m.std_error ? *m.std_error : NAN;
-        mj["rel_std_error"] = m.std_error ? *m.std_error / std::abs(m.value) : NAN;
-        mj["matvecs"] = m.matvecs;
-        mj["vjps"] = m.vjps;
-        mj["jvps"] = m.jvps;
-        mj["seconds"] = m.seconds;
         pms.push_back(mj);
       }
       pi["metrics"] = pms;

@@ -192,6 +192,13 @@ at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
   // by its vectors), which favours the block a little: it is the default.
   std::vector<at::Tensor> parts;
   int64_t done = 0;
+  // The path turned out unavailable (forward mode just failed): the caller does all k columns again by
+  // another path, so the parts done here are not counted twice (one VJP and one JVP per column, as K u).
+  const auto unavailable = [&] {
+    vjps_ -= done;
+    jvps_ -= done;
+    return at::Tensor();
+  };
   while (c.stage < 3) {
     const int64_t n = c.stage < 2 ? block_ : 2;
     if (k - done < n) break;
@@ -202,11 +209,7 @@ at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
     const double seconds = sw.seconds();
     single.end();
     if (!part.defined()) {
-      if (c.stage < 2) {  // the path is unavailable (forward mode just failed): the caller redoes all k
-        vjps_ -= done;
-        jvps_ -= done;
-        return part;
-      }
+      if (c.stage < 2) return unavailable();
       // No path one vector at a time here (a built-in model's replicas): blocks stay.
       c.stage = 3;
       c.note =
@@ -223,13 +226,7 @@ at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,
   }
   if (done < k) {
     const at::Tensor rest = rows(X.narrow(1, done, k - done));
-    if (!rest.defined()) {
-      // The caller does all k columns again by another path: the parts done here are not counted twice
-      // (each counted one VJP and one JVP per column, as K u does).
-      vjps_ -= done;
-      jvps_ -= done;
-      return rest;
-    }
+    if (!rest.defined()) return unavailable();
     parts.push_back(rest);
   }
   return parts.size() == 1 ? parts.front() : at::cat(parts);

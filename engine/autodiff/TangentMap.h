@@ -75,9 +75,9 @@ class TangentMap {
   void set_block(int64_t max) { block_ = max; }
   /// set_block, then block products or one vector at a time as measured on this model's first products
   /// (Model::BlockChoice; once per model, shared by its maps): one at a time only when it took less than
-  /// 1/1.5 of a block's time per vector, so that a near tie decided by the machine's noise does not make the
-  /// same seed give last-digit differences from run to run. Every column's path up to the decision is fixed
-  /// by the calls alone.
+  /// 1/1.5 of a block's time per vector, which moves a near tie (whose outcome, left to the machine's noise,
+  /// would change a seed's last digits from run to run) away from where measured networks lie; set_block
+  /// pins it. Every column's path up to the decision is fixed by the calls alone.
   void set_block_measured(int64_t max) {
     block_ = max;
     measure_block_ = true;
@@ -262,7 +262,7 @@ class TangentMap {
   int64_t replicas_ = 8;
   int64_t block_ = 32;
   bool measure_block_ = false;
-  mutable bool force_single_ = false;      // while measured() times vectors one at a time
+  mutable bool force_single_ = false;      // while the measurement times vectors one at a time
   mutable int64_t activation_bytes_ = -1;  // activation_bytes(), once counted
   bool explicit_ = true;
   mutable std::shared_ptr<const DenseProducts> dense_;

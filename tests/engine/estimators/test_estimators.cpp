@@ -353,6 +353,16 @@ class TestEstimators : public QObject {
                    std::pow(textbook, 0.25) * std::pow(*e.jackknife_std_error, 0.375) *
                        std::pow(*e.paired_std_error, 0.375),
                    1e-12, 0);
+    // XTrace reports 0.9 of the same mean (its measured calibration, docs/MATH.md §4.6).
+    o.method = "xtrace";
+    o.matvecs = 28;
+    const TraceEstimate x = xtrace(op, o);
+    QVERIFY(x.sample_std_error && x.std_error && x.jackknife_std_error && x.paired_std_error);
+    QVERIFY2(x.error_method.rfind("0.9 × ", 0) == 0, x.error_method.c_str());
+    TS_CHECK_CLOSE(*x.std_error,
+                   0.9 * std::pow(ts::detail::t_scaled(*x.sample_std_error, 14), 0.25) *
+                       std::pow(*x.jackknife_std_error, 0.375) * std::pow(*x.paired_std_error, 0.375),
+                   1e-12, 0);
   }
 
   // The paired variance is close to Var t̄, the spread of the estimate over seeds, where the textbook variance

@@ -151,7 +151,8 @@ std::vector<CommandInfo> make_benchmarks() {
                        dyn.test_data)}},
       {"calibration",
        "the calibration table: for each estimator, network and budget, how often ±2σ covers the exact trace "
-       "and the mean z² over many seeds (also the per-layer bars)",
+       "and the mean z² over many seeds (also the per-layer bars); each kernel is formed in float64, and "
+       "--dtype float32 takes the products with a float32 copy of it",
        compute + Names{"kernels", "methods", "budgets", "seeds", "layer-seeds", "per-seed", "models",
                        "fixtures", "json"},
        Names{"coverage"},

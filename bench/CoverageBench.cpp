@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <sstream>
@@ -153,13 +154,16 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
 }
 
 // Coverage of ±2σ and mean z² = (error/σ)² over runs; runs exact up to rounding (budget ≥ n, or a sketch that
-// captured the whole range) count as covered and are left out of z².
+// captured the whole range) count as covered and are left out of z². Rounding is an error below `exact_tol`
+// of the exact value: 10⁻¹¹ with float64 products (the sketches' float64 algebra rounds to about that near a
+// kernel's rank), and float32's machine epsilon, 1.2·10⁻⁷, with float32 products.
 struct Tally {
+  double exact_tol = 1e-11;
   int runs = 0, covered = 0, exact = 0;
   double z2 = 0;
   void add(double err, double sigma, double exact_value) {
     ++runs;
-    if (std::fabs(err) <= 1e-11 * std::fabs(exact_value)) {
+    if (std::fabs(err) <= exact_tol * std::fabs(exact_value)) {
       ++exact, ++covered;
       return;
     }
@@ -245,7 +249,11 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
   Json rows = Json::array();
   for (const auto& spec : o.kernels) {
     const Kernel k = make_kernel(spec, o, log);
-    const DenseOperator A(k.K.to(parse_device(o.compute.device)), /*psd=*/true);
+    // The exact trace is K's in float64; with --dtype float32 the estimators' products are taken with K
+    // rounded to float32, so that the bars can be checked against the rounding of float32 products too.
+    const at::ScalarType dtype = parse_dtype(o.compute.dtype);
+    const DenseOperator A(k.K.to(parse_device(o.compute.device)).to(dtype), /*psd=*/true);
+    if (dtype == at::kFloat) log << "  " << k.name << ": products with K in float32\n";
     // RHutch's estimates depend on K alone (‖Bᵀu‖² = uᵀKu for any B with BBᵀ = K): a d×d factor serves.
     // Only where RHutch runs: a d×d eigendecomposition.
     std::unique_ptr<DenseRectOperator> rfactor;
@@ -269,7 +277,8 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         continue;
       }
       for (int64_t m : o.budgets) {
-        Tally cal, text, jack, pair;
+        const double tol = dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon()) : 1e-11;
+        Tally cal{tol}, text{tol}, jack{tol}, pair{tol};
         std::vector<double> rel;
         // With per_seed: [error, reported, textbook (the sample one, not t-scaled), jackknife, paired] per
         // seed.

@@ -441,6 +441,18 @@ class TestCli : public QObject {
     TS_CHECK_CLOSE(z2, row.at("mean_z2").get<double>(), 1e-9, 0.0);
     const std::string problem = run_info_problem(j, from, utc_now());
     QVERIFY2(problem.empty(), problem.c_str());
+    // --dtype float32: the products with K rounded to float32 (the exact trace still K's in float64). At a
+    // budget above d = 18 XNysTrace takes the trace off a basis: off by float32 rounding, not float64's, and
+    // counted exact to rounding (below float32's epsilon of the trace), not as an estimate with a zero bar.
+    const Run f = run_cli({"bench", "calibration", "--kernels",
+                           "tiny=mlp:in=4,width=6,depth=2,out=3,seed=1@random:n=6,shape=4", "--seeds", "4",
+                           "--budgets", "32", "--methods", "xnystrace", "--dtype", "float32", "--json"});
+    QVERIFY2(f.code == 0, f.err.c_str());
+    QVERIFY2(f.err.find("products with K in float32") != std::string::npos, f.err.c_str());
+    const Json fr = parse_json(f.out).at("rows")[0];
+    QVERIFY2(fr.at("median_rel_error").get<double>() > 1e-11, fr.dump().c_str());
+    QCOMPARE(fr.at("exact_runs").get<int>(), 4);
+    QCOMPARE(fr.at("coverage").get<double>(), 1.0);
     // The networks of the calibration table are exported first; a missing one says how.
     const Run missing =
         run_cli({"bench", "calibration", "--kernels", "resnet18", "--models", "/nonexistent"});

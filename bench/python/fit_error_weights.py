@@ -30,13 +30,14 @@ for f in sys.argv[1:]:
         for err, rep, sample, jk, pr in r["per_seed"]:
             if tr and abs(err) <= 1e-11 * abs(tr):
                 continue
-            # The reported σ is c · textbook^¼ · jackknife^⅜ · paired^⅜ with the t-scaled textbook: recovered
-            # here. c is 0.9 for XTrace from the commit that set it on, 1 before and for XNysTrace; the t-scaled
-            # textbook error is 1 to 1.09 times the sample one from 16 test vectors on, so a recovered ratio
-            # above 1.3 means the report was made with c = 0.9 (it would be 1.52 times too large).
+            # The reported σ is c · textbook^¼ · jackknife^⅜ · paired^⅜ with the t-scaled textbook, so
+            # (σ / (jackknife^⅜ · paired^⅜))⁴ is c⁴ times the textbook error. c is 0.9 for XTrace from the commit
+            # that set it on, 1 before and for XNysTrace. The t-scaled textbook error is 1 to 1.09 times the
+            # sample one from 16 test vectors on, so a recovered ratio below 0.85 means a report made with
+            # c = 0.9 (its ratio is 0.9⁴ = 0.66 of that).
             tb = (rep / (jk ** 0.375 * pr ** 0.375)) ** 4
-            if tb / sample > 1.3:
-                tb = (rep / (FACTOR * jk ** 0.375 * pr ** 0.375)) ** 4
+            if tb / sample < 0.85:
+                tb /= FACTOR ** 4
             seeds.append((err, tb, jk, pr))
         if len(seeds) >= 20:
             cells.append((f.split("/")[-1], r["kernel"], r["method"], r["budget"], seeds))

@@ -157,8 +157,10 @@ Kernel make_kernel(const std::string& text, const CoverageBenchOptions& o, std::
 // captured the whole range) count as covered and are left out of z². Rounding is an error below `exact_tol`
 // of the exact value: 10⁻¹¹ with float64 products (the sketches' float64 algebra rounds to about that near a
 // kernel's rank), and float32's machine epsilon, 1.2·10⁻⁷, with float32 products.
+constexpr double kExactFloat64 = 1e-11;
+
 struct Tally {
-  double exact_tol = 1e-11;
+  double exact_tol = kExactFloat64;
   int runs = 0, covered = 0, exact = 0;
   double z2 = 0;
   void add(double err, double sigma, double exact_value) {
@@ -254,6 +256,8 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     const at::ScalarType dtype = parse_dtype(o.compute.dtype);
     const DenseOperator A(k.K.to(parse_device(o.compute.device)).to(dtype), /*psd=*/true);
     if (dtype == at::kFloat) log << "  " << k.name << ": products with K in float32\n";
+    const double exact_tol =
+        dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon()) : kExactFloat64;
     // RHutch's estimates depend on K alone (‖Bᵀu‖² = uᵀKu for any B with BBᵀ = K): a d×d factor serves.
     // Only where RHutch runs: a d×d eigendecomposition.
     std::unique_ptr<DenseRectOperator> rfactor;
@@ -277,8 +281,7 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
         continue;
       }
       for (int64_t m : o.budgets) {
-        const double tol = dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon()) : 1e-11;
-        Tally cal{tol}, text{tol}, jack{tol}, pair{tol};
+        Tally cal{exact_tol}, text{exact_tol}, jack{exact_tol}, pair{exact_tol};
         std::vector<double> rel;
         // With per_seed: [error, reported, textbook (the sample one, not t-scaled), jackknife, paired] per
         // seed.

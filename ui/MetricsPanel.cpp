@@ -37,10 +37,8 @@ MetricsPanel::MetricsPanel(EngineClient* engine, std::function<CompareRequest()>
   per_input_->setToolTip(
       "Where the model treats each input on its own (checked) and has no more outputs per input than the "
       "budget m, tr K = Σₙ tr Kₙₙ is summed from each input's O gradients: exact to rounding, at about the "
-      "cost "
-      "of O products, and the other metrics are estimated off the diagonal blocks Kₙₙ only (docs/MATH.md "
-      "§5). "
-      "Elsewhere, or unticked, every metric is estimated by the first method.");
+      "cost of O products, and the other metrics are estimated off the diagonal blocks Kₙₙ only "
+      "(docs/MATH.md §5). Elsewhere, or unticked, every metric is estimated by the first method.");
   caption_ = new ProblemCaption("metricsCaption", this);
   layout->addWidget(table_, 1);
   layout->addWidget(caption_);

@@ -8,12 +8,12 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <optional>
 
 #include "autodiff/TangentMap.h"
 #include "autodiff/TangentMapDetail.h"
 #include "core/ErrorText.h"
+#include "core/Numbers.h"
 #include "core/Stopwatch.h"
 
 namespace ts {
@@ -173,13 +173,11 @@ void TangentMap::note_singles(const char* product, int64_t n, double seconds) co
   const double single = seconds / static_cast<double>(n);
   c.stage = 3;
   c.one_at_a_time = single * 1.5 < c.block_seconds;
-  char note[240];
-  std::snprintf(note, sizeof(note),
-                "%s (timed per %s: in a block of %lld %.3g s, one at a time %.3g s; one at a time only when "
-                "1.5× faster)",
-                c.one_at_a_time ? "one at a time" : ("blocks of " + std::to_string(c.block)).c_str(), product,
-                static_cast<long long>(c.block), c.block_seconds, single);
-  c.note = note;
+  // format_number, not printf: the app runs under the user's locale, where %g may write a decimal comma.
+  c.note = (c.one_at_a_time ? std::string("one at a time") : "blocks of " + std::to_string(c.block)) +
+           " (timed per " + product + ": in a block of " + std::to_string(c.block) + " " +
+           format_number(c.block_seconds, 3) + " s, one at a time " + format_number(single, 3) +
+           " s; one at a time only when 1.5× faster)";
 }
 
 at::Tensor TangentMap::measured(const char* product, const at::Tensor& X,

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 
 #include "autodiff/BatchingRules.h"
@@ -16,6 +15,7 @@
 #include "core/Defaults.h"
 #include "core/ErrorText.h"
 #include "core/Errors.h"
+#include "core/Numbers.h"
 #include "core/Stopwatch.h"
 #include "core/TorchUtil.h"
 #include "dist/Communicator.h"
@@ -356,11 +356,10 @@ at::Tensor TangentMap::jvp_choose(const at::Tensor& W_in) const {
   // seed give last-digit differences from run to run.
   const bool db = twice * 1.5 < forward;
   mode_ = db ? JvpMode::DoubleBackward : JvpMode::Forward;
-  char note[200];
-  std::snprintf(note, sizeof(note),
-                "%s (timed per JVP on this model: forward mode %.3g s, double backward %.3g s)",
-                db ? "double-backward" : "forward", forward, twice);
-  model_->set_jvp_choice(db ? "double-backward" : "forward", note);
+  const std::string path = db ? "double-backward" : "forward";
+  model_->set_jvp_choice(path, path + " (timed per JVP on this model: forward mode " +
+                                   format_number(forward, 3) + " s, double backward " +
+                                   format_number(twice, 3) + " s)");
   jvps_ = before + k;  // the timing runs are not products of the run
   return W_in.dim() == 1 ? result.select(1, 0) : result;
 }

@@ -46,7 +46,9 @@ struct EstimatorOptions {
   uint64_t seed = 0;
   bool record_history = false;                         ///< keep the running estimate after each probe
   int64_t block = default_integer("estimator.block");  ///< test vectors per operator call (bounds memory)
-  double shift_factor = 1.0;  ///< XNysTrace: initial shift ν in units of eps·‖Y‖_F/√n (tests force retries)
+  /// XNysTrace: the reference shift ν₀ in units of eps·‖Y‖_F/√n; the shift is the smallest 10^j·ν₀, j ≥ −3,
+  /// that factors (tests force retries)
+  double shift_factor = 1.0;
 };
 
 struct HistoryPoint {

@@ -46,7 +46,7 @@ struct EstimatorOptions {
   uint64_t seed = 0;
   bool record_history = false;                         ///< keep the running estimate after each probe
   int64_t block = default_integer("estimator.block");  ///< test vectors per operator call (bounds memory)
-  /// XNysTrace: the reference shift ν₀ in units of eps·‖Y‖_F/√n; the shift is the smallest 10^j·ν₀, j ≥ −3,
+  /// XNysTrace: the reference shift ν₀ in units of eps·‖Y‖_F/√n; the shift is the smallest 10^j·ν₀, j ≥ −1,
   /// that factors (tests force retries)
   double shift_factor = 1.0;
 };

@@ -182,7 +182,7 @@ class TestEstimators : public QObject {
 
   // Past a kernel's rank with float32 products the shift's own bias was XNysTrace's error: on this rank-200
   // kernel (n = 720, m = 256) the reference shift ε·‖AΩ‖_F/√n left a mean error of 2.6·10⁻⁷ of the trace over
-  // ten seeds (2.2 ε), the smallest shift that factors 4.6·10⁻⁸. The bar, never below ε·|estimate|, covers
+  // ten seeds (2.2 ε), the search from 0.1·ε·‖AΩ‖_F/√n 4.6·10⁻⁸. The bar, never below ε·|estimate|, covers
   // it.
   void xnystraceFloat32PastRankAtRounding() {
     const at::Tensor lambda = at::cat({decaying(200, 0.5), at::zeros({520}, at::kDouble)});

@@ -575,7 +575,8 @@ class TestEstimators : public QObject {
 
 TS_TEST_MAIN(test_estimators::TestEstimators, hutchinsonUnbiasedRademacher, hutchinsonGaussianErrorEstimate,
              errorWithinOwnErrorEstimate, budgetAtOrAboveSizeIsExact, lowRankSketchIsExact,
-             exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry, xnystraceRejectsNonPsd,
+             exchangeableBeatsHutchinsonOnDecay, xnystraceFloat32ShiftRetry,
+             xnystraceFloat32PastRankAtRounding, roundingLevelBarsAreNamed, xnystraceRejectsNonPsd,
              oneSidedUnbiased, adaptiveReachesTolerance, sameSeedSameNumbers, historyTracksRunningEstimate,
              cancelStopsRun, unknownEstimatorNamed, rademacherDrawsAreRandintsStream,
              sketchOfSubsetNeedsNoProducts, pairedVarianceEstimatesTheSpread, errorBarsCoverTheTruth,

@@ -35,10 +35,12 @@ struct XNysTraceSketch {
   std::optional<std::vector<double>> estimates() const;
   XNysTraceSketch subset(const std::vector<int64_t>& keep) const;
 };
-/// `Y0` = AΩ (without the shift); `omega_r` the R factor of Ω's QR when already known.
+/// `Y0` = AΩ (without the shift).
 XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu);
-XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
-                                      const Mat& omega_r);
+/// The same with `omega_r`, the R factor of Ω's QR, already known; nothing when ΩᵀY has no Cholesky factor
+/// (found before the n×m QR).
+std::optional<XNysTraceSketch> try_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
+                                                    const Mat& omega_r);
 
 /// Groups of the delete-a-group jackknife for k test vectors (0: too few, the sample error is kept).
 int64_t jackknife_groups(int64_t k);

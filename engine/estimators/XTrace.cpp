@@ -184,22 +184,36 @@ XTraceSketch make_xtrace_sketch(const LinearOperator& A, const at::Tensor& Om, i
   return s;
 }
 
-XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu) {
-  return make_xnystrace_sketch(Om, Y0, nu, to_eigen(std::get<1>(at::linalg_qr(Om, "reduced"))));
-}
+namespace {
 
-XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
-                                      const Mat& omega_r) {
-  const at::Tensor Y = Y0 + nu * Om;
+// The sketch of Y = AΩ + νΩ, whose H = ΩᵀY is already formed.
+XNysTraceSketch sketch_of(const at::Tensor& Om, const at::Tensor& Y, Mat H, double nu, const Mat& omega_r) {
   auto qr = at::linalg_qr(Y, "reduced");
   XNysTraceSketch s;
   s.n = Om.size(0);
   s.nu = nu;
   s.R = to_eigen(std::get<1>(qr));
   s.W = to_eigen(at::matmul(std::get<0>(qr).t(), Om));
-  s.H = to_eigen(at::matmul(Om.t(), Y));
+  s.H = std::move(H);
   s.omega_r = omega_r;
   return s;
+}
+
+}  // namespace
+
+XNysTraceSketch make_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu) {
+  const at::Tensor Y = Y0 + nu * Om;
+  return sketch_of(Om, Y, to_eigen(at::matmul(Om.t(), Y)), nu,
+                   to_eigen(std::get<1>(at::linalg_qr(Om, "reduced"))));
+}
+
+std::optional<XNysTraceSketch> try_xnystrace_sketch(const at::Tensor& Om, const at::Tensor& Y0, double nu,
+                                                    const Mat& omega_r) {
+  const at::Tensor Y = Y0 + nu * Om;
+  Mat H = to_eigen(at::matmul(Om.t(), Y));
+  // The factorisation estimates() needs, tried before the n×m QR: a shift too small costs H only.
+  if (Eigen::LLT<Mat>((H + H.transpose()) / 2).info() != Eigen::Success) return std::nullopt;
+  return sketch_of(Om, Y, std::move(H), nu, omega_r);
 }
 
 int64_t jackknife_groups(int64_t k) {
@@ -388,26 +402,24 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
   // The normalisation depends on Ω only: its QR once, not per shift.
   const detail::Mat omega_r = detail::to_eigen(std::get<1>(at::linalg_qr(Om, "reduced")));
   // The shift is the smallest 10^j·ν₀, j = −1 … 11, for which the core ΩᵀAΩ + νΩᵀΩ has a Cholesky factor
-  // (tried on the m×m core, without the n×m QR); ν₀ = ε·‖AΩ‖_F/√n scales with the precision of the products
+  // (tried on the m×m core before the n×m QR); ν₀ = ε·‖AΩ‖_F/√n scales with the precision of the products
   // (docs/MATH.md §4). Past a kernel's numerical rank the shift's own bias is the error in float32: ν₀ left
   // 10⁻⁶ of tr K on the transformer at m = 256, 0.1·ν₀ 1.6·10⁻⁷. Smaller shifts still, where they factor,
   // leave a core so near singular that the bars under-cover (Hazelden's MLP at m = 32: 10 of 27 such runs
   // outside ±2σ).
   const double eps = machine_eps(A.options());
   const double nu0 = o.shift_factor * eps * Y0.norm().item<double>() / std::sqrt(double(n));
-  const detail::Mat core = detail::to_eigen(at::matmul(Om.t(), Y0));
-  const detail::Mat gram = detail::to_eigen(at::matmul(Om.t(), Om));
   double nu = nu0 / 10;
   for (int j = -1; j <= 11; ++j, nu *= 10) {
-    if (Eigen::LLT<detail::Mat>((core + core.transpose()) / 2 + nu * gram).info() != Eigen::Success) continue;
-    const detail::XNysTraceSketch s = detail::make_xnystrace_sketch(Om, Y0, nu, omega_r);
-    const std::optional<std::vector<double>> ests = s.estimates();
+    const std::optional<detail::XNysTraceSketch> s = detail::try_xnystrace_sketch(Om, Y0, nu, omega_r);
+    if (!s) continue;
+    const std::optional<std::vector<double>> ests = s->estimates();
     if (!ests) continue;
     if (j > 0) {
       r.note = "stability shift enlarged to " + format_number(nu, 3) + ", 10^" + std::to_string(j) +
                " × ε·‖AΩ‖_F/√n (ΩᵀAΩ was not numerically positive definite with less)";
     }
-    set_estimate(r, *ests, detail::exchangeable_errors(s, *ests), 1.0, eps);
+    set_estimate(r, *ests, detail::exchangeable_errors(*s, *ests), 1.0, eps);
     r.matvecs = m;
     if (o.record_history) r.history.push_back({m, r.estimate, *r.std_error, sw.seconds()});
     rc.report_estimate(m, m, "XNysTrace", r.estimate);

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "CalibrationTally.h"
 #include "TestHarness.h"
 #include "cli/Cli.h"
 #include "core/Json.h"
@@ -460,6 +461,29 @@ class TestCli : public QObject {
     QVERIFY2(missing.err.find("scripts/export-model resnet18") != std::string::npos, missing.err.c_str());
   }
 
+  // A calibration cell judges each run by what its bar claims, never by the size of its error: a
+  // sampling-sized bar enters z² even where the run's error happens to be tiny (the old rule left such runs
+  // out as exact, which kept only the unlucky ones and inflated z²), and a rounding-sized bar must meet the
+  // tolerance.
+  void calibrationJudgesRunsByTheirBar() {
+    const double t = 2000;
+    bench::CalibrationTally c;
+    for (double e : {0.2e-12, -0.4e-12, 0.1e-12, 1.5e-11})  // sampling bars of 10⁻¹¹ of the trace
+      c.add(e * t, 1e-11 * t, t);
+    QCOMPARE(c.exact, 0);
+    QCOMPARE(c.covered, 4);
+    TS_CHECK_CLOSE(c.mean_z2(), (0.0004 + 0.0016 + 0.0001 + 2.25) / 4, 1e-12, 0.0);
+    c.add(3e-14 * t, 0.0, t);        // budget ≥ n: exact to rounding, covered
+    c.add(1e-15 * t, 1e-16 * t, t);  // a captured range: exact to rounding, covered
+    c.add(1e-9 * t, 1e-16 * t, t);   // claims rounding, misses the tolerance
+    QCOMPARE(c.exact, 3);
+    QCOMPARE(c.covered, 6);
+    TS_CHECK_CLOSE(c.mean_z2(), (0.0004 + 0.0016 + 0.0001 + 2.25) / 4, 1e-12, 0.0);
+    c.add(1e-3 * t, NAN, t);  // no bar: a miss
+    QCOMPARE(c.covered, 6);
+    QVERIFY(std::isinf(c.mean_z2()));
+  }
+
   // Options are range-checked before any work, with the option and the accepted range in the message.
   void boundsBeforeWork() {
     const std::vector<std::string> base{"trace", "--model",     kModel,      "--data",
@@ -618,8 +642,9 @@ class TestCli : public QObject {
 TS_TEST_MAIN(test_cli::TestCli, versionFlag, traceJsonContract, exactEstimatorAndNullStdError, metricsJson,
              errorsAreOneLineAndNonZero, infoAndExport, dynamicsWritesItsFiles, compareRunsEveryMethod,
              pntkCompare, spectrumSumsToTrace, benchRunsSmall, benchRealSmall, kernelProductsAndLanczos,
-             benchCalibrationSmall, benchReportsRecordTheirRun, numbersIgnoreTheLocale, boundsBeforeWork,
-             eachCommandTakesItsOwnOptions, outputsGroupsAndCapsChecked)
+             benchCalibrationSmall, calibrationJudgesRunsByTheirBar, benchReportsRecordTheirRun,
+             numbersIgnoreTheLocale, boundsBeforeWork, eachCommandTakesItsOwnOptions,
+             outputsGroupsAndCapsChecked)
 #ifdef TS_HAVE_QT
 #include "test_cli.moc"
 #endif

@@ -172,17 +172,18 @@ class TestEstimators : public QObject {
     const TraceEstimate d = xnystrace(op, o);
     TS_CHECK_CLOSE(d.estimate, 7.5, 1e-4, 0.0);
     // The test vectors capture the whole range: the three errors collapse below the products' rounding, and
-    // the bar is the floor ε·|estimate|, which covers the error.
-    const double eps = std::numeric_limits<float>::epsilon();
-    QVERIFY2(*d.std_error >= eps * d.estimate,
-             qPrintable(QString("bar %1 below ε·estimate %2").arg(*d.std_error).arg(eps * d.estimate)));
+    // the bar is the floor u·|estimate| (u = ε/2), which covers the error and is named as rounding.
+    const double u = std::numeric_limits<float>::epsilon() / 2;
+    QVERIFY2(*d.std_error >= u * d.estimate,
+             qPrintable(QString("bar %1 below u·estimate %2").arg(*d.std_error).arg(u * d.estimate)));
+    QVERIFY2(d.note.find("rounding level") != std::string::npos, d.note.c_str());
     QVERIFY2(std::fabs(d.estimate - 7.5) <= 2 * *d.std_error,
              qPrintable(QString("error %1, bar %2").arg(d.estimate - 7.5).arg(*d.std_error)));
   }
 
   // Past a kernel's rank with float32 products the shift's own bias was XNysTrace's error: on this rank-200
   // kernel (n = 720, m = 256) the reference shift ε·‖AΩ‖_F/√n left a mean error of 2.6·10⁻⁷ of the trace over
-  // ten seeds (2.2 ε), the search from 0.1·ε·‖AΩ‖_F/√n 4.6·10⁻⁸. The bar, never below ε·|estimate|, covers
+  // ten seeds (2.2 ε), the search from 0.1·ε·‖AΩ‖_F/√n 4.6·10⁻⁸. The bar, never below u·|estimate|, covers
   // it.
   void xnystraceFloat32PastRankAtRounding() {
     const at::Tensor lambda = at::cat({decaying(200, 0.5), at::zeros({520}, at::kDouble)});
@@ -199,15 +200,17 @@ class TestEstimators : public QObject {
       const TraceEstimate e = xnystrace(op, o);
       const double err = std::fabs(e.estimate - tr);
       mean_error += err / tr / 10;
-      QVERIFY(*e.std_error >= eps * std::fabs(e.estimate));
+      QVERIFY(*e.std_error >= eps / 2 * std::fabs(e.estimate));
       QVERIFY2(err <= 2 * *e.std_error,
                qPrintable(QString("seed %1: error %2, bar %3").arg(seed).arg(err).arg(*e.std_error)));
     }
     QVERIFY2(mean_error <= eps, qPrintable(QString("mean error %1 of the trace").arg(mean_error)));
   }
 
-  // Past a kernel's rank in float64 the bars fall below 10⁻⁹ of the estimate, where the error is rounding
-  // that they do not model: the result says so.
+  // Past a kernel's numerical range in float64 the bars fall below 10⁻¹³ of the estimate, where the error is
+  // rounding that they do not model: the result says so. A sampling bar far smaller than the estimate but
+  // above that level is no rounding and carries no such note (until 2026-12-08 every bar below 10⁻⁹ did,
+  // though on Hazelden's MLP at m = 512 such bars, 2·10⁻¹²–10⁻¹¹ of the trace, are calibrated).
   void roundingLevelBarsAreNamed() {
     at::Tensor lambda = at::zeros({100}, at::kDouble);
     lambda.narrow(0, 0, 6).copy_(decaying(6, 1.0));
@@ -217,7 +220,7 @@ class TestEstimators : public QObject {
       o.method = method;
       o.matvecs = 40;
       const TraceEstimate e = estimate_trace(op, nullptr, o);
-      QVERIFY2(*e.std_error < 1e-9 * e.estimate, method);
+      QVERIFY2(*e.std_error < 1e-13 * e.estimate, method);
       QVERIFY2(e.note.find("rounding of the products") != std::string::npos, e.note.c_str());
     }
     EstimatorOptions o;  // a sampling-sized bar carries no such note
@@ -225,6 +228,16 @@ class TestEstimators : public QObject {
     o.matvecs = 40;
     const DenseOperator full(psd_with_spectrum(decaying(100, 0.5), 3), true);
     QVERIFY(estimate_trace(full, nullptr, o).note.find("rounding of the products") == std::string::npos);
+    at::Tensor tail = at::linspace(0, 2e-12, 400, f64());  // ten of order one, 390 spread over 0–2·10⁻¹²
+    tail.narrow(0, 0, 10).copy_(decaying(10, 1.0));
+    const DenseOperator low(psd_with_spectrum(tail, 4), true);
+    for (const char* method : {"xtrace", "xnystrace"}) {
+      o.method = method;
+      const TraceEstimate e = estimate_trace(low, nullptr, o);
+      QVERIFY2(*e.std_error > 1e-13 * e.estimate && *e.std_error < 1e-9 * e.estimate,
+               qPrintable(QString("%1: bar %2 of the estimate").arg(method).arg(*e.std_error / e.estimate)));
+      QVERIFY2(e.note.find("rounding of the products") == std::string::npos, e.note.c_str());
+    }
   }
 
   void xnystraceRejectsNonPsd() {

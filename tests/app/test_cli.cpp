@@ -478,6 +478,11 @@ class TestCli : public QObject {
     c.add(1e-9 * t, 1e-16 * t, t);   // claims rounding, misses the tolerance
     QCOMPARE(c.exact, 3);
     QCOMPARE(c.covered, 6);
+    bench::CalibrationTally f{1.2e-7, 1.2e-7};  // float32: a rounding-level bar covers within ±2σ too
+    f.add(1.3e-7 * t, 1e-7 * t, t);
+    f.add(2.1e-7 * t, 1e-7 * t, t);
+    QCOMPARE(f.exact, 2);
+    QCOMPARE(f.covered, 1);
     TS_CHECK_CLOSE(c.mean_z2(), (0.0004 + 0.0016 + 0.0001 + 2.25) / 4, 1e-12, 0.0);
     c.add(1e-3 * t, NAN, t);  // no bar: a miss
     QCOMPARE(c.covered, 6);

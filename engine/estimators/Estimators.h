@@ -47,7 +47,7 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
 /// kernel's numerical range (10⁻¹³ is where float64's sketch algebra rounds). XTrace and XNysTrace say so in
 /// `note`, and `bench calibration` judges such a run by its error against a rounding tolerance, not by z².
 /// Measured with float64 products: such runs' errors up to 1.3·10⁻¹³ of tr K, while the smallest sampling
-/// bars seen (Hazelden's MLP at m = 512) are 1.8·10⁻¹² and calibrated; with float32 ones, errors up to 0.9 ε.
+/// bars seen (Hazelden's MLP at m = 512) are 1.8·10⁻¹² and calibrated; with float32 ones, errors up to 1.1 ε.
 constexpr double rounding_level_bar(double machine_eps) { return machine_eps > 1e-13 ? machine_eps : 1e-13; }
 
 /// Dispatches on options.method through the estimator registry (EstimatorRegistry.h). rhutch/fhutch need

@@ -358,7 +358,7 @@ void set_estimate(TraceEstimate& r, const std::vector<double>& ests,
         std::string(r.note.empty() ? "" : "; ") +
         "the bar is at the rounding level: the test vectors captured the kernel's numerical range, and the "
         "error is the rounding of the products and of the sketch's algebra, which the bar does not bound "
-        "(measured up to 1.3·10⁻¹³ of the trace with float64 products, ε with float32)";
+        "(measured up to 1.3·10⁻¹³ of the trace with float64 products, 1.1 ε with float32)";
   }
 }
 

@@ -236,11 +236,10 @@ Json run_coverage_bench(const CoverageBenchOptions& o, std::ostream& log) {
     const at::ScalarType dtype = parse_dtype(o.compute.dtype);
     const DenseOperator A(k.K.to(parse_device(o.compute.device)).to(dtype), /*psd=*/true);
     if (dtype == at::kFloat) log << "  " << k.name << ": products with K in float32\n";
-    const double exact_tol =
-        dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon()) : kExactToRoundingFloat64;
-    const double rounding_level =
-        rounding_level_bar(dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon())
-                                               : std::numeric_limits<double>::epsilon());
+    const double eps = dtype == at::kFloat ? double(std::numeric_limits<float>::epsilon())
+                                           : std::numeric_limits<double>::epsilon();
+    const double exact_tol = dtype == at::kFloat ? eps : kExactToRoundingFloat64;
+    const double rounding_level = rounding_level_bar(eps);
     // RHutch's estimates depend on K alone (‖Bᵀu‖² = uᵀKu for any B with BBᵀ = K): a d×d factor serves.
     // Only where RHutch runs: a d×d eigendecomposition.
     std::unique_ptr<DenseRectOperator> rfactor;

@@ -319,7 +319,8 @@ constexpr const char* kFloor =
     "; with u·|estimate| added in quadrature (u = ε/2, the products' unit roundoff)";
 
 void set_estimate(TraceEstimate& r, const std::vector<double>& ests,
-                  const std::optional<detail::ExchangeableErrors>& errs, double factor, double u) {
+                  const std::optional<detail::ExchangeableErrors>& errs, double factor, double eps) {
+  const double u = eps / 2;  // the unit roundoff: the floor
   const auto mo = detail::moments(ests);
   const int64_t k = static_cast<int64_t>(ests.size());
   r.estimate = mo.mean;
@@ -353,7 +354,7 @@ void set_estimate(TraceEstimate& r, const std::vector<double>& ests,
   // not bound: with float64 products, bars of 4·10⁻¹⁶–10⁻¹⁴ of the trace against errors up to 1.3·10⁻¹³ (a
   // transformer at m = 256 and 512). Say so. Sampling bars are larger: on Hazelden's MLP at m = 512 they are
   // 1.8·10⁻¹²–1.3·10⁻¹¹ and calibrated over all 200 runs (mean z² 0.78 and 1.03; docs/PERFORMANCE.md).
-  if (*r.std_error < rounding_level_bar(2 * u) * std::fabs(r.estimate)) {
+  if (*r.std_error < rounding_level_bar(eps) * std::fabs(r.estimate)) {
     r.note +=
         std::string(r.note.empty() ? "" : "; ") +
         "the bar is at the rounding level: the test vectors captured the kernel's numerical range, and the "
@@ -379,7 +380,7 @@ TraceEstimate xtrace(const LinearOperator& A, const EstimatorOptions& o, const R
   const detail::XTraceSketch s = detail::make_xtrace_sketch(A, Om, block);
   rc.check();
   const std::vector<double> ests = s.estimates();
-  set_estimate(r, ests, detail::exchangeable_errors(s, ests), kXTraceFactor, machine_eps(A.options()) / 2);
+  set_estimate(r, ests, detail::exchangeable_errors(s, ests), kXTraceFactor, machine_eps(A.options()));
   r.matvecs = 2 * k;
   if (o.record_history) r.history.push_back({2 * k, r.estimate, *r.std_error, sw.seconds()});
   rc.report_estimate(2 * k, 2 * k, "XTrace", r.estimate);
@@ -424,7 +425,7 @@ TraceEstimate xnystrace(const LinearOperator& A, const EstimatorOptions& o, cons
       r.note = "stability shift enlarged to " + format_number(nu, 3) + ", 10^" + std::to_string(j) +
                " × ε·‖AΩ‖_F/√n (ΩᵀAΩ was not numerically positive definite with less)";
     }
-    set_estimate(r, *ests, detail::exchangeable_errors(*s, *ests), 1.0, eps / 2);
+    set_estimate(r, *ests, detail::exchangeable_errors(*s, *ests), 1.0, eps);
     r.matvecs = m;
     if (o.record_history) r.history.push_back({m, r.estimate, *r.std_error, sw.seconds()});
     rc.report_estimate(m, m, "XNysTrace", r.estimate);
